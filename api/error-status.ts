@@ -1,0 +1,24 @@
+import type { ErrorCode } from '../src/errors.ts';
+
+/** The one table from domain error codes to HTTP statuses. */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  file_too_large: 413,
+  empty_file: 400,
+  unsupported_format: 415,
+  corrupt_image: 422,
+  too_many_pixels: 413,
+  no_face: 422,
+  choose_face: 422,
+  too_many_photos: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
+  not_found: 404,
+  conflict: 409,
+  already_decided: 409,
+  store_locked: 503,
+  invalid_config: 500,
+  model_mismatch: 500,
+  internal: 500,
+};

@@ -1,0 +1,64 @@
+import type { ImageLimits } from '../image/types.ts';
+
+/** Pixels in the upright original photo. */
+export interface Box { x: number; y: number; width: number; height: number }
+
+export interface FaceQuality {
+  /** Face size in pixels of the original photo: the larger side of the detection box. */
+  faceSize: number;
+  /** Distance between the eye centres, pixels of the original photo. */
+  eyeDistance: number;
+  /** Variance of the Laplacian of the grey 150×150 aligned chip (higher = sharper; < ~50 is blurry). */
+  sharpness: number;
+  /** Head turn left/right in degrees, estimated from landmarks (0 = frontal; sign = direction). */
+  yaw: number;
+  /** In-plane rotation of the eye line, degrees. */
+  roll: number;
+  /** Detection score (same as `Face.score`). */
+  detectionScore: number;
+}
+
+export interface Face {
+  box: Box;
+  score: number;
+  /** 68 points (iBUG 300-W order), upright-photo pixels. */
+  landmarks: Array<[number, number]>;
+  quality: FaceQuality;
+  /** 128 floats, L2-normalised. */
+  embedding: number[];
+}
+
+export interface PhotoAnalysis {
+  width: number;
+  height: number;
+  format: string;
+  /** Largest box area first. */
+  faces: Face[];
+}
+
+export type BackendName = 'tfjs-node' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export interface AnalyseOptions {
+  /**
+   * Evaluation only: when no face is found, describe a centred box (LFW convention) instead of
+   * returning no face. Such a face has `score` 0. Never used for enrolment or search.
+   */
+  centreFallback?: boolean;
+}
+
+export interface FaceAnalyser {
+  readonly backend: string;
+  readonly modelId: string;
+  analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PhotoAnalysis>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  limits: ImageLimits;
+  backend?: BackendChoice;
+  /** Model manifest path (default `models/face-api.json`). */
+  manifestPath?: string;
+  /** Called once with a human-readable line such as `face engine: backend wasm (simd)`. */
+  log?: (line: string) => void;
+}

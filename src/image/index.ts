@@ -1,0 +1,183 @@
+import sharp from 'sharp';
+import type { Metadata, SharpOptions } from 'sharp';
+import { KinfinderError } from '../errors.ts';
+import type { ImageFormat, ImageLimits, NormalisedImage } from './types.ts';
+
+export type { ImageFormat, ImageLimits, NormalisedImage } from './types.ts';
+
+/** Rectangle in pixels of the upright photo (same shape as the face engine's `Box`). */
+interface Rect { x: number; y: number; width: number; height: number }
+
+const ascii = (bytes: Uint8Array, start: number, length: number): string =>
+  String.fromCharCode(...bytes.subarray(start, start + length));
+
+/**
+ * The image type, read from the bytes (never from a file name).
+ * Throws `empty_file` for zero bytes and `unsupported_format` for anything not a photo format we accept.
+ */
+export function sniffFormat(bytes: Uint8Array): ImageFormat {
+  if (bytes.length === 0) throw new KinfinderError('empty_file', 'the file is empty');
+  const b = bytes;
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 3) === 'PNG' && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return 'png';
+  if (b.length >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return 'gif';
+  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return 'webp';
+  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0x00) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0x00 && b[3] === 0x2a))) return 'tiff';
+  if (b.length >= 12 && ascii(b, 4, 4) === 'ftyp') {
+    // ISO base media file: the major brand and the compatible brands say AVIF or HEIF.
+    const boxSize = ((b[0] ?? 0) << 24 >>> 0) + ((b[1] ?? 0) << 16) + ((b[2] ?? 0) << 8) + (b[3] ?? 0);
+    const end = Math.min(b.length, Math.max(16, boxSize));
+    const brands: string[] = [ascii(b, 8, 4)];
+    for (let i = 16; i + 4 <= end; i += 4) brands.push(ascii(b, i, 4));
+    if (brands.some((x) => x === 'avif' || x === 'avis')) return 'avif';
+    if (brands.some((x) => ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(x))) return 'heif';
+  }
+  throw new KinfinderError('unsupported_format', 'the file is not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF)');
+}
+
+function checkLimits(bytes: Uint8Array, limits: ImageLimits): void {
+  if (bytes.length > limits.maxBytes) {
+    throw new KinfinderError('file_too_large', `the file is larger than ${Math.floor(limits.maxBytes / (1024 * 1024) * 10) / 10} MB`, { bytes: bytes.length, maxBytes: limits.maxBytes });
+  }
+}
+
+/** sharp input options that make libvips refuse bombs and truncated files. */
+function sharpOptions(limits: ImageLimits): SharpOptions {
+  return {
+    // libvips refuses to decode anything larger (the header check below normally fires first).
+    limitInputPixels: Math.max(1, Math.floor(limits.maxPixels)),
+    // Reject truncated files instead of returning half-grey photos; tolerate harmless warnings.
+    failOn: 'truncated',
+    // GIF/WebP animations and multi-page TIFFs: first frame only.
+    pages: 1,
+    sequentialRead: true,
+  };
+}
+
+function mapSharpError(err: unknown): never {
+  if (err instanceof KinfinderError) throw err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(message)) {
+    throw new KinfinderError('too_many_pixels', 'the image has too many pixels', undefined, { cause: err });
+  }
+  if (/unsupported image format|no decode|not in a known format|compression format has not been built in|heif: .*(unsupported|plugin)/i.test(message)) {
+    throw new KinfinderError('unsupported_format', 'this image encoding cannot be decoded here', undefined, { cause: err });
+  }
+  throw new KinfinderError('corrupt_image', 'the image is damaged or truncated and cannot be decoded', undefined, { cause: err });
+}
+
+interface Probe { format: ImageFormat; width: number; height: number; orientation: number }
+
+/**
+ * Size limit, format sniff and header dimensions, all before a single pixel is decoded.
+ * Width and height returned are of the upright (EXIF-oriented) photo.
+ */
+export async function probe(bytes: Uint8Array, limits: ImageLimits): Promise<Probe> {
+  checkLimits(bytes, limits);
+  const format = sniffFormat(bytes);
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, sharpOptions(limits)).metadata();
+  } catch (err) {
+    mapSharpError(err);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (!(width > 0 && height > 0)) throw new KinfinderError('corrupt_image', 'the image has no readable dimensions');
+  if (width * height > limits.maxPixels) {
+    throw new KinfinderError('too_many_pixels', `the image has ${width}×${height} pixels, more than the ${limits.maxPixels} allowed`, { width, height, maxPixels: limits.maxPixels });
+  }
+  const orientation = meta.orientation ?? 1;
+  const swap = orientation >= 5 && orientation <= 8;
+  return { format, width: swap ? height : width, height: swap ? width : height, orientation };
+}
+
+/**
+ * Decode any accepted photo into upright sRGB 8-bit RGB (EXIF orientation applied, alpha
+ * flattened onto white, CMYK / greyscale / 16-bit converted). Limits are checked before decoding.
+ */
+export async function normalise(bytes: Uint8Array, limits: ImageLimits): Promise<NormalisedImage> {
+  const p = await probe(bytes, limits);
+  try {
+    const { data, info } = await sharp(bytes, sharpOptions(limits))
+      .autoOrient()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    let rgb: Buffer = data;
+    if (info.channels !== 3) rgb = toRgb(data, info.width * info.height, info.channels);
+    return { data: rgb, width: info.width, height: info.height, format: p.format };
+  } catch (err) {
+    mapSharpError(err);
+  }
+}
+
+function toRgb(data: Buffer, pixels: number, channels: number): Buffer {
+  const out = Buffer.alloc(pixels * 3);
+  for (let i = 0; i < pixels; i++) {
+    const g = data[i * channels] ?? 0;
+    out[i * 3] = g;
+    out[i * 3 + 1] = channels >= 3 ? (data[i * channels + 1] ?? g) : g;
+    out[i * 3 + 2] = channels >= 3 ? (data[i * channels + 2] ?? g) : g;
+  }
+  return out;
+}
+
+/** An upright, metadata-free sRGB JPEG for display, at most `maxSide` pixels on its long side. */
+export async function displayJpeg(bytes: Uint8Array, limits: ImageLimits, maxSide = 2048): Promise<Buffer> {
+  await probe(bytes, limits);
+  try {
+    return await sharp(bytes, sharpOptions(limits))
+      .autoOrient()
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .toColourspace('srgb')
+      .jpeg({ quality: 85, mozjpeg: true })
+      .toBuffer();
+  } catch (err) {
+    mapSharpError(err);
+  }
+}
+
+/** The square region around a face box with `margin` (fraction of the box side) on each side, clipped to the image. */
+export function cropRegion(box: Rect, imageWidth: number, imageHeight: number, margin = 0.3): { left: number; top: number; width: number; height: number } {
+  const side = Math.max(box.width, box.height) * (1 + 2 * margin);
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  const left = Math.max(0, Math.floor(cx - side / 2));
+  const top = Math.max(0, Math.floor(cy - side / 2));
+  const right = Math.min(imageWidth, Math.ceil(cx + side / 2));
+  const bottom = Math.min(imageHeight, Math.ceil(cy + side / 2));
+  if (right - left < 1 || bottom - top < 1) {
+    throw new KinfinderError('invalid_input', 'the face box lies outside the image');
+  }
+  return { left, top, width: right - left, height: bottom - top };
+}
+
+/**
+ * A JPEG of one face with some margin (box in upright-photo coordinates), fitted inside
+ * `size`×`size`; metadata stripped.
+ */
+export async function faceCrop(bytes: Uint8Array, box: Rect, limits: ImageLimits, size = 256): Promise<Buffer> {
+  const img = await normalise(bytes, limits);
+  const region = cropRegion(box, img.width, img.height);
+  try {
+    return await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .extract(region)
+      .resize({ width: size, height: size, fit: 'inside' })
+      .jpeg({ quality: 90, mozjpeg: true })
+      .toBuffer();
+  } catch (err) {
+    mapSharpError(err);
+  }
+}
+
+/** Resize raw RGB (area-averaging, for detection inputs). */
+export async function resizeRgb(img: { data: Buffer; width: number; height: number }, width: number, height: number): Promise<Buffer> {
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize({ width, height, fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import type { Database, QueryResult, Queryable } from './database.ts';
+import { lockDirectory, type DirLock } from './dir-lock.ts';
+
+function wrap(q: PGlite | Transaction): Queryable {
+  return {
+    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const r = await q.query<T>(sql, params ? [...params] : undefined);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await q.exec(sql);
+    },
+  };
+}
+
+/**
+ * Opens the embedded database. `dataDir` undefined keeps it in memory (tests); otherwise the
+ * directory is locked for this process until close().
+ */
+export async function openPglite(opts: { dataDir?: string; searchPath?: string } = {}): Promise<Database> {
+  const lock: DirLock | undefined = opts.dataDir ? lockDirectory(opts.dataDir) : undefined;
+  let db: PGlite;
+  try {
+    db = await PGlite.create(opts.dataDir ? path.join(opts.dataDir, 'pg') : undefined, { extensions: { vector } });
+    if (opts.searchPath) await db.exec(`SET search_path TO ${opts.searchPath}`);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const base = wrap(db);
+  let closed = false;
+  return {
+    kind: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => fn(wrap(tx)));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.ts';
+import { handleError } from '../api/errors.ts';
+import { KinfinderError } from '../src/errors.ts';
+import { silentLogger } from '../src/log.ts';
+import { openTestDb, type TestDb } from './support/db.ts';
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await openTestDb();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('service shell', () => {
+  it('reports database kind and schema version on /healthz', async () => {
+    const app = createApp({ db: t.db, logger: silentLogger, faceInfo: () => ({ backend: 'wasm', modelId: 'm1' }) });
+    const res = await app.request('/healthz');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.status).toBe('ok');
+    expect(body.database.kind).toBe(t.db.kind);
+    expect(body.database.schemaVersion).toBeGreaterThanOrEqual(1);
+    expect(body.face).toEqual({ backend: 'wasm', modelId: 'm1' });
+  });
+
+  it('answers unknown routes with the JSON error envelope', async () => {
+    const app = createApp({ db: t.db, logger: silentLogger });
+    const res = await app.request('/api/v1/nothing-here', { method: 'POST' });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no route for POST /api/v1/nothing-here' } });
+  });
+});
+
+describe('error mapping', () => {
+  const app = new Hono();
+  app.get('/domain', () => {
+    throw new KinfinderError('unsupported_format', 'the file is not an image kinfinder can read');
+  });
+  app.get('/crash', () => {
+    throw new Error('duplicate key value violates constraint "photos_sha256_key" at /srv/kinfinder/src/store');
+  });
+  app.onError(handleError(silentLogger));
+
+  it('maps a domain code to its status and keeps its message', async () => {
+    const res = await app.request('/domain');
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ error: { code: 'unsupported_format', message: 'the file is not an image kinfinder can read' } });
+  });
+
+  it('never leaks internals in a 500', async () => {
+    const res = await app.request('/crash');
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(text).not.toMatch(/photos_sha256|srv|constraint/);
+  });
+});

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { childEnv, freePort, runCli, startCli, waitForExit, waitForHttp } from './support/cli.ts';
+
+// These run the real CLI on the embedded database only: they prove the PGlite lifecycle
+// (lock, clean close, reopen), which has no PostgreSQL counterpart.
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-serve-'));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe('kinfinder serve', () => {
+  it('fails fast on bad configuration, naming the variable', async () => {
+    const r = await runCli(['serve'], childEnv({ PORT: 'abc', KINFINDER_DATA_DIR: dataDir }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/PORT/);
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('rejects unknown commands and options with a usage error', async () => {
+    const env = childEnv({ KINFINDER_DATA_DIR: dataDir });
+    expect((await runCli(['frobnicate'], env)).code).toBe(2);
+    const r = await runCli(['migrate', '--bogus'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bogus/);
+  });
+
+  it('serves /healthz, stops cleanly on SIGINT, keeps a second process out, and reopens the same data', async () => {
+    const port = await freePort();
+    const env = childEnv({ KINFINDER_DATA_DIR: dataDir, PORT: String(port) });
+    const first = startCli(['serve'], env);
+    try {
+      const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'ok', database: { kind: 'pglite', schemaVersion: 1 } });
+
+      const second = await runCli(['migrate'], env);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/in use by another kinfinder process/);
+    } finally {
+      first.kill('SIGINT');
+    }
+    expect(await waitForExit(first)).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'db', 'kinfinder.lock'))).toBe(false);
+
+    const again = await runCli(['migrate'], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already at version 1/);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.port).toBe(3000);
+    expect(c.maxUploadBytes).toBe(20 * 1024 * 1024);
+    expect(c.maxPixels).toBe(50_000_000);
+    expect(c.confirmations).toBe(2);
+    expect(c.concurrency).toBeGreaterThanOrEqual(1);
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('parses given values', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u@127.0.0.1:5432/k',
+      PORT: '8080',
+      KINFINDER_CONCURRENCY: '3',
+      KINFINDER_MAX_UPLOAD_MB: '5',
+      KINFINDER_MAX_PIXELS: '1e6',
+      KINFINDER_CONFIRMATIONS: '3',
+    });
+    expect(c).toMatchObject({ databaseUrl: 'postgres://u@127.0.0.1:5432/k', port: 8080, concurrency: 3, maxUploadBytes: 5 * 1024 * 1024, maxPixels: 1_000_000, confirmations: 3 });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['KINFINDER_CONCURRENCY', '0'],
+    ['KINFINDER_MAX_PIXELS', 'lots'],
+    ['KINFINDER_CONFIRMATIONS', '1.5'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['KINFINDER_ADMIN_TOKEN', 'short'],
+  ])('refuses %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`invalid configuration: .*${name}`));
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('invalid_config');
+    }
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(3000);
+  });
+});
