@@ -6,6 +6,9 @@ const USAGE = `usage: kinfinder <command> [options]
 
 commands:
   serve [--port N]             API, web pages and in-process workers
+  worker [--concurrency N]     job workers only (PostgreSQL deployments)
+  ingest <path…> [--source S] [--metadata file.csv] [--wait] [--json]
+                               queue photos: files, folders, .zip archives
   migrate                      apply database migrations
   embed <photo…> [--json]      faces and embeddings of photos
   eval pairs --images DIR --pairs FILE [--json]
@@ -16,6 +19,8 @@ configuration comes from the environment (DATABASE_URL, KINFINDER_DATA_DIR, PORT
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.ts')).run,
   migrate: async () => (await import('./commands/migrate.ts')).run,
+  worker: async () => (await import('./commands/worker.ts')).run,
+  ingest: async () => (await import('./commands/ingest.ts')).run,
   embed: async () => (await import('./commands/embed.ts')).run,
   eval: async () => {
     const { run } = await import('./commands/eval.ts');

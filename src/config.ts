@@ -25,6 +25,13 @@ const schema = z.object({
     .trim()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  // Several kinfinder installations (or test runs) can share one PostgreSQL database, each in
+  // its own schema; pg-boss then lives in <schema>_pgboss.
+  KINFINDER_DB_SCHEMA: z
+    .string()
+    .trim()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'must be a lower-case SQL identifier of at most 41 characters')
+    .optional(),
   KINFINDER_DATA_DIR: z.string().trim().min(1).default('./data'),
   PORT: intFrom(0, 65535).default(3000),
   // Loopback by default: exposing a service full of photos of the dead is a deliberate act.
@@ -34,11 +41,14 @@ const schema = z.object({
   KINFINDER_MAX_PIXELS: numberFrom(1).default(50e6),
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
   KINFINDER_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  // One attempt at one photo may take this long before it counts as lost and is retried.
+  KINFINDER_JOB_TIMEOUT_SECONDS: intFrom(5, 3600).default(300),
   KINFINDER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
 export interface Config {
   databaseUrl: string | undefined;
+  dbSchema: string | undefined;
   dataDir: string;
   port: number;
   host: string;
@@ -47,6 +57,7 @@ export interface Config {
   maxPixels: number;
   confirmations: number;
   adminToken: string | undefined;
+  jobTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -68,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   return {
     databaseUrl: c.DATABASE_URL,
+    dbSchema: c.KINFINDER_DB_SCHEMA,
     dataDir: path.resolve(c.KINFINDER_DATA_DIR),
     port: c.PORT,
     host: c.KINFINDER_HOST,
@@ -76,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
     confirmations: c.KINFINDER_CONFIRMATIONS,
     adminToken: c.KINFINDER_ADMIN_TOKEN,
+    jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,
     logLevel: c.KINFINDER_LOG_LEVEL,
   };
 }

@@ -13,6 +13,10 @@ export type ErrorCode =
   | 'no_face'
   | 'choose_face'
   | 'too_many_photos'
+  | 'unsafe_path'
+  | 'archive_too_large'
+  | 'corrupt_archive'
+  | 'invalid_metadata'
   // access
   | 'unauthorized'
   | 'forbidden'

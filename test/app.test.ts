@@ -19,7 +19,7 @@ describe('service shell', () => {
     const app = createApp({ db: t.db, logger: silentLogger, faceInfo: () => ({ backend: 'wasm', modelId: 'm1' }) });
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { status: string; database: { kind: string; schemaVersion: number }; face: unknown };
     expect(body.status).toBe('ok');
     expect(body.database.kind).toBe(t.db.kind);
     expect(body.database.schemaVersion).toBeGreaterThanOrEqual(1);

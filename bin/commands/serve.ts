@@ -2,50 +2,52 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/app.ts';
 import { createLogger } from '../../src/log.ts';
-import { migrate } from '../../src/store/migrate.ts';
-import { openDatabase } from '../../src/store/open.ts';
+import { schemaVersion } from '../../src/store/migrate.ts';
 import { EXIT, type CommandContext } from '../context.ts';
+import { openRuntime } from '../runtime.ts';
+import { untilSignal } from '../signals.ts';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, concurrency: { type: 'string' } },
+  });
   const port = values.port === undefined ? ctx.config.port : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    ctx.stderr.write(`kinfinder serve: --port must be a whole number from 0 to 65535\n`);
+    ctx.stderr.write('kinfinder serve: --port must be a whole number from 0 to 65535\n');
+    return EXIT.usage;
+  }
+  const concurrency = values.concurrency === undefined ? ctx.config.concurrency : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    ctx.stderr.write('kinfinder serve: --concurrency must be a whole number ≥ 1\n');
     return EXIT.usage;
   }
   const host = values.host ?? ctx.config.host;
   const logger = createLogger(ctx.config.logLevel);
-  const db = await openDatabase(ctx.config);
-  let closing = false;
+  const rt = await openRuntime(ctx.config, logger, { workers: true, concurrency });
   try {
-    const { version } = await migrate(db);
-    const app = createApp({ db, logger });
+    const faces = rt.faces;
+    const app = createApp({
+      db: rt.db,
+      logger,
+      faceInfo: () => (faces ? { backend: faces.backend, modelId: faces.modelId } : null),
+    });
     const server = serve({ fetch: app.fetch, port, hostname: host });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
     });
-    logger.info({ port, host, database: db.kind, schemaVersion: version }, 'kinfinder listening');
-    ctx.stderr.write(`kinfinder serving on http://${host}:${port} (${db.kind} database)\n`);
-
+    logger.info({ port, host, database: rt.db.kind, schemaVersion: await schemaVersion(rt.db) }, 'kinfinder listening');
+    ctx.stderr.write(`kinfinder serving on http://${host}:${port} (${rt.db.kind} database, ${faces?.backend} face backend)\n`);
+    await untilSignal(logger);
     await new Promise<void>((resolve) => {
-      const stop = (signal: NodeJS.Signals) => {
-        if (closing) {
-          // A second Ctrl-C means "now": the embedded store may need recovery on next open.
-          process.exit(130);
-        }
-        closing = true;
-        logger.info({ signal }, 'shutting down');
-        server.close(() => resolve());
-        // Idle keep-alive sockets would hold close() open indefinitely.
-        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      server.close(() => resolve());
+      // Idle keep-alive sockets would otherwise hold close() open.
+      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
     });
     return EXIT.ok;
   } finally {
-    await db.close();
-    logger.info('database closed');
+    await rt.close();
+    logger.info('stopped');
   }
 }

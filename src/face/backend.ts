@@ -69,7 +69,7 @@ async function doLoad(choice: BackendChoice): Promise<LoadedBackend> {
       return { faceapi, backend: 'tfjs-node', detail: 'native TensorFlow' };
     } catch (err) {
       errors.push(`tfjs-node: ${(err as Error).message.split('\n')[0]}`);
-      if (choice === 'tfjs-node') throw new Error(`tfjs-node backend unavailable (${errors.join('; ')})`);
+      if (choice === 'tfjs-node') throw new Error(`tfjs-node backend unavailable (${errors.join('; ')})`, { cause: err });
     }
   }
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiModule;
@@ -85,7 +85,7 @@ async function doLoad(choice: BackendChoice): Promise<LoadedBackend> {
       return { faceapi, backend: 'wasm', detail: simd ? 'wasm simd, 1 thread' : 'wasm (no simd), 1 thread' };
     } catch (err) {
       errors.push(`wasm: ${(err as Error).message.split('\n')[0]}`);
-      if (choice === 'wasm') throw new Error(`wasm backend unavailable (${errors.join('; ')})`);
+      if (choice === 'wasm') throw new Error(`wasm backend unavailable (${errors.join('; ')})`, { cause: err });
     }
   }
   await tf.setBackend('cpu');

@@ -9,8 +9,11 @@ export interface QueryResult<T> {
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
-  /** Runs a script of several statements without parameters (migrations). */
-  exec(sql: string): Promise<void>;
+  /**
+   * Runs a script of several statements without parameters (migrations, pg-boss's own SQL);
+   * resolves to the last statement's result.
+   */
+  exec(sql: string): Promise<QueryResult<Record<string, unknown>>>;
 }
 
 export type DatabaseKind = 'pglite' | 'postgres';

@@ -6,10 +6,20 @@ import { openPostgres } from './postgres.ts';
 export interface StoreOptions {
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Schema for kinfinder's tables (validated as an identifier by the config); default public. */
+  dbSchema?: string | undefined;
 }
 
 /** PostgreSQL when a URL is given, else the embedded PGlite under `<dataDir>/db`. */
-export function openDatabase(opts: StoreOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres({ url: opts.databaseUrl });
-  return openPglite({ dataDir: path.join(opts.dataDir, 'db') });
+export async function openDatabase(opts: StoreOptions): Promise<Database> {
+  const db = opts.databaseUrl
+    ? await openPostgres({ url: opts.databaseUrl, ...(opts.dbSchema ? { searchPath: `${opts.dbSchema}, public` } : {}) })
+    : await openPglite({ dataDir: path.join(opts.dataDir, 'db'), ...(opts.dbSchema ? { searchPath: `${opts.dbSchema}, public` } : {}) });
+  if (opts.dbSchema) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.dbSchema}`);
+  return db;
+}
+
+/** Where pg-boss keeps its tables: beside kinfinder's schema, never inside it. */
+export function queueSchemaFor(dbSchema: string | undefined): string {
+  return dbSchema ? `${dbSchema}_pgboss` : 'pgboss';
 }

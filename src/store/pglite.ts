@@ -10,8 +10,10 @@ function wrap(q: PGlite | Transaction): Queryable {
       const r = await q.query<T>(sql, params ? [...params] : undefined);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
-    async exec(sql: string): Promise<void> {
-      await q.exec(sql);
+    async exec(sql: string) {
+      const results = await q.exec(sql);
+      const last = results[results.length - 1];
+      return { rows: (last?.rows ?? []) as Record<string, unknown>[], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
     },
   };
 }

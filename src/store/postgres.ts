@@ -7,9 +7,12 @@ function wrap(q: pg.Pool | pg.PoolClient): Queryable {
       const r = await q.query(sql, params ? [...params] : undefined);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     },
-    async exec(sql: string): Promise<void> {
-      // No parameters: pg sends a simple query, which may hold several statements.
-      await q.query(sql);
+    async exec(sql: string) {
+      // No parameters: pg sends a simple query, which may hold several statements and then
+      // answers with one result per statement.
+      const r = (await q.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(r) ? r[r.length - 1] : r;
+      return { rows: (last?.rows ?? []) as Record<string, unknown>[], rowCount: last?.rowCount ?? 0 };
     },
   };
 }

@@ -1,0 +1,150 @@
+import fs from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { describeError, isKinfinderError } from '../../src/errors.ts';
+import { collectInputs } from '../../src/ingest/collect.ts';
+import { metadataFor, parseMetadataCsv, type PhotoMetadata } from '../../src/ingest/metadata-csv.ts';
+import { formatProgress } from '../../src/ingest/progress.ts';
+import { enqueuePhoto } from '../../src/ingest/service.ts';
+import { createLogger } from '../../src/log.ts';
+import { getPhotosByIds, statusCounts } from '../../src/store/photos.ts';
+import { EXIT, type CommandContext } from '../context.ts';
+import { openRuntime } from '../runtime.ts';
+
+const USAGE = 'usage: kinfinder ingest <path…> [--source NAME] [--metadata file.csv] [--wait] [--json]';
+
+interface Summary {
+  photos: number;
+  done: number;
+  failed: number;
+  duplicates: number;
+  faces: number;
+  queued: number;
+  errors: Array<{ file: string; code: string; message: string }>;
+}
+
+export async function run(args: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      source: { type: 'string' },
+      metadata: { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      concurrency: { type: 'string' },
+    },
+  });
+  if (positionals.length === 0) {
+    ctx.stderr.write(`${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const concurrency = values.concurrency === undefined ? ctx.config.concurrency : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    ctx.stderr.write('kinfinder ingest: --concurrency must be a whole number ≥ 1\n');
+    return EXIT.usage;
+  }
+  let metadata: Map<string, PhotoMetadata> | undefined;
+  if (values.metadata) {
+    try {
+      metadata = parseMetadataCsv(await fs.readFile(values.metadata, 'utf8'));
+    } catch (err) {
+      ctx.stderr.write(`kinfinder ingest: ${values.metadata}: ${isKinfinderError(err) ? err.message : (err as Error).message}\n`);
+      return EXIT.usage;
+    }
+  }
+
+  const logger = createLogger(ctx.config.logLevel === 'info' ? 'warn' : ctx.config.logLevel);
+  // Embedded database + --wait: nobody else can be processing (the store is locked to us), so
+  // this process does the work itself, on every core.
+  const inProcess = values.wait && !ctx.config.databaseUrl;
+  const rt = await openRuntime(ctx.config, logger, { workers: inProcess, concurrency });
+  const summary: Summary = { photos: 0, done: 0, failed: 0, duplicates: 0, faces: 0, queued: 0, errors: [] };
+  const newIds: string[] = [];
+  // Known photos still unfinished (a crash, a stopped server) are waited for too, so re-running
+  // an interrupted `ingest --wait` finishes the job.
+  const unfinishedDuplicates: string[] = [];
+  try {
+    const limits = { maxFileBytes: rt.limits.maxBytes, maxZipEntries: 100_000, maxZipTotalBytes: 50 * 1024 ** 3 };
+    for await (const item of collectInputs(positionals, limits)) {
+      summary.photos++;
+      if ('error' in item) {
+        summary.failed++;
+        summary.errors.push({ file: item.name, ...item.error });
+        continue;
+      }
+      try {
+        const p = await enqueuePhoto(rt, { name: item.name, bytes: item.bytes, source: values.source, metadata: metadata ? (metadataFor(metadata, item.name) as Record<string, unknown> | undefined) : undefined });
+        if (!p.duplicateOf) newIds.push(p.id);
+        else {
+          summary.duplicates++;
+          if (p.status === 'queued' || p.status === 'processing') unfinishedDuplicates.push(p.id);
+        }
+      } catch (err) {
+        if (!isKinfinderError(err)) throw err;
+        summary.failed++;
+        summary.errors.push({ file: item.name, ...describeError(err) });
+      }
+    }
+
+    if (values.wait && newIds.length + unfinishedDuplicates.length > 0) {
+      await waitForPhotos(rt.db, [...newIds, ...unfinishedDuplicates], ctx, Boolean(ctx.config.databaseUrl));
+      const counts = await statusCounts(rt.db, newIds);
+      for (const c of counts) {
+        if (c.status === 'done') summary.done += c.n;
+        if (c.status === 'failed') summary.failed += c.n;
+        summary.faces += c.faces;
+      }
+    } else {
+      summary.queued = newIds.length;
+    }
+    // Failures found by the workers (damaged files that looked like images) join the list.
+    if (values.wait) {
+      for (const p of await getPhotosByIds(rt.db, newIds)) {
+        if (p.status === 'failed' && p.error) summary.errors.push({ file: p.originalName ?? p.id, ...p.error });
+      }
+    }
+  } finally {
+    await rt.close();
+  }
+
+  if (values.json) {
+    const { queued, ...rest } = summary;
+    ctx.stdout.write(`${JSON.stringify(values.wait ? rest : { ...rest, queued })}\n`);
+  } else {
+    ctx.stdout.write(
+      `${summary.photos} files: ${summary.done} done, ${summary.failed} failed, ${summary.duplicates} duplicates, ${summary.faces} faces` +
+        (summary.queued ? `, ${summary.queued} queued (processed by \`kinfinder serve\` or \`kinfinder worker\`)` : '') +
+        '\n',
+    );
+    for (const e of summary.errors) ctx.stdout.write(`  ${e.file}: ${e.message} (${e.code})\n`);
+  }
+  return EXIT.ok;
+}
+
+async function waitForPhotos(db: Parameters<typeof statusCounts>[0], ids: string[], ctx: CommandContext, remote: boolean): Promise<void> {
+  const started = Date.now();
+  const tty = Boolean((ctx.stderr as NodeJS.WriteStream).isTTY);
+  let lastLine = 0;
+  let announcedWaiting = false;
+  for (;;) {
+    const counts = await statusCounts(db, ids);
+    const by = (s: string) => counts.filter((c) => c.status === s).reduce((a, c) => a + c.n, 0);
+    const done = by('done');
+    const failed = by('failed');
+    const faces = counts.reduce((a, c) => a + c.faces, 0);
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    const line = formatProgress({ total: ids.length, done, failed, faces, elapsedSeconds });
+    const finished = done + failed >= ids.length;
+    if (tty) ctx.stderr.write(`\r${line}${finished ? '\n' : ''}`);
+    else if (finished || Date.now() - lastLine > 5000) {
+      ctx.stderr.write(`${line}\n`);
+      lastLine = Date.now();
+    }
+    if (remote && !announcedWaiting && elapsedSeconds > 10 && done + failed === 0) {
+      ctx.stderr.write('no photo finished yet: is a `kinfinder worker` (or `serve`) running against this database?\n');
+      announcedWaiting = true;
+    }
+    if (finished) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { Config } from '../src/config.ts';
+import { createFacePool, loadManifest, type FacePool } from '../src/face/index.ts';
+import type { ImageLimits } from '../src/image/index.ts';
+import type { Logger } from '../src/log.ts';
+import { createCounters, type Counters } from '../src/metrics.ts';
+import { openQueue, type JobQueue } from '../src/queue.ts';
+import { FsBlobStore, type BlobStore } from '../src/store/blobs.ts';
+import type { Database } from '../src/store/database.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { openDatabase, queueSchemaFor } from '../src/store/open.ts';
+import { ensureModel } from '../src/store/photos.ts';
+import { startWorkers } from '../workers/main.ts';
+
+export interface Runtime {
+  db: Database;
+  blobs: BlobStore;
+  queue: JobQueue;
+  limits: ImageLimits;
+  counters: Counters;
+  /** Present when this process runs workers. */
+  faces: FacePool | undefined;
+  close(): Promise<void>;
+}
+
+export function limitsOf(config: Config): ImageLimits {
+  return { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels };
+}
+
+/**
+ * Opens what a command needs, in dependency order, and closes it in reverse: database
+ * (migrated), blobs, queue, and with `workers` the face-engine pool and the job handlers.
+ */
+export async function openRuntime(config: Config, logger: Logger, opts: { workers: boolean; concurrency?: number }): Promise<Runtime> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    const db = await openDatabase(config);
+    closers.push(() => db.close());
+    await migrate(db);
+    const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
+    const limits = limitsOf(config);
+    const counters = createCounters();
+    const queue = await openQueue(db, {
+      schema: queueSchemaFor(config.dbSchema),
+      expireInSeconds: config.jobTimeoutSeconds,
+      // Expired attempts (a worker that died mid-photo) are found at this interval.
+      maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(config.jobTimeoutSeconds / 2))),
+      logger,
+    });
+    closers.push(() => queue.stop());
+    let faces: FacePool | undefined;
+    if (opts.workers) {
+      const concurrency = opts.concurrency ?? config.concurrency;
+      const manifest = await loadManifest();
+      faces = await createFacePool({ size: concurrency, limits, log: (line) => logger.info(line) });
+      const pool = faces;
+      // Registered before the queue stops in close(): the pool must outlive the handlers.
+      closers.splice(1, 0, () => pool.close());
+      await ensureModel(db, { id: faces.modelId, dims: manifest.dims, manifest });
+      await startWorkers({ db, blobs, faces, queue, limits, logger, counters }, { concurrency });
+      logger.info({ concurrency, backend: faces.backend, modelId: faces.modelId }, 'workers started');
+    }
+    return { db, blobs, queue, limits, counters, faces, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

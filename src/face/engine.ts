@@ -1,0 +1,325 @@
+import { KinfinderError } from '../errors.ts';
+import { normalise, resizeRgb } from '../image/index.ts';
+import type { NormalisedImage } from '../image/types.ts';
+import {
+  cropRgb, extractChip, faceChipGeometry, flipHorizontal, laplacianVariance, poseFromLandmarks,
+  type Point, type RgbImage,
+} from './align.ts';
+import { loadBackend, modelDir, tfOf, type FaceApiModule, type TfLike } from './backend.ts';
+import { loadManifest, verifyModelFiles, type ModelManifest } from './manifest.ts';
+import type { Recipe } from './recipe.ts';
+import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
+
+export interface Detection { box: Box; score: number }
+
+/** The in-process engine; `analyseRecipes` lets evaluation compare recipes on one detection pass. */
+export interface FaceEngine extends FaceAnalyser {
+  readonly backend: BackendName;
+  readonly manifest: ModelManifest;
+  readonly recipe: Recipe;
+  analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]>;
+}
+
+const LANDMARK_INPUT_MAX = 256; // landmark crops are shrunk to this side first (the net sees 112 px)
+
+export async function createFaceEngine(opts: EngineOptions): Promise<FaceEngine> {
+  const manifest = await loadManifest(opts.manifestPath);
+  const dir = modelDir();
+  await verifyModelFiles(manifest, dir);
+  const loaded = await loadBackend(opts.backend ?? 'auto');
+  const { faceapi } = loaded;
+  const nets = faceapi.nets;
+  if (!nets.ssdMobilenetv1.isLoaded) await nets.ssdMobilenetv1.loadFromDisk(dir);
+  if (!nets.faceLandmark68Net.isLoaded) await nets.faceLandmark68Net.loadFromDisk(dir);
+  if (!nets.faceRecognitionNet.isLoaded) await nets.faceRecognitionNet.loadFromDisk(dir);
+  opts.log?.(`face engine: backend ${loaded.backend} (${loaded.detail}), model ${manifest.id}`);
+  return new Engine(faceapi, loaded.backend, manifest, opts);
+}
+
+class Engine implements FaceEngine {
+  readonly modelId: string;
+  readonly recipe: Recipe;
+  private readonly tf: TfLike;
+  private closed = false;
+
+  constructor(
+    private readonly faceapi: FaceApiModule,
+    readonly backend: BackendName,
+    readonly manifest: ModelManifest,
+    private readonly opts: EngineOptions,
+  ) {
+    this.modelId = manifest.id;
+    this.recipe = manifest.recipe;
+    this.tf = tfOf(faceapi);
+  }
+
+  async analyse(bytes: Uint8Array, options: AnalyseOptions = {}): Promise<PhotoAnalysis> {
+    const [result] = await this.analyseRecipes(bytes, [this.recipe], options);
+    return result!;
+  }
+
+  async analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
+    if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
+    const img = await normalise(bytes, this.opts.limits);
+    return this.analyseImage(img, recipes, options);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Every face in an upright RGB image, for each recipe (detections, landmarks and descriptors shared where equal). */
+  async analyseImage(img: NormalisedImage, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
+    const rgb: RgbImage = { data: img.data, width: img.width, height: img.height };
+    const detCache = new Map<string, Promise<Detection[]>>();
+    const lmCache = new Map<string, Promise<Point[]>>();
+    const descCache = new Map<string, Promise<Float32Array>>();
+    const minConf = Math.min(...recipes.map((r) => r.detector.minConfidence));
+
+    const detections = (r: Recipe, pad: number): Promise<Detection[]> => {
+      const key = JSON.stringify([r.detector.maxSide, r.detector.tileSize, r.detector.tileOverlap, pad]);
+      let p = detCache.get(key);
+      if (!p) {
+        p = this.detect(rgb, r.detector.maxSide, r.detector.tileSize, r.detector.tileOverlap, pad, minConf);
+        detCache.set(key, p);
+      }
+      return p;
+    };
+    const landmarks = (box: Box): Promise<Point[]> => {
+      const key = JSON.stringify(box);
+      let p = lmCache.get(key);
+      if (!p) { p = this.landmarks(rgb, box); lmCache.set(key, p); }
+      return p;
+    };
+    const descriptor = (box: Box, lm: Point[], d: Recipe['descriptor']): Promise<Float32Array> => {
+      const key = JSON.stringify([box, d]);
+      let p = descCache.get(key);
+      if (!p) { p = this.descriptor(rgb, lm, d); descCache.set(key, p); }
+      return p;
+    };
+
+    const out: PhotoAnalysis[] = [];
+    for (const r of recipes) {
+      let dets = (await detections(r, 0)).filter((d) => d.score >= r.detector.minConfidence);
+      if (dets.length === 0 && r.detector.padRetry > 0) {
+        dets = (await detections(r, r.detector.padRetry)).filter((d) => d.score >= r.detector.minConfidence);
+      }
+      if (dets.length === 0 && options.centreFallback) {
+        const side = Math.min(img.width, img.height) * 0.5;
+        dets = [{ box: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, score: 0 }];
+      }
+      const faces: Face[] = [];
+      for (const det of dets) {
+        const lm = await landmarks(det.box);
+        const emb = await descriptor(det.box, lm, r.descriptor);
+        const chip = extractChip(rgb, faceChipGeometry(lm, r.descriptor.chipSize, r.descriptor.chipPadding));
+        const pose = poseFromLandmarks(lm);
+        faces.push({
+          box: roundBox(det.box),
+          score: round(det.score, 4),
+          landmarks: lm.map(([x, y]) => [round(x, 2), round(y, 2)]),
+          quality: {
+            faceSize: Math.round(Math.max(det.box.width, det.box.height)),
+            eyeDistance: round(pose.eyeDistance, 1),
+            sharpness: round(laplacianVariance(chip, r.descriptor.chipSize, r.descriptor.chipSize), 1),
+            yaw: round(pose.yaw, 1),
+            roll: round(pose.roll, 1),
+            detectionScore: round(det.score, 4),
+          },
+          embedding: Array.from(emb),
+        });
+      }
+      faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+      out.push({ width: img.width, height: img.height, format: img.format, faces });
+    }
+    return out;
+  }
+
+  private tensor(img: RgbImage) {
+    return this.tf.tensor3d(Int32Array.from(img.data), [img.height, img.width, 3], 'int32');
+  }
+
+  /** SSD on the (downscaled) photo, plus overlapping tiles for big photos; boxes in original pixels, clipped. */
+  async detect(img: RgbImage, maxSide: number, tileSize: number, overlap: number, pad: number, minConfidence: number): Promise<Detection[]> {
+    const scale = Math.min(1, maxSide / Math.max(img.width, img.height));
+    let work: RgbImage = img;
+    if (scale < 1) {
+      const w = Math.max(1, Math.round(img.width * scale)), h = Math.max(1, Math.round(img.height * scale));
+      work = { data: await resizeRgb({ data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }, w, h), width: w, height: h };
+    }
+    const sx = img.width / work.width, sy = img.height / work.height;
+    let offset = 0;
+    if (pad > 0) {
+      offset = Math.round(pad * Math.max(work.width, work.height));
+      work = padImage(work, offset);
+    }
+    const found: Detection[] = [];
+    const run = async (region: RgbImage, left: number, top: number, innerEdges: { l: boolean; t: boolean; r: boolean; b: boolean }) => {
+      const t = this.tensor(region);
+      try {
+        const options = new this.faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 200 });
+        const dets = await this.faceapi.nets.ssdMobilenetv1.locateFaces(t as never, options);
+        for (const d of dets) {
+          const b = d.box;
+          const edge = 2;
+          if ((innerEdges.l && b.x <= edge) || (innerEdges.t && b.y <= edge)
+            || (innerEdges.r && b.x + b.width >= region.width - edge) || (innerEdges.b && b.y + b.height >= region.height - edge)) continue;
+          found.push({
+            box: { x: (b.x + left - offset) * sx, y: (b.y + top - offset) * sy, width: b.width * sx, height: b.height * sy },
+            score: d.score,
+          });
+        }
+      } finally {
+        t.dispose();
+      }
+    };
+    await run(work, 0, 0, { l: false, t: false, r: false, b: false });
+    if (Math.max(work.width, work.height) > tileSize * 1.25) {
+      const stride = Math.max(1, Math.round(tileSize * (1 - overlap)));
+      const starts = (len: number) => {
+        if (len <= tileSize) return [0];
+        const s: number[] = [];
+        for (let p = 0; p + tileSize < len; p += stride) s.push(p);
+        s.push(len - tileSize);
+        return s;
+      };
+      for (const top of starts(work.height)) {
+        for (const left of starts(work.width)) {
+          const tw = Math.min(tileSize, work.width), th = Math.min(tileSize, work.height);
+          const tile = cropRgb(work, left, top, tw, th);
+          await run(tile, left, top, { l: left > 0, t: top > 0, r: left + tw < work.width, b: top + th < work.height });
+        }
+      }
+    }
+    // Clip to the photo, drop slivers, then merge duplicates across passes.
+    const clipped = found
+      .map((d) => ({ ...d, box: clipBox(d.box, img.width, img.height) }))
+      .filter((d) => d.box.width >= 8 && d.box.height >= 8);
+    return nms(clipped);
+  }
+
+  /** 68 landmarks in photo pixels for a face box (face-api: crop the box, the net pads to a square). */
+  async landmarks(img: RgbImage, box: Box): Promise<Point[]> {
+    let crop = cropRgb(img, box.x, box.y, box.width, box.height);
+    const left = Math.max(0, Math.floor(box.x)), top = Math.max(0, Math.floor(box.y));
+    const side = Math.max(crop.width, crop.height);
+    if (side > LANDMARK_INPUT_MAX) {
+      const k = side / LANDMARK_INPUT_MAX;
+      const w = Math.max(1, Math.round(crop.width / k)), h = Math.max(1, Math.round(crop.height / k));
+      const data = await resizeRgb({ data: Buffer.from(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), width: crop.width, height: crop.height }, w, h);
+      const kx = crop.width / w, ky = crop.height / h;
+      crop = { data, width: w, height: h };
+      const t = this.tensor(crop);
+      try {
+        const lm = await this.faceapi.nets.faceLandmark68Net.detectLandmarks(t as never);
+        const pts = (Array.isArray(lm) ? lm[0]! : lm).positions;
+        return pts.map((p) => [left + p.x * kx, top + p.y * ky] as Point);
+      } finally {
+        t.dispose();
+      }
+    }
+    const t = this.tensor(crop);
+    try {
+      const lm = await this.faceapi.nets.faceLandmark68Net.detectLandmarks(t as never);
+      const pts = (Array.isArray(lm) ? lm[0]! : lm).positions;
+      return pts.map((p) => [left + p.x, top + p.y] as Point);
+    } finally {
+      t.dispose();
+    }
+  }
+
+  /** One L2-normalised 128-d descriptor per the recipe. */
+  async descriptor(img: RgbImage, lm: Point[], d: Recipe['descriptor']): Promise<Float32Array> {
+    if (d.align === 'faceapi-box') {
+      const r = faceapiAlignedRect(lm, img.width, img.height);
+      const crop = cropRgb(img, r.x, r.y, r.width, r.height);
+      const v = await this.describe(crop);
+      if (!d.flip) return l2(v);
+      const f = await this.describe({ data: flipHorizontal(crop.data, crop.width, crop.height), width: crop.width, height: crop.height });
+      return l2(add(l2(v), l2(f)));
+    }
+    const chip = extractChip(img, faceChipGeometry(lm, d.chipSize, d.chipPadding));
+    const v = l2(await this.describe({ data: chip, width: d.chipSize, height: d.chipSize }));
+    if (!d.flip) return v;
+    const f = l2(await this.describe({ data: flipHorizontal(chip, d.chipSize, d.chipSize), width: d.chipSize, height: d.chipSize }));
+    return l2(add(v, f));
+  }
+
+  private async describe(img: RgbImage): Promise<Float32Array> {
+    const t = this.tensor(img);
+    try {
+      const out = await this.faceapi.nets.faceRecognitionNet.computeFaceDescriptor(t as never);
+      return Array.isArray(out) ? out[0]! : (out as Float32Array);
+    } finally {
+      t.dispose();
+    }
+  }
+}
+
+/** face-api's `landmarks.align(null, { useDlibAlignment: true })`: an unrotated square from eye and mouth centres. */
+export function faceapiAlignedRect(lm: Point[], width: number, height: number): Box {
+  const centre = (from: number, to: number): Point => {
+    let x = 0, y = 0;
+    for (let i = from; i < to; i++) { x += lm[i]![0]; y += lm[i]![1]; }
+    return [x / (to - from), y / (to - from)];
+  };
+  const le = centre(36, 42), re = centre(42, 48), mouth = centre(48, 68);
+  const dist = (p: Point) => Math.hypot(mouth[0] - p[0], mouth[1] - p[1]);
+  const size = Math.floor((dist(le) + dist(re)) / 2 / 0.45);
+  const ref: Point = [(le[0] + re[0] + mouth[0]) / 3, (le[1] + re[1] + mouth[1]) / 3];
+  const x = Math.floor(Math.max(0, ref[0] - 0.5 * size));
+  const y = Math.floor(Math.max(0, ref[1] - 0.43 * size));
+  return clipBox({ x, y, width: Math.max(1, size), height: Math.max(1, size) }, width, height);
+}
+
+function padImage(img: RgbImage, p: number): RgbImage {
+  const w = img.width + 2 * p, h = img.height + 2 * p;
+  // grey border at the photo's mean colour: context without inventing edges or mirrored faces
+  const mean = [0, 0, 0];
+  const n = img.width * img.height;
+  for (let i = 0; i < n; i++) { mean[0]! += img.data[i * 3]!; mean[1]! += img.data[i * 3 + 1]!; mean[2]! += img.data[i * 3 + 2]!; }
+  const fill = mean.map((m) => Math.round(m / Math.max(1, n)));
+  const out = new Uint8Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) { out[i * 3] = fill[0]!; out[i * 3 + 1] = fill[1]!; out[i * 3 + 2] = fill[2]!; }
+  for (let y = 0; y < img.height; y++) {
+    out.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + p) * w + p) * 3);
+  }
+  return { data: out, width: w, height: h };
+}
+
+function clipBox(b: Box, width: number, height: number): Box {
+  const x0 = Math.max(0, Math.min(width, b.x)), y0 = Math.max(0, Math.min(height, b.y));
+  const x1 = Math.max(0, Math.min(width, b.x + b.width)), y1 = Math.max(0, Math.min(height, b.y + b.height));
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/** Greedy non-maximum suppression by IoU, also dropping boxes mostly inside a better one. */
+export function nms(dets: Detection[], iou = 0.3, containment = 0.7): Detection[] {
+  const sorted = [...dets].sort((a, b) => b.score - a.score);
+  const kept: Detection[] = [];
+  for (const d of sorted) {
+    const dup = kept.some((k) => {
+      const ix = Math.max(0, Math.min(k.box.x + k.box.width, d.box.x + d.box.width) - Math.max(k.box.x, d.box.x));
+      const iy = Math.max(0, Math.min(k.box.y + k.box.height, d.box.y + d.box.height) - Math.max(k.box.y, d.box.y));
+      const inter = ix * iy;
+      const ak = k.box.width * k.box.height, ad = d.box.width * d.box.height;
+      return inter / (ak + ad - inter) > iou || inter / Math.min(ak, ad) > containment;
+    });
+    if (!dup) kept.push(d);
+  }
+  return kept;
+}
+
+function l2(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.sqrt(s) || 1;
+  return v.map((x) => x / n);
+}
+
+function add(a: Float32Array, b: Float32Array): Float32Array {
+  return a.map((x, i) => x + b[i]!);
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+const roundBox = (b: Box): Box => ({ x: round(b.x, 1), y: round(b.y, 1), width: round(b.width, 1), height: round(b.height, 1) });

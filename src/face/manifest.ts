@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { KinfinderError } from '../errors.ts';
+import { recipeSchema } from './recipe.ts';
+
+/** `models/face-api.json` at the repository root. */
+export const DEFAULT_MANIFEST_PATH = fileURLToPath(new URL('../../models/face-api.json', import.meta.url));
+
+const threshold = z.object({ threshold: z.number().min(-1).max(1), fmr: z.number().min(0).max(1) });
+
+export const manifestSchema = z.object({
+  id: z.string().min(1),
+  dims: z.number().int().positive(),
+  package: z.string().min(1),
+  recipe: recipeSchema,
+  files: z.array(z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).min(1),
+  calibration: z.object({
+    strong: threshold,
+    possible: threshold,
+    floor: z.number().min(-1).max(1),
+    method: z.string(),
+    measuredAt: z.string(),
+    command: z.string(),
+    figures: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+export type ModelManifest = z.infer<typeof manifestSchema>;
+export type Calibration = ModelManifest['calibration'];
+export type Band = 'strong' | 'possible' | 'weak';
+
+export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH): Promise<ModelManifest> {
+  let raw: string;
+  try {
+    raw = await readFile(manifestPath, 'utf8');
+  } catch (err) {
+    throw new KinfinderError('model_mismatch', `model manifest not readable: ${path.basename(manifestPath)}`, undefined, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new KinfinderError('model_mismatch', 'model manifest is not valid JSON', undefined, { cause: err });
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new KinfinderError('model_mismatch', `model manifest is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const c = parsed.data.calibration;
+  if (!(c.strong.threshold >= c.possible.threshold && c.possible.threshold >= c.floor)) {
+    throw new KinfinderError('model_mismatch', 'model manifest calibration must satisfy strong ≥ possible ≥ floor');
+  }
+  return parsed.data;
+}
+
+/** `strong` at or above the ≤0.1 % false-match threshold, `possible` at or above the ≤1 % one, else `weak`. */
+export function bandFor(similarity: number, calibration: Pick<Calibration, 'strong' | 'possible'>): Band {
+  if (similarity >= calibration.strong.threshold) return 'strong';
+  if (similarity >= calibration.possible.threshold) return 'possible';
+  return 'weak';
+}
+
+export async function sha256File(file: string): Promise<string> {
+  return createHash('sha256').update(await readFile(file)).digest('hex');
+}
+
+/** Refuse to run on weight files other than those the manifest (and its calibration) describe. */
+export async function verifyModelFiles(manifest: ModelManifest, dir: string): Promise<void> {
+  for (const f of manifest.files) {
+    let actual: string;
+    try {
+      actual = await sha256File(path.join(dir, f.path));
+    } catch (err) {
+      throw new KinfinderError('model_mismatch', `model file missing: ${f.path}`, { file: f.path }, { cause: err });
+    }
+    if (actual !== f.sha256) {
+      throw new KinfinderError('model_mismatch', `model file ${f.path} does not match the manifest (sha256 ${actual.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…)`, { file: f.path });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * How a photo becomes embeddings. Enrolment and query must use the same recipe: it is part of
+ * the model manifest, and the manifest id changes whenever the recipe does.
+ */
+export const recipeSchema = z.object({
+  name: z.string().min(1),
+  detector: z.object({
+    model: z.literal('ssd_mobilenetv1'),
+    /** Detections below this SSD score are dropped. */
+    minConfidence: z.number().min(0).max(1),
+    /** The photo is downscaled (never upscaled) to this long side before detection. */
+    maxSide: z.number().int().min(256),
+    /** When the detection image's long side exceeds 1.25 × tileSize, it is also scanned in overlapping tiles of this size (small faces in big photos). */
+    tileSize: z.number().int().min(128),
+    tileOverlap: z.number().min(0).max(0.9),
+    /** When nothing is found, pad every side by this fraction of the long side (grey border) and detect again; 0 = off. */
+    padRetry: z.number().min(0).max(2),
+  }),
+  landmarks: z.literal('face_landmark_68'),
+  descriptor: z.object({
+    /** `faceapi-box`: face-api's own crop (unrotated box from landmarks); `dlib-chip`: similarity-aligned dlib face chip. */
+    align: z.enum(['faceapi-box', 'dlib-chip']),
+    chipSize: z.number().int().min(32),
+    chipPadding: z.number().min(0).max(1),
+    /** Average the descriptors of the chip and its mirror image (then L2-normalise). */
+    flip: z.boolean(),
+  }),
+});
+
+export type Recipe = z.infer<typeof recipeSchema>;
+
+const detector = { model: 'ssd_mobilenetv1' as const, minConfidence: 0.5, maxSide: 1600, tileSize: 800, tileOverlap: 0.25, padRetry: 0 };
+const descriptor = { align: 'faceapi-box' as const, chipSize: 150, chipPadding: 0.25, flip: false };
+
+/** Named recipes measured by `kinfinder eval pairs --recipe a,b,c` (one detection pass shared). */
+export const RECIPES: Record<string, Recipe> = {
+  // face-api's own pipeline: SSD (0.5) → 68 landmarks → descriptor of the unrotated aligned box.
+  baseline: { name: 'baseline', detector, landmarks: 'face_landmark_68', descriptor },
+  // + dlib face chip (similarity transform onto dlib's mean face, 150 px, padding 0.25).
+  chip: { name: 'chip', detector, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip' } },
+  // + horizontal-flip test-time augmentation.
+  'chip-flip': { name: 'chip-flip', detector, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip', flip: true } },
+  // + pad tight crops and detect again before giving up.
+  'chip-flip-pad': { name: 'chip-flip-pad', detector: { ...detector, padRetry: 0.3 }, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip', flip: true } },
+  // + lower detector threshold.
+  'chip-flip-pad-c30': { name: 'chip-flip-pad-c30', detector: { ...detector, padRetry: 0.3, minConfidence: 0.3 }, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip', flip: true } },
+  'chip-flip-c30': { name: 'chip-flip-c30', detector: { ...detector, minConfidence: 0.3 }, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip', flip: true } },
+  'chip-pad': { name: 'chip-pad', detector: { ...detector, padRetry: 0.3 }, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip' } },
+};
+
+/** Same recipe (ignoring its name)? */
+export function sameRecipe(a: Recipe, b: Recipe): boolean {
+  return JSON.stringify({ ...a, name: '' }) === JSON.stringify({ ...b, name: '' });
+}

@@ -1,0 +1,37 @@
+import type { ErrorCode } from '../errors.ts';
+
+/** One thing the user handed us: the bytes of a file (or zip entry), or why it was refused. */
+export type InputItem =
+  | { name: string; bytes: Buffer }
+  | { name: string; error: { code: ErrorCode; message: string } };
+
+export type CollectLimits = {
+  /** Largest single file or zip entry accepted, in bytes. */
+  maxFileBytes: number;
+  /** Most entries (files and directories) one archive may declare. */
+  maxZipEntries: number;
+  /** Largest sum of declared uncompressed entry sizes one archive may have, in bytes. */
+  maxZipTotalBytes: number;
+};
+
+export function errorItem(name: string, code: ErrorCode, message: string): InputItem {
+  return { name, error: { code, message } };
+}
+
+/** Files every photo folder carries that are never photos; skipped without a word. */
+const JUNK_NAMES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini']);
+
+export function isJunkName(basename: string): boolean {
+  return JUNK_NAMES.has(basename.toLowerCase());
+}
+
+/** True when `head` starts with a zip local file header signature (PK\x03\x04). */
+export function looksLikeZip(head: Buffer): boolean {
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+/** Names shown to people: control characters (which could rewrite a terminal line) made visible. */
+export function displaySafe(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,0 +1,194 @@
+import pgvector from 'pgvector';
+import type { Queryable } from './database.ts';
+
+export type PhotoStatus = 'queued' | 'processing' | 'done' | 'failed';
+
+export interface PhotoRow {
+  id: string;
+  sha256: string;
+  originalName: string | null;
+  source: string | null;
+  byteSize: number;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  metadata: Record<string, unknown>;
+  status: PhotoStatus;
+  error: { code: string; message: string } | null;
+  attempts: number;
+  displaySha256: string | null;
+  createdAt: Date;
+  processedAt: Date | null;
+}
+
+const PHOTO_COLUMNS = `p.id, p.sha256, p.original_name AS "originalName", s.name AS source, p.byte_size AS "byteSize",
+  p.format, p.width, p.height, p.metadata, p.status, p.error, p.attempts, p.display_sha256 AS "displaySha256",
+  p.created_at AS "createdAt", p.processed_at AS "processedAt"`;
+
+export async function ensureSource(q: Queryable, name: string): Promise<string> {
+  // The no-op update makes RETURNING yield the row on conflict too, in one round trip.
+  const r = await q.query<{ id: string }>(
+    `INSERT INTO sources (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+    [name],
+  );
+  return r.rows[0]!.id;
+}
+
+export interface NewPhoto {
+  sha256: string;
+  originalName: string;
+  byteSize: number;
+  format: string;
+  sourceId: string | null;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Registers a photo by content. Returns `created: false` and the existing row's id when the
+ * same bytes are already known (whatever their name), so duplicates are never re-processed.
+ */
+export async function insertPhoto(q: Queryable, p: NewPhoto): Promise<{ id: string; created: boolean; status: PhotoStatus }> {
+  const ins = await q.query<{ id: string }>(
+    `INSERT INTO photos (sha256, original_name, byte_size, format, source_id, metadata)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (sha256) DO NOTHING
+     RETURNING id`,
+    [p.sha256, p.originalName, p.byteSize, p.format, p.sourceId, JSON.stringify(p.metadata)],
+  );
+  if (ins.rows[0]) return { id: ins.rows[0].id, created: true, status: 'queued' };
+  const existing = await q.query<{ id: string; status: PhotoStatus }>(`SELECT id, status FROM photos WHERE sha256 = $1`, [p.sha256]);
+  const row = existing.rows[0]!;
+  return { id: row.id, created: false, status: row.status };
+}
+
+export async function getPhoto(q: Queryable, id: string): Promise<PhotoRow | undefined> {
+  const r = await q.query<PhotoRow>(`SELECT ${PHOTO_COLUMNS} FROM photos p LEFT JOIN sources s ON s.id = p.source_id WHERE p.id = $1`, [id]);
+  return r.rows[0];
+}
+
+export async function getPhotosByIds(q: Queryable, ids: readonly string[]): Promise<PhotoRow[]> {
+  if (ids.length === 0) return [];
+  const r = await q.query<PhotoRow>(
+    `SELECT ${PHOTO_COLUMNS} FROM photos p LEFT JOIN sources s ON s.id = p.source_id WHERE p.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return r.rows;
+}
+
+/** Marks an attempt as started; returns false when there is nothing to do (done, or gone). */
+export async function startAttempt(q: Queryable, id: string): Promise<{ sha256: string } | undefined> {
+  const r = await q.query<{ sha256: string }>(
+    `UPDATE photos SET status = 'processing', attempts = attempts + 1, error = NULL, updated_at = now()
+     WHERE id = $1 AND status <> 'done'
+     RETURNING sha256`,
+    [id],
+  );
+  return r.rows[0];
+}
+
+export async function markFailed(q: Queryable, id: string, error: { code: string; message: string }): Promise<void> {
+  await q.query(
+    `UPDATE photos SET status = 'failed', error = $2, updated_at = now(), processed_at = now()
+     WHERE id = $1 AND status <> 'done'`,
+    [id, JSON.stringify(error)],
+  );
+}
+
+/** Back to the queue after a transient failure, so the status never claims work that no one does. */
+export async function markRetrying(q: Queryable, id: string): Promise<void> {
+  await q.query(`UPDATE photos SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'processing'`, [id]);
+}
+
+export interface NewFace {
+  faceIndex: number;
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  landmarks: Array<[number, number]>;
+  quality: Record<string, unknown>;
+  cropSha256: string;
+  embedding: number[];
+}
+
+/**
+ * Stores a photo's faces and marks it done, inside the caller's transaction. The row lock
+ * makes two workers racing on one photo (a retry overlapping a slow first attempt) serialise:
+ * the second sees `done` and writes nothing.
+ */
+export async function completePhoto(
+  tx: Queryable,
+  photoId: string,
+  result: { width: number; height: number; format: string; displaySha256: string; modelId: string; faces: NewFace[] },
+): Promise<{ stored: boolean }> {
+  const locked = await tx.query<{ status: PhotoStatus }>(`SELECT status FROM photos WHERE id = $1 FOR UPDATE`, [photoId]);
+  const status = locked.rows[0]?.status;
+  if (!status || status === 'done') return { stored: false };
+  for (const f of result.faces) {
+    await tx.query(
+      `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, embedding)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::vector)
+       ON CONFLICT (photo_id, model_id, face_index) DO NOTHING`,
+      [
+        photoId,
+        result.modelId,
+        f.faceIndex,
+        f.box.x,
+        f.box.y,
+        f.box.width,
+        f.box.height,
+        Math.min(1, Math.max(0, f.score)),
+        JSON.stringify(f.landmarks),
+        JSON.stringify(f.quality),
+        f.cropSha256,
+        pgvector.toSql(f.embedding),
+      ],
+    );
+  }
+  await tx.query(
+    `UPDATE photos SET status = 'done', error = NULL, width = $2, height = $3, format = $4, display_sha256 = $5,
+            updated_at = now(), processed_at = now()
+     WHERE id = $1`,
+    [photoId, result.width, result.height, result.format, result.displaySha256],
+  );
+  return { stored: true };
+}
+
+export interface FaceRow {
+  id: string;
+  photoId: string;
+  faceIndex: number;
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  quality: Record<string, unknown>;
+  cropSha256: string | null;
+}
+
+export async function facesOfPhoto(q: Queryable, photoId: string): Promise<FaceRow[]> {
+  const r = await q.query<FaceRow>(
+    `SELECT id, photo_id AS "photoId", face_index AS "faceIndex",
+            json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
+            score, quality, crop_sha256 AS "cropSha256"
+     FROM faces WHERE photo_id = $1 ORDER BY face_index`,
+    [photoId],
+  );
+  return r.rows;
+}
+
+export async function ensureModel(q: Queryable, model: { id: string; dims: number; manifest: unknown }): Promise<void> {
+  await q.query(`INSERT INTO models (id, dims, manifest) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, [
+    model.id,
+    model.dims,
+    JSON.stringify(model.manifest),
+  ]);
+}
+
+/** Counts by status for a set of photos (progress of one ingest run). */
+export async function statusCounts(q: Queryable, ids: readonly string[]): Promise<{ status: PhotoStatus; n: number; faces: number }[]> {
+  if (ids.length === 0) return [];
+  const r = await q.query<{ status: PhotoStatus; n: number; faces: number }>(
+    `SELECT p.status, count(*)::integer AS n,
+            coalesce(sum((SELECT count(*) FROM faces f WHERE f.photo_id = p.id)), 0)::integer AS faces
+     FROM photos p WHERE p.id = ANY($1::uuid[]) GROUP BY p.status`,
+    [ids],
+  );
+  return r.rows;
+}

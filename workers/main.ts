@@ -1,0 +1,35 @@
+import { QUEUES, type JobOutcome, type QueueName } from '../src/jobs.ts';
+import type { JobContext } from '../src/queue.ts';
+import { handleFacesMatch } from './faces-match.ts';
+import { handlePhotoIngest, type PhotoIngestDeps } from './photo-ingest.ts';
+
+export type WorkerDeps = PhotoIngestDeps;
+
+type Runner = (payload: never, deps: WorkerDeps, ctx: JobContext) => Promise<JobOutcome>;
+
+/** Every queue's handler. Start-up refuses a queue without one: its jobs would pile up unseen. */
+const HANDLERS: Record<QueueName, Runner> = {
+  [QUEUES.photoIngest]: (payload, deps, ctx) => handlePhotoIngest(payload, deps, ctx),
+  [QUEUES.facesMatch]: (payload, deps) => handleFacesMatch(payload, deps),
+};
+
+export function assertEveryQueueHandled(handlers: Partial<Record<QueueName, Runner>> = HANDLERS): void {
+  const missing = Object.values(QUEUES).filter((q) => !handlers[q]);
+  if (missing.length > 0) throw new Error(`no handler for queue(s): ${missing.join(', ')}`);
+}
+
+/**
+ * Registers the handlers on the queue. `concurrency` photos are processed at once; the face
+ * engine pool behind `deps.faces` should have as many threads.
+ */
+export async function startWorkers(deps: WorkerDeps, opts: { concurrency: number }): Promise<void> {
+  assertEveryQueueHandled();
+  for (const name of Object.values(QUEUES)) {
+    const run = HANDLERS[name];
+    await deps.queue.work(name, { concurrency: name === QUEUES.photoIngest ? opts.concurrency : 1 }, async (payload, ctx) => {
+      const outcome = await run(payload as never, deps, ctx);
+      deps.logger.debug({ queue: name, jobId: ctx.jobId, outcome: outcome.status }, 'job finished');
+      return outcome;
+    });
+  }
+}
