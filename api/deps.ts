@@ -1,4 +1,11 @@
+import type { Context } from 'hono';
+import type { FaceAnalyser } from '../src/face/index.ts';
+import type { ModelManifest } from '../src/face/manifest.ts';
+import type { ImageLimits } from '../src/image/index.ts';
+import type { EnqueueDeps } from '../src/ingest/service.ts';
 import type { Logger } from '../src/log.ts';
+import type { Counters } from '../src/metrics.ts';
+import type { BlobStore } from '../src/store/blobs.ts';
 import type { Database } from '../src/store/database.ts';
 
 export interface FaceInfo {
@@ -12,4 +19,23 @@ export interface AppDeps {
   logger: Logger;
   /** The face engine in use, once started (absent while the engine is loading or not wired). */
   faceInfo?: () => FaceInfo | null;
+  /** The rest is needed by the /api/v1 routes; the bare service shell runs without it. */
+  api?: ApiDeps;
+}
+
+export interface ApiDeps {
+  blobs: BlobStore;
+  faces: FaceAnalyser;
+  manifest: ModelManifest;
+  limits: ImageLimits;
+  /** Enqueues uploaded photos (the same path as `kinfinder ingest`). */
+  queue: EnqueueDeps['queue'];
+  confirmations: number;
+  counters: Counters;
+  /** KINFINDER_ADMIN_TOKEN: an admin that exists before any token does. */
+  adminToken?: string | undefined;
+  /** Anonymous case creation per client address. */
+  rateLimit?: { max: number; windowMs: number };
+  /** The caller's address for rate limiting (the socket's, unless a trusted proxy says otherwise). */
+  clientAddress?: (c: Context) => string;
 }

@@ -18,7 +18,9 @@ export function handleError(logger: Logger) {
     if (isKinfinderError(err)) {
       const status = STATUS_BY_CODE[err.code] as ContentfulStatusCode;
       if (status >= 500) logger.error({ err, code: err.code, path: c.req.path }, 'request failed');
-      return c.json(errorBody(err.code, err.message, err.details), status);
+      // choose_face also lists the faces at the top level, where a client picking one looks first.
+      const extra = err.code === 'choose_face' ? { faces: err.details?.faces } : {};
+      return c.json({ ...errorBody(err.code, err.message, err.details), ...extra }, status);
     }
     if (err instanceof HTTPException && err.status < 500) {
       return c.json(errorBody(err.status === 413 ? 'file_too_large' : 'invalid_input', err.message || 'bad request'), err.status);

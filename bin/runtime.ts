@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../src/config.ts';
-import { createFacePool, loadManifest, type FacePool } from '../src/face/index.ts';
+import { createFacePool, loadManifest, type FacePool, type ModelManifest } from '../src/face/index.ts';
 import type { ImageLimits } from '../src/image/index.ts';
 import type { Logger } from '../src/log.ts';
 import { createCounters, type Counters } from '../src/metrics.ts';
@@ -18,8 +18,9 @@ export interface Runtime {
   queue: JobQueue;
   limits: ImageLimits;
   counters: Counters;
-  /** Present when this process runs workers. */
+  /** Present when this process runs workers or was asked for an engine. */
   faces: FacePool | undefined;
+  manifest: ModelManifest;
   close(): Promise<void>;
 }
 
@@ -31,7 +32,7 @@ export function limitsOf(config: Config): ImageLimits {
  * Opens what a command needs, in dependency order, and closes it in reverse: database
  * (migrated), blobs, queue, and with `workers` the face-engine pool and the job handlers.
  */
-export async function openRuntime(config: Config, logger: Logger, opts: { workers: boolean; concurrency?: number }): Promise<Runtime> {
+export async function openRuntime(config: Config, logger: Logger, opts: { workers: boolean; faces?: boolean; concurrency?: number }): Promise<Runtime> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
@@ -51,19 +52,21 @@ export async function openRuntime(config: Config, logger: Logger, opts: { worker
       logger,
     });
     closers.push(() => queue.stop());
+    const manifest = await loadManifest();
     let faces: FacePool | undefined;
-    if (opts.workers) {
-      const concurrency = opts.concurrency ?? config.concurrency;
-      const manifest = await loadManifest();
+    const concurrency = opts.concurrency ?? config.concurrency;
+    if (opts.workers || opts.faces) {
       faces = await createFacePool({ size: concurrency, limits, log: (line) => logger.info(line) });
       const pool = faces;
-      // Registered before the queue stops in close(): the pool must outlive the handlers.
+      // Closed after the queue stops in close(): the pool must outlive the handlers.
       closers.splice(1, 0, () => pool.close());
       await ensureModel(db, { id: faces.modelId, dims: manifest.dims, manifest });
-      await startWorkers({ db, blobs, faces, queue, limits, logger, counters }, { concurrency });
+    }
+    if (opts.workers && faces) {
+      await startWorkers({ db, blobs, faces, queue, limits, logger, counters, manifest }, { concurrency });
       logger.info({ concurrency, backend: faces.backend, modelId: faces.modelId }, 'workers started');
     }
-    return { db, blobs, queue, limits, counters, faces, close };
+    return { db, blobs, queue, limits, counters, faces, manifest, close };
   } catch (err) {
     await close();
     throw err;

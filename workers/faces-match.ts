@@ -1,15 +1,19 @@
+import type { ModelManifest } from '../src/face/manifest.ts';
 import type { JobOutcome, Payload, QUEUES } from '../src/jobs.ts';
 import type { Logger } from '../src/log.ts';
+import { matchNewPhoto } from '../src/match/standing.ts';
+import type { Database } from '../src/store/database.ts';
 
 export interface FacesMatchDeps {
+  db: Database;
+  manifest: ModelManifest;
   logger: Logger;
 }
 
-/**
- * faces.match: standing search of newly ingested faces against open cases. Cases arrive with
- * the search-and-review work; until then there is nothing to match against.
- */
+/** faces.match: standing search of a newly ingested photo against every open case. */
 export async function handleFacesMatch(payload: Payload<typeof QUEUES.facesMatch>, deps: FacesMatchDeps): Promise<JobOutcome> {
-  deps.logger.debug({ photoId: payload.photoId }, 'faces.match: no open cases to match yet');
-  return { status: 'skipped', reason: 'standing search not enabled yet' };
+  const r = await matchNewPhoto(deps, payload.photoId);
+  if (r.faces === 0) return { status: 'skipped', reason: 'no faces of the current model' };
+  if (r.candidates > 0) deps.logger.info({ photoId: payload.photoId, candidates: r.candidates, cases: r.cases }, 'standing search found candidates');
+  return { status: 'done', candidates: r.candidates };
 }

@@ -1,9 +1,9 @@
 import { QUEUES, type JobOutcome, type QueueName } from '../src/jobs.ts';
 import type { JobContext } from '../src/queue.ts';
-import { handleFacesMatch } from './faces-match.ts';
+import { handleFacesMatch, type FacesMatchDeps } from './faces-match.ts';
 import { handlePhotoIngest, type PhotoIngestDeps } from './photo-ingest.ts';
 
-export type WorkerDeps = PhotoIngestDeps;
+export type WorkerDeps = PhotoIngestDeps & FacesMatchDeps;
 
 type Runner = (payload: never, deps: WorkerDeps, ctx: JobContext) => Promise<JobOutcome>;
 

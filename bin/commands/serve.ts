@@ -27,10 +27,21 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const rt = await openRuntime(ctx.config, logger, { workers: true, concurrency });
   try {
     const faces = rt.faces;
+    if (!faces) throw new Error('serve needs the face engine');
     const app = createApp({
       db: rt.db,
       logger,
-      faceInfo: () => (faces ? { backend: faces.backend, modelId: faces.modelId } : null),
+      faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
+      api: {
+        blobs: rt.blobs,
+        faces,
+        manifest: rt.manifest,
+        limits: rt.limits,
+        queue: rt.queue,
+        confirmations: ctx.config.confirmations,
+        counters: rt.counters,
+        adminToken: ctx.config.adminToken,
+      },
     });
     const server = serve({ fetch: app.fetch, port, hostname: host });
     await new Promise<void>((resolve, reject) => {

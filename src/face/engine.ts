@@ -85,14 +85,19 @@ class Engine implements FaceEngine {
       }
       return p;
     };
-    const landmarks = (box: Box): Promise<Point[]> => {
-      const key = JSON.stringify(box);
+    const landmarks = (box: Box, mode: Recipe['landmarks']): Promise<Point[]> => {
+      const key = JSON.stringify([box, mode]);
       let p = lmCache.get(key);
-      if (!p) { p = this.landmarks(rgb, box); lmCache.set(key, p); }
+      if (!p) {
+        p = mode === 'face_landmark_68'
+          ? this.landmarks(rgb, box)
+          : landmarks(box, 'face_landmark_68').then((first) => this.landmarks(rgb, recentre(box, first, rgb.width, rgb.height)));
+        lmCache.set(key, p);
+      }
       return p;
     };
-    const descriptor = (box: Box, lm: Point[], d: Recipe['descriptor']): Promise<Float32Array> => {
-      const key = JSON.stringify([box, d]);
+    const descriptor = (box: Box, mode: Recipe['landmarks'], lm: Point[], d: Recipe['descriptor']): Promise<Float32Array> => {
+      const key = JSON.stringify([box, mode, d]);
       let p = descCache.get(key);
       if (!p) { p = this.descriptor(rgb, lm, d); descCache.set(key, p); }
       return p;
@@ -110,8 +115,8 @@ class Engine implements FaceEngine {
       }
       const faces: Face[] = [];
       for (const det of dets) {
-        const lm = await landmarks(det.box);
-        const emb = await descriptor(det.box, lm, r.descriptor);
+        const lm = await landmarks(det.box, r.landmarks);
+        const emb = await descriptor(det.box, r.landmarks, lm, r.descriptor);
         const chip = extractChip(rgb, faceChipGeometry(lm, r.descriptor.chipSize, r.descriptor.chipPadding));
         const pose = poseFromLandmarks(lm);
         faces.push({
@@ -270,6 +275,15 @@ export function faceapiAlignedRect(lm: Point[], width: number, height: number): 
   const x = Math.floor(Math.max(0, ref[0] - 0.5 * size));
   const y = Math.floor(Math.max(0, ref[1] - 0.43 * size));
   return clipBox({ x, y, width: Math.max(1, size), height: Math.max(1, size) }, width, height);
+}
+
+/** A square of the detection box's larger side, centred on the landmarks' bounding box (clipped). */
+function recentre(box: Box, lm: Point[], width: number, height: number): Box {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const [x, y] of lm) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
+  const side = Math.max(box.width, box.height);
+  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  return clipBox({ x: cx - side / 2, y: cy - side / 2, width: side, height: side }, width, height);
 }
 
 function padImage(img: RgbImage, p: number): RgbImage {

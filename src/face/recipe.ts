@@ -18,7 +18,8 @@ export const recipeSchema = z.object({
     /** When nothing is found, pad every side by this fraction of the long side (grey border) and detect again; 0 = off. */
     padRetry: z.number().min(0).max(2),
   }),
-  landmarks: z.literal('face_landmark_68'),
+  /** `face_landmark_68-refined`: run the landmark net a second time on a square box re-centred on the first landmarks. */
+  landmarks: z.enum(['face_landmark_68', 'face_landmark_68-refined']),
   descriptor: z.object({
     /** `faceapi-box`: face-api's own crop (unrotated box from landmarks); `dlib-chip`: similarity-aligned dlib face chip. */
     align: z.enum(['faceapi-box', 'dlib-chip']),
@@ -47,6 +48,8 @@ export const RECIPES: Record<string, Recipe> = {
   // + lower detector threshold.
   'chip-flip-pad-c30': { name: 'chip-flip-pad-c30', detector: { ...detector, padRetry: 0.3, minConfidence: 0.3 }, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip', flip: true } },
   'chip-flip-c30': { name: 'chip-flip-c30', detector: { ...detector, minConfidence: 0.3 }, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip', flip: true } },
+  'chip-flip-pad-refine': { name: 'chip-flip-pad-refine', detector: { ...detector, padRetry: 0.3 }, landmarks: 'face_landmark_68-refined', descriptor: { ...descriptor, align: 'dlib-chip', flip: true } },
+  'chip-flip-pad-c30-refine': { name: 'chip-flip-pad-c30-refine', detector: { ...detector, padRetry: 0.3, minConfidence: 0.3 }, landmarks: 'face_landmark_68-refined', descriptor: { ...descriptor, align: 'dlib-chip', flip: true } },
   'chip-pad': { name: 'chip-pad', detector: { ...detector, padRetry: 0.3 }, landmarks: 'face_landmark_68', descriptor: { ...descriptor, align: 'dlib-chip' } },
 };
 

@@ -173,6 +173,17 @@ export async function facesOfPhoto(q: Queryable, photoId: string): Promise<FaceR
   return r.rows;
 }
 
+export async function getFace(q: Queryable, id: string): Promise<FaceRow | undefined> {
+  const r = await q.query<FaceRow>(
+    `SELECT id, photo_id AS "photoId", face_index AS "faceIndex",
+            json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
+            score, quality, crop_sha256 AS "cropSha256"
+     FROM faces WHERE id = $1`,
+    [id],
+  );
+  return r.rows[0];
+}
+
 export async function ensureModel(q: Queryable, model: { id: string; dims: number; manifest: unknown }): Promise<void> {
   await q.query(`INSERT INTO models (id, dims, manifest) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, [
     model.id,

@@ -50,7 +50,7 @@ export function makeZip(entries: RawEntry[], opts: { claimedCount?: number; shar
         b.writeUInt16LE(0, p); p += 2; // disk
         b.writeUInt16LE(0, p); p += 2; // internal attrs
         b.writeUInt32LE(0, p); p += 4; // external attrs
-        b.writeUInt32LE(localOffset, p); p += 4;
+        b.writeUInt32LE(localOffset, p);
       }
       return Buffer.concat([b, name]);
     };

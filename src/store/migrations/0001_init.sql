@@ -125,6 +125,8 @@ CREATE TABLE candidates (
   UNIQUE (search_id, face_id)
 );
 CREATE INDEX candidates_review_idx ON candidates (similarity DESC) WHERE status = 'pending';
+CREATE INDEX candidates_search_idx ON candidates (search_id, similarity DESC);
+CREATE INDEX candidates_face_idx ON candidates (face_id);
 
 -- Access tokens: only a hash is stored; the token itself is shown once.
 CREATE TABLE tokens (

@@ -1,0 +1,64 @@
+import type { Context } from 'hono';
+import { KinfinderError } from '../src/errors.ts';
+
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface Multipart {
+  files(field: string): Promise<UploadedFile[]>;
+  text(field: string): string | undefined;
+  texts(field: string): string[];
+}
+
+/** Parses a multipart/form-data body (its size was already capped by the body limit). */
+export async function readMultipart(c: Context): Promise<Multipart> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^multipart\/form-data/i.test(type)) {
+    throw new KinfinderError('invalid_input', 'send the photos as multipart/form-data');
+  }
+  let body: Record<string, string | File | (string | File)[]>;
+  try {
+    body = await c.req.parseBody({ all: true });
+  } catch {
+    throw new KinfinderError('invalid_input', 'the multipart body could not be read');
+  }
+  const values = (field: string): (string | File)[] => {
+    const v = body[field];
+    return v === undefined ? [] : Array.isArray(v) ? v : [v];
+  };
+  return {
+    async files(field) {
+      const out: UploadedFile[] = [];
+      for (const v of values(field)) {
+        if (typeof v === 'string') throw new KinfinderError('invalid_input', `the "${field}" field must be a file`);
+        out.push({ name: v.name || 'upload', bytes: new Uint8Array(await v.arrayBuffer()) });
+      }
+      return out;
+    },
+    text(field) {
+      const v = values(field)[0];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string') throw new KinfinderError('invalid_input', `the "${field}" field must be text`);
+      return v;
+    },
+    texts(field) {
+      return values(field).map((v) => {
+        if (typeof v !== 'string') throw new KinfinderError('invalid_input', `the "${field}" field must be text`);
+        return v;
+      });
+    },
+  };
+}
+
+export function parseJsonField(raw: string | undefined, field: string): Record<string, unknown> {
+  if (raw === undefined || raw.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw new KinfinderError('invalid_input', `the "${field}" field must be a JSON object`);
+}

@@ -1,0 +1,31 @@
+import { Hono } from 'hono';
+import { stateCounts } from '../../src/store/stats.ts';
+import type { Env } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+
+const STATES = {
+  photos: ['queued', 'processing', 'done', 'failed'],
+  searches: ['searching', 'under_review', 'match_confirmed', 'closed'],
+  candidates: ['pending', 'confirmed', 'rejected'],
+} as const;
+
+/** Prometheus text format: state gauges from the database, counters from this process. */
+export function metricsRoutes(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  app.get('/metrics', async (c) => {
+    const s = await stateCounts(deps.db);
+    const lines: string[] = [];
+    for (const [name, states] of Object.entries(STATES)) {
+      const counts = s[name as keyof typeof STATES];
+      lines.push(`# HELP kinfinder_${name} ${name} by status`, `# TYPE kinfinder_${name} gauge`);
+      for (const st of states) lines.push(`kinfinder_${name}{status="${st}"} ${counts[st] ?? 0}`);
+    }
+    lines.push('# HELP kinfinder_faces faces stored in the gallery', '# TYPE kinfinder_faces gauge', `kinfinder_faces ${s.faces}`);
+    const counters = deps.api?.counters.snapshot() ?? {};
+    for (const [name, value] of Object.entries(counters).sort()) {
+      lines.push(`# TYPE kinfinder_${name}_total counter`, `kinfinder_${name}_total ${value}`);
+    }
+    return c.text(`${lines.join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  });
+  return app;
+}

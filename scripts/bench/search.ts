@@ -1,0 +1,431 @@
+/**
+ * Search benchmark: HNSW recall and latency on a synthetic gallery of face-like embeddings.
+ *
+ *   npm run bench:search -- --faces N [--db pglite|postgres] [--queries 500] [--k 10]
+ *       [--ef-search E[,E…]] [--m M[,M…]] [--ef-construction C[,C…]] [--json] [--keep] …
+ *
+ * Loads N faces (real schema: models, photos, faces) with the HNSW index dropped, builds the
+ * index (timed: buildSeconds), then answers fresh faces of enrolled people twice: exactly (seq
+ * scan) and through the index the way the product queries, and compares. Several values of
+ * --m / --ef-construction / --ef-search are a grid over one loaded gallery: one JSON line per
+ * combination, the last stdout line is the last one. Progress goes to stderr. See BENCHMARKS.md.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pgvector from 'pgvector';
+import type { Database, Queryable } from '../../src/store/database.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { openPglite } from '../../src/store/pglite.ts';
+import { openPostgres } from '../../src/store/postgres.ts';
+import { percentile, summariseRecall, type Hit } from './recall.ts';
+import {
+  FaceGenerator,
+  fitModel,
+  pickQueryIdentities,
+  planGallery,
+  QUERY_FACE_BASE,
+  roundForSql,
+  sampleStats,
+} from './synth.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MANIFEST = path.join(ROOT, 'models/face-api.json');
+const MODEL_ID = 'bench-synthetic-128';
+const DIMS = 128;
+const WARMUP = 20;
+
+const USAGE = `usage: npm run bench:search -- --faces N [options]
+  --faces N               gallery size (100000, 100k, 1M, 1e6)
+  --db pglite|postgres    default pglite; postgres uses --url or $DATABASE_URL (a fresh schema, dropped at the end)
+  --queries Q             default 500 (fresh faces of enrolled people)
+  --k K                   default 10
+  --ef-search E[,E…]      hnsw.ef_search, default 40 (at least 2k is used)
+  --m M[,M…]              HNSW m, default 16
+  --ef-construction C[,…] HNSW ef_construction, default 128
+  --same-mean X --same-sd X --diff-mean X   similarity statistics to imitate (default: the manifest's
+                          calibration.figures if present, else 0.80 / 0.07 / 0.35)
+  --floor X               candidate floor (default: manifest calibration.floor, else 0.5)
+  --seed S                default 1
+  --maintenance-work-mem  for the index build (default 1GB on PGlite, 2GB on PostgreSQL)
+  --memory                PGlite in memory instead of a temporary directory
+  --keep                  keep the PGlite directory / PostgreSQL schema
+  --json                  stdout holds only the JSON lines`;
+
+const started = performance.now();
+function log(msg: string): void {
+  process.stderr.write(`[bench:search +${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+}
+
+function parseCount(s: string, name: string): number {
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kKmM]?)$/.exec(s.replace(/_/g, ''));
+  if (!m) throw new Error(`--${name}: not a number: ${s}`);
+  const n = Number(m[1]) * ({ k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[m[2] ?? ''] ?? 1);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: must be a positive integer: ${s}`);
+  return n;
+}
+
+function parseList(s: string, name: string): number[] {
+  return s.split(',').map((x) => parseCount(x.trim(), name));
+}
+
+function parseNum(s: string | undefined, name: string): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new Error(`--${name}: not a number: ${s}`);
+  return n;
+}
+
+interface ManifestDefaults {
+  floor?: number;
+  sameMean?: number;
+  sameSd?: number;
+  diffMean?: number;
+  source: string;
+}
+
+/** Reads the floor and, when the face engine has measured them, the similarity statistics. */
+async function manifestDefaults(): Promise<ManifestDefaults> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(MANIFEST, 'utf8'));
+  } catch {
+    return { source: 'defaults (models/face-api.json not readable)' };
+  }
+  const cal = (json as { calibration?: { floor?: unknown; figures?: Record<string, unknown> } }).calibration;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const f = cal?.figures ?? {};
+  const nested = (key: string, field: string) => num((f[key] as Record<string, unknown> | undefined)?.[field]);
+  const out: ManifestDefaults = {
+    floor: num(cal?.floor),
+    sameMean: num(f.sameMean) ?? num(f.genuineMean) ?? nested('genuine', 'mean') ?? nested('same', 'mean'),
+    sameSd: num(f.sameSd) ?? num(f.genuineSd) ?? nested('genuine', 'sd') ?? nested('same', 'sd'),
+    diffMean: num(f.diffMean) ?? num(f.impostorMean) ?? nested('impostor', 'mean') ?? nested('different', 'mean'),
+    source: 'models/face-api.json',
+  };
+  return out;
+}
+
+const round = (x: number, d: number) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}
+/** Face ids carry their identity (first 8 hex digits), so answers can be checked against truth. */
+const faceUuid = (identity: number, faceNo: number, i: number) => `${hex(identity, 8)}-${hex(faceNo, 4)}-4000-8000-${hex(i, 12)}`;
+const photoUuid = (p: number) => `00000000-0000-4000-a000-${hex(p, 12)}`;
+const identityOf = (faceId: string) => parseInt(faceId.slice(0, 8), 16);
+/** Two faces a photo (group photos exist; the count matters little to the index). */
+const FACES_PER_PHOTO = 2;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      faces: { type: 'string' },
+      db: { type: 'string', default: 'pglite' },
+      url: { type: 'string' },
+      queries: { type: 'string', default: '500' },
+      k: { type: 'string', default: '10' },
+      'ef-search': { type: 'string', default: '40' },
+      m: { type: 'string', default: '16' },
+      'ef-construction': { type: 'string', default: '128' },
+      'same-mean': { type: 'string' },
+      'same-sd': { type: 'string' },
+      'diff-mean': { type: 'string' },
+      floor: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      'maintenance-work-mem': { type: 'string' },
+      memory: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help || !values.faces) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const faces = parseCount(values.faces, 'faces');
+  const kind = values.db;
+  if (kind !== 'pglite' && kind !== 'postgres') throw new Error('--db must be pglite or postgres');
+  const queries = parseCount(values.queries, 'queries');
+  const k = parseCount(values.k, 'k');
+  const efSearchList = parseList(values['ef-search'], 'ef-search');
+  const mList = parseList(values.m, 'm');
+  const efcList = parseList(values['ef-construction'], 'ef-construction');
+  const seed = parseCount(values.seed, 'seed');
+  const defaults = await manifestDefaults();
+  const floor = parseNum(values.floor, 'floor') ?? defaults.floor ?? 0.5;
+  const targets = {
+    dims: DIMS,
+    sameMean: parseNum(values['same-mean'], 'same-mean') ?? defaults.sameMean ?? 0.8,
+    sameSd: parseNum(values['same-sd'], 'same-sd') ?? defaults.sameSd ?? 0.07,
+    diffMean: parseNum(values['diff-mean'], 'diff-mean') ?? defaults.diffMean ?? 0.35,
+  };
+  const mwm = values['maintenance-work-mem'] ?? (kind === 'pglite' ? '1GB' : '2GB');
+  if (!/^\d+\s*(kB|MB|GB)$/.test(mwm)) throw new Error('--maintenance-work-mem: like 512MB or 2GB');
+
+  const model = fitModel(targets);
+  const gen = new FaceGenerator(model, seed);
+  const stats = sampleStats(gen, 5000, seed);
+  log(
+    `synthetic model: same-person ${targets.sameMean}±${targets.sameSd}, different-person ${targets.diffMean} (from ${defaults.source}); ` +
+      `t ~ Beta(${model.betaA.toFixed(2)}, ${model.betaB.toFixed(2)}), rho ${model.rho.toFixed(3)}; sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, ` +
+      `different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
+  );
+  if (model.sdClamped) log(`warning: --same-sd ${targets.sameSd} is below what isotropic noise gives in ${DIMS}-d; using constant face quality`);
+
+  const plan = planGallery(faces, seed);
+  const queryIds = pickQueryIdentities(plan.identities, queries, seed);
+  const queryVecs = queryIds.map((id, q) => pgvector.toSql(roundForSql(gen.face(id, QUERY_FACE_BASE + q))) as string);
+  log(`gallery: ${faces} faces of ${plan.identities} people (${(faces / plan.identities).toFixed(2)} a person); ${queries} queries`);
+
+  // ---- open a throwaway database
+  let db: Database;
+  let cleanup: () => Promise<void>;
+  let where: string;
+  if (kind === 'pglite') {
+    let dir: string | undefined;
+    if (!values.memory) dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kinfinder-bench-search-'));
+    db = await openPglite(dir ? { dataDir: dir } : {});
+    where = dir ?? 'memory';
+    cleanup = async () => {
+      await db.close();
+      if (dir && !values.keep) await fs.rm(dir, { recursive: true, force: true });
+      else if (dir) log(`kept PGlite data in ${dir}`);
+    };
+  } else {
+    const url = values.url ?? process.env.DATABASE_URL;
+    if (!url) throw new Error('--db postgres needs --url or DATABASE_URL (bash scripts/ci/postgres.sh start /tmp/bench-pg.env)');
+    const schema = `bench_search_${randomBytes(4).toString('hex')}`;
+    const admin = await openPostgres({ url, max: 1 });
+    await admin.exec(`CREATE SCHEMA ${schema}`);
+    db = await openPostgres({ url, searchPath: `${schema}, public`, max: 2 });
+    where = `schema ${schema}`;
+    cleanup = async () => {
+      await db.close();
+      if (!values.keep) await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
+      else log(`kept schema ${schema}`);
+      await admin.close();
+    };
+  }
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log('interrupted: cleaning up (Ctrl-C again to leave it)');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const check = () => {
+    if (interrupted) throw new Error('interrupted');
+  };
+
+  try {
+    await migrate(db);
+    const server = (await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
+    const pgv = (await db.query<{ v: string }>(`SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'`)).rows[0]!.v;
+    log(`${kind} (PostgreSQL ${server}, pgvector ${pgv}) in ${where}`);
+    await db.query(`INSERT INTO models (id, dims, manifest) VALUES ($1, $2, $3)`, [MODEL_ID, DIMS, JSON.stringify({ synthetic: model })]);
+    // Bulk load without the HNSW index, then build it once (much faster than incremental inserts).
+    await db.exec(`DROP INDEX faces_embedding_hnsw`);
+
+    // ---- load
+    const loadStart = performance.now();
+    const photos = Math.ceil(faces / FACES_PER_PHOTO);
+    const photoBatch = 20_000;
+    for (let p0 = 0; p0 < photos; p0 += photoBatch) {
+      check();
+      const ids: string[] = [];
+      const shas: string[] = [];
+      for (let p = p0; p < Math.min(photos, p0 + photoBatch); p++) {
+        ids.push(photoUuid(p));
+        shas.push(hex(p, 64));
+      }
+      await db.query(
+        `INSERT INTO photos (id, sha256, byte_size, format, width, height, status, processed_at)
+         SELECT t.id, t.sha, 250000, 'jpeg', 1200, 900, 'done', now() FROM unnest($1::uuid[], $2::text[]) AS t(id, sha)`,
+        [ids, shas],
+      );
+    }
+    const faceBatch = kind === 'pglite' ? 2_000 : 5_000;
+    const insertFaces = (ids: string[], photoIds: string[], idx: number[], vecs: string[]) =>
+      db.query(
+        `INSERT INTO faces (id, photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, embedding)
+         SELECT t.id, t.photo_id, $5, t.fi, 400, 300, 160, 160, 0.98, '[]'::jsonb, '{"sizePx": 160}'::jsonb, t.e::vector
+         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[]) AS t(id, photo_id, fi, e)`,
+        [ids, photoIds, idx, vecs, MODEL_ID],
+      );
+    // PostgreSQL works in its own process: generate the next batch while it inserts this one.
+    let pending: Promise<unknown> | undefined;
+    let lastLog = performance.now();
+    for (let i0 = 0; i0 < faces; i0 += faceBatch) {
+      check();
+      const ids: string[] = [];
+      const photoIds: string[] = [];
+      const idx: number[] = [];
+      const vecs: string[] = [];
+      for (let i = i0; i < Math.min(faces, i0 + faceBatch); i++) {
+        const id = plan.identity[i]!;
+        const no = plan.faceNo[i]!;
+        ids.push(faceUuid(id, no, i));
+        photoIds.push(photoUuid(Math.floor(i / FACES_PER_PHOTO)));
+        idx.push(i % FACES_PER_PHOTO);
+        vecs.push(pgvector.toSql(roundForSql(gen.face(id, no))) as string);
+      }
+      await pending;
+      pending = insertFaces(ids, photoIds, idx, vecs);
+      if (performance.now() - lastLog > 10_000) {
+        lastLog = performance.now();
+        log(`loaded ${i0 + ids.length}/${faces} faces`);
+      }
+    }
+    await pending;
+    await db.exec('ANALYZE faces');
+    const loadSeconds = (performance.now() - loadStart) / 1000;
+    const heapMB = Number((await db.query<{ b: string }>(`SELECT pg_total_relation_size('faces')::text AS b`)).rows[0]!.b) / 2 ** 20;
+    log(`loaded ${faces} faces in ${loadSeconds.toFixed(1)} s (faces table with its b-trees ${heapMB.toFixed(0)} MB)`);
+
+    const indexSql = `WITH c AS MATERIALIZED (
+        SELECT id, embedding <=> $1::vector AS d FROM faces ORDER BY embedding <=> $1::vector LIMIT ${k}
+      ) SELECT id, 1 - d AS similarity FROM c ORDER BY d`;
+    const exactSql = `SELECT id, 1 - (embedding <=> $1::vector) AS similarity FROM faces ORDER BY embedding <=> $1::vector LIMIT ${k}`;
+    const run = async (sql: string, setup: string[], vec: string): Promise<{ hits: Hit[]; ms: number }> => {
+      const t0 = performance.now();
+      const hits = await db.transaction(async (tx: Queryable) => {
+        for (const s of setup) await tx.query(s);
+        return (await tx.query<Hit>(sql, [vec])).rows;
+      });
+      return { hits: hits.map((h) => ({ id: h.id, similarity: Number(h.similarity) })), ms: performance.now() - t0 };
+    };
+    const plan1 = async (sql: string, setup: string[]): Promise<string> =>
+      db.transaction(async (tx) => {
+        for (const s of setup) await tx.query(s);
+        const r = await tx.query<Record<string, string>>(`EXPLAIN ${sql}`, [queryVecs[0]]);
+        return r.rows.map((row) => Object.values(row)[0]).join('\n');
+      });
+
+    // ---- exact answers (no index exists yet: a plain sequential scan)
+    const exactSetup = ['SET LOCAL enable_indexscan = off'];
+    const exactPlan = await plan1(exactSql, exactSetup);
+    if (/faces_embedding_hnsw/.test(exactPlan)) throw new Error(`the exact query uses the index:\n${exactPlan}`);
+    for (let q = 0; q < Math.min(3, queries); q++) await run(exactSql, exactSetup, queryVecs[q]!);
+    const exact: Hit[][] = [];
+    const exactMs: number[] = [];
+    for (let q = 0; q < queries; q++) {
+      check();
+      const r = await run(exactSql, exactSetup, queryVecs[q]!);
+      exact.push(r.hits);
+      exactMs.push(r.ms);
+      if (performance.now() - lastLog > 10_000) {
+        lastLog = performance.now();
+        log(`exact ${q + 1}/${queries} (p50 so far ${percentile(exactMs, 50).toFixed(1)} ms)`);
+      }
+    }
+    const exactP50Ms = percentile(exactMs, 50);
+    const identityRank1 = exact.filter((hits, q) => hits[0] && identityOf(hits[0].id) === queryIds[q]).length / queries;
+    log(`exact: p50 ${exactP50Ms.toFixed(2)} ms, p95 ${percentile(exactMs, 95).toFixed(2)} ms; true person at exact rank 1 for ${(identityRank1 * 100).toFixed(1)} % of queries`);
+
+    const results: Record<string, unknown>[] = [];
+    for (const m of mList) {
+      for (const efc of efcList) {
+        check();
+        await db.exec('DROP INDEX IF EXISTS faces_embedding_hnsw');
+        log(`building HNSW m=${m} ef_construction=${efc} (maintenance_work_mem ${mwm})`);
+        const b0 = performance.now();
+        await db.transaction(async (tx) => {
+          await tx.query(`SET LOCAL maintenance_work_mem = '${mwm}'`);
+          // 2 cores shared with the client generating data and with other work: one helper at most.
+          if (kind === 'postgres') await tx.query('SET LOCAL max_parallel_maintenance_workers = 1');
+          await tx.query(`CREATE INDEX faces_embedding_hnsw ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`);
+        });
+        const buildSeconds = (performance.now() - b0) / 1000;
+        const indexMB = Number((await db.query<{ b: string }>(`SELECT pg_relation_size('faces_embedding_hnsw')::text AS b`)).rows[0]!.b) / 2 ** 20;
+        log(`built in ${buildSeconds.toFixed(1)} s, ${indexMB.toFixed(1)} MB`);
+
+        for (const requested of efSearchList) {
+          check();
+          const efSearch = Math.min(1000, Math.max(requested, 2 * k));
+          const setup = [`SET LOCAL hnsw.ef_search = ${efSearch}`, `SET LOCAL hnsw.iterative_scan = relaxed_order`];
+          const idxPlan = await plan1(indexSql, setup);
+          if (!/faces_embedding_hnsw/.test(idxPlan)) throw new Error(`the search query does not use the HNSW index:\n${idxPlan}`);
+          for (let q = 0; q < Math.min(WARMUP, queries); q++) await run(indexSql, setup, queryVecs[(q * 7919) % queries]!);
+          const approx: Hit[][] = [];
+          const ms: number[] = [];
+          for (let q = 0; q < queries; q++) {
+            const r = await run(indexSql, setup, queryVecs[q]!);
+            approx.push(r.hits);
+            ms.push(r.ms);
+          }
+          const s = summariseRecall(exact, approx, k, floor);
+          const line = {
+            faces,
+            dims: DIMS,
+            db: kind,
+            k,
+            efSearch,
+            m,
+            efConstruction: efc,
+            recallAt10: round(s.recallAtK, 4),
+            recallAboveFloor: round(s.recallAboveFloor, 4),
+            mateAtRank1: round(s.mateAtRank1, 4),
+            p50Ms: round(percentile(ms, 50), 2),
+            p95Ms: round(percentile(ms, 95), 2),
+            exactP50Ms: round(exactP50Ms, 2),
+            buildSeconds: round(buildSeconds, 1),
+            indexMB: round(indexMB, 1),
+            loadSeconds: round(loadSeconds, 1),
+            queries,
+            floor,
+            aboveFloorPerQuery: round(s.aboveFloorPerQuery, 2),
+            truePersonAtRank1: round(identityRank1, 4),
+            sameMean: targets.sameMean,
+            sameSd: targets.sameSd,
+            diffMean: targets.diffMean,
+            seed,
+            server: `PostgreSQL ${server}`,
+            pgvector: pgv,
+          };
+          results.push(line);
+          log(
+            `m=${m} efc=${efc} ef_search=${efSearch}: recall@${k} ${line.recallAt10}, above floor ${line.recallAboveFloor}, rank-1 ${line.mateAtRank1}, ` +
+              `p50 ${line.p50Ms} ms, p95 ${line.p95Ms} ms`,
+          );
+          if (values.json) process.stdout.write(`${JSON.stringify(line)}\n`);
+        }
+      }
+    }
+    if (!values.json) {
+      process.stdout.write('    m   efc    ef  recall@k  aboveFloor  rank1   p50ms   p95ms  build_s  indexMB\n');
+      for (const r of results) {
+        const f = (v: unknown, w: number) => String(v).padStart(w);
+        process.stdout.write(
+          `${f(r.m, 5)} ${f(r.efConstruction, 5)} ${f(r.efSearch, 5)} ${f(r.recallAt10, 9)} ${f(r.recallAboveFloor, 11)} ${f(r.mateAtRank1, 6)} ` +
+            `${f(r.p50Ms, 7)} ${f(r.p95Ms, 7)} ${f(r.buildSeconds, 8)} ${f(r.indexMB, 8)}\n`,
+        );
+      }
+      process.stdout.write(`exact p50 ${round(exactP50Ms, 2)} ms, load ${round(loadSeconds, 1)} s\n`);
+      for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = 1;
+  },
+);

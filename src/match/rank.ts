@@ -1,0 +1,37 @@
+import { bandFor, type Band, type Calibration } from '../face/manifest.ts';
+
+export interface Hit {
+  faceId: string;
+  photoId: string;
+  similarity: number;
+  referenceFaceId: string;
+}
+
+export interface RankedHit extends Hit {
+  band: Band;
+}
+
+/**
+ * Merges the hits of several reference faces of one person: each gallery face scores its best
+ * similarity to any of them. Hits under the calibration floor are dropped; the rest are ranked
+ * best first and banded.
+ */
+export function mergeHits(perReference: readonly Hit[][], calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>, top: number): RankedHit[] {
+  const best = new Map<string, Hit>();
+  for (const hits of perReference) {
+    for (const h of hits) {
+      const prev = best.get(h.faceId);
+      if (!prev || h.similarity > prev.similarity) best.set(h.faceId, h);
+    }
+  }
+  return [...best.values()]
+    .filter((h) => h.similarity >= calibration.floor)
+    .sort((a, b) => b.similarity - a.similarity || a.faceId.localeCompare(b.faceId))
+    .slice(0, top)
+    .map((h) => ({ ...h, band: bandFor(h.similarity, calibration) }));
+}
+
+/** HNSW candidate-list size for a top-k query: at least 2k, never under 40 (pgvector's default). */
+export function efSearchFor(k: number): number {
+  return Math.max(40, 2 * k);
+}

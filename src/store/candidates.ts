@@ -1,0 +1,150 @@
+import type { Queryable } from './database.ts';
+
+export type CandidateStatus = 'pending' | 'confirmed' | 'rejected';
+export type Band = 'strong' | 'possible' | 'weak';
+
+export interface NewCandidate {
+  faceId: string;
+  referenceFaceId: string;
+  similarity: number;
+  band: Band;
+}
+
+/**
+ * Adds candidates to a case. A face already proposed keeps its row: a pending one takes the
+ * better similarity, a decided one (confirmed or rejected) is never touched, so a rejected
+ * pair cannot come back. Returns how many rows were new.
+ */
+export async function upsertCandidates(q: Queryable, searchId: string, list: readonly NewCandidate[]): Promise<number> {
+  let created = 0;
+  for (const c of list) {
+    const r = await q.query<{ inserted: boolean }>(
+      `INSERT INTO candidates (search_id, face_id, reference_face_id, similarity, band)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (search_id, face_id) DO UPDATE
+         SET similarity = EXCLUDED.similarity, band = EXCLUDED.band, reference_face_id = EXCLUDED.reference_face_id
+         WHERE candidates.status = 'pending' AND EXCLUDED.similarity > candidates.similarity
+       RETURNING (xmax = 0) AS inserted`,
+      [searchId, c.faceId, c.referenceFaceId, c.similarity, c.band],
+    );
+    if (r.rows[0]?.inserted) created++;
+  }
+  return created;
+}
+
+export interface CandidateView {
+  id: string;
+  searchId: string;
+  rank: number;
+  similarity: number;
+  band: Band;
+  status: CandidateStatus;
+  confirmations: number;
+  faceId: string;
+  photoId: string;
+  referenceFaceId: string | null;
+  face: { id: string; box: { x: number; y: number; width: number; height: number }; quality: Record<string, unknown>; score: number };
+  photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown> };
+  confirmedBy: string[];
+  createdAt: Date;
+}
+
+// Rank is the candidate's place in its case by similarity, counted over every candidate of the
+// case (decided ones too), so a number a verifier saw does not shift under them.
+const VIEW = `
+  SELECT c.id, c.search_id AS "searchId",
+         (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id
+            AND (c2.similarity > c.similarity OR (c2.similarity = c.similarity AND c2.id < c.id)))::integer + 1 AS rank,
+         c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", f.photo_id AS "photoId",
+         c.reference_face_id AS "referenceFaceId", c.created_at AS "createdAt",
+         json_build_object('id', f.id, 'score', f.score, 'quality', f.quality,
+           'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) AS face,
+         json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata) AS photo,
+         coalesce((SELECT json_agg(DISTINCT d.token_id) FROM decisions d WHERE d.candidate_id = c.id AND d.decision = 'confirm'), '[]'::json) AS "confirmedBy"
+  FROM candidates c
+  JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
+  JOIN faces f ON f.id = c.face_id
+  JOIN photos p ON p.id = f.photo_id
+  LEFT JOIN sources src ON src.id = p.source_id`;
+
+export async function candidatesOfSearch(q: Queryable, searchId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
+  const r = await q.query<CandidateView>(
+    `${VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.similarity DESC, c.id LIMIT $3`,
+    [searchId, opts.status ?? null, opts.limit ?? 1000],
+  );
+  return r.rows;
+}
+
+export async function getCandidate(q: Queryable, id: string): Promise<CandidateView | undefined> {
+  const r = await q.query<CandidateView>(`${VIEW} WHERE c.id = $1`, [id]);
+  return r.rows[0];
+}
+
+/**
+ * Pending candidates of open cases, best first, without those this verifier already confirmed
+ * (they wait for someone else). `after` is the last item of the previous page.
+ */
+export async function reviewQueue(
+  q: Queryable,
+  opts: { verifierId: string | null; limit: number; after?: { similarity: number; id: string } },
+): Promise<CandidateView[]> {
+  const r = await q.query<CandidateView>(
+    `${VIEW}
+     WHERE c.status = 'pending' AND s.status <> 'closed'
+       AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM decisions d WHERE d.candidate_id = c.id AND d.token_id = $1))
+       AND ($2::real IS NULL OR c.similarity < $2::real OR (c.similarity = $2::real AND c.id > $3::uuid))
+     ORDER BY c.similarity DESC, c.id LIMIT $4`,
+    [opts.verifierId, opts.after?.similarity ?? null, opts.after?.id ?? null, opts.limit],
+  );
+  return r.rows;
+}
+
+export async function lockCandidate(q: Queryable, id: string): Promise<{ id: string; searchId: string; status: CandidateStatus } | undefined> {
+  const r = await q.query<{ id: string; searchId: string; status: CandidateStatus }>(
+    `SELECT c.id, c.search_id AS "searchId", c.status FROM candidates c
+     JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
+     WHERE c.id = $1 FOR UPDATE OF c`,
+    [id],
+  );
+  return r.rows[0];
+}
+
+export async function insertDecision(q: Queryable, d: { candidateId: string; tokenId: string; decision: 'confirm' | 'reject'; note: string | null }): Promise<void> {
+  await q.query(`INSERT INTO decisions (candidate_id, token_id, decision, note) VALUES ($1, $2, $3, $4)`, [d.candidateId, d.tokenId, d.decision, d.note]);
+}
+
+export async function hasDecided(q: Queryable, candidateId: string, tokenId: string): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM decisions WHERE candidate_id = $1 AND token_id = $2`, [candidateId, tokenId]);
+  return r.rows.length > 0;
+}
+
+/** Recomputes the candidate's state from its decisions: the decisions are the truth. */
+export async function applyDecisions(q: Queryable, candidateId: string, requiredConfirmations: number): Promise<void> {
+  await q.query(
+    `WITH d AS (
+       SELECT count(DISTINCT token_id) FILTER (WHERE decision = 'confirm') AS confirms,
+              count(*) FILTER (WHERE decision = 'reject') AS rejects
+       FROM decisions WHERE candidate_id = $1)
+     UPDATE candidates SET
+       confirmations = d.confirms,
+       status = CASE WHEN d.rejects > 0 THEN 'rejected' WHEN d.confirms >= $2 THEN 'confirmed' ELSE 'pending' END,
+       decided_at = CASE WHEN d.rejects > 0 OR d.confirms >= $2 THEN now() ELSE NULL END
+     FROM d WHERE candidates.id = $1`,
+    [candidateId, requiredConfirmations],
+  );
+}
+
+/** Candidates found for a gallery face whose case a family token may see (confirmed only). */
+export async function photoVisibleToCase(q: Queryable, photoId: string, searchId: string): Promise<boolean> {
+  const r = await q.query(
+    `SELECT 1 FROM candidates c JOIN faces f ON f.id = c.face_id
+     WHERE c.search_id = $1 AND f.photo_id = $2 AND c.status = 'confirmed' LIMIT 1`,
+    [searchId, photoId],
+  );
+  return r.rows.length > 0;
+}
+
+export async function faceVisibleToCase(q: Queryable, faceId: string, searchId: string): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND c.status = 'confirmed' LIMIT 1`, [searchId, faceId]);
+  return r.rows.length > 0;
+}

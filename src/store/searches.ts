@@ -1,0 +1,151 @@
+import pgvector from 'pgvector';
+import type { Queryable } from './database.ts';
+
+export type SearchStatus = 'searching' | 'under_review' | 'match_confirmed' | 'closed';
+
+export interface SearchRow {
+  id: string;
+  status: SearchStatus;
+  subject: Record<string, unknown>;
+  modelId: string | null;
+  createdAt: Date;
+  deletedAt: Date | null;
+}
+
+const SEARCH_COLUMNS = `id, status, subject, model_id AS "modelId", created_at AS "createdAt", deleted_at AS "deletedAt"`;
+
+export async function insertSearch(q: Queryable, s: { subject: Record<string, unknown>; modelId: string; createdBy: string | null }): Promise<SearchRow> {
+  const r = await q.query<SearchRow>(
+    `INSERT INTO searches (subject, model_id, created_by) VALUES ($1, $2, $3) RETURNING ${SEARCH_COLUMNS}`,
+    [JSON.stringify(s.subject), s.modelId, s.createdBy],
+  );
+  return r.rows[0]!;
+}
+
+export async function getSearch(q: Queryable, id: string): Promise<SearchRow | undefined> {
+  const r = await q.query<SearchRow>(`SELECT ${SEARCH_COLUMNS} FROM searches WHERE id = $1 AND deleted_at IS NULL`, [id]);
+  return r.rows[0];
+}
+
+export interface NewReferenceFace {
+  photoSha256: string;
+  photoIndex: number;
+  faceIndex: number;
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  landmarks: Array<[number, number]>;
+  quality: Record<string, unknown>;
+  cropSha256: string;
+  embedding: number[];
+}
+
+export async function insertReferenceFace(q: Queryable, searchId: string, modelId: string, f: NewReferenceFace): Promise<string> {
+  const r = await q.query<{ id: string }>(
+    `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height,
+                                  score, landmarks, quality, crop_sha256, embedding)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::vector) RETURNING id`,
+    [
+      searchId,
+      modelId,
+      f.photoSha256,
+      f.photoIndex,
+      f.faceIndex,
+      f.box.x,
+      f.box.y,
+      f.box.width,
+      f.box.height,
+      f.score,
+      JSON.stringify(f.landmarks),
+      JSON.stringify(f.quality),
+      f.cropSha256,
+      pgvector.toSql(f.embedding),
+    ],
+  );
+  return r.rows[0]!.id;
+}
+
+export interface ReferenceFaceRow {
+  id: string;
+  searchId: string;
+  photoIndex: number;
+  box: { x: number; y: number; width: number; height: number };
+  quality: Record<string, unknown>;
+  cropSha256: string | null;
+  photoSha256: string;
+}
+
+export async function referenceFacesOf(q: Queryable, searchId: string): Promise<ReferenceFaceRow[]> {
+  const r = await q.query<ReferenceFaceRow>(
+    `SELECT id, search_id AS "searchId", photo_index AS "photoIndex",
+            json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
+            quality, crop_sha256 AS "cropSha256", photo_sha256 AS "photoSha256"
+     FROM reference_faces WHERE search_id = $1 ORDER BY photo_index`,
+    [searchId],
+  );
+  return r.rows;
+}
+
+export async function getReferenceFace(q: Queryable, id: string): Promise<ReferenceFaceRow | undefined> {
+  const r = await q.query<ReferenceFaceRow>(
+    `SELECT rf.id, rf.search_id AS "searchId", rf.photo_index AS "photoIndex",
+            json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height) AS box,
+            rf.quality, rf.crop_sha256 AS "cropSha256", rf.photo_sha256 AS "photoSha256"
+     FROM reference_faces rf JOIN searches s ON s.id = rf.search_id AND s.deleted_at IS NULL
+     WHERE rf.id = $1`,
+    [id],
+  );
+  return r.rows[0];
+}
+
+/**
+ * Case status is derived from its candidates and stored for filtering: any confirmed →
+ * match_confirmed; else any pending → under_review; else searching. A closed case stays closed.
+ */
+export async function refreshSearchStatus(q: Queryable, searchId: string): Promise<SearchStatus | undefined> {
+  const r = await q.query<{ status: SearchStatus }>(
+    `UPDATE searches s SET status = CASE
+         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'confirmed') THEN 'match_confirmed'
+         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'pending') THEN 'under_review'
+         ELSE 'searching' END,
+       updated_at = now()
+     WHERE s.id = $1 AND s.status <> 'closed'
+     RETURNING s.status`,
+    [searchId],
+  );
+  return r.rows[0]?.status;
+}
+
+/**
+ * Deletes a family's data for a case: reference faces (embeddings) go, the case is closed and
+ * its tokens stop working. Returns the blob keys that held the family's photos and crops.
+ */
+export async function deleteSearchData(q: Queryable, searchId: string): Promise<{ blobKeys: string[] }> {
+  const refs = await q.query<{ photo_sha256: string; crop_sha256: string | null }>(
+    `DELETE FROM reference_faces WHERE search_id = $1 RETURNING photo_sha256, crop_sha256`,
+    [searchId],
+  );
+  await q.query(
+    `UPDATE searches SET status = 'closed', subject = '{}'::jsonb, closed_at = coalesce(closed_at, now()), deleted_at = now(), updated_at = now()
+     WHERE id = $1`,
+    [searchId],
+  );
+  const keys = new Set<string>();
+  for (const r of refs.rows) {
+    keys.add(r.photo_sha256);
+    if (r.crop_sha256) keys.add(r.crop_sha256);
+  }
+  return { blobKeys: [...keys] };
+}
+
+/** Blob keys still referenced by anything (a gallery photo can share bytes with a family's photo). */
+export async function blobKeysInUse(q: Queryable, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const r = await q.query<{ k: string }>(
+    `SELECT k FROM unnest($1::text[]) AS k WHERE
+       EXISTS (SELECT 1 FROM photos WHERE sha256 = k OR display_sha256 = k)
+       OR EXISTS (SELECT 1 FROM faces WHERE crop_sha256 = k)
+       OR EXISTS (SELECT 1 FROM reference_faces WHERE photo_sha256 = k OR crop_sha256 = k)`,
+    [keys],
+  );
+  return new Set(r.rows.map((x) => x.k));
+}

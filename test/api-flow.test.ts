@@ -1,0 +1,230 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './support/cli.ts';
+import { ADMIN_TOKEN, bearer, openApiHarness, photoForm, type ApiHarness } from './support/api.ts';
+
+const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw');
+// People with at least two photos: the first is enrolled in the gallery, the second is the
+// family's reference photo.
+const people = fs
+  .readdirSync(LFW, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort()
+  .map((name) => ({ name, files: fs.readdirSync(path.join(LFW, name)).sort().map((f) => path.join(LFW, name, f)) }))
+  .filter((p) => p.files.length >= 2)
+  .slice(0, 12);
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let h: ApiHarness;
+let galleryIds: string[];
+const tokens: Record<string, string> = {};
+const personA = people[0]!;
+const personB = people[1]!; // enrolled only after a case for B is open (standing search)
+
+async function call(method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; json: Json; res: Response }> {
+  const init: RequestInit = { method, headers: { ...bearer(token) } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const res = await h.app.request(`/api/v1${url}`, init);
+  const text = await res.clone().text();
+  let json: Json = {};
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    // images and empty bodies
+  }
+  return { status: res.status, json, res };
+}
+
+async function makeToken(role: string, name: string): Promise<string> {
+  const r = await call('POST', '/tokens', ADMIN_TOKEN, { role, name });
+  expect(r.status).toBe(201);
+  expect(r.json.token).toMatch(/^kf_[A-Za-z0-9_-]{43}$/);
+  return r.json.token as string;
+}
+
+function openCase(files: string[], token?: string, extra: Record<string, string> = {}) {
+  return call('POST', '/searches', token, photoForm(files.map((f) => ({ name: path.basename(f), bytes: fs.readFileSync(f) })), 'photo', extra));
+}
+
+beforeAll(async () => {
+  h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60_000 } });
+  tokens.operator = await makeToken('operator', 'operator one');
+  tokens.verifier1 = await makeToken('verifier', 'verifier one');
+  tokens.verifier2 = await makeToken('verifier', 'verifier two');
+  tokens.admin = await makeToken('admin', 'second admin');
+  galleryIds = await h.enrol(people.filter((p) => p !== personB).map((p) => p.files[0]!));
+}, 300_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('search, review and confirmation', () => {
+  let caseA: { id: string; token: string };
+  let mateCandidate: Json;
+
+  it('opens a case for a family without showing them candidates', async () => {
+    const r = await openCase([personA.files[1]!]);
+    expect(r.status).toBe(201);
+    expect(r.json.accessToken).toMatch(/^kf_/);
+    expect(r.json.candidates).toBeUndefined();
+    expect(r.json.referenceFaces).toHaveLength(1);
+    expect(r.json.search.status).toBe('under_review');
+    caseA = { id: r.json.search.id as string, token: r.json.accessToken as string };
+  });
+
+  it('puts the enrolled mate in the review queue, best first', async () => {
+    const r = await call('GET', '/review?limit=100', tokens.verifier1);
+    expect(r.status).toBe(200);
+    const items = (r.json.items as Json[]).filter((i) => i.searchId === caseA.id);
+    expect(items.length).toBeGreaterThan(0);
+    const sims = (r.json.items as Json[]).map((i) => i.similarity as number);
+    expect([...sims].sort((a, b) => b - a)).toEqual(sims);
+    mateCandidate = items.find((i) => i.photoId === galleryIds[0])!;
+    expect(mateCandidate, 'the mate is proposed').toBeDefined();
+    expect(mateCandidate.rank).toBe(1);
+    expect(['strong', 'possible']).toContain(mateCandidate.band);
+    expect(mateCandidate.face.cropUrl).toBe(`/api/v1/faces/${mateCandidate.faceId}/crop`);
+    expect(mateCandidate.referenceFace.cropUrl).toMatch(/^\/api\/v1\/reference-faces\//);
+    expect(mateCandidate.photo.source).toBe('test archive');
+  });
+
+  it('needs two different verifiers to confirm', async () => {
+    const first = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier1, { decision: 'confirm', note: 'same scar' });
+    expect(first.status).toBe(201);
+    expect(first.json.candidate).toMatchObject({ status: 'pending', confirmations: 1 });
+
+    const family = await call('GET', `/searches/${caseA.id}`, caseA.token);
+    expect(family.json.search.status).toBe('under_review');
+    expect(family.json.confirmed).toEqual([]);
+
+    const again = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier1, { decision: 'confirm' });
+    expect(again.status).toBe(409);
+    // the queue no longer offers it to the verifier who already confirmed
+    const q1 = await call('GET', '/review?limit=100', tokens.verifier1);
+    expect((q1.json.items as Json[]).some((i) => i.id === mateCandidate.id)).toBe(false);
+    const q2 = await call('GET', '/review?limit=100', tokens.verifier2);
+    expect((q2.json.items as Json[]).find((i) => i.id === mateCandidate.id)?.confirmations).toBe(1);
+
+    const second = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier2, { decision: 'confirm' });
+    expect(second.status).toBe(201);
+    expect(second.json.candidate).toMatchObject({ status: 'confirmed', confirmations: 2 });
+
+    const late = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier2, { decision: 'reject' });
+    expect(late.status).toBe(409);
+  });
+
+  it('shows the family the confirmed match and only that', async () => {
+    const r = await call('GET', `/searches/${caseA.id}`, caseA.token);
+    expect(r.status).toBe(200);
+    expect(r.json.search.status).toBe('match_confirmed');
+    expect(r.json.candidates).toBeUndefined();
+    expect(r.json.confirmed).toHaveLength(1);
+    expect(r.json.confirmed[0].photoId).toBe(galleryIds[0]);
+    const image = await call('GET', `/photos/${galleryIds[0]}/image`, caseA.token);
+    expect(image.status).toBe(200);
+    expect(image.res.headers.get('content-type')).toBe('image/jpeg');
+    const meta = await sharp(Buffer.from(await image.res.arrayBuffer())).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect(meta.exif).toBeUndefined();
+    // any other gallery photo stays hidden from the family
+    expect((await call('GET', `/photos/${galleryIds[1]}/image`, caseA.token)).status).toBe(404);
+  });
+
+  it('rejects with one verifier and never proposes a rejected pair again', async () => {
+    const opened = await openCase([people[3]!.files[1]!], tokens.verifier1);
+    expect(opened.status).toBe(201);
+    const top = (opened.json.candidates as Json[])[0]!;
+    expect(top.photoId).toBe(galleryIds[people.filter((p) => p !== personB).indexOf(people[3]!)]);
+    const rej = await call('POST', `/candidates/${top.id}/decisions`, tokens.verifier2, { decision: 'reject', note: 'different ears' });
+    expect(rej.status).toBe(201);
+    expect(rej.json.candidate.status).toBe('rejected');
+    // the gallery photo is matched again (as standing search would on a re-run): the pair stays rejected
+    await h.process(top.photoId as string);
+    const after = await call('GET', `/searches/${opened.json.search.id}`, tokens.verifier1);
+    expect((after.json.candidates as Json[]).filter((c) => c.faceId === top.faceId).map((c) => c.status)).toEqual(['rejected']);
+    expect((await call('GET', '/review?limit=100', tokens.verifier1)).json.items.some((i: Json) => i.id === top.id)).toBe(false);
+  });
+
+  it('finds a match ingested after the case was opened (standing search)', async () => {
+    const opened = await openCase([personB.files[1]!], tokens.verifier1);
+    expect(opened.status).toBe(201);
+    const caseId = opened.json.search.id as string;
+    const photo = await call(
+      'POST',
+      '/photos',
+      tokens.operator,
+      photoForm([{ name: 'late.jpg', bytes: fs.readFileSync(personB.files[0]!) }], 'file', { source: 'late batch', metadata: '{"location":"field hospital"}' }),
+    );
+    expect(photo.status).toBe(202);
+    const photoId = photo.json.photos[0].id as string;
+    expect(photo.json.photos[0]).toMatchObject({ originalName: 'late.jpg', status: 'queued' });
+    expect(photo.json.photos[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    await h.process(photoId);
+    const view = await call('GET', `/searches/${caseId}`, tokens.verifier1);
+    const found = (view.json.candidates as Json[]).find((c) => c.photoId === photoId);
+    expect(found, 'the late photo became a candidate').toBeDefined();
+    expect(found!.rank).toBe(1);
+    expect(found!.photo.metadata).toEqual({ location: 'field hospital' });
+    expect(view.json.search.status).toBe('under_review');
+
+    const dup = await call('POST', '/photos', tokens.operator, photoForm([{ name: 'again.jpg', bytes: fs.readFileSync(personB.files[0]!) }], 'file'));
+    expect(dup.status).toBe(202);
+    expect(dup.json.photos[0].duplicateOf).toBe(photoId);
+
+    const detail = await call('GET', `/photos/${photoId}`, tokens.operator);
+    expect(detail.json).toMatchObject({ id: photoId, originalName: 'late.jpg', status: 'done' });
+    expect(detail.json.faces.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('asks which face when a reference photo shows several', async () => {
+    const tiles = await Promise.all(people.slice(2, 5).map((p) => sharp(p.files[1]!).resize(250, 250).toBuffer()));
+    const group = await sharp({ create: { width: 800, height: 300, channels: 3, background: '#808080' } })
+      .composite(tiles.map((input, i) => ({ input, left: 10 + i * 265, top: 25 })))
+      .jpeg()
+      .toBuffer();
+    const r = await call('POST', '/searches', undefined, photoForm([{ name: 'group.jpg', bytes: group }], 'photo'));
+    expect(r.status).toBe(422);
+    expect(r.json.error.code).toBe('choose_face');
+    expect(r.json.faces.length).toBeGreaterThanOrEqual(3);
+    expect(r.json.faces[0]).toMatchObject({ index: 0, box: { x: expect.any(Number), width: expect.any(Number) } });
+    const chosen = await call('POST', '/searches', undefined, photoForm([{ name: 'group.jpg', bytes: group }], 'photo', { faceIndex: '1' }));
+    expect(chosen.status).toBe(201);
+  });
+
+  it('records every search, decision, read and token change in the audit log', async () => {
+    const r = await call('GET', '/audit?limit=1000', tokens.admin);
+    expect(r.status).toBe(200);
+    const actions = new Set((r.json.events as Json[]).map((e) => e.action));
+    for (const a of ['token.create', 'search.create', 'search.read', 'candidate.confirm', 'candidate.reject', 'photo.image.read', 'photo.upload', 'photo.read', 'review.read']) {
+      expect(actions, a).toContain(a);
+    }
+    const page = await call('GET', '/audit?limit=2', tokens.admin);
+    expect(page.json.events).toHaveLength(2);
+    const next = await call('GET', `/audit?limit=2&before=${page.json.next}`, tokens.admin);
+    expect(Number(next.json.events[0].id)).toBeLessThan(Number(page.json.events[1].id));
+    expect(await h.t.db.query(`DELETE FROM audit_events`).catch((e: Error) => e.message)).toMatch(/append-only/);
+  });
+
+  it('deletes a family case with its reference photos, crops and embeddings', async () => {
+    const r = await openCase([people[5]!.files[1]!]);
+    const id = r.json.search.id as string;
+    const token = r.json.accessToken as string;
+    const refs = await h.t.db.query<{ photo_sha256: string; crop_sha256: string }>(`SELECT photo_sha256, crop_sha256 FROM reference_faces WHERE search_id = $1`, [id]);
+    expect(refs.rows).toHaveLength(1);
+    const del = await call('DELETE', `/searches/${id}`, token);
+    expect(del.status).toBe(204);
+    expect((await h.t.db.query(`SELECT 1 FROM reference_faces WHERE search_id = $1`, [id])).rows).toHaveLength(0);
+    expect(await h.blobs.has(refs.rows[0]!.crop_sha256)).toBe(false);
+    expect(await h.blobs.has(refs.rows[0]!.photo_sha256)).toBe(false);
+    expect((await call('GET', `/searches/${id}`, token)).status).toBe(401);
+    expect((await call('GET', `/searches/${id}`, tokens.verifier1)).status).toBe(404);
+  });
+});
