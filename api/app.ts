@@ -4,6 +4,7 @@ import { authenticate, type Env } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { pageRoutes } from './pages/index.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     v1.route('/', adminRoutes(deps));
     app.route('/api/v1', v1);
   }
+  app.route('/', pageRoutes(deps));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError(deps.logger));
   return app;

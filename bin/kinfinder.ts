@@ -9,6 +9,10 @@ commands:
   worker [--concurrency N]     job workers only (PostgreSQL deployments)
   ingest <path…> [--source S] [--metadata file.csv] [--wait] [--json]
                                queue photos: files, folders, .zip archives
+  search <photo…> [--top 20] [--face N] [--json]
+                               match one person's reference photo(s) against the gallery
+  token create --role R --name N | token revoke ID
+                               access tokens (printed once)
   migrate                      apply database migrations
   embed <photo…> [--json]      faces and embeddings of photos
   eval pairs --images DIR --pairs FILE [--json]
@@ -21,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./commands/migrate.ts')).run,
   worker: async () => (await import('./commands/worker.ts')).run,
   ingest: async () => (await import('./commands/ingest.ts')).run,
+  search: async () => (await import('./commands/search.ts')).run,
+  token: async () => (await import('./commands/token.ts')).run,
   embed: async () => (await import('./commands/embed.ts')).run,
   eval: async () => {
     const { run } = await import('./commands/eval.ts');

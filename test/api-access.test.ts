@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/cli.ts';
 import { ADMIN_TOKEN, bearer, openApiHarness, photoForm, type ApiHarness } from './support/api.ts';
 
-const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw');
+const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw/images');
 const dirs = fs
   .readdirSync(LFW, { withFileTypes: true })
   .filter((d) => d.isDirectory())

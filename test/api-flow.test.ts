@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/cli.ts';
 import { ADMIN_TOKEN, bearer, openApiHarness, photoForm, type ApiHarness } from './support/api.ts';
 
-const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw');
+const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw/images');
 // People with at least two photos: the first is enrolled in the gallery, the second is the
 // family's reference photo.
 const people = fs

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { percentile, summariseRecall, type Hit } from '../scripts/bench/recall.ts';
 import {
   dot,
+  effectiveDims,
   FaceGenerator,
   fitModel,
   meanSd,
@@ -13,6 +14,7 @@ import {
   Rng,
   roundForSql,
   sampleStats,
+  spectrum,
 } from '../scripts/bench/synth.ts';
 
 describe('synthetic face embeddings', () => {
@@ -30,20 +32,37 @@ describe('synthetic face embeddings', () => {
   });
 
   it.each([
-    { sameMean: 0.8, sameSd: 0.07, diffMean: 0.35 },
-    { sameMean: 0.75, sameSd: 0.08, diffMean: 0.45 },
-    { sameMean: 0.9, sameSd: 0.04, diffMean: 0.2 },
+    { sameMean: 0.8, sameSd: 0.07, diffMean: 0.35, alpha: 0 },
+    { sameMean: 0.75, sameSd: 0.08, diffMean: 0.45, alpha: 0 },
+    { sameMean: 0.9, sameSd: 0.04, diffMean: 0.2, alpha: 0 },
+    { sameMean: 0.8, sameSd: 0.07, diffMean: 0.35, alpha: 1 },
+    { sameMean: 0.95, sameSd: 0.02, diffMean: 0.84, alpha: 1 },
   ])('match the requested same/different-person similarity statistics %o', (t) => {
     const m = fitModel({ dims: 128, ...t });
     expect(m.sdClamped).toBe(false);
     const s = sampleStats(new FaceGenerator(m, 3), 4000);
     // 4000 pairs: standard error of the mean ≈ 0.0012, of the sd ≈ 0.0009
-    expect(s.sameMean).toBeCloseTo(t.sameMean, 2);
+    expect(Math.abs(s.sameMean - t.sameMean)).toBeLessThan(0.005);
     expect(Math.abs(s.sameSd - t.sameSd)).toBeLessThan(0.005);
     expect(Math.abs(s.diffMean - t.diffMean)).toBeLessThan(0.01);
     // impostor scores spread like a real model's, not like random 128-d vectors' (sd 0.088 around 0)
-    expect(s.diffSd).toBeGreaterThan(0.04);
-    expect(s.diffSd).toBeLessThan(0.12);
+    expect(s.diffSd).toBeGreaterThan(0.02);
+    expect(s.diffSd).toBeLessThan(0.2);
+  });
+
+  it('a decaying spectrum lowers the effective dimension', () => {
+    const flat = spectrum(128, 0);
+    expect(flat.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(effectiveDims(flat)).toBeCloseTo(128, 9);
+    const l = spectrum(128, 1);
+    expect(l.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(l[0]! / l[9]!).toBeCloseTo(10, 9);
+    const m = fitModel({ dims: 128, sameMean: 0.8, sameSd: 0.07, diffMean: 0.35, alpha: 1 });
+    expect(m.effectiveDims).toBeCloseTo(effectiveDims(l), 9);
+    expect(m.effectiveDims).toBeLessThan(40);
+    expect(fitModel({ dims: 128, sameMean: 0.8, sameSd: 0.07, diffMean: 0.35 }).effectiveDims).toBe(128);
+    const a = new FaceGenerator(m, 1).face(3, 0);
+    expect(Math.sqrt(dot(a, a))).toBeCloseTo(1, 10);
   });
 
   it('fits E[t] and E[t²] exactly, and flags a spread below isotropic noise', () => {

@@ -8,7 +8,7 @@ import { REPO_ROOT, runCli, startCli, waitForExit } from './support/cli.ts';
 import { createDeployment, type Deployment } from './support/deployment.ts';
 import { makeZip } from './support/zip.ts';
 
-const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw');
+const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw/images');
 const lfwPhotos = fs
   .readdirSync(LFW, { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -92,7 +92,7 @@ async function inspect(dep: Deployment): Promise<Consistency> {
 
 /** Runs `ingest --wait`; on PostgreSQL a separate `kinfinder worker` does the processing. */
 async function ingestAndWait(dep: Deployment, args: string[]) {
-  if (dep.kind === 'pglite') return runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 300_000 });
+  if (dep.kind === 'pglite') return runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 280_000 });
   const worker = startCli(['worker', '--concurrency', '2'], dep.env());
   try {
     return await runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 300_000 });
@@ -105,7 +105,8 @@ async function ingestAndWait(dep: Deployment, args: string[]) {
 describe('kinfinder ingest', () => {
   const dep = createDeployment();
   const input = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-ingest-in-'));
-  const good = lfwPhotos.slice(0, 8);
+  // one photo each of eight people: their other photos are probes for search
+  const good = [...new Map(lfwPhotos.map((f) => [path.dirname(f), f] as const).reverse()).values()].reverse().slice(0, 8);
 
   beforeAll(async () => {
     fs.mkdirSync(path.join(input, 'batch'));
@@ -113,16 +114,16 @@ describe('kinfinder ingest', () => {
     // the same bytes under another name, in another folder
     fs.mkdirSync(path.join(input, 'again'));
     fs.copyFileSync(good[0]!, path.join(input, 'again', 'renamed.jpg'));
-    const jpeg = fs.readFileSync(lfwPhotos[20]!);
+    const jpeg = fs.readFileSync(lfwPhotos.at(-3)!);
     fs.writeFileSync(path.join(input, 'truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length * 0.4)));
     fs.writeFileSync(path.join(input, 'notes.jpg'), 'this is not a photo\n');
     fs.writeFileSync(path.join(input, 'bomb.png'), pixelBombPng());
     fs.writeFileSync(
       path.join(input, 'field.zip'),
       makeZip([
-        { name: 'team3/a.jpg', data: fs.readFileSync(lfwPhotos[10]!) },
-        { name: '../evil.jpg', data: fs.readFileSync(lfwPhotos[11]!) },
-        { name: 'team3/b.png', data: await sharp(lfwPhotos[12]!).png().toBuffer() },
+        { name: 'team3/a.jpg', data: fs.readFileSync(lfwPhotos.at(-1)!) },
+        { name: '../evil.jpg', data: fs.readFileSync(lfwPhotos.at(-2)!) },
+        { name: 'team3/b.png', data: await sharp(lfwPhotos.at(-4)!).png().toBuffer() },
       ]),
     );
     // declares 20 × 4 GB: refused from the directory alone, nothing decompressed
@@ -171,12 +172,41 @@ describe('kinfinder ingest', () => {
     const r = await ingestAndWait(dep, [input]);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJsonLine(r.stdout);
-    expect(s).toMatchObject({ photos: 16, done: 0, duplicates: 11, faces: 0 });
+    // everything stored before is a duplicate now (the truncated JPEG too); the refused files are refused again
+    expect(s).toMatchObject({ photos: 16, done: 0, duplicates: 12, failed: 4, faces: 0 });
     const state = await inspect(dep);
     expect(state.photos).toEqual([
       { status: 'done', n: 10 },
       { status: 'failed', n: 1 },
     ]);
+  });
+
+  it('finds an ingested person with kinfinder search, and manages tokens from the command line', { timeout: 300_000 }, async () => {
+    // good[0] is enrolled; a photo of the same person that was not enrolled is the probe
+    // (not good[0]'s person: that photo was first stored under its duplicate's name)
+    const probe = lfwPhotos.find((f) => !good.includes(f) && good.slice(1).some((g) => path.dirname(g) === path.dirname(f)))!;
+    expect(probe).toBeDefined();
+    const person = path.basename(path.dirname(probe));
+    const r = await runCli(['search', probe, '--json', '--top', '5'], dep.env());
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as { referenceFaces: unknown[]; candidates: Array<{ rank: number; photo: { originalName: string; source: string }; similarity: number; band: string }> };
+    expect(out.referenceFaces).toHaveLength(1);
+    expect(out.candidates[0]).toMatchObject({ rank: 1, photo: { originalName: expect.stringContaining(person), source: 'test team' } });
+    for (const c of out.candidates) expect(['strong', 'possible', 'weak']).toContain(c.band);
+
+    const created = await runCli(['token', 'create', '--role', 'verifier', '--name', 'night shift', '--json'], dep.env());
+    expect(created.code, created.stderr).toBe(0);
+    const t = JSON.parse(created.stdout) as { id: string; token: string; role: string };
+    expect(t).toMatchObject({ role: 'verifier', token: expect.stringMatching(/^kf_/) });
+    expect((await runCli(['token', 'revoke', t.id], dep.env())).code).toBe(0);
+    expect((await runCli(['token', 'create', '--role', 'family', '--name', 'x'], dep.env())).code).toBe(2);
+    const db = await dep.open();
+    try {
+      const row = await db.query<{ revoked: boolean }>(`SELECT revoked_at IS NOT NULL AS revoked FROM tokens WHERE id = $1`, [t.id]);
+      expect(row.rows[0]?.revoked).toBe(true);
+    } finally {
+      await db.close();
+    }
   });
 
   it('survives a worker killed mid-run: every photo done once, no duplicate faces, no orphan blobs', async () => {

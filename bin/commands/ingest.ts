@@ -87,7 +87,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     }
 
     if (values.wait && newIds.length + unfinishedDuplicates.length > 0) {
-      await waitForPhotos(rt.db, [...newIds, ...unfinishedDuplicates], ctx, Boolean(ctx.config.databaseUrl));
+      await waitForPhotos(rt.db, [...new Set([...newIds, ...unfinishedDuplicates])], ctx, Boolean(ctx.config.databaseUrl));
       const counts = await statusCounts(rt.db, newIds);
       for (const c of counts) {
         if (c.status === 'done') summary.done += c.n;

@@ -18,6 +18,13 @@
  * impostor mean where face-api's is (random unit vectors in 128-d would score ≈ N(0, 1/128),
  * far below a real face model's impostors, and make the index's job unrealistically easy).
  * A Beta on t gives the genuine scores the long lower tail of real photos (blur, pose, age).
+ *
+ * Isotropic (alpha = 0) every direction varies alike, so identities differ in all 127
+ * dimensions: the hardest case for a graph index (distances concentrate; no direction is more
+ * informative than another). Real descriptors are not like that: their variance falls off over
+ * the principal axes. With alpha > 0 the centre and noise draws use per-axis variances
+ * λⱼ ∝ (j+1)^−α (the effective dimension (Σλ)²/Σλ² replaces d − 1 in the formulas above);
+ * BENCHMARKS.md says how α was matched to face-api descriptors of lfw-dev photos.
  */
 
 export interface SynthTargets {
@@ -28,6 +35,12 @@ export interface SynthTargets {
   sameSd: number;
   /** Mean cosine similarity of two faces of different people. */
   diffMean: number;
+  /**
+   * Power-law exponent α of the per-axis variance λⱼ ∝ (j+1)^−α of centres and noise. 0 (the
+   * default) is isotropic: centres uniform on the sphere. Real face descriptors have a decaying
+   * spectrum (a lower effective dimension), which is what makes graph indexes work on them.
+   */
+  alpha?: number;
 }
 
 export interface SynthModel extends SynthTargets {
@@ -41,25 +54,47 @@ export interface SynthModel extends SynthTargets {
   rho: number;
   /** True when the requested sameSd is below what isotropic noise alone gives (t is then constant). */
   sdClamped: boolean;
+  /** Power-law exponent of the per-axis variance (0 = isotropic). */
+  alpha: number;
+  /** Effective dimension (participation ratio (Σλ)²/Σλ²) of that spectrum; d for isotropic. */
+  effectiveDims: number;
+}
+
+/** Per-axis variances λⱼ ∝ (j+1)^−α, summing to 1. */
+export function spectrum(dims: number, alpha: number): number[] {
+  const l = Array.from({ length: dims }, (_, j) => (j + 1) ** -alpha);
+  const sum = l.reduce((a, b) => a + b, 0);
+  return l.map((x) => x / sum);
+}
+
+/** Participation ratio of a spectrum: d when flat, smaller as it decays. */
+export function effectiveDims(lambda: readonly number[]): number {
+  const s = lambda.reduce((a, b) => a + b, 0);
+  return (s * s) / lambda.reduce((a, b) => a + b * b, 0);
 }
 
 /** Solves the model's parameters from the target statistics (closed form + a bisection). */
 export function fitModel(t: SynthTargets): SynthModel {
   const { dims: d, sameMean, sameSd, diffMean } = t;
+  const alpha = t.alpha ?? 0;
   if (!(d >= 2)) throw new Error('dims must be ≥ 2');
   if (!(sameMean > 0 && sameMean < 1)) throw new Error('sameMean must be in (0, 1)');
   if (!(sameSd >= 0)) throw new Error('sameSd must be ≥ 0');
   if (!(diffMean > -1 && diffMean < sameMean)) throw new Error('diffMean must be in (−1, sameMean)');
-  const m1 = Math.sqrt(sameMean);
+  if (!(alpha >= 0)) throw new Error('alpha must be ≥ 0');
+  const rho = diffMean / sameMean;
   const m1sq = sameMean;
-  // variance(M2) = M2² − M1⁴ + (1 − M2)²/(d−1), increasing in M2 on [M1², 1]
-  const variance = (m2: number) => m2 * m2 - m1sq * m1sq + (1 - m2) ** 2 / (d - 1);
+  // The dot product of two independent unit noise directions has variance 1/D: D = d − 1 when
+  // isotropic (the noise lives orthogonal to the centre), the spectrum's effective dimension
+  // otherwise.
+  const D = alpha === 0 ? d - 1 : effectiveDims(spectrum(d, alpha));
+  // same-person variance(M2) = M2² − M1⁴ + (1 − M2)²/D, increasing in M2 on [M1², 1]
+  const variance = (m2: number) => m2 * m2 - m1sq * m1sq + (1 - m2) ** 2 / D;
   const target = sameSd * sameSd;
-  let m2: number;
-  let sdClamped = false;
+  let m2 = m1sq;
+  let clamped = false;
   if (variance(m1sq) >= target) {
-    m2 = m1sq;
-    sdClamped = variance(m1sq) > target * 1.0001 + 1e-12;
+    clamped = variance(m1sq) > target * 1.0001 + 1e-12;
   } else {
     let lo = m1sq;
     let hi = 1;
@@ -70,6 +105,7 @@ export function fitModel(t: SynthTargets): SynthModel {
     }
     m2 = (lo + hi) / 2;
   }
+  const m1 = Math.sqrt(m1sq);
   const v = m2 - m1sq;
   let betaA: number;
   let betaB: number;
@@ -82,7 +118,17 @@ export function fitModel(t: SynthTargets): SynthModel {
     betaA = m1 * k;
     betaB = (1 - m1) * k;
   }
-  return { ...t, betaA, betaB, tMean: m1, tSecondMoment: m2, rho: diffMean / sameMean, sdClamped };
+  return {
+    ...t,
+    betaA,
+    betaB,
+    tMean: m1,
+    tSecondMoment: m2,
+    rho,
+    sdClamped: clamped,
+    alpha,
+    effectiveDims: alpha === 0 ? d : D,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,21 +251,30 @@ export class FaceGenerator {
   private readonly population: Float64Array;
   private cacheId = -1;
   private cacheCentre: Float64Array;
+  /** Per-axis standard deviations (all 1 when isotropic). */
+  private readonly scale: Float64Array;
 
   constructor(model: SynthModel, seed: number) {
     this.model = model;
     this.seed = seed;
     const rng = new Rng(seed, TAG_POPULATION);
-    this.population = normalise(Float64Array.from({ length: model.dims }, () => rng.gauss()));
+    this.scale = Float64Array.from(spectrum(model.dims, model.alpha), (l) => Math.sqrt(l * model.dims));
+    this.population = this.draw(rng);
     this.cacheCentre = new Float64Array(model.dims);
+  }
+
+  /** A random unit direction of the model's distribution (uniform on the sphere when isotropic). */
+  private draw(rng: Rng): Float64Array {
+    const v = new Float64Array(this.model.dims);
+    for (let i = 0; i < v.length; i++) v[i] = rng.gauss() * this.scale[i]!;
+    return normalise(v);
   }
 
   /** The unit centre ĉ of an identity. */
   centre(identity: number): Float64Array {
     if (identity === this.cacheId) return this.cacheCentre;
     const { dims, rho } = this.model;
-    const rng = new Rng(this.seed, TAG_CENTRE, identity);
-    const c = normalise(Float64Array.from({ length: dims }, () => rng.gauss()));
+    const c = this.draw(new Rng(this.seed, TAG_CENTRE, identity));
     const a = Math.sqrt(Math.max(0, rho));
     const b = Math.sqrt(Math.max(0, 1 - rho));
     for (let i = 0; i < dims; i++) c[i] = a * this.population[i]! + b * c[i]!;
@@ -237,7 +292,8 @@ export class FaceGenerator {
     const c = this.centre(identity);
     const rng = new Rng(this.seed, TAG_FACE, identity, faceNo);
     const t = betaB === 0 ? betaA : rng.beta(betaA, betaB);
-    const n = Float64Array.from({ length: dims }, () => rng.gauss());
+    const n = new Float64Array(dims);
+    for (let i = 0; i < dims; i++) n[i] = rng.gauss() * this.scale[i]!;
     const along = dot(n, c);
     for (let i = 0; i < dims; i++) n[i] = n[i]! - along * c[i]!;
     normalise(n);

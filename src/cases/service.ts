@@ -65,7 +65,7 @@ function actor(p: Principal | null) {
   return p ? { id: p.id, role: p.role } : null;
 }
 
-function chooseFace(faces: Face[], photoIndex: number, faceIndex: number | undefined): { face: Face; index: number } {
+export function chooseFace(faces: Face[], photoIndex: number, faceIndex: number | undefined): { face: Face; index: number } {
   if (faces.length === 0) {
     throw new KinfinderError('no_face', `no face was found in photo ${photoIndex + 1}; try a clearer photo where the face is visible`, { photoIndex });
   }

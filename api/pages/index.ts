@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import { Hono, type Context } from 'hono';
+import { html } from 'hono/html';
+import type { Env } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { casePage } from './case.ts';
+import { familyPage } from './family.ts';
+import { ingestPage } from './ingest.ts';
+import { layout, type Markup } from './layout.ts';
+import { reviewPage } from './review.ts';
+
+/**
+ * Strict: scripts, styles and images only from this server (images also as blob: URLs, which is
+ * how the pages show photos fetched with a Bearer token); no inline script, no framing, no
+ * external anything — the service may run offline.
+ */
+export const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const ASSET_TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+};
+
+/** Read once at start: a fixed set, so no request can name another file. */
+function loadAssets(): Map<string, { body: string; type: string }> {
+  const dir = new URL('./assets/', import.meta.url);
+  const assets = new Map<string, { body: string; type: string }>();
+  for (const name of fs.readdirSync(dir)) {
+    const type = ASSET_TYPES[name.slice(name.lastIndexOf('.'))];
+    if (type) assets.set(name, { body: fs.readFileSync(new URL(name, dir), 'utf8'), type });
+  }
+  return assets;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function pageHeaders(c: Context) {
+  c.header('content-security-policy', PAGE_CSP);
+  c.header('referrer-policy', 'no-referrer');
+  c.header('x-frame-options', 'DENY');
+  c.header('cross-origin-opener-policy', 'same-origin');
+  c.header('permissions-policy', 'camera=(self), microphone=(), geolocation=()');
+}
+
+/** The web pages of DESIGN §5: family `/` and `/case/:id`, verifier `/review`, operator `/ingest`. */
+export function pageRoutes(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const assets = loadAssets();
+  const confirmations = deps.api?.confirmations ?? 2;
+  const maxPhotoMb = Math.max(1, Math.round((deps.api?.limits.maxBytes ?? 20 * 1024 * 1024) / 1024 / 1024));
+
+  const page = async (c: Context, markup: Markup, status: 200 | 404 = 200) => {
+    pageHeaders(c);
+    return c.html(await markup, status);
+  };
+
+  app.get('/', (c) => page(c, familyPage({ confirmations, maxPhotoMb })));
+  app.get('/case/:id', (c) => {
+    const id = c.req.param('id');
+    if (!UUID.test(id)) return page(c, notFoundPage(), 404);
+    return page(c, casePage({ caseId: id.toLowerCase(), confirmations }));
+  });
+  app.get('/review', (c) => page(c, reviewPage({ confirmations })));
+  app.get('/ingest', (c) => page(c, ingestPage({ maxPhotoMb })));
+  app.get('/assets/:name', (c) => {
+    const asset = assets.get(c.req.param('name'));
+    if (!asset) return c.text('not found', 404);
+    c.header('content-type', asset.type);
+    // Revalidated on every use: a redeploy never leaves a page with a stale script.
+    c.header('cache-control', 'no-cache');
+    return c.body(asset.body);
+  });
+  return app;
+}
+
+function notFoundPage(): Markup {
+  return layout({
+    title: 'Case not found',
+    script: 'common.js',
+    body: html`<h1>This case link is not complete</h1>
+<p>Check that you copied the whole link. It looks like <code>/case/</code> followed by a long case number.</p>
+<p><a href="/">Go to the start page</a></p>`,
+  });
+}

@@ -1,0 +1,286 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../src/log.ts';
+import { createCounters } from '../src/metrics.ts';
+import { startWorkers } from '../workers/main.ts';
+import { ADMIN_TOKEN, LIMITS, openApiHarness, type ApiHarness } from './support/api.ts';
+import { DESKTOP, focused, imageLoaded, launchBrowser, PHONE, screenshot, serveApp, unnamed, type TestBrowser } from './support/browser.ts';
+import { REPO_ROOT } from './support/cli.ts';
+
+// The web pages in a real browser (Debian's Chromium through playwright-core) against the real
+// API, database and face engine, served over HTTP in this process: a family opens a case, two
+// verifiers confirm the match, the family sees it, an operator uploads photos.
+
+const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw/images');
+const people = fs
+  .readdirSync(LFW, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort()
+  .map((name) => ({ name, files: fs.readdirSync(path.join(LFW, name)).sort().map((f) => path.join(LFW, name, f)) }))
+  .filter((p) => p.files.length >= 2);
+
+const gallery = people.slice(0, 4);
+const personA = people[0]!;
+const operatorFiles = [people[4]!.files[0]!, people[5]!.files[0]!];
+
+let h: ApiHarness;
+let server: { url: string; close(): Promise<void> };
+let b: TestBrowser;
+const tokens: Record<string, string> = {};
+let caseA: { id: string; token: string };
+
+async function makeToken(role: string, name: string): Promise<string> {
+  const res = await h.app.request('/api/v1/tokens', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ role, name }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function open(viewport: { width: number; height: number }, url: string): Promise<Page> {
+  const ctx = await b.context(viewport);
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}${url}`);
+  return page;
+}
+
+async function signIn(page: Page, token: string) {
+  await page.getByLabel(/access token/).fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+beforeAll(async () => {
+  // The browser first: a missing Chromium fails the suite at once, with what to install.
+  b = await launchBrowser();
+  h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60_000 } });
+  tokens.operator = await makeToken('operator', 'web operator');
+  tokens.verifier1 = await makeToken('verifier', 'web verifier one');
+  tokens.verifier2 = await makeToken('verifier', 'web verifier two');
+  await h.enrol(gallery.map((p) => p.files[0]!));
+  // Photos uploaded through /ingest are processed by real workers on the harness's queue.
+  await startWorkers(
+    { db: h.t.db, blobs: h.blobs, faces: h.faces, queue: h.queue, limits: LIMITS, logger: silentLogger, counters: createCounters(), manifest: h.manifest },
+    { concurrency: 1 },
+  );
+  server = await serveApp(h.app.fetch);
+}, 300_000);
+
+afterAll(async () => {
+  await b?.close();
+  await server?.close();
+  await h?.close();
+});
+
+describe('pages', () => {
+  it('serves the four pages with a strict CSP and leaves /api/v1 alone', async () => {
+    const uuid = '0b5e7f9c-1d2e-4f3a-8b4c-5d6e7f8a9b0c';
+    for (const url of ['/', `/case/${uuid}`, '/review', '/ingest']) {
+      const res = await h.app.request(url);
+      expect(res.status, url).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("img-src 'self' blob: data:");
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      const body = await res.text();
+      // every script is an external same-origin module: nothing inline for the CSP to allow
+      expect(body.match(/<script\b[^>]*>/g)?.every((tag) => /\bsrc="\/assets\//.test(tag))).toBe(true);
+      expect(body).toMatch(/<html lang="en">/);
+    }
+    const bad = await h.app.request('/case/not-a-case');
+    expect(bad.status).toBe(404);
+    expect(await bad.text()).toMatch(/not complete/);
+    const js = await h.app.request('/assets/family.js');
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await h.app.request('/assets/..%2Fpages%2Findex.ts')).status).toBe(404);
+    const api = await h.app.request('/api/v1/nothing-here');
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ error: { code: 'not_found' } });
+    expect((await h.app.request('/api/v1/openapi.json')).headers.get('content-type')).toMatch(/json/);
+  });
+});
+
+describe('in a browser', () => {
+  it('a family uploads a photo and gets a case code, shown once', async () => {
+    const page = await open(PHONE, '/');
+    await expect(page.getByRole('heading', { name: 'What happens to your photos' }).isVisible()).resolves.toBe(true);
+    await screenshot(page, 'family-360');
+    await expect(unnamed(page)).resolves.toEqual([]);
+    await page.locator('#photo-input').setInputFiles(personA.files[1]!);
+    await expect(page.locator('#chosen li').count()).resolves.toBe(1);
+    await imageLoaded(page, '#chosen img');
+    await screenshot(page, 'family-photo-chosen-360');
+    await page.getByRole('button', { name: 'Start the search' }).click();
+    await page.locator('#done').waitFor({ state: 'visible', timeout: 60_000 });
+    const id = (await page.locator('#case-id').textContent()) ?? '';
+    const token = (await page.locator('#case-token').textContent()) ?? '';
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(token).toMatch(/^kf_/);
+    expect(await page.locator('#case-link').textContent()).toBe(`${server.url}/case/${id}#${token}`);
+    // focus moved to the result, so a screen reader starts reading there
+    expect(await focused(page)).toBe('#done-heading');
+    caseA = { id, token };
+    await expect(unnamed(page)).resolves.toEqual([]);
+    await screenshot(page, 'family-case-code-360');
+
+    await page.getByRole('link', { name: 'Open my case page' }).click();
+    await page.getByText('Possible matches are being checked').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/case/${id}`);
+    await screenshot(page, 'case-under-review-360');
+
+    const desktop = await open(DESKTOP, '/');
+    await screenshot(desktop, 'family-1280');
+  });
+
+  it('a verifier signs in and confirms with the keyboard', async () => {
+    const page = await open(DESKTOP, '/review');
+    await screenshot(page, 'review-signin-1280');
+    await signIn(page, tokens.verifier1!);
+    await page.locator('#item').waitFor({ state: 'visible' });
+    // best first: the enrolled photo of the same person heads the queue
+    await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
+    await expect(page.locator('#match-figures').textContent()).resolves.toContain(caseA.id.slice(0, 8));
+    await expect(page.locator('#already').isHidden()).resolves.toBe(true);
+    // both crops loaded (blob: URLs fetched with the token) at the same displayed size
+    for (const sel of ['#ref-crop', '#cand-crop', '#whole-img']) {
+      await imageLoaded(page, sel);
+      expect(await page.locator(sel).getAttribute('src')).toMatch(/^blob:/);
+    }
+    const [ref, cand] = await Promise.all([page.locator('#ref-crop').boundingBox(), page.locator('#cand-crop').boundingBox()]);
+    expect(ref!.width).toBeCloseTo(cand!.width, 0);
+    expect(ref!.height).toBeCloseTo(cand!.height, 0);
+    expect(await page.locator('#whole').getAttribute('class')).toContain('blurred');
+    await expect(unnamed(page)).resolves.toEqual([]);
+    await screenshot(page, 'review-1280');
+    await page.keyboard.press('v');
+    expect(await page.locator('#whole').getAttribute('class')).not.toContain('blurred');
+    await screenshot(page, 'review-revealed-1280');
+    await page.keyboard.press('v');
+    // j / k move through the queue, s skips (the item stays, marked), c confirms the one shown
+    const heading = page.locator('#item-heading');
+    await page.keyboard.press('j');
+    await expect(heading.textContent()).resolves.toMatch(/^Candidate 2 of/);
+    await page.keyboard.press('k');
+    await expect(heading.textContent()).resolves.toMatch(/^Candidate 1 of/);
+    await page.keyboard.press('s');
+    await expect(heading.textContent()).resolves.toMatch(/^Candidate 2 of/);
+    await expect(page.locator('#queue .queue-item').first().getAttribute('class')).resolves.toContain('skipped');
+    await page.keyboard.press('k');
+    await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
+    await page.keyboard.press('c');
+    await page.locator('#decision-status').getByText('Confirmed (1 of 2)').waitFor();
+  });
+
+  it('a second verifier sees the first confirmation and confirms', async () => {
+    const page = await open(PHONE, '/review');
+    await signIn(page, tokens.verifier2!);
+    await page.locator('#item').waitFor({ state: 'visible' });
+    await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
+    await expect(page.locator('#already').textContent()).resolves.toMatch(/Already confirmed by another verifier \(1 of 2\)/);
+    await imageLoaded(page, '#cand-crop');
+    await screenshot(page, 'review-360');
+    await page.getByLabel(/Note/).fill('same ears and hairline');
+    await page.getByRole('button', { name: /^Confirm/ }).click();
+    await page.locator('#decision-status').getByText(/the match is final/).waitFor();
+  });
+
+  it("the family's case page shows the confirmed match, the photo only on request", async () => {
+    const page = await open(PHONE, `/case/${caseA.id}`);
+    // no code in the link: the page asks for it
+    await page.locator('#signin').waitFor({ state: 'visible' });
+    await screenshot(page, 'case-signin-360');
+    await page.getByLabel('Access code', { exact: true }).fill('kf_wrong');
+    await page.getByRole('button', { name: 'Open my case' }).click();
+    await page.getByText(/does not open this case/).waitFor();
+    await page.getByLabel('Access code', { exact: true }).fill(caseA.token);
+    await page.getByLabel(/Remember the code/).check();
+    await page.getByRole('button', { name: 'Open my case' }).click();
+    await page.getByText('A match has been confirmed').waitFor();
+    await expect(page.locator('#records').textContent()).resolves.toContain('test archive');
+    await expect(page.locator('.revealed-photo img').count()).resolves.toBe(0);
+    await expect(page.getByText(/may be very distressing/).isVisible()).resolves.toBe(true);
+    await screenshot(page, 'case-confirmed-360');
+    await page.getByRole('button', { name: 'Show photo' }).click();
+    await imageLoaded(page, '.revealed-photo img');
+    await expect(page.getByRole('button', { name: 'Hide photo' }).isVisible()).resolves.toBe(true);
+    await expect(page.locator('.revealed-photo img').getAttribute('src')).resolves.toMatch(/^blob:/);
+    await expect(unnamed(page)).resolves.toEqual([]);
+    await screenshot(page, 'case-photo-shown-360');
+    // kept in this tab because the family agreed: a reload opens the case without asking again
+    await page.reload();
+    await page.getByText('A match has been confirmed').waitFor();
+    await expect(page.locator('#signin').isHidden()).resolves.toBe(true);
+
+    const desktop = await open(DESKTOP, `/case/${caseA.id}#${caseA.token}`);
+    await desktop.getByText('A match has been confirmed').waitFor();
+    await screenshot(desktop, 'case-confirmed-1280');
+  });
+
+  it('a family picks the right face when a photo shows several people', async () => {
+    const tiles = await Promise.all(people.slice(6, 9).map((p) => sharp(p.files[1]!).resize(250, 250).toBuffer()));
+    const group = await sharp({ create: { width: 800, height: 300, channels: 3, background: '#808080' } })
+      .composite(tiles.map((input, i) => ({ input, left: 10 + i * 265, top: 25 })))
+      .jpeg()
+      .toBuffer();
+    const page = await open(PHONE, '/');
+    await page.locator('#photo-input').setInputFiles({ name: 'group.jpg', mimeType: 'image/jpeg', buffer: group });
+    await page.getByRole('button', { name: 'Start the search' }).click();
+    await page.locator('#choose').waitFor({ state: 'visible', timeout: 60_000 });
+    const choices = page.locator('.face-choice');
+    await choices.first().waitFor();
+    expect(await choices.count()).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('.face-box.choose').count()).toBe(await choices.count());
+    await screenshot(page, 'family-choose-face-360');
+    // keyboard only: focus starts on the first face; Tab to the second, Enter chooses it
+    await expect(focused(page)).resolves.toBe('.face-choice');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('#done').waitFor({ state: 'visible', timeout: 60_000 });
+    await expect(page.locator('#case-token').textContent()).resolves.toMatch(/^kf_/);
+
+    // and can delete that case from its page, after saying yes a second time
+    await page.getByRole('link', { name: 'Open my case page' }).click();
+    await page.getByText('What is happening').waitFor();
+    await page.getByRole('button', { name: 'Delete my case' }).click();
+    await page.getByRole('button', { name: 'Yes, delete everything' }).click();
+    await page.getByRole('heading', { name: 'Your case has been deleted' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('');
+    await screenshot(page, 'case-deleted-360');
+  });
+
+  it('an operator uploads two photos and watches them being processed', async () => {
+    const page = await open(DESKTOP, '/ingest');
+    await signIn(page, tokens.operator!);
+    await expect(unnamed(page)).resolves.toEqual([]);
+    await page.getByLabel('Source').fill('browser batch');
+    await page.getByLabel('Where they were taken').fill('field hospital 3');
+    await page.locator('#files').setInputFiles([
+      ...operatorFiles.map((f) => ({ name: path.basename(f), mimeType: 'image/jpeg', buffer: fs.readFileSync(f) })),
+      { name: 'archive.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\u0005\u0006' + '\0'.repeat(18), 'binary') },
+    ]);
+    await expect(page.locator('.file-row.state-zip').textContent()).resolves.toMatch(/kinfinder ingest/);
+    await page.getByRole('button', { name: 'Upload 2 photos' }).click();
+    await expect.poll(() => page.locator('.file-row.state-done').count(), { timeout: 90_000, interval: 500 }).toBe(2);
+    await expect(page.locator('.file-row.state-done').first().textContent()).resolves.toMatch(/1 face found/);
+    await expect(page.locator('#summary').textContent()).resolves.toMatch(/3 files: 2 done, 1 not accepted or failed/);
+    await screenshot(page, 'ingest-1280');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'ingest-360');
+    const rows = await h.t.db.query<{ source: string; metadata: Record<string, unknown> }>(
+      `SELECT s.name AS source, p.metadata FROM photos p JOIN sources s ON s.id = p.source_id WHERE p.original_name = $1`,
+      [path.basename(operatorFiles[0]!)],
+    );
+    expect(rows.rows[0]).toMatchObject({ source: 'browser batch', metadata: { location: 'field hospital 3' } });
+  });
+
+  it('saw no script errors and no CSP refusals', () => {
+    expect(b.problems).toEqual([]);
+  });
+});
