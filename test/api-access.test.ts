@@ -2,19 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/cli.ts';
+import { lfwPeople } from './support/fixtures.ts';
 import { ADMIN_TOKEN, bearer, openApiHarness, photoForm, type ApiHarness } from './support/api.ts';
 
-const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw/images');
-const dirs = fs
-  .readdirSync(LFW, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort();
-const photoOf = (i: number, j = 0) => {
-  const dir = path.join(LFW, dirs[i]!);
-  return path.join(dir, fs.readdirSync(dir).sort()[j]!);
-};
+const people = lfwPeople(2);
+const photoOf = (i: number, j = 0) => people[i]!.files[j]!;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Who = 'none' | 'familyOwn' | 'familyOther' | 'operator' | 'verifier' | 'admin';

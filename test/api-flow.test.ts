@@ -2,20 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/cli.ts';
+import { lfwPeople } from './support/fixtures.ts';
 import { ADMIN_TOKEN, bearer, openApiHarness, photoForm, type ApiHarness } from './support/api.ts';
 
-const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw/images');
 // People with at least two photos: the first is enrolled in the gallery, the second is the
 // family's reference photo.
-const people = fs
-  .readdirSync(LFW, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort()
-  .map((name) => ({ name, files: fs.readdirSync(path.join(LFW, name)).sort().map((f) => path.join(LFW, name, f)) }))
-  .filter((p) => p.files.length >= 2)
-  .slice(0, 12);
+const people = lfwPeople(2).slice(0, 12);
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -25,12 +25,13 @@ describe('kinfinder serve', () => {
     expect(r.stderr).toMatch(/bogus/);
   });
 
-  it('serves /healthz, stops cleanly on SIGINT, keeps a second process out, and reopens the same data', async () => {
+  it('serves /healthz, stops cleanly on SIGINT, keeps a second process out, and reopens the same data', { timeout: 300_000 }, async () => {
     const port = await freePort();
     const env = childEnv({ KINFINDER_DATA_DIR: dataDir, PORT: String(port) });
     const first = startCli(['serve'], env);
     try {
-      const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      // serve loads the face engine before it listens: allow for a busy machine
+      const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`, 150_000);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: 'ok', database: { kind: 'pglite', schemaVersion: 1 } });
 

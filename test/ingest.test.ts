@@ -4,16 +4,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../src/store/blobs.ts';
-import { REPO_ROOT, runCli, startCli, waitForExit } from './support/cli.ts';
+import { runCli, startCli, waitForExit } from './support/cli.ts';
+import { lfwPhotos as allFixturePhotos } from './support/fixtures.ts';
 import { createDeployment, type Deployment } from './support/deployment.ts';
 import { makeZip } from './support/zip.ts';
 
-const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw/images');
-const lfwPhotos = fs
-  .readdirSync(LFW, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => fs.readdirSync(path.join(LFW, d.name)).map((f) => path.join(LFW, d.name, f)))
-  .sort();
+const lfwPhotos = allFixturePhotos();
 
 interface Summary {
   photos: number;

@@ -8,20 +8,13 @@ import { createCounters } from '../src/metrics.ts';
 import { startWorkers } from '../workers/main.ts';
 import { ADMIN_TOKEN, LIMITS, openApiHarness, type ApiHarness } from './support/api.ts';
 import { DESKTOP, focused, imageLoaded, launchBrowser, PHONE, screenshot, serveApp, unnamed, type TestBrowser } from './support/browser.ts';
-import { REPO_ROOT } from './support/cli.ts';
+import { lfwPeople } from './support/fixtures.ts';
 
 // The web pages in a real browser (Debian's Chromium through playwright-core) against the real
 // API, database and face engine, served over HTTP in this process: a family opens a case, two
 // verifiers confirm the match, the family sees it, an operator uploads photos.
 
-const LFW = path.join(REPO_ROOT, 'test/fixtures/lfw/images');
-const people = fs
-  .readdirSync(LFW, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort()
-  .map((name) => ({ name, files: fs.readdirSync(path.join(LFW, name)).sort().map((f) => path.join(LFW, name, f)) }))
-  .filter((p) => p.files.length >= 2);
+const people = lfwPeople(2);
 
 const gallery = people.slice(0, 4);
 const personA = people[0]!;
