@@ -1,0 +1,111 @@
+/**
+ * bench:ingest — photos/s and faces/s of the whole ingest pipeline (blob store, normalise,
+ * detect + embed, derivative and crops, one transaction per photo, standing search) on the
+ * embedded database, with one worker and with a pool of `--workers` (default: cores), measured
+ * in the same run on the same photos. Prints progress on stderr and one JSON line last.
+ *
+ *   npm run bench:ingest -- --photos 200 [--workers 2] [--images ../shared/data/lfw-dev/images] [--json]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createFacePool, loadManifest } from '../../src/face/index.ts';
+import { enqueuePhoto } from '../../src/ingest/service.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createCounters } from '../../src/metrics.ts';
+import { openQueue } from '../../src/queue.ts';
+import { FsBlobStore } from '../../src/store/blobs.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { openPglite } from '../../src/store/pglite.ts';
+import { ensureModel, statusCounts } from '../../src/store/photos.ts';
+import { startWorkers } from '../../workers/main.ts';
+
+const { values } = parseArgs({
+  options: {
+    photos: { type: 'string', default: '200' },
+    workers: { type: 'string', default: String(os.availableParallelism()) },
+    images: { type: 'string', default: path.resolve('../shared/data/lfw-dev/images') },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.photos);
+const WORKERS = Number(values.workers);
+if (!Number.isInteger(N) || N < 1 || !Number.isInteger(WORKERS) || WORKERS < 1) throw new Error('--photos and --workers must be whole numbers ≥ 1');
+
+function listPhotos(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(jpe?g|png)$/i.test(e.name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const all = listPhotos(values.images);
+if (all.length < N) throw new Error(`${values.images} has ${all.length} photos, fewer than --photos ${N}`);
+// A spread over the whole set, not the first names of the alphabet.
+const step = all.length / N;
+const files = Array.from({ length: N }, (_, i) => all[Math.floor(i * step)]!);
+const limits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 };
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+
+async function run(workers: number): Promise<{ seconds: number; faces: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-bench-ingest-'));
+  const db = await openPglite({ dataDir: path.join(dir, 'db') });
+  try {
+    await migrate(db);
+    const manifest = await loadManifest();
+    const blobs = new FsBlobStore(path.join(dir, 'blobs'));
+    const queue = await openQueue(db, { expireInSeconds: 300, logger: silentLogger });
+    const faces = await createFacePool({ size: workers, limits });
+    await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
+    // Warm each engine so start-up (weights, wasm compile) is not counted as throughput.
+    await Promise.all(Array.from({ length: workers }, () => faces.analyse(fs.readFileSync(files[0]!))));
+    const ids: string[] = [];
+    for (const f of files) ids.push((await enqueuePhoto({ db, blobs, queue, limits }, { name: f, bytes: fs.readFileSync(f) })).id);
+    const started = performance.now();
+    await startWorkers({ db, blobs, faces, queue, limits, logger: silentLogger, counters: createCounters(), manifest }, { concurrency: workers });
+    let counts: Awaited<ReturnType<typeof statusCounts>> = [];
+    let shown = -1;
+    for (;;) {
+      counts = await statusCounts(db, ids);
+      const finished = counts.filter((c) => c.status === 'done' || c.status === 'failed').reduce((a, c) => a + c.n, 0);
+      if (finished !== shown && (finished === N || finished % 10 === 0)) {
+        process.stderr.write(`${workers} worker(s): ${finished}/${N} photos\n`);
+        shown = finished;
+      }
+      if (finished >= N) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await queue.stop();
+    await faces.close();
+    return { seconds, faces: counts.reduce((a, c) => a + c.faces, 0) };
+  } finally {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const single = await run(1);
+const pool = await run(WORKERS);
+clearInterval(sampler);
+const result = {
+  photos: N,
+  faces: pool.faces,
+  workers: WORKERS,
+  photosPerSecond: Number((N / pool.seconds).toFixed(2)),
+  facesPerSecond: Number((pool.faces / pool.seconds).toFixed(2)),
+  singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)),
+  speedup: Number((single.seconds / pool.seconds).toFixed(2)),
+  peakRssMB: Math.round(peakRss / 1024 / 1024),
+};
+if (!values.json) process.stderr.write(`${N} photos: 1 worker ${result.singleWorkerPhotosPerSecond}/s, ${WORKERS} workers ${result.photosPerSecond}/s, speed-up ${result.speedup}\n`);
+console.log(JSON.stringify(result));
