@@ -48,8 +48,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       server.once('listening', resolve);
       server.once('error', reject);
     });
-    logger.info({ port, host, database: rt.db.kind, schemaVersion: await schemaVersion(rt.db) }, 'kinfinder listening');
-    ctx.stderr.write(`kinfinder serving on http://${host}:${port} (${rt.db.kind} database, ${faces?.backend} face backend)\n`);
+    // With --port 0 the system picks the port: report the one actually bound.
+    const bound = (server.address() as { port?: number } | null)?.port ?? port;
+    logger.info({ port: bound, host, database: rt.db.kind, schemaVersion: await schemaVersion(rt.db) }, 'kinfinder listening');
+    ctx.stderr.write(`kinfinder serving on http://${host}:${bound} (${rt.db.kind} database, ${faces.backend} face backend)\n`);
     await untilSignal(logger);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

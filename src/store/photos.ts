@@ -162,25 +162,17 @@ export interface FaceRow {
   cropSha256: string | null;
 }
 
+const FACE_COLUMNS = `id, photo_id AS "photoId", face_index AS "faceIndex",
+  json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
+  score, quality, crop_sha256 AS "cropSha256"`;
+
 export async function facesOfPhoto(q: Queryable, photoId: string): Promise<FaceRow[]> {
-  const r = await q.query<FaceRow>(
-    `SELECT id, photo_id AS "photoId", face_index AS "faceIndex",
-            json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
-            score, quality, crop_sha256 AS "cropSha256"
-     FROM faces WHERE photo_id = $1 ORDER BY face_index`,
-    [photoId],
-  );
+  const r = await q.query<FaceRow>(`SELECT ${FACE_COLUMNS} FROM faces WHERE photo_id = $1 ORDER BY face_index`, [photoId]);
   return r.rows;
 }
 
 export async function getFace(q: Queryable, id: string): Promise<FaceRow | undefined> {
-  const r = await q.query<FaceRow>(
-    `SELECT id, photo_id AS "photoId", face_index AS "faceIndex",
-            json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
-            score, quality, crop_sha256 AS "cropSha256"
-     FROM faces WHERE id = $1`,
-    [id],
-  );
+  const r = await q.query<FaceRow>(`SELECT ${FACE_COLUMNS} FROM faces WHERE id = $1`, [id]);
   return r.rows[0];
 }
 
