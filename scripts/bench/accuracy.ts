@@ -17,6 +17,7 @@ import { parsePairs } from '../../src/eval/pairs.ts';
 import { evaluatePairs, pickCentralFace } from '../../src/eval/run.ts';
 import { createFacePool, loadManifest, RECIPES, type Recipe } from '../../src/face/index.ts';
 import { migrate } from '../../src/store/migrate.ts';
+import { efSearchFor } from '../../src/match/rank.ts';
 import { nearestGalleryFaces } from '../../src/store/matching.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { completePhoto, ensureModel, insertPhoto } from '../../src/store/photos.ts';
@@ -119,7 +120,7 @@ for (const [ri, recipe] of recipes.entries()) {
       continue;
     }
     const t = performance.now();
-    const hits = await db.transaction((tx) => nearestGalleryFaces(tx, e, { modelId, k: 10, efSearch: 40 }));
+    const hits = await db.transaction((tx) => nearestGalleryFaces(tx, e, { modelId, k: 10, efSearch: efSearchFor(10) }));
     ms.push(performance.now() - t);
     const rank = hits.findIndex((h) => photoOfPerson.get(h.photoId) === probe.owner);
     if (rank === 0) rank1++;

@@ -1,6 +1,7 @@
 import type { ModelManifest } from '../face/manifest.ts';
 import { bandFor } from '../face/manifest.ts';
 import { upsertCandidates, type NewCandidate } from '../store/candidates.ts';
+import { efSearchFor } from './rank.ts';
 import type { Database } from '../store/database.ts';
 import { embeddingsOfPhoto, nearestOpenReferences } from '../store/matching.ts';
 import { refreshSearchStatus } from '../store/searches.ts';
@@ -21,7 +22,7 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
       const refs = await nearestOpenReferences(tx, f.embedding, {
         modelId: deps.manifest.id,
         k: REFERENCES_PER_FACE,
-        efSearch: 2 * REFERENCES_PER_FACE,
+        efSearch: efSearchFor(REFERENCES_PER_FACE),
       });
       for (const r of refs) {
         if (r.similarity < deps.manifest.calibration.floor) continue;
