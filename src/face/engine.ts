@@ -181,12 +181,11 @@ class Engine implements FaceEngine {
     await run(work, 0, 0, { l: false, t: false, r: false, b: false });
     if (Math.max(work.width, work.height) > tileSize * 1.25) {
       const stride = Math.max(1, Math.round(tileSize * (1 - overlap)));
+      // evenly spaced tiles, neighbours overlapping by at least `overlap`
       const starts = (len: number) => {
         if (len <= tileSize) return [0];
-        const s: number[] = [];
-        for (let p = 0; p + tileSize < len; p += stride) s.push(p);
-        s.push(len - tileSize);
-        return s;
+        const n = Math.ceil((len - tileSize) / stride) + 1;
+        return Array.from({ length: n }, (_, i) => Math.round((i * (len - tileSize)) / (n - 1)));
       };
       for (const top of starts(work.height)) {
         for (const left of starts(work.width)) {

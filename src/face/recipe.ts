@@ -32,7 +32,7 @@ export const recipeSchema = z.object({
 
 export type Recipe = z.infer<typeof recipeSchema>;
 
-const detector = { model: 'ssd_mobilenetv1' as const, minConfidence: 0.5, maxSide: 1600, tileSize: 800, tileOverlap: 0.25, padRetry: 0 };
+const detector = { model: 'ssd_mobilenetv1' as const, minConfidence: 0.5, maxSide: 2048, tileSize: 640, tileOverlap: 0.25, padRetry: 0 };
 const descriptor = { align: 'faceapi-box' as const, chipSize: 150, chipPadding: 0.25, flip: false };
 
 /** Named recipes measured by `kinfinder eval pairs --recipe a,b,c` (one detection pass shared). */
