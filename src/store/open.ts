@@ -13,8 +13,8 @@ export interface StoreOptions {
 /** PostgreSQL when a URL is given, else the embedded PGlite under `<dataDir>/db`. */
 export async function openDatabase(opts: StoreOptions): Promise<Database> {
   const db = opts.databaseUrl
-    ? await openPostgres({ url: opts.databaseUrl, ...(opts.dbSchema ? { searchPath: `${opts.dbSchema}, public` } : {}) })
-    : await openPglite({ dataDir: path.join(opts.dataDir, 'db'), ...(opts.dbSchema ? { searchPath: `${opts.dbSchema}, public` } : {}) });
+    ? await openPostgres({ url: opts.databaseUrl, ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}) })
+    : await openPglite({ dataDir: path.join(opts.dataDir, 'db'), ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}) });
   if (opts.dbSchema) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.dbSchema}`);
   return db;
 }

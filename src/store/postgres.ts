@@ -21,7 +21,8 @@ export async function openPostgres(opts: { url: string; searchPath?: string; max
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.max ?? 10,
-    ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath}` } : {}),
+    // libpq splits `options` on spaces: the path must be written without them ("a,public").
+    ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath.replace(/\s+/g, '')}` } : {}),
   });
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => undefined);

@@ -31,7 +31,7 @@ export function createDeployment(): Deployment {
     kind,
     dataDir,
     env: (extra = {}) => ({ ...childEnv({ KINFINDER_DATA_DIR: dataDir, KINFINDER_CONCURRENCY: '2', ...extra }), ...base }),
-    open: () => (kind === 'postgres' ? openPostgres({ url: url as string, searchPath: `${schema}, public` }) : openPglite({ dataDir: path.join(dataDir, 'db') })),
+    open: () => (kind === 'postgres' ? openPostgres({ url: url as string, searchPath: `${schema},public` }) : openPglite({ dataDir: path.join(dataDir, 'db') })),
     async destroy() {
       if (kind === 'postgres') {
         const db = await openPostgres({ url: url as string, max: 1 });
