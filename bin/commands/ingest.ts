@@ -65,8 +65,16 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const unfinishedDuplicates: string[] = [];
   try {
     const limits = { maxFileBytes: rt.limits.maxBytes, maxZipEntries: 100_000, maxZipTotalBytes: 50 * 1024 ** 3 };
+    const tty = Boolean((ctx.stderr as NodeJS.WriteStream).isTTY);
+    let lastReport = Date.now();
     for await (const item of collectInputs(positionals, limits)) {
       summary.photos++;
+      // Reading and hashing a big folder takes a while before the first photo is done: say so.
+      if (values.wait && Date.now() - lastReport > (tty ? 250 : 5000)) {
+        const line = `reading inputs: ${summary.photos} files, ${newIds.length} new, ${summary.duplicates} duplicates, ${summary.failed} refused`;
+        ctx.stderr.write(tty ? `\r${line}` : `${line}\n`);
+        lastReport = Date.now();
+      }
       if ('error' in item) {
         summary.failed++;
         summary.errors.push({ file: item.name, ...item.error });
@@ -86,6 +94,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       }
     }
 
+    if (values.wait && tty) ctx.stderr.write('\n');
     if (values.wait && newIds.length + unfinishedDuplicates.length > 0) {
       await waitForPhotos(rt.db, [...new Set([...newIds, ...unfinishedDuplicates])], ctx, Boolean(ctx.config.databaseUrl));
       const counts = await statusCounts(rt.db, newIds);
