@@ -7,7 +7,8 @@
  *    hit rates and the search latency.
  * Prints progress on stderr and one JSON line last.
  *
- *   npm run bench:accuracy -- [--images DIR] [--pairs FILE] [--people 500] [--probes-per-person 4] [--json]
+ *   npm run bench:accuracy -- [--images DIR] [--pairs FILE] [--people 500] [--probes-per-person 4]
+ *       [--only verification|identification] [--json]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: path.resolve('../shared/data/lfw-dev/pairs.txt') },
     people: { type: 'string', default: '500' },
     'probes-per-person': { type: 'string', default: '4' },
+    only: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -40,17 +42,21 @@ const recipes: Recipe[] = [RECIPES.baseline!, { ...manifest.recipe, name: `kinfi
 const limits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 };
 const pool = await createFacePool({ size: os.availableParallelism(), limits });
 
+if (values.only && values.only !== 'verification' && values.only !== 'identification') throw new Error('--only takes verification or identification');
+
 // --- verification on the pairs file
-const pairs = parsePairs(fs.readFileSync(values.pairs, 'utf8'));
-log(`verification: ${pairs.length} pairs, recipes ${recipes.map((r) => r.name).join(' vs ')}`);
+const pairs = values.only === 'identification' ? [] : parsePairs(fs.readFileSync(values.pairs, 'utf8'));
 const t0 = performance.now();
-const verification = await evaluatePairs(pool, {
-  imagesDir: values.images,
-  pairs,
-  recipes,
-  inFlight: pool.size * 2,
-  onProgress: (d, n) => d % 250 === 0 && log(`  ${d}/${n} photos`),
-});
+const verification =
+  pairs.length === 0
+    ? []
+    : await evaluatePairs(pool, {
+        imagesDir: values.images,
+        pairs,
+        recipes,
+        inFlight: pool.size * 2,
+        onProgress: (d, n) => d % 250 === 0 && log(`  verification: ${d}/${n} photos`),
+      });
 const verificationSeconds = (performance.now() - t0) / 1000;
 
 // --- identification (1:N): a deterministic spread of people with at least two photos
@@ -60,7 +66,7 @@ const everyone = fs
   .map((name) => ({ name, files: fs.readdirSync(path.join(values.images, name)).sort().map((f) => path.join(values.images, name, f)) }))
   .filter((p) => p.files.length >= 2);
 const stride = Math.max(1, everyone.length / PEOPLE);
-const people = Array.from({ length: Math.min(PEOPLE, everyone.length) }, (_, i) => everyone[Math.floor(i * stride)]!);
+const people = values.only === 'verification' ? [] : Array.from({ length: Math.min(PEOPLE, everyone.length) }, (_, i) => everyone[Math.floor(i * stride)]!);
 const probesOf = (p: { files: string[] }) => p.files.slice(1, 1 + PROBES);
 log(`identification: ${people.length} enrolled people, ${people.reduce((a, p) => a + probesOf(p).length, 0)} probes`);
 
@@ -93,7 +99,7 @@ await pool.close();
 const db = await openPglite({});
 await migrate(db);
 const identification = [];
-for (const [ri, recipe] of recipes.entries()) {
+for (const [ri, recipe] of people.length === 0 ? [] : recipes.entries()) {
   const modelId = `bench:${recipe.name}`;
   await ensureModel(db, { id: modelId, dims: manifest.dims, manifest: { recipe } });
   const photoOfPerson = new Map<string, number>();
