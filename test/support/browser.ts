@@ -99,9 +99,18 @@ export async function serveApp(fetch: (req: Request) => Response | Promise<Respo
 }
 
 /** Waits until the <img> matched by `selector` has decoded pixels (blob: URLs included). */
-export async function imageLoaded(page: Page, selector: string): Promise<void> {
-  // A string expression: it runs in the page, where the DOM exists (this project has no DOM types).
-  await page.waitForFunction(`(() => { const i = document.querySelector(${JSON.stringify(selector)}); return !!i && i.complete && i.naturalWidth > 0; })()`);
+export async function imageLoaded(page: Page, selector: string, timeoutMs = 30_000): Promise<void> {
+  // Polled from here: waitForFunction would re-evaluate a string predicate with eval inside the
+  // page, which the pages' CSP (rightly) refuses. locator.evaluate runs through the DevTools
+  // protocol and is not subject to it.
+  const deadline = Date.now() + timeoutMs;
+  const img = page.locator(selector);
+  for (;;) {
+    const ready = (await img.count()) > 0 && (await img.first().evaluate((i: { complete: boolean; naturalWidth: number }) => i.complete && i.naturalWidth > 0));
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`image ${selector} did not load within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The focused element as "#id" or ".class" (what keyboard and screen-reader users are on). */
