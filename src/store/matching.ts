@@ -2,6 +2,15 @@ import pgvector from 'pgvector';
 import type { Queryable } from './database.ts';
 
 /**
+ * Transaction-local HNSW settings (SET LOCAL semantics through set_config(…, true), which takes
+ * parameters): the candidate-list size, and iterative scan so a filtered query keeps walking
+ * the graph until enough rows pass the filter.
+ */
+async function tuneHnsw(tx: Queryable, efSearch: number): Promise<void> {
+  await tx.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(efSearch)]);
+}
+
+/**
  * Nearest gallery faces to one embedding through the HNSW index. Must run inside a transaction:
  * the SET LOCALs below last until it ends. Filtering by model makes pgvector's iterative scan
  * keep walking the graph until `k` rows pass the filter instead of returning too few.
@@ -11,9 +20,7 @@ export async function nearestGalleryFaces(
   embedding: number[],
   opts: { modelId: string; k: number; efSearch: number },
 ): Promise<Array<{ faceId: string; photoId: string; similarity: number }>> {
-  await tx.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [
-    String(opts.efSearch),
-  ]);
+  await tuneHnsw(tx, opts.efSearch);
   const r = await tx.query<{ faceId: string; photoId: string; similarity: number }>(
     `SELECT id AS "faceId", photo_id AS "photoId", 1 - (embedding <=> $1::vector) AS similarity
      FROM faces WHERE model_id = $2
@@ -30,9 +37,7 @@ export async function nearestOpenReferences(
   embedding: number[],
   opts: { modelId: string; k: number; efSearch: number },
 ): Promise<Array<{ referenceFaceId: string; searchId: string; similarity: number }>> {
-  await tx.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [
-    String(opts.efSearch),
-  ]);
+  await tuneHnsw(tx, opts.efSearch);
   const r = await tx.query<{ referenceFaceId: string; searchId: string; similarity: number }>(
     `SELECT rf.id AS "referenceFaceId", rf.search_id AS "searchId", 1 - (rf.embedding <=> $1::vector) AS similarity
      FROM reference_faces rf

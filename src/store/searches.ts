@@ -1,5 +1,6 @@
 import pgvector from 'pgvector';
 import type { Queryable } from './database.ts';
+import type { NewFace } from './photos.ts';
 
 export type SearchStatus = 'searching' | 'under_review' | 'match_confirmed' | 'closed';
 
@@ -27,16 +28,10 @@ export async function getSearch(q: Queryable, id: string): Promise<SearchRow | u
   return r.rows[0];
 }
 
-export interface NewReferenceFace {
+/** A family's reference face: a face (as in a gallery photo) plus which uploaded photo it is from. */
+export interface NewReferenceFace extends NewFace {
   photoSha256: string;
   photoIndex: number;
-  faceIndex: number;
-  box: { x: number; y: number; width: number; height: number };
-  score: number;
-  landmarks: Array<[number, number]>;
-  quality: Record<string, unknown>;
-  cropSha256: string;
-  embedding: number[];
 }
 
 export async function insertReferenceFace(q: Queryable, searchId: string, modelId: string, f: NewReferenceFace): Promise<string> {
