@@ -15,7 +15,14 @@ export async function openDatabase(opts: StoreOptions): Promise<Database> {
   const db = opts.databaseUrl
     ? await openPostgres({ url: opts.databaseUrl, ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}) })
     : await openPglite({ dataDir: path.join(opts.dataDir, 'db'), ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}) });
-  if (opts.dbSchema) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.dbSchema}`);
+  if (opts.dbSchema) {
+    // Under an advisory lock: two processes starting together (a worker and `ingest`) would
+    // otherwise race CREATE SCHEMA IF NOT EXISTS into a duplicate-key error.
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(7245186330)');
+      await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.dbSchema}`);
+    });
+  }
   return db;
 }
 
