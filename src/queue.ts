@@ -39,6 +39,8 @@ export interface JobQueue {
   stop(): Promise<void>;
 }
 
+const QUEUE_START_LOCK_KEY = 7_245_186_332;
+
 export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQueue> {
   const boss = new PgBoss({
     db: executor(db) as unknown as PgBoss.Db,
@@ -51,14 +53,20 @@ export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQu
     deleteAfterDays: 7,
   });
   boss.on('error', (err: Error) => opts.logger.error({ err }, 'job queue error'));
-  await boss.start();
-  for (const name of Object.keys(RETRY) as QueueName[]) {
-    // createQueue is not idempotent across concurrent starters on every version: tolerate the race.
-    if (!(await boss.getQueue(name))) {
-      await boss.createQueue(name, { name, ...RETRY[name] }).catch(async (err: unknown) => {
-        if (!(await boss.getQueue(name))) throw err;
-      });
-    }
+  // pg-boss installs its schema on first start; concurrent first starts race on it (its own
+  // lock is taken inside the installing transaction, see Database.exclusively), so starting is
+  // serialised across processes.
+  try {
+    await db.exclusively(QUEUE_START_LOCK_KEY, async () => {
+      await boss.start();
+      for (const name of Object.keys(RETRY) as QueueName[]) {
+        if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, ...RETRY[name] });
+      }
+    });
+  } catch (err) {
+    // A half-started boss keeps timers (and the process) alive.
+    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+    throw err;
   }
   const schema = opts.schema ?? 'pgboss';
 

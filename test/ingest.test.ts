@@ -86,12 +86,19 @@ async function inspect(dep: Deployment): Promise<Consistency> {
   }
 }
 
-/** Runs `ingest --wait`; on PostgreSQL a separate `kinfinder worker` does the processing. */
+/**
+ * Runs `ingest --wait`; on PostgreSQL a separate `kinfinder worker` does the processing. The
+ * worker's output is kept so that a failure shows why the worker stopped, not just a timeout.
+ */
 async function ingestAndWait(dep: Deployment, args: string[]) {
-  if (dep.kind === 'pglite') return runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 280_000 });
+  if (dep.kind === 'pglite') return runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 240_000 });
   const worker = startCli(['worker', '--concurrency', '2'], dep.env());
+  let workerOutput = '';
+  worker.stdout?.on('data', (d: Buffer) => (workerOutput += d.toString()));
+  worker.stderr?.on('data', (d: Buffer) => (workerOutput += d.toString()));
   try {
-    return await runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 300_000 });
+    const r = await runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 240_000 });
+    return { ...r, stderr: `${r.stderr}\n--- worker (exit ${String(worker.exitCode)}) ---\n${workerOutput}` };
   } finally {
     worker.kill('SIGTERM');
     await waitForExit(worker);

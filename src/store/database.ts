@@ -22,5 +22,14 @@ export interface Database extends Queryable {
   readonly kind: DatabaseKind;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while this process holds the advisory lock `key` against every other process on
+   * the same database. The lock is held on a connection of its own, so the transactions `fn`
+   * runs start only once it is held: they see everything the previous holder committed. (A
+   * transaction that waits for `pg_advisory_xact_lock` itself may go on using catalog entries it
+   * cached before the wait: two starters then both "create" the same schema and one fails with
+   * a duplicate key in pg_namespace.) `fn` needs a second connection: pools of at least two.
+   */
+  exclusively<T>(key: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

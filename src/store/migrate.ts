@@ -33,14 +33,13 @@ export interface MigrationResult {
 }
 
 /**
- * Applies pending migrations in one transaction under a transaction-scoped advisory lock, so
- * several processes starting together (workers on many machines) apply each migration once and
+ * Applies pending migrations in one transaction, begun once this process holds the migration
+ * lock (`Database.exclusively`), so several processes starting together (workers on many machines) apply each migration once and
  * a failed migration leaves nothing half-done.
  */
 export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const migrations = await readMigrations(dir);
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+  return db.exclusively(MIGRATION_LOCK_KEY, () => db.transaction(async (tx) => {
     await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
@@ -60,7 +59,7 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<Migra
       applied.push(m.version);
     }
     return { applied, version: migrations.length };
-  });
+  }));
 }
 
 export async function schemaVersion(db: Database): Promise<number> {

@@ -10,18 +10,22 @@ export interface StoreOptions {
   dbSchema?: string | undefined;
 }
 
+const SCHEMA_LOCK_KEY = 7_245_186_330;
+
 /** PostgreSQL when a URL is given, else the embedded PGlite under `<dataDir>/db`. */
 export async function openDatabase(opts: StoreOptions): Promise<Database> {
   const db = opts.databaseUrl
     ? await openPostgres({ url: opts.databaseUrl, ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}) })
     : await openPglite({ dataDir: path.join(opts.dataDir, 'db'), ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}) });
-  if (opts.dbSchema) {
-    // Under an advisory lock: two processes starting together (a worker and `ingest`) would
-    // otherwise race CREATE SCHEMA IF NOT EXISTS into a duplicate-key error.
-    await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(7245186330)');
-      await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.dbSchema}`);
-    });
+  const schema = opts.dbSchema;
+  if (schema) {
+    // Two processes starting together (a worker and `ingest`) both create the schema otherwise.
+    try {
+      await db.exclusively(SCHEMA_LOCK_KEY, () => db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
   }
   return db;
 }

@@ -34,12 +34,24 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string }
   }
   const base = wrap(db);
   let closed = false;
+  // The directory lock already keeps other processes out; this only orders callers in this one.
+  const held = new Map<number, Promise<unknown>>();
   return {
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction((tx) => fn(wrap(tx)));
+    },
+    exclusively<T>(key: number, fn: () => Promise<T>): Promise<T> {
+      const previous = held.get(key) ?? Promise.resolve();
+      const run = previous.then(fn, fn);
+      const settled = run.catch(() => undefined);
+      held.set(key, settled);
+      void settled.then(() => {
+        if (held.get(key) === settled) held.delete(key);
+      });
+      return run;
     },
     async close() {
       if (closed) return;

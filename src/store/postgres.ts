@@ -52,6 +52,23 @@ export async function openPostgres(opts: { url: string; searchPath?: string; max
         client.release(broken);
       }
     },
+    async exclusively<T>(key: number, fn: () => Promise<T>): Promise<T> {
+      const holder = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await holder.query('SELECT pg_advisory_lock($1)', [key]);
+        try {
+          return await fn();
+        } finally {
+          // A holder that cannot unlock is dropped: closing its session releases the lock.
+          await holder.query('SELECT pg_advisory_unlock($1)', [key]).catch((err: Error) => {
+            broken = err;
+          });
+        }
+      } finally {
+        holder.release(broken);
+      }
+    },
     async close() {
       await pool.end();
     },
