@@ -1,5 +1,5 @@
 /**
- * Search benchmark: HNSW recall and latency on a synthetic gallery of face-like embeddings.
+ * Search benchmark: HNSW (and IVFFlat) recall and latency on a synthetic gallery of face-like embeddings.
  *
  *   npm run bench:search -- --faces N [--db pglite|postgres] [--queries 500] [--k 10]
  *       [--ef-search E[,E…]] [--m M[,M…]] [--ef-construction C[,C…]] [--json] [--keep] …
@@ -23,8 +23,10 @@ import { migrate } from '../../src/store/migrate.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { openPostgres } from '../../src/store/postgres.ts';
 import { percentile, summariseRecall, type Hit } from './recall.ts';
+import { GeometryFaceGenerator, type FaceGeometry } from './geometry.ts';
 import {
   FaceGenerator,
+  type FaceSource,
   fitModel,
   pickQueryIdentities,
   planGallery,
@@ -58,6 +60,12 @@ const USAGE = `usage: npm run bench:search -- --faces N [options]
   --ef-search E[,E…]      hnsw.ef_search, default 40 (at least 2k is used)
   --m M[,M…]              HNSW m, default 16
   --ef-construction C[,…] HNSW ef_construction, default 128
+  --index hnsw|ivfflat[,…] which index types to build and measure, default hnsw
+  --lists L[,L…]          IVFFlat lists, default rows/1000 (√rows above 1 M), pgvector's advice
+  --probes P[,P…]         ivfflat.probes, default 10
+  --gallery-model measured|power-law   measured (default): the two-covariance model fitted to real
+                          descriptors (--geometry, default scripts/bench/face-geometry.json); power-law:
+                          the parametric model below
   --same-mean X --same-sd X --diff-mean X   similarity statistics to imitate (default: the manifest's
                           calibration.figures if present, else 0.9585 / 0.0168 / 0.8393, measured on lfw-dev)
   --alpha A               per-axis variance decay (j+1)^−A of the synthetic descriptors; 0 = isotropic
@@ -138,6 +146,59 @@ const identityOf = (faceId: string) => parseInt(faceId.slice(0, 8), 16);
 /** Two faces a photo (group photos exist; the count matters little to the index). */
 const FACES_PER_PHOTO = 2;
 
+interface IndexRun {
+  kind: 'hnsw' | 'ivfflat';
+  name: string;
+  label: string;
+  ddl: string;
+  fields: Record<string, number>;
+  /** Session settings per measured search configuration, sent as one round trip per search. */
+  searches: Array<{ label: string; setup: string[]; fields: Record<string, number> }>;
+}
+
+/**
+ * The grid: every HNSW m × ef_construction with each ef_search, then every IVFFlat lists with
+ * each probes. Both scan iteratively (relaxed order) as the product does once searches filter.
+ */
+function planIndexes(o: { kinds: string[]; mList: number[]; efcList: number[]; efSearchList: number[]; listsList: number[]; probesList: number[]; k: number }): IndexRun[] {
+  const runs: IndexRun[] = [];
+  if (o.kinds.includes('hnsw')) {
+    for (const m of o.mList) {
+      for (const efc of o.efcList) {
+        runs.push({
+          kind: 'hnsw',
+          name: 'faces_embedding_hnsw',
+          label: `HNSW m=${m} ef_construction=${efc}`,
+          ddl: `CREATE INDEX faces_embedding_hnsw ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`,
+          fields: { m, efConstruction: efc },
+          searches: [...new Set(o.efSearchList.map((e) => Math.min(1000, Math.max(e, 2 * o.k))))].map((efSearch) => ({
+            label: `ef_search=${efSearch}`,
+            setup: [`SET LOCAL hnsw.ef_search = ${efSearch}`, `SET LOCAL hnsw.iterative_scan = relaxed_order`],
+            fields: { efSearch },
+          })),
+        });
+      }
+    }
+  }
+  if (o.kinds.includes('ivfflat')) {
+    for (const lists of o.listsList) {
+      runs.push({
+        kind: 'ivfflat',
+        name: 'faces_embedding_ivfflat',
+        label: `IVFFlat lists=${lists}`,
+        ddl: `CREATE INDEX faces_embedding_ivfflat ON faces USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists})`,
+        fields: { lists },
+        searches: [...new Set(o.probesList.map((p) => Math.min(p, lists)))].map((probes) => ({
+          label: `probes=${probes}`,
+          setup: [`SET LOCAL ivfflat.probes = ${probes}`, `SET LOCAL ivfflat.iterative_scan = relaxed_order`],
+          fields: { probes },
+        })),
+      });
+    }
+  }
+  return runs;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -149,6 +210,11 @@ async function main(): Promise<number> {
       'ef-search': { type: 'string', default: '40' },
       m: { type: 'string', default: '16' },
       'ef-construction': { type: 'string', default: '128' },
+      index: { type: 'string', default: 'hnsw' },
+      'gallery-model': { type: 'string', default: 'measured' },
+      geometry: { type: 'string', default: path.join(ROOT, 'scripts/bench/face-geometry.json') },
+      lists: { type: 'string' },
+      probes: { type: 'string', default: '10' },
       'same-mean': { type: 'string' },
       'same-sd': { type: 'string' },
       'diff-mean': { type: 'string' },
@@ -176,6 +242,11 @@ async function main(): Promise<number> {
   const efSearchList = parseList(values['ef-search'], 'ef-search');
   const mList = parseList(values.m, 'm');
   const efcList = parseList(values['ef-construction'], 'ef-construction');
+  const indexKinds = values.index.split(',').map((x) => x.trim());
+  for (const x of indexKinds) if (x !== 'hnsw' && x !== 'ivfflat') throw new Error(`--index: hnsw or ivfflat, not ${x}`);
+  // pgvector's advice: rows / 1000 lists up to 1 M rows, √rows beyond.
+  const listsList = values.lists ? parseList(values.lists, 'lists') : [Math.max(1, faces <= 1_000_000 ? Math.round(faces / 1000) : Math.round(Math.sqrt(faces)))];
+  const probesList = parseList(values.probes, 'probes');
   const seed = parseCount(values.seed, 'seed');
   const defaults = await manifestDefaults();
   const floor = parseNum(values.floor, 'floor') ?? defaults.floor ?? 0.5;
@@ -190,14 +261,26 @@ async function main(): Promise<number> {
   if (!/^\d+\s*(kB|MB|GB)$/.test(mwm)) throw new Error('--maintenance-work-mem: like 512MB or 2GB');
 
   const model = fitModel(targets);
-  const gen = new FaceGenerator(model, seed);
+  const galleryModel = values['gallery-model'];
+  if (galleryModel !== 'measured' && galleryModel !== 'power-law') throw new Error('--gallery-model: measured or power-law');
+  for (const o of ['same-mean', 'same-sd', 'diff-mean', 'alpha'] as const) {
+    if (galleryModel === 'measured' && values[o] !== undefined) throw new Error(`--${o} shapes the power-law model: add --gallery-model power-law`);
+  }
+  const geometry = galleryModel === 'measured' ? (JSON.parse(await fs.readFile(values.geometry, 'utf8')) as FaceGeometry) : undefined;
+  const gen: FaceSource = geometry ? new GeometryFaceGenerator(geometry, seed) : new FaceGenerator(model, seed);
   const stats = sampleStats(gen, 5000, seed);
-  log(
-    `synthetic model: same-person ${targets.sameMean}±${targets.sameSd}, different-person ${targets.diffMean}, α ${targets.alpha} (from ${defaults.source}); ` +
+  if (geometry) {
+    log(
+      `synthetic model: measured face geometry (${values.geometry}: ${geometry.real.photos} photos of ${geometry.real.people} people; ` +
+        `real same-person ${geometry.real.sameMean}±${geometry.real.sameSd}, different ${geometry.real.diffMean}±${geometry.real.diffSd}); ` +
+        `sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
+    );
+  } else log(
+    `synthetic model: power law, same-person ${targets.sameMean}±${targets.sameSd}, different-person ${targets.diffMean}, α ${targets.alpha} (from ${defaults.source}); ` +
       `t ~ Beta(${model.betaA.toFixed(2)}, ${model.betaB.toFixed(2)}), rho ${model.rho.toFixed(3)}, effective dims ${model.effectiveDims.toFixed(1)}; sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, ` +
       `different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
   );
-  if (model.sdClamped) log(`warning: --same-sd ${targets.sameSd} is below what isotropic noise gives in ${DIMS}-d; using constant face quality`);
+  if (!geometry && model.sdClamped) log(`warning: --same-sd ${targets.sameSd} is below what isotropic noise gives in ${DIMS}-d; using constant face quality`);
 
   const plan = planGallery(faces, seed);
   const queryIds = pickQueryIdentities(plan.identities, queries, seed);
@@ -344,7 +427,7 @@ async function main(): Promise<number> {
     // ---- exact answers (no index exists yet: a plain sequential scan)
     const exactSetup = ['SET LOCAL enable_indexscan = off'];
     const exactPlan = await plan1(exactSql, exactSetup);
-    if (/faces_embedding_hnsw/.test(exactPlan)) throw new Error(`the exact query uses the index:\n${exactPlan}`);
+    if (/faces_embedding_(hnsw|ivfflat)/.test(exactPlan)) throw new Error(`the exact query uses the index:\n${exactPlan}`);
     for (let q = 0; q < Math.min(3, queries); q++) await run(exactSql, exactSetup, queryVecs[q]!);
     const exact: Hit[][] = [];
     const exactMs: number[] = [];
@@ -362,96 +445,101 @@ async function main(): Promise<number> {
     const identityRank1 = exact.filter((hits, q) => hits[0] && identityOf(hits[0].id) === queryIds[q]).length / queries;
     log(`exact: p50 ${exactP50Ms.toFixed(2)} ms, p95 ${percentile(exactMs, 95).toFixed(2)} ms; true person at exact rank 1 for ${(identityRank1 * 100).toFixed(1)} % of queries`);
 
+    const indexes = planIndexes({ kinds: indexKinds, mList, efcList, efSearchList, listsList, probesList, k });
     const results: Record<string, unknown>[] = [];
-    for (const m of mList) {
-      for (const efc of efcList) {
-        check();
-        await db.exec('DROP INDEX IF EXISTS faces_embedding_hnsw');
-        log(`building HNSW m=${m} ef_construction=${efc} (maintenance_work_mem ${mwm})`);
-        const b0 = performance.now();
-        await db.transaction(async (tx) => {
-          await tx.query(`SET LOCAL maintenance_work_mem = '${mwm}'`);
-          // 2 cores shared with the client generating data and with other work: one helper at most.
-          if (kind === 'postgres') await tx.query('SET LOCAL max_parallel_maintenance_workers = 1');
-          await tx.query(`CREATE INDEX faces_embedding_hnsw ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`);
-        });
-        const buildSeconds = (performance.now() - b0) / 1000;
-        const indexMB = Number((await db.query<{ b: string }>(`SELECT pg_relation_size('faces_embedding_hnsw')::text AS b`)).rows[0]!.b) / 2 ** 20;
-        log(`built in ${buildSeconds.toFixed(1)} s, ${indexMB.toFixed(1)} MB`);
+    for (const index of indexes) {
+      check();
+      await db.exec(`DROP INDEX IF EXISTS ${index.name}`);
+      log(`building ${index.label} (maintenance_work_mem ${mwm})`);
+      const b0 = performance.now();
+      await db.transaction(async (tx) => {
+        await tx.query(`SET LOCAL maintenance_work_mem = '${mwm}'`);
+        // 2 cores shared with the client generating data and with other work: one helper at most.
+        if (kind === 'postgres') await tx.query('SET LOCAL max_parallel_maintenance_workers = 1');
+        await tx.query(index.ddl);
+      });
+      const buildSeconds = (performance.now() - b0) / 1000;
+      const indexMB = Number((await db.query<{ b: string }>(`SELECT pg_relation_size('${index.name}')::text AS b`)).rows[0]!.b) / 2 ** 20;
+      log(`built in ${buildSeconds.toFixed(1)} s, ${indexMB.toFixed(1)} MB`);
 
-        for (const requested of efSearchList) {
-          check();
-          const efSearch = Math.min(1000, Math.max(requested, 2 * k));
-          const setup = [`SET LOCAL hnsw.ef_search = ${efSearch}`, `SET LOCAL hnsw.iterative_scan = relaxed_order`];
-          const idxPlan = await plan1(indexSql, setup);
-          if (!/faces_embedding_hnsw/.test(idxPlan)) throw new Error(`the search query does not use the HNSW index:\n${idxPlan}`);
-          for (let q = 0; q < Math.min(WARMUP, queries); q++) await run(indexSql, setup, queryVecs[(q * 7919) % queries]!);
-          const approx: Hit[][] = [];
-          const ms: number[] = [];
-          for (let q = 0; q < queries; q++) {
-            const r = await run(indexSql, setup, queryVecs[q]!);
-            approx.push(r.hits);
-            ms.push(r.ms);
-          }
-          const s = summariseRecall(exact, approx, k, floor);
-          if (values.verbose) {
-            let shown = 0;
-            for (let q = 0; q < queries && shown < 5; q++) {
-              const e1 = exact[q]![0];
-              const a1 = approx[q]![0];
-              if (!e1 || (a1 && a1.id === e1.id)) continue;
-              shown++;
-              const fmt = (hs: Hit[]) => hs.slice(0, 4).map((h) => `${identityOf(h.id) === queryIds[q] ? '*' : ''}${h.similarity.toFixed(4)}`).join(' ');
-              log(`  rank-1 miss, query ${q} (* = same person): exact ${fmt(exact[q]!)} | index ${fmt(approx[q]!)}`);
-            }
-          }
-          const line = {
-            faces,
-            dims: DIMS,
-            db: kind,
-            k,
-            efSearch,
-            m,
-            efConstruction: efc,
-            recallAt10: round(s.recallAtK, 4),
-            recallAboveFloor: round(s.recallAboveFloor, 4),
-            mateAtRank1: round(s.mateAtRank1, 4),
-            p50Ms: round(percentile(ms, 50), 2),
-            p95Ms: round(percentile(ms, 95), 2),
-            exactP50Ms: round(exactP50Ms, 2),
-            buildSeconds: round(buildSeconds, 1),
-            indexMB: round(indexMB, 1),
-            loadSeconds: round(loadSeconds, 1),
-            queries,
-            floor,
-            aboveFloorPerQuery: round(s.aboveFloorPerQuery, 2),
-            truePersonAtRank1: round(identityRank1, 4),
-            sameMean: targets.sameMean,
-            sameSd: targets.sameSd,
-            diffMean: targets.diffMean,
-            alpha: model.alpha,
-            sampledSame: [round(stats.sameMean, 3), round(stats.sameSd, 3)],
-            sampledDiff: [round(stats.diffMean, 3), round(stats.diffSd, 3)],
-            effectiveDims: round(model.effectiveDims, 1),
-            seed,
-            server: `PostgreSQL ${server}`,
-            pgvector: pgv,
-          };
-          results.push(line);
-          log(
-            `m=${m} efc=${efc} ef_search=${efSearch}: recall@${k} ${line.recallAt10}, above floor ${line.recallAboveFloor}, rank-1 ${line.mateAtRank1}, ` +
-              `p50 ${line.p50Ms} ms, p95 ${line.p95Ms} ms`,
-          );
-          if (values.json) process.stdout.write(`${JSON.stringify(line)}\n`);
+      for (const search of index.searches) {
+        check();
+        const idxPlan = await plan1(indexSql, search.setup);
+        if (!idxPlan.includes(index.name)) throw new Error(`the search query does not use ${index.name}:\n${idxPlan}`);
+        for (let q = 0; q < Math.min(WARMUP, queries); q++) await run(indexSql, search.setup, queryVecs[(q * 7919) % queries]!);
+        const approx: Hit[][] = [];
+        const ms: number[] = [];
+        for (let q = 0; q < queries; q++) {
+          const r = await run(indexSql, search.setup, queryVecs[q]!);
+          approx.push(r.hits);
+          ms.push(r.ms);
         }
+        const s = summariseRecall(exact, approx, k, floor);
+        if (values.verbose) {
+          let shown = 0;
+          for (let q = 0; q < queries && shown < 5; q++) {
+            const e1 = exact[q]![0];
+            const a1 = approx[q]![0];
+            if (!e1 || (a1 && a1.id === e1.id)) continue;
+            shown++;
+            const fmt = (hs: Hit[]) => hs.slice(0, 4).map((h) => `${identityOf(h.id) === queryIds[q] ? '*' : ''}${h.similarity.toFixed(4)}`).join(' ');
+            log(`  rank-1 miss, query ${q} (* = same person): exact ${fmt(exact[q]!)} | index ${fmt(approx[q]!)}`);
+          }
+        }
+        const line = {
+          faces,
+          dims: DIMS,
+          db: kind,
+          k,
+          index: index.kind,
+          efSearch: null as number | null,
+          m: null as number | null,
+          efConstruction: null as number | null,
+          lists: null as number | null,
+          probes: null as number | null,
+          ...index.fields,
+          ...search.fields,
+          recallAt10: round(s.recallAtK, 4),
+          recallAboveFloor: round(s.recallAboveFloor, 4),
+          mateAtRank1: round(s.mateAtRank1, 4),
+          p50Ms: round(percentile(ms, 50), 2),
+          p95Ms: round(percentile(ms, 95), 2),
+          exactP50Ms: round(exactP50Ms, 2),
+          buildSeconds: round(buildSeconds, 1),
+          indexMB: round(indexMB, 1),
+          loadSeconds: round(loadSeconds, 1),
+          queries,
+          floor,
+          aboveFloorPerQuery: round(s.aboveFloorPerQuery, 2),
+          truePersonAtRank1: round(identityRank1, 4),
+          galleryModel,
+          sameMean: geometry ? geometry.real.sameMean : targets.sameMean,
+          sameSd: geometry ? geometry.real.sameSd : targets.sameSd,
+          diffMean: geometry ? geometry.real.diffMean : targets.diffMean,
+          alpha: geometry ? null : model.alpha,
+          sampledSame: [round(stats.sameMean, 3), round(stats.sameSd, 3)],
+          sampledDiff: [round(stats.diffMean, 3), round(stats.diffSd, 3)],
+          effectiveDims: geometry ? geometry.real.participationRatio : round(model.effectiveDims, 1),
+          seed,
+          server: `PostgreSQL ${server}`,
+          pgvector: pgv,
+        };
+        results.push(line);
+        log(
+          `${index.label} ${search.label}: recall@${k} ${line.recallAt10}, above floor ${line.recallAboveFloor}, rank-1 ${line.mateAtRank1}, ` +
+            `p50 ${line.p50Ms} ms, p95 ${line.p95Ms} ms`,
+        );
+        if (values.json) process.stdout.write(`${JSON.stringify(line)}\n`);
       }
+      // The next index is built on a table without this one: each is measured alone.
+      await db.exec(`DROP INDEX IF EXISTS ${index.name}`);
     }
     if (!values.json) {
-      process.stdout.write('    m   efc    ef  recall@k  aboveFloor  rank1   p50ms   p95ms  build_s  indexMB\n');
+      process.stdout.write('index     m/lists  efc  ef/probes  recall@k  aboveFloor  rank1   p50ms   p95ms  build_s  indexMB\n');
       for (const r of results) {
-        const f = (v: unknown, w: number) => String(v).padStart(w);
+        const f = (v: unknown, w: number) => String(v ?? '-').padStart(w);
         process.stdout.write(
-          `${f(r.m, 5)} ${f(r.efConstruction, 5)} ${f(r.efSearch, 5)} ${f(r.recallAt10, 9)} ${f(r.recallAboveFloor, 11)} ${f(r.mateAtRank1, 6)} ` +
+          `${String(r.index).padEnd(8)} ${f(r.m ?? r.lists, 8)} ${f(r.efConstruction, 4)} ${f(r.efSearch ?? r.probes, 10)} ${f(r.recallAt10, 9)} ${f(r.recallAboveFloor, 11)} ${f(r.mateAtRank1, 6)} ` +
             `${f(r.p50Ms, 7)} ${f(r.p95Ms, 7)} ${f(r.buildSeconds, 8)} ${f(r.indexMB, 8)}\n`,
         );
       }

@@ -374,8 +374,13 @@ export interface SimilarityStats {
   pairs: number;
 }
 
+/** Anything that draws face `faceNo` of `identity` as a unit vector, deterministically. */
+export interface FaceSource {
+  face(identity: number, faceNo: number): Float64Array;
+}
+
 /** Measures same- and different-person similarity statistics of the generator by sampling. */
-export function sampleStats(gen: FaceGenerator, pairs: number, seed = 99): SimilarityStats {
+export function sampleStats(gen: FaceSource, pairs: number, seed = 99): SimilarityStats {
   const rng = new Rng(seed, 6);
   const same: number[] = [];
   const diff: number[] = [];
