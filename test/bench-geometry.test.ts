@@ -56,7 +56,7 @@ describe('measured face geometry', () => {
     dims: d,
     mean,
     between: { sd: axes.map((_, j) => 0.12 / Math.sqrt(j + 1)), axes: axes.map((a) => Array.from(a)) },
-    within: { sd: axes.map((_, j) => 0.05 / Math.sqrt(d - j)), axes: axes.map((a) => Array.from(a)) },
+    within: { sd: axes.map((_, j) => 0.05 / Math.sqrt(d - j)), axes: axes.map((a) => Array.from(a)), scaleQuantiles: [1, 1] },
     real: { photos: 0, people: 0, peopleWithSeveral: 0, sameMean: 0, sameSd: 0, diffMean: 0, diffSd: 0, participationRatio: 0 },
     source: {},
   };
@@ -70,22 +70,48 @@ describe('measured face geometry', () => {
     expect(dot(a, gen.face(4, 1))).toBeGreaterThan(dot(a, gen.face(5, 0)));
   });
 
-  it('fitted to faces drawn from it, reproduces their similarity statistics', () => {
+  it('fitted to faces drawn from it, draws faces with the same similarity statistics', () => {
     const faces: Labelled[] = [];
-    for (let p = 0; p < 600; p++) for (let i = 0; i < 1 + (p % 4); i++) faces.push({ person: `p${p}`, embedding: gen.face(p, i) });
+    for (let p = 0; p < 1500; p++) for (let i = 0; i < 1 + (p % 4); i++) faces.push({ person: `p${p}`, embedding: gen.face(p, i) });
     const fitted = fitGeometry(faces, { what: 'test' });
     expect(fitted.real.photos).toBe(faces.length);
-    expect(fitted.real.people).toBe(600);
-    expect(fitted.real.peopleWithSeveral).toBe(450);
+    expect(fitted.real.people).toBe(1500);
+    expect(fitted.real.peopleWithSeveral).toBe(1125);
+    const expected = sampleStats(gen, 4000);
     const again = sampleStats(new GeometryFaceGenerator(fitted, 9), 4000);
-    expect(again.sameMean).toBeCloseTo(fitted.real.sameMean, 2);
-    expect(again.diffMean).toBeCloseTo(fitted.real.diffMean, 2);
-    expect(again.sameSd).toBeCloseTo(fitted.real.sameSd, 2);
-    expect(again.diffSd).toBeCloseTo(fitted.real.diffSd, 2);
+    expect(again.sameMean).toBeCloseTo(expected.sameMean, 2);
+    expect(again.diffMean).toBeCloseTo(expected.diffMean, 2);
+    expect(again.diffSd).toBeCloseTo(expected.diffSd, 2);
+    // per-photo scales estimated from 3–4 photos a person carry sampling noise: a little wider
+    expect(again.sameSd).toBeGreaterThan(expected.sameSd * 0.9);
+    expect(again.sameSd).toBeLessThan(expected.sameSd * 1.5);
     // the spread along the strongest between-person axis is recovered (to sampling error)
     expect(fitted.between.sd[0]! / truth.between.sd[0]!).toBeGreaterThan(0.85);
     expect(fitted.between.sd[0]! / truth.between.sd[0]!).toBeLessThan(1.15);
     expect(Math.abs(dot(fitted.between.axes[0]!, truth.between.axes[0]!))).toBeGreaterThan(0.9);
+  });
+
+  it('gives photos unequal quality: the per-photo scale widens the genuine scores, E[s²] = 1', () => {
+    const faces: Labelled[] = [];
+    // every person: three ordinary photos and one far from the others (a poor photo)
+    for (let p = 0; p < 300; p++) {
+      for (let i = 0; i < 3; i++) faces.push({ person: `p${p}`, embedding: gen.face(p, i) });
+      const poor = gen.face(p, 3);
+      const c = gen.centre(p);
+      faces.push({ person: `p${p}`, embedding: poor.map((x, k) => x + 3 * (x - c[k]! / Math.sqrt(dot(c, c)))) });
+    }
+    const fitted = fitGeometry(faces, {});
+    const q = fitted.within.scaleQuantiles;
+    expect(q).toHaveLength(101);
+    for (let k = 1; k < q.length; k++) expect(q[k]!).toBeGreaterThanOrEqual(q[k - 1]!);
+    const meanS2 = q.slice(1).reduce((a, b, k) => a + (b * b + q[k]! * q[k]!) / 2, 0) / 100;
+    expect(meanS2).toBeGreaterThan(0.9);
+    expect(meanS2).toBeLessThan(1.1);
+    // a quarter of photos are poor: the top quartile of scales stands well above the median
+    expect(q[90]! / q[50]!).toBeGreaterThan(1.5);
+    const flat = sampleStats(new GeometryFaceGenerator({ ...fitted, within: { ...fitted.within, scaleQuantiles: [1, 1] } }, 3), 3000);
+    const spread = sampleStats(new GeometryFaceGenerator(fitted, 3), 3000);
+    expect(spread.sameSd).toBeGreaterThan(flat.sameSd * 1.2);
   });
 
   it('keeps the directions apart: photos of one person vary where people do not', () => {

@@ -68,11 +68,15 @@ function task(people: ArrayLike<number>[][]) {
   let close = 0;
   const mate: number[] = [];
   const impostor: number[] = [];
+  const lid: number[] = [];
+  const K = 20;
   for (const q of queries) {
     let bestMate = -2;
     let bestImp = -2;
+    const dists: number[] = [];
     for (const g of gallery) {
       const s = dot(q.e, g.e);
+      dists.push(1 - s);
       if (g.p === q.p) bestMate = Math.max(bestMate, s);
       else bestImp = Math.max(bestImp, s);
     }
@@ -80,6 +84,13 @@ function task(people: ArrayLike<number>[][]) {
     if (Math.abs(bestMate - bestImp) < 0.01) close++;
     mate.push(bestMate);
     impostor.push(bestImp);
+    // Local intrinsic dimensionality (Levina–Bickel MLE over the K nearest): the quantity that
+    // governs how hard an approximate nearest-neighbour search is around this query.
+    dists.sort((a, b) => a - b);
+    const dk = dists[K - 1]!;
+    let sum = 0;
+    for (let i = 0; i < K - 1; i++) sum += Math.log(Math.max(dists[i]!, 1e-12) / dk);
+    lid.push(-(K - 1) / sum);
   }
   const avg = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 1e4) / 1e4;
   return {
@@ -89,6 +100,7 @@ function task(people: ArrayLike<number>[][]) {
     mateMean: avg(mate),
     bestImpostorMean: avg(impostor),
     nearTies: Math.round((close / queries.length) * 1e4) / 1e4,
+    lidMedian: Math.round([...lid].sort((a, b) => a - b)[Math.floor(lid.length / 2)]! * 10) / 10,
   };
 }
 

@@ -22,12 +22,22 @@ export interface Spread {
   axes: number[][];
 }
 
+export interface WithinSpread extends Spread {
+  /**
+   * Quantiles (0 %, 1 %, …, 100 %) of a per-photo scale s (E[s²] = 1) that multiplies the whole
+   * within-person draw: real photos are not equally good, and a few (blur, profile, a wrong
+   * face) sit far from their person. Without it genuine scores have half the real spread and
+   * no lower tail.
+   */
+  scaleQuantiles: number[];
+}
+
 /** What face-geometry.json holds (written by scripts/bench/face-geometry.ts). */
 export interface FaceGeometry {
   dims: number;
   mean: number[];
   between: Spread;
-  within: Spread;
+  within: WithinSpread;
   /** Statistics of the real descriptors the model was fitted to, for comparison. */
   real: RealStats;
   source: Record<string, unknown>;
@@ -96,6 +106,7 @@ export function fitGeometry(faces: readonly Labelled[], source: Record<string, u
     }
   }
   for (const row of within) for (let j = 0; j < dims; j++) row[j] = row[j]! / withinDf;
+  const scaleQuantiles = photoScales(byPerson, within);
   const grand = meanOf(personMeans);
   const between = zeros(dims);
   scatter(personMeans, grand, between);
@@ -109,7 +120,7 @@ export function fitGeometry(faces: readonly Labelled[], source: Record<string, u
     dims,
     mean: Array.from(grand, (x) => Math.round(x * 1e6) / 1e6),
     between: spread(b.values, b.vectors),
-    within: spread(w.values, w.vectors),
+    within: { ...spread(w.values, w.vectors), scaleQuantiles },
     real: {
       photos: faces.length,
       people: byPerson.size,
@@ -121,7 +132,38 @@ export function fitGeometry(faces: readonly Labelled[], source: Record<string, u
   };
 }
 
-/** Same-person (every pair within a person) and different-person (consecutive people) cosines. */
+/**
+ * Each photo's distance from its person's mean, relative to the pooled within-person spread:
+ * s² = |x − x̄|² · n / (n − 1) / tr(W). Only people with ≥ 3 photos: with two, both photos are
+ * equally far from their mean and the tail would be averaged away.
+ */
+function photoScales(byPerson: Map<string, ArrayLike<number>[]>, within: Float64Array[]): number[] {
+  const d = within.length;
+  let trace = 0;
+  for (let i = 0; i < d; i++) trace += within[i]![i]!;
+  const s2: number[] = [];
+  for (const rows of byPerson.values()) {
+    if (rows.length < 3) continue;
+    const m = new Float64Array(d);
+    for (const r of rows) for (let i = 0; i < d; i++) m[i] = m[i]! + r[i]! / rows.length;
+    for (const r of rows) {
+      let q = 0;
+      for (let i = 0; i < d; i++) q += (r[i]! - m[i]!) ** 2;
+      s2.push((q * rows.length) / (rows.length - 1) / trace);
+    }
+  }
+  if (s2.length === 0) return [1, 1];
+  s2.sort((a, b) => a - b);
+  const meanS2 = s2.reduce((a, b) => a + b, 0) / s2.length;
+  return Array.from({ length: 101 }, (_, k) => {
+    const pos = (k / 100) * (s2.length - 1);
+    const lo = Math.floor(pos);
+    const v = s2[lo]! + (s2[Math.min(lo + 1, s2.length - 1)]! - s2[lo]!) * (pos - lo);
+    return Math.round(Math.sqrt(v / meanS2) * 1e4) / 1e4;
+  });
+}
+
+/** Same-person (every pair within a person) and different-person cosines. */
 function pairStats(byPerson: Map<string, ArrayLike<number>[]>) {
   const same: number[] = [];
   const diff: number[] = [];
@@ -129,7 +171,8 @@ function pairStats(byPerson: Map<string, ArrayLike<number>[]>) {
   for (let p = 0; p < people.length; p++) {
     const rows = people[p]!;
     for (let i = 0; i < rows.length; i++) for (let j = i + 1; j < rows.length; j++) same.push(dot(rows[i]!, rows[j]!));
-    const others = people[(p + 1) % people.length]!;
+    // Half the list away: neighbours in a name-sorted list are often relatives or compatriots.
+    const others = people[(p + Math.floor(people.length / 2)) % people.length]!;
     for (const a of rows) for (const o of others) diff.push(dot(a, o));
   }
   const ms = (xs: number[]) => {
@@ -165,6 +208,15 @@ export class GeometryFaceGenerator {
     this.cacheCentre = new Float64Array(this.d);
   }
 
+  /** Inverse CDF of the per-photo scale, interpolated between the stored quantiles. */
+  private photoScale(u: number): number {
+    const q = this.geometry.within.scaleQuantiles;
+    if (!q || q.length < 2) return 1;
+    const pos = u * (q.length - 1);
+    const lo = Math.min(Math.floor(pos), q.length - 2);
+    return q[lo]! + (q[lo + 1]! - q[lo]!) * (pos - lo);
+  }
+
   centre(identity: number): Float64Array {
     if (identity === this.cacheId) return this.cacheCentre;
     const c = Float64Array.from(this.geometry.mean);
@@ -177,7 +229,8 @@ export class GeometryFaceGenerator {
   /** A unit vector: face `faceNo` of `identity` (queries use face numbers no gallery face has). */
   face(identity: number, faceNo: number): Float64Array {
     const x = Float64Array.from(this.centre(identity));
-    addDraw(x, this.wAxes, new Rng(this.seed, TAG_FACE, identity, faceNo));
+    const rng = new Rng(this.seed, TAG_FACE, identity, faceNo);
+    addDraw(x, this.wAxes, rng, this.photoScale(rng.next()));
     let s = 0;
     for (let i = 0; i < this.d; i++) s += x[i]! * x[i]!;
     const n = Math.sqrt(s);
@@ -186,9 +239,9 @@ export class GeometryFaceGenerator {
   }
 }
 
-function addDraw(into: Float64Array, scaledAxes: readonly Float64Array[], rng: Rng): void {
+function addDraw(into: Float64Array, scaledAxes: readonly Float64Array[], rng: Rng, scale = 1): void {
   for (const axis of scaledAxes) {
-    const g = rng.gauss();
+    const g = rng.gauss() * scale;
     for (let i = 0; i < into.length; i++) into[i] = into[i]! + g * axis[i]!;
   }
 }
