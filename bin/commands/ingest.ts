@@ -58,6 +58,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   // this process does the work itself, on every core.
   const inProcess = values.wait && !ctx.config.databaseUrl;
   const rt = await openRuntime(ctx.config, logger, { workers: inProcess, concurrency });
+  // Workers start on the first photo queued, while inputs are still being read: the rate counts
+  // from here, or the photos done during reading would look done in no time.
+  const startedAt = Date.now();
   const summary: Summary = { photos: 0, done: 0, failed: 0, duplicates: 0, faces: 0, queued: 0, errors: [] };
   const newIds: string[] = [];
   // Known photos still unfinished (a crash, a stopped server) are waited for too, so re-running
@@ -96,7 +99,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
 
     if (values.wait && tty) ctx.stderr.write('\n');
     if (values.wait && newIds.length + unfinishedDuplicates.length > 0) {
-      await waitForPhotos(rt.db, [...new Set([...newIds, ...unfinishedDuplicates])], ctx, Boolean(ctx.config.databaseUrl));
+      await waitForPhotos(rt.db, [...new Set([...newIds, ...unfinishedDuplicates])], ctx, Boolean(ctx.config.databaseUrl), startedAt);
       const counts = await statusCounts(rt.db, newIds);
       for (const c of counts) {
         if (c.status === 'done') summary.done += c.n;
@@ -130,8 +133,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   return EXIT.ok;
 }
 
-async function waitForPhotos(db: Parameters<typeof statusCounts>[0], ids: string[], ctx: CommandContext, remote: boolean): Promise<void> {
-  const started = Date.now();
+async function waitForPhotos(db: Parameters<typeof statusCounts>[0], ids: string[], ctx: CommandContext, remote: boolean, started: number): Promise<void> {
+  const waitStarted = Date.now();
   const tty = Boolean((ctx.stderr as NodeJS.WriteStream).isTTY);
   let lastLine = 0;
   let announcedWaiting = false;
@@ -149,7 +152,7 @@ async function waitForPhotos(db: Parameters<typeof statusCounts>[0], ids: string
       ctx.stderr.write(`${line}\n`);
       lastLine = Date.now();
     }
-    if (remote && !announcedWaiting && elapsedSeconds > 10 && done + failed === 0) {
+    if (remote && !announcedWaiting && Date.now() - waitStarted > 10_000 && done + failed === 0) {
       ctx.stderr.write('no photo finished yet: is a `kinfinder worker` (or `serve`) running against this database?\n');
       announcedWaiting = true;
     }
