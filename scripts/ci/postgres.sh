@@ -10,6 +10,8 @@
 # line on stdout (progress goes to stderr) and writes a shell-sourceable ENV_FILE
 # (default ${KINFINDER_PG_ENV:-/tmp/kinfinder-pg.env}) with DATABASE_URL, KINFINDER_PG_PORT,
 # KINFINDER_PG_DIR and KINFINDER_PG_BIN. `stop` reads the same file.
+# KINFINDER_PG_SETTINGS adds server settings to `start`, e.g. "-c shared_buffers=4GB" for a
+# benchmark whose index must stay in the buffer pool.
 # The file can also be sourced; it then only defines the kf_pg_* functions.
 #
 # Debian 12: the packaged postgresql-15 server, postgresql-server-dev-15 pinned to the server's
@@ -205,7 +207,7 @@ kf_pg_start() {
   while ((tries < 50)); do
     if ! kf_port_busy "$port"; then
       if kf_as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -s \
-        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir/sock -c maintenance_work_mem=256MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir/sock -c maintenance_work_mem=256MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${KINFINDER_PG_SETTINGS:-}" \
         start >&2; then
         started=1
         break
