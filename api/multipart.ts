@@ -52,8 +52,10 @@ export async function readMultipart(c: Context): Promise<Multipart> {
   };
 }
 
+/** Free-form JSON beside photos (a case's `subject`, a photo's metadata): an object, 16 KB at most. */
 export function parseJsonField(raw: string | undefined, field: string): Record<string, unknown> {
   if (raw === undefined || raw.trim() === '') return {};
+  if (Buffer.byteLength(raw) > 16 * 1024) throw new KinfinderError('invalid_input', `the "${field}" field is longer than 16 KB`);
   try {
     const v: unknown = JSON.parse(raw);
     if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;

@@ -25,12 +25,14 @@ export function presentCandidate(c: CandidateView) {
     face: { id: c.face.id, box: c.face.box, score: c.face.score, quality: c.face.quality, cropUrl: urls.faceCrop(c.face.id) },
     photo: { id: c.photo.id, originalName: c.photo.originalName, source: c.photo.source, metadata: c.photo.metadata, imageUrl: urls.photoImage(c.photo.id) },
     ...(c.referenceFaceId ? { referenceFace: { id: c.referenceFaceId, cropUrl: urls.referenceCrop(c.referenceFaceId) } } : {}),
+    // Verifiers weigh a face against what the family knows (age, marks, unit).
+    subject: c.subject,
   };
 }
 
 /** What a family may see of a confirmed match: the record, not the verifiers or other candidates. */
 export function presentConfirmed(c: CandidateView) {
-  const { referenceFace: _r, ...rest } = presentCandidate(c);
+  const { referenceFace: _r, subject: _s, ...rest } = presentCandidate(c);
   return rest;
 }
 

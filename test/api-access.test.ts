@@ -135,6 +135,7 @@ describe('bad input', () => {
       ['POST', '/api/v1/searches', tok.verifier, six, 400, 'too_many_photos'],
       ['POST', '/api/v1/searches', tok.verifier, (() => { const f = formWith(photoOf(0, 1), 'photo'); f.append('faceIndex', 'first'); return f; })(), 400, 'invalid_input'],
       ['POST', '/api/v1/searches', tok.verifier, (() => { const f = formWith(photoOf(0, 1), 'photo'); f.append('subject', '[1,2'); return f; })(), 400, 'invalid_input'],
+      ['POST', '/api/v1/searches', tok.verifier, (() => { const f = formWith(photoOf(0, 1), 'photo'); f.append('subject', JSON.stringify({ details: 'x'.repeat(17_000) })); return f; })(), 400, 'invalid_input'],
       ['POST', '/api/v1/photos', tok.operator, new FormData(), 400, 'invalid_input'],
       ['POST', '/api/v1/photos', tok.operator, photoForm([{ name: 'x.jpg', bytes: Buffer.alloc(0) }], 'file'), 400, 'empty_file'],
       ['GET', `/api/v1/photos/${randomUUID()}`, tok.operator, undefined, 404, 'not_found'],

@@ -63,7 +63,7 @@ describe('search, review and confirmation', () => {
   let mateCandidate: Json;
 
   it('opens a case for a family without showing them candidates', async () => {
-    const r = await openCase([personA.files[1]!]);
+    const r = await openCase([personA.files[1]!], undefined, { subject: JSON.stringify({ name: 'A. Person', details: 'scar over the left eye' }) });
     expect(r.status).toBe(201);
     expect(r.json.accessToken).toMatch(/^kf_/);
     expect(r.json.candidates).toBeUndefined();
@@ -86,6 +86,8 @@ describe('search, review and confirmation', () => {
     expect(mateCandidate.face.cropUrl).toBe(`/api/v1/faces/${mateCandidate.faceId}/crop`);
     expect(mateCandidate.referenceFace.cropUrl).toMatch(/^\/api\/v1\/reference-faces\//);
     expect(mateCandidate.photo.source).toBe('test archive');
+    // verifiers see what the family said about the person, beside every candidate
+    expect(mateCandidate.subject).toEqual({ name: 'A. Person', details: 'scar over the left eye' });
   });
 
   it('needs two different verifiers to confirm', async () => {
@@ -120,6 +122,7 @@ describe('search, review and confirmation', () => {
     expect(r.json.candidates).toBeUndefined();
     expect(r.json.confirmed).toHaveLength(1);
     expect(r.json.confirmed[0].photoId).toBe(galleryIds[0]);
+    expect(r.json.confirmed[0].subject).toBeUndefined();
     const image = await call('GET', `/photos/${galleryIds[0]}/image`, caseA.token);
     expect(image.status).toBe(200);
     expect(image.res.headers.get('content-type')).toBe('image/jpeg');

@@ -110,6 +110,8 @@ describe('in a browser', () => {
     await expect(page.locator('#chosen li').count()).resolves.toBe(1);
     await imageLoaded(page, '#chosen img');
     await screenshot(page, 'family-photo-chosen-360');
+    await page.getByLabel('Name', { exact: true }).fill('Ivan Petrenko');
+    await page.getByLabel('Anything that helps recognise him or her').fill('Scar above the left eyebrow.\nLast seen near the river crossing.');
     await page.getByRole('button', { name: 'Start the search' }).click();
     await page.locator('#done').waitFor({ state: 'visible', timeout: 60_000 });
     const id = (await page.locator('#case-id').textContent()) ?? '';
@@ -140,6 +142,11 @@ describe('in a browser', () => {
     // best first: the enrolled photo of the same person heads the queue
     await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
     await expect(page.locator('#match-figures').textContent()).resolves.toContain(caseA.id.slice(0, 8));
+    // what the family typed reaches the verifier, as text (not markup)
+    const told = page.locator('#subject-figures');
+    await expect(told.textContent()).resolves.toContain('Ivan Petrenko');
+    await expect(told.textContent()).resolves.toContain('Scar above the left eyebrow.');
+    await expect(told.textContent()).resolves.not.toContain('Born');
     await expect(page.locator('#already').isHidden()).resolves.toBe(true);
     // both crops loaded (blob: URLs fetched with the token) at the same displayed size
     for (const sel of ['#ref-crop', '#cand-crop', '#whole-img']) {

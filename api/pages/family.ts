@@ -84,6 +84,16 @@ We compare their face with photos that organisations have collected of prisoners
     </div>
     <h3 class="visually-hidden" id="chosen-heading">Chosen photos</h3>
     <ul id="chosen" class="chosen" aria-labelledby="chosen-heading"></ul>
+    <fieldset class="about">
+      <legend>About your relative (optional)</legend>
+      <p id="about-hint" class="hint">Only the trained checkers see this. It helps them tell look-alikes apart.</p>
+      <label for="subject-name">Name</label>
+      <input id="subject-name" name="name" type="text" maxlength="200" autocomplete="off" aria-describedby="about-hint">
+      <label for="subject-born">Year or date of birth</label>
+      <input id="subject-born" name="born" type="text" maxlength="40" autocomplete="off">
+      <label for="subject-details">Anything that helps recognise him or her</label>
+      <textarea id="subject-details" name="details" rows="3" maxlength="2000" placeholder="Scars, tattoos, missing teeth, glasses; unit; where and when last seen"></textarea>
+    </fieldset>
     <p id="form-error" class="error" role="alert" hidden></p>
     <progress id="upload-progress" max="100" value="0" hidden aria-label="Sending the photos"></progress>
     <p id="progress-text" class="status" hidden></p>

@@ -53,6 +53,10 @@ ${signInSection({ what: 'verifier', intro: 'Sign in with your verifier access to
           <h3 id="record-heading">Source and record</h3>
           <dl id="record-figures" class="figures"></dl>
         </section>
+        <section aria-labelledby="subject-heading">
+          <h3 id="subject-heading">What the family told us</h3>
+          <dl id="subject-figures" class="figures"></dl>
+        </section>
       </div>
       <div class="decide">
         <label for="note">Note (optional, kept with your decision)</label>

@@ -46,6 +46,8 @@ export interface CandidateView {
   face: { id: string; box: { x: number; y: number; width: number; height: number }; quality: Record<string, unknown>; score: number };
   photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown> };
   confirmedBy: string[];
+  /** What the family said about the person they look for (the case's `subject`). */
+  subject: Record<string, unknown>;
   createdAt: Date;
 }
 
@@ -56,7 +58,7 @@ const VIEW = `
          (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id
             AND (c2.similarity > c.similarity OR (c2.similarity = c.similarity AND c2.id < c.id)))::integer + 1 AS rank,
          c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", f.photo_id AS "photoId",
-         c.reference_face_id AS "referenceFaceId", c.created_at AS "createdAt",
+         c.reference_face_id AS "referenceFaceId", c.created_at AS "createdAt", s.subject,
          json_build_object('id', f.id, 'score', f.score, 'quality', f.quality,
            'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) AS face,
          json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata) AS photo,

@@ -79,6 +79,17 @@ form.addEventListener('submit', (e) => {
   void send();
 });
 
+/** What the family typed about their relative: only the fields they filled in. */
+function aboutRelative() {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const [key, id] of [['name', 'subject-name'], ['born', 'subject-born'], ['details', 'subject-details']]) {
+    const value = /** @type {HTMLInputElement} */ (byId(id)).value.trim();
+    if (value) out[key] = value;
+  }
+  return out;
+}
+
 async function send() {
   sending = true;
   sendButton.disabled = true;
@@ -86,6 +97,8 @@ async function send() {
   const body = new FormData();
   for (const p of photos) body.append('photo', p.file, p.file.name || 'photo.jpg');
   if (photos.some((p) => p.faceIndex !== undefined)) body.append('faceIndex', photos.map((p) => (p.faceIndex === undefined ? '' : String(p.faceIndex))).join(','));
+  const subject = aboutRelative();
+  if (Object.keys(subject).length > 0) body.append('subject', JSON.stringify(subject));
   show(progress, true);
   progress.value = 0;
   progressSay('Sending your photos. On a slow connection this can take a few minutes.');

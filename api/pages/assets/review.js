@@ -31,6 +31,9 @@ const BAND_WORDS = {
   weak: 'weak (below "possible")',
 };
 
+/** The family form's fields; other keys (API clients) are shown as they are. */
+const SUBJECT_WORDS = { name: 'Name', born: 'Born', details: 'Details' };
+
 const signIn = staffSignIn({
   key: 'kinfinder.verifier',
   async check(t) {
@@ -154,6 +157,13 @@ function select(i, focus = false) {
   figure(rec, 'Source', c.photo.source || 'not recorded');
   figure(rec, 'File', c.photo.originalName);
   for (const [k, v] of Object.entries(c.photo.metadata || {})) figure(rec, k, typeof v === 'string' ? v : JSON.stringify(v));
+
+  const about = byId('subject-figures');
+  about.replaceChildren();
+  const subject = c.subject || {};
+  const told = Object.entries(subject).filter(([, v]) => v !== null && v !== '');
+  if (told.length === 0) figure(about, 'Nothing', 'The family gave no details.');
+  for (const [k, v] of told) figure(about, SUBJECT_WORDS[k] || k, typeof v === 'string' ? v : JSON.stringify(v));
 
   setRevealed(false);
   show(wholeBox, false);
