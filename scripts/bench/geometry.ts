@@ -12,7 +12,7 @@
  * which directions tell people apart and which only change with the photo. Those are what a
  * graph or cluster index navigates by.
  */
-import { Rng, dot } from './synth.ts';
+import { Rng, dot, meanSd } from './synth.ts';
 import { participationRatio, scatter, symmetricEigen, zeros } from './linalg.ts';
 
 export interface Spread {
@@ -175,14 +175,10 @@ function pairStats(byPerson: Map<string, ArrayLike<number>[]>) {
     const others = people[(p + Math.floor(people.length / 2)) % people.length]!;
     for (const a of rows) for (const o of others) diff.push(dot(a, o));
   }
-  const ms = (xs: number[]) => {
-    const m = xs.reduce((s, x) => s + x, 0) / xs.length;
-    const sd = Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
-    return [Math.round(m * 1e4) / 1e4, Math.round(sd * 1e4) / 1e4] as const;
-  };
-  const [sameMean, sameSd] = ms(same);
-  const [diffMean, diffSd] = ms(diff);
-  return { sameMean, sameSd, diffMean, diffSd };
+  const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+  const s = meanSd(same);
+  const d = meanSd(diff);
+  return { sameMean: r4(s.mean), sameSd: r4(s.sd), diffMean: r4(d.mean), diffSd: r4(d.sd) };
 }
 
 const TAG_CENTRE = 12;
