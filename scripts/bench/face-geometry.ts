@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Database } from '../../src/store/database.ts';
 import { openDatabase } from '../../src/store/open.ts';
-import { fitGeometry, GeometryFaceGenerator, type Labelled } from './geometry.ts';
+import { fitGeometry, GeometryFaceGenerator, groupByPerson, type Labelled } from './geometry.ts';
 import { dot, FaceGenerator, fitModel } from './synth.ts';
 
 interface FaceRow {
@@ -138,27 +138,20 @@ async function main(): Promise<number> {
   process.stderr.write(`wrote ${values.out}: ${faces.length} faces of ${geometry.real.people} people\n`);
 
   // The same people and photo counts, drawn from each synthetic model, on the same task.
-  const byPerson = new Map<string, ArrayLike<number>[]>();
-  for (const f of faces) byPerson.set(f.person, [...(byPerson.get(f.person) ?? []), f.embedding]);
+  const byPerson = groupByPerson(faces);
   const counts = [...byPerson.values()].map((r) => r.length);
   const seed = Number(values.seed);
   const fitted = new GeometryFaceGenerator(geometry, seed);
   const power = new FaceGenerator(fitModel({ dims: geometry.dims, sameMean: geometry.real.sameMean, sameSd: geometry.real.sameSd, diffMean: geometry.real.diffMean, alpha: 0.85 }), seed);
-  const draw = (face: (id: number, no: number) => ArrayLike<number>) => counts.map((n, p) => Array.from({ length: n }, (_, i) => face(p, i)));
-  const fittedPeople = draw((id, no) => fitted.face(id, no));
-  const fittedGeometry = fitGeometry(
-    fittedPeople.flatMap((rows, p) => rows.map((e) => ({ person: String(p), embedding: e }))),
-    {},
-  );
-  const powerPeople = draw((id, no) => power.face(id, no));
-  const powerGeometry = fitGeometry(
-    powerPeople.flatMap((rows, p) => rows.map((e) => ({ person: String(p), embedding: e }))),
-    {},
-  );
+  const checked = (face: (id: number, no: number) => ArrayLike<number>) => {
+    const people = counts.map((n, p) => Array.from({ length: n }, (_, i) => face(p, i)));
+    const labelled = people.flatMap((rows, p) => rows.map((e) => ({ person: String(p), embedding: e })));
+    return { ...fitGeometry(labelled, {}).real, task: task(people) };
+  };
   const line = {
     real: { ...geometry.real, task: task([...byPerson.values()]) },
-    fitted: { ...fittedGeometry.real, task: task(fittedPeople) },
-    powerLaw: { ...powerGeometry.real, task: task(powerPeople) },
+    fitted: checked((id, no) => fitted.face(id, no)),
+    powerLaw: checked((id, no) => power.face(id, no)),
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
   return 0;

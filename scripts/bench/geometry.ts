@@ -12,7 +12,7 @@
  * which directions tell people apart and which only change with the photo. Those are what a
  * graph or cluster index navigates by.
  */
-import { Rng, dot, meanSd } from './synth.ts';
+import { Rng, dot, meanSd, normalise } from './synth.ts';
 import { participationRatio, scatter, symmetricEigen, zeros } from './linalg.ts';
 
 export interface Spread {
@@ -62,6 +62,17 @@ export interface Labelled {
   embedding: ArrayLike<number>;
 }
 
+/** Each person's embeddings, in the order the faces came. */
+export function groupByPerson(faces: readonly Labelled[]): Map<string, ArrayLike<number>[]> {
+  const byPerson = new Map<string, ArrayLike<number>[]>();
+  for (const f of faces) {
+    const list = byPerson.get(f.person) ?? [];
+    list.push(f.embedding);
+    byPerson.set(f.person, list);
+  }
+  return byPerson;
+}
+
 function spread(values: number[], vectors: Float64Array[], digits = 6): Spread {
   const r = (x: number) => Math.round(x * 10 ** digits) / 10 ** digits;
   return { sd: values.map((v) => r(Math.sqrt(Math.max(0, v)))), axes: vectors.map((v) => Array.from(v, r)) };
@@ -74,12 +85,7 @@ function spread(values: number[], vectors: Float64Array[], digits = 6): Spread {
  */
 export function fitGeometry(faces: readonly Labelled[], source: Record<string, unknown>): FaceGeometry {
   const dims = faces[0]!.embedding.length;
-  const byPerson = new Map<string, ArrayLike<number>[]>();
-  for (const f of faces) {
-    const list = byPerson.get(f.person) ?? [];
-    list.push(f.embedding);
-    byPerson.set(f.person, list);
-  }
+  const byPerson = groupByPerson(faces);
   const meanOf = (rows: readonly ArrayLike<number>[]) => {
     const m = new Float64Array(dims);
     for (const r of rows) for (let i = 0; i < dims; i++) m[i] = m[i]! + r[i]!;
@@ -106,7 +112,7 @@ export function fitGeometry(faces: readonly Labelled[], source: Record<string, u
     }
   }
   for (const row of within) for (let j = 0; j < dims; j++) row[j] = row[j]! / withinDf;
-  const scaleQuantiles = photoScales(byPerson, within);
+  const scaleQuantiles = photoScales([...byPerson.values()], personMeans, within);
   const grand = meanOf(personMeans);
   const between = zeros(dims);
   scatter(personMeans, grand, between);
@@ -137,21 +143,20 @@ export function fitGeometry(faces: readonly Labelled[], source: Record<string, u
  * s² = |x − x̄|² · n / (n − 1) / tr(W). Only people with ≥ 3 photos: with two, both photos are
  * equally far from their mean and the tail would be averaged away.
  */
-function photoScales(byPerson: Map<string, ArrayLike<number>[]>, within: Float64Array[]): number[] {
+function photoScales(people: ArrayLike<number>[][], means: Float64Array[], within: Float64Array[]): number[] {
   const d = within.length;
   let trace = 0;
   for (let i = 0; i < d; i++) trace += within[i]![i]!;
   const s2: number[] = [];
-  for (const rows of byPerson.values()) {
-    if (rows.length < 3) continue;
-    const m = new Float64Array(d);
-    for (const r of rows) for (let i = 0; i < d; i++) m[i] = m[i]! + r[i]! / rows.length;
+  people.forEach((rows, p) => {
+    if (rows.length < 3) return;
+    const m = means[p]!;
     for (const r of rows) {
       let q = 0;
       for (let i = 0; i < d; i++) q += (r[i]! - m[i]!) ** 2;
       s2.push((q * rows.length) / (rows.length - 1) / trace);
     }
-  }
+  });
   if (s2.length === 0) return [1, 1];
   s2.sort((a, b) => a - b);
   const meanS2 = s2.reduce((a, b) => a + b, 0) / s2.length;
@@ -227,11 +232,7 @@ export class GeometryFaceGenerator {
     const x = Float64Array.from(this.centre(identity));
     const rng = new Rng(this.seed, TAG_FACE, identity, faceNo);
     addDraw(x, this.wAxes, rng, this.photoScale(rng.next()));
-    let s = 0;
-    for (let i = 0; i < this.d; i++) s += x[i]! * x[i]!;
-    const n = Math.sqrt(s);
-    for (let i = 0; i < this.d; i++) x[i] = x[i]! / n;
-    return x;
+    return normalise(x);
   }
 }
 

@@ -225,7 +225,8 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-function normalise(v: Float64Array): Float64Array {
+/** Scales v to unit length in place. */
+export function normalise(v: Float64Array): Float64Array {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
   const n = Math.sqrt(s);
