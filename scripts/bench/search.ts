@@ -39,6 +39,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MANIFEST = path.join(ROOT, 'models/face-api.json');
 const MODEL_ID = 'bench-synthetic-128';
 const DIMS = 128;
+type Storage = 'vector' | 'halfvec';
 const WARMUP = 20;
 
 /**
@@ -61,6 +62,9 @@ const USAGE = `usage: npm run bench:search -- --faces N [options]
   --m M[,M…]              HNSW m, default 16
   --ef-construction C[,…] HNSW ef_construction, default 128
   --index hnsw|ivfflat[,…] which index types to build and measure, default hnsw
+  --storage vector|halfvec[,…]  what the HNSW graph stores: the 4-byte floats themselves (default,
+                          the product's index) or an expression index on embedding::halfvec (2 bytes
+                          a value); answers are re-sorted by the exact float distance either way
   --lists L[,L…]          IVFFlat lists, default rows/1000 (√rows above 1 M), pgvector's advice
   --probes P[,P…]         ivfflat.probes, default 10
   --gallery-model measured|power-law   measured (default): the two-covariance model fitted to real
@@ -151,7 +155,10 @@ interface IndexRun {
   name: string;
   label: string;
   ddl: string;
+  /** The expression the index orders by, and the query's cast to match it. */
+  orderBy: string;
   fields: Record<string, number>;
+  storage: Storage;
   /** Session settings per measured search configuration, sent as one round trip per search. */
   searches: Array<{ label: string; setup: string[]; fields: Record<string, number> }>;
 }
@@ -160,23 +167,39 @@ interface IndexRun {
  * The grid: every HNSW m × ef_construction with each ef_search, then every IVFFlat lists with
  * each probes. Both scan iteratively (relaxed order) as the product does once searches filter.
  */
-function planIndexes(o: { kinds: string[]; mList: number[]; efcList: number[]; efSearchList: number[]; listsList: number[]; probesList: number[]; k: number }): IndexRun[] {
+function planIndexes(o: {
+  kinds: string[];
+  storages: Storage[];
+  mList: number[];
+  efcList: number[];
+  efSearchList: number[];
+  listsList: number[];
+  probesList: number[];
+  k: number;
+}): IndexRun[] {
   const runs: IndexRun[] = [];
   if (o.kinds.includes('hnsw')) {
-    for (const m of o.mList) {
-      for (const efc of o.efcList) {
-        runs.push({
-          kind: 'hnsw',
-          name: 'faces_embedding_hnsw',
-          label: `HNSW m=${m} ef_construction=${efc}`,
-          ddl: `CREATE INDEX faces_embedding_hnsw ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`,
-          fields: { m, efConstruction: efc },
-          searches: [...new Set(o.efSearchList.map((e) => Math.min(1000, Math.max(e, 2 * o.k))))].map((efSearch) => ({
-            label: `ef_search=${efSearch}`,
-            setup: [`SET LOCAL hnsw.ef_search = ${efSearch}`, `SET LOCAL hnsw.iterative_scan = relaxed_order`],
-            fields: { efSearch },
-          })),
-        });
+    for (const storage of o.storages) {
+      for (const m of o.mList) {
+        for (const efc of o.efcList) {
+          const half = storage === 'halfvec';
+          runs.push({
+            kind: 'hnsw',
+            name: 'faces_embedding_hnsw',
+            label: `HNSW${half ? ' halfvec' : ''} m=${m} ef_construction=${efc}`,
+            ddl: half
+              ? `CREATE INDEX faces_embedding_hnsw ON faces USING hnsw ((embedding::halfvec(${DIMS})) halfvec_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`
+              : `CREATE INDEX faces_embedding_hnsw ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`,
+            orderBy: half ? `embedding::halfvec(${DIMS}) <=> $1::halfvec(${DIMS})` : 'embedding <=> $1::vector',
+            fields: { m, efConstruction: efc },
+            storage,
+            searches: [...new Set(o.efSearchList.map((e) => Math.min(1000, Math.max(e, 2 * o.k))))].map((efSearch) => ({
+              label: `ef_search=${efSearch}`,
+              setup: [`SET LOCAL hnsw.ef_search = ${efSearch}`, `SET LOCAL hnsw.iterative_scan = relaxed_order`],
+              fields: { efSearch },
+            })),
+          });
+        }
       }
     }
   }
@@ -187,7 +210,9 @@ function planIndexes(o: { kinds: string[]; mList: number[]; efcList: number[]; e
         name: 'faces_embedding_ivfflat',
         label: `IVFFlat lists=${lists}`,
         ddl: `CREATE INDEX faces_embedding_ivfflat ON faces USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists})`,
+        orderBy: 'embedding <=> $1::vector',
         fields: { lists },
+        storage: 'vector',
         searches: [...new Set(o.probesList.map((p) => Math.min(p, lists)))].map((probes) => ({
           label: `probes=${probes}`,
           setup: [`SET LOCAL ivfflat.probes = ${probes}`, `SET LOCAL ivfflat.iterative_scan = relaxed_order`],
@@ -211,6 +236,7 @@ async function main(): Promise<number> {
       m: { type: 'string', default: '16' },
       'ef-construction': { type: 'string', default: '128' },
       index: { type: 'string', default: 'hnsw' },
+      storage: { type: 'string', default: 'vector' },
       'gallery-model': { type: 'string', default: 'measured' },
       geometry: { type: 'string', default: path.join(ROOT, 'scripts/bench/face-geometry.json') },
       lists: { type: 'string' },
@@ -244,6 +270,8 @@ async function main(): Promise<number> {
   const efcList = parseList(values['ef-construction'], 'ef-construction');
   const indexKinds = values.index.split(',').map((x) => x.trim());
   for (const x of indexKinds) if (x !== 'hnsw' && x !== 'ivfflat') throw new Error(`--index: hnsw or ivfflat, not ${x}`);
+  const storages = values.storage.split(',').map((x) => x.trim());
+  for (const x of storages) if (x !== 'vector' && x !== 'halfvec') throw new Error(`--storage: vector or halfvec, not ${x}`);
   // pgvector's advice: rows / 1000 lists up to 1 M rows, √rows beyond.
   const listsList = values.lists ? parseList(values.lists, 'lists') : [Math.max(1, faces <= 1_000_000 ? Math.round(faces / 1000) : Math.round(Math.sqrt(faces)))];
   const probesList = parseList(values.probes, 'probes');
@@ -404,8 +432,9 @@ async function main(): Promise<number> {
     const heapMB = Number((await db.query<{ b: string }>(`SELECT pg_total_relation_size('faces')::text AS b`)).rows[0]!.b) / 2 ** 20;
     log(`loaded ${faces} faces in ${loadSeconds.toFixed(1)} s (faces table with its b-trees ${heapMB.toFixed(0)} MB)`);
 
-    const indexSql = `WITH c AS MATERIALIZED (
-        SELECT id, embedding <=> $1::vector AS d FROM faces ORDER BY embedding <=> $1::vector LIMIT ${k}
+    // The index orders; the exact float distance of what it returned decides the final order.
+    const indexSql = (orderBy: string) => `WITH c AS MATERIALIZED (
+        SELECT id, embedding <=> $1::vector AS d FROM faces ORDER BY ${orderBy} LIMIT ${k}
       ) SELECT id, 1 - d AS similarity FROM c ORDER BY d`;
     const exactSql = `SELECT id, 1 - (embedding <=> $1::vector) AS similarity FROM faces ORDER BY embedding <=> $1::vector LIMIT ${k}`;
     const run = async (sql: string, setup: string[], vec: string): Promise<{ hits: Hit[]; ms: number }> => {
@@ -445,7 +474,7 @@ async function main(): Promise<number> {
     const identityRank1 = exact.filter((hits, q) => hits[0] && identityOf(hits[0].id) === queryIds[q]).length / queries;
     log(`exact: p50 ${exactP50Ms.toFixed(2)} ms, p95 ${percentile(exactMs, 95).toFixed(2)} ms; true person at exact rank 1 for ${(identityRank1 * 100).toFixed(1)} % of queries`);
 
-    const indexes = planIndexes({ kinds: indexKinds, mList, efcList, efSearchList, listsList, probesList, k });
+    const indexes = planIndexes({ kinds: indexKinds, storages: storages as Storage[], mList, efcList, efSearchList, listsList, probesList, k });
     const results: Record<string, unknown>[] = [];
     for (const index of indexes) {
       check();
@@ -477,13 +506,13 @@ async function main(): Promise<number> {
 
       for (const search of index.searches) {
         check();
-        const idxPlan = await plan1(indexSql, search.setup);
+        const idxPlan = await plan1(indexSql(index.orderBy), search.setup);
         if (!idxPlan.includes(index.name)) throw new Error(`the search query does not use ${index.name}:\n${idxPlan}`);
-        for (let q = 0; q < Math.min(WARMUP, queries); q++) await run(indexSql, search.setup, queryVecs[(q * 7919) % queries]!);
+        for (let q = 0; q < Math.min(WARMUP, queries); q++) await run(indexSql(index.orderBy), search.setup, queryVecs[(q * 7919) % queries]!);
         const approx: Hit[][] = [];
         const ms: number[] = [];
         for (let q = 0; q < queries; q++) {
-          const r = await run(indexSql, search.setup, queryVecs[q]!);
+          const r = await run(indexSql(index.orderBy), search.setup, queryVecs[q]!);
           approx.push(r.hits);
           ms.push(r.ms);
         }
@@ -505,6 +534,7 @@ async function main(): Promise<number> {
           db: kind,
           k,
           index: index.kind,
+          storage: index.storage,
           efSearch: null as number | null,
           m: null as number | null,
           efConstruction: null as number | null,
