@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IngestSummary } from '../src/ingest/summary.ts';
 import { FsBlobStore } from '../src/store/blobs.ts';
 import { runCli, startCli, waitForExit } from './support/cli.ts';
 import { lfwPhotos as allFixturePhotos } from './support/fixtures.ts';
@@ -11,18 +12,9 @@ import { makeZip } from './support/zip.ts';
 
 const lfwPhotos = allFixturePhotos();
 
-interface Summary {
-  photos: number;
-  done: number;
-  failed: number;
-  duplicates: number;
-  faces: number;
-  errors: Array<{ file: string; code: string; message: string }>;
-}
-
-function lastJsonLine(stdout: string): Summary {
+function lastJsonLine(stdout: string): IngestSummary {
   const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!) as Summary;
+  return JSON.parse(lines[lines.length - 1]!) as IngestSummary;
 }
 
 /** A PNG whose header claims 60000×60000 pixels: a decompression bomb that must never be decoded. */

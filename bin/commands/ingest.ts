@@ -7,20 +7,11 @@ import { formatProgress } from '../../src/ingest/progress.ts';
 import { enqueuePhoto } from '../../src/ingest/service.ts';
 import { createLogger } from '../../src/log.ts';
 import { getPhotosByIds, statusCounts } from '../../src/store/photos.ts';
+import type { IngestSummary } from '../../src/ingest/summary.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 import { openRuntime } from '../runtime.ts';
 
 const USAGE = 'usage: kinfinder ingest <path…> [--source NAME] [--metadata file.csv] [--wait] [--json]';
-
-interface Summary {
-  photos: number;
-  done: number;
-  failed: number;
-  duplicates: number;
-  faces: number;
-  queued: number;
-  errors: Array<{ file: string; code: string; message: string }>;
-}
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -61,7 +52,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   // Workers start on the first photo queued, while inputs are still being read: the rate counts
   // from here, or the photos done during reading would look done in no time.
   const startedAt = Date.now();
-  const summary: Summary = { photos: 0, done: 0, failed: 0, duplicates: 0, faces: 0, queued: 0, errors: [] };
+  const summary: Required<IngestSummary> = { photos: 0, done: 0, failed: 0, duplicates: 0, faces: 0, queued: 0, errors: [] };
   const newIds: string[] = [];
   // Known photos still unfinished (a crash, a stopped server) are waited for too, so re-running
   // an interrupted `ingest --wait` finishes the job.

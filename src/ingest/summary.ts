@@ -1,0 +1,11 @@
+/** What `kinfinder ingest` reports, in DESIGN §6's shape: its last stdout line under --json. */
+export interface IngestSummary {
+  photos: number;
+  done: number;
+  failed: number;
+  duplicates: number;
+  faces: number;
+  /** Photos still waiting for a worker when the command returned; absent under --wait. */
+  queued?: number;
+  errors: Array<{ file: string; code: string; message: string }>;
+}
