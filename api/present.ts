@@ -9,7 +9,15 @@ export const urls = {
   photoImage: (id: string) => `${API}/photos/${id}/image`,
   faceCrop: (id: string) => `${API}/faces/${id}/crop`,
   referenceCrop: (id: string) => `${API}/reference-faces/${id}/crop`,
+  referencePhoto: (id: string) => `${API}/reference-faces/${id}/photo`,
 };
+
+type Rect = { x: number; y: number; width: number; height: number };
+
+/** A reference face as verifiers get it: the crop, and the whole photo with the box's frame. */
+function presentReference(r: { id: string; box: Rect; photoWidth: number | null; photoHeight: number | null }) {
+  return { id: r.id, box: r.box, cropUrl: urls.referenceCrop(r.id), photoUrl: urls.referencePhoto(r.id), photoWidth: r.photoWidth, photoHeight: r.photoHeight };
+}
 
 export function presentCandidate(c: CandidateView) {
   return {
@@ -23,8 +31,17 @@ export function presentCandidate(c: CandidateView) {
     faceId: c.faceId,
     photoId: c.photoId,
     face: { id: c.face.id, box: c.face.box, score: c.face.score, quality: c.face.quality, cropUrl: urls.faceCrop(c.face.id) },
-    photo: { id: c.photo.id, originalName: c.photo.originalName, source: c.photo.source, metadata: c.photo.metadata, imageUrl: urls.photoImage(c.photo.id) },
-    ...(c.referenceFaceId ? { referenceFace: { id: c.referenceFaceId, cropUrl: urls.referenceCrop(c.referenceFaceId) } } : {}),
+    // width and height are the upright original's: face boxes are in its pixels, the image served is smaller.
+    photo: {
+      id: c.photo.id,
+      originalName: c.photo.originalName,
+      source: c.photo.source,
+      metadata: c.photo.metadata,
+      width: c.photo.width,
+      height: c.photo.height,
+      imageUrl: urls.photoImage(c.photo.id),
+    },
+    ...(c.referenceFace ? { referenceFace: presentReference(c.referenceFace) } : {}),
     // Verifiers weigh a face against what the family knows (age, marks, unit).
     subject: c.subject,
   };
@@ -37,7 +54,7 @@ export function presentConfirmed(c: CandidateView) {
 }
 
 export function presentReferenceFace(r: ReferenceFaceRow) {
-  return { id: r.id, photoIndex: r.photoIndex, box: r.box, quality: r.quality, cropUrl: urls.referenceCrop(r.id) };
+  return { ...presentReference(r), photoIndex: r.photoIndex, quality: r.quality };
 }
 
 export function presentSearch(s: SearchRow) {

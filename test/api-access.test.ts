@@ -69,6 +69,7 @@ describe('authorisation matrix', () => {
     ['GET', '/photos/:id/image (unconfirmed)', () => `/api/v1/photos/${galleryPhoto}/image`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 403 }],
     ['GET', '/faces/:id/crop (unconfirmed)', () => `/api/v1/faces/${galleryFace}/crop`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 403 }],
     ['GET', '/reference-faces/:id/crop', () => `/api/v1/reference-faces/${referenceFace}/crop`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 403 }],
+    ['GET', '/reference-faces/:id/photo', () => `/api/v1/reference-faces/${referenceFace}/photo`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 403 }],
     ['GET', '/searches/:id', () => `/api/v1/searches/${caseId}`, () => undefined, { none: 401, familyOwn: 200, familyOther: 403, operator: 403, verifier: 200, admin: 403 }],
     ['GET', '/review', () => '/api/v1/review', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 403 }],
     ['GET', '/audit', () => '/api/v1/audit', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 }],

@@ -85,7 +85,15 @@ describe('search, review and confirmation', () => {
     expect(['strong', 'possible']).toContain(mateCandidate.band);
     expect(mateCandidate.face.cropUrl).toBe(`/api/v1/faces/${mateCandidate.faceId}/crop`);
     expect(mateCandidate.referenceFace.cropUrl).toMatch(/^\/api\/v1\/reference-faces\//);
+    expect(mateCandidate.referenceFace).toMatchObject({
+      photoUrl: `/api/v1/reference-faces/${mateCandidate.referenceFace.id}/photo`,
+      photoWidth: 250,
+      photoHeight: 250,
+      box: { x: expect.any(Number), y: expect.any(Number), width: expect.any(Number), height: expect.any(Number) },
+    });
     expect(mateCandidate.photo.source).toBe('test archive');
+    // the face box is in the original's pixels, so the console needs the original's size (LFW: 250²)
+    expect(mateCandidate.photo).toMatchObject({ width: 250, height: 250 });
     // verifiers see what the family said about the person, beside every candidate
     expect(mateCandidate.subject).toEqual({ name: 'A. Person', details: 'scar over the left eye' });
   });
@@ -194,11 +202,48 @@ describe('search, review and confirmation', () => {
     expect(chosen.status).toBe(201);
   });
 
+  it("shows verifiers the family's whole photo upright, scaled down and without its metadata", async () => {
+    // A phone photo: 2600×1800 pixels stored sideways with EXIF orientation 6 and a description
+    // that must not travel further than the upload.
+    const upright = await sharp(people[4]!.files[1]!)
+      .extend({ left: 1100, top: 1500, right: 450, bottom: 850, background: '#6f6f6f' })
+      .toBuffer();
+    const stored = await sharp(upright)
+      .rotate(270)
+      .withMetadata({ orientation: 6 })
+      .withExif({ IFD0: { ImageDescription: 'taken at our home, 12 River Street' } })
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    const opened = await call('POST', '/searches', undefined, photoForm([{ name: 'phone.jpg', bytes: stored }], 'photo'));
+    expect(opened.status).toBe(201);
+    const ref = opened.json.referenceFaces[0] as Json;
+    // the box and the size are the upright photo's: 1800 wide, 2600 high, the face where it was put
+    expect(ref).toMatchObject({ photoWidth: 1800, photoHeight: 2600 });
+    expect(ref.box.x + ref.box.width / 2).toBeGreaterThan(1100);
+    expect(ref.box.x + ref.box.width / 2).toBeLessThan(1350);
+    expect(ref.box.y + ref.box.height / 2).toBeGreaterThan(1500);
+    expect(ref.box.y + ref.box.height / 2).toBeLessThan(1750);
+
+    const photo = await call('GET', `/reference-faces/${ref.id}/photo`, tokens.verifier1);
+    expect(photo.status).toBe(200);
+    expect(photo.res.headers.get('content-type')).toBe('image/jpeg');
+    const bytes = Buffer.from(await photo.res.arrayBuffer());
+    const meta = await sharp(bytes).metadata();
+    expect([meta.width, meta.height]).toEqual([Math.round((2048 * 1800) / 2600), 2048]);
+    expect(meta.orientation ?? 1).toBe(1);
+    expect(meta.exif).toBeUndefined();
+    expect(bytes.includes(Buffer.from('River Street'))).toBe(false);
+    // the case's own family may see it too; nobody else
+    expect((await call('GET', `/reference-faces/${ref.id}/photo`, opened.json.accessToken as string)).status).toBe(200);
+    expect((await call('GET', `/reference-faces/${ref.id}/photo`, caseA.token)).status).toBe(404);
+    expect((await call('GET', `/reference-faces/${ref.id}/photo`, tokens.operator)).status).toBe(403);
+  });
+
   it('records every search, decision, read and token change in the audit log', async () => {
     const r = await call('GET', '/audit?limit=1000', tokens.admin);
     expect(r.status).toBe(200);
     const actions = new Set((r.json.events as Json[]).map((e) => e.action));
-    for (const a of ['token.create', 'search.create', 'search.read', 'candidate.confirm', 'candidate.reject', 'photo.image.read', 'photo.upload', 'photo.read', 'review.read']) {
+    for (const a of ['token.create', 'search.create', 'search.read', 'candidate.confirm', 'candidate.reject', 'photo.image.read', 'photo.upload', 'photo.read', 'review.read', 'reference.photo.read']) {
       expect(actions, a).toContain(a);
     }
     const page = await call('GET', '/audit?limit=2', tokens.admin);

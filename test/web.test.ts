@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -25,6 +26,9 @@ let server: { url: string; close(): Promise<void> };
 let b: TestBrowser;
 const tokens: Record<string, string> = {};
 let caseA: { id: string; token: string };
+let bigDir = '';
+/** Where person A's 250 px LFW photo sits in its large archive copy. */
+const BIG_FRAME = { width: 2600, height: 1800, left: 1700, top: 900 };
 
 async function makeToken(role: string, name: string): Promise<string> {
   const res = await h.app.request('/api/v1/tokens', {
@@ -55,7 +59,15 @@ beforeAll(async () => {
   tokens.operator = await makeToken('operator', 'web operator');
   tokens.verifier1 = await makeToken('verifier', 'web verifier one');
   tokens.verifier2 = await makeToken('verifier', 'web verifier two');
-  await h.enrol(gallery.map((p) => p.files[0]!));
+  // Person A's archive photo is an LFW photo set into a 2600×1800 frame: bigger than the 2048 px
+  // image the console is served, so the face box must be placed in the original's pixels.
+  bigDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kf-web-'));
+  const bigA = path.join(bigDir, path.basename(personA.files[0]!));
+  await sharp(personA.files[0]!)
+    .extend({ left: BIG_FRAME.left, top: BIG_FRAME.top, right: BIG_FRAME.width - 250 - BIG_FRAME.left, bottom: BIG_FRAME.height - 250 - BIG_FRAME.top, background: '#7a7a7a' })
+    .jpeg({ quality: 92 })
+    .toFile(bigA);
+  await h.enrol([bigA, ...gallery.slice(1).map((p) => p.files[0]!)]);
   // Photos uploaded through /ingest are processed by real workers on the harness's queue.
   await startWorkers(
     { db: h.t.db, blobs: h.blobs, faces: h.faces, queue: h.queue, limits: LIMITS, logger: silentLogger, counters: createCounters(), manifest: h.manifest },
@@ -68,6 +80,7 @@ afterAll(async () => {
   await b?.close();
   await server?.close();
   await h?.close();
+  if (bigDir) fs.rmSync(bigDir, { recursive: true, force: true });
 });
 
 describe('pages', () => {
@@ -161,6 +174,22 @@ describe('in a browser', () => {
     await screenshot(page, 'review-1280');
     await page.keyboard.press('v');
     expect(await page.locator('#whole').getAttribute('class')).not.toContain('blurred');
+    // the box sits on the face although the image shown is scaled down from 2600 px
+    await page.locator('#whole-box').waitFor({ state: 'visible' });
+    const [img, box] = await Promise.all([page.locator('#whole-img').boundingBox(), page.locator('#whole-box').boundingBox()]);
+    const centre = { x: (box!.x + box!.width / 2 - img!.x) / img!.width, y: (box!.y + box!.height / 2 - img!.y) / img!.height };
+    expect(centre.x).toBeCloseTo((BIG_FRAME.left + 125) / BIG_FRAME.width, 1);
+    expect(centre.y).toBeCloseTo((BIG_FRAME.top + 125) / BIG_FRAME.height, 1);
+    expect(box!.width / img!.width).toBeLessThan(250 / BIG_FRAME.width);
+    // the family's whole photo (250 px LFW, face in the middle) with its box, never blurred
+    await imageLoaded(page, '#ref-whole-img');
+    await page.locator('#ref-whole-box').waitFor({ state: 'visible' });
+    const [refImg, refBox] = await Promise.all([page.locator('#ref-whole-img').boundingBox(), page.locator('#ref-whole-box').boundingBox()]);
+    for (const f of [(refBox!.x + refBox!.width / 2 - refImg!.x) / refImg!.width, (refBox!.y + refBox!.height / 2 - refImg!.y) / refImg!.height]) {
+      expect(f).toBeGreaterThan(0.35);
+      expect(f).toBeLessThan(0.65);
+    }
+    expect(refBox!.width).toBeLessThan(refImg!.width);
     await screenshot(page, 'review-revealed-1280');
     await page.keyboard.press('v');
     // j / k move through the queue, s skips (the item stays, marked), c confirms the one shown

@@ -79,6 +79,14 @@ ${signInSection({ what: 'verifier', intro: 'Sign in with your verifier access to
         </div>
         <button id="reveal" class="button secondary small" type="button" aria-pressed="false" aria-controls="whole">Show the whole photo</button>
       </section>
+      <section id="ref-whole-section" aria-labelledby="ref-whole-heading">
+        <h3 id="ref-whole-heading">Family's whole photo</h3>
+        <p class="hint">Hair, ears and build can tell as much as the face. The box marks the face the family chose.</p>
+        <div class="whole" id="ref-whole">
+          <img id="ref-whole-img" alt="The family's whole reference photo">
+          <div id="ref-whole-box" class="face-box" hidden></div>
+        </div>
+      </section>
     </article>
   </div>
   <p id="decision-status" class="status" role="status" aria-live="assertive"></p>

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { describeError, isKinfinderError, KinfinderError } from '../../src/errors.ts';
+import { displayJpeg } from '../../src/image/index.ts';
 import { enqueuePhoto } from '../../src/ingest/service.ts';
 import { recordAudit } from '../../src/store/audit.ts';
 import { faceVisibleToCase, photoVisibleToCase } from '../../src/store/candidates.ts';
@@ -102,6 +103,18 @@ export function photoRoutes(deps: AppDeps, api: ApiDeps): Hono<Env> {
     if (!ref?.cropSha256 || (p.role === 'family' && p.searchId !== ref.searchId)) throw new KinfinderError('not_found', 'no such reference face');
     await recordAudit(db, { id: p.id, role: p.role }, { action: 'reference.crop.read', subjectType: 'reference_face', subjectId: id });
     return jpeg(await api.blobs.get(ref.cropSha256));
+  });
+
+  // The family's whole photo, so a verifier can weigh hair, ears and build as well as the face.
+  // Re-encoded on each view: upright, at most 2048 px, and without the upload's metadata
+  // (a phone photo's EXIF can hold where the family lives).
+  app.get('/reference-faces/:id/photo', requireRole('verifier', 'family'), async (c) => {
+    const id = uuidParam(c, 'id');
+    const p = principalOf(c);
+    const ref = await getReferenceFace(db, id);
+    if (!ref || (p.role === 'family' && p.searchId !== ref.searchId)) throw new KinfinderError('not_found', 'no such reference face');
+    await recordAudit(db, { id: p.id, role: p.role }, { action: 'reference.photo.read', subjectType: 'reference_face', subjectId: id });
+    return jpeg(await displayJpeg(await api.blobs.get(ref.photoSha256), api.limits));
   });
 
   return app;

@@ -105,12 +105,12 @@ export async function createCase(
   if (input.photos.length > MAX_REFERENCE_PHOTOS) {
     throw new KinfinderError('too_many_photos', `upload at most ${MAX_REFERENCE_PHOTOS} photos of one person`);
   }
-  const chosen: Array<{ bytes: Uint8Array; face: Face; index: number }> = [];
+  const chosen: Array<{ bytes: Uint8Array; face: Face; index: number; width: number; height: number }> = [];
   for (const [i, photo] of input.photos.entries()) {
     const analysis = await deps.faces.analyse(photo.bytes);
-    chosen.push({ bytes: photo.bytes, ...chooseFace(analysis.faces, i, photo.faceIndex) });
+    chosen.push({ bytes: photo.bytes, width: analysis.width, height: analysis.height, ...chooseFace(analysis.faces, i, photo.faceIndex) });
   }
-  const stored: Array<{ bytes: Uint8Array; face: Face; index: number; photoSha256: string; cropSha256: string }> = [];
+  const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string }> = [];
   for (const c of chosen) {
     const photoSha256 = await deps.blobs.put(c.bytes);
     const cropSha256 = await deps.blobs.put(await faceCrop(c.bytes, c.face.box, deps.limits));
@@ -125,6 +125,8 @@ export async function createCase(
       const id = await insertReferenceFace(tx, search.id, deps.manifest.id, {
         photoSha256: s.photoSha256,
         photoIndex,
+        photoWidth: s.width,
+        photoHeight: s.height,
         faceIndex: s.index,
         box: s.face.box,
         score: s.face.score,

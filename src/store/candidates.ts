@@ -43,8 +43,10 @@ export interface CandidateView {
   faceId: string;
   photoId: string;
   referenceFaceId: string | null;
+  /** The family's face this candidate was found with; null once the family deleted it. */
+  referenceFace: { id: string; box: { x: number; y: number; width: number; height: number }; photoWidth: number | null; photoHeight: number | null } | null;
   face: { id: string; box: { x: number; y: number; width: number; height: number }; quality: Record<string, unknown>; score: number };
-  photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown> };
+  photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown>; width: number | null; height: number | null };
   confirmedBy: string[];
   /** What the family said about the person they look for (the case's `subject`). */
   subject: Record<string, unknown>;
@@ -61,13 +63,16 @@ const VIEW = `
          c.reference_face_id AS "referenceFaceId", c.created_at AS "createdAt", s.subject,
          json_build_object('id', f.id, 'score', f.score, 'quality', f.quality,
            'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) AS face,
-         json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata) AS photo,
+         CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,
+           'box', json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height)) END AS "referenceFace",
+         json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, 'width', p.width, 'height', p.height) AS photo,
          coalesce((SELECT json_agg(DISTINCT d.token_id) FROM decisions d WHERE d.candidate_id = c.id AND d.decision = 'confirm'), '[]'::json) AS "confirmedBy"
   FROM candidates c
   JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
   JOIN faces f ON f.id = c.face_id
   JOIN photos p ON p.id = f.photo_id
-  LEFT JOIN sources src ON src.id = p.source_id`;
+  LEFT JOIN sources src ON src.id = p.source_id
+  LEFT JOIN reference_faces rf ON rf.id = c.reference_face_id`;
 
 export async function candidatesOfSearch(q: Queryable, searchId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(

@@ -32,13 +32,16 @@ export async function getSearch(q: Queryable, id: string): Promise<SearchRow | u
 export interface NewReferenceFace extends NewFace {
   photoSha256: string;
   photoIndex: number;
+  /** The upright photo's size, in whose pixels `box` is. */
+  photoWidth: number;
+  photoHeight: number;
 }
 
 export async function insertReferenceFace(q: Queryable, searchId: string, modelId: string, f: NewReferenceFace): Promise<string> {
   const r = await q.query<{ id: string }>(
     `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height,
-                                  score, landmarks, quality, crop_sha256, embedding)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::vector) RETURNING id`,
+                                  score, landmarks, quality, crop_sha256, embedding, photo_width, photo_height)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::vector, $15, $16) RETURNING id`,
     [
       searchId,
       modelId,
@@ -54,6 +57,8 @@ export async function insertReferenceFace(q: Queryable, searchId: string, modelI
       JSON.stringify(f.quality),
       f.cropSha256,
       pgvector.toSql(f.embedding),
+      f.photoWidth,
+      f.photoHeight,
     ],
   );
   return r.rows[0]!.id;
@@ -67,13 +72,16 @@ export interface ReferenceFaceRow {
   quality: Record<string, unknown>;
   cropSha256: string | null;
   photoSha256: string;
+  photoWidth: number | null;
+  photoHeight: number | null;
 }
 
 export async function referenceFacesOf(q: Queryable, searchId: string): Promise<ReferenceFaceRow[]> {
   const r = await q.query<ReferenceFaceRow>(
     `SELECT id, search_id AS "searchId", photo_index AS "photoIndex",
             json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
-            quality, crop_sha256 AS "cropSha256", photo_sha256 AS "photoSha256"
+            quality, crop_sha256 AS "cropSha256", photo_sha256 AS "photoSha256",
+            photo_width AS "photoWidth", photo_height AS "photoHeight"
      FROM reference_faces WHERE search_id = $1 ORDER BY photo_index`,
     [searchId],
   );
@@ -84,7 +92,8 @@ export async function getReferenceFace(q: Queryable, id: string): Promise<Refere
   const r = await q.query<ReferenceFaceRow>(
     `SELECT rf.id, rf.search_id AS "searchId", rf.photo_index AS "photoIndex",
             json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height) AS box,
-            rf.quality, rf.crop_sha256 AS "cropSha256", rf.photo_sha256 AS "photoSha256"
+            rf.quality, rf.crop_sha256 AS "cropSha256", rf.photo_sha256 AS "photoSha256",
+            rf.photo_width AS "photoWidth", rf.photo_height AS "photoHeight"
      FROM reference_faces rf JOIN searches s ON s.id = rf.search_id AND s.deleted_at IS NULL
      WHERE rf.id = $1`,
     [id],

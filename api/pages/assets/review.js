@@ -14,6 +14,9 @@ const whole = byId('whole');
 const wholeImg = byId('whole-img');
 const wholeBox = byId('whole-box');
 const reveal = byId('reveal');
+const refWholeSection = byId('ref-whole-section');
+const refWholeImg = byId('ref-whole-img');
+const refWholeBox = byId('ref-whole-box');
 const note = byId('note');
 const bag = urlBag();
 
@@ -167,9 +170,12 @@ function select(i, focus = false) {
 
   setRevealed(false);
   show(wholeBox, false);
+  show(refWholeBox, false);
+  // a family that deleted its photos leaves candidates without a reference face
+  show(refWholeSection, Boolean(c.referenceFace));
   const refImg = byId('ref-crop');
   const candImg = byId('cand-crop');
-  for (const img of [refImg, candImg, wholeImg]) img.removeAttribute('src');
+  for (const img of [refImg, candImg, wholeImg, refWholeImg]) img.removeAttribute('src');
   const current = c.id;
   const load = async (img, url) => {
     if (!url) return;
@@ -184,18 +190,31 @@ function select(i, focus = false) {
   void load(refImg, c.referenceFace?.cropUrl);
   void load(candImg, c.face.cropUrl);
   void load(wholeImg, c.photo.imageUrl);
+  void load(refWholeImg, c.referenceFace?.photoUrl);
   if (focus) byId('item-heading').focus();
+}
+
+/**
+ * Places `box` over `img`. Boxes are in the original photo's pixels and the image served is
+ * scaled down when the original is large, so the original's size comes with the box.
+ */
+function placeBox(boxEl, img, b, width, height) {
+  const w = width || img.naturalWidth;
+  const h = height || img.naturalHeight;
+  boxEl.style.left = `${(b.x / w) * 100}%`;
+  boxEl.style.top = `${(b.y / h) * 100}%`;
+  boxEl.style.width = `${(b.width / w) * 100}%`;
+  boxEl.style.height = `${(b.height / h) * 100}%`;
+  show(boxEl, true);
 }
 
 wholeImg.addEventListener('load', () => {
   const c = items[index];
-  if (!c || !wholeImg.naturalWidth) return;
-  const b = c.face.box;
-  wholeBox.style.left = `${(b.x / wholeImg.naturalWidth) * 100}%`;
-  wholeBox.style.top = `${(b.y / wholeImg.naturalHeight) * 100}%`;
-  wholeBox.style.width = `${(b.width / wholeImg.naturalWidth) * 100}%`;
-  wholeBox.style.height = `${(b.height / wholeImg.naturalHeight) * 100}%`;
-  show(wholeBox, true);
+  if (c && wholeImg.naturalWidth) placeBox(wholeBox, wholeImg, c.face.box, c.photo.width, c.photo.height);
+});
+refWholeImg.addEventListener('load', () => {
+  const r = items[index]?.referenceFace;
+  if (r && refWholeImg.naturalWidth) placeBox(refWholeBox, refWholeImg, r.box, r.photoWidth, r.photoHeight);
 });
 
 function setRevealed(on) {
