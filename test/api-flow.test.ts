@@ -233,6 +233,12 @@ describe('search, review and confirmation', () => {
     expect(meta.orientation ?? 1).toBe(1);
     expect(meta.exif).toBeUndefined();
     expect(bytes.includes(Buffer.from('River Street'))).toBe(false);
+    // a case opened before the display copy existed gets the same picture, made on request
+    await h.t.db.query(`UPDATE reference_faces SET display_sha256 = NULL WHERE id = $1`, [ref.id]);
+    const remade = await call('GET', `/reference-faces/${ref.id}/photo`, tokens.verifier1);
+    expect(remade.status).toBe(200);
+    const remadeMeta = await sharp(Buffer.from(await remade.res.arrayBuffer())).metadata();
+    expect([remadeMeta.width, remadeMeta.height, remadeMeta.exif]).toEqual([meta.width, meta.height, undefined]);
     // the case's own family may see it too; nobody else
     expect((await call('GET', `/reference-faces/${ref.id}/photo`, opened.json.accessToken as string)).status).toBe(200);
     expect((await call('GET', `/reference-faces/${ref.id}/photo`, caseA.token)).status).toBe(404);
@@ -257,13 +263,18 @@ describe('search, review and confirmation', () => {
     const r = await openCase([people[5]!.files[1]!]);
     const id = r.json.search.id as string;
     const token = r.json.accessToken as string;
-    const refs = await h.t.db.query<{ photo_sha256: string; crop_sha256: string }>(`SELECT photo_sha256, crop_sha256 FROM reference_faces WHERE search_id = $1`, [id]);
+    const refs = await h.t.db.query<{ photo_sha256: string; crop_sha256: string; display_sha256: string }>(
+      `SELECT photo_sha256, crop_sha256, display_sha256 FROM reference_faces WHERE search_id = $1`,
+      [id],
+    );
     expect(refs.rows).toHaveLength(1);
+    expect(await h.blobs.has(refs.rows[0]!.display_sha256)).toBe(true);
     const del = await call('DELETE', `/searches/${id}`, token);
     expect(del.status).toBe(204);
     expect((await h.t.db.query(`SELECT 1 FROM reference_faces WHERE search_id = $1`, [id])).rows).toHaveLength(0);
     expect(await h.blobs.has(refs.rows[0]!.crop_sha256)).toBe(false);
     expect(await h.blobs.has(refs.rows[0]!.photo_sha256)).toBe(false);
+    expect(await h.blobs.has(refs.rows[0]!.display_sha256)).toBe(false);
     expect((await call('GET', `/searches/${id}`, token)).status).toBe(401);
     expect((await call('GET', `/searches/${id}`, tokens.verifier1)).status).toBe(404);
   });

@@ -105,16 +105,16 @@ export function photoRoutes(deps: AppDeps, api: ApiDeps): Hono<Env> {
     return jpeg(await api.blobs.get(ref.cropSha256));
   });
 
-  // The family's whole photo, so a verifier can weigh hair, ears and build as well as the face.
-  // Re-encoded on each view: upright, at most 2048 px, and without the upload's metadata
-  // (a phone photo's EXIF can hold where the family lives).
+  // The family's whole photo, so a verifier can weigh hair, ears and build as well as the face:
+  // upright, at most 2048 px, and without the upload's metadata (a phone photo's EXIF can hold
+  // where the family lives). Made when the case was opened; for older cases, made here.
   app.get('/reference-faces/:id/photo', requireRole('verifier', 'family'), async (c) => {
     const id = uuidParam(c, 'id');
     const p = principalOf(c);
     const ref = await getReferenceFace(db, id);
     if (!ref || (p.role === 'family' && p.searchId !== ref.searchId)) throw new KinfinderError('not_found', 'no such reference face');
     await recordAudit(db, { id: p.id, role: p.role }, { action: 'reference.photo.read', subjectType: 'reference_face', subjectId: id });
-    return jpeg(await displayJpeg(await api.blobs.get(ref.photoSha256), api.limits));
+    return jpeg(ref.displaySha256 ? await api.blobs.get(ref.displaySha256) : await displayJpeg(await api.blobs.get(ref.photoSha256), api.limits));
   });
 
   return app;

@@ -2,7 +2,7 @@ import { createToken, type Principal } from '../auth/tokens.ts';
 import { KinfinderError } from '../errors.ts';
 import type { FaceAnalyser, Face } from '../face/index.ts';
 import type { ModelManifest } from '../face/manifest.ts';
-import { faceCrop, type ImageLimits } from '../image/index.ts';
+import { displayJpeg, faceCrop, type ImageLimits } from '../image/index.ts';
 import { efSearchFor, mergeHits, type Hit } from '../match/rank.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
@@ -110,11 +110,12 @@ export async function createCase(
     const analysis = await deps.faces.analyse(photo.bytes);
     chosen.push({ bytes: photo.bytes, width: analysis.width, height: analysis.height, ...chooseFace(analysis.faces, i, photo.faceIndex) });
   }
-  const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string }> = [];
+  const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string; displaySha256: string }> = [];
   for (const c of chosen) {
     const photoSha256 = await deps.blobs.put(c.bytes);
     const cropSha256 = await deps.blobs.put(await faceCrop(c.bytes, c.face.box, deps.limits));
-    stored.push({ ...c, photoSha256, cropSha256 });
+    const displaySha256 = await deps.blobs.put(await displayJpeg(c.bytes, deps.limits));
+    stored.push({ ...c, photoSha256, cropSha256, displaySha256 });
   }
   const isVerifier = input.principal?.role === 'verifier';
   const result = await deps.db.transaction(async (tx) => {
@@ -127,6 +128,7 @@ export async function createCase(
         photoIndex,
         photoWidth: s.width,
         photoHeight: s.height,
+        displaySha256: s.displaySha256,
         faceIndex: s.index,
         box: s.face.box,
         score: s.face.score,

@@ -35,13 +35,15 @@ export interface NewReferenceFace extends NewFace {
   /** The upright photo's size, in whose pixels `box` is. */
   photoWidth: number;
   photoHeight: number;
+  /** The photo as shown to verifiers: upright, at most 2048 px, no metadata. */
+  displaySha256: string;
 }
 
 export async function insertReferenceFace(q: Queryable, searchId: string, modelId: string, f: NewReferenceFace): Promise<string> {
   const r = await q.query<{ id: string }>(
     `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height,
-                                  score, landmarks, quality, crop_sha256, embedding, photo_width, photo_height)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::vector, $15, $16) RETURNING id`,
+                                  score, landmarks, quality, crop_sha256, embedding, photo_width, photo_height, display_sha256)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::vector, $15, $16, $17) RETURNING id`,
     [
       searchId,
       modelId,
@@ -59,6 +61,7 @@ export async function insertReferenceFace(q: Queryable, searchId: string, modelI
       pgvector.toSql(f.embedding),
       f.photoWidth,
       f.photoHeight,
+      f.displaySha256,
     ],
   );
   return r.rows[0]!.id;
@@ -74,6 +77,7 @@ export interface ReferenceFaceRow {
   photoSha256: string;
   photoWidth: number | null;
   photoHeight: number | null;
+  displaySha256: string | null;
 }
 
 export async function referenceFacesOf(q: Queryable, searchId: string): Promise<ReferenceFaceRow[]> {
@@ -81,7 +85,7 @@ export async function referenceFacesOf(q: Queryable, searchId: string): Promise<
     `SELECT id, search_id AS "searchId", photo_index AS "photoIndex",
             json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
             quality, crop_sha256 AS "cropSha256", photo_sha256 AS "photoSha256",
-            photo_width AS "photoWidth", photo_height AS "photoHeight"
+            photo_width AS "photoWidth", photo_height AS "photoHeight", display_sha256 AS "displaySha256"
      FROM reference_faces WHERE search_id = $1 ORDER BY photo_index`,
     [searchId],
   );
@@ -93,7 +97,7 @@ export async function getReferenceFace(q: Queryable, id: string): Promise<Refere
     `SELECT rf.id, rf.search_id AS "searchId", rf.photo_index AS "photoIndex",
             json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height) AS box,
             rf.quality, rf.crop_sha256 AS "cropSha256", rf.photo_sha256 AS "photoSha256",
-            rf.photo_width AS "photoWidth", rf.photo_height AS "photoHeight"
+            rf.photo_width AS "photoWidth", rf.photo_height AS "photoHeight", rf.display_sha256 AS "displaySha256"
      FROM reference_faces rf JOIN searches s ON s.id = rf.search_id AND s.deleted_at IS NULL
      WHERE rf.id = $1`,
     [id],
@@ -124,8 +128,8 @@ export async function refreshSearchStatus(q: Queryable, searchId: string): Promi
  * its tokens stop working. Returns the blob keys that held the family's photos and crops.
  */
 export async function deleteSearchData(q: Queryable, searchId: string): Promise<{ blobKeys: string[] }> {
-  const refs = await q.query<{ photo_sha256: string; crop_sha256: string | null }>(
-    `DELETE FROM reference_faces WHERE search_id = $1 RETURNING photo_sha256, crop_sha256`,
+  const refs = await q.query<{ photo_sha256: string; crop_sha256: string | null; display_sha256: string | null }>(
+    `DELETE FROM reference_faces WHERE search_id = $1 RETURNING photo_sha256, crop_sha256, display_sha256`,
     [searchId],
   );
   await q.query(
@@ -137,6 +141,7 @@ export async function deleteSearchData(q: Queryable, searchId: string): Promise<
   for (const r of refs.rows) {
     keys.add(r.photo_sha256);
     if (r.crop_sha256) keys.add(r.crop_sha256);
+    if (r.display_sha256) keys.add(r.display_sha256);
   }
   return { blobKeys: [...keys] };
 }
@@ -148,7 +153,7 @@ export async function blobKeysInUse(q: Queryable, keys: readonly string[]): Prom
     `SELECT k FROM unnest($1::text[]) AS k WHERE
        EXISTS (SELECT 1 FROM photos WHERE sha256 = k OR display_sha256 = k)
        OR EXISTS (SELECT 1 FROM faces WHERE crop_sha256 = k)
-       OR EXISTS (SELECT 1 FROM reference_faces WHERE photo_sha256 = k OR crop_sha256 = k)`,
+       OR EXISTS (SELECT 1 FROM reference_faces WHERE photo_sha256 = k OR crop_sha256 = k OR display_sha256 = k)`,
     [keys],
   );
   return new Set(r.rows.map((x) => x.k));
