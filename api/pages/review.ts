@@ -70,6 +70,7 @@ ${signInSection({ what: 'verifier', intro: 'Sign in with your verifier access to
         </div>
         <p class="hint">Keys work when the note field is not being typed in. Confirm only when you are sure it is the same person; one rejection removes the pair for good.</p>
       </div>
+      <div class="wholes">
       <section aria-labelledby="whole-heading">
         <h3 id="whole-heading">Whole archive photo</h3>
         <p class="hint">The whole photo may be graphic. It stays blurred until you show it (key <kbd>v</kbd>). The box marks the matched face.</p>
@@ -87,6 +88,7 @@ ${signInSection({ what: 'verifier', intro: 'Sign in with your verifier access to
           <div id="ref-whole-box" class="face-box" hidden></div>
         </div>
       </section>
+      </div>
     </article>
   </div>
   <p id="decision-status" class="status" role="status" aria-live="assertive"></p>
