@@ -1,3 +1,4 @@
+import type { Box } from '../src/face/index.ts';
 import type { CandidateView } from '../src/store/candidates.ts';
 import type { PhotoRow, FaceRow } from '../src/store/photos.ts';
 import type { ReferenceFaceRow, SearchRow } from '../src/store/searches.ts';
@@ -12,10 +13,8 @@ export const urls = {
   referencePhoto: (id: string) => `${API}/reference-faces/${id}/photo`,
 };
 
-type Rect = { x: number; y: number; width: number; height: number };
-
 /** A reference face as verifiers get it: the crop, and the whole photo with the box's frame. */
-function presentReference(r: { id: string; box: Rect; photoWidth: number | null; photoHeight: number | null }) {
+function presentReference(r: { id: string; box: Box; photoWidth: number | null; photoHeight: number | null }) {
   return { id: r.id, box: r.box, cropUrl: urls.referenceCrop(r.id), photoUrl: urls.referencePhoto(r.id), photoWidth: r.photoWidth, photoHeight: r.photoHeight };
 }
 

@@ -42,7 +42,6 @@ export interface CandidateView {
   confirmations: number;
   faceId: string;
   photoId: string;
-  referenceFaceId: string | null;
   /** The family's face this candidate was found with; null once the family deleted it. */
   referenceFace: { id: string; box: { x: number; y: number; width: number; height: number }; photoWidth: number | null; photoHeight: number | null } | null;
   face: { id: string; box: { x: number; y: number; width: number; height: number }; quality: Record<string, unknown>; score: number };
@@ -60,7 +59,7 @@ const VIEW = `
          (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id
             AND (c2.similarity > c.similarity OR (c2.similarity = c.similarity AND c2.id < c.id)))::integer + 1 AS rank,
          c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", f.photo_id AS "photoId",
-         c.reference_face_id AS "referenceFaceId", c.created_at AS "createdAt", s.subject,
+         c.created_at AS "createdAt", s.subject,
          json_build_object('id', f.id, 'score', f.score, 'quality', f.quality,
            'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) AS face,
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,
