@@ -3,7 +3,7 @@ import { KinfinderError } from '../errors.ts';
 import type { FaceAnalyser, Face } from '../face/index.ts';
 import type { ModelManifest } from '../face/manifest.ts';
 import { displayJpeg, faceCrop, type ImageLimits } from '../image/index.ts';
-import { efSearchFor, mergeHits, type Hit } from '../match/rank.ts';
+import { CASE_CANDIDATES, efSearchFor, mergeHits, type Hit } from '../match/rank.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import {
@@ -43,8 +43,6 @@ export interface CaseDeps {
 }
 
 export const MAX_REFERENCE_PHOTOS = 5;
-/** Candidates kept per case: enough that a weak photo's true match is still in the list. */
-export const CASE_CANDIDATES = 50;
 
 export interface ReferencePhoto {
   bytes: Uint8Array;

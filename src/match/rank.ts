@@ -1,5 +1,12 @@
 import { bandFor, type Band, type Calibration } from '../face/manifest.ts';
 
+/**
+ * Candidates per case: enough that a weak photo's true match is still in the list. A case's
+ * search keeps its best this many; the standing search adds a later face only if it ranks
+ * among them.
+ */
+export const CASE_CANDIDATES = 50;
+
 export interface Hit {
   faceId: string;
   photoId: string;

@@ -1,7 +1,7 @@
 import type { ModelManifest } from '../face/manifest.ts';
 import { bandFor } from '../face/manifest.ts';
-import { upsertCandidates, type NewCandidate } from '../store/candidates.ts';
-import { efSearchFor } from './rank.ts';
+import { candidateBar, upsertCandidates, type NewCandidate } from '../store/candidates.ts';
+import { CASE_CANDIDATES, efSearchFor } from './rank.ts';
 import type { Database } from '../store/database.ts';
 import { embeddingsOfPhoto, nearestOpenReferences } from '../store/matching.ts';
 import { refreshSearchStatus } from '../store/searches.ts';
@@ -11,8 +11,11 @@ const REFERENCES_PER_FACE = 100;
 
 /**
  * Standing search: matches a newly ingested photo's faces against the reference faces of every
- * open case and adds the hits above the floor as pending candidates. Safe to repeat: existing
- * candidates are kept (decided ones untouched).
+ * open case and adds the hits above the floor as pending candidates, as long as they rank among
+ * the case's best CASE_CANDIDATES: a case ends up with the faces it would have been shown had
+ * the photo been there when it opened, and its queue does not fill with the one in ten
+ * strangers that score above the floor. Safe to repeat: existing candidates are kept (decided
+ * ones untouched).
  */
 export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifest }, photoId: string): Promise<{ faces: number; candidates: number; cases: number }> {
   return deps.db.transaction(async (tx) => {
@@ -35,10 +38,18 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
       }
     }
     let created = 0;
+    let touched = 0;
     for (const [searchId, cands] of perCase) {
-      created += await upsertCandidates(tx, searchId, [...cands.values()]);
+      const bar = await candidateBar(tx, searchId, CASE_CANDIDATES);
+      const ranked = [...cands.values()]
+        .filter((c) => bar === null || c.similarity > bar)
+        .sort((a, b) => b.similarity - a.similarity)
+        .slice(0, CASE_CANDIDATES);
+      if (ranked.length === 0) continue;
+      created += await upsertCandidates(tx, searchId, ranked);
+      touched++;
       await refreshSearchStatus(tx, searchId);
     }
-    return { faces: faces.length, candidates: created, cases: perCase.size };
+    return { faces: faces.length, candidates: created, cases: touched };
   });
 }

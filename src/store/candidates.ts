@@ -32,6 +32,19 @@ export async function upsertCandidates(q: Queryable, searchId: string, list: rea
   return created;
 }
 
+/**
+ * The similarity a face must beat to rank among a case's best `n` candidates, decided ones
+ * included (a rejected face still held its place when it was proposed); null while the case
+ * has fewer than `n`.
+ */
+export async function candidateBar(q: Queryable, searchId: string, n: number): Promise<number | null> {
+  const r = await q.query<{ similarity: number }>(
+    `SELECT similarity FROM candidates WHERE search_id = $1 ORDER BY similarity DESC OFFSET $2 LIMIT 1`,
+    [searchId, n - 1],
+  );
+  return r.rows[0] ? Number(r.rows[0].similarity) : null;
+}
+
 export interface CandidateView {
   id: string;
   searchId: string;
