@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { describeError, isKinfinderError, KinfinderError } from '../../src/errors.ts';
 import { displayJpeg } from '../../src/image/index.ts';
@@ -96,12 +96,19 @@ export function photoRoutes(deps: AppDeps, api: ApiDeps): Hono<Env> {
     return jpeg(await api.blobs.get(face.cropSha256));
   });
 
-  app.get('/reference-faces/:id/crop', requireRole('verifier', 'family'), async (c) => {
+  /** The route's reference face, if the caller may see it: any for a verifier, its own case's for a family. */
+  async function visibleReference(c: Context<Env>) {
     const id = uuidParam(c, 'id');
     const p = principalOf(c);
     const ref = await getReferenceFace(db, id);
-    if (!ref?.cropSha256 || (p.role === 'family' && p.searchId !== ref.searchId)) throw new KinfinderError('not_found', 'no such reference face');
-    await recordAudit(db, { id: p.id, role: p.role }, { action: 'reference.crop.read', subjectType: 'reference_face', subjectId: id });
+    if (!ref || (p.role === 'family' && p.searchId !== ref.searchId)) throw new KinfinderError('not_found', 'no such reference face');
+    return { p, ref };
+  }
+
+  app.get('/reference-faces/:id/crop', requireRole('verifier', 'family'), async (c) => {
+    const { p, ref } = await visibleReference(c);
+    if (!ref.cropSha256) throw new KinfinderError('not_found', 'no such reference face');
+    await recordAudit(db, { id: p.id, role: p.role }, { action: 'reference.crop.read', subjectType: 'reference_face', subjectId: ref.id });
     return jpeg(await api.blobs.get(ref.cropSha256));
   });
 
@@ -109,11 +116,8 @@ export function photoRoutes(deps: AppDeps, api: ApiDeps): Hono<Env> {
   // upright, at most 2048 px, and without the upload's metadata (a phone photo's EXIF can hold
   // where the family lives). Made when the case was opened; for older cases, made here.
   app.get('/reference-faces/:id/photo', requireRole('verifier', 'family'), async (c) => {
-    const id = uuidParam(c, 'id');
-    const p = principalOf(c);
-    const ref = await getReferenceFace(db, id);
-    if (!ref || (p.role === 'family' && p.searchId !== ref.searchId)) throw new KinfinderError('not_found', 'no such reference face');
-    await recordAudit(db, { id: p.id, role: p.role }, { action: 'reference.photo.read', subjectType: 'reference_face', subjectId: id });
+    const { p, ref } = await visibleReference(c);
+    await recordAudit(db, { id: p.id, role: p.role }, { action: 'reference.photo.read', subjectType: 'reference_face', subjectId: ref.id });
     return jpeg(ref.displaySha256 ? await api.blobs.get(ref.displaySha256) : await displayJpeg(await api.blobs.get(ref.photoSha256), api.limits));
   });
 

@@ -1,3 +1,4 @@
+import type { Box } from '../face/types.ts';
 import type { Queryable } from './database.ts';
 
 export type CandidateStatus = 'pending' | 'confirmed' | 'rejected';
@@ -56,8 +57,8 @@ export interface CandidateView {
   faceId: string;
   photoId: string;
   /** The family's face this candidate was found with; null once the family deleted it. */
-  referenceFace: { id: string; box: { x: number; y: number; width: number; height: number }; photoWidth: number | null; photoHeight: number | null } | null;
-  face: { id: string; box: { x: number; y: number; width: number; height: number }; quality: Record<string, unknown>; score: number };
+  referenceFace: { id: string; box: Box; photoWidth: number | null; photoHeight: number | null } | null;
+  face: { id: string; box: Box; quality: Record<string, unknown>; score: number };
   photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown>; width: number | null; height: number | null };
   confirmedBy: string[];
   /** What the family said about the person they look for (the case's `subject`). */
