@@ -37,11 +37,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
   if (deps.api) {
     const api = deps.api;
     const v1 = new Hono<Env>();
-    v1.use('*', authenticate(deps.db, api.adminToken));
-    v1.route('/', photoRoutes(deps, api));
-    v1.route('/', searchRoutes(deps, api, api.clientAddress ?? socketAddress));
-    v1.route('/', reviewRoutes(deps, api));
-    v1.route('/', adminRoutes(deps));
+    v1.use('*', authenticate(api.db, api.adminToken));
+    v1.route('/', photoRoutes(api));
+    v1.route('/', searchRoutes(api, api.clientAddress ?? socketAddress));
+    v1.route('/', reviewRoutes(api));
+    v1.route('/', adminRoutes(api));
     app.route('/api/v1', v1);
   }
   app.route('/', pageRoutes(deps));

@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { resolveToken, type Principal } from '../src/auth/tokens.ts';
+import { resolveToken } from '../src/access/credentials.ts';
+import { authorize, type Action } from '../src/access/policy.ts';
+import type { Principal } from '../src/access/principal.ts';
 import { KinfinderError } from '../src/errors.ts';
-import type { Role } from '../src/store/tokens.ts';
 import type { Database } from '../src/store/database.ts';
 
 export type Env = { Variables: { principal: Principal | null } };
@@ -26,18 +27,18 @@ export function authenticate(db: Database, adminToken: string | undefined): Midd
   };
 }
 
-/** Denies unless the caller holds one of `roles`: 401 without a token, 403 with the wrong one. */
-export function requireRole(...roles: Role[]): MiddlewareHandler<Env> {
-  return async (c, next) => {
-    const p = c.get('principal');
-    if (!p) throw new KinfinderError('unauthorized', 'sign in with an access token');
-    if (!roles.includes(p.role)) throw new KinfinderError('forbidden', 'your access token does not allow this');
-    return next();
-  };
+/** The caller of this request, for the use case (which checks what it may do). */
+export function callerOf(c: Context<Env>): Principal | null {
+  return c.get('principal');
 }
 
-export function principalOf(c: Context<Env>): Principal {
-  const p = c.get('principal');
-  if (!p) throw new KinfinderError('unauthorized', 'sign in with an access token');
-  return p;
+/**
+ * Refuses early, before a large body is read, when the use case would refuse anyway: the same
+ * rule (src/access/policy.ts), asked sooner. Only for routes that take uploads.
+ */
+export function refuseEarly(action: Action): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    authorize(c.get('principal'), action);
+    return next();
+  };
 }

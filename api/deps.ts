@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { FaceAnalyser } from '../src/face/index.ts';
 import type { ModelManifest } from '../src/face/manifest.ts';
 import type { ImageLimits } from '../src/image/index.ts';
-import type { EnqueueDeps } from '../src/ingest/service.ts';
+import type { EnqueueDeps } from '../src/ingest/enqueue.ts';
 import type { Logger } from '../src/log.ts';
 import type { Counters } from '../src/metrics.ts';
 import type { BlobStore } from '../src/store/blobs.ts';
@@ -23,7 +23,9 @@ export interface AppDeps {
   api?: ApiDeps;
 }
 
+/** What the /api/v1 routes hand to the use cases; `db` is the app's own. */
 export interface ApiDeps {
+  db: Database;
   blobs: BlobStore;
   faces: FaceAnalyser;
   manifest: ModelManifest;

@@ -10,6 +10,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   too_many_pixels: 413,
   no_face: 422,
   choose_face: 422,
+  no_such_face: 422,
+  bad_landmarks: 422,
   too_many_photos: 400,
   unsafe_path: 400,
   archive_too_large: 413,
@@ -26,3 +28,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   model_mismatch: 500,
   internal: 500,
 };
+
+/** The HTTP status of a domain error code: the one place a code becomes a status. */
+export function statusOf(code: ErrorCode): number {
+  return STATUS_BY_CODE[code];
+}

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matchGallery } from '../src/cases/service.ts';
+import { JOBS } from '../src/access/principal.ts';
+import { matchGallery } from '../src/cases/match.ts';
 import { loadManifest, type ModelManifest } from '../src/face/manifest.ts';
 import { CASE_CANDIDATES } from '../src/match/rank.ts';
 import { matchNewPhoto } from '../src/match/standing.ts';
 import { upsertCandidates } from '../src/store/candidates.ts';
 import type { Database } from '../src/store/database.ts';
 import { completePhoto, ensureModel, insertPhoto } from '../src/store/photos.ts';
-import { insertReferenceFace, insertSearch } from '../src/store/searches.ts';
+import { insertCase, insertReferenceFace } from '../src/store/cases.ts';
 import { openTestDb, testDbKind, type TestDb } from './support/db.ts';
 
 // The standing search's rule on a real database with embeddings placed at chosen similarities
@@ -56,7 +57,7 @@ async function galleryPhoto(embedding: number[]): Promise<{ photoId: string; fac
 /** Opens a case with one reference face and gives it what a case search over today's gallery finds. */
 async function openCase(reference: number[]): Promise<string> {
   return db.transaction(async (tx) => {
-    const search = await insertSearch(tx, { subject: {}, modelId: manifest.id, createdBy: null });
+    const search = await insertCase(tx, { subject: {}, modelId: manifest.id, createdBy: null });
     const refId = await insertReferenceFace(tx, search.id, manifest.id, {
       photoSha256: hex64(3_000_000 + photoCount),
       photoIndex: 0,
@@ -106,18 +107,18 @@ describe(`standing search on ${testDbKind()}`, () => {
     // above the floor but below the case's 50th: one of the strangers a 10 % floor lets through
     const weak = await galleryPhoto(at(0, 70, 0.9));
     expect(0.9).toBeGreaterThan(floor());
-    expect(await matchNewPhoto({ db, manifest }, weak.photoId)).toMatchObject({ faces: 1, candidates: 0, cases: 0 });
+    expect(await matchNewPhoto({ db, manifest }, JOBS, weak.photoId)).toMatchObject({ faces: 1, candidates: 0, cases: 0 });
     expect((await candidatesOf(caseId)).has(weak.faceId)).toBe(false);
 
     // better than the case's 50th: proposed
     const good = await galleryPhoto(at(0, 71, 0.995));
-    expect(await matchNewPhoto({ db, manifest }, good.photoId)).toMatchObject({ faces: 1, candidates: 1, cases: 1 });
+    expect(await matchNewPhoto({ db, manifest }, JOBS, good.photoId)).toMatchObject({ faces: 1, candidates: 1, cases: 1 });
     const after = await candidatesOf(caseId);
     expect(after.get(good.faceId)).toBeCloseTo(0.995, 3);
     expect(after.size).toBe(CASE_CANDIDATES + 1);
 
     // the same face again changes nothing
-    expect(await matchNewPhoto({ db, manifest }, good.photoId)).toMatchObject({ candidates: 0 });
+    expect(await matchNewPhoto({ db, manifest }, JOBS, good.photoId)).toMatchObject({ candidates: 0 });
 
     // what the case holds covers what a case search over today's gallery would show
     const fresh = await db.transaction((tx) => matchGallery(tx, manifest, [{ id: 'any', embedding: axis(0) }], CASE_CANDIDATES));
@@ -129,9 +130,9 @@ describe(`standing search on ${testDbKind()}`, () => {
     const caseId = await openCase(axis(100));
     expect((await candidatesOf(caseId)).size).toBe(0);
     const later = await galleryPhoto(at(100, 101, floor() + 0.01));
-    expect(await matchNewPhoto({ db, manifest }, later.photoId)).toMatchObject({ candidates: 1, cases: 1 });
+    expect(await matchNewPhoto({ db, manifest }, JOBS, later.photoId)).toMatchObject({ candidates: 1, cases: 1 });
     const below = await galleryPhoto(at(100, 102, floor() - 0.01));
-    expect(await matchNewPhoto({ db, manifest }, below.photoId)).toMatchObject({ candidates: 0 });
+    expect(await matchNewPhoto({ db, manifest }, JOBS, below.photoId)).toMatchObject({ candidates: 0 });
     expect([...(await candidatesOf(caseId)).keys()]).toEqual([later.faceId]);
   });
 });

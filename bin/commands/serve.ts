@@ -33,6 +33,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       logger,
       faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
       api: {
+        db: rt.db,
         blobs: rt.blobs,
         faces,
         manifest: rt.manifest,

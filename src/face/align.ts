@@ -1,3 +1,4 @@
+import { KinfinderError } from '../errors.ts';
 /**
  * dlib-style face chips: a similarity transform from the 68 landmarks onto dlib's mean face
  * (dlib `get_face_chip_details`, `extract_image_chip`), sampled bilinearly from the RGB buffer
@@ -43,7 +44,7 @@ export function applySimilarity(t: Similarity, [x, y]: Point): Point {
 /** Least-squares similarity (rotation, uniform scale, translation; no reflection) mapping `from` onto `to`. */
 export function findSimilarity(from: Point[], to: Point[]): Similarity {
   const n = from.length;
-  if (n < 2 || to.length !== n) throw new Error('findSimilarity needs ≥ 2 matching points');
+  if (n < 2 || to.length !== n) throw new KinfinderError('bad_landmarks', 'the face alignment needs at least two matching points');
   let fx = 0, fy = 0, tx = 0, ty = 0;
   for (let i = 0; i < n; i++) {
     fx += from[i]![0]; fy += from[i]![1]; tx += to[i]![0]; ty += to[i]![1];
@@ -57,7 +58,7 @@ export function findSimilarity(from: Point[], to: Point[]): Similarity {
     sxy += ax * by - ay * bx;
     ff += ax * ax + ay * ay;
   }
-  if (ff === 0) throw new Error('findSimilarity: degenerate points');
+  if (ff === 0) throw new KinfinderError('bad_landmarks', 'the face landmarks are degenerate (all on one point)');
   const a = sxx / ff, b = sxy / ff;
   return { a, b, tx: tx - (a * fx - b * fy), ty: ty - (b * fx + a * fy) };
 }
@@ -73,7 +74,7 @@ export interface ChipGeometry {
 
 /** dlib `get_face_chip_details(det, size, padding)` for 68 landmarks. */
 export function faceChipGeometry(landmarks: Point[], size = 150, padding = 0.25): ChipGeometry {
-  if (landmarks.length !== 68) throw new Error('faceChipGeometry needs 68 landmarks');
+  if (landmarks.length !== 68) throw new KinfinderError('bad_landmarks', 'the face alignment needs 68 landmarks');
   const from: Point[] = [];
   const to: Point[] = [];
   for (const i of ALIGN_POINTS) {

@@ -61,7 +61,13 @@ class Engine implements FaceEngine {
   async analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
     if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
     const img = await normalise(bytes, this.opts.limits);
-    return this.analyseImage(img, recipes, options);
+    return this.analyseImageRecipes(img, recipes, options);
+  }
+
+  async analyseImage(img: NormalisedImage, options: AnalyseOptions = {}): Promise<PhotoAnalysis> {
+    if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
+    const [result] = await this.analyseImageRecipes(img, [this.recipe], options);
+    return result!;
   }
 
   async close(): Promise<void> {
@@ -69,7 +75,7 @@ class Engine implements FaceEngine {
   }
 
   /** Every face in an upright RGB image, for each recipe (detections, landmarks and descriptors shared where equal). */
-  async analyseImage(img: NormalisedImage, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
+  async analyseImageRecipes(img: NormalisedImage, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
     const rgb: RgbImage = { data: img.data, width: img.width, height: img.height };
     const detCache = new Map<string, Promise<Detection[]>>();
     const lmCache = new Map<string, Promise<Point[]>>();

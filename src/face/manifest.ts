@@ -30,7 +30,8 @@ export const manifestSchema = z.object({
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
 export type Calibration = ModelManifest['calibration'];
-export type Band = 'strong' | 'possible' | 'weak';
+import type { Band } from '../vocabulary.ts';
+export type { Band } from '../vocabulary.ts';
 
 export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH): Promise<ModelManifest> {
   let raw: string;

@@ -1,4 +1,4 @@
-import type { ImageLimits } from '../image/types.ts';
+import type { ImageLimits, NormalisedImage } from '../image/types.ts';
 
 /** Pixels in the upright original photo. */
 export interface Box { x: number; y: number; width: number; height: number }
@@ -51,6 +51,8 @@ export interface FaceAnalyser {
   readonly backend: string;
   readonly modelId: string;
   analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PhotoAnalysis>;
+  /** The same for a photo the caller already decoded with `normalise()`: nothing is decoded twice. */
+  analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis>;
   close(): Promise<void>;
 }
 

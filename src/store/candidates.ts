@@ -1,8 +1,6 @@
-import type { Box } from '../face/types.ts';
+import type { Band, Box, CandidateStatus } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
-export type CandidateStatus = 'pending' | 'confirmed' | 'rejected';
-export type Band = 'strong' | 'possible' | 'weak';
 
 export interface NewCandidate {
   faceId: string;
@@ -16,7 +14,7 @@ export interface NewCandidate {
  * better similarity, a decided one (confirmed or rejected) is never touched, so a rejected
  * pair cannot come back. Returns how many rows were new.
  */
-export async function upsertCandidates(q: Queryable, searchId: string, list: readonly NewCandidate[]): Promise<number> {
+export async function upsertCandidates(q: Queryable, caseId: string, list: readonly NewCandidate[]): Promise<number> {
   let created = 0;
   for (const c of list) {
     const r = await q.query<{ inserted: boolean }>(
@@ -26,7 +24,7 @@ export async function upsertCandidates(q: Queryable, searchId: string, list: rea
          SET similarity = EXCLUDED.similarity, band = EXCLUDED.band, reference_face_id = EXCLUDED.reference_face_id
          WHERE candidates.status = 'pending' AND EXCLUDED.similarity > candidates.similarity
        RETURNING (xmax = 0) AS inserted`,
-      [searchId, c.faceId, c.referenceFaceId, c.similarity, c.band],
+      [caseId, c.faceId, c.referenceFaceId, c.similarity, c.band],
     );
     if (r.rows[0]?.inserted) created++;
   }
@@ -38,17 +36,17 @@ export async function upsertCandidates(q: Queryable, searchId: string, list: rea
  * included (a rejected face still held its place when it was proposed); null while the case
  * has fewer than `n`.
  */
-export async function candidateBar(q: Queryable, searchId: string, n: number): Promise<number | null> {
+export async function candidateBar(q: Queryable, caseId: string, n: number): Promise<number | null> {
   const r = await q.query<{ similarity: number }>(
     `SELECT similarity FROM candidates WHERE search_id = $1 ORDER BY similarity DESC OFFSET $2 LIMIT 1`,
-    [searchId, n - 1],
+    [caseId, n - 1],
   );
   return r.rows[0] ? Number(r.rows[0].similarity) : null;
 }
 
 export interface CandidateView {
   id: string;
-  searchId: string;
+  caseId: string;
   rank: number;
   similarity: number;
   band: Band;
@@ -69,7 +67,7 @@ export interface CandidateView {
 // Rank is the candidate's place in its case by similarity, counted over every candidate of the
 // case (decided ones too), so a number a verifier saw does not shift under them.
 const VIEW = `
-  SELECT c.id, c.search_id AS "searchId",
+  SELECT c.id, c.search_id AS "caseId",
          (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id
             AND (c2.similarity > c.similarity OR (c2.similarity = c.similarity AND c2.id < c.id)))::integer + 1 AS rank,
          c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", f.photo_id AS "photoId",
@@ -87,10 +85,10 @@ const VIEW = `
   LEFT JOIN sources src ON src.id = p.source_id
   LEFT JOIN reference_faces rf ON rf.id = c.reference_face_id`;
 
-export async function candidatesOfSearch(q: Queryable, searchId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
+export async function candidatesOfCase(q: Queryable, caseId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
     `${VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.similarity DESC, c.id LIMIT $3`,
-    [searchId, opts.status ?? null, opts.limit ?? 1000],
+    [caseId, opts.status ?? null, opts.limit ?? 1000],
   );
   return r.rows;
 }
@@ -119,9 +117,9 @@ export async function reviewQueue(
   return r.rows;
 }
 
-export async function lockCandidate(q: Queryable, id: string): Promise<{ id: string; searchId: string; status: CandidateStatus } | undefined> {
-  const r = await q.query<{ id: string; searchId: string; status: CandidateStatus }>(
-    `SELECT c.id, c.search_id AS "searchId", c.status FROM candidates c
+export async function lockCandidate(q: Queryable, id: string): Promise<{ id: string; caseId: string; status: CandidateStatus } | undefined> {
+  const r = await q.query<{ id: string; caseId: string; status: CandidateStatus }>(
+    `SELECT c.id, c.search_id AS "caseId", c.status FROM candidates c
      JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
      WHERE c.id = $1 FOR UPDATE OF c`,
     [id],
@@ -155,16 +153,16 @@ export async function applyDecisions(q: Queryable, candidateId: string, required
 }
 
 /** Candidates found for a gallery face whose case a family token may see (confirmed only). */
-export async function photoVisibleToCase(q: Queryable, photoId: string, searchId: string): Promise<boolean> {
+export async function photoVisibleToCase(q: Queryable, photoId: string, caseId: string): Promise<boolean> {
   const r = await q.query(
     `SELECT 1 FROM candidates c JOIN faces f ON f.id = c.face_id
      WHERE c.search_id = $1 AND f.photo_id = $2 AND c.status = 'confirmed' LIMIT 1`,
-    [searchId, photoId],
+    [caseId, photoId],
   );
   return r.rows.length > 0;
 }
 
-export async function faceVisibleToCase(q: Queryable, faceId: string, searchId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND c.status = 'confirmed' LIMIT 1`, [searchId, faceId]);
+export async function faceVisibleToCase(q: Queryable, faceId: string, caseId: string): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND c.status = 'confirmed' LIMIT 1`, [caseId, faceId]);
   return r.rows.length > 0;
 }

@@ -1,25 +1,25 @@
 import type { Queryable } from './database.ts';
 
-export type Role = 'operator' | 'verifier' | 'family' | 'admin';
-export const ROLES: readonly Role[] = ['operator', 'verifier', 'family', 'admin'];
+import type { Role } from '../vocabulary.ts';
+
 
 export interface TokenRow {
   id: string;
   role: Role;
   name: string;
-  searchId: string | null;
+  caseId: string | null;
   createdAt: Date;
   revokedAt: Date | null;
 }
 
 export async function insertToken(
   q: Queryable,
-  t: { role: Role; name: string; tokenHash: string; searchId?: string | null; createdBy?: string | null },
+  t: { role: Role; name: string; tokenHash: string; caseId?: string | null; createdBy?: string | null },
 ): Promise<TokenRow> {
   const r = await q.query<TokenRow>(
     `INSERT INTO tokens (role, name, token_hash, search_id, created_by) VALUES ($1, $2, $3, $4, $5)
-     RETURNING id, role, name, search_id AS "searchId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
-    [t.role, t.name, t.tokenHash, t.searchId ?? null, t.createdBy ?? null],
+     RETURNING id, role, name, search_id AS "caseId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
+    [t.role, t.name, t.tokenHash, t.caseId ?? null, t.createdBy ?? null],
   );
   return r.rows[0]!;
 }
@@ -27,7 +27,7 @@ export async function insertToken(
 /** The live token with this hash; revoked tokens and tokens of deleted cases do not authenticate. */
 export async function findActiveToken(q: Queryable, tokenHash: string): Promise<(TokenRow & { tokenHash: string }) | undefined> {
   const r = await q.query<TokenRow & { tokenHash: string }>(
-    `SELECT t.id, t.role, t.name, t.search_id AS "searchId", t.created_at AS "createdAt", t.revoked_at AS "revokedAt",
+    `SELECT t.id, t.role, t.name, t.search_id AS "caseId", t.created_at AS "createdAt", t.revoked_at AS "revokedAt",
             t.token_hash AS "tokenHash"
      FROM tokens t LEFT JOIN searches s ON s.id = t.search_id
      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.search_id IS NULL OR s.deleted_at IS NULL)`,
@@ -39,12 +39,12 @@ export async function findActiveToken(q: Queryable, tokenHash: string): Promise<
 export async function revokeToken(q: Queryable, id: string): Promise<TokenRow | undefined> {
   const r = await q.query<TokenRow>(
     `UPDATE tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-     RETURNING id, role, name, search_id AS "searchId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
+     RETURNING id, role, name, search_id AS "caseId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
     [id],
   );
   return r.rows[0];
 }
 
-export async function revokeTokensOfSearch(q: Queryable, searchId: string): Promise<void> {
-  await q.query(`UPDATE tokens SET revoked_at = now() WHERE search_id = $1 AND revoked_at IS NULL`, [searchId]);
+export async function revokeTokensOfCase(q: Queryable, caseId: string): Promise<void> {
+  await q.query(`UPDATE tokens SET revoked_at = now() WHERE search_id = $1 AND revoked_at IS NULL`, [caseId]);
 }
