@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../src/errors.ts';
 
 /** The one table from domain error codes to HTTP statuses. */
-export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_input: 400,
   file_too_large: 413,
   empty_file: 400,

@@ -4,78 +4,21 @@ import { matchGallery } from '../src/cases/match.ts';
 import { loadManifest, type ModelManifest } from '../src/face/manifest.ts';
 import { CASE_CANDIDATES } from '../src/match/rank.ts';
 import { matchNewPhoto } from '../src/match/standing.ts';
-import { upsertCandidates } from '../src/store/candidates.ts';
 import type { Database } from '../src/store/database.ts';
-import { completePhoto, ensureModel, insertPhoto } from '../src/store/photos.ts';
-import { insertCase, insertReferenceFace } from '../src/store/cases.ts';
+import { ensureModel } from '../src/store/photos.ts';
 import { openTestDb, testDbKind, type TestDb } from './support/db.ts';
+import { at, axis, syntheticGallery } from './support/synthetic-gallery.ts';
 
 // The standing search's rule on a real database with embeddings placed at chosen similarities
 // (the face engine has no part in it): a face ingested after a case opened joins the case only
 // if it ranks among the case's best CASE_CANDIDATES, as it would have had it been there first.
 
-const DIMS = 128;
-const hex64 = (n: number) => n.toString(16).padStart(64, '0');
-
-/** Unit vector along axis `i`. */
-function axis(i: number): number[] {
-  const v = new Array<number>(DIMS).fill(0);
-  v[i] = 1;
-  return v;
-}
-
-/** A unit vector whose cosine with axis `along` is exactly `similarity` (the rest on axis `off`). */
-function at(along: number, off: number, similarity: number): number[] {
-  const v = axis(along).map((x) => x * similarity);
-  v[off] = Math.sqrt(1 - similarity * similarity);
-  return v;
-}
-
 let t: TestDb;
 let db: Database;
 let manifest: ModelManifest;
-let photoCount = 0;
-
-/** A done gallery photo with one face of the given embedding. */
-async function galleryPhoto(embedding: number[]): Promise<{ photoId: string; faceId: string }> {
-  const n = ++photoCount;
-  return db.transaction(async (tx) => {
-    const { id } = await insertPhoto(tx, { sha256: hex64(n), originalName: `g${n}.jpg`, byteSize: 1000, format: 'jpeg', sourceId: null, metadata: {} });
-    await completePhoto(tx, id, {
-      width: 250,
-      height: 250,
-      format: 'jpeg',
-      displaySha256: hex64(1_000_000 + n),
-      modelId: manifest.id,
-      faces: [{ faceIndex: 0, box: { x: 80, y: 80, width: 90, height: 90 }, score: 0.99, landmarks: [], quality: {}, cropSha256: hex64(2_000_000 + n), embedding }],
-    });
-    const face = await tx.query<{ id: string }>(`SELECT id FROM faces WHERE photo_id = $1`, [id]);
-    return { photoId: id, faceId: face.rows[0]!.id };
-  });
-}
-
-/** Opens a case with one reference face and gives it what a case search over today's gallery finds. */
-async function openCase(reference: number[]): Promise<string> {
-  return db.transaction(async (tx) => {
-    const search = await insertCase(tx, { subject: {}, modelId: manifest.id, createdBy: null });
-    const refId = await insertReferenceFace(tx, search.id, manifest.id, {
-      photoSha256: hex64(3_000_000 + photoCount),
-      photoIndex: 0,
-      photoWidth: 250,
-      photoHeight: 250,
-      displaySha256: hex64(4_000_000 + photoCount),
-      faceIndex: 0,
-      box: { x: 80, y: 80, width: 90, height: 90 },
-      score: 0.99,
-      landmarks: [],
-      quality: {},
-      cropSha256: hex64(5_000_000 + photoCount),
-      embedding: reference,
-    });
-    await upsertCandidates(tx, search.id, await matchGallery(tx, manifest, [{ id: refId, embedding: reference }], CASE_CANDIDATES));
-    return search.id;
-  });
-}
+let gallery: ReturnType<typeof syntheticGallery>;
+const galleryPhoto = (embedding: number[]) => gallery.photo(embedding);
+const openCase = async (reference: number[]) => (await gallery.openCase(reference)).caseId;
 
 async function candidatesOf(searchId: string): Promise<Map<string, number>> {
   const r = await db.query<{ face_id: string; similarity: number }>(`SELECT face_id, similarity FROM candidates WHERE search_id = $1`, [searchId]);
@@ -86,7 +29,8 @@ beforeAll(async () => {
   t = await openTestDb();
   db = t.db;
   manifest = await loadManifest();
-  await ensureModel(db, { id: manifest.id, dims: DIMS, manifest });
+  await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
+  gallery = syntheticGallery(db, manifest);
 });
 afterAll(async () => {
   await t?.close();

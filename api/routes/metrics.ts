@@ -1,12 +1,14 @@
 import { Hono } from 'hono';
 import { stateCounts } from '../../src/store/stats.ts';
+import { CANDIDATE_STATUSES, CASE_STATUSES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
 import type { Env } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 
+// Metric names keep the API's words (searches); the lists are the one vocabulary's.
 const STATES = {
-  photos: ['queued', 'processing', 'done', 'failed'],
-  searches: ['searching', 'under_review', 'match_confirmed', 'closed'],
-  candidates: ['pending', 'confirmed', 'rejected'],
+  photos: PHOTO_STATUSES,
+  searches: CASE_STATUSES,
+  candidates: CANDIDATE_STATUSES,
 } as const;
 
 /** Prometheus text format: state gauges from the database, counters from this process. */

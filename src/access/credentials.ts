@@ -7,12 +7,12 @@ import type { Principal } from './principal.ts';
 
 const PREFIX = 'kf_';
 
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** 256 random bits, URL-safe, with a prefix so a leaked token is recognisable in a scan. */
-export function generateToken(): string {
+function generateToken(): string {
   return `${PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 

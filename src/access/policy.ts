@@ -25,11 +25,6 @@ export const POLICY = {
 
 export type Action = keyof typeof POLICY;
 
-/** Token roles an action admits (for the API document's per-route security). */
-export function rolesFor(action: Action): ReadonlyArray<Role | 'system' | 'anyone'> {
-  return POLICY[action];
-}
-
 /**
  * Throws unless `caller` may do `action`: 401 `unauthorized` for nobody (when a token is needed),
  * 403 `forbidden` for the wrong role. Returns the caller, narrowed.

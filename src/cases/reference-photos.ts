@@ -27,7 +27,7 @@ export interface ChosenFace {
  * and no choice is `choose_face`, with the boxes to choose from (`details.faces`, also at the top
  * of an HTTP answer); clients pick by `code` and `details`, never by the message.
  */
-export function chooseFace<F extends Face>(faces: F[], photoIndex: number, faceIndex: number | undefined): { face: F; index: number } {
+function chooseFace<F extends Face>(faces: F[], photoIndex: number, faceIndex: number | undefined): { face: F; index: number } {
   if (faces.length === 0) {
     throw new KinfinderError('no_face', `no face was found in photo ${photoIndex + 1}; try a clearer photo where the face is visible`, { photoIndex });
   }
@@ -46,7 +46,7 @@ export function chooseFace<F extends Face>(faces: F[], photoIndex: number, faceI
   return { face, index: faceIndex };
 }
 
-export function checkPhotoCount(n: number): void {
+function checkPhotoCount(n: number): void {
   if (n === 0) throw new KinfinderError('invalid_input', 'upload at least one photo of the person');
   if (n > MAX_REFERENCE_PHOTOS) throw new KinfinderError('too_many_photos', `upload at most ${MAX_REFERENCE_PHOTOS} photos of one person`);
 }

@@ -141,7 +141,7 @@ export async function displayJpeg(bytes: Uint8Array, limits: ImageLimits, maxSid
 }
 
 /** The square region around a face box with `margin` (fraction of the box side) on each side, clipped to the image. */
-export function cropRegion(box: Rect, imageWidth: number, imageHeight: number, margin = 0.3): { left: number; top: number; width: number; height: number } {
+function cropRegion(box: Rect, imageWidth: number, imageHeight: number, margin = 0.3): { left: number; top: number; width: number; height: number } {
   const side = Math.max(box.width, box.height) * (1 + 2 * margin);
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
