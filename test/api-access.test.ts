@@ -182,7 +182,8 @@ describe('bad input', () => {
     expect(r.status).toBe(200);
     expect(r.json.openapi).toBe('3.1.0');
     expect(Object.keys(r.json.paths)).toEqual(expect.arrayContaining(['/api/v1/searches', '/api/v1/review', '/api/v1/candidates/{id}/decisions']));
-    expect(r.json.paths['/api/v1/candidates/{id}/decisions'].post.requestBody.content['application/json'].schema.properties.decision.enum).toEqual(['confirm', 'reject']);
+    const ref = r.json.paths['/api/v1/candidates/{id}/decisions'].post.requestBody.content['application/json'].schema.$ref as string;
+    expect(r.json.components.schemas[ref.replace('#/components/schemas/', '')].properties.decision.enum).toEqual(['confirm', 'reject']);
   });
 
   it('exposes counts in Prometheus text', async () => {

@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
 import { stateCounts } from '../../src/store/stats.ts';
 import { CANDIDATE_STATUSES, CASE_STATUSES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
-import type { Env } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { apiRouter, declareRoute } from '../openapi.ts';
 
 // Metric names keep the API's words (searches); the lists are the one vocabulary's.
 const STATES = {
@@ -12,9 +12,19 @@ const STATES = {
 } as const;
 
 /** Prometheus text format: state gauges from the database, counters from this process. */
-export function metricsRoutes(deps: AppDeps): Hono<Env> {
-  const app = new Hono<Env>();
-  app.get('/metrics', async (c) => {
+export function metricsRoutes(deps: AppDeps) {
+  const app = apiRouter();
+  const route = declareRoute(
+    {
+      method: 'get',
+      path: '/metrics',
+      tags: ['service'],
+      summary: 'Prometheus metrics: photos, cases and candidates by status, faces, counters of this process',
+      responses: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } } },
+    },
+    { access: 'public' },
+  );
+  app.openapi(route, async (c) => {
     const s = await stateCounts(deps.db);
     const lines: string[] = [];
     for (const [name, states] of Object.entries(STATES)) {
