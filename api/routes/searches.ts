@@ -5,7 +5,7 @@ import { openCase } from '../../src/cases/open.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { viewCase } from '../../src/cases/view.ts';
 import { KinfinderError } from '../../src/errors.ts';
-import { callerOf, type Env } from '../auth.ts';
+import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace } from '../present.ts';
@@ -29,6 +29,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
 
   app.post(
     '/searches',
+    refuseEarly('cases.open'),
     bodyLimit({
       maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
       onError: () => {
