@@ -44,6 +44,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
       const opened = await openCase(api, callerOf(c), {
         photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })),
         subject: parseJsonField(form.text('subject'), 'subject'),
+        client: clientAddress(c),
       });
       api.counters.inc('searches_created');
       return c.json(

@@ -38,9 +38,13 @@ export interface OpenedCase {
  * addressed, so a failure leaves only bytes that a later case would reuse); everything else,
  * the audit row included, is one transaction.
  */
-export async function openCase(deps: CaseDeps, caller: Caller, input: { photos: ReferencePhoto[]; subject?: Record<string, unknown> | undefined }): Promise<OpenedCase> {
+export async function openCase(
+  deps: CaseDeps,
+  caller: Caller,
+  input: { photos: ReferencePhoto[]; subject?: Record<string, unknown> | undefined; /** Where the request came from, for fair use of the engines. */ client?: string | undefined },
+): Promise<OpenedCase> {
   authorize(caller, 'cases.open');
-  const chosen = await chooseReferenceFaces(deps, input.photos);
+  const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined));
   const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string; displaySha256: string }> = [];
   for (const c of chosen) {
     stored.push({
