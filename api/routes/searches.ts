@@ -10,6 +10,7 @@ import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace } from '../present.ts';
 import { rateLimitAnonymous } from '../rate-limit.ts';
+import { refuseCrossSite } from '../same-origin.ts';
 import { uuidParam } from '../validate.ts';
 
 /** One value per photo, as repeated fields or comma-separated; an empty entry means "the only face". */
@@ -29,6 +30,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
 
   app.post(
     '/searches',
+    refuseCrossSite(),
     refuseEarly('cases.open'),
     bodyLimit({
       maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,

@@ -1,3 +1,4 @@
+import { clientTag } from '../access/client-tag.ts';
 import { createToken } from '../access/credentials.ts';
 import { authorize } from '../access/policy.ts';
 import { auditActor, isPrincipal, type Caller } from '../access/principal.ts';
@@ -81,11 +82,12 @@ export async function openCase(
     await upsertCandidates(tx, opened.id, ranked);
     const status = (await refreshCaseStatus(tx, opened.id)) ?? opened.status;
     const accessToken = isVerifier ? undefined : (await createToken(tx, { role: 'family', name: 'case access', caseId: opened.id, createdBy: principal?.id ?? null })).token;
+    const client = caller === null ? await clientTag(tx, input.client) : undefined;
     await recordAudit(tx, auditActor(caller), {
       action: 'search.create',
       subjectType: 'search',
       subjectId: opened.id,
-      details: { referencePhotos: stored.length, candidates: ranked.length },
+      details: { referencePhotos: stored.length, candidates: ranked.length, ...(client ? { client } : {}) },
     });
     return {
       case: { ...opened, status },

@@ -32,3 +32,11 @@ CREATE TABLE decision_notes (
 );
 INSERT INTO decision_notes (decision_id, note) SELECT id, note FROM decisions WHERE note IS NOT NULL AND note <> '';
 ALTER TABLE decisions DROP COLUMN note;
+
+-- A secret of this installation, made once: the audit log keeps a keyed hash of an anonymous
+-- caller's address (enough to see that one address opened forty cases, not who it was), and
+-- every process of the installation must hash alike, so the key lives in the database.
+CREATE TABLE installation_secrets (
+  name   text PRIMARY KEY,
+  value  text NOT NULL CHECK (value ~ '^[0-9a-f]{64}$')
+);
