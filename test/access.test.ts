@@ -13,6 +13,7 @@ import { isKinfinderError } from '../src/errors.ts';
 import { loadManifest, type ModelManifest } from '../src/face/manifest.ts';
 import { readFaceCrop, readPhoto, readPhotoImage, readReferenceCrop, readReferencePhoto } from '../src/gallery/read.ts';
 import { decide } from '../src/review/decide.ts';
+import { readReviewQueue } from '../src/review/queue.ts';
 import { FsBlobStore } from '../src/store/blobs.ts';
 import { ensureModel } from '../src/store/photos.ts';
 import { ROLES, type Role } from '../src/vocabulary.ts';
@@ -178,6 +179,21 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
     await deleteCase(deps(), who.admin!, c2);
     expect(await notes()).toBe(0);
     expect((await t.db.query(`SELECT 1 FROM decisions WHERE candidate_id = $1`, [candidateId])).rows).toHaveLength(2);
+  });
+
+  it('audits each candidate a verifier is shown, and nothing for an empty page', async () => {
+    const count = async () => Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_events WHERE action = 'candidate.read'`)).rows[0]!.n);
+    const before = await count();
+    const page = await readReviewQueue(deps(), who.verifier2!, { limit: 5 });
+    expect(await count()).toBe(before + page.items.length);
+    const seen = await t.db.query<{ subject_id: string }>(`SELECT subject_id FROM audit_events WHERE action = 'candidate.read' ORDER BY id DESC LIMIT $1`, [page.items.length]);
+    expect(seen.rows.map((r) => r.subject_id).sort()).toEqual(page.items.map((i) => i.id).sort());
+    // once this verifier has decided everything shown, the page is empty and writes nothing
+    for (const item of page.items) await decide({ db: t.db, confirmations: 2 }, who.verifier2!, { candidateId: item.id, decision: 'reject' });
+    const n = await count();
+    expect((await readReviewQueue(deps(), who.verifier2!, { limit: 5 })).items).toEqual([]);
+    expect(await count()).toBe(n);
+    expect(await codeOf(readReviewQueue(deps(), who.admin!, { limit: 5 }))).toBe('forbidden');
   });
 
   it("lets only the case's own family (or an admin) delete it", async () => {
