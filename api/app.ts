@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { authenticate, type Env } from './auth.ts';
+import { authThrottle } from './auth-throttle.ts';
 import { apiDocsRoutes } from './docs/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
@@ -39,9 +40,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   if (deps.api) {
     const api = deps.api;
     const v1 = apiRouter();
-    v1.use('*', authenticate(api.db, api.adminToken));
+    const address = api.clientAddress ?? socketAddress;
+    v1.use('*', authenticate(api.db, api.adminToken, { throttle: authThrottle(api.authThrottle ?? { max: 20, windowMs: 60_000 }), address, counters: api.counters }));
     v1.route('/', photoRoutes(api));
-    v1.route('/', searchRoutes(api, api.clientAddress ?? socketAddress));
+    v1.route('/', searchRoutes(api, address));
     v1.route('/', reviewRoutes(api));
     v1.route('/', adminRoutes(api));
     app.route('/api/v1', v1);

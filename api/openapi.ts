@@ -16,10 +16,10 @@ export function apiRouter(): OpenAPIHono<Env> {
 /**
  * Who may call a route. `action` is the one its use case authorizes: the document's security
  * and role list are read from the same POLICY table that decides, so they cannot drift apart.
- * `public` is for the service's own endpoints (health, metrics, this document), which no use
- * case guards.
+ * `public` is for the service's own endpoints that no use case guards (health, this document);
+ * `tokenWhen` for one that asks for a token of its own only in some deployments (metrics).
  */
-export type Access = { action: Action; note?: string } | 'public';
+export type Access = { action: Action; note?: string } | 'public' | { tokenWhen: string };
 
 /** Error answers a route may give, grouped by status through the one code → status table. */
 function errorResponses(codes: readonly ErrorCode[]) {
@@ -33,19 +33,26 @@ function errorResponses(codes: readonly ErrorCode[]) {
   );
 }
 
+// An empty requirement makes the token optional: anonymous callers are served too.
+const OPTIONAL_TOKEN = [{}, { bearer: [] }];
+
 function accessOf(access: Access) {
   if (access === 'public') {
     return { security: [], description: 'Open to anyone, no token needed.', errors: [] as ErrorCode[], extensions: {} };
   }
+  if ('tokenWhen' in access) {
+    return { security: OPTIONAL_TOKEN, description: `A token is needed ${access.tokenWhen}.`, errors: ['unauthorized', 'forbidden'] as ErrorCode[], extensions: {} };
+  }
   const roles = POLICY[access.action].filter((r) => r !== 'system');
-  const anyone = (roles as readonly string[]).includes('anyone');
+  const anonymous = (roles as readonly string[]).includes('anonymous');
+  const staff = roles.filter((r) => r !== 'anonymous');
   const note = access.note ? ` ${access.note}` : '';
   return {
-    // An empty requirement makes the token optional: anonymous callers are served too.
-    security: anyone ? [{}, { bearer: [] }] : [{ bearer: [] }],
-    description: anyone ? `Open to anyone; a token changes the answer.${note}` : `Allowed: ${roles.join(', ')}.${note}`,
-    // A bad or revoked token is refused even where no token is needed (api/auth.ts).
-    errors: (anyone ? ['unauthorized'] : ['unauthorized', 'forbidden']) as ErrorCode[],
+    security: anonymous ? OPTIONAL_TOKEN : [{ bearer: [] }],
+    description: `${anonymous ? `Open to anonymous callers; with a token: ${staff.join(', ')}.` : `Allowed: ${roles.join(', ')}.`}${note}`,
+    // A bad or revoked token is refused even where no token is needed, and an address that
+    // keeps presenting bad ones is made to wait (api/auth.ts).
+    errors: ['unauthorized', 'forbidden', 'rate_limited'] as ErrorCode[],
     extensions: { 'x-kinfinder-action': access.action, 'x-kinfinder-roles': roles },
   };
 }

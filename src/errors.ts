@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   no_such_face: { retry: false },
   too_many_photos: { retry: false },
   unsafe_path: { retry: false },
+  /** A symbolic link met inside a folder: reported, not followed. */
+  symlink_skipped: { retry: false },
   archive_too_large: { retry: false },
   corrupt_archive: { retry: false },
   invalid_metadata: { retry: false },

@@ -5,12 +5,13 @@ import { openCase } from '../../src/cases/open.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { viewCase } from '../../src/cases/view.ts';
 import { KinfinderError } from '../../src/errors.ts';
-import { callerOf, type Env } from '../auth.ts';
+import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace } from '../present.ts';
 import { rateLimitAnonymous } from '../rate-limit.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
+import { refuseCrossSite } from '../same-origin.ts';
 import { CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
 import { idParams } from '../validate.ts';
 
@@ -38,6 +39,8 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         summary: 'Open a case from 1–5 photos of one person',
         description: 'Anonymous callers are rate-limited per address and get the case\'s access token (once) and no candidates; a verifier gets the candidates at once.',
         middleware: [
+          refuseCrossSite(),
+          refuseEarly('cases.open'),
           bodyLimit({
             maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
             onError: () => {
@@ -61,6 +64,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
       const opened = await openCase(api, callerOf(c), {
         photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })),
         subject: parseJsonField(form.text('subject'), 'subject'),
+        client: clientAddress(c),
       });
       api.counters.inc('searches_created');
       return c.json(

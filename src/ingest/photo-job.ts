@@ -43,7 +43,7 @@ export async function ingestQueuedPhoto(
   const started = await startAttempt(deps.db, photoId);
   if (!started) return { status: 'skipped', reason: 'already done or unknown photo' };
   try {
-    const processed = await processPhoto(deps, await deps.blobs.get(started.sha256));
+    const processed = await processPhoto(deps, await deps.blobs.get(started.sha256), 'jobs');
     const displaySha256 = await deps.blobs.put(processed.display);
     const faces: NewFace[] = [];
     for (const [i, f] of processed.faces.entries()) {
