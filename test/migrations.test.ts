@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../src/store/database.ts';
 import { FACES_EMBEDDING_INDEX, facesEmbeddingIndexDdl, SHIPPED_FACES_HNSW } from '../src/store/faces-index.ts';
+import { explainNearestGalleryFaces } from '../src/store/matching.ts';
 import { migrate, migrationSha256, readMigrations, schemaVersion, type Migration } from '../src/store/migrate.ts';
 import { openTestDb, testDbKind, type TestDb } from './support/db.ts';
 
@@ -225,6 +226,13 @@ describe(`migrations on ${testDbKind()}`, () => {
     expect(made.def).toBe(migrated.def);
     expect(made.options).toBe(migrated.options);
     expect(made.options).toBe(`m=${SHIPPED_FACES_HNSW.m},ef_construction=${SHIPPED_FACES_HNSW.efConstruction}`);
+    // the product's gallery query can walk it (same operator class as its ORDER BY); the table is
+    // empty, so the planner is told to leave the scan-and-sort it would otherwise prefer
+    const plan = await t.db.transaction(async (tx) => {
+      await tx.exec('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off');
+      return explainNearestGalleryFaces(tx, Array.from({ length: 128 }, (_, i) => (i === 0 ? 1 : 0)), { modelId: 'm', k: 10, efSearch: 40 });
+    });
+    expect(plan).toContain(`Index Scan using ${FACES_EMBEDDING_INDEX}`);
     // 0003 spells the statement out (migrations stay plain SQL): the same text
     expect(shipped[2]!.sql).toContain(`${facesEmbeddingIndexDdl()};`);
     // other parameters differ in the options only
