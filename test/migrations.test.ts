@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../src/store/database.ts';
 import { FACES_EMBEDDING_INDEX, facesEmbeddingIndexDdl, SHIPPED_FACES_HNSW } from '../src/store/faces-index.ts';
-import { explainNearestGalleryFaces } from '../src/store/matching.ts';
+import { explainNearestGalleryFaces, nearestGalleryFaces } from '../src/store/matching.ts';
 import { migrate, migrationSha256, readMigrations, schemaVersion, type Migration } from '../src/store/migrate.ts';
 import { openTestDb, testDbKind, type TestDb } from './support/db.ts';
 
@@ -85,6 +85,33 @@ async function recorded(db: Queryable): Promise<Array<{ version: number; name: s
   return (await db.query<{ version: number; name: string; sha256: string | null }>('SELECT version, name, sha256 FROM schema_migrations ORDER BY version')).rows;
 }
 
+const AXIS_FACES = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+const axis = (i: number) => Array.from({ length: 128 }, (_, j) => (j === i ? 1 : 0));
+const forcedIndexScan = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
+
+/** Two gallery faces: the first along axis 0, the second at 60° from it. */
+async function addFaces(db: Queryable): Promise<void> {
+  await db.query(`INSERT INTO models (id, dims, manifest) VALUES ('m', 128, '{}')`);
+  const photo = await db.query<{ id: string }>(`INSERT INTO photos (sha256, byte_size) VALUES (repeat('c', 64), 1) RETURNING id`);
+  const second = axis(0).map((x, j) => (j === 0 ? 0.5 : j === 1 ? Math.sqrt(0.75) : x));
+  for (const [i, e] of [axis(0), second].entries()) {
+    await db.query(
+      `INSERT INTO faces (id, photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, embedding)
+       VALUES ($1, $2, 'm', $3, 0, 0, 10, 10, 0.9, '[]', '{}', $4::vector)`,
+      [AXIS_FACES[i], photo.rows[0]!.id, i, `[${e.join(',')}]`],
+    );
+  }
+}
+
+/** The product's gallery query, kept on the faces index: the faces it finds, best first. */
+async function nearestThroughIndex(db: TestDb['db']): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.exec(forcedIndexScan);
+    expect(await explainNearestGalleryFaces(tx, axis(0), { modelId: 'm', k: 10, efSearch: 40 })).toContain(`Index Scan using ${FACES_EMBEDDING_INDEX}`);
+    return (await nearestGalleryFaces(tx, axis(0), { modelId: 'm', k: 10, efSearch: 40 })).map((h) => h.faceId);
+  });
+}
+
 const versionsFrom = (first: number) => shipped.filter((m) => m.version >= first).map((m) => m.version);
 
 beforeAll(async () => {
@@ -117,12 +144,15 @@ describe(`migrations on ${testDbKind()}`, () => {
     await t.db.exec(PRE_CHECKSUM_TABLE);
     await t.db.exec(await releasedInit(release));
     await t.db.query(`INSERT INTO schema_migrations (version, name) VALUES (1, 'init')`);
+    await addFaces(t.db);
     expect((await facesIndex(t.db)).options).toBe('m=16,ef_construction=128');
 
     const r = await migrate(t.db);
     expect(r.applied).toEqual(versionsFrom(2));
     expect(await schemaVersion(t.db)).toBe(shipped.length);
     expect((await facesIndex(t.db)).options).toBe('m=32,ef_construction=128');
+    // the rebuilt index holds the faces that were there: the product's query finds them through it
+    expect(await nearestThroughIndex(t.db)).toEqual([AXIS_FACES[0], AXIS_FACES[1]]);
     expect(await snapshot(t)).toEqual(fresh);
     // the row from before checksums gets the current file's; the new ones their own
     expect(await recorded(t.db)).toEqual(shipped.map((m) => ({ version: m.version, name: m.name, sha256: m.sha256 })));
@@ -226,13 +256,10 @@ describe(`migrations on ${testDbKind()}`, () => {
     expect(made.def).toBe(migrated.def);
     expect(made.options).toBe(migrated.options);
     expect(made.options).toBe(`m=${SHIPPED_FACES_HNSW.m},ef_construction=${SHIPPED_FACES_HNSW.efConstruction}`);
-    // the product's gallery query can walk it (same operator class as its ORDER BY); the table is
-    // empty, so the planner is told to leave the scan-and-sort it would otherwise prefer
-    const plan = await t.db.transaction(async (tx) => {
-      await tx.exec('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off');
-      return explainNearestGalleryFaces(tx, Array.from({ length: 128 }, (_, i) => (i === 0 ? 1 : 0)), { modelId: 'm', k: 10, efSearch: 40 });
-    });
-    expect(plan).toContain(`Index Scan using ${FACES_EMBEDDING_INDEX}`);
+    // the product's gallery query walks it (same operator class as its ORDER BY); the table is
+    // tiny, so the planner is told to leave the scan-and-sort it would otherwise prefer
+    await addFaces(t.db);
+    expect(await nearestThroughIndex(t.db)).toEqual(AXIS_FACES);
     // 0003 spells the statement out (migrations stay plain SQL): the same text
     expect(shipped[2]!.sql).toContain(`${facesEmbeddingIndexDdl()};`);
     // other parameters differ in the options only
