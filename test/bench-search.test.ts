@@ -195,7 +195,7 @@ describe('the index grid measures what ships', () => {
     expect(productGrid(400).efSearch).toEqual([efSearchFor(400)]);
     const g = productGrid(10);
     const [run] = planIndexes({ kinds: ['hnsw'], storages: ['vector'], mList: g.m, efcList: g.efConstruction, efSearchList: g.efSearch, listsList: [], probesList: [], k: 10 });
-    // exactly the statement migration 0003 runs (test/migrations.test.ts ties the two together)
+    // exactly the statement migration 0004 runs (test/migrations.test.ts ties the two together)
     expect(run?.ddl).toBe(facesEmbeddingIndexDdl());
     expect(run?.searches.map((x) => x.efSearch)).toEqual(g.efSearch);
   });

@@ -112,6 +112,8 @@ async function nearestThroughIndex(db: TestDb['db']): Promise<string[]> {
   });
 }
 
+/** The migration that rebuilds the faces index (0004; 0003 was taken meanwhile). */
+const facesMigration = () => shipped.find((m) => m.name === 'faces_hnsw_m32')!;
 const versionsFrom = (first: number) => shipped.filter((m) => m.version >= first).map((m) => m.version);
 
 beforeAll(async () => {
@@ -226,13 +228,13 @@ describe(`migrations on ${testDbKind()}`, () => {
     expect(checks.rows).toHaveLength(1);
   });
 
-  it('0003 leaves an index already at m = 32 as it is', async () => {
+  it('0004 leaves an index already at m = 32 as it is', async () => {
     const t = await newDb();
-    const upTo2 = Object.fromEntries(shipped.slice(0, 2).map((m) => [m.file, m.sql]));
-    await migrate(t.db, await migrationsDir(upTo2));
+    const before4 = Object.fromEntries(shipped.filter((m) => m.version < facesMigration().version).map((m) => [m.file, m.sql]));
+    await migrate(t.db, await migrationsDir(before4));
     const before = await facesIndex(t.db);
     expect(before.options).toBe('m=32,ef_construction=128');
-    expect((await migrate(t.db)).applied).toEqual(versionsFrom(3));
+    expect((await migrate(t.db)).applied).toEqual(versionsFrom(facesMigration().version));
     expect((await facesIndex(t.db)).oid).toBe(before.oid);
   });
 
@@ -260,8 +262,8 @@ describe(`migrations on ${testDbKind()}`, () => {
     // tiny, so the planner is told to leave the scan-and-sort it would otherwise prefer
     await addFaces(t.db);
     expect(await nearestThroughIndex(t.db)).toEqual(AXIS_FACES);
-    // 0003 spells the statement out (migrations stay plain SQL): the same text
-    expect(shipped[2]!.sql).toContain(`${facesEmbeddingIndexDdl()};`);
+    // 0004 spells the statement out (migrations stay plain SQL): the same text
+    expect(facesMigration().sql).toContain(`${facesEmbeddingIndexDdl()};`);
     // other parameters differ in the options only
     await t.db.exec(`DROP INDEX ${FACES_EMBEDDING_INDEX}`);
     await t.db.exec(facesEmbeddingIndexDdl({ m: 8, efConstruction: 40 }));

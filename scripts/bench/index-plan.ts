@@ -11,7 +11,7 @@ export type Storage = 'vector' | 'halfvec';
 
 /**
  * The grid when --m / --ef-construction / --ef-search are not given: what ships, so a plain run
- * measures the product (the index migration 0003 creates, ef_search as a search of k picks it).
+ * measures the product (the index migration 0004 creates, ef_search as a search of k picks it).
  */
 export function productGrid(k: number): { m: number[]; efConstruction: number[]; efSearch: number[] } {
   return { m: [SHIPPED_FACES_HNSW.m], efConstruction: [SHIPPED_FACES_HNSW.efConstruction], efSearch: [efSearchFor(k)] };

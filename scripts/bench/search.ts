@@ -11,7 +11,7 @@
  * stdout line is the last one. Progress goes to stderr. See BENCHMARKS.md.
  *
  * The HNSW index on the float vectors is the product's: its statement comes from
- * src/store/faces-index.ts (the definition migration 0003 creates; only m and ef_construction
+ * src/store/faces-index.ts (the definition migration 0004 creates; only m and ef_construction
  * vary with the grid), and it is searched by the product's own query, nearestGalleryFaces in
  * src/store/matching.ts, as a case search runs it. The defaults are what ships (m,
  * ef_construction, and ef_search as efSearchFor(k) in src/match/rank.ts picks it). halfvec

@@ -1,6 +1,6 @@
 /**
  * The one definition of the gallery faces' HNSW index. Migrations stay plain SQL files, so
- * migration 0003 spells this statement out too; test/migrations.test.ts checks that the index a
+ * migration 0004 spells this statement out too; test/migrations.test.ts checks that the index a
  * migrated database holds is exactly what `facesEmbeddingIndexDdl()` creates. bench:search
  * builds its --m / --ef-construction grid from here, so BENCHMARKS.md measures the index that
  * ships, differing only in the parameters it varies.

@@ -13,7 +13,7 @@ const MIGRATION_LOCK_KEY = 7_245_186_331;
 /**
  * Earlier released contents of a migration that databases were built from, accepted as well as
  * the file's current checksum. Only 0001 has any: it was edited twice after release (before
- * migrations were checksummed), and migration 0003 brings a database made from either earlier
+ * migrations were checksummed), and migration 0004 brings a database made from either earlier
  * content to what the current 0001 makes, so such a database is correct, not refused. Nothing
  * is ever added here again: a change to a released migration is a new numbered migration.
  */
