@@ -27,6 +27,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   store_locked: 503,
   invalid_config: 500,
   model_mismatch: 500,
+  migration_changed: 500,
+  schema_too_new: 500,
   internal: 500,
 };
 

@@ -42,6 +42,10 @@ export const ERROR_CODES = {
   // configuration and integrity
   invalid_config: { retry: false },
   model_mismatch: { retry: false },
+  /** The database applied a migration whose file has changed since (src/store/migrate.ts). */
+  migration_changed: { retry: false },
+  /** The database is at a migration newer than this kinfinder knows. */
+  schema_too_new: { retry: false },
   internal: { retry: true },
 } as const satisfies Record<string, { retry: boolean }>;
 
