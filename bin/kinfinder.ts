@@ -31,20 +31,27 @@ Configuration comes from the environment (DATABASE_URL, KINFINDER_DATA_DIR, PORT
 `;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Where a run reads its environment and writes: the process itself, or a test's streams. */
+export interface Io {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export async function main(argv: string[], io: Io = process): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined) {
-    process.stderr.write(commandList());
+    io.stderr.write(commandList());
     return EXIT.usage;
   }
-  if (name === 'help' && args.length > 0) return main([...args, '--help']);
+  if (name === 'help' && args.length > 0) return main([...args, '--help'], io);
   if (name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(commandList());
+    io.stdout.write(commandList());
     return EXIT.ok;
   }
   const entry = COMMANDS.get(name);
   if (!entry) {
-    process.stderr.write(`kinfinder: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'\n\n${commandList()}`);
+    io.stderr.write(`kinfinder: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'\n\n${commandList()}`);
     return EXIT.usage;
   }
   // The environment is read when a command first needs it, so `--help` and a wrong command line
@@ -52,20 +59,20 @@ export async function main(argv: string[]): Promise<number> {
   let config: Config | undefined;
   const ctx: CommandContext = {
     get config() {
-      config ??= loadConfig(process.env);
+      config ??= loadConfig(io.env);
       return config;
     },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: io.stdout,
+    stderr: io.stderr,
   };
   try {
     const command = await entry.load();
     return await command(args, ctx);
   } catch (err) {
     if (isKinfinderError(err)) {
-      process.stderr.write(`kinfinder ${name}: ${err.message} (${err.code})\n`);
+      io.stderr.write(`kinfinder ${name}: ${err.message} (${err.code})\n`);
     } else {
-      process.stderr.write(`kinfinder ${name}: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+      io.stderr.write(`kinfinder ${name}: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
     }
     return EXIT.failed;
   }
