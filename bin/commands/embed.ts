@@ -4,8 +4,7 @@ import { createFacePool, type FacePool, type PhotoAnalysis } from '../../src/fac
 import { BACKEND, BACKENDS, CONCURRENCY, pathProblem, readCommandLine, runFailed, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
-
-export const EMBED = {
+const EMBED = {
   name: 'embed',
   description: 'Finds the faces in photos and prints one line per photo, in input order: each face (largest\nfirst) with its box, score, quality and 128-d L2-normalised embedding. A photo that cannot be\nanalysed gets an error line and the others carry on.',
   args: { label: '<photo…>', help: 'photo files (at least one)', min: 1 },

@@ -9,7 +9,7 @@ import { EXIT, type CommandContext } from '../context.ts';
 
 const RECIPE_NAMES = ['manifest', ...Object.keys(RECIPES)];
 
-export const PAIRS = {
+const PAIRS = {
   name: 'eval pairs',
   description: `Measures verification accuracy on an LFW-style pairs file, per face recipe.
 Prints 10-fold accuracy, AUC, TAR at fixed false-match rates and the similarity thresholds for them.
