@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { authenticate, type Env } from './auth.ts';
+import { authThrottle } from './auth-throttle.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -37,11 +38,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
   if (deps.api) {
     const api = deps.api;
     const v1 = new Hono<Env>();
-    v1.use('*', authenticate(deps.db, api.adminToken));
-    v1.route('/', photoRoutes(deps, api));
-    v1.route('/', searchRoutes(deps, api, api.clientAddress ?? socketAddress));
-    v1.route('/', reviewRoutes(deps, api));
-    v1.route('/', adminRoutes(deps));
+    const address = api.clientAddress ?? socketAddress;
+    v1.use('*', authenticate(api.db, api.adminToken, { throttle: authThrottle(api.authThrottle ?? { max: 20, windowMs: 60_000 }), address, counters: api.counters }));
+    v1.route('/', photoRoutes(api));
+    v1.route('/', searchRoutes(api, address));
+    v1.route('/', reviewRoutes(api));
+    v1.route('/', adminRoutes(api));
     app.route('/api/v1', v1);
   }
   app.route('/', pageRoutes(deps));

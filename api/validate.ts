@@ -1,14 +1,19 @@
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { KinfinderError } from '../src/errors.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The one id schema: every id in a path is a UUID. */
+export const uuid = z.uuid();
 
 /** A path id that is not a UUID can name nothing: 404 without asking the database. */
 export function uuidParam(c: Context, name: string): string {
-  const v = c.req.param(name) ?? '';
-  if (!UUID.test(v)) throw new KinfinderError('not_found', `no such ${name === 'id' ? 'item' : name}`);
-  return v.toLowerCase();
+  const parsed = uuid.safeParse(c.req.param(name) ?? '');
+  if (!parsed.success) throw new KinfinderError('not_found', `no such ${name === 'id' ? 'item' : name}`);
+  return parsed.data.toLowerCase();
+}
+
+function describeIssues(error: z.ZodError, where: string): string {
+  return error.issues.map((i) => `${i.path.join('.') || where}: ${i.message}`).join('; ');
 }
 
 export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -19,8 +24,13 @@ export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> 
     throw new KinfinderError('invalid_input', 'the body must be JSON');
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new KinfinderError('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  }
+  if (!parsed.success) throw new KinfinderError('invalid_input', describeIssues(parsed.error, 'body'));
+  return parsed.data;
+}
+
+/** The query string through its zod schema (numbers coerced, defaults applied). */
+export function queryOf<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw new KinfinderError('invalid_input', describeIssues(parsed.error, 'query'));
   return parsed.data;
 }

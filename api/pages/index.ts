@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { Env } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
 import { ingestPage } from './ingest.ts';
@@ -65,7 +66,7 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
     return c.html(await markup, status);
   };
 
-  app.get('/', (c) => page(c, familyPage({ confirmations, maxPhotoMb })));
+  app.get('/', (c) => page(c, familyPage({ confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS })));
   app.get('/case/:id', (c) => {
     const id = c.req.param('id');
     if (!UUID.test(id)) return page(c, notFoundPage(), 404);

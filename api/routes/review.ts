@@ -1,59 +1,35 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { decide } from '../../src/cases/service.ts';
-import { KinfinderError } from '../../src/errors.ts';
-import { recordAudit } from '../../src/store/audit.ts';
-import { reviewQueue } from '../../src/store/candidates.ts';
-import { principalOf, requireRole, type Env } from '../auth.ts';
-import type { ApiDeps, AppDeps } from '../deps.ts';
+import { decide } from '../../src/review/decide.ts';
+import { readReviewQueue } from '../../src/review/queue.ts';
+import { DECISIONS } from '../../src/vocabulary.ts';
+import { callerOf, type Env } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
 import { presentCandidate } from '../present.ts';
-import { jsonBody, uuidParam } from '../validate.ts';
+import { jsonBody, queryOf, uuidParam } from '../validate.ts';
 
 export const decisionBody = z.object({
-  decision: z.enum(['confirm', 'reject']),
+  decision: z.enum(DECISIONS),
   note: z.string().max(2000).optional(),
 });
 
-function encodeCursor(c: { similarity: number; id: string }): string {
-  return Buffer.from(JSON.stringify([c.similarity, c.id])).toString('base64url');
-}
+export const reviewQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().max(200).optional(),
+});
 
-function decodeCursor(raw: string | undefined): { similarity: number; id: string } | undefined {
-  if (!raw) return undefined;
-  try {
-    const [similarity, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof similarity === 'number' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { similarity, id };
-  } catch {
-    // fall through
-  }
-  throw new KinfinderError('invalid_input', 'the "after" cursor is not valid');
-}
-
-export function reviewRoutes(deps: AppDeps, api: ApiDeps): Hono<Env> {
+export function reviewRoutes(api: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
 
-  app.get('/review', requireRole('verifier'), async (c) => {
-    const p = principalOf(c);
-    const limitRaw = c.req.query('limit') ?? '20';
-    if (!/^\d{1,3}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 100) {
-      throw new KinfinderError('invalid_input', 'limit must be a whole number from 1 to 100');
-    }
-    const limit = Number(limitRaw);
-    const after = decodeCursor(c.req.query('after'));
-    const rows = await reviewQueue(deps.db, { verifierId: p.id, limit: limit + 1, ...(after ? { after } : {}) });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    await recordAudit(deps.db, { id: p.id, role: p.role }, { action: 'review.read', details: { items: page.length } });
-    return c.json({
-      items: page.map(presentCandidate),
-      ...(rows.length > limit && last ? { next: encodeCursor({ similarity: last.similarity, id: last.id }) } : {}),
-    });
+  app.get('/review', async (c) => {
+    const page = await readReviewQueue(api, callerOf(c), queryOf(c, reviewQuery));
+    return c.json({ items: page.items.map(presentCandidate), ...(page.next ? { next: page.next } : {}) });
   });
 
-  app.post('/candidates/:id/decisions', requireRole('verifier'), async (c) => {
+  app.post('/candidates/:id/decisions', async (c) => {
     const id = uuidParam(c, 'id');
     const body = await jsonBody(c, decisionBody);
-    const candidate = await decide({ db: deps.db, confirmations: api.confirmations }, { candidateId: id, principal: principalOf(c), decision: body.decision, note: body.note });
+    const candidate = await decide(api, callerOf(c), { candidateId: id, decision: body.decision, note: body.note });
     api.counters.inc(`decisions_${body.decision}`);
     return c.json({ candidate: presentCandidate(candidate) }, 201);
   });

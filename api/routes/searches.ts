@@ -1,16 +1,20 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { createCase, deleteCase, MAX_REFERENCE_PHOTOS, viewCase } from '../../src/cases/service.ts';
+import { deleteCase } from '../../src/cases/delete.ts';
+import { openCase } from '../../src/cases/open.ts';
+import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
+import { viewCase } from '../../src/cases/view.ts';
 import { KinfinderError } from '../../src/errors.ts';
-import { principalOf, requireRole, type Env } from '../auth.ts';
-import type { ApiDeps, AppDeps } from '../deps.ts';
+import { callerOf, refuseEarly, type Env } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
-import { presentCandidate, presentConfirmed, presentReferenceFace, presentSearch } from '../present.ts';
+import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace } from '../present.ts';
 import { rateLimitAnonymous } from '../rate-limit.ts';
+import { refuseCrossSite } from '../same-origin.ts';
 import { uuidParam } from '../validate.ts';
 
+/** One value per photo, as repeated fields or comma-separated; an empty entry means "the only face". */
 function parseFaceIndexes(raw: string[], photos: number): Array<number | undefined> {
-  // One value per photo, as repeated fields or comma-separated; an empty entry means "the only face".
   const parts = raw.flatMap((r) => r.split(',')).map((s) => s.trim());
   if (parts.length > photos) throw new KinfinderError('invalid_input', 'more faceIndex values than photos');
   return Array.from({ length: photos }, (_, i) => {
@@ -21,12 +25,13 @@ function parseFaceIndexes(raw: string[], photos: number): Array<number | undefin
   });
 }
 
-export function searchRoutes(deps: AppDeps, api: ApiDeps, clientAddress: (c: Context<Env>) => string): Hono<Env> {
+export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string): Hono<Env> {
   const app = new Hono<Env>();
-  const caseDeps = { db: deps.db, blobs: api.blobs, faces: api.faces, manifest: api.manifest, limits: api.limits, confirmations: api.confirmations };
 
   app.post(
     '/searches',
+    refuseCrossSite(),
+    refuseEarly('cases.open'),
     bodyLimit({
       maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
       onError: () => {
@@ -37,43 +42,37 @@ export function searchRoutes(deps: AppDeps, api: ApiDeps, clientAddress: (c: Con
     async (c) => {
       const form = await readMultipart(c);
       const photos = await form.files('photo');
-      if (photos.length === 0) throw new KinfinderError('invalid_input', 'attach one to five photos of the person in the "photo" field');
-      if (photos.length > MAX_REFERENCE_PHOTOS) throw new KinfinderError('too_many_photos', `attach at most ${MAX_REFERENCE_PHOTOS} photos of one person`);
       const indexes = parseFaceIndexes(form.texts('faceIndex'), photos.length);
-      const subject = parseJsonField(form.text('subject'), 'subject');
-      const principal = c.get('principal');
-      const created = await createCase(caseDeps, {
+      const opened = await openCase(api, callerOf(c), {
         photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })),
-        subject,
-        principal,
+        subject: parseJsonField(form.text('subject'), 'subject'),
+        client: clientAddress(c),
       });
       api.counters.inc('searches_created');
       return c.json(
         {
-          search: presentSearch(created.search),
-          ...(created.accessToken ? { accessToken: created.accessToken } : {}),
-          referenceFaces: created.referenceFaces.map(presentReferenceFace),
-          ...(created.candidates ? { candidates: created.candidates.map(presentCandidate) } : {}),
+          search: presentCase(opened.case),
+          ...(opened.accessToken ? { accessToken: opened.accessToken } : {}),
+          referenceFaces: opened.referenceFaces.map(presentReferenceFace),
+          ...(opened.candidates ? { candidates: opened.candidates.map(presentCandidate) } : {}),
         },
         201,
       );
     },
   );
 
-  app.get('/searches/:id', requireRole('verifier', 'family'), async (c) => {
-    const view = await viewCase(caseDeps, uuidParam(c, 'id'), principalOf(c));
-    if (view.candidates) {
-      return c.json({
-        search: presentSearch(view.search),
-        referenceFaces: (view.referenceFaces ?? []).map(presentReferenceFace),
-        candidates: view.candidates.map(presentCandidate),
-      });
-    }
-    return c.json({ search: presentSearch(view.search), confirmed: (view.confirmed ?? []).map(presentConfirmed) });
+  app.get('/searches/:id', async (c) => {
+    const view = await viewCase(api, callerOf(c), uuidParam(c, 'id'));
+    if (view.for === 'family') return c.json({ search: presentCase(view.case), confirmed: view.confirmed.map(presentConfirmed) });
+    return c.json({
+      search: presentCase(view.case),
+      referenceFaces: view.referenceFaces.map(presentReferenceFace),
+      candidates: view.candidates.map(presentCandidate),
+    });
   });
 
-  app.delete('/searches/:id', requireRole('family', 'admin'), async (c) => {
-    await deleteCase(caseDeps, uuidParam(c, 'id'), principalOf(c));
+  app.delete('/searches/:id', async (c) => {
+    await deleteCase(api, callerOf(c), uuidParam(c, 'id'));
     return c.body(null, 204);
   });
 

@@ -1,6 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { describeError } from '../../src/errors.ts';
-import { createFacePool, DEFAULT_MANIFEST_PATH, loadManifest, RECIPES, type Recipe } from '../../src/face/index.ts';
+import { RECIPES } from '../../src/eval/recipes.ts';
+import { createFacePool, DEFAULT_MANIFEST_PATH, loadManifest, type Recipe } from '../../src/face/index.ts';
 import { sameRecipe } from '../../src/face/recipe.ts';
 import { parsePairs } from '../../src/eval/pairs.ts';
 import { evaluatePairs, type RecipeReport } from '../../src/eval/run.ts';

@@ -1,17 +1,17 @@
-import { createToken } from '../../src/auth/tokens.ts';
-import { recordAudit } from '../../src/store/audit.ts';
+import { CLI } from '../../src/access/principal.ts';
+import { issueToken, revokeToken } from '../../src/access/tokens.ts';
+import { isKinfinderError } from '../../src/errors.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { openDatabase } from '../../src/store/open.ts';
-import { revokeToken, type Role } from '../../src/store/tokens.ts';
+import { STAFF_ROLES, type StaffRole } from '../../src/vocabulary.ts';
 import { readCommandLine, readSubcommand, type CommandSpec, type GroupSpec, type Read } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
-const ROLES = ['operator', 'verifier', 'admin'] as const satisfies readonly Role[];
 const CREATE = {
   name: 'token create',
   description: 'Creates an access token and prints it once (only its hash is stored).',
   options: {
-    role: { type: 'string', value: ROLES.join('|'), help: 'what the token may do', required: true },
+    role: { type: 'string', value: STAFF_ROLES.join('|'), help: 'what the token may do', required: true },
     name: { type: 'string', value: 'NAME', help: 'who holds it, for the audit log', required: true },
     json: { type: 'boolean', help: 'print {"id","token","role","name"} as one JSON line' },
   },
@@ -33,24 +33,17 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const db = await openDatabase(ctx.config);
   try {
     await migrate(db);
-    const cli = { id: null, role: 'cli' };
     if (sub === 'create') {
-      const t = await db.transaction(async (tx) => {
-        const created = await createToken(tx, { role: values.role as Role, name: values.name!.trim() });
-        await recordAudit(tx, cli, { action: 'token.create', subjectType: 'token', subjectId: created.row.id, details: { role: values.role } });
-        return created;
-      });
-      if (values.json) ctx.stdout.write(`${JSON.stringify({ id: t.row.id, token: t.token, role: t.row.role, name: t.row.name })}\n`);
-      else ctx.stdout.write(`${t.token}\n(id ${t.row.id}, role ${t.row.role}; shown once: store it now)\n`);
+      const t = await issueToken({ db }, CLI, { role: values.role as StaffRole, name: values.name! });
+      if (values.json) ctx.stdout.write(`${JSON.stringify(t)}\n`);
+      else ctx.stdout.write(`${t.token}\n(id ${t.id}, role ${t.role}; shown once: store it now)\n`);
       return EXIT.ok;
     }
     const id = positionals[0]!;
-    const row = await db.transaction(async (tx) => {
-      const r = await revokeToken(tx, id);
-      if (r) await recordAudit(tx, cli, { action: 'token.revoke', subjectType: 'token', subjectId: id });
-      return r;
-    });
-    if (!row) {
+    try {
+      await revokeToken({ db }, CLI, id);
+    } catch (err) {
+      if (!isKinfinderError(err) || err.code !== 'not_found') throw err;
       ctx.stderr.write(`kinfinder token: no token ${id}\n`);
       return EXIT.failed;
     }
@@ -61,13 +54,13 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   }
 }
 
-function readTokenCommandLine(args: string[], ctx: CommandContext): Read<{ sub: string; values: { role?: Role; name?: string; json?: boolean }; positionals: string[] }> {
+function readTokenCommandLine(args: string[], ctx: CommandContext): Read<{ sub: string; values: { role?: StaffRole; name?: string; json?: boolean }; positionals: string[] }> {
   const picked = readSubcommand(TOKEN, args, ctx);
   if (picked.exit !== undefined) return picked;
   if (picked.sub === 'create') {
     return readCommandLine(CREATE, picked.rest, ctx, (c, { values }) => {
       if (!values.name.trim()) c.fail('--name must not be empty');
-      return { sub: 'create', values: { ...values, role: c.oneOf('role', ROLES) } };
+      return { sub: 'create', values: { ...values, role: c.oneOf('role', STAFF_ROLES) } };
     });
   }
   return readCommandLine(REVOKE, picked.rest, ctx, (c, { positionals }) => {

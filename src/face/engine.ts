@@ -61,7 +61,13 @@ class Engine implements FaceEngine {
   async analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
     if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
     const img = await normalise(bytes, this.opts.limits);
-    return this.analyseImage(img, recipes, options);
+    return this.analyseImageRecipes(img, recipes, options);
+  }
+
+  async analyseImage(img: NormalisedImage, options: AnalyseOptions = {}): Promise<PhotoAnalysis> {
+    if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
+    const [result] = await this.analyseImageRecipes(img, [this.recipe], options);
+    return result!;
   }
 
   async close(): Promise<void> {
@@ -69,7 +75,7 @@ class Engine implements FaceEngine {
   }
 
   /** Every face in an upright RGB image, for each recipe (detections, landmarks and descriptors shared where equal). */
-  async analyseImage(img: NormalisedImage, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
+  async analyseImageRecipes(img: NormalisedImage, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
     const rgb: RgbImage = { data: img.data, width: img.width, height: img.height };
     const detCache = new Map<string, Promise<Detection[]>>();
     const lmCache = new Map<string, Promise<Point[]>>();
@@ -179,7 +185,10 @@ class Engine implements FaceEngine {
       }
     };
     await run(work, 0, 0, { l: false, t: false, r: false, b: false });
-    if (Math.max(work.width, work.height) > tileSize * 1.25) {
+    // Tiles only on the first pass: the padded retry exists for a face that fills the frame, which
+    // tiles cannot help, and tiling it again would double the worst case (a large photo with no
+    // face: 17 SSD passes, not 34; issue 16's work budget).
+    if (pad === 0 && Math.max(work.width, work.height) > tileSize * 1.25) {
       const stride = Math.max(1, Math.round(tileSize * (1 - overlap)));
       // evenly spaced tiles, neighbours overlapping by at least `overlap`
       const starts = (len: number) => {

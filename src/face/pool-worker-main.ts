@@ -10,10 +10,11 @@ const data = workerData as PoolWorkerData;
 try {
   const engine = await createFaceEngine({ limits: data.limits, backend: data.backend, manifestPath: data.manifestPath });
   port.on('message', (msg: PoolRequest) => {
-    const bytes = new Uint8Array(msg.bytes);
-    const job = msg.recipes
-      ? engine.analyseRecipes(bytes, msg.recipes, msg.options)
-      : engine.analyse(bytes, msg.options).then((r) => [r]);
+    const job = msg.image
+      ? engine.analyseImage({ ...msg.image, data: Buffer.from(msg.image.data) }, msg.options).then((r) => [r])
+      : msg.recipes
+        ? engine.analyseRecipes(new Uint8Array(msg.bytes!), msg.recipes, msg.options)
+        : engine.analyse(new Uint8Array(msg.bytes!), msg.options).then((r) => [r]);
     job.then(
       (results) => port.postMessage({ id: msg.id, ok: true, results } satisfies PoolResponse),
       (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: { ...describeError(err), detail: err instanceof Error && describeError(err).code === 'internal' ? err.message : undefined } } satisfies PoolResponse),

@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { KinfinderError, type ErrorCode } from '../errors.ts';
-import type { ImageLimits } from '../image/types.ts';
+import type { ImageLimits, NormalisedImage } from '../image/types.ts';
 import type { Recipe } from './recipe.ts';
 import type { AnalyseOptions, BackendChoice, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
 export interface PoolWorkerData { limits: ImageLimits; backend: BackendChoice; manifestPath: string | undefined }
-export interface PoolRequest { id: number; bytes: ArrayBuffer; recipes?: Recipe[]; options?: AnalyseOptions }
+export interface PoolImage { data: ArrayBuffer; width: number; height: number; format: NormalisedImage['format'] }
+export interface PoolRequest { id: number; bytes?: ArrayBuffer; image?: PoolImage; recipes?: Recipe[]; options?: AnalyseOptions }
 type WireError = { code: ErrorCode; message: string; detail?: string | undefined };
 export type PoolResponse = { id: number; ok: true; results: PhotoAnalysis[] } | { id: number; ok: false; error: WireError };
 type ReadyMessage = { ready: true; backend: string; modelId: string } | { ready: false; error: WireError };
@@ -81,6 +82,12 @@ class Pool implements FacePool {
     return this.submit({ bytes: copy(bytes), ...(options ? { options } : {}) }).then((r) => r[0]!);
   }
 
+  analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis> {
+    // A copy goes to the worker: the caller cuts the display copy and the crops from its own.
+    const image: PoolImage = { data: copy(img.data), width: img.width, height: img.height, format: img.format };
+    return this.submit({ image, ...(options ? { options } : {}) }).then((r) => r[0]!);
+  }
+
   analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]> {
     return this.submit({ bytes: copy(bytes), recipes, ...(options ? { options } : {}) });
   }
@@ -136,7 +143,7 @@ class Pool implements FacePool {
       if (!task) return;
       const id = this.nextId++;
       slot.busy = { id, task };
-      slot.worker.postMessage({ id, ...task.req } satisfies PoolRequest, [task.req.bytes]);
+      slot.worker.postMessage({ id, ...task.req } satisfies PoolRequest, [task.req.bytes ?? task.req.image!.data]);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { ImageLimits } from '../image/types.ts';
+import type { ImageLimits, NormalisedImage } from '../image/types.ts';
 
 /** Pixels in the upright original photo. */
 export interface Box { x: number; y: number; width: number; height: number }
@@ -45,12 +45,16 @@ export interface AnalyseOptions {
    * returning no face. Such a face has `score` 0. Never used for enrolment or search.
    */
   centreFallback?: boolean;
+  /** Who the work is for (an address, a token, `jobs`): engines are shared fairly between clients (fair.ts). */
+  client?: string;
 }
 
 export interface FaceAnalyser {
   readonly backend: string;
   readonly modelId: string;
   analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PhotoAnalysis>;
+  /** The same for a photo the caller already decoded with `normalise()`: nothing is decoded twice. */
+  analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis>;
   close(): Promise<void>;
 }
 
