@@ -1,3 +1,4 @@
+import { displaySafe } from '../src/display.ts';
 /**
  * The one dialect every `kinfinder` command speaks. A command declares its usage and options
  * once (a CommandSpec); this module derives the rest from that, so no command re-implements it:
@@ -120,19 +121,20 @@ export function readSubcommand(group: GroupSpec, args: string[], ctx: CommandCon
   if (word !== undefined && spec) return { sub: word, spec, rest };
   const words = Object.keys(group.commands).join(' or ');
   const problem = word === undefined ? `missing command: ${words}` : `unknown ${word.startsWith('-') ? 'option' : 'command'} '${word}' (expected ${words})`;
-  ctx.stderr.write(`kinfinder ${group.name}: ${problem}\n${groupUsage(group)}\n`);
+  ctx.stderr.write(`kinfinder ${group.name}: ${displaySafe(problem)}\n${groupUsage(group)}\n`);
   return { exit: EXIT.usage };
 }
 
 /** Prints `kinfinder <command>: <message>` and the usage line(s) on stderr; returns exit 2. */
 export function usageError(spec: CommandSpec, ctx: CommandContext, message: string): number {
-  ctx.stderr.write(`kinfinder ${spec.name}: ${message}\n${usageLine(spec)}\n`);
+  // What was typed comes back in the message: shown escaped, never as terminal controls.
+  ctx.stderr.write(`kinfinder ${spec.name}: ${displaySafe(message)}\n${usageLine(spec)}\n`);
   return EXIT.usage;
 }
 
 /** Prints one `kinfinder <command>: <message>` line per message on stderr; returns exit 1. */
 export function runFailed(spec: { name: string }, ctx: CommandContext, ...messages: string[]): number {
-  for (const m of messages) ctx.stderr.write(`kinfinder ${spec.name}: ${m}\n`);
+  for (const m of messages) ctx.stderr.write(`kinfinder ${spec.name}: ${displaySafe(m)}\n`);
   return EXIT.failed;
 }
 

@@ -1,3 +1,4 @@
+import { displaySafe } from '../../src/display.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { describeError } from '../../src/errors.ts';
 import { createFacePool, type FacePool, type PhotoAnalysis } from '../../src/face/index.ts';
@@ -54,12 +55,12 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         ctx.stdout.write(`${JSON.stringify(r.ok ? toJson(file, r.analysis) : { file, error: r.error })}\n`);
       } else if (r.ok) {
         const a = r.analysis;
-        ctx.stdout.write(`${file}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)\n`);
+        ctx.stdout.write(`${displaySafe(file)}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)\n`);
         a.faces.forEach((f, k) => {
           ctx.stdout.write(`  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°\n`);
         });
       } else {
-        ctx.stdout.write(`${file}: error ${r.error.code}: ${r.error.message}\n`);
+        ctx.stdout.write(`${displaySafe(file)}: error ${r.error.code}: ${r.error.message}\n`);
       }
     }
   } finally {

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { CLI } from '../../src/access/principal.ts';
+import { displaySafe } from '../../src/display.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { parseMetadataCsv, type PhotoMetadata } from '../../src/ingest/metadata-csv.ts';
 import { formatProgress } from '../../src/ingest/progress.ts';
@@ -77,9 +78,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         (summary.queued ? `, ${summary.queued} queued (processed by \`kinfinder serve\` or \`kinfinder worker\`)` : '') +
         '\n',
     );
-    for (const e of summary.errors) ctx.stdout.write(`  ${e.file}: ${e.message} (${e.code})\n`);
-    for (const u of summary.metadata?.unmatched ?? []) ctx.stdout.write(`  metadata row ${u}: matched no file\n`);
-    for (const a of summary.metadata?.ambiguous ?? []) ctx.stdout.write(`  metadata row ${a.file}: matched ${a.items.length} files (give a longer path in the CSV)\n`);
+    for (const e of summary.errors) ctx.stdout.write(`  ${displaySafe(e.file)}: ${e.message} (${e.code})\n`);
+    for (const u of summary.metadata?.unmatched ?? []) ctx.stdout.write(`  metadata row ${displaySafe(u)}: matched no file\n`);
+    for (const a of summary.metadata?.ambiguous ?? []) ctx.stdout.write(`  metadata row ${displaySafe(a.file)}: matched ${a.items.length} files (give a longer path in the CSV)\n`);
   }
   return EXIT.ok;
 

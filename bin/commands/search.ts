@@ -1,3 +1,4 @@
+import { displaySafe } from '../../src/display.ts';
 import fs from 'node:fs/promises';
 import { CLI } from '../../src/access/principal.ts';
 import { queryGallery } from '../../src/cases/query.ts';
@@ -44,7 +45,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     } else {
       if (result.candidates.length === 0) ctx.stdout.write('no candidate above the similarity floor\n');
       for (const c of result.candidates) {
-        ctx.stdout.write(`${String(c.rank).padStart(3)}  ${c.similarity.toFixed(3)}  ${c.band.padEnd(8)}  ${c.photo.originalName ?? c.photoId}${c.photo.source ? `  (${c.photo.source})` : ''}\n`);
+        ctx.stdout.write(`${String(c.rank).padStart(3)}  ${c.similarity.toFixed(3)}  ${c.band.padEnd(8)}  ${displaySafe(c.photo.originalName ?? c.photoId)}${c.photo.source ? `  (${displaySafe(c.photo.source)})` : ''}\n`);
       }
       ctx.stdout.write('similarity is not identity: every candidate needs a verifier\'s review\n');
     }

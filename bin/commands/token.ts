@@ -44,7 +44,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       await revokeToken({ db }, CLI, id);
     } catch (err) {
       if (!isKinfinderError(err) || err.code !== 'not_found') throw err;
-      ctx.stderr.write(`kinfinder token: no token ${id}\n`);
+      ctx.stderr.write(`kinfinder token revoke: no token ${id}\n`);
       return EXIT.failed;
     }
     ctx.stdout.write(`revoked ${id}\n`);
