@@ -14,6 +14,8 @@ commands:
   token create --role R --name N | token revoke ID
                                access tokens (printed once)
   migrate                      apply database migrations
+  gc [--dry-run] [--grace-minutes 60] [--json]
+                               delete stored photos and crops that nothing references
   embed <photo…> [--json]      faces and embeddings of photos
   eval pairs --images DIR --pairs FILE [--json]
                                verification accuracy on an LFW-style pairs file
@@ -23,6 +25,7 @@ configuration comes from the environment (DATABASE_URL, KINFINDER_DATA_DIR, PORT
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.ts')).run,
   migrate: async () => (await import('./commands/migrate.ts')).run,
+  gc: async () => (await import('./commands/gc.ts')).run,
   worker: async () => (await import('./commands/worker.ts')).run,
   ingest: async () => (await import('./commands/ingest.ts')).run,
   search: async () => (await import('./commands/search.ts')).run,

@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'conflict'
   | 'already_decided'
   | 'store_locked'
+  // the blob store (S3 and the like) cannot be reached or refuses: transient, retried
+  | 'store_unavailable'
   // configuration and integrity
   | 'invalid_config'
   | 'model_mismatch'
