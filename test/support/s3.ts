@@ -4,7 +4,10 @@ import path from 'node:path';
 import S3rver from 's3rver';
 import type { S3BlobOptions } from '../../src/store/blob-store.ts';
 
-/** s3rver's built-in account: it checks signatures, so wrong keys are refused as by S3. */
+/**
+ * s3rver's built-in account. It refuses an unknown access key id as S3 would, but does not
+ * verify SigV4 signatures, so a wrong secret alone goes unnoticed: tests use a wrong key id.
+ */
 export const S3_KEYS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const S3_BUCKET = 'kinfinder-test';
 
