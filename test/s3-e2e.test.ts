@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startCli, waitForExit, waitForHttp } from './support/cli.ts';
+import { freePort, runCli, startCli, waitForExit, waitForHttp } from './support/cli.ts';
 import { createDeployment, type Deployment } from './support/deployment.ts';
 import { lfwPeople, lfwPhotos } from './support/fixtures.ts';
 import { startTestS3, type TestS3 } from './support/s3.ts';
@@ -85,6 +85,13 @@ afterAll(async () => {
 });
 
 describe('workers without a shared disk, one S3 bucket', () => {
+  it('will not start against a bucket that does not exist', { timeout: 120_000 }, async () => {
+    const r = await runCli(['serve', '--port', '0'], dep.env({ ...s3.env(), KINFINDER_BLOBS: 's3://kinfinder-tset/photos' }), { timeoutMs: 100_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`kinfinder serve: photo store s3://kinfinder-tset/photos at ${s3.endpoint}: bucket 'kinfinder-tset' does not exist (invalid_config)`);
+  });
+
+
   it(`ingests ${GALLERY} photos, serves every crop, and finds the mate, on ${process.env.KINFINDER_TEST_DB ?? 'pglite'}`, { timeout: 480_000 }, async () => {
     const port = await freePort();
     const bucketEnv = { ...s3.env('org/photos'), KINFINDER_ADMIN_TOKEN: ADMIN };

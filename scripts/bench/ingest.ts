@@ -2,8 +2,9 @@
  * bench:ingest — photos/s and faces/s of the whole ingest pipeline (blob store, normalise,
  * detect + embed, derivative and crops, one transaction per photo, standing search) on the
  * embedded database, with one worker and with a pool of `--workers` (default: cores), measured
- * in the same run on the same photos. With `--blobs fs,s3` the pool runs once per blob store
- * (the file store, and the S3 store against s3rver on loopback, in this process), same photos.
+ * in the same run on the same photos. With `--blobs fs,s3` the pool runs once per listed blob
+ * store (the file store, and the S3 store against s3rver on loopback, in this process), same
+ * photos; a store may be listed again (`fs,s3,fs,s3`) to interleave runs on a busy machine.
  * Prints progress on stderr and one JSON line last.
  *
  *   npm run bench:ingest -- --photos 200 [--workers 2] [--blobs fs,s3] [--images ../shared/data/lfw-dev/images] [--json]
@@ -111,12 +112,12 @@ async function run(workers: number, store: StoreKind): Promise<{ seconds: number
 }
 
 const single = await run(1, STORES[0]!);
-const byStore: Partial<Record<StoreKind, { photosPerSecond: number; facesPerSecond: number }>> = {};
+const pools: Array<{ blobs: StoreKind; photosPerSecond: number; facesPerSecond: number }> = [];
 let pool: { seconds: number; faces: number } | undefined;
 for (const store of STORES) {
   const r = await run(WORKERS, store);
   pool ??= r;
-  byStore[store] = { photosPerSecond: Number((N / r.seconds).toFixed(2)), facesPerSecond: Number((r.faces / r.seconds).toFixed(2)) };
+  pools.push({ blobs: store, photosPerSecond: Number((N / r.seconds).toFixed(2)), facesPerSecond: Number((r.faces / r.seconds).toFixed(2)) });
 }
 await s3?.destroy();
 clearInterval(sampler);
@@ -130,11 +131,12 @@ const result = {
   singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)),
   speedup: Number((single.seconds / pool.seconds).toFixed(2)),
   peakRssMB: Math.round(peakRss / 1024 / 1024),
-  // The pool's rate per blob store (the first is the one above), when --blobs names several.
-  ...(STORES.length > 1 ? { blobs: STORES[0], byStore } : { blobs: STORES[0] }),
+  // Every pool run in order, by blob store (the first is the one above), when --blobs names several.
+  blobs: STORES[0],
+  ...(STORES.length > 1 ? { pools } : {}),
 };
 if (!values.json) {
   process.stderr.write(`${N} photos: 1 worker ${result.singleWorkerPhotosPerSecond}/s, ${WORKERS} workers ${result.photosPerSecond}/s, speed-up ${result.speedup}\n`);
-  for (const [store, r] of Object.entries(byStore)) process.stderr.write(`  ${WORKERS} workers, ${store} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`);
+  for (const r of pools) process.stderr.write(`  ${WORKERS} workers, ${r.blobs} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`);
 }
 console.log(JSON.stringify(result));

@@ -160,7 +160,8 @@ export class S3BlobStore implements BlobStore {
   async stat(key: string): Promise<{ size: number; modified: Date } | undefined> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
-      return { size: r.ContentLength ?? 0, modified: r.LastModified ?? new Date(0) };
+      // A store that gives no time gets "now": unknown age must never look old enough to collect.
+      return { size: r.ContentLength ?? 0, modified: r.LastModified ?? new Date() };
     } catch (err) {
       if (statusOf(err) === 404 || (err as SdkError).name === 'NotFound') return undefined;
       throw unavailable(err);
@@ -191,7 +192,7 @@ export class S3BlobStore implements BlobStore {
         const key = rest.slice(6);
         // Only our own layout: anything else in the bucket (another tool's files) is not ours to list or collect.
         if (!BLOB_KEY.test(key) || rest !== shardedName(key)) continue;
-        yield { key, modified: o.LastModified ?? new Date(0) };
+        yield { key, modified: o.LastModified ?? new Date() };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
