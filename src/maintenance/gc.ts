@@ -9,7 +9,9 @@ export interface GcOptions {
   /**
    * Blobs written (or re-put) less than this long ago are never collected: a job or upload
    * writes its blobs before the transaction that references them commits, and must not find
-   * them gone. Keep it well above the longest job (KINFINDER_JOB_TIMEOUT_SECONDS).
+   * them gone. Keep it well above the longest job (KINFINDER_JOB_TIMEOUT_SECONDS). Blob times
+   * come from the store's clock and are compared with this machine's: the grace period also
+   * absorbs a few minutes of difference between the two.
    */
   graceMs: number;
   actor: AuditActor;
