@@ -64,7 +64,7 @@ describe('kinfinder gc', () => {
   it('refuses a grace period shorter than a job may run, and a wrong command line', async () => {
     const short = await runCli(['gc', '--grace-minutes', '2'], dep.env());
     expect(short.code).toBe(2);
-    expect(short.stderr).toMatch(/--grace-minutes must be a number ≥ 10/);
+    expect(short.stderr).toMatch(/--grace-minutes must be a whole number ≥ 10/);
     const longJobs = await runCli(['gc', '--grace-minutes', '30'], dep.env({ KINFINDER_JOB_TIMEOUT_SECONDS: '3600' }));
     expect(longJobs.code).toBe(2);
     expect(longJobs.stderr).toMatch(/≥ 60/);
