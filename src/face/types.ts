@@ -1,4 +1,4 @@
-import type { ImageLimits } from '../image/types.ts';
+import type { ImageLimits, NormalisedImage } from '../image/types.ts';
 
 /** Pixels in the upright original photo. */
 export interface Box { x: number; y: number; width: number; height: number }
@@ -51,6 +51,13 @@ export interface FaceAnalyser {
   readonly backend: string;
   readonly modelId: string;
   analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PhotoAnalysis>;
+  /**
+   * The same analysis of a photo the caller already decoded with `normalise()` (src/image), without
+   * decoding it again: boxes and landmarks are in `img`'s pixels, and the result equals
+   * `analyse(bytes)` for the bytes `img` came from. The caller's buffer is neither kept nor changed,
+   * so it can cut display copies and crops from the same pixels afterwards.
+   */
+  analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis>;
   close(): Promise<void>;
 }
 
