@@ -1,8 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { resolveToken, type Principal } from '../src/auth/tokens.ts';
+import { resolveToken } from '../src/access/credentials.ts';
+import { authorize, type Action } from '../src/access/policy.ts';
+import type { Principal } from '../src/access/principal.ts';
 import { KinfinderError } from '../src/errors.ts';
-import type { Role } from '../src/store/tokens.ts';
 import type { Database } from '../src/store/database.ts';
+import type { Counters } from '../src/metrics.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
 
 export type Env = { Variables: { principal: Principal | null } };
 
@@ -10,34 +13,49 @@ export type Env = { Variables: { principal: Principal | null } };
  * Reads `Authorization: Bearer <token>`. No header → anonymous; a header with an unknown or
  * revoked token → 401, never silently anonymous (a family must learn their code is wrong).
  */
-export function authenticate(db: Database, adminToken: string | undefined): MiddlewareHandler<Env> {
+export function authenticate(
+  db: Database,
+  adminToken: string | undefined,
+  guard?: { throttle: AuthThrottle; address: (c: Context<Env>) => string; counters: Counters },
+): MiddlewareHandler<Env> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) {
       c.set('principal', null);
       return next();
     }
+    const address = guard?.address(c) ?? '';
+    const wait = guard?.throttle.blockedFor(address) ?? 0;
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      throw new KinfinderError('rate_limited', `too many wrong access codes from this address; try again in ${wait} seconds`, { retryAfter: wait });
+    }
+    const refuse = (message: string) => {
+      guard?.throttle.failed(address);
+      guard?.counters.inc('auth_failures');
+      return new KinfinderError('unauthorized', message);
+    };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m?.[1]) throw new KinfinderError('unauthorized', 'the Authorization header must be "Bearer <token>"');
+    if (!m?.[1]) throw refuse('the Authorization header must be "Bearer <token>"');
     const principal = await resolveToken(db, m[1], adminToken);
-    if (!principal) throw new KinfinderError('unauthorized', 'this access token is not valid (unknown, revoked, or its case was deleted)');
+    if (!principal) throw refuse('this access token is not valid (unknown, revoked, or its case was deleted)');
     c.set('principal', principal);
     return next();
   };
 }
 
-/** Denies unless the caller holds one of `roles`: 401 without a token, 403 with the wrong one. */
-export function requireRole(...roles: Role[]): MiddlewareHandler<Env> {
-  return async (c, next) => {
-    const p = c.get('principal');
-    if (!p) throw new KinfinderError('unauthorized', 'sign in with an access token');
-    if (!roles.includes(p.role)) throw new KinfinderError('forbidden', 'your access token does not allow this');
-    return next();
-  };
+/** The caller of this request, for the use case (which checks what it may do). */
+export function callerOf(c: Context<Env>): Principal | null {
+  return c.get('principal');
 }
 
-export function principalOf(c: Context<Env>): Principal {
-  const p = c.get('principal');
-  if (!p) throw new KinfinderError('unauthorized', 'sign in with an access token');
-  return p;
+/**
+ * Refuses early, before a large body is read, when the use case would refuse anyway: the same
+ * rule (src/access/policy.ts), asked sooner. Only for routes that take uploads.
+ */
+export function refuseEarly(action: Action): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    authorize(c.get('principal'), action);
+    return next();
+  };
 }

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { FaceAnalyser } from '../src/face/index.ts';
 import type { ModelManifest } from '../src/face/manifest.ts';
 import type { ImageLimits } from '../src/image/index.ts';
-import type { EnqueueDeps } from '../src/ingest/service.ts';
+import type { EnqueueDeps } from '../src/ingest/enqueue.ts';
 import type { Logger } from '../src/log.ts';
 import type { Counters } from '../src/metrics.ts';
 import type { BlobStore } from '../src/store/blobs.ts';
@@ -19,11 +19,18 @@ export interface AppDeps {
   logger: Logger;
   /** The face engine in use, once started (absent while the engine is loading or not wired). */
   faceInfo?: () => FaceInfo | null;
+  /**
+   * Who may read /metrics: with a token, its holders; without one, anybody only while the
+   * server listens on loopback (`open`); otherwise nobody (set KINFINDER_METRICS_TOKEN).
+   */
+  metrics?: { token?: string | undefined; open: boolean };
   /** The rest is needed by the /api/v1 routes; the bare service shell runs without it. */
   api?: ApiDeps;
 }
 
+/** What the /api/v1 routes hand to the use cases; `db` is the app's own. */
 export interface ApiDeps {
+  db: Database;
   blobs: BlobStore;
   faces: FaceAnalyser;
   manifest: ModelManifest;
@@ -34,6 +41,8 @@ export interface ApiDeps {
   counters: Counters;
   /** KINFINDER_ADMIN_TOKEN: an admin that exists before any token does. */
   adminToken?: string | undefined;
+  /** Failed sign-ins one address may make in a window before it is refused for the rest of it. */
+  authThrottle?: { max: number; windowMs: number };
   /** Anonymous case creation per client address. */
   rateLimit?: { max: number; windowMs: number };
   /** The caller's address for rate limiting (the socket's, unless a trusted proxy says otherwise). */

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../src/errors.ts';
 
 /** The one table from domain error codes to HTTP statuses. */
-export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_input: 400,
   file_too_large: 413,
   empty_file: 400,
@@ -10,8 +10,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   too_many_pixels: 413,
   no_face: 422,
   choose_face: 422,
+  no_such_face: 422,
+  bad_landmarks: 422,
   too_many_photos: 400,
   unsafe_path: 400,
+  symlink_skipped: 400,
   archive_too_large: 413,
   corrupt_archive: 422,
   invalid_metadata: 422,
@@ -24,5 +27,12 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   store_locked: 503,
   invalid_config: 500,
   model_mismatch: 500,
+  migration_changed: 500,
+  schema_too_new: 500,
   internal: 500,
 };
+
+/** The HTTP status of a domain error code: the one place a code becomes a status. */
+export function statusOf(code: ErrorCode): number {
+  return STATUS_BY_CODE[code];
+}

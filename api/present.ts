@@ -1,9 +1,14 @@
-import type { Box } from '../src/face/index.ts';
+import type { FamilyMatch } from '../src/access/visibility.ts';
 import type { CandidateView } from '../src/store/candidates.ts';
-import type { PhotoRow, FaceRow } from '../src/store/photos.ts';
-import type { ReferenceFaceRow, SearchRow } from '../src/store/searches.ts';
+import type { CaseRow, ReferenceFaceRow } from '../src/store/cases.ts';
+import type { FaceRow, PhotoRow } from '../src/store/photos.ts';
+import type { Box } from '../src/vocabulary.ts';
 
-/** JSON shapes of DESIGN.md §5: fields may be added, never renamed. */
+/**
+ * JSON shapes of DESIGN.md §5: fields may be added, never renamed. What each caller may see was
+ * decided in `src` (src/access/visibility.ts); this file only turns data into JSON and adds URLs.
+ * (`src` says case where the API, by contract, says search.)
+ */
 const API = '/api/v1';
 
 export const urls = {
@@ -18,10 +23,10 @@ function presentReference(r: { id: string; box: Box; photoWidth: number | null; 
   return { id: r.id, box: r.box, cropUrl: urls.referenceCrop(r.id), photoUrl: urls.referencePhoto(r.id), photoWidth: r.photoWidth, photoHeight: r.photoHeight };
 }
 
-export function presentCandidate(c: CandidateView) {
+function presentMatch(c: FamilyMatch) {
   return {
     id: c.id,
-    searchId: c.searchId,
+    searchId: c.caseId,
     rank: c.rank,
     similarity: Number(c.similarity.toFixed(4)),
     band: c.band,
@@ -40,23 +45,26 @@ export function presentCandidate(c: CandidateView) {
       height: c.photo.height,
       imageUrl: urls.photoImage(c.photo.id),
     },
+  };
+}
+
+/** A candidate as staff see it, with the family's face and what the family told us. */
+export function presentCandidate(c: CandidateView) {
+  return {
+    ...presentMatch(c),
     ...(c.referenceFace ? { referenceFace: presentReference(c.referenceFace) } : {}),
-    // Verifiers weigh a face against what the family knows (age, marks, unit).
     subject: c.subject,
   };
 }
 
-/** What a family may see of a confirmed match: the record, not the verifiers or other candidates. */
-export function presentConfirmed(c: CandidateView) {
-  const { referenceFace: _r, subject: _s, ...rest } = presentCandidate(c);
-  return rest;
-}
+/** A confirmed match as its family sees it (already reduced to what they may see). */
+export const presentConfirmed = presentMatch;
 
 export function presentReferenceFace(r: ReferenceFaceRow) {
   return { ...presentReference(r), photoIndex: r.photoIndex, quality: r.quality };
 }
 
-export function presentSearch(s: SearchRow) {
+export function presentCase(s: CaseRow) {
   return { id: s.id, status: s.status, createdAt: s.createdAt };
 }
 

@@ -1,26 +1,27 @@
-import type { Context } from 'hono';
-import type { z } from 'zod';
+import { z, type Hook } from '@hono/zod-openapi';
 import { KinfinderError } from '../src/errors.ts';
+import type { Env } from './auth.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The one id schema: every id in a path is a UUID, compared in lower case (a client may send
+ * upper case; the use cases compare ids as strings).
+ */
+export const uuid = z.uuid().overwrite((s) => s.toLowerCase());
 
-/** A path id that is not a UUID can name nothing: 404 without asking the database. */
-export function uuidParam(c: Context, name: string): string {
-  const v = c.req.param(name) ?? '';
-  if (!UUID.test(v)) throw new KinfinderError('not_found', `no such ${name === 'id' ? 'item' : name}`);
-  return v.toLowerCase();
+/** Path parameters of the routes that name one thing. */
+export const idParams = z.object({ id: uuid });
+
+function describeIssues(error: z.ZodError, where: string): string {
+  return error.issues.map((i) => `${i.path.join('.') || where}: ${i.message}`).join('; ');
 }
 
-export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new KinfinderError('invalid_input', 'the body must be JSON');
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new KinfinderError('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  }
-  return parsed.data;
-}
+/**
+ * What a request that fails its route's zod schemas answers, through the normal error handler
+ * (api/errors.ts): a path id that is not a UUID can name nothing, so 404 without asking the
+ * database; anything else is 400 `invalid_input` with what was wrong.
+ */
+export const validationHook: Hook<unknown, Env, string, void> = (result) => {
+  if (result.success) return;
+  if (result.target === 'param') throw new KinfinderError('not_found', 'no such item');
+  throw new KinfinderError('invalid_input', describeIssues(result.error, result.target === 'json' ? 'body' : result.target));
+};

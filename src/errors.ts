@@ -1,50 +1,86 @@
 /**
- * Domain errors carry a stable `code` that callers (HTTP, CLI, job outcomes) act on.
- * The message is for people and must never contain personal data or internals.
+ * Domain errors carry a stable `code` that callers (HTTP, CLI, job outcomes, the web pages) act
+ * on. The message is for people and must never contain personal data or internals; pages and
+ * clients decide on the code (and `details`), never on the message text.
  */
-export type ErrorCode =
+
+/**
+ * Every code, and whether a job that met it may try again. `retry: false` means the input itself
+ * is the problem (the same bytes fail the same way); `retry: true` means the world may change
+ * (a lock released, a database back, a bug fixed by a restart).
+ */
+export const ERROR_CODES = {
   // input
-  | 'invalid_input'
-  | 'file_too_large'
-  | 'empty_file'
-  | 'unsupported_format'
-  | 'corrupt_image'
-  | 'too_many_pixels'
-  | 'no_face'
-  | 'choose_face'
-  | 'too_many_photos'
-  | 'unsafe_path'
-  | 'archive_too_large'
-  | 'corrupt_archive'
-  | 'invalid_metadata'
+  invalid_input: { retry: false },
+  file_too_large: { retry: false },
+  empty_file: { retry: false },
+  unsupported_format: { retry: false },
+  corrupt_image: { retry: false },
+  too_many_pixels: { retry: false },
+  no_face: { retry: false },
+  choose_face: { retry: false },
+  /** A `faceIndex` that names no face of the photo (the photo has fewer). */
+  no_such_face: { retry: false },
+  too_many_photos: { retry: false },
+  unsafe_path: { retry: false },
+  /** A symbolic link met inside a folder: reported, not followed. */
+  symlink_skipped: { retry: false },
+  archive_too_large: { retry: false },
+  corrupt_archive: { retry: false },
+  invalid_metadata: { retry: false },
+  /** Landmarks the face aligner cannot use (too few, or all on one point). */
+  bad_landmarks: { retry: false },
   // access
-  | 'unauthorized'
-  | 'forbidden'
-  | 'rate_limited'
+  unauthorized: { retry: false },
+  forbidden: { retry: false },
+  rate_limited: { retry: true },
   // state
-  | 'not_found'
-  | 'conflict'
-  | 'already_decided'
-  | 'store_locked'
+  not_found: { retry: false },
+  conflict: { retry: false },
+  already_decided: { retry: false },
+  store_locked: { retry: true },
   // configuration and integrity
-  | 'invalid_config'
-  | 'model_mismatch'
-  | 'internal';
+  invalid_config: { retry: false },
+  model_mismatch: { retry: false },
+  /** The database applied a migration whose file has changed since (src/store/migrate.ts). */
+  migration_changed: { retry: false },
+  /** The database is at a migration newer than this kinfinder knows. */
+  schema_too_new: { retry: false },
+  internal: { retry: true },
+} as const satisfies Record<string, { retry: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorOptions {
+  cause?: unknown;
+  /**
+   * Fields an HTTP answer carries beside `error` (e.g. the faces to choose from, the per-file
+   * results of an upload in which no file was accepted): data for the client, never personal.
+   */
+  body?: Record<string, unknown>;
+}
 
 export class KinfinderError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
+  readonly body: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KinfinderError';
     this.code = code;
     this.details = details;
+    this.body = options?.body;
   }
 }
 
 export function isKinfinderError(err: unknown): err is KinfinderError {
   return err instanceof KinfinderError;
+}
+
+/** Whether a job that failed with `err` may be tried again; unknown errors may (they are ours). */
+export function isRetryable(err: unknown): boolean {
+  return isKinfinderError(err) ? ERROR_CODES[err.code].retry : true;
 }
 
 /** A JSON-safe description of any error: domain errors keep their code, anything else is `internal`. */

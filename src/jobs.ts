@@ -24,8 +24,6 @@ export type JobOutcome =
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; code: string; message: string };
 
-export type Handler<Q extends QueueName, D> = (payload: Payload<Q>, deps: D) => Promise<JobOutcome>;
-
 /** Retry policy per queue: a photo that keeps failing ends `failed`, visible, after the last try. */
 export const RETRY = {
   [QUEUES.photoIngest]: { retryLimit: 3, retryDelay: 5, retryBackoff: true },

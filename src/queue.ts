@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from './log.ts';
 import { payloadSchemas, RETRY, type Payload, type QueueName } from './jobs.ts';
 import type { Database, Queryable } from './store/database.ts';
+import { unfinishedJobs } from './store/job-counts.ts';
 
 /** pg-boss's executor over our Queryable: parameterless calls may hold several statements. */
 function executor(q: Queryable) {
@@ -104,13 +105,7 @@ export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQu
         );
       }
     },
-    async pending() {
-      const r = await db.query<{ name: string; n: number }>(
-        `SELECT name, count(*)::integer AS n FROM ${schema}.job
-         WHERE state IN ('created', 'retry', 'active') GROUP BY name`,
-      );
-      return Object.fromEntries(r.rows.map((x) => [x.name, x.n]));
-    },
+    pending: () => unfinishedJobs(db, schema),
     async stop() {
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
     },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isKinfinderError } from '../src/errors.ts';
-import { displayJpeg, faceCrop, normalise, sniffFormat, type ImageLimits } from '../src/image/index.ts';
+import { displayJpeg, displayJpegOf, faceCropOf, normalise, sniffFormat, type ImageLimits } from '../src/image/index.ts';
 
 const LFW = path.join(import.meta.dirname, 'fixtures', 'lfw', 'images');
 const limits: ImageLimits = { maxPixels: 50e6, maxBytes: 20 * 1024 * 1024 };
@@ -148,7 +148,7 @@ describe('normalise', () => {
   });
 });
 
-describe('displayJpeg and faceCrop', () => {
+describe('display copies and face crops', () => {
   it('makes an upright, metadata-free JPEG within maxSide', async () => {
     const stored = await sharp(upright).rotate(270).withMetadata({ orientation: 6 }).jpeg().toBuffer();
     const out = await displayJpeg(stored, limits, 200);
@@ -165,15 +165,28 @@ describe('displayJpeg and faceCrop', () => {
   it('crops a face box with margin in upright coordinates', async () => {
     const stored = await sharp(upright).rotate(270).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
     const box = { x: 80, y: 70, width: 90, height: 110 };
-    const crop = await faceCrop(stored, box, limits, 128);
+    const crop = await faceCropOf(await normalise(stored, limits), box, 128);
     const meta = await sharp(crop).metadata();
     expect(meta.format).toBe('jpeg');
     expect(Math.max(meta.width!, meta.height!)).toBe(128);
     // same content as cropping the upright photo directly
-    const direct = await faceCrop(upright, box, limits, 128);
+    const direct = await faceCropOf(await normalise(upright, limits), box, 128);
     const a = await sharp(crop).resize(32, 32).raw().toBuffer();
     const b = await sharp(direct).resize(32, 32).raw().toBuffer();
     expect(meanAbsDiff(a, b)).toBeLessThan(8);
-    await expectCode(faceCrop(upright, { x: 5000, y: 5000, width: 10, height: 10 }, limits), 'invalid_input');
+    await expectCode(faceCropOf(await normalise(upright, limits), { x: 5000, y: 5000, width: 10, height: 10 }), 'invalid_input');
+  });
+
+  it('makes the same display copy from decoded pixels as from the file', async () => {
+    const stored = await sharp(upright).rotate(270).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
+    const fromPixels = await displayJpegOf(await normalise(stored, limits), 200);
+    const fromFile = await displayJpeg(stored, limits, 200);
+    const [a, b] = [await sharp(fromPixels).metadata(), await sharp(fromFile).metadata()];
+    expect([a.width, a.height]).toEqual([b.width, b.height]);
+    expect(a.exif).toBeUndefined();
+    expect(a.orientation).toBeUndefined();
+    const pa = await sharp(fromPixels).resize(32, 32).raw().toBuffer();
+    const pb = await sharp(fromFile).resize(32, 32).raw().toBuffer();
+    expect(meanAbsDiff(pa, pb)).toBeLessThan(8);
   });
 });

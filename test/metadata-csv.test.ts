@@ -237,7 +237,7 @@ describe('MetadataMatcher', () => {
     expect(m.match('c/batch3/IMG_002.jpg')?.notes).toBe('b3');
     expect(m.match('IMG_005.jpg')?.notes).toBe('five');
     expect(m.match('unknown.jpg')).toBeUndefined();
-    expect(m.ambiguous()).toEqual([{ file: 'IMG_001.jpg', row: 2, items: ['a/IMG_001.jpg', 'x.zip!b/IMG_001.jpg'] }]);
+    expect(m.ambiguous()).toEqual([{ file: 'IMG_001.jpg', items: ['a/IMG_001.jpg', 'x.zip!b/IMG_001.jpg'] }]);
     expect(m.unmatched()).toEqual(['IMG_404.jpg']);
   });
 
@@ -270,6 +270,13 @@ describe('MetadataMatcher', () => {
     for (const item of ['/mnt/batch3/IMG_001.jpg', 'IMG_001.jpg', 'batch9/IMG_001.jpg', 'nothing.jpg']) {
       expect(m.match(item)).toBe(metadataFor(table, item));
     }
+  });
+
+  it('reports without row numbers for a map not made by parseMetadataCsv', () => {
+    const m = new MetadataMatcher(new Map([['a.jpg', { notes: 'x' }], ['b.jpg', {}]]));
+    expect(m.match('dir/a.jpg')?.notes).toBe('x');
+    expect(m.match('other/a.jpg')?.notes).toBe('x');
+    expect(m.report()).toEqual({ rows: 2, matchedRows: 1, matchedItems: 2, unmatched: [{ file: 'b.jpg' }], ambiguous: [{ file: 'a.jpg', items: ['dir/a.jpg', 'other/a.jpg'] }] });
   });
 
   it('cannot see two rows tie for one item: equally long tails are the same path, refused when parsed', () => {

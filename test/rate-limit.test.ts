@@ -9,7 +9,7 @@ import { silentLogger } from '../src/log.ts';
 function app(max: number, windowMs: number) {
   const a = new Hono<Env>();
   a.use('*', async (c, next) => {
-    c.set('principal', c.req.header('x-staff') ? { id: 't1', role: 'verifier', name: 'v', searchId: null } : null);
+    c.set('principal', c.req.header('x-staff') ? { id: 't1', role: 'verifier', name: 'v', caseId: null } : null);
     await next();
   });
   a.use('*', rateLimitAnonymous({ max, windowMs, key: (c) => c.req.header('x-client') ?? 'unknown' }));

@@ -1,6 +1,7 @@
 import type { ModelManifest } from '../src/face/manifest.ts';
 import type { JobOutcome, Payload, QUEUES } from '../src/jobs.ts';
 import type { Logger } from '../src/log.ts';
+import { JOBS } from '../src/access/principal.ts';
 import { matchNewPhoto } from '../src/match/standing.ts';
 import type { Database } from '../src/store/database.ts';
 
@@ -12,7 +13,7 @@ export interface FacesMatchDeps {
 
 /** faces.match: standing search of a newly ingested photo against every open case. */
 export async function handleFacesMatch(payload: Payload<typeof QUEUES.facesMatch>, deps: FacesMatchDeps): Promise<JobOutcome> {
-  const r = await matchNewPhoto(deps, payload.photoId);
+  const r = await matchNewPhoto(deps, JOBS, payload.photoId);
   if (r.faces === 0) return { status: 'skipped', reason: 'no faces of the current model' };
   if (r.candidates > 0) deps.logger.info({ photoId: payload.photoId, candidates: r.candidates, cases: r.cases }, 'standing search found candidates');
   return { status: 'done', candidates: r.candidates };

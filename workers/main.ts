@@ -13,7 +13,7 @@ const HANDLERS: Record<QueueName, Runner> = {
   [QUEUES.facesMatch]: (payload, deps) => handleFacesMatch(payload, deps),
 };
 
-export function assertEveryQueueHandled(handlers: Partial<Record<QueueName, Runner>> = HANDLERS): void {
+function assertEveryQueueHandled(handlers: Partial<Record<QueueName, Runner>> = HANDLERS): void {
   const missing = Object.values(QUEUES).filter((q) => !handlers[q]);
   if (missing.length > 0) throw new Error(`no handler for queue(s): ${missing.join(', ')}`);
 }

@@ -5,6 +5,8 @@ export interface FamilyPageOptions {
   /** How many trained people must agree (KINFINDER_CONFIRMATIONS). */
   confirmations: number;
   maxPhotoMb: number;
+  /** Photos one case may start from (src/cases/reference-photos.ts). */
+  maxPhotos: number;
 }
 
 const WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six'];
@@ -71,7 +73,7 @@ We compare their face with photos that organisations have collected of prisoners
 
 <section id="start" aria-labelledby="send-heading">
   <h2 id="send-heading">Send photos</h2>
-  <form id="search-form" novalidate>
+  <form id="search-form" novalidate data-max-photos="${o.maxPhotos}" data-max-mb="${o.maxPhotoMb}">
     <p id="photos-hint" class="hint">Choose 1 to 5 photos of the same person. Photos where the face is clear and looks at the camera work best.
     A photo of a printed picture is fine. Each photo can be up to ${o.maxPhotoMb} MB.</p>
     <div class="pickers">

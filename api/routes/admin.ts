@@ -1,56 +1,67 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
-import { createToken } from '../../src/auth/tokens.ts';
-import { KinfinderError } from '../../src/errors.ts';
-import { listAudit, recordAudit } from '../../src/store/audit.ts';
-import { revokeToken } from '../../src/store/tokens.ts';
-import { principalOf, requireRole, type Env } from '../auth.ts';
-import type { AppDeps } from '../deps.ts';
-import { jsonBody, uuidParam } from '../validate.ts';
+import { z } from '@hono/zod-openapi';
+import { issueToken, revokeToken } from '../../src/access/tokens.ts';
+import { readAuditLog } from '../../src/admin/audit-log.ts';
+import { STAFF_ROLES } from '../../src/vocabulary.ts';
+import { callerOf } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { apiRouter, declareRoute } from '../openapi.ts';
+import { AuditPage, Token } from '../schemas.ts';
+import { idParams } from '../validate.ts';
 
 // Family tokens are made by opening a case, never by hand: one token, one case.
 export const tokenBody = z.object({
-  role: z.enum(['operator', 'verifier', 'admin']),
+  role: z.enum(STAFF_ROLES),
   name: z.string().trim().min(1).max(200),
+}).openapi('NewToken');
+
+export const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.string().regex(/^\d{1,18}$/, 'must be an audit event id').optional().openapi({ description: 'the `next` of the previous page' }),
 });
 
-export function adminRoutes(deps: AppDeps): Hono<Env> {
-  const app = new Hono<Env>();
-  const { db } = deps;
+export function adminRoutes(api: ApiDeps) {
+  const app = apiRouter();
 
-  app.post('/tokens', requireRole('admin'), async (c) => {
-    const body = await jsonBody(c, tokenBody);
-    const p = principalOf(c);
-    const created = await db.transaction(async (tx) => {
-      const t = await createToken(tx, { role: body.role, name: body.name, createdBy: p.id });
-      await recordAudit(tx, { id: p.id, role: p.role }, { action: 'token.create', subjectType: 'token', subjectId: t.row.id, details: { role: body.role } });
-      return t;
-    });
-    return c.json({ id: created.row.id, token: created.token, role: created.row.role, name: created.row.name }, 201);
-  });
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/tokens',
+        tags: ['admin'],
+        summary: 'Create a staff access token (the secret is shown once)',
+        request: { body: { required: true, content: { 'application/json': { schema: tokenBody } } } },
+        responses: { 201: { description: 'the new token', content: { 'application/json': { schema: Token } } } },
+      },
+      { access: { action: 'tokens.manage' }, errors: ['invalid_input'] },
+    ),
+    async (c) => c.json(await issueToken(api, callerOf(c), c.req.valid('json')), 201),
+  );
 
-  app.delete('/tokens/:id', requireRole('admin'), async (c) => {
-    const id = uuidParam(c, 'id');
-    const p = principalOf(c);
-    const row = await db.transaction(async (tx) => {
-      const r = await revokeToken(tx, id);
-      if (r) await recordAudit(tx, { id: p.id, role: p.role }, { action: 'token.revoke', subjectType: 'token', subjectId: id });
-      return r;
-    });
-    if (!row) throw new KinfinderError('not_found', 'no such token');
-    return c.body(null, 204);
-  });
+  app.openapi(
+    declareRoute(
+      { method: 'delete', path: '/tokens/{id}', tags: ['admin'], summary: 'Revoke an access token', request: { params: idParams }, responses: { 204: { description: 'revoked' } } },
+      { access: { action: 'tokens.manage' } },
+    ),
+    async (c) => {
+      await revokeToken(api, callerOf(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
 
-  app.get('/audit', requireRole('admin'), async (c) => {
-    const limitRaw = c.req.query('limit') ?? '100';
-    const before = c.req.query('before');
-    if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new KinfinderError('invalid_input', 'limit must be from 1 to 1000');
-    if (before !== undefined && !/^\d{1,18}$/.test(before)) throw new KinfinderError('invalid_input', 'before must be an audit event id');
-    const limit = Number(limitRaw);
-    const rows = await listAudit(db, { limit: limit + 1, ...(before ? { before } : {}) });
-    const page = rows.slice(0, limit);
-    return c.json({ events: page, ...(rows.length > limit ? { next: page[page.length - 1]!.id } : {}) });
-  });
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/audit',
+        tags: ['admin'],
+        summary: 'Audit events, newest first',
+        request: { query: auditQuery },
+        responses: { 200: { description: 'a page of events', content: { 'application/json': { schema: AuditPage } } } },
+      },
+      { access: { action: 'audit.read' }, errors: ['invalid_input'] },
+    ),
+    async (c) => c.json(await readAuditLog(api, callerOf(c), c.req.valid('query')), 200),
+  );
 
   return app;
 }

@@ -1,62 +1,64 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
-import { decide } from '../../src/cases/service.ts';
-import { KinfinderError } from '../../src/errors.ts';
-import { recordAudit } from '../../src/store/audit.ts';
-import { reviewQueue } from '../../src/store/candidates.ts';
-import { principalOf, requireRole, type Env } from '../auth.ts';
-import type { ApiDeps, AppDeps } from '../deps.ts';
+import { z } from '@hono/zod-openapi';
+import { decide } from '../../src/review/decide.ts';
+import { readReviewQueue } from '../../src/review/queue.ts';
+import { DECISIONS } from '../../src/vocabulary.ts';
+import { callerOf } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { apiRouter, declareRoute } from '../openapi.ts';
 import { presentCandidate } from '../present.ts';
-import { jsonBody, uuidParam } from '../validate.ts';
+import { Decided, ReviewPage } from '../schemas.ts';
+import { idParams } from '../validate.ts';
 
 export const decisionBody = z.object({
-  decision: z.enum(['confirm', 'reject']),
+  decision: z.enum(DECISIONS),
   note: z.string().max(2000).optional(),
+}).openapi('Decision');
+
+export const reviewQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().max(200).optional().openapi({ description: 'the `next` of the previous page' }),
 });
 
-function encodeCursor(c: { similarity: number; id: string }): string {
-  return Buffer.from(JSON.stringify([c.similarity, c.id])).toString('base64url');
-}
+export function reviewRoutes(api: ApiDeps) {
+  const app = apiRouter();
 
-function decodeCursor(raw: string | undefined): { similarity: number; id: string } | undefined {
-  if (!raw) return undefined;
-  try {
-    const [similarity, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof similarity === 'number' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { similarity, id };
-  } catch {
-    // fall through
-  }
-  throw new KinfinderError('invalid_input', 'the "after" cursor is not valid');
-}
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/review',
+        tags: ['review'],
+        summary: 'Pending candidates, best first',
+        request: { query: reviewQuery },
+        responses: { 200: { description: 'a page of pending candidates', content: { 'application/json': { schema: ReviewPage } } } },
+      },
+      { access: { action: 'review.queue' }, errors: ['invalid_input'] },
+    ),
+    async (c) => {
+      const page = await readReviewQueue(api, callerOf(c), c.req.valid('query'));
+      return c.json({ items: page.items.map(presentCandidate), ...(page.next ? { next: page.next } : {}) }, 200);
+    },
+  );
 
-export function reviewRoutes(deps: AppDeps, api: ApiDeps): Hono<Env> {
-  const app = new Hono<Env>();
-
-  app.get('/review', requireRole('verifier'), async (c) => {
-    const p = principalOf(c);
-    const limitRaw = c.req.query('limit') ?? '20';
-    if (!/^\d{1,3}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 100) {
-      throw new KinfinderError('invalid_input', 'limit must be a whole number from 1 to 100');
-    }
-    const limit = Number(limitRaw);
-    const after = decodeCursor(c.req.query('after'));
-    const rows = await reviewQueue(deps.db, { verifierId: p.id, limit: limit + 1, ...(after ? { after } : {}) });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    await recordAudit(deps.db, { id: p.id, role: p.role }, { action: 'review.read', details: { items: page.length } });
-    return c.json({
-      items: page.map(presentCandidate),
-      ...(rows.length > limit && last ? { next: encodeCursor({ similarity: last.similarity, id: last.id }) } : {}),
-    });
-  });
-
-  app.post('/candidates/:id/decisions', requireRole('verifier'), async (c) => {
-    const id = uuidParam(c, 'id');
-    const body = await jsonBody(c, decisionBody);
-    const candidate = await decide({ db: deps.db, confirmations: api.confirmations }, { candidateId: id, principal: principalOf(c), decision: body.decision, note: body.note });
-    api.counters.inc(`decisions_${body.decision}`);
-    return c.json({ candidate: presentCandidate(candidate) }, 201);
-  });
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/candidates/{id}/decisions',
+        tags: ['review'],
+        summary: 'Confirm or reject a candidate',
+        request: { params: idParams, body: { required: true, content: { 'application/json': { schema: decisionBody } } } },
+        responses: { 201: { description: 'the candidate after the decision', content: { 'application/json': { schema: Decided } } } },
+      },
+      { access: { action: 'review.decide' }, errors: ['invalid_input', 'already_decided', 'conflict'] },
+    ),
+    async (c) => {
+      const body = c.req.valid('json');
+      const candidate = await decide(api, callerOf(c), { candidateId: c.req.valid('param').id, decision: body.decision, note: body.note });
+      api.counters.inc(`decisions_${body.decision}`);
+      return c.json({ candidate: presentCandidate(candidate) }, 201);
+    },
+  );
 
   return app;
 }

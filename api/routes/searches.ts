@@ -1,16 +1,22 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { createCase, deleteCase, MAX_REFERENCE_PHOTOS, viewCase } from '../../src/cases/service.ts';
+import { deleteCase } from '../../src/cases/delete.ts';
+import { openCase } from '../../src/cases/open.ts';
+import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
+import { viewCase } from '../../src/cases/view.ts';
 import { KinfinderError } from '../../src/errors.ts';
-import { principalOf, requireRole, type Env } from '../auth.ts';
-import type { ApiDeps, AppDeps } from '../deps.ts';
+import { callerOf, refuseEarly, type Env } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
-import { presentCandidate, presentConfirmed, presentReferenceFace, presentSearch } from '../present.ts';
+import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace } from '../present.ts';
 import { rateLimitAnonymous } from '../rate-limit.ts';
-import { uuidParam } from '../validate.ts';
+import { apiRouter, declareRoute } from '../openapi.ts';
+import { refuseCrossSite } from '../same-origin.ts';
+import { CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
+import { idParams } from '../validate.ts';
 
+/** One value per photo, as repeated fields or comma-separated; an empty entry means "the only face". */
 function parseFaceIndexes(raw: string[], photos: number): Array<number | undefined> {
-  // One value per photo, as repeated fields or comma-separated; an empty entry means "the only face".
   const parts = raw.flatMap((r) => r.split(',')).map((s) => s.trim());
   if (parts.length > photos) throw new KinfinderError('invalid_input', 'more faceIndex values than photos');
   return Array.from({ length: photos }, (_, i) => {
@@ -21,61 +27,97 @@ function parseFaceIndexes(raw: string[], photos: number): Array<number | undefin
   });
 }
 
-export function searchRoutes(deps: AppDeps, api: ApiDeps, clientAddress: (c: Context<Env>) => string): Hono<Env> {
-  const app = new Hono<Env>();
-  const caseDeps = { db: deps.db, blobs: api.blobs, faces: api.faces, manifest: api.manifest, limits: api.limits, confirmations: api.confirmations };
+export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string) {
+  const app = apiRouter();
 
-  app.post(
-    '/searches',
-    bodyLimit({
-      maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
-      onError: () => {
-        throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/searches',
+        tags: ['searches'],
+        summary: 'Open a case from 1–5 photos of one person',
+        description: 'Anonymous callers are rate-limited per address and get the case\'s access token (once) and no candidates; a verifier gets the candidates at once.',
+        middleware: [
+          refuseCrossSite(),
+          refuseEarly('cases.open'),
+          bodyLimit({
+            maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
+            onError: () => {
+              throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
+            },
+          }),
+          rateLimitAnonymous({ ...(api.rateLimit ?? { max: 20, windowMs: 60 * 60 * 1000 }), key: clientAddress }),
+        ] as const,
+        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
+        responses: { 201: { description: 'the case opened', content: { 'application/json': { schema: SearchCreated } } } },
       },
-    }),
-    rateLimitAnonymous({ ...(api.rateLimit ?? { max: 20, windowMs: 60 * 60 * 1000 }), key: clientAddress }),
+      {
+        access: { action: 'cases.open' },
+        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'no_face', 'choose_face', 'no_such_face', 'rate_limited'],
+      },
+    ),
     async (c) => {
       const form = await readMultipart(c);
       const photos = await form.files('photo');
-      if (photos.length === 0) throw new KinfinderError('invalid_input', 'attach one to five photos of the person in the "photo" field');
-      if (photos.length > MAX_REFERENCE_PHOTOS) throw new KinfinderError('too_many_photos', `attach at most ${MAX_REFERENCE_PHOTOS} photos of one person`);
       const indexes = parseFaceIndexes(form.texts('faceIndex'), photos.length);
-      const subject = parseJsonField(form.text('subject'), 'subject');
-      const principal = c.get('principal');
-      const created = await createCase(caseDeps, {
+      const opened = await openCase(api, callerOf(c), {
         photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })),
-        subject,
-        principal,
+        subject: parseJsonField(form.text('subject'), 'subject'),
+        client: clientAddress(c),
       });
       api.counters.inc('searches_created');
       return c.json(
         {
-          search: presentSearch(created.search),
-          ...(created.accessToken ? { accessToken: created.accessToken } : {}),
-          referenceFaces: created.referenceFaces.map(presentReferenceFace),
-          ...(created.candidates ? { candidates: created.candidates.map(presentCandidate) } : {}),
+          search: presentCase(opened.case),
+          ...(opened.accessToken ? { accessToken: opened.accessToken } : {}),
+          referenceFaces: opened.referenceFaces.map(presentReferenceFace),
+          ...(opened.candidates ? { candidates: opened.candidates.map(presentCandidate) } : {}),
         },
         201,
       );
     },
   );
+  app.openAPIRegistry.register('SearchForm', SearchForm);
 
-  app.get('/searches/:id', requireRole('verifier', 'family'), async (c) => {
-    const view = await viewCase(caseDeps, uuidParam(c, 'id'), principalOf(c));
-    if (view.candidates) {
-      return c.json({
-        search: presentSearch(view.search),
-        referenceFaces: (view.referenceFaces ?? []).map(presentReferenceFace),
-        candidates: view.candidates.map(presentCandidate),
-      });
-    }
-    return c.json({ search: presentSearch(view.search), confirmed: (view.confirmed ?? []).map(presentConfirmed) });
-  });
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/searches/{id}',
+        tags: ['searches'],
+        summary: 'A case: everything for a verifier; status and confirmed matches for its family',
+        request: { params: idParams },
+        responses: {
+          200: { description: 'the case as this caller may see it', content: { 'application/json': { schema: CaseForStaff.or(CaseForFamily) } } },
+        },
+      },
+      { access: { action: 'cases.read', note: 'A family only for its own case.' } },
+    ),
+    async (c) => {
+      const view = await viewCase(api, callerOf(c), c.req.valid('param').id);
+      if (view.for === 'family') return c.json({ search: presentCase(view.case), confirmed: view.confirmed.map(presentConfirmed) }, 200);
+      return c.json(
+        {
+          search: presentCase(view.case),
+          referenceFaces: view.referenceFaces.map(presentReferenceFace),
+          candidates: view.candidates.map(presentCandidate),
+        },
+        200,
+      );
+    },
+  );
 
-  app.delete('/searches/:id', requireRole('family', 'admin'), async (c) => {
-    await deleteCase(caseDeps, uuidParam(c, 'id'), principalOf(c));
-    return c.body(null, 204);
-  });
+  app.openapi(
+    declareRoute(
+      { method: 'delete', path: '/searches/{id}', tags: ['searches'], summary: "Delete a case's family data and close it", request: { params: idParams }, responses: { 204: { description: 'deleted' } } },
+      { access: { action: 'cases.delete', note: 'A family only for its own case.' } },
+    ),
+    async (c) => {
+      await deleteCase(api, callerOf(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
 
   return app;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { CLI } from '../../src/access/principal.ts';
 import { queryGallery } from '../../src/cases/query.ts';
 import { createLogger } from '../../src/log.ts';
 import { EXIT, type CommandContext } from '../context.ts';
@@ -31,7 +32,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const logger = createLogger(ctx.config.logLevel === 'info' ? 'warn' : ctx.config.logLevel);
   const rt = await openRuntime(ctx.config, logger, { workers: false, faces: true, concurrency: 1 });
   try {
-    const result = await queryGallery({ db: rt.db, faces: rt.faces!, manifest: rt.manifest }, { photos, top, actor: { id: null, role: 'cli' } });
+    const result = await queryGallery({ ...rt, faces: rt.faces! }, CLI, { photos, top });
     if (values.json) {
       ctx.stdout.write(
         `${JSON.stringify({

@@ -32,7 +32,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       db: rt.db,
       logger,
       faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
+      metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
       api: {
+        db: rt.db,
         blobs: rt.blobs,
         faces,
         manifest: rt.manifest,
@@ -63,4 +65,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     await rt.close();
     logger.info('stopped');
   }
+}
+
+/** A listening address only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

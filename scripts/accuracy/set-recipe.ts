@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { calibrationFrom } from '../../bin/commands/eval.ts';
 import type { RecipeReport } from '../../src/eval/run.ts';
-import { DEFAULT_MANIFEST_PATH, loadManifest, RECIPES } from '../../src/face/index.ts';
+import { RECIPES } from '../../src/eval/recipes.ts';
+import { DEFAULT_MANIFEST_PATH, loadManifest } from '../../src/face/index.ts';
 
 const [runFile, name, command] = process.argv.slice(2);
 if (!runFile || !name || !command) throw new Error('usage: set-recipe.ts RUN.json RECIPE_NAME COMMAND');

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFacePool, loadManifest } from '../../src/face/index.ts';
-import { enqueuePhoto } from '../../src/ingest/service.ts';
+import { CLI } from '../../src/access/principal.ts';
+import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createCounters } from '../../src/metrics.ts';
 import { openQueue } from '../../src/queue.ts';
@@ -69,7 +70,7 @@ async function run(workers: number): Promise<{ seconds: number; faces: number }>
     // Warm each engine so start-up (weights, wasm compile) is not counted as throughput.
     await Promise.all(Array.from({ length: workers }, () => faces.analyse(fs.readFileSync(files[0]!))));
     const ids: string[] = [];
-    for (const f of files) ids.push((await enqueuePhoto({ db, blobs, queue, limits }, { name: f, bytes: fs.readFileSync(f) })).id);
+    for (const f of files) ids.push((await enqueuePhoto({ db, blobs, queue, limits }, CLI, { name: f, bytes: fs.readFileSync(f) })).id);
     const started = performance.now();
     await startWorkers({ db, blobs, faces, queue, limits, logger: silentLogger, counters: createCounters(), manifest }, { concurrency: workers });
     let counts: Awaited<ReturnType<typeof statusCounts>> = [];

@@ -1,3 +1,4 @@
+import { KinfinderError } from '../errors.ts';
 import path from 'node:path';
 
 export interface PairImage { name: string; n: number }
@@ -20,7 +21,7 @@ export function parsePairs(text: string): Pair[] {
     };
     if (f.length === 3) pairs.push({ same: true, a: { name: f[0]!, n: num(f[1]) }, b: { name: f[0]!, n: num(f[2]) } });
     else if (f.length === 4) pairs.push({ same: false, a: { name: f[0]!, n: num(f[1]) }, b: { name: f[2]!, n: num(f[3]) } });
-    else throw new Error(`pairs line ${i + 1}: expected 3 or 4 fields, got ${f.length}`);
+    else throw new KinfinderError('invalid_input', `pairs line ${i + 1}: expected 3 or 4 fields, got ${f.length}`);
   });
   return pairs;
 }

@@ -1,3 +1,4 @@
+import { KinfinderError } from '../errors.ts';
 /**
  * dlib-style face chips: a similarity transform from the 68 landmarks onto dlib's mean face
  * (dlib `get_face_chip_details`, `extract_image_chip`), sampled bilinearly from the RGB buffer
@@ -30,20 +31,20 @@ const MEAN_FACE_Y = [
 ];
 
 /** Landmark indices dlib aligns on: 27..67 without the lower lip (55-59, 65-67); no jaw, no brows. */
-export const ALIGN_POINTS: number[] = [];
+const ALIGN_POINTS: number[] = [];
 for (let i = 27; i < 68; i++) if (!((i >= 55 && i <= 59) || (i >= 65 && i <= 67))) ALIGN_POINTS.push(i);
 
 /** Similarity transform p' = [a -b; b a] p + [tx, ty]. */
 export interface Similarity { a: number; b: number; tx: number; ty: number }
 
-export function applySimilarity(t: Similarity, [x, y]: Point): Point {
+function applySimilarity(t: Similarity, [x, y]: Point): Point {
   return [t.a * x - t.b * y + t.tx, t.b * x + t.a * y + t.ty];
 }
 
 /** Least-squares similarity (rotation, uniform scale, translation; no reflection) mapping `from` onto `to`. */
-export function findSimilarity(from: Point[], to: Point[]): Similarity {
+function findSimilarity(from: Point[], to: Point[]): Similarity {
   const n = from.length;
-  if (n < 2 || to.length !== n) throw new Error('findSimilarity needs ≥ 2 matching points');
+  if (n < 2 || to.length !== n) throw new KinfinderError('bad_landmarks', 'the face alignment needs at least two matching points');
   let fx = 0, fy = 0, tx = 0, ty = 0;
   for (let i = 0; i < n; i++) {
     fx += from[i]![0]; fy += from[i]![1]; tx += to[i]![0]; ty += to[i]![1];
@@ -57,7 +58,7 @@ export function findSimilarity(from: Point[], to: Point[]): Similarity {
     sxy += ax * by - ay * bx;
     ff += ax * ax + ay * ay;
   }
-  if (ff === 0) throw new Error('findSimilarity: degenerate points');
+  if (ff === 0) throw new KinfinderError('bad_landmarks', 'the face landmarks are degenerate (all on one point)');
   const a = sxx / ff, b = sxy / ff;
   return { a, b, tx: tx - (a * fx - b * fy), ty: ty - (b * fx + a * fy) };
 }
@@ -73,7 +74,7 @@ export interface ChipGeometry {
 
 /** dlib `get_face_chip_details(det, size, padding)` for 68 landmarks. */
 export function faceChipGeometry(landmarks: Point[], size = 150, padding = 0.25): ChipGeometry {
-  if (landmarks.length !== 68) throw new Error('faceChipGeometry needs 68 landmarks');
+  if (landmarks.length !== 68) throw new KinfinderError('bad_landmarks', 'the face alignment needs 68 landmarks');
   const from: Point[] = [];
   const to: Point[] = [];
   for (const i of ALIGN_POINTS) {
@@ -89,7 +90,7 @@ export function faceChipGeometry(landmarks: Point[], size = 150, padding = 0.25)
 }
 
 /** Chip pixel → image point, exactly as dlib's `extract_image_chip` maps its corners. */
-export function chipToImage(g: ChipGeometry): (u: number, v: number) => Point {
+function chipToImage(g: ChipGeometry): (u: number, v: number) => Point {
   const cos = Math.cos(g.angle), sin = Math.sin(g.angle);
   const span = g.size * g.scale; // the chip rectangle's side in image pixels
   const k = g.size > 1 ? span / (g.size - 1) : 0;
@@ -205,7 +206,7 @@ const mid = (pts: Point[], idx: number[]): Point => {
   return [x / idx.length, y / idx.length];
 };
 
-export const eyeCentres = (lm: Point[]): { left: Point; right: Point } => ({
+const eyeCentres = (lm: Point[]): { left: Point; right: Point } => ({
   // "left"/"right" as seen in the photo: points 36-41 are on the image's left.
   left: mid(lm, [36, 37, 38, 39, 40, 41]),
   right: mid(lm, [42, 43, 44, 45, 46, 47]),

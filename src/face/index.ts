@@ -2,4 +2,4 @@ export type { AnalyseOptions, BackendChoice, BackendName, Box, EngineOptions, Fa
 export { createFaceEngine, type FaceEngine } from './engine.ts';
 export { createFacePool, type FacePool, type FacePoolOptions } from './pool.ts';
 export { bandFor, loadManifest, DEFAULT_MANIFEST_PATH, type Band, type Calibration, type ModelManifest } from './manifest.ts';
-export { RECIPES, type Recipe } from './recipe.ts';
+export type { Recipe } from './recipe.ts';

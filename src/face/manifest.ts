@@ -11,7 +11,7 @@ export const DEFAULT_MANIFEST_PATH = fileURLToPath(new URL('../../models/face-ap
 
 const threshold = z.object({ threshold: z.number().min(-1).max(1), fmr: z.number().min(0).max(1) });
 
-export const manifestSchema = z.object({
+const manifestSchema = z.object({
   id: z.string().min(1),
   dims: z.number().int().positive(),
   package: z.string().min(1),
@@ -30,7 +30,8 @@ export const manifestSchema = z.object({
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
 export type Calibration = ModelManifest['calibration'];
-export type Band = 'strong' | 'possible' | 'weak';
+import type { Band } from '../vocabulary.ts';
+export type { Band } from '../vocabulary.ts';
 
 export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH): Promise<ModelManifest> {
   let raw: string;
@@ -63,7 +64,7 @@ export function bandFor(similarity: number, calibration: Pick<Calibration, 'stro
   return 'weak';
 }
 
-export async function sha256File(file: string): Promise<string> {
+async function sha256File(file: string): Promise<string> {
   return createHash('sha256').update(await readFile(file)).digest('hex');
 }
 

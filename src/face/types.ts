@@ -45,6 +45,8 @@ export interface AnalyseOptions {
    * returning no face. Such a face has `score` 0. Never used for enrolment or search.
    */
   centreFallback?: boolean;
+  /** Who the work is for (an address, a token, `jobs`): engines are shared fairly between clients (fair.ts). */
+  client?: string;
 }
 
 export interface FaceAnalyser {
@@ -53,9 +55,9 @@ export interface FaceAnalyser {
   analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PhotoAnalysis>;
   /**
    * The same analysis of a photo the caller already decoded with `normalise()` (src/image), without
-   * decoding it again: boxes and landmarks are in `img`'s pixels, and the result equals
-   * `analyse(bytes)` for the bytes `img` came from. The caller's buffer is neither kept nor changed,
-   * so it can cut display copies and crops from the same pixels afterwards.
+   * decoding it again: nothing is decoded twice, boxes and landmarks are in `img`'s pixels, and the
+   * result equals `analyse(bytes)` for the bytes `img` came from. The caller's buffer is neither
+   * kept nor changed, so it can cut display copies and crops from the same pixels afterwards.
    */
   analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis>;
   close(): Promise<void>;

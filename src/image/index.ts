@@ -5,8 +5,7 @@ import type { ImageFormat, ImageLimits, NormalisedImage } from './types.ts';
 
 export type { ImageFormat, ImageLimits, NormalisedImage } from './types.ts';
 
-/** Rectangle in pixels of the upright photo (same shape as the face engine's `Box`). */
-interface Rect { x: number; y: number; width: number; height: number }
+import type { Box as Rect } from '../face/types.ts';
 
 const ascii = (bytes: Uint8Array, start: number, length: number): string =>
   String.fromCharCode(...bytes.subarray(start, start + length));
@@ -142,7 +141,7 @@ export async function displayJpeg(bytes: Uint8Array, limits: ImageLimits, maxSid
 }
 
 /** The square region around a face box with `margin` (fraction of the box side) on each side, clipped to the image. */
-export function cropRegion(box: Rect, imageWidth: number, imageHeight: number, margin = 0.3): { left: number; top: number; width: number; height: number } {
+function cropRegion(box: Rect, imageWidth: number, imageHeight: number, margin = 0.3): { left: number; top: number; width: number; height: number } {
   const side = Math.max(box.width, box.height) * (1 + 2 * margin);
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
@@ -157,17 +156,28 @@ export function cropRegion(box: Rect, imageWidth: number, imageHeight: number, m
 }
 
 /**
- * A JPEG of one face with some margin (box in upright-photo coordinates), fitted inside
- * `size`×`size`; metadata stripped.
+ * A JPEG of one face with some margin (box in the image's pixels), fitted inside `size`×`size`,
+ * cut from pixels already decoded: a photo with many faces is decoded once, not once a face.
  */
-export async function faceCrop(bytes: Uint8Array, box: Rect, limits: ImageLimits, size = 256): Promise<Buffer> {
-  const img = await normalise(bytes, limits);
+export async function faceCropOf(img: NormalisedImage, box: Rect, size = 256): Promise<Buffer> {
   const region = cropRegion(box, img.width, img.height);
   try {
     return await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
       .extract(region)
       .resize({ width: size, height: size, fit: 'inside' })
       .jpeg({ quality: 90, mozjpeg: true })
+      .toBuffer();
+  } catch (err) {
+    mapSharpError(err);
+  }
+}
+
+/** The display copy (as `displayJpeg`) from pixels already decoded; raw pixels carry no metadata. */
+export async function displayJpegOf(img: NormalisedImage, maxSide = 2048): Promise<Buffer> {
+  try {
+    return await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 85, mozjpeg: true })
       .toBuffer();
   } catch (err) {
     mapSharpError(err);

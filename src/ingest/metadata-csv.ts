@@ -230,15 +230,17 @@ export interface MetadataMatchReport {
   matchedItems: number;
   /**
    * Rows that matched no item, in CSV order: usually a typo in `file`, or a photo that was not
-   * part of this run. `file` is the row's normalised path (`a\b/./c.jpg` → `a/b/c.jpg`).
+   * part of this run. `file` is the row's normalised path (`a\b/./c.jpg` → `a/b/c.jpg`); `row` its
+   * spreadsheet row number (known when the map came from `parseMetadataCsv`).
    */
-  unmatched: Array<{ file: string; row: number }>;
+  unmatched: Array<{ file: string; row?: number }>;
   /**
    * Rows that matched more than one item (a bare `IMG_001.jpg` for items `a/IMG_001.jpg` and
    * `b/IMG_001.jpg`): every one of those items got this row's metadata, which is right for at
-   * most one. The fix is a longer path in the CSV. Items in the order they were matched.
+   * most one. The fix is a longer path in the CSV. Rows in the order first matched, items in the
+   * order they were matched.
    */
-  ambiguous: Array<{ file: string; row: number; items: string[] }>;
+  ambiguous: Array<{ file: string; row?: number; items: string[] }>;
 }
 
 /**
@@ -258,39 +260,43 @@ export interface MetadataMatchReport {
 export class MetadataMatcher {
   private readonly itemsByKey = new Map<string, Set<string>>();
 
-  constructor(private readonly table: MetadataTable) {}
+  /** `map` as `parseMetadataCsv` makes it; a `MetadataTable` also gives the reports row numbers. */
+  constructor(private readonly map: Map<string, PhotoMetadata>) {}
 
   /** The item's metadata row, as `metadataFor` gives it, and remember the match. */
   match(itemName: string): PhotoMetadata | undefined {
-    const key = matchKey(this.table, itemName);
+    const key = matchKey(this.map, itemName);
     if (key === undefined) return undefined;
     let items = this.itemsByKey.get(key);
     if (!items) this.itemsByKey.set(key, (items = new Set()));
     items.add(itemName);
-    return this.table.get(key);
+    return this.map.get(key);
   }
 
-  /** Rows that matched more than one item, in CSV order, each with its items in the order seen. */
-  ambiguous(): Array<{ file: string; row: number; items: string[] }> {
-    return [...this.table.keys()]
-      .filter((key) => (this.itemsByKey.get(key)?.size ?? 0) > 1)
-      .map((file) => ({ file, row: this.table.rowOf(file)!, items: [...this.itemsByKey.get(file)!] }));
+  /** CSV `file` keys that matched more than one item, in the order first matched, with those items in the order seen. */
+  ambiguous(): { file: string; items: string[] }[] {
+    return [...this.itemsByKey].filter(([, items]) => items.size > 1).map(([file, items]) => ({ file, items: [...items] }));
   }
 
-  /** Normalised `file` paths of rows that matched no item so far, in CSV order. */
+  /** CSV `file` keys that matched no item so far, in CSV order. */
   unmatched(): string[] {
-    return [...this.table.keys()].filter((key) => !this.itemsByKey.has(key));
+    return [...this.map.keys()].filter((key) => !this.itemsByKey.has(key));
   }
 
+  /** `unmatched` and `ambiguous` with row numbers, and the counts, for a run summary. */
   report(): MetadataMatchReport {
     const items = new Set<string>();
     for (const set of this.itemsByKey.values()) for (const item of set) items.add(item);
+    const row = (file: string) => {
+      const n = this.map instanceof MetadataTable ? this.map.rowOf(file) : undefined;
+      return n === undefined ? {} : { row: n };
+    };
     return {
-      rows: this.table.size,
+      rows: this.map.size,
       matchedRows: this.itemsByKey.size,
       matchedItems: items.size,
-      unmatched: this.unmatched().map((file) => ({ file, row: this.table.rowOf(file)! })),
-      ambiguous: this.ambiguous(),
+      unmatched: this.unmatched().map((file) => ({ file, ...row(file) })),
+      ambiguous: this.ambiguous().map((a) => ({ file: a.file, ...row(a.file), items: a.items })),
     };
   }
 }

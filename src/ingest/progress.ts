@@ -7,7 +7,7 @@ export interface ProgressState {
   elapsedSeconds: number;
 }
 
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;

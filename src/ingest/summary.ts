@@ -8,4 +8,6 @@ export interface IngestSummary {
   /** Photos still waiting for a worker when the command returned; absent under --wait. */
   queued?: number;
   errors: Array<{ file: string; code: string; message: string }>;
+  /** Rows of the metadata CSV that matched no file, and CSV paths that matched several (present only when there are such). */
+  metadata?: { unmatched: string[]; ambiguous: Array<{ file: string; items: string[] }> };
 }

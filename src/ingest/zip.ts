@@ -163,7 +163,7 @@ class EntryReader {
 type NameVerdict = { kind: 'skip' } | { kind: 'unsafe'; shown: string; reason: string } | { kind: 'ok'; path: string };
 
 /** Decodes and checks an entry name. Backslashes count as separators, so `..\x` is caught too. */
-export function judgeEntryName(entry: Pick<Entry, 'fileNameRaw' | 'generalPurposeBitFlag' | 'extraFields'>): NameVerdict {
+function judgeEntryName(entry: Pick<Entry, 'fileNameRaw' | 'generalPurposeBitFlag' | 'extraFields'>): NameVerdict {
   const raw = decodeEntryName(entry);
   const slashed = raw.replace(/\\/g, '/');
   if (slashed.endsWith('/')) return { kind: 'skip' }; // a directory: never read, never written

@@ -4,7 +4,9 @@ import { candidateBar, upsertCandidates, type NewCandidate } from '../store/cand
 import { CASE_CANDIDATES, efSearchFor } from './rank.ts';
 import type { Database } from '../store/database.ts';
 import { embeddingsOfPhoto, nearestOpenReferences } from '../store/matching.ts';
-import { refreshSearchStatus } from '../store/searches.ts';
+import { refreshCaseStatus } from '../store/cases.ts';
+import type { Caller } from '../access/principal.ts';
+import { assertJobRunner } from '../ingest/photo-job.ts';
 
 /** Open cases looked at per new face: far more than one face will plausibly match. */
 const REFERENCES_PER_FACE = 100;
@@ -17,7 +19,8 @@ const REFERENCES_PER_FACE = 100;
  * strangers that score above the floor. Safe to repeat: existing candidates are kept (decided
  * ones untouched).
  */
-export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifest }, photoId: string): Promise<{ faces: number; candidates: number; cases: number }> {
+export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifest }, caller: Caller, photoId: string): Promise<{ faces: number; candidates: number; cases: number }> {
+  assertJobRunner(caller);
   return deps.db.transaction(async (tx) => {
     const faces = (await embeddingsOfPhoto(tx, photoId)).filter((f) => f.modelId === deps.manifest.id);
     const perCase = new Map<string, Map<string, NewCandidate>>();
@@ -48,7 +51,7 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
       if (ranked.length === 0) continue;
       created += await upsertCandidates(tx, searchId, ranked);
       touched++;
-      await refreshSearchStatus(tx, searchId);
+      await refreshCaseStatus(tx, searchId);
     }
     return { faces: faces.length, candidates: created, cases: touched };
   });

@@ -1,8 +1,6 @@
-import type { Box } from '../face/types.ts';
+import type { Band, Box, CandidateStatus, Decision } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
-export type CandidateStatus = 'pending' | 'confirmed' | 'rejected';
-export type Band = 'strong' | 'possible' | 'weak';
 
 export interface NewCandidate {
   faceId: string;
@@ -16,7 +14,7 @@ export interface NewCandidate {
  * better similarity, a decided one (confirmed or rejected) is never touched, so a rejected
  * pair cannot come back. Returns how many rows were new.
  */
-export async function upsertCandidates(q: Queryable, searchId: string, list: readonly NewCandidate[]): Promise<number> {
+export async function upsertCandidates(q: Queryable, caseId: string, list: readonly NewCandidate[]): Promise<number> {
   let created = 0;
   for (const c of list) {
     const r = await q.query<{ inserted: boolean }>(
@@ -26,7 +24,7 @@ export async function upsertCandidates(q: Queryable, searchId: string, list: rea
          SET similarity = EXCLUDED.similarity, band = EXCLUDED.band, reference_face_id = EXCLUDED.reference_face_id
          WHERE candidates.status = 'pending' AND EXCLUDED.similarity > candidates.similarity
        RETURNING (xmax = 0) AS inserted`,
-      [searchId, c.faceId, c.referenceFaceId, c.similarity, c.band],
+      [caseId, c.faceId, c.referenceFaceId, c.similarity, c.band],
     );
     if (r.rows[0]?.inserted) created++;
   }
@@ -38,17 +36,17 @@ export async function upsertCandidates(q: Queryable, searchId: string, list: rea
  * included (a rejected face still held its place when it was proposed); null while the case
  * has fewer than `n`.
  */
-export async function candidateBar(q: Queryable, searchId: string, n: number): Promise<number | null> {
+export async function candidateBar(q: Queryable, caseId: string, n: number): Promise<number | null> {
   const r = await q.query<{ similarity: number }>(
     `SELECT similarity FROM candidates WHERE search_id = $1 ORDER BY similarity DESC OFFSET $2 LIMIT 1`,
-    [searchId, n - 1],
+    [caseId, n - 1],
   );
   return r.rows[0] ? Number(r.rows[0].similarity) : null;
 }
 
 export interface CandidateView {
   id: string;
-  searchId: string;
+  caseId: string;
   rank: number;
   similarity: number;
   band: Band;
@@ -60,6 +58,7 @@ export interface CandidateView {
   referenceFace: { id: string; box: Box; photoWidth: number | null; photoHeight: number | null } | null;
   face: { id: string; box: Box; quality: Record<string, unknown>; score: number };
   photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown>; width: number | null; height: number | null };
+  /** The people who confirmed it. */
   confirmedBy: string[];
   /** What the family said about the person they look for (the case's `subject`). */
   subject: Record<string, unknown>;
@@ -69,7 +68,7 @@ export interface CandidateView {
 // Rank is the candidate's place in its case by similarity, counted over every candidate of the
 // case (decided ones too), so a number a verifier saw does not shift under them.
 const VIEW = `
-  SELECT c.id, c.search_id AS "searchId",
+  SELECT c.id, c.search_id AS "caseId",
          (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id
             AND (c2.similarity > c.similarity OR (c2.similarity = c.similarity AND c2.id < c.id)))::integer + 1 AS rank,
          c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", f.photo_id AS "photoId",
@@ -79,7 +78,8 @@ const VIEW = `
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,
            'box', json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height)) END AS "referenceFace",
          json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, 'width', p.width, 'height', p.height) AS photo,
-         coalesce((SELECT json_agg(DISTINCT d.token_id) FROM decisions d WHERE d.candidate_id = c.id AND d.decision = 'confirm'), '[]'::json) AS "confirmedBy"
+         coalesce((SELECT json_agg(DISTINCT t.person_id) FROM decisions d JOIN tokens t ON t.id = d.token_id
+                   WHERE d.candidate_id = c.id AND d.decision = 'confirm'), '[]'::json) AS "confirmedBy"
   FROM candidates c
   JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
   JOIN faces f ON f.id = c.face_id
@@ -87,10 +87,10 @@ const VIEW = `
   LEFT JOIN sources src ON src.id = p.source_id
   LEFT JOIN reference_faces rf ON rf.id = c.reference_face_id`;
 
-export async function candidatesOfSearch(q: Queryable, searchId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
+export async function candidatesOfCase(q: Queryable, caseId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
     `${VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.similarity DESC, c.id LIMIT $3`,
-    [searchId, opts.status ?? null, opts.limit ?? 1000],
+    [caseId, opts.status ?? null, opts.limit ?? 1000],
   );
   return r.rows;
 }
@@ -101,27 +101,28 @@ export async function getCandidate(q: Queryable, id: string): Promise<CandidateV
 }
 
 /**
- * Pending candidates of open cases, best first, without those this verifier already confirmed
- * (they wait for someone else). `after` is the last item of the previous page.
+ * Pending candidates of open cases, best first, without those this person already decided (by
+ * any of their tokens: they wait for someone else). `after` is the last item of the previous page.
  */
 export async function reviewQueue(
   q: Queryable,
-  opts: { verifierId: string | null; limit: number; after?: { similarity: number; id: string } },
+  opts: { personId: string | null; limit: number; after?: { similarity: number; id: string } },
 ): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
     `${VIEW}
      WHERE c.status = 'pending' AND s.status <> 'closed'
-       AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM decisions d WHERE d.candidate_id = c.id AND d.token_id = $1))
+       AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM decisions d JOIN tokens t ON t.id = d.token_id
+                                            WHERE d.candidate_id = c.id AND t.person_id = $1))
        AND ($2::real IS NULL OR c.similarity < $2::real OR (c.similarity = $2::real AND c.id > $3::uuid))
      ORDER BY c.similarity DESC, c.id LIMIT $4`,
-    [opts.verifierId, opts.after?.similarity ?? null, opts.after?.id ?? null, opts.limit],
+    [opts.personId, opts.after?.similarity ?? null, opts.after?.id ?? null, opts.limit],
   );
   return r.rows;
 }
 
-export async function lockCandidate(q: Queryable, id: string): Promise<{ id: string; searchId: string; status: CandidateStatus } | undefined> {
-  const r = await q.query<{ id: string; searchId: string; status: CandidateStatus }>(
-    `SELECT c.id, c.search_id AS "searchId", c.status FROM candidates c
+export async function lockCandidate(q: Queryable, id: string): Promise<{ id: string; caseId: string; status: CandidateStatus } | undefined> {
+  const r = await q.query<{ id: string; caseId: string; status: CandidateStatus }>(
+    `SELECT c.id, c.search_id AS "caseId", c.status FROM candidates c
      JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
      WHERE c.id = $1 FOR UPDATE OF c`,
     [id],
@@ -129,12 +130,18 @@ export async function lockCandidate(q: Queryable, id: string): Promise<{ id: str
   return r.rows[0];
 }
 
-export async function insertDecision(q: Queryable, d: { candidateId: string; tokenId: string; decision: 'confirm' | 'reject'; note: string | null }): Promise<void> {
-  await q.query(`INSERT INTO decisions (candidate_id, token_id, decision, note) VALUES ($1, $2, $3, $4)`, [d.candidateId, d.tokenId, d.decision, d.note]);
+export async function insertDecision(q: Queryable, d: { candidateId: string; tokenId: string; decision: Decision; note: string | null }): Promise<void> {
+  const r = await q.query<{ id: string }>(`INSERT INTO decisions (candidate_id, token_id, decision) VALUES ($1, $2, $3) RETURNING id`, [d.candidateId, d.tokenId, d.decision]);
+  // The note lives beside the decision: it goes with the case if the family deletes it.
+  if (d.note) await q.query(`INSERT INTO decision_notes (decision_id, note) VALUES ($1, $2)`, [r.rows[0]!.id, d.note]);
 }
 
-export async function hasDecided(q: Queryable, candidateId: string, tokenId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM decisions WHERE candidate_id = $1 AND token_id = $2`, [candidateId, tokenId]);
+/** Whether this person (by any of their tokens) has decided on the candidate. */
+export async function hasDecided(q: Queryable, candidateId: string, personId: string): Promise<boolean> {
+  const r = await q.query(
+    `SELECT 1 FROM decisions d JOIN tokens t ON t.id = d.token_id WHERE d.candidate_id = $1 AND t.person_id = $2`,
+    [candidateId, personId],
+  );
   return r.rows.length > 0;
 }
 
@@ -142,9 +149,10 @@ export async function hasDecided(q: Queryable, candidateId: string, tokenId: str
 export async function applyDecisions(q: Queryable, candidateId: string, requiredConfirmations: number): Promise<void> {
   await q.query(
     `WITH d AS (
-       SELECT count(DISTINCT token_id) FILTER (WHERE decision = 'confirm') AS confirms,
-              count(*) FILTER (WHERE decision = 'reject') AS rejects
-       FROM decisions WHERE candidate_id = $1)
+       -- people, not tokens: two tokens of one verifier are one confirmation
+       SELECT count(DISTINCT t.person_id) FILTER (WHERE d.decision = 'confirm') AS confirms,
+              count(*) FILTER (WHERE d.decision = 'reject') AS rejects
+       FROM decisions d JOIN tokens t ON t.id = d.token_id WHERE d.candidate_id = $1)
      UPDATE candidates SET
        confirmations = d.confirms,
        status = CASE WHEN d.rejects > 0 THEN 'rejected' WHEN d.confirms >= $2 THEN 'confirmed' ELSE 'pending' END,
@@ -155,16 +163,16 @@ export async function applyDecisions(q: Queryable, candidateId: string, required
 }
 
 /** Candidates found for a gallery face whose case a family token may see (confirmed only). */
-export async function photoVisibleToCase(q: Queryable, photoId: string, searchId: string): Promise<boolean> {
+export async function photoVisibleToCase(q: Queryable, photoId: string, caseId: string): Promise<boolean> {
   const r = await q.query(
     `SELECT 1 FROM candidates c JOIN faces f ON f.id = c.face_id
      WHERE c.search_id = $1 AND f.photo_id = $2 AND c.status = 'confirmed' LIMIT 1`,
-    [searchId, photoId],
+    [caseId, photoId],
   );
   return r.rows.length > 0;
 }
 
-export async function faceVisibleToCase(q: Queryable, faceId: string, searchId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND c.status = 'confirmed' LIMIT 1`, [searchId, faceId]);
+export async function faceVisibleToCase(q: Queryable, faceId: string, caseId: string): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND c.status = 'confirmed' LIMIT 1`, [caseId, faceId]);
   return r.rows.length > 0;
 }

@@ -1,7 +1,7 @@
 import pgvector from 'pgvector';
 import type { Queryable } from './database.ts';
 
-export type PhotoStatus = 'queued' | 'processing' | 'done' | 'failed';
+import type { Box, PhotoStatus } from '../vocabulary.ts';
 
 export interface PhotoRow {
   id: string;
@@ -101,7 +101,7 @@ export async function markRetrying(q: Queryable, id: string): Promise<void> {
 
 export interface NewFace {
   faceIndex: number;
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   landmarks: Array<[number, number]>;
   quality: Record<string, unknown>;
@@ -156,7 +156,7 @@ export interface FaceRow {
   id: string;
   photoId: string;
   faceIndex: number;
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   quality: Record<string, unknown>;
   cropSha256: string | null;

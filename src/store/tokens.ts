@@ -1,25 +1,27 @@
 import type { Queryable } from './database.ts';
 
-export type Role = 'operator' | 'verifier' | 'family' | 'admin';
-export const ROLES: readonly Role[] = ['operator', 'verifier', 'family', 'admin'];
+import type { Role } from '../vocabulary.ts';
+
 
 export interface TokenRow {
   id: string;
   role: Role;
   name: string;
-  searchId: string | null;
+  /** The person holding a staff token; null for a family token (it belongs to a case). */
+  personId: string | null;
+  caseId: string | null;
   createdAt: Date;
   revokedAt: Date | null;
 }
 
 export async function insertToken(
   q: Queryable,
-  t: { role: Role; name: string; tokenHash: string; searchId?: string | null; createdBy?: string | null },
+  t: { role: Role; name: string; tokenHash: string; caseId?: string | null; personId?: string | null; createdBy?: string | null },
 ): Promise<TokenRow> {
   const r = await q.query<TokenRow>(
-    `INSERT INTO tokens (role, name, token_hash, search_id, created_by) VALUES ($1, $2, $3, $4, $5)
-     RETURNING id, role, name, search_id AS "searchId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
-    [t.role, t.name, t.tokenHash, t.searchId ?? null, t.createdBy ?? null],
+    `INSERT INTO tokens (role, name, token_hash, search_id, person_id, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+     RETURNING id, role, name, search_id AS "caseId", person_id AS "personId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
+    [t.role, t.name, t.tokenHash, t.caseId ?? null, t.personId ?? null, t.createdBy ?? null],
   );
   return r.rows[0]!;
 }
@@ -27,7 +29,7 @@ export async function insertToken(
 /** The live token with this hash; revoked tokens and tokens of deleted cases do not authenticate. */
 export async function findActiveToken(q: Queryable, tokenHash: string): Promise<(TokenRow & { tokenHash: string }) | undefined> {
   const r = await q.query<TokenRow & { tokenHash: string }>(
-    `SELECT t.id, t.role, t.name, t.search_id AS "searchId", t.created_at AS "createdAt", t.revoked_at AS "revokedAt",
+    `SELECT t.id, t.role, t.name, t.search_id AS "caseId", t.person_id AS "personId", t.created_at AS "createdAt", t.revoked_at AS "revokedAt",
             t.token_hash AS "tokenHash"
      FROM tokens t LEFT JOIN searches s ON s.id = t.search_id
      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.search_id IS NULL OR s.deleted_at IS NULL)`,
@@ -39,12 +41,30 @@ export async function findActiveToken(q: Queryable, tokenHash: string): Promise<
 export async function revokeToken(q: Queryable, id: string): Promise<TokenRow | undefined> {
   const r = await q.query<TokenRow>(
     `UPDATE tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-     RETURNING id, role, name, search_id AS "searchId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
+     RETURNING id, role, name, search_id AS "caseId", person_id AS "personId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
     [id],
   );
   return r.rows[0];
 }
 
-export async function revokeTokensOfSearch(q: Queryable, searchId: string): Promise<void> {
-  await q.query(`UPDATE tokens SET revoked_at = now() WHERE search_id = $1 AND revoked_at IS NULL`, [searchId]);
+export async function revokeTokensOfCase(q: Queryable, caseId: string): Promise<void> {
+  await q.query(`UPDATE tokens SET revoked_at = now() WHERE search_id = $1 AND revoked_at IS NULL`, [caseId]);
+}
+
+/**
+ * The person of this name and role, made if new (DESIGN §13): a second token for "Alice" the
+ * verifier is Alice's, so she still counts once. Names match without regard to case or
+ * surrounding spaces; the first spelling is kept.
+ */
+export async function ensurePerson(q: Queryable, p: { role: Exclude<Role, 'family'>; name: string }): Promise<{ id: string; name: string; created: boolean }> {
+  const found = await q.query<{ id: string; name: string }>(`SELECT id, name FROM people WHERE role = $1 AND lower(btrim(name)) = lower(btrim($2))`, [p.role, p.name]);
+  if (found.rows[0]) return { ...found.rows[0], created: false };
+  // ON CONFLICT: two admins adding the same person at once both end with the one row.
+  const r = await q.query<{ id: string; name: string }>(
+    `INSERT INTO people (role, name) VALUES ($1, btrim($2))
+     ON CONFLICT (role, lower(btrim(name))) DO UPDATE SET name = people.name
+     RETURNING id, name`,
+    [p.role, p.name],
+  );
+  return { ...r.rows[0]!, created: true };
 }

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../api/app.ts';
 import { createFaceEngine, loadManifest, type FaceAnalyser, type ModelManifest } from '../../src/face/index.ts';
-import { enqueuePhoto } from '../../src/ingest/service.ts';
+import { CLI } from '../../src/access/principal.ts';
+import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createCounters } from '../../src/metrics.ts';
 import { openQueue, type JobQueue } from '../../src/queue.ts';
@@ -46,6 +47,7 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
     logger: silentLogger,
     faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
     api: {
+      db: t.db,
       blobs,
       faces,
       manifest,
@@ -75,7 +77,7 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
     async enrol(files) {
       const ids: string[] = [];
       for (const f of files) {
-        const p = await enqueuePhoto({ db: t.db, blobs, queue, limits: LIMITS }, { name: path.basename(f), bytes: fs.readFileSync(f), source: 'test archive' });
+        const p = await enqueuePhoto({ db: t.db, blobs, queue, limits: LIMITS }, CLI, { name: path.basename(f), bytes: fs.readFileSync(f), source: 'test archive' });
         await process(p.id);
         ids.push(p.id);
       }

@@ -3,7 +3,8 @@
 // receives the case link and access code once.
 import { byId, el, plainError, say, show, showError, upload } from './common.js';
 
-const MAX_PHOTOS = 5;
+// Limits come from the server (data attributes of the form), never copied here.
+const MAX_PHOTOS = Number(byId('search-form').dataset.maxPhotos) || 1;
 const form = byId('search-form');
 const picker = byId('photo-input');
 const camera = byId('camera-input');
@@ -124,7 +125,7 @@ async function send() {
   if (err.code === 'no_face') {
     const n = (err.photoIndex ?? 0) + 1;
     showError(formError, `We could not find a face in photo ${n}. Please remove it and choose a photo where the face can be seen clearly.`);
-  } else if (err.code === 'invalid_input' && /no face number/.test(err.message || '')) {
+  } else if (err.code === 'no_such_face') {
     for (const p of photos) delete p.faceIndex;
     showError(formError, 'The face you chose could not be used. Please try again.');
   } else {

@@ -2,29 +2,31 @@ import pgvector from 'pgvector';
 import type { Queryable } from './database.ts';
 import type { NewFace } from './photos.ts';
 
-export type SearchStatus = 'searching' | 'under_review' | 'match_confirmed' | 'closed';
+import type { Box, CaseStatus } from '../vocabulary.ts';
 
-export interface SearchRow {
+// A case is stored in the `searches` table (the API's name for it); `src` calls it a case.
+
+export interface CaseRow {
   id: string;
-  status: SearchStatus;
+  status: CaseStatus;
   subject: Record<string, unknown>;
   modelId: string | null;
   createdAt: Date;
   deletedAt: Date | null;
 }
 
-const SEARCH_COLUMNS = `id, status, subject, model_id AS "modelId", created_at AS "createdAt", deleted_at AS "deletedAt"`;
+const CASE_COLUMNS = `id, status, subject, model_id AS "modelId", created_at AS "createdAt", deleted_at AS "deletedAt"`;
 
-export async function insertSearch(q: Queryable, s: { subject: Record<string, unknown>; modelId: string; createdBy: string | null }): Promise<SearchRow> {
-  const r = await q.query<SearchRow>(
-    `INSERT INTO searches (subject, model_id, created_by) VALUES ($1, $2, $3) RETURNING ${SEARCH_COLUMNS}`,
+export async function insertCase(q: Queryable, s: { subject: Record<string, unknown>; modelId: string; createdBy: string | null }): Promise<CaseRow> {
+  const r = await q.query<CaseRow>(
+    `INSERT INTO searches (subject, model_id, created_by) VALUES ($1, $2, $3) RETURNING ${CASE_COLUMNS}`,
     [JSON.stringify(s.subject), s.modelId, s.createdBy],
   );
   return r.rows[0]!;
 }
 
-export async function getSearch(q: Queryable, id: string): Promise<SearchRow | undefined> {
-  const r = await q.query<SearchRow>(`SELECT ${SEARCH_COLUMNS} FROM searches WHERE id = $1 AND deleted_at IS NULL`, [id]);
+export async function getCase(q: Queryable, id: string): Promise<CaseRow | undefined> {
+  const r = await q.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM searches WHERE id = $1 AND deleted_at IS NULL`, [id]);
   return r.rows[0];
 }
 
@@ -39,13 +41,13 @@ export interface NewReferenceFace extends NewFace {
   displaySha256: string;
 }
 
-export async function insertReferenceFace(q: Queryable, searchId: string, modelId: string, f: NewReferenceFace): Promise<string> {
+export async function insertReferenceFace(q: Queryable, caseId: string, modelId: string, f: NewReferenceFace): Promise<string> {
   const r = await q.query<{ id: string }>(
     `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height,
                                   score, landmarks, quality, crop_sha256, embedding, photo_width, photo_height, display_sha256)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::vector, $15, $16, $17) RETURNING id`,
     [
-      searchId,
+      caseId,
       modelId,
       f.photoSha256,
       f.photoIndex,
@@ -69,9 +71,9 @@ export async function insertReferenceFace(q: Queryable, searchId: string, modelI
 
 export interface ReferenceFaceRow {
   id: string;
-  searchId: string;
+  caseId: string;
   photoIndex: number;
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   quality: Record<string, unknown>;
   cropSha256: string | null;
   photoSha256: string;
@@ -80,21 +82,21 @@ export interface ReferenceFaceRow {
   displaySha256: string | null;
 }
 
-export async function referenceFacesOf(q: Queryable, searchId: string): Promise<ReferenceFaceRow[]> {
+export async function referenceFacesOf(q: Queryable, caseId: string): Promise<ReferenceFaceRow[]> {
   const r = await q.query<ReferenceFaceRow>(
-    `SELECT id, search_id AS "searchId", photo_index AS "photoIndex",
+    `SELECT id, search_id AS "caseId", photo_index AS "photoIndex",
             json_build_object('x', box_x, 'y', box_y, 'width', box_width, 'height', box_height) AS box,
             quality, crop_sha256 AS "cropSha256", photo_sha256 AS "photoSha256",
             photo_width AS "photoWidth", photo_height AS "photoHeight", display_sha256 AS "displaySha256"
      FROM reference_faces WHERE search_id = $1 ORDER BY photo_index`,
-    [searchId],
+    [caseId],
   );
   return r.rows;
 }
 
 export async function getReferenceFace(q: Queryable, id: string): Promise<ReferenceFaceRow | undefined> {
   const r = await q.query<ReferenceFaceRow>(
-    `SELECT rf.id, rf.search_id AS "searchId", rf.photo_index AS "photoIndex",
+    `SELECT rf.id, rf.search_id AS "caseId", rf.photo_index AS "photoIndex",
             json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height) AS box,
             rf.quality, rf.crop_sha256 AS "cropSha256", rf.photo_sha256 AS "photoSha256",
             rf.photo_width AS "photoWidth", rf.photo_height AS "photoHeight", rf.display_sha256 AS "displaySha256"
@@ -109,8 +111,8 @@ export async function getReferenceFace(q: Queryable, id: string): Promise<Refere
  * Case status is derived from its candidates and stored for filtering: any confirmed →
  * match_confirmed; else any pending → under_review; else searching. A closed case stays closed.
  */
-export async function refreshSearchStatus(q: Queryable, searchId: string): Promise<SearchStatus | undefined> {
-  const r = await q.query<{ status: SearchStatus }>(
+export async function refreshCaseStatus(q: Queryable, caseId: string): Promise<CaseStatus | undefined> {
+  const r = await q.query<{ status: CaseStatus }>(
     `UPDATE searches s SET status = CASE
          WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'confirmed') THEN 'match_confirmed'
          WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'pending') THEN 'under_review'
@@ -118,24 +120,30 @@ export async function refreshSearchStatus(q: Queryable, searchId: string): Promi
        updated_at = now()
      WHERE s.id = $1 AND s.status <> 'closed'
      RETURNING s.status`,
-    [searchId],
+    [caseId],
   );
   return r.rows[0]?.status;
 }
 
 /**
- * Deletes a family's data for a case: reference faces (embeddings) go, the case is closed and
- * its tokens stop working. Returns the blob keys that held the family's photos and crops.
+ * Deletes a family's data for a case: reference faces (embeddings), what they told us and the
+ * verifiers' notes go, the case is closed and its tokens stop working. Returns the blob keys that held the family's photos and crops.
  */
-export async function deleteSearchData(q: Queryable, searchId: string): Promise<{ blobKeys: string[] }> {
+export async function deleteCaseData(q: Queryable, caseId: string): Promise<{ blobKeys: string[] }> {
+  // Verifiers' notes are about this family's relative: they go; the decisions themselves stay.
+  await q.query(
+    `DELETE FROM decision_notes WHERE decision_id IN
+       (SELECT d.id FROM decisions d JOIN candidates c ON c.id = d.candidate_id WHERE c.search_id = $1)`,
+    [caseId],
+  );
   const refs = await q.query<{ photo_sha256: string; crop_sha256: string | null; display_sha256: string | null }>(
     `DELETE FROM reference_faces WHERE search_id = $1 RETURNING photo_sha256, crop_sha256, display_sha256`,
-    [searchId],
+    [caseId],
   );
   await q.query(
     `UPDATE searches SET status = 'closed', subject = '{}'::jsonb, closed_at = coalesce(closed_at, now()), deleted_at = now(), updated_at = now()
      WHERE id = $1`,
-    [searchId],
+    [caseId],
   );
   const keys = new Set<string>();
   for (const r of refs.rows) {

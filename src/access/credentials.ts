@@ -1,37 +1,30 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KinfinderError } from '../errors.ts';
 import type { Queryable } from '../store/database.ts';
-import { findActiveToken, insertToken, type Role, type TokenRow } from '../store/tokens.ts';
-
-/** Who is calling: a stored token, the bootstrap admin, or nobody. */
-export interface Principal {
-  /** The token's id; null for the bootstrap admin from the environment. */
-  id: string | null;
-  role: Role;
-  name: string;
-  /** For a family token: the one case it opens. */
-  searchId: string | null;
-}
+import { findActiveToken, insertToken, type TokenRow } from '../store/tokens.ts';
+import type { Role } from '../vocabulary.ts';
+import type { Principal } from './principal.ts';
 
 const PREFIX = 'kf_';
 
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** 256 random bits, URL-safe, with a prefix so a leaked token is recognisable in a scan. */
-export function generateToken(): string {
+function generateToken(): string {
   return `${PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
 export async function createToken(
   q: Queryable,
-  opts: { role: Role; name: string; searchId?: string | null; createdBy?: string | null },
+  opts: { role: Role; name: string; caseId?: string | null; personId?: string | null; createdBy?: string | null },
 ): Promise<{ token: string; row: TokenRow }> {
-  if (opts.role === 'family' && !opts.searchId) throw new KinfinderError('invalid_input', 'a family token must belong to a case');
-  if (opts.role !== 'family' && opts.searchId) throw new KinfinderError('invalid_input', 'only a family token belongs to a case');
+  if (opts.role === 'family' && !opts.caseId) throw new KinfinderError('invalid_input', 'a family token must belong to a case');
+  if (opts.role !== 'family' && opts.caseId) throw new KinfinderError('invalid_input', 'only a family token belongs to a case');
   const token = generateToken();
-  const row = await insertToken(q, { ...opts, tokenHash: hashToken(token) });
+  if ((opts.role === 'family') !== !opts.personId) throw new KinfinderError('invalid_input', 'a staff token belongs to a person, a family token to a case');
+  const row = await insertToken(q, { role: opts.role, name: opts.name, caseId: opts.caseId ?? null, personId: opts.personId ?? null, createdBy: opts.createdBy ?? null, tokenHash: hashToken(token) });
   return { token, row };
 }
 
@@ -49,9 +42,9 @@ export async function resolveToken(q: Queryable, presented: string, bootstrapAdm
   if (!presented || presented.length > 512) return undefined;
   const hash = hashToken(presented);
   if (bootstrapAdminToken && sameHash(hash, hashToken(bootstrapAdminToken))) {
-    return { id: null, role: 'admin', name: 'bootstrap admin', searchId: null };
+    return { id: null, role: 'admin', name: 'bootstrap admin', caseId: null };
   }
   const row = await findActiveToken(q, hash);
   if (!row || !sameHash(row.tokenHash, hash)) return undefined;
-  return { id: row.id, role: row.role, name: row.name, searchId: row.searchId };
+  return { id: row.id, role: row.role, name: row.name, caseId: row.caseId, personId: row.personId };
 }

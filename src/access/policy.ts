@@ -1,0 +1,49 @@
+import { KinfinderError } from '../errors.ts';
+import type { Role } from '../vocabulary.ts';
+import { isSystem, type Caller, type Principal, type SystemActor } from './principal.ts';
+
+/**
+ * Who may do what: the one table. Use cases call `authorize` with their action; routes that must
+ * refuse before reading a large body (uploads) ask the same table first. `anonymous` is a caller
+ * without a token; `system` is the command line and the job workers.
+ */
+export const POLICY = {
+  'photos.upload': ['operator', 'system'],
+  'photos.read': ['operator', 'verifier'],
+  /** The display copy and the face crops; a family only for its own confirmed matches (visibility.ts). */
+  'photos.image': ['operator', 'verifier', 'family'],
+  'references.read': ['verifier', 'family'],
+  // A family's code opens its own case, never another one (issue 16: a code is not a way round
+  // the anonymous rate limit); staff may open a case for a family on the phone.
+  'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
+  'cases.read': ['verifier', 'family'],
+  'cases.delete': ['family', 'admin'],
+  'gallery.query': ['verifier', 'system'],
+  'review.queue': ['verifier'],
+  'review.decide': ['verifier'],
+  'tokens.manage': ['admin', 'system'],
+  'audit.read': ['admin'],
+} as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
+
+export type Action = keyof typeof POLICY;
+
+/**
+ * Throws unless `caller` may do `action`: 401 `unauthorized` for nobody (when a token is needed),
+ * 403 `forbidden` for the wrong role. Returns the caller, narrowed.
+ */
+export function authorize(caller: Caller, action: Action): Principal | SystemActor | null {
+  const allowed: ReadonlyArray<string> = POLICY[action];
+  if (caller === null) {
+    if (allowed.includes('anonymous')) return caller;
+    throw new KinfinderError('unauthorized', 'sign in with an access token');
+  }
+  if (isSystem(caller) ? allowed.includes('system') : allowed.includes(caller.role)) return caller;
+  throw new KinfinderError('forbidden', 'your access token does not allow this');
+}
+
+/** As `authorize`, for actions only a token holder can take (no anonymous, no system actor). */
+export function authorizePrincipal(caller: Caller, action: Action): Principal {
+  const c = authorize(caller, action);
+  if (c === null || isSystem(c)) throw new KinfinderError('forbidden', 'this needs a personal access token');
+  return c;
+}

@@ -1,0 +1,38 @@
+import { authorizePrincipal } from '../access/policy.ts';
+import { auditActor, type Caller } from '../access/principal.ts';
+import { assertMayOpenCase, forFamily, type FamilyMatch } from '../access/visibility.ts';
+import { KinfinderError } from '../errors.ts';
+import { recordAudit } from '../store/audit.ts';
+import { candidatesOfCase, type CandidateView } from '../store/candidates.ts';
+import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
+import type { Database } from '../store/database.ts';
+
+/** A case as a verifier reads it: everything, unreviewed candidates included. */
+export interface StaffCaseView {
+  for: 'staff';
+  case: CaseRow;
+  referenceFaces: ReferenceFaceRow[];
+  candidates: CandidateView[];
+}
+
+/** A case as its family reads it: the status and the confirmed matches only. */
+export interface FamilyCaseView {
+  for: 'family';
+  case: CaseRow;
+  confirmed: FamilyMatch[];
+}
+
+/** Reads a case for a verifier, or for the family holding its token (audited either way). */
+export async function viewCase(deps: { db: Database }, caller: Caller, caseId: string): Promise<StaffCaseView | FamilyCaseView> {
+  const p = authorizePrincipal(caller, 'cases.read');
+  return deps.db.transaction(async (tx) => {
+    const found = await getCase(tx, caseId);
+    if (!found) throw new KinfinderError('not_found', 'no such case');
+    assertMayOpenCase(p, caseId);
+    await recordAudit(tx, auditActor(p), { action: 'search.read', subjectType: 'search', subjectId: caseId });
+    if (p.role === 'family') {
+      return { for: 'family', case: found, confirmed: (await candidatesOfCase(tx, caseId, { status: 'confirmed' })).map(forFamily) };
+    }
+    return { for: 'staff', case: found, referenceFaces: await referenceFacesOf(tx, caseId), candidates: await candidatesOfCase(tx, caseId) };
+  });
+}

@@ -1,0 +1,87 @@
+import { isSystem, type Caller } from '../access/principal.ts';
+import { isKinfinderError, isRetryable, KinfinderError } from '../errors.ts';
+import type { FaceAnalyser } from '../face/index.ts';
+import type { ImageLimits } from '../image/index.ts';
+import { QUEUES, type JobOutcome } from '../jobs.ts';
+import type { Logger } from '../log.ts';
+import type { Counters } from '../metrics.ts';
+import type { JobQueue } from '../queue.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import type { Database } from '../store/database.ts';
+import { completePhoto, markFailed, markRetrying, startAttempt, type NewFace } from '../store/photos.ts';
+import { processPhoto } from './process.ts';
+
+export interface PhotoJobDeps {
+  db: Database;
+  blobs: BlobStore;
+  faces: FaceAnalyser;
+  queue: JobQueue;
+  limits: ImageLimits;
+  logger: Logger;
+  counters: Counters;
+}
+
+/** Only the installation's own job runner processes photos. */
+export function assertJobRunner(caller: Caller): void {
+  if (!isSystem(caller) || caller.system !== 'jobs') throw new KinfinderError('forbidden', 'only the job workers run jobs');
+}
+
+/**
+ * Processes one queued archive photo: blob → the photo pipeline → faces, crops and display copy
+ * stored and the photo marked done in one transaction, with its standing search (faces.match)
+ * queued in that same transaction. Running it again for a done photo changes nothing.
+ * A failure the input causes (see `ERROR_CODES`) fails the photo at once, with its code; any
+ * other is thrown for the queue to retry, and the last attempt marks the photo failed.
+ */
+export async function ingestQueuedPhoto(
+  deps: PhotoJobDeps,
+  caller: Caller,
+  photoId: string,
+  attempt: { lastAttempt: boolean } = { lastAttempt: true },
+): Promise<JobOutcome> {
+  assertJobRunner(caller);
+  const started = await startAttempt(deps.db, photoId);
+  if (!started) return { status: 'skipped', reason: 'already done or unknown photo' };
+  try {
+    const processed = await processPhoto(deps, await deps.blobs.get(started.sha256), 'jobs');
+    const displaySha256 = await deps.blobs.put(processed.display);
+    const faces: NewFace[] = [];
+    for (const [i, f] of processed.faces.entries()) {
+      faces.push({ faceIndex: i, box: f.box, score: f.score, landmarks: f.landmarks, quality: { ...f.quality }, cropSha256: await deps.blobs.put(f.crop), embedding: f.embedding });
+    }
+    const { stored } = await deps.db.transaction(async (tx) => {
+      const r = await completePhoto(tx, photoId, {
+        width: processed.width,
+        height: processed.height,
+        format: processed.format,
+        displaySha256,
+        modelId: deps.faces.modelId,
+        faces,
+      });
+      if (r.stored && faces.length > 0) await deps.queue.send(QUEUES.facesMatch, { photoId }, { tx });
+      return r;
+    });
+    if (!stored) return { status: 'skipped', reason: 'already done' };
+    deps.counters.inc('photos_done');
+    deps.counters.inc('faces_stored', faces.length);
+    deps.logger.info({ photoId, faces: faces.length }, 'photo ingested');
+    return { status: 'done', faces: faces.length };
+  } catch (err) {
+    if (isKinfinderError(err) && !isRetryable(err)) {
+      await markFailed(deps.db, photoId, { code: err.code, message: err.message });
+      deps.counters.inc('photos_failed');
+      deps.logger.warn({ photoId, code: err.code }, 'photo rejected');
+      return { status: 'failed', code: err.code, message: err.message };
+    }
+    if (attempt.lastAttempt) {
+      const error = isKinfinderError(err) ? { code: err.code, message: err.message } : { code: 'internal', message: 'processing failed repeatedly' };
+      await markFailed(deps.db, photoId, error);
+      deps.counters.inc('photos_failed');
+      deps.logger.error({ photoId, err }, 'photo failed after its last attempt');
+      return { status: 'failed', ...error };
+    }
+    await markRetrying(deps.db, photoId).catch(() => undefined);
+    deps.logger.warn({ photoId, err }, 'photo attempt failed; will retry');
+    throw err;
+  }
+}

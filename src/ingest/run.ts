@@ -1,0 +1,115 @@
+import { authorize } from '../access/policy.ts';
+import type { Caller } from '../access/principal.ts';
+import { describeError, isKinfinderError } from '../errors.ts';
+import { getPhotosByIds, statusCounts } from '../store/photos.ts';
+import { collectInputs } from './collect.ts';
+import { enqueuePhoto, type EnqueueDeps } from './enqueue.ts';
+import { MetadataMatcher, type PhotoMetadata } from './metadata-csv.ts';
+import type { IngestSummary } from './summary.ts';
+
+export interface IngestRunInput {
+  paths: string[];
+  source?: string | undefined;
+  /** Rows of `--metadata file.csv`, matched to the inputs by path (metadata-csv.ts). */
+  metadata?: Map<string, PhotoMetadata> | undefined;
+  /** Wait until every new photo is processed (and those an interrupted run left unfinished). */
+  wait: boolean;
+}
+
+/** What a run reports while it goes; the command line decides how often to show it. */
+export interface IngestRunEvents {
+  reading?(counts: { files: number; new: number; duplicates: number; refused: number }): void;
+  /** While waiting: `finished` is true once, at the end. */
+  progress?(counts: { total: number; done: number; failed: number; faces: number; elapsedSeconds: number; finished: boolean }): void;
+  /** Nothing finished after a while: is anyone processing? (Only asked when others do the work.) */
+  idle?(): void;
+}
+
+export interface IngestRunDeps extends EnqueueDeps {
+  /** True when other processes (workers) do the processing, false when this one does. */
+  remoteWorkers: boolean;
+  pollMs?: number;
+  now?: () => number;
+}
+
+const IDLE_WARNING_MS = 10_000;
+
+/**
+ * A whole ingest run (the command line's `ingest`): reads files, folders and zip archives,
+ * queues every acceptable photo (each with its audit row), and with `wait` follows them until
+ * processed. The summary counts every input and lists each refusal with its code, and what in
+ * the metadata CSV matched no file or more than one.
+ */
+export async function runIngest(deps: IngestRunDeps, caller: Caller, input: IngestRunInput, events: IngestRunEvents = {}): Promise<Required<Omit<IngestSummary, 'metadata'>> & Pick<IngestSummary, 'metadata'>> {
+  authorize(caller, 'photos.upload');
+  const now = deps.now ?? Date.now;
+  // Workers start on the first photo queued, while inputs are still being read: the rate counts
+  // from here, or the photos done during reading would look done in no time.
+  const startedAt = now();
+  const summary = { photos: 0, done: 0, failed: 0, duplicates: 0, faces: 0, queued: 0, errors: [] as IngestSummary['errors'] };
+  const matcher = input.metadata ? new MetadataMatcher(input.metadata) : undefined;
+  const newIds: string[] = [];
+  // Known photos still unfinished (a crash, a stopped server) are waited for too, so re-running
+  // an interrupted `ingest --wait` finishes the job.
+  const unfinished: string[] = [];
+  const limits = { maxFileBytes: deps.limits.maxBytes, maxZipEntries: 100_000, maxZipTotalBytes: 50 * 1024 ** 3 };
+  for await (const item of collectInputs(input.paths, limits)) {
+    summary.photos++;
+    events.reading?.({ files: summary.photos, new: newIds.length, duplicates: summary.duplicates, refused: summary.failed });
+    if ('error' in item) {
+      summary.failed++;
+      summary.errors.push({ file: item.name, ...item.error });
+      continue;
+    }
+    try {
+      const metadata = matcher?.match(item.name) as Record<string, unknown> | undefined;
+      const p = await enqueuePhoto(deps, caller, { name: item.name, bytes: item.bytes, source: input.source, metadata });
+      if (!p.duplicateOf) newIds.push(p.id);
+      else {
+        summary.duplicates++;
+        if (p.status === 'queued' || p.status === 'processing') unfinished.push(p.id);
+      }
+    } catch (err) {
+      if (!isKinfinderError(err)) throw err;
+      summary.failed++;
+      summary.errors.push({ file: item.name, ...describeError(err) });
+    }
+  }
+
+  if (input.wait && newIds.length + unfinished.length > 0) {
+    await waitFor(deps, [...new Set([...newIds, ...unfinished])], startedAt, events);
+    for (const c of await statusCounts(deps.db, newIds)) {
+      if (c.status === 'done') summary.done += c.n;
+      if (c.status === 'failed') summary.failed += c.n;
+      summary.faces += c.faces;
+    }
+    // Failures found by the workers (damaged files that looked like images) join the list.
+    for (const p of await getPhotosByIds(deps.db, newIds)) {
+      if (p.status === 'failed' && p.error) summary.errors.push({ file: p.originalName ?? p.id, ...p.error });
+    }
+  } else if (!input.wait) {
+    summary.queued = newIds.length;
+  }
+  const metadata = matcher && { unmatched: matcher.unmatched(), ambiguous: matcher.ambiguous() };
+  return { ...summary, ...(metadata && (metadata.unmatched.length || metadata.ambiguous.length) ? { metadata } : {}) };
+}
+
+async function waitFor(deps: IngestRunDeps, ids: string[], startedAt: number, events: IngestRunEvents): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const waitStarted = now();
+  let warned = false;
+  for (;;) {
+    const counts = await statusCounts(deps.db, ids);
+    const by = (s: string) => counts.filter((c) => c.status === s).reduce((a, c) => a + c.n, 0);
+    const done = by('done');
+    const failed = by('failed');
+    const finished = done + failed >= ids.length;
+    events.progress?.({ total: ids.length, done, failed, faces: counts.reduce((a, c) => a + c.faces, 0), elapsedSeconds: (now() - startedAt) / 1000, finished });
+    if (finished) return;
+    if (deps.remoteWorkers && !warned && now() - waitStarted > IDLE_WARNING_MS && done + failed === 0) {
+      events.idle?.();
+      warned = true;
+    }
+    await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
+  }
+}

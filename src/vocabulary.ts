@@ -1,0 +1,30 @@
+/**
+ * The words every layer shares: store, use cases, API, CLI and pages take their lists from here,
+ * so a status or a role is spelled once. (What the API and the tables call a "search" is a
+ * *case* everywhere in `src`: one person's file, opened by a family or a verifier.)
+ */
+export type { Box } from './face/types.ts';
+
+export const ROLES = ['operator', 'verifier', 'family', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles an admin can hand out; a family token is made only by opening a case. */
+export const STAFF_ROLES = ['operator', 'verifier', 'admin'] as const satisfies readonly Role[];
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const PHOTO_STATUSES = ['queued', 'processing', 'done', 'failed'] as const;
+export type PhotoStatus = (typeof PHOTO_STATUSES)[number];
+
+/** A case's status as its family reads it (the `searches.status` column). */
+export const CASE_STATUSES = ['searching', 'under_review', 'match_confirmed', 'closed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected'] as const;
+export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
+
+/** Similarity bands from the model's calibration (DESIGN §4). */
+export const BANDS = ['strong', 'possible', 'weak'] as const;
+export type Band = (typeof BANDS)[number];
+
+export const DECISIONS = ['confirm', 'reject'] as const;
+export type Decision = (typeof DECISIONS)[number];
