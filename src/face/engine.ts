@@ -18,6 +18,8 @@ export interface FaceEngine extends FaceAnalyser {
   readonly manifest: ModelManifest;
   readonly recipe: Recipe;
   analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]>;
+  /** `analyseRecipes` on an image already decoded with `normalise()`. */
+  analyseImageRecipes(img: NormalisedImage, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]>;
 }
 
 const LANDMARK_INPUT_MAX = 256; // landmark crops are shrunk to this side first (the net sees 112 px)
@@ -65,7 +67,6 @@ class Engine implements FaceEngine {
   }
 
   async analyseImage(img: NormalisedImage, options: AnalyseOptions = {}): Promise<PhotoAnalysis> {
-    if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
     const [result] = await this.analyseImageRecipes(img, [this.recipe], options);
     return result!;
   }
@@ -76,6 +77,8 @@ class Engine implements FaceEngine {
 
   /** Every face in an upright RGB image, for each recipe (detections, landmarks and descriptors shared where equal). */
   async analyseImageRecipes(img: NormalisedImage, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
+    if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
+    checkImage(img, this.opts.limits.maxPixels);
     const rgb: RgbImage = { data: img.data, width: img.width, height: img.height };
     const detCache = new Map<string, Promise<Detection[]>>();
     const lmCache = new Map<string, Promise<Point[]>>();
@@ -267,6 +270,19 @@ class Engine implements FaceEngine {
       t.dispose();
     }
   }
+}
+
+/**
+ * A decoded image handed in by a caller must be what `normalise()` makes: anything else is a
+ * programming error, caught here rather than read out of bounds. The pixel limit is the one
+ * `normalise()` enforces, so a caller cannot bypass it by decoding elsewhere.
+ */
+function checkImage(img: NormalisedImage, maxPixels: number): void {
+  const { width, height } = img;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || img.data.byteLength !== width * height * 3) {
+    throw new KinfinderError('internal', `a decoded image must hold width × height × 3 RGB bytes (got ${img.data.byteLength} bytes for ${width}×${height})`);
+  }
+  if (width * height > maxPixels) throw new KinfinderError('too_many_pixels', 'the image has too many pixels');
 }
 
 /** face-api's `landmarks.align(null, { useDlibAlignment: true })`: an unrotated square from eye and mouth centres. */
