@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lfwPeople } from './support/fixtures.ts';
-import { ADMIN_TOKEN, bearer, openApiHarness, photoForm, type ApiHarness } from './support/api.ts';
+import { ADMIN_TOKEN, openApiHarness, photoForm, requestJson, type ApiHarness } from './support/api.ts';
 
 const people = lfwPeople(2);
 const photoOf = (i: number, j = 0) => people[i]!.files[j]!;
@@ -20,22 +20,8 @@ let galleryFace: string;
 let referenceFace: string;
 let candidateId: string;
 
-async function req(method: string, url: string, token?: string, body?: FormData | string | Json, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { ...bearer(token), 'x-test-client': 'matrix', ...headers } };
-  if (body instanceof FormData || typeof body === 'string') init.body = body;
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await h.app.request(url, init);
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    // binary
-  }
-  return { status: res.status, json, headers: res.headers };
+function req(method: string, url: string, token?: string, body?: FormData | string | Json, headers: Record<string, string> = {}) {
+  return requestJson(h.app, method, url, { token, body, headers: { 'x-test-client': 'matrix', ...headers } });
 }
 
 const formWith = (file: string, field: string) => photoForm([{ name: path.basename(file), bytes: fs.readFileSync(file) }], field);

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_CSP } from '../api/pages/index.ts';
 import { POLICY, type Action } from '../src/access/policy.ts';
-import { ADMIN_TOKEN, bearer, openApiHarness, type ApiHarness } from './support/api.ts';
+import { ADMIN_TOKEN, bearer, openApiHarness, requestJson, type ApiHarness } from './support/api.ts';
 import { launchBrowser, serveApp } from './support/browser.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -18,22 +18,8 @@ let h: ApiHarness;
 let doc: Json;
 const tok: Record<'operator' | 'verifier' | 'admin', string> = { operator: '', verifier: '', admin: '' };
 
-async function call(method: string, url: string, token?: string, body?: Json | FormData) {
-  const init: RequestInit = { method: method.toUpperCase(), headers: { ...bearer(token), 'x-test-client': `openapi-${randomUUID()}` } };
-  if (body instanceof FormData) init.body = body;
-  else if (body) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await h.app.request(url, init);
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    // not JSON (an image, metrics text)
-  }
-  return { status: res.status, json, headers: res.headers, text };
+function call(method: string, url: string, token?: string, body?: Json | FormData) {
+  return requestJson(h.app, method, url, { token, body, headers: { 'x-test-client': `openapi-${randomUUID()}` } });
 }
 
 /** Every documented operation as "METHOD /path" with its operation object. */

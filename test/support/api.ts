@@ -102,3 +102,30 @@ export function photoForm(files: Array<{ name: string; bytes: Uint8Array; type?:
   for (const [k, v] of Object.entries(extra)) form.append(k, v);
   return form;
 }
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** One request through `app.request()`: JSON or form body, and the answer's JSON when it is JSON. */
+export async function requestJson(
+  app: { request: (url: string, init: RequestInit) => Response | Promise<Response> },
+  method: string,
+  url: string,
+  opts: { token?: string | undefined; body?: FormData | string | Json | undefined; headers?: Record<string, string> } = {},
+): Promise<{ status: number; json: Json; headers: Headers; text: string }> {
+  const headers: Record<string, string> = { ...bearer(opts.token), ...opts.headers };
+  const init: RequestInit = { method: method.toUpperCase(), headers };
+  if (opts.body instanceof FormData || typeof opts.body === 'string') init.body = opts.body;
+  else if (opts.body !== undefined) {
+    init.body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await app.request(url, init);
+  const text = await res.text();
+  let json: Json = {};
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    // not JSON (an image, metrics text)
+  }
+  return { status: res.status, json, headers: res.headers, text };
+}
