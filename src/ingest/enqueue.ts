@@ -1,7 +1,7 @@
 import { authorize } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
 import { describeError, isKinfinderError, KinfinderError, type ErrorCode } from '../errors.ts';
-import { probe, type ImageLimits } from '../image/index.ts';
+import { verifyDecodable, type ImageLimits } from '../image/index.ts';
 import { QUEUES } from '../jobs.ts';
 import type { JobQueue } from '../queue.ts';
 import { recordAudit } from '../store/audit.ts';
@@ -38,15 +38,15 @@ export interface EnqueuedPhoto {
 export const MAX_FILES_PER_UPLOAD = 50;
 
 /**
- * Accepts one photo into the archive: checks it is an image within the limits (without decoding
- * it), stores the bytes, and in one transaction records the photo, queues its processing and
+ * Accepts one photo into the archive: checks it is an image within the limits that decodes without
+ * damage (verifyDecodable), stores the bytes, and in one transaction records the photo, queues its processing and
  * writes its `photo.upload` audit row, so no photo is ever committed unaccounted for. Known
  * bytes are reported as a duplicate and not processed again. Throws a KinfinderError for a file
  * that is not an acceptable image; nothing is recorded then.
  */
 export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: PhotoInput): Promise<EnqueuedPhoto> {
   authorize(caller, 'photos.upload');
-  const header = await probe(input.bytes, deps.limits);
+  const header = await verifyDecodable(input.bytes, deps.limits);
   // Blob first: a crash after it leaves an unreferenced blob that the next attempt reuses,
   // never a photo row whose bytes are missing.
   const sha256 = await deps.blobs.put(input.bytes);
