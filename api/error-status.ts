@@ -24,6 +24,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   already_decided: 409,
   store_locked: 503,
+  unavailable: 503,
   invalid_config: 500,
   model_mismatch: 500,
   internal: 500,

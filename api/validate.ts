@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { KinfinderError } from '../src/errors.ts';
+import { assertValidText } from '../src/text.ts';
 
 /** The one id schema: every id in a path is a UUID. */
 export const uuid = z.uuid();
@@ -23,6 +24,8 @@ export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> 
   } catch {
     throw new KinfinderError('invalid_input', 'the body must be JSON');
   }
+  // Before the schema: no route stores text with NUL or lone surrogates (src/text.ts).
+  assertValidText(raw, 'body');
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new KinfinderError('invalid_input', describeIssues(parsed.error, 'body'));
   return parsed.data;

@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   conflict: { retry: false },
   already_decided: { retry: false },
   store_locked: { retry: true },
+  /** The database cannot be reached right now (an outage, a restart): try again shortly. */
+  unavailable: { retry: true },
   // configuration and integrity
   invalid_config: { retry: false },
   model_mismatch: { retry: false },

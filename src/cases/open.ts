@@ -12,6 +12,7 @@ import { insertCase, insertReferenceFace, refreshCaseStatus, referenceFacesOf, t
 import type { Database } from '../store/database.ts';
 import { ensureModel } from '../store/photos.ts';
 import { matchGallery } from './match.ts';
+import { assertValidText } from '../text.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
 
 export interface CaseDeps {
@@ -40,6 +41,8 @@ export interface OpenedCase {
  */
 export async function openCase(deps: CaseDeps, caller: Caller, input: { photos: ReferencePhoto[]; subject?: Record<string, unknown> | undefined }): Promise<OpenedCase> {
   authorize(caller, 'cases.open');
+  // Before any blob is written: a subject the database would refuse left the family's photos on disk.
+  assertValidText(input.subject, 'subject');
   const chosen = await chooseReferenceFaces(deps, input.photos);
   const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string; displaySha256: string }> = [];
   for (const c of chosen) {

@@ -8,6 +8,7 @@ import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
 import { ensureSource, insertPhoto } from '../store/photos.ts';
+import { assertValidText } from '../text.ts';
 import type { PhotoStatus } from '../vocabulary.ts';
 
 export interface EnqueueDeps {
@@ -46,6 +47,10 @@ export const MAX_FILES_PER_UPLOAD = 50;
  */
 export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: PhotoInput): Promise<EnqueuedPhoto> {
   authorize(caller, 'photos.upload');
+  // Text the database would refuse fails here, before the blob is written (it left orphans).
+  assertValidText(input.name, 'file name');
+  assertValidText(input.source, 'source');
+  assertValidText(input.metadata, 'metadata');
   const header = await verifyDecodable(input.bytes, deps.limits);
   // Blob first: a crash after it leaves an unreferenced blob that the next attempt reuses,
   // never a photo row whose bytes are missing.
@@ -87,6 +92,9 @@ export async function uploadPhotos(
   authorize(caller, 'photos.upload');
   if (input.files.length === 0) throw new KinfinderError('invalid_input', 'attach at least one photo in the "file" field');
   if (input.files.length > MAX_FILES_PER_UPLOAD) throw new KinfinderError('too_many_photos', `send at most ${MAX_FILES_PER_UPLOAD} photos per request`);
+  // Shared by every file: refused for the request as a whole, not once per file.
+  assertValidText(input.source, 'source');
+  assertValidText(input.metadata, 'metadata');
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;
   for (const f of input.files) {
