@@ -4,7 +4,7 @@ import type { Logger } from './log.ts';
 import { payloadSchemas, RETRY, type Payload, type QueueName } from './jobs.ts';
 import type { Database, Queryable } from './store/database.ts';
 import { unfinishedJobs } from './store/job-counts.ts';
-import { backoffMs, isDatabaseUnavailable, sleep, whileUnavailable } from './store/unavailable.ts';
+import { backoffMs, isDatabaseUnavailable, whileUnavailable } from './store/unavailable.ts';
 
 /** pg-boss's executor over our Queryable: parameterless calls may hold several statements. */
 function executor(q: Queryable) {
@@ -114,11 +114,23 @@ export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQu
   }
   const schema = opts.schema ?? 'pgboss';
 
-  // Stopping wakes every waiting loop at once rather than after its current pause.
+  // Stopping wakes every waiting loop at once, and clears its timer: a pending timer would hold
+  // a finished command's process open.
   let stopping = false;
-  let wake: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (wake = resolve));
-  const pause = (ms: number) => Promise.race([sleep(ms), stopped]);
+  const waiting = new Set<() => void>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiting.add(done);
+    });
+  const wake = () => {
+    for (const done of [...waiting]) done();
+  };
   const loops: Promise<void>[] = [];
 
   /** One worker: fetch a job, run it, record its end; back off while the database is unreachable. */
@@ -132,6 +144,7 @@ export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQu
         opts.logger.error({ err, queue: name }, 'job fetch failed');
         return [];
       });
+      if (stopping) break;
       if (unavailableSeen !== before) {
         if (outage === 0) opts.logger.warn({ queue: name }, 'database unreachable: worker waiting to reconnect');
         await pause(backoffMs(outage++, { initialMs: POLL_MS, maxMs: MAX_BACKOFF_MS }));
@@ -197,7 +210,9 @@ export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQu
       stopping = true;
       wake();
       // Jobs in flight finish (their handlers cannot be interrupted); pg-boss's expiry covers the rest.
-      await Promise.race([Promise.all(loops), sleep(STOP_TIMEOUT_MS)]);
+      const drained = Promise.all(loops).then(wake);
+      await Promise.race([drained, pause(STOP_TIMEOUT_MS)]);
+      wake();
       await boss.stop({ graceful: true, wait: true, timeout: STOP_TIMEOUT_MS });
     },
   };
