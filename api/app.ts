@@ -1,9 +1,11 @@
-import { Hono, type Context } from 'hono';
+import type { Context, Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { authenticate, type Env } from './auth.ts';
+import { authThrottle } from './auth-throttle.ts';
+import { apiDocsRoutes } from './docs/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
-import { openApiDocument } from './openapi.ts';
+import { apiRouter, serveOpenApiDocument } from './openapi.ts';
 import { pageRoutes } from './pages/index.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -24,7 +26,9 @@ function socketAddress(c: Context): string {
 }
 
 export function createApp(deps: AppDeps): Hono<Env> {
-  const app = new Hono<Env>();
+  // Routers declared with @hono/zod-openapi: each route's schemas validate its input and make
+  // the document served at /api/v1/openapi.json.
+  const app = apiRouter();
   app.use('*', async (c, next) => {
     await next();
     // Pages and API answers concern the living and the dead: nothing is cached by intermediaries.
@@ -33,17 +37,19 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
-  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
   if (deps.api) {
     const api = deps.api;
-    const v1 = new Hono<Env>();
-    v1.use('*', authenticate(api.db, api.adminToken));
+    const v1 = apiRouter();
+    const address = api.clientAddress ?? socketAddress;
+    v1.use('*', authenticate(api.db, api.adminToken, { throttle: authThrottle(api.authThrottle ?? { max: 20, windowMs: 60_000 }), address, counters: api.counters }));
     v1.route('/', photoRoutes(api));
-    v1.route('/', searchRoutes(api, api.clientAddress ?? socketAddress));
+    v1.route('/', searchRoutes(api, address));
     v1.route('/', reviewRoutes(api));
     v1.route('/', adminRoutes(api));
     app.route('/api/v1', v1);
   }
+  serveOpenApiDocument(app);
+  app.route('/', apiDocsRoutes());
   app.route('/', pageRoutes(deps));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError(deps.logger));

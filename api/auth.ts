@@ -4,6 +4,8 @@ import { authorize, type Action } from '../src/access/policy.ts';
 import type { Principal } from '../src/access/principal.ts';
 import { KinfinderError } from '../src/errors.ts';
 import type { Database } from '../src/store/database.ts';
+import type { Counters } from '../src/metrics.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
 
 export type Env = { Variables: { principal: Principal | null } };
 
@@ -11,17 +13,32 @@ export type Env = { Variables: { principal: Principal | null } };
  * Reads `Authorization: Bearer <token>`. No header → anonymous; a header with an unknown or
  * revoked token → 401, never silently anonymous (a family must learn their code is wrong).
  */
-export function authenticate(db: Database, adminToken: string | undefined): MiddlewareHandler<Env> {
+export function authenticate(
+  db: Database,
+  adminToken: string | undefined,
+  guard?: { throttle: AuthThrottle; address: (c: Context<Env>) => string; counters: Counters },
+): MiddlewareHandler<Env> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) {
       c.set('principal', null);
       return next();
     }
+    const address = guard?.address(c) ?? '';
+    const wait = guard?.throttle.blockedFor(address) ?? 0;
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      throw new KinfinderError('rate_limited', `too many wrong access codes from this address; try again in ${wait} seconds`, { retryAfter: wait });
+    }
+    const refuse = (message: string) => {
+      guard?.throttle.failed(address);
+      guard?.counters.inc('auth_failures');
+      return new KinfinderError('unauthorized', message);
+    };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m?.[1]) throw new KinfinderError('unauthorized', 'the Authorization header must be "Bearer <token>"');
+    if (!m?.[1]) throw refuse('the Authorization header must be "Bearer <token>"');
     const principal = await resolveToken(db, m[1], adminToken);
-    if (!principal) throw new KinfinderError('unauthorized', 'this access token is not valid (unknown, revoked, or its case was deleted)');
+    if (!principal) throw refuse('this access token is not valid (unknown, revoked, or its case was deleted)');
     c.set('principal', principal);
     return next();
   };

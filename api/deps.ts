@@ -19,6 +19,11 @@ export interface AppDeps {
   logger: Logger;
   /** The face engine in use, once started (absent while the engine is loading or not wired). */
   faceInfo?: () => FaceInfo | null;
+  /**
+   * Who may read /metrics: with a token, its holders; without one, anybody only while the
+   * server listens on loopback (`open`); otherwise nobody (set KINFINDER_METRICS_TOKEN).
+   */
+  metrics?: { token?: string | undefined; open: boolean };
   /** The rest is needed by the /api/v1 routes; the bare service shell runs without it. */
   api?: ApiDeps;
 }
@@ -36,6 +41,8 @@ export interface ApiDeps {
   counters: Counters;
   /** KINFINDER_ADMIN_TOKEN: an admin that exists before any token does. */
   adminToken?: string | undefined;
+  /** Failed sign-ins one address may make in a window before it is refused for the rest of it. */
+  authThrottle?: { max: number; windowMs: number };
   /** Anonymous case creation per client address. */
   rateLimit?: { max: number; windowMs: number };
   /** The caller's address for rate limiting (the socket's, unless a trusted proxy says otherwise). */

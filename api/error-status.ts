@@ -14,6 +14,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   bad_landmarks: 422,
   too_many_photos: 400,
   unsafe_path: 400,
+  symlink_skipped: 400,
   archive_too_large: 413,
   corrupt_archive: 422,
   invalid_metadata: 422,
@@ -27,6 +28,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unavailable: 503,
   invalid_config: 500,
   model_mismatch: 500,
+  migration_changed: 500,
+  schema_too_new: 500,
   internal: 500,
 };
 

@@ -1,75 +1,101 @@
-import { z } from 'zod';
-import { decisionBody } from './routes/review.ts';
-import { tokenBody } from './routes/admin.ts';
+import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { POLICY, type Action } from '../src/access/policy.ts';
+import type { ErrorCode } from '../src/errors.ts';
+import type { Env } from './auth.ts';
+import { statusOf } from './error-status.ts';
+import { ErrorBody } from './schemas.ts';
+import { validationHook } from './validate.ts';
 
-interface Operation {
-  method: 'get' | 'post' | 'delete';
-  path: string;
-  summary: string;
-  roles: string[];
-  body?: z.ZodType;
-  multipart?: Record<string, string>;
-  responses: Record<string, string>;
+export const DOCUMENT_PATH = '/api/v1/openapi.json';
+
+/** A router whose declared request schemas answer like every other bad request (validate.ts). */
+export function apiRouter(): OpenAPIHono<Env> {
+  return new OpenAPIHono<Env>({ defaultHook: validationHook });
 }
 
-// The request schemas are the ones the routes validate with, so the document cannot drift
-// from what the server accepts.
-const OPERATIONS: Operation[] = [
-  { method: 'post', path: '/photos', summary: 'Upload gallery photos (queued for processing)', roles: ['operator'], multipart: { file: 'photo file, repeat for several', source: 'source name', metadata: 'JSON object' }, responses: { 202: 'photos accepted: {photos:[{id, originalName, sha256, status, duplicateOf?}]}', 413: 'too large' } },
-  { method: 'get', path: '/photos/{id}', summary: 'A photo with its faces', roles: ['operator', 'verifier'], responses: { 200: '{id, originalName, status, error?, faces:[{id, box, score, quality}]}', 404: 'unknown photo' } },
-  { method: 'get', path: '/photos/{id}/image', summary: 'Display JPEG of a photo (metadata stripped)', roles: ['operator', 'verifier', 'family (confirmed match only)'], responses: { 200: 'image/jpeg' } },
-  { method: 'get', path: '/faces/{id}/crop', summary: 'JPEG crop of a gallery face', roles: ['operator', 'verifier', 'family (confirmed match only)'], responses: { 200: 'image/jpeg' } },
-  { method: 'get', path: '/reference-faces/{id}/crop', summary: "JPEG crop of a case's reference face", roles: ['verifier', 'family (own case)'], responses: { 200: 'image/jpeg' } },
-  { method: 'get', path: '/reference-faces/{id}/photo', summary: "The whole reference photo of a case's reference face (upright, at most 2048 px, no metadata)", roles: ['verifier', 'family (own case)'], responses: { 200: 'image/jpeg' } },
-  { method: 'post', path: '/searches', summary: 'Open a case from 1–5 photos of one person', roles: ['anyone (rate-limited when anonymous)'], multipart: { photo: 'photo file, 1 to 5', faceIndex: 'which face per photo when it shows several', subject: 'JSON object, ≤ 16 KB: what the family knows (the web form sends name, born, details); shown to verifiers with each candidate' }, responses: { 201: '{search:{id,status}, accessToken?, referenceFaces, candidates?}', 422: 'no_face, or choose_face with faces:[{index, box}]', 429: 'rate limited (Retry-After)' } },
-  { method: 'get', path: '/searches/{id}', summary: 'A case: everything for a verifier, status and confirmed matches for its family', roles: ['verifier', 'family (own case)'], responses: { 200: 'case' } },
-  { method: 'delete', path: '/searches/{id}', summary: "Delete a case's family data and close it", roles: ['family (own case)', 'admin'], responses: { 204: 'deleted' } },
-  { method: 'get', path: '/review', summary: 'Pending candidates, best first', roles: ['verifier'], responses: { 200: '{items:[candidate with subject], next?}' } },
-  { method: 'post', path: '/candidates/{id}/decisions', summary: 'Confirm or reject a candidate', roles: ['verifier'], body: decisionBody, responses: { 201: '{candidate}', 409: 'already decided, or already decided by you' } },
-  { method: 'post', path: '/tokens', summary: 'Create an access token (shown once)', roles: ['admin'], body: tokenBody, responses: { 201: '{id, token, role, name}' } },
-  { method: 'delete', path: '/tokens/{id}', summary: 'Revoke an access token', roles: ['admin'], responses: { 204: 'revoked' } },
-  { method: 'get', path: '/audit', summary: 'Audit events, newest first', roles: ['admin'], responses: { 200: '{events, next?}' } },
-];
+/**
+ * Who may call a route. `action` is the one its use case authorizes: the document's security
+ * and role list are read from the same POLICY table that decides, so they cannot drift apart.
+ * `public` is for the service's own endpoints that no use case guards (health, this document);
+ * `tokenWhen` for one that asks for a token of its own only in some deployments (metrics).
+ */
+export type Access = { action: Action; note?: string } | 'public' | { tokenWhen: string };
 
-const errorSchema = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
-  required: ['error'],
-};
-
-export function openApiDocument() {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPERATIONS) {
-    const pathItem = (paths[`/api/v1${op.path}`] ??= {});
-    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }));
-    pathItem[op.method] = {
-      summary: op.summary,
-      description: `Allowed: ${op.roles.join(', ')}.`,
-      ...(params.length ? { parameters: params } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(op.body) } } } } : {}),
-      ...(op.multipart
-        ? {
-            requestBody: {
-              required: true,
-              content: {
-                'multipart/form-data': {
-                  schema: { type: 'object', properties: Object.fromEntries(Object.entries(op.multipart).map(([k, d]) => [k, { type: 'string', description: d }])) },
-                },
-              },
-            },
-          }
-        : {}),
-      responses: {
-        ...Object.fromEntries(Object.entries(op.responses).map(([code, d]) => [code, { description: d }])),
-        default: { description: 'error', content: { 'application/json': { schema: errorSchema } } },
-      },
-    };
+/** Error answers a route may give, grouped by status through the one code → status table. */
+function errorResponses(codes: readonly ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = statusOf(code);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
+  return Object.fromEntries(
+    [...byStatus].map(([status, cs]) => [status, { description: `error: ${cs.join(', ')}`, content: { 'application/json': { schema: ErrorBody } } }]),
+  );
+}
+
+// An empty requirement makes the token optional: anonymous callers are served too.
+const OPTIONAL_TOKEN = [{}, { bearer: [] }];
+
+function accessOf(access: Access) {
+  if (access === 'public') {
+    return { security: [], description: 'Open to anyone, no token needed.', errors: [] as ErrorCode[], extensions: {} };
+  }
+  if ('tokenWhen' in access) {
+    return { security: OPTIONAL_TOKEN, description: `A token is needed ${access.tokenWhen}.`, errors: ['unauthorized', 'forbidden'] as ErrorCode[], extensions: {} };
+  }
+  const roles = POLICY[access.action].filter((r) => r !== 'system');
+  const anonymous = (roles as readonly string[]).includes('anonymous');
+  const staff = roles.filter((r) => r !== 'anonymous');
+  const note = access.note ? ` ${access.note}` : '';
   return {
-    openapi: '3.1.0',
-    info: { title: 'kinfinder', version: '1', description: 'Face matching with human verification for families of missing soldiers.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    security: [{ bearer: [] }, {}],
-    paths,
+    security: anonymous ? OPTIONAL_TOKEN : [{ bearer: [] }],
+    description: `${anonymous ? `Open to anonymous callers; with a token: ${staff.join(', ')}.` : `Allowed: ${roles.join(', ')}.`}${note}`,
+    // A bad or revoked token is refused even where no token is needed, and an address that
+    // keeps presenting bad ones is made to wait (api/auth.ts).
+    errors: ['unauthorized', 'forbidden', 'rate_limited'] as ErrorCode[],
+    extensions: { 'x-kinfinder-action': access.action, 'x-kinfinder-roles': roles },
   };
+}
+
+/**
+ * A route declaration: the route config of @hono/zod-openapi, plus who may call it and which
+ * error codes it may answer. The errors go into the document only: they are thrown and answered
+ * by the error handler, so the handler's type lists just the success answers.
+ */
+export function declareRoute<const R extends RouteConfig>(config: R, opts: { access: Access; errors?: readonly ErrorCode[] }) {
+  const a = accessOf(opts.access);
+  const errors = [...a.errors, ...(opts.errors ?? []), ...(config.request?.params ? (['not_found'] as const) : [])];
+  return createRoute({
+    ...config,
+    ...a.extensions,
+    security: a.security,
+    description: [a.description, config.description].filter(Boolean).join('\n\n'),
+    responses: { ...errorResponses(errors), ...config.responses },
+  } as R);
+}
+
+/**
+ * Serves the document of every route declared on `app` (and on the routers mounted in it
+ * before the first request). Built once: the routes do not change while the process runs.
+ */
+export function serveOpenApiDocument(app: OpenAPIHono<Env>): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'an access token: staff tokens are issued by an admin, a family gets one when it opens a case',
+  });
+  let document: unknown;
+  app.openapi(
+    declareRoute(
+      { method: 'get', path: DOCUMENT_PATH, summary: 'This document', tags: ['service'], responses: { 200: { description: 'OpenAPI 3.1' } } },
+      { access: 'public' },
+    ),
+    (c) => {
+      document ??= app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'kinfinder', version: '1', description: 'Face matching with human verification for families of missing soldiers.' },
+      });
+      return c.json(document as object, 200);
+    },
+  );
 }

@@ -1,74 +1,78 @@
 import { loadConfig, type Config } from '../src/config.ts';
-import { describeError, isKinfinderError } from '../src/errors.ts';
-import { EXIT, type Command } from './context.ts';
+import { isKinfinderError } from '../src/errors.ts';
+import { EXIT, type Command, type CommandContext } from './context.ts';
 
-const USAGE = `usage: kinfinder <command> [options]
+/**
+ * Each command's usage and options live with the command (bin/args.ts reads them); this list only
+ * names the commands, so `kinfinder --help` does not load every command's dependencies.
+ */
+const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command> }>([
+  ['serve', { summary: 'API, web pages and in-process workers', load: async () => (await import('./commands/serve.ts')).run }],
+  ['worker', { summary: 'job workers only (PostgreSQL deployments, any number of machines)', load: async () => (await import('./commands/worker.ts')).run }],
+  ['ingest', { summary: 'queue photos for the gallery: files, folders, .zip archives', load: async () => (await import('./commands/ingest.ts')).run }],
+  ['search', { summary: "match one person's reference photo(s) against the gallery", load: async () => (await import('./commands/search.ts')).run }],
+  ['embed', { summary: 'faces and embeddings of photos, one line per photo', load: async () => (await import('./commands/embed.ts')).run }],
+  ['eval', { summary: 'eval pairs: verification accuracy on an LFW-style pairs file', load: async () => (await import('./commands/eval.ts')).runEval }],
+  ['token', { summary: 'token create / token revoke: access tokens (printed once)', load: async () => (await import('./commands/token.ts')).run }],
+  ['migrate', { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).run }],
+]);
+
+function commandList(): string {
+  const width = Math.max(...[...COMMANDS.keys()].map((n) => n.length)) + 2;
+  const rows = [...COMMANDS].map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`);
+  return `usage: kinfinder <command> [arguments] [options]
 
 commands:
-  serve [--port N]             API, web pages and in-process workers
-  worker [--concurrency N]     job workers only (PostgreSQL deployments)
-  ingest <path…> [--source S] [--metadata file.csv] [--wait] [--json]
-                               queue photos: files, folders, .zip archives
-  search <photo…> [--top 20] [--face N] [--json]
-                               match one person's reference photo(s) against the gallery
-  token create --role R --name N | token revoke ID
-                               access tokens (printed once)
-  migrate                      apply database migrations
-  embed <photo…> [--json]      faces and embeddings of photos
-  eval pairs --images DIR --pairs FILE [--json]
-                               verification accuracy on an LFW-style pairs file
+${rows.join('\n')}
 
-configuration comes from the environment (DATABASE_URL, KINFINDER_DATA_DIR, PORT, …); see README.md`;
+\`kinfinder <command> --help\` prints a command's arguments, options and exit status.
+Exit status: 0 success, 1 the run failed, 2 the command line was wrong.
+Configuration comes from the environment (DATABASE_URL, KINFINDER_DATA_DIR, PORT, …); see README.md.
+`;
+}
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  serve: async () => (await import('./commands/serve.ts')).run,
-  migrate: async () => (await import('./commands/migrate.ts')).run,
-  worker: async () => (await import('./commands/worker.ts')).run,
-  ingest: async () => (await import('./commands/ingest.ts')).run,
-  search: async () => (await import('./commands/search.ts')).run,
-  token: async () => (await import('./commands/token.ts')).run,
-  embed: async () => (await import('./commands/embed.ts')).run,
-  eval: async () => {
-    const { run } = await import('./commands/eval.ts');
-    return async (args, ctx) => {
-      if (args[0] !== 'pairs') {
-        ctx.stderr.write('usage: kinfinder eval pairs --images DIR --pairs FILE [--json]\n');
-        return EXIT.usage;
-      }
-      return run(args.slice(1), ctx);
-    };
-  },
-};
+/** Where a run reads its environment and writes: the process itself, or a test's streams. */
+export interface Io {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: Io = process): Promise<number> {
   const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return name ? EXIT.ok : EXIT.usage;
-  }
-  const load = COMMANDS[name];
-  if (!load) {
-    process.stderr.write(`kinfinder: unknown command '${name}'\n\n${USAGE}\n`);
+  if (name === undefined) {
+    io.stderr.write(commandList());
     return EXIT.usage;
   }
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    process.stderr.write(`kinfinder: ${describeError(err).message}\n`);
-    return EXIT.failed;
+  if (name === 'help' && args.length > 0) return main([...args, '--help'], io);
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(commandList());
+    return EXIT.ok;
   }
+  const entry = COMMANDS.get(name);
+  if (!entry) {
+    io.stderr.write(`kinfinder: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'\n\n${commandList()}`);
+    return EXIT.usage;
+  }
+  // The environment is read when a command first needs it, so `--help` and a wrong command line
+  // are answered (0, 2) even under a broken configuration; a broken one fails the run (1).
+  let config: Config | undefined;
+  const ctx: CommandContext = {
+    get config() {
+      config ??= loadConfig(io.env);
+      return config;
+    },
+    stdout: io.stdout,
+    stderr: io.stderr,
+  };
   try {
-    const command = await load();
-    return await command(args, { config, stdout: process.stdout, stderr: process.stderr });
+    const command = await entry.load();
+    return await command(args, ctx);
   } catch (err) {
     if (isKinfinderError(err)) {
-      process.stderr.write(`kinfinder ${name}: ${err.message} (${err.code})\n`);
-    } else if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      process.stderr.write(`kinfinder ${name}: ${(err as Error).message}\n`);
-      return EXIT.usage;
+      io.stderr.write(`kinfinder ${name}: ${err.message} (${err.code})\n`);
     } else {
-      process.stderr.write(`kinfinder ${name}: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+      io.stderr.write(`kinfinder ${name}: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
     }
     return EXIT.failed;
   }

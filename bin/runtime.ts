@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../src/config.ts';
-import { createFacePool, loadManifest, type FacePool, type ModelManifest } from '../src/face/index.ts';
+import { fairShare } from '../src/face/fair.ts';
+import { createFacePool, loadManifest, type FaceAnalyser, type FacePool, type ModelManifest } from '../src/face/index.ts';
 import type { ImageLimits } from '../src/image/index.ts';
 import type { Logger } from '../src/log.ts';
 import { createCounters, type Counters } from '../src/metrics.ts';
@@ -18,8 +19,8 @@ export interface Runtime {
   queue: JobQueue;
   limits: ImageLimits;
   counters: Counters;
-  /** Present when this process runs workers or was asked for an engine. */
-  faces: FacePool | undefined;
+  /** Present when this process runs workers or was asked for an engine: the pool, shared fairly between clients. */
+  faces: FaceAnalyser | undefined;
   manifest: ModelManifest;
   close(): Promise<void>;
 }
@@ -53,11 +54,12 @@ export async function openRuntime(config: Config, logger: Logger, opts: { worker
     });
     closers.push(() => queue.stop());
     const manifest = await loadManifest();
-    let faces: FacePool | undefined;
+    let faces: FaceAnalyser | undefined;
     const concurrency = opts.concurrency ?? config.concurrency;
     if (opts.workers || opts.faces) {
-      faces = await createFacePool({ size: concurrency, limits, log: (line) => logger.info(line) });
-      const pool = faces;
+      const pool: FacePool = await createFacePool({ size: concurrency, limits, log: (line) => logger.info(line) });
+      // Jobs and requests share the engines: in turns, per client, not first come first served.
+      faces = fairShare(pool, pool.size);
       // Closed after the queue stops in close(): the pool must outlive the handlers.
       closers.splice(1, 0, () => pool.close());
       await ensureModel(db, { id: faces.modelId, dims: manifest.dims, manifest });

@@ -51,6 +51,8 @@ const schema = z.object({
       message: `is too weak (estimated under ${MIN_ADMIN_TOKEN_BITS} bits: repeated characters, runs or words); generate one with \`openssl rand -hex 24\``,
     })
     .optional(),
+  // Who may read /metrics when the service listens beyond loopback (it shows case counts).
+  KINFINDER_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   // One attempt at one photo may take this long before it counts as lost and is retried.
   KINFINDER_JOB_TIMEOUT_SECONDS: intFrom(5, 3600).default(300),
   KINFINDER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -67,6 +69,7 @@ export interface Config {
   maxPixels: number;
   confirmations: number;
   adminToken: string | undefined;
+  metricsToken: string | undefined;
   jobTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
     confirmations: c.KINFINDER_CONFIRMATIONS,
     adminToken: c.KINFINDER_ADMIN_TOKEN,
+    metricsToken: c.KINFINDER_METRICS_TOKEN,
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,
     logLevel: c.KINFINDER_LOG_LEVEL,
   };

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   no_such_face: { retry: false },
   too_many_photos: { retry: false },
   unsafe_path: { retry: false },
+  /** A symbolic link met inside a folder: reported, not followed. */
+  symlink_skipped: { retry: false },
   archive_too_large: { retry: false },
   corrupt_archive: { retry: false },
   invalid_metadata: { retry: false },
@@ -42,6 +44,10 @@ export const ERROR_CODES = {
   // configuration and integrity
   invalid_config: { retry: false },
   model_mismatch: { retry: false },
+  /** The database applied a migration whose file has changed since (src/store/migrate.ts). */
+  migration_changed: { retry: false },
+  /** The database is at a migration newer than this kinfinder knows. */
+  schema_too_new: { retry: false },
   internal: { retry: true },
 } as const satisfies Record<string, { retry: boolean }>;
 

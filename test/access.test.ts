@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../src/access/credentials.ts';
+import { issueToken } from '../src/access/tokens.ts';
 import { authorize, POLICY, type Action } from '../src/access/policy.ts';
 import { CLI, JOBS, type Caller, type Principal } from '../src/access/principal.ts';
 import { deleteCase } from '../src/cases/delete.ts';
@@ -12,6 +13,7 @@ import { isKinfinderError } from '../src/errors.ts';
 import { loadManifest, type ModelManifest } from '../src/face/manifest.ts';
 import { readFaceCrop, readPhoto, readPhotoImage, readReferenceCrop, readReferencePhoto } from '../src/gallery/read.ts';
 import { decide } from '../src/review/decide.ts';
+import { readReviewQueue } from '../src/review/queue.ts';
 import { FsBlobStore } from '../src/store/blobs.ts';
 import { ensureModel } from '../src/store/photos.ts';
 import { ROLES, type Role } from '../src/vocabulary.ts';
@@ -42,8 +44,7 @@ describe('the access policy', () => {
       const allowed: readonly string[] = POLICY[action];
       for (const [label, caller] of callers) {
         const expected =
-          allowed.includes('anyone') ? 'ok'
-          : caller === null ? 'unauthorized'
+          caller === null ? (allowed.includes('anonymous') ? 'ok' : 'unauthorized')
           : allowed.includes(label === 'cli' || label === 'jobs' ? 'system' : label) ? 'ok'
           : 'forbidden';
         expect(await codeOf(() => authorize(caller, action)), `${action} by ${label}`).toBe(expected);
@@ -54,6 +55,7 @@ describe('the access policy', () => {
     expect(POLICY['photos.read']).not.toContain('family');
     expect(POLICY['audit.read']).toEqual(['admin']);
     expect(POLICY['review.decide']).toEqual(['verifier']);
+    expect(POLICY['cases.open']).not.toContain('family');
   });
 });
 
@@ -70,8 +72,12 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
   const deps = () => ({ db: t.db, blobs, limits: { maxBytes: 1e7, maxPixels: 5e7 } });
 
   async function principal(role: Role, name: string, caseOf?: string): Promise<Principal> {
-    const { row } = await createToken(t.db, { role, name, ...(caseOf ? { caseId: caseOf } : {}) });
-    return { id: row.id, role, name, caseId: row.caseId };
+    if (role === 'family') {
+      const { row } = await createToken(t.db, { role, name, caseId: caseOf ?? null });
+      return { id: row.id, role, name, caseId: row.caseId };
+    }
+    const issued = await issueToken({ db: t.db }, CLI, { role, name });
+    return { id: issued.id, role, name, caseId: null, personId: issued.personId };
   }
 
   beforeAll(async () => {
@@ -151,6 +157,43 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
     expect(await codeOf(readPhoto(deps(), who.admin!, mate.photoId))).toBe('forbidden');
     const n1 = Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_events WHERE action = 'photo.read'`)).rows[0]!.n);
     expect(n1 - n0).toBe(2);
+  });
+
+  it('counts people, not tokens, in the two-person rule', async () => {
+    const { caseId: c2 } = await syntheticGallery(t.db, manifest).openCase(axis(0));
+    const candidateId = (await t.db.query<{ id: string }>(`SELECT id FROM candidates WHERE search_id = $1 ORDER BY similarity DESC LIMIT 1`, [c2])).rows[0]!.id;
+    // a second token for "Verifier One", typed differently, is the same person
+    const again = await principal('verifier', '  verifier ONE ');
+    expect(again.personId).toBe(who.verifier!.personId);
+    await decide({ db: t.db, confirmations: 2 }, who.verifier!, { candidateId, decision: 'confirm', note: 'same ears' });
+    expect(await codeOf(decide({ db: t.db, confirmations: 2 }, again, { candidateId, decision: 'confirm' }))).toBe('conflict');
+    const byAnother = await decide({ db: t.db, confirmations: 2 }, who.verifier2!, { candidateId, decision: 'confirm' });
+    expect(byAnother.status).toBe('confirmed');
+    expect(byAnother.confirmedBy.sort()).toEqual([who.verifier!.personId, who.verifier2!.personId].sort());
+    // the audit names the person behind each decision
+    const audit = await t.db.query<{ actor_person_id: string }>(`SELECT actor_person_id FROM audit_events WHERE action = 'candidate.confirm' AND subject_id = $1 ORDER BY id`, [candidateId]);
+    expect(audit.rows.map((r) => r.actor_person_id)).toEqual([who.verifier!.personId, who.verifier2!.personId]);
+    // the note goes with the case when the family deletes it; the decisions stay
+    const notes = async () => Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM decision_notes n JOIN decisions d ON d.id = n.decision_id WHERE d.candidate_id = $1`, [candidateId])).rows[0]!.n);
+    expect(await notes()).toBe(1);
+    await deleteCase(deps(), who.admin!, c2);
+    expect(await notes()).toBe(0);
+    expect((await t.db.query(`SELECT 1 FROM decisions WHERE candidate_id = $1`, [candidateId])).rows).toHaveLength(2);
+  });
+
+  it('audits each candidate a verifier is shown, and nothing for an empty page', async () => {
+    const count = async () => Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_events WHERE action = 'candidate.read'`)).rows[0]!.n);
+    const before = await count();
+    const page = await readReviewQueue(deps(), who.verifier2!, { limit: 5 });
+    expect(await count()).toBe(before + page.items.length);
+    const seen = await t.db.query<{ subject_id: string }>(`SELECT subject_id FROM audit_events WHERE action = 'candidate.read' ORDER BY id DESC LIMIT $1`, [page.items.length]);
+    expect(seen.rows.map((r) => r.subject_id).sort()).toEqual(page.items.map((i) => i.id).sort());
+    // once this verifier has decided everything shown, the page is empty and writes nothing
+    for (const item of page.items) await decide({ db: t.db, confirmations: 2 }, who.verifier2!, { candidateId: item.id, decision: 'reject' });
+    const n = await count();
+    expect((await readReviewQueue(deps(), who.verifier2!, { limit: 5 })).items).toEqual([]);
+    expect(await count()).toBe(n);
+    expect(await codeOf(readReviewQueue(deps(), who.admin!, { limit: 5 }))).toBe('forbidden');
   });
 
   it("lets only the case's own family (or an admin) delete it", async () => {

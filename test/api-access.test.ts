@@ -94,13 +94,55 @@ describe('authorisation matrix', () => {
     });
   }
 
-  it('lets anyone open a case, but shows candidates to verifiers only', async () => {
+  it('lets anyone but a family code open a case, and shows candidates to verifiers only', async () => {
     for (const who of WHO) {
       const r = await req('POST', '/api/v1/searches', tok[who], formWith(photoOf(0, 1), 'photo'), { 'x-test-client': `open-${who}` });
+      if (who === 'familyOwn' || who === 'familyOther') {
+        // a case code opens its own case, not new ones (it would bypass the anonymous limit)
+        expect(r.status, who).toBe(403);
+        continue;
+      }
       expect(r.status, who).toBe(201);
       expect(r.json.candidates !== undefined, who).toBe(who === 'verifier');
       expect(r.json.accessToken !== undefined, who).toBe(who !== 'verifier');
     }
+  });
+
+  it("keeps a keyed hash of an anonymous caller's address in the audit, never the address", async () => {
+    const rows = await h.t.db.query<{ details: { client?: string } }>(
+      `SELECT details FROM audit_events WHERE action = 'search.create' AND actor_role = 'anonymous' ORDER BY id`,
+    );
+    const tags = rows.rows.map((r) => r.details.client);
+    expect(tags.length).toBeGreaterThanOrEqual(2);
+    for (const t of tags) expect(t).toMatch(/^[0-9a-f]{16}$/);
+    // 'setup' and 'setup2' opened the first two cases: different addresses, different tags
+    expect(tags[0]).not.toBe(tags[1]);
+    const all = JSON.stringify((await h.t.db.query(`SELECT details FROM audit_events`)).rows);
+    expect(all).not.toContain('setup2');
+  });
+
+  it('refuses a cross-site post of a case, and takes one from its own page or a non-browser client', async () => {
+    const foreign = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), { 'x-test-client': 'csrf', origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    const marked = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), { 'x-test-client': 'csrf', 'sec-fetch-site': 'cross-site' });
+    expect(marked.status).toBe(403);
+    // app.request's URL is http://localhost/…: the page's own origin
+    const own = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), { 'x-test-client': 'csrf2', origin: 'http://localhost', 'sec-fetch-site': 'same-origin' });
+    expect(own.status).toBe(201);
+  });
+
+  it('throttles an address that keeps presenting wrong tokens, and counts the failures', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await req('GET', '/api/v1/review', `kf_guess_${i}`, undefined, { 'x-test-client': 'guesser' })).status);
+    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    // even a right token waits, from that address; another address is not affected
+    const blocked = await req('GET', '/api/v1/review', tok.verifier, undefined, { 'x-test-client': 'guesser' });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await req('GET', '/api/v1/review', tok.verifier, undefined, { 'x-test-client': 'colleague' })).status).toBe(200);
+    const metrics = await h.app.request('/metrics');
+    expect(await metrics.text()).toMatch(/kinfinder_auth_failures_total (\d+)/);
   });
 
   it('refuses an unknown or malformed token with 401, never as anonymous', async () => {
@@ -182,7 +224,8 @@ describe('bad input', () => {
     expect(r.status).toBe(200);
     expect(r.json.openapi).toBe('3.1.0');
     expect(Object.keys(r.json.paths)).toEqual(expect.arrayContaining(['/api/v1/searches', '/api/v1/review', '/api/v1/candidates/{id}/decisions']));
-    expect(r.json.paths['/api/v1/candidates/{id}/decisions'].post.requestBody.content['application/json'].schema.properties.decision.enum).toEqual(['confirm', 'reject']);
+    const ref = r.json.paths['/api/v1/candidates/{id}/decisions'].post.requestBody.content['application/json'].schema.$ref as string;
+    expect(r.json.components.schemas[ref.replace('#/components/schemas/', '')].properties.decision.enum).toEqual(['confirm', 'reject']);
   });
 
   it('exposes counts in Prometheus text', async () => {

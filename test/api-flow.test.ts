@@ -249,7 +249,7 @@ describe('search, review and confirmation', () => {
     const r = await call('GET', '/audit?limit=1000', tokens.admin);
     expect(r.status).toBe(200);
     const actions = new Set((r.json.events as Json[]).map((e) => e.action));
-    for (const a of ['token.create', 'search.create', 'search.read', 'candidate.confirm', 'candidate.reject', 'photo.image.read', 'photo.upload', 'photo.read', 'review.read', 'reference.photo.read']) {
+    for (const a of ['token.create', 'search.create', 'search.read', 'candidate.confirm', 'candidate.reject', 'photo.image.read', 'photo.upload', 'photo.read', 'candidate.read', 'reference.photo.read']) {
       expect(actions, a).toContain(a);
     }
     const page = await call('GET', '/audit?limit=2', tokens.admin);

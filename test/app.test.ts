@@ -26,6 +26,20 @@ describe('service shell', () => {
     expect(body.face).toEqual({ backend: 'wasm', modelId: 'm1' });
   });
 
+  it('serves /metrics on loopback, only with its token elsewhere', async () => {
+    const open = createApp({ db: t.db, logger: silentLogger, metrics: { open: true } });
+    expect((await open.request('/metrics')).status).toBe(200);
+    const exposed = createApp({ db: t.db, logger: silentLogger, metrics: { open: false } });
+    expect((await exposed.request('/metrics')).status).toBe(403);
+    const token = 'metrics-token-0123456789abcdef';
+    const guarded = createApp({ db: t.db, logger: silentLogger, metrics: { open: false, token } });
+    expect((await guarded.request('/metrics')).status).toBe(401);
+    expect((await guarded.request('/metrics', { headers: { authorization: 'Bearer wrong-token-0123456789abcdef' } })).status).toBe(401);
+    const ok = await guarded.request('/metrics', { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/kinfinder_photos\{status="done"\}/);
+  });
+
   it('answers unknown routes with the JSON error envelope', async () => {
     const app = createApp({ db: t.db, logger: silentLogger });
     const res = await app.request('/api/v1/nothing-here', { method: 'POST' });

@@ -1,6 +1,7 @@
 // The pure parts of the search benchmark (scripts/bench): the synthetic face-embedding
 // generator's statistics and the recall maths. No timings: benchmarks are scripts.
 import { describe, expect, it } from 'vitest';
+import { planIndexes, productGrid } from '../scripts/bench/index-plan.ts';
 import { percentile, summariseRecall, type Hit } from '../scripts/bench/recall.ts';
 import {
   dot,
@@ -16,6 +17,8 @@ import {
   sampleStats,
   spectrum,
 } from '../scripts/bench/synth.ts';
+import { efSearchFor } from '../src/match/rank.ts';
+import { FACES_EMBEDDING_INDEX, facesEmbeddingIndexDdl, SHIPPED_FACES_HNSW } from '../src/store/faces-index.ts';
 
 describe('synthetic face embeddings', () => {
   const targets = { dims: 128, sameMean: 0.8, sameSd: 0.07, diffMean: 0.35 };
@@ -180,5 +183,45 @@ describe('recall maths', () => {
     expect(percentile([1, 2, 3, 4], 95)).toBeCloseTo(3.85, 12);
     expect(percentile([7], 95)).toBe(7);
     expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('the index grid measures what ships', () => {
+  const grid = (o: Partial<Parameters<typeof planIndexes>[0]> = {}) =>
+    planIndexes({ kinds: ['hnsw'], storages: ['vector'], mList: [16, 32], efcList: [128], efSearchList: [40, 320], listsList: [100], probesList: [10], k: 10, ...o });
+
+  it('by default: the shipped m and ef_construction, and the ef_search a search of k uses', () => {
+    expect(productGrid(10)).toEqual({ m: [SHIPPED_FACES_HNSW.m], efConstruction: [SHIPPED_FACES_HNSW.efConstruction], efSearch: [efSearchFor(10)] });
+    expect(productGrid(400).efSearch).toEqual([efSearchFor(400)]);
+    const g = productGrid(10);
+    const [run] = planIndexes({ kinds: ['hnsw'], storages: ['vector'], mList: g.m, efcList: g.efConstruction, efSearchList: g.efSearch, listsList: [], probesList: [], k: 10 });
+    // exactly the statement migration 0004 runs (test/migrations.test.ts ties the two together)
+    expect(run?.ddl).toBe(facesEmbeddingIndexDdl());
+    expect(run?.searches.map((x) => x.efSearch)).toEqual(g.efSearch);
+  });
+
+  it('HNSW on the float vectors is the product index, searched by the product query, for every m and ef_construction', () => {
+    const runs = grid({ efcList: [64, 128] });
+    expect(runs).toHaveLength(4);
+    for (const r of runs) {
+      expect(r).toMatchObject({ kind: 'hnsw', name: FACES_EMBEDDING_INDEX, query: 'product', storage: 'vector' });
+      expect(r.ddl).toBe(facesEmbeddingIndexDdl({ m: r.fields.m!, efConstruction: r.fields.efConstruction! }));
+      expect(r.searches.map((x) => x.efSearch)).toEqual([40, 320]);
+    }
+    // ef_search is at least 2k and at most pgvector's 1000; duplicates collapse
+    expect(grid({ mList: [16], efSearchList: [5, 20, 2000], k: 10 })[0]!.searches.map((x) => x.efSearch)).toEqual([20, 1000]);
+    // the statement refuses parameters pgvector would (ef_construction below 2·m)
+    expect(() => grid({ mList: [100], efcList: [128] })).toThrow(/ef_construction/);
+  });
+
+  it('halfvec storage and IVFFlat are experiments, with SQL of their own', () => {
+    const runs = grid({ kinds: ['hnsw', 'ivfflat'], storages: ['halfvec'], mList: [16] });
+    expect(runs.map((r) => [r.kind, r.storage, r.query])).toEqual([
+      ['hnsw', 'halfvec', 'experiment'],
+      ['ivfflat', 'vector', 'experiment'],
+    ]);
+    expect(runs[0]!.ddl).toContain('halfvec_cosine_ops');
+    expect(runs[0]!.orderBy).toContain('halfvec');
+    expect(runs[1]!.ddl).toContain('WITH (lists = 100)');
   });
 });

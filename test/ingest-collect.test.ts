@@ -37,7 +37,7 @@ afterAll(() => {
 });
 
 describe('files and folders', () => {
-  it('walks folders depth-first in byte-wise name order, skipping hidden, junk, symlinks and FIFOs', async () => {
+  it('walks folders depth-first in byte-wise name order, skipping hidden and junk files, reporting symlinks and FIFOs', async () => {
     write('tree/b.jpg', 'B');
     write('tree/a.jpg', 'A');
     write('tree/C.jpg', 'C');
@@ -62,7 +62,10 @@ describe('files and folders', () => {
       [at('tree/a/z.jpg'), 'AZ'],
       [at('tree/a.jpg'), 'A'],
       [at('tree/b.jpg'), 'B'],
+      [at('tree/link.jpg'), '!symlink_skipped'],
+      [at('tree/linkdir'), '!symlink_skipped'],
       [at('tree/notes.txt'), 'not a photo, but not filtered here'],
+      [at('tree/pipe.jpg'), '!unsupported_format'],
       [at('tree/sub/keep.jpg'), 'K'],
     ]);
   });

@@ -164,10 +164,13 @@ describe(`store on ${testDbKind()}`, () => {
     await expect(
       db.query(`INSERT INTO candidates (search_id, face_id, similarity, band) VALUES ($1, $2, 0.7, 'weak')`, [searchId, f.rows[0]!.id]),
     ).rejects.toThrow(/unique|duplicate/i);
+    const person = await db.query<{ id: string }>(`INSERT INTO people (role, name) VALUES ('verifier', 'v1') RETURNING id`);
     const tok = await db.query<{ id: string }>(
-      `INSERT INTO tokens (role, name, token_hash) VALUES ('verifier', 'v1', $1) RETURNING id`,
-      [sha('f')],
+      `INSERT INTO tokens (role, name, token_hash, person_id) VALUES ('verifier', 'v1', $1, $2) RETURNING id`,
+      [sha('f'), person.rows[0]!.id],
     );
+    // a staff token belongs to a person
+    await expect(db.query(`INSERT INTO tokens (role, name, token_hash) VALUES ('verifier', 'v2', $1)`, [sha('2')])).rejects.toThrow(/check/i);
     // a family token must name its case, and only a family token may
     await expect(db.query(`INSERT INTO tokens (role, name, token_hash) VALUES ('family', 'f', $1)`, [sha('1')])).rejects.toThrow(/check/i);
     const d = await db.query<{ id: string }>(

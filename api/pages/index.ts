@@ -4,6 +4,7 @@ import { html } from 'hono/html';
 import type { Env } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
+import { uuid } from '../validate.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
 import { ingestPage } from './ingest.ts';
@@ -44,7 +45,6 @@ function loadAssets(): Map<string, { body: string; type: string }> {
   return assets;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function pageHeaders(c: Context) {
   c.header('content-security-policy', PAGE_CSP);
@@ -69,7 +69,7 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
   app.get('/', (c) => page(c, familyPage({ confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS })));
   app.get('/case/:id', (c) => {
     const id = c.req.param('id');
-    if (!UUID.test(id)) return page(c, notFoundPage(), 404);
+    if (!uuid.safeParse(id).success) return page(c, notFoundPage(), 404);
     return page(c, casePage({ caseId: id.toLowerCase(), confirmations }));
   });
   app.get('/review', (c) => page(c, reviewPage({ confirmations })));

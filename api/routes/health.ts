@@ -1,18 +1,32 @@
-import { Hono } from 'hono';
 import { schemaVersion } from '../../src/store/migrate.ts';
 import type { AppDeps } from '../deps.ts';
+import { apiRouter, declareRoute } from '../openapi.ts';
+import { Health } from '../schemas.ts';
 
-export function healthRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
-  app.get('/healthz', async (c) => {
-    const face = deps.faceInfo?.() ?? null;
-    try {
-      const version = await schemaVersion(deps.db);
-      return c.json({ status: 'ok', database: { kind: deps.db.kind, schemaVersion: version }, face });
-    } catch (err) {
-      deps.logger.error({ err }, 'health check: database unreachable');
-      return c.json({ status: 'unavailable', database: { kind: deps.db.kind, schemaVersion: null }, face }, 503);
-    }
-  });
+export function healthRoutes(deps: AppDeps) {
+  const app = apiRouter();
+  const health = { content: { 'application/json': { schema: Health } } };
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/healthz',
+        tags: ['service'],
+        summary: 'Liveness and readiness: the database and the face engine in use',
+        responses: { 200: { description: 'ready', ...health }, 503: { description: 'the database cannot be reached', ...health } },
+      },
+      { access: 'public' },
+    ),
+    async (c) => {
+      const face = deps.faceInfo?.() ?? null;
+      try {
+        const version = await schemaVersion(deps.db);
+        return c.json({ status: 'ok' as const, database: { kind: deps.db.kind, schemaVersion: version }, face }, 200);
+      } catch (err) {
+        deps.logger.error({ err }, 'health check: database unreachable');
+        return c.json({ status: 'unavailable' as const, database: { kind: deps.db.kind, schemaVersion: null }, face }, 503);
+      }
+    },
+  );
   return app;
 }

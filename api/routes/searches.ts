@@ -1,16 +1,19 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCase } from '../../src/cases/delete.ts';
 import { openCase } from '../../src/cases/open.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { viewCase } from '../../src/cases/view.ts';
 import { KinfinderError } from '../../src/errors.ts';
-import { callerOf, type Env } from '../auth.ts';
+import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace } from '../present.ts';
 import { rateLimitAnonymous } from '../rate-limit.ts';
-import { uuidParam } from '../validate.ts';
+import { apiRouter, declareRoute } from '../openapi.ts';
+import { refuseCrossSite } from '../same-origin.ts';
+import { CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
+import { idParams } from '../validate.ts';
 
 /** One value per photo, as repeated fields or comma-separated; an empty entry means "the only face". */
 function parseFaceIndexes(raw: string[], photos: number): Array<number | undefined> {
@@ -24,18 +27,36 @@ function parseFaceIndexes(raw: string[], photos: number): Array<number | undefin
   });
 }
 
-export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string): Hono<Env> {
-  const app = new Hono<Env>();
+export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string) {
+  const app = apiRouter();
 
-  app.post(
-    '/searches',
-    bodyLimit({
-      maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
-      onError: () => {
-        throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/searches',
+        tags: ['searches'],
+        summary: 'Open a case from 1–5 photos of one person',
+        description: 'Anonymous callers are rate-limited per address and get the case\'s access token (once) and no candidates; a verifier gets the candidates at once.',
+        middleware: [
+          refuseCrossSite(),
+          refuseEarly('cases.open'),
+          bodyLimit({
+            maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
+            onError: () => {
+              throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
+            },
+          }),
+          rateLimitAnonymous({ ...(api.rateLimit ?? { max: 20, windowMs: 60 * 60 * 1000 }), key: clientAddress }),
+        ] as const,
+        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
+        responses: { 201: { description: 'the case opened', content: { 'application/json': { schema: SearchCreated } } } },
       },
-    }),
-    rateLimitAnonymous({ ...(api.rateLimit ?? { max: 20, windowMs: 60 * 60 * 1000 }), key: clientAddress }),
+      {
+        access: { action: 'cases.open' },
+        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'no_face', 'choose_face', 'no_such_face', 'rate_limited'],
+      },
+    ),
     async (c) => {
       const form = await readMultipart(c);
       const photos = await form.files('photo');
@@ -43,6 +64,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
       const opened = await openCase(api, callerOf(c), {
         photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })),
         subject: parseJsonField(form.text('subject'), 'subject'),
+        client: clientAddress(c),
       });
       api.counters.inc('searches_created');
       return c.json(
@@ -56,21 +78,46 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
       );
     },
   );
+  app.openAPIRegistry.register('SearchForm', SearchForm);
 
-  app.get('/searches/:id', async (c) => {
-    const view = await viewCase(api, callerOf(c), uuidParam(c, 'id'));
-    if (view.for === 'family') return c.json({ search: presentCase(view.case), confirmed: view.confirmed.map(presentConfirmed) });
-    return c.json({
-      search: presentCase(view.case),
-      referenceFaces: view.referenceFaces.map(presentReferenceFace),
-      candidates: view.candidates.map(presentCandidate),
-    });
-  });
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/searches/{id}',
+        tags: ['searches'],
+        summary: 'A case: everything for a verifier; status and confirmed matches for its family',
+        request: { params: idParams },
+        responses: {
+          200: { description: 'the case as this caller may see it', content: { 'application/json': { schema: CaseForStaff.or(CaseForFamily) } } },
+        },
+      },
+      { access: { action: 'cases.read', note: 'A family only for its own case.' } },
+    ),
+    async (c) => {
+      const view = await viewCase(api, callerOf(c), c.req.valid('param').id);
+      if (view.for === 'family') return c.json({ search: presentCase(view.case), confirmed: view.confirmed.map(presentConfirmed) }, 200);
+      return c.json(
+        {
+          search: presentCase(view.case),
+          referenceFaces: view.referenceFaces.map(presentReferenceFace),
+          candidates: view.candidates.map(presentCandidate),
+        },
+        200,
+      );
+    },
+  );
 
-  app.delete('/searches/:id', async (c) => {
-    await deleteCase(api, callerOf(c), uuidParam(c, 'id'));
-    return c.body(null, 204);
-  });
+  app.openapi(
+    declareRoute(
+      { method: 'delete', path: '/searches/{id}', tags: ['searches'], summary: "Delete a case's family data and close it", request: { params: idParams }, responses: { 204: { description: 'deleted' } } },
+      { access: { action: 'cases.delete', note: 'A family only for its own case.' } },
+    ),
+    async (c) => {
+      await deleteCase(api, callerOf(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
 
   return app;
 }

@@ -1,101 +1,112 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { describeError, KinfinderError } from '../../src/errors.ts';
-import { createFacePool, type PhotoAnalysis } from '../../src/face/index.ts';
-import type { CommandContext } from '../context.ts';
+import { displaySafe } from '../../src/display.ts';
+import { readFile, stat } from 'node:fs/promises';
+import { describeError } from '../../src/errors.ts';
+import { createFacePool, type FacePool, type PhotoAnalysis } from '../../src/face/index.ts';
+import { BACKEND, BACKENDS, CONCURRENCY, pathProblem, readCommandLine, runFailed, type CommandSpec } from '../args.ts';
+import { EXIT, type CommandContext } from '../context.ts';
 
-const USAGE = `usage: kinfinder embed <photo…> [--json] [--concurrency N] [--backend auto|wasm|cpu|tfjs-node]
-  one line per photo, in input order: faces (largest first) with box, score, quality and a
-  128-d L2-normalised embedding; unreadable photos print an error line and the rest carry on`;
+const EMBED = {
+  name: 'embed',
+  description: 'Finds the faces in photos and prints one line per photo, in input order: each face (largest\nfirst) with its box, score, quality and 128-d L2-normalised embedding. A photo that cannot be\nanalysed gets an error line and the others carry on.',
+  args: { label: '<photo…>', help: 'photo files (at least one)', min: 1 },
+  options: {
+    json: { type: 'boolean', help: 'one JSON line per photo: {file,width,height,faces} or {file,error}' },
+    concurrency: CONCURRENCY,
+    backend: BACKEND,
+  },
+  exits: {
+    ok: 'at least one photo was analysed (the ones that failed have an error line)',
+    failed: 'no photo could be analysed, or the face engine could not start',
+  },
+} as const satisfies CommandSpec;
 
-/** `kinfinder embed <photo…>`. Exit 0 even when some photos fail; 2 on usage errors; 1 if the engine cannot start. */
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  let values, positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      options: {
-        json: { type: 'boolean', default: false },
-        concurrency: { type: 'string' },
-        backend: { type: 'string', default: 'auto' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: true,
-    }));
-  } catch (err) {
-    ctx.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) { ctx.stdout.write(`${USAGE}\n`); return 0; }
-  if (positionals.length === 0) { ctx.stderr.write(`no photos given\n${USAGE}\n`); return 2; }
-  if (!['auto', 'wasm', 'cpu', 'tfjs-node'].includes(values.backend)) { ctx.stderr.write(`unknown --backend ${values.backend}\n${USAGE}\n`); return 2; }
-  const concurrency = values.concurrency !== undefined ? Number(values.concurrency) : ctx.config.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) { ctx.stderr.write('--concurrency must be a positive whole number\n'); return 2; }
-
+  const cli = readCommandLine(EMBED, args, ctx, (c) => ({ concurrency: c.wholeNumber('concurrency'), backend: c.oneOf('backend', BACKENDS) }));
+  if (cli.exit !== undefined) return cli.exit;
+  const { values, positionals: files, backend } = cli;
+  const concurrency = cli.concurrency ?? ctx.config.concurrency;
   const limits = { maxPixels: ctx.config.maxPixels, maxBytes: ctx.config.maxUploadBytes };
-  let pool;
-  try {
-    pool = await createFacePool({
-      size: Math.min(concurrency, positionals.length),
-      limits,
-      backend: values.backend as 'auto',
-      log: (l) => ctx.stderr.write(`${l}\n`),
-    });
-  } catch (err) {
-    const e = describeError(err);
-    ctx.stderr.write(`embed: the face engine could not start: ${e.code}: ${err instanceof Error ? err.message : e.message}\n`);
-    return 1;
+
+  // Every input is looked at before the engine starts: when none can be read there is nothing
+  // to start it for.
+  const refused = await Promise.all(files.map((file) => checkInput(file, limits.maxBytes)));
+  const readable = refused.filter((r) => r === undefined).length;
+  let pool: FacePool | undefined;
+  if (readable > 0) {
+    try {
+      pool = await createFacePool({ size: Math.min(concurrency, readable), limits, backend, log: (l) => ctx.stderr.write(`${l}\n`) });
+    } catch (err) {
+      const e = describeError(err);
+      return runFailed(EMBED, ctx, `the face engine could not start: ${e.code}: ${err instanceof Error ? err.message : e.message}`);
+    }
   }
+  const failures: string[] = [];
   try {
     // Start every photo (the pool queues them), print strictly in input order as results arrive.
-    const jobs = positionals.map((file) => analyseFile(file, limits.maxBytes, (b) => pool.analyse(b)));
-    for (let i = 0; i < positionals.length; i++) {
-      const file = positionals[i]!;
+    const jobs = files.map((file, i): Promise<Outcome> => {
+      const error = refused[i];
+      return error ? Promise.resolve({ ok: false, error }) : analyseFile(file, pool!);
+    });
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i]!;
       const r = await jobs[i]!;
+      if (!r.ok) failures.push(`${file} (${r.error.code})`);
       if (values.json) {
         ctx.stdout.write(`${JSON.stringify(r.ok ? toJson(file, r.analysis) : { file, error: r.error })}\n`);
       } else if (r.ok) {
         const a = r.analysis;
-        ctx.stdout.write(`${file}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)\n`);
+        ctx.stdout.write(`${displaySafe(file)}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)\n`);
         a.faces.forEach((f, k) => {
           ctx.stdout.write(`  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°\n`);
         });
       } else {
-        ctx.stdout.write(`${file}: error ${r.error.code}: ${r.error.message}\n`);
+        ctx.stdout.write(`${displaySafe(file)}: error ${r.error.code}: ${r.error.message}\n`);
       }
     }
-    return 0;
   } finally {
-    await pool.close();
+    await pool?.close();
   }
+  if (failures.length === files.length) {
+    const named = failures.length > 5 ? `${failures.slice(0, 5).join(', ')} and ${failures.length - 5} more` : failures.join(', ');
+    return runFailed(EMBED, ctx, `no photo could be analysed: ${named}`);
+  }
+  return EXIT.ok;
 }
 
 type Outcome = { ok: true; analysis: PhotoAnalysis } | { ok: false; error: { code: string; message: string } };
+type Refusal = { code: string; message: string };
 
-async function analyseFile(file: string, maxBytes: number, analyse: (b: Uint8Array) => Promise<PhotoAnalysis>): Promise<Outcome> {
+async function analyseFile(file: string, pool: FacePool): Promise<Outcome> {
+  let bytes;
   try {
-    const bytes = await readInput(file, maxBytes);
-    return { ok: true, analysis: await analyse(bytes) };
+    bytes = await readFile(file);
+  } catch (err) {
+    return { ok: false, error: unreadable(err) };
+  }
+  try {
+    return { ok: true, analysis: await pool.analyse(bytes) };
   } catch (err) {
     return { ok: false, error: describeError(err) };
   }
 }
 
-async function readInput(file: string, maxBytes: number): Promise<Uint8Array> {
-  const { stat } = await import('node:fs/promises');
-  let size: number;
+function unreadable(err: unknown): Refusal {
+  const code = (err as NodeJS.ErrnoException).code;
+  return { code: code === 'ENOENT' || code === 'ENOTDIR' ? 'not_found' : 'invalid_input', message: pathProblem(err) };
+}
+
+/** Why `file` cannot be analysed, judged from its metadata alone; undefined when it may be. */
+async function checkInput(file: string, maxBytes: number): Promise<Refusal | undefined> {
+  let info;
   try {
-    const s = await stat(file);
-    if (!s.isFile()) throw new KinfinderError('invalid_input', `not a file: ${path.basename(file)}`);
-    size = s.size;
+    info = await stat(file);
   } catch (err) {
-    if (err instanceof KinfinderError) throw err;
-    throw new KinfinderError('not_found', `cannot read ${path.basename(file)}`, undefined, { cause: err });
+    return unreadable(err);
   }
-  // refuse oversized files before reading them into memory
-  if (size > maxBytes) throw new KinfinderError('file_too_large', `the file is larger than ${Math.floor((maxBytes / (1024 * 1024)) * 10) / 10} MB`);
-  return readFile(file);
+  if (!info.isFile()) return { code: 'invalid_input', message: 'not a file' };
+  // Refused before reading it into memory.
+  if (info.size > maxBytes) return { code: 'file_too_large', message: `the file is larger than ${Math.floor((maxBytes / (1024 * 1024)) * 10) / 10} MB` };
+  return undefined;
 }
 
 /** DESIGN §5 `embed --json` line. */

@@ -1,64 +1,83 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import type { CommandContext } from '../context.ts';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { describeError } from '../../src/errors.ts';
 import { RECIPES } from '../../src/eval/recipes.ts';
 import { createFacePool, DEFAULT_MANIFEST_PATH, loadManifest, type Recipe } from '../../src/face/index.ts';
 import { sameRecipe } from '../../src/face/recipe.ts';
 import { parsePairs } from '../../src/eval/pairs.ts';
 import { evaluatePairs, type RecipeReport } from '../../src/eval/run.ts';
+import { BACKEND, BACKENDS, CONCURRENCY, pathProblem, readCommandLine, readSubcommand, runFailed, usageError, type CommandSpec, type GroupSpec } from '../args.ts';
+import { EXIT, type CommandContext } from '../context.ts';
 
-type Ctx = CommandContext;
+const RECIPE_NAMES = ['manifest', ...Object.keys(RECIPES)];
 
-const USAGE = `usage: kinfinder eval pairs --images DIR --pairs FILE [--json] [--recipe NAME[,NAME…]|all]
-                             [--concurrency N] [--backend auto|wasm|cpu|tfjs-node] [--write-calibration]
-  NAME: manifest (default: the recipe in models/face-api.json) or one of: ${Object.keys(RECIPES).join(', ')}
-  --write-calibration  store the manifest recipe's FMR thresholds in models/face-api.json`;
+const PAIRS = {
+  name: 'eval pairs',
+  description: `Measures verification accuracy on an LFW-style pairs file, per face recipe.
+Prints 10-fold accuracy, AUC, TAR at fixed false-match rates and the similarity thresholds for them.
+Recipes: manifest (the one models/face-api.json names), ${Object.keys(RECIPES).join(', ')}`,
+  options: {
+    images: { type: 'string', value: 'DIR', help: 'LFW-style images folder: DIR/<Name>/<Name>_0001.jpg', required: true },
+    pairs: { type: 'string', value: 'FILE', help: 'lines "name n1 n2" (same person), "name1 n1 name2 n2" (two people)', required: true },
+    json: { type: 'boolean', help: 'print one JSON object instead of the table' },
+    recipe: { type: 'string', value: 'NAME[,NAME…]|all', help: 'recipes to compare (names above)', default: 'manifest' },
+    concurrency: CONCURRENCY,
+    backend: BACKEND,
+    'write-calibration': { type: 'boolean', help: "store the manifest recipe's thresholds in models/face-api.json" },
+  },
+  exits: {
+    ok: 'the pairs were evaluated (photos that failed count as non-matches and are reported)',
+    failed: 'the images folder or pairs file cannot be read, no photo could be read, or the engine failed',
+  },
+} as const satisfies CommandSpec;
 
-/** `kinfinder eval pairs …` (args exclude `eval pairs`). Exit 0 ok, 1 failure, 2 usage. */
-export async function run(args: string[], ctx: Ctx): Promise<number> {
-  let values;
+const EVAL: GroupSpec = {
+  name: 'eval',
+  description: 'Measures the face engine on labelled photos.',
+  commands: { pairs: PAIRS },
+};
+
+/** `kinfinder eval <sub-command> …`. */
+export async function runEval(args: string[], ctx: CommandContext): Promise<number> {
+  const sub = readSubcommand(EVAL, args, ctx);
+  if (sub.exit !== undefined) return sub.exit;
+  return run(sub.rest, ctx);
+}
+
+/** `kinfinder eval pairs …` (args exclude `eval pairs`). */
+export async function run(args: string[], ctx: CommandContext): Promise<number> {
+  const cli = readCommandLine(PAIRS, args, ctx, (c, { values }) => {
+    const names = values.recipe === 'all' ? RECIPE_NAMES : values.recipe.split(',').map((n) => n.trim()).filter(Boolean);
+    const unknown = names.find((n) => !RECIPE_NAMES.includes(n));
+    if (unknown !== undefined || names.length === 0) c.fail(`--recipe must name recipes among ${RECIPE_NAMES.join(', ')} (or be all), not '${values.recipe}'`);
+    return { names, concurrency: c.wholeNumber('concurrency'), backend: c.oneOf('backend', BACKENDS) };
+  });
+  if (cli.exit !== undefined) return cli.exit;
+  const { values, names, backend } = cli;
+  const concurrency = cli.concurrency ?? ctx.config.concurrency;
+
+  const folder = await stat(values.images).catch((err: unknown) => pathProblem(err));
+  if (typeof folder === 'string' || !folder.isDirectory()) return runFailed(PAIRS, ctx, `${values.images}: ${typeof folder === 'string' ? folder : 'not a folder'}`);
+  let pairs;
   try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        images: { type: 'string' },
-        pairs: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        recipe: { type: 'string', default: 'manifest' },
-        concurrency: { type: 'string' },
-        backend: { type: 'string', default: 'auto' },
-        'write-calibration': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-    }));
+    pairs = parsePairs(await readFile(values.pairs, 'utf8'));
   } catch (err) {
-    ctx.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+    return runFailed(PAIRS, ctx, `${values.pairs}: ${(err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message}`);
   }
-  if (values.help) { ctx.stdout.write(`${USAGE}\n`); return 0; }
-  if (!values.images || !values.pairs) { ctx.stderr.write(`--images and --pairs are required\n${USAGE}\n`); return 2; }
-  const backend = values.backend;
-  if (!['auto', 'wasm', 'cpu', 'tfjs-node'].includes(backend)) { ctx.stderr.write(`unknown --backend ${backend}\n${USAGE}\n`); return 2; }
-  const concurrency = values.concurrency !== undefined ? Number(values.concurrency) : ctx.config.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) { ctx.stderr.write(`--concurrency must be a positive whole number\n`); return 2; }
+  if (pairs.length === 0) return runFailed(PAIRS, ctx, `${values.pairs}: no pairs in the file`);
 
   try {
     const manifest = await loadManifest();
-    const names = values.recipe === 'all' ? ['manifest', ...Object.keys(RECIPES)] : values.recipe.split(',').map((s) => s.trim()).filter(Boolean);
     const recipes: Recipe[] = [];
     for (const n of names) {
-      const r = n === 'manifest' ? { ...manifest.recipe, name: `manifest(${manifest.recipe.name})` } : RECIPES[n];
-      if (!r) { ctx.stderr.write(`unknown recipe ${n}\n${USAGE}\n`); return 2; }
+      const r = n === 'manifest' ? { ...manifest.recipe, name: `manifest(${manifest.recipe.name})` } : RECIPES[n]!;
       if (!recipes.some((x) => x.name === r.name)) recipes.push(r);
     }
-    const pairs = parsePairs(await readFile(values.pairs, 'utf8'));
-    if (pairs.length === 0) { ctx.stderr.write('no pairs in the pairs file\n'); return 2; }
+    const calibrated = recipes.findIndex((r) => sameRecipe(r, manifest.recipe));
+    if (values['write-calibration'] && calibrated < 0) return usageError(PAIRS, ctx, '--write-calibration needs the manifest recipe among --recipe');
     const pool = await createFacePool({
       size: concurrency,
       limits: { maxPixels: ctx.config.maxPixels, maxBytes: ctx.config.maxUploadBytes },
-      backend: backend as 'auto',
+      backend,
       log: (l) => ctx.stderr.write(`${l}\n`),
     });
     const t0 = performance.now();
@@ -75,27 +94,25 @@ export async function run(args: string[], ctx: Ctx): Promise<number> {
     } finally {
       await pool.close();
     }
-    const seconds = (performance.now() - t0) / 1000;
     const photos = reports[0]?.photos ?? 0;
+    if (reports[0] && reports[0].failed >= photos) return runFailed(PAIRS, ctx, `none of the ${photos} photos named by ${values.pairs} could be read from ${values.images}`);
+    const seconds = (performance.now() - t0) / 1000;
     const meta = { backend: pool.backend, workers: concurrency, seconds: Math.round(seconds * 10) / 10, msPerPhotoWall: Math.round((seconds * 1000) / Math.max(1, photos)), recipesPerPhoto: recipes.length };
     if (values.json) ctx.stdout.write(`${JSON.stringify({ ...meta, reports })}\n`);
     else ctx.stdout.write(formatReports(reports, meta));
 
-    if (values['write-calibration']) {
-      const i = recipes.findIndex((r) => sameRecipe(r, manifest.recipe));
-      const rep = reports[i];
-      if (i < 0 || !rep) { ctx.stderr.write('--write-calibration needs the manifest recipe among --recipe\n'); return 2; }
+    const rep = reports[calibrated];
+    if (values['write-calibration'] && rep) {
       const json = JSON.parse(await readFile(DEFAULT_MANIFEST_PATH, 'utf8')) as Record<string, unknown>;
       json.calibration = calibrationFrom(rep, `kinfinder eval pairs --images ${values.images} --pairs ${values.pairs} --recipe ${values.recipe} --write-calibration`);
       await writeFile(DEFAULT_MANIFEST_PATH, `${JSON.stringify(json, null, 2)}\n`);
       await loadManifest(); // still valid
       ctx.stderr.write(`calibration written to ${DEFAULT_MANIFEST_PATH}\n`);
     }
-    return 0;
+    return EXIT.ok;
   } catch (err) {
     const e = describeError(err);
-    ctx.stderr.write(`eval failed: ${e.code}: ${e.code === 'internal' && err instanceof Error ? err.message : e.message}\n`);
-    return 1;
+    return runFailed(PAIRS, ctx, `${e.code}: ${e.code === 'internal' && err instanceof Error ? err.message : e.message}`);
   }
 }
 

@@ -1,44 +1,45 @@
 import fs from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { CLI } from '../../src/access/principal.ts';
+import { displaySafe } from '../../src/display.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { parseMetadataCsv, type PhotoMetadata } from '../../src/ingest/metadata-csv.ts';
 import { formatProgress } from '../../src/ingest/progress.ts';
 import { runIngest } from '../../src/ingest/run.ts';
 import { createLogger } from '../../src/log.ts';
+import { CONCURRENCY, pathProblem, readCommandLine, runFailed, unreachablePaths, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 import { openRuntime } from '../runtime.ts';
 
-const USAGE = 'usage: kinfinder ingest <path…> [--source NAME] [--metadata file.csv] [--wait] [--json]';
+const INGEST = {
+  name: 'ingest',
+  description: 'Queues photos for the gallery: files, folders (walked recursively) and .zip archives.\nDuplicates (the same bytes under any name) are reported and not processed again; files that are\nnot usable photos are listed in the summary with a code. With --wait on the embedded database,\nthis process does the work itself; on PostgreSQL, `kinfinder worker` or `serve` does.',
+  args: { label: '<path…>', help: 'photo files, folders and .zip archives (at least one)', min: 1 },
+  options: {
+    source: { type: 'string', value: 'NAME', help: 'where the photos come from, stored with each photo' },
+    metadata: { type: 'string', value: 'FILE', help: 'CSV: file, captured_at, location, notes, names (README.md)' },
+    wait: { type: 'boolean', help: 'show progress until every photo is processed, then the summary' },
+    json: { type: 'boolean', help: 'print the summary as one JSON line' },
+    concurrency: { ...CONCURRENCY, help: 'photos processed at once (--wait, embedded database)' },
+  },
+  exits: {
+    ok: 'the run finished, even if some files were refused (they are listed in the summary)',
+    failed: 'none of the paths given exists, the --metadata file cannot be read, or the run broke',
+  },
+} as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      source: { type: 'string' },
-      metadata: { type: 'string' },
-      wait: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      concurrency: { type: 'string' },
-    },
-  });
-  if (positionals.length === 0) {
-    ctx.stderr.write(`${USAGE}\n`);
-    return EXIT.usage;
-  }
-  const concurrency = values.concurrency === undefined ? ctx.config.concurrency : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    ctx.stderr.write('kinfinder ingest: --concurrency must be a whole number ≥ 1\n');
-    return EXIT.usage;
-  }
+  const cli = readCommandLine(INGEST, args, ctx, (c) => ({ concurrency: c.wholeNumber('concurrency') }));
+  if (cli.exit !== undefined) return cli.exit;
+  const { values, positionals } = cli;
+  const concurrency = cli.concurrency ?? ctx.config.concurrency;
+  const missing = await unreachablePaths(positionals);
+  if (missing.length === positionals.length) return runFailed(INGEST, ctx, ...missing);
   let metadata: Map<string, PhotoMetadata> | undefined;
   if (values.metadata) {
     try {
       metadata = parseMetadataCsv(await fs.readFile(values.metadata, 'utf8'));
     } catch (err) {
-      ctx.stderr.write(`kinfinder ingest: ${values.metadata}: ${isKinfinderError(err) ? err.message : (err as Error).message}\n`);
-      return EXIT.usage;
+      return runFailed(INGEST, ctx, `${values.metadata}: ${isKinfinderError(err) ? err.message : pathProblem(err)}`);
     }
   }
 
@@ -78,9 +79,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         (summary.queued ? `, ${summary.queued} queued (processed by \`kinfinder serve\` or \`kinfinder worker\`)` : '') +
         '\n',
     );
-    for (const e of summary.errors) ctx.stdout.write(`  ${e.file}: ${e.message} (${e.code})\n`);
-    for (const u of summary.metadata?.unmatched ?? []) ctx.stdout.write(`  metadata row ${u}: matched no file\n`);
-    for (const a of summary.metadata?.ambiguous ?? []) ctx.stdout.write(`  metadata row ${a.file}: matched ${a.items.length} files (give a longer path in the CSV)\n`);
+    for (const e of summary.errors) ctx.stdout.write(`  ${displaySafe(e.file)}: ${e.message} (${e.code})\n`);
+    for (const u of summary.metadata?.unmatched ?? []) ctx.stdout.write(`  metadata row ${displaySafe(u)}: matched no file\n`);
+    for (const a of summary.metadata?.ambiguous ?? []) ctx.stdout.write(`  metadata row ${displaySafe(a.file)}: matched ${a.items.length} files (give a longer path in the CSV)\n`);
   }
   return EXIT.ok;
 

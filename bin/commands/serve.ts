@@ -1,28 +1,32 @@
-import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/app.ts';
 import { createLogger } from '../../src/log.ts';
 import { schemaVersion } from '../../src/store/migrate.ts';
+import { CONCURRENCY, readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 import { openRuntime } from '../runtime.ts';
 import { untilSignal } from '../signals.ts';
 
+const SERVE = {
+  name: 'serve',
+  description: 'Serves the HTTP API and the web pages, and runs the photo workers in the same process\n(on the embedded database unless DATABASE_URL is set).',
+  options: {
+    port: { type: 'string', value: 'N', help: 'TCP port to listen on, 0 = any free port', defaultText: 'PORT, else 3000' },
+    host: { type: 'string', value: 'HOST', help: 'address to listen on', defaultText: 'KINFINDER_HOST, else 127.0.0.1' },
+    concurrency: CONCURRENCY,
+  },
+  exits: { ok: 'stopped by SIGINT or SIGTERM', failed: 'could not start (configuration, database, port in use) or broke while running' },
+} as const satisfies CommandSpec;
+
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, concurrency: { type: 'string' } },
-  });
-  const port = values.port === undefined ? ctx.config.port : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    ctx.stderr.write('kinfinder serve: --port must be a whole number from 0 to 65535\n');
-    return EXIT.usage;
-  }
-  const concurrency = values.concurrency === undefined ? ctx.config.concurrency : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    ctx.stderr.write('kinfinder serve: --concurrency must be a whole number ≥ 1\n');
-    return EXIT.usage;
-  }
-  const host = values.host ?? ctx.config.host;
+  const cli = readCommandLine(SERVE, args, ctx, (c) => ({
+    port: c.wholeNumber('port', { min: 0, max: 65535 }),
+    concurrency: c.wholeNumber('concurrency'),
+  }));
+  if (cli.exit !== undefined) return cli.exit;
+  const port = cli.port ?? ctx.config.port;
+  const concurrency = cli.concurrency ?? ctx.config.concurrency;
+  const host = cli.values.host ?? ctx.config.host;
   const logger = createLogger(ctx.config.logLevel);
   const rt = await openRuntime(ctx.config, logger, { workers: true, concurrency });
   try {
@@ -32,6 +36,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       db: rt.db,
       logger,
       faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
+      metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
       api: {
         db: rt.db,
         blobs: rt.blobs,
@@ -64,4 +69,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     await rt.close();
     logger.info('stopped');
   }
+}
+
+/** A listening address only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

@@ -1,28 +1,35 @@
-import { parseArgs } from 'node:util';
 import { CLI } from '../../src/access/principal.ts';
 import { issueToken, revokeToken } from '../../src/access/tokens.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { STAFF_ROLES, type StaffRole } from '../../src/vocabulary.ts';
+import { readCommandLine, readSubcommand, type CommandSpec, type GroupSpec, type Read } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
-const USAGE = 'usage: kinfinder token create --role operator|verifier|admin --name NAME [--json]\n       kinfinder token revoke ID';
+const CREATE = {
+  name: 'token create',
+  description: 'Creates an access token and prints it once (only its hash is stored).',
+  options: {
+    role: { type: 'string', value: STAFF_ROLES.join('|'), help: 'what the token may do', required: true },
+    name: { type: 'string', value: 'NAME', help: 'who holds it, for the audit log', required: true },
+    json: { type: 'boolean', help: 'print {"id","token","role","name"} as one JSON line' },
+  },
+  exits: { ok: 'the token was created and printed', failed: 'the database failed' },
+} as const satisfies CommandSpec;
+const REVOKE = {
+  name: 'token revoke',
+  description: 'Revokes an access token: it stops working at once.',
+  args: { label: '<id>', help: 'the token id printed by `token create`', min: 1, max: 1 },
+  options: {},
+  exits: { ok: 'the token was revoked', failed: 'there is no such token, or the database failed' },
+} as const satisfies CommandSpec;
+const TOKEN: GroupSpec = { name: 'token', description: 'Access tokens for the API and the web pages.', commands: { create: CREATE, revoke: REVOKE } };
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const valid =
-    (sub === 'create' && positionals.length === 0 && (STAFF_ROLES as readonly string[]).includes(values.role ?? '') && Boolean(values.name?.trim())) ||
-    (sub === 'revoke' && positionals.length === 1 && /^[0-9a-f-]{36}$/i.test(positionals[0]!));
-  if (!valid) {
-    ctx.stderr.write(`${USAGE}\n`);
-    return EXIT.usage;
-  }
+  const cli = readTokenCommandLine(args, ctx);
+  if (cli.exit !== undefined) return cli.exit;
+  const { sub, values, positionals } = cli;
   const db = await openDatabase(ctx.config);
   try {
     await migrate(db);
@@ -37,7 +44,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       await revokeToken({ db }, CLI, id);
     } catch (err) {
       if (!isKinfinderError(err) || err.code !== 'not_found') throw err;
-      ctx.stderr.write(`kinfinder token: no token ${id}\n`);
+      ctx.stderr.write(`kinfinder token revoke: no token ${id}\n`);
       return EXIT.failed;
     }
     ctx.stdout.write(`revoked ${id}\n`);
@@ -45,4 +52,19 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   } finally {
     await db.close();
   }
+}
+
+function readTokenCommandLine(args: string[], ctx: CommandContext): Read<{ sub: string; values: { role?: StaffRole; name?: string; json?: boolean }; positionals: string[] }> {
+  const picked = readSubcommand(TOKEN, args, ctx);
+  if (picked.exit !== undefined) return picked;
+  if (picked.sub === 'create') {
+    return readCommandLine(CREATE, picked.rest, ctx, (c, { values }) => {
+      if (!values.name.trim()) c.fail('--name must not be empty');
+      return { sub: 'create', values: { ...values, role: c.oneOf('role', STAFF_ROLES) } };
+    });
+  }
+  return readCommandLine(REVOKE, picked.rest, ctx, (c, { positionals }) => {
+    if (!/^[0-9a-f-]{36}$/i.test(positionals[0]!)) c.fail(`'${positionals[0]}' is not a token id`);
+    return { sub: 'revoke', values: {} };
+  });
 }

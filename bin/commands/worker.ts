@@ -1,16 +1,22 @@
-import { parseArgs } from 'node:util';
 import { createLogger } from '../../src/log.ts';
+import { CONCURRENCY, readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 import { openRuntime } from '../runtime.ts';
 import { untilSignal } from '../signals.ts';
 
+const WORKER = {
+  name: 'worker',
+  description: 'Runs the photo workers only, no HTTP: start any number of them, on any machines, against one\nPostgreSQL database (DATABASE_URL).',
+  options: {
+    concurrency: CONCURRENCY,
+  },
+  exits: { ok: 'stopped by SIGINT or SIGTERM', failed: 'could not start (configuration, database, face engine) or broke while running' },
+} as const satisfies CommandSpec;
+
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseArgs({ args, options: { concurrency: { type: 'string' } } });
-  const concurrency = values.concurrency === undefined ? ctx.config.concurrency : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    ctx.stderr.write('kinfinder worker: --concurrency must be a whole number ≥ 1\n');
-    return EXIT.usage;
-  }
+  const cli = readCommandLine(WORKER, args, ctx, (c) => ({ concurrency: c.wholeNumber('concurrency') }));
+  if (cli.exit !== undefined) return cli.exit;
+  const concurrency = cli.concurrency ?? ctx.config.concurrency;
   const logger = createLogger(ctx.config.logLevel);
   const rt = await openRuntime(ctx.config, logger, { workers: true, concurrency });
   ctx.stderr.write(`kinfinder worker: ${concurrency} at a time on the ${rt.db.kind} database (${rt.faces?.backend} backend)\n`);

@@ -18,12 +18,13 @@ function generateToken(): string {
 
 export async function createToken(
   q: Queryable,
-  opts: { role: Role; name: string; caseId?: string | null; createdBy?: string | null },
+  opts: { role: Role; name: string; caseId?: string | null; personId?: string | null; createdBy?: string | null },
 ): Promise<{ token: string; row: TokenRow }> {
   if (opts.role === 'family' && !opts.caseId) throw new KinfinderError('invalid_input', 'a family token must belong to a case');
   if (opts.role !== 'family' && opts.caseId) throw new KinfinderError('invalid_input', 'only a family token belongs to a case');
   const token = generateToken();
-  const row = await insertToken(q, { role: opts.role, name: opts.name, caseId: opts.caseId ?? null, createdBy: opts.createdBy ?? null, tokenHash: hashToken(token) });
+  if ((opts.role === 'family') !== !opts.personId) throw new KinfinderError('invalid_input', 'a staff token belongs to a person, a family token to a case');
+  const row = await insertToken(q, { role: opts.role, name: opts.name, caseId: opts.caseId ?? null, personId: opts.personId ?? null, createdBy: opts.createdBy ?? null, tokenHash: hashToken(token) });
   return { token, row };
 }
 
@@ -45,5 +46,5 @@ export async function resolveToken(q: Queryable, presented: string, bootstrapAdm
   }
   const row = await findActiveToken(q, hash);
   if (!row || !sameHash(row.tokenHash, hash)) return undefined;
-  return { id: row.id, role: row.role, name: row.name, caseId: row.caseId };
+  return { id: row.id, role: row.role, name: row.name, caseId: row.caseId, personId: row.personId };
 }

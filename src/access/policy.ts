@@ -4,8 +4,8 @@ import { isSystem, type Caller, type Principal, type SystemActor } from './princ
 
 /**
  * Who may do what: the one table. Use cases call `authorize` with their action; routes that must
- * refuse before reading a large body (uploads) ask the same table first. `anyone` includes
- * anonymous callers; `system` is the command line and the job workers.
+ * refuse before reading a large body (uploads) ask the same table first. `anonymous` is a caller
+ * without a token; `system` is the command line and the job workers.
  */
 export const POLICY = {
   'photos.upload': ['operator', 'system'],
@@ -13,7 +13,9 @@ export const POLICY = {
   /** The display copy and the face crops; a family only for its own confirmed matches (visibility.ts). */
   'photos.image': ['operator', 'verifier', 'family'],
   'references.read': ['verifier', 'family'],
-  'cases.open': ['anyone'],
+  // A family's code opens its own case, never another one (issue 16: a code is not a way round
+  // the anonymous rate limit); staff may open a case for a family on the phone.
+  'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
   'cases.read': ['verifier', 'family'],
   'cases.delete': ['family', 'admin'],
   'gallery.query': ['verifier', 'system'],
@@ -21,7 +23,7 @@ export const POLICY = {
   'review.decide': ['verifier'],
   'tokens.manage': ['admin', 'system'],
   'audit.read': ['admin'],
-} as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anyone'>>;
+} as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;
 
@@ -31,8 +33,10 @@ export type Action = keyof typeof POLICY;
  */
 export function authorize(caller: Caller, action: Action): Principal | SystemActor | null {
   const allowed: ReadonlyArray<string> = POLICY[action];
-  if (allowed.includes('anyone')) return caller;
-  if (caller === null) throw new KinfinderError('unauthorized', 'sign in with an access token');
+  if (caller === null) {
+    if (allowed.includes('anonymous')) return caller;
+    throw new KinfinderError('unauthorized', 'sign in with an access token');
+  }
   if (isSystem(caller) ? allowed.includes('system') : allowed.includes(caller.role)) return caller;
   throw new KinfinderError('forbidden', 'your access token does not allow this');
 }

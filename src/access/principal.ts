@@ -9,6 +9,8 @@ export interface Principal {
   name: string;
   /** For a family token: the one case it opens. */
   caseId: string | null;
+  /** For a staff token: the person holding it (several tokens may be one person's). */
+  personId?: string | null;
 }
 
 /**
@@ -37,5 +39,5 @@ export function isPrincipal(c: Caller): c is Principal {
 export function auditActor(c: Caller): AuditActor | null {
   if (c === null) return null;
   if (isSystem(c)) return { id: null, role: c.system };
-  return { id: c.id, role: c.role };
+  return { id: c.id, role: c.role, personId: c.personId ?? null };
 }

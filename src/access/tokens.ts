@@ -1,7 +1,7 @@
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { Database } from '../store/database.ts';
-import { revokeToken as revokeTokenRow } from '../store/tokens.ts';
+import { ensurePerson, revokeToken as revokeTokenRow } from '../store/tokens.ts';
 import type { StaffRole } from '../vocabulary.ts';
 import { createToken } from './credentials.ts';
 import { authorize } from './policy.ts';
@@ -13,20 +13,24 @@ export interface IssuedToken {
   token: string;
   role: StaffRole;
   name: string;
+  /** The person the token belongs to: new, or the existing one of that name and role. */
+  personId: string;
 }
 
 /**
- * Issues a staff token (an admin through the API, or the command line). Family tokens are never
- * issued by hand: opening a case makes its one token.
+ * Issues a staff token (an admin through the API, or the command line) to a person: the person
+ * of that name and role if there is one (a second token of theirs), else a new person. Family
+ * tokens are never issued by hand: opening a case makes its one token.
  */
 export async function issueToken(deps: { db: Database }, caller: Caller, input: { role: StaffRole; name: string }): Promise<IssuedToken> {
   authorize(caller, 'tokens.manage');
   const name = input.name.trim();
   if (!name) throw new KinfinderError('invalid_input', 'a token needs the name of the person or office holding it');
   return deps.db.transaction(async (tx) => {
-    const t = await createToken(tx, { role: input.role, name, createdBy: isPrincipal(caller) ? caller.id : null });
-    await recordAudit(tx, auditActor(caller), { action: 'token.create', subjectType: 'token', subjectId: t.row.id, details: { role: input.role } });
-    return { id: t.row.id, token: t.token, role: input.role, name: t.row.name };
+    const person = await ensurePerson(tx, { role: input.role, name });
+    const t = await createToken(tx, { role: input.role, name: person.name, personId: person.id, createdBy: isPrincipal(caller) ? caller.id : null });
+    await recordAudit(tx, auditActor(caller), { action: 'token.create', subjectType: 'token', subjectId: t.row.id, details: { role: input.role, personId: person.id, newPerson: person.created } });
+    return { id: t.row.id, token: t.token, role: input.role, name: person.name, personId: person.id };
   });
 }
 

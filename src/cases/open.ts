@@ -1,3 +1,4 @@
+import { clientTag } from '../access/client-tag.ts';
 import { createToken } from '../access/credentials.ts';
 import { authorize } from '../access/policy.ts';
 import { auditActor, isPrincipal, type Caller } from '../access/principal.ts';
@@ -39,11 +40,15 @@ export interface OpenedCase {
  * addressed, so a failure leaves only bytes that a later case would reuse); everything else,
  * the audit row included, is one transaction.
  */
-export async function openCase(deps: CaseDeps, caller: Caller, input: { photos: ReferencePhoto[]; subject?: Record<string, unknown> | undefined }): Promise<OpenedCase> {
+export async function openCase(
+  deps: CaseDeps,
+  caller: Caller,
+  input: { photos: ReferencePhoto[]; subject?: Record<string, unknown> | undefined; /** Where the request came from, for fair use of the engines. */ client?: string | undefined },
+): Promise<OpenedCase> {
   authorize(caller, 'cases.open');
   // Before any blob is written: a subject the database would refuse left the family's photos on disk.
   assertValidText(input.subject, 'subject');
-  const chosen = await chooseReferenceFaces(deps, input.photos);
+  const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined));
   const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string; displaySha256: string }> = [];
   for (const c of chosen) {
     stored.push({
@@ -80,11 +85,12 @@ export async function openCase(deps: CaseDeps, caller: Caller, input: { photos: 
     await upsertCandidates(tx, opened.id, ranked);
     const status = (await refreshCaseStatus(tx, opened.id)) ?? opened.status;
     const accessToken = isVerifier ? undefined : (await createToken(tx, { role: 'family', name: 'case access', caseId: opened.id, createdBy: principal?.id ?? null })).token;
+    const client = caller === null ? await clientTag(tx, input.client) : undefined;
     await recordAudit(tx, auditActor(caller), {
       action: 'search.create',
       subjectType: 'search',
       subjectId: opened.id,
-      details: { referencePhotos: stored.length, candidates: ranked.length },
+      details: { referencePhotos: stored.length, candidates: ranked.length, ...(client ? { client } : {}) },
     });
     return {
       case: { ...opened, status },

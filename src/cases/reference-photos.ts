@@ -52,11 +52,11 @@ function checkPhotoCount(n: number): void {
 }
 
 /** Each photo through the one photo pipeline, and the person's face chosen in it. */
-export async function chooseReferenceFaces(deps: { faces: FaceAnalyser; limits: ImageLimits }, photos: readonly ReferencePhoto[]): Promise<ChosenFace[]> {
+export async function chooseReferenceFaces(deps: { faces: FaceAnalyser; limits: ImageLimits }, photos: readonly ReferencePhoto[], client?: string): Promise<ChosenFace[]> {
   checkPhotoCount(photos.length);
   const chosen: ChosenFace[] = [];
   for (const [i, photo] of photos.entries()) {
-    const processed = await processPhoto(deps, photo.bytes);
+    const processed = await processPhoto(deps, photo.bytes, client);
     const { face, index } = chooseFace(processed.faces, i, photo.faceIndex);
     chosen.push({ bytes: photo.bytes, width: processed.width, height: processed.height, display: processed.display, face, index });
   }

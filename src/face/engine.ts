@@ -185,7 +185,10 @@ class Engine implements FaceEngine {
       }
     };
     await run(work, 0, 0, { l: false, t: false, r: false, b: false });
-    if (Math.max(work.width, work.height) > tileSize * 1.25) {
+    // Tiles only on the first pass: the padded retry exists for a face that fills the frame, which
+    // tiles cannot help, and tiling it again would double the worst case (a large photo with no
+    // face: 17 SSD passes, not 34; issue 16's work budget).
+    if (pad === 0 && Math.max(work.width, work.height) > tileSize * 1.25) {
       const stride = Math.max(1, Math.round(tileSize * (1 - overlap)));
       // evenly spaced tiles, neighbours overlapping by at least `overlap`
       const starts = (len: number) => {

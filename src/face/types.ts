@@ -45,6 +45,8 @@ export interface AnalyseOptions {
    * returning no face. Such a face has `score` 0. Never used for enrolment or search.
    */
   centreFallback?: boolean;
+  /** Who the work is for (an address, a token, `jobs`): engines are shared fairly between clients (fair.ts). */
+  client?: string;
 }
 
 export interface FaceAnalyser {

@@ -10,8 +10,10 @@
  *    reading (and the read itself is capped, in case the file grows meanwhile);
  *  - a folder is walked depth-first, entries sorted by the UTF-8 bytes of their names (what
  *    `LC_ALL=C ls` shows: the same on every machine and locale), a sub-folder's contents coming
- *    where its name sorts. Hidden names (starting with `.`), symlinks, and anything that is not a regular file
- *    or folder (sockets, FIFOs, devices) are skipped without a word. Items are named by joining
+ *    where its name sorts. Hidden names (starting with `.`) are skipped without a word; symlinks
+ *    (`symlink_skipped`: a link could lead out of the folder, or loop) and anything that is not a
+ *    regular file or folder (sockets, FIFOs, devices: `unsupported_format`) are reported and not
+ *    read. Items are named by joining
  *    the folder as given with the path inside it (`photos/batch3/IMG_001.jpg`);
  *  - `.DS_Store`, `Thumbs.db` and `desktop.ini` are skipped everywhere, even when named directly.
  * A path named directly is followed even if it is a symlink or hidden: the user asked for it.
@@ -53,7 +55,9 @@ async function* walkFolder(dir: string, limits: CollectLimits): AsyncGenerator<I
     const child = path.join(dir, entry.name);
     if (entry.isDirectory()) yield* walkFolder(child, limits);
     else if (entry.isFile()) yield* collectFile(child, limits);
-    // symlinks, sockets, FIFOs, devices: skipped
+    // Reported, not silently dropped: an operator who meant them must learn they were left out.
+    else if (entry.isSymbolicLink()) yield errorItem(child, 'symlink_skipped', 'a link inside a folder is not followed (name its target to ingest it)');
+    else yield errorItem(child, 'unsupported_format', 'not a regular file or folder');
   }
 }
 

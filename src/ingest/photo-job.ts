@@ -49,7 +49,7 @@ export async function ingestQueuedPhoto(
   }, HEARTBEAT_MS);
   heartbeat.unref();
   try {
-    const processed = await processPhoto(deps, await deps.blobs.get(started.sha256));
+    const processed = await processPhoto(deps, await deps.blobs.get(started.sha256), 'jobs');
     const displaySha256 = await deps.blobs.put(processed.display);
     const faces: NewFace[] = [];
     for (const [i, f] of processed.faces.entries()) {

@@ -23,9 +23,10 @@ export interface ProcessedPhoto {
  * display copy and each face's crop from the same pixels. Decoding is the costly step for large
  * photos; doing it once instead of once per face plus twice is most of a group photo's time.
  */
-export async function processPhoto(deps: { faces: FaceAnalyser; limits: ImageLimits }, bytes: Uint8Array): Promise<ProcessedPhoto> {
+export async function processPhoto(deps: { faces: FaceAnalyser; limits: ImageLimits }, bytes: Uint8Array, client?: string): Promise<ProcessedPhoto> {
   const img = await normalise(bytes, deps.limits);
-  const analysis = await deps.faces.analyseImage(img);
+  // `client`: whose work this is, so one client's photos cannot hold every engine (fair.ts).
+  const analysis = await deps.faces.analyseImage(img, client === undefined ? {} : { client });
   const display = await displayJpegOf(img);
   const faces: ProcessedFace[] = [];
   for (const f of analysis.faces) faces.push({ ...f, crop: await faceCropOf(img, f.box) });

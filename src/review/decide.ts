@@ -8,9 +8,9 @@ import type { Database } from '../store/database.ts';
 import type { Decision } from '../vocabulary.ts';
 
 /**
- * Records a verifier's decision. A candidate is confirmed once `confirmations` distinct
- * verifiers confirmed it and rejected by one rejection; a verifier's second decision on the
- * same candidate is refused, so one person can never confirm alone. The decision is an
+ * Records a verifier's decision. A candidate is confirmed once `confirmations` distinct people
+ * confirmed it and rejected by one rejection; a person's second decision on the same candidate
+ * (with any of their tokens) is refused, so one person can never confirm alone. The decision is an
  * append-only row; the candidate's and the case's status are recomputed from all of them.
  */
 export async function decide(
@@ -20,13 +20,14 @@ export async function decide(
 ): Promise<CandidateView> {
   const p = authorizePrincipal(caller, 'review.decide');
   const tokenId = p.id;
-  // The bootstrap admin has no token row to record; verifiers always do.
-  if (!tokenId) throw new KinfinderError('forbidden', 'only a verifier can confirm or reject');
+  const personId = p.personId;
+  // Decisions name a token and, through it, a person; the bootstrap admin has neither.
+  if (!tokenId || !personId) throw new KinfinderError('forbidden', 'only a verifier can confirm or reject');
   return deps.db.transaction(async (tx) => {
     const c = await lockCandidate(tx, input.candidateId);
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
     if (c.status !== 'pending') throw new KinfinderError('already_decided', `this candidate is already ${c.status}`);
-    if (await hasDecided(tx, c.id, tokenId)) {
+    if (await hasDecided(tx, c.id, personId)) {
       throw new KinfinderError('conflict', 'you have already decided on this candidate; another verifier must review it');
     }
     await insertDecision(tx, { candidateId: c.id, tokenId, decision: input.decision, note: input.note?.trim() || null });

@@ -34,10 +34,12 @@ export async function readReviewQueue(
   const p = authorizePrincipal(caller, 'review.queue');
   const after = page.after ? decodeCursor(page.after) : undefined;
   return deps.db.transaction(async (tx) => {
-    const rows = await reviewQueue(tx, { verifierId: p.id, limit: page.limit + 1, ...(after ? { after } : {}) });
+    const rows = await reviewQueue(tx, { personId: p.personId ?? null, limit: page.limit + 1, ...(after ? { after } : {}) });
     const items = rows.slice(0, page.limit);
     const last = items[items.length - 1];
-    await recordAudit(tx, auditActor(p), { action: 'review.read', details: { items: items.length } });
+    // Who was shown which candidate is the record worth keeping (one row per item shown, as for
+    // any other read of a photo); a page load that shows nothing leaves nothing.
+    for (const item of items) await recordAudit(tx, auditActor(p), { action: 'candidate.read', subjectType: 'candidate', subjectId: item.id, details: { searchId: item.caseId } });
     return { items, ...(rows.length > page.limit && last ? { next: encodeCursor({ similarity: last.similarity, id: last.id }) } : {}) };
   });
 }

@@ -1,8 +1,11 @@
 import type { Queryable } from './database.ts';
 
 export interface AuditActor {
+  /** The token used (null for the bootstrap admin and system actors). */
   id: string | null;
   role: string;
+  /** The person behind a staff token. */
+  personId?: string | null;
 }
 
 export interface AuditEvent {
@@ -18,6 +21,7 @@ export interface AuditRow {
   at: Date;
   actorId: string | null;
   actorRole: string | null;
+  actorPersonId: string | null;
   action: string;
   subjectType: string | null;
   subjectId: string | null;
@@ -26,15 +30,15 @@ export interface AuditRow {
 
 export async function recordAudit(q: Queryable, actor: AuditActor | null, e: AuditEvent): Promise<void> {
   await q.query(
-    `INSERT INTO audit_events (actor_id, actor_role, action, subject_type, subject_id, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [actor?.id ?? null, actor?.role ?? 'anonymous', e.action, e.subjectType ?? null, e.subjectId ?? null, JSON.stringify(e.details ?? {})],
+    `INSERT INTO audit_events (actor_id, actor_role, actor_person_id, action, subject_type, subject_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [actor?.id ?? null, actor?.role ?? 'anonymous', actor?.personId ?? null, e.action, e.subjectType ?? null, e.subjectId ?? null, JSON.stringify(e.details ?? {})],
   );
 }
 
 /** Newest first; `before` is the id of the last row of the previous page. */
 export async function listAudit(q: Queryable, opts: { before?: string; limit: number }): Promise<AuditRow[]> {
   const r = await q.query<AuditRow>(
-    `SELECT id::text AS id, at, actor_id AS "actorId", actor_role AS "actorRole", action,
+    `SELECT id::text AS id, at, actor_id AS "actorId", actor_role AS "actorRole", actor_person_id AS "actorPersonId", action,
             subject_type AS "subjectType", subject_id AS "subjectId", details
      FROM audit_events
      WHERE ($1::bigint IS NULL OR id < $1::bigint)

@@ -1,4 +1,4 @@
-import type { Band, Box, CandidateStatus } from '../vocabulary.ts';
+import type { Band, Box, CandidateStatus, Decision } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
 
@@ -58,6 +58,7 @@ export interface CandidateView {
   referenceFace: { id: string; box: Box; photoWidth: number | null; photoHeight: number | null } | null;
   face: { id: string; box: Box; quality: Record<string, unknown>; score: number };
   photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown>; width: number | null; height: number | null };
+  /** The people who confirmed it. */
   confirmedBy: string[];
   /** What the family said about the person they look for (the case's `subject`). */
   subject: Record<string, unknown>;
@@ -77,7 +78,8 @@ const VIEW = `
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,
            'box', json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height)) END AS "referenceFace",
          json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, 'width', p.width, 'height', p.height) AS photo,
-         coalesce((SELECT json_agg(DISTINCT d.token_id) FROM decisions d WHERE d.candidate_id = c.id AND d.decision = 'confirm'), '[]'::json) AS "confirmedBy"
+         coalesce((SELECT json_agg(DISTINCT t.person_id) FROM decisions d JOIN tokens t ON t.id = d.token_id
+                   WHERE d.candidate_id = c.id AND d.decision = 'confirm'), '[]'::json) AS "confirmedBy"
   FROM candidates c
   JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
   JOIN faces f ON f.id = c.face_id
@@ -99,20 +101,21 @@ export async function getCandidate(q: Queryable, id: string): Promise<CandidateV
 }
 
 /**
- * Pending candidates of open cases, best first, without those this verifier already confirmed
- * (they wait for someone else). `after` is the last item of the previous page.
+ * Pending candidates of open cases, best first, without those this person already decided (by
+ * any of their tokens: they wait for someone else). `after` is the last item of the previous page.
  */
 export async function reviewQueue(
   q: Queryable,
-  opts: { verifierId: string | null; limit: number; after?: { similarity: number; id: string } },
+  opts: { personId: string | null; limit: number; after?: { similarity: number; id: string } },
 ): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
     `${VIEW}
      WHERE c.status = 'pending' AND s.status <> 'closed'
-       AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM decisions d WHERE d.candidate_id = c.id AND d.token_id = $1))
+       AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM decisions d JOIN tokens t ON t.id = d.token_id
+                                            WHERE d.candidate_id = c.id AND t.person_id = $1))
        AND ($2::real IS NULL OR c.similarity < $2::real OR (c.similarity = $2::real AND c.id > $3::uuid))
      ORDER BY c.similarity DESC, c.id LIMIT $4`,
-    [opts.verifierId, opts.after?.similarity ?? null, opts.after?.id ?? null, opts.limit],
+    [opts.personId, opts.after?.similarity ?? null, opts.after?.id ?? null, opts.limit],
   );
   return r.rows;
 }
@@ -127,12 +130,18 @@ export async function lockCandidate(q: Queryable, id: string): Promise<{ id: str
   return r.rows[0];
 }
 
-export async function insertDecision(q: Queryable, d: { candidateId: string; tokenId: string; decision: 'confirm' | 'reject'; note: string | null }): Promise<void> {
-  await q.query(`INSERT INTO decisions (candidate_id, token_id, decision, note) VALUES ($1, $2, $3, $4)`, [d.candidateId, d.tokenId, d.decision, d.note]);
+export async function insertDecision(q: Queryable, d: { candidateId: string; tokenId: string; decision: Decision; note: string | null }): Promise<void> {
+  const r = await q.query<{ id: string }>(`INSERT INTO decisions (candidate_id, token_id, decision) VALUES ($1, $2, $3) RETURNING id`, [d.candidateId, d.tokenId, d.decision]);
+  // The note lives beside the decision: it goes with the case if the family deletes it.
+  if (d.note) await q.query(`INSERT INTO decision_notes (decision_id, note) VALUES ($1, $2)`, [r.rows[0]!.id, d.note]);
 }
 
-export async function hasDecided(q: Queryable, candidateId: string, tokenId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM decisions WHERE candidate_id = $1 AND token_id = $2`, [candidateId, tokenId]);
+/** Whether this person (by any of their tokens) has decided on the candidate. */
+export async function hasDecided(q: Queryable, candidateId: string, personId: string): Promise<boolean> {
+  const r = await q.query(
+    `SELECT 1 FROM decisions d JOIN tokens t ON t.id = d.token_id WHERE d.candidate_id = $1 AND t.person_id = $2`,
+    [candidateId, personId],
+  );
   return r.rows.length > 0;
 }
 
@@ -140,9 +149,10 @@ export async function hasDecided(q: Queryable, candidateId: string, tokenId: str
 export async function applyDecisions(q: Queryable, candidateId: string, requiredConfirmations: number): Promise<void> {
   await q.query(
     `WITH d AS (
-       SELECT count(DISTINCT token_id) FILTER (WHERE decision = 'confirm') AS confirms,
-              count(*) FILTER (WHERE decision = 'reject') AS rejects
-       FROM decisions WHERE candidate_id = $1)
+       -- people, not tokens: two tokens of one verifier are one confirmation
+       SELECT count(DISTINCT t.person_id) FILTER (WHERE d.decision = 'confirm') AS confirms,
+              count(*) FILTER (WHERE d.decision = 'reject') AS rejects
+       FROM decisions d JOIN tokens t ON t.id = d.token_id WHERE d.candidate_id = $1)
      UPDATE candidates SET
        confirmations = d.confirms,
        status = CASE WHEN d.rejects > 0 THEN 'rejected' WHEN d.confirms >= $2 THEN 'confirmed' ELSE 'pending' END,

@@ -126,10 +126,16 @@ export async function refreshCaseStatus(q: Queryable, caseId: string): Promise<C
 }
 
 /**
- * Deletes a family's data for a case: reference faces (embeddings) go, the case is closed and
- * its tokens stop working. Returns the blob keys that held the family's photos and crops.
+ * Deletes a family's data for a case: reference faces (embeddings), what they told us and the
+ * verifiers' notes go, the case is closed and its tokens stop working. Returns the blob keys that held the family's photos and crops.
  */
 export async function deleteCaseData(q: Queryable, caseId: string): Promise<{ blobKeys: string[] }> {
+  // Verifiers' notes are about this family's relative: they go; the decisions themselves stay.
+  await q.query(
+    `DELETE FROM decision_notes WHERE decision_id IN
+       (SELECT d.id FROM decisions d JOIN candidates c ON c.id = d.candidate_id WHERE c.search_id = $1)`,
+    [caseId],
+  );
   const refs = await q.query<{ photo_sha256: string; crop_sha256: string | null; display_sha256: string | null }>(
     `DELETE FROM reference_faces WHERE search_id = $1 RETURNING photo_sha256, crop_sha256, display_sha256`,
     [caseId],

@@ -10,6 +10,11 @@ async function tuneHnsw(tx: Queryable, efSearch: number): Promise<void> {
   await tx.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(efSearch)]);
 }
 
+// The gallery search, one text for the query and its EXPLAIN.
+const NEAREST_GALLERY_FACES_SQL = `SELECT id AS "faceId", photo_id AS "photoId", 1 - (embedding <=> $1::vector) AS similarity
+     FROM faces WHERE model_id = $2
+     ORDER BY embedding <=> $1::vector LIMIT $3`;
+
 /**
  * Nearest gallery faces to one embedding through the HNSW index. Must run inside a transaction:
  * the SET LOCALs below last until it ends. Filtering by model makes pgvector's iterative scan
@@ -21,14 +26,19 @@ export async function nearestGalleryFaces(
   opts: { modelId: string; k: number; efSearch: number },
 ): Promise<Array<{ faceId: string; photoId: string; similarity: number }>> {
   await tuneHnsw(tx, opts.efSearch);
-  const r = await tx.query<{ faceId: string; photoId: string; similarity: number }>(
-    `SELECT id AS "faceId", photo_id AS "photoId", 1 - (embedding <=> $1::vector) AS similarity
-     FROM faces WHERE model_id = $2
-     ORDER BY embedding <=> $1::vector LIMIT $3`,
-    [pgvector.toSql(embedding), opts.modelId, opts.k],
-  );
+  const r = await tx.query<{ faceId: string; photoId: string; similarity: number }>(NEAREST_GALLERY_FACES_SQL, [pgvector.toSql(embedding), opts.modelId, opts.k]);
   // relaxed_order may return rows slightly out of order: the exact similarities decide.
   return r.rows.sort((a, b) => b.similarity - a.similarity);
+}
+
+/**
+ * The plan `nearestGalleryFaces` gets for these arguments, with the same settings: bench:search
+ * checks that the product's query walks the index it measures. Inside a transaction, like it.
+ */
+export async function explainNearestGalleryFaces(tx: Queryable, embedding: number[], opts: { modelId: string; k: number; efSearch: number }): Promise<string> {
+  await tuneHnsw(tx, opts.efSearch);
+  const r = await tx.query<Record<string, string>>(`EXPLAIN ${NEAREST_GALLERY_FACES_SQL}`, [pgvector.toSql(embedding), opts.modelId, opts.k]);
+  return r.rows.map((row) => Object.values(row)[0]).join('\n');
 }
 
 /** Reference faces of open cases nearest to one new gallery face (standing search). */

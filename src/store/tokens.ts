@@ -7,6 +7,8 @@ export interface TokenRow {
   id: string;
   role: Role;
   name: string;
+  /** The person holding a staff token; null for a family token (it belongs to a case). */
+  personId: string | null;
   caseId: string | null;
   createdAt: Date;
   revokedAt: Date | null;
@@ -14,12 +16,12 @@ export interface TokenRow {
 
 export async function insertToken(
   q: Queryable,
-  t: { role: Role; name: string; tokenHash: string; caseId?: string | null; createdBy?: string | null },
+  t: { role: Role; name: string; tokenHash: string; caseId?: string | null; personId?: string | null; createdBy?: string | null },
 ): Promise<TokenRow> {
   const r = await q.query<TokenRow>(
-    `INSERT INTO tokens (role, name, token_hash, search_id, created_by) VALUES ($1, $2, $3, $4, $5)
-     RETURNING id, role, name, search_id AS "caseId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
-    [t.role, t.name, t.tokenHash, t.caseId ?? null, t.createdBy ?? null],
+    `INSERT INTO tokens (role, name, token_hash, search_id, person_id, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+     RETURNING id, role, name, search_id AS "caseId", person_id AS "personId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
+    [t.role, t.name, t.tokenHash, t.caseId ?? null, t.personId ?? null, t.createdBy ?? null],
   );
   return r.rows[0]!;
 }
@@ -27,7 +29,7 @@ export async function insertToken(
 /** The live token with this hash; revoked tokens and tokens of deleted cases do not authenticate. */
 export async function findActiveToken(q: Queryable, tokenHash: string): Promise<(TokenRow & { tokenHash: string }) | undefined> {
   const r = await q.query<TokenRow & { tokenHash: string }>(
-    `SELECT t.id, t.role, t.name, t.search_id AS "caseId", t.created_at AS "createdAt", t.revoked_at AS "revokedAt",
+    `SELECT t.id, t.role, t.name, t.search_id AS "caseId", t.person_id AS "personId", t.created_at AS "createdAt", t.revoked_at AS "revokedAt",
             t.token_hash AS "tokenHash"
      FROM tokens t LEFT JOIN searches s ON s.id = t.search_id
      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.search_id IS NULL OR s.deleted_at IS NULL)`,
@@ -39,7 +41,7 @@ export async function findActiveToken(q: Queryable, tokenHash: string): Promise<
 export async function revokeToken(q: Queryable, id: string): Promise<TokenRow | undefined> {
   const r = await q.query<TokenRow>(
     `UPDATE tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-     RETURNING id, role, name, search_id AS "caseId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
+     RETURNING id, role, name, search_id AS "caseId", person_id AS "personId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
     [id],
   );
   return r.rows[0];
@@ -47,4 +49,22 @@ export async function revokeToken(q: Queryable, id: string): Promise<TokenRow | 
 
 export async function revokeTokensOfCase(q: Queryable, caseId: string): Promise<void> {
   await q.query(`UPDATE tokens SET revoked_at = now() WHERE search_id = $1 AND revoked_at IS NULL`, [caseId]);
+}
+
+/**
+ * The person of this name and role, made if new (DESIGN §13): a second token for "Alice" the
+ * verifier is Alice's, so she still counts once. Names match without regard to case or
+ * surrounding spaces; the first spelling is kept.
+ */
+export async function ensurePerson(q: Queryable, p: { role: Exclude<Role, 'family'>; name: string }): Promise<{ id: string; name: string; created: boolean }> {
+  const found = await q.query<{ id: string; name: string }>(`SELECT id, name FROM people WHERE role = $1 AND lower(btrim(name)) = lower(btrim($2))`, [p.role, p.name]);
+  if (found.rows[0]) return { ...found.rows[0], created: false };
+  // ON CONFLICT: two admins adding the same person at once both end with the one row.
+  const r = await q.query<{ id: string; name: string }>(
+    `INSERT INTO people (role, name) VALUES ($1, btrim($2))
+     ON CONFLICT (role, lower(btrim(name))) DO UPDATE SET name = people.name
+     RETURNING id, name`,
+    [p.role, p.name],
+  );
+  return { ...r.rows[0]!, created: true };
 }

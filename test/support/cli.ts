@@ -75,3 +75,20 @@ export function waitForExit(child: ChildProcess): Promise<number | null> {
     else child.once('exit', (code) => resolve(code));
   });
 }
+
+/**
+ * Runs several CLI invocations, at most `parallel` at a time (each spawn pays tsx's start-up),
+ * and returns the results in the order given.
+ */
+export async function runCliAll(argvs: string[][], env: NodeJS.ProcessEnv, opts: { parallel?: number; timeoutMs?: number } = {}): Promise<CliResult[]> {
+  const results: CliResult[] = new Array<CliResult>(argvs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < argvs.length) {
+      const i = next++;
+      results[i] = await runCli(argvs[i]!, env, { timeoutMs: opts.timeoutMs });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.parallel ?? 3, argvs.length) }, lane));
+  return results;
+}

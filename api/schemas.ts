@@ -1,0 +1,146 @@
+import { z } from '@hono/zod-openapi';
+import { ERROR_CODES, type ErrorCode } from '../src/errors.ts';
+import { BANDS, CANDIDATE_STATUSES, CASE_STATUSES, PHOTO_STATUSES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+
+/**
+ * The JSON shapes of DESIGN.md §5 as zod schemas, each a named component of the OpenAPI document.
+ * The route declarations name them as their responses, so TypeScript checks that what
+ * api/present.ts builds is what the document says (fields may be added here, never renamed).
+ */
+
+const id = z.uuid();
+const url = z.string().openapi({ description: 'a path on this server, to fetch with the same Authorization header' });
+const json = z.record(z.string(), z.unknown());
+const dateTime = z.string().openapi({ format: 'date-time' });
+
+export const Box = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
+  .openapi('Box', { description: 'in pixels of the upright original photo' });
+
+const Quality = json.openapi('FaceQuality', { description: 'face size, eye distance, sharpness, pose and brightness as measured at detection' });
+
+const GalleryFace = z.object({ id, box: Box, score: z.number(), quality: Quality, cropUrl: url }).openapi('GalleryFace');
+
+const CandidatePhoto = z.object({
+  id,
+  originalName: z.string().nullable(),
+  source: z.string().nullable(),
+  metadata: json,
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  imageUrl: url,
+}).openapi('CandidatePhoto');
+
+const referenceBase = {
+  id,
+  box: Box,
+  cropUrl: url,
+  photoUrl: url,
+  photoWidth: z.number().nullable(),
+  photoHeight: z.number().nullable(),
+};
+
+/** A candidate as its family may see it: no reference face, no subject. */
+export const Match = z.object({
+  id,
+  searchId: id,
+  rank: z.number().int(),
+  similarity: z.number(),
+  band: z.enum(BANDS),
+  status: z.enum(CANDIDATE_STATUSES),
+  confirmations: z.number().int(),
+  faceId: id,
+  photoId: id,
+  face: GalleryFace,
+  photo: CandidatePhoto,
+}).openapi('Match');
+
+export const Candidate = Match.extend({
+  referenceFace: z.object(referenceBase).optional().openapi({ description: "the family's face this candidate was found with; absent once the family deleted it" }),
+  subject: json.openapi({ description: 'what the family said about the person they look for' }),
+}).openapi('Candidate');
+
+export const ReferenceFace = z.object({ ...referenceBase, photoIndex: z.number().int(), quality: Quality }).openapi('ReferenceFace');
+
+export const Search = z.object({ id, status: z.enum(CASE_STATUSES), createdAt: dateTime }).openapi('Search', { description: 'a case: one person looked for' });
+
+export const Photo = z.object({
+  id,
+  originalName: z.string().nullable(),
+  sha256: z.string(),
+  status: z.enum(PHOTO_STATUSES),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  source: z.string().nullable(),
+  metadata: json,
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  imageUrl: url,
+  faces: z.array(GalleryFace),
+}).openapi('Photo');
+
+const CodeAndMessage = z.object({ code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]), message: z.string() });
+
+export const UploadResult = z.object({
+  photos: z.array(z.union([
+    z.object({ id, sha256: z.string(), originalName: z.string(), status: z.enum(PHOTO_STATUSES), duplicateOf: id.optional() }),
+    z.object({ originalName: z.string(), error: CodeAndMessage }),
+  ])),
+}).openapi('UploadResult', { description: 'each file accepted (queued, or a duplicate of a known photo) or refused on its own' });
+
+export const SearchCreated = z.object({
+  search: Search,
+  accessToken: z.string().optional().openapi({ description: "anonymous callers only: the case's access code, shown once" }),
+  referenceFaces: z.array(ReferenceFace),
+  candidates: z.array(Candidate).optional().openapi({ description: 'verifier callers only' }),
+}).openapi('SearchCreated');
+
+export const CaseForStaff = z.object({ search: Search, referenceFaces: z.array(ReferenceFace), candidates: z.array(Candidate) }).openapi('CaseForStaff');
+export const CaseForFamily = z.object({ search: Search, confirmed: z.array(Match) }).openapi('CaseForFamily');
+
+export const ReviewPage = z.object({ items: z.array(Candidate), next: z.string().optional() }).openapi('ReviewPage');
+export const Decided = z.object({ candidate: Candidate }).openapi('Decided');
+
+export const Token = z.object({
+  id,
+  token: z.string().openapi({ description: 'the secret, shown only in this answer' }),
+  role: z.enum(STAFF_ROLES),
+  name: z.string(),
+}).openapi('Token');
+
+export const AuditEvent = z.object({
+  id: z.string(),
+  at: dateTime,
+  actorId: z.string().nullable(),
+  actorRole: z.string().nullable().openapi({ description: `a role (${ROLES.join(', ')}), anonymous, or a system actor such as the command line` }),
+  action: z.string(),
+  subjectType: z.string().nullable(),
+  subjectId: z.string().nullable(),
+  details: json,
+}).openapi('AuditEvent');
+
+export const AuditPage = z.object({ events: z.array(AuditEvent), next: z.string().optional() }).openapi('AuditPage');
+
+export const Health = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  database: z.object({ kind: z.string(), schemaVersion: z.number().int().nullable() }),
+  face: z.object({ backend: z.string(), modelId: z.string() }).nullable(),
+}).openapi('Health');
+
+export const ErrorBody = z.looseObject({
+  error: CodeAndMessage.loose().openapi({ description: 'clients act on `code` (and the details beside it), never on the message' }),
+}).openapi('Error', { description: 'some errors carry data at the top level too: `faces` for choose_face, per-file `photos` for an upload' });
+
+// Multipart bodies are read by api/multipart.ts; these schemas only describe them (a file field
+// is a binary string in OpenAPI).
+const file = z.string().openapi({ type: 'string', format: 'binary' });
+
+export const PhotoUploadForm = z.object({
+  file: z.array(file).openapi({ description: 'one or more photos (repeat the field)' }),
+  source: z.string().optional().openapi({ description: 'where the photos come from (an archive, a unit, a family)' }),
+  metadata: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, kept with each photo' }),
+}).openapi('PhotoUploadForm');
+
+export const SearchForm = z.object({
+  photo: z.array(file).openapi({ description: '1 to 5 photos of the one person (repeat the field)' }),
+  faceIndex: z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' }),
+  subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB: what the family knows (the web form sends name, born, details); shown to verifiers with each candidate' }),
+}).openapi('SearchForm');
