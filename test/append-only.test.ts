@@ -68,7 +68,8 @@ describe('append-only history', () => {
       INSERT INTO searches DEFAULT VALUES;
       INSERT INTO photos (sha256, byte_size, format) VALUES (repeat('a', 64), 1, 'jpeg');
       INSERT INTO models (id, dims, manifest) VALUES ('m', 128, '{}');
-      INSERT INTO tokens (role, name, token_hash) VALUES ('verifier', 'v', repeat('b', 64));`);
+      INSERT INTO people (role, name) VALUES ('verifier', 'v');
+      INSERT INTO tokens (role, name, token_hash, person_id) SELECT 'verifier', 'v', repeat('b', 64), id FROM people;`);
     await db.exec(`
       INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, embedding)
         SELECT id, 'm', 0, 0, 0, 1, 1, 0.9, '[]', '{}', array_fill(0.1::real, ARRAY[128])::vector FROM photos;
@@ -89,11 +90,11 @@ describe('append-only history', () => {
   });
 
   it.each([
-    'TRUNCATE decisions',
     'TRUNCATE decisions CASCADE',
     'TRUNCATE audit_events',
     // A cascade from a table the application may empty still reaches decisions.
     'TRUNCATE candidates CASCADE',
+    'TRUNCATE decisions, decision_notes',
   ])('%s is refused even to the owner of the tables', async (sql) => {
     await expect(t.db.exec(sql)).rejects.toThrow(/append-only/);
     await expect(as(mig, (db) => db.exec(sql))).rejects.toThrow(/append-only/);
@@ -129,7 +130,7 @@ describe('append-only history', () => {
 /** The README's grants to the application role (kept in step with it by this test). */
 function grantsOf(schema: string, app: string): string {
   return `
-    GRANT USAGE, CREATE ON SCHEMA ${schema} TO ${app};
+    GRANT USAGE ON SCHEMA ${schema} TO ${app};
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${app};
     REVOKE UPDATE, DELETE ON decisions, audit_events FROM ${app};
     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${app};`;
