@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { secureHeaders } from 'hono/secure-headers';
 import { authenticate, type Env } from './auth.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { apiDocsRoutes } from './docs/routes.ts';
@@ -32,9 +33,20 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use('*', async (c, next) => {
     await next();
     // Pages and API answers concern the living and the dead: nothing is cached by intermediaries.
-    c.header('x-content-type-options', 'nosniff');
     if (!c.res.headers.get('cache-control')) c.header('cache-control', 'no-store');
   });
+  // nosniff, no referrer, same-origin resource and opener policies and the rest of hono's set, on
+  // every answer. A header a route set itself is kept (`overwrite: false`): the pages set their
+  // strict CSP and Permissions-Policy; anything else (JSON, images, assets) gets a CSP that allows
+  // nothing, so an answer opened on its own in a browser cannot run or load anything.
+  app.use('*', secureHeaders({
+    overwrite: false,
+    xFrameOptions: 'DENY', // nothing here is meant to be framed (the pages' CSP: frame-ancestors 'none')
+    // TLS ends at the reverse proxy, which sets HSTS when the service is on HTTPS; on a plain-HTTP
+    // LAN or offline install browsers ignore it, and on localhost it would stick to other apps.
+    strictTransportSecurity: false,
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  }));
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   if (deps.api) {

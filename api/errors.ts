@@ -29,7 +29,7 @@ export function handleError(logger: Logger) {
     if (isDatabaseUnavailable(err)) {
       // An outage, not a bug: the client may retry, and the log needs no stack per request.
       logger.warn({ path: c.req.path }, 'request failed: database unreachable');
-      return c.json(errorBody('unavailable', 'the service cannot reach its database; try again shortly'), 503);
+      return c.json(errorBody('database_unavailable', 'the service cannot reach its database; try again shortly'), 503);
     }
     logger.error({ err, path: c.req.path }, 'unhandled error');
     return c.json(errorBody('internal', 'internal error'), 500);

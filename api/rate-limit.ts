@@ -1,30 +1,24 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { rateLimiter } from 'hono-rate-limiter';
 import { KinfinderError } from '../src/errors.ts';
 import type { Env } from './auth.ts';
 
 /**
- * Fixed-window limit per client address for anonymous callers (signed-in staff are not limited).
- * In memory: each process limits on its own, which bounds abuse without shared state.
+ * Fixed-window limit per client address for anonymous callers (signed-in staff are not limited),
+ * by hono-rate-limiter. Its memory store keeps each process's own counts, which bounds abuse
+ * without shared state, and forgets clients idle for a window. Answers carry the RateLimit-*
+ * headers (IETF draft 6); a refused call is a `rate_limited` error (429) with Retry-After.
  */
 export function rateLimitAnonymous(opts: { max: number; windowMs: number; key: (c: Context<Env>) => string }): MiddlewareHandler<Env> {
-  const windows = new Map<string, { start: number; count: number }>();
-  return async (c, next) => {
-    if (c.get('principal')) return next();
-    const now = Date.now();
-    const key = opts.key(c);
-    let w = windows.get(key);
-    if (!w || now - w.start >= opts.windowMs) {
-      w = { start: now, count: 0 };
-      windows.set(key, w);
-      // Forget old windows so the map cannot grow without bound.
-      if (windows.size > 10_000) for (const [k, v] of windows) if (now - v.start >= opts.windowMs) windows.delete(k);
-    }
-    w.count++;
-    if (w.count > opts.max) {
-      const retryAfter = Math.ceil((w.start + opts.windowMs - now) / 1000);
-      c.header('Retry-After', String(retryAfter));
+  return rateLimiter<Env>({
+    windowMs: opts.windowMs,
+    limit: opts.max,
+    keyGenerator: opts.key,
+    skip: (c) => Boolean(c.get('principal')),
+    standardHeaders: 'draft-6', // also sets Retry-After on the refused call
+    handler: (c) => {
+      const retryAfter = Number(c.res.headers.get('Retry-After') ?? Math.ceil(opts.windowMs / 1000));
       throw new KinfinderError('rate_limited', `too many new cases from this address; try again in ${retryAfter} seconds`, { retryAfter });
-    }
-    return next();
-  };
+    },
+  });
 }

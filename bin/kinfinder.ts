@@ -15,6 +15,7 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
   ['eval', { summary: 'eval pairs: verification accuracy on an LFW-style pairs file', load: async () => (await import('./commands/eval.ts')).runEval }],
   ['token', { summary: 'token create / token revoke: access tokens (printed once)', load: async () => (await import('./commands/token.ts')).run }],
   ['migrate', { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).run }],
+  ['gc', { summary: 'remove stored photo files that nothing refers to any more', load: async () => (await import('./commands/gc.ts')).run }],
 ]);
 
 function commandList(): string {

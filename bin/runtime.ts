@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Config } from '../src/config.ts';
 import { fairShare } from '../src/face/fair.ts';
 import { createFacePool, loadManifest, type FaceAnalyser, type FacePool, type ModelManifest } from '../src/face/index.ts';
@@ -6,7 +5,8 @@ import type { ImageLimits } from '../src/image/index.ts';
 import type { Logger } from '../src/log.ts';
 import { createCounters, type Counters } from '../src/metrics.ts';
 import { openQueue, type JobQueue } from '../src/queue.ts';
-import { FsBlobStore, type BlobStore } from '../src/store/blobs.ts';
+import { openBlobStore } from '../src/store/blob-store.ts';
+import type { BlobStore } from '../src/store/blobs.ts';
 import type { Database } from '../src/store/database.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { openDatabase, queueSchemaFor } from '../src/store/open.ts';
@@ -42,7 +42,8 @@ export async function openRuntime(config: Config, logger: Logger, opts: { worker
     const db = await openDatabase(config);
     closers.push(() => db.close());
     await migrate(db);
-    const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
+    const blobs = await openBlobStore(config.blobs);
+    closers.push(async () => blobs.close());
     const limits = limitsOf(config);
     const counters = createCounters();
     const queue = await openQueue(db, {

@@ -5,6 +5,7 @@ import { KinfinderError } from './errors.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
 
 const MIN_ADMIN_TOKEN_BITS = 128;
+import type { BlobStoreOptions } from './store/blob-store.ts';
 
 const intFrom = (min: number, max: number) =>
   z
@@ -21,6 +22,11 @@ const numberFrom = (min: number) =>
     .regex(/^\d+(\.\d+)?(e\d+)?$/i, 'must be a number')
     .transform(Number)
     .pipe(z.number().min(min));
+
+const httpUrl = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/[^/\s]+(\/\S*)?$/, 'must be an http:// or https:// URL');
 
 const schema = z.object({
   DATABASE_URL: z
@@ -56,7 +62,41 @@ const schema = z.object({
   // One attempt at one photo may take this long before it counts as lost and is retried.
   KINFINDER_JOB_TIMEOUT_SECONDS: intFrom(5, 3600).default(300),
   KINFINDER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // Unset: blobs in <data dir>/blobs. s3://bucket[/prefix]: one bucket that the server and
+  // workers on other machines share. Bucket names as S3 allows them (lower case, 3–63).
+  KINFINDER_BLOBS: z
+    .string()
+    .trim()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'must be s3://bucket or s3://bucket/prefix')
+    .optional(),
+  KINFINDER_S3_ENDPOINT: httpUrl.optional(),
 });
+
+// The AWS tools' own names, so one set of variables serves `aws s3` and kinfinder alike. Read
+// only when KINFINDER_BLOBS names a bucket: an unrelated AWS_REGION never stops a local install.
+const s3Schema = z.object({
+  AWS_ENDPOINT_URL_S3: httpUrl.optional(),
+  AWS_ENDPOINT_URL: httpUrl.optional(),
+  AWS_REGION: z.string().trim().regex(/^[a-z0-9-]{1,40}$/, 'must be a region name such as eu-west-1').optional(),
+  AWS_DEFAULT_REGION: z.string().trim().regex(/^[a-z0-9-]{1,40}$/, 'must be a region name such as eu-west-1').optional(),
+  AWS_ACCESS_KEY_ID: z.string().trim().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+});
+
+function given(env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const key of keys) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  return raw;
+}
+
+function invalid(issues: z.core.$ZodIssue[]): KinfinderError {
+  const problems = issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  return new KinfinderError('invalid_config', `invalid configuration: ${problems.join('; ')}`, { problems });
+}
 
 export interface Config {
   databaseUrl: string | undefined;
@@ -72,6 +112,7 @@ export interface Config {
   metricsToken: string | undefined;
   jobTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  blobs: BlobStoreOptions;
 }
 
 /**
@@ -79,21 +120,14 @@ export interface Config {
  * no PORT at all; anything else that does not parse stops start-up naming the variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const raw: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = value;
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new KinfinderError('invalid_config', `invalid configuration: ${problems.join('; ')}`, { problems });
-  }
+  const parsed = schema.safeParse(given(env, Object.keys(schema.shape)));
+  if (!parsed.success) throw invalid(parsed.error.issues);
   const c = parsed.data;
+  const dataDir = path.resolve(c.KINFINDER_DATA_DIR);
   return {
     databaseUrl: c.DATABASE_URL,
     dbSchema: c.KINFINDER_DB_SCHEMA,
-    dataDir: path.resolve(c.KINFINDER_DATA_DIR),
+    dataDir,
     port: c.PORT,
     host: c.KINFINDER_HOST,
     concurrency: c.KINFINDER_CONCURRENCY ?? Math.max(1, os.availableParallelism()),
@@ -104,5 +138,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: c.KINFINDER_METRICS_TOKEN,
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,
     logLevel: c.KINFINDER_LOG_LEVEL,
+    blobs: blobOptions(c, env, dataDir),
+  };
+}
+
+function blobOptions(main: z.infer<typeof schema>, env: NodeJS.ProcessEnv, dataDir: string): BlobStoreOptions {
+  if (!main.KINFINDER_BLOBS) return { kind: 'fs', dir: path.join(dataDir, 'blobs') };
+  const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(main.KINFINDER_BLOBS) ?? [];
+  const parsed = s3Schema.safeParse(given(env, Object.keys(s3Schema.shape)));
+  if (!parsed.success) throw invalid(parsed.error.issues);
+  const c = parsed.data;
+  if ((c.AWS_ACCESS_KEY_ID === undefined) !== (c.AWS_SECRET_ACCESS_KEY === undefined)) {
+    const missing = c.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
+    throw new KinfinderError('invalid_config', `invalid configuration: ${missing}: must be set together with ${missing === 'AWS_ACCESS_KEY_ID' ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}`, {
+      problems: [`${missing}: missing`],
+    });
+  }
+  return {
+    kind: 's3',
+    bucket,
+    prefix: prefix.replace(/^\/+|\/+$/g, ''),
+    endpoint: main.KINFINDER_S3_ENDPOINT ?? c.AWS_ENDPOINT_URL_S3 ?? c.AWS_ENDPOINT_URL,
+    region: c.AWS_REGION ?? c.AWS_DEFAULT_REGION ?? 'us-east-1',
+    credentials:
+      c.AWS_ACCESS_KEY_ID !== undefined && c.AWS_SECRET_ACCESS_KEY !== undefined
+        ? { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY, ...(c.AWS_SESSION_TOKEN ? { sessionToken: c.AWS_SESSION_TOKEN } : {}) }
+        : undefined,
   };
 }

@@ -40,7 +40,9 @@ export const ERROR_CODES = {
   already_decided: { retry: false },
   store_locked: { retry: true },
   /** The database cannot be reached right now (an outage, a restart): try again shortly. */
-  unavailable: { retry: true },
+  database_unavailable: { retry: true },
+  /** The blob store (S3) cannot be reached or answers with an error: a job retries, reads answer 503. */
+  store_unavailable: { retry: true },
   // configuration and integrity
   invalid_config: { retry: false },
   model_mismatch: { retry: false },

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.ts';
 import { handleError } from '../api/errors.ts';
+import { PAGE_CSP } from '../api/pages/index.ts';
 import { KinfinderError } from '../src/errors.ts';
 import { silentLogger } from '../src/log.ts';
 import { openTestDb, type TestDb } from './support/db.ts';
@@ -46,6 +47,34 @@ describe('service shell', () => {
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no route for POST /api/v1/nothing-here' } });
+  });
+});
+
+describe('security headers', () => {
+  it('puts nosniff, no-store, DENY framing and a CSP that allows nothing on API answers, errors included', async () => {
+    const app = createApp({ db: t.db, logger: silentLogger });
+    for (const url of ['/healthz', '/api/v1/openapi.json', '/api/v1/nothing-here']) {
+      const res = await app.request(url);
+      const h = (name: string) => res.headers.get(name);
+      expect([url, h('x-content-type-options'), h('cache-control'), h('x-frame-options'), h('referrer-policy')]).toEqual([url, 'nosniff', 'no-store', 'DENY', 'no-referrer']);
+      expect(h('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+      expect(h('cross-origin-resource-policy')).toBe('same-origin');
+      // HSTS is the TLS terminator's to send
+      expect(h('strict-transport-security')).toBeNull();
+    }
+  });
+
+  it('keeps the pages’ own strict CSP and cache policy', async () => {
+    const app = createApp({ db: t.db, logger: silentLogger });
+    const page = await app.request('/');
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toBe(PAGE_CSP);
+    expect(page.headers.get('permissions-policy')).toBe('camera=(self), microphone=(), geolocation=()');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const asset = await app.request('/assets/common.js');
+    expect(asset.headers.get('cache-control')).toBe('no-cache');
+    expect(asset.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
 

@@ -70,6 +70,64 @@ describe('loadConfig', () => {
     }
   });
 
+  it('keeps blobs in the data directory unless KINFINDER_BLOBS names a bucket', () => {
+    const c = loadConfig({ KINFINDER_DATA_DIR: '/srv/kf' });
+    expect(c.blobs).toEqual({ kind: 'fs', dir: '/srv/kf/blobs' });
+    // AWS variables of another tool do not matter to a local install
+    expect(loadConfig({ AWS_REGION: 'Not A Region' }).blobs.kind).toBe('fs');
+  });
+
+  it('reads the S3 store from KINFINDER_BLOBS, the endpoint and the AWS variables', () => {
+    const c = loadConfig({
+      KINFINDER_BLOBS: 's3://kin-photos/prod/',
+      KINFINDER_S3_ENDPOINT: 'http://minio.internal:9000',
+      AWS_ENDPOINT_URL: 'http://ignored:1',
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret/key+1',
+    });
+    expect(c.blobs).toEqual({
+      kind: 's3',
+      bucket: 'kin-photos',
+      prefix: 'prod',
+      endpoint: 'http://minio.internal:9000',
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret/key+1' },
+    });
+    // AWS S3 itself: no endpoint, default region, and the SDK's own credential chain
+    expect(loadConfig({ KINFINDER_BLOBS: 's3://kin-photos' }).blobs).toEqual({
+      kind: 's3',
+      bucket: 'kin-photos',
+      prefix: '',
+      endpoint: undefined,
+      region: 'us-east-1',
+      credentials: undefined,
+    });
+    expect(loadConfig({ KINFINDER_BLOBS: 's3://b-1', AWS_ENDPOINT_URL_S3: 'https://s3.example.org', AWS_DEFAULT_REGION: 'garage' }).blobs).toMatchObject({
+      endpoint: 'https://s3.example.org',
+      region: 'garage',
+    });
+  });
+
+  it.each([
+    [{ KINFINDER_BLOBS: '/mnt/photos' }, 'KINFINDER_BLOBS'],
+    [{ KINFINDER_BLOBS: 's3://UPPER' }, 'KINFINDER_BLOBS'],
+    [{ KINFINDER_BLOBS: 's3://bucket', KINFINDER_S3_ENDPOINT: 'minio:9000' }, 'KINFINDER_S3_ENDPOINT'],
+    [{ KINFINDER_BLOBS: 's3://bucket', AWS_REGION: 'EU West' }, 'AWS_REGION'],
+    [{ KINFINDER_BLOBS: 's3://bucket', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' }, 'AWS_SECRET_ACCESS_KEY'],
+    [{ KINFINDER_BLOBS: 's3://bucket', AWS_SECRET_ACCESS_KEY: 'hush-9f8e' }, 'AWS_ACCESS_KEY_ID'],
+  ])('refuses a bad S3 setting %j naming %s', (env, name) => {
+    let err: { code: string; message: string } | undefined;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      err = e as { code: string; message: string };
+    }
+    expect(err?.code).toBe('invalid_config');
+    expect(err?.message).toMatch(new RegExp(`invalid configuration: .*${name}`));
+    expect(err?.message).not.toContain('hush-9f8e');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(3000);
   });

@@ -89,12 +89,12 @@ describe('enqueuePhoto with a damaged photo', () => {
     const rows = await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos`);
     expect(rows.rows[0]!.n).toBe(0);
     const stored: string[] = [];
-    for await (const k of blobs.list()) stored.push(k);
+    for await (const b of blobs.list()) stored.push(b.key);
     expect(stored).toEqual([]);
     // A sound photo still goes through the same path.
     const ok = await enqueuePhoto(deps, CLI, { name: 'sound.jpg', bytes: face });
     expect(ok.status).toBe('queued');
     await t.db.exec(`DELETE FROM photos`);
-    for await (const k of blobs.list()) await blobs.delete(k);
+    for await (const b of blobs.list()) await blobs.delete(b.key);
   });
 });

@@ -128,7 +128,7 @@ describe('a database outage, in process', () => {
       expect((await app.request('/healthz')).status).toBe(503);
       const during = await app.request(`/api/v1/photos/${randomUUID()}`, { headers: { authorization: `Bearer kf_${'x'.repeat(43)}` } });
       expect(during.status).toBe(503);
-      expect(((await during.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+      expect(((await during.json()) as { error: { code: string } }).error.code).toBe('database_unavailable');
       db.down = false;
       expect((await app.request('/healthz')).status).toBe(200);
 

@@ -65,7 +65,7 @@ async function inspect(dep: Deployment): Promise<Consistency> {
     );
     const blobs = new FsBlobStore(path.join(dep.dataDir, 'blobs'));
     const stored = new Set<string>();
-    for await (const k of blobs.list()) stored.add(k);
+    for await (const b of blobs.list()) stored.add(b.key);
     return {
       photos,
       faces,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KinfinderError } from '../src/errors.ts';
-import { isIsoDate, MetadataMatcher, metadataFor, parseCsvRecords, parseMetadataCsv } from '../src/ingest/metadata-csv.ts';
+import { isIsoDate, MetadataMatcher, metadataFor, MetadataTable, parseCsvRecords, parseMetadataCsv } from '../src/ingest/metadata-csv.ts';
 
 function errorOf(fn: () => unknown): KinfinderError {
   try {
@@ -36,6 +36,15 @@ describe('parseCsvRecords (RFC 4180)', () => {
 
   it('takes a stray quote inside an unquoted field literally, tolerates spaces around a quoted field', () => {
     expect(parseCsvRecords('5" print,  "x" ,y').map((r) => r.fields)).toEqual([['5" print', 'x', 'y']]);
+  });
+
+  it('numbers lines right after CRLFs inside quotes, and mixes LF, CRLF and CR', () => {
+    const text = 'file,notes\r\na.jpg,"x\r\ny\r\nz"\nb.jpg,"p\rq"\rc.jpg,r\r\n\r\nd.jpg';
+    const records = parseCsvRecords(text);
+    expect(records.map((r) => r.fields)).toEqual([['file', 'notes'], ['a.jpg', 'x\r\ny\r\nz'], ['b.jpg', 'p\rq'], ['c.jpg', 'r'], [''], ['d.jpg']]);
+    expect(records.map((r) => r.line)).toEqual([1, 2, 5, 7, 8, 9]);
+    const broken = errorOf(() => parseCsvRecords('file,notes\r\na.jpg,"x\r\ny"\r\nb.jpg,"bad"q\r\n'));
+    expect(broken.message).toMatch(/line 4: text after the closing quote/);
   });
 
   it('rejects an unclosed quote and text after a closing quote, naming the line', () => {
@@ -107,6 +116,26 @@ describe('parseMetadataCsv', () => {
     const err = errorOf(() => parseMetadataCsv(csv));
     expect(err.code).toBe('invalid_metadata');
     expect(err.message).toMatch(message);
+  });
+
+  it('keeps cells that a spreadsheet would take for formulas as the literal text', () => {
+    const formulas = ['=HYPERLINK("http://x.example/","click")', '+380 44 123 4567', '-1944', '@SUM(A1:A9)', '=1+2'];
+    const csv = [
+      'file,location,notes,names,unit',
+      `a.jpg,${formulas[1]},"${formulas[0]!.replace(/"/g, '""')}",${formulas[3]};${formulas[4]},${formulas[2]}`,
+    ].join('\n');
+    expect(parseMetadataCsv(csv).get('a.jpg')).toEqual({
+      location: '+380 44 123 4567',
+      notes: '=HYPERLINK("http://x.example/","click")',
+      names: ['@SUM(A1:A9)', '=1+2'],
+      extra: { unit: '-1944' },
+    });
+  });
+
+  it('remembers the spreadsheet row of every file', () => {
+    const table = parseMetadataCsv('\nfile,notes\na.jpg,"two\nlines"\n\nsub\\b.jpg,x\n');
+    expect(table).toBeInstanceOf(MetadataTable);
+    expect([table.rowOf('a.jpg'), table.rowOf('sub/b.jpg'), table.rowOf('c.jpg')]).toEqual([3, 5, undefined]);
   });
 
   it('never puts a cell value in an error message', () => {
@@ -210,5 +239,48 @@ describe('MetadataMatcher', () => {
     expect(m.match('unknown.jpg')).toBeUndefined();
     expect(m.ambiguous()).toEqual([{ file: 'IMG_001.jpg', items: ['a/IMG_001.jpg', 'x.zip!b/IMG_001.jpg'] }]);
     expect(m.unmatched()).toEqual(['IMG_404.jpg']);
+  });
+
+  it('reports a whole run for its summary: rows, matches, unmatched and ambiguous rows with their row numbers', () => {
+    const csv = [
+      'file,notes',
+      'IMG_001.jpg,bare', // row 2: matched by two items, which is ambiguous
+      'batch3\\IMG_002.jpg,b3', // row 3: normalised to batch3/IMG_002.jpg
+      '',
+      'IMG_404.jpg,typo', // row 5: no item
+      'batch4/IMG_001.jpg,b4', // row 6: the longer path wins for batch4 items
+      'zip.zip!IMG_009.jpg,z', // row 7: no item
+    ].join('\r\n');
+    const items = ['batch4/IMG_001.jpg', 'a/IMG_001.jpg', 'x.zip!b/IMG_001.jpg', 'c/batch3/IMG_002.jpg', 'other.jpg', 'a/IMG_001.jpg'];
+    const m = new MetadataMatcher(parseMetadataCsv(csv));
+    expect(items.map((i) => m.match(i)?.notes)).toEqual(['b4', 'bare', 'bare', 'b3', undefined, 'bare']);
+    expect(m.report()).toEqual({
+      rows: 5,
+      matchedRows: 3,
+      matchedItems: 4,
+      unmatched: [{ file: 'IMG_404.jpg', row: 5 }, { file: 'zip.zip/IMG_009.jpg', row: 7 }],
+      ambiguous: [{ file: 'IMG_001.jpg', row: 2, items: ['a/IMG_001.jpg', 'x.zip!b/IMG_001.jpg'] }],
+    });
+  });
+
+  it('gives the same answer as metadataFor, and an empty report before any match', () => {
+    const table = parseMetadataCsv('file,notes\nIMG_001.jpg,bare\nbatch3/IMG_001.jpg,b3');
+    const m = new MetadataMatcher(table);
+    expect(m.report()).toEqual({ rows: 2, matchedRows: 0, matchedItems: 0, unmatched: [{ file: 'IMG_001.jpg', row: 2 }, { file: 'batch3/IMG_001.jpg', row: 3 }], ambiguous: [] });
+    for (const item of ['/mnt/batch3/IMG_001.jpg', 'IMG_001.jpg', 'batch9/IMG_001.jpg', 'nothing.jpg']) {
+      expect(m.match(item)).toBe(metadataFor(table, item));
+    }
+  });
+
+  it('reports without row numbers for a map not made by parseMetadataCsv', () => {
+    const m = new MetadataMatcher(new Map([['a.jpg', { notes: 'x' }], ['b.jpg', {}]]));
+    expect(m.match('dir/a.jpg')?.notes).toBe('x');
+    expect(m.match('other/a.jpg')?.notes).toBe('x');
+    expect(m.report()).toEqual({ rows: 2, matchedRows: 1, matchedItems: 2, unmatched: [{ file: 'b.jpg' }], ambiguous: [{ file: 'a.jpg', items: ['dir/a.jpg', 'other/a.jpg'] }] });
+  });
+
+  it('cannot see two rows tie for one item: equally long tails are the same path, refused when parsed', () => {
+    const err = errorOf(() => parseMetadataCsv('file,notes\nbatch3/IMG_001.jpg,a\n./batch3//IMG_001.jpg,b'));
+    expect(err.message).toMatch(/row 3: repeats the file of row 2/);
   });
 });

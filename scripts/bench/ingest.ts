@@ -2,9 +2,12 @@
  * bench:ingest — photos/s and faces/s of the whole ingest pipeline (blob store, normalise,
  * detect + embed, derivative and crops, one transaction per photo, standing search) on the
  * embedded database, with one worker and with a pool of `--workers` (default: cores), measured
- * in the same run on the same photos. Prints progress on stderr and one JSON line last.
+ * in the same run on the same photos. With `--blobs fs,s3` the pool runs once per listed blob
+ * store (the file store, and the S3 store against s3rver on loopback, in this process), same
+ * photos; a store may be listed again (`fs,s3,fs,s3`) to interleave runs on a busy machine.
+ * Prints progress on stderr and one JSON line last.
  *
- *   npm run bench:ingest -- --photos 200 [--workers 2] [--images ../shared/data/lfw-dev/images] [--json]
+ *   npm run bench:ingest -- --photos 200 [--workers 2] [--blobs fs,s3] [--images ../shared/data/lfw-dev/images] [--json]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,23 +19,29 @@ import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createCounters } from '../../src/metrics.ts';
 import { openQueue } from '../../src/queue.ts';
-import { FsBlobStore } from '../../src/store/blobs.ts';
+import { FsBlobStore, type BlobStore } from '../../src/store/blobs.ts';
+import { S3BlobStore } from '../../src/store/s3-blobs.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { ensureModel, statusCounts } from '../../src/store/photos.ts';
 import { startWorkers } from '../../workers/main.ts';
+import { startTestS3, type TestS3 } from '../../test/support/s3.ts';
 
 const { values } = parseArgs({
   options: {
     photos: { type: 'string', default: '200' },
     workers: { type: 'string', default: String(os.availableParallelism()) },
     images: { type: 'string', default: path.resolve('../shared/data/lfw-dev/images') },
+    blobs: { type: 'string', default: 'fs' },
     json: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.photos);
 const WORKERS = Number(values.workers);
 if (!Number.isInteger(N) || N < 1 || !Number.isInteger(WORKERS) || WORKERS < 1) throw new Error('--photos and --workers must be whole numbers ≥ 1');
+type StoreKind = 'fs' | 's3';
+const STORES = values.blobs.split(',').map((k) => k.trim()) as StoreKind[];
+if (STORES.length === 0 || STORES.some((k) => k !== 'fs' && k !== 's3')) throw new Error('--blobs is a comma-separated list of fs and s3');
 
 function listPhotos(dir: string): string[] {
   const out: string[] = [];
@@ -57,13 +66,20 @@ const limits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 };
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
 
-async function run(workers: number): Promise<{ seconds: number; faces: number }> {
+let s3: TestS3 | undefined;
+
+async function run(workers: number, store: StoreKind): Promise<{ seconds: number; faces: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-bench-ingest-'));
   const db = await openPglite({ dataDir: path.join(dir, 'db') });
+  let blobs: BlobStore | undefined;
   try {
     await migrate(db);
     const manifest = await loadManifest();
-    const blobs = new FsBlobStore(path.join(dir, 'blobs'));
+    if (store === 's3') {
+      s3 ??= await startTestS3();
+      // A fresh prefix per run: nothing stored by an earlier run is found again.
+      blobs = new S3BlobStore(s3.options(path.basename(dir)));
+    } else blobs = new FsBlobStore(path.join(dir, 'blobs'));
     const queue = await openQueue(db, { expireInSeconds: 300, logger: silentLogger });
     const faces = await createFacePool({ size: workers, limits });
     await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
@@ -79,7 +95,7 @@ async function run(workers: number): Promise<{ seconds: number; faces: number }>
       counts = await statusCounts(db, ids);
       const finished = counts.filter((c) => c.status === 'done' || c.status === 'failed').reduce((a, c) => a + c.n, 0);
       if (finished !== shown && (finished === N || finished % 10 === 0)) {
-        process.stderr.write(`${workers} worker(s): ${finished}/${N} photos\n`);
+        process.stderr.write(`${workers} worker(s), ${store} blobs: ${finished}/${N} photos\n`);
         shown = finished;
       }
       if (finished >= N) break;
@@ -90,14 +106,23 @@ async function run(workers: number): Promise<{ seconds: number; faces: number }>
     await faces.close();
     return { seconds, faces: counts.reduce((a, c) => a + c.faces, 0) };
   } finally {
+    blobs?.close();
     await db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const single = await run(1);
-const pool = await run(WORKERS);
+const single = await run(1, STORES[0]!);
+const pools: Array<{ blobs: StoreKind; photosPerSecond: number; facesPerSecond: number }> = [];
+let pool: { seconds: number; faces: number } | undefined;
+for (const store of STORES) {
+  const r = await run(WORKERS, store);
+  pool ??= r;
+  pools.push({ blobs: store, photosPerSecond: Number((N / r.seconds).toFixed(2)), facesPerSecond: Number((r.faces / r.seconds).toFixed(2)) });
+}
+await s3?.destroy();
 clearInterval(sampler);
+if (!pool) throw new Error('no run');
 const result = {
   photos: N,
   faces: pool.faces,
@@ -107,6 +132,12 @@ const result = {
   singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)),
   speedup: Number((single.seconds / pool.seconds).toFixed(2)),
   peakRssMB: Math.round(peakRss / 1024 / 1024),
+  // Every pool run in order, by blob store (the first is the one above), when --blobs names several.
+  blobs: STORES[0],
+  ...(STORES.length > 1 ? { pools } : {}),
 };
-if (!values.json) process.stderr.write(`${N} photos: 1 worker ${result.singleWorkerPhotosPerSecond}/s, ${WORKERS} workers ${result.photosPerSecond}/s, speed-up ${result.speedup}\n`);
+if (!values.json) {
+  process.stderr.write(`${N} photos: 1 worker ${result.singleWorkerPhotosPerSecond}/s, ${WORKERS} workers ${result.photosPerSecond}/s, speed-up ${result.speedup}\n`);
+  for (const r of pools) process.stderr.write(`  ${WORKERS} workers, ${r.blobs} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`);
+}
 console.log(JSON.stringify(result));

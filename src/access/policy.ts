@@ -23,6 +23,8 @@ export const POLICY = {
   'review.decide': ['verifier'],
   'tokens.manage': ['admin', 'system'],
   'audit.read': ['admin'],
+  /** Removing stored files nothing refers to (the command line; a periodic job later). */
+  'blobs.collect': ['system'],
 } as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;

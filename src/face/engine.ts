@@ -18,8 +18,12 @@ export interface FaceEngine extends FaceAnalyser {
   readonly manifest: ModelManifest;
   readonly recipe: Recipe;
   analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]>;
+  /** `analyseRecipes` on an image already decoded with `normalise()`. */
+  analyseImageRecipes(img: NormalisedImage, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]>;
 }
 
+/** Detection tiles per side of the detection image, at most (see `detect`). */
+const MAX_TILES_PER_SIDE = 3;
 const LANDMARK_INPUT_MAX = 256; // landmark crops are shrunk to this side first (the net sees 112 px)
 
 export async function createFaceEngine(opts: EngineOptions): Promise<FaceEngine> {
@@ -65,7 +69,6 @@ class Engine implements FaceEngine {
   }
 
   async analyseImage(img: NormalisedImage, options: AnalyseOptions = {}): Promise<PhotoAnalysis> {
-    if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
     const [result] = await this.analyseImageRecipes(img, [this.recipe], options);
     return result!;
   }
@@ -76,6 +79,8 @@ class Engine implements FaceEngine {
 
   /** Every face in an upright RGB image, for each recipe (detections, landmarks and descriptors shared where equal). */
   async analyseImageRecipes(img: NormalisedImage, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
+    if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
+    checkImage(img, this.opts.limits.maxPixels);
     const rgb: RgbImage = { data: img.data, width: img.width, height: img.height };
     const detCache = new Map<string, Promise<Detection[]>>();
     const lmCache = new Map<string, Promise<Point[]>>();
@@ -189,18 +194,24 @@ class Engine implements FaceEngine {
     // tiles cannot help, and tiling it again would double the worst case (a large photo with no
     // face: 17 SSD passes, not 34; issue 16's work budget).
     if (pad === 0 && Math.max(work.width, work.height) > tileSize * 1.25) {
-      const stride = Math.max(1, Math.round(tileSize * (1 - overlap)));
+      // At most MAX_TILES_PER_SIDE² tiles: on the largest detection image the tiles grow instead
+      // of multiplying, so the work per photo is bounded (issue 16: a 7000 × 7000 photo with no
+      // face cost 17 SSD passes, now 10) while a small face still reaches the detector at most
+      // 1.6 × smaller than in a 640-px tile.
+      const long = Math.max(work.width, work.height);
+      const tile = Math.max(tileSize, Math.ceil(long / (1 + (MAX_TILES_PER_SIDE - 1) * (1 - overlap))));
+      const stride = Math.max(1, Math.round(tile * (1 - overlap)));
       // evenly spaced tiles, neighbours overlapping by at least `overlap`
       const starts = (len: number) => {
-        if (len <= tileSize) return [0];
-        const n = Math.ceil((len - tileSize) / stride) + 1;
-        return Array.from({ length: n }, (_, i) => Math.round((i * (len - tileSize)) / (n - 1)));
+        if (len <= tile) return [0];
+        const n = Math.min(MAX_TILES_PER_SIDE, Math.ceil((len - tile) / stride) + 1);
+        return Array.from({ length: n }, (_, i) => Math.round((i * (len - tile)) / (n - 1)));
       };
       for (const top of starts(work.height)) {
         for (const left of starts(work.width)) {
-          const tw = Math.min(tileSize, work.width), th = Math.min(tileSize, work.height);
-          const tile = cropRgb(work, left, top, tw, th);
-          await run(tile, left, top, { l: left > 0, t: top > 0, r: left + tw < work.width, b: top + th < work.height });
+          const tw = Math.min(tile, work.width), th = Math.min(tile, work.height);
+          const region = cropRgb(work, left, top, tw, th);
+          await run(region, left, top, { l: left > 0, t: top > 0, r: left + tw < work.width, b: top + th < work.height });
         }
       }
     }
@@ -267,6 +278,19 @@ class Engine implements FaceEngine {
       t.dispose();
     }
   }
+}
+
+/**
+ * A decoded image handed in by a caller must be what `normalise()` makes: anything else is a
+ * programming error, caught here rather than read out of bounds. The pixel limit is the one
+ * `normalise()` enforces, so a caller cannot bypass it by decoding elsewhere.
+ */
+function checkImage(img: NormalisedImage, maxPixels: number): void {
+  const { width, height } = img;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || img.data.byteLength !== width * height * 3) {
+    throw new KinfinderError('internal', `a decoded image must hold width × height × 3 RGB bytes (got ${img.data.byteLength} bytes for ${width}×${height})`);
+  }
+  if (width * height > maxPixels) throw new KinfinderError('too_many_pixels', 'the image has too many pixels');
 }
 
 /** face-api's `landmarks.align(null, { useDlibAlignment: true })`: an unrotated square from eye and mouth centres. */

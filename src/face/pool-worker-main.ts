@@ -1,26 +1,45 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { describeError } from '../errors.ts';
-import { createFaceEngine } from './engine.ts';
-import type { PoolRequest, PoolResponse, PoolWorkerData } from './pool.ts';
+import { createFaceEngine, type FaceEngine } from './engine.ts';
+import type { PoolReply, PoolTask, PoolWorkerData, WireError } from './pool.ts';
 
-const port = parentPort;
-if (!port) throw new Error('pool-worker-main must run in a worker thread');
 const data = workerData as PoolWorkerData;
 
-try {
-  const engine = await createFaceEngine({ limits: data.limits, backend: data.backend, manifestPath: data.manifestPath });
-  port.on('message', (msg: PoolRequest) => {
-    const job = msg.image
-      ? engine.analyseImage({ ...msg.image, data: Buffer.from(msg.image.data) }, msg.options).then((r) => [r])
-      : msg.recipes
-        ? engine.analyseRecipes(new Uint8Array(msg.bytes!), msg.recipes, msg.options)
-        : engine.analyse(new Uint8Array(msg.bytes!), msg.options).then((r) => [r]);
-    job.then(
-      (results) => port.postMessage({ id: msg.id, ok: true, results } satisfies PoolResponse),
-      (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: { ...describeError(err), detail: err instanceof Error && describeError(err).code === 'internal' ? err.message : undefined } } satisfies PoolResponse),
-    );
-  });
-  port.postMessage({ ready: true, backend: engine.backend, modelId: engine.modelId });
-} catch (err) {
-  port.postMessage({ ready: false, error: { ...describeError(err), detail: err instanceof Error ? err.message : String(err) } });
+// One engine per thread, loaded when piscina first imports this module. A failed load is kept and
+// answered to every task rather than thrown at import: piscina would otherwise replace the thread
+// and load again, forever; this way createFacePool receives the error and gives up.
+const engine: Promise<FaceEngine> = createFaceEngine({ limits: data.limits, backend: data.backend, manifestPath: data.manifestPath });
+engine.catch(() => { /* answered to each task below */ });
+
+function wire(err: unknown): WireError {
+  const { code, message } = describeError(err);
+  const details = (err as { details?: unknown } | null)?.details;
+  return {
+    code,
+    message,
+    ...(code !== 'internal' && details && typeof details === 'object' ? { details: details as Record<string, unknown> } : {}),
+    // An unexpected error's own text is kept as detail for the log; it is never shown to users.
+    ...(code === 'internal' && err instanceof Error ? { detail: err.message } : {}),
+  };
+}
+
+export default async function run(task: PoolTask): Promise<PoolReply> {
+  try {
+    const e = await engine;
+    switch (task.kind) {
+      case 'info':
+        return { ok: true, info: { backend: e.backend, modelId: e.modelId } };
+      case 'bytes': {
+        const bytes = new Uint8Array(task.bytes);
+        const results = task.recipes ? await e.analyseRecipes(bytes, task.recipes, task.options) : [await e.analyse(bytes, task.options)];
+        return { ok: true, results };
+      }
+      case 'image': {
+        const img = { data: Buffer.from(task.pixels), width: task.width, height: task.height, format: task.format };
+        return { ok: true, results: [await e.analyseImage(img, task.options)] };
+      }
+    }
+  } catch (err) {
+    return { ok: false, error: wire(err) };
+  }
 }

@@ -1,15 +1,28 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { KinfinderError, type ErrorCode } from '../errors.ts';
-import type { ImageLimits, NormalisedImage } from '../image/types.ts';
+import type { ImageFormat, ImageLimits, NormalisedImage } from '../image/types.ts';
 import type { Recipe } from './recipe.ts';
 import type { AnalyseOptions, BackendChoice, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
 export interface PoolWorkerData { limits: ImageLimits; backend: BackendChoice; manifestPath: string | undefined }
-export interface PoolImage { data: ArrayBuffer; width: number; height: number; format: NormalisedImage['format'] }
-export interface PoolRequest { id: number; bytes?: ArrayBuffer; image?: PoolImage; recipes?: Recipe[]; options?: AnalyseOptions }
-type WireError = { code: ErrorCode; message: string; detail?: string | undefined };
-export type PoolResponse = { id: number; ok: true; results: PhotoAnalysis[] } | { id: number; ok: false; error: WireError };
-type ReadyMessage = { ready: true; backend: string; modelId: string } | { ready: false; error: WireError };
+
+/** One task for a worker thread; pixel and byte buffers are transferred, never shared. */
+export type PoolTask =
+  | { kind: 'info' }
+  | { kind: 'bytes'; bytes: ArrayBuffer; recipes?: Recipe[]; options?: AnalyseOptions }
+  | { kind: 'image'; pixels: ArrayBuffer; width: number; height: number; format: ImageFormat; options?: AnalyseOptions };
+
+export type WireError = { code: ErrorCode; message: string; details?: Record<string, unknown> | undefined; detail?: string | undefined };
+
+/**
+ * A worker's answer. Errors travel as data, not as thrown errors: structured cloning keeps an
+ * Error's message but drops `code` and `details`, which callers act on.
+ */
+export type PoolReply =
+  | { ok: true; info: { backend: string; modelId: string } }
+  | { ok: true; results: PhotoAnalysis[] }
+  | { ok: false; error: WireError };
 
 export interface FacePoolOptions {
   size: number;
@@ -25,126 +38,124 @@ export interface FacePool extends FaceAnalyser {
   analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]>;
 }
 
-interface Task { req: Omit<PoolRequest, 'id'>; resolve: (r: PhotoAnalysis[]) => void; reject: (e: unknown) => void }
-interface Slot { worker: Worker; busy: { id: number; task: Task } | undefined }
-
 const WORKER_URL = new URL('./pool-worker.mjs', import.meta.url);
 
 function toError(e: WireError): KinfinderError {
-  return new KinfinderError(e.code, e.message, e.detail ? { detail: e.detail } : undefined);
+  const details = e.details ?? (e.detail ? { detail: e.detail } : undefined);
+  return new KinfinderError(e.code, e.message, details);
 }
 
-/** Start `size` worker threads, each loading its own engine; resolves when all are ready. */
+/**
+ * Start `size` worker threads (piscina), each loading its own engine; resolves when every engine
+ * is loaded, and fails (with the engine's own error, e.g. missing model files) if any cannot load.
+ *
+ * One task at a time per thread: the wasm backend is single-threaded, so a second task on the same
+ * engine would only wait. A thread that dies is replaced by piscina; its task fails with
+ * `internal`. Atomics are off: the engine's work is asynchronous (sharp runs on libuv's threads),
+ * and piscina's Atomics.wait between tasks would block those callbacks; each task takes far longer
+ * than a message round trip, so nothing is lost.
+ */
 export async function createFacePool(opts: FacePoolOptions): Promise<FacePool> {
   const size = Math.max(1, Math.floor(opts.size));
-  const data: PoolWorkerData = { limits: opts.limits, backend: opts.backend ?? 'auto', manifestPath: opts.manifestPath };
-  const spawn = () => new Promise<{ worker: Worker; backend: string; modelId: string }>((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: data });
-    const onMessage = (m: ReadyMessage) => {
-      worker.off('error', onError);
-      worker.off('message', onMessage);
-      if (m.ready) resolve({ worker, backend: m.backend, modelId: m.modelId });
-      else { void worker.terminate(); reject(toError(m.error)); }
-    };
-    const onError = (err: unknown) => { worker.off('message', onMessage); reject(err); };
-    worker.on('message', onMessage);
-    worker.once('error', onError);
+  const workerData: PoolWorkerData = { limits: opts.limits, backend: opts.backend ?? 'auto', manifestPath: opts.manifestPath };
+  const piscina = new Piscina<PoolTask, PoolReply>({
+    filename: WORKER_URL.href,
+    minThreads: size,
+    maxThreads: size,
+    concurrentTasksPerWorker: 1,
+    atomics: 'disabled',
+    workerData,
   });
-  const started = await Promise.allSettled(Array.from({ length: size }, spawn));
+  // A thread that fails while idle is reported here (and replaced); without a listener the
+  // EventEmitter would throw it at the process.
+  piscina.on('error', (err: unknown) => opts.log?.(`face pool: a worker thread failed: ${err instanceof Error ? err.message : String(err)}`));
+  const pool = new Pool(piscina, size);
+  // With one task per thread, `size` concurrent tasks occupy every thread, and each answers only
+  // once its engine has loaded: so this waits for all of them.
+  const started = await Promise.allSettled(Array.from({ length: size }, () => pool.info()));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
-    for (const s of started) if (s.status === 'fulfilled') await s.value.worker.terminate();
+    await pool.close();
     throw failed.reason;
   }
   const first = (started[0] as PromiseFulfilledResult<{ backend: string; modelId: string }>).value;
+  pool.identify(first.backend, first.modelId);
   opts.log?.(`face pool: ${size} worker thread(s), backend ${first.backend}, model ${first.modelId}`);
-  return new Pool(started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker }>).value.worker), first.backend, first.modelId, spawn);
+  return pool;
 }
 
 class Pool implements FacePool {
-  private readonly slots: Slot[] = [];
-  private readonly queue: Task[] = [];
-  private nextId = 1;
+  backend = '';
+  modelId = '';
   private closed = false;
 
   constructor(
-    workers: Worker[],
-    readonly backend: string,
-    readonly modelId: string,
-    private readonly spawn: () => Promise<{ worker: Worker }>,
-  ) {
-    for (const w of workers) this.attach(w);
+    private readonly piscina: Piscina<PoolTask, PoolReply>,
+    readonly size: number,
+  ) {}
+
+  /** The live worker threads (diagnostics and tests; not part of `FacePool`). */
+  get threads(): readonly Worker[] {
+    return this.piscina.threads;
   }
 
-  get size(): number { return this.slots.length; }
+  identify(backend: string, modelId: string): void {
+    this.backend = backend;
+    this.modelId = modelId;
+  }
+
+  async info(): Promise<{ backend: string; modelId: string }> {
+    const reply = await this.run({ kind: 'info' });
+    if (!('info' in reply)) throw new KinfinderError('internal', 'face worker answered an info request without info');
+    return reply.info;
+  }
 
   analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PhotoAnalysis> {
-    return this.submit({ bytes: copy(bytes), ...(options ? { options } : {}) }).then((r) => r[0]!);
-  }
-
-  analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis> {
-    // A copy goes to the worker: the caller cuts the display copy and the crops from its own.
-    const image: PoolImage = { data: copy(img.data), width: img.width, height: img.height, format: img.format };
-    return this.submit({ image, ...(options ? { options } : {}) }).then((r) => r[0]!);
+    const buf = copy(bytes);
+    return this.results({ kind: 'bytes', bytes: buf, ...(options ? { options } : {}) }, buf).then((r) => r[0]!);
   }
 
   analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]> {
-    return this.submit({ bytes: copy(bytes), recipes, ...(options ? { options } : {}) });
+    const buf = copy(bytes);
+    return this.results({ kind: 'bytes', bytes: buf, recipes, ...(options ? { options } : {}) }, buf);
+  }
+
+  analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis> {
+    // One copy into a buffer of our own, which is then moved (not cloned) to the worker: the
+    // caller keeps its pixels to cut crops from.
+    const pixels = copy(img.data);
+    const task: PoolTask = { kind: 'image', pixels, width: img.width, height: img.height, format: img.format, ...(options ? { options } : {}) };
+    return this.results(task, pixels).then((r) => r[0]!);
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    for (const t of this.queue.splice(0)) t.reject(new KinfinderError('internal', 'face pool closed'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
-    this.slots.length = 0;
+    // Terminates the threads; queued and running tasks are rejected (and turned into
+    // KinfinderErrors by `run`).
+    await this.piscina.destroy();
   }
 
-  private submit(req: Omit<PoolRequest, 'id'>): Promise<PhotoAnalysis[]> {
-    if (this.closed) return Promise.reject(new KinfinderError('internal', 'face pool closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ req, resolve, reject });
-      this.pump();
-    });
+  private async results(task: PoolTask, transfer: ArrayBuffer): Promise<PhotoAnalysis[]> {
+    const reply = await this.run(task, transfer);
+    if (!('results' in reply)) throw new KinfinderError('internal', 'face worker answered without results');
+    return reply.results;
   }
 
-  private attach(worker: Worker): void {
-    const slot: Slot = { worker, busy: undefined };
-    this.slots.push(slot);
-    worker.on('message', (m: PoolResponse) => {
-      const busy = slot.busy;
-      if (!busy || busy.id !== m.id) return;
-      slot.busy = undefined;
-      if (m.ok) busy.task.resolve(m.results);
-      else busy.task.reject(toError(m.error));
-      this.pump();
-    });
-    const lost = (why: string) => {
-      const i = this.slots.indexOf(slot);
-      if (i < 0) return;
-      this.slots.splice(i, 1);
-      slot.busy?.task.reject(new KinfinderError('internal', `face worker stopped (${why})`));
-      slot.busy = undefined;
-      if (!this.closed) {
-        // keep the pool at strength
-        this.spawn().then(({ worker: w }) => {
-          if (this.closed) void w.terminate();
-          else { this.attach(w); this.pump(); }
-        }, () => { /* stays one worker short; remaining workers carry on */ });
-      }
-    };
-    worker.on('error', (err) => lost(err.message));
-    worker.on('exit', (code) => lost(`exit ${code}`));
-  }
-
-  private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
-      const task = this.queue.shift();
-      if (!task) return;
-      const id = this.nextId++;
-      slot.busy = { id, task };
-      slot.worker.postMessage({ id, ...task.req } satisfies PoolRequest, [task.req.bytes ?? task.req.image!.data]);
+  private async run(task: PoolTask, transfer?: ArrayBuffer): Promise<PoolReply & { ok: true }> {
+    if (this.closed) throw new KinfinderError('internal', 'face pool closed');
+    let reply: PoolReply;
+    try {
+      reply = await this.piscina.run(task, transfer ? { transferList: [transfer] } : {});
+    } catch (err) {
+      if (this.closed) throw new KinfinderError('internal', 'face pool closed', undefined, { cause: err });
+      // Only the thread itself failing gets here (crash, out of memory): the engine's own errors
+      // come back as replies.
+      const why = err instanceof Error ? err.message : String(err);
+      throw new KinfinderError('internal', `face worker stopped (${why})`, undefined, { cause: err });
     }
+    if (!reply.ok) throw toError(reply.error);
+    return reply;
   }
 }
 

@@ -53,7 +53,12 @@ export interface FaceAnalyser {
   readonly backend: string;
   readonly modelId: string;
   analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PhotoAnalysis>;
-  /** The same for a photo the caller already decoded with `normalise()`: nothing is decoded twice. */
+  /**
+   * The same analysis of a photo the caller already decoded with `normalise()` (src/image), without
+   * decoding it again: nothing is decoded twice, boxes and landmarks are in `img`'s pixels, and the
+   * result equals `analyse(bytes)` for the bytes `img` came from. The caller's buffer is neither
+   * kept nor changed, so it can cut display copies and crops from the same pixels afterwards.
+   */
   analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis>;
   close(): Promise<void>;
 }

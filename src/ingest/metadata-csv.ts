@@ -1,11 +1,13 @@
 /**
  * `--metadata file.csv`: what is known about each photo, matched to input items by path.
  *
- * The CSV (RFC 4180: quoted fields, `""` escapes, commas and newlines inside quotes, CRLF or LF,
- * an optional UTF-8 BOM) needs a header row with a `file` column. Known columns: `captured_at`,
+ * The CSV (RFC 4180, read by csv-parse: quoted fields, `""` escapes, commas and newlines inside
+ * quotes, CRLF, LF or CR, an optional UTF-8 BOM) needs a header row with a `file` column. Known columns: `captured_at`,
  * `location`, `notes`, `names` (`;`-separated). Header names are matched without regard to case
  * or surrounding spaces. Every other named column is kept in `extra`. Cells are trimmed; empty
- * cells are left out; rows whose cells are all empty are skipped (also before the header).
+ * cells are left out; rows whose cells are all empty are skipped (also before the header). Cells
+ * are kept as text, never evaluated: `=HYPERLINK(…)`, `+380…`, `-`, `@home` are stored as written
+ * (whoever exports them to a spreadsheet again must escape them there).
  *
  * Errors are KinfinderError `invalid_metadata` naming the row (spreadsheet numbering: row 1 is
  * the first record, blank ones counted; the text line is added when a quoted newline makes it
@@ -19,8 +21,9 @@
  * `batch3/IMG_001.jpg` is preferred over `IMG_001.jpg` when the CSV has both. Matching is
  * case-sensitive. Two rows never tie (rows with the same segments are rejected as duplicates).
  * A row can still match several items (`IMG_001.jpg` and items `a/IMG_001.jpg`, `b/IMG_001.jpg`):
- * `MetadataMatcher` records that so the run can report it; the fix is a longer path in the CSV.
+ * `MetadataMatcher` records that, and rows that matched nothing, so the run can report them.
  */
+import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { KinfinderError } from '../errors.ts';
 
 export type PhotoMetadata = {
@@ -33,90 +36,99 @@ export type PhotoMetadata = {
 
 type CsvRecord = { fields: string[]; line: number; quoted: boolean };
 
-/** RFC 4180 records with the line each starts on. A lone CR also ends a record. */
+/** What csv-parse hands `on_record` with `raw` on (its types do not say so). */
+type RawRecord = { record: string[]; raw: string };
+
+/**
+ * RFC 4180 records (csv-parse), each with the text line it starts on. Records end at CRLF, LF or a
+ * lone CR, mixed freely (spreadsheets on different systems write different ones). A stray quote
+ * inside an unquoted field is taken literally; spaces around a quoted field are dropped (as are
+ * spaces around unquoted fields: the cells are trimmed anyway). Cells are strings, never
+ * interpreted: `=SUM(A1)` stays that text.
+ */
 export function parseCsvRecords(text: string): CsvRecord[] {
+  // Bytes, so that csv-parse's byte offsets (`context.bytes`) can be turned into line numbers; its
+  // own line count is off after a CRLF inside quotes.
+  const input = Buffer.from(text, 'utf8');
+  const lineAt = lineIndex(input);
   const records: CsvRecord[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const n = text.length;
-  let line = 1;
-  let recordLine = 1;
-  let fields: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  let afterQuote = false; // the current field was quoted and its closing quote has been seen
-  let anyQuoted = false;
-  let quoteLine = 1;
-
-  const endRecord = () => {
-    fields.push(field);
-    records.push({ fields, line: recordLine, quoted: anyQuoted });
-    fields = [];
-    field = '';
-    afterQuote = false;
-    anyQuoted = false;
+  let start = 0; // byte offset where the next record begins
+  const onRecord = (rec: RawRecord, context: InfoRecord): null => {
+    // A record of empty cells is blank unless one of them was written as `""`.
+    records.push({ fields: rec.record, line: lineAt(start), quoted: rec.raw.includes('"') });
+    start = context.bytes;
+    return null; // collected here, nothing for csv-parse to keep
   };
-
-  while (i < n) {
-    const c = text[i] as string;
-    if (inQuotes) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-        } else {
-          inQuotes = false;
-          afterQuote = true;
-          i += 1;
-        }
-        continue;
-      }
-      if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line += 1;
-      field += c;
-      i += 1;
-      continue;
+  try {
+    parse(input, {
+      bom: true,
+      raw: true,
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: false, // blank rows are counted, as a spreadsheet numbers them
+      ltrim: true,
+      rtrim: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      on_record: onRecord as unknown as (record: string[], context: InfoRecord) => null,
+    });
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    // Named by the line the broken record starts on. csv-parse's own message is not passed on:
+    // it can quote the input, and cells may hold names of people.
+    const line = lineAt(start);
+    switch (err.code) {
+      case 'CSV_QUOTE_NOT_CLOSED':
+        throw invalid(`line ${line}: a quoted field is never closed`);
+      case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      case 'CSV_INVALID_CLOSING_QUOTE':
+        throw invalid(`line ${line}: text after the closing quote of a quoted field`);
+      default:
+        throw invalid(`line ${line}: not valid CSV (${err.code})`);
     }
-    if (c === ',') {
-      fields.push(field);
-      field = '';
-      afterQuote = false;
-      i += 1;
-      continue;
-    }
-    if (c === '\r' || c === '\n') {
-      endRecord();
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-      line += 1;
-      recordLine = line;
-      continue;
-    }
-    if (afterQuote) {
-      if (c === ' ' || c === '\t') {
-        i += 1;
-        continue;
-      }
-      throw invalid(`line ${line}: text after the closing quote of a quoted field`);
-    }
-    if (c === '"' && field.trim() === '') {
-      // A quote opening a field (spaces before it are tolerated and dropped).
-      field = '';
-      inQuotes = true;
-      anyQuoted = true;
-      quoteLine = line;
-      i += 1;
-      continue;
-    }
-    // Anything else, including a stray quote inside an unquoted field, is taken literally.
-    field += c;
-    i += 1;
   }
-  if (inQuotes) throw invalid(`line ${quoteLine}: a quoted field is never closed`);
-  if (field !== '' || fields.length > 0 || afterQuote) endRecord();
   return records;
+}
+
+/** Byte offset → 1-based line number; CRLF, LF and a lone CR each end a line. */
+function lineIndex(bytes: Buffer): (offset: number) => number {
+  const starts: number[] = []; // offsets where lines 2, 3, … begin
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x0a || (b === 0x0d && bytes[i + 1] !== 0x0a)) starts.push(i + 1);
+  }
+  return (offset) => {
+    let lo = 0, hi = starts.length; // count of line starts ≤ offset
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
 }
 
 const KNOWN = new Set(['file', 'captured_at', 'location', 'notes', 'names']);
 
-export function parseMetadataCsv(text: string): Map<string, PhotoMetadata> {
+/**
+ * The rows of a metadata CSV by normalised `file` key, in CSV order (a Map, so it can be used as
+ * one), remembering each key's row number for reports.
+ */
+export class MetadataTable extends Map<string, PhotoMetadata> {
+  private readonly rows = new Map<string, number>();
+
+  /** Adds a row; `row` is its spreadsheet row number. */
+  addRow(key: string, meta: PhotoMetadata, row: number): void {
+    this.set(key, meta);
+    this.rows.set(key, row);
+  }
+
+  /** The spreadsheet row number of a key (as in error messages), if the key is in the table. */
+  rowOf(key: string): number | undefined {
+    return this.rows.get(key);
+  }
+}
+
+export function parseMetadataCsv(text: string): MetadataTable {
   const records = parseCsvRecords(text);
   const headerIndex = records.findIndex((r) => !isBlank(r));
   const header = records[headerIndex];
@@ -140,8 +152,7 @@ export function parseMetadataCsv(text: string): Map<string, PhotoMetadata> {
   });
   if (!seen.has('file')) throw invalid(`${headerWhere}: the header has no \`file\` column`);
 
-  const out = new Map<string, PhotoMetadata>();
-  const rowOfKey = new Map<string, number>();
+  const out = new MetadataTable();
   for (let r = headerIndex + 1; r < records.length; r++) {
     const record = records[r] as CsvRecord;
     const where = rowLabel(r + 1, record.line);
@@ -183,10 +194,9 @@ export function parseMetadataCsv(text: string): Map<string, PhotoMetadata> {
     if (file === '') throw invalid(`${where}: the file cell is empty`);
     const key = fileKey(file);
     if (key === '') throw invalid(`${where}: the file cell is not a usable path`);
-    const earlier = rowOfKey.get(key);
+    const earlier = out.rowOf(key);
     if (earlier !== undefined) throw invalid(`${where}: repeats the file of row ${earlier}`);
-    rowOfKey.set(key, r + 1);
-    out.set(key, meta);
+    out.addRow(key, meta, r + 1);
   }
   return out;
 }
@@ -210,16 +220,50 @@ function matchKey(map: Map<string, PhotoMetadata>, itemName: string): string | u
   return undefined;
 }
 
+/** What `MetadataMatcher.report()` says about a run, for its summary. */
+export interface MetadataMatchReport {
+  /** Data rows in the CSV. */
+  rows: number;
+  /** Rows that matched at least one item. */
+  matchedRows: number;
+  /** Distinct items that got a row. */
+  matchedItems: number;
+  /**
+   * Rows that matched no item, in CSV order: usually a typo in `file`, or a photo that was not
+   * part of this run. `file` is the row's normalised path (`a\b/./c.jpg` → `a/b/c.jpg`); `row` its
+   * spreadsheet row number (known when the map came from `parseMetadataCsv`).
+   */
+  unmatched: Array<{ file: string; row?: number }>;
+  /**
+   * Rows that matched more than one item (a bare `IMG_001.jpg` for items `a/IMG_001.jpg` and
+   * `b/IMG_001.jpg`): every one of those items got this row's metadata, which is right for at
+   * most one. The fix is a longer path in the CSV. Rows in the order first matched, items in the
+   * order they were matched.
+   */
+  ambiguous: Array<{ file: string; row?: number; items: string[] }>;
+}
+
 /**
- * `metadataFor` over a whole run, remembering which items each row went to, so the run can say
- * which rows matched nothing (typos) and which matched more than one item (ambiguous: every such
- * item got the same metadata — the operator should give a longer path in the CSV).
+ * `metadataFor` over a whole run, remembering which items each row went to, so that the run can
+ * report what did not line up.
+ *
+ *   const table = parseMetadataCsv(csvText);
+ *   const matcher = new MetadataMatcher(table);
+ *   for (const item of items) store(item, matcher.match(item.name)); // same answer as metadataFor
+ *   const { unmatched, ambiguous } = matcher.report();               // after the last item
+ *
+ * Ambiguity is only ever "one row, several items". The other way round cannot happen: an item
+ * takes the row with the longest matching path tail, and two rows with equally long tails that
+ * both match one item would have the same path, which `parseMetadataCsv` rejects as a repeat.
+ * Matching the same item name twice counts once. The report reflects the items matched so far.
  */
 export class MetadataMatcher {
   private readonly itemsByKey = new Map<string, Set<string>>();
 
+  /** `map` as `parseMetadataCsv` makes it; a `MetadataTable` also gives the reports row numbers. */
   constructor(private readonly map: Map<string, PhotoMetadata>) {}
 
+  /** The item's metadata row, as `metadataFor` gives it, and remember the match. */
   match(itemName: string): PhotoMetadata | undefined {
     const key = matchKey(this.map, itemName);
     if (key === undefined) return undefined;
@@ -229,7 +273,7 @@ export class MetadataMatcher {
     return this.map.get(key);
   }
 
-  /** CSV `file` keys that matched more than one item, with those items in the order seen. */
+  /** CSV `file` keys that matched more than one item, in the order first matched, with those items in the order seen. */
   ambiguous(): { file: string; items: string[] }[] {
     return [...this.itemsByKey].filter(([, items]) => items.size > 1).map(([file, items]) => ({ file, items: [...items] }));
   }
@@ -237,6 +281,23 @@ export class MetadataMatcher {
   /** CSV `file` keys that matched no item so far, in CSV order. */
   unmatched(): string[] {
     return [...this.map.keys()].filter((key) => !this.itemsByKey.has(key));
+  }
+
+  /** `unmatched` and `ambiguous` with row numbers, and the counts, for a run summary. */
+  report(): MetadataMatchReport {
+    const items = new Set<string>();
+    for (const set of this.itemsByKey.values()) for (const item of set) items.add(item);
+    const row = (file: string) => {
+      const n = this.map instanceof MetadataTable ? this.map.rowOf(file) : undefined;
+      return n === undefined ? {} : { row: n };
+    };
+    return {
+      rows: this.map.size,
+      matchedRows: this.itemsByKey.size,
+      matchedItems: items.size,
+      unmatched: this.unmatched().map((file) => ({ file, ...row(file) })),
+      ambiguous: this.ambiguous().map((a) => ({ file: a.file, ...row(a.file), items: a.items })),
+    };
   }
 }
 
