@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   already_decided: 409,
   store_locked: 503,
+  database_unavailable: 503,
   store_unavailable: 503,
   invalid_config: 500,
   model_mismatch: 500,

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { KinfinderError } from '../src/errors.ts';
+import { assertValidText } from '../src/text.ts';
 
 export interface UploadedFile {
   name: string;
@@ -41,11 +42,13 @@ export async function readMultipart(c: Context): Promise<Multipart> {
       const v = values(field)[0];
       if (v === undefined) return undefined;
       if (typeof v !== 'string') throw new KinfinderError('invalid_input', `the "${field}" field must be text`);
+      assertValidText(v, field);
       return v;
     },
     texts(field) {
       return values(field).map((v) => {
         if (typeof v !== 'string') throw new KinfinderError('invalid_input', `the "${field}" field must be text`);
+        assertValidText(v, field);
         return v;
       });
     },
@@ -56,11 +59,16 @@ export async function readMultipart(c: Context): Promise<Multipart> {
 export function parseJsonField(raw: string | undefined, field: string): Record<string, unknown> {
   if (raw === undefined || raw.trim() === '') return {};
   if (Buffer.byteLength(raw) > 16 * 1024) throw new KinfinderError('invalid_input', `the "${field}" field is longer than 16 KB`);
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(raw);
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    v = JSON.parse(raw) as unknown;
   } catch {
     // fall through to the error below
+  }
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    // JSON escapes (\u0000, \ud800) become the very characters refused in plain text fields.
+    assertValidText(v, field);
+    return v as Record<string, unknown>;
   }
   throw new KinfinderError('invalid_input', `the "${field}" field must be a JSON object`);
 }

@@ -1,5 +1,6 @@
 import { z, type Hook } from '@hono/zod-openapi';
 import { KinfinderError } from '../src/errors.ts';
+import { assertValidText } from '../src/text.ts';
 import type { Env } from './auth.ts';
 
 /**
@@ -21,7 +22,11 @@ function describeIssues(error: z.ZodError, where: string): string {
  * database; anything else is 400 `invalid_input` with what was wrong.
  */
 export const validationHook: Hook<unknown, Env, string, void> = (result) => {
-  if (result.success) return;
+  if (result.success) {
+    // No route stores text with NUL or lone surrogates (src/text.ts): refused before any handler runs.
+    if (result.target === 'json' || result.target === 'form') assertValidText(result.data, 'body');
+    return;
+  }
   if (result.target === 'param') throw new KinfinderError('not_found', 'no such item');
   throw new KinfinderError('invalid_input', describeIssues(result.error, result.target === 'json' ? 'body' : result.target));
 };

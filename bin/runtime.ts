@@ -66,7 +66,8 @@ export async function openRuntime(config: Config, logger: Logger, opts: { worker
       await ensureModel(db, { id: faces.modelId, dims: manifest.dims, manifest });
     }
     if (opts.workers && faces) {
-      await startWorkers({ db, blobs, faces, queue, limits, logger, counters, manifest }, { concurrency });
+      const workers = await startWorkers({ db, blobs, faces, queue, limits, logger, counters, manifest }, { concurrency });
+      closers.push(() => workers.stop());
       logger.info({ concurrency, backend: faces.backend, modelId: faces.modelId }, 'workers started');
     }
     return { db, blobs, queue, limits, counters, faces, manifest, close };

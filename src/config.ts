@@ -2,6 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { KinfinderError } from './errors.ts';
+import { estimateEntropyBits } from './secret-strength.ts';
+
+const MIN_ADMIN_TOKEN_BITS = 128;
 import type { BlobStoreOptions } from './store/blob-store.ts';
 
 const intFrom = (min: number, max: number) =>
@@ -46,7 +49,14 @@ const schema = z.object({
   KINFINDER_MAX_UPLOAD_MB: numberFrom(0.001).default(20),
   KINFINDER_MAX_PIXELS: numberFrom(1).default(50e6),
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
-  KINFINDER_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  // The bootstrap token can mint every other token: a guessable one gives the whole archive away.
+  KINFINDER_ADMIN_TOKEN: z
+    .string()
+    .min(24, 'must be at least 24 characters')
+    .refine((t) => estimateEntropyBits(t) >= MIN_ADMIN_TOKEN_BITS, {
+      message: `is too weak (estimated under ${MIN_ADMIN_TOKEN_BITS} bits: repeated characters, runs or words); generate one with \`openssl rand -hex 24\``,
+    })
+    .optional(),
   // Who may read /metrics when the service listens beyond loopback (it shows case counts).
   KINFINDER_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   // One attempt at one photo may take this long before it counts as lost and is retried.

@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   conflict: { retry: false },
   already_decided: { retry: false },
   store_locked: { retry: true },
+  /** The database cannot be reached right now (an outage, a restart): try again shortly. */
+  database_unavailable: { retry: true },
   /** The blob store (S3) cannot be reached or answers with an error: a job retries, reads answer 503. */
   store_unavailable: { retry: true },
   // configuration and integrity

@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isKinfinderError } from '../src/errors.ts';
+import { jpegClaiming } from './support/jpeg.ts';
 import { displayJpeg, displayJpegOf, faceCropOf, normalise, sniffFormat, type ImageLimits } from '../src/image/index.ts';
 
 const LFW = path.join(import.meta.dirname, 'fixtures', 'lfw', 'images');
@@ -20,23 +21,6 @@ function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
   return s / a.length;
-}
-
-/** A JPEG whose SOF header claims `w`×`h` pixels (pixel data from a small real JPEG). */
-export function jpegClaiming(src: Buffer, w: number, h: number): Buffer {
-  const b = Buffer.from(src);
-  for (let i = 2; i < b.length - 9;) {
-    if (b[i] !== 0xff) { i++; continue; }
-    const marker = b[i + 1]!;
-    const len = b.readUInt16BE(i + 2);
-    if (marker >= 0xc0 && marker <= 0xc3) {
-      b.writeUInt16BE(h, i + 5);
-      b.writeUInt16BE(w, i + 7);
-      return b;
-    }
-    i += 2 + len;
-  }
-  throw new Error('no SOF marker');
 }
 
 let upright: Buffer; // 250×350 upright RGB JPEG (an LFW face with a grey strip below)

@@ -1,4 +1,5 @@
 import { QUEUES, type JobOutcome, type QueueName } from '../src/jobs.ts';
+import { startLeaseSweeper } from '../src/ingest/lease.ts';
 import type { JobContext } from '../src/queue.ts';
 import { handleFacesMatch, type FacesMatchDeps } from './faces-match.ts';
 import { handlePhotoIngest, type PhotoIngestDeps } from './photo-ingest.ts';
@@ -19,10 +20,11 @@ function assertEveryQueueHandled(handlers: Partial<Record<QueueName, Runner>> = 
 }
 
 /**
- * Registers the handlers on the queue. `concurrency` photos are processed at once; the face
+ * Registers the handlers on the queue and starts the sweep of expired photo leases (stop it
+ * before the queue). `concurrency` photos are processed at once; the face
  * engine pool behind `deps.faces` should have as many threads.
  */
-export async function startWorkers(deps: WorkerDeps, opts: { concurrency: number }): Promise<void> {
+export async function startWorkers(deps: WorkerDeps, opts: { concurrency: number }): Promise<{ stop(): Promise<void> }> {
   assertEveryQueueHandled();
   for (const name of Object.values(QUEUES)) {
     const run = HANDLERS[name];
@@ -32,4 +34,6 @@ export async function startWorkers(deps: WorkerDeps, opts: { concurrency: number
       return outcome;
     });
   }
+  // Photos a dead worker left in processing are queued again (src/ingest/lease.ts).
+  return startLeaseSweeper(deps);
 }

@@ -62,6 +62,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
             reading: (n) => say(() => line(`reading inputs: ${n.files} files, ${n.new} new, ${n.duplicates} duplicates, ${n.refused} refused`)),
             progress: (p) => (p.finished ? line(formatProgress(p), true) : say(() => line(formatProgress(p)))),
             idle: () => ctx.stderr.write('no photo finished yet: is a `kinfinder worker` (or `serve`) running against this database?\n'),
+            unavailable: (_err, attempt) => void (attempt === 0 && ctx.stderr.write('database unreachable: waiting for it to come back\n')),
           }
         : {},
     );

@@ -13,6 +13,7 @@ import { insertCase, insertReferenceFace, refreshCaseStatus, referenceFacesOf, t
 import type { Database } from '../store/database.ts';
 import { ensureModel } from '../store/photos.ts';
 import { matchGallery } from './match.ts';
+import { assertValidText } from '../text.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
 
 export interface CaseDeps {
@@ -45,6 +46,8 @@ export async function openCase(
   input: { photos: ReferencePhoto[]; subject?: Record<string, unknown> | undefined; /** Where the request came from, for fair use of the engines. */ client?: string | undefined },
 ): Promise<OpenedCase> {
   authorize(caller, 'cases.open');
+  // Before any blob is written: a subject the database would refuse left the family's photos on disk.
+  assertValidText(input.subject, 'subject');
   const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined));
   const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string; displaySha256: string }> = [];
   for (const c of chosen) {

@@ -45,8 +45,10 @@ function sharpOptions(limits: ImageLimits): SharpOptions {
   return {
     // libvips refuses to decode anything larger (the header check below normally fires first).
     limitInputPixels: Math.max(1, Math.floor(limits.maxPixels)),
-    // Reject truncated files instead of returning half-grey photos; tolerate harmless warnings.
-    failOn: 'truncated',
+    // Reject damaged files instead of returning half-grey photos: libjpeg's "premature end of
+    // data segment" (a cut file closed with an end marker, or a header claiming more pixels than
+    // the data holds) is only a warning, and 'truncated' let such photos through as `done`.
+    failOn: 'warning',
     // GIF/WebP animations and multi-page TIFFs: first frame only.
     pages: 1,
     sequentialRead: true,
@@ -92,6 +94,26 @@ export async function probe(bytes: Uint8Array, limits: ImageLimits): Promise<Pro
 }
 
 /**
+ * What an upload checks before anything is stored: the probe's checks, then one full decode of
+ * every pixel (damage often shows only at the end of the data), so a damaged photo is refused
+ * with `corrupt_image` to the operator who sent it instead of failing later in a worker. The
+ * decoded pixels are shrunk as they stream, so the check holds no full-size copy in memory.
+ */
+export async function verifyDecodable(bytes: Uint8Array, limits: ImageLimits): Promise<Probe> {
+  const p = await probe(bytes, limits);
+  try {
+    await sharp(bytes, sharpOptions(limits))
+      // No shrink-on-load: a scaled JPEG decode may skip the coefficients where damage shows.
+      .resize({ width: 64, height: 64, fit: 'inside', fastShrinkOnLoad: false })
+      .raw()
+      .toBuffer();
+  } catch (err) {
+    mapSharpError(err);
+  }
+  return p;
+}
+
+/**
  * Decode any accepted photo into upright sRGB 8-bit RGB (EXIF orientation applied, alpha
  * flattened onto white, CMYK / greyscale / 16-bit converted). Limits are checked before decoding.
  */
@@ -105,6 +127,11 @@ export async function normalise(bytes: Uint8Array, limits: ImageLimits): Promise
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
+    // Decoders may hand back other dimensions than the header announced (damaged data padded or
+    // cut short); the boxes of every face would then be in the wrong pixels.
+    if (info.width !== p.width || info.height !== p.height) {
+      throw new KinfinderError('corrupt_image', 'the image is damaged: its pixels do not match the size its header announces');
+    }
     let rgb: Buffer = data;
     if (info.channels !== 3) rgb = toRgb(data, info.width * info.height, info.channels);
     return { data: rgb, width: info.width, height: info.height, format: p.format };

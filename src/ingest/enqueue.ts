@@ -1,13 +1,14 @@
 import { authorize } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
 import { describeError, isKinfinderError, KinfinderError, type ErrorCode } from '../errors.ts';
-import { probe, type ImageLimits } from '../image/index.ts';
+import { verifyDecodable, type ImageLimits } from '../image/index.ts';
 import { QUEUES } from '../jobs.ts';
 import type { JobQueue } from '../queue.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
 import { ensureSource, insertPhoto } from '../store/photos.ts';
+import { assertValidText } from '../text.ts';
 import type { PhotoStatus } from '../vocabulary.ts';
 
 export interface EnqueueDeps {
@@ -38,15 +39,19 @@ export interface EnqueuedPhoto {
 export const MAX_FILES_PER_UPLOAD = 50;
 
 /**
- * Accepts one photo into the archive: checks it is an image within the limits (without decoding
- * it), stores the bytes, and in one transaction records the photo, queues its processing and
+ * Accepts one photo into the archive: checks it is an image within the limits that decodes without
+ * damage (verifyDecodable), stores the bytes, and in one transaction records the photo, queues its processing and
  * writes its `photo.upload` audit row, so no photo is ever committed unaccounted for. Known
  * bytes are reported as a duplicate and not processed again. Throws a KinfinderError for a file
  * that is not an acceptable image; nothing is recorded then.
  */
 export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: PhotoInput): Promise<EnqueuedPhoto> {
   authorize(caller, 'photos.upload');
-  const header = await probe(input.bytes, deps.limits);
+  // Text the database would refuse fails here, before the blob is written (it left orphans).
+  assertValidText(input.name, 'file name');
+  assertValidText(input.source, 'source');
+  assertValidText(input.metadata, 'metadata');
+  const header = await verifyDecodable(input.bytes, deps.limits);
   // Blob first: a crash after it leaves an unreferenced blob that the next attempt reuses,
   // never a photo row whose bytes are missing.
   const sha256 = await deps.blobs.put(input.bytes);
@@ -87,6 +92,9 @@ export async function uploadPhotos(
   authorize(caller, 'photos.upload');
   if (input.files.length === 0) throw new KinfinderError('invalid_input', 'attach at least one photo in the "file" field');
   if (input.files.length > MAX_FILES_PER_UPLOAD) throw new KinfinderError('too_many_photos', `send at most ${MAX_FILES_PER_UPLOAD} photos per request`);
+  // Shared by every file: refused for the request as a whole, not once per file.
+  assertValidText(input.source, 'source');
+  assertValidText(input.metadata, 'metadata');
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;
   for (const f of input.files) {

@@ -8,7 +8,8 @@ import type { Counters } from '../metrics.ts';
 import type { JobQueue } from '../queue.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
-import { completePhoto, markFailed, markRetrying, startAttempt, type NewFace } from '../store/photos.ts';
+import { completePhoto, markFailed, markRetrying, renewLease, startAttempt, type NewFace } from '../store/photos.ts';
+import { HEARTBEAT_MS } from './lease.ts';
 import { processPhoto } from './process.ts';
 
 export interface PhotoJobDeps {
@@ -42,6 +43,11 @@ export async function ingestQueuedPhoto(
   assertJobRunner(caller);
   const started = await startAttempt(deps.db, photoId);
   if (!started) return { status: 'skipped', reason: 'already done or unknown photo' };
+  // The lease says this photo is being worked on; if this process dies the sweep re-queues it.
+  const heartbeat = setInterval(() => {
+    renewLease(deps.db, photoId).catch((err: unknown) => deps.logger.warn({ photoId, err }, 'photo lease renewal failed'));
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   try {
     const processed = await processPhoto(deps, await deps.blobs.get(started.sha256), 'jobs');
     const displaySha256 = await deps.blobs.put(processed.display);
@@ -83,5 +89,7 @@ export async function ingestQueuedPhoto(
     await markRetrying(deps.db, photoId).catch(() => undefined);
     deps.logger.warn({ photoId, err }, 'photo attempt failed; will retry');
     throw err;
+  } finally {
+    clearInterval(heartbeat);
   }
 }

@@ -2,6 +2,7 @@ import { authorize } from '../access/policy.ts';
 import type { Caller } from '../access/principal.ts';
 import { describeError, isKinfinderError } from '../errors.ts';
 import { getPhotosByIds, statusCounts } from '../store/photos.ts';
+import { whileUnavailable } from '../store/unavailable.ts';
 import { collectInputs } from './collect.ts';
 import { enqueuePhoto, type EnqueueDeps } from './enqueue.ts';
 import { MetadataMatcher, type PhotoMetadata } from './metadata-csv.ts';
@@ -23,6 +24,8 @@ export interface IngestRunEvents {
   progress?(counts: { total: number; done: number; failed: number; faces: number; elapsedSeconds: number; finished: boolean }): void;
   /** Nothing finished after a while: is anyone processing? (Only asked when others do the work.) */
   idle?(): void;
+  /** The database is unreachable: the run waits (backing off) and resumes when it is back. */
+  unavailable?(err: unknown, attempt: number): void;
 }
 
 export interface IngestRunDeps extends EnqueueDeps {
@@ -33,6 +36,7 @@ export interface IngestRunDeps extends EnqueueDeps {
 }
 
 const IDLE_WARNING_MS = 10_000;
+const MAX_BACKOFF_MS = 5_000;
 
 /**
  * A whole ingest run (the command line's `ingest`): reads files, folders and zip archives,
@@ -63,7 +67,8 @@ export async function runIngest(deps: IngestRunDeps, caller: Caller, input: Inge
     }
     try {
       const metadata = matcher?.match(item.name) as Record<string, unknown> | undefined;
-      const p = await enqueuePhoto(deps, caller, { name: item.name, bytes: item.bytes, source: input.source, metadata });
+      // A database outage pauses the run (each photo is one transaction: a failed one left nothing).
+      const p = await whileUnavailable(() => enqueuePhoto(deps, caller, { name: item.name, bytes: item.bytes, source: input.source, metadata }), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable });
       if (!p.duplicateOf) newIds.push(p.id);
       else {
         summary.duplicates++;
@@ -78,13 +83,13 @@ export async function runIngest(deps: IngestRunDeps, caller: Caller, input: Inge
 
   if (input.wait && newIds.length + unfinished.length > 0) {
     await waitFor(deps, [...new Set([...newIds, ...unfinished])], startedAt, events);
-    for (const c of await statusCounts(deps.db, newIds)) {
+    for (const c of await whileUnavailable(() => statusCounts(deps.db, newIds), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable })) {
       if (c.status === 'done') summary.done += c.n;
       if (c.status === 'failed') summary.failed += c.n;
       summary.faces += c.faces;
     }
     // Failures found by the workers (damaged files that looked like images) join the list.
-    for (const p of await getPhotosByIds(deps.db, newIds)) {
+    for (const p of await whileUnavailable(() => getPhotosByIds(deps.db, newIds), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable })) {
       if (p.status === 'failed' && p.error) summary.errors.push({ file: p.originalName ?? p.id, ...p.error });
     }
   } else if (!input.wait) {
@@ -99,7 +104,8 @@ async function waitFor(deps: IngestRunDeps, ids: string[], startedAt: number, ev
   const waitStarted = now();
   let warned = false;
   for (;;) {
-    const counts = await statusCounts(deps.db, ids);
+    // Waiting survives an outage: the photos are processed once the database is back.
+    const counts = await whileUnavailable(() => statusCounts(deps.db, ids), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable });
     const by = (s: string) => counts.filter((c) => c.status === s).reduce((a, c) => a + c.n, 0);
     const done = by('done');
     const failed = by('failed');

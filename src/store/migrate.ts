@@ -126,8 +126,13 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<Migra
   const migrations = await readMigrations(dir);
   return db.exclusively(MIGRATION_LOCK_KEY, () => db.transaction(async (tx) => {
     // sha256 came after release: databases made before it get the column here, with NULLs
-    // that verifyApplied fills in.
-    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    // that verifyApplied fills in. Only when missing: the DDL needs the table's owner even when
+    // it changes nothing, and on PostgreSQL the service runs as a role that owns no table
+    // (README, "Two roles").
+    const ready = await tx.query<{ ready: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('schema_migrations') AND attname = 'sha256' AND NOT attisdropped) AS ready`,
+    );
+    if (!ready.rows[0]?.ready) await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()

@@ -78,12 +78,46 @@ export async function getPhotosByIds(q: Queryable, ids: readonly string[]): Prom
 /** Marks an attempt as started; returns false when there is nothing to do (done, or gone). */
 export async function startAttempt(q: Queryable, id: string): Promise<{ sha256: string } | undefined> {
   const r = await q.query<{ sha256: string }>(
-    `UPDATE photos SET status = 'processing', attempts = attempts + 1, error = NULL, updated_at = now()
+    `UPDATE photos SET status = 'processing', attempts = attempts + 1, error = NULL, heartbeat_at = now(), updated_at = now()
      WHERE id = $1 AND status <> 'done'
      RETURNING sha256`,
     [id],
   );
   return r.rows[0];
+}
+
+/** Renews the lease of a photo this process is processing (see requeueExpiredLeases). */
+export async function renewLease(q: Queryable, id: string): Promise<void> {
+  await q.query(`UPDATE photos SET heartbeat_at = now() WHERE id = $1 AND status = 'processing'`, [id]);
+}
+
+/**
+ * Photos left `processing` whose lease ran out `leaseSeconds` ago: their worker died. Those with
+ * attempts left go back to `queued` (the caller queues a job for each in the same transaction);
+ * those that have used every attempt (a photo that kills its worker each time) end `failed`, so
+ * they are not retried for ever. SKIP LOCKED: two sweepers never take the same photo. Photos
+ * from before the lease existed have no heartbeat: their last update stands in for it.
+ */
+export async function requeueExpiredLeases(tx: Queryable, opts: { leaseSeconds: number; maxAttempts: number }): Promise<{ requeued: string[]; failed: string[] }> {
+  const expired = await tx.query<{ id: string; attempts: number }>(
+    `SELECT id, attempts FROM photos
+     WHERE status = 'processing' AND coalesce(heartbeat_at, updated_at) < now() - make_interval(secs => $1)
+     ORDER BY id
+     FOR UPDATE SKIP LOCKED`,
+    [opts.leaseSeconds],
+  );
+  const requeue = expired.rows.filter((r) => r.attempts < opts.maxAttempts).map((r) => r.id);
+  const fail = expired.rows.filter((r) => r.attempts >= opts.maxAttempts).map((r) => r.id);
+  if (requeue.length > 0) {
+    await tx.query(`UPDATE photos SET status = 'queued', heartbeat_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`, [requeue]);
+  }
+  if (fail.length > 0) {
+    await tx.query(
+      `UPDATE photos SET status = 'failed', heartbeat_at = NULL, error = $2, updated_at = now(), processed_at = now() WHERE id = ANY($1::uuid[])`,
+      [fail, JSON.stringify({ code: 'internal', message: 'processing was interrupted on every attempt' })],
+    );
+  }
+  return { requeued: requeue, failed: fail };
 }
 
 export async function markFailed(q: Queryable, id: string, error: { code: string; message: string }): Promise<void> {

@@ -5,7 +5,7 @@ import { createApp } from '../../api/app.ts';
 import { createFaceEngine, loadManifest, type FaceAnalyser, type ModelManifest } from '../../src/face/index.ts';
 import { CLI } from '../../src/access/principal.ts';
 import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger, type Logger } from '../../src/log.ts';
 import { createCounters } from '../../src/metrics.ts';
 import { openQueue, type JobQueue } from '../../src/queue.ts';
 import { FsBlobStore } from '../../src/store/blobs.ts';
@@ -33,7 +33,8 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number } } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number }; logger?: Logger } = {}): Promise<ApiHarness> {
+  const logger = opts.logger ?? silentLogger;
   const t = await openTestDb();
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-api-blobs-'));
   const blobs = new FsBlobStore(blobDir);
@@ -44,7 +45,7 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
   const counters = createCounters();
   const app = createApp({
     db: t.db,
-    logger: silentLogger,
+    logger,
     faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
     api: {
       db: t.db,
@@ -60,7 +61,7 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
       clientAddress: (c) => c.req.header('x-test-client') ?? 'test',
     },
   });
-  const workerDeps = { db: t.db, blobs, faces, queue, limits: LIMITS, logger: silentLogger, counters, manifest };
+  const workerDeps = { db: t.db, blobs, faces, queue, limits: LIMITS, logger, counters, manifest };
   const process = async (photoId: string) => {
     await handlePhotoIngest({ photoId }, workerDeps);
     await handleFacesMatch({ photoId }, workerDeps);
