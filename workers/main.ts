@@ -1,5 +1,6 @@
 import { QUEUES, type JobOutcome, type QueueName } from '../src/jobs.ts';
 import { startLeaseSweeper } from '../src/ingest/lease.ts';
+import { startPeriodicGc } from '../src/maintenance/periodic-gc.ts';
 import type { JobContext } from '../src/queue.ts';
 import { handleFacesMatch, type FacesMatchDeps } from './faces-match.ts';
 import { handlePhotoIngest, type PhotoIngestDeps } from './photo-ingest.ts';
@@ -20,8 +21,8 @@ function assertEveryQueueHandled(handlers: Partial<Record<QueueName, Runner>> = 
 }
 
 /**
- * Registers the handlers on the queue and starts the sweep of expired photo leases (stop it
- * before the queue). `concurrency` photos are processed at once; the face
+ * Registers the handlers on the queue and starts the sweep of expired photo leases and the
+ * periodic blob collection (stop them before the queue). `concurrency` photos are processed at once; the face
  * engine pool behind `deps.faces` should have as many threads.
  */
 export async function startWorkers(deps: WorkerDeps, opts: { concurrency: number }): Promise<{ stop(): Promise<void> }> {
@@ -34,6 +35,8 @@ export async function startWorkers(deps: WorkerDeps, opts: { concurrency: number
       return outcome;
     });
   }
-  // Photos a dead worker left in processing are queued again (src/ingest/lease.ts).
-  return startLeaseSweeper(deps);
+  // Photos a dead worker left in processing are queued again (src/ingest/lease.ts), and blobs
+  // nothing refers to are collected now and then (src/maintenance/periodic-gc.ts).
+  const timers = [startLeaseSweeper(deps), startPeriodicGc(deps)];
+  return { stop: async () => void (await Promise.all(timers.map((t) => t.stop()))) };
 }

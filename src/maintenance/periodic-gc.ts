@@ -1,0 +1,38 @@
+import { JOBS } from '../access/principal.ts';
+import type { Logger } from '../log.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import type { Database } from '../store/database.ts';
+import { collectGarbage } from './gc.ts';
+
+/** How often a worker collects unreferenced blobs, and how old a blob must be to go. */
+export const GC_INTERVAL_MS = 6 * 3600_000;
+/** Twice the longest job timeout config allows (1 h): a running job's blobs are never taken. */
+export const GC_GRACE_MS = 2 * 3600_000;
+
+/**
+ * `kinfinder gc` on a timer in every worker process (issue 16: files left by a crash between a
+ * blob and its row, or by a family's deleted case, must not stay for ever). Several workers may
+ * collect at once: deleting what nothing references is the same whoever does it. The first run is
+ * one interval after start, so restarts do not each pay for a whole listing of the store.
+ */
+export function startPeriodicGc(
+  deps: { db: Database; blobs: BlobStore; logger: Logger },
+  opts: { intervalMs?: number; graceMs?: number } = {},
+): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const collect = () => {
+    running = collectGarbage(deps, JOBS, { dryRun: false, graceMs: opts.graceMs ?? GC_GRACE_MS })
+      .then((r) => {
+        if (r.deleted > 0) deps.logger.info({ deleted: r.deleted, bytes: r.bytes }, 'unreferenced blobs collected');
+      })
+      .catch((err: unknown) => deps.logger.warn({ err }, 'blob collection failed; will try again'));
+  };
+  const timer = setInterval(collect, opts.intervalMs ?? GC_INTERVAL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
