@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +17,8 @@ import { startTestS3, type TestS3 } from './support/s3.ts';
  * serve every crop, open a case that finds the family's mate, and answer 503 for photo reads
  * while the store is down.
  */
-const ADMIN = 'e2e-admin-token-0123456789abcdef';
+// A real secret: start-up refuses a guessable admin token (issue 16).
+const ADMIN = randomBytes(24).toString('hex');
 const GALLERY = 40;
 
 // The family's photo is another photo of a person whose first photo is in the gallery.
