@@ -28,3 +28,7 @@ export type Band = (typeof BANDS)[number];
 
 export const DECISIONS = ['confirm', 'reject'] as const;
 export type Decision = (typeof DECISIONS)[number];
+
+/** What an archive photo shows, as the family is told it (DESIGN §9, §12). */
+export const CATEGORIES = ['prisoner', 'deceased', 'unknown'] as const;
+export type Category = (typeof CATEGORIES)[number];
