@@ -25,6 +25,21 @@ export const POLICY = {
   'audit.read': ['admin'],
   /** Removing stored files nothing refers to (the command line; a periodic job later). */
   'blobs.collect': ['system'],
+  // Operators and admins (DESIGN §12).
+  /** Batches and their failures; reading a summary is not a photo read. */
+  'batches.read': ['operator', 'admin'],
+  /** The archive's photos, page by page, with their names and metadata. */
+  'photos.list': ['operator', 'verifier'],
+  /** Taking a photo out of the archive (its faces go; decided matches keep their record). */
+  'photos.withdraw': ['operator', 'admin'],
+  /** Changing a photo's category, source or metadata after ingest. */
+  'photos.correct': ['operator', 'admin'],
+  /** Recomputing faces with the current model (the command line, the server at start-up). */
+  'faces.reembed': ['system'],
+  /** Erasing closed and deleted cases' personal data after the retention period. */
+  'cases.purge': ['system'],
+  /** A consistent archive of the embedded database and the blobs, while the server runs. */
+  'backup.create': ['admin', 'system'],
 } as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;
