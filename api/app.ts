@@ -9,6 +9,7 @@ import { errorBody, handleError } from './errors.ts';
 import { apiRouter, serveOpenApiDocument } from './openapi.ts';
 import { pageRoutes } from './pages/index.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { backupRoutes } from './routes/backup.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     v1.use('*', authenticate(api.db, api.adminToken, { throttle: authThrottle(api.authThrottle ?? { max: 20, windowMs: 60_000 }), address, counters: api.counters }));
     v1.route('/', photoRoutes(api));
     v1.route('/', batchRoutes(api));
+    v1.route('/', backupRoutes(api));
     v1.route('/', searchRoutes(api, address));
     v1.route('/', reviewRoutes(api));
     v1.route('/', adminRoutes(api));

@@ -70,6 +70,8 @@ const schema = z.object({
     .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'must be s3://bucket or s3://bucket/prefix')
     .optional(),
   KINFINDER_S3_ENDPOINT: httpUrl.optional(),
+  // Days a closed or deleted case keeps its personal data before `kinfinder purge` erases it.
+  KINFINDER_CASE_RETENTION_DAYS: intFrom(1, 36500).optional(),
 });
 
 // The AWS tools' own names, so one set of variables serves `aws s3` and kinfinder alike. Read
@@ -113,6 +115,7 @@ export interface Config {
   jobTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   blobs: BlobStoreOptions;
+  caseRetentionDays: number | undefined;
 }
 
 /**
@@ -139,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,
     logLevel: c.KINFINDER_LOG_LEVEL,
     blobs: blobOptions(c, env, dataDir),
+    caseRetentionDays: c.KINFINDER_CASE_RETENTION_DAYS,
   };
 }
 

@@ -40,6 +40,8 @@ export const POLICY = {
   'cases.purge': ['system'],
   /** A consistent archive of the embedded database and the blobs, while the server runs. */
   'backup.create': ['admin', 'system'],
+  /** Restoring one into an empty data directory: the command line only. */
+  'backup.restore': ['system'],
 } as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;

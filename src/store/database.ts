@@ -31,5 +31,10 @@ export interface Database extends Queryable {
    * a duplicate key in pg_namespace.) `fn` needs a second connection: pools of at least two.
    */
   exclusively<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  /**
+   * The embedded database only: its whole data directory as a gzipped tar, taken between
+   * transactions (a consistent copy while the service runs). PostgreSQL has pg_dump.
+   */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }

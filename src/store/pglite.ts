@@ -53,6 +53,13 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string }
       });
       return run;
     },
+    async dumpDataDir() {
+      // Everything written so far into the data files first, so the copy needs little WAL replay.
+      await db.exec('CHECKPOINT');
+      // Inside a transaction of ours: no other transaction is half-way while the files are read
+      // (PGlite runs one at a time), and the dump itself holds off single queries.
+      return db.transaction(async () => db.dumpDataDir('gzip'));
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -63,4 +70,18 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string }
       }
     },
   };
+}
+
+/**
+ * Creates the embedded database in `dataDir` (a `<data dir>/db`) from a data-directory tarball
+ * made by `dumpDataDir`. The directory must not hold a database yet.
+ */
+export async function restorePglite(dataDir: string, tarball: Blob): Promise<void> {
+  const lock = lockDirectory(dataDir);
+  try {
+    const db = await PGlite.create(path.join(dataDir, 'pg'), { extensions: { vector }, loadDataDir: tarball });
+    await db.close();
+  } finally {
+    lock.release();
+  }
 }
