@@ -128,6 +128,7 @@ export const Health = z.object({
   status: z.enum(['ok', 'unavailable']),
   database: z.object({ kind: z.string(), schemaVersion: z.number().int().nullable() }),
   face: z.object({ backend: z.string(), modelId: z.string() }).nullable(),
+  archive: z.object({ photosOnOlderModel: z.number().int().openapi({ description: 'processed photos still on an older model (kinfinder reembed moves them)' }) }).optional(),
 }).openapi('Health');
 
 export const ErrorBody = z.looseObject({

@@ -209,3 +209,24 @@ describe(`the audit log on ${testDbKind()}`, () => {
     expect((await call('GET', '/tokens', tokens.operator)).status).toBe(403);
   });
 });
+
+describe(`metrics for operators on ${testDbKind()}`, () => {
+  it('shows photos by status and category, queue depth, ingest rate, open cases, candidates by status and photos on an older model', async () => {
+    const r = await h.app.request('/metrics');
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    const value = (line: RegExp) => Number(new RegExp(`^${line.source} (\\S+)$`, 'm').exec(text)?.[1]);
+    const photos = await h.t.db.query<{ status: string; n: number }>(`SELECT status, count(*)::integer AS n FROM photos GROUP BY status`);
+    for (const p of photos.rows) expect(value(new RegExp(`kinfinder_photos\\{status="${p.status}"\\}`))).toBe(p.n);
+    expect(value(/kinfinder_photos\{status="withdrawn"\}/)).toBe(1);
+    expect(value(/kinfinder_photos_older_model/)).toBe(0);
+    const open = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM searches WHERE status <> 'closed' AND deleted_at IS NULL`);
+    expect(value(/kinfinder_open_cases/)).toBe(open.rows[0]!.n);
+    expect(value(/kinfinder_photos_category\{category="deceased"\}/)).toBe(2);
+    expect(value(/kinfinder_ingest_photos_per_second/)).toBeGreaterThan(0);
+    expect(text).toMatch(/^kinfinder_candidates\{status="confirmed"\} \d+$/m);
+    expect(text).toMatch(/^# TYPE kinfinder_queue_jobs gauge$/m);
+    const health = await requestJson(h.app, 'GET', '/healthz');
+    expect(health.json.archive).toEqual({ photosOnOlderModel: 0 });
+  });
+});
