@@ -1,124 +1,160 @@
-// `kinfinder backup` / `restore` of the embedded installation (DESIGN §12). The feature is the
-// embedded database's (PostgreSQL has pg_dump), so this suite builds an embedded installation on
-// disk whichever database the other suites run on: the backup is asked of the running service
-// over HTTP, restored into an empty directory, and the restored installation answers the same
-// search and keeps the audit log.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.ts';
-import { CLI } from '../src/access/principal.ts';
-import { createFaceEngine, loadManifest, type FaceAnalyser, type ModelManifest } from '../src/face/index.ts';
-import { enqueuePhoto } from '../src/ingest/enqueue.ts';
-import { silentLogger } from '../src/log.ts';
-import { restoreBackup } from '../src/maintenance/backup.ts';
-import { createCounters } from '../src/metrics.ts';
-import { openQueue, type JobQueue } from '../src/queue.ts';
-import { FsBlobStore } from '../src/store/blobs.ts';
-import type { Database } from '../src/store/database.ts';
-import { migrate } from '../src/store/migrate.ts';
 import { openPglite } from '../src/store/pglite.ts';
-import { ensureModel } from '../src/store/photos.ts';
-import { handleFacesMatch } from '../workers/faces-match.ts';
-import { handlePhotoIngest } from '../workers/photo-ingest.ts';
-import { ADMIN_TOKEN, LIMITS, photoForm, requestJson } from './support/api.ts';
+import { childEnv, freePort, runCli, startCli, waitForExit, waitForHttp } from './support/cli.ts';
+import { testDbKind } from './support/db.ts';
+import { createDeployment, type Deployment } from './support/deployment.ts';
 import { lfwPeople } from './support/fixtures.ts';
 
-const people = lfwPeople(2).slice(0, 5);
-const probe = people[1]!.files[1]!;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-backup-'));
-let faces: FaceAnalyser;
-let manifest: ModelManifest;
+// `kinfinder backup` / `restore` (issue 15 point 7) are for the embedded database: the PGlite
+// suite runs them end to end; on PostgreSQL (pg_dump's job) they must say so and write nothing.
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+const envFor = (dataDir: string, extra: Record<string, string> = {}) => childEnv({ KINFINDER_DATA_DIR: dataDir, KINFINDER_CONCURRENCY: '1', ...extra });
 
-interface Install {
-  db: Database;
-  blobs: FsBlobStore;
-  queue: JobQueue;
-  app: ReturnType<typeof createApp>;
-  close(): Promise<void>;
-}
+interface SearchJson { candidates: Array<{ photoId: string; similarity: number; photo: { originalName: string } }> }
+const ranked = (r: SearchJson) => r.candidates.map((c) => [c.photo.originalName, c.similarity.toFixed(4)]);
 
-async function openInstall(dataDir: string): Promise<Install> {
+async function auditCount(dataDir: string): Promise<number> {
   const db = await openPglite({ dataDir: path.join(dataDir, 'db') });
-  await migrate(db);
-  await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
-  const blobs = new FsBlobStore(path.join(dataDir, 'blobs'));
-  const queue = await openQueue(db, { schema: 'pgboss', expireInSeconds: 60, logger: silentLogger });
-  const app = createApp({
-    db,
-    logger: silentLogger,
-    api: { db, blobs, faces, manifest, limits: LIMITS, queue, confirmations: 2, counters: createCounters(), adminToken: ADMIN_TOKEN, rateLimit: { max: 1000, windowMs: 60_000 } },
-  });
-  return {
-    db,
-    blobs,
-    queue,
-    app,
-    async close() {
-      await queue.stop();
-      await db.close();
-    },
-  };
+  try {
+    return (await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM audit_events')).rows[0]!.n;
+  } finally {
+    await db.close();
+  }
 }
 
-beforeAll(async () => {
-  manifest = await loadManifest();
-  faces = await createFaceEngine({ limits: LIMITS });
-}, 120_000);
-afterAll(async () => {
-  await faces?.close();
-  fs.rmSync(work, { recursive: true, force: true });
-});
+if (testDbKind() === 'pglite') describe('kinfinder backup and restore (embedded database)', () => {
+  const source = tmp('kf-backup-src-');
+  const work = tmp('kf-backup-files-');
+  const people = lfwPeople(2).slice(0, 3);
+  const probe = people[0]!.files[0]!;
+  let before: SearchJson;
+  afterAll(() => {
+    for (const d of [source, work]) fs.rmSync(d, { recursive: true, force: true });
+  });
 
-describe('backup and restore of the embedded installation', () => {
-  it('a restored backup answers the same search and keeps the audit log', async () => {
-    const live = await openInstall(path.join(work, 'live'));
-    const deps = { db: live.db, blobs: live.blobs, faces, queue: live.queue, limits: LIMITS, logger: silentLogger, counters: createCounters(), manifest };
-    for (const p of people) {
-      const e = await enqueuePhoto(deps, CLI, { name: path.basename(p.files[0]!), bytes: fs.readFileSync(p.files[0]!), source: 'archive' });
-      await handlePhotoIngest({ photoId: e.id }, deps);
-      await handleFacesMatch({ photoId: e.id }, deps);
-    }
-    const verifier = (await requestJson(live.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role: 'verifier', name: 'verifier one' } })).json.token as string;
-    const search = () => photoForm([{ name: 'probe.jpg', bytes: fs.readFileSync(probe) }], 'photo');
-    const before = await requestJson(live.app, 'POST', '/api/v1/searches', { token: verifier, body: search() });
-    expect(before.status).toBe(201);
-    expect(before.json.candidates.length).toBeGreaterThan(0);
-    const auditBefore = (await live.db.query<{ id: string; action: string }>(`SELECT id::text AS id, action FROM audit_events ORDER BY id`)).rows;
+  beforeAll(async () => {
+    const gallery = people.flatMap((p) => p.files.slice(1, 3));
+    const ingest = await runCli(['ingest', ...gallery, '--wait', '--json', '--source', 'backup test'], envFor(source), { timeoutMs: 300_000 });
+    expect(ingest.code, ingest.stderr).toBe(0);
+    const search = await runCli(['search', probe, '--json'], envFor(source), { timeoutMs: 120_000 });
+    expect(search.code, search.stderr).toBe(0);
+    before = JSON.parse(search.stdout) as SearchJson;
+    expect(before.candidates.length).toBeGreaterThan(0);
+  }, 400_000);
 
-    // Asked of the running service (as `kinfinder backup` does while `serve` holds the directory).
-    expect((await live.app.request('/api/v1/backup', { headers: { authorization: `Bearer ${verifier}` } })).status).toBe(403);
-    const res = await live.app.request('/api/v1/backup', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    expect(res.status).toBe(200);
-    const file = path.join(work, 'kinfinder.backup');
-    fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
-    // The service goes on after the backup; what it does later is not in the archive.
-    await requestJson(live.app, 'POST', '/api/v1/searches', { token: verifier, body: search() });
-    await live.close();
+  it('a restored backup answers the same search and keeps the audit', { timeout: 300_000 }, async () => {
+    const file = path.join(work, 'offline.tar');
+    const backup = await runCli(['backup', file], envFor(source), { timeoutMs: 120_000 });
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(backup.stdout).toMatch(/backup written: schema \d+, \d+ stored files/);
+    expect(fs.readdirSync(work)).toEqual(['offline.tar']); // no partial file left
 
-    const restoredDir = path.join(work, 'restored');
-    const info = await restoreBackup(CLI, file, restoredDir);
-    expect(info.blobs).toBe(fs.readdirSync(path.join(work, 'live', 'blobs'), { recursive: true }).filter((f) => /[0-9a-f]{64}$/.test(String(f))).length);
-    await expect(restoreBackup(CLI, file, restoredDir)).rejects.toMatchObject({ code: 'conflict' });
-
-    const restored = await openInstall(restoredDir);
+    const audited = await auditCount(source); // the backup itself is audited
+    const target = tmp('kf-backup-dst-');
     try {
-      const after = await requestJson(restored.app, 'POST', '/api/v1/searches', { token: verifier, body: search() });
-      expect(after.status).toBe(201);
-      expect(after.json.candidates.map((c: { photoId: string; similarity: number }) => [c.photoId, c.similarity])).toEqual(
-        before.json.candidates.map((c: { photoId: string; similarity: number }) => [c.photoId, c.similarity]),
-      );
-      // The photos themselves came back too.
-      const img = await restored.app.request(after.json.candidates[0].photo.imageUrl, { headers: { authorization: `Bearer ${verifier}` } });
-      expect(img.status).toBe(200);
-      const auditAfter = (await restored.db.query<{ id: string; action: string }>(`SELECT id::text AS id, action FROM audit_events ORDER BY id`)).rows;
-      expect(auditAfter.slice(0, auditBefore.length)).toEqual(auditBefore);
-      expect(auditAfter.filter((e) => e.action === 'backup.create')).toHaveLength(0); // written after the copy
+      const restore = await runCli(['restore', file], envFor(target), { timeoutMs: 120_000 });
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(restore.stdout).toMatch(/^restored: schema \d+ from .*, \d+ stored files, \d+ audit events\n$/);
+      const restoredAudit = await auditCount(target);
+      expect(restoredAudit).toBe(audited - 1); // everything but the backup's own event, recorded after the snapshot
+      const after = await runCli(['search', probe, '--json'], envFor(target), { timeoutMs: 120_000 });
+      expect(after.code, after.stderr).toBe(0);
+      expect(ranked(JSON.parse(after.stdout) as SearchJson)).toEqual(ranked(before));
+      // the photos came back too: every stored blob of the source is in the target
+      const blobs = (dir: string) => fs.readdirSync(path.join(dir, 'blobs'), { recursive: true }).map(String).filter((n) => /[0-9a-f]{64}$/.test(n)).sort();
+      expect(blobs(target)).toEqual(blobs(source));
+
+      // never over an existing installation
+      const again = await runCli(['restore', file], envFor(target));
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already holds a database: restore into an empty data directory/);
     } finally {
-      await restored.close();
+      fs.rmSync(target, { recursive: true, force: true });
     }
-    fs.writeFileSync(path.join(work, 'junk.tar'), 'not a backup');
-    await expect(restoreBackup(CLI, path.join(work, 'junk.tar'), path.join(work, 'other'))).rejects.toMatchObject({ code: 'invalid_input' });
-  }, 300_000);
+  });
+
+  it('refuses a damaged archive and leaves the data directory without a database', { timeout: 120_000 }, async () => {
+    const file = path.join(work, 'damaged.tar');
+    const good = path.join(work, 'good.tar');
+    expect((await runCli(['backup', good], envFor(source), { timeoutMs: 120_000 })).code).toBe(0);
+    const bytes = fs.readFileSync(good);
+    // flip one byte inside the last stored blob: its tar header starts with its name, its bytes
+    // start at the next 512-byte block
+    const header = bytes.lastIndexOf('blobs/');
+    expect(header % 512).toBe(0);
+    const at = header + 512 + 10;
+    bytes[at] = bytes[at]! ^ 0xff;
+    fs.writeFileSync(file, bytes);
+    const target = tmp('kf-backup-bad-');
+    try {
+      const restore = await runCli(['restore', file], envFor(target));
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toMatch(/not a kinfinder backup, or a damaged one/);
+      expect(fs.existsSync(path.join(target, 'db'))).toBe(false);
+      expect(fs.readdirSync(target).filter((n) => n.startsWith('db'))).toEqual([]);
+      const notOurs = path.join(work, 'not-a-backup.tar');
+      fs.writeFileSync(notOurs, randomBytes(4096));
+      expect((await runCli(['restore', notOurs], envFor(target))).code).toBe(1);
+      expect((await runCli(['backup', good], envFor(source))).stderr).toMatch(/exists already/);
+    } finally {
+      fs.rmSync(target, { recursive: true, force: true });
+    }
+  });
+
+  it('while kinfinder serve holds the database, the server makes the backup', { timeout: 300_000 }, async () => {
+    const admin = randomBytes(24).toString('hex');
+    const port = await freePort();
+    const serve = startCli(['serve', '--port', String(port)], envFor(source, { KINFINDER_ADMIN_TOKEN: admin }));
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 120_000);
+      const file = path.join(work, 'live.tar');
+      const refused = await runCli(['backup', path.join(work, 'no-token.tar')], envFor(source));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/kinfinder serve is running .* set KINFINDER_ADMIN_TOKEN/);
+      const backup = await runCli(['backup', file], envFor(source, { KINFINDER_ADMIN_TOKEN: admin }), { timeoutMs: 120_000 });
+      expect(backup.code, backup.stderr).toBe(0);
+      expect(backup.stdout).toMatch(/backup written by the server at http:\/\/127\.0\.0\.1:\d+/);
+      // a verifier token may not take the whole archive
+      const forbidden = await fetch(`http://127.0.0.1:${port}/api/v1/backup`);
+      expect(forbidden.status).toBe(401);
+      serve.kill('SIGTERM');
+      expect(await waitForExit(serve)).toBe(0);
+
+      const target = tmp('kf-backup-live-');
+      try {
+        const restore = await runCli(['restore', file], envFor(target), { timeoutMs: 120_000 });
+        expect(restore.code, restore.stderr).toBe(0);
+        const after = await runCli(['search', probe, '--json'], envFor(target), { timeoutMs: 120_000 });
+        expect(ranked(JSON.parse(after.stdout) as SearchJson)).toEqual(ranked(before));
+      } finally {
+        fs.rmSync(target, { recursive: true, force: true });
+      }
+    } finally {
+      if (serve.exitCode === null) serve.kill('SIGKILL');
+    }
+  });
 });
+
+else {
+  describe('kinfinder backup on PostgreSQL', () => {
+    let dep: Deployment;
+    beforeAll(() => {
+      dep = createDeployment();
+    });
+    afterAll(async () => {
+      await dep.destroy();
+    });
+    it('points at pg_dump and writes nothing', async () => {
+      const file = path.join(dep.dataDir, 'x.tar');
+      const r = await runCli(['backup', file], dep.env());
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/uses PostgreSQL: back it up with pg_dump/);
+      expect(fs.existsSync(file)).toBe(false);
+      expect((await runCli(['restore', file], dep.env())).stderr).toMatch(/pg_restore/);
+    });
+  });
+}

@@ -42,10 +42,10 @@ afterAll(async () => {
 });
 
 async function ingestAndWait(args: string[]) {
-  if (dep.kind === 'pglite') return runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 600_000 });
+  if (dep.kind === 'pglite') return runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 1_500_000 });
   const worker = startCli(['worker', '--concurrency', '2'], dep.env());
   try {
-    return await runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 600_000 });
+    return await runCli(['ingest', ...args, '--wait', '--json'], dep.env(), { timeoutMs: 1_500_000 });
   } finally {
     worker.kill('SIGTERM');
     await waitForExit(worker);
@@ -53,7 +53,7 @@ async function ingestAndWait(args: string[]) {
 }
 
 describe(`kinfinder ingest of a 300-photo zip on ${dep.kind}`, () => {
-  it('is one batch: batchId, every failed or duplicate file with its code, categories from --category and the CSV', { timeout: 900_000 }, async () => {
+  it('is one batch: batchId, every failed or duplicate file with its code, categories from --category and the CSV', { timeout: 1_800_000 }, async () => {
     const r = await ingestAndWait([zipPath, '--category', 'deceased', '--metadata', csvPath, '--source', 'field archive']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as IngestSummary;

@@ -1,16 +1,15 @@
 import { PassThrough, Readable } from 'node:stream';
-import { z } from '@hono/zod-openapi';
-import { authorize } from '../../src/access/policy.ts';
-import { writeBackup } from '../../src/maintenance/backup.ts';
+import { startBackup } from '../../src/maintenance/backup.ts';
+import type { Logger } from '../../src/log.ts';
 import { callerOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 
 /**
- * GET /backup: the running embedded installation writes its own backup (the CLI's `backup`
- * asks for it while `serve` holds the database). Streamed: the files are never all in memory.
+ * `GET /api/v1/backup`: the archive of `kinfinder backup`, made by the running server — the
+ * only process that may open its embedded database — and streamed as it is written.
  */
-export function backupRoutes(api: ApiDeps) {
+export function backupRoutes(api: ApiDeps, logger: Logger) {
   const app = apiRouter();
   app.openapi(
     declareRoute(
@@ -18,21 +17,21 @@ export function backupRoutes(api: ApiDeps) {
         method: 'get',
         path: '/backup',
         tags: ['admin'],
-        summary: 'A backup archive of the embedded database and the blob store (kinfinder backup)',
-        responses: { 200: { description: 'tar archive', content: { 'application/x-tar': { schema: z.string() } } } },
+        summary: 'A backup of the embedded database and every stored photo, as one tar archive',
+        responses: { 200: { description: 'the archive (kinfinder restore FILE reads it)', content: { 'application/x-tar': { schema: { type: 'string', format: 'binary' } } } } },
       },
-      { access: { action: 'backup.create' }, errors: ['invalid_config'] },
+      { access: { action: 'backup.create', note: 'Embedded database only; on PostgreSQL use pg_dump.' }, errors: ['invalid_input'] },
     ),
     async (c) => {
-      const caller = callerOf(c);
-      authorize(caller, 'backup.create');
+      // Refusals happen here, as ordinary error answers; a failure once bytes flow aborts the
+      // download, which `kinfinder backup` reports (keeping nothing half-written).
+      const backup = await startBackup({ db: api.db, blobs: api.blobs }, callerOf(c));
       const out = new PassThrough();
-      // A failure half-way breaks the stream, so the client never takes a cut archive for whole.
-      writeBackup(api, caller, out).catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
-      return new Response(Readable.toWeb(out) as ReadableStream, {
-        status: 200,
-        headers: { 'content-type': 'application/x-tar', 'content-disposition': 'attachment; filename="kinfinder-backup.tar"' },
+      backup.write(out).catch((err: unknown) => {
+        logger.error({ err }, 'backup failed mid-stream');
+        out.destroy(err as Error);
       });
+      return c.body(Readable.toWeb(out) as ReadableStream, 200, { 'content-type': 'application/x-tar', 'content-disposition': 'attachment; filename="kinfinder-backup.tar"' });
     },
   );
   return app;

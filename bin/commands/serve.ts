@@ -1,3 +1,4 @@
+import { announceServer } from '../server-address.ts';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/app.ts';
 import { JOBS } from '../../src/access/principal.ts';
@@ -40,6 +41,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       logger,
       faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
       metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
+      defaultLanguage: ctx.config.defaultLanguage,
       api: {
         db: rt.db,
         blobs: rt.blobs,
@@ -68,9 +70,14 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
           .then((r) => logger.info(r, 're-embedding finished'))
           .catch((err: unknown) => logger.error({ err }, 're-embedding stopped'))
       : Promise.resolve();
-    await untilSignal(logger);
-    stopReembed.abort();
-    await reembedding;
+    const unannounce = ctx.config.databaseUrl ? () => undefined : announceServer(ctx.config.dataDir, host, bound);
+    try {
+      await untilSignal(logger);
+    } finally {
+      unannounce();
+      stopReembed.abort();
+      await reembedding;
+    }
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       // Idle keep-alive sockets would otherwise hold close() open.

@@ -38,10 +38,8 @@ export const POLICY = {
   'faces.reembed': ['system'],
   /** Erasing closed and deleted cases' personal data after the retention period. */
   'cases.purge': ['system'],
-  /** A consistent archive of the embedded database and the blobs, while the server runs. */
+  /** A backup holds every photo and case: the admin (over the API) and the command line only. */
   'backup.create': ['admin', 'system'],
-  /** Restoring one into an empty data directory: the command line only. */
-  'backup.restore': ['system'],
 } as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;

@@ -1,123 +1,168 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { authorize } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
-import type { BlobStore } from '../store/blobs.ts';
-import { FsBlobStore } from '../store/blobs.ts';
+import { BLOB_KEY, sha256Hex, type BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
 import { schemaVersion } from '../store/migrate.ts';
-import { restorePglite } from '../store/pglite.ts';
 
 /**
- * `kinfinder backup FILE` / `restore FILE` for the embedded installation: one tar holding
- *   kinfinder-backup.json  what it is (format, time, schema version, counts)
- *   db.tar.gz              PGlite's data directory (dumpDataDir: taken between transactions)
- *   blobs/<sha256>         every stored file: photos, display copies, crops, families' photos
- * The database is copied first, then the files: a file is always written before the row that
- * names it, so every file a copied row names is already there (a file deleted in between, by a
- * withdrawal or purge running at that very moment, is the only gap; the check at restore says so).
- * PostgreSQL installations use pg_dump and copy the blob store (README, "Backups").
+ * One file holds everything an embedded installation needs to come back: the database (PGlite's
+ * own data-directory tarball) and every stored photo, crop and display copy. A tar archive:
+ *
+ *   kinfinder-backup.json   what this is, when, which schema, how many blobs (read first)
+ *   database.tar.gz         PGlite's dumpDataDir, restored with loadDataDir
+ *   blobs/<sha256>          each blob's bytes; the name is its hash, checked on restore
+ *
+ * Consistency: the database is taken in one step between two queries (PGlite runs one at a
+ * time), then the blobs. Blobs are written before the rows that name them and are never
+ * changed, so every blob the snapshot refers to exists when it is copied — unless garbage
+ * collection removes it in between, which it does only to blobs no row has referred to for its
+ * grace period (an hour by default), far longer than a backup's blob pass.
  */
+export const BACKUP_FORMAT = 'kinfinder-backup';
 
-export const BACKUP_FORMAT = 'kinfinder-backup/1';
-
-export interface BackupInfo {
+export interface BackupManifest {
   format: typeof BACKUP_FORMAT;
+  version: 1;
   createdAt: string;
-  schemaVersion: number | null;
+  database: 'pglite';
+  schemaVersion: number;
   blobs: number;
-  bytes: number;
+  blobBytes: number;
 }
 
-/** Streams a backup of the running installation into `out` (a file, an HTTP answer). */
-export async function writeBackup(deps: { db: Database; blobs: BlobStore }, caller: Caller, out: NodeJS.WritableStream): Promise<BackupInfo> {
-  authorize(caller, 'backup.create');
-  if (!deps.db.dumpDataDir) {
-    throw new KinfinderError('invalid_config', 'kinfinder backup copies the embedded database; on PostgreSQL use pg_dump and copy the blob store (README, "Backups")');
-  }
-  const dump = Buffer.from(await (await deps.db.dumpDataDir()).arrayBuffer());
-  const keys: string[] = [];
-  for await (const b of deps.blobs.list()) keys.push(b.key);
-  keys.sort();
-  const pack = tar.pack();
-  const done = pipeline(pack as unknown as Readable, out);
-  let bytes = dump.length;
-  const entry = (name: string, data: Buffer) =>
-    new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mtime: new Date() }, data, (err) => (err ? reject(err) : resolve())));
-  await entry('db.tar.gz', dump);
-  let copied = 0;
-  for (const key of keys) {
-    let data: Buffer;
-    try {
-      data = Buffer.from(await deps.blobs.get(key));
-    } catch (err) {
-      // Deleted since the listing (nothing referred to it any more, or a collection ran).
-      if (err instanceof KinfinderError && err.code === 'not_found') continue;
-      throw err;
-    }
-    await entry(`blobs/${key}`, data);
-    bytes += data.length;
-    copied++;
-  }
-  const info: BackupInfo = { format: BACKUP_FORMAT, createdAt: new Date().toISOString(), schemaVersion: await schemaVersion(deps.db), blobs: copied, bytes };
-  await entry('kinfinder-backup.json', Buffer.from(JSON.stringify(info)));
-  pack.finalize();
-  await done;
-  await recordAudit(deps.db, auditActor(caller), { action: 'backup.create', details: { blobs: copied, bytes } });
-  return info;
+export interface BackupDeps {
+  db: Database;
+  blobs: BlobStore;
+}
+
+export interface PendingBackup {
+  /** Writes the archive to `out` (a file, an HTTP response) and records who took it. */
+  write(out: Writable): Promise<BackupManifest>;
 }
 
 /**
- * Restores a backup into an empty data directory: the database into `<dataDir>/db`, the files
- * into `<dataDir>/blobs` (each checked against its name, the SHA-256 of its bytes). Refuses a
- * directory that already holds a database or files: a restore never mixes two installations.
+ * Takes the snapshot and lists the blobs; everything that can refuse (the caller, a PostgreSQL
+ * installation) refuses here, before a byte is written, so a route can still answer an error.
  */
-export async function restoreBackup(caller: Caller, file: string, dataDir: string): Promise<BackupInfo> {
-  authorize(caller, 'backup.restore');
-  const dbDir = path.join(dataDir, 'db');
-  const blobDir = path.join(dataDir, 'blobs');
-  for (const d of [dbDir, blobDir]) {
-    if (fs.existsSync(d) && fs.readdirSync(d).length > 0) throw new KinfinderError('conflict', `${d} is not empty: restore into an empty data directory`);
+export async function startBackup(deps: BackupDeps, caller: Caller): Promise<PendingBackup> {
+  authorize(caller, 'backup.create');
+  if (!deps.db.snapshot) {
+    throw new KinfinderError('invalid_input', 'kinfinder backup covers the embedded database; on PostgreSQL use pg_dump and copy the blob store (README, "Backups")');
   }
-  const blobs = new FsBlobStore(blobDir);
-  let dump: Buffer | undefined;
-  let info: BackupInfo | undefined;
+  const snapshot = await deps.db.snapshot();
+  const version = await schemaVersion(deps.db);
+  const keys: string[] = [];
+  for await (const entry of deps.blobs.list()) keys.push(entry.key);
+  return { write: (out) => writeArchive(deps, caller, { snapshot, version, keys }, out) };
+}
+
+/** startBackup and write in one: the command line's way. */
+export async function writeBackup(deps: BackupDeps, caller: Caller, out: Writable): Promise<BackupManifest> {
+  return (await startBackup(deps, caller)).write(out);
+}
+
+async function writeArchive(deps: BackupDeps, caller: Caller, taken: { snapshot: Uint8Array; version: number; keys: string[] }, out: Writable): Promise<BackupManifest> {
+  const { snapshot, version, keys } = taken;
+  const pack = tar.pack();
+  const written = pipeline(pack, out);
+  const add = async (name: string, bytes: Uint8Array) => {
+    const entry = pack.entry({ name, size: bytes.length, mode: 0o600 });
+    entry.end(bytes);
+    await once(entry, 'finish');
+  };
+  let blobBytes = 0;
   let count = 0;
+  const manifest = (): BackupManifest => ({ format: BACKUP_FORMAT, version: 1, createdAt: new Date().toISOString(), database: 'pglite', schemaVersion: version, blobs: count, blobBytes });
+  try {
+    // The manifest goes first so a restore can refuse a wrong file before reading gigabytes; its
+    // counts are what was listed, and the restore checks every blob's hash, not the count.
+    count = keys.length;
+    await add('kinfinder-backup.json', Buffer.from(JSON.stringify(manifest())));
+    await add('database.tar.gz', snapshot);
+    count = 0;
+    for (const key of keys) {
+      let bytes: Buffer;
+      try {
+        bytes = await deps.blobs.get(key);
+      } catch (err) {
+        // Collected since it was listed: no row refers to it, so the backup needs it no more.
+        if (err instanceof KinfinderError && err.code === 'not_found') continue;
+        throw err;
+      }
+      await add(`blobs/${key}`, bytes);
+      blobBytes += bytes.length;
+      count++;
+    }
+    pack.finalize();
+    await written;
+  } catch (err) {
+    pack.destroy(err as Error);
+    await written.catch(() => undefined);
+    throw err;
+  }
+  const result = manifest();
+  await recordAudit(deps.db, auditActor(caller), {
+    action: 'backup.created',
+    details: { schemaVersion: result.schemaVersion, blobs: result.blobs, blobBytes: result.blobBytes, databaseBytes: snapshot.length },
+  });
+  return result;
+}
+
+export interface RestoredBackup {
+  manifest: BackupManifest;
+  database: Uint8Array;
+  blobs: number;
+}
+
+/**
+ * Reads an archive made by writeBackup: puts every blob into `blobs` (checking that its bytes
+ * hash to its name) and returns the database snapshot for the caller to load into an empty data
+ * directory. Anything unexpected — another file, a bad hash, no database — refuses the archive.
+ */
+export async function readBackup(input: NodeJS.ReadableStream, blobs: BlobStore): Promise<RestoredBackup> {
   const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-    stream.on('error', next);
-    stream.on('end', () => {
-      const data = Buffer.concat(chunks);
-      void (async () => {
-        if (header.name === 'db.tar.gz') dump = data;
-        else if (header.name === 'kinfinder-backup.json') info = JSON.parse(data.toString('utf8')) as BackupInfo;
-        else if (header.name.startsWith('blobs/')) {
-          const key = header.name.slice('blobs/'.length);
-          if (createHash('sha256').update(data).digest('hex') !== key) throw new KinfinderError('invalid_input', `the backup is damaged: ${header.name} does not match its content`);
-          await blobs.put(data);
-          count++;
-        }
-      })().then(() => next(), next);
-    });
+  let manifest: BackupManifest | undefined;
+  let database: Uint8Array | undefined;
+  let restored = 0;
+  const bad = (message: string) => new KinfinderError('invalid_input', `not a kinfinder backup, or a damaged one: ${message}`);
+  const reading = pipeline(input, extract).catch((err: unknown) => {
+    throw err instanceof KinfinderError ? err : bad((err as Error).message);
   });
   try {
-    await pipeline(fs.createReadStream(file), extract);
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      const name = entry.header.name;
+      if (!manifest) {
+        if (name !== 'kinfinder-backup.json') throw bad('it does not start with kinfinder-backup.json');
+        const parsed = JSON.parse(bytes.toString('utf8')) as Partial<BackupManifest>;
+        if (parsed.format !== BACKUP_FORMAT || parsed.version !== 1 || parsed.database !== 'pglite') throw bad('unknown format');
+        manifest = parsed as BackupManifest;
+      } else if (name === 'database.tar.gz') {
+        database = bytes;
+      } else if (name.startsWith('blobs/') && BLOB_KEY.test(name.slice('blobs/'.length))) {
+        const key = name.slice('blobs/'.length);
+        if (sha256Hex(bytes) !== key) throw bad(`${name} does not match its hash`);
+        await blobs.put(bytes);
+        restored++;
+      } else {
+        throw bad(`unexpected entry ${JSON.stringify(name)}`);
+      }
+    }
+    await reading;
   } catch (err) {
+    extract.destroy();
+    await reading.catch(() => undefined);
     if (err instanceof KinfinderError) throw err;
-    throw new KinfinderError('invalid_input', 'not a kinfinder backup (not a readable tar archive)', undefined, { cause: err });
-  } finally {
-    blobs.close();
+    throw bad((err as Error).message);
   }
-  if (!info || info.format !== BACKUP_FORMAT || !dump) throw new KinfinderError('invalid_input', 'not a kinfinder backup (its description or database is missing)');
-  if (count !== info.blobs) throw new KinfinderError('invalid_input', `the backup is incomplete: ${count} of ${info.blobs} files`);
-  await restorePglite(dbDir, new Blob([new Uint8Array(dump)]));
-  return info;
+  if (!manifest || !database) throw bad('it holds no database');
+  return { manifest, database, blobs: restored };
 }

@@ -32,9 +32,10 @@ export interface Database extends Queryable {
    */
   exclusively<T>(key: number, fn: () => Promise<T>): Promise<T>;
   /**
-   * The embedded database only: its whole data directory as a gzipped tar, taken between
-   * transactions (a consistent copy while the service runs). PostgreSQL has pg_dump.
+   * The embedded database's whole data directory as one gzip tarball, taken between two queries
+   * (PGlite runs one at a time), after a checkpoint: what `kinfinder backup` stores. PostgreSQL
+   * has no such method: its backups are pg_dump's (README).
    */
-  dumpDataDir?(): Promise<Blob>;
+  snapshot?(): Promise<Uint8Array>;
   close(): Promise<void>;
 }

@@ -22,11 +22,15 @@ function wrap(q: PGlite | Transaction): Queryable {
  * Opens the embedded database. `dataDir` undefined keeps it in memory (tests); otherwise the
  * directory is locked for this process until close().
  */
-export async function openPglite(opts: { dataDir?: string; searchPath?: string } = {}): Promise<Database> {
+export async function openPglite(opts: { dataDir?: string; searchPath?: string; loadDataDir?: Uint8Array } = {}): Promise<Database> {
   const lock: DirLock | undefined = opts.dataDir ? lockDirectory(opts.dataDir) : undefined;
   let db: PGlite;
   try {
-    db = await PGlite.create(opts.dataDir ? path.join(opts.dataDir, 'pg') : undefined, { extensions: { vector } });
+    db = await PGlite.create(opts.dataDir ? path.join(opts.dataDir, 'pg') : undefined, {
+      extensions: { vector },
+      // A restore: the data directory starts as the snapshot's (`kinfinder restore`).
+      ...(opts.loadDataDir ? { loadDataDir: new Blob([opts.loadDataDir]) } : {}),
+    });
     if (opts.searchPath) await db.exec(`SET search_path TO ${opts.searchPath}`);
   } catch (err) {
     lock?.release();
@@ -53,12 +57,11 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string }
       });
       return run;
     },
-    async dumpDataDir() {
-      // Everything written so far into the data files first, so the copy needs little WAL replay.
+    async snapshot() {
+      // A checkpoint first: the tarball then needs no WAL replay to be current when restored.
       await db.exec('CHECKPOINT');
-      // Inside a transaction of ours: no other transaction is half-way while the files are read
-      // (PGlite runs one at a time), and the dump itself holds off single queries.
-      return db.transaction(async () => db.dumpDataDir('gzip'));
+      const tarball = await db.dumpDataDir('gzip');
+      return new Uint8Array(await tarball.arrayBuffer());
     },
     async close() {
       if (closed) return;
@@ -72,16 +75,3 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string }
   };
 }
 
-/**
- * Creates the embedded database in `dataDir` (a `<data dir>/db`) from a data-directory tarball
- * made by `dumpDataDir`. The directory must not hold a database yet.
- */
-export async function restorePglite(dataDir: string, tarball: Blob): Promise<void> {
-  const lock = lockDirectory(dataDir);
-  try {
-    const db = await PGlite.create(path.join(dataDir, 'pg'), { extensions: { vector }, loadDataDir: tarball });
-    await db.close();
-  } finally {
-    lock.release();
-  }
-}
