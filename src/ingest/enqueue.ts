@@ -12,6 +12,8 @@ import { ensureSource, insertPhoto } from '../store/photos.ts';
 import { assertValidText } from '../text.ts';
 import type { Category, PhotoStatus } from '../vocabulary.ts';
 import { openBatch, recordRefusal } from './batches.ts';
+import { looksLikeZip } from './input.ts';
+import { uploadedZipEntries } from './upload-zip.ts';
 
 export interface EnqueueDeps {
   db: Database;
@@ -114,16 +116,31 @@ export async function uploadPhotos(
   const batch = await openBatch(deps, caller, { batchId: input.batchId, channel: 'api', source: input.source, category: input.category });
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;
-  for (const f of input.files) {
+  const accept = async (name: string, bytes: Uint8Array) => {
     try {
-      photos.push(await enqueuePhoto(deps, caller, { name: f.name, bytes: f.bytes, source: input.source ?? batch.source ?? undefined, metadata: input.metadata, category: input.category ?? batch.category, batchId: batch.id }));
+      photos.push(await enqueuePhoto(deps, caller, { name, bytes, source: input.source ?? batch.source ?? undefined, metadata: input.metadata, category: input.category ?? batch.category, batchId: batch.id }));
     } catch (err) {
       if (!isKinfinderError(err)) throw err;
       firstError ??= err;
-      const error = describeError(err);
-      await recordRefusal(deps.db, batch.id, f.name, error);
-      photos.push({ originalName: f.name, error });
+      await refuse(name, describeError(err));
     }
+  };
+  const refuse = async (name: string, error: { code: ErrorCode; message: string }) => {
+    firstError ??= new KinfinderError(error.code, error.message);
+    await recordRefusal(deps.db, batch.id, name, error);
+    photos.push({ originalName: name, error });
+  };
+  for (const f of input.files) {
+    // A zip archive (the operator page offers them, as `kinfinder ingest` takes them): each of
+    // its photos is a file of the batch, named `archive.zip!inner/path.jpg`.
+    if (/\.zip$/i.test(f.name) || looksLikeZip(Buffer.from(f.bytes.subarray(0, 4)))) {
+      for await (const item of uploadedZipEntries(f, deps.limits.maxBytes)) {
+        if ('error' in item) await refuse(item.name, item.error);
+        else await accept(item.name, item.bytes);
+      }
+      continue;
+    }
+    await accept(f.name, f.bytes);
   }
   if (firstError && photos.every((p) => 'error' in p)) {
     throw new KinfinderError(firstError.code, firstError.message, firstError.details, { body: { batchId: batch.id, photos } });
