@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { batchFailuresCsv, createBatch, readBatch, readBatches, type BatchView } from '../../src/ingest/batches.ts';
 import { CATEGORIES } from '../../src/vocabulary.ts';
-import { callerOf } from '../auth.ts';
+import { callerOf, refuseEarly } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { Batch, BatchPage } from '../schemas.ts';
@@ -32,6 +32,7 @@ export function batchRoutes(api: ApiDeps) {
         method: 'post',
         path: '/batches',
         tags: ['photos'],
+        middleware: [refuseEarly('photos.upload')] as const,
         summary: 'Start a batch that several uploads (POST /photos with `batch`) add to',
         request: { body: { required: true, content: { 'application/json': { schema: batchBody } } } },
         responses: { 201: { description: 'the new batch', content: { 'application/json': { schema: Batch } } } },

@@ -122,6 +122,8 @@ export function photoRoutes(api: ApiDeps) {
         method: 'post',
         path: '/photos/{id}/withdraw',
         tags: ['photos'],
+        // Who may, before the body is judged: a stranger learns nothing of what the route expects.
+        middleware: [refuseEarly('photos.withdraw')] as const,
         summary: 'Withdraw a photo: its faces, crops and undecided candidates go; decided ones stay on record and their cases are reviewed again',
         request: { params: idParams, body: { required: true, content: { 'application/json': { schema: withdrawBody } } } },
         responses: { 200: { description: 'withdrawn', content: { 'application/json': { schema: Withdrawn } } } },
@@ -146,6 +148,7 @@ export function photoRoutes(api: ApiDeps) {
         method: 'patch',
         path: '/photos/{id}',
         tags: ['photos'],
+        middleware: [refuseEarly('photos.correct')] as const,
         summary: 'Correct a photo\'s category, metadata or source (audited)',
         request: { params: idParams, body: { required: true, content: { 'application/json': { schema: correctionBody } } } },
         responses: { 204: { description: 'changed' } },
