@@ -47,6 +47,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         confirmations: ctx.config.confirmations,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,
+        rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },
+        organisation: { name: ctx.config.orgName, contact: ctx.config.contact },
       },
     });
     const server = serve({ fetch: app.fetch, port, hostname: host });

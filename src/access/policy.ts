@@ -18,6 +18,10 @@ export const POLICY = {
   'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
   'cases.read': ['verifier', 'family'],
   'cases.delete': ['family', 'admin'],
+  /** A family adding photos or details to its own case (issue 12). */
+  'cases.update': ['family'],
+  /** A new code for a family who lost theirs, after a verifier checked who is calling (audited). */
+  'cases.reissue_code': ['verifier'],
   'gallery.query': ['verifier', 'system'],
   'review.queue': ['verifier'],
   'review.decide': ['verifier'],
