@@ -7,6 +7,7 @@ import { deleteCase } from '../../src/cases/delete.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { updateSubject } from '../../src/cases/subject.ts';
 import { viewOwnCase } from '../../src/cases/view.ts';
+import { authorizePrincipal } from '../../src/access/policy.ts';
 import { KinfinderError } from '../../src/errors.ts';
 import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -47,7 +48,7 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         summary: "The family's case: status and confirmed matches, as DESIGN §9 allows a family to see them",
         responses: { 200: { description: 'the case', content: { 'application/json': { schema: CaseForFamily } } } },
       },
-      { access: { action: 'cases.read', note: 'With a case code only.' } },
+      { access: { action: 'cases.own', note: 'With a case code.' } },
     ),
     async (c) => c.json(presentFamilyCase(await viewOwnCase(api, callerOf(c)), familyWords(c)), 200),
   );
@@ -107,11 +108,11 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
   app.openapi(
     declareRoute(
       { method: 'delete', path: '/case', tags: ['case'], summary: "Delete the family's case: photos, face data and details", responses: { 204: { description: 'deleted' } } },
-      { access: { action: 'cases.delete', note: 'With a case code: that case.' } },
+      { access: { action: 'cases.own', note: 'With a case code: that case.' } },
     ),
     async (c) => {
-      const p = callerOf(c);
-      if (!p || p.role !== 'family' || !p.caseId) throw new KinfinderError('forbidden', 'this needs a case code');
+      const p = authorizePrincipal(callerOf(c), 'cases.own');
+      if (!p.caseId) throw new KinfinderError('forbidden', 'this needs a case code');
       await deleteCase(api, p, p.caseId);
       return c.body(null, 204);
     },
@@ -120,7 +121,7 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
   app.openapi(
     declareRoute(
       { method: 'get', path: '/case/confirmed/{id}/photo', tags: ['case'], summary: 'The photo of a confirmed match of this case', request: { params: idParams }, responses: jpegResponse },
-      { access: { action: 'photos.image', note: 'A family only for its own confirmed matches.' } },
+      { access: { action: 'cases.own', note: 'Only for a confirmed match of the case.' } },
     ),
     async (c) =>
       new Response(new Uint8Array(await readConfirmedPhoto(api, callerOf(c), c.req.valid('param').id)), {

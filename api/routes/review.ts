@@ -12,6 +12,7 @@ import { idParams } from '../validate.ts';
 export const decisionBody = z.object({
   decision: z.enum(DECISIONS),
   note: z.string().max(2000).optional(),
+  familyMessage: z.string().max(2000).optional().openapi({ description: 'with confirm: the words the family reads beside the match (DESIGN §9)' }),
 }).openapi('Decision');
 
 export const reviewQuery = z.object({
@@ -54,7 +55,7 @@ export function reviewRoutes(api: ApiDeps) {
     ),
     async (c) => {
       const body = c.req.valid('json');
-      const candidate = await decide(api, callerOf(c), { candidateId: c.req.valid('param').id, decision: body.decision, note: body.note });
+      const candidate = await decide(api, callerOf(c), { candidateId: c.req.valid('param').id, decision: body.decision, note: body.note, familyMessage: body.familyMessage });
       api.counters.inc(`decisions_${body.decision}`);
       return c.json({ candidate: presentCandidate(candidate) }, 201);
     },

@@ -18,6 +18,8 @@ export const POLICY = {
   'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
   'cases.read': ['verifier', 'family'],
   'cases.delete': ['family', 'admin'],
+  /** A family's own case through its code alone (GET and DELETE /case, a confirmed match's photo). */
+  'cases.own': ['family'],
   /** A family adding photos or details to its own case (issue 12). */
   'cases.update': ['family'],
   /** A new code for a family who lost theirs, after a verifier checked who is calling (audited). */

@@ -11,7 +11,7 @@ import type { Database } from '../store/database.ts';
  * read is audited like every read of an archive photo.
  */
 export async function readConfirmedPhoto(deps: { db: Database; blobs: BlobStore }, caller: Caller, candidateId: string): Promise<Uint8Array> {
-  const p = authorizePrincipal(caller, 'photos.image');
+  const p = authorizePrincipal(caller, 'cases.own');
   const key = await deps.db.transaction(async (tx) => {
     const found = await confirmedPhotoForFamily(tx, p, candidateId);
     await recordAudit(tx, auditActor(p), { action: 'photo.image.read', subjectType: 'candidate', subjectId: candidateId });

@@ -50,8 +50,8 @@ export async function viewCase(deps: { db: Database }, caller: Caller, caseId: s
 
 /** The case a family's code opens (`GET /api/v1/case`). */
 export async function viewOwnCase(deps: { db: Database }, caller: Caller): Promise<FamilyCaseView> {
-  const p = authorizePrincipal(caller, 'cases.read');
-  if (p.role !== 'family' || !p.caseId) throw new KinfinderError('forbidden', 'this needs a case code');
+  const p = authorizePrincipal(caller, 'cases.own');
+  if (!p.caseId) throw new KinfinderError('forbidden', 'this needs a case code');
   const view = await viewCase(deps, p, p.caseId);
   if (view.for !== 'family') throw new KinfinderError('forbidden', 'this needs a case code');
   return view;

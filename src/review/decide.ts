@@ -16,7 +16,7 @@ import type { Decision } from '../vocabulary.ts';
 export async function decide(
   deps: { db: Database; confirmations: number },
   caller: Caller,
-  input: { candidateId: string; decision: Decision; note?: string | undefined },
+  input: { candidateId: string; decision: Decision; note?: string | undefined; familyMessage?: string | undefined },
 ): Promise<CandidateView> {
   const p = authorizePrincipal(caller, 'review.decide');
   const tokenId = p.id;
@@ -30,7 +30,7 @@ export async function decide(
     if (await hasDecided(tx, c.id, personId)) {
       throw new KinfinderError('conflict', 'you have already decided on this candidate; another verifier must review it');
     }
-    await insertDecision(tx, { candidateId: c.id, tokenId, decision: input.decision, note: input.note?.trim() || null });
+    await insertDecision(tx, { candidateId: c.id, tokenId, decision: input.decision, note: input.note?.trim() || null, familyMessage: input.decision === 'confirm' ? input.familyMessage?.trim() || null : null });
     await applyDecisions(tx, c.id, deps.confirmations);
     await refreshCaseStatus(tx, c.caseId);
     await recordAudit(tx, auditActor(p), { action: `candidate.${input.decision}`, subjectType: 'candidate', subjectId: c.id, details: { searchId: c.caseId } });

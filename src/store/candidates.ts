@@ -130,8 +130,11 @@ export async function lockCandidate(q: Queryable, id: string): Promise<{ id: str
   return r.rows[0];
 }
 
-export async function insertDecision(q: Queryable, d: { candidateId: string; tokenId: string; decision: Decision; note: string | null }): Promise<void> {
-  const r = await q.query<{ id: string }>(`INSERT INTO decisions (candidate_id, token_id, decision) VALUES ($1, $2, $3) RETURNING id`, [d.candidateId, d.tokenId, d.decision]);
+export async function insertDecision(q: Queryable, d: { candidateId: string; tokenId: string; decision: Decision; note: string | null; familyMessage?: string | null }): Promise<void> {
+  const r = await q.query<{ id: string }>(
+    `INSERT INTO decisions (candidate_id, token_id, decision, family_message) VALUES ($1, $2, $3, $4) RETURNING id`,
+    [d.candidateId, d.tokenId, d.decision, d.familyMessage ?? null],
+  );
   // The note lives beside the decision: it goes with the case if the family deletes it.
   if (d.note) await q.query(`INSERT INTO decision_notes (decision_id, note) VALUES ($1, $2)`, [r.rows[0]!.id, d.note]);
 }
