@@ -3,13 +3,16 @@ import { CASE_CODE_PREFIX_LENGTH, normalizeCaseCode } from '../src/access/case-c
 import { resolveToken } from '../src/access/credentials.ts';
 import { authorize, type Action } from '../src/access/policy.ts';
 import type { Principal } from '../src/access/principal.ts';
+import type { Translate } from '../src/i18n/catalogue.ts';
+import type { Language } from '../src/i18n/languages.ts';
 import { KinfinderError } from '../src/errors.ts';
 import type { Database } from '../src/store/database.ts';
 import type { Counters } from '../src/metrics.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 import type { BackoffThrottle } from './code-throttle.ts';
 
-export type Env = { Variables: { principal: Principal | null } };
+/** What a request carries: who called, and (set by api/language.ts) the language it is answered in. */
+export type Env = { Variables: { principal: Principal | null; language: Language; t: Translate } };
 
 /**
  * Reads `Authorization: Bearer <token>`. No header → anonymous; a header with an unknown or
