@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // A program asking the API gets JSON; a person who mistyped an address gets a page they can read.
   app.notFound((c) => c.req.path.startsWith('/api/') || c.req.method !== 'GET'
     ? c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
-    : sendPage(c, notFoundPage(pageContext(c)), 404));
+    : sendPage(c, notFoundPage(pageContext(c), deps.api?.organisation), 404));
   app.onError(handleError(deps.logger));
   return app;
 }
