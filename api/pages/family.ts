@@ -44,13 +44,13 @@ export function familyPage(o: FamilyPageOptions): Markup {
         <input id="camera-input" type="file" accept="image/*" capture="environment" aria-describedby="photos-hint">
       </label>
     </div>
-    <p id="photos-hint" class="hint">${t('family:photosHint', { max: o.maxPhotos, mb: o.maxPhotoMb })}</p>
     <h3 class="visually-hidden" id="chosen-heading">${t('family:chosenHeading')}</h3>
     <ul id="chosen" class="chosen" aria-labelledby="chosen-heading"></ul>
     <p id="form-error" class="error" role="alert" hidden></p>
     <progress id="upload-progress" max="100" value="0" hidden aria-label="${t('family:sending')}"></progress>
     <p id="progress-text" class="status" hidden></p>
     <button id="send" class="button primary" type="submit">${t('family:start')}</button>
+    <p id="photos-hint" class="hint">${t('family:photosHint', { max: o.maxPhotos, mb: o.maxPhotoMb })}</p>
     <details class="about" id="about">
       <summary>${t('family:aboutLegend')}</summary>
       <p id="about-hint" class="hint">${t('family:aboutHint')}</p>
@@ -97,6 +97,7 @@ export function familyPage(o: FamilyPageOptions): Markup {
 <div id="intro">
 <section aria-labelledby="what-happens">
   <h2 id="what-happens">${t('family:whatHappens')}</h2>
+  <p>${t('family:intro')}</p>
   <ul class="facts">
     <li>${t('family:fact1')}</li>
     <li>${t('family:fact2', { count: o.confirmations })}</li>
