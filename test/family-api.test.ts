@@ -189,7 +189,7 @@ describe('what a family is told of a confirmed match', () => {
     expect(meta.exif).toBeUndefined();
     const other = await req('POST', '/api/v1/searches', undefined, form([people[3]!.files[1]!]), { 'x-test-client': 'visibility-2' });
     expect((await req('GET', url, other.json.caseCode as string)).status).toBe(404);
-    expect((await req('GET', url, tok.verifier1)).status).toBe(404);
+    expect((await req('GET', url, tok.verifier1)).status).toBe(403);
     expect((await req('GET', url)).status).toBe(401);
   });
 

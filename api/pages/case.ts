@@ -78,7 +78,7 @@ export function casePage(o: CasePageOptions): Markup {
   <section aria-labelledby="details-heading">
     <h2 id="details-heading">${t('case:detailsHeading')}</h2>
     <details class="about">
-      <summary>${t('family:aboutLegend')}</summary>
+      <summary>${t('case:detailsOpen')}</summary>
       <p class="hint">${t('case:detailsText')}</p>
       <form id="details-form" novalidate>
         ${subjectFields(o.ui, 'details')}
