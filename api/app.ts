@@ -11,6 +11,7 @@ import { apiRouter, serveOpenApiDocument } from './openapi.ts';
 import { negotiateLanguage } from './language.ts';
 import { notFoundPage, pageContext, pageRoutes, sendPage } from './pages/index.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { backupRoutes } from './routes/backup.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { photoRoutes } from './routes/photos.ts';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     v1.route('/', caseRoutes(api, address));
     v1.route('/', reviewRoutes(api));
     v1.route('/', adminRoutes(api));
+    v1.route('/', backupRoutes(api, deps.logger));
     app.route('/api/v1', v1);
   }
   serveOpenApiDocument(app);
