@@ -137,7 +137,15 @@ describe.each(['ru', 'uk'] as const)('a family in %s on a phone', (lang) => {
     await p.getByText(t('case:underReviewTitle')).waitFor();
     await expect(p.locator('#photos-given').textContent()).resolves.toBe(t('case:photosGiven', { count: 1 }));
     const flipped = await sharp(people[0]!.files[1]!).flop().jpeg({ quality: 90 }).toBuffer();
-    await p.locator('#photo-input').setInputFiles({ name: 'IMG_2040.jpg', mimeType: 'image/jpeg', buffer: flipped });
+    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#8a8a8a' } }).jpeg().toBuffer();
+    await p.locator('#photo-input').setInputFiles([
+      { name: 'IMG_2040.jpg', mimeType: 'image/jpeg', buffer: flipped },
+      { name: 'IMG_1234.jpg', mimeType: 'image/jpeg', buffer: blank },
+    ]);
+    await p.getByRole('button', { name: t('case:addButton') }).click();
+    // the error names the photo, in the family's language: "Фото 2, IMG_1234.jpg: …"
+    await p.getByText(t('family:errPhoto', { n: 2, name: 'IMG_1234.jpg', message: t('errors:no_face') })).waitFor({ timeout: 60_000 });
+    await p.getByRole('button', { name: t('family:removePhoto', { n: 2 }) }).click();
     await p.getByRole('button', { name: t('case:addButton') }).click();
     await p.getByText(t('case:added', { count: 1 })).waitFor({ timeout: 60_000 });
     await expect.poll(() => p.locator('#photos-given').textContent(), { timeout: 10_000 }).toBe(t('case:photosGiven', { count: 2 }));
