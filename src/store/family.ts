@@ -15,15 +15,15 @@ export interface ConfirmedMatchRow {
 /**
  * The confirmed matches of a case, oldest confirmation first (the order the family learned of
  * them). Only confirmed candidates of a case that was not deleted; the message is read from the
- * decisions that confirmed it (decisions are append-only, so the newest is what the verifiers
- * last meant the family to read).
+ * decisions that confirmed it, a verifier's or an admin's settling a dispute (decisions are
+ * append-only, so the newest is what the verifiers last meant the family to read).
  */
 export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Promise<ConfirmedMatchRow[]> {
   const r = await q.query<ConfirmedMatchRow>(
     `SELECT c.id, c.search_id AS "caseId", f.photo_id AS "photoId", p.category,
             coalesce(c.decided_at, c.created_at) AS "confirmedAt",
             (SELECT d.family_message FROM decisions d
-              WHERE d.candidate_id = c.id AND d.decision = 'confirm' AND btrim(coalesce(d.family_message, '')) <> ''
+              WHERE d.candidate_id = c.id AND d.decision IN ('confirm', 'admin_confirm') AND btrim(coalesce(d.family_message, '')) <> ''
               ORDER BY d.created_at DESC, d.id DESC LIMIT 1) AS "familyMessage"
      FROM candidates c
      JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
