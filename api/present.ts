@@ -1,10 +1,10 @@
 import type { FamilyMatch } from '../src/access/visibility.ts';
-import type { FamilyCaseView } from '../src/cases/view.ts';
-import type { Category } from '../src/vocabulary.ts';
 import type { CandidateView } from '../src/store/candidates.ts';
 import type { CaseRow, ReferenceFaceRow } from '../src/store/cases.ts';
 import type { FaceRow, PhotoRow } from '../src/store/photos.ts';
 import type { Box } from '../src/vocabulary.ts';
+import type { FamilyCaseView } from '../src/cases/view.ts';
+import type { Category } from '../src/vocabulary.ts';
 
 /**
  * JSON shapes of DESIGN.md §5: fields may be added, never renamed. What each caller may see was

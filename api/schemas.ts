@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ERROR_CODES, type ErrorCode } from '../src/errors.ts';
-import { BANDS, CANDIDATE_STATUSES, CASE_STATUSES, CATEGORIES, PHOTO_STATUSES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+import { BANDS, CANDIDATE_STATUSES, CASE_STATUSES, PHOTO_STATUSES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+import { CATEGORIES } from '../src/vocabulary.ts';
 
 /**
  * The JSON shapes of DESIGN.md §5 as zod schemas, each a named component of the OpenAPI document.
