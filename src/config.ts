@@ -49,6 +49,8 @@ const schema = z.object({
   KINFINDER_MAX_UPLOAD_MB: numberFrom(0.001).default(20),
   KINFINDER_MAX_PIXELS: numberFrom(1).default(50e6),
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
+  // Distinct rejections that remove a candidate (one stray key must not hide a true match).
+  KINFINDER_REJECTIONS: intFrom(1, 10).default(2),
   // The bootstrap token can mint every other token: a guessable one gives the whole archive away.
   KINFINDER_ADMIN_TOKEN: z
     .string()
@@ -108,6 +110,7 @@ export interface Config {
   maxUploadBytes: number;
   maxPixels: number;
   confirmations: number;
+  rejections: number;
   adminToken: string | undefined;
   metricsToken: string | undefined;
   jobTimeoutSeconds: number;
@@ -134,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: Math.round(c.KINFINDER_MAX_UPLOAD_MB * 1024 * 1024),
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
     confirmations: c.KINFINDER_CONFIRMATIONS,
+    rejections: c.KINFINDER_REJECTIONS,
     adminToken: c.KINFINDER_ADMIN_TOKEN,
     metricsToken: c.KINFINDER_METRICS_TOKEN,
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,
