@@ -93,7 +93,6 @@ export const SearchCreated = z.object({
   candidates: z.array(Candidate).optional().openapi({ description: 'verifier callers only' }),
 }).openapi('SearchCreated');
 
-export const CaseForStaff = z.object({ search: Search, referenceFaces: z.array(ReferenceFace), candidates: z.array(Candidate) }).openapi('CaseForStaff');
 export const CaseForFamily = z.object({ search: Search, confirmed: z.array(Match) }).openapi('CaseForFamily');
 
 const DecisionEntry = z.object({
@@ -136,6 +135,8 @@ export const ReviewPage = z.object({
   next: z.string().optional(),
 }).openapi('ReviewPage');
 export const Decided = z.object({ candidate: ReviewItem }).openapi('Decided');
+/** Blind as the queue is: a verifier sees others' answers on a candidate only after their own. */
+export const CaseForStaff = z.object({ search: Search, referenceFaces: z.array(ReferenceFace), candidates: z.array(ReviewItem) }).openapi('CaseForStaff');
 
 export const Lease = z.object({ leasedUntil: dateTime }).openapi('Lease');
 

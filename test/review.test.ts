@@ -64,7 +64,7 @@ afterAll(async () => {
 
 describe(`review through the API, on ${testDbKind()}`, () => {
   it("hides the first verifier's decision from the second until the second has decided", async () => {
-    const { candidates: [c] } = await caseWith(1);
+    const { caseId, candidates: [c] } = await caseWith(1);
     const first = await decideAs('v1', c!, { decision: 'confirm', note: 'same scar above the left eyebrow', familyMessage: 'We found him among the registered prisoners.' });
     expect(first.status).toBe(201);
     expect(first.json.candidate).toMatchObject({ status: 'pending', confirmations: 1, myDecision: { decision: 'confirm', note: 'same scar above the left eyebrow' } });
@@ -78,7 +78,13 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     // nothing of the first decision anywhere in what the second verifier is sent
     const text = JSON.stringify(item);
     for (const leak of ['scar above', 'Olena', 'We found him', 'confirm"']) expect(text).not.toContain(leak);
-    // nor in the staff case view's items for this candidate... the first verifier sees their own
+    // nor in the case as verifiers read it, which is blind the same way
+    const asCase = (await call('GET', `/searches/${caseId}`, tok.v2)).json.candidates as Json[];
+    expect(asCase[0]).toMatchObject({ id: c, myDecision: null });
+    expect(asCase[0]).not.toHaveProperty('confirmations');
+    expect(JSON.stringify(asCase)).not.toContain('scar above');
+    expect((await call('GET', `/searches/${caseId}`, tok.v1)).json.candidates[0]).toMatchObject({ confirmations: 1, myDecision: { decision: 'confirm' } });
+    // the first verifier's queue no longer offers it to them
     expect(((await queueOf('v1')).items as Json[]).some((i) => i.id === c)).toBe(false);
 
     const second = await decideAs('v2', c!, { decision: 'confirm', note: 'ears match' });
