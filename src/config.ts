@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { KinfinderError } from './errors.ts';
+import { LANGUAGES, type Language } from './i18n/languages.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
 
 const MIN_ADMIN_TOKEN_BITS = 128;
@@ -51,6 +52,9 @@ const schema = z.object({
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
   // Distinct rejections that remove a candidate (one stray key must not hide a true match).
   KINFINDER_REJECTIONS: intFrom(1, 10).default(2),
+  // The language of a reader whose browser asks for none of ru/uk/en; the organisation running
+  // the service sets its own (DESIGN §9).
+  KINFINDER_DEFAULT_LANG: z.enum(LANGUAGES).default('en'),
   // The bootstrap token can mint every other token: a guessable one gives the whole archive away.
   KINFINDER_ADMIN_TOKEN: z
     .string()
@@ -111,6 +115,7 @@ export interface Config {
   maxPixels: number;
   confirmations: number;
   rejections: number;
+  defaultLanguage: Language;
   adminToken: string | undefined;
   metricsToken: string | undefined;
   jobTimeoutSeconds: number;
@@ -138,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
     confirmations: c.KINFINDER_CONFIRMATIONS,
     rejections: c.KINFINDER_REJECTIONS,
+    defaultLanguage: c.KINFINDER_DEFAULT_LANG,
     adminToken: c.KINFINDER_ADMIN_TOKEN,
     metricsToken: c.KINFINDER_METRICS_TOKEN,
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,

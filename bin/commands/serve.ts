@@ -37,6 +37,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       logger,
       faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
       metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
+      defaultLanguage: ctx.config.defaultLanguage,
       api: {
         db: rt.db,
         blobs: rt.blobs,
