@@ -8,7 +8,7 @@ import { KinfinderError } from '../../src/errors.ts';
 import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
-import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace } from '../present.ts';
+import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace, presentReviewItem } from '../present.ts';
 import { rateLimitAnonymous } from '../rate-limit.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { refuseCrossSite } from '../same-origin.ts';
@@ -101,7 +101,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         {
           search: presentCase(view.case),
           referenceFaces: view.referenceFaces.map(presentReferenceFace),
-          candidates: view.candidates.map(presentCandidate),
+          candidates: view.candidates.map(presentReviewItem),
         },
         200,
       );

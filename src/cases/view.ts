@@ -3,16 +3,20 @@ import { auditActor, type Caller } from '../access/principal.ts';
 import { assertMayOpenCase, forFamily, type FamilyMatch } from '../access/visibility.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
-import { candidatesOfCase, type CandidateView } from '../store/candidates.ts';
+import { reviewItemsFor, type ReviewItem } from '../review/blind.ts';
+import { candidatesOfCase } from '../store/candidates.ts';
 import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 
-/** A case as a verifier reads it: everything, unreviewed candidates included. */
+/**
+ * A case as a verifier reads it: everything, unreviewed candidates included, but blind as in
+ * the queue (src/review/blind.ts): nothing of other verifiers' answers before their own.
+ */
 export interface StaffCaseView {
   for: 'staff';
   case: CaseRow;
   referenceFaces: ReferenceFaceRow[];
-  candidates: CandidateView[];
+  candidates: ReviewItem[];
 }
 
 /** A case as its family reads it: the status and the confirmed matches only. */
@@ -33,6 +37,6 @@ export async function viewCase(deps: { db: Database }, caller: Caller, caseId: s
     if (p.role === 'family') {
       return { for: 'family', case: found, confirmed: (await candidatesOfCase(tx, caseId, { status: 'confirmed' })).map(forFamily) };
     }
-    return { for: 'staff', case: found, referenceFaces: await referenceFacesOf(tx, caseId), candidates: await candidatesOfCase(tx, caseId) };
+    return { for: 'staff', case: found, referenceFaces: await referenceFacesOf(tx, caseId), candidates: await reviewItemsFor(tx, p, await candidatesOfCase(tx, caseId), new Date()) };
   });
 }

@@ -33,7 +33,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number }; logger?: Logger } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number }; logger?: Logger; now?: () => Date } = {}): Promise<ApiHarness> {
   const logger = opts.logger ?? silentLogger;
   const t = await openTestDb();
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-api-blobs-'));
@@ -55,6 +55,8 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
       limits: LIMITS,
       queue,
       confirmations: 2,
+      rejections: 2,
+      ...(opts.now ? { now: opts.now } : {}),
       counters,
       adminToken: ADMIN_TOKEN,
       ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
