@@ -42,6 +42,10 @@ export interface ApiDeps {
   /** Enqueues uploaded photos (the same path as `kinfinder ingest`). */
   queue: EnqueueDeps['queue'];
   confirmations: number;
+  /** KINFINDER_REJECTIONS (default 2: one stray key must not hide a true match). */
+  rejections?: number | undefined;
+  /** The clock of the review rules (the 15-minute retract window); tests move it. */
+  now?: (() => Date) | undefined;
   counters: Counters;
   /** KINFINDER_ADMIN_TOKEN: an admin that exists before any token does. */
   adminToken?: string | undefined;

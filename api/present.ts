@@ -1,5 +1,9 @@
 import type { FamilyMatch } from '../src/access/visibility.ts';
+import type { ReviewItem } from '../src/review/blind.ts';
+import type { QueueCase } from '../src/review/queue.ts';
+import type { MyReview } from '../src/review/mine.ts';
 import type { CandidateView } from '../src/store/candidates.ts';
+import type { DecisionRow } from '../src/store/decisions.ts';
 import type { CaseRow, ReferenceFaceRow } from '../src/store/cases.ts';
 import type { FaceRow, PhotoRow } from '../src/store/photos.ts';
 import type { Box } from '../src/vocabulary.ts';
@@ -95,5 +99,60 @@ export function presentPhoto(p: PhotoRow, faces: FaceRow[]) {
     height: p.height,
     imageUrl: urls.photoImage(p.id),
     faces: faces.map((f) => ({ id: f.id, box: f.box, score: f.score, quality: f.quality, cropUrl: urls.faceCrop(f.id) })),
+  };
+}
+
+/** A decision as reviewers read it once they may (blind review: src/review/blind.ts). */
+function presentDecision(d: DecisionRow) {
+  return {
+    id: d.id,
+    decision: d.decision,
+    by: { personId: d.personId, name: d.personName, role: d.role },
+    note: d.note,
+    reason: d.reason,
+    familyMessage: d.familyMessage,
+    at: d.createdAt,
+  };
+}
+
+/**
+ * A candidate in a reviewer's queue or just decided: the staff candidate, the caller's own
+ * decision, and only once the review is no longer blind the others' decisions and the count.
+ */
+export function presentReviewItem(i: ReviewItem) {
+  const { confirmations: _c, ...base } = presentCandidate({ ...i, confirmations: i.confirmations ?? 0, confirmedBy: i.confirmedBy ?? [] });
+  const mine = i.myDecision;
+  return {
+    ...base,
+    ...(i.confirmations !== undefined ? { confirmations: i.confirmations } : {}),
+    myDecision: mine
+      ? { id: mine.id, decision: mine.decision, note: mine.note, reason: mine.reason, familyMessage: mine.familyMessage, at: mine.createdAt, retractableUntil: mine.retractableUntil }
+      : null,
+    ...(i.decisions ? { decisions: i.decisions.map(presentDecision) } : {}),
+    caseConfirmed: i.caseConfirmed ?? false,
+  };
+}
+
+/** A case heading its candidates in the queue: the family's photos and what they told us. */
+export function presentQueueCase(c: QueueCase) {
+  return { ...presentCase(c.case), subject: c.case.subject, referenceFaces: c.referenceFaces.map(presentReferenceFace), confirmedMatch: c.confirmedMatch };
+}
+
+export function presentMyReview(m: MyReview) {
+  return {
+    role: m.role,
+    name: m.name,
+    since: m.since,
+    decisions: m.decisions.map((d) => ({
+      id: d.id,
+      candidateId: d.candidateId,
+      searchId: d.caseId,
+      decision: d.decision,
+      at: d.createdAt,
+      counts: d.current,
+      candidateStatus: d.candidateStatus,
+      retractableUntil: d.retractableUntil,
+    })),
+    queues: m.queues,
   };
 }

@@ -50,6 +50,8 @@ const schema = z.object({
   KINFINDER_MAX_UPLOAD_MB: numberFrom(0.001).default(20),
   KINFINDER_MAX_PIXELS: numberFrom(1).default(50e6),
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
+  // Distinct rejections that remove a candidate (one stray key must not hide a true match).
+  KINFINDER_REJECTIONS: intFrom(1, 10).default(2),
   // The language of a reader whose browser asks for none of ru/uk/en; the organisation running
   // the service sets its own (DESIGN §9).
   KINFINDER_DEFAULT_LANG: z.enum(LANGUAGES).default('en'),
@@ -118,6 +120,7 @@ export interface Config {
   maxUploadBytes: number;
   maxPixels: number;
   confirmations: number;
+  rejections: number;
   defaultLanguage: Language;
   adminToken: string | undefined;
   metricsToken: string | undefined;
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: Math.round(c.KINFINDER_MAX_UPLOAD_MB * 1024 * 1024),
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
     confirmations: c.KINFINDER_CONFIRMATIONS,
+    rejections: c.KINFINDER_REJECTIONS,
     defaultLanguage: c.KINFINDER_DEFAULT_LANG,
     adminToken: c.KINFINDER_ADMIN_TOKEN,
     metricsToken: c.KINFINDER_METRICS_TOKEN,

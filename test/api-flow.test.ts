@@ -113,8 +113,12 @@ describe('search, review and confirmation', () => {
     // the queue no longer offers it to the verifier who already confirmed
     const q1 = await call('GET', '/review?limit=100', tokens.verifier1);
     expect((q1.json.items as Json[]).some((i) => i.id === mateCandidate.id)).toBe(false);
+    // blind review: the second verifier is given it with nothing of the first decision
     const q2 = await call('GET', '/review?limit=100', tokens.verifier2);
-    expect((q2.json.items as Json[]).find((i) => i.id === mateCandidate.id)?.confirmations).toBe(1);
+    const blind = (q2.json.items as Json[]).find((i) => i.id === mateCandidate.id)!;
+    expect(blind.myDecision).toBeNull();
+    expect(blind).not.toHaveProperty('confirmations');
+    expect(JSON.stringify(blind)).not.toContain('same scar');
 
     const second = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier2, { decision: 'confirm' });
     expect(second.status).toBe(201);
@@ -143,11 +147,13 @@ describe('search, review and confirmation', () => {
     expect((await call('GET', `/photos/${galleryIds[1]}/image`, caseA.token)).status).toBe(404);
   });
 
-  it('rejects with one verifier and never proposes a rejected pair again', async () => {
+  it('rejects with two verifiers and never proposes a rejected pair again', async () => {
     const opened = await openCase([people[3]!.files[1]!], tokens.verifier1);
     expect(opened.status).toBe(201);
     const top = (opened.json.candidates as Json[])[0]!;
     expect(top.photoId).toBe(galleryIds[people.filter((p) => p !== personB).indexOf(people[3]!)]);
+    const one = await call('POST', `/candidates/${top.id}/decisions`, tokens.verifier1, { decision: 'reject' });
+    expect(one.json.candidate.status).toBe('pending');
     const rej = await call('POST', `/candidates/${top.id}/decisions`, tokens.verifier2, { decision: 'reject', note: 'different ears' });
     expect(rej.status).toBe(201);
     expect(rej.json.candidate.status).toBe('rejected');

@@ -137,6 +137,7 @@ describe('the documented security is what the server enforces', () => {
   // from validation (routes with path ids get an id that names nothing: 404 once allowed).
   const BODIES: Record<string, Json> = {
     'POST /api/v1/candidates/{id}/decisions': { decision: 'confirm' },
+    'POST /api/v1/candidates/{id}/reopen': { reason: 'made by the openapi test' },
     'POST /api/v1/tokens': { role: 'operator', name: 'made by the openapi test' },
   };
 

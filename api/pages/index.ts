@@ -75,7 +75,7 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
     if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c), organisation), 404);
     return page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }));
   });
-  app.get('/review', (c) => page(c, reviewPage({ ui: pageContext(c), confirmations })));
+  app.get('/review', (c) => page(c, reviewPage({ ui: pageContext(c), confirmations, rejections: deps.api?.rejections ?? 2 })));
   app.get('/ingest', (c) => page(c, ingestPage({ ui: pageContext(c), maxPhotoMb })));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));

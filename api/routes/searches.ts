@@ -10,7 +10,7 @@ import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { familyWords } from '../family-words.ts';
-import { presentCandidate, presentCase, presentFamilyCase, presentReferenceFace } from '../present.ts';
+import { presentCandidate, presentCase, presentFamilyCase, presentReferenceFace, presentReviewItem } from '../present.ts';
 import { rateLimitAnonymous } from '../rate-limit.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { refuseCrossSite } from '../same-origin.ts';
@@ -107,7 +107,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         {
           search: presentCase(view.case),
           referenceFaces: view.referenceFaces.map(presentReferenceFace),
-          candidates: view.candidates.map(presentCandidate),
+          candidates: view.candidates.map(presentReviewItem),
         },
         200,
       );

@@ -47,6 +47,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         limits: rt.limits,
         queue: rt.queue,
         confirmations: ctx.config.confirmations,
+        rejections: ctx.config.rejections,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,
         rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },

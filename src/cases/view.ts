@@ -3,17 +3,21 @@ import { auditActor, type Caller } from '../access/principal.ts';
 import { assertMayOpenCase, forFamily, type FamilyMatch } from '../access/visibility.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
-import { candidatesOfCase, type CandidateView } from '../store/candidates.ts';
+import { reviewItemsFor, type ReviewItem } from '../review/blind.ts';
+import { candidatesOfCase } from '../store/candidates.ts';
 import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { confirmedMatchesOfCase, referencePhotoCount } from '../store/family.ts';
 
-/** A case as a verifier reads it: everything, unreviewed candidates included. */
+/**
+ * A case as a verifier reads it: everything, unreviewed candidates included, but blind as in
+ * the queue (src/review/blind.ts): nothing of other verifiers' answers before their own.
+ */
 export interface StaffCaseView {
   for: 'staff';
   case: CaseRow;
   referenceFaces: ReferenceFaceRow[];
-  candidates: CandidateView[];
+  candidates: ReviewItem[];
 }
 
 /**
@@ -44,7 +48,7 @@ export async function viewCase(deps: { db: Database }, caller: Caller, caseId: s
         referencePhotos: (await referencePhotoCount(tx, caseId)).count,
       };
     }
-    return { for: 'staff', case: found, referenceFaces: await referenceFacesOf(tx, caseId), candidates: await candidatesOfCase(tx, caseId) };
+    return { for: 'staff', case: found, referenceFaces: await referenceFacesOf(tx, caseId), candidates: await reviewItemsFor(tx, p, await candidatesOfCase(tx, caseId), new Date()) };
   });
 }
 

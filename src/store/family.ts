@@ -1,5 +1,6 @@
 import type { Category } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
+import { familyMessagesOf } from './decisions.ts';
 
 /** A confirmed match with what its family may be told (reduced further by src/access/visibility.ts). */
 export interface ConfirmedMatchRow {
@@ -14,17 +15,13 @@ export interface ConfirmedMatchRow {
 
 /**
  * The confirmed matches of a case, oldest confirmation first (the order the family learned of
- * them). Only confirmed candidates of a case that was not deleted; the message is read from the
- * decisions that confirmed it, a verifier's or an admin's settling a dispute (decisions are
- * append-only, so the newest is what the verifiers last meant the family to read).
+ * them). Only confirmed candidates of a case that was not deleted, each with the message its
+ * confirming verifiers (or an admin settling a dispute) wrote for the family.
  */
 export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Promise<ConfirmedMatchRow[]> {
-  const r = await q.query<ConfirmedMatchRow>(
+  const r = await q.query<Omit<ConfirmedMatchRow, 'familyMessage'>>(
     `SELECT c.id, c.search_id AS "caseId", f.photo_id AS "photoId", p.category,
-            coalesce(c.decided_at, c.created_at) AS "confirmedAt",
-            (SELECT d.family_message FROM decisions d
-              WHERE d.candidate_id = c.id AND d.decision IN ('confirm', 'admin_confirm') AND btrim(coalesce(d.family_message, '')) <> ''
-              ORDER BY d.created_at DESC, d.id DESC LIMIT 1) AS "familyMessage"
+            coalesce(c.decided_at, c.created_at) AS "confirmedAt"
      FROM candidates c
      JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
      JOIN faces f ON f.id = c.face_id
@@ -33,7 +30,9 @@ export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Prom
      ORDER BY coalesce(c.decided_at, c.created_at), c.id`,
     [caseId],
   );
-  return r.rows;
+  // The message rule is the review's (src/store/decisions.ts): the newest of the confirmations that still count.
+  const messages = await familyMessagesOf(q, r.rows.map((x) => x.id));
+  return r.rows.map((x) => ({ ...x, familyMessage: messages.get(x.id) ?? null }));
 }
 
 /** One confirmed match of a case, for its photo (null when it is not, or no longer, confirmed). */

@@ -34,7 +34,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number }; logger?: Logger; api?: Partial<ApiDeps> } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number }; logger?: Logger; now?: () => Date; api?: Partial<ApiDeps> } = {}): Promise<ApiHarness> {
   const logger = opts.logger ?? silentLogger;
   const t = await openTestDb();
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-api-blobs-'));
@@ -56,6 +56,8 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
       limits: LIMITS,
       queue,
       confirmations: 2,
+      rejections: 2,
+      ...(opts.now ? { now: opts.now } : {}),
       counters,
       adminToken: ADMIN_TOKEN,
       ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
