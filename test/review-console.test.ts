@@ -37,10 +37,10 @@ async function enrol(name: string, bytes: Buffer, metadata: Record<string, unkno
   return p.id;
 }
 
-async function consoleFor(token: string): Promise<Page> {
+async function consoleFor(token: string, lang = 'en'): Promise<Page> {
   const ctx = await b.context(VIEW);
   const page = await ctx.newPage();
-  await page.goto(`${server.url}/review?lang=en`);
+  await page.goto(`${server.url}/review?lang=${lang}`);
   await page.locator('#token').focus();
   await page.keyboard.type(token);
   await page.keyboard.press('Enter');
@@ -214,6 +214,21 @@ describe('the verifier console at 1280 × 800', () => {
     await said(page, /Settled: confirmed/);
     const family = await requestJson(h.app, 'GET', `/api/v1/review?queue=disputed`, { token: tokens.admin });
     expect(family.json.items).toEqual([]);
+    expect(b.problems).toEqual([]);
+  });
+
+  it('speaks Ukrainian to a Ukrainian verifier', async () => {
+    const page = await consoleFor(tokens.v2!, 'uk');
+    expect(await page.locator('html').getAttribute('lang')).toBe('uk');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Перевірка збігів');
+    await expect(page.locator('#confirm').textContent()).resolves.toContain('Підтвердити');
+    await expect(page.locator('#item-heading').textContent()).resolves.toMatch(/^Справа .* кандидат \d+ з \d+/);
+    await expect(page.locator('#record-figures dt').allTextContents()).resolves.toEqual(expect.arrayContaining(['Джерело', 'Файл']));
+    await imageLoaded(page, '#cand-crop');
+    await screenshot(page, 'review-uk-1280x800');
+    // on a Ukrainian keyboard layout the J key types "о": the shortcut goes by the key's place
+    await page.evaluate(`document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'о', code: 'KeyJ', bubbles: true }))`);
+    await expect(page.locator('#item-heading').textContent()).resolves.toMatch(/кандидат 2 з/);
     expect(b.problems).toEqual([]);
   });
 });

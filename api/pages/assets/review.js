@@ -168,7 +168,7 @@ function renderQueue() {
               el(
                 'button',
                 { type: 'button', class: `queue-item state-${state}`, 'aria-current': i === index ? 'true' : undefined, 'data-id': c.id, onclick: () => select(i, { focus: true }) },
-                el('span', { class: `band band-${c.band}`, text: c.band }),
+                el('span', { class: `band band-${c.band}`, text: r(`bandShort_${c.band}`) }),
                 ` ${c.similarity.toFixed(3)}`,
                 state !== 'open' ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` }) : '',
               ),
@@ -221,7 +221,7 @@ function headingOf(i) {
     case: shortId(c.searchId),
     n: inCase.indexOf(c) + 1,
     total: inCase.length,
-    band: c.band,
+    band: r(`bandShort_${c.band}`),
     similarity: c.similarity.toFixed(3),
   });
 }
@@ -586,7 +586,10 @@ document.addEventListener('keydown', (e) => {
     n: () => note.focus(),
     m: () => familyMessage.focus(),
   };
-  const act = actions[e.key.toLowerCase()];
+  // By the key's letter, or by where it sits: on a Ukrainian or Russian layout the C key types
+  // "с", and a verifier should not have to switch layouts to work the queue.
+  const physical = /^Key([A-Z])$/.exec(e.code || '')?.[1]?.toLowerCase();
+  const act = actions[e.key.toLowerCase()] ?? (physical ? actions[physical] : undefined);
   if (!act || items.length === 0) return;
   e.preventDefault();
   void act();
