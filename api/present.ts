@@ -7,6 +7,8 @@ import type { DecisionRow } from '../src/store/decisions.ts';
 import type { CaseRow, ReferenceFaceRow } from '../src/store/cases.ts';
 import type { FaceRow, PhotoRow } from '../src/store/photos.ts';
 import type { Box } from '../src/vocabulary.ts';
+import type { FamilyCaseView } from '../src/cases/view.ts';
+import type { Category } from '../src/vocabulary.ts';
 
 /**
  * JSON shapes of DESIGN.md §5: fields may be added, never renamed. What each caller may see was
@@ -20,6 +22,7 @@ export const urls = {
   faceCrop: (id: string) => `${API}/faces/${id}/crop`,
   referenceCrop: (id: string) => `${API}/reference-faces/${id}/crop`,
   referencePhoto: (id: string) => `${API}/reference-faces/${id}/photo`,
+  confirmedPhoto: (id: string) => `${API}/case/confirmed/${id}/photo`,
 };
 
 /** A reference face as verifiers get it: the crop, and the whole photo with the box's frame. */
@@ -27,7 +30,7 @@ function presentReference(r: { id: string; box: Box; photoWidth: number | null; 
   return { id: r.id, box: r.box, cropUrl: urls.referenceCrop(r.id), photoUrl: urls.referencePhoto(r.id), photoWidth: r.photoWidth, photoHeight: r.photoHeight };
 }
 
-function presentMatch(c: FamilyMatch) {
+function presentMatch(c: CandidateView) {
   return {
     id: c.id,
     searchId: c.caseId,
@@ -61,8 +64,19 @@ export function presentCandidate(c: CandidateView) {
   };
 }
 
-/** A confirmed match as its family sees it (already reduced to what they may see). */
-export const presentConfirmed = presentMatch;
+/**
+ * A confirmed match as its family sees it, already reduced in src/access/visibility.ts: only the
+ * URL of its photo is added (by the match's id), and the default sentence for its category, in
+ * the family's language, when no verifier wrote a message.
+ */
+export function presentConfirmed(c: FamilyMatch, defaultMessage: (category: Category) => string) {
+  return { id: c.id, category: c.category, familyMessage: c.familyMessage ?? defaultMessage(c.category), confirmedAt: c.confirmedAt, photoUrl: urls.confirmedPhoto(c.id) };
+}
+
+/** The family's view of its case (`GET /case`, and `GET /searches/:id` with the case code). */
+export function presentFamilyCase(v: FamilyCaseView, defaultMessage: (category: Category) => string) {
+  return { search: presentCase(v.case), confirmed: v.confirmed.map((c) => presentConfirmed(c, defaultMessage)), referencePhotos: v.referencePhotos };
+}
 
 export function presentReferenceFace(r: ReferenceFaceRow) {
   return { ...presentReference(r), photoIndex: r.photoIndex, quality: r.quality };

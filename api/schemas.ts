@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ERROR_CODES, type ErrorCode } from '../src/errors.ts';
 import { BANDS, CANDIDATE_STATUSES, CASE_STATUSES, DECISION_KINDS, PHOTO_STATUSES, REVIEW_QUEUES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+import { CATEGORIES } from '../src/vocabulary.ts';
 
 /**
  * The JSON shapes of DESIGN.md §5 as zod schemas, each a named component of the OpenAPI document.
@@ -88,12 +89,27 @@ export const UploadResult = z.object({
 
 export const SearchCreated = z.object({
   search: Search,
-  accessToken: z.string().optional().openapi({ description: "anonymous callers only: the case's access code, shown once" }),
+  caseCode: z.string().optional().openapi({ description: "anonymous callers only: the case code (`XXXX-XXXX-XXXX`, Crockford base32), shown once; the family's bearer token", example: 'K7Q4-M2X9-PD3F' }),
+  accessToken: z.string().optional().openapi({ description: 'the same value as `caseCode`, for older clients' }),
   referenceFaces: z.array(ReferenceFace),
   candidates: z.array(Candidate).optional().openapi({ description: 'verifier callers only' }),
 }).openapi('SearchCreated');
 
-export const CaseForFamily = z.object({ search: Search, confirmed: z.array(Match) }).openapi('CaseForFamily');
+export const CaseCode = z.object({ caseCode: z.string().openapi({ example: 'K7Q4-M2X9-PD3F' }) }).openapi('CaseCode');
+
+/** A confirmed match as its family sees it (DESIGN §9): nothing of the archive's internals. */
+export const FamilyMatch = z.object({
+  id,
+  category: z.enum(CATEGORIES),
+  familyMessage: z.string().openapi({ description: "the confirming verifier's words, or a default sentence for the category in the caller's language" }),
+  confirmedAt: dateTime,
+  photoUrl: url,
+}).openapi('FamilyMatch');
+export const CaseForFamily = z.object({
+  search: Search,
+  confirmed: z.array(FamilyMatch),
+  referencePhotos: z.number().int().openapi({ description: 'how many photos the family has given' }),
+}).openapi('CaseForFamily');
 
 const DecisionEntry = z.object({
   id,

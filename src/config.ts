@@ -76,6 +76,12 @@ const schema = z.object({
     .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'must be s3://bucket or s3://bucket/prefix')
     .optional(),
   KINFINDER_S3_ENDPOINT: httpUrl.optional(),
+  // Who runs the service and how a family reaches them: shown on every family page (issue 12).
+  KINFINDER_ORG_NAME: z.string().trim().min(1).max(200).optional(),
+  KINFINDER_CONTACT: z.string().trim().min(1).max(500).optional(),
+  // Cases one address may open in an hour; only created cases count. Sized for a hotline office
+  // or a mobile carrier's shared address, where many families share one address.
+  KINFINDER_RATE_CASES_PER_HOUR: intFrom(1, 1_000_000).default(100),
 });
 
 // The AWS tools' own names, so one set of variables serves `aws s3` and kinfinder alike. Read
@@ -121,6 +127,9 @@ export interface Config {
   jobTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   blobs: BlobStoreOptions;
+  orgName: string | undefined;
+  contact: string | undefined;
+  casesPerHour: number;
 }
 
 /**
@@ -149,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,
     logLevel: c.KINFINDER_LOG_LEVEL,
     blobs: blobOptions(c, env, dataDir),
+    orgName: c.KINFINDER_ORG_NAME,
+    contact: c.KINFINDER_CONTACT,
+    casesPerHour: c.KINFINDER_RATE_CASES_PER_HOUR,
   };
 }
 

@@ -65,7 +65,8 @@ describe('search, review and confirmation', () => {
   it('opens a case for a family without showing them candidates', async () => {
     const r = await openCase([personA.files[1]!], undefined, { subject: JSON.stringify({ name: 'A. Person', details: 'scar over the left eye' }) });
     expect(r.status).toBe(201);
-    expect(r.json.accessToken).toMatch(/^kf_/);
+    expect(r.json.caseCode).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}$/);
+    expect(r.json.accessToken).toBe(r.json.caseCode);
     expect(r.json.candidates).toBeUndefined();
     expect(r.json.referenceFaces).toHaveLength(1);
     expect(r.json.search.status).toBe('under_review');
@@ -133,8 +134,9 @@ describe('search, review and confirmation', () => {
     expect(r.json.search.status).toBe('match_confirmed');
     expect(r.json.candidates).toBeUndefined();
     expect(r.json.confirmed).toHaveLength(1);
-    expect(r.json.confirmed[0].photoId).toBe(galleryIds[0]);
+    expect(r.json.confirmed[0].photoUrl).toBe(`/api/v1/case/confirmed/${mateCandidate.id}/photo`);
     expect(r.json.confirmed[0].subject).toBeUndefined();
+    expect((await h.app.request(r.json.confirmed[0].photoUrl as string, { headers: bearer(caseA.token) })).status).toBe(200);
     const image = await call('GET', `/photos/${galleryIds[0]}/image`, caseA.token);
     expect(image.status).toBe(200);
     expect(image.res.headers.get('content-type')).toBe('image/jpeg');

@@ -12,7 +12,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 /** The web pages and their static files: served by the app, deliberately not API operations. */
-const PAGES = new Set(['GET /', 'GET /case/{id}', 'GET /review', 'GET /ingest', 'GET /assets/{name}', 'GET /api/docs', 'GET /api/docs/{name}']);
+const PAGES = new Set(['GET /', 'GET /case', 'GET /case/{id}', 'GET /review', 'GET /ingest', 'GET /assets/{name}', 'GET /api/docs', 'GET /api/docs/{name}']);
 
 let h: ApiHarness;
 let doc: Json;

@@ -1,3 +1,4 @@
+import { announceServer } from '../server-address.ts';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/app.ts';
 import { createLogger } from '../../src/log.ts';
@@ -49,6 +50,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         rejections: ctx.config.rejections,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,
+        rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },
+        organisation: { name: ctx.config.orgName, contact: ctx.config.contact },
       },
     });
     const server = serve({ fetch: app.fetch, port, hostname: host });
@@ -60,7 +63,12 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const bound = (server.address() as { port?: number } | null)?.port ?? port;
     logger.info({ port: bound, host, database: rt.db.kind, schemaVersion: await schemaVersion(rt.db) }, 'kinfinder listening');
     ctx.stderr.write(`kinfinder serving on http://${host}:${bound} (${rt.db.kind} database, ${faces.backend} face backend)\n`);
-    await untilSignal(logger);
+    const unannounce = ctx.config.databaseUrl ? () => undefined : announceServer(ctx.config.dataDir, host, bound);
+    try {
+      await untilSignal(logger);
+    } finally {
+      unannounce();
+    }
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       // Idle keep-alive sockets would otherwise hold close() open.

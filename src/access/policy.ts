@@ -19,6 +19,12 @@ export const POLICY = {
   'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
   'cases.read': ['verifier', 'family'],
   'cases.delete': ['family', 'admin'],
+  /** A family's own case through its code alone (GET and DELETE /case, a confirmed match's photo). */
+  'cases.own': ['family'],
+  /** A family adding photos or details to its own case (issue 12). */
+  'cases.update': ['family'],
+  /** A new code for a family who lost theirs, after a verifier checked who is calling (audited). */
+  'cases.reissue_code': ['verifier'],
   'gallery.query': ['verifier', 'system'],
   'review.queue': ['verifier'],
   /** Verifiers answer pending candidates; an admin settles disputed ones (src/review/decide.ts). */
@@ -35,6 +41,8 @@ export const POLICY = {
   'audit.read': ['admin'],
   /** Removing stored files nothing refers to (the command line; a periodic job later). */
   'blobs.collect': ['system'],
+  /** A backup holds every photo and case: the admin (over the API) and the command line only. */
+  'backup.create': ['admin', 'system'],
 } as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;
