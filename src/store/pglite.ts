@@ -74,4 +74,3 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string; 
     },
   };
 }
-
