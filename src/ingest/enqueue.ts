@@ -9,6 +9,8 @@ import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
 import { ensureSource, insertPhoto } from '../store/photos.ts';
 import { assertValidText } from '../text.ts';
+import { checkArchiveMetadata } from '../records/record.ts';
+import { recordArchivePhoto } from '../store/records.ts';
 import type { PhotoStatus } from '../vocabulary.ts';
 
 export interface EnqueueDeps {
@@ -51,6 +53,7 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
   assertValidText(input.name, 'file name');
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
+  checkArchiveMetadata(input.metadata);
   const header = await verifyDecodable(input.bytes, deps.limits);
   // Blob first: a crash after it leaves an unreferenced blob that the next attempt reuses,
   // never a photo row whose bytes are missing.
@@ -66,6 +69,8 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
       metadata: input.metadata ?? {},
     });
     if (photo.created) await deps.queue.send(QUEUES.photoIngest, { photoId: photo.id }, { tx });
+    // The person record (names, birth date, document numbers…), keyed for linkage (issue 14).
+    if (photo.created) await recordArchivePhoto(tx, photo.id, input.metadata ?? {});
     await recordAudit(tx, auditActor(caller), { action: 'photo.upload', subjectType: 'photo', subjectId: photo.id, details: { duplicate: !photo.created } });
     return {
       id: photo.id,
@@ -95,6 +100,7 @@ export async function uploadPhotos(
   // Shared by every file: refused for the request as a whole, not once per file.
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
+  checkArchiveMetadata(input.metadata);
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;
   for (const f of input.files) {

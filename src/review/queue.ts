@@ -8,14 +8,15 @@ import type { Database } from '../store/database.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The place after the last item of a page: opaque to clients, checked when it comes back. */
-function encodeCursor(c: { similarity: number; id: string }): string {
-  return Buffer.from(JSON.stringify([c.similarity, c.id])).toString('base64url');
+// The queue is ranked by match weight (candidates found by their record alone have no similarity).
+function encodeCursor(c: { matchWeight: number; id: string }): string {
+  return Buffer.from(JSON.stringify([c.matchWeight, c.id])).toString('base64url');
 }
 
-function decodeCursor(raw: string): { similarity: number; id: string } {
+function decodeCursor(raw: string): { matchWeight: number; id: string } {
   try {
-    const [similarity, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof similarity === 'number' && typeof id === 'string' && UUID.test(id)) return { similarity, id };
+    const [matchWeight, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof matchWeight === 'number' && typeof id === 'string' && UUID.test(id)) return { matchWeight, id };
   } catch {
     // fall through
   }
@@ -40,6 +41,6 @@ export async function readReviewQueue(
     // Who was shown which candidate is the record worth keeping (one row per item shown, as for
     // any other read of a photo); a page load that shows nothing leaves nothing.
     for (const item of items) await recordAudit(tx, auditActor(p), { action: 'candidate.read', subjectType: 'candidate', subjectId: item.id, details: { searchId: item.caseId } });
-    return { items, ...(rows.length > page.limit && last ? { next: encodeCursor({ similarity: last.similarity, id: last.id }) } : {}) };
+    return { items, ...(rows.length > page.limit && last ? { next: encodeCursor({ matchWeight: last.matchWeight, id: last.id }) } : {}) };
   });
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, QueryResult, Queryable } from './database.ts';
 import { lockDirectory, type DirLock } from './dir-lock.ts';
 
@@ -26,7 +27,7 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string }
   const lock: DirLock | undefined = opts.dataDir ? lockDirectory(opts.dataDir) : undefined;
   let db: PGlite;
   try {
-    db = await PGlite.create(opts.dataDir ? path.join(opts.dataDir, 'pg') : undefined, { extensions: { vector } });
+    db = await PGlite.create(opts.dataDir ? path.join(opts.dataDir, 'pg') : undefined, { extensions: { vector, pg_trgm } });
     if (opts.searchPath) await db.exec(`SET search_path TO ${opts.searchPath}`);
   } catch (err) {
     lock?.release();
