@@ -134,13 +134,14 @@ export async function archiveCounts(q: Queryable, s: SubjectRecord): Promise<Arc
     out.birthYear = { total: t.births, levels: r.rows[0]! };
   }
   if (s.idNumber) {
-    const r = await q.query<{ same: number; one_edit: number }>(
-      `SELECT count(DISTINCT photo_id) FILTER (WHERE exact AND variant = $1)::integer AS same,
-              count(DISTINCT photo_id) FILTER (WHERE NOT (exact AND variant = $1))::integer AS one_edit
+    // A record with the number itself also shares its variants: one edit = all that share a variant, less those.
+    const r = await q.query<{ same: number; near: number }>(
+      `SELECT count(DISTINCT photo_id) FILTER (WHERE exact AND variant = $1)::integer AS same, count(DISTINCT photo_id)::integer AS near
        FROM record_id_keys WHERE variant = ANY($2::text[])`,
       [s.idNumber, idVariants(s.idNumber)],
     );
-    out.idNumber = { total: t.ids, levels: r.rows[0]! };
+    const c = r.rows[0]!;
+    out.idNumber = { total: t.ids, levels: { same: c.same, one_edit: c.near - c.same } };
   }
   return out;
 }
