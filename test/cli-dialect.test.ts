@@ -191,7 +191,7 @@ describe('every command (main in process)', () => {
       [['eval', 'pairs', '--pairs', 'p.txt'], /^kinfinder eval pairs: missing --images DIR\nusage: kinfinder eval pairs /],
       [['eval', 'pairs', '--images', 'd', '--pairs', 'p', '--recipe', 'nope'], /^kinfinder eval pairs: --recipe must name recipes among manifest, /],
       [['ingest'], /^kinfinder ingest: missing argument <path…>\nusage: kinfinder ingest <path…>/],
-      [['search'], /^kinfinder search: missing argument <photo…>/],
+      [['search'], /^kinfinder search: give at least one photo, or --subject/],
       [['embed'], /^kinfinder embed: missing argument <photo…>/],
       [['migrate', 'extra'], /^kinfinder migrate: unexpected argument 'extra'/],
       [['--frobnicate'], /^kinfinder: unknown option '--frobnicate'/],

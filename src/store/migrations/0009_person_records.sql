@@ -63,6 +63,18 @@ CREATE INDEX case_record_keys_trgm_idx ON case_record_keys USING gin (key gin_tr
 ALTER TABLE candidates ADD COLUMN photo_id uuid REFERENCES photos (id);
 UPDATE candidates c SET photo_id = f.photo_id FROM faces f WHERE f.id = c.face_id;
 ALTER TABLE candidates ALTER COLUMN photo_id SET NOT NULL;
+-- A face candidate's photo is its face's: filled in when an INSERT leaves it out (code written
+-- before this column, hand-typed SQL), so the two can never disagree.
+CREATE FUNCTION kinfinder_candidate_photo() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.face_id IS NOT NULL THEN
+    SELECT photo_id INTO NEW.photo_id FROM faces WHERE id = NEW.face_id;
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER candidates_photo_of_face BEFORE INSERT OR UPDATE OF face_id ON candidates
+  FOR EACH ROW EXECUTE FUNCTION kinfinder_candidate_photo();
 ALTER TABLE candidates ALTER COLUMN face_id DROP NOT NULL;
 ALTER TABLE candidates ALTER COLUMN similarity DROP NOT NULL;
 ALTER TABLE candidates ALTER COLUMN band DROP NOT NULL;
