@@ -7,8 +7,10 @@ import { apiDocsRoutes } from './docs/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
 import { apiRouter, serveOpenApiDocument } from './openapi.ts';
-import { pageRoutes } from './pages/index.ts';
+import { negotiateLanguage } from './language.ts';
+import { notFoundPage, pageContext, pageRoutes, sendPage } from './pages/index.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { backupRoutes } from './routes/backup.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { photoRoutes } from './routes/photos.ts';
@@ -47,6 +49,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     strictTransportSecurity: false,
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
   }));
+  app.use('*', negotiateLanguage(deps.defaultLanguage ?? 'en'));
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   if (deps.api) {
@@ -58,12 +61,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
     v1.route('/', searchRoutes(api, address));
     v1.route('/', reviewRoutes(api));
     v1.route('/', adminRoutes(api));
+    v1.route('/', backupRoutes(api, deps.logger));
     app.route('/api/v1', v1);
   }
   serveOpenApiDocument(app);
   app.route('/', apiDocsRoutes());
   app.route('/', pageRoutes(deps));
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  // A program asking the API gets JSON; a person who mistyped an address gets a page they can read.
+  app.notFound((c) => c.req.path.startsWith('/api/') || c.req.method !== 'GET'
+    ? c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
+    : sendPage(c, notFoundPage(pageContext(c)), 404));
   app.onError(handleError(deps.logger));
   return app;
 }

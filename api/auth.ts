@@ -2,12 +2,15 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { resolveToken } from '../src/access/credentials.ts';
 import { authorize, type Action } from '../src/access/policy.ts';
 import type { Principal } from '../src/access/principal.ts';
+import type { Translate } from '../src/i18n/catalogue.ts';
+import type { Language } from '../src/i18n/languages.ts';
 import { KinfinderError } from '../src/errors.ts';
 import type { Database } from '../src/store/database.ts';
 import type { Counters } from '../src/metrics.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 
-export type Env = { Variables: { principal: Principal | null } };
+/** What a request carries: who called, and (set by api/language.ts) the language it is answered in. */
+export type Env = { Variables: { principal: Principal | null; language: Language; t: Translate } };
 
 /**
  * Reads `Authorization: Bearer <token>`. No header → anonymous; a header with an unknown or

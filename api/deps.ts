@@ -3,6 +3,7 @@ import type { FaceAnalyser } from '../src/face/index.ts';
 import type { ModelManifest } from '../src/face/manifest.ts';
 import type { ImageLimits } from '../src/image/index.ts';
 import type { EnqueueDeps } from '../src/ingest/enqueue.ts';
+import type { Language } from '../src/i18n/languages.ts';
 import type { Logger } from '../src/log.ts';
 import type { Counters } from '../src/metrics.ts';
 import type { BlobStore } from '../src/store/blobs.ts';
@@ -24,6 +25,8 @@ export interface AppDeps {
    * server listens on loopback (`open`); otherwise nobody (set KINFINDER_METRICS_TOKEN).
    */
   metrics?: { token?: string | undefined; open: boolean };
+  /** KINFINDER_DEFAULT_LANG: the language of a reader whose browser asks for none we have (en). */
+  defaultLanguage?: Language;
   /** The rest is needed by the /api/v1 routes; the bare service shell runs without it. */
   api?: ApiDeps;
 }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { KinfinderError } from './errors.ts';
+import { LANGUAGES, type Language } from './i18n/languages.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
 
 const MIN_ADMIN_TOKEN_BITS = 128;
@@ -49,6 +50,9 @@ const schema = z.object({
   KINFINDER_MAX_UPLOAD_MB: numberFrom(0.001).default(20),
   KINFINDER_MAX_PIXELS: numberFrom(1).default(50e6),
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
+  // The language of a reader whose browser asks for none of ru/uk/en; the organisation running
+  // the service sets its own (DESIGN §9).
+  KINFINDER_DEFAULT_LANG: z.enum(LANGUAGES).default('en'),
   // The bootstrap token can mint every other token: a guessable one gives the whole archive away.
   KINFINDER_ADMIN_TOKEN: z
     .string()
@@ -108,6 +112,7 @@ export interface Config {
   maxUploadBytes: number;
   maxPixels: number;
   confirmations: number;
+  defaultLanguage: Language;
   adminToken: string | undefined;
   metricsToken: string | undefined;
   jobTimeoutSeconds: number;
@@ -134,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: Math.round(c.KINFINDER_MAX_UPLOAD_MB * 1024 * 1024),
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
     confirmations: c.KINFINDER_CONFIRMATIONS,
+    defaultLanguage: c.KINFINDER_DEFAULT_LANG,
     adminToken: c.KINFINDER_ADMIN_TOKEN,
     metricsToken: c.KINFINDER_METRICS_TOKEN,
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,

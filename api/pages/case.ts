@@ -1,11 +1,12 @@
 import { html } from 'hono/html';
 import { countWord } from './family.ts';
-import { layout, type Markup } from './layout.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 
 /** `/case/:id`: the family's view of one case. The access code never travels in a URL to the server. */
-export function casePage(o: { caseId: string; confirmations: number }): Markup {
+export function casePage(o: { ui: PageContext; caseId: string; confirmations: number }): Markup {
   const people = `${countWord(o.confirmations)} trained ${o.confirmations === 1 ? 'person' : 'people'}`;
   return layout({
+    ui: o.ui,
     title: 'Your case',
     script: 'case.js',
     body: html`

@@ -1,7 +1,8 @@
 import { html } from 'hono/html';
-import { layout, type Markup } from './layout.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 
 export interface FamilyPageOptions {
+  ui: PageContext;
   /** How many trained people must agree (KINFINDER_CONFIRMATIONS). */
   confirmations: number;
   maxPhotoMb: number;
@@ -18,6 +19,7 @@ export function countWord(n: number): string {
 export function familyPage(o: FamilyPageOptions): Markup {
   const people = `${countWord(o.confirmations)} trained ${o.confirmations === 1 ? 'person' : 'people'}`;
   return layout({
+    ui: o.ui,
     title: 'Look for a missing relative',
     script: 'family.js',
     body: html`

@@ -8,7 +8,8 @@ import { uuid } from '../validate.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
 import { ingestPage } from './ingest.ts';
-import { layout, type Markup } from './layout.ts';
+import { languageOf, translate } from '../language.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 import { reviewPage } from './review.ts';
 
 /**
@@ -61,19 +62,16 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
   const confirmations = deps.api?.confirmations ?? 2;
   const maxPhotoMb = Math.max(1, Math.round((deps.api?.limits.maxBytes ?? 20 * 1024 * 1024) / 1024 / 1024));
 
-  const page = async (c: Context, markup: Markup, status: 200 | 404 = 200) => {
-    pageHeaders(c);
-    return c.html(await markup, status);
-  };
+  const page = sendPage;
 
-  app.get('/', (c) => page(c, familyPage({ confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS })));
+  app.get('/', (c) => page(c, familyPage({ ui: pageContext(c), confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS })));
   app.get('/case/:id', (c) => {
     const id = c.req.param('id');
-    if (!uuid.safeParse(id).success) return page(c, notFoundPage(), 404);
-    return page(c, casePage({ caseId: id.toLowerCase(), confirmations }));
+    if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c)), 404);
+    return page(c, casePage({ ui: pageContext(c), caseId: id.toLowerCase(), confirmations }));
   });
-  app.get('/review', (c) => page(c, reviewPage({ confirmations })));
-  app.get('/ingest', (c) => page(c, ingestPage({ maxPhotoMb })));
+  app.get('/review', (c) => page(c, reviewPage({ ui: pageContext(c), confirmations })));
+  app.get('/ingest', (c) => page(c, ingestPage({ ui: pageContext(c), maxPhotoMb })));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
     if (!asset) return c.text('not found', 404);
@@ -85,12 +83,26 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
   return app;
 }
 
-function notFoundPage(): Markup {
+/** The reader's language and place, for the frame of every page. */
+export function pageContext(c: Context): PageContext {
+  return { lang: languageOf(c), t: translate(c), path: c.req.path };
+}
+
+/** Any address that is not a page: an HTML answer in the reader's language, never JSON. */
+export function notFoundPage(ui: PageContext): Markup {
+  const { t } = ui;
   return layout({
-    title: 'Case not found',
+    ui,
+    title: t('notFoundTitle'),
     script: 'common.js',
-    body: html`<h1>This case link is not complete</h1>
-<p>Check that you copied the whole link. It looks like <code>/case/</code> followed by a long case number.</p>
-<p><a href="/">Go to the start page</a></p>`,
+    body: html`<h1>${t('notFoundHeading')}</h1>
+<p>${t('notFoundBody')}</p>
+<p><a class="button primary" href="/">${t('notFoundHome')}</a></p>`,
   });
+}
+
+/** A page's answer with the pages' headers (CSP and the rest). */
+export async function sendPage(c: Context, markup: Markup, status: 200 | 404 = 200) {
+  pageHeaders(c);
+  return c.html(await markup, status);
 }

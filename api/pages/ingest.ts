@@ -1,10 +1,11 @@
 import { html } from 'hono/html';
-import { layout, type Markup } from './layout.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 import { signInSection } from './signin.ts';
 
 /** `/ingest`: operators upload batches and watch them being processed. */
-export function ingestPage(o: { maxPhotoMb: number }): Markup {
+export function ingestPage(o: { ui: PageContext; maxPhotoMb: number }): Markup {
   return layout({
+    ui: o.ui,
     title: 'Upload photos',
     script: 'ingest.js',
     staff: true,

@@ -1,10 +1,11 @@
 import { html } from 'hono/html';
-import { layout, type Markup } from './layout.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 import { signInSection } from './signin.ts';
 
 /** `/review`: the verifier console. */
-export function reviewPage(o: { confirmations: number }): Markup {
+export function reviewPage(o: { ui: PageContext; confirmations: number }): Markup {
   return layout({
+    ui: o.ui,
     title: 'Review matches',
     script: 'review.js',
     staff: true,

@@ -1,3 +1,4 @@
+import { announceServer } from '../server-address.ts';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/app.ts';
 import { createLogger } from '../../src/log.ts';
@@ -37,6 +38,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       logger,
       faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
       metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
+      defaultLanguage: ctx.config.defaultLanguage,
       api: {
         db: rt.db,
         blobs: rt.blobs,
@@ -58,7 +60,12 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const bound = (server.address() as { port?: number } | null)?.port ?? port;
     logger.info({ port: bound, host, database: rt.db.kind, schemaVersion: await schemaVersion(rt.db) }, 'kinfinder listening');
     ctx.stderr.write(`kinfinder serving on http://${host}:${bound} (${rt.db.kind} database, ${faces.backend} face backend)\n`);
-    await untilSignal(logger);
+    const unannounce = ctx.config.databaseUrl ? () => undefined : announceServer(ctx.config.dataDir, host, bound);
+    try {
+      await untilSignal(logger);
+    } finally {
+      unannounce();
+    }
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       // Idle keep-alive sockets would otherwise hold close() open.

@@ -25,6 +25,8 @@ export const POLICY = {
   'audit.read': ['admin'],
   /** Removing stored files nothing refers to (the command line; a periodic job later). */
   'blobs.collect': ['system'],
+  /** A backup holds every photo and case: the admin (over the API) and the command line only. */
+  'backup.create': ['admin', 'system'],
 } as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;

@@ -57,14 +57,13 @@ export async function revokeTokensOfCase(q: Queryable, caseId: string): Promise<
  * surrounding spaces; the first spelling is kept.
  */
 export async function ensurePerson(q: Queryable, p: { role: Exclude<Role, 'family'>; name: string }): Promise<{ id: string; name: string; created: boolean }> {
-  const found = await q.query<{ id: string; name: string }>(`SELECT id, name FROM people WHERE role = $1 AND lower(btrim(name)) = lower(btrim($2))`, [p.role, p.name]);
-  if (found.rows[0]) return { ...found.rows[0], created: false };
-  // ON CONFLICT: two admins adding the same person at once both end with the one row.
-  const r = await q.query<{ id: string; name: string }>(
+  // One statement for both cases: the no-op update makes RETURNING yield the existing row, and
+  // xmax = 0 tells a new row from it (also when two admins add the same person at once).
+  const r = await q.query<{ id: string; name: string; created: boolean }>(
     `INSERT INTO people (role, name) VALUES ($1, btrim($2))
      ON CONFLICT (role, lower(btrim(name))) DO UPDATE SET name = people.name
-     RETURNING id, name`,
+     RETURNING id, name, (xmax = 0) AS created`,
     [p.role, p.name],
   );
-  return { ...r.rows[0]!, created: true };
+  return r.rows[0]!;
 }
