@@ -7,6 +7,7 @@ import { markKeys, unitKeys } from '../src/records/marks.ts';
 import { nameTokens, wordToken } from '../src/records/normalise.ts';
 import { archiveRecord, subjectRecord } from '../src/records/record.ts';
 import { matchProbability, totalWeight, uTable, weigh } from '../src/records/weights.ts';
+import { parseMetadataCsv } from '../src/ingest/metadata-csv.ts';
 
 const skeletons = (name: string) => nameTokens(name).map((t) => t.skeleton);
 
@@ -136,5 +137,22 @@ describe('levels and weights', () => {
   it('matches a dog-tag number typed with spaces and a Cyrillic letter', () => {
     expect(compareRecords(subjectRecord({ idNumber: 'А 123 456' }), archiveRecord({ idNumbers: ['A123456'] }))).toEqual({ idNumber: 'same' });
     expect(compareRecords(subjectRecord({ idNumber: 'А 123 456' }), archiveRecord({ idNumbers: ['A123465'] }))).toEqual({ idNumber: 'one_edit' });
+  });
+});
+
+describe('the metadata CSV', () => {
+  it('reads the person-record columns into the photo metadata, keyed like an upload', () => {
+    const table = parseMetadataCsv('file,names,birth_date,id_number,unit,marks\na.jpg,"IVANOV S.P.; Иванов Сергей",21.06.1999,АВ 123456; 77-12,в/ч А0536,татуировка на левом плече\n');
+    const meta = table.get('a.jpg')!;
+    expect(meta).toMatchObject({ names: ['IVANOV S.P.', 'Иванов Сергей'], birthDate: '21.06.1999', idNumbers: ['АВ 123456', '77-12'], unit: 'в/ч А0536', marks: 'татуировка на левом плече' });
+    const record = archiveRecord(meta as Record<string, unknown>);
+    expect(record.birth).toEqual({ year: 1999, month: 6, day: 21 });
+    expect(record.idNumbers).toEqual(['AB123456', '7712']);
+    expect(record.unit).toEqual(['0536']);
+  });
+
+  it('refuses a birth date that cannot be one, naming the row and not the value', () => {
+    expect(() => parseMetadataCsv('file,birth_date\na.jpg,1999\nb.jpg,2999\n')).toThrow(/^metadata CSV row 3: birth_date is in the future$/);
+    expect(() => parseMetadataCsv('file,birth_date\na.jpg,19x9\n')).toThrow(expect.objectContaining({ code: 'invalid_metadata' }));
   });
 });
