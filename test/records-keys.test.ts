@@ -8,6 +8,8 @@ import { nameTokens, wordToken } from '../src/records/normalise.ts';
 import { archiveRecord, subjectRecord } from '../src/records/record.ts';
 import { matchProbability, totalWeight, uTable, weigh } from '../src/records/weights.ts';
 import { parseMetadataCsv } from '../src/ingest/metadata-csv.ts';
+import { translator } from '../src/i18n/catalogue.ts';
+import { LEVELS } from '../src/records/compare.ts';
 
 const skeletons = (name: string) => nameTokens(name).map((t) => t.skeleton);
 
@@ -154,5 +156,18 @@ describe('the metadata CSV', () => {
   it('refuses a birth date that cannot be one, naming the row and not the value', () => {
     expect(() => parseMetadataCsv('file,birth_date\na.jpg,1999\nb.jpg,2999\n')).toThrow(/^metadata CSV row 3: birth_date is in the future$/);
     expect(() => parseMetadataCsv('file,birth_date\na.jpg,19x9\n')).toThrow(expect.objectContaining({ code: 'invalid_metadata' }));
+  });
+});
+
+describe('the records message namespace', () => {
+  it('names every evidence field and level in ru, uk and en, so a verifier reads words, not codes', () => {
+    for (const lang of ['ru', 'uk', 'en'] as const) {
+      const t = translator(lang);
+      for (const [field, levels] of Object.entries(LEVELS)) {
+        expect(t(`records:field_${field}`), `${lang} ${field}`).not.toBe(`field_${field}`);
+        for (const level of levels) expect(t(`records:level_${level}`), `${lang} ${level}`).not.toBe(`level_${level}`);
+      }
+    }
+    expect(translator('uk')('records:level_initial')).toBe('збігається ініціал');
   });
 });
