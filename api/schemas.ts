@@ -150,7 +150,7 @@ export const PhotoUploadForm = z.object({
 }).openapi('PhotoUploadForm');
 
 export const SearchForm = z.object({
-  photo: z.array(file).openapi({ description: '1 to 5 photos of the one person (repeat the field)' }),
+  photo: z.array(file).openapi({ description: 'up to 5 photos of the one person (repeat the field); none is enough when the subject has a surname or a document number' }),
   faceIndex: z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' }),
-  subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB: what the family knows (the web form sends name, born, details); shown to verifiers with each candidate' }),
+  subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, every field optional: {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers with each candidate. A birth date in the future or one that is not a date is refused (422 invalid_subject)' }),
 }).openapi('SearchForm');

@@ -6,7 +6,7 @@ import { foldIdNumber, idDistance, idVariants } from '../src/records/id-numbers.
 import { markKeys, unitKeys } from '../src/records/marks.ts';
 import { nameTokens, wordToken } from '../src/records/normalise.ts';
 import { archiveRecord, subjectRecord } from '../src/records/record.ts';
-import { matchProbability, totalWeight, uTable, weigh } from '../src/records/weights.ts';
+import { matchProbability, mTable, M_PRIORS, totalWeight, uTable, weigh } from '../src/records/weights.ts';
 import { parseMetadataCsv } from '../src/ingest/metadata-csv.ts';
 import { translator } from '../src/i18n/catalogue.ts';
 import { LEVELS } from '../src/records/compare.ts';
@@ -169,5 +169,18 @@ describe('the records message namespace', () => {
       }
     }
     expect(translator('uk')('records:level_initial')).toBe('збігається ініціал');
+  });
+});
+
+describe('m refined by confirmed pairs', () => {
+  it('starts from the documented priors and moves towards what verifiers confirmed', () => {
+    const none = mTable();
+    for (const [field, levels] of Object.entries(M_PRIORS)) for (const [level, p] of Object.entries(levels)) expect((none as Record<string, Record<string, number>>)[field]![level]).toBeCloseTo(p, 12);
+    // verifiers confirmed 80 pairs whose birth years were one apart, 20 the same: ±1 is common in this archive
+    const m = mTable({ birthYear: { within_1: 80, same: 20 } });
+    expect(m.birthYear.within_1).toBeGreaterThan(0.6);
+    expect(m.birthYear.same).toBeLessThan(M_PRIORS.birthYear.same);
+    expect(Object.values(m.birthYear).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(m.surname.same).toBeCloseTo(M_PRIORS.surname.same, 12);
   });
 });

@@ -1,7 +1,7 @@
 import { bandFor, type Calibration } from '../face/manifest.ts';
 import { compareRecords, type Level, type Levels } from '../records/compare.ts';
 import type { ArchiveRecord, SubjectRecord } from '../records/record.ts';
-import { matchProbability, totalWeight, uTable, weigh, type Evidence, type UTable } from '../records/weights.ts';
+import { matchProbability, mTable, M_PRIORS, totalWeight, uTable, weigh, type Evidence, type MTable, type UTable } from '../records/weights.ts';
 import type { Band } from '../vocabulary.ts';
 
 /**
@@ -44,12 +44,19 @@ export function faceLevel(similarity: number, calibration: Pick<Calibration, 'st
 export interface LinkContext {
   subject: SubjectRecord | undefined;
   u: UTable;
+  m: MTable;
   archiveSize: number;
   calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>;
 }
 
-export function linkContext(subject: SubjectRecord | undefined, counts: Parameters<typeof uTable>[0], archiveSize: number, calibration: LinkContext['calibration']): LinkContext {
-  return { subject, u: uTable(counts), archiveSize, calibration };
+export function linkContext(
+  subject: SubjectRecord | undefined,
+  counts: Parameters<typeof uTable>[0],
+  archiveSize: number,
+  calibration: LinkContext['calibration'],
+  confirmed?: Parameters<typeof mTable>[0],
+): LinkContext {
+  return { subject, u: uTable(counts), m: confirmed ? mTable(confirmed) : M_PRIORS, archiveSize, calibration };
 }
 
 /**
@@ -59,12 +66,12 @@ export function linkContext(subject: SubjectRecord | undefined, counts: Paramete
  */
 export function scorePhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate | undefined {
   const levels: Levels = ctx.subject && p.record ? compareRecords(ctx.subject, p.record) : {};
-  const recordEvidence = weigh(levels, ctx.u);
+  const recordEvidence = weigh(levels, ctx.u, ctx.m);
   const recordWeight = totalWeight(recordEvidence);
   const aboveFloor = p.face !== undefined && p.face.similarity >= ctx.calibration.floor;
   if (!aboveFloor && recordWeight < MIN_RECORD_WEIGHT) return undefined;
   const evidence = [...recordEvidence];
-  if (p.face) evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration) }, ctx.u));
+  if (p.face) evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration) }, ctx.u, ctx.m));
   const matchWeight = totalWeight(evidence);
   // Found by the record with a face far from the family's: still shown (the record may be right
   // and the photo poor), but not when the face outweighs the record.

@@ -82,6 +82,27 @@ export function uTable(counts: ArchiveCounts): UTable {
   return out as UTable;
 }
 
+/** How strongly the documented m priors hold against the verifiers' confirmed pairs (in pairs). */
+export const PSEUDO_PAIRS = 20;
+
+export type MTable = UTable;
+
+/**
+ * m refined by what verifiers confirmed: of the confirmed pairs compared on a field, the share
+ * at each level, smoothed towards the prior by PSEUDO_PAIRS. With no confirmed pair, the priors.
+ * `confirmed[field][level]` counts confirmed candidates whose evidence holds that field at that level.
+ */
+export function mTable(confirmed: Partial<Record<Field, Record<string, number>>> = {}): MTable {
+  const out = {} as Record<Field, Record<string, number>>;
+  for (const field of Object.keys(M_PRIORS) as Field[]) {
+    const prior = M_PRIORS[field] as Record<string, number>;
+    const c = confirmed[field] ?? {};
+    const total = Object.values(c).reduce((a, b) => a + b, 0);
+    out[field] = Object.fromEntries(Object.entries(prior).map(([level, p]) => [level, ((c[level] ?? 0) + PSEUDO_PAIRS * p) / (total + PSEUDO_PAIRS)]));
+  }
+  return out as MTable;
+}
+
 export interface Evidence {
   field: Field;
   level: string;
@@ -89,12 +110,12 @@ export interface Evidence {
   weight: number;
 }
 
-export function weigh(levels: Levels, u: UTable): Evidence[] {
+export function weigh(levels: Levels, u: UTable, mt: MTable = M_PRIORS): Evidence[] {
   const out: Evidence[] = [];
   for (const field of Object.keys(levels) as Field[]) {
     const level = levels[field];
     if (level === undefined) continue;
-    const m = (M_PRIORS[field] as Record<string, number>)[level]!;
+    const m = (mt[field] as Record<string, number>)[level]!;
     const uu = (u[field] as Record<string, number>)[level]!;
     out.push({ field, level, weight: round(Math.log2(m / uu)) });
   }

@@ -194,3 +194,18 @@ export async function hasLinkableRecord(q: Queryable, photoId: string): Promise<
   const r = await q.query(`SELECT 1 FROM photo_records WHERE photo_id = $1 AND (has_names OR has_ids)`, [photoId]);
   return r.rows.length > 0;
 }
+
+/**
+ * What verifiers confirmed: per field and level, how many confirmed candidates' evidence holds
+ * it (the m estimates of src/records/weights.ts start from their priors and move towards these).
+ */
+export async function confirmedEvidenceCounts(q: Queryable): Promise<Record<string, Record<string, number>>> {
+  const r = await q.query<{ field: string; level: string; n: number }>(
+    `SELECT e->>'field' AS field, e->>'level' AS level, count(*)::integer AS n
+     FROM candidates c, jsonb_array_elements(c.evidence) AS e
+     WHERE c.status = 'confirmed' GROUP BY 1, 2`,
+  );
+  const out: Record<string, Record<string, number>> = {};
+  for (const x of r.rows) (out[x.field] ??= {})[x.level] = x.n;
+  return out;
+}
