@@ -15,7 +15,13 @@ beforeAll(async () => {
   dep = createDeployment();
   const db = await dep.open();
   try {
+    // On PostgreSQL the installation's schema must exist before anything is migrated into it:
+    // otherwise the search path falls through to public (the CLI creates it itself; this test
+    // writes the archive first).
+    const schema = dep.env().KINFINDER_DB_SCHEMA;
+    if (schema) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await migrate(db);
+    if (schema) expect((await db.query<{ r: string | null }>(`SELECT to_regclass($1) AS r`, [`${schema}.photos`])).rows[0]!.r).not.toBeNull();
     const manifest = await loadManifest();
     await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
     const gallery = syntheticGallery(db, manifest);
