@@ -61,15 +61,21 @@ export async function blockArchive(q: Queryable, s: SubjectRecord, limit: number
   }
   if (s.surname) {
     await trigramThreshold(q);
-    // The three conditions each have an index (btree, GIN on the codes, GIN trigram): PostgreSQL ORs their bitmaps.
+    // The three conditions each have an index (btree, GIN on the codes, GIN trigram): PostgreSQL
+    // ORs their bitmaps. A common surname blocks thousands of records: the closest surnames come
+    // first, and among equals those that also agree on the given name and the birth year, so the
+    // limit cuts namesakes, not the person.
     const r = await q.query<{ photoId: string }>(
       `SELECT k.photo_id AS "photoId"
        FROM record_name_keys k JOIN photos p ON p.id = k.photo_id AND p.status = 'done'
        WHERE k.skeleton = $1 OR k.dm_codes && $2::text[] OR k.skeleton % $1
        GROUP BY k.photo_id
-       ORDER BY max(CASE WHEN k.skeleton = $1 THEN 2 ELSE similarity(k.skeleton, $1) END) DESC, k.photo_id
+       ORDER BY max(CASE WHEN k.skeleton = $1 THEN 2 ELSE similarity(k.skeleton, $1) END)
+                + CASE WHEN EXISTS (SELECT 1 FROM record_name_keys g WHERE g.photo_id = k.photo_id AND g.skeleton = ANY($4::text[])) THEN 1 ELSE 0 END
+                + CASE WHEN EXISTS (SELECT 1 FROM photo_records r WHERE r.photo_id = k.photo_id AND abs(r.birth_year - $5::integer) <= 1) THEN 1 ELSE 0 END DESC,
+                k.photo_id
        LIMIT $3`,
-      [s.surname.skeleton, s.surname.dm, limit],
+      [s.surname.skeleton, s.surname.dm, limit, s.givenName ? equivalentSkeletons(s.givenName.skeleton) : [], s.birth?.year ?? null],
     );
     for (const x of r.rows) out.add(x.photoId);
   }
