@@ -3,6 +3,7 @@ import { JOBS } from '../src/access/principal.ts';
 import { loadManifest, type ModelManifest } from '../src/face/manifest.ts';
 import { matchNewPhoto } from '../src/match/standing.ts';
 import { candidatesOfCase, reviewQueue } from '../src/store/candidates.ts';
+import { deleteCaseData } from '../src/store/cases.ts';
 import type { Database } from '../src/store/database.ts';
 import { ensureModel } from '../src/store/photos.ts';
 import { openTestDb, testDbKind, type TestDb } from './support/db.ts';
@@ -141,6 +142,16 @@ describe(`person records on ${testDbKind()}`, () => {
     // best first by weight, a record-only candidate among the face ones
     const weights = queue.map((q) => q.matchWeight);
     expect([...weights].sort((a, b) => b - a)).toEqual(weights);
+  });
+
+  it("forgets a deleted case's subject keys, so a later record no longer links to it", async () => {
+    const { caseId } = await gallery.openCase(null, undefined, { surname: 'Довгань', idNumber: 'KX 445566' });
+    const keys = async () => (await db.query(`SELECT 1 FROM case_record_keys WHERE search_id = $1`, [caseId])).rows.length;
+    expect(await keys()).toBeGreaterThan(1);
+    await db.transaction((tx) => deleteCaseData(tx, caseId));
+    expect(await keys()).toBe(0);
+    const later = await archive({ names: ['Dovhan'], idNumbers: ['KX445566'] }, null);
+    expect(await matchNewPhoto({ db, manifest }, JOBS, later.photoId)).toMatchObject({ candidates: 0 });
   });
 
   it('pages the review queue by weight without losing or repeating a candidate', async () => {
