@@ -5,7 +5,8 @@ import { matchNewPhoto } from '../src/match/standing.ts';
 import { candidatesOfCase, reviewQueue } from '../src/store/candidates.ts';
 import { deleteCaseData } from '../src/store/cases.ts';
 import type { Database } from '../src/store/database.ts';
-import { ensureModel } from '../src/store/photos.ts';
+import { ensureModel, insertPhoto } from '../src/store/photos.ts';
+import { keyUnrecordedPhotos } from '../src/store/records.ts';
 import { openTestDb, testDbKind, type TestDb } from './support/db.ts';
 import { at, axis, syntheticGallery } from './support/synthetic-gallery.ts';
 
@@ -152,6 +153,14 @@ describe(`person records on ${testDbKind()}`, () => {
     expect(await keys()).toBe(0);
     const later = await archive({ names: ['Dovhan'], idNumbers: ['KX445566'] }, null);
     expect(await matchNewPhoto({ db, manifest }, JOBS, later.photoId)).toMatchObject({ candidates: 0 });
+  });
+
+  it('keys the records of photos registered before person records existed, once', async () => {
+    const { id } = await db.transaction((tx) => insertPhoto(tx, { sha256: 'e'.repeat(64), originalName: 'old.jpg', byteSize: 1, format: 'jpeg', sourceId: null, metadata: { names: ['Old Record'], notes: 'from 2025' } }));
+    await db.transaction((tx) => insertPhoto(tx, { sha256: 'd'.repeat(64), originalName: 'plain.jpg', byteSize: 1, format: 'jpeg', sourceId: null, metadata: { notes: 'no names' } }));
+    expect(await keyUnrecordedPhotos(db, 2)).toBe(1);
+    expect((await db.query(`SELECT has_names FROM photo_records WHERE photo_id = $1`, [id])).rows).toEqual([{ has_names: true }]);
+    expect(await keyUnrecordedPhotos(db, 2)).toBe(0);
   });
 
   it('pages the review queue by weight without losing or repeating a candidate', async () => {

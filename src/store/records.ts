@@ -215,3 +215,31 @@ export async function confirmedEvidenceCounts(q: Queryable): Promise<Record<stri
   for (const x of r.rows) (out[x.field] ??= {})[x.level] = x.n;
   return out;
 }
+
+/**
+ * Keys the records of archive photos that have none yet: photos registered before migration
+ * 0009 (their `names` were stored and never matched). A batch at a time, each in its own
+ * transaction; returns how many were keyed. Photos whose metadata holds nothing to link on get
+ * no row and are looked at again next time (an anti-join on the primary key: cheap).
+ */
+export async function keyUnrecordedPhotos(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }, batch = 500): Promise<number> {
+  let keyed = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const r = await db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string; metadata: Record<string, unknown> }>(
+        `SELECT p.id, p.metadata FROM photos p
+         WHERE p.id > $1 AND p.metadata ?| array['names', 'idNumbers', 'birthDate']
+           AND NOT EXISTS (SELECT 1 FROM photo_records r WHERE r.photo_id = p.id)
+         ORDER BY p.id LIMIT $2`,
+        [after, batch],
+      );
+      let n = 0;
+      for (const row of rows.rows) if (await recordArchivePhoto(tx, row.id, row.metadata)) n++;
+      return { n, last: rows.rows[rows.rows.length - 1]?.id, full: rows.rows.length === batch };
+    });
+    keyed += r.n;
+    if (!r.full || !r.last) return keyed;
+    after = r.last;
+  }
+}
