@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ERROR_CODES, type ErrorCode } from '../src/errors.ts';
-import { BANDS, CANDIDATE_STATUSES, CASE_STATUSES, PHOTO_STATUSES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+import { BANDS, CANDIDATE_STATUSES, CASE_STATUSES, DECISION_KINDS, PHOTO_STATUSES, REVIEW_QUEUES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+import { CATEGORIES } from '../src/vocabulary.ts';
 
 /**
  * The JSON shapes of DESIGN.md §5 as zod schemas, each a named component of the OpenAPI document.
@@ -98,16 +99,89 @@ export const UploadResult = z.object({
 
 export const SearchCreated = z.object({
   search: Search,
-  accessToken: z.string().optional().openapi({ description: "anonymous callers only: the case's access code, shown once" }),
+  caseCode: z.string().optional().openapi({ description: "anonymous callers only: the case code (`XXXX-XXXX-XXXX`, Crockford base32), shown once; the family's bearer token", example: 'K7Q4-M2X9-PD3F' }),
+  accessToken: z.string().optional().openapi({ description: 'the same value as `caseCode`, for older clients' }),
   referenceFaces: z.array(ReferenceFace),
   candidates: z.array(Candidate).optional().openapi({ description: 'verifier callers only' }),
 }).openapi('SearchCreated');
 
-export const CaseForStaff = z.object({ search: Search, referenceFaces: z.array(ReferenceFace), candidates: z.array(Candidate) }).openapi('CaseForStaff');
-export const CaseForFamily = z.object({ search: Search, confirmed: z.array(Match) }).openapi('CaseForFamily');
+export const CaseCode = z.object({ caseCode: z.string().openapi({ example: 'K7Q4-M2X9-PD3F' }) }).openapi('CaseCode');
 
-export const ReviewPage = z.object({ items: z.array(Candidate), next: z.string().optional() }).openapi('ReviewPage');
-export const Decided = z.object({ candidate: Candidate }).openapi('Decided');
+/** A confirmed match as its family sees it (DESIGN §9): nothing of the archive's internals. */
+export const FamilyMatch = z.object({
+  id,
+  category: z.enum(CATEGORIES),
+  familyMessage: z.string().openapi({ description: "the confirming verifier's words, or a default sentence for the category in the caller's language" }),
+  confirmedAt: dateTime,
+  photoUrl: url,
+}).openapi('FamilyMatch');
+export const CaseForFamily = z.object({
+  search: Search,
+  confirmed: z.array(FamilyMatch),
+  referencePhotos: z.number().int().openapi({ description: 'how many photos the family has given' }),
+}).openapi('CaseForFamily');
+
+const DecisionEntry = z.object({
+  id,
+  decision: z.enum(DECISION_KINDS),
+  by: z.object({ personId: id.nullable(), name: z.string().nullable(), role: z.string() }),
+  note: z.string().nullable(),
+  reason: z.string().nullable(),
+  familyMessage: z.string().nullable(),
+  at: dateTime,
+}).openapi('DecisionEntry');
+
+const OwnDecision = z.object({
+  id,
+  decision: z.enum(DECISION_KINDS),
+  note: z.string().nullable(),
+  reason: z.string().nullable(),
+  familyMessage: z.string().nullable(),
+  at: dateTime,
+  retractableUntil: dateTime.nullable().openapi({ description: 'until when `retract` is accepted; null once it is not (final, or after 15 minutes)' }),
+}).openapi('OwnDecision');
+
+/** DESIGN §10: blind review. */
+export const ReviewItem = Candidate.extend({
+  confirmations: z.number().int().optional().openapi({ description: 'absent until you have decided (blind review)' }),
+  myDecision: OwnDecision.nullable().openapi({ description: 'your own decision that counts now, or null' }),
+  decisions: z.array(DecisionEntry).optional().openapi({ description: "every decision that counts now; absent until you have decided (admins: always)" }),
+  caseConfirmed: z.boolean().openapi({ description: 'the case already has a confirmed match; this candidate may still be the same person in another photo' }),
+}).openapi('ReviewItem');
+
+const QueueCase = Search.extend({
+  subject: json.openapi({ description: 'what the family said about the person they look for' }),
+  referenceFaces: z.array(ReferenceFace),
+  confirmedMatch: z.boolean(),
+}).openapi('QueueCase');
+
+export const ReviewPage = z.object({
+  items: z.array(ReviewItem).openapi({ description: 'by case (cases with a confirmed match last, then oldest case first), each case best first' }),
+  cases: z.array(QueueCase).openapi({ description: "the items' cases, in the order their items come" }),
+  next: z.string().optional(),
+}).openapi('ReviewPage');
+export const Decided = z.object({ candidate: ReviewItem }).openapi('Decided');
+/** Blind as the queue is: a verifier sees others' answers on a candidate only after their own. */
+export const CaseForStaff = z.object({ search: Search, referenceFaces: z.array(ReferenceFace), candidates: z.array(ReviewItem) }).openapi('CaseForStaff');
+
+export const Lease = z.object({ leasedUntil: dateTime }).openapi('Lease');
+
+export const MyReview = z.object({
+  role: z.string(),
+  name: z.string(),
+  since: dateTime,
+  decisions: z.array(z.object({
+    id,
+    candidateId: id,
+    searchId: id,
+    decision: z.enum(DECISION_KINDS),
+    at: dateTime,
+    counts: z.boolean().openapi({ description: 'still counts (not retracted, not reopened since)' }),
+    candidateStatus: z.enum(CANDIDATE_STATUSES),
+    retractableUntil: dateTime.nullable(),
+  })),
+  queues: z.object(Object.fromEntries(REVIEW_QUEUES.map((q) => [q, z.number().int().optional()])) as Record<(typeof REVIEW_QUEUES)[number], z.ZodOptional<z.ZodNumber>>),
+}).openapi('MyReview');
 
 export const Token = z.object({
   id,

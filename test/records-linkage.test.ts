@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '../src/access/principal.ts';
 import { loadManifest, type ModelManifest } from '../src/face/manifest.ts';
 import { matchNewPhoto } from '../src/match/standing.ts';
-import { candidatesOfCase, reviewQueue } from '../src/store/candidates.ts';
+import { candidatesOfCase } from '../src/store/candidates.ts';
+import { reviewQueuePage, type QueuePlace } from '../src/store/review-queue.ts';
 import { deleteCaseData } from '../src/store/cases.ts';
 import type { Database } from '../src/store/database.ts';
 import { ensureModel, insertPhoto } from '../src/store/photos.ts';
@@ -137,12 +138,9 @@ describe(`person records on ${testDbKind()}`, () => {
     const unrelated = await archive({ names: ['Petrenko Ivan'] }, null);
     expect(await matchNewPhoto({ db, manifest }, JOBS, unrelated.photoId)).toMatchObject({ candidates: 0 });
 
-    const queue = await db.transaction((tx) => reviewQueue(tx, { personId: null, limit: 500 }));
+    const queue = await db.transaction((tx) => reviewQueuePage(tx, { queue: 'pending', personId: null, limit: 500 }));
     const item = queue.find((q) => q.id === c!.id);
     expect(item).toMatchObject({ faceId: null, face: null, photoId: later.photoId });
-    // best first by weight, a record-only candidate among the face ones
-    const weights = queue.map((q) => q.matchWeight);
-    expect([...weights].sort((a, b) => b - a)).toEqual(weights);
   });
 
   it("forgets a deleted case's subject keys, so a later record no longer links to it", async () => {
@@ -163,16 +161,16 @@ describe(`person records on ${testDbKind()}`, () => {
     expect(await keyUnrecordedPhotos(db, 2)).toBe(0);
   });
 
-  it('pages the review queue by weight without losing or repeating a candidate', async () => {
-    const all = await db.transaction((tx) => reviewQueue(tx, { personId: null, limit: 1000 }));
+  it('pages the review queue without losing or repeating a candidate, record-only ones included', async () => {
+    const all = await db.transaction((tx) => reviewQueuePage(tx, { queue: 'pending', personId: null, limit: 1000 }));
+    expect(all.some((a) => a.faceId === null)).toBe(true);
     const seen: string[] = [];
-    let after: { matchWeight: number; id: string } | undefined;
+    let after: QueuePlace | undefined;
     for (;;) {
-      const page = await db.transaction((tx) => reviewQueue(tx, { personId: null, limit: 7, ...(after ? { after } : {}) }));
+      const page = await db.transaction((tx) => reviewQueuePage(tx, { queue: 'pending', personId: null, limit: 7, ...(after ? { after } : {}) }));
       if (page.length === 0) break;
       seen.push(...page.map((p) => p.id));
-      const last = page[page.length - 1]!;
-      after = { matchWeight: last.matchWeight, id: last.id };
+      after = page[page.length - 1]!.place;
     }
     expect(seen).toEqual(all.map((a) => a.id));
     expect(all.length).toBeGreaterThan(7);

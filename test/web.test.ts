@@ -86,7 +86,7 @@ afterAll(async () => {
 describe('pages', () => {
   it('serves the four pages with a strict CSP and leaves /api/v1 alone', async () => {
     const uuid = '0b5e7f9c-1d2e-4f3a-8b4c-5d6e7f8a9b0c';
-    for (const url of ['/', `/case/${uuid}`, '/review', '/ingest']) {
+    for (const url of ['/', '/case', `/case/${uuid}`, '/review', '/ingest']) {
       const res = await h.app.request(url);
       expect(res.status, url).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
@@ -126,24 +126,26 @@ describe('in a browser', () => {
     await expect(page.locator('#chosen li').count()).resolves.toBe(1);
     await imageLoaded(page, '#chosen img');
     await screenshot(page, 'family-photo-chosen-360');
-    await page.getByLabel('Name', { exact: true }).fill('Ivan Petrenko');
-    await page.getByLabel('Anything that helps recognise him or her').fill('Scar above the left eyebrow.\nLast seen near the river crossing.');
+    await page.locator('#about summary').click();
+    await page.getByLabel('Surname', { exact: true }).fill('Petrenko');
+    await page.getByLabel('First name', { exact: true }).fill('Ivan');
+    await page.getByLabel('Scars, tattoos, other marks').fill('Scar above the left eyebrow.');
+    await page.getByLabel(/Anything else/).fill('Last seen near the river crossing.');
     await page.getByRole('button', { name: 'Start the search' }).click();
     await page.locator('#done').waitFor({ state: 'visible', timeout: 60_000 });
-    const id = (await page.locator('#case-id').textContent()) ?? '';
-    const token = (await page.locator('#case-token').textContent()) ?? '';
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(token).toMatch(/^kf_/);
-    expect(await page.locator('#case-link').textContent()).toBe(`${server.url}/case/${id}#${token}`);
+    const token = ((await page.locator('#case-code').textContent()) ?? '').trim();
+    expect(token).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(await page.locator('#open-case').getAttribute('href')).toBe(`/case#${token}`);
+    const id = (await h.t.db.query<{ id: string }>(`SELECT search_id AS id FROM tokens WHERE role = 'family' ORDER BY created_at DESC LIMIT 1`)).rows[0]!.id;
     // focus moved to the result, so a screen reader starts reading there
     expect(await focused(page)).toBe('#done-heading');
     caseA = { id, token };
     await expect(unnamed(page)).resolves.toEqual([]);
     await screenshot(page, 'family-case-code-360');
 
-    await page.getByRole('link', { name: 'Open my case page' }).click();
+    await page.getByRole('link', { name: 'Open my case' }).click();
     await page.getByText('Possible matches are being checked').waitFor();
-    expect(new URL(page.url()).pathname).toBe(`/case/${id}`);
+    expect(new URL(page.url()).pathname).toBe('/case');
     await screenshot(page, 'case-under-review-360');
 
     const desktop = await open(DESKTOP, '/');
@@ -160,7 +162,7 @@ describe('in a browser', () => {
     await expect(page.locator('#match-figures').textContent()).resolves.toContain(caseA.id.slice(0, 8));
     // what the family typed reaches the verifier, as text (not markup)
     const told = page.locator('#subject-figures');
-    await expect(told.textContent()).resolves.toContain('Ivan Petrenko');
+    await expect(told.textContent()).resolves.toContain('Petrenko');
     await expect(told.textContent()).resolves.toContain('Scar above the left eyebrow.');
     await expect(told.textContent()).resolves.not.toContain('Born');
     await expect(page.locator('#already').isHidden()).resolves.toBe(true);
@@ -224,34 +226,35 @@ describe('in a browser', () => {
   });
 
   it("the family's case page shows the confirmed match, the photo only on request", async () => {
-    const page = await open(PHONE, `/case/${caseA.id}`);
+    const page = await open(PHONE, '/case');
     // no code in the link: the page asks for it
     await page.locator('#signin').waitFor({ state: 'visible' });
     await screenshot(page, 'case-signin-360');
-    await page.getByLabel('Access code', { exact: true }).fill('kf_wrong');
+    await page.getByLabel('Case code', { exact: true }).fill('AAAA-BBBB-CCCC');
     await page.getByRole('button', { name: 'Open my case' }).click();
-    await page.getByText(/does not open this case/).waitFor();
-    await page.getByLabel('Access code', { exact: true }).fill(caseA.token);
+    await page.getByText(/does not open a case/).waitFor();
+    await page.getByLabel('Case code', { exact: true }).fill(caseA.token);
     await page.getByLabel(/Remember the code/).check();
     await page.getByRole('button', { name: 'Open my case' }).click();
-    await page.getByText('A match has been confirmed').waitFor();
-    await expect(page.locator('#records').textContent()).resolves.toContain('test archive');
+    await page.getByText('The checkers have a result for you').waitFor();
+    // the archive's own words (its source, file name) are not the family's to read
+    await expect(page.locator('#records').textContent()).resolves.not.toContain('test archive');
     await expect(page.locator('.revealed-photo img').count()).resolves.toBe(0);
-    await expect(page.getByText(/may be very distressing/).isVisible()).resolves.toBe(true);
+    await expect(page.getByText(/It may be distressing/).isVisible()).resolves.toBe(true);
     await screenshot(page, 'case-confirmed-360');
-    await page.getByRole('button', { name: 'Show photo' }).click();
+    await page.getByRole('button', { name: 'Show the photo' }).click();
     await imageLoaded(page, '.revealed-photo img');
-    await expect(page.getByRole('button', { name: 'Hide photo' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: 'Hide the photo' }).isVisible()).resolves.toBe(true);
     await expect(page.locator('.revealed-photo img').getAttribute('src')).resolves.toMatch(/^blob:/);
     await expect(unnamed(page)).resolves.toEqual([]);
     await screenshot(page, 'case-photo-shown-360');
     // kept in this tab because the family agreed: a reload opens the case without asking again
     await page.reload();
-    await page.getByText('A match has been confirmed').waitFor();
+    await page.getByText('The checkers have a result for you').waitFor();
     await expect(page.locator('#signin').isHidden()).resolves.toBe(true);
 
     const desktop = await open(DESKTOP, `/case/${caseA.id}#${caseA.token}`);
-    await desktop.getByText('A match has been confirmed').waitFor();
+    await desktop.getByText('The checkers have a result for you').waitFor();
     await screenshot(desktop, 'case-confirmed-1280');
   });
 
@@ -275,10 +278,10 @@ describe('in a browser', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.locator('#done').waitFor({ state: 'visible', timeout: 60_000 });
-    await expect(page.locator('#case-token').textContent()).resolves.toMatch(/^kf_/);
+    await expect(page.locator('#case-code').textContent()).resolves.toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
 
     // and can delete that case from its page, after saying yes a second time
-    await page.getByRole('link', { name: 'Open my case page' }).click();
+    await page.getByRole('link', { name: 'Open my case' }).click();
     await page.getByText('What is happening').waitFor();
     await page.getByRole('button', { name: 'Delete my case' }).click();
     await page.getByRole('button', { name: 'Yes, delete everything' }).click();

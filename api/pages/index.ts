@@ -7,6 +7,7 @@ import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { uuid } from '../validate.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
+import { organisationBanner, type Organisation } from './family-frame.ts';
 import { ingestPage } from './ingest.ts';
 import { languageOf, translate } from '../language.ts';
 import { layout, type Markup, type PageContext } from './layout.ts';
@@ -64,13 +65,17 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
 
   const page = sendPage;
 
-  app.get('/', (c) => page(c, familyPage({ ui: pageContext(c), confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS })));
+  const organisation = deps.api?.organisation ?? {};
+  app.get('/', (c) => page(c, familyPage({ ui: pageContext(c), confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })));
+  // The case code alone opens a case; `/case/<id>` links from before the code keep working (the
+  // id is not needed: the code says which case it is).
+  app.get('/case', (c) => page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })));
   app.get('/case/:id', (c) => {
     const id = c.req.param('id');
-    if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c)), 404);
-    return page(c, casePage({ ui: pageContext(c), caseId: id.toLowerCase(), confirmations }));
+    if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c), organisation), 404);
+    return page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }));
   });
-  app.get('/review', (c) => page(c, reviewPage({ ui: pageContext(c), confirmations })));
+  app.get('/review', (c) => page(c, reviewPage({ ui: pageContext(c), confirmations, rejections: deps.api?.rejections ?? 2 })));
   app.get('/ingest', (c) => page(c, ingestPage({ ui: pageContext(c), maxPhotoMb })));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
@@ -89,12 +94,14 @@ export function pageContext(c: Context): PageContext {
 }
 
 /** Any address that is not a page: an HTML answer in the reader's language, never JSON. */
-export function notFoundPage(ui: PageContext): Markup {
+export function notFoundPage(ui: PageContext, organisation?: Organisation): Markup {
   const { t } = ui;
   return layout({
     ui,
     title: t('notFoundTitle'),
     script: 'common.js',
+    // A family who mistyped an address still learns whom to ask (issue 12).
+    banner: organisationBanner(ui, organisation ?? {}),
     body: html`<h1>${t('notFoundHeading')}</h1>
 <p>${t('notFoundBody')}</p>
 <p><a class="button primary" href="/">${t('notFoundHome')}</a></p>`,

@@ -47,8 +47,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         limits: rt.limits,
         queue: rt.queue,
         confirmations: ctx.config.confirmations,
+        rejections: ctx.config.rejections,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,
+        rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },
+        organisation: { name: ctx.config.orgName, contact: ctx.config.contact },
       },
     });
     const server = serve({ fetch: app.fetch, port, hostname: host });

@@ -18,9 +18,24 @@ export const POLICY = {
   'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
   'cases.read': ['verifier', 'family'],
   'cases.delete': ['family', 'admin'],
+  /** A family's own case through its code alone (GET and DELETE /case, a confirmed match's photo). */
+  'cases.own': ['family'],
+  /** A family adding photos or details to its own case (issue 12). */
+  'cases.update': ['family'],
+  /** A new code for a family who lost theirs, after a verifier checked who is calling (audited). */
+  'cases.reissue_code': ['verifier'],
   'gallery.query': ['verifier', 'system'],
   'review.queue': ['verifier'],
-  'review.decide': ['verifier'],
+  /** Verifiers answer pending candidates; an admin settles disputed ones (src/review/decide.ts). */
+  'review.decide': ['verifier', 'admin'],
+  /** Candidates confirmed and rejected by different verifiers, waiting for an admin. */
+  'review.disputed': ['admin'],
+  /** Holding a candidate open for a short while, so no other reviewer is shown it meanwhile. */
+  'review.lease': ['verifier', 'admin'],
+  /** A reviewer's own day: their decisions, what waits in each queue. */
+  'review.self': ['verifier', 'admin'],
+  /** Taking a final candidate back to review, with a reason. */
+  'candidates.reopen': ['admin'],
   'tokens.manage': ['admin', 'system'],
   'audit.read': ['admin'],
   /** Removing stored files nothing refers to (the command line; a periodic job later). */

@@ -119,6 +119,19 @@ export function subjectRecord(subject: Record<string, unknown>, today?: Date): S
   };
 }
 
+/**
+ * A stored case's subject, keyed; undefined when it does not parse (one stored before subjects
+ * were checked): such a case is matched by its faces alone.
+ */
+export function caseSubjectRecord(subject: Record<string, unknown>): SubjectRecord | undefined {
+  try {
+    return subjectRecord(subject);
+  } catch (err) {
+    if (err instanceof KinfinderError) return undefined;
+    throw err;
+  }
+}
+
 /** A subject text can be searched by: a surname or a document number (DESIGN §11). */
 export function subjectIsSearchable(s: SubjectRecord): boolean {
   return s.surname !== undefined || s.idNumber !== undefined;
