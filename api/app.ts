@@ -12,6 +12,7 @@ import { negotiateLanguage } from './language.ts';
 import { notFoundPage, pageContext, pageRoutes, sendPage } from './pages/index.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { backupRoutes } from './routes/backup.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { photoRoutes } from './routes/photos.ts';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       codes: { address: backoffThrottle(codes.address), prefix: backoffThrottle(codes.prefix) },
     }));
     v1.route('/', photoRoutes(api));
+    v1.route('/', batchRoutes(api));
     v1.route('/', searchRoutes(api, address));
     v1.route('/', caseRoutes(api, address));
     v1.route('/', reviewRoutes(api));

@@ -102,6 +102,29 @@ export function presentPhoto(p: PhotoRow, faces: FaceRow[]) {
     height: p.height,
     imageUrl: urls.photoImage(p.id),
     faces: faces.map((f) => ({ id: f.id, box: f.box, score: f.score, quality: f.quality, cropUrl: urls.faceCrop(f.id) })),
+    category: p.category,
+    batchId: p.batchId,
+    modelId: p.modelId,
+    ...(p.withdrawal ? { withdrawal: { reason: p.withdrawal.reason, at: p.withdrawal.at } } : {}),
+  };
+}
+
+/** A photo in a listing (GET /photos): how many faces, not the faces themselves. */
+export function presentPhotoListItem(p: PhotoRow & { faceCount: number }) {
+  return {
+    id: p.id,
+    originalName: p.originalName,
+    sha256: p.sha256,
+    status: p.status,
+    ...(p.error ? { error: p.error } : {}),
+    category: p.category,
+    source: p.source,
+    metadata: p.metadata,
+    batchId: p.batchId,
+    modelId: p.modelId,
+    faceCount: p.faceCount,
+    createdAt: new Date(p.createdAt).toISOString(),
+    imageUrl: urls.photoImage(p.id),
   };
 }
 

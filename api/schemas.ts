@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ERROR_CODES, type ErrorCode } from '../src/errors.ts';
-import { BANDS, CANDIDATE_STATUSES, CASE_STATUSES, DECISION_KINDS, PHOTO_STATUSES, REVIEW_QUEUES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+import { BANDS, BATCH_CHANNELS, CANDIDATE_STATUSES, CASE_STATUSES, DECISION_KINDS, PHOTO_STATUSES, REVIEW_QUEUES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
 import { CATEGORIES } from '../src/vocabulary.ts';
 
 /**
@@ -86,11 +86,16 @@ export const Photo = z.object({
   height: z.number().nullable(),
   imageUrl: url,
   faces: z.array(GalleryFace),
+  category: z.enum(CATEGORIES).optional(),
+  batchId: id.nullable().optional(),
+  modelId: z.string().nullable().optional(),
+  withdrawal: z.object({ reason: z.string(), at: dateTime }).optional(),
 }).openapi('Photo');
 
 const CodeAndMessage = z.object({ code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]), message: z.string() });
 
 export const UploadResult = z.object({
+  batchId: id.openapi({ description: 'the batch these files were added to (GET /api/v1/batches/{id})' }),
   photos: z.array(z.union([
     z.object({ id, sha256: z.string(), originalName: z.string(), status: z.enum(PHOTO_STATUSES), duplicateOf: id.optional() }),
     z.object({ originalName: z.string(), error: CodeAndMessage }),
@@ -207,6 +212,7 @@ export const Health = z.object({
   status: z.enum(['ok', 'unavailable']),
   database: z.object({ kind: z.string(), schemaVersion: z.number().int().nullable() }),
   face: z.object({ backend: z.string(), modelId: z.string() }).nullable(),
+  archive: z.object({ photosOnOlderModel: z.number().int().openapi({ description: 'processed photos still on an older model (kinfinder reembed moves them)' }) }).optional(),
 }).openapi('Health');
 
 export const ErrorBody = z.looseObject({
@@ -221,6 +227,8 @@ export const PhotoUploadForm = z.object({
   file: z.array(file).openapi({ description: 'one or more photos (repeat the field)' }),
   source: z.string().optional().openapi({ description: 'where the photos come from (an archive, a unit, a family)' }),
   metadata: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, kept with each photo' }),
+  category: z.enum(CATEGORIES).optional().openapi({ description: 'what every photo of the request shows (default: the batch\'s, else unknown)' }),
+  batch: z.string().optional().openapi({ description: 'the id of a batch made with POST /api/v1/batches to add these files to; without it the request is a batch of its own' }),
 }).openapi('PhotoUploadForm');
 
 export const SearchForm = z.object({
@@ -228,3 +236,67 @@ export const SearchForm = z.object({
   faceIndex: z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' }),
   subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, every field optional: {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers with each candidate. A birth date in the future or one that is not a date is refused (422 invalid_subject)' }),
 }).openapi('SearchForm');
+
+// ---- operators and admins (DESIGN §12) ----
+
+export const PhotoListItem = z.object({
+  id,
+  originalName: z.string().nullable(),
+  sha256: z.string(),
+  status: z.enum(PHOTO_STATUSES),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  category: z.enum(CATEGORIES),
+  source: z.string().nullable(),
+  metadata: json,
+  batchId: id.nullable(),
+  modelId: z.string().nullable(),
+  faceCount: z.number().int(),
+  createdAt: dateTime,
+  imageUrl: url,
+}).openapi('PhotoListItem');
+
+export const PhotoPage = z.object({ items: z.array(PhotoListItem), next: z.string().optional() }).openapi('PhotoPage');
+
+export const BatchCounts = z.object({
+  files: z.number().int(),
+  queued: z.number().int(),
+  processing: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int().openapi({ description: 'refused on arrival or failed while processed' }),
+  withdrawn: z.number().int(),
+  duplicates: z.number().int(),
+  refused: z.number().int(),
+  faces: z.number().int(),
+}).openapi('BatchCounts');
+
+export const Batch = z.object({
+  id,
+  createdAt: dateTime,
+  channel: z.enum(BATCH_CHANNELS),
+  source: z.string().nullable(),
+  category: z.enum(CATEGORIES),
+  createdBy: z.object({ tokenId: z.string().nullable(), role: z.string(), personId: z.string().nullable() }),
+  counts: BatchCounts,
+  finished: z.boolean(),
+}).openapi('Batch');
+
+export const BatchPage = z.object({ items: z.array(Batch), next: z.string().optional() }).openapi('BatchPage');
+
+export const Withdrawn = z.object({
+  photo: z.object({ id, status: z.literal('withdrawn') }),
+  removedCandidates: z.number().int(),
+  keptCandidates: z.array(z.object({ id, searchId: id, status: z.enum(CANDIDATE_STATUSES) })),
+  cases: z.array(z.object({ id, before: z.enum(CASE_STATUSES), after: z.enum(CASE_STATUSES) })),
+}).openapi('Withdrawn');
+
+export const TokenInfo = z.object({
+  id,
+  role: z.enum(ROLES),
+  name: z.string(),
+  personId: z.string().nullable(),
+  createdAt: dateTime,
+  lastUsedAt: dateTime.nullable(),
+  revokedAt: dateTime.nullable(),
+}).openapi('TokenInfo', { description: 'a token as an admin sees it: never its secret' });
+
+export const TokenList = z.object({ items: z.array(TokenInfo) }).openapi('TokenList');

@@ -82,6 +82,8 @@ const schema = z.object({
   // Cases one address may open in an hour; only created cases count. Sized for a hotline office
   // or a mobile carrier's shared address, where many families share one address.
   KINFINDER_RATE_CASES_PER_HOUR: intFrom(1, 1_000_000).default(100),
+  // Days a closed or deleted case keeps its personal data before `kinfinder purge` erases it.
+  KINFINDER_CASE_RETENTION_DAYS: intFrom(1, 36500).optional(),
 });
 
 // The AWS tools' own names, so one set of variables serves `aws s3` and kinfinder alike. Read
@@ -130,6 +132,7 @@ export interface Config {
   orgName: string | undefined;
   contact: string | undefined;
   casesPerHour: number;
+  caseRetentionDays: number | undefined;
 }
 
 /**
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orgName: c.KINFINDER_ORG_NAME,
     contact: c.KINFINDER_CONTACT,
     casesPerHour: c.KINFINDER_RATE_CASES_PER_HOUR,
+    caseRetentionDays: c.KINFINDER_CASE_RETENTION_DAYS,
   };
 }
 

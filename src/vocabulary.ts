@@ -12,7 +12,8 @@ export type Role = (typeof ROLES)[number];
 export const STAFF_ROLES = ['operator', 'verifier', 'admin'] as const satisfies readonly Role[];
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-export const PHOTO_STATUSES = ['queued', 'processing', 'done', 'failed'] as const;
+/** `withdrawn`: taken out of the archive by an operator (its faces gone, the row kept as the record). */
+export const PHOTO_STATUSES = ['queued', 'processing', 'done', 'failed', 'withdrawn'] as const;
 export type PhotoStatus = (typeof PHOTO_STATUSES)[number];
 
 /** A case's status as its family reads it (the `searches.status` column). */
@@ -45,3 +46,7 @@ export type ReviewQueue = (typeof REVIEW_QUEUES)[number];
 /** What an archive photo shows, as the family is told it (DESIGN §9, §12). */
 export const CATEGORIES = ['prisoner', 'deceased', 'unknown'] as const;
 export type Category = (typeof CATEGORIES)[number];
+
+/** How a batch of photos arrived (DESIGN §12). */
+export const BATCH_CHANNELS = ['cli', 'api', 'page'] as const;
+export type BatchChannel = (typeof BATCH_CHANNELS)[number];

@@ -5,9 +5,13 @@
  * in the same run on the same photos. With `--blobs fs,s3` the pool runs once per listed blob
  * store (the file store, and the S3 store against s3rver on loopback, in this process), same
  * photos; a store may be listed again (`fs,s3,fs,s3`) to interleave runs on a busy machine.
+ * With `--api-postgres` (needs DATABASE_URL) it then measures the server deployment too: the same
+ * photos as one batch through the HTTP API on PostgreSQL, processed by `--worker-processes`
+ * (default 2) `kinfinder worker` processes of `--workers`/that many engines each (ingest-api.ts).
  * Prints progress on stderr and one JSON line last.
  *
  *   npm run bench:ingest -- --photos 200 [--workers 2] [--blobs fs,s3] [--images ../shared/data/lfw-dev/images] [--json]
+ *   DATABASE_URL=… npm run bench:ingest -- --photos 1000 --workers 2 --api-postgres [--worker-processes 2]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +30,7 @@ import { openPglite } from '../../src/store/pglite.ts';
 import { ensureModel, statusCounts } from '../../src/store/photos.ts';
 import { startWorkers } from '../../workers/main.ts';
 import { startTestS3, type TestS3 } from '../../test/support/s3.ts';
+import { runThroughApi, type ApiRunResult } from './ingest-api.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +39,9 @@ const { values } = parseArgs({
     images: { type: 'string', default: path.resolve('../shared/data/lfw-dev/images') },
     blobs: { type: 'string', default: 'fs' },
     json: { type: 'boolean', default: false },
+    'api-postgres': { type: 'boolean', default: false },
+    'worker-processes': { type: 'string', default: '2' },
+    'skip-single': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.photos);
@@ -112,7 +120,13 @@ async function run(workers: number, store: StoreKind): Promise<{ seconds: number
   }
 }
 
-const single = await run(1, STORES[0]!);
+const API_PG = values['api-postgres'];
+const PROCESSES = Number(values['worker-processes']);
+if (API_PG && !process.env.DATABASE_URL) throw new Error('--api-postgres needs DATABASE_URL');
+if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error('--worker-processes must be a whole number ≥ 1');
+
+// --skip-single: only the pool (and the API run); the single-worker figure is then the pool's.
+const single = values['skip-single'] ? undefined : await run(1, STORES[0]!);
 const pools: Array<{ blobs: StoreKind; photosPerSecond: number; facesPerSecond: number }> = [];
 let pool: { seconds: number; faces: number } | undefined;
 for (const store of STORES) {
@@ -121,6 +135,11 @@ for (const store of STORES) {
   pools.push({ blobs: store, photosPerSecond: Number((N / r.seconds).toFixed(2)), facesPerSecond: Number((r.faces / r.seconds).toFixed(2)) });
 }
 await s3?.destroy();
+let api: ApiRunResult | undefined;
+if (API_PG) {
+  const each = Math.max(1, Math.floor(WORKERS / PROCESSES));
+  api = await runThroughApi(files, { url: process.env.DATABASE_URL!, workerProcesses: PROCESSES, concurrencyEach: each, log: (l) => process.stderr.write(`${l}\n`) });
+}
 clearInterval(sampler);
 if (!pool) throw new Error('no run');
 const result = {
@@ -129,15 +148,17 @@ const result = {
   workers: WORKERS,
   photosPerSecond: Number((N / pool.seconds).toFixed(2)),
   facesPerSecond: Number((pool.faces / pool.seconds).toFixed(2)),
-  singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)),
-  speedup: Number((single.seconds / pool.seconds).toFixed(2)),
+  ...(single ? { singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)), speedup: Number((single.seconds / pool.seconds).toFixed(2)) } : {}),
   peakRssMB: Math.round(peakRss / 1024 / 1024),
   // Every pool run in order, by blob store (the first is the one above), when --blobs names several.
   blobs: STORES[0],
   ...(STORES.length > 1 ? { pools } : {}),
+  // The server deployment: one batch through the API on PostgreSQL, separate worker processes.
+  ...(api ? { apiPostgres: api } : {}),
 };
 if (!values.json) {
-  process.stderr.write(`${N} photos: 1 worker ${result.singleWorkerPhotosPerSecond}/s, ${WORKERS} workers ${result.photosPerSecond}/s, speed-up ${result.speedup}\n`);
+  process.stderr.write(`${N} photos: embedded, one process: ${single ? `1 worker ${(N / single.seconds).toFixed(2)}/s, ` : ''}${WORKERS} workers ${result.photosPerSecond}/s\n`);
+  if (api) process.stderr.write(`  API on PostgreSQL + ${api.workerProcesses} worker processes: ${api.photosPerSecond}/s (${api.seconds} s, uploads ${api.uploadSeconds} s)\n`);
   for (const r of pools) process.stderr.write(`  ${WORKERS} workers, ${r.blobs} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`);
 }
 console.log(JSON.stringify(result));

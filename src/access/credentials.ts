@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KinfinderError } from '../errors.ts';
 import type { Queryable } from '../store/database.ts';
-import { findActiveToken, insertToken, type TokenRow } from '../store/tokens.ts';
+import { findActiveToken, insertToken, touchToken, type TokenRow } from '../store/tokens.ts';
 import { formatCaseCode, generateCaseCode, hashCaseCode, normalizeCaseCode } from './case-code.ts';
 import type { Role } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
@@ -60,5 +60,7 @@ export async function resolveToken(q: Queryable, presented: string, bootstrapAdm
   const row = await findActiveToken(q, hash);
   if (!row || !sameHash(row.tokenHash, hash)) return undefined;
   if (code && row.role !== 'family') return undefined;
+  // "Last used" for the admin's token list (GET /tokens); at most one write a minute per token.
+  await touchToken(q, row.id);
   return { id: row.id, role: row.role, name: row.name, caseId: row.caseId, personId: row.personId };
 }

@@ -11,8 +11,9 @@ export const POLICY = {
   'photos.upload': ['operator', 'system'],
   'photos.read': ['operator', 'verifier'],
   /** The display copy and the face crops; a family only for its own confirmed matches (visibility.ts). */
-  'photos.image': ['operator', 'verifier', 'family'],
-  'references.read': ['verifier', 'family'],
+  // Admins too: they settle disputed candidates (DESIGN §10) and must see both faces to do it.
+  'photos.image': ['operator', 'verifier', 'family', 'admin'],
+  'references.read': ['verifier', 'family', 'admin'],
   // A family's code opens its own case, never another one (issue 16: a code is not a way round
   // the anonymous rate limit); staff may open a case for a family on the phone.
   'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
@@ -40,6 +41,19 @@ export const POLICY = {
   'audit.read': ['admin'],
   /** Removing stored files nothing refers to (the command line; a periodic job later). */
   'blobs.collect': ['system'],
+  // Operators and admins (DESIGN §12).
+  /** Batches and their failures; reading a summary is not a photo read. */
+  'batches.read': ['operator', 'admin'],
+  /** The archive's photos, page by page, with their names and metadata. */
+  'photos.list': ['operator', 'verifier'],
+  /** Taking a photo out of the archive (its faces go; decided matches keep their record). */
+  'photos.withdraw': ['operator', 'admin'],
+  /** Changing a photo's category, source or metadata after ingest. */
+  'photos.correct': ['operator', 'admin'],
+  /** Recomputing faces with the current model (the command line, the server at start-up). */
+  'faces.reembed': ['system'],
+  /** Erasing closed and deleted cases' personal data after the retention period. */
+  'cases.purge': ['system'],
   /** A backup holds every photo and case: the admin (over the API) and the command line only. */
   'backup.create': ['admin', 'system'],
 } as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;

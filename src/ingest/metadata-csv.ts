@@ -27,6 +27,7 @@
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { KinfinderError } from '../errors.ts';
 import { readBirthDate } from '../records/birth-date.ts';
+import { CATEGORIES, type Category } from '../vocabulary.ts';
 
 export type PhotoMetadata = {
   /** Person-record columns (DESIGN §11): `birth_date`, `id_number` (`;`-separated), `unit`, `marks`. */
@@ -38,6 +39,8 @@ export type PhotoMetadata = {
   location?: string;
   notes?: string;
   names?: string[];
+  /** The `category` column (DESIGN §12): the photo's category, not kept in its metadata. */
+  category?: Category;
   extra?: Record<string, string>;
 };
 
@@ -114,7 +117,7 @@ function lineIndex(bytes: Buffer): (offset: number) => number {
   };
 }
 
-const KNOWN = new Set(['file', 'captured_at', 'location', 'notes', 'names']);
+const KNOWN = new Set(['file', 'captured_at', 'location', 'notes', 'names', 'category']);
 /** The person record's columns (issue 14), known like the others. */
 const RECORD_COLUMNS = new Set(['birth_date', 'id_number', 'unit', 'marks']);
 
@@ -211,6 +214,12 @@ export function parseMetadataCsv(text: string): MetadataTable {
         case 'notes':
           meta.notes = value;
           break;
+        case 'category': {
+          const category = value.toLowerCase();
+          if (!(CATEGORIES as readonly string[]).includes(category)) throw invalid(`${where}: category must be one of ${CATEGORIES.join(', ')}`);
+          meta.category = category as Category;
+          break;
+        }
         case 'names': {
           const names = value.split(';').map((s) => s.trim()).filter((s) => s !== '');
           if (names.length > 0) meta.names = names;

@@ -112,12 +112,16 @@ export async function getReferenceFace(q: Queryable, id: string): Promise<Refere
  * match_confirmed; else any pending or disputed (still being checked) → under_review; else
  * searching. A closed case stays closed. A reopened candidate is pending again, so the family's
  * view goes back to "being checked".
+ * A candidate whose photo was withdrawn counts for nothing: it is only a record. (A candidate
+ * found by its record alone has no face and counts like any other.)
  */
 export async function refreshCaseStatus(q: Queryable, caseId: string): Promise<CaseStatus | undefined> {
   const r = await q.query<{ status: CaseStatus }>(
     `UPDATE searches s SET status = CASE
-         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'confirmed') THEN 'match_confirmed'
-         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status IN ('pending', 'disputed')) THEN 'under_review'
+         WHEN EXISTS (SELECT 1 FROM candidates c JOIN photos p ON p.id = c.photo_id AND p.status <> 'withdrawn'
+                      WHERE c.search_id = s.id AND c.status = 'confirmed') THEN 'match_confirmed'
+         WHEN EXISTS (SELECT 1 FROM candidates c JOIN photos p ON p.id = c.photo_id AND p.status <> 'withdrawn'
+                      WHERE c.search_id = s.id AND c.status IN ('pending', 'disputed')) THEN 'under_review'
          ELSE 'searching' END,
        updated_at = now()
      WHERE s.id = $1 AND s.status <> 'closed'

@@ -75,3 +75,4 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string; 
     },
   };
 }
+

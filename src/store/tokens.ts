@@ -67,3 +67,28 @@ export async function ensurePerson(q: Queryable, p: { role: Exclude<Role, 'famil
   );
   return r.rows[0]!;
 }
+
+export interface TokenListRow extends TokenRow {
+  lastUsedAt: Date | null;
+}
+
+/** Every token for an admin, newest first: never the hash. Family tokens only with `family`. */
+export async function listTokens(q: Queryable, opts: { includeFamily: boolean; includeRevoked: boolean }): Promise<TokenListRow[]> {
+  const r = await q.query<TokenListRow>(
+    `SELECT id, role, name, search_id AS "caseId", person_id AS "personId", created_at AS "createdAt", revoked_at AS "revokedAt",
+            last_used_at AS "lastUsedAt"
+     FROM tokens
+     WHERE ($1::boolean OR role <> 'family') AND ($2::boolean OR revoked_at IS NULL)
+     ORDER BY created_at DESC, id DESC`,
+    [opts.includeFamily, opts.includeRevoked],
+  );
+  return r.rows;
+}
+
+/**
+ * Notes that a token was used. At most once a minute per token, so a busy verifier's requests do
+ * not each write a row update; "last used" is for spotting tokens nobody uses any more.
+ */
+export async function touchToken(q: Queryable, id: string): Promise<void> {
+  await q.query(`UPDATE tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
+}

@@ -78,7 +78,8 @@ CREATE TRIGGER candidates_photo_of_face BEFORE INSERT OR UPDATE OF face_id ON ca
 ALTER TABLE candidates ALTER COLUMN face_id DROP NOT NULL;
 ALTER TABLE candidates ALTER COLUMN similarity DROP NOT NULL;
 ALTER TABLE candidates ALTER COLUMN band DROP NOT NULL;
-ALTER TABLE candidates ADD CONSTRAINT candidates_face_has_similarity CHECK ((face_id IS NULL) = (similarity IS NULL) AND (similarity IS NULL) = (band IS NULL));
+-- (No check ties similarity to face_id: a withdrawn photo's decided candidates keep their
+-- similarity when 0007's ON DELETE SET NULL clears the face.)
 -- (search, face) stays unique for face candidates; a photo has at most one faceless candidate per case.
 CREATE UNIQUE INDEX candidates_photo_only_key ON candidates (search_id, photo_id) WHERE face_id IS NULL;
 CREATE INDEX candidates_photo_idx ON candidates (photo_id);
