@@ -18,6 +18,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   archive_too_large: 413,
   corrupt_archive: 422,
   invalid_metadata: 422,
+  invalid_subject: 422,
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,

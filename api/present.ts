@@ -35,13 +35,13 @@ function presentMatch(c: CandidateView) {
     id: c.id,
     searchId: c.caseId,
     rank: c.rank,
-    similarity: Number(c.similarity.toFixed(4)),
+    similarity: c.similarity === null ? null : Number(c.similarity.toFixed(4)),
     band: c.band,
     status: c.status,
     confirmations: c.confirmations,
     faceId: c.faceId,
     photoId: c.photoId,
-    face: { id: c.face.id, box: c.face.box, score: c.face.score, quality: c.face.quality, cropUrl: urls.faceCrop(c.face.id) },
+    face: c.face ? { id: c.face.id, box: c.face.box, score: c.face.score, quality: c.face.quality, cropUrl: urls.faceCrop(c.face.id) } : null,
     // width and height are the upright original's: face boxes are in its pixels, the image served is smaller.
     photo: {
       id: c.photo.id,
@@ -61,6 +61,9 @@ export function presentCandidate(c: CandidateView) {
     ...presentMatch(c),
     ...(c.referenceFace ? { referenceFace: presentReference(c.referenceFace) } : {}),
     subject: c.subject,
+    matchWeight: Number(c.matchWeight.toFixed(3)),
+    matchProbability: c.matchProbability,
+    evidence: c.evidence,
   };
 }
 

@@ -45,19 +45,29 @@ export const Match = z.object({
   id,
   searchId: id,
   rank: z.number().int(),
-  similarity: z.number(),
-  band: z.enum(BANDS),
+  similarity: z.number().nullable().openapi({ description: "the face's cosine similarity; null for a photo found by its record alone" }),
+  band: z.enum(BANDS).nullable(),
   status: z.enum(CANDIDATE_STATUSES),
   confirmations: z.number().int(),
-  faceId: id,
+  faceId: id.nullable(),
   photoId: id,
-  face: GalleryFace,
+  face: GalleryFace.nullable(),
   photo: CandidatePhoto,
 }).openapi('Match');
+
+/** One field's agreement between the family's description and the archive record (DESIGN §11). */
+export const EvidenceItem = z.object({
+  field: z.string().openapi({ description: 'surname, givenName, patronymic, birthYear, idNumber, unit, marks or face' }),
+  level: z.string().openapi({ description: "the field's agreement level, e.g. same, phonetic, initial, within_1, one_edit, strong, below_floor" }),
+  weight: z.number().openapi({ description: 'log2(m/u) in bits: positive for agreement, negative for disagreement' }),
+}).openapi('Evidence');
 
 export const Candidate = Match.extend({
   referenceFace: z.object(referenceBase).optional().openapi({ description: "the family's face this candidate was found with; absent once the family deleted it" }),
   subject: json.openapi({ description: 'what the family said about the person they look for' }),
+  matchWeight: z.number().openapi({ description: 'the Fellegi-Sunter total of the evidence (bits); candidates are ranked by it' }),
+  matchProbability: z.number().nullable().openapi({ description: 'the probability the total stands for, with one in the archive size as the prior' }),
+  evidence: z.array(EvidenceItem),
 }).openapi('Candidate');
 
 export const ReferenceFace = z.object({ ...referenceBase, photoIndex: z.number().int(), quality: Quality }).openapi('ReferenceFace');
@@ -222,9 +232,9 @@ export const PhotoUploadForm = z.object({
 }).openapi('PhotoUploadForm');
 
 export const SearchForm = z.object({
-  photo: z.array(file).openapi({ description: '1 to 5 photos of the one person (repeat the field)' }),
+  photo: z.array(file).openapi({ description: 'up to 5 photos of the one person (repeat the field); none is enough when the subject has a surname or a document number' }),
   faceIndex: z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' }),
-  subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB: what the family knows (the web form sends name, born, details); shown to verifiers with each candidate' }),
+  subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, every field optional: {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers with each candidate. A birth date in the future or one that is not a date is refused (422 invalid_subject)' }),
 }).openapi('SearchForm');
 
 // ---- operators and admins (DESIGN §12) ----

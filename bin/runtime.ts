@@ -12,6 +12,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { openDatabase, queueSchemaFor } from '../src/store/open.ts';
 import { ensureModel } from '../src/store/photos.ts';
 import { startWorkers } from '../workers/main.ts';
+import { keyUnrecordedPhotos } from '../src/store/records.ts';
 
 export interface Runtime {
   db: Database;
@@ -66,6 +67,9 @@ export async function openRuntime(config: Config, logger: Logger, opts: { worker
       await ensureModel(db, { id: faces.modelId, dims: manifest.dims, manifest });
     }
     if (opts.workers && faces) {
+      // Photos registered before person records existed get theirs now (once: then none are left).
+      const keyed = await keyUnrecordedPhotos(db);
+      if (keyed > 0) logger.info({ photos: keyed }, 'person records keyed for earlier photos');
       const workers = await startWorkers({ db, blobs, faces, queue, limits, logger, counters, manifest }, { concurrency });
       closers.push(() => workers.stop());
       logger.info({ concurrency, backend: faces.backend, modelId: faces.modelId }, 'workers started');

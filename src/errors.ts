@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   archive_too_large: { retry: false },
   corrupt_archive: { retry: false },
   invalid_metadata: { retry: false },
+  /** A family's description (`subject`) with a field that cannot be right: a birth date in the future, a year that is not one. */
+  invalid_subject: { retry: false },
   /** Landmarks the face aligner cannot use (too few, or all on one point). */
   bad_landmarks: { retry: false },
   // access

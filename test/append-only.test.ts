@@ -45,6 +45,7 @@ describe('append-only history', () => {
     // What the README's set-up does as a superuser, here inside the test's own schema.
     await t.db.exec(`
       CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;
+      CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
       CREATE ROLE ${mig} LOGIN;
       CREATE ROLE ${app} LOGIN;
       ALTER SCHEMA ${t.schema} OWNER TO ${mig};

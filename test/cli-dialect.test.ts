@@ -81,7 +81,7 @@ describe('the kinfinder launcher (spawned)', () => {
     expect(ingestHelp.stdout).toMatch(/^usage: kinfinder ingest <path…> \[--source NAME\]/);
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.stdout).toBe('');
-    expect(unknownOption.stderr).toBe("kinfinder search: unknown option '--frobnicate'\nusage: kinfinder search <photo…> [--top N] [--face N] [--json]\n");
+    expect(unknownOption.stderr).toBe("kinfinder search: unknown option '--frobnicate'\nusage: kinfinder search [photo…] [--subject JSON] [--top N] [--face N] [--json]\n");
     expect(badValue.code).toBe(2);
     expect(badValue.stderr).toMatch(/^kinfinder serve: --concurrency must be a whole number ≥ 1, not '0'\nusage: kinfinder serve /);
 
@@ -133,7 +133,7 @@ describe('every command (main in process)', () => {
       serve: ['--port N', '(default: PORT, else 3000)', '--host HOST', '--concurrency N'],
       worker: ['--concurrency N', '(default: KINFINDER_CONCURRENCY or the core count)'],
       ingest: ['<path…>', '--source NAME', '--metadata FILE', '--wait', '--json', 'none of the paths given exists'],
-      search: ['<photo…>', '--top N', '(default: 20)', '--face N', '--json'],
+      search: ['[photo…]', '--subject JSON', '--top N', '(default: 20)', '--face N', '--json'],
       embed: ['<photo…>', '--json', '--backend NAME', '(default: auto)', 'at least one photo was analysed', 'no photo could be analysed'],
       'eval pairs': ['--images DIR', '--pairs FILE', '(required)', '--recipe', '--write-calibration'],
       'token create': ['--role operator|verifier|admin', '--name NAME', '(required)', '--json'],
@@ -191,7 +191,7 @@ describe('every command (main in process)', () => {
       [['eval', 'pairs', '--pairs', 'p.txt'], /^kinfinder eval pairs: missing --images DIR\nusage: kinfinder eval pairs /],
       [['eval', 'pairs', '--images', 'd', '--pairs', 'p', '--recipe', 'nope'], /^kinfinder eval pairs: --recipe must name recipes among manifest, /],
       [['ingest'], /^kinfinder ingest: missing argument <path…>\nusage: kinfinder ingest <path…>/],
-      [['search'], /^kinfinder search: missing argument <photo…>/],
+      [['search'], /^kinfinder search: give at least one photo, or --subject/],
       [['embed'], /^kinfinder embed: missing argument <photo…>/],
       [['migrate', 'extra'], /^kinfinder migrate: unexpected argument 'extra'/],
       [['--frobnicate'], /^kinfinder: unknown option '--frobnicate'/],

@@ -74,7 +74,8 @@ describe('parseMetadataCsv', () => {
       location: 'Kharkiv, near the station',
       notes: 'Line one\nline two',
       names: ['Ivan Petrenko', 'Olena K.'],
-      extra: { unit: '72nd brigade' },
+      // a person-record column since issue 14
+      unit: '72nd brigade',
     });
     expect(map.get('IMG_002.jpg')).toEqual({});
     expect(map.get('IMG_003.jpg')).toEqual({ capturedAt: '1944', extra: { Photographer: 'M. S.' } });
@@ -128,7 +129,7 @@ describe('parseMetadataCsv', () => {
       location: '+380 44 123 4567',
       notes: '=HYPERLINK("http://x.example/","click")',
       names: ['@SUM(A1:A9)', '=1+2'],
-      extra: { unit: '-1944' },
+      unit: '-1944',
     });
   });
 

@@ -33,10 +33,15 @@ async function caseWith(n: number): Promise<{ caseId: string; candidates: string
   const k = nextAxis++;
   const gallery = syntheticGallery(h.t.db, h.manifest);
   const faces: string[] = [];
-  for (let i = 0; i < n; i++) faces.push((await gallery.photo(at(k, 64 + k, 0.99 - i * 0.01))).faceId);
+  const photos: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const g = await gallery.photo(at(k, 64 + k, 0.99 - i * 0.01));
+    faces.push(g.faceId);
+    photos.push(g.photoId);
+  }
   const { caseId, referenceFaceId } = await gallery.openCase(axis(k));
   // stated rather than searched: an HNSW graph of mutually orthogonal test vectors need not find them all
-  await upsertCandidates(h.t.db, caseId, faces.map((faceId, i) => ({ faceId, referenceFaceId, similarity: 0.99 - i * 0.01, band: 'strong' as const })));
+  await upsertCandidates(h.t.db, caseId, faces.map((faceId, i) => ({ faceId, photoId: photos[i]!, referenceFaceId, similarity: 0.99 - i * 0.01, band: 'strong' as const, evidence: [], matchWeight: 9.644, matchProbability: null })));
   await h.t.db.query(`UPDATE searches SET status = 'under_review' WHERE id = $1`, [caseId]);
   const rows = await h.t.db.query<{ id: string }>(`SELECT id FROM candidates WHERE search_id = $1 ORDER BY similarity DESC`, [caseId]);
   expect(rows.rows).toHaveLength(n);

@@ -6,7 +6,8 @@ import { recordAudit } from '../store/audit.ts';
 import { upsertCandidates } from '../store/candidates.ts';
 import { getCase, insertReferenceFace, refreshCaseStatus } from '../store/cases.ts';
 import { referencePhotoCount } from '../store/family.ts';
-import { matchGallery } from './match.ts';
+import { matchCase } from './match.ts';
+import { caseSubjectRecord } from '../records/record.ts';
 import type { CaseDeps } from './open.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
 
@@ -55,7 +56,8 @@ export async function addCasePhotos(deps: CaseDeps, caller: Caller, input: { pho
       });
       refs.push({ id, embedding: s.face.embedding });
     }
-    const ranked = await matchGallery(tx, deps.manifest, refs, CASE_CANDIDATES);
+    // Face and record together, as when the case was opened (issue 14).
+    const ranked = await matchCase(tx, deps.manifest, refs, caseSubjectRecord(found.subject), CASE_CANDIDATES);
     const created = await upsertCandidates(tx, caseId, ranked);
     await refreshCaseStatus(tx, caseId);
     await recordAudit(tx, auditActor(p), { action: 'search.photos.add', subjectType: 'search', subjectId: caseId, details: { referencePhotos: stored.length, candidates: created } });

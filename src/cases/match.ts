@@ -1,7 +1,10 @@
 import type { ModelManifest } from '../face/manifest.ts';
+import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate, type PhotoEvidence } from '../match/link.ts';
 import { efSearchFor, mergeHits, type Hit, type RankedHit } from '../match/rank.ts';
+import { subjectIsSearchable, type SubjectRecord } from '../records/record.ts';
 import type { Queryable } from '../store/database.ts';
-import { nearestGalleryFaces } from '../store/matching.ts';
+import { nearestFaceOfPhotos, nearestGalleryFaces } from '../store/matching.ts';
+import { archiveCounts, archiveSize, blockArchive, confirmedEvidenceCounts, photoRecords } from '../store/records.ts';
 
 /**
  * Gallery matches for one person's reference faces: best similarity per gallery face over all
@@ -16,4 +19,41 @@ export async function matchGallery(tx: Queryable, manifest: ModelManifest, refs:
     perReference.push(hits.map((h) => ({ ...h, referenceFaceId: ref.id })));
   }
   return mergeHits(perReference, manifest.calibration, top);
+}
+
+/** Archive records looked at per case: far more than one surname's namesakes in a large archive. */
+export const TEXT_BLOCK_LIMIT = 5000;
+
+/**
+ * A case's candidates from its faces and its subject's record, in one list (issue 14): the
+ * nearest gallery faces, and the archive photos whose record agrees with the subject (a face
+ * the detector missed, a photo of documents, a family with no photo). Each photo is scored on
+ * every field it can be compared on, its face among them; ranked by total weight.
+ */
+export async function matchCase(
+  tx: Queryable,
+  manifest: ModelManifest,
+  refs: Array<{ id: string; embedding: number[] }>,
+  subject: SubjectRecord | undefined,
+  top: number,
+): Promise<LinkedCandidate[]> {
+  const faceHits = refs.length > 0 ? await matchGallery(tx, manifest, refs, top) : [];
+  const searchable = subject !== undefined && subjectIsSearchable(subject);
+  const textPhotos = searchable ? await blockArchive(tx, subject, TEXT_BLOCK_LIMIT) : [];
+  const hitPhotos = new Set(faceHits.map((h) => h.photoId));
+  const recordOnly = textPhotos.filter((p) => !hitPhotos.has(p));
+  const records = subject ? await photoRecords(tx, [...hitPhotos, ...recordOnly]) : new Map();
+  // The face of a record-found photo nearest the family's, however far: the face is evidence too.
+  const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, recordOnly, manifest.id) : new Map();
+  const size = await archiveSize(tx);
+  const ctx = linkContext(subject, subject ? await archiveCounts(tx, subject) : {}, Math.max(size.photos, size.records), manifest.calibration, await confirmedEvidenceCounts(tx));
+  const photos: PhotoEvidence[] = [
+    ...faceHits.map((h) => ({ photoId: h.photoId, face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity }, record: records.get(h.photoId) })),
+    ...recordOnly.map((p) => ({ photoId: p, face: faces.get(p), record: records.get(p) })),
+  ];
+  return photos
+    .map((p) => scorePhoto(ctx, p))
+    .filter((c): c is LinkedCandidate => c !== undefined)
+    .sort(byMatchWeight)
+    .slice(0, top);
 }

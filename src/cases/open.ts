@@ -12,7 +12,10 @@ import { candidatesOfCase, upsertCandidates, type CandidateView } from '../store
 import { insertCase, insertReferenceFace, refreshCaseStatus, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { ensureModel } from '../store/photos.ts';
-import { matchGallery } from './match.ts';
+import { matchCase } from './match.ts';
+import { KinfinderError } from '../errors.ts';
+import { subjectIsSearchable, subjectRecord } from '../records/record.ts';
+import { putCaseKeys } from '../store/records.ts';
 import { assertValidText } from '../text.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
 
@@ -34,9 +37,10 @@ export interface OpenedCase {
 }
 
 /**
- * Opens a case from one to five photos of one person: finds the face in each (the caller picks
- * one where a photo shows several), stores the reference faces, matches them against the
- * gallery and records the ranked candidates. The photos' blobs are written first (content
+ * Opens a case from one to five photos of one person and what the family knows about them
+ * (`subject`, DESIGN §11; a case with a surname or a document number needs no photo): finds the face in each (the caller picks
+ * one where a photo shows several), stores the reference faces, matches them and the subject's record
+ * against the archive and records the ranked candidates. The photos' blobs are written first (content
  * addressed, so a failure leaves only bytes that a later case would reuse); everything else,
  * the audit row included, is one transaction.
  */
@@ -48,7 +52,14 @@ export async function openCase(
   authorize(caller, 'cases.open');
   // Before any blob is written: a subject the database would refuse left the family's photos on disk.
   assertValidText(input.subject, 'subject');
-  const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined));
+  // The family's description is checked (a birth date in the future, a year that is none) and
+  // keyed before any photo is looked at, so a wrong field is reported without the wait.
+  const record = subjectRecord(input.subject ?? {});
+  const textToo = subjectIsSearchable(record);
+  if (input.photos.length === 0 && !textToo) {
+    throw new KinfinderError('invalid_input', 'upload at least one photo of the person, or give at least their surname or a document number');
+  }
+  const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined), { textToo });
   const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string; displaySha256: string }> = [];
   for (const c of chosen) {
     stored.push({
@@ -81,7 +92,8 @@ export async function openCase(
       });
       refs.push({ id, embedding: s.face.embedding });
     }
-    const ranked = await matchGallery(tx, deps.manifest, refs, CASE_CANDIDATES);
+    await putCaseKeys(tx, opened.id, record);
+    const ranked = await matchCase(tx, deps.manifest, refs, record, CASE_CANDIDATES);
     await upsertCandidates(tx, opened.id, ranked);
     const status = (await refreshCaseStatus(tx, opened.id)) ?? opened.status;
     const caseCode = isVerifier ? undefined : (await createCaseCode(tx, { caseId: opened.id, createdBy: principal?.id ?? null })).caseCode;

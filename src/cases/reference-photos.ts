@@ -46,14 +46,24 @@ function chooseFace<F extends Face>(faces: F[], photoIndex: number, faceIndex: n
   return { face, index: faceIndex };
 }
 
-function checkPhotoCount(n: number): void {
-  if (n === 0) throw new KinfinderError('invalid_input', 'upload at least one photo of the person');
+function checkPhotoCount(n: number, allowNone: boolean): void {
+  if (n === 0 && !allowNone) throw new KinfinderError('invalid_input', 'upload at least one photo of the person');
   if (n > MAX_REFERENCE_PHOTOS) throw new KinfinderError('too_many_photos', `upload at most ${MAX_REFERENCE_PHOTOS} photos of one person`);
 }
 
 /** Each photo through the one photo pipeline, and the person's face chosen in it. */
-export async function chooseReferenceFaces(deps: { faces: FaceAnalyser; limits: ImageLimits }, photos: readonly ReferencePhoto[], client?: string): Promise<ChosenFace[]> {
-  checkPhotoCount(photos.length);
+/**
+ * `textToo`: the case can also be searched by its subject's record (a surname or a document
+ * number, issue 14), so no photo at all, or a photo in which no face is found, is no error: such
+ * a photo is left out and the case searches by its record.
+ */
+export async function chooseReferenceFaces(
+  deps: { faces: FaceAnalyser; limits: ImageLimits },
+  photos: readonly ReferencePhoto[],
+  client?: string,
+  opts: { textToo?: boolean } = {},
+): Promise<ChosenFace[]> {
+  checkPhotoCount(photos.length, opts.textToo === true);
   const chosen: ChosenFace[] = [];
   for (const [i, photo] of photos.entries()) {
     const processed = await processPhoto(deps, photo.bytes, client).catch((err: unknown) => {
@@ -63,6 +73,7 @@ export async function chooseReferenceFaces(deps: { faces: FaceAnalyser; limits: 
       }
       throw err;
     });
+    if (processed.faces.length === 0 && opts.textToo) continue;
     const { face, index } = chooseFace(processed.faces, i, photo.faceIndex);
     chosen.push({ bytes: photo.bytes, width: processed.width, height: processed.height, display: processed.display, face, index });
   }

@@ -10,6 +10,8 @@ import type { Database } from '../store/database.ts';
 import { recordBatchFile } from '../store/batches.ts';
 import { ensureSource, insertPhoto } from '../store/photos.ts';
 import { assertValidText } from '../text.ts';
+import { checkArchiveMetadata } from '../records/record.ts';
+import { recordArchivePhoto } from '../store/records.ts';
 import type { Category, PhotoStatus } from '../vocabulary.ts';
 import { openBatch, recordRefusal } from './batches.ts';
 import { looksLikeZip } from './input.ts';
@@ -59,6 +61,7 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
   assertValidText(input.name, 'file name');
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
+  checkArchiveMetadata(input.metadata);
   const header = await verifyDecodable(input.bytes, deps.limits);
   // Blob first: a crash after it leaves an unreferenced blob that the next attempt reuses,
   // never a photo row whose bytes are missing.
@@ -76,6 +79,8 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
       batchId: input.batchId,
     });
     if (photo.created) await deps.queue.send(QUEUES.photoIngest, { photoId: photo.id }, { tx });
+    // The person record (names, birth date, document numbers…), keyed for linkage (issue 14).
+    if (photo.created) await recordArchivePhoto(tx, photo.id, input.metadata ?? {});
     if (input.batchId) await recordBatchFile(tx, { batchId: input.batchId, file: input.name, photoId: photo.id, outcome: photo.created ? 'new' : 'duplicate' });
     await recordAudit(tx, auditActor(caller), { action: 'photo.upload', subjectType: 'photo', subjectId: photo.id, details: { duplicate: !photo.created, ...(input.batchId ? { batchId: input.batchId } : {}) } });
     return {
@@ -113,6 +118,7 @@ export async function uploadPhotos(
   // Shared by every file: refused for the request as a whole, not once per file.
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
+  checkArchiveMetadata(input.metadata);
   const batch = await openBatch(deps, caller, { batchId: input.batchId, channel: 'api', source: input.source, category: input.category });
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;

@@ -3,7 +3,8 @@
  *
  * The CSV (RFC 4180, read by csv-parse: quoted fields, `""` escapes, commas and newlines inside
  * quotes, CRLF, LF or CR, an optional UTF-8 BOM) needs a header row with a `file` column. Known columns: `captured_at`,
- * `location`, `notes`, `names` (`;`-separated). Header names are matched without regard to case
+ * `location`, `notes`, `names` (`;`-separated), and the person record's `birth_date`, `id_number`
+ * (`;`-separated), `unit`, `marks` (DESIGN §11). Header names are matched without regard to case
  * or surrounding spaces. Every other named column is kept in `extra`. Cells are trimmed; empty
  * cells are left out; rows whose cells are all empty are skipped (also before the header). Cells
  * are kept as text, never evaluated: `=HYPERLINK(…)`, `+380…`, `-`, `@home` are stored as written
@@ -25,9 +26,15 @@
  */
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { KinfinderError } from '../errors.ts';
+import { readBirthDate } from '../records/birth-date.ts';
 import { CATEGORIES, type Category } from '../vocabulary.ts';
 
 export type PhotoMetadata = {
+  /** Person-record columns (DESIGN §11): `birth_date`, `id_number` (`;`-separated), `unit`, `marks`. */
+  birthDate?: string;
+  idNumbers?: string[];
+  unit?: string;
+  marks?: string;
   capturedAt?: string;
   location?: string;
   notes?: string;
@@ -111,6 +118,8 @@ function lineIndex(bytes: Buffer): (offset: number) => number {
 }
 
 const KNOWN = new Set(['file', 'captured_at', 'location', 'notes', 'names', 'category']);
+/** The person record's columns (issue 14), known like the others. */
+const RECORD_COLUMNS = new Set(['birth_date', 'id_number', 'unit', 'marks']);
 
 /**
  * The rows of a metadata CSV by normalised `file` key, in CSV order (a Map, so it can be used as
@@ -151,7 +160,7 @@ export function parseMetadataCsv(text: string): MetadataTable {
     const previous = seen.get(lower);
     if (previous !== undefined) throw invalid(`${headerWhere}: column "${name}" appears twice (columns ${previous + 1} and ${j + 1})`);
     seen.set(lower, j);
-    columns.push(KNOWN.has(lower) ? { known: lower } : { extra: name });
+    columns.push(KNOWN.has(lower) || RECORD_COLUMNS.has(lower) ? { known: lower } : { extra: name });
   });
   if (!seen.has('file')) throw invalid(`${headerWhere}: the header has no \`file\` column`);
 
@@ -183,6 +192,24 @@ export function parseMetadataCsv(text: string): MetadataTable {
           break;
         case 'location':
           meta.location = value;
+          break;
+        case 'birth_date': {
+          // The archive's forms too (21.06.1999); never a date in the future. Named by row, not by value.
+          const birth = readBirthDate(value);
+          if ('problem' in birth) throw invalid(`${where}: birth_date ${birth.problem}`);
+          meta.birthDate = value;
+          break;
+        }
+        case 'id_number': {
+          const ids = value.split(';').map((s) => s.trim()).filter((s) => s !== '');
+          if (ids.length > 0) meta.idNumbers = ids;
+          break;
+        }
+        case 'unit':
+          meta.unit = value;
+          break;
+        case 'marks':
+          meta.marks = value;
           break;
         case 'notes':
           meta.notes = value;

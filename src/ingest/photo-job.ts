@@ -11,6 +11,7 @@ import type { Database } from '../store/database.ts';
 import { completePhoto, markFailed, markRetrying, renewLease, startAttempt, type NewFace } from '../store/photos.ts';
 import { HEARTBEAT_MS } from './lease.ts';
 import { processPhoto } from './process.ts';
+import { hasLinkableRecord } from '../store/records.ts';
 
 export interface PhotoJobDeps {
   db: Database;
@@ -64,7 +65,8 @@ export async function ingestQueuedPhoto(
         modelId: deps.faces.modelId,
         faces,
       });
-      if (r.stored && faces.length > 0) await deps.queue.send(QUEUES.facesMatch, { photoId }, { tx });
+      // A photo without a face is still matched by its record (issue 14), when it has one.
+      if (r.stored && (faces.length > 0 || (await hasLinkableRecord(tx, photoId)))) await deps.queue.send(QUEUES.facesMatch, { photoId }, { tx });
       return r;
     });
     if (!stored) return { status: 'skipped', reason: 'already done' };

@@ -1,58 +1,105 @@
 import type { ModelManifest } from '../face/manifest.ts';
-import { bandFor } from '../face/manifest.ts';
-import { candidateBar, upsertCandidates, type NewCandidate } from '../store/candidates.ts';
+import { candidateBar, upsertCandidates } from '../store/candidates.ts';
 import { CASE_CANDIDATES, efSearchFor } from './rank.ts';
-import type { Database } from '../store/database.ts';
-import { embeddingsOfPhoto, nearestOpenReferences } from '../store/matching.ts';
-import { refreshCaseStatus } from '../store/cases.ts';
+import type { Database, Queryable } from '../store/database.ts';
+import { embeddingsOfPhoto, nearestFaceOfPhotos, nearestOpenReferences, referenceEmbeddingsOfCase } from '../store/matching.ts';
+import { getCase, refreshCaseStatus } from '../store/cases.ts';
 import type { Caller } from '../access/principal.ts';
 import { assertJobRunner } from '../ingest/photo-job.ts';
+import { isKinfinderError } from '../errors.ts';
+import { isLinkable, subjectRecord, type SubjectRecord } from '../records/record.ts';
+import { archiveCounts, archiveSize, confirmedEvidenceCounts, openCasesForRecord, photoRecords } from '../store/records.ts';
+import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate } from './link.ts';
 
 /** Open cases looked at per new face: far more than one face will plausibly match. */
 const REFERENCES_PER_FACE = 100;
 
+/** A stored subject keyed again; one stored before subjects were checked may not parse: it is then matched by the face alone. */
+function storedSubject(subject: Record<string, unknown>): SubjectRecord | undefined {
+  try {
+    return subjectRecord(subject);
+  } catch (err) {
+    if (isKinfinderError(err)) return undefined;
+    throw err;
+  }
+}
+
 /**
- * Standing search: matches a newly ingested photo's faces against the reference faces of every
- * open case and adds the hits above the floor as pending candidates, as long as they rank among
- * the case's best CASE_CANDIDATES: a case ends up with the faces it would have been shown had
- * the photo been there when it opened, and its queue does not fill with the one in ten
- * strangers that score above the floor. Safe to repeat: existing candidates are kept (decided
- * ones untouched).
+ * Standing search: matches a newly ingested photo against every open case, by its faces (the
+ * cases' reference faces nearest to each) and by its record (the cases whose subject's surname
+ * or document number its record agrees with), scores each (case, face or photo) as a case search
+ * would (src/match/link.ts) and adds those that rank among the case's best CASE_CANDIDATES as
+ * pending candidates: a case ends up with what it would have been shown had the photo been
+ * there when it opened, and its queue does not fill with the strangers that score above the
+ * floor. Safe to repeat: existing candidates are kept (decided ones untouched).
  */
 export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifest }, caller: Caller, photoId: string): Promise<{ faces: number; candidates: number; cases: number }> {
   assertJobRunner(caller);
   return deps.db.transaction(async (tx) => {
     const faces = (await embeddingsOfPhoto(tx, photoId)).filter((f) => f.modelId === deps.manifest.id);
-    const perCase = new Map<string, Map<string, NewCandidate>>();
+    const record = (await photoRecords(tx, [photoId])).get(photoId);
+    // case → face → its best similarity to one of the case's reference faces
+    const byFace = new Map<string, Map<string, { faceId: string; referenceFaceId: string; similarity: number }>>();
     for (const f of faces) {
-      const refs = await nearestOpenReferences(tx, f.embedding, {
-        modelId: deps.manifest.id,
-        k: REFERENCES_PER_FACE,
-        efSearch: efSearchFor(REFERENCES_PER_FACE),
-      });
+      const refs = await nearestOpenReferences(tx, f.embedding, { modelId: deps.manifest.id, k: REFERENCES_PER_FACE, efSearch: efSearchFor(REFERENCES_PER_FACE) });
       for (const r of refs) {
         if (r.similarity < deps.manifest.calibration.floor) continue;
-        const forCase = perCase.get(r.searchId) ?? new Map<string, NewCandidate>();
+        const forCase = byFace.get(r.searchId) ?? new Map();
         const prev = forCase.get(f.faceId);
-        if (!prev || r.similarity > prev.similarity) {
-          forCase.set(f.faceId, { faceId: f.faceId, referenceFaceId: r.referenceFaceId, similarity: r.similarity, band: bandFor(r.similarity, deps.manifest.calibration) });
-        }
-        perCase.set(r.searchId, forCase);
+        if (!prev || r.similarity > prev.similarity) forCase.set(f.faceId, { faceId: f.faceId, referenceFaceId: r.referenceFaceId, similarity: r.similarity });
+        byFace.set(r.searchId, forCase);
       }
     }
+    const byRecord = record && isLinkable(record) ? await openCasesForRecord(tx, record) : [];
+    const caseIds = new Set([...byFace.keys(), ...byRecord.map((c) => c.caseId)]);
+    const size = caseIds.size > 0 ? await archiveSize(tx) : { photos: 0, records: 0 };
+    const confirmed = caseIds.size > 0 ? await confirmedEvidenceCounts(tx) : {};
     let created = 0;
     let touched = 0;
-    for (const [searchId, cands] of perCase) {
-      const bar = await candidateBar(tx, searchId, CASE_CANDIDATES);
-      const ranked = [...cands.values()]
-        .filter((c) => bar === null || c.similarity > bar)
-        .sort((a, b) => b.similarity - a.similarity)
-        .slice(0, CASE_CANDIDATES);
-      if (ranked.length === 0) continue;
-      created += await upsertCandidates(tx, searchId, ranked);
+    for (const caseId of caseIds) {
+      const ranked = await scoreForCase(tx, deps.manifest, caseId, photoId, byFace.get(caseId), record, Math.max(size.photos, size.records), confirmed);
+      const bar = await candidateBar(tx, caseId, CASE_CANDIDATES);
+      const kept = ranked.filter((c) => bar === null || beats(c, bar)).slice(0, CASE_CANDIDATES);
+      if (kept.length === 0) continue;
+      created += await upsertCandidates(tx, caseId, kept);
       touched++;
-      await refreshCaseStatus(tx, searchId);
+      await refreshCaseStatus(tx, caseId);
     }
     return { faces: faces.length, candidates: created, cases: touched };
   });
+}
+
+function beats(c: LinkedCandidate, bar: { matchWeight: number; similarity: number | null }): boolean {
+  // match_weight is a real (float4): compare at its precision.
+  const w = Math.fround(c.matchWeight);
+  const b = Math.fround(bar.matchWeight);
+  return w > b || (w === b && (c.similarity ?? -2) > (bar.similarity ?? -2));
+}
+
+/** The new photo's candidates for one case: each face that matched, or the whole photo when only its record did. */
+async function scoreForCase(
+  tx: Queryable,
+  manifest: ModelManifest,
+  caseId: string,
+  photoId: string,
+  faceHits: Map<string, { faceId: string; referenceFaceId: string; similarity: number }> | undefined,
+  record: Parameters<typeof scorePhoto>[1]['record'],
+  archive: number,
+  confirmed: Record<string, Record<string, number>>,
+): Promise<LinkedCandidate[]> {
+  const found = await getCase(tx, caseId);
+  if (!found) return [];
+  const subject = storedSubject(found.subject);
+  const ctx = linkContext(subject, subject && record ? await archiveCounts(tx, subject) : {}, archive, manifest.calibration, confirmed);
+  if (faceHits && faceHits.size > 0) {
+    return [...faceHits.values()]
+      .map((face) => scorePhoto(ctx, { photoId, face, record }))
+      .filter((c): c is LinkedCandidate => c !== undefined)
+      .sort(byMatchWeight);
+  }
+  // Found by the record: its face nearest the case's references, however far, is evidence too.
+  const refs = await referenceEmbeddingsOfCase(tx, caseId, manifest.id);
+  const face = (await nearestFaceOfPhotos(tx, refs, [photoId], manifest.id)).get(photoId);
+  const c = scorePhoto(ctx, { photoId, face, record });
+  return c ? [c] : [];
 }

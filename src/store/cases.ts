@@ -112,13 +112,16 @@ export async function getReferenceFace(q: Queryable, id: string): Promise<Refere
  * match_confirmed; else any pending or disputed (still being checked) → under_review; else
  * searching. A closed case stays closed. A reopened candidate is pending again, so the family's
  * view goes back to "being checked".
- * A candidate whose face is gone (its photo withdrawn) counts for nothing: it is only a record.
+ * A candidate whose photo was withdrawn counts for nothing: it is only a record. (A candidate
+ * found by its record alone has no face and counts like any other.)
  */
 export async function refreshCaseStatus(q: Queryable, caseId: string): Promise<CaseStatus | undefined> {
   const r = await q.query<{ status: CaseStatus }>(
     `UPDATE searches s SET status = CASE
-         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'confirmed' AND c.face_id IS NOT NULL) THEN 'match_confirmed'
-         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status IN ('pending', 'disputed') AND c.face_id IS NOT NULL) THEN 'under_review'
+         WHEN EXISTS (SELECT 1 FROM candidates c JOIN photos p ON p.id = c.photo_id AND p.status <> 'withdrawn'
+                      WHERE c.search_id = s.id AND c.status = 'confirmed') THEN 'match_confirmed'
+         WHEN EXISTS (SELECT 1 FROM candidates c JOIN photos p ON p.id = c.photo_id AND p.status <> 'withdrawn'
+                      WHERE c.search_id = s.id AND c.status IN ('pending', 'disputed')) THEN 'under_review'
          ELSE 'searching' END,
        updated_at = now()
      WHERE s.id = $1 AND s.status <> 'closed'
@@ -139,6 +142,8 @@ export async function deleteCaseData(q: Queryable, caseId: string): Promise<{ bl
        (SELECT d.id FROM decisions d JOIN candidates c ON c.id = d.candidate_id WHERE c.search_id = $1)`,
     [caseId],
   );
+  // The keys of what the family told us (surname, document number) go with the subject.
+  await q.query(`DELETE FROM case_record_keys WHERE search_id = $1`, [caseId]);
   const refs = await q.query<{ photo_sha256: string; crop_sha256: string | null; display_sha256: string | null }>(
     `DELETE FROM reference_faces WHERE search_id = $1 RETURNING photo_sha256, crop_sha256, display_sha256`,
     [caseId],

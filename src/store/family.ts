@@ -20,12 +20,12 @@ export interface ConfirmedMatchRow {
  */
 export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Promise<ConfirmedMatchRow[]> {
   const r = await q.query<Omit<ConfirmedMatchRow, 'familyMessage'>>(
-    `SELECT c.id, c.search_id AS "caseId", f.photo_id AS "photoId", p.category,
+    `SELECT c.id, c.search_id AS "caseId", c.photo_id AS "photoId", p.category,
             coalesce(c.decided_at, c.created_at) AS "confirmedAt"
      FROM candidates c
      JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
-     JOIN faces f ON f.id = c.face_id
-     JOIN photos p ON p.id = f.photo_id
+     -- by the candidate's photo: one found by its record alone has no face; a withdrawn photo is not shown
+     JOIN photos p ON p.id = c.photo_id AND p.status <> 'withdrawn'
      WHERE c.search_id = $1 AND c.status = 'confirmed'
      ORDER BY coalesce(c.decided_at, c.created_at), c.id`,
     [caseId],
@@ -41,8 +41,7 @@ export async function confirmedMatch(q: Queryable, caseId: string, candidateId: 
     `SELECT p.id AS "photoId", p.display_sha256 AS "displaySha256"
      FROM candidates c
      JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
-     JOIN faces f ON f.id = c.face_id
-     JOIN photos p ON p.id = f.photo_id
+     JOIN photos p ON p.id = c.photo_id AND p.status <> 'withdrawn'
      WHERE c.id = $1 AND c.search_id = $2 AND c.status = 'confirmed'`,
     [candidateId, caseId],
   );

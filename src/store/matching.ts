@@ -66,3 +66,37 @@ export async function embeddingsOfPhoto(q: Queryable, photoId: string): Promise<
   );
   return r.rows.map((x) => ({ faceId: x.faceId, modelId: x.modelId, embedding: pgvector.fromSql(x.embedding) as number[] }));
 }
+
+/**
+ * For each of these archive photos, its face nearest to any of the reference embeddings (exact
+ * distances: a handful of photos found by their record, not an index walk), with which
+ * reference it is nearest to. Photos without a face of this model are absent.
+ */
+export async function nearestFaceOfPhotos(
+  q: Queryable,
+  refs: ReadonlyArray<{ id: string; embedding: number[] }>,
+  photoIds: readonly string[],
+  modelId: string,
+): Promise<Map<string, { faceId: string; referenceFaceId: string; similarity: number }>> {
+  const best = new Map<string, { faceId: string; referenceFaceId: string; similarity: number }>();
+  if (photoIds.length === 0) return best;
+  for (const ref of refs) {
+    const r = await q.query<{ photoId: string; faceId: string; similarity: number }>(
+      `SELECT DISTINCT ON (photo_id) photo_id AS "photoId", id AS "faceId", 1 - (embedding <=> $1::vector) AS similarity
+       FROM faces WHERE photo_id = ANY($2::uuid[]) AND model_id = $3
+       ORDER BY photo_id, embedding <=> $1::vector`,
+      [pgvector.toSql(ref.embedding), photoIds, modelId],
+    );
+    for (const x of r.rows) {
+      const prev = best.get(x.photoId);
+      if (!prev || x.similarity > prev.similarity) best.set(x.photoId, { faceId: x.faceId, referenceFaceId: ref.id, similarity: Number(x.similarity) });
+    }
+  }
+  return best;
+}
+
+/** One case's reference faces with their embeddings (the standing search scores a record's photo against them). */
+export async function referenceEmbeddingsOfCase(q: Queryable, caseId: string, modelId: string): Promise<Array<{ id: string; embedding: number[] }>> {
+  const r = await q.query<{ id: string; embedding: string }>(`SELECT id, embedding::text AS embedding FROM reference_faces WHERE search_id = $1 AND model_id = $2`, [caseId, modelId]);
+  return r.rows.map((x) => ({ id: x.id, embedding: pgvector.fromSql(x.embedding) as number[] }));
+}

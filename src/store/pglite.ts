@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, QueryResult, Queryable } from './database.ts';
 import { lockDirectory, type DirLock } from './dir-lock.ts';
 
@@ -27,7 +28,7 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string; 
   let db: PGlite;
   try {
     db = await PGlite.create(opts.dataDir ? path.join(opts.dataDir, 'pg') : undefined, {
-      extensions: { vector },
+      extensions: { vector, pg_trgm },
       // A restore: the data directory starts as the snapshot's (`kinfinder restore`).
       ...(opts.loadDataDir ? { loadDataDir: new Blob([opts.loadDataDir]) } : {}),
     });

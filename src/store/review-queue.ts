@@ -40,7 +40,8 @@ export async function reviewQueuePage(
   const a = opts.after;
   const places = await q.query<{ id: string; cc: boolean; opened: string; caseId: string; similarity: number }>(
     `WITH places AS (
-       SELECT c.id, c.search_id AS "caseId", c.similarity,
+       -- a candidate found by its record alone has no face similarity: it comes after the faces of its case
+       SELECT c.id, c.search_id AS "caseId", coalesce(c.similarity, -2) AS similarity,
               EXISTS (SELECT 1 FROM candidates o WHERE o.search_id = c.search_id AND o.status = 'confirmed') AS cc,
               (extract(epoch FROM s.created_at) * 1000000)::bigint AS opened
        ${QUEUE_FILTER})

@@ -36,8 +36,8 @@ export async function withdrawPhotoRows(
   const cands = await tx.query<{ id: string; caseId: string; status: CandidateStatus; decided: boolean; caseStatus: CaseStatus }>(
     `SELECT c.id, c.search_id AS "caseId", c.status, s.status AS "caseStatus",
             EXISTS (SELECT 1 FROM decisions d WHERE d.candidate_id = c.id) AS decided
-     FROM candidates c JOIN faces f ON f.id = c.face_id JOIN searches s ON s.id = c.search_id
-     WHERE f.photo_id = $1 FOR UPDATE OF c`,
+     FROM candidates c JOIN searches s ON s.id = c.search_id
+     WHERE c.photo_id = $1 FOR UPDATE OF c`,
     [photoId],
   );
   const undecided = cands.rows.filter((c) => !c.decided).map((c) => c.id);

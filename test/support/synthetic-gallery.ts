@@ -1,10 +1,12 @@
-import { matchGallery } from '../../src/cases/match.ts';
+import { matchCase } from '../../src/cases/match.ts';
 import type { ModelManifest } from '../../src/face/manifest.ts';
 import { CASE_CANDIDATES } from '../../src/match/rank.ts';
 import { upsertCandidates } from '../../src/store/candidates.ts';
 import { insertCase, insertReferenceFace } from '../../src/store/cases.ts';
 import type { Database } from '../../src/store/database.ts';
 import { completePhoto, insertPhoto } from '../../src/store/photos.ts';
+import { subjectRecord } from '../../src/records/record.ts';
+import { putCaseKeys, recordArchivePhoto } from '../../src/store/records.ts';
 
 /**
  * Gallery photos and cases written straight into a real database, with embeddings placed at
@@ -34,28 +36,41 @@ const BOX = { x: 80, y: 80, width: 90, height: 90 };
 export function syntheticGallery(db: Database, manifest: ModelManifest) {
   let n = 0;
   return {
-    /** A done gallery photo with one face of the given embedding. */
-    async photo(embedding: number[], blobs?: { photo?: string; display?: string; crop?: string }): Promise<{ photoId: string; faceId: string }> {
+    /**
+     * A done gallery photo with one face of the given embedding (none for `null`: a face the
+     * detector missed), and the person record of `metadata` (names, birthDate, idNumbers…).
+     */
+    async photo(embedding: number[] | null, blobs?: { photo?: string; display?: string; crop?: string }, metadata: Record<string, unknown> = {}): Promise<{ photoId: string; faceId: string }> {
       const i = ++n;
       return db.transaction(async (tx) => {
-        const { id } = await insertPhoto(tx, { sha256: blobs?.photo ?? hex64(i), originalName: `g${i}.jpg`, byteSize: 1000, format: 'jpeg', sourceId: null, metadata: {} });
+        const { id } = await insertPhoto(tx, { sha256: blobs?.photo ?? hex64(i), originalName: `g${i}.jpg`, byteSize: 1000, format: 'jpeg', sourceId: null, metadata });
+        await recordArchivePhoto(tx, id, metadata);
         await completePhoto(tx, id, {
           width: 250,
           height: 250,
           format: 'jpeg',
           displaySha256: blobs?.display ?? hex64(1_000_000 + i),
           modelId: manifest.id,
-          faces: [{ faceIndex: 0, box: BOX, score: 0.99, landmarks: [], quality: {}, cropSha256: blobs?.crop ?? hex64(2_000_000 + i), embedding }],
+          faces: embedding ? [{ faceIndex: 0, box: BOX, score: 0.99, landmarks: [], quality: {}, cropSha256: blobs?.crop ?? hex64(2_000_000 + i), embedding }] : [],
         });
         const face = await tx.query<{ id: string }>(`SELECT id FROM faces WHERE photo_id = $1`, [id]);
-        return { photoId: id, faceId: face.rows[0]!.id };
+        return { photoId: id, faceId: face.rows[0]?.id ?? '' };
       });
     },
-    /** Opens a case with one reference face and gives it what a case search over today's gallery finds. */
-    async openCase(reference: number[], blobs?: { crop?: string; display?: string }): Promise<{ caseId: string; referenceFaceId: string }> {
+    /**
+     * Opens a case with one reference face (none for `null`) and the family's `subject`, and gives
+     * it what a case search over today's gallery finds.
+     */
+    async openCase(reference: number[] | null, blobs?: { crop?: string; display?: string }, subject: Record<string, unknown> = {}): Promise<{ caseId: string; referenceFaceId: string }> {
       const i = ++n;
       return db.transaction(async (tx) => {
-        const opened = await insertCase(tx, { subject: {}, modelId: manifest.id, createdBy: null });
+        const opened = await insertCase(tx, { subject, modelId: manifest.id, createdBy: null });
+        const record = subjectRecord(subject);
+        await putCaseKeys(tx, opened.id, record);
+        if (!reference) {
+          await upsertCandidates(tx, opened.id, await matchCase(tx, manifest, [], record, CASE_CANDIDATES));
+          return { caseId: opened.id, referenceFaceId: '' };
+        }
         const referenceFaceId = await insertReferenceFace(tx, opened.id, manifest.id, {
           photoSha256: hex64(3_000_000 + i),
           photoIndex: 0,
@@ -70,7 +85,7 @@ export function syntheticGallery(db: Database, manifest: ModelManifest) {
           cropSha256: blobs?.crop ?? hex64(5_000_000 + i),
           embedding: reference,
         });
-        await upsertCandidates(tx, opened.id, await matchGallery(tx, manifest, [{ id: referenceFaceId, embedding: reference }], CASE_CANDIDATES));
+        await upsertCandidates(tx, opened.id, await matchCase(tx, manifest, [{ id: referenceFaceId, embedding: reference }], record, CASE_CANDIDATES));
         return { caseId: opened.id, referenceFaceId };
       });
     },

@@ -1,0 +1,94 @@
+import { bandFor, type Calibration } from '../face/manifest.ts';
+import { compareRecords, type Level, type Levels } from '../records/compare.ts';
+import type { ArchiveRecord, SubjectRecord } from '../records/record.ts';
+import { matchProbability, mTable, M_PRIORS, totalWeight, uTable, weigh, type Evidence, type MTable, type UTable } from '../records/weights.ts';
+import type { Band } from '../vocabulary.ts';
+
+/**
+ * One ranked list from the face and the record (issue 14 point 3): every candidate photo gets
+ * the Fellegi-Sunter evidence of each field it can be compared on, the face's similarity bin
+ * among them, and candidates are ranked by the total weight.
+ */
+
+/** A candidate as the linkage scores it: a face of an archive photo, or the whole photo when no face is compared. */
+export interface LinkedCandidate {
+  photoId: string;
+  faceId: string | null;
+  referenceFaceId: string | null;
+  similarity: number | null;
+  band: Band | null;
+  evidence: Evidence[];
+  matchWeight: number;
+  matchProbability: number;
+}
+
+/** What one archive photo brings to a case: a face compared with the references (or none), its record (or none). */
+export interface PhotoEvidence {
+  photoId: string;
+  face?: { faceId: string; referenceFaceId: string; similarity: number } | undefined;
+  record?: ArchiveRecord | undefined;
+}
+
+/**
+ * A photo found by its record alone is proposed only when the record itself says something:
+ * this many bits from the record's fields (a surname agreeing alone in a large archive gives
+ * 5 to 9, an ID number 14 or more; a name that differs, or only sounds alike, gives less).
+ */
+export const MIN_RECORD_WEIGHT = 3;
+
+export function faceLevel(similarity: number, calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>): Level<'face'> {
+  if (similarity < calibration.floor) return 'below_floor';
+  return bandFor(similarity, calibration);
+}
+
+export interface LinkContext {
+  subject: SubjectRecord | undefined;
+  u: UTable;
+  m: MTable;
+  archiveSize: number;
+  calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>;
+}
+
+export function linkContext(
+  subject: SubjectRecord | undefined,
+  counts: Parameters<typeof uTable>[0],
+  archiveSize: number,
+  calibration: LinkContext['calibration'],
+  confirmed?: Parameters<typeof mTable>[0],
+): LinkContext {
+  return { subject, u: uTable(counts), m: confirmed ? mTable(confirmed) : M_PRIORS, archiveSize, calibration };
+}
+
+/**
+ * Scores one photo for one case. Returns undefined when it should not be proposed: a face
+ * below the floor with no record evidence to carry it, or a record-only photo whose record says
+ * too little (MIN_RECORD_WEIGHT).
+ */
+export function scorePhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate | undefined {
+  const levels: Levels = ctx.subject && p.record ? compareRecords(ctx.subject, p.record) : {};
+  const recordEvidence = weigh(levels, ctx.u, ctx.m);
+  const recordWeight = totalWeight(recordEvidence);
+  const aboveFloor = p.face !== undefined && p.face.similarity >= ctx.calibration.floor;
+  if (!aboveFloor && recordWeight < MIN_RECORD_WEIGHT) return undefined;
+  const evidence = [...recordEvidence];
+  if (p.face) evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration) }, ctx.u, ctx.m));
+  const matchWeight = totalWeight(evidence);
+  // Found by the record with a face far from the family's: still shown (the record may be right
+  // and the photo poor), but not when the face outweighs the record.
+  if (!aboveFloor && matchWeight <= 0) return undefined;
+  return {
+    photoId: p.photoId,
+    faceId: p.face?.faceId ?? null,
+    referenceFaceId: p.face?.referenceFaceId ?? null,
+    similarity: p.face ? p.face.similarity : null,
+    band: p.face ? bandFor(p.face.similarity, ctx.calibration) : null,
+    evidence,
+    matchWeight,
+    matchProbability: matchProbability(matchWeight, ctx.archiveSize),
+  };
+}
+
+/** Best first: total weight, then the face's similarity, then a stable order. */
+export function byMatchWeight(a: LinkedCandidate, b: LinkedCandidate): number {
+  return b.matchWeight - a.matchWeight || (b.similarity ?? -2) - (a.similarity ?? -2) || (a.faceId ?? a.photoId).localeCompare(b.faceId ?? b.photoId);
+}

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../src/access/principal.ts';
+import { enqueuePhoto } from '../src/ingest/enqueue.ts';
+import { ADMIN_TOKEN, LIMITS, openApiHarness, photoForm, requestJson, type ApiHarness } from './support/api.ts';
+import { lfwPeople } from './support/fixtures.ts';
+
+// Person records through the HTTP API with the real face engine on real photos (issue 14): the
+// archive's metadata is keyed at upload, a case opens from a description alone, a photo in which
+// no face is found is still linked by its record (at once and by the standing search), face and
+// record evidence rank together, and a description that cannot be right is refused with a 4xx.
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let h: ApiHarness;
+let verifier: string;
+const [personA] = lfwPeople(2);
+
+const call = (method: string, url: string, token?: string, body?: FormData | Json) => requestJson(h.app, method, `/api/v1${url}`, { token, body });
+
+/** Uploads an archive photo with its metadata and runs the ingest and standing-search jobs, as a worker would. */
+async function archive(name: string, bytes: Uint8Array, metadata: Record<string, unknown>): Promise<string> {
+  const p = await enqueuePhoto({ db: h.t.db, blobs: h.blobs, queue: h.queue, limits: LIMITS }, CLI, { name, bytes, source: 'records test', metadata });
+  await h.process(p.id);
+  return p.id;
+}
+
+/** A photo of a document: no face to find. */
+const documentPhoto = (shade: number) =>
+  sharp({ create: { width: 400, height: 300, channels: 3, background: { r: shade, g: shade, b: 200 } } }).jpeg().toBuffer();
+
+beforeAll(async () => {
+  h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60_000 } });
+  const r = await call('POST', '/tokens', ADMIN_TOKEN, { role: 'verifier', name: 'records verifier' });
+  verifier = r.json.token as string;
+}, 300_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('person records through the API', () => {
+  it('opens a case from a description alone and shows the verifier the record candidates with their evidence', { timeout: 120_000 }, async () => {
+    const doc = await archive('dog-tag-1.jpg', await documentPhoto(180), { names: ['Serhii Koval'], birthDate: '1990', idNumbers: ['AB 123456'] });
+    const other = await archive('list-7.jpg', await documentPhoto(170), { names: ['Mykola Kovalenko'], birthDate: '1971' });
+    // no face on either: done, kept, linkable by record
+    const photo = await call('GET', `/photos/${doc}`, verifier);
+    expect(photo.json).toMatchObject({ status: 'done', faces: [] });
+
+    const opened = await call('POST', '/searches', verifier, photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', givenName: 'Сергій', birthDate: '1990', idNumber: 'АВ123456' }) }));
+    expect(opened.status).toBe(201);
+    expect(opened.json.referenceFaces).toEqual([]);
+    const [top] = opened.json.candidates as Json[];
+    expect(top).toMatchObject({ photoId: doc, faceId: null, face: null, similarity: null, band: null, rank: 1, status: 'pending' });
+    expect(top!.evidence.map((e: Json) => `${e.field}:${e.level}`)).toEqual(['surname:same', 'givenName:same', 'birthYear:same', 'idNumber:same']);
+    expect(top!.matchWeight).toBeGreaterThan(20);
+    expect(top!.matchProbability).toBeGreaterThan(0.9);
+    expect((opened.json.candidates as Json[]).map((c) => c.photoId)).not.toContain(other);
+
+    // the verifier's queue holds it, without a face
+    const queue = await call('GET', '/review', verifier);
+    expect(queue.status).toBe(200);
+    expect((queue.json.items as Json[]).find((i) => i.photoId === doc)).toMatchObject({ face: null, similarity: null });
+
+    // a family opens the same kind of case: no candidates shown, but the case has them
+    const family = await call('POST', '/searches', undefined, photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', givenName: 'Сергей' }) }));
+    expect(family.status).toBe(201);
+    expect(family.json.candidates).toBeUndefined();
+    const seen = await call('GET', `/searches/${family.json.search.id}`, verifier);
+    expect((seen.json.candidates as Json[])[0]).toMatchObject({ photoId: doc });
+    expect(seen.json.search.status).toBe('under_review');
+  });
+
+  it('links a later photo with no face to an open case by its record (standing search)', { timeout: 120_000 }, async () => {
+    const opened = await call('POST', '/searches', verifier, photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Гнатюк', givenName: 'Тарас', birthDate: '1985' }) }));
+    expect(opened.status).toBe(201);
+    expect(opened.json.candidates).toEqual([]);
+    const later = await archive('prisoner-list-3.jpg', await documentPhoto(150), { names: ['HNATIUK T.'], birthDate: '1986' });
+    const seen = await call('GET', `/searches/${opened.json.search.id}`, verifier);
+    const c = (seen.json.candidates as Json[])[0]!;
+    expect(c).toMatchObject({ photoId: later, faceId: null });
+    expect(c.evidence.map((e: Json) => `${e.field}:${e.level}`)).toEqual(['surname:same', 'givenName:initial', 'birthYear:within_1']);
+  });
+
+  it('ranks a face that agrees with the record above the same face without one, and shows the face evidence', { timeout: 180_000 }, async () => {
+    const [g] = personA!.files;
+    const withRecord = await archive(path.basename(g!), fs.readFileSync(g!), { names: ['Marchenko Oleh'], birthDate: '1979' });
+    const opened = await call('POST', '/searches', verifier, photoForm([{ name: 'ref.jpg', bytes: fs.readFileSync(personA!.files[1]!) }], 'photo', { subject: JSON.stringify({ surname: 'Марченко', givenName: 'Олег', birthDate: '1979' }) }));
+    expect(opened.status).toBe(201);
+    const top = (opened.json.candidates as Json[])[0]!;
+    expect(top.photoId).toBe(withRecord);
+    expect(top.similarity).toBeGreaterThan(0.8);
+    expect(top.evidence[0]).toMatchObject({ field: 'face' });
+    expect(top.evidence.slice(1).map((e: Json) => `${e.field}:${e.level}`)).toEqual(['surname:same', 'givenName:same', 'birthYear:same']);
+    const faceWeight = top.evidence[0].weight as number;
+    expect(top.matchWeight).toBeGreaterThan(faceWeight + 10);
+  });
+
+  it('refuses a description that cannot be right, and archive metadata likewise', { timeout: 60_000 }, async () => {
+    const future = await call('POST', '/searches', verifier, photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', birthDate: '2999-01-01' }) }));
+    expect(future.status).toBe(422);
+    // a family route: the message is the family's, in their language (errors catalogue)
+    expect(future.json.error.code).toBe('invalid_subject');
+    expect(future.json.error.message).toMatch(/date of birth in the future/);
+    const inUkrainian = await requestJson(h.app, 'POST', '/api/v1/searches?lang=uk', { body: photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', birthDate: '2999' }) }) });
+    expect(inUkrainian.status).toBe(422);
+    expect(inUkrainian.json.error.message).toMatch(/дата народження в майбутньому/);
+    const year = await call('POST', '/searches', verifier, photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', birthDate: '19x0' }) }));
+    expect(year.status).toBe(422);
+    expect(year.json.error.code).toBe('invalid_subject');
+    const nothing = await call('POST', '/searches', verifier, photoForm([], 'photo', { subject: JSON.stringify({ givenName: 'Сергій' }) }));
+    expect(nothing.status).toBe(400);
+    expect(nothing.json.error.code).toBe('invalid_input');
+
+    const operator = (await call('POST', '/tokens', ADMIN_TOKEN, { role: 'operator', name: 'records operator' })).json.token as string;
+    const bytes = await documentPhoto(90);
+    const upload = await call('POST', '/photos', operator, photoForm([{ name: 'x.jpg', bytes }], 'file', { metadata: JSON.stringify({ names: ['Koval'], birthDate: '3000' }) }));
+    expect(upload.status).toBe(422);
+    expect(upload.json.error).toMatchObject({ code: 'invalid_metadata', message: 'metadata.birthDate is in the future' });
+  });
+});
