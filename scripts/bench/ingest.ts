@@ -7,7 +7,11 @@
  * photos; a store may be listed again (`fs,s3,fs,s3`) to interleave runs on a busy machine.
  * Prints progress on stderr and one JSON line last.
  *
- *   npm run bench:ingest -- --photos 200 [--workers 2] [--blobs fs,s3] [--images ../shared/data/lfw-dev/images] [--json]
+ * With `--baseline-manifest FILE` (another model manifest, e.g. the previous recipe's) the pool
+ * also runs with it on the same photos in the same run, interleaved, and both rates are reported.
+ *
+ *   npm run bench:ingest -- --photos 200 [--workers 2] [--blobs fs,s3] [--images ../shared/data/lfw-dev/images]
+ *       [--baseline-manifest FILE] [--single false] [--json]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +37,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: String(os.availableParallelism()) },
     images: { type: 'string', default: path.resolve('../shared/data/lfw-dev/images') },
     blobs: { type: 'string', default: 'fs' },
+    'baseline-manifest': { type: 'string' },
+    single: { type: 'string', default: 'true' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -68,20 +74,20 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 
 let s3: TestS3 | undefined;
 
-async function run(workers: number, store: StoreKind): Promise<{ seconds: number; faces: number }> {
+async function run(workers: number, store: StoreKind, manifestPath?: string): Promise<{ seconds: number; faces: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-bench-ingest-'));
   const db = await openPglite({ dataDir: path.join(dir, 'db') });
   let blobs: BlobStore | undefined;
   try {
     await migrate(db);
-    const manifest = await loadManifest();
+    const manifest = await loadManifest(manifestPath);
     if (store === 's3') {
       s3 ??= await startTestS3();
       // A fresh prefix per run: nothing stored by an earlier run is found again.
       blobs = new S3BlobStore(s3.options(path.basename(dir)));
     } else blobs = new FsBlobStore(path.join(dir, 'blobs'));
     const queue = await openQueue(db, { expireInSeconds: 300, logger: silentLogger });
-    const faces = await createFacePool({ size: workers, limits });
+    const faces = await createFacePool({ size: workers, limits, ...(manifestPath ? { manifestPath } : {}) });
     await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
     // Warm each engine so start-up (weights, wasm compile) is not counted as throughput.
     await Promise.all(Array.from({ length: workers }, () => faces.analyse(fs.readFileSync(files[0]!))));
@@ -112,7 +118,11 @@ async function run(workers: number, store: StoreKind): Promise<{ seconds: number
   }
 }
 
-const single = await run(1, STORES[0]!);
+const baselinePath = values['baseline-manifest'] ? path.resolve(values['baseline-manifest']) : undefined;
+const single = values.single === 'false' ? undefined : await run(1, STORES[0]!);
+// baseline and current interleaved (baseline, current, baseline): load on a shared machine drifts
+const baselineRuns: number[] = [];
+if (baselinePath) baselineRuns.push(N / (await run(WORKERS, STORES[0]!, baselinePath)).seconds);
 const pools: Array<{ blobs: StoreKind; photosPerSecond: number; facesPerSecond: number }> = [];
 let pool: { seconds: number; faces: number } | undefined;
 for (const store of STORES) {
@@ -120,6 +130,7 @@ for (const store of STORES) {
   pool ??= r;
   pools.push({ blobs: store, photosPerSecond: Number((N / r.seconds).toFixed(2)), facesPerSecond: Number((r.faces / r.seconds).toFixed(2)) });
 }
+if (baselinePath) baselineRuns.push(N / (await run(WORKERS, STORES[0]!, baselinePath)).seconds);
 await s3?.destroy();
 clearInterval(sampler);
 if (!pool) throw new Error('no run');
@@ -129,15 +140,16 @@ const result = {
   workers: WORKERS,
   photosPerSecond: Number((N / pool.seconds).toFixed(2)),
   facesPerSecond: Number((pool.faces / pool.seconds).toFixed(2)),
-  singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)),
-  speedup: Number((single.seconds / pool.seconds).toFixed(2)),
+  ...(single ? { singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)), speedup: Number((single.seconds / pool.seconds).toFixed(2)) } : {}),
+  ...(baselinePath ? { baseline: { manifest: path.basename(baselinePath), photosPerSecond: baselineRuns.map((x) => Number(x.toFixed(2))) } } : {}),
   peakRssMB: Math.round(peakRss / 1024 / 1024),
   // Every pool run in order, by blob store (the first is the one above), when --blobs names several.
   blobs: STORES[0],
   ...(STORES.length > 1 ? { pools } : {}),
 };
 if (!values.json) {
-  process.stderr.write(`${N} photos: 1 worker ${result.singleWorkerPhotosPerSecond}/s, ${WORKERS} workers ${result.photosPerSecond}/s, speed-up ${result.speedup}\n`);
+  process.stderr.write(`${N} photos: 1 worker ${result.singleWorkerPhotosPerSecond ?? '-'}/s, ${WORKERS} workers ${result.photosPerSecond}/s, speed-up ${result.speedup ?? '-'}\n`);
+  if (result.baseline) process.stderr.write(`  baseline ${result.baseline.manifest}: ${result.baseline.photosPerSecond.join(', ')} photos/s\n`);
   for (const r of pools) process.stderr.write(`  ${WORKERS} workers, ${r.blobs} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`);
 }
 console.log(JSON.stringify(result));

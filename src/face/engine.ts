@@ -9,7 +9,7 @@ import { loadBackend, modelDir, tfOf, type FaceApiModule, type TfLike } from './
 import { loadManifest, verifyModelFiles, type ModelManifest } from './manifest.ts';
 import { faceQuality, type DetectionStep } from './quality.ts';
 import type { Recipe } from './recipe.ts';
-import { rescueFaces, type Rescued } from './rescue.ts';
+import { rescueFaces, smallFacesPhoto, type Rescued } from './rescue.ts';
 import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
 export interface Detection { box: Box; score: number }
@@ -130,9 +130,11 @@ class Engine implements FaceEngine {
       }
       // Rescue only when the upright pass is not sure of any face: a portrait or a group photo
       // that SSD reads at once costs nothing more.
-      const rescued = r.rescue && !dets.some((d) => d.score >= r.rescue!.below)
-        ? await this.rescue(rgb, r, firstPass)
-        : [];
+      // A group photo whose faces are small in what SSD saw: enlarged tiles find the rest.
+      const rescued = !r.rescue ? []
+        : !dets.some((d) => d.score >= r.rescue!.below) ? await this.rescue(rgb, r, firstPass, 'all')
+          : smallFacesPhoto(dets, rgb.width, rgb.height, r) ? await this.rescue(rgb, r, firstPass, 'tiles')
+            : [];
       if (dets.length === 0 && rescued.length === 0 && options.centreFallback) {
         const side = Math.min(img.width, img.height) * 0.5;
         dets = [{ box: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, score: 0 }];
@@ -169,7 +171,7 @@ class Engine implements FaceEngine {
   }
 
   /** The rescue cascade (rescue.ts) with this engine's SSD and landmark nets. */
-  private rescue(rgb: RgbImage, r: Recipe, firstPass: Detection[]): Promise<Rescued[]> {
+  private rescue(rgb: RgbImage, r: Recipe, firstPass: Detection[], mode: 'all' | 'tiles'): Promise<Rescued[]> {
     return rescueFaces({
       ssd: (img, minConfidence) => this.detect(img, img.width + img.height, NO_TILES, 0, 0, minConfidence),
       detect: (img, minConfidence) => this.detect(img, r.detector.maxSide, r.detector.tileSize, r.detector.tileOverlap, 0, minConfidence),
@@ -184,7 +186,7 @@ class Engine implements FaceEngine {
       },
       enhance: async (img) => ({ data: await enhanceRgb(img), width: img.width, height: img.height }),
       shrink: async (img, width, height) => ({ data: await resizeRgb({ data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }, width, height), width, height }),
-    }, rgb, r, firstPass);
+    }, rgb, r, firstPass, mode);
   }
 
   private tensor(img: RgbImage) {

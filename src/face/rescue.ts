@@ -118,18 +118,40 @@ function turnedTile(src: RgbImage, toSrc: Affine, full: RgbImage, degrees: numbe
   return { sample: src, toSample, toPhoto: compose(toSrc, toSample), source: full, rotation: degrees, step };
 }
 
-export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firstPass: Detection[]): Promise<Rescued[]> {
+/**
+ * True when the faces the upright pass found are small in what SSD saw (a group photo, a crowd):
+ * the rest of them are likely smaller still, and enlarged tiles find them. Median face side in
+ * SSD input pixels under SMALL_IN_SSD, in a photo large enough to tile.
+ */
+export function smallFacesPhoto(dets: Detection[], width: number, height: number, r: Recipe): boolean {
+  if (!r.rescue || r.rescue.tiles === 0 || dets.length === 0 || Math.max(width, height) < TILES_FROM) return false;
+  const long = Math.max(width, height);
+  const det = Math.min(long, r.detector.maxSide);
+  // the first pass shows SSD the whole photo, or tiles of it when it is large (engine.detect)
+  const seen = det > r.detector.tileSize * 1.25 ? Math.max(r.detector.tileSize, Math.ceil(det / (1 + 2 * (1 - r.detector.tileOverlap)))) : det;
+  const k = (det / long) * (MOSAIC_SIDE / seen);
+  const sides = dets.map((d) => Math.max(d.box.width, d.box.height) * k).sort((a, b) => a - b);
+  return sides[Math.floor(sides.length / 2)]! < SMALL_IN_SSD;
+}
+const SMALL_IN_SSD = 40;
+/** Photos whose long side is under this are not tiled: SSD already enlarges them to 512 px. */
+const TILES_FROM = 680;
+/** Enlarged tiles are about this long (photo pixels) at most, so a tile's faces reach SSD at about 1.1 × or more. */
+const TILE_PHOTO_SIDE = 450;
+
+/** `mode` `tiles`: only the enlarged tiles, for a photo of small faces whose upright pass found some. */
+export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firstPass: Detection[], mode: 'all' | 'tiles' = 'all'): Promise<Rescued[]> {
   const cfg = r.rescue!;
   const minConfidence = r.detector.minConfidence;
   const cands: Candidate[] = firstPass
     .filter((d) => d.score >= cfg.lowConfidence && d.score < minConfidence)
     .map((d) => ({ box: d.box, score: d.score, toPhoto: IDENTITY, source: rgb, rotation: 0, step: 'upright' as const }));
-  const confident = () => cands.some((c) => c.score >= cfg.below);
+  const confident = () => mode === 'tiles' ? false : cands.some((c) => c.score >= cfg.below);
 
   // Enhanced copy: searched upright at full resolution when the photo is poorly exposed, and
   // the source of every turned tile then; otherwise only as the upright tile of the mosaics.
-  const enhanced = cfg.enhance ? await ops.enhance(rgb) : rgb;
-  const poor = cfg.enhance && poorlyExposed(rgb);
+  const enhanced = cfg.enhance && mode === 'all' ? await ops.enhance(rgb) : rgb;
+  const poor = cfg.enhance && mode === 'all' && poorlyExposed(rgb);
   const source = poor ? enhanced : rgb;
   if (poor) {
     for (const d of await ops.detect(enhanced, cfg.lowConfidence)) cands.push({ box: d.box, score: d.score, toPhoto: IDENTITY, source: enhanced, rotation: 0, step: 'enhance' });
@@ -142,7 +164,7 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
     const w = Math.max(1, Math.round(img.width * k)), h = Math.max(1, Math.round(img.height * k));
     return { img: await ops.shrink(img, w, h), toSrc: { a: img.width / w, b: 0, c: 0, d: 0, e: img.height / h, f: 0 } };
   };
-  for (const turns of cfg.mosaics) {
+  for (const turns of mode === 'all' ? cfg.mosaics : []) {
     if (confident()) break;
     const cols = Math.ceil(Math.sqrt(turns.length));
     const side = Math.floor(MOSAIC_SIDE / cols);
@@ -155,8 +177,8 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
   }
 
   // Small faces in a larger photo: enlarged overlapping tiles, one SSD pass each.
-  if (!confident() && cfg.tiles > 0 && Math.max(rgb.width, rgb.height) >= 2 * MOSAIC_SIDE / 1.5) {
-    const n = cfg.tiles, overlap = 0.25;
+  if (!confident() && cfg.tiles > 1 && Math.max(rgb.width, rgb.height) >= TILES_FROM) {
+    const n = Math.min(cfg.tiles, Math.max(2, Math.ceil(Math.max(rgb.width, rgb.height) / TILE_PHOTO_SIDE))), overlap = 0.25;
     const tw = rgb.width / (1 + (n - 1) * (1 - overlap)), th = rgb.height / (1 + (n - 1) * (1 - overlap));
     const k = Math.max(tw, th) / MOSAIC_SIDE;
     const w = Math.max(1, Math.round(tw / k)), h = Math.max(1, Math.round(th / k));
