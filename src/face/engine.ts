@@ -174,7 +174,6 @@ class Engine implements FaceEngine {
   private rescue(rgb: RgbImage, r: Recipe, firstPass: Detection[], mode: 'all' | 'tiles'): Promise<Rescued[]> {
     return rescueFaces({
       ssd: (img, minConfidence) => this.detect(img, img.width + img.height, NO_TILES, 0, 0, minConfidence),
-      detect: (img, minConfidence) => this.detect(img, r.detector.maxSide, r.detector.tileSize, r.detector.tileOverlap, 0, minConfidence),
       landmarks: async (patch) => {
         const t = this.tensor(patch);
         try {

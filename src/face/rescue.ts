@@ -21,8 +21,6 @@ export interface Detection { box: Box; score: number }
 /** What the cascade needs of the engine: one SSD pass (no tiles) and the landmark net on a patch. */
 export interface RescueOps {
   ssd(img: RgbImage, minConfidence: number): Promise<Detection[]>;
-  /** The full upright detection (tiles and all) of the engine's first pass, on another image. */
-  detect(img: RgbImage, minConfidence: number): Promise<Detection[]>;
   landmarks(patch: RgbImage): Promise<Point[]>;
   enhance(img: RgbImage): Promise<RgbImage>;
   shrink(img: RgbImage, width: number, height: number): Promise<RgbImage>;
@@ -125,15 +123,20 @@ function turnedTile(src: RgbImage, toSrc: Affine, full: RgbImage, degrees: numbe
  */
 export function smallFacesPhoto(dets: Detection[], width: number, height: number, r: Recipe): boolean {
   if (!r.rescue || r.rescue.tiles === 0 || dets.length === 0 || Math.max(width, height) < TILES_FROM) return false;
-  const long = Math.max(width, height);
-  const det = Math.min(long, r.detector.maxSide);
-  // the first pass shows SSD the whole photo, or tiles of it when it is large (engine.detect)
-  const seen = det > r.detector.tileSize * 1.25 ? Math.max(r.detector.tileSize, Math.ceil(det / (1 + 2 * (1 - r.detector.tileOverlap)))) : det;
-  const k = (det / long) * (MOSAIC_SIDE / seen);
+  const k = firstPassZoom(width, height, r);
   const sides = dets.map((d) => Math.max(d.box.width, d.box.height) * k).sort((a, b) => a - b);
   return sides[Math.floor(sides.length / 2)]! < SMALL_IN_SSD;
 }
 const SMALL_IN_SSD = 40;
+const ENHANCED_SIDE = 1024;
+
+/** SSD input pixels per photo pixel in the first pass: the whole photo, or its tiles when it is large (engine.detect). */
+function firstPassZoom(width: number, height: number, r: Recipe): number {
+  const long = Math.max(width, height);
+  const det = Math.min(long, r.detector.maxSide);
+  const seen = det > r.detector.tileSize * 1.25 ? Math.max(r.detector.tileSize, Math.ceil(det / (1 + 2 * (1 - r.detector.tileOverlap)))) : det;
+  return (det / long) * (MOSAIC_SIDE / seen);
+}
 /** Photos whose long side is under this are not tiled: SSD already enlarges them to 512 px. */
 const TILES_FROM = 680;
 /** Enlarged tiles are about this long (photo pixels) at most, so a tile's faces reach SSD at about 1.1 × or more. */
@@ -150,11 +153,18 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
 
   // Enhanced copy: searched upright at full resolution when the photo is poorly exposed, and
   // the source of every turned tile then; otherwise only as the upright tile of the mosaics.
-  const enhanced = cfg.enhance && mode === 'all' ? await ops.enhance(rgb) : rgb;
+  // The full-size enhanced copy only for a poorly exposed photo (its faces are described from
+  // it); otherwise the mosaics' upright tile is enhanced from the shrunk copy, which costs nothing.
   const poor = cfg.enhance && mode === 'all' && poorlyExposed(rgb);
-  const source = poor ? enhanced : rgb;
+  const enhanced = poor ? await ops.enhance(rgb) : rgb;
+  const source = enhanced;
   if (poor) {
-    for (const d of await ops.detect(enhanced, cfg.lowConfidence)) cands.push({ box: d.box, score: d.score, toPhoto: IDENTITY, source: enhanced, rotation: 0, step: 'enhance' });
+    // one pass at ≤ 1024 px (a large dark photo's small faces are left to the enhanced tiles)
+    const k = Math.min(1, ENHANCED_SIDE / Math.max(rgb.width, rgb.height));
+    const w = Math.max(1, Math.round(rgb.width * k)), h = Math.max(1, Math.round(rgb.height * k));
+    const view = k < 1 ? await ops.shrink(enhanced, w, h) : enhanced;
+    const toPhoto: Affine = { a: rgb.width / w, b: 0, c: 0, d: 0, e: rgb.height / h, f: 0 };
+    for (const d of await ops.ssd(view, cfg.lowConfidence)) cands.push({ box: d.box, score: d.score, toPhoto, source: enhanced, rotation: 0, step: 'enhance' });
   }
 
   // Mosaic tiles are sampled from copies shrunk near their size (area averaging, not aliasing).
@@ -169,7 +179,7 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
     const cols = Math.ceil(Math.sqrt(turns.length));
     const side = Math.floor(MOSAIC_SIDE / cols);
     const src = await small(source, side);
-    const enh = await small(enhanced, side);
+    const enh = poor || !cfg.enhance ? src : { img: await ops.enhance(src.img), toSrc: src.toSrc };
     const tiles = turns.map((deg) => deg === 0
       ? turnedTile(enh.img, enh.toSrc, enhanced, 0, side, 'enhance')
       : turnedTile(src.img, src.toSrc, source, deg, side, 'turn'));
@@ -177,10 +187,12 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
   }
 
   // Small faces in a larger photo: enlarged overlapping tiles, one SSD pass each.
-  if (!confident() && cfg.tiles > 1 && Math.max(rgb.width, rgb.height) >= TILES_FROM) {
-    const n = Math.min(cfg.tiles, Math.max(2, Math.ceil(Math.max(rgb.width, rgb.height) / TILE_PHOTO_SIDE))), overlap = 0.25;
-    const tw = rgb.width / (1 + (n - 1) * (1 - overlap)), th = rgb.height / (1 + (n - 1) * (1 - overlap));
-    const k = Math.max(tw, th) / MOSAIC_SIDE;
+  const n = Math.min(cfg.tiles, Math.max(2, Math.ceil(Math.max(rgb.width, rgb.height) / TILE_PHOTO_SIDE))), overlap = 0.25;
+  const tw = rgb.width / (1 + (n - 1) * (1 - overlap)), th = rgb.height / (1 + (n - 1) * (1 - overlap));
+  const k = Math.max(tw, th) / MOSAIC_SIDE;
+  // only where the tiles show faces at least 1.5 × larger than the first pass did (a 12 MP photo
+  // was already tiled as finely by it)
+  if (!confident() && cfg.tiles > 1 && Math.max(rgb.width, rgb.height) >= TILES_FROM && firstPassZoom(rgb.width, rgb.height, r) * 1.5 <= 1 / k) {
     const w = Math.max(1, Math.round(tw / k)), h = Math.max(1, Math.round(th / k));
     for (let iy = 0; iy < n; iy++) {
       for (let ix = 0; ix < n; ix++) {
