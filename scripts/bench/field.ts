@@ -148,7 +148,7 @@ const rows = [];
 for (const kind of kindList) {
   const ofKind = photos.filter((p) => p.kind === kind);
   const row: Record<string, unknown> = { kind, note: KIND_NOTES[kind as Kind] };
-  for (const [ri, recipe] of recipes.entries()) {
+  for (const ri of recipes.keys()) {
     const gallery: Array<{ e: number[]; person: number }> = [];
     const found = new Set<number>();
     let subjects = 0, extra = 0;

@@ -2,12 +2,12 @@ import { KinfinderError } from '../errors.ts';
 import { enhanceRgb, normalise, resizeRgb } from '../image/index.ts';
 import type { NormalisedImage } from '../image/types.ts';
 import {
-  cropRgb, extractChip, faceChipGeometry, flipHorizontal, laplacianVariance, poseFromLandmarks,
+  cropRgb, extractChip, faceChipGeometry, flipHorizontal, poseFromLandmarks,
   type Point, type RgbImage,
 } from './align.ts';
 import { loadBackend, modelDir, tfOf, type FaceApiModule, type TfLike } from './backend.ts';
 import { loadManifest, verifyModelFiles, type ModelManifest } from './manifest.ts';
-import { faceQuality, type DetectionStep } from './quality.ts';
+import { faceQuality } from './quality.ts';
 import type { Recipe } from './recipe.ts';
 import { rescueFaces, smallFacesPhoto, type Rescued } from './rescue.ts';
 import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
