@@ -3,16 +3,21 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { secureHeaders } from 'hono/secure-headers';
 import { authenticate, type Env } from './auth.ts';
 import { authThrottle } from './auth-throttle.ts';
+import { backoffThrottle, CODE_THROTTLE_DEFAULTS } from './code-throttle.ts';
 import { apiDocsRoutes } from './docs/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
 import { apiRouter, serveOpenApiDocument } from './openapi.ts';
-import { pageRoutes } from './pages/index.ts';
+import { negotiateLanguage } from './language.ts';
+import { notFoundPage, pageContext, pageRoutes, sendPage } from './pages/index.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { backupRoutes } from './routes/backup.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { photoRoutes } from './routes/photos.ts';
 import { reviewRoutes } from './routes/review.ts';
+import { caseRoutes } from './routes/case.ts';
 import { searchRoutes } from './routes/searches.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -47,23 +52,36 @@ export function createApp(deps: AppDeps): Hono<Env> {
     strictTransportSecurity: false,
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
   }));
+  app.use('*', negotiateLanguage(deps.defaultLanguage ?? 'en'));
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   if (deps.api) {
     const api = deps.api;
     const v1 = apiRouter();
     const address = api.clientAddress ?? socketAddress;
-    v1.use('*', authenticate(api.db, api.adminToken, { throttle: authThrottle(api.authThrottle ?? { max: 20, windowMs: 60_000 }), address, counters: api.counters }));
+    const codes = { ...CODE_THROTTLE_DEFAULTS, ...api.codeThrottle };
+    v1.use('*', authenticate(api.db, api.adminToken, {
+      throttle: authThrottle(api.authThrottle ?? { max: 20, windowMs: 60_000 }),
+      address,
+      counters: api.counters,
+      codes: { address: backoffThrottle(codes.address), prefix: backoffThrottle(codes.prefix) },
+    }));
     v1.route('/', photoRoutes(api));
+    v1.route('/', batchRoutes(api));
     v1.route('/', searchRoutes(api, address));
+    v1.route('/', caseRoutes(api, address));
     v1.route('/', reviewRoutes(api));
     v1.route('/', adminRoutes(api));
+    v1.route('/', backupRoutes(api, deps.logger));
     app.route('/api/v1', v1);
   }
   serveOpenApiDocument(app);
   app.route('/', apiDocsRoutes());
   app.route('/', pageRoutes(deps));
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  // A program asking the API gets JSON; a person who mistyped an address gets a page they can read.
+  app.notFound((c) => c.req.path.startsWith('/api/') || c.req.method !== 'GET'
+    ? c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
+    : sendPage(c, notFoundPage(pageContext(c), deps.api?.organisation), 404));
   app.onError(handleError(deps.logger));
   return app;
 }

@@ -1,13 +1,18 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { CASE_CODE_PREFIX_LENGTH, normalizeCaseCode } from '../src/access/case-code.ts';
 import { resolveToken } from '../src/access/credentials.ts';
 import { authorize, type Action } from '../src/access/policy.ts';
 import type { Principal } from '../src/access/principal.ts';
+import type { Translate } from '../src/i18n/catalogue.ts';
+import type { Language } from '../src/i18n/languages.ts';
 import { KinfinderError } from '../src/errors.ts';
 import type { Database } from '../src/store/database.ts';
 import type { Counters } from '../src/metrics.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
+import type { BackoffThrottle } from './code-throttle.ts';
 
-export type Env = { Variables: { principal: Principal | null } };
+/** What a request carries: who called, and (set by api/language.ts) the language it is answered in. */
+export type Env = { Variables: { principal: Principal | null; language: Language; t: Translate } };
 
 /**
  * Reads `Authorization: Bearer <token>`. No header → anonymous; a header with an unknown or
@@ -16,7 +21,13 @@ export type Env = { Variables: { principal: Principal | null } };
 export function authenticate(
   db: Database,
   adminToken: string | undefined,
-  guard?: { throttle: AuthThrottle; address: (c: Context<Env>) => string; counters: Counters },
+  guard?: {
+    throttle: AuthThrottle;
+    address: (c: Context<Env>) => string;
+    counters: Counters;
+    /** Wrong case codes, per address and per code prefix, with back-off (api/code-throttle.ts). */
+    codes?: { address: BackoffThrottle; prefix: BackoffThrottle };
+  },
 ): MiddlewareHandler<Env> {
   return async (c, next) => {
     const header = c.req.header('authorization');
@@ -37,8 +48,18 @@ export function authenticate(
     };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m?.[1]) throw refuse('the Authorization header must be "Bearer <token>"');
+    const code = normalizeCaseCode(m[1]);
+    const codeKeys = code && guard?.codes ? [[guard.codes.address, address], [guard.codes.prefix, code.slice(0, CASE_CODE_PREFIX_LENGTH)]] as const : [];
+    const codeWait = Math.max(0, ...codeKeys.map(([t, k]) => t.blockedFor(k)));
+    if (codeWait > 0) {
+      c.header('Retry-After', String(codeWait));
+      throw new KinfinderError('rate_limited', `too many wrong case codes; try again in ${codeWait} seconds`, { retryAfter: codeWait });
+    }
     const principal = await resolveToken(db, m[1], adminToken);
-    if (!principal) throw refuse('this access token is not valid (unknown, revoked, or its case was deleted)');
+    if (!principal) {
+      for (const [t, k] of codeKeys) t.failed(k);
+      throw refuse(code ? 'this case code is not valid (mistyped, replaced by a new one, or its case was deleted)' : 'this access token is not valid (unknown, revoked, or its case was deleted)');
+    }
     c.set('principal', principal);
     return next();
   };

@@ -3,9 +3,11 @@ import type { FaceAnalyser } from '../src/face/index.ts';
 import type { ModelManifest } from '../src/face/manifest.ts';
 import type { ImageLimits } from '../src/image/index.ts';
 import type { EnqueueDeps } from '../src/ingest/enqueue.ts';
+import type { Language } from '../src/i18n/languages.ts';
 import type { Logger } from '../src/log.ts';
 import type { Counters } from '../src/metrics.ts';
 import type { BlobStore } from '../src/store/blobs.ts';
+import type { BackoffOptions } from './code-throttle.ts';
 import type { Database } from '../src/store/database.ts';
 
 export interface FaceInfo {
@@ -24,6 +26,8 @@ export interface AppDeps {
    * server listens on loopback (`open`); otherwise nobody (set KINFINDER_METRICS_TOKEN).
    */
   metrics?: { token?: string | undefined; open: boolean };
+  /** KINFINDER_DEFAULT_LANG: the language of a reader whose browser asks for none we have (en). */
+  defaultLanguage?: Language;
   /** The rest is needed by the /api/v1 routes; the bare service shell runs without it. */
   api?: ApiDeps;
 }
@@ -38,13 +42,21 @@ export interface ApiDeps {
   /** Enqueues uploaded photos (the same path as `kinfinder ingest`). */
   queue: EnqueueDeps['queue'];
   confirmations: number;
+  /** KINFINDER_REJECTIONS (default 2: one stray key must not hide a true match). */
+  rejections?: number | undefined;
+  /** The clock of the review rules (the 15-minute retract window); tests move it. */
+  now?: (() => Date) | undefined;
   counters: Counters;
   /** KINFINDER_ADMIN_TOKEN: an admin that exists before any token does. */
   adminToken?: string | undefined;
   /** Failed sign-ins one address may make in a window before it is refused for the rest of it. */
   authThrottle?: { max: number; windowMs: number };
-  /** Anonymous case creation per client address. */
+  /** Cases one client address may open anonymously in a window (created cases only count). */
   rateLimit?: { max: number; windowMs: number };
+  /** Back-off for wrong case codes per address and per code prefix (api/code-throttle.ts). */
+  codeThrottle?: Partial<Record<'address' | 'prefix', BackoffOptions>>;
+  /** Who runs this service and how to reach them (KINFINDER_ORG_NAME, KINFINDER_CONTACT), on every family page. */
+  organisation?: { name: string | undefined; contact: string | undefined };
   /** The caller's address for rate limiting (the socket's, unless a trusted proxy says otherwise). */
   clientAddress?: (c: Context) => string;
 }

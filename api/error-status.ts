@@ -24,6 +24,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   already_decided: 409,
+  too_late: 409,
+  leased: 409,
   store_locked: 503,
   database_unavailable: 503,
   store_unavailable: 503,

@@ -5,6 +5,7 @@ import { isKinfinderError, KinfinderError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import { isDatabaseUnavailable } from '../src/store/unavailable.ts';
 import { statusOf } from './error-status.ts';
+import { familyMessage } from './family-errors.ts';
 
 export function errorBody(code: string, message: string, extra?: Record<string, unknown>) {
   return { error: { code, message, ...extra } };
@@ -24,14 +25,14 @@ export function handleError(logger: Logger) {
       const status = statusOf(err.code) as ContentfulStatusCode;
       if (status >= 500) logger.error({ err, code: err.code, path: c.req.path }, 'request failed');
       // `body`: data for the client beside the error (the faces to choose from, per-file results).
-      return c.json({ ...errorBody(err.code, err.message, err.details), ...err.body }, status);
+      return c.json({ ...errorBody(err.code, familyMessage(c, err.code, err.details) ?? err.message, err.details), ...err.body }, status);
     }
     if (isDatabaseUnavailable(err)) {
       // An outage, not a bug: the client may retry, and the log needs no stack per request.
       logger.warn({ path: c.req.path }, 'request failed: database unreachable');
-      return c.json(errorBody('database_unavailable', 'the service cannot reach its database; try again shortly'), 503);
+      return c.json(errorBody('database_unavailable', familyMessage(c, 'database_unavailable') ?? 'the service cannot reach its database; try again shortly'), 503);
     }
     logger.error({ err, path: c.req.path }, 'unhandled error');
-    return c.json(errorBody('internal', 'internal error'), 500);
+    return c.json(errorBody('internal', familyMessage(c, 'internal') ?? 'internal error'), 500);
   };
 }

@@ -1,8 +1,14 @@
 import type { FamilyMatch } from '../src/access/visibility.ts';
+import type { ReviewItem } from '../src/review/blind.ts';
+import type { QueueCase } from '../src/review/queue.ts';
+import type { MyReview } from '../src/review/mine.ts';
 import type { CandidateView } from '../src/store/candidates.ts';
+import type { DecisionRow } from '../src/store/decisions.ts';
 import type { CaseRow, ReferenceFaceRow } from '../src/store/cases.ts';
 import type { FaceRow, PhotoRow } from '../src/store/photos.ts';
 import type { Box } from '../src/vocabulary.ts';
+import type { FamilyCaseView } from '../src/cases/view.ts';
+import type { Category } from '../src/vocabulary.ts';
 
 /**
  * JSON shapes of DESIGN.md §5: fields may be added, never renamed. What each caller may see was
@@ -16,6 +22,7 @@ export const urls = {
   faceCrop: (id: string) => `${API}/faces/${id}/crop`,
   referenceCrop: (id: string) => `${API}/reference-faces/${id}/crop`,
   referencePhoto: (id: string) => `${API}/reference-faces/${id}/photo`,
+  confirmedPhoto: (id: string) => `${API}/case/confirmed/${id}/photo`,
 };
 
 /** A reference face as verifiers get it: the crop, and the whole photo with the box's frame. */
@@ -23,7 +30,7 @@ function presentReference(r: { id: string; box: Box; photoWidth: number | null; 
   return { id: r.id, box: r.box, cropUrl: urls.referenceCrop(r.id), photoUrl: urls.referencePhoto(r.id), photoWidth: r.photoWidth, photoHeight: r.photoHeight };
 }
 
-function presentMatch(c: FamilyMatch) {
+function presentMatch(c: CandidateView) {
   return {
     id: c.id,
     searchId: c.caseId,
@@ -57,8 +64,19 @@ export function presentCandidate(c: CandidateView) {
   };
 }
 
-/** A confirmed match as its family sees it (already reduced to what they may see). */
-export const presentConfirmed = presentMatch;
+/**
+ * A confirmed match as its family sees it, already reduced in src/access/visibility.ts: only the
+ * URL of its photo is added (by the match's id), and the default sentence for its category, in
+ * the family's language, when no verifier wrote a message.
+ */
+export function presentConfirmed(c: FamilyMatch, defaultMessage: (category: Category) => string) {
+  return { id: c.id, category: c.category, familyMessage: c.familyMessage ?? defaultMessage(c.category), confirmedAt: c.confirmedAt, photoUrl: urls.confirmedPhoto(c.id) };
+}
+
+/** The family's view of its case (`GET /case`, and `GET /searches/:id` with the case code). */
+export function presentFamilyCase(v: FamilyCaseView, defaultMessage: (category: Category) => string) {
+  return { search: presentCase(v.case), confirmed: v.confirmed.map((c) => presentConfirmed(c, defaultMessage)), referencePhotos: v.referencePhotos };
+}
 
 export function presentReferenceFace(r: ReferenceFaceRow) {
   return { ...presentReference(r), photoIndex: r.photoIndex, quality: r.quality };
@@ -81,5 +99,83 @@ export function presentPhoto(p: PhotoRow, faces: FaceRow[]) {
     height: p.height,
     imageUrl: urls.photoImage(p.id),
     faces: faces.map((f) => ({ id: f.id, box: f.box, score: f.score, quality: f.quality, cropUrl: urls.faceCrop(f.id) })),
+    category: p.category,
+    batchId: p.batchId,
+    modelId: p.modelId,
+    ...(p.withdrawal ? { withdrawal: { reason: p.withdrawal.reason, at: p.withdrawal.at } } : {}),
+  };
+}
+
+/** A photo in a listing (GET /photos): how many faces, not the faces themselves. */
+export function presentPhotoListItem(p: PhotoRow & { faceCount: number }) {
+  return {
+    id: p.id,
+    originalName: p.originalName,
+    sha256: p.sha256,
+    status: p.status,
+    ...(p.error ? { error: p.error } : {}),
+    category: p.category,
+    source: p.source,
+    metadata: p.metadata,
+    batchId: p.batchId,
+    modelId: p.modelId,
+    faceCount: p.faceCount,
+    createdAt: new Date(p.createdAt).toISOString(),
+    imageUrl: urls.photoImage(p.id),
+  };
+}
+
+/** A decision as reviewers read it once they may (blind review: src/review/blind.ts). */
+function presentDecision(d: DecisionRow) {
+  return {
+    id: d.id,
+    decision: d.decision,
+    by: { personId: d.personId, name: d.personName, role: d.role },
+    note: d.note,
+    reason: d.reason,
+    familyMessage: d.familyMessage,
+    at: d.createdAt,
+  };
+}
+
+/**
+ * A candidate in a reviewer's queue or just decided: the staff candidate, the caller's own
+ * decision, and only once the review is no longer blind the others' decisions and the count.
+ */
+export function presentReviewItem(i: ReviewItem) {
+  const { confirmations: _c, ...base } = presentCandidate({ ...i, confirmations: i.confirmations ?? 0, confirmedBy: i.confirmedBy ?? [] });
+  const mine = i.myDecision;
+  return {
+    ...base,
+    ...(i.confirmations !== undefined ? { confirmations: i.confirmations } : {}),
+    myDecision: mine
+      ? { id: mine.id, decision: mine.decision, note: mine.note, reason: mine.reason, familyMessage: mine.familyMessage, at: mine.createdAt, retractableUntil: mine.retractableUntil }
+      : null,
+    ...(i.decisions ? { decisions: i.decisions.map(presentDecision) } : {}),
+    caseConfirmed: i.caseConfirmed ?? false,
+  };
+}
+
+/** A case heading its candidates in the queue: the family's photos and what they told us. */
+export function presentQueueCase(c: QueueCase) {
+  return { ...presentCase(c.case), subject: c.case.subject, referenceFaces: c.referenceFaces.map(presentReferenceFace), confirmedMatch: c.confirmedMatch };
+}
+
+export function presentMyReview(m: MyReview) {
+  return {
+    role: m.role,
+    name: m.name,
+    since: m.since,
+    decisions: m.decisions.map((d) => ({
+      id: d.id,
+      candidateId: d.candidateId,
+      searchId: d.caseId,
+      decision: d.decision,
+      at: d.createdAt,
+      counts: d.current,
+      candidateStatus: d.candidateStatus,
+      retractableUntil: d.retractableUntil,
+    })),
+    queues: m.queues,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ERROR_CODES, type ErrorCode } from '../src/errors.ts';
-import { BANDS, CANDIDATE_STATUSES, CASE_STATUSES, PHOTO_STATUSES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+import { BANDS, BATCH_CHANNELS, CANDIDATE_STATUSES, CASE_STATUSES, DECISION_KINDS, PHOTO_STATUSES, REVIEW_QUEUES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
+import { CATEGORIES } from '../src/vocabulary.ts';
 
 /**
  * The JSON shapes of DESIGN.md §5 as zod schemas, each a named component of the OpenAPI document.
@@ -75,11 +76,16 @@ export const Photo = z.object({
   height: z.number().nullable(),
   imageUrl: url,
   faces: z.array(GalleryFace),
+  category: z.enum(CATEGORIES).optional(),
+  batchId: id.nullable().optional(),
+  modelId: z.string().nullable().optional(),
+  withdrawal: z.object({ reason: z.string(), at: dateTime }).optional(),
 }).openapi('Photo');
 
 const CodeAndMessage = z.object({ code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]), message: z.string() });
 
 export const UploadResult = z.object({
+  batchId: id.openapi({ description: 'the batch these files were added to (GET /api/v1/batches/{id})' }),
   photos: z.array(z.union([
     z.object({ id, sha256: z.string(), originalName: z.string(), status: z.enum(PHOTO_STATUSES), duplicateOf: id.optional() }),
     z.object({ originalName: z.string(), error: CodeAndMessage }),
@@ -88,16 +94,89 @@ export const UploadResult = z.object({
 
 export const SearchCreated = z.object({
   search: Search,
-  accessToken: z.string().optional().openapi({ description: "anonymous callers only: the case's access code, shown once" }),
+  caseCode: z.string().optional().openapi({ description: "anonymous callers only: the case code (`XXXX-XXXX-XXXX`, Crockford base32), shown once; the family's bearer token", example: 'K7Q4-M2X9-PD3F' }),
+  accessToken: z.string().optional().openapi({ description: 'the same value as `caseCode`, for older clients' }),
   referenceFaces: z.array(ReferenceFace),
   candidates: z.array(Candidate).optional().openapi({ description: 'verifier callers only' }),
 }).openapi('SearchCreated');
 
-export const CaseForStaff = z.object({ search: Search, referenceFaces: z.array(ReferenceFace), candidates: z.array(Candidate) }).openapi('CaseForStaff');
-export const CaseForFamily = z.object({ search: Search, confirmed: z.array(Match) }).openapi('CaseForFamily');
+export const CaseCode = z.object({ caseCode: z.string().openapi({ example: 'K7Q4-M2X9-PD3F' }) }).openapi('CaseCode');
 
-export const ReviewPage = z.object({ items: z.array(Candidate), next: z.string().optional() }).openapi('ReviewPage');
-export const Decided = z.object({ candidate: Candidate }).openapi('Decided');
+/** A confirmed match as its family sees it (DESIGN §9): nothing of the archive's internals. */
+export const FamilyMatch = z.object({
+  id,
+  category: z.enum(CATEGORIES),
+  familyMessage: z.string().openapi({ description: "the confirming verifier's words, or a default sentence for the category in the caller's language" }),
+  confirmedAt: dateTime,
+  photoUrl: url,
+}).openapi('FamilyMatch');
+export const CaseForFamily = z.object({
+  search: Search,
+  confirmed: z.array(FamilyMatch),
+  referencePhotos: z.number().int().openapi({ description: 'how many photos the family has given' }),
+}).openapi('CaseForFamily');
+
+const DecisionEntry = z.object({
+  id,
+  decision: z.enum(DECISION_KINDS),
+  by: z.object({ personId: id.nullable(), name: z.string().nullable(), role: z.string() }),
+  note: z.string().nullable(),
+  reason: z.string().nullable(),
+  familyMessage: z.string().nullable(),
+  at: dateTime,
+}).openapi('DecisionEntry');
+
+const OwnDecision = z.object({
+  id,
+  decision: z.enum(DECISION_KINDS),
+  note: z.string().nullable(),
+  reason: z.string().nullable(),
+  familyMessage: z.string().nullable(),
+  at: dateTime,
+  retractableUntil: dateTime.nullable().openapi({ description: 'until when `retract` is accepted; null once it is not (final, or after 15 minutes)' }),
+}).openapi('OwnDecision');
+
+/** DESIGN §10: blind review. */
+export const ReviewItem = Candidate.extend({
+  confirmations: z.number().int().optional().openapi({ description: 'absent until you have decided (blind review)' }),
+  myDecision: OwnDecision.nullable().openapi({ description: 'your own decision that counts now, or null' }),
+  decisions: z.array(DecisionEntry).optional().openapi({ description: "every decision that counts now; absent until you have decided (admins: always)" }),
+  caseConfirmed: z.boolean().openapi({ description: 'the case already has a confirmed match; this candidate may still be the same person in another photo' }),
+}).openapi('ReviewItem');
+
+const QueueCase = Search.extend({
+  subject: json.openapi({ description: 'what the family said about the person they look for' }),
+  referenceFaces: z.array(ReferenceFace),
+  confirmedMatch: z.boolean(),
+}).openapi('QueueCase');
+
+export const ReviewPage = z.object({
+  items: z.array(ReviewItem).openapi({ description: 'by case (cases with a confirmed match last, then oldest case first), each case best first' }),
+  cases: z.array(QueueCase).openapi({ description: "the items' cases, in the order their items come" }),
+  next: z.string().optional(),
+}).openapi('ReviewPage');
+export const Decided = z.object({ candidate: ReviewItem }).openapi('Decided');
+/** Blind as the queue is: a verifier sees others' answers on a candidate only after their own. */
+export const CaseForStaff = z.object({ search: Search, referenceFaces: z.array(ReferenceFace), candidates: z.array(ReviewItem) }).openapi('CaseForStaff');
+
+export const Lease = z.object({ leasedUntil: dateTime }).openapi('Lease');
+
+export const MyReview = z.object({
+  role: z.string(),
+  name: z.string(),
+  since: dateTime,
+  decisions: z.array(z.object({
+    id,
+    candidateId: id,
+    searchId: id,
+    decision: z.enum(DECISION_KINDS),
+    at: dateTime,
+    counts: z.boolean().openapi({ description: 'still counts (not retracted, not reopened since)' }),
+    candidateStatus: z.enum(CANDIDATE_STATUSES),
+    retractableUntil: dateTime.nullable(),
+  })),
+  queues: z.object(Object.fromEntries(REVIEW_QUEUES.map((q) => [q, z.number().int().optional()])) as Record<(typeof REVIEW_QUEUES)[number], z.ZodOptional<z.ZodNumber>>),
+}).openapi('MyReview');
 
 export const Token = z.object({
   id,
@@ -123,6 +202,7 @@ export const Health = z.object({
   status: z.enum(['ok', 'unavailable']),
   database: z.object({ kind: z.string(), schemaVersion: z.number().int().nullable() }),
   face: z.object({ backend: z.string(), modelId: z.string() }).nullable(),
+  archive: z.object({ photosOnOlderModel: z.number().int().openapi({ description: 'processed photos still on an older model (kinfinder reembed moves them)' }) }).optional(),
 }).openapi('Health');
 
 export const ErrorBody = z.looseObject({
@@ -137,6 +217,8 @@ export const PhotoUploadForm = z.object({
   file: z.array(file).openapi({ description: 'one or more photos (repeat the field)' }),
   source: z.string().optional().openapi({ description: 'where the photos come from (an archive, a unit, a family)' }),
   metadata: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, kept with each photo' }),
+  category: z.enum(CATEGORIES).optional().openapi({ description: 'what every photo of the request shows (default: the batch\'s, else unknown)' }),
+  batch: z.string().optional().openapi({ description: 'the id of a batch made with POST /api/v1/batches to add these files to; without it the request is a batch of its own' }),
 }).openapi('PhotoUploadForm');
 
 export const SearchForm = z.object({
@@ -144,3 +226,67 @@ export const SearchForm = z.object({
   faceIndex: z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' }),
   subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB: what the family knows (the web form sends name, born, details); shown to verifiers with each candidate' }),
 }).openapi('SearchForm');
+
+// ---- operators and admins (DESIGN §12) ----
+
+export const PhotoListItem = z.object({
+  id,
+  originalName: z.string().nullable(),
+  sha256: z.string(),
+  status: z.enum(PHOTO_STATUSES),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  category: z.enum(CATEGORIES),
+  source: z.string().nullable(),
+  metadata: json,
+  batchId: id.nullable(),
+  modelId: z.string().nullable(),
+  faceCount: z.number().int(),
+  createdAt: dateTime,
+  imageUrl: url,
+}).openapi('PhotoListItem');
+
+export const PhotoPage = z.object({ items: z.array(PhotoListItem), next: z.string().optional() }).openapi('PhotoPage');
+
+export const BatchCounts = z.object({
+  files: z.number().int(),
+  queued: z.number().int(),
+  processing: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int().openapi({ description: 'refused on arrival or failed while processed' }),
+  withdrawn: z.number().int(),
+  duplicates: z.number().int(),
+  refused: z.number().int(),
+  faces: z.number().int(),
+}).openapi('BatchCounts');
+
+export const Batch = z.object({
+  id,
+  createdAt: dateTime,
+  channel: z.enum(BATCH_CHANNELS),
+  source: z.string().nullable(),
+  category: z.enum(CATEGORIES),
+  createdBy: z.object({ tokenId: z.string().nullable(), role: z.string(), personId: z.string().nullable() }),
+  counts: BatchCounts,
+  finished: z.boolean(),
+}).openapi('Batch');
+
+export const BatchPage = z.object({ items: z.array(Batch), next: z.string().optional() }).openapi('BatchPage');
+
+export const Withdrawn = z.object({
+  photo: z.object({ id, status: z.literal('withdrawn') }),
+  removedCandidates: z.number().int(),
+  keptCandidates: z.array(z.object({ id, searchId: id, status: z.enum(CANDIDATE_STATUSES) })),
+  cases: z.array(z.object({ id, before: z.enum(CASE_STATUSES), after: z.enum(CASE_STATUSES) })),
+}).openapi('Withdrawn');
+
+export const TokenInfo = z.object({
+  id,
+  role: z.enum(ROLES),
+  name: z.string(),
+  personId: z.string().nullable(),
+  createdAt: dateTime,
+  lastUsedAt: dateTime.nullable(),
+  revokedAt: dateTime.nullable(),
+}).openapi('TokenInfo', { description: 'a token as an admin sees it: never its secret' });
+
+export const TokenList = z.object({ items: z.array(TokenInfo) }).openapi('TokenList');

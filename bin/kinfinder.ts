@@ -15,7 +15,11 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
   ['eval', { summary: 'eval pairs: verification accuracy on an LFW-style pairs file', load: async () => (await import('./commands/eval.ts')).runEval }],
   ['token', { summary: 'token create / token revoke: access tokens (printed once)', load: async () => (await import('./commands/token.ts')).run }],
   ['migrate', { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).run }],
+  ['backup', { summary: 'one archive of the embedded database and every stored photo (while serve runs too)', load: async () => (await import('./commands/backup.ts')).run }],
+  ['restore', { summary: 'a backup archive into an empty data directory', load: async () => (await import('./commands/restore.ts')).run }],
   ['gc', { summary: 'remove stored photo files that nothing refers to any more', load: async () => (await import('./commands/gc.ts')).run }],
+  ['reembed', { summary: 'recompute the faces of photos embedded with an older model', load: async () => (await import('./commands/reembed.ts')).run }],
+  ['purge', { summary: "erase closed and deleted cases' personal data after the retention period", load: async () => (await import('./commands/purge.ts')).run }],
 ]);
 
 function commandList(): string {

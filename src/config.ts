@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { KinfinderError } from './errors.ts';
+import { LANGUAGES, type Language } from './i18n/languages.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
 
 const MIN_ADMIN_TOKEN_BITS = 128;
@@ -49,6 +50,11 @@ const schema = z.object({
   KINFINDER_MAX_UPLOAD_MB: numberFrom(0.001).default(20),
   KINFINDER_MAX_PIXELS: numberFrom(1).default(50e6),
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
+  // Distinct rejections that remove a candidate (one stray key must not hide a true match).
+  KINFINDER_REJECTIONS: intFrom(1, 10).default(2),
+  // The language of a reader whose browser asks for none of ru/uk/en; the organisation running
+  // the service sets its own (DESIGN §9).
+  KINFINDER_DEFAULT_LANG: z.enum(LANGUAGES).default('en'),
   // The bootstrap token can mint every other token: a guessable one gives the whole archive away.
   KINFINDER_ADMIN_TOKEN: z
     .string()
@@ -70,6 +76,14 @@ const schema = z.object({
     .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'must be s3://bucket or s3://bucket/prefix')
     .optional(),
   KINFINDER_S3_ENDPOINT: httpUrl.optional(),
+  // Who runs the service and how a family reaches them: shown on every family page (issue 12).
+  KINFINDER_ORG_NAME: z.string().trim().min(1).max(200).optional(),
+  KINFINDER_CONTACT: z.string().trim().min(1).max(500).optional(),
+  // Cases one address may open in an hour; only created cases count. Sized for a hotline office
+  // or a mobile carrier's shared address, where many families share one address.
+  KINFINDER_RATE_CASES_PER_HOUR: intFrom(1, 1_000_000).default(100),
+  // Days a closed or deleted case keeps its personal data before `kinfinder purge` erases it.
+  KINFINDER_CASE_RETENTION_DAYS: intFrom(1, 36500).optional(),
 });
 
 // The AWS tools' own names, so one set of variables serves `aws s3` and kinfinder alike. Read
@@ -108,11 +122,17 @@ export interface Config {
   maxUploadBytes: number;
   maxPixels: number;
   confirmations: number;
+  rejections: number;
+  defaultLanguage: Language;
   adminToken: string | undefined;
   metricsToken: string | undefined;
   jobTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   blobs: BlobStoreOptions;
+  orgName: string | undefined;
+  contact: string | undefined;
+  casesPerHour: number;
+  caseRetentionDays: number | undefined;
 }
 
 /**
@@ -134,11 +154,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: Math.round(c.KINFINDER_MAX_UPLOAD_MB * 1024 * 1024),
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
     confirmations: c.KINFINDER_CONFIRMATIONS,
+    rejections: c.KINFINDER_REJECTIONS,
+    defaultLanguage: c.KINFINDER_DEFAULT_LANG,
     adminToken: c.KINFINDER_ADMIN_TOKEN,
     metricsToken: c.KINFINDER_METRICS_TOKEN,
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,
     logLevel: c.KINFINDER_LOG_LEVEL,
     blobs: blobOptions(c, env, dataDir),
+    orgName: c.KINFINDER_ORG_NAME,
+    contact: c.KINFINDER_CONTACT,
+    casesPerHour: c.KINFINDER_RATE_CASES_PER_HOUR,
+    caseRetentionDays: c.KINFINDER_CASE_RETENTION_DAYS,
   };
 }
 

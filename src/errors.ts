@@ -38,6 +38,10 @@ export const ERROR_CODES = {
   not_found: { retry: false },
   conflict: { retry: false },
   already_decided: { retry: false },
+  /** Too late for this (a decision retracted after its 15 minutes). */
+  too_late: { retry: false },
+  /** Another reviewer has the candidate open right now (a short lease). */
+  leased: { retry: true },
   store_locked: { retry: true },
   /** The database cannot be reached right now (an outage, a restart): try again shortly. */
   database_unavailable: { retry: true },

@@ -12,23 +12,41 @@ export type Role = (typeof ROLES)[number];
 export const STAFF_ROLES = ['operator', 'verifier', 'admin'] as const satisfies readonly Role[];
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-export const PHOTO_STATUSES = ['queued', 'processing', 'done', 'failed'] as const;
+/** `withdrawn`: taken out of the archive by an operator (its faces gone, the row kept as the record). */
+export const PHOTO_STATUSES = ['queued', 'processing', 'done', 'failed', 'withdrawn'] as const;
 export type PhotoStatus = (typeof PHOTO_STATUSES)[number];
 
 /** A case's status as its family reads it (the `searches.status` column). */
 export const CASE_STATUSES = ['searching', 'under_review', 'match_confirmed', 'closed'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
-export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected'] as const;
+/** `disputed`: confirmed and rejected by different verifiers; an admin decides (DESIGN §10). */
+export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected', 'disputed'] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 
 /** Similarity bands from the model's calibration (DESIGN §4). */
 export const BANDS = ['strong', 'possible', 'weak'] as const;
 export type Band = (typeof BANDS)[number];
 
-export const DECISIONS = ['confirm', 'reject'] as const;
+/**
+ * What a reviewer may send (DESIGN §10): `unsure` counts neither way and passes the candidate on;
+ * `retract` withdraws the caller's own decision within RETRACT_WINDOW_MS while not final.
+ */
+export const DECISIONS = ['confirm', 'reject', 'unsure', 'retract'] as const;
 export type Decision = (typeof DECISIONS)[number];
+
+/** The rows of the decisions table: the answers above plus an admin's settling and reopening. */
+export const DECISION_KINDS = ['confirm', 'reject', 'unsure', 'retract', 'admin_confirm', 'admin_reject', 'reopen'] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
+
+/** The review queues: candidates waiting for verifiers, and disagreements waiting for an admin. */
+export const REVIEW_QUEUES = ['pending', 'disputed'] as const;
+export type ReviewQueue = (typeof REVIEW_QUEUES)[number];
 
 /** What an archive photo shows, as the family is told it (DESIGN §9, §12). */
 export const CATEGORIES = ['prisoner', 'deceased', 'unknown'] as const;
 export type Category = (typeof CATEGORIES)[number];
+
+/** How a batch of photos arrived (DESIGN §12). */
+export const BATCH_CHANNELS = ['cli', 'api', 'page'] as const;
+export type BatchChannel = (typeof BATCH_CHANNELS)[number];

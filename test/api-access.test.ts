@@ -52,15 +52,21 @@ describe('authorisation matrix', () => {
   const matrix: Array<[string, string, () => string, () => FormData | string | Json | undefined, Record<Who, number>]> = [
     ['POST', '/photos', () => '/api/v1/photos', () => formWith(photoOf(2, 0), 'file'), { none: 401, familyOwn: 403, familyOther: 403, operator: 202, verifier: 403, admin: 403 }],
     ['GET', '/photos/:id', () => `/api/v1/photos/${galleryPhoto}`, () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 200, verifier: 200, admin: 403 }],
-    ['GET', '/photos/:id/image (unconfirmed)', () => `/api/v1/photos/${galleryPhoto}/image`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 403 }],
-    ['GET', '/faces/:id/crop (unconfirmed)', () => `/api/v1/faces/${galleryFace}/crop`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 403 }],
-    ['GET', '/reference-faces/:id/crop', () => `/api/v1/reference-faces/${referenceFace}/crop`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 403 }],
-    ['GET', '/reference-faces/:id/photo', () => `/api/v1/reference-faces/${referenceFace}/photo`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 403 }],
+    ['GET', '/photos/:id/image (unconfirmed)', () => `/api/v1/photos/${galleryPhoto}/image`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 200 }],
+    ['GET', '/faces/:id/crop (unconfirmed)', () => `/api/v1/faces/${galleryFace}/crop`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 200 }],
+    ['GET', '/reference-faces/:id/crop', () => `/api/v1/reference-faces/${referenceFace}/crop`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 200 }],
+    ['GET', '/reference-faces/:id/photo', () => `/api/v1/reference-faces/${referenceFace}/photo`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 200 }],
     ['GET', '/searches/:id', () => `/api/v1/searches/${caseId}`, () => undefined, { none: 401, familyOwn: 200, familyOther: 403, operator: 403, verifier: 200, admin: 403 }],
     ['GET', '/review', () => '/api/v1/review', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 403 }],
     ['GET', '/audit', () => '/api/v1/audit', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 }],
     ['POST', '/tokens', () => '/api/v1/tokens', () => ({ role: 'operator', name: 'matrix' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 201 }],
-    ['POST', '/candidates/:id/decisions (non-verifiers)', () => `/api/v1/candidates/${candidateId}/decisions`, () => ({ decision: 'reject' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: -1, admin: 403 }],
+    // (admins read images and reference faces: they settle disputed candidates)
+    // an admin settles only disputed candidates, and always with a reason: 400 without one
+    ['POST', '/candidates/:id/decisions (non-verifiers)', () => `/api/v1/candidates/${candidateId}/decisions`, () => ({ decision: 'reject' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: -1, admin: 400 }],
+    ['GET', '/review?queue=disputed', () => '/api/v1/review?queue=disputed', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 }],
+    ['GET', '/review/me', () => '/api/v1/review/me', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 200 }],
+    // a pending candidate cannot be reopened: 409 once allowed
+    ['POST', '/candidates/:id/reopen', () => `/api/v1/candidates/${candidateId}/reopen`, () => ({ reason: 'matrix' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 409 }],
     ['DELETE', '/searches/:id (others)', () => `/api/v1/searches/${caseId}`, () => undefined, { none: 401, familyOwn: -1, familyOther: 403, operator: 403, verifier: 403, admin: -1 }],
     ['DELETE', '/tokens/:id (unknown)', () => `/api/v1/tokens/${randomUUID()}`, () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 404 }],
     ['GET', '/healthz', () => '/healthz', () => undefined, { none: 200, familyOwn: 200, familyOther: 200, operator: 200, verifier: 200, admin: 200 }],
@@ -193,10 +199,13 @@ describe('bad input', () => {
     expect(r.json.error.code).toBe('file_too_large');
   });
 
-  it('rate-limits anonymous case creation per client address', async () => {
+  it('rate-limits anonymous case creation per client address, counting created cases only', async () => {
     const statuses: number[] = [];
+    // refused requests give their count back (issue 12): a shared address is not locked out by failures
     for (let i = 0; i < 4; i++) statuses.push((await req('POST', '/api/v1/searches', undefined, new FormData(), { 'x-test-client': 'flood' })).status);
-    expect(statuses).toEqual([400, 400, 400, 429]);
+    expect(statuses).toEqual([400, 400, 400, 400]);
+    for (let i = 0; i < 3; i++) expect((await req('POST', '/api/v1/searches', undefined, formWith(photoOf(2, 1), 'photo'), { 'x-test-client': 'flood' })).status).toBe(201);
+    expect((await req('POST', '/api/v1/searches', undefined, new FormData(), { 'x-test-client': 'flood' })).status).toBe(429);
     const r = await req('POST', '/api/v1/searches', undefined, new FormData(), { 'x-test-client': 'flood' });
     expect(r.json.error.code).toBe('rate_limited');
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -211,7 +220,7 @@ describe('bad input', () => {
     expect(r.json.openapi).toBe('3.1.0');
     expect(Object.keys(r.json.paths)).toEqual(expect.arrayContaining(['/api/v1/searches', '/api/v1/review', '/api/v1/candidates/{id}/decisions']));
     const ref = r.json.paths['/api/v1/candidates/{id}/decisions'].post.requestBody.content['application/json'].schema.$ref as string;
-    expect(r.json.components.schemas[ref.replace('#/components/schemas/', '')].properties.decision.enum).toEqual(['confirm', 'reject']);
+    expect(r.json.components.schemas[ref.replace('#/components/schemas/', '')].properties.decision.enum).toEqual(['confirm', 'reject', 'unsure', 'retract']);
   });
 
   it('exposes counts in Prometheus text', async () => {

@@ -65,7 +65,8 @@ describe('search, review and confirmation', () => {
   it('opens a case for a family without showing them candidates', async () => {
     const r = await openCase([personA.files[1]!], undefined, { subject: JSON.stringify({ name: 'A. Person', details: 'scar over the left eye' }) });
     expect(r.status).toBe(201);
-    expect(r.json.accessToken).toMatch(/^kf_/);
+    expect(r.json.caseCode).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}$/);
+    expect(r.json.accessToken).toBe(r.json.caseCode);
     expect(r.json.candidates).toBeUndefined();
     expect(r.json.referenceFaces).toHaveLength(1);
     expect(r.json.search.status).toBe('under_review');
@@ -112,8 +113,12 @@ describe('search, review and confirmation', () => {
     // the queue no longer offers it to the verifier who already confirmed
     const q1 = await call('GET', '/review?limit=100', tokens.verifier1);
     expect((q1.json.items as Json[]).some((i) => i.id === mateCandidate.id)).toBe(false);
+    // blind review: the second verifier is given it with nothing of the first decision
     const q2 = await call('GET', '/review?limit=100', tokens.verifier2);
-    expect((q2.json.items as Json[]).find((i) => i.id === mateCandidate.id)?.confirmations).toBe(1);
+    const blind = (q2.json.items as Json[]).find((i) => i.id === mateCandidate.id)!;
+    expect(blind.myDecision).toBeNull();
+    expect(blind).not.toHaveProperty('confirmations');
+    expect(JSON.stringify(blind)).not.toContain('same scar');
 
     const second = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier2, { decision: 'confirm' });
     expect(second.status).toBe(201);
@@ -129,8 +134,9 @@ describe('search, review and confirmation', () => {
     expect(r.json.search.status).toBe('match_confirmed');
     expect(r.json.candidates).toBeUndefined();
     expect(r.json.confirmed).toHaveLength(1);
-    expect(r.json.confirmed[0].photoId).toBe(galleryIds[0]);
+    expect(r.json.confirmed[0].photoUrl).toBe(`/api/v1/case/confirmed/${mateCandidate.id}/photo`);
     expect(r.json.confirmed[0].subject).toBeUndefined();
+    expect((await h.app.request(r.json.confirmed[0].photoUrl as string, { headers: bearer(caseA.token) })).status).toBe(200);
     const image = await call('GET', `/photos/${galleryIds[0]}/image`, caseA.token);
     expect(image.status).toBe(200);
     expect(image.res.headers.get('content-type')).toBe('image/jpeg');
@@ -141,11 +147,13 @@ describe('search, review and confirmation', () => {
     expect((await call('GET', `/photos/${galleryIds[1]}/image`, caseA.token)).status).toBe(404);
   });
 
-  it('rejects with one verifier and never proposes a rejected pair again', async () => {
+  it('rejects with two verifiers and never proposes a rejected pair again', async () => {
     const opened = await openCase([people[3]!.files[1]!], tokens.verifier1);
     expect(opened.status).toBe(201);
     const top = (opened.json.candidates as Json[])[0]!;
     expect(top.photoId).toBe(galleryIds[people.filter((p) => p !== personB).indexOf(people[3]!)]);
+    const one = await call('POST', `/candidates/${top.id}/decisions`, tokens.verifier1, { decision: 'reject' });
+    expect(one.json.candidate.status).toBe('pending');
     const rej = await call('POST', `/candidates/${top.id}/decisions`, tokens.verifier2, { decision: 'reject', note: 'different ears' });
     expect(rej.status).toBe(201);
     expect(rej.json.candidate.status).toBe('rejected');

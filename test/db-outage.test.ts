@@ -185,8 +185,10 @@ if (testDbKind() === 'postgres') {
       const env = childEnv({ KINFINDER_DATA_DIR: dataDir, DATABASE_URL: cluster.url, KINFINDER_CONCURRENCY: '1', KINFINDER_JOB_TIMEOUT_SECONDS: '60', KINFINDER_LOG_LEVEL: 'warn' });
       const port = await freePort();
       const output = new Map<string, string>();
+      const names = new Map<unknown, string>();
       const start = (name: string, args: string[]) => {
         const child = startCli(args, env);
+        names.set(child, name);
         output.set(name, '');
         child.stderr!.on('data', (d: Buffer) => output.set(name, output.get(name)! + d.toString()));
         child.stdout!.on('data', (d: Buffer) => output.set(name, output.get(name)! + d.toString()));
@@ -212,7 +214,11 @@ if (testDbKind() === 'postgres') {
         pgCtl('stop', '-m', 'immediate', '-w');
         await until('healthz 503', async () => (await health()) === 503, 20_000);
         await sleep(6000);
-        for (const c of children) expect(c.exitCode, 'a process exited during the outage').toBeNull();
+        // Which process, and what it said last: a failure here must be diagnosable from the CI log.
+        for (const c of children) {
+          const name = names.get(c) ?? '?';
+          expect(c.exitCode, `${name} exited during the outage (code ${c.exitCode}):\n${(output.get(name) ?? '').slice(-3000)}`).toBeNull();
+        }
         expect(await health()).toBe(503);
 
         pgCtl('start', '-w', '-t', '60', '-l', path.join(cluster.dir, 'postgres.log'), '-o', `-p ${cluster.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${cluster.dir}/sock -c fsync=off`);

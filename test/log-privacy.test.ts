@@ -6,7 +6,7 @@ import { handleError } from '../api/errors.ts';
 import { CLI } from '../src/access/principal.ts';
 import { enqueuePhoto } from '../src/ingest/enqueue.ts';
 import { createLogger } from '../src/log.ts';
-import { ADMIN_TOKEN, bearer, LIMITS, openApiHarness, photoForm, type ApiHarness } from './support/api.ts';
+import { ADMIN_TOKEN, LIMITS, openApiHarness, photoForm, requestJson, type ApiHarness } from './support/api.ts';
 import { lfwPeople } from './support/fixtures.ts';
 
 /** Values a family might give, each distinctive enough that any trace of it in the log is a leak. */
@@ -20,15 +20,8 @@ let h: ApiHarness;
 let operator: string;
 const people = lfwPeople(2);
 
-async function call(method: string, url: string, token: string | undefined, body?: FormData | object): Promise<{ status: number; json: Record<string, unknown> }> {
-  const init: RequestInit = { method, headers: { ...bearer(token) } };
-  if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await h.app.request(`/api/v1${url}`, init);
-  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+function call(method: string, url: string, token: string | undefined, body?: FormData | object): Promise<{ status: number; json: Record<string, unknown> }> {
+  return requestJson(h.app, method, `/api/v1${url}`, { token, body: body as FormData | Record<string, unknown> | undefined });
 }
 
 async function blobCount(): Promise<number> {

@@ -12,7 +12,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 /** The web pages and their static files: served by the app, deliberately not API operations. */
-const PAGES = new Set(['GET /', 'GET /case/{id}', 'GET /review', 'GET /ingest', 'GET /assets/{name}', 'GET /api/docs', 'GET /api/docs/{name}']);
+const PAGES = new Set(['GET /', 'GET /case', 'GET /case/{id}', 'GET /review', 'GET /ingest', 'GET /assets/{name}', 'GET /api/docs', 'GET /api/docs/{name}']);
 
 let h: ApiHarness;
 let doc: Json;
@@ -137,6 +137,7 @@ describe('the documented security is what the server enforces', () => {
   // from validation (routes with path ids get an id that names nothing: 404 once allowed).
   const BODIES: Record<string, Json> = {
     'POST /api/v1/candidates/{id}/decisions': { decision: 'confirm' },
+    'POST /api/v1/candidates/{id}/reopen': { reason: 'made by the openapi test' },
     'POST /api/v1/tokens': { role: 'operator', name: 'made by the openapi test' },
   };
 

@@ -10,6 +10,7 @@ import { startWorkers } from '../workers/main.ts';
 import { ADMIN_TOKEN, LIMITS, openApiHarness, type ApiHarness } from './support/api.ts';
 import { DESKTOP, focused, imageLoaded, launchBrowser, PHONE, screenshot, serveApp, unnamed, type TestBrowser } from './support/browser.ts';
 import { lfwPeople } from './support/fixtures.ts';
+import { makeZip } from './support/zip.ts';
 
 // The web pages in a real browser (Debian's Chromium through playwright-core) against the real
 // API, database and face engine, served over HTTP in this process: a family opens a case, two
@@ -86,7 +87,7 @@ afterAll(async () => {
 describe('pages', () => {
   it('serves the four pages with a strict CSP and leaves /api/v1 alone', async () => {
     const uuid = '0b5e7f9c-1d2e-4f3a-8b4c-5d6e7f8a9b0c';
-    for (const url of ['/', `/case/${uuid}`, '/review', '/ingest']) {
+    for (const url of ['/', '/case', `/case/${uuid}`, '/review', '/ingest']) {
       const res = await h.app.request(url);
       expect(res.status, url).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
@@ -97,12 +98,15 @@ describe('pages', () => {
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       const body = await res.text();
       // every script is an external same-origin module: nothing inline for the CSP to allow
-      expect(body.match(/<script\b[^>]*>/g)?.every((tag) => /\bsrc="\/assets\//.test(tag))).toBe(true);
+      // (the page's messages are a JSON data block, which browsers never execute)
+      const scripts = body.match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.filter((tag) => !/type="application\/json"/.test(tag)).every((tag) => /\bsrc="\/assets\//.test(tag))).toBe(true);
+      expect(scripts.filter((tag) => /type="application\/json"/.test(tag))).toEqual(['<script type="application/json" id="kf-messages">']);
       expect(body).toMatch(/<html lang="en">/);
     }
     const bad = await h.app.request('/case/not-a-case');
     expect(bad.status).toBe(404);
-    expect(await bad.text()).toMatch(/not complete/);
+    expect(await bad.text()).toMatch(/There is no page at this address/);
     const js = await h.app.request('/assets/family.js');
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect((await h.app.request('/assets/..%2Fpages%2Findex.ts')).status).toBe(404);
@@ -123,24 +127,26 @@ describe('in a browser', () => {
     await expect(page.locator('#chosen li').count()).resolves.toBe(1);
     await imageLoaded(page, '#chosen img');
     await screenshot(page, 'family-photo-chosen-360');
-    await page.getByLabel('Name', { exact: true }).fill('Ivan Petrenko');
-    await page.getByLabel('Anything that helps recognise him or her').fill('Scar above the left eyebrow.\nLast seen near the river crossing.');
+    await page.locator('#about summary').click();
+    await page.getByLabel('Surname', { exact: true }).fill('Petrenko');
+    await page.getByLabel('First name', { exact: true }).fill('Ivan');
+    await page.getByLabel('Scars, tattoos, other marks').fill('Scar above the left eyebrow.');
+    await page.getByLabel(/Anything else/).fill('Last seen near the river crossing.');
     await page.getByRole('button', { name: 'Start the search' }).click();
     await page.locator('#done').waitFor({ state: 'visible', timeout: 60_000 });
-    const id = (await page.locator('#case-id').textContent()) ?? '';
-    const token = (await page.locator('#case-token').textContent()) ?? '';
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(token).toMatch(/^kf_/);
-    expect(await page.locator('#case-link').textContent()).toBe(`${server.url}/case/${id}#${token}`);
+    const token = ((await page.locator('#case-code').textContent()) ?? '').trim();
+    expect(token).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(await page.locator('#open-case').getAttribute('href')).toBe(`/case#${token}`);
+    const id = (await h.t.db.query<{ id: string }>(`SELECT search_id AS id FROM tokens WHERE role = 'family' ORDER BY created_at DESC LIMIT 1`)).rows[0]!.id;
     // focus moved to the result, so a screen reader starts reading there
     expect(await focused(page)).toBe('#done-heading');
     caseA = { id, token };
     await expect(unnamed(page)).resolves.toEqual([]);
     await screenshot(page, 'family-case-code-360');
 
-    await page.getByRole('link', { name: 'Open my case page' }).click();
+    await page.getByRole('link', { name: 'Open my case' }).click();
     await page.getByText('Possible matches are being checked').waitFor();
-    expect(new URL(page.url()).pathname).toBe(`/case/${id}`);
+    expect(new URL(page.url()).pathname).toBe('/case');
     await screenshot(page, 'case-under-review-360');
 
     const desktop = await open(DESKTOP, '/');
@@ -154,13 +160,12 @@ describe('in a browser', () => {
     await page.locator('#item').waitFor({ state: 'visible' });
     // best first: the enrolled photo of the same person heads the queue
     await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
-    await expect(page.locator('#match-figures').textContent()).resolves.toContain(caseA.id.slice(0, 8));
+    await expect(page.locator('#item-heading').textContent()).resolves.toContain(caseA.id.slice(0, 8));
     // what the family typed reaches the verifier, as text (not markup)
     const told = page.locator('#subject-figures');
-    await expect(told.textContent()).resolves.toContain('Ivan Petrenko');
+    await expect(told.textContent()).resolves.toContain('Petrenko');
     await expect(told.textContent()).resolves.toContain('Scar above the left eyebrow.');
     await expect(told.textContent()).resolves.not.toContain('Born');
-    await expect(page.locator('#already').isHidden()).resolves.toBe(true);
     // both crops loaded (blob: URLs fetched with the token) at the same displayed size
     for (const sel of ['#ref-crop', '#cand-crop', '#whole-img']) {
       await imageLoaded(page, sel);
@@ -195,11 +200,11 @@ describe('in a browser', () => {
     // j / k move through the queue, s skips (the item stays, marked), c confirms the one shown
     const heading = page.locator('#item-heading');
     await page.keyboard.press('j');
-    await expect(heading.textContent()).resolves.toMatch(/^Candidate 2 of/);
+    await expect(heading.textContent()).resolves.toMatch(/candidate 2 of/);
     await page.keyboard.press('k');
-    await expect(heading.textContent()).resolves.toMatch(/^Candidate 1 of/);
+    await expect(heading.textContent()).resolves.toMatch(/candidate 1 of/);
     await page.keyboard.press('s');
-    await expect(heading.textContent()).resolves.toMatch(/^Candidate 2 of/);
+    await expect(heading.textContent()).resolves.toMatch(/candidate 2 of/);
     await expect(page.locator('#queue .queue-item').first().getAttribute('class')).resolves.toContain('skipped');
     await page.keyboard.press('k');
     await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
@@ -207,48 +212,51 @@ describe('in a browser', () => {
     await page.locator('#decision-status').getByText('Confirmed (1 of 2)').waitFor();
   });
 
-  it('a second verifier sees the first confirmation and confirms', async () => {
+  it('a second verifier, shown nothing of the first confirmation, confirms', async () => {
     const page = await open(PHONE, '/review');
     await signIn(page, tokens.verifier2!);
     await page.locator('#item').waitFor({ state: 'visible' });
     await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
-    await expect(page.locator('#already').textContent()).resolves.toMatch(/Already confirmed by another verifier \(1 of 2\)/);
+    // blind review: nothing of the first verifier's decision until this one has decided
+    await expect(page.locator('#match-figures').textContent()).resolves.toContain('shown after your decision');
+    await expect(page.locator('#others-section').isHidden()).resolves.toBe(true);
     await imageLoaded(page, '#cand-crop');
     await screenshot(page, 'review-360');
     await page.getByLabel(/Note/).fill('same ears and hairline');
     await page.getByRole('button', { name: /^Confirm/ }).click();
-    await page.locator('#decision-status').getByText(/the match is final/).waitFor();
+    await page.locator('#decision-status').getByText(/match is final/).waitFor();
   });
 
   it("the family's case page shows the confirmed match, the photo only on request", async () => {
-    const page = await open(PHONE, `/case/${caseA.id}`);
+    const page = await open(PHONE, '/case');
     // no code in the link: the page asks for it
     await page.locator('#signin').waitFor({ state: 'visible' });
     await screenshot(page, 'case-signin-360');
-    await page.getByLabel('Access code', { exact: true }).fill('kf_wrong');
+    await page.getByLabel('Case code', { exact: true }).fill('AAAA-BBBB-CCCC');
     await page.getByRole('button', { name: 'Open my case' }).click();
-    await page.getByText(/does not open this case/).waitFor();
-    await page.getByLabel('Access code', { exact: true }).fill(caseA.token);
+    await page.getByText(/does not open a case/).waitFor();
+    await page.getByLabel('Case code', { exact: true }).fill(caseA.token);
     await page.getByLabel(/Remember the code/).check();
     await page.getByRole('button', { name: 'Open my case' }).click();
-    await page.getByText('A match has been confirmed').waitFor();
-    await expect(page.locator('#records').textContent()).resolves.toContain('test archive');
+    await page.getByText('The checkers have a result for you').waitFor();
+    // the archive's own words (its source, file name) are not the family's to read
+    await expect(page.locator('#records').textContent()).resolves.not.toContain('test archive');
     await expect(page.locator('.revealed-photo img').count()).resolves.toBe(0);
-    await expect(page.getByText(/may be very distressing/).isVisible()).resolves.toBe(true);
+    await expect(page.getByText(/It may be distressing/).isVisible()).resolves.toBe(true);
     await screenshot(page, 'case-confirmed-360');
-    await page.getByRole('button', { name: 'Show photo' }).click();
+    await page.getByRole('button', { name: 'Show the photo' }).click();
     await imageLoaded(page, '.revealed-photo img');
-    await expect(page.getByRole('button', { name: 'Hide photo' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: 'Hide the photo' }).isVisible()).resolves.toBe(true);
     await expect(page.locator('.revealed-photo img').getAttribute('src')).resolves.toMatch(/^blob:/);
     await expect(unnamed(page)).resolves.toEqual([]);
     await screenshot(page, 'case-photo-shown-360');
     // kept in this tab because the family agreed: a reload opens the case without asking again
     await page.reload();
-    await page.getByText('A match has been confirmed').waitFor();
+    await page.getByText('The checkers have a result for you').waitFor();
     await expect(page.locator('#signin').isHidden()).resolves.toBe(true);
 
     const desktop = await open(DESKTOP, `/case/${caseA.id}#${caseA.token}`);
-    await desktop.getByText('A match has been confirmed').waitFor();
+    await desktop.getByText('The checkers have a result for you').waitFor();
     await screenshot(desktop, 'case-confirmed-1280');
   });
 
@@ -272,10 +280,10 @@ describe('in a browser', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.locator('#done').waitFor({ state: 'visible', timeout: 60_000 });
-    await expect(page.locator('#case-token').textContent()).resolves.toMatch(/^kf_/);
+    await expect(page.locator('#case-code').textContent()).resolves.toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
 
     // and can delete that case from its page, after saying yes a second time
-    await page.getByRole('link', { name: 'Open my case page' }).click();
+    await page.getByRole('link', { name: 'Open my case' }).click();
     await page.getByText('What is happening').waitFor();
     await page.getByRole('button', { name: 'Delete my case' }).click();
     await page.getByRole('button', { name: 'Yes, delete everything' }).click();
@@ -284,29 +292,47 @@ describe('in a browser', () => {
     await screenshot(page, 'case-deleted-360');
   });
 
-  it('an operator uploads two photos and watches them being processed', async () => {
+  it('an operator uploads photos and a zip as one batch, reloads mid-batch and sees it finish', async () => {
     const page = await open(DESKTOP, '/ingest');
     await signIn(page, tokens.operator!);
     await expect(unnamed(page)).resolves.toEqual([]);
     await page.getByLabel('Source').fill('browser batch');
     await page.getByLabel('Where they were taken').fill('field hospital 3');
+    await page.getByLabel('What the photos show').selectOption('deceased');
+    const zipped = people.slice(6, 9).map((p, i) => ({ name: `box/${i}.jpg`, data: fs.readFileSync(p.files[0]!) }));
+    const zip = makeZip([...zipped, { name: 'box/broken.jpg', data: Buffer.from('not a photo') }]);
     await page.locator('#files').setInputFiles([
       ...operatorFiles.map((f) => ({ name: path.basename(f), mimeType: 'image/jpeg', buffer: fs.readFileSync(f) })),
-      { name: 'archive.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\u0005\u0006' + '\0'.repeat(18), 'binary') },
+      { name: 'archive.zip', mimeType: 'application/zip', buffer: zip },
     ]);
-    await expect(page.locator('.file-row.state-zip').textContent()).resolves.toMatch(/kinfinder ingest/);
-    await page.getByRole('button', { name: 'Upload 2 photos' }).click();
-    await expect.poll(() => page.locator('.file-row.state-done').count(), { timeout: 90_000, interval: 500 }).toBe(2);
-    await expect(page.locator('.file-row.state-done').first().textContent()).resolves.toMatch(/1 face found/);
-    await expect(page.locator('#summary').textContent()).resolves.toMatch(/3 files: 2 done, 1 not accepted or failed/);
-    await screenshot(page, 'ingest-1280');
+    const polls: string[] = [];
+    page.on('request', (r) => void (/\/api\/v1\/(photos|batches)\//.test(r.url()) && r.method() === 'GET' && polls.push(new URL(r.url()).pathname)));
+    await page.getByRole('button', { name: 'Upload 3 photos' }).click();
+    await page.locator('.file-row.state-queued').nth(2).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'ingest-during-1280');
+    // The page is reloaded while the batch is processed: it picks the batch up again.
+    await page.reload();
+    await page.locator('#batch-note').getByText('This batch was started before the page was reloaded').waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => page.locator('#batch-summary').textContent(), { timeout: 120_000, interval: 500 })
+      .toMatch(/^6 files: 5 done, 1 not accepted or failed, 0 already in the archive, 0 waiting/);
+    await page.locator('#batch-note').getByText('Every photo of this batch has been processed.').waitFor();
+    await expect(page.getByRole('button', { name: 'Download the failures (CSV)' }).isVisible()).resolves.toBe(true);
+    const first = page.locator('#recent-body tr').first();
+    await expect(first.textContent()).resolves.toMatch(/browser batch.*The dead.*6.*5.*1.*0.*finished/);
+    await screenshot(page, 'ingest-after-1280');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'ingest-360');
-    const rows = await h.t.db.query<{ source: string; metadata: Record<string, unknown> }>(
-      `SELECT s.name AS source, p.metadata FROM photos p JOIN sources s ON s.id = p.source_id WHERE p.original_name = $1`,
+    // One summary per poll, never a request per photo (and so no photo.read in the audit log).
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls.every((u) => /^\/api\/v1\/batches\/[0-9a-f-]{36}$/.test(u))).toBe(true);
+    const rows = await h.t.db.query<{ source: string; category: string; metadata: Record<string, unknown> }>(
+      `SELECT s.name AS source, p.category, p.metadata FROM photos p JOIN sources s ON s.id = p.source_id WHERE p.original_name = $1`,
       [path.basename(operatorFiles[0]!)],
     );
-    expect(rows.rows[0]).toMatchObject({ source: 'browser batch', metadata: { location: 'field hospital 3' } });
+    expect(rows.rows[0]).toMatchObject({ source: 'browser batch', category: 'deceased', metadata: { location: 'field hospital 3' } });
+    const zippedRow = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos WHERE original_name LIKE 'archive.zip!box/%' AND category = 'deceased'`);
+    expect(zippedRow.rows[0]!.n).toBe(3);
   });
 
   it('saw no script errors and no CSP refusals', () => {

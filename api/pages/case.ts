@@ -1,70 +1,116 @@
 import { html } from 'hono/html';
-import { countWord } from './family.ts';
-import { layout, type Markup } from './layout.ts';
+import { keptSection, organisationBanner, subjectFields, type Organisation } from './family-frame.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 
-/** `/case/:id`: the family's view of one case. The access code never travels in a URL to the server. */
-export function casePage(o: { caseId: string; confirmations: number }): Markup {
-  const people = `${countWord(o.confirmations)} trained ${o.confirmations === 1 ? 'person' : 'people'}`;
+export interface CasePageOptions {
+  ui: PageContext;
+  maxPhotoMb: number;
+  maxPhotos: number;
+  organisation: Organisation;
+}
+
+/**
+ * `/case`: the family's case, opened with the case code alone (typed, or from the link's
+ * #fragment, which never reaches the server). The code is asked for in a plain text field, so a
+ * relative can see what they typed. Results are told in the family's terms (case.js).
+ */
+export function casePage(o: CasePageOptions): Markup {
+  const { t } = o.ui;
   return layout({
-    title: 'Your case',
+    ui: o.ui,
+    title: t('case:title'),
     script: 'case.js',
+    messages: ['family', 'case'],
+    banner: organisationBanner(o.ui, o.organisation),
     body: html`
-<h1>Your case</h1>
-<p class="hint">Case number <code class="break" id="case-number" data-case-id="${o.caseId}">${o.caseId}</code></p>
+<h1>${t('case:title')}</h1>
 <p id="page-status" class="status" role="status" aria-live="polite"></p>
 
 <section id="signin" aria-labelledby="signin-heading" hidden>
-  <h2 id="signin-heading">Enter your access code</h2>
-  <p>You received the access code when you sent the photos. It starts with <code>kf_</code>.</p>
+  <h2 id="signin-heading">${t('case:signinHeading')}</h2>
+  <p id="signin-text">${t('case:signinText')}</p>
   <form id="code-form" novalidate>
-    <label for="code">Access code</label>
-    <input id="code" name="code" type="password" autocomplete="off" autocapitalize="off" spellcheck="false" required aria-describedby="code-error">
+    <label for="code">${t('case:codeLabel')}</label>
+    <input id="code" name="code" class="code-input" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="40"
+      placeholder="XXXX-XXXX-XXXX" required aria-describedby="signin-text code-error">
     <div class="check">
       <input id="remember" type="checkbox">
-      <label for="remember">Remember the code in this browser tab until it is closed. Do not tick this on a shared or borrowed phone or computer.</label>
+      <label for="remember">${t('case:remember')}</label>
     </div>
     <p id="code-error" class="error" role="alert" hidden></p>
-    <button class="button primary" type="submit">Open my case</button>
+    <button class="button primary" type="submit">${t('case:open')}</button>
   </form>
+  <p class="hint">${t('case:lostCode')}</p>
 </section>
 
-<section id="case" aria-labelledby="status-heading" hidden>
-  <h2 id="status-heading" tabindex="-1">What is happening</h2>
+<section id="case" aria-labelledby="status-heading" hidden
+  data-org="${o.organisation.name ?? ''}" data-contact="${o.organisation.contact ?? ''}">
+  <p class="hint" id="code-shown"></p>
+  <h2 id="status-heading" tabindex="-1">${t('case:statusHeading')}</h2>
   <div id="case-status" class="case-status" role="status" aria-live="polite" aria-atomic="true"></div>
   <p class="hint" id="checked-at"></p>
   <div class="actions">
-    <button id="refresh" class="button secondary" type="button">Check again</button>
+    <button id="refresh" class="button secondary" type="button">${t('case:refresh')}</button>
   </div>
 
   <div id="result" hidden>
-    <h2>The confirmed record</h2>
-    <p>${people[0]!.toUpperCase()}${people.slice(1)} have each compared the photos and agree this is your relative.
-    This is what the archive says about the photo they found.</p>
+    <h2>${t('case:resultHeading')}</h2>
     <div id="records"></div>
   </div>
 
+  <section aria-labelledby="add-heading">
+    <h2 id="add-heading">${t('case:addHeading')}</h2>
+    <p>${t('case:addText')} <span id="photos-given"></span></p>
+    <form id="add-form" novalidate data-max-photos="${o.maxPhotos}" data-max-mb="${o.maxPhotoMb}">
+      <div class="pickers">
+        <label class="button secondary file-button" for="photo-input">${t('family:choosePhotos')}
+          <input id="photo-input" name="photo" type="file" accept="image/*" multiple>
+        </label>
+      </div>
+      <h3 class="visually-hidden" id="chosen-heading">${t('family:chosenHeading')}</h3>
+      <ul id="chosen" class="chosen" aria-labelledby="chosen-heading"></ul>
+      <p id="add-error" class="error" role="alert" hidden></p>
+      <p id="add-status" class="status" aria-live="polite"></p>
+      <button id="add-send" class="button primary" type="submit" hidden>${t('case:addButton')}</button>
+    </form>
+  </section>
+
+  <section aria-labelledby="details-heading">
+    <h2 id="details-heading">${t('case:detailsHeading')}</h2>
+    <details class="about">
+      <summary>${t('case:detailsOpen')}</summary>
+      <p class="hint">${t('case:detailsText')}</p>
+      <form id="details-form" novalidate>
+        ${subjectFields(o.ui, 'details')}
+        <p id="details-error" class="error" role="alert" hidden></p>
+        <p id="details-status" class="status" aria-live="polite"></p>
+        <button class="button secondary" type="submit">${t('case:detailsSave')}</button>
+      </form>
+    </details>
+  </section>
+
+  ${keptSection(o.ui, 'kept-heading')}
+
   <section class="danger-zone" aria-labelledby="delete-heading">
-    <h2 id="delete-heading">Delete this case</h2>
-    <p>This deletes your photos, the face data made from them, and the case. It cannot be undone.
-    The search stops, and your access code stops working.</p>
-    <button id="delete" class="button danger" type="button">Delete my case</button>
+    <h2 id="delete-heading">${t('case:deleteHeading')}</h2>
+    <p>${t('case:deleteText')}</p>
+    <button id="delete" class="button danger" type="button">${t('case:deleteButton')}</button>
     <div id="delete-confirm" hidden>
-      <p id="delete-question"><strong>Are you sure? Everything about this case will be deleted.</strong></p>
+      <p id="delete-question"><strong>${t('case:deleteQuestion')}</strong></p>
       <div class="actions">
-        <button id="delete-yes" class="button danger" type="button" aria-describedby="delete-question">Yes, delete everything</button>
-        <button id="delete-no" class="button secondary" type="button">No, keep my case</button>
+        <button id="delete-yes" class="button danger" type="button" aria-describedby="delete-question">${t('case:deleteYes')}</button>
+        <button id="delete-no" class="button secondary" type="button">${t('case:deleteNo')}</button>
       </div>
     </div>
   </section>
-  <p><button id="forget" class="link-button" type="button" hidden>Forget the access code in this tab</button></p>
+  <p><button id="forget" class="link-button" type="button">${t('case:signOut')}</button></p>
 </section>
 
 <section id="deleted" aria-labelledby="deleted-heading" hidden>
-  <h2 id="deleted-heading" tabindex="-1">Your case has been deleted</h2>
-  <p>Your photos and the face data made from them have been deleted. You can start a new search at any time.</p>
-  <p><a href="/">Start a new search</a></p>
+  <h2 id="deleted-heading" tabindex="-1">${t('case:deletedHeading')}</h2>
+  <p>${t('case:deletedText')}</p>
+  <p><a class="button primary" href="/">${t('case:startNew')}</a></p>
 </section>
-
 `,
   });
 }

@@ -1,107 +1,112 @@
 import { html } from 'hono/html';
-import { layout, type Markup } from './layout.ts';
+import { keptSection, organisationBanner, subjectFields, type Organisation } from './family-frame.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 
 export interface FamilyPageOptions {
+  ui: PageContext;
   /** How many trained people must agree (KINFINDER_CONFIRMATIONS). */
   confirmations: number;
   maxPhotoMb: number;
   /** Photos one case may start from (src/cases/reference-photos.ts). */
   maxPhotos: number;
+  organisation: Organisation;
 }
 
-const WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six'];
-export function countWord(n: number): string {
-  return WORDS[n] ?? String(n);
-}
-
-/** `/`: what happens to the photo, the upload, the face chooser, and the case code shown once. */
+/**
+ * `/`: phone first. The start form comes right after two sentences (on a 360 × 800 screen the
+ * start button is in view without scrolling), the optional details are folded away, and what
+ * happens to the photos follows the form. After sending: the case code, large, to copy, print
+ * or save; the print view shows only the code card.
+ */
 export function familyPage(o: FamilyPageOptions): Markup {
-  const people = `${countWord(o.confirmations)} trained ${o.confirmations === 1 ? 'person' : 'people'}`;
+  const { t } = o.ui;
   return layout({
-    title: 'Look for a missing relative',
+    ui: o.ui,
+    title: t('family:title'),
     script: 'family.js',
+    messages: ['family'],
+    banner: organisationBanner(o.ui, o.organisation),
     body: html`
-<h1>Look for a missing relative</h1>
+<h1>${t('family:heading')}</h1>
+<div id="intro-top">
+<p class="lead">${t('family:lead')}</p>
+<p class="have-code">${t('family:haveCode')} <a href="/case">${t('family:haveCodeLink')}</a></p>
+</div>
+
+<section id="start" aria-labelledby="send-heading">
+  <h2 id="send-heading">${t('family:sendHeading')}</h2>
+  <form id="search-form" novalidate data-max-photos="${o.maxPhotos}" data-max-mb="${o.maxPhotoMb}">
+    <div class="pickers">
+      <label class="button secondary file-button" for="photo-input">${t('family:choosePhotos')}
+        <input id="photo-input" name="photo" type="file" accept="image/*" multiple aria-describedby="photos-hint">
+      </label>
+      <label class="button secondary file-button" for="camera-input">${t('family:takePhoto')}
+        <input id="camera-input" type="file" accept="image/*" capture="environment" aria-describedby="photos-hint">
+      </label>
+    </div>
+    <h3 class="visually-hidden" id="chosen-heading">${t('family:chosenHeading')}</h3>
+    <ul id="chosen" class="chosen" aria-labelledby="chosen-heading"></ul>
+    <p id="form-error" class="error" role="alert" hidden></p>
+    <progress id="upload-progress" max="100" value="0" hidden aria-label="${t('family:sending')}"></progress>
+    <p id="progress-text" class="status" hidden></p>
+    <button id="send" class="button primary" type="submit">${t('family:start')}</button>
+    <p id="photos-hint" class="hint">${t('family:photosHint', { max: o.maxPhotos, mb: o.maxPhotoMb })}</p>
+    <details class="about" id="about">
+      <summary>${t('family:aboutLegend')}</summary>
+      <p id="about-hint" class="hint">${t('family:aboutHint')}</p>
+      ${subjectFields(o.ui, 'subject')}
+    </details>
+  </form>
+</section>
+
 <section id="choose" aria-labelledby="choose-heading" hidden>
-  <h2 id="choose-heading" tabindex="-1">Which person is your relative?</h2>
-  <p id="choose-text">This photo shows several people. Tap the face of your relative.</p>
+  <h2 id="choose-heading" tabindex="-1">${t('family:chooseHeading')}</h2>
+  <p id="choose-text"></p>
   <div class="chooser">
     <div class="chooser-photo" id="chooser-photo" aria-hidden="true"></div>
     <div id="chooser-buttons" class="chooser-buttons" role="group" aria-labelledby="choose-heading"></div>
   </div>
-  <button id="choose-cancel" class="button secondary" type="button">Go back and change the photos</button>
+  <button id="choose-cancel" class="button secondary" type="button">${t('family:chooseBack')}</button>
 </section>
 
 <section id="done" aria-labelledby="done-heading" hidden>
-  <h2 id="done-heading" tabindex="-1">Your case has been created</h2>
-  <div class="warning" role="note">
-    <p><strong>Keep this link and code safe. They are shown only once.</strong>
-    We cannot show them again or send them to you. Anyone who has them can see your case, so do not share them.
-    Write them down, or copy them somewhere safe.</p>
+  <h2 id="done-heading" tabindex="-1">${t('family:doneHeading')}</h2>
+  <div class="code-card">
+    <p class="code-label" id="code-label">${t('family:codeLabel')}</p>
+    <p class="case-code" id="case-code" aria-labelledby="code-label"></p>
   </div>
-  <dl class="codes">
-    <dt>Your case page</dt>
-    <dd><a id="case-link" class="break" href="/"></a></dd>
-    <dt>Case number</dt>
-    <dd><code id="case-id" class="break"></code></dd>
-    <dt>Access code</dt>
-    <dd><code id="case-token" class="break"></code></dd>
-  </dl>
+  <div class="warning" role="note"><p>${t('family:doneKeep')}</p></div>
   <div class="actions">
-    <button id="copy-link" class="button secondary" type="button">Copy the link</button>
-    <a id="open-case" class="button primary" href="/">Open my case page</a>
+    <button id="copy-code" class="button primary" type="button">${t('family:copy')}</button>
+    <button id="print-code" class="button secondary" type="button">${t('family:print')}</button>
+    <a id="open-case" class="button secondary" href="/case">${t('family:openCase')}</a>
   </div>
   <p id="copy-status" class="status" aria-live="polite"></p>
-  <p>On the case page you will see what is happening. ${`${people[0]!.toUpperCase()}${people.slice(1)}`} must agree before any result is shown.</p>
+  <p>${t('family:doneNext', { count: o.confirmations })}</p>
+  <div id="print-card" class="print-card">
+    <p class="print-org">${o.organisation.name ?? ''}</p>
+    <h2>${t('family:printTitle')}</h2>
+    <p class="case-code" id="print-code-text"></p>
+    <p id="print-where"></p>
+    <p id="print-date"></p>
+    ${o.organisation.contact ? html`<p>${t('family:orgContact', { contact: o.organisation.contact })}</p>` : ''}
+    <p>${t('family:printSecret')}</p>
+  </div>
 </section>
 
 <div id="intro">
-<p class="lead">If a member of your family is missing after fighting, you can send us photos of them.
-We compare their face with photos that organisations have collected of prisoners of war and of soldiers who have died.</p>
-
 <section aria-labelledby="what-happens">
-  <h2 id="what-happens">What happens to your photos</h2>
+  <h2 id="what-happens">${t('family:whatHappens')}</h2>
+  <p>${t('family:intro')}</p>
   <ul class="facts">
-    <li><strong>A computer only suggests.</strong> It looks for faces that may be the same person. It is often wrong.</li>
-    <li><strong>People check every suggestion.</strong> Nothing is shown to you until ${people} have each looked at it and agree it is your relative.</li>
-    <li><strong>Who sees your photos:</strong> only the trained checkers of this service. Your photos are not published and are never shown to other families.</li>
-    <li><strong>It can take a long time.</strong> New photos arrive all the time and are compared with your relative automatically. Your case stays open.</li>
-    <li><strong>You can delete your case at any time</strong> from your case page. Your photos and the face data are then deleted.</li>
+    <li>${t('family:fact1')}</li>
+    <li>${t('family:fact2', { count: o.confirmations })}</li>
+    <li>${t('family:fact3')}</li>
+    <li>${t('family:fact4')}</li>
   </ul>
 </section>
+${keptSection(o.ui, 'kept-heading')}
 </div>
-
-<section id="start" aria-labelledby="send-heading">
-  <h2 id="send-heading">Send photos</h2>
-  <form id="search-form" novalidate data-max-photos="${o.maxPhotos}" data-max-mb="${o.maxPhotoMb}">
-    <p id="photos-hint" class="hint">Choose 1 to 5 photos of the same person. Photos where the face is clear and looks at the camera work best.
-    A photo of a printed picture is fine. Each photo can be up to ${o.maxPhotoMb} MB.</p>
-    <div class="pickers">
-      <label class="button secondary file-button" for="photo-input">Choose photos
-        <input id="photo-input" name="photo" type="file" accept="image/*" multiple aria-describedby="photos-hint">
-      </label>
-      <label class="button secondary file-button" for="camera-input">Take a photo with the camera
-        <input id="camera-input" type="file" accept="image/*" capture="environment" aria-describedby="photos-hint">
-      </label>
-    </div>
-    <h3 class="visually-hidden" id="chosen-heading">Chosen photos</h3>
-    <ul id="chosen" class="chosen" aria-labelledby="chosen-heading"></ul>
-    <fieldset class="about">
-      <legend>About your relative (optional)</legend>
-      <p id="about-hint" class="hint">Only the trained checkers see this. It helps them tell look-alikes apart.</p>
-      <label for="subject-name">Name</label>
-      <input id="subject-name" name="name" type="text" maxlength="200" autocomplete="off" aria-describedby="about-hint">
-      <label for="subject-born">Year or date of birth</label>
-      <input id="subject-born" name="born" type="text" maxlength="40" autocomplete="off">
-      <label for="subject-details">Anything that helps recognise him or her</label>
-      <textarea id="subject-details" name="details" rows="3" maxlength="2000" placeholder="Scars, tattoos, missing teeth, glasses; unit; where and when last seen"></textarea>
-    </fieldset>
-    <p id="form-error" class="error" role="alert" hidden></p>
-    <progress id="upload-progress" max="100" value="0" hidden aria-label="Sending the photos"></progress>
-    <p id="progress-text" class="status" hidden></p>
-    <button id="send" class="button primary" type="submit">Start the search</button>
-  </form>
-</section>
 
 <p id="status" class="visually-hidden" role="status" aria-live="polite"></p>
 `,

@@ -7,8 +7,10 @@ import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { uuid } from '../validate.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
+import { organisationBanner, type Organisation } from './family-frame.ts';
 import { ingestPage } from './ingest.ts';
-import { layout, type Markup } from './layout.ts';
+import { languageOf, translate } from '../language.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 import { reviewPage } from './review.ts';
 
 /**
@@ -61,19 +63,20 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
   const confirmations = deps.api?.confirmations ?? 2;
   const maxPhotoMb = Math.max(1, Math.round((deps.api?.limits.maxBytes ?? 20 * 1024 * 1024) / 1024 / 1024));
 
-  const page = async (c: Context, markup: Markup, status: 200 | 404 = 200) => {
-    pageHeaders(c);
-    return c.html(await markup, status);
-  };
+  const page = sendPage;
 
-  app.get('/', (c) => page(c, familyPage({ confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS })));
+  const organisation = deps.api?.organisation ?? {};
+  app.get('/', (c) => page(c, familyPage({ ui: pageContext(c), confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })));
+  // The case code alone opens a case; `/case/<id>` links from before the code keep working (the
+  // id is not needed: the code says which case it is).
+  app.get('/case', (c) => page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })));
   app.get('/case/:id', (c) => {
     const id = c.req.param('id');
-    if (!uuid.safeParse(id).success) return page(c, notFoundPage(), 404);
-    return page(c, casePage({ caseId: id.toLowerCase(), confirmations }));
+    if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c), organisation), 404);
+    return page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }));
   });
-  app.get('/review', (c) => page(c, reviewPage({ confirmations })));
-  app.get('/ingest', (c) => page(c, ingestPage({ maxPhotoMb })));
+  app.get('/review', (c) => page(c, reviewPage({ ui: pageContext(c), confirmations, rejections: deps.api?.rejections ?? 2 })));
+  app.get('/ingest', (c) => page(c, ingestPage({ ui: pageContext(c), maxPhotoMb })));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
     if (!asset) return c.text('not found', 404);
@@ -85,12 +88,28 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
   return app;
 }
 
-function notFoundPage(): Markup {
+/** The reader's language and place, for the frame of every page. */
+export function pageContext(c: Context): PageContext {
+  return { lang: languageOf(c), t: translate(c), path: c.req.path };
+}
+
+/** Any address that is not a page: an HTML answer in the reader's language, never JSON. */
+export function notFoundPage(ui: PageContext, organisation?: Organisation): Markup {
+  const { t } = ui;
   return layout({
-    title: 'Case not found',
+    ui,
+    title: t('notFoundTitle'),
     script: 'common.js',
-    body: html`<h1>This case link is not complete</h1>
-<p>Check that you copied the whole link. It looks like <code>/case/</code> followed by a long case number.</p>
-<p><a href="/">Go to the start page</a></p>`,
+    // A family who mistyped an address still learns whom to ask (issue 12).
+    banner: organisationBanner(ui, organisation ?? {}),
+    body: html`<h1>${t('notFoundHeading')}</h1>
+<p>${t('notFoundBody')}</p>
+<p><a class="button primary" href="/">${t('notFoundHome')}</a></p>`,
   });
+}
+
+/** A page's answer with the pages' headers (CSP and the rest). */
+export async function sendPage(c: Context, markup: Markup, status: 200 | 404 = 200) {
+  pageHeaders(c);
+  return c.html(await markup, status);
 }

@@ -1,12 +1,15 @@
 import { html } from 'hono/html';
-import { layout, type Markup } from './layout.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 import { signInSection } from './signin.ts';
 
 /** `/ingest`: operators upload batches and watch them being processed. */
-export function ingestPage(o: { maxPhotoMb: number }): Markup {
+export function ingestPage(o: { ui: PageContext; maxPhotoMb: number }): Markup {
+  const { t } = o.ui;
   return layout({
+    ui: o.ui,
     title: 'Upload photos',
     script: 'ingest.js',
+    messages: ['ingest'],
     staff: true,
     body: html`
 <h1>Upload photos to the archive</h1>
@@ -21,6 +24,13 @@ ${signInSection({ what: 'operator', intro: 'Sign in with your operator access to
     <label for="source">Source</label>
     <p class="hint" id="source-hint">The organisation, archive or list these photos come from. Verifiers see it.</p>
     <input id="source" name="source" type="text" autocomplete="off" aria-describedby="source-hint">
+    <label for="category">${t('ingest:categoryLabel')}</label>
+    <p class="hint" id="category-hint">${t('ingest:categoryHint')}</p>
+    <select id="category" name="category" aria-describedby="category-hint">
+      <option value="unknown">${t('ingest:category_unknown')}</option>
+      <option value="prisoner">${t('ingest:category_prisoner')}</option>
+      <option value="deceased">${t('ingest:category_deceased')}</option>
+    </select>
     <fieldset>
       <legend>About these photos (optional, applies to every file in this upload)</legend>
       <label for="meta-place">Where they were taken</label>
@@ -33,11 +43,11 @@ ${signInSection({ what: 'operator', intro: 'Sign in with your operator access to
     </fieldset>
     <div id="drop" class="dropzone">
       <p><strong>Drag photos or folders here</strong>, or</p>
-      <label class="button secondary file-button" for="files">Choose photos
+      <label class="button secondary file-button" for="files">${t('ingest:chooseFiles')}
         <input id="files" type="file" multiple accept="image/*,.zip,application/zip" aria-describedby="drop-hint">
       </label>
       <p class="hint" id="drop-hint">JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF, up to ${o.maxPhotoMb} MB each.
-      Zip archives cannot be uploaded here: unpack them first, or ask an administrator to run <code>kinfinder ingest archive.zip</code>.</p>
+      ${t('ingest:zipHint')}</p>
     </div>
     <p id="form-error" class="error" role="alert" hidden></p>
     <div class="actions">
@@ -46,8 +56,29 @@ ${signInSection({ what: 'operator', intro: 'Sign in with your operator access to
     </div>
   </form>
   <p id="summary" class="status" role="status" aria-live="polite"></p>
+  <section id="batch" aria-labelledby="batch-heading" hidden>
+    <h2 class="small-heading" id="batch-heading">${t('ingest:batchHeading')}</h2>
+    <p id="batch-summary" class="status" role="status" aria-live="polite"></p>
+    <p id="batch-note" class="hint"></p>
+    <div class="actions">
+      <button id="batch-failures" class="button secondary small" type="button" hidden>${t('ingest:downloadFailures')}</button>
+      <button id="batch-new" class="button secondary small" type="button">${t('ingest:newBatch')}</button>
+    </div>
+  </section>
   <h2 class="small-heading" id="files-heading" hidden>Files</h2>
   <ol id="file-list" class="file-list" aria-labelledby="files-heading"></ol>
+  <section id="recent" aria-labelledby="recent-heading">
+    <h2 class="small-heading" id="recent-heading">${t('ingest:recentHeading')}</h2>
+    <p id="recent-empty" class="hint" hidden>${t('ingest:recentEmpty')}</p>
+    <table id="recent-table" class="batches" hidden>
+      <thead><tr>
+        <th scope="col">${t('ingest:colStarted')}</th><th scope="col">${t('ingest:colSource')}</th><th scope="col">${t('ingest:colCategory')}</th>
+        <th scope="col">${t('ingest:colFiles')}</th><th scope="col">${t('ingest:colDone')}</th><th scope="col">${t('ingest:colFailed')}</th>
+        <th scope="col">${t('ingest:colDuplicates')}</th><th scope="col">${t('ingest:colState')}</th><th scope="col"></th>
+      </tr></thead>
+      <tbody id="recent-body"></tbody>
+    </table>
+  </section>
 </section>
 `,
   });

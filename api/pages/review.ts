@@ -1,97 +1,130 @@
 import { html } from 'hono/html';
-import { layout, type Markup } from './layout.ts';
+import { layout, type Markup, type PageContext } from './layout.ts';
 import { signInSection } from './signin.ts';
 
-/** `/review`: the verifier console. */
-export function reviewPage(o: { confirmations: number }): Markup {
+/**
+ * `/review`: the verifier console (issue 13). One case at a time: the family's photos and words,
+ * its candidates best first; the pair of faces with Confirm / Reject / Unsure beside them, so
+ * they are in view without scrolling at 1280 × 800; everything else below. Texts are in the
+ * `review` namespace; the script (assets/review.js) formats the rest in the reader's language.
+ */
+export function reviewPage(o: { ui: PageContext; confirmations: number; rejections: number }): Markup {
+  const t = (key: string, vars?: Record<string, unknown>) => o.ui.t(`review:${key}`, vars);
   return layout({
-    title: 'Review matches',
+    ui: o.ui,
+    title: t('title'),
     script: 'review.js',
+    messages: ['review'],
     staff: true,
     body: html`
-<h1>Review matches</h1>
-${signInSection({ what: 'verifier', intro: 'Sign in with your verifier access token to work the review queue.' })}
+<link rel="stylesheet" href="/assets/review.css">
+<h1 class="review-title">${t('heading')}</h1>
+${signInSection({ what: 'verifier', intro: t('signinIntro'), texts: { heading: t('signinHeading'), kept: t('signinKept'), label: t('signinLabel'), button: t('signinButton') } })}
 
-<section id="console" aria-label="Review queue" hidden data-confirmations="${o.confirmations}">
-  <div class="toolbar">
+<section id="console" aria-label="${t('consoleLabel')}" hidden data-confirmations="${o.confirmations}" data-rejections="${o.rejections}">
+  <div class="toolbar review-toolbar">
+    <p id="my-day" class="my-day"></p>
     <p id="queue-status" role="status" aria-live="polite"></p>
     <div class="actions">
-      <button id="reload" class="button secondary small" type="button">Reload queue</button>
-      <button id="sign-out" class="button secondary small" type="button">Sign out</button>
+      <button id="reload" class="button secondary small" type="button">${t('reload')}</button>
+      <button id="sign-out" class="button secondary small" type="button">${t('signOut')}</button>
     </div>
   </div>
-  <p id="empty" class="notice" hidden>No candidates are waiting for you. New ones appear when photos are uploaded or cases opened.</p>
+  <p id="decision-status" class="status decision-status" role="status" aria-live="assertive"></p>
+  <p id="empty" class="notice" hidden tabindex="-1"></p>
   <div class="review-layout">
-    <nav class="queue" aria-label="Pending candidates, best first">
-      <h2 class="small-heading" id="queue-heading">Queue, best first</h2>
-      <ol id="queue" aria-labelledby="queue-heading"></ol>
-      <button id="more" class="button secondary small" type="button" hidden>Load more</button>
+    <nav class="queue" aria-labelledby="queue-heading">
+      <h2 class="small-heading" id="queue-heading">${t('queueHeading')}</h2>
+      <div id="queue"></div>
+      <button id="more" class="button secondary small" type="button" hidden>${t('more')}</button>
     </nav>
     <article id="item" aria-labelledby="item-heading" hidden>
       <h2 id="item-heading" tabindex="-1"></h2>
-      <p id="already" class="notice" hidden></p>
-      <div class="pair">
-        <figure>
-          <div class="crop"><img id="ref-crop" alt="Face from the family's reference photo"></div>
-          <figcaption>Family's photo (reference)</figcaption>
-        </figure>
-        <figure>
-          <div class="crop"><img id="cand-crop" alt="Face from the archive photo"></div>
-          <figcaption>Archive photo (candidate)</figcaption>
-        </figure>
+      <p id="case-note" class="notice" hidden></p>
+      <p id="held" class="notice" hidden>${t('held')}</p>
+      <div class="review-top">
+        <div class="review-left">
+        <div class="pair">
+          <figure>
+            <div class="crop"><img id="ref-crop" alt="${t('refCropAlt')}"></div>
+            <figcaption>${t('refCaption')}</figcaption>
+          </figure>
+          <figure>
+            <div class="crop"><img id="cand-crop" alt="${t('candCropAlt')}"></div>
+            <figcaption>${t('candCaption')}</figcaption>
+          </figure>
+        </div>
+        <section class="case-panel" aria-labelledby="subject-heading">
+          <h3 id="subject-heading">${t('caseTold')}</h3>
+          <dl id="subject-figures" class="figures"></dl>
+          <h3 id="refs-heading">${t('caseRefs')}</h3>
+          <ul id="case-refs" class="ref-strip" aria-labelledby="refs-heading"></ul>
+        </section>
+        </div>
+        <section class="decide" aria-labelledby="decide-heading">
+          <h3 id="decide-heading" class="visually-hidden">${t('decideHeading')}</h3>
+          <div class="decide-buttons">
+            <button id="confirm" class="button primary" type="button" aria-keyshortcuts="c">${t('confirm')} <kbd>c</kbd></button>
+            <button id="reject" class="button danger" type="button" aria-keyshortcuts="r">${t('reject')} <kbd>r</kbd></button>
+            <button id="unsure" class="button secondary" type="button" aria-keyshortcuts="u">${t('unsure')} <kbd>u</kbd></button>
+          </div>
+          <div class="move-buttons">
+            <button id="skip" class="button secondary small" type="button" aria-keyshortcuts="s">${t('skip')} <kbd>s</kbd></button>
+            <button id="prev" class="button secondary small" type="button" aria-keyshortcuts="k">${t('prev')} <kbd>k</kbd></button>
+            <button id="next" class="button secondary small" type="button" aria-keyshortcuts="j">${t('next')} <kbd>j</kbd></button>
+            <button id="undo" class="button secondary small" type="button" aria-keyshortcuts="z" hidden>${t('undo')} <kbd>z</kbd></button>
+          </div>
+          <div id="mine" class="mine" hidden></div>
+          <label for="note" id="note-label">${t('noteLabel')}</label>
+          <textarea id="note" rows="2" maxlength="2000"></textarea>
+          <div id="family-field">
+            <label for="family-message">${t('familyLabel')}</label>
+            <textarea id="family-message" rows="2" maxlength="2000" aria-describedby="family-hint"></textarea>
+            <p id="family-hint" class="hint">${t('familyHint')}</p>
+          </div>
+          <p class="hint" id="keys-hint">${t('keysHint')}</p>
+          <p class="hint" id="rules-hint">${t('rulesHint', { confirmations: o.confirmations, rejections: o.rejections })}</p>
+        </section>
       </div>
+      <section id="others-section" aria-labelledby="others-heading" hidden>
+        <h3 id="others-heading">${t('others')}</h3>
+        <ul id="others" class="others"></ul>
+      </section>
       <div class="facts-grid">
         <section aria-labelledby="match-heading">
-          <h3 id="match-heading">Match</h3>
+          <h3 id="match-heading">${t('matchHeading')}</h3>
           <dl id="match-figures" class="figures"></dl>
         </section>
         <section aria-labelledby="quality-heading">
-          <h3 id="quality-heading">Quality of the archive face</h3>
+          <h3 id="quality-heading">${t('qualityHeading')}</h3>
           <dl id="quality-figures" class="figures"></dl>
         </section>
         <section aria-labelledby="record-heading">
-          <h3 id="record-heading">Source and record</h3>
+          <h3 id="record-heading">${t('recordHeading')}</h3>
           <dl id="record-figures" class="figures"></dl>
         </section>
-        <section aria-labelledby="subject-heading">
-          <h3 id="subject-heading">What the family told us</h3>
-          <dl id="subject-figures" class="figures"></dl>
-        </section>
-      </div>
-      <div class="decide">
-        <label for="note">Note (optional, kept with your decision)</label>
-        <textarea id="note" rows="2" maxlength="2000"></textarea>
-        <div class="decide-buttons">
-          <button id="confirm" class="button primary" type="button" aria-keyshortcuts="c">Confirm <kbd>c</kbd></button>
-          <button id="reject" class="button danger" type="button" aria-keyshortcuts="r">Reject <kbd>r</kbd></button>
-          <button id="skip" class="button secondary" type="button" aria-keyshortcuts="s">Skip <kbd>s</kbd></button>
-          <button id="prev" class="button secondary" type="button" aria-keyshortcuts="k">Previous <kbd>k</kbd></button>
-          <button id="next" class="button secondary" type="button" aria-keyshortcuts="j">Next <kbd>j</kbd></button>
-        </div>
-        <p class="hint">Keys work when the note field is not being typed in. Confirm only when you are sure it is the same person; one rejection removes the pair for good.</p>
       </div>
       <div class="wholes">
       <section aria-labelledby="whole-heading">
-        <h3 id="whole-heading">Whole archive photo</h3>
-        <p class="hint">The whole photo may be graphic. It stays blurred until you show it (key <kbd>v</kbd>). The box marks the matched face.</p>
+        <h3 id="whole-heading">${t('wholeHeading')}</h3>
+        <p class="hint">${t('wholeHint')}</p>
         <div class="whole blurred" id="whole">
-          <img id="whole-img" alt="The whole archive photo">
+          <img id="whole-img" alt="${t('wholeAlt')}">
           <div id="whole-box" class="face-box" hidden></div>
         </div>
-        <button id="reveal" class="button secondary small" type="button" aria-pressed="false" aria-controls="whole">Show the whole photo</button>
+        <button id="reveal" class="button secondary small" type="button" aria-pressed="false" aria-controls="whole">${t('reveal')}</button>
       </section>
       <section id="ref-whole-section" aria-labelledby="ref-whole-heading">
-        <h3 id="ref-whole-heading">Family's whole photo</h3>
-        <p class="hint">Hair, ears and build can tell as much as the face. The box marks the face the family chose.</p>
+        <h3 id="ref-whole-heading">${t('refWholeHeading')}</h3>
+        <p class="hint">${t('refWholeHint')}</p>
         <div class="whole" id="ref-whole">
-          <img id="ref-whole-img" alt="The family's whole reference photo">
+          <img id="ref-whole-img" alt="${t('refWholeAlt')}">
           <div id="ref-whole-box" class="face-box" hidden></div>
         </div>
       </section>
       </div>
     </article>
   </div>
-  <p id="decision-status" class="status" role="status" aria-live="assertive"></p>
 </section>
 `,
   });

@@ -1,4 +1,5 @@
 import { schemaVersion } from '../../src/store/migrate.ts';
+import { countOnOlderModel } from '../../src/store/reembed.ts';
 import type { AppDeps } from '../deps.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { Health } from '../schemas.ts';
@@ -21,7 +22,9 @@ export function healthRoutes(deps: AppDeps) {
       const face = deps.faceInfo?.() ?? null;
       try {
         const version = await schemaVersion(deps.db);
-        return c.json({ status: 'ok' as const, database: { kind: deps.db.kind, schemaVersion: version }, face }, 200);
+        // After a model change: how many photos `kinfinder reembed` still has to move (they match nothing until then).
+        const archive = face && version !== null && version >= 7 ? { photosOnOlderModel: await countOnOlderModel(deps.db, face.modelId) } : undefined;
+        return c.json({ status: 'ok' as const, database: { kind: deps.db.kind, schemaVersion: version }, face, ...(archive ? { archive } : {}) }, 200);
       } catch (err) {
         deps.logger.error({ err }, 'health check: database unreachable');
         return c.json({ status: 'unavailable' as const, database: { kind: deps.db.kind, schemaVersion: null }, face }, 503);

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { KinfinderError } from '../../src/errors.ts';
-import { stateCounts } from '../../src/store/stats.ts';
-import { CANDIDATE_STATUSES, CASE_STATUSES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
+import { operatorCounts, stateCounts } from '../../src/store/stats.ts';
+import { CANDIDATE_STATUSES, CASE_STATUSES, CATEGORIES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
 import type { AppDeps } from '../deps.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 
@@ -36,6 +36,19 @@ export function metricsRoutes(deps: AppDeps) {
       for (const st of states) lines.push(`kinfinder_${name}{status="${st}"} ${counts[st] ?? 0}`);
     }
     lines.push('# HELP kinfinder_faces faces stored in the gallery', '# TYPE kinfinder_faces gauge', `kinfinder_faces ${s.faces}`);
+    // What operators watch (DESIGN §12): the queue, the rate, what is still to do.
+    const modelId = deps.faceInfo?.()?.modelId ?? deps.api?.manifest.id ?? null;
+    const o = await operatorCounts(deps.db, modelId);
+    const gauge = (name: string, help: string, value: number) => lines.push(`# HELP kinfinder_${name} ${help}`, `# TYPE kinfinder_${name} gauge`, `kinfinder_${name} ${value}`);
+    gauge('open_cases', 'cases not closed (searching, under review, match confirmed)', o.openCases);
+    gauge('ingest_photos_per_second', 'photos processed (done or failed) per second over the last 5 minutes', Number((o.photosLast5Min / 300).toFixed(4)));
+    gauge('batches_unfinished', 'batches with photos still queued or processing', o.batchesUnfinished);
+    if (o.photosOnOlderModel !== null) gauge('photos_older_model', 'processed photos whose faces come from another model than the current one (kinfinder reembed)', o.photosOnOlderModel);
+    lines.push('# HELP kinfinder_photos_category photos in the archive by category', '# TYPE kinfinder_photos_category gauge');
+    for (const cat of CATEGORIES) lines.push(`kinfinder_photos_category{category="${cat}"} ${o.photosByCategory[cat] ?? 0}`);
+    const pending = deps.api ? await deps.api.queue.pending() : {};
+    lines.push('# HELP kinfinder_queue_jobs jobs waiting or running, per queue', '# TYPE kinfinder_queue_jobs gauge');
+    for (const [queue, n] of Object.entries(pending).sort()) lines.push(`kinfinder_queue_jobs{queue="${queue}"} ${n}`);
     const counters = deps.api?.counters.snapshot() ?? {};
     for (const [name, value] of Object.entries(counters).sort()) {
       lines.push(`# TYPE kinfinder_${name}_total counter`, `kinfinder_${name}_total ${value}`);

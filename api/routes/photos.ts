@@ -1,4 +1,8 @@
+import { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { correctPhoto, withdrawPhoto } from '../../src/gallery/corrections.ts';
+import { listArchivePhotos } from '../../src/gallery/list.ts';
+import { CATEGORIES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
 import { KinfinderError } from '../../src/errors.ts';
 import { readFaceCrop, readPhoto, readPhotoImage, readReferenceCrop, readReferencePhoto } from '../../src/gallery/read.ts';
 import { MAX_FILES_PER_UPLOAD, uploadPhotos } from '../../src/ingest/enqueue.ts';
@@ -6,9 +10,39 @@ import { callerOf, refuseEarly } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { readMultipart, parseJsonField } from '../multipart.ts';
 import { apiRouter, declareRoute, type Access } from '../openapi.ts';
-import { presentPhoto } from '../present.ts';
-import { Photo, PhotoUploadForm, UploadResult } from '../schemas.ts';
-import { idParams } from '../validate.ts';
+import { presentPhoto, presentPhotoListItem } from '../present.ts';
+import { Photo, PhotoPage, PhotoUploadForm, UploadResult, Withdrawn } from '../schemas.ts';
+import { idParams, uuid } from '../validate.ts';
+
+export const photoListQuery = z.object({
+  batch: uuid.optional().openapi({ description: 'photos named by the files of this batch (duplicates included)' }),
+  status: z.enum(PHOTO_STATUSES).optional(),
+  category: z.enum(CATEGORIES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: uuid.optional().openapi({ description: 'the `next` of the previous page' }),
+});
+
+export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000) }).openapi('WithdrawPhoto');
+
+export const correctionBody = z.object({
+  category: z.enum(CATEGORIES).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional().openapi({ description: 'replaces the whole metadata object' }),
+  source: z.string().trim().max(200).nullable().optional().openapi({ description: 'a source name; null or empty clears it' }),
+}).openapi('PhotoCorrection');
+
+const categoryField = (raw: string | undefined) => {
+  const v = raw?.trim().toLowerCase();
+  if (!v) return undefined;
+  if (!(CATEGORIES as readonly string[]).includes(v)) throw new KinfinderError('invalid_input', `category must be one of ${CATEGORIES.join(', ')}`);
+  return v as (typeof CATEGORIES)[number];
+};
+
+const batchField = (raw: string | undefined) => {
+  const v = raw?.trim().toLowerCase();
+  if (!v) return undefined;
+  if (!uuid.safeParse(v).success) throw new KinfinderError('invalid_input', 'batch must be the id of a batch');
+  return v;
+};
 
 function jpeg(bytes: Uint8Array) {
   return new Response(new Uint8Array(bytes), {
@@ -48,7 +82,7 @@ export function photoRoutes(api: ApiDeps) {
         request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/PhotoUploadForm' } } } } },
         responses: { 202: { description: 'each file queued, known already, or refused', content: { 'application/json': { schema: UploadResult } } } },
       },
-      { access: { action: 'photos.upload' }, errors: ['invalid_input', 'file_too_large', 'empty_file', 'too_many_photos'] },
+      { access: { action: 'photos.upload' }, errors: ['invalid_input', 'file_too_large', 'empty_file', 'too_many_photos', 'not_found'] },
     ),
     async (c) => {
       const form = await readMultipart(c);
@@ -56,11 +90,76 @@ export function photoRoutes(api: ApiDeps) {
         files: await form.files('file'),
         source: form.text('source')?.trim() || undefined,
         metadata: parseJsonField(form.text('metadata'), 'metadata'),
+        category: categoryField(form.text('category')),
+        batchId: batchField(form.text('batch')),
       });
       return c.json(result, 202);
     },
   );
   app.openAPIRegistry.register('PhotoUploadForm', PhotoUploadForm);
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/photos',
+        tags: ['photos'],
+        summary: 'The archive\'s photos, newest first, by batch, status and category (cursor-paginated)',
+        request: { query: photoListQuery },
+        responses: { 200: { description: 'a page of photos', content: { 'application/json': { schema: PhotoPage } } } },
+      },
+      { access: { action: 'photos.list' }, errors: ['invalid_input'] },
+    ),
+    async (c) => {
+      const page = await listArchivePhotos(api, callerOf(c), c.req.valid('query'));
+      return c.json({ items: page.items.map(presentPhotoListItem), ...(page.next ? { next: page.next } : {}) }, 200);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/photos/{id}/withdraw',
+        tags: ['photos'],
+        // Who may, before the body is judged: a stranger learns nothing of what the route expects.
+        middleware: [refuseEarly('photos.withdraw')] as const,
+        summary: 'Withdraw a photo: its faces, crops and undecided candidates go; decided ones stay on record and their cases are reviewed again',
+        request: { params: idParams, body: { required: true, content: { 'application/json': { schema: withdrawBody } } } },
+        responses: { 200: { description: 'withdrawn', content: { 'application/json': { schema: Withdrawn } } } },
+      },
+      { access: { action: 'photos.withdraw' }, errors: ['invalid_input', 'conflict'] },
+    ),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      const r = await withdrawPhoto(api, callerOf(c), id, c.req.valid('json'));
+      return c.json({
+        photo: { id, status: 'withdrawn' as const },
+        removedCandidates: r.removedCandidates,
+        keptCandidates: r.keptCandidates.map((k) => ({ id: k.id, searchId: k.caseId, status: k.status })),
+        cases: r.cases,
+      }, 200);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'patch',
+        path: '/photos/{id}',
+        tags: ['photos'],
+        middleware: [refuseEarly('photos.correct')] as const,
+        summary: 'Correct a photo\'s category, metadata or source (audited)',
+        request: { params: idParams, body: { required: true, content: { 'application/json': { schema: correctionBody } } } },
+        responses: { 204: { description: 'changed' } },
+      },
+      { access: { action: 'photos.correct' }, errors: ['invalid_input', 'conflict'] },
+    ),
+    async (c) => {
+      await correctPhoto(api, callerOf(c), c.req.valid('param').id, c.req.valid('json'));
+      return c.body(null, 204);
+    },
+  );
 
   app.openapi(
     declareRoute(

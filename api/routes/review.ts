@@ -1,26 +1,39 @@
 import { z } from '@hono/zod-openapi';
 import { decide } from '../../src/review/decide.ts';
+import { holdCandidate } from '../../src/review/lease.ts';
+import { myReview } from '../../src/review/mine.ts';
 import { readReviewQueue } from '../../src/review/queue.ts';
-import { DECISIONS } from '../../src/vocabulary.ts';
+import { reopenCandidate } from '../../src/review/reopen.ts';
+import { DECISIONS, REVIEW_QUEUES } from '../../src/vocabulary.ts';
 import { callerOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
-import { presentCandidate } from '../present.ts';
-import { Decided, ReviewPage } from '../schemas.ts';
+import { presentMyReview, presentQueueCase, presentReviewItem } from '../present.ts';
+import { Decided, Lease, MyReview, ReviewPage } from '../schemas.ts';
 import { idParams } from '../validate.ts';
 
 export const decisionBody = z.object({
   decision: z.enum(DECISIONS),
-  note: z.string().max(2000).optional(),
+  note: z.string().max(2000).optional().openapi({ description: 'kept with your decision; other verifiers read it only after deciding themselves' }),
+  reason: z.string().max(2000).optional().openapi({ description: 'required with `unsure` and for an admin settling a disputed candidate' }),
+  familyMessage: z.string().max(2000).optional().openapi({ description: 'with `confirm`: what the family reads once the match is final' }),
 }).openapi('Decision');
+
+export const reopenBody = z.object({ reason: z.string().min(1).max(2000) }).openapi('Reopen');
 
 export const reviewQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  after: z.string().max(200).optional().openapi({ description: 'the `next` of the previous page' }),
+  after: z.string().max(400).optional().openapi({ description: 'the `next` of the previous page' }),
+  queue: z.enum(REVIEW_QUEUES).default('pending').openapi({ description: '`pending` (verifiers) or `disputed` (admins)' }),
+});
+
+export const myReviewQuery = z.object({
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'count decisions from this moment (default: midnight UTC today)' }),
 });
 
 export function reviewRoutes(api: ApiDeps) {
   const app = apiRouter();
+  const rules = { db: api.db, confirmations: api.confirmations, rejections: api.rejections, now: api.now };
 
   app.openapi(
     declareRoute(
@@ -28,15 +41,34 @@ export function reviewRoutes(api: ApiDeps) {
         method: 'get',
         path: '/review',
         tags: ['review'],
-        summary: 'Pending candidates, best first',
+        summary: 'A review queue, worked by case',
+        description: 'Blind review: an item carries `myDecision` and nothing of other reviewers\' decisions until you have decided.',
         request: { query: reviewQuery },
-        responses: { 200: { description: 'a page of pending candidates', content: { 'application/json': { schema: ReviewPage } } } },
+        responses: { 200: { description: 'a page of the queue', content: { 'application/json': { schema: ReviewPage } } } },
       },
-      { access: { action: 'review.queue' }, errors: ['invalid_input'] },
+      { access: { action: 'review.queue', note: 'With `queue=disputed`: admin.' }, errors: ['invalid_input'] },
     ),
     async (c) => {
-      const page = await readReviewQueue(api, callerOf(c), c.req.valid('query'));
-      return c.json({ items: page.items.map(presentCandidate), ...(page.next ? { next: page.next } : {}) }, 200);
+      const page = await readReviewQueue(rules, callerOf(c), c.req.valid('query'));
+      return c.json({ items: page.items.map(presentReviewItem), cases: page.cases.map(presentQueueCase), ...(page.next ? { next: page.next } : {}) }, 200);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/review/me',
+        tags: ['review'],
+        summary: 'Your decisions today and what waits in your queues',
+        request: { query: myReviewQuery },
+        responses: { 200: { description: "the caller's review day", content: { 'application/json': { schema: MyReview } } } },
+      },
+      { access: { action: 'review.self' }, errors: ['invalid_input'] },
+    ),
+    async (c) => {
+      const since = c.req.valid('query').since;
+      return c.json(presentMyReview(await myReview(rules, callerOf(c), { since: since ? new Date(since) : undefined })), 200);
     },
   );
 
@@ -46,17 +78,56 @@ export function reviewRoutes(api: ApiDeps) {
         method: 'post',
         path: '/candidates/{id}/decisions',
         tags: ['review'],
-        summary: 'Confirm or reject a candidate',
+        summary: 'Confirm, reject, say unsure, or retract your decision',
+        description: 'Admins settle disputed candidates here with `confirm` or `reject` and a `reason`.',
         request: { params: idParams, body: { required: true, content: { 'application/json': { schema: decisionBody } } } },
         responses: { 201: { description: 'the candidate after the decision', content: { 'application/json': { schema: Decided } } } },
       },
-      { access: { action: 'review.decide' }, errors: ['invalid_input', 'already_decided', 'conflict'] },
+      { access: { action: 'review.decide' }, errors: ['invalid_input', 'already_decided', 'conflict', 'too_late'] },
     ),
     async (c) => {
       const body = c.req.valid('json');
-      const candidate = await decide(api, callerOf(c), { candidateId: c.req.valid('param').id, decision: body.decision, note: body.note });
+      const candidate = await decide(rules, callerOf(c), { candidateId: c.req.valid('param').id, ...body });
       api.counters.inc(`decisions_${body.decision}`);
-      return c.json({ candidate: presentCandidate(candidate) }, 201);
+      return c.json({ candidate: presentReviewItem(candidate) }, 201);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/candidates/{id}/reopen',
+        tags: ['review'],
+        summary: 'Reopen a confirmed or rejected candidate, with a reason',
+        request: { params: idParams, body: { required: true, content: { 'application/json': { schema: reopenBody } } } },
+        responses: { 201: { description: 'the candidate, pending again', content: { 'application/json': { schema: Decided } } } },
+      },
+      { access: { action: 'candidates.reopen' }, errors: ['invalid_input', 'conflict'] },
+    ),
+    async (c) => {
+      const candidate = await reopenCandidate(rules, callerOf(c), { candidateId: c.req.valid('param').id, reason: c.req.valid('json').reason });
+      api.counters.inc('decisions_reopen');
+      return c.json({ candidate: presentReviewItem(candidate) }, 201);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/candidates/{id}/lease',
+        tags: ['review'],
+        summary: 'Hold a candidate open for two minutes (renew while it is on screen)',
+        description: 'While you hold it, no other reviewer is given it. Answers 409 `leased` when someone else holds it.',
+        request: { params: idParams },
+        responses: { 200: { description: 'held', content: { 'application/json': { schema: Lease } } } },
+      },
+      { access: { action: 'review.lease' }, errors: ['leased'] },
+    ),
+    async (c) => {
+      const lease = await holdCandidate(api, callerOf(c), c.req.valid('param').id);
+      return c.json({ leasedUntil: lease.leasedUntil }, 200);
     },
   );
 

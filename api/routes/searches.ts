@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { reissueCaseCode } from '../../src/cases/case-code.ts';
 import { deleteCase } from '../../src/cases/delete.ts';
 import { openCase } from '../../src/cases/open.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
@@ -8,15 +9,19 @@ import { KinfinderError } from '../../src/errors.ts';
 import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
-import { presentCandidate, presentCase, presentConfirmed, presentReferenceFace } from '../present.ts';
+import { familyWords } from '../family-words.ts';
+import { presentCandidate, presentCase, presentFamilyCase, presentReferenceFace, presentReviewItem } from '../present.ts';
 import { rateLimitAnonymous } from '../rate-limit.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { refuseCrossSite } from '../same-origin.ts';
-import { CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
+import { CaseCode, CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
 import { idParams } from '../validate.ts';
 
+/** Cases an address may open in an hour when the entry point does not say (KINFINDER_RATE_CASES_PER_HOUR). */
+export const DEFAULT_CASE_RATE = { max: 100, windowMs: 60 * 60 * 1000 };
+
 /** One value per photo, as repeated fields or comma-separated; an empty entry means "the only face". */
-function parseFaceIndexes(raw: string[], photos: number): Array<number | undefined> {
+export function parseFaceIndexes(raw: string[], photos: number): Array<number | undefined> {
   const parts = raw.flatMap((r) => r.split(',')).map((s) => s.trim());
   if (parts.length > photos) throw new KinfinderError('invalid_input', 'more faceIndex values than photos');
   return Array.from({ length: photos }, (_, i) => {
@@ -47,7 +52,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
               throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
             },
           }),
-          rateLimitAnonymous({ ...(api.rateLimit ?? { max: 20, windowMs: 60 * 60 * 1000 }), key: clientAddress }),
+          rateLimitAnonymous({ ...(api.rateLimit ?? DEFAULT_CASE_RATE), key: clientAddress }),
         ] as const,
         request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
         responses: { 201: { description: 'the case opened', content: { 'application/json': { schema: SearchCreated } } } },
@@ -70,7 +75,8 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
       return c.json(
         {
           search: presentCase(opened.case),
-          ...(opened.accessToken ? { accessToken: opened.accessToken } : {}),
+          // The case code is the family's token; `accessToken` repeats it for older clients.
+          ...(opened.caseCode ? { caseCode: opened.caseCode, accessToken: opened.caseCode } : {}),
           referenceFaces: opened.referenceFaces.map(presentReferenceFace),
           ...(opened.candidates ? { candidates: opened.candidates.map(presentCandidate) } : {}),
         },
@@ -96,12 +102,12 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
     ),
     async (c) => {
       const view = await viewCase(api, callerOf(c), c.req.valid('param').id);
-      if (view.for === 'family') return c.json({ search: presentCase(view.case), confirmed: view.confirmed.map(presentConfirmed) }, 200);
+      if (view.for === 'family') return c.json(presentFamilyCase(view, familyWords(c)), 200);
       return c.json(
         {
           search: presentCase(view.case),
           referenceFaces: view.referenceFaces.map(presentReferenceFace),
-          candidates: view.candidates.map(presentCandidate),
+          candidates: view.candidates.map(presentReviewItem),
         },
         200,
       );
@@ -117,6 +123,22 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
       await deleteCase(api, callerOf(c), c.req.valid('param').id);
       return c.body(null, 204);
     },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/searches/{id}/case-code',
+        tags: ['searches'],
+        summary: 'A new case code for a family who lost theirs (the old one stops working)',
+        description: 'For a verifier who has checked who is calling. Audited; the code is shown only in this answer.',
+        request: { params: idParams },
+        responses: { 201: { description: 'the new code', content: { 'application/json': { schema: CaseCode } } } },
+      },
+      { access: { action: 'cases.reissue_code' } },
+    ),
+    async (c) => c.json(await reissueCaseCode(api, callerOf(c), c.req.valid('param').id), 201),
   );
 
   return app;

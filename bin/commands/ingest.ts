@@ -6,6 +6,7 @@ import { parseMetadataCsv, type PhotoMetadata } from '../../src/ingest/metadata-
 import { formatProgress } from '../../src/ingest/progress.ts';
 import { runIngest } from '../../src/ingest/run.ts';
 import { createLogger } from '../../src/log.ts';
+import { CATEGORIES } from '../../src/vocabulary.ts';
 import { CONCURRENCY, pathProblem, readCommandLine, runFailed, unreachablePaths, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 import { openRuntime } from '../runtime.ts';
@@ -16,7 +17,8 @@ const INGEST = {
   args: { label: '<path…>', help: 'photo files, folders and .zip archives (at least one)', min: 1 },
   options: {
     source: { type: 'string', value: 'NAME', help: 'where the photos come from, stored with each photo' },
-    metadata: { type: 'string', value: 'FILE', help: 'CSV: file, captured_at, location, notes, names (README.md)' },
+    metadata: { type: 'string', value: 'FILE', help: 'CSV: file, captured_at, location, notes, names, category (README.md)' },
+    category: { type: 'string', value: CATEGORIES.join('|'), help: 'what the photos show (a CSV row\'s category wins for its file)', default: 'unknown' },
     wait: { type: 'boolean', help: 'show progress until every photo is processed, then the summary' },
     json: { type: 'boolean', help: 'print the summary as one JSON line' },
     concurrency: { ...CONCURRENCY, help: 'photos processed at once (--wait, embedded database)' },
@@ -28,7 +30,7 @@ const INGEST = {
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const cli = readCommandLine(INGEST, args, ctx, (c) => ({ concurrency: c.wholeNumber('concurrency') }));
+  const cli = readCommandLine(INGEST, args, ctx, (c) => ({ concurrency: c.wholeNumber('concurrency'), category: c.oneOf('category', CATEGORIES) }));
   if (cli.exit !== undefined) return cli.exit;
   const { values, positionals } = cli;
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
@@ -55,7 +57,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     summary = await runIngest(
       { ...rt, remoteWorkers: Boolean(ctx.config.databaseUrl) },
       CLI,
-      { paths: positionals, source: values.source, metadata, wait: values.wait },
+      { paths: positionals, source: values.source, metadata, category: cli.category, wait: values.wait },
       values.wait
         ? {
             // Reading and hashing a big folder takes a while before the first photo is done: say so.
@@ -75,7 +77,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     ctx.stdout.write(`${JSON.stringify(values.wait ? rest : { ...rest, queued })}\n`);
   } else {
     ctx.stdout.write(
-      `${summary.photos} files: ${summary.done} done, ${summary.failed} failed, ${summary.duplicates} duplicates, ${summary.faces} faces` +
+      `batch ${summary.batchId}: ${summary.photos} files: ${summary.done} done, ${summary.failed} failed, ${summary.duplicates} duplicates, ${summary.faces} faces` +
         (summary.queued ? `, ${summary.queued} queued (processed by \`kinfinder serve\` or \`kinfinder worker\`)` : '') +
         '\n',
     );

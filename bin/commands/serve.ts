@@ -1,6 +1,9 @@
+import { announceServer } from '../server-address.ts';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/app.ts';
+import { JOBS } from '../../src/access/principal.ts';
 import { createLogger } from '../../src/log.ts';
+import { reembed } from '../../src/maintenance/reembed.ts';
 import { schemaVersion } from '../../src/store/migrate.ts';
 import { CONCURRENCY, readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
@@ -14,6 +17,7 @@ const SERVE = {
     port: { type: 'string', value: 'N', help: 'TCP port to listen on, 0 = any free port', defaultText: 'PORT, else 3000' },
     host: { type: 'string', value: 'HOST', help: 'address to listen on', defaultText: 'KINFINDER_HOST, else 127.0.0.1' },
     concurrency: CONCURRENCY,
+    reembed: { type: 'boolean', help: 'after start-up, move photos embedded with an older model to the current one (kinfinder reembed)' },
   },
   exits: { ok: 'stopped by SIGINT or SIGTERM', failed: 'could not start (configuration, database, port in use) or broke while running' },
 } as const satisfies CommandSpec;
@@ -37,6 +41,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       logger,
       faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
       metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
+      defaultLanguage: ctx.config.defaultLanguage,
       api: {
         db: rt.db,
         blobs: rt.blobs,
@@ -45,8 +50,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         limits: rt.limits,
         queue: rt.queue,
         confirmations: ctx.config.confirmations,
+        rejections: ctx.config.rejections,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,
+        rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },
+        organisation: { name: ctx.config.orgName, contact: ctx.config.contact },
       },
     });
     const server = serve({ fetch: app.fetch, port, hostname: host });
@@ -58,7 +66,21 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const bound = (server.address() as { port?: number } | null)?.port ?? port;
     logger.info({ port: bound, host, database: rt.db.kind, schemaVersion: await schemaVersion(rt.db) }, 'kinfinder listening');
     ctx.stderr.write(`kinfinder serving on http://${host}:${bound} (${rt.db.kind} database, ${faces.backend} face backend)\n`);
-    await untilSignal(logger);
+    // Re-embedding beside the service: the engines are shared fairly with uploads and searches.
+    const stopReembed = new AbortController();
+    const reembedding = cli.values.reembed
+      ? reembed({ ...rt, faces, logger }, JOBS, { concurrency, signal: stopReembed.signal, onProgress: (p) => void ((p.done + p.failed) % 100 === 0 && logger.info(p, 're-embedding')) })
+          .then((r) => logger.info(r, 're-embedding finished'))
+          .catch((err: unknown) => logger.error({ err }, 're-embedding stopped'))
+      : Promise.resolve();
+    const unannounce = ctx.config.databaseUrl ? () => undefined : announceServer(ctx.config.dataDir, host, bound);
+    try {
+      await untilSignal(logger);
+    } finally {
+      unannounce();
+      stopReembed.abort();
+      await reembedding;
+    }
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       // Idle keep-alive sockets would otherwise hold close() open.

@@ -5,13 +5,16 @@
  * in the same run on the same photos. With `--blobs fs,s3` the pool runs once per listed blob
  * store (the file store, and the S3 store against s3rver on loopback, in this process), same
  * photos; a store may be listed again (`fs,s3,fs,s3`) to interleave runs on a busy machine.
+ * With `--api-postgres` (needs DATABASE_URL) it then measures the server deployment too: the same
+ * photos as one batch through the HTTP API on PostgreSQL, processed by `--worker-processes`
+ * (default 2) `kinfinder worker` processes of `--workers`/that many engines each (ingest-api.ts).
  * Prints progress on stderr and one JSON line last.
  *
+ *   npm run bench:ingest -- --photos 200 [--workers 2] [--blobs fs,s3] [--images ../shared/data/lfw-dev/images] [--json]
+ *   DATABASE_URL=… npm run bench:ingest -- --photos 1000 --workers 2 --api-postgres [--worker-processes 2]
  * With `--baseline-manifest FILE` (another model manifest, e.g. the previous recipe's) the pool
- * also runs with it on the same photos in the same run, interleaved, and both rates are reported.
- *
- *   npm run bench:ingest -- --photos 200 [--workers 2] [--blobs fs,s3] [--images ../shared/data/lfw-dev/images]
- *       [--baseline-manifest FILE] [--single false] [--json]
+ * also runs with it on the same photos, before and after the current one, and both are reported:
+ *   npm run bench:ingest -- --photos 200 --workers 2 --skip-single --baseline-manifest FILE
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +33,7 @@ import { openPglite } from '../../src/store/pglite.ts';
 import { ensureModel, statusCounts } from '../../src/store/photos.ts';
 import { startWorkers } from '../../workers/main.ts';
 import { startTestS3, type TestS3 } from '../../test/support/s3.ts';
+import { runThroughApi, type ApiRunResult } from './ingest-api.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,8 +42,10 @@ const { values } = parseArgs({
     images: { type: 'string', default: path.resolve('../shared/data/lfw-dev/images') },
     blobs: { type: 'string', default: 'fs' },
     'baseline-manifest': { type: 'string' },
-    single: { type: 'string', default: 'true' },
     json: { type: 'boolean', default: false },
+    'api-postgres': { type: 'boolean', default: false },
+    'worker-processes': { type: 'string', default: '2' },
+    'skip-single': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.photos);
@@ -118,8 +124,14 @@ async function run(workers: number, store: StoreKind, manifestPath?: string): Pr
   }
 }
 
+const API_PG = values['api-postgres'];
+const PROCESSES = Number(values['worker-processes']);
+if (API_PG && !process.env.DATABASE_URL) throw new Error('--api-postgres needs DATABASE_URL');
+if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error('--worker-processes must be a whole number ≥ 1');
+
+// --skip-single: only the pool (and the API run); the single-worker figure is then the pool's.
+const single = values['skip-single'] ? undefined : await run(1, STORES[0]!);
 const baselinePath = values['baseline-manifest'] ? path.resolve(values['baseline-manifest']) : undefined;
-const single = values.single === 'false' ? undefined : await run(1, STORES[0]!);
 // baseline and current interleaved (baseline, current, baseline): load on a shared machine drifts
 const baselineRuns: number[] = [];
 if (baselinePath) baselineRuns.push(N / (await run(WORKERS, STORES[0]!, baselinePath)).seconds);
@@ -132,6 +144,11 @@ for (const store of STORES) {
 }
 if (baselinePath) baselineRuns.push(N / (await run(WORKERS, STORES[0]!, baselinePath)).seconds);
 await s3?.destroy();
+let api: ApiRunResult | undefined;
+if (API_PG) {
+  const each = Math.max(1, Math.floor(WORKERS / PROCESSES));
+  api = await runThroughApi(files, { url: process.env.DATABASE_URL!, workerProcesses: PROCESSES, concurrencyEach: each, log: (l) => process.stderr.write(`${l}\n`) });
+}
 clearInterval(sampler);
 if (!pool) throw new Error('no run');
 const result = {
@@ -146,9 +163,12 @@ const result = {
   // Every pool run in order, by blob store (the first is the one above), when --blobs names several.
   blobs: STORES[0],
   ...(STORES.length > 1 ? { pools } : {}),
+  // The server deployment: one batch through the API on PostgreSQL, separate worker processes.
+  ...(api ? { apiPostgres: api } : {}),
 };
 if (!values.json) {
-  process.stderr.write(`${N} photos: 1 worker ${result.singleWorkerPhotosPerSecond ?? '-'}/s, ${WORKERS} workers ${result.photosPerSecond}/s, speed-up ${result.speedup ?? '-'}\n`);
+  process.stderr.write(`${N} photos: embedded, one process: ${single ? `1 worker ${(N / single.seconds).toFixed(2)}/s, ` : ''}${WORKERS} workers ${result.photosPerSecond}/s\n`);
+  if (api) process.stderr.write(`  API on PostgreSQL + ${api.workerProcesses} worker processes: ${api.photosPerSecond}/s (${api.seconds} s, uploads ${api.uploadSeconds} s)\n`);
   if (result.baseline) process.stderr.write(`  baseline ${result.baseline.manifest}: ${result.baseline.photosPerSecond.join(', ')} photos/s\n`);
   for (const r of pools) process.stderr.write(`  ${WORKERS} workers, ${r.blobs} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`);
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KinfinderError } from '../errors.ts';
 import type { Queryable } from '../store/database.ts';
-import { findActiveToken, insertToken, type TokenRow } from '../store/tokens.ts';
+import { findActiveToken, insertToken, touchToken, type TokenRow } from '../store/tokens.ts';
+import { formatCaseCode, generateCaseCode, hashCaseCode, normalizeCaseCode } from './case-code.ts';
 import type { Role } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
 
@@ -28,6 +29,16 @@ export async function createToken(
   return { token, row };
 }
 
+/**
+ * A case's code (src/access/case-code.ts): the family token of a case, stored as a hash like
+ * every other token. Returned formatted (`XXXX-XXXX-XXXX`), shown once.
+ */
+export async function createCaseCode(q: Queryable, opts: { caseId: string; createdBy?: string | null }): Promise<{ caseCode: string; row: TokenRow }> {
+  const code = generateCaseCode();
+  const row = await insertToken(q, { role: 'family', name: 'case code', caseId: opts.caseId, personId: null, createdBy: opts.createdBy ?? null, tokenHash: await hashCaseCode(code) });
+  return { caseCode: formatCaseCode(code), row };
+}
+
 function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
   const y = Buffer.from(b, 'hex');
@@ -40,11 +51,16 @@ function sameHash(a: string, b: string): boolean {
  */
 export async function resolveToken(q: Queryable, presented: string, bootstrapAdminToken?: string): Promise<Principal | undefined> {
   if (!presented || presented.length > 512) return undefined;
-  const hash = hashToken(presented);
-  if (bootstrapAdminToken && sameHash(hash, hashToken(bootstrapAdminToken))) {
+  // A value that reads as a case code is one (staff tokens and the admin token never do).
+  const code = normalizeCaseCode(presented);
+  const hash = code ? await hashCaseCode(code) : hashToken(presented);
+  if (!code && bootstrapAdminToken && sameHash(hash, hashToken(bootstrapAdminToken))) {
     return { id: null, role: 'admin', name: 'bootstrap admin', caseId: null };
   }
   const row = await findActiveToken(q, hash);
   if (!row || !sameHash(row.tokenHash, hash)) return undefined;
+  if (code && row.role !== 'family') return undefined;
+  // "Last used" for the admin's token list (GET /tokens); at most one write a minute per token.
+  await touchToken(q, row.id);
   return { id: row.id, role: row.role, name: row.name, caseId: row.caseId, personId: row.personId };
 }

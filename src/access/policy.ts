@@ -11,20 +11,51 @@ export const POLICY = {
   'photos.upload': ['operator', 'system'],
   'photos.read': ['operator', 'verifier'],
   /** The display copy and the face crops; a family only for its own confirmed matches (visibility.ts). */
-  'photos.image': ['operator', 'verifier', 'family'],
-  'references.read': ['verifier', 'family'],
+  // Admins too: they settle disputed candidates (DESIGN §10) and must see both faces to do it.
+  'photos.image': ['operator', 'verifier', 'family', 'admin'],
+  'references.read': ['verifier', 'family', 'admin'],
   // A family's code opens its own case, never another one (issue 16: a code is not a way round
   // the anonymous rate limit); staff may open a case for a family on the phone.
   'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
   'cases.read': ['verifier', 'family'],
   'cases.delete': ['family', 'admin'],
+  /** A family's own case through its code alone (GET and DELETE /case, a confirmed match's photo). */
+  'cases.own': ['family'],
+  /** A family adding photos or details to its own case (issue 12). */
+  'cases.update': ['family'],
+  /** A new code for a family who lost theirs, after a verifier checked who is calling (audited). */
+  'cases.reissue_code': ['verifier'],
   'gallery.query': ['verifier', 'system'],
   'review.queue': ['verifier'],
-  'review.decide': ['verifier'],
+  /** Verifiers answer pending candidates; an admin settles disputed ones (src/review/decide.ts). */
+  'review.decide': ['verifier', 'admin'],
+  /** Candidates confirmed and rejected by different verifiers, waiting for an admin. */
+  'review.disputed': ['admin'],
+  /** Holding a candidate open for a short while, so no other reviewer is shown it meanwhile. */
+  'review.lease': ['verifier', 'admin'],
+  /** A reviewer's own day: their decisions, what waits in each queue. */
+  'review.self': ['verifier', 'admin'],
+  /** Taking a final candidate back to review, with a reason. */
+  'candidates.reopen': ['admin'],
   'tokens.manage': ['admin', 'system'],
   'audit.read': ['admin'],
   /** Removing stored files nothing refers to (the command line; a periodic job later). */
   'blobs.collect': ['system'],
+  // Operators and admins (DESIGN §12).
+  /** Batches and their failures; reading a summary is not a photo read. */
+  'batches.read': ['operator', 'admin'],
+  /** The archive's photos, page by page, with their names and metadata. */
+  'photos.list': ['operator', 'verifier'],
+  /** Taking a photo out of the archive (its faces go; decided matches keep their record). */
+  'photos.withdraw': ['operator', 'admin'],
+  /** Changing a photo's category, source or metadata after ingest. */
+  'photos.correct': ['operator', 'admin'],
+  /** Recomputing faces with the current model (the command line, the server at start-up). */
+  'faces.reembed': ['system'],
+  /** Erasing closed and deleted cases' personal data after the retention period. */
+  'cases.purge': ['system'],
+  /** A backup holds every photo and case: the admin (over the API) and the command line only. */
+  'backup.create': ['admin', 'system'],
 } as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;

@@ -1,7 +1,7 @@
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { Database } from '../store/database.ts';
-import { ensurePerson, revokeToken as revokeTokenRow } from '../store/tokens.ts';
+import { ensurePerson, listTokens as listTokenRows, revokeToken as revokeTokenRow, type TokenListRow } from '../store/tokens.ts';
 import type { StaffRole } from '../vocabulary.ts';
 import { createToken } from './credentials.ts';
 import { authorize } from './policy.ts';
@@ -42,4 +42,10 @@ export async function revokeToken(deps: { db: Database }, caller: Caller, id: st
     if (!row) throw new KinfinderError('not_found', 'no such token');
     await recordAudit(tx, auditActor(caller), { action: 'token.revoke', subjectType: 'token', subjectId: id });
   });
+}
+
+/** Tokens for an admin (GET /tokens): name, role, person, created, last used, revoked; never a secret. */
+export async function listTokens(deps: { db: Database }, caller: Caller, opts: { includeFamily: boolean; includeRevoked: boolean }): Promise<TokenListRow[]> {
+  authorize(caller, 'tokens.manage');
+  return listTokenRows(deps.db, opts);
 }

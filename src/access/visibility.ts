@@ -1,6 +1,8 @@
 import { KinfinderError } from '../errors.ts';
-import { faceVisibleToCase, photoVisibleToCase, type CandidateView } from '../store/candidates.ts';
+import { faceVisibleToCase, photoVisibleToCase } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
+import { confirmedMatch, type ConfirmedMatchRow } from '../store/family.ts';
+import type { Category } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
 
 /**
@@ -32,12 +34,28 @@ export function assertMayOpenCase(caller: Principal, caseId: string): void {
 }
 
 /**
- * A confirmed match as its family may see it: the match and the archive photo's record, never
- * the verifiers, the other candidates, or what the family itself told us.
+ * A confirmed match as its family may see it (DESIGN §9): what the photo shows (its category),
+ * what the verifiers wrote for the family, when it was confirmed, and the match's own id (its
+ * photo is fetched by that id, so not even the archive's photo id reaches the family). Nothing
+ * else of the archive: no source, metadata, file name or path, similarity or band, no verifier,
+ * no other candidate. An allow-list: a field added to the store's rows reaches no family unless
+ * it is added here.
  */
-export type FamilyMatch = Omit<CandidateView, 'referenceFace' | 'subject' | 'confirmedBy'>;
+export interface FamilyMatch {
+  id: string;
+  category: Category;
+  /** null: no verifier wrote one, and the family reads the default sentence for the category. */
+  familyMessage: string | null;
+  confirmedAt: Date;
+}
 
-export function forFamily(c: CandidateView): FamilyMatch {
-  const { referenceFace: _r, subject: _s, confirmedBy: _c, ...rest } = c;
-  return rest;
+export function forFamily(c: ConfirmedMatchRow): FamilyMatch {
+  return { id: c.id, category: c.category, familyMessage: c.familyMessage, confirmedAt: c.confirmedAt };
+}
+
+/** A confirmed match's photo: only for the family of its case (any other case: as if absent). */
+export async function confirmedPhotoForFamily(q: Queryable, caller: Principal, candidateId: string): Promise<{ displaySha256: string }> {
+  const found = caller.role === 'family' && caller.caseId ? await confirmedMatch(q, caller.caseId, candidateId) : undefined;
+  if (!found?.displaySha256) throw new KinfinderError('not_found', 'no such confirmed photo');
+  return { displaySha256: found.displaySha256 };
 }

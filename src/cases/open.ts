@@ -1,5 +1,5 @@
 import { clientTag } from '../access/client-tag.ts';
-import { createToken } from '../access/credentials.ts';
+import { createCaseCode } from '../access/credentials.ts';
 import { authorize } from '../access/policy.ts';
 import { auditActor, isPrincipal, type Caller } from '../access/principal.ts';
 import type { FaceAnalyser } from '../face/index.ts';
@@ -29,8 +29,8 @@ export interface OpenedCase {
   referenceFaces: ReferenceFaceRow[];
   /** Only for a verifier: families never see unreviewed candidates. */
   candidates?: CandidateView[];
-  /** For anyone but a verifier: the one-time token that opens this case, shown once. */
-  accessToken?: string;
+  /** For anyone but a verifier: the case code (`XXXX-XXXX-XXXX`) that opens this case, shown once. */
+  caseCode?: string;
 }
 
 /**
@@ -84,7 +84,7 @@ export async function openCase(
     const ranked = await matchGallery(tx, deps.manifest, refs, CASE_CANDIDATES);
     await upsertCandidates(tx, opened.id, ranked);
     const status = (await refreshCaseStatus(tx, opened.id)) ?? opened.status;
-    const accessToken = isVerifier ? undefined : (await createToken(tx, { role: 'family', name: 'case access', caseId: opened.id, createdBy: principal?.id ?? null })).token;
+    const caseCode = isVerifier ? undefined : (await createCaseCode(tx, { caseId: opened.id, createdBy: principal?.id ?? null })).caseCode;
     const client = caller === null ? await clientTag(tx, input.client) : undefined;
     await recordAudit(tx, auditActor(caller), {
       action: 'search.create',
@@ -96,7 +96,7 @@ export async function openCase(
       case: { ...opened, status },
       referenceFaces: await referenceFacesOf(tx, opened.id),
       ...(isVerifier ? { candidates: await candidatesOfCase(tx, opened.id) } : {}),
-      ...(accessToken ? { accessToken } : {}),
+      ...(caseCode ? { caseCode } : {}),
     };
   });
 }

@@ -56,7 +56,13 @@ export async function chooseReferenceFaces(deps: { faces: FaceAnalyser; limits: 
   checkPhotoCount(photos.length);
   const chosen: ChosenFace[] = [];
   for (const [i, photo] of photos.entries()) {
-    const processed = await processPhoto(deps, photo.bytes, client);
+    const processed = await processPhoto(deps, photo.bytes, client).catch((err: unknown) => {
+      // Which photo failed, so a family with five photos learns which one to replace.
+      if (err instanceof KinfinderError && err.details?.photoIndex === undefined) {
+        throw new KinfinderError(err.code, `photo ${i + 1}: ${err.message}`, { ...err.details, photoIndex: i }, { cause: err, ...(err.body ? { body: err.body } : {}) });
+      }
+      throw err;
+    });
     const { face, index } = chooseFace(processed.faces, i, photo.faceIndex);
     chosen.push({ bytes: photo.bytes, width: processed.width, height: processed.height, display: processed.display, face, index });
   }

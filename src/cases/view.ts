@@ -3,26 +3,36 @@ import { auditActor, type Caller } from '../access/principal.ts';
 import { assertMayOpenCase, forFamily, type FamilyMatch } from '../access/visibility.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
-import { candidatesOfCase, type CandidateView } from '../store/candidates.ts';
+import { reviewItemsFor, type ReviewItem } from '../review/blind.ts';
+import { candidatesOfCase } from '../store/candidates.ts';
 import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
+import { confirmedMatchesOfCase, referencePhotoCount } from '../store/family.ts';
 
-/** A case as a verifier reads it: everything, unreviewed candidates included. */
+/**
+ * A case as a verifier reads it: everything, unreviewed candidates included, but blind as in
+ * the queue (src/review/blind.ts): nothing of other verifiers' answers before their own.
+ */
 export interface StaffCaseView {
   for: 'staff';
   case: CaseRow;
   referenceFaces: ReferenceFaceRow[];
-  candidates: CandidateView[];
+  candidates: ReviewItem[];
 }
 
-/** A case as its family reads it: the status and the confirmed matches only. */
+/**
+ * A case as its family reads it: the status, the confirmed matches as visibility.ts reduces
+ * them, and what the family itself gave (how many photos, what they told us), so they can
+ * check it and add to it.
+ */
 export interface FamilyCaseView {
   for: 'family';
   case: CaseRow;
   confirmed: FamilyMatch[];
+  referencePhotos: number;
 }
 
-/** Reads a case for a verifier, or for the family holding its token (audited either way). */
+/** Reads a case for a verifier, or for the family holding its code (audited either way). */
 export async function viewCase(deps: { db: Database }, caller: Caller, caseId: string): Promise<StaffCaseView | FamilyCaseView> {
   const p = authorizePrincipal(caller, 'cases.read');
   return deps.db.transaction(async (tx) => {
@@ -31,8 +41,22 @@ export async function viewCase(deps: { db: Database }, caller: Caller, caseId: s
     assertMayOpenCase(p, caseId);
     await recordAudit(tx, auditActor(p), { action: 'search.read', subjectType: 'search', subjectId: caseId });
     if (p.role === 'family') {
-      return { for: 'family', case: found, confirmed: (await candidatesOfCase(tx, caseId, { status: 'confirmed' })).map(forFamily) };
+      return {
+        for: 'family',
+        case: found,
+        confirmed: (await confirmedMatchesOfCase(tx, caseId)).map(forFamily),
+        referencePhotos: (await referencePhotoCount(tx, caseId)).count,
+      };
     }
-    return { for: 'staff', case: found, referenceFaces: await referenceFacesOf(tx, caseId), candidates: await candidatesOfCase(tx, caseId) };
+    return { for: 'staff', case: found, referenceFaces: await referenceFacesOf(tx, caseId), candidates: await reviewItemsFor(tx, p, await candidatesOfCase(tx, caseId), new Date()) };
   });
+}
+
+/** The case a family's code opens (`GET /api/v1/case`). */
+export async function viewOwnCase(deps: { db: Database }, caller: Caller): Promise<FamilyCaseView> {
+  const p = authorizePrincipal(caller, 'cases.own');
+  if (!p.caseId) throw new KinfinderError('forbidden', 'this needs a case code');
+  const view = await viewCase(deps, p, p.caseId);
+  if (view.for !== 'family') throw new KinfinderError('forbidden', 'this needs a case code');
+  return view;
 }

@@ -7,9 +7,13 @@ import type { JobQueue } from '../queue.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
+import { recordBatchFile } from '../store/batches.ts';
 import { ensureSource, insertPhoto } from '../store/photos.ts';
 import { assertValidText } from '../text.ts';
-import type { PhotoStatus } from '../vocabulary.ts';
+import type { Category, PhotoStatus } from '../vocabulary.ts';
+import { openBatch, recordRefusal } from './batches.ts';
+import { looksLikeZip } from './input.ts';
+import { uploadedZipEntries } from './upload-zip.ts';
 
 export interface EnqueueDeps {
   db: Database;
@@ -24,6 +28,10 @@ export interface PhotoInput {
   bytes: Uint8Array;
   source?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
+  /** What the photo shows (default `unknown`). */
+  category?: Category | undefined;
+  /** The batch the file is part of: its outcome is recorded there, in the same transaction. */
+  batchId?: string | undefined;
 }
 
 export interface EnqueuedPhoto {
@@ -64,9 +72,12 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
       format: header.format,
       sourceId,
       metadata: input.metadata ?? {},
+      category: input.category,
+      batchId: input.batchId,
     });
     if (photo.created) await deps.queue.send(QUEUES.photoIngest, { photoId: photo.id }, { tx });
-    await recordAudit(tx, auditActor(caller), { action: 'photo.upload', subjectType: 'photo', subjectId: photo.id, details: { duplicate: !photo.created } });
+    if (input.batchId) await recordBatchFile(tx, { batchId: input.batchId, file: input.name, photoId: photo.id, outcome: photo.created ? 'new' : 'duplicate' });
+    await recordAudit(tx, auditActor(caller), { action: 'photo.upload', subjectType: 'photo', subjectId: photo.id, details: { duplicate: !photo.created, ...(input.batchId ? { batchId: input.batchId } : {}) } });
     return {
       id: photo.id,
       sha256,
@@ -87,27 +98,52 @@ export type UploadResult = EnqueuedPhoto | { originalName: string; error: { code
 export async function uploadPhotos(
   deps: EnqueueDeps,
   caller: Caller,
-  input: { files: Array<{ name: string; bytes: Uint8Array }>; source?: string | undefined; metadata?: Record<string, unknown> | undefined },
-): Promise<{ photos: UploadResult[] }> {
+  input: {
+    files: Array<{ name: string; bytes: Uint8Array }>;
+    source?: string | undefined;
+    metadata?: Record<string, unknown> | undefined;
+    category?: Category | undefined;
+    /** An open batch to add these files to (the operator page's upload spans many requests); else a new one. */
+    batchId?: string | undefined;
+  },
+): Promise<{ batchId: string; photos: UploadResult[] }> {
   authorize(caller, 'photos.upload');
   if (input.files.length === 0) throw new KinfinderError('invalid_input', 'attach at least one photo in the "file" field');
   if (input.files.length > MAX_FILES_PER_UPLOAD) throw new KinfinderError('too_many_photos', `send at most ${MAX_FILES_PER_UPLOAD} photos per request`);
   // Shared by every file: refused for the request as a whole, not once per file.
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
+  const batch = await openBatch(deps, caller, { batchId: input.batchId, channel: 'api', source: input.source, category: input.category });
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;
-  for (const f of input.files) {
+  const accept = async (name: string, bytes: Uint8Array) => {
     try {
-      photos.push(await enqueuePhoto(deps, caller, { name: f.name, bytes: f.bytes, source: input.source, metadata: input.metadata }));
+      photos.push(await enqueuePhoto(deps, caller, { name, bytes, source: input.source ?? batch.source ?? undefined, metadata: input.metadata, category: input.category ?? batch.category, batchId: batch.id }));
     } catch (err) {
       if (!isKinfinderError(err)) throw err;
       firstError ??= err;
-      photos.push({ originalName: f.name, error: describeError(err) });
+      await refuse(name, describeError(err));
     }
+  };
+  const refuse = async (name: string, error: { code: ErrorCode; message: string }) => {
+    firstError ??= new KinfinderError(error.code, error.message);
+    await recordRefusal(deps.db, batch.id, name, error);
+    photos.push({ originalName: name, error });
+  };
+  for (const f of input.files) {
+    // A zip archive (the operator page offers them, as `kinfinder ingest` takes them): each of
+    // its photos is a file of the batch, named `archive.zip!inner/path.jpg`.
+    if (/\.zip$/i.test(f.name) || looksLikeZip(Buffer.from(f.bytes.subarray(0, 4)))) {
+      for await (const item of uploadedZipEntries(f, deps.limits.maxBytes)) {
+        if ('error' in item) await refuse(item.name, item.error);
+        else await accept(item.name, item.bytes);
+      }
+      continue;
+    }
+    await accept(f.name, f.bytes);
   }
   if (firstError && photos.every((p) => 'error' in p)) {
-    throw new KinfinderError(firstError.code, firstError.message, firstError.details, { body: { photos } });
+    throw new KinfinderError(firstError.code, firstError.message, firstError.details, { body: { batchId: batch.id, photos } });
   }
-  return { photos };
+  return { batchId: batch.id, photos };
 }

@@ -2,6 +2,7 @@ import { QUEUES, RETRY } from '../jobs.ts';
 import type { Logger } from '../log.ts';
 import type { JobQueue } from '../queue.ts';
 import type { Database } from '../store/database.ts';
+import { repeat } from '../repeat.ts';
 import { requeueExpiredLeases } from '../store/photos.ts';
 
 /**
@@ -38,17 +39,5 @@ export async function sweepExpiredLeases(deps: SweepDeps, opts: { leaseSeconds?:
 
 /** Sweeps now and every SWEEP_MS until stopped; a failed sweep (database down) is logged and tried again. */
 export function startLeaseSweeper(deps: SweepDeps, intervalMs = SWEEP_MS): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const sweep = () => {
-    running = sweepExpiredLeases(deps).catch((err: unknown) => deps.logger.warn({ err }, 'lease sweep failed; will retry'));
-  };
-  sweep();
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return repeat(() => sweepExpiredLeases(deps), intervalMs, { now: true, onError: (err) => deps.logger.warn({ err }, 'lease sweep failed; will retry') });
 }

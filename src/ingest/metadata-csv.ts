@@ -25,12 +25,15 @@
  */
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { KinfinderError } from '../errors.ts';
+import { CATEGORIES, type Category } from '../vocabulary.ts';
 
 export type PhotoMetadata = {
   capturedAt?: string;
   location?: string;
   notes?: string;
   names?: string[];
+  /** The `category` column (DESIGN §12): the photo's category, not kept in its metadata. */
+  category?: Category;
   extra?: Record<string, string>;
 };
 
@@ -107,7 +110,7 @@ function lineIndex(bytes: Buffer): (offset: number) => number {
   };
 }
 
-const KNOWN = new Set(['file', 'captured_at', 'location', 'notes', 'names']);
+const KNOWN = new Set(['file', 'captured_at', 'location', 'notes', 'names', 'category']);
 
 /**
  * The rows of a metadata CSV by normalised `file` key, in CSV order (a Map, so it can be used as
@@ -184,6 +187,12 @@ export function parseMetadataCsv(text: string): MetadataTable {
         case 'notes':
           meta.notes = value;
           break;
+        case 'category': {
+          const category = value.toLowerCase();
+          if (!(CATEGORIES as readonly string[]).includes(category)) throw invalid(`${where}: category must be one of ${CATEGORIES.join(', ')}`);
+          meta.category = category as Category;
+          break;
+        }
         case 'names': {
           const names = value.split(';').map((s) => s.trim()).filter((s) => s !== '');
           if (names.length > 0) meta.names = names;

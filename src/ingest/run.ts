@@ -3,6 +3,8 @@ import type { Caller } from '../access/principal.ts';
 import { describeError, isKinfinderError } from '../errors.ts';
 import { getPhotosByIds, statusCounts } from '../store/photos.ts';
 import { whileUnavailable } from '../store/unavailable.ts';
+import type { Category } from '../vocabulary.ts';
+import { createBatch, recordRefusal } from './batches.ts';
 import { collectInputs } from './collect.ts';
 import { enqueuePhoto, type EnqueueDeps } from './enqueue.ts';
 import { MetadataMatcher, type PhotoMetadata } from './metadata-csv.ts';
@@ -13,6 +15,8 @@ export interface IngestRunInput {
   source?: string | undefined;
   /** Rows of `--metadata file.csv`, matched to the inputs by path (metadata-csv.ts). */
   metadata?: Map<string, PhotoMetadata> | undefined;
+  /** `--category`: every file's, unless its metadata CSV row names another. */
+  category?: Category | undefined;
   /** Wait until every new photo is processed (and those an interrupted run left unfinished). */
   wait: boolean;
 }
@@ -46,11 +50,13 @@ const MAX_BACKOFF_MS = 5_000;
  */
 export async function runIngest(deps: IngestRunDeps, caller: Caller, input: IngestRunInput, events: IngestRunEvents = {}): Promise<Required<Omit<IngestSummary, 'metadata'>> & Pick<IngestSummary, 'metadata'>> {
   authorize(caller, 'photos.upload');
+  // The whole run is one batch: `GET /batches/:id` answers for it later, failures included.
+  const batch = await whileUnavailable(() => createBatch(deps, caller, { channel: 'cli', source: input.source, category: input.category }), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable });
   const now = deps.now ?? Date.now;
   // Workers start on the first photo queued, while inputs are still being read: the rate counts
   // from here, or the photos done during reading would look done in no time.
   const startedAt = now();
-  const summary = { photos: 0, done: 0, failed: 0, duplicates: 0, faces: 0, queued: 0, errors: [] as IngestSummary['errors'] };
+  const summary = { batchId: batch.id, photos: 0, done: 0, failed: 0, duplicates: 0, faces: 0, queued: 0, errors: [] as IngestSummary['errors'], files: [] as IngestSummary['files'] };
   const matcher = input.metadata ? new MetadataMatcher(input.metadata) : undefined;
   const newIds: string[] = [];
   // Known photos still unfinished (a crash, a stopped server) are waited for too, so re-running
@@ -61,24 +67,33 @@ export async function runIngest(deps: IngestRunDeps, caller: Caller, input: Inge
     summary.photos++;
     events.reading?.({ files: summary.photos, new: newIds.length, duplicates: summary.duplicates, refused: summary.failed });
     if ('error' in item) {
-      summary.failed++;
-      summary.errors.push({ file: item.name, ...item.error });
+      await refuse(item.name, item.error);
       continue;
     }
     try {
-      const metadata = matcher?.match(item.name) as Record<string, unknown> | undefined;
+      const { category, ...metadata } = matcher?.match(item.name) ?? {};
       // A database outage pauses the run (each photo is one transaction: a failed one left nothing).
-      const p = await whileUnavailable(() => enqueuePhoto(deps, caller, { name: item.name, bytes: item.bytes, source: input.source, metadata }), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable });
+      const p = await whileUnavailable(
+        () => enqueuePhoto(deps, caller, { name: item.name, bytes: item.bytes, source: input.source, metadata: metadata as Record<string, unknown>, category: category ?? input.category, batchId: batch.id }),
+        { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable },
+      );
       if (!p.duplicateOf) newIds.push(p.id);
       else {
         summary.duplicates++;
+        summary.files.push({ file: item.name, status: 'duplicate', photoId: p.id });
         if (p.status === 'queued' || p.status === 'processing') unfinished.push(p.id);
       }
     } catch (err) {
       if (!isKinfinderError(err)) throw err;
-      summary.failed++;
-      summary.errors.push({ file: item.name, ...describeError(err) });
+      await refuse(item.name, describeError(err));
     }
+  }
+
+  async function refuse(file: string, error: { code: string; message: string }): Promise<void> {
+    summary.failed++;
+    summary.errors.push({ file, ...error });
+    summary.files.push({ file, status: 'failed', code: error.code });
+    await whileUnavailable(() => recordRefusal(deps.db, batch.id, file, error), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable });
   }
 
   if (input.wait && newIds.length + unfinished.length > 0) {
@@ -90,7 +105,10 @@ export async function runIngest(deps: IngestRunDeps, caller: Caller, input: Inge
     }
     // Failures found by the workers (damaged files that looked like images) join the list.
     for (const p of await whileUnavailable(() => getPhotosByIds(deps.db, newIds), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable })) {
-      if (p.status === 'failed' && p.error) summary.errors.push({ file: p.originalName ?? p.id, ...p.error });
+      if (p.status === 'failed' && p.error) {
+        summary.errors.push({ file: p.originalName ?? p.id, ...p.error });
+        summary.files.push({ file: p.originalName ?? p.id, status: 'failed', code: p.error.code });
+      }
     }
   } else if (!input.wait) {
     summary.queued = newIds.length;

@@ -2,6 +2,7 @@ import { JOBS } from '../access/principal.ts';
 import type { Logger } from '../log.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
+import { repeat } from '../repeat.ts';
 import { collectGarbage } from './gc.ts';
 
 /** How often a worker collects unreferenced blobs, and how old a blob must be to go. */
@@ -19,20 +20,12 @@ export function startPeriodicGc(
   deps: { db: Database; blobs: BlobStore; logger: Logger },
   opts: { intervalMs?: number; graceMs?: number } = {},
 ): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const collect = () => {
-    running = collectGarbage(deps, JOBS, { dryRun: false, graceMs: opts.graceMs ?? GC_GRACE_MS })
-      .then((r) => {
-        if (r.deleted > 0) deps.logger.info({ deleted: r.deleted, bytes: r.bytes }, 'unreferenced blobs collected');
-      })
-      .catch((err: unknown) => deps.logger.warn({ err }, 'blob collection failed; will try again'));
-  };
-  const timer = setInterval(collect, opts.intervalMs ?? GC_INTERVAL_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return repeat(
+    async () => {
+      const r = await collectGarbage(deps, JOBS, { dryRun: false, graceMs: opts.graceMs ?? GC_GRACE_MS });
+      if (r.deleted > 0) deps.logger.info({ deleted: r.deleted, bytes: r.bytes }, 'unreferenced blobs collected');
     },
-  };
+    opts.intervalMs ?? GC_INTERVAL_MS,
+    { onError: (err) => deps.logger.warn({ err }, 'blob collection failed; will try again') },
+  );
 }

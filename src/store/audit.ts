@@ -35,15 +35,51 @@ export async function recordAudit(q: Queryable, actor: AuditActor | null, e: Aud
   );
 }
 
-/** Newest first; `before` is the id of the last row of the previous page. */
-export async function listAudit(q: Queryable, opts: { before?: string; limit: number }): Promise<AuditRow[]> {
+export interface AuditFilter {
+  /** A token id or a person id (every token of that person), or a role / system actor name. */
+  actor?: string | undefined;
+  /** An action, or a prefix ending in `.` or `*` (`photo.` → photo.upload, photo.read, …). */
+  action?: string | undefined;
+  /** A subject id (a photo, a case, a token), whatever its type. */
+  subject?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+}
+
+/**
+ * Newest first by time, then by id as a number (two events of one transaction share a time).
+ * `before` is the id of the last event of the previous page: the page continues after that
+ * event's (time, id), so a page boundary never skips or repeats an event.
+ */
+export async function listAudit(q: Queryable, opts: AuditFilter & { before?: string | undefined; limit: number }): Promise<AuditRow[]> {
+  const isUuid = opts.actor !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.actor);
+  const action = opts.action?.replace(/\*$/, '');
+  const prefix = opts.action !== undefined && (opts.action.endsWith('*') || opts.action.endsWith('.'));
   const r = await q.query<AuditRow>(
     `SELECT id::text AS id, at, actor_id AS "actorId", actor_role AS "actorRole", actor_person_id AS "actorPersonId", action,
             subject_type AS "subjectType", subject_id AS "subjectId", details
      FROM audit_events
-     WHERE ($1::bigint IS NULL OR id < $1::bigint)
-     ORDER BY id DESC LIMIT $2`,
-    [opts.before ?? null, opts.limit],
+     WHERE ($1::bigint IS NULL OR (at, id) < (SELECT at, id FROM audit_events WHERE id = $1::bigint))
+       AND ($2::uuid IS NULL OR actor_id = $2::uuid OR actor_person_id = $2::uuid)
+       AND ($3::text IS NULL OR actor_role = $3)
+       AND ($4::text IS NULL OR (CASE WHEN $5::boolean THEN left(action, length($4)) = $4 ELSE action = $4 END))
+       AND ($6::text IS NULL OR subject_id = $6)
+       AND ($7::timestamptz IS NULL OR at >= $7::timestamptz)
+       AND ($8::timestamptz IS NULL OR at < $8::timestamptz)
+     -- Qualified: a bare "id" here names the output column, which is text (id::text), and sorts
+     -- 99 before 100: the bug that kept the newest events off the first page.
+     ORDER BY audit_events.at DESC, audit_events.id DESC LIMIT $9`,
+    [
+      opts.before ?? null,
+      isUuid ? opts.actor!.toLowerCase() : null,
+      opts.actor !== undefined && !isUuid ? opts.actor : null,
+      action ?? null,
+      prefix,
+      opts.subject ?? null,
+      opts.since?.toISOString() ?? null,
+      opts.until?.toISOString() ?? null,
+      opts.limit,
+    ],
   );
   return r.rows;
 }

@@ -1,4 +1,4 @@
-import type { Band, Box, CandidateStatus, Decision } from '../vocabulary.ts';
+import type { Band, Box, CandidateStatus } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
 
@@ -12,7 +12,7 @@ export interface NewCandidate {
 /**
  * Adds candidates to a case. A face already proposed keeps its row: a pending one takes the
  * better similarity, a decided one (confirmed or rejected) is never touched, so a rejected
- * pair cannot come back. Returns how many rows were new.
+ * pair cannot come back (unless an admin reopens it). Returns how many rows were new.
  */
 export async function upsertCandidates(q: Queryable, caseId: string, list: readonly NewCandidate[]): Promise<number> {
   let created = 0;
@@ -58,7 +58,7 @@ export interface CandidateView {
   referenceFace: { id: string; box: Box; photoWidth: number | null; photoHeight: number | null } | null;
   face: { id: string; box: Box; quality: Record<string, unknown>; score: number };
   photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown>; width: number | null; height: number | null };
-  /** The people who confirmed it. */
+  /** The people whose confirmations count now (retracted and reopened ones do not). */
   confirmedBy: string[];
   /** What the family said about the person they look for (the case's `subject`). */
   subject: Record<string, unknown>;
@@ -67,7 +67,7 @@ export interface CandidateView {
 
 // Rank is the candidate's place in its case by similarity, counted over every candidate of the
 // case (decided ones too), so a number a verifier saw does not shift under them.
-const VIEW = `
+export const CANDIDATE_VIEW = `
   SELECT c.id, c.search_id AS "caseId",
          (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id
             AND (c2.similarity > c.similarity OR (c2.similarity = c.similarity AND c2.id < c.id)))::integer + 1 AS rank,
@@ -78,8 +78,8 @@ const VIEW = `
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,
            'box', json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height)) END AS "referenceFace",
          json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, 'width', p.width, 'height', p.height) AS photo,
-         coalesce((SELECT json_agg(DISTINCT t.person_id) FROM decisions d JOIN tokens t ON t.id = d.token_id
-                   WHERE d.candidate_id = c.id AND d.decision = 'confirm'), '[]'::json) AS "confirmedBy"
+         coalesce((SELECT json_agg(DISTINCT cd.person_id) FROM current_decisions cd
+                   WHERE cd.candidate_id = c.id AND cd.decision IN ('confirm', 'admin_confirm')), '[]'::json) AS "confirmedBy"
   FROM candidates c
   JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
   JOIN faces f ON f.id = c.face_id
@@ -89,35 +89,15 @@ const VIEW = `
 
 export async function candidatesOfCase(q: Queryable, caseId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
-    `${VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.similarity DESC, c.id LIMIT $3`,
+    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.similarity DESC, c.id LIMIT $3`,
     [caseId, opts.status ?? null, opts.limit ?? 1000],
   );
   return r.rows;
 }
 
 export async function getCandidate(q: Queryable, id: string): Promise<CandidateView | undefined> {
-  const r = await q.query<CandidateView>(`${VIEW} WHERE c.id = $1`, [id]);
+  const r = await q.query<CandidateView>(`${CANDIDATE_VIEW} WHERE c.id = $1`, [id]);
   return r.rows[0];
-}
-
-/**
- * Pending candidates of open cases, best first, without those this person already decided (by
- * any of their tokens: they wait for someone else). `after` is the last item of the previous page.
- */
-export async function reviewQueue(
-  q: Queryable,
-  opts: { personId: string | null; limit: number; after?: { similarity: number; id: string } },
-): Promise<CandidateView[]> {
-  const r = await q.query<CandidateView>(
-    `${VIEW}
-     WHERE c.status = 'pending' AND s.status <> 'closed'
-       AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM decisions d JOIN tokens t ON t.id = d.token_id
-                                            WHERE d.candidate_id = c.id AND t.person_id = $1))
-       AND ($2::real IS NULL OR c.similarity < $2::real OR (c.similarity = $2::real AND c.id > $3::uuid))
-     ORDER BY c.similarity DESC, c.id LIMIT $4`,
-    [opts.personId, opts.after?.similarity ?? null, opts.after?.id ?? null, opts.limit],
-  );
-  return r.rows;
 }
 
 export async function lockCandidate(q: Queryable, id: string): Promise<{ id: string; caseId: string; status: CandidateStatus } | undefined> {
@@ -128,38 +108,6 @@ export async function lockCandidate(q: Queryable, id: string): Promise<{ id: str
     [id],
   );
   return r.rows[0];
-}
-
-export async function insertDecision(q: Queryable, d: { candidateId: string; tokenId: string; decision: Decision; note: string | null }): Promise<void> {
-  const r = await q.query<{ id: string }>(`INSERT INTO decisions (candidate_id, token_id, decision) VALUES ($1, $2, $3) RETURNING id`, [d.candidateId, d.tokenId, d.decision]);
-  // The note lives beside the decision: it goes with the case if the family deletes it.
-  if (d.note) await q.query(`INSERT INTO decision_notes (decision_id, note) VALUES ($1, $2)`, [r.rows[0]!.id, d.note]);
-}
-
-/** Whether this person (by any of their tokens) has decided on the candidate. */
-export async function hasDecided(q: Queryable, candidateId: string, personId: string): Promise<boolean> {
-  const r = await q.query(
-    `SELECT 1 FROM decisions d JOIN tokens t ON t.id = d.token_id WHERE d.candidate_id = $1 AND t.person_id = $2`,
-    [candidateId, personId],
-  );
-  return r.rows.length > 0;
-}
-
-/** Recomputes the candidate's state from its decisions: the decisions are the truth. */
-export async function applyDecisions(q: Queryable, candidateId: string, requiredConfirmations: number): Promise<void> {
-  await q.query(
-    `WITH d AS (
-       -- people, not tokens: two tokens of one verifier are one confirmation
-       SELECT count(DISTINCT t.person_id) FILTER (WHERE d.decision = 'confirm') AS confirms,
-              count(*) FILTER (WHERE d.decision = 'reject') AS rejects
-       FROM decisions d JOIN tokens t ON t.id = d.token_id WHERE d.candidate_id = $1)
-     UPDATE candidates SET
-       confirmations = d.confirms,
-       status = CASE WHEN d.rejects > 0 THEN 'rejected' WHEN d.confirms >= $2 THEN 'confirmed' ELSE 'pending' END,
-       decided_at = CASE WHEN d.rejects > 0 OR d.confirms >= $2 THEN now() ELSE NULL END
-     FROM d WHERE candidates.id = $1`,
-    [candidateId, requiredConfirmations],
-  );
 }
 
 /** Candidates found for a gallery face whose case a family token may see (confirmed only). */

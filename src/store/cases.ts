@@ -109,13 +109,16 @@ export async function getReferenceFace(q: Queryable, id: string): Promise<Refere
 
 /**
  * Case status is derived from its candidates and stored for filtering: any confirmed →
- * match_confirmed; else any pending → under_review; else searching. A closed case stays closed.
+ * match_confirmed; else any pending or disputed (still being checked) → under_review; else
+ * searching. A closed case stays closed. A reopened candidate is pending again, so the family's
+ * view goes back to "being checked".
+ * A candidate whose face is gone (its photo withdrawn) counts for nothing: it is only a record.
  */
 export async function refreshCaseStatus(q: Queryable, caseId: string): Promise<CaseStatus | undefined> {
   const r = await q.query<{ status: CaseStatus }>(
     `UPDATE searches s SET status = CASE
-         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'confirmed') THEN 'match_confirmed'
-         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'pending') THEN 'under_review'
+         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status = 'confirmed' AND c.face_id IS NOT NULL) THEN 'match_confirmed'
+         WHEN EXISTS (SELECT 1 FROM candidates c WHERE c.search_id = s.id AND c.status IN ('pending', 'disputed') AND c.face_id IS NOT NULL) THEN 'under_review'
          ELSE 'searching' END,
        updated_at = now()
      WHERE s.id = $1 AND s.status <> 'closed'

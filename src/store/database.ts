@@ -31,5 +31,11 @@ export interface Database extends Queryable {
    * a duplicate key in pg_namespace.) `fn` needs a second connection: pools of at least two.
    */
   exclusively<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  /**
+   * The embedded database's whole data directory as one gzip tarball, taken between two queries
+   * (PGlite runs one at a time), after a checkpoint: what `kinfinder backup` stores. PostgreSQL
+   * has no such method: its backups are pg_dump's (README).
+   */
+  snapshot?(): Promise<Uint8Array>;
   close(): Promise<void>;
 }

@@ -130,7 +130,9 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<Migra
     // it changes nothing, and on PostgreSQL the service runs as a role that owns no table
     // (README, "Two roles").
     const ready = await tx.query<{ ready: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('schema_migrations') AND attname = 'sha256' AND NOT attisdropped) AS ready`,
+      // The ledger of this schema (the first of the search path), never one further down the path:
+      // with search_path "mine,public", a public.schema_migrations must not pass for mine.
+      `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(current_schema()) || '.schema_migrations') AND attname = 'sha256' AND NOT attisdropped) AS ready`,
     );
     if (!ready.rows[0]?.ready) await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
@@ -154,7 +156,7 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<Migra
 
 export async function schemaVersion(db: Database): Promise<number> {
   // Two statements: a query naming a missing table fails at parse time, whatever CASE says.
-  const exists = await db.query<{ present: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+  const exists = await db.query<{ present: boolean }>(`SELECT to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL AS present`);
   if (!exists.rows[0]?.present) return 0;
   const r = await db.query<{ version: number }>('SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations');
   return r.rows[0]?.version ?? 0;

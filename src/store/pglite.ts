@@ -22,11 +22,15 @@ function wrap(q: PGlite | Transaction): Queryable {
  * Opens the embedded database. `dataDir` undefined keeps it in memory (tests); otherwise the
  * directory is locked for this process until close().
  */
-export async function openPglite(opts: { dataDir?: string; searchPath?: string } = {}): Promise<Database> {
+export async function openPglite(opts: { dataDir?: string; searchPath?: string; loadDataDir?: Uint8Array } = {}): Promise<Database> {
   const lock: DirLock | undefined = opts.dataDir ? lockDirectory(opts.dataDir) : undefined;
   let db: PGlite;
   try {
-    db = await PGlite.create(opts.dataDir ? path.join(opts.dataDir, 'pg') : undefined, { extensions: { vector } });
+    db = await PGlite.create(opts.dataDir ? path.join(opts.dataDir, 'pg') : undefined, {
+      extensions: { vector },
+      // A restore: the data directory starts as the snapshot's (`kinfinder restore`).
+      ...(opts.loadDataDir ? { loadDataDir: new Blob([opts.loadDataDir]) } : {}),
+    });
     if (opts.searchPath) await db.exec(`SET search_path TO ${opts.searchPath}`);
   } catch (err) {
     lock?.release();
@@ -53,6 +57,12 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string }
       });
       return run;
     },
+    async snapshot() {
+      // A checkpoint first: the tarball then needs no WAL replay to be current when restored.
+      await db.exec('CHECKPOINT');
+      const tarball = await db.dumpDataDir('gzip');
+      return new Uint8Array(await tarball.arrayBuffer());
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -64,3 +74,4 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string }
     },
   };
 }
+

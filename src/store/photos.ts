@@ -1,7 +1,7 @@
 import pgvector from 'pgvector';
 import type { Queryable } from './database.ts';
 
-import type { Box, PhotoStatus } from '../vocabulary.ts';
+import type { Box, Category, PhotoStatus } from '../vocabulary.ts';
 
 export interface PhotoRow {
   id: string;
@@ -19,11 +19,18 @@ export interface PhotoRow {
   displaySha256: string | null;
   createdAt: Date;
   processedAt: Date | null;
+  category: Category;
+  /** The batch that first brought the photo in. */
+  batchId: string | null;
+  /** The model its faces were computed with (null until processed). */
+  modelId: string | null;
+  /** Set when the photo was withdrawn: why, when, by whom (ids only). */
+  withdrawal: { reason: string; at: string; by: { id: string | null; role: string; personId: string | null } } | null;
 }
 
 const PHOTO_COLUMNS = `p.id, p.sha256, p.original_name AS "originalName", s.name AS source, p.byte_size AS "byteSize",
   p.format, p.width, p.height, p.metadata, p.status, p.error, p.attempts, p.display_sha256 AS "displaySha256",
-  p.created_at AS "createdAt", p.processed_at AS "processedAt"`;
+  p.created_at AS "createdAt", p.processed_at AS "processedAt", p.category, p.batch_id AS "batchId", p.model_id AS "modelId", p.withdrawal`;
 
 export async function ensureSource(q: Queryable, name: string): Promise<string> {
   // The no-op update makes RETURNING yield the row on conflict too, in one round trip.
@@ -41,6 +48,8 @@ export interface NewPhoto {
   format: string;
   sourceId: string | null;
   metadata: Record<string, unknown>;
+  category?: Category | undefined;
+  batchId?: string | null | undefined;
 }
 
 /**
@@ -49,11 +58,11 @@ export interface NewPhoto {
  */
 export async function insertPhoto(q: Queryable, p: NewPhoto): Promise<{ id: string; created: boolean; status: PhotoStatus }> {
   const ins = await q.query<{ id: string }>(
-    `INSERT INTO photos (sha256, original_name, byte_size, format, source_id, metadata)
-     VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO photos (sha256, original_name, byte_size, format, source_id, metadata, category, batch_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (sha256) DO NOTHING
      RETURNING id`,
-    [p.sha256, p.originalName, p.byteSize, p.format, p.sourceId, JSON.stringify(p.metadata)],
+    [p.sha256, p.originalName, p.byteSize, p.format, p.sourceId, JSON.stringify(p.metadata), p.category ?? 'unknown', p.batchId ?? null],
   );
   if (ins.rows[0]) return { id: ins.rows[0].id, created: true, status: 'queued' };
   const existing = await q.query<{ id: string; status: PhotoStatus }>(`SELECT id, status FROM photos WHERE sha256 = $1`, [p.sha256]);
@@ -79,7 +88,7 @@ export async function getPhotosByIds(q: Queryable, ids: readonly string[]): Prom
 export async function startAttempt(q: Queryable, id: string): Promise<{ sha256: string } | undefined> {
   const r = await q.query<{ sha256: string }>(
     `UPDATE photos SET status = 'processing', attempts = attempts + 1, error = NULL, heartbeat_at = now(), updated_at = now()
-     WHERE id = $1 AND status <> 'done'
+     WHERE id = $1 AND status IN ('queued', 'processing', 'failed')
      RETURNING sha256`,
     [id],
   );
@@ -123,7 +132,7 @@ export async function requeueExpiredLeases(tx: Queryable, opts: { leaseSeconds: 
 export async function markFailed(q: Queryable, id: string, error: { code: string; message: string }): Promise<void> {
   await q.query(
     `UPDATE photos SET status = 'failed', error = $2, updated_at = now(), processed_at = now()
-     WHERE id = $1 AND status <> 'done'`,
+     WHERE id = $1 AND status IN ('queued', 'processing', 'failed')`,
     [id, JSON.stringify(error)],
   );
 }
@@ -155,7 +164,8 @@ export async function completePhoto(
 ): Promise<{ stored: boolean }> {
   const locked = await tx.query<{ status: PhotoStatus }>(`SELECT status FROM photos WHERE id = $1 FOR UPDATE`, [photoId]);
   const status = locked.rows[0]?.status;
-  if (!status || status === 'done') return { stored: false };
+  // A withdrawn photo is never processed again, even by a job queued before it was withdrawn.
+  if (!status || status === 'done' || status === 'withdrawn') return { stored: false };
   for (const f of result.faces) {
     await tx.query(
       `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, embedding)
@@ -179,9 +189,9 @@ export async function completePhoto(
   }
   await tx.query(
     `UPDATE photos SET status = 'done', error = NULL, width = $2, height = $3, format = $4, display_sha256 = $5,
-            updated_at = now(), processed_at = now()
+            model_id = $6, updated_at = now(), processed_at = now()
      WHERE id = $1`,
-    [photoId, result.width, result.height, result.format, result.displaySha256],
+    [photoId, result.width, result.height, result.format, result.displaySha256, result.modelId],
   );
   return { stored: true };
 }
@@ -228,4 +238,35 @@ export async function statusCounts(q: Queryable, ids: readonly string[]): Promis
     [ids],
   );
   return r.rows;
+}
+
+/**
+ * A page of the archive's photos, newest first, filtered by batch (every photo a batch's files
+ * named, duplicates included), status and category. `after` is the id of the previous page's
+ * last photo: the cursor is a row, so photos added meanwhile never shift a page.
+ */
+export async function listPhotos(
+  q: Queryable,
+  opts: { batchId?: string | undefined; status?: PhotoStatus | undefined; category?: Category | undefined; limit: number; after?: string | undefined },
+): Promise<PhotoRow[]> {
+  const r = await q.query<PhotoRow>(
+    `SELECT ${PHOTO_COLUMNS} FROM photos p LEFT JOIN sources s ON s.id = p.source_id
+     WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM batch_files bf WHERE bf.batch_id = $1::uuid AND bf.photo_id = p.id))
+       AND ($2::text IS NULL OR p.status = $2)
+       AND ($3::text IS NULL OR p.category = $3)
+       AND ($4::uuid IS NULL OR (p.created_at, p.id) < (SELECT created_at, id FROM photos WHERE id = $4::uuid))
+     ORDER BY p.created_at DESC, p.id DESC LIMIT $5`,
+    [opts.batchId ?? null, opts.status ?? null, opts.category ?? null, opts.after ?? null, opts.limit],
+  );
+  return r.rows;
+}
+
+/** Face counts of several photos (a listing shows how many faces each has). */
+export async function faceCounts(q: Queryable, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const r = await q.query<{ id: string; n: number }>(
+    `SELECT photo_id AS id, count(*)::integer AS n FROM faces WHERE photo_id = ANY($1::uuid[]) GROUP BY photo_id`,
+    [ids],
+  );
+  return new Map(r.rows.map((x) => [x.id, x.n]));
 }

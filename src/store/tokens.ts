@@ -57,14 +57,38 @@ export async function revokeTokensOfCase(q: Queryable, caseId: string): Promise<
  * surrounding spaces; the first spelling is kept.
  */
 export async function ensurePerson(q: Queryable, p: { role: Exclude<Role, 'family'>; name: string }): Promise<{ id: string; name: string; created: boolean }> {
-  const found = await q.query<{ id: string; name: string }>(`SELECT id, name FROM people WHERE role = $1 AND lower(btrim(name)) = lower(btrim($2))`, [p.role, p.name]);
-  if (found.rows[0]) return { ...found.rows[0], created: false };
-  // ON CONFLICT: two admins adding the same person at once both end with the one row.
-  const r = await q.query<{ id: string; name: string }>(
+  // One statement for both cases: the no-op update makes RETURNING yield the existing row, and
+  // xmax = 0 tells a new row from it (also when two admins add the same person at once).
+  const r = await q.query<{ id: string; name: string; created: boolean }>(
     `INSERT INTO people (role, name) VALUES ($1, btrim($2))
      ON CONFLICT (role, lower(btrim(name))) DO UPDATE SET name = people.name
-     RETURNING id, name`,
+     RETURNING id, name, (xmax = 0) AS created`,
     [p.role, p.name],
   );
-  return { ...r.rows[0]!, created: true };
+  return r.rows[0]!;
+}
+
+export interface TokenListRow extends TokenRow {
+  lastUsedAt: Date | null;
+}
+
+/** Every token for an admin, newest first: never the hash. Family tokens only with `family`. */
+export async function listTokens(q: Queryable, opts: { includeFamily: boolean; includeRevoked: boolean }): Promise<TokenListRow[]> {
+  const r = await q.query<TokenListRow>(
+    `SELECT id, role, name, search_id AS "caseId", person_id AS "personId", created_at AS "createdAt", revoked_at AS "revokedAt",
+            last_used_at AS "lastUsedAt"
+     FROM tokens
+     WHERE ($1::boolean OR role <> 'family') AND ($2::boolean OR revoked_at IS NULL)
+     ORDER BY created_at DESC, id DESC`,
+    [opts.includeFamily, opts.includeRevoked],
+  );
+  return r.rows;
+}
+
+/**
+ * Notes that a token was used. At most once a minute per token, so a busy verifier's requests do
+ * not each write a row update; "last used" is for spotting tokens nobody uses any more.
+ */
+export async function touchToken(q: Queryable, id: string): Promise<void> {
+  await q.query(`UPDATE tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
 }

@@ -3,7 +3,7 @@
  * and resume instead of failing a run or crashing a process.
  */
 
-const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 /**
  * True for errors of the connection rather than of the statement: the socket (node codes), the
@@ -15,7 +15,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (NODE_CODES.has(code) || /^57P0[123]$/.test(code) || /^08/.test(code))) return true;
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /Connection terminated|connection (is )?(closed|ended)|Client has encountered a connection error/i.test(message)) return true;
+    // pg-pool's "timeout exceeded when trying to connect" (no code) is what a busy machine sees
+    // while the server restarts: the pool waited for a connection that could not be made.
+    if (typeof message === 'string' && /Connection terminated|connection (is )?(closed|ended)|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) return true;
     // AggregateError (net's happy-eyeballs connect) carries the per-address errors.
     const inner = (e as { errors?: unknown }).errors;
     if (Array.isArray(inner) && inner.some((x) => isDatabaseUnavailable(x))) return true;

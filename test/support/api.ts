@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../api/app.ts';
+import type { ApiDeps } from '../../api/deps.ts';
 import { createFaceEngine, loadManifest, type FaceAnalyser, type ModelManifest } from '../../src/face/index.ts';
 import { CLI } from '../../src/access/principal.ts';
 import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
@@ -33,7 +34,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number }; logger?: Logger } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number }; logger?: Logger; now?: () => Date; api?: Partial<ApiDeps> } = {}): Promise<ApiHarness> {
   const logger = opts.logger ?? silentLogger;
   const t = await openTestDb();
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-api-blobs-'));
@@ -55,10 +56,13 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
       limits: LIMITS,
       queue,
       confirmations: 2,
+      rejections: 2,
+      ...(opts.now ? { now: opts.now } : {}),
       counters,
       adminToken: ADMIN_TOKEN,
       ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
       clientAddress: (c) => c.req.header('x-test-client') ?? 'test',
+      ...opts.api,
     },
   });
   const workerDeps = { db: t.db, blobs, faces, queue, limits: LIMITS, logger, counters, manifest };

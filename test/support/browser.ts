@@ -10,7 +10,7 @@ import { REPO_ROOT } from './cli.ts';
  * download a browser: without this binary they fail and say what to install.
  */
 export const CHROMIUM = process.env.KINFINDER_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = path.join(REPO_ROOT, 'test-artifacts/screenshots');
+export const SCREENSHOTS = process.env.KINFINDER_SCREENSHOTS ?? path.join(REPO_ROOT, 'test-artifacts/screenshots');
 
 const ARGS = [
   '--headless',
@@ -29,7 +29,7 @@ export const DESKTOP = { width: 1280, height: 900 };
 export interface TestBrowser {
   browser: Browser;
   /** A fresh context (own cookies and storage, as a separate person's browser would have). */
-  context(viewport: { width: number; height: number }): Promise<BrowserContext>;
+  context(viewport: { width: number; height: number }, opts?: { locale?: string }): Promise<BrowserContext>;
   /** Uncaught page errors and CSP refusals seen so far, across every page. */
   problems: string[];
   close(): Promise<void>;
@@ -50,8 +50,9 @@ export async function launchBrowser(): Promise<TestBrowser> {
   return {
     browser,
     problems,
-    async context(viewport) {
-      const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-GB', reducedMotion: 'reduce' });
+    async context(viewport, opts) {
+      // The locale is the browser's Accept-Language: the pages negotiate their language from it.
+      const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: opts?.locale ?? 'en-GB', reducedMotion: 'reduce' });
       ctx.setDefaultTimeout(20_000);
       ctx.on('page', (page) => watch(page, problems));
       contexts.push(ctx);

@@ -1,11 +1,12 @@
-/* global window, document */
-// `/case/:id`: the case status in plain words and, once confirmed, the record; the photo only on
-// request. The access code comes from the link's #fragment (never sent to the server in a URL),
-// from the form, or from sessionStorage when the family chose to keep it there.
-import { api, byId, el, imageUrl, plainError, say, session, show, showError, urlBag } from './common.js';
+/* global window, document, FormData */
+// `/case`: the family's case, opened with the case code alone. The code comes from the link's
+// #fragment (never sent to the server in a URL), from the form, or from sessionStorage when the
+// family chose to keep it there. A result is told in the family's terms: for the dead, a gentle
+// warning and the support contact come first, and the photo only after an explicit click.
+import { api, byId, el, errorText, imageUrl, say, session, show, showError, t, upload, urlBag } from './common.js';
+import { photoPicker, uploadErrorText } from './photos.js';
 
-const caseId = byId('case-number').dataset.caseId;
-const storeKey = `kinfinder.case.${caseId}`;
+const STORE_KEY = 'kinfinder.case';
 const signin = byId('signin');
 const caseSection = byId('case');
 const codeInput = byId('code');
@@ -13,71 +14,67 @@ const codeError = byId('code-error');
 const remember = byId('remember');
 const statusBox = byId('case-status');
 const pageStatus = byId('page-status');
+const ORG = caseSection.dataset.org || '';
+const CONTACT = caseSection.dataset.contact || '';
+const SUBJECT = ['surname', 'givenName', 'patronymic', 'birthDate', 'unit', 'idNumber', 'marks', 'notes'];
 const images = urlBag();
 
-let token = null;
+let code = null;
 let shownStatus = null;
 let shownConfirmed = '';
 let timer = null;
 
 const STATUS = {
-  searching: {
-    title: 'We are still searching',
-    text: 'No possible match has been found yet. New photos arrive all the time and are compared with your relative automatically. Please check again later.',
-  },
-  under_review: {
-    title: 'Possible matches are being checked',
-    text: 'The computer has found faces that may be your relative. Trained people are now checking them. Many suggestions turn out to be someone else, so this does not mean your relative has been found. Nothing is confirmed until the checkers agree.',
-  },
-  match_confirmed: {
-    title: 'A match has been confirmed',
-    text: 'Trained people have checked the photos and agree they show your relative. The record is below. The photo itself is shown only if you ask for it.',
-  },
-  closed: {
-    title: 'This case is closed',
-    text: 'The search for this case has ended. If you think this is a mistake, please contact the organisation that helped you.',
-  },
+  searching: ['case:searchingTitle', 'case:searchingText'],
+  under_review: ['case:underReviewTitle', 'case:underReviewText'],
+  match_confirmed: ['case:confirmedTitle', 'case:confirmedText'],
+  closed: ['case:closedTitle', 'case:closedText'],
 };
 
+/** Crockford base32 as the server reads it: case, dashes and spaces ignored, I/L → 1, O → 0. */
+function normalize(typed) {
+  const s = typed.toUpperCase().replace(/[\s\u00a0\-\u2010-\u2015\u2212_.]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  return /^[0-9A-HJKMNP-TV-Z]{12}$/.test(s) ? `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}` : null;
+}
+
 function fromFragment() {
-  const raw = decodeURIComponent(window.location.hash.slice(1)).trim();
+  let raw;
+  try {
+    raw = decodeURIComponent(window.location.hash.slice(1)).trim();
+  } catch {
+    raw = '';
+  }
+  // Take the code out of the address bar: it should not stay in the history or a shared screenshot.
+  if (raw) window.history.replaceState(null, '', window.location.pathname);
   return raw || null;
 }
 
-function humanKey(k) {
-  const words = k.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function humanValue(v) {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
-}
-
 async function load({ fromForm = false, quiet = false } = {}) {
-  if (!quiet) say(pageStatus, 'Checking your case…');
-  const r = await api(`searches/${caseId}`, { token });
+  if (!quiet) say(pageStatus, t('case:checking'));
+  const r = await api('case', { token: code });
   if (r.ok) {
     say(pageStatus, '');
     show(signin, false);
     show(caseSection, true);
     render(r.data);
-    byId('checked-at').textContent = `Last checked at ${new Date().toLocaleTimeString()}.`;
+    byId('checked-at').textContent = t('case:checkedAt', { time: new Date().toLocaleTimeString(document.documentElement.lang) });
     return true;
   }
   if (r.status === 401 || r.status === 403 || r.status === 404) {
-    session.remove(storeKey);
-    token = null;
+    session.remove(STORE_KEY);
+    code = null;
     show(caseSection, false);
     show(signin, true);
     say(pageStatus, '');
-    showError(codeError, 'This access code does not open this case. Check that you copied all of it. If the case was deleted, the code no longer works.');
+    showError(codeError, t('case:errWrong'));
     if (fromForm) codeInput.focus();
     return false;
   }
-  say(pageStatus, plainError(r, 'The case could not be loaded. Please try again.'));
+  // Waiting after too many wrong codes, or no connection: said where the family is looking.
+  if (caseSection.hidden) {
+    show(signin, true);
+    showError(codeError, errorText(r.data));
+  } else say(pageStatus, errorText(r.data));
   return false;
 }
 
@@ -85,71 +82,81 @@ function render(data) {
   const s = data.search.status;
   const confirmed = data.confirmed || [];
   const key = confirmed.map((c) => c.id).join(',');
+  byId('photos-given').textContent = t('case:photosGiven', { count: data.referencePhotos || 0 });
   if (s !== shownStatus) {
     shownStatus = s;
-    const words = STATUS[s] || { title: 'Status unknown', text: `The case reports "${s}".` };
-    statusBox.replaceChildren(el('p', { class: `badge badge-${s}`, text: words.title }), el('p', { text: words.text }));
+    const [title, text] = STATUS[s] || STATUS.searching;
+    statusBox.replaceChildren(el('p', { class: `badge badge-${s}`, text: t(title) }), el('p', { text: t(text) }));
   }
   if (key !== shownConfirmed) {
     shownConfirmed = key;
     images.release();
-    const records = byId('records');
-    records.replaceChildren(...confirmed.map((c, i) => record(c, i, confirmed.length)));
+    byId('records').replaceChildren(...confirmed.map((c, i) => record(c, i, confirmed.length)));
     show(byId('result'), confirmed.length > 0);
   }
 }
 
-function record(c, i, n) {
-  const dl = el('dl', { class: 'figures' });
-  const add = (k, v) => {
-    if (v === '' || v === undefined || v === null) return;
-    dl.append(el('dt', { text: k }), el('dd', { text: v }));
-  };
-  add('Where the photo comes from', c.photo.source || 'Not recorded');
-  for (const [k, v] of Object.entries(c.photo.metadata || {})) add(humanKey(k), humanValue(v));
-  add('File name in the archive', c.photo.originalName);
+/** The support line: the organisation and how to reach a person. */
+function support() {
+  const text = ORG && CONTACT ? t('case:support', { org: ORG, contact: CONTACT }) : t('case:supportNoContact');
+  return el('p', { class: 'support', text });
+}
 
+const WORDS = {
+  prisoner: { title: 'case:prisonerTitle', text: 'case:prisonerText', photo: 'case:prisonerPhotoWarning' },
+  deceased: { title: 'case:deceasedTitle', text: 'case:deceasedText', photo: 'case:deceasedPhotoWarning' },
+  unknown: { title: 'case:unknownTitle', text: 'case:unknownText', photo: 'case:unknownPhotoWarning' },
+};
+
+function record(c, i, n) {
+  const words = WORDS[c.category] || WORDS.unknown;
   const warnId = `photo-warning-${i}`;
   const holder = el('div', { class: 'revealed-photo', hidden: true });
-  const button = el('button', { type: 'button', class: 'button secondary', 'aria-describedby': warnId, 'aria-expanded': 'false', text: 'Show photo' });
+  const button = el('button', { type: 'button', class: 'button secondary', 'aria-describedby': warnId, 'aria-expanded': 'false', text: t('case:showPhoto') });
   button.addEventListener('click', async () => {
     if (!holder.hidden) {
       show(holder, false);
-      button.textContent = 'Show photo';
+      button.textContent = t('case:showPhoto');
       button.setAttribute('aria-expanded', 'false');
       return;
     }
     if (!holder.firstChild) {
       button.disabled = true;
-      say(pageStatus, 'Loading the photo…');
-      const url = images.add(await imageUrl(c.photo.imageUrl, token));
+      say(pageStatus, t('case:photoLoading'));
+      const url = images.add(await imageUrl(c.photoUrl, code));
       button.disabled = false;
       if (!url) {
-        say(pageStatus, 'The photo could not be loaded. Please try again.');
+        say(pageStatus, t('case:photoFailed'));
         return;
       }
-      holder.append(el('img', { src: url, alt: `The confirmed photo from the archive${c.photo.source ? `, from ${c.photo.source}` : ''}` }));
+      holder.append(el('img', { src: url, alt: t('case:photoAlt') }));
       say(pageStatus, '');
     }
     show(holder, true);
-    button.textContent = 'Hide photo';
+    button.textContent = t('case:hidePhoto');
     button.setAttribute('aria-expanded', 'true');
   });
-
-  return el(
-    'article',
-    { class: 'record', 'aria-label': n > 1 ? `Confirmed record ${i + 1} of ${n}` : 'Confirmed record' },
-    dl,
-    el('div', { class: 'warning', id: warnId }, el('p', { text: 'The photo may show your relative as a prisoner, injured, or after death. It may be very distressing. You may want to have someone with you before you look.' })),
-    button,
-    holder,
+  const confirmedOn = new Date(c.confirmedAt).toLocaleDateString(document.documentElement.lang, { year: 'numeric', month: 'long', day: 'numeric' });
+  const parts = [el('h3', { text: t(words.title) })];
+  if (c.category === 'deceased') {
+    // The hardest news: the words first, then a person to talk to, before anything else.
+    parts.push(el('div', { class: 'gentle', role: 'note' }, el('p', { text: t(words.text) }), support()));
+  } else {
+    parts.push(el('p', { text: t(words.text) }));
+  }
+  parts.push(
+    el('div', { class: 'family-message' }, el('h4', { text: t('case:messageHeading') }), el('p', { class: 'message', text: c.familyMessage })),
+    el('p', { class: 'hint', text: t('case:confirmedOn', { date: confirmedOn }) }),
   );
+  if (c.category !== 'deceased') parts.push(support());
+  parts.push(el('div', { class: 'warning', id: warnId }, el('p', { text: t(words.photo) })), button, holder);
+  return el('article', { class: `record record-${c.category}`, 'aria-label': n > 1 ? t('case:resultN', { n: i + 1, count: n }) : t('case:resultHeading') }, ...parts);
 }
 
 function startTimer() {
   stopTimer();
   timer = window.setInterval(() => {
-    if (document.visibilityState === 'visible' && token) void load({ quiet: true });
+    if (document.visibilityState === 'visible' && code) void load({ quiet: true });
   }, 60_000);
 }
 function stopTimer() {
@@ -157,34 +164,102 @@ function stopTimer() {
   timer = null;
 }
 
-async function open(t, { fromForm = false, keep = false } = {}) {
-  token = t;
+async function open(c, { fromForm = false, keep = false } = {}) {
+  code = c;
   const ok = await load({ fromForm });
   if (!ok) return;
-  if (keep) session.set(storeKey, t);
-  show(byId('forget'), session.get(storeKey) !== null);
+  if (keep) session.set(STORE_KEY, c);
+  byId('code-shown').textContent = t('case:yourCode', { code: c });
   startTimer();
   if (fromForm) byId('status-heading').focus();
 }
 
 byId('code-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  const t = codeInput.value.trim();
-  if (!t) {
-    showError(codeError, 'Enter your access code.');
+  const typed = codeInput.value.trim();
+  if (!typed) {
+    showError(codeError, t('case:errEmpty'));
+    codeInput.focus();
+    return;
+  }
+  const c = normalize(typed);
+  if (!c) {
+    showError(codeError, t('case:errShape'));
     codeInput.focus();
     return;
   }
   showError(codeError, '');
-  void open(t, { fromForm: true, keep: remember.checked });
+  void open(c, { fromForm: true, keep: remember.checked });
 });
 
 byId('refresh').addEventListener('click', () => void load());
 
+// More photos, later.
+const addForm = byId('add-form');
+const addError = byId('add-error');
+const addSend = byId('add-send');
+const addInput = byId('photo-input');
+const list = photoPicker({
+  list: byId('chosen'),
+  error: addError,
+  maxPhotos: Number(addForm.dataset.maxPhotos) || 1,
+  maxMb: Number(addForm.dataset.maxMb) || 20,
+  onChange: (photos) => show(addSend, photos.length > 0),
+});
+addInput.addEventListener('change', () => {
+  list.add(addInput.files || []);
+  addInput.value = '';
+});
+addForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const photos = list.photos;
+  if (photos.length === 0) return;
+  addSend.disabled = true;
+  showError(addError, '');
+  say(byId('add-status'), t('family:sending'));
+  const body = new FormData();
+  for (const p of photos) body.append('photo', p.file, p.file.name || 'photo.jpg');
+  const r = await upload('case/photos', body, { token: code });
+  addSend.disabled = false;
+  if (r.status === 201) {
+    list.clear();
+    say(byId('add-status'), t('case:added', { count: r.data.added }));
+    void load({ quiet: true });
+    return;
+  }
+  say(byId('add-status'), '');
+  const err = (r.data && r.data.error) || {};
+  if (err.code === 'choose_face' && typeof err.photoIndex === 'number') {
+    showError(addError, uploadErrorText({ data: { error: { ...err, message: t('family:errGroup') } } }, photos));
+  } else showError(addError, uploadErrorText(r, photos));
+});
+
+// Corrections to the details: only the fields filled in are sent, so nothing is wiped by accident.
+byId('details-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  /** @type {Record<string, string>} */
+  const changes = {};
+  for (const key of SUBJECT) {
+    const value = /** @type {HTMLInputElement} */ (byId(`details-${key}`)).value.trim();
+    if (value) changes[key] = value;
+  }
+  if (Object.keys(changes).length === 0) return;
+  const r = await api('case/subject', { token: code, method: 'PATCH', json: changes });
+  if (r.ok) {
+    showError(byId('details-error'), '');
+    say(byId('details-status'), t('case:detailsSaved'));
+  } else showError(byId('details-error'), errorText(r.data));
+});
+
 byId('forget').addEventListener('click', () => {
-  session.remove(storeKey);
-  show(byId('forget'), false);
-  say(pageStatus, 'The access code is no longer kept in this tab.');
+  stopTimer();
+  images.release();
+  session.remove(STORE_KEY);
+  code = null;
+  show(caseSection, false);
+  show(signin, true);
+  codeInput.value = '';
+  say(pageStatus, t('case:forgotten'));
 });
 
 byId('delete').addEventListener('click', () => {
@@ -197,22 +272,24 @@ byId('delete-no').addEventListener('click', () => {
 });
 byId('delete-yes').addEventListener('click', async () => {
   byId('delete-yes').disabled = true;
-  const r = await api(`searches/${caseId}`, { token, method: 'DELETE' });
+  const r = await api('case', { token: code, method: 'DELETE' });
   byId('delete-yes').disabled = false;
   if (r.status === 204) {
     stopTimer();
     images.release();
-    session.remove(storeKey);
-    token = null;
-    if (window.location.hash) window.history.replaceState(null, '', window.location.pathname);
+    session.remove(STORE_KEY);
+    code = null;
     show(caseSection, false);
     show(byId('deleted'), true);
     byId('deleted-heading').focus();
     return;
   }
-  say(pageStatus, plainError(r, 'The case could not be deleted. Please try again.'));
+  say(pageStatus, errorText(r.data));
 });
 
-const initial = fromFragment() || session.get(storeKey);
-if (initial) void open(initial);
-else show(signin, true);
+const initial = fromFragment() || session.get(STORE_KEY);
+if (initial) {
+  const c = normalize(initial);
+  // An older kf_ token in a saved link still opens its case.
+  void open(c || initial, { keep: Boolean(session.get(STORE_KEY)) });
+} else show(signin, true);

@@ -3,6 +3,53 @@
 
 export const API = '/api/v1';
 
+/** The page's language (the server negotiated it and wrote it on <html>). */
+export const LANG = document.documentElement.lang || 'en';
+
+let catalogue = null;
+/** The messages the server put in the page (layout.ts, #kf-messages), read once. */
+function messages() {
+  if (!catalogue) {
+    const node = document.getElementById('kf-messages');
+    try {
+      catalogue = node ? JSON.parse(node.textContent || '{}') : {};
+    } catch {
+      catalogue = {};
+    }
+  }
+  return catalogue;
+}
+
+/**
+ * A message in the page's language: `t('family:sent', {count: 3})`. The same catalogue and the
+ * same rules as the server's i18next (src/i18n): `{{name}}` placeholders, and plural forms chosen
+ * by the browser's Intl.PluralRules (`_one`, `_few`, `_many`, `_other`). Kept this small so the
+ * pages need no build step and no library download.
+ */
+export function t(key, vars = {}) {
+  const at = key.indexOf(':');
+  const ns = at > 0 ? key.slice(0, at) : 'common';
+  const name = at > 0 ? key.slice(at + 1) : key;
+  const table = messages()[ns] || {};
+  let text;
+  if (typeof vars.count === 'number') {
+    const form = new Intl.PluralRules(LANG).select(vars.count);
+    text = table[`${name}_${form}`] ?? table[`${name}_other`];
+  }
+  text = text ?? table[name];
+  if (typeof text !== 'string') return key;
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, v) => (vars[v] === undefined || vars[v] === null ? '' : String(vars[v])));
+}
+
+/** A family-facing message for an API error: the server's own (already in this language) or ours. */
+export function errorText(body) {
+  const code = body && body.error && body.error.code;
+  const own = body && body.error && body.error.message;
+  if (own) return own;
+  const text = code ? t(`errors:${code}`) : '';
+  return text && text !== `errors:${code}` ? text : t('errorGeneric');
+}
+
 /** document.getElementById that fails loudly when the page and the script disagree. */
 export function byId(id) {
   const node = document.getElementById(id);

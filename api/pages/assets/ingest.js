@@ -1,11 +1,12 @@
-/* global window, FormData */
-// `/ingest`: operators drop many photos (or folders), name the source, and watch each file being
-// uploaded, queued and processed. Zip archives go through `kinfinder ingest` instead.
-import { api, byId, el, formatBytes, say, show, showError, staffSignIn, upload } from './common.js';
+/* global window, FormData, localStorage, document, fetch */
+// `/ingest`: operators drop many photos, folders or zip archives, name the source and category,
+// and follow the batch: one summary polled for the whole batch (not a request per photo, and no
+// photo read), which a reload of the page picks up again from localStorage.
+import { api, byId, el, formatBytes, LANG, say, show, showError, staffSignIn, t, upload } from './common.js';
 
 const BATCH_FILES = 10;
 const POLL_MS = 1500;
-const POLL_AT_ONCE = 8;
+const BATCH_KEY = 'kinfinder.ingest.batch';
 const uploadSection = byId('upload');
 const maxMb = Number(uploadSection.dataset.maxMb) || 20;
 const form = byId('ingest-form');
@@ -20,15 +21,15 @@ const formError = byId('form-error');
 let token = null;
 let uploading = false;
 let pollTimer = null;
-/** @type {{file: File, name: string, state: string, message: string, id?: string, li: HTMLElement, polled: number}[]} */
+/** The batch being uploaded or processed: {id, total, sent}; kept across reloads. */
+let current = loadBatch();
+/** @type {{file: File, name: string, state: string, message: string, li: HTMLElement}[]} */
 const rows = [];
-
-const ZIP_MESSAGE = 'zip archives cannot be uploaded on this page. Unpack it and drop the photos (or the folder) here, or ask an administrator to run "kinfinder ingest" with the zip file.';
 
 const STATE_WORDS = {
   ready: 'Ready to upload',
   uploading: 'Uploading',
-  queued: 'Uploaded, waiting to be processed',
+  queued: 'Uploaded',
   processing: 'Looking for faces…',
   done: 'Done',
   failed: 'Failed',
@@ -46,9 +47,14 @@ const signIn = staffSignIn({
     if (r.status === 403) return 'This token is not an operator token.';
     return 'Sign-in failed. Please try again.';
   },
-  onReady(t) {
-    token = t;
+  onReady(value) {
+    token = value;
     show(uploadSection, true);
+    void loadRecent();
+    if (current) {
+      showBatchNote(current.sent < current.total ? t('ingest:batchUnsent', { count: current.total - current.sent }) : t('ingest:batchResumed'));
+      schedulePoll(0);
+    }
   },
 });
 byId('sign-out').addEventListener('click', () => signIn.signOut());
@@ -57,11 +63,11 @@ function isZip(file) {
   return /\.zip$/i.test(file.name) || /zip/.test(file.type || '');
 }
 
-function fileError(err, row) {
+function fileError(err) {
   const code = (err && err.code) || '';
   switch (code) {
     case 'unsupported_format':
-      return isZip(row.file) ? ZIP_MESSAGE : 'Not a photo format we can read. Use JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF.';
+      return 'Not a photo format we can read. Use JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF.';
     case 'empty_file':
       return 'The file is empty.';
     case 'file_too_large':
@@ -85,11 +91,8 @@ function addFiles(files) {
     if (!file || file.name.startsWith('.')) continue;
     const name = file.relativePath || file.webkitRelativePath || file.name;
     const li = el('li', { class: 'file-row' });
-    const row = { file, name, state: 'ready', message: '', li, polled: 0 };
-    if (isZip(file)) {
-      row.state = 'zip';
-      row.message = ZIP_MESSAGE;
-    } else if (file.size > maxMb * 1024 * 1024) {
+    const row = { file, name, state: 'ready', message: '', li };
+    if (!isZip(file) && file.size > maxMb * 1024 * 1024) {
       row.state = 'rejected';
       row.message = `Too large (${formatBytes(file.size)}). The limit is ${maxMb} MB per photo.`;
     }
@@ -116,7 +119,7 @@ function update() {
   startButton.disabled = uploading || ready === 0;
   startButton.textContent = ready > 0 ? `Upload ${ready} ${ready === 1 ? 'photo' : 'photos'}` : 'Upload';
   show(byId('files-heading'), rows.length > 0);
-  const finished = rows.filter((r) => ['done', 'failed', 'rejected', 'zip'].includes(r.state)).length;
+  const finished = rows.filter((r) => ['queued', 'done', 'failed', 'rejected'].includes(r.state)).length;
   show(clearButton, finished > 0 && !uploading);
   if (rows.length === 0) {
     summary.textContent = '';
@@ -126,9 +129,8 @@ function update() {
   const add = (n, words) => n > 0 && parts.push(`${n} ${words}`);
   add(ready, 'ready');
   add(count('uploading'), 'uploading');
-  add(count('queued') + count('processing'), 'being processed');
-  add(count('done'), 'done');
-  add(count('failed') + count('rejected') + count('zip'), 'not accepted or failed');
+  add(count('queued'), 'uploaded');
+  add(count('failed') + count('rejected'), 'not accepted');
   const text = `${rows.length} ${rows.length === 1 ? 'file' : 'files'}: ${parts.join(', ')}.`;
   if (summary.textContent !== text) summary.textContent = text;
 }
@@ -202,7 +204,7 @@ form.addEventListener('submit', (e) => {
 
 clearButton.addEventListener('click', () => {
   for (let i = rows.length - 1; i >= 0; i--) {
-    if (['done', 'failed', 'rejected', 'zip'].includes(rows[i].state)) {
+    if (['queued', 'done', 'failed', 'rejected'].includes(rows[i].state)) {
       rows[i].li.remove();
       rows.splice(i, 1);
     }
@@ -215,15 +217,33 @@ async function uploadAll(ready) {
   uploading = true;
   update();
   const source = byId('source').value.trim();
+  const category = byId('category').value;
   const meta = metadata();
-  say(summary, `Uploading ${ready.length} ${ready.length === 1 ? 'photo' : 'photos'}…`);
+  if (!current || current.finished) {
+    const made = await api('batches', { token, method: 'POST', json: { source: source || undefined, category, channel: 'page' } });
+    if (!made.ok) {
+      uploading = false;
+      update();
+      if (made.status === 401) return signIn.signOut();
+      showError(formError, t('ingest:batchFailed'));
+      return;
+    }
+    current = { id: made.data.id, total: 0, sent: 0 };
+  }
+  current.total += ready.length;
+  saveBatch();
+  showBatchNote(t('ingest:batchWorking'));
+  schedulePoll(0);
+  say(summary, `Uploading ${ready.length} ${ready.length === 1 ? 'file' : 'files'}…`);
   for (let i = 0; i < ready.length; i += BATCH_FILES) {
-    const batch = ready.slice(i, i + BATCH_FILES);
+    const group = ready.slice(i, i + BATCH_FILES);
     const body = new FormData();
-    for (const r of batch) body.append('file', r.file, r.name);
+    for (const r of group) body.append('file', r.file, r.name);
+    body.append('batch', current.id);
+    body.append('category', category);
     if (source) body.append('source', source);
     if (Object.keys(meta).length > 0) body.append('metadata', JSON.stringify(meta));
-    for (const r of batch) {
+    for (const r of group) {
       r.state = 'uploading';
       paint(r, 0);
     }
@@ -231,63 +251,147 @@ async function uploadAll(ready) {
     const res = await upload('photos', body, {
       token,
       onProgress: (f) => {
-        for (const r of batch) paint(r, Math.round(f * 100));
+        for (const r of group) paint(r, Math.round(f * 100));
       },
-    });
-    const results = Array.isArray(res.data.photos) ? res.data.photos : null;
-    batch.forEach((r, j) => {
-      const out = results ? results[j] : null;
-      if (out && out.id) {
-        r.id = out.id;
-        r.state = out.status === 'done' ? 'done' : out.status === 'failed' ? 'failed' : out.status === 'processing' ? 'processing' : 'queued';
-        r.message = out.duplicateOf ? 'already in the archive (uploaded before)' : '';
-      } else {
-        r.state = 'rejected';
-        r.message = fileError(out ? out.error : res.data.error || { code: res.status === 0 ? 'network' : '' }, r);
-      }
-      paint(r);
     });
     if (res.status === 401) {
       uploading = false;
       update();
       return signIn.signOut();
     }
+    const results = Array.isArray(res.data.photos) ? res.data.photos : null;
+    // A zip file comes back as one result per photo inside it: a row per file sent, its results together.
+    group.forEach((r) => {
+      const mine = results ? results.filter((o) => o.originalName === r.name || String(o.originalName).startsWith(`${r.name}!`)) : [];
+      const refused = mine.filter((o) => !o.id);
+      if (mine.length > 0 && refused.length < mine.length) {
+        r.state = 'queued';
+        r.message = mine.length === 1 && mine[0].duplicateOf ? t('ingest:duplicate') : t('ingest:uploadedWaiting');
+      } else {
+        r.state = 'rejected';
+        const out = refused[0];
+        r.message = fileError(out ? out.error : res.data.error || { code: res.status === 0 ? 'network' : '' });
+      }
+      paint(r);
+    });
+    current.sent += group.length;
+    saveBatch();
     update();
   }
   uploading = false;
   update();
-  schedulePoll();
+  schedulePoll(0);
 }
 
-function schedulePoll() {
-  if (pollTimer) return;
-  pollTimer = window.setTimeout(poll, POLL_MS);
+function loadBatch() {
+  try {
+    const v = JSON.parse(localStorage.getItem(BATCH_KEY) || 'null');
+    return v && typeof v.id === 'string' ? v : null;
+  } catch {
+    return null;
+  }
 }
 
+function saveBatch() {
+  try {
+    if (current) localStorage.setItem(BATCH_KEY, JSON.stringify(current));
+    else localStorage.removeItem(BATCH_KEY);
+  } catch {
+    // storage refused: the batch is still followed until the page is closed
+  }
+}
+
+function showBatchNote(text) {
+  show(byId('batch'), true);
+  byId('batch-note').textContent = text;
+}
+
+function schedulePoll(ms = POLL_MS) {
+  if (pollTimer) window.clearTimeout(pollTimer);
+  pollTimer = window.setTimeout(poll, ms);
+}
+
+/** One request for the whole batch: its counts by status. */
 async function poll() {
   pollTimer = null;
-  const pending = rows.filter((r) => r.id && (r.state === 'queued' || r.state === 'processing')).sort((a, b) => a.polled - b.polled);
-  if (pending.length === 0) return;
-  await Promise.all(
-    pending.slice(0, POLL_AT_ONCE).map(async (r) => {
-      r.polled = Date.now();
-      const res = await api(`photos/${r.id}`, { token });
-      if (!res.ok) return;
-      const p = res.data;
-      const dup = r.message.startsWith('already') ? 'already in the archive; ' : '';
-      if (p.status === 'done') {
-        const n = (p.faces || []).length;
-        r.state = 'done';
-        r.message = dup + (n === 0 ? 'no face found in this photo' : `${n} ${n === 1 ? 'face' : 'faces'} found`);
-      } else if (p.status === 'failed') {
-        r.state = 'failed';
-        r.message = fileError(p.error, r);
-      } else {
-        r.state = p.status;
-      }
-      paint(r);
+  if (!current || !token) return;
+  const res = await api(`batches/${current.id}`, { token });
+  if (res.status === 404) {
+    current = null;
+    saveBatch();
+    show(byId('batch'), false);
+    return;
+  }
+  if (!res.ok) return schedulePoll(POLL_MS * 2);
+  const b = res.data;
+  const c = b.counts;
+  say(byId('batch-summary'), t('ingest:batchSummary', { files: c.files, done: c.done, failed: c.failed, duplicates: c.duplicates, waiting: c.queued + c.processing, faces: c.faces }));
+  show(byId('batch-failures'), c.failed > 0);
+  const finished = b.finished && !uploading && current.sent >= current.total;
+  if (finished) {
+    byId('batch-note').textContent = t('ingest:batchFinished');
+    current.finished = true;
+    saveBatch();
+    void loadRecent();
+    return;
+  }
+  schedulePoll();
+}
+
+byId('batch-new').addEventListener('click', () => {
+  current = null;
+  saveBatch();
+  show(byId('batch'), false);
+  byId('batch-summary').textContent = '';
+  fileInput.focus();
+});
+
+byId('batch-failures').addEventListener('click', () => {
+  if (current) void downloadFailures(current.id);
+});
+
+/** The failures CSV needs the token, so it is fetched here and handed to the browser as a file. */
+async function downloadFailures(id) {
+  let res;
+  try {
+    res = await fetch(`/api/v1/batches/${id}/failures.csv`, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store', credentials: 'omit' });
+  } catch {
+    return;
+  }
+  if (!res.ok) return;
+  const url = URL.createObjectURL(await res.blob());
+  const a = el('a', { href: url, download: `batch-${id}-failures.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function loadRecent() {
+  const res = await api('batches?limit=10', { token });
+  if (!res.ok) return;
+  const items = res.data.items || [];
+  show(byId('recent-empty'), items.length === 0);
+  show(byId('recent-table'), items.length > 0);
+  const when = new Intl.DateTimeFormat(LANG, { dateStyle: 'short', timeStyle: 'short' });
+  byId('recent-body').replaceChildren(
+    ...items.map((b) => {
+      const failures = el('button', { class: 'button secondary small', type: 'button', text: t('ingest:failuresCsv') });
+      failures.addEventListener('click', () => void downloadFailures(b.id));
+      if (b.counts.failed === 0) failures.hidden = true;
+      return el(
+        'tr',
+        {},
+        el('td', { text: when.format(new Date(b.createdAt)) }),
+        el('td', { text: b.source || '—' }),
+        el('td', { text: t(`ingest:category_${b.category}`) }),
+        el('td', { text: String(b.counts.files) }),
+        el('td', { text: String(b.counts.done) }),
+        el('td', { text: String(b.counts.failed) }),
+        el('td', { text: String(b.counts.duplicates) }),
+        el('td', { text: b.finished ? t('ingest:stateFinished') : t('ingest:stateRunning') }),
+        el('td', {}, failures),
+      );
     }),
   );
-  update();
-  schedulePoll();
 }

@@ -1,15 +1,22 @@
-/* global document, HTMLElement */
-// `/review`: the verifier console. Pending candidates best first; reference and candidate faces
-// side by side; confirm / reject / skip with buttons or keys c, r, s, and j / k to move.
-import { api, byId, el, imageUrl, plainError, say, show, staffSignIn, urlBag } from './common.js';
+/* global document, window, HTMLElement */
+// `/review`: the verifier console (issue 13). Work goes by case: the family's photos and words,
+// then the case's candidates best first. Review is blind: an item shows nothing of other
+// verifiers' answers until this verifier has answered (the API leaves it out). Keys: c confirm,
+// r reject, u unsure, s skip, j / k move, z undo, v show the whole photo, n / m the note and the
+// message for the family; they work everywhere
+// except while typing, and Esc leaves a text field. Focus moves to each new item, announced.
+import { LANG, api, byId, el, imageUrl, plainError, say, show, staffSignIn, t, urlBag } from './common.js';
 
 const PAGE = 20;
+const RENEW_MS = 60_000;
 const consoleSection = byId('console');
 const needed = Number(consoleSection.dataset.confirmations) || 2;
-const queueList = byId('queue');
+const queueBox = byId('queue');
 const queueStatus = byId('queue-status');
 const decisionStatus = byId('decision-status');
+const myDay = byId('my-day');
 const item = byId('item');
+const heading = byId('item-heading');
 const whole = byId('whole');
 const wholeImg = byId('whole-img');
 const wholeBox = byId('whole-box');
@@ -18,40 +25,56 @@ const refWholeSection = byId('ref-whole-section');
 const refWholeImg = byId('ref-whole-img');
 const refWholeBox = byId('ref-whole-box');
 const note = byId('note');
+const familyMessage = byId('family-message');
+const empty = byId('empty');
 const bag = urlBag();
+const refBag = urlBag();
+
+const r = (key, vars) => t(`review:${key}`, vars);
 
 let token = null;
+let role = 'verifier';
+let queue = 'pending';
+/** Items in queue order; `local` holds what this page knows beyond the API's answer. */
 let items = [];
+const cases = new Map();
 let index = 0;
 let next = null;
 let busy = false;
 let firstPage = null;
-const skipped = new Set();
+let renewTimer = null;
 
-const BAND_WORDS = {
-  strong: 'strong (≤ 0.1 % false matches)',
-  possible: 'possible (≤ 1 % false matches)',
-  weak: 'weak (below "possible")',
-};
-
-/** The family form's fields; other keys (API clients) are shown as they are. */
-const SUBJECT_WORDS = { name: 'Name', born: 'Born', details: 'Details' };
+const shortId = (id) => id.slice(0, 8);
+const time = (iso) => new Date(iso).toLocaleTimeString(LANG, { hour: '2-digit', minute: '2-digit' });
+/** The reader's own midnight: "today" is their day, not the server's. */
+function midnight() {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.toISOString();
+}
 
 const signIn = staffSignIn({
   key: 'kinfinder.verifier',
-  async check(t) {
-    const r = await api(`review?limit=${PAGE}`, { token: t });
-    if (r.ok) {
-      firstPage = r.data;
-      return true;
-    }
-    if (r.status === 401) return 'This token is not valid. Check that you copied all of it.';
-    if (r.status === 403) return 'This token is not a verifier token.';
-    return plainError(r, 'Sign-in failed.');
+  async check(tk) {
+    const me = await api(`review/me?since=${encodeURIComponent(midnight())}`, { token: tk });
+    if (me.status === 401) return r('signinBad');
+    if (me.status === 403) return r('signinWrongRole');
+    if (!me.ok) return plainError(me, r('signinFailed'));
+    role = me.data.role;
+    queue = role === 'admin' ? 'disputed' : 'pending';
+    const page = await api(`review?limit=${PAGE}&queue=${queue}`, { token: tk });
+    if (!page.ok) return plainError(page, r('signinFailed'));
+    firstPage = page.data;
+    showDay(me.data);
+    return true;
   },
-  onReady(t) {
-    token = t;
+  onReady(tk) {
+    token = tk;
     show(consoleSection, true);
+    const admin = role === 'admin';
+    show(byId('unsure'), !admin);
+    byId('note-label').textContent = admin ? r('reasonLabel') : r('noteLabel');
+    if (admin) byId('rules-hint').textContent = r('adminHint');
     const page = firstPage;
     firstPage = null;
     if (page) accept(page, true);
@@ -63,50 +86,104 @@ byId('sign-out').addEventListener('click', () => signIn.signOut());
 byId('reload').addEventListener('click', () => void loadQueue(true));
 byId('more').addEventListener('click', () => void loadQueue(false));
 
+function showDay(d) {
+  const decided = (d.decisions || []).filter((x) => x.decision !== 'retract' && x.counts).length;
+  myDay.textContent = role === 'admin'
+    ? r('dayAdmin', { decided, disputed: d.queues.disputed ?? 0 })
+    : r('day', { decided, pending: d.queues.pending ?? 0, disputed: d.queues.disputed ?? 0 });
+}
+
+async function refreshDay() {
+  const me = await api(`review/me?since=${encodeURIComponent(midnight())}`, { token });
+  if (me.ok) showDay(me.data);
+}
+
 async function loadQueue(fresh) {
-  say(queueStatus, 'Loading the queue…');
-  const r = await api(`review?limit=${PAGE}${!fresh && next ? `&after=${encodeURIComponent(next)}` : ''}`, { token });
-  if (!r.ok) {
-    if (r.status === 401) return signIn.signOut();
-    say(queueStatus, plainError(r, 'The queue could not be loaded.'));
-    return;
+  say(queueStatus, r('loading'));
+  const after = !fresh && next ? `&after=${encodeURIComponent(next)}` : '';
+  const res = await api(`review?limit=${PAGE}&queue=${queue}${after}`, { token });
+  if (!res.ok) {
+    if (res.status === 401) return signIn.signOut();
+    say(queueStatus, plainError(res, r('loadFailed')));
+    return false;
   }
-  accept(r.data, fresh);
+  accept(res.data, fresh);
+  return true;
 }
 
 function accept(data, fresh) {
-  const known = new Set(fresh ? [] : items.map((i) => i.id));
-  items = fresh ? data.items : items.concat(data.items.filter((i) => !known.has(i.id)));
-  next = data.next || null;
   if (fresh) {
+    items = [];
+    cases.clear();
     index = 0;
-    skipped.clear();
   }
+  for (const c of data.cases || []) cases.set(c.id, c);
+  const known = new Set(items.map((i) => i.id));
+  for (const i of data.items) if (!known.has(i.id)) items.push({ ...i, local: {} });
+  next = data.next || null;
   renderQueue();
-  select(Math.min(index, Math.max(items.length - 1, 0)));
+  if (fresh) {
+    const first = nextOpen(-1);
+    select(first >= 0 ? first : 0, { focus: true, announce: true });
+  }
 }
 
+/** State of an item as the queue shows it: decided by me, skipped, held by another, or open. */
+function stateOf(c) {
+  if (c.myDecision) return c.myDecision.decision.startsWith('admin_') ? 'done' : c.myDecision.decision;
+  if (c.local.skipped) return 'skipped';
+  if (c.local.held) return 'held';
+  return 'open';
+}
+
+const STATE_WORDS = { confirm: 'stateConfirm', reject: 'stateReject', unsure: 'stateUnsure', skipped: 'stateSkipped', held: 'stateHeld', done: 'stateDone' };
+const STATE_MARKS = { confirm: '✓', reject: '✗', unsure: '?', skipped: '↷', held: '⏳', done: '✓' };
+
 function renderQueue() {
-  queueList.replaceChildren(
-    ...items.map((c, i) =>
-      el(
-        'li',
-        {},
+  const groups = [];
+  for (const [i, c] of items.entries()) {
+    let g = groups[groups.length - 1];
+    if (!g || g.caseId !== c.searchId) {
+      g = { caseId: c.searchId, entries: [] };
+      groups.push(g);
+    }
+    g.entries.push([i, c]);
+  }
+  queueBox.replaceChildren(
+    ...groups.map((g) => {
+      const kase = cases.get(g.caseId);
+      const headingId = `queue-case-${g.caseId}`;
+      return el(
+        'section',
+        { class: `queue-case${kase && kase.confirmedMatch ? ' has-match' : ''}`, 'aria-labelledby': headingId },
+        el('h3', { id: headingId, class: 'queue-case-heading', text: r('caseLabel', { id: shortId(g.caseId) }) }),
         el(
-          'button',
-          { type: 'button', class: `queue-item${skipped.has(c.id) ? ' skipped' : ''}`, 'aria-current': i === index ? 'true' : undefined, onclick: () => select(i, true) },
-          el('span', { class: `band band-${c.band}`, text: c.band }),
-          ` ${c.similarity.toFixed(3)}`,
-          c.confirmations > 0 ? el('span', { class: 'tick', text: ` ✓ ${c.confirmations}/${needed}` }) : '',
-          skipped.has(c.id) ? el('span', { class: 'visually-hidden', text: ' (skipped)' }) : '',
+          'ol',
+          {},
+          ...g.entries.map(([i, c]) => {
+            const state = stateOf(c);
+            return el(
+              'li',
+              {},
+              el(
+                'button',
+                { type: 'button', class: `queue-item state-${state}`, 'aria-current': i === index ? 'true' : undefined, 'data-id': c.id, onclick: () => select(i, { focus: true }) },
+                el('span', { class: `band band-${c.band}`, text: r(`bandShort_${c.band}`) }),
+                ` ${c.similarity.toFixed(3)}`,
+                state !== 'open' ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` }) : '',
+              ),
+            );
+          }),
         ),
-      ),
-    ),
+      );
+    }),
   );
   show(byId('more'), Boolean(next));
-  show(byId('empty'), items.length === 0);
-  show(item, items.length > 0);
-  queueStatus.textContent = items.length === 0 ? 'Queue empty.' : `${items.length}${next ? '+' : ''} pending ${items.length === 1 ? 'candidate' : 'candidates'} loaded, best first.`;
+  const none = items.length === 0;
+  empty.textContent = queue === 'disputed' ? r('emptyDisputed') : r('empty');
+  show(empty, none);
+  show(item, !none);
+  queueStatus.textContent = none ? '' : r('loaded', { count: items.length, cases: groups.length });
 }
 
 function figure(dl, k, v) {
@@ -114,59 +191,149 @@ function figure(dl, k, v) {
 }
 
 function fmt(n, digits = 0, unit = '') {
-  return typeof n === 'number' && Number.isFinite(n) ? `${n.toFixed(digits)}${unit}` : 'unknown';
+  return typeof n === 'number' && Number.isFinite(n) ? `${n.toFixed(digits)}${unit}` : r('unknown');
 }
 
-function select(i, focus = false) {
+function text(v) {
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('; ');
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+// jsonb keeps keys in its own order (by length): show them in the order a person reads a record.
+const SUBJECT_ORDER = ['surname', 'givenName', 'patronymic', 'name', 'born', 'birthDate', 'unit', 'idNumber', 'marks', 'details', 'notes'];
+const META_ORDER = ['names', 'birthDate', 'idNumbers', 'unit', 'marks', 'capturedAt', 'date', 'location', 'place', 'notes'];
+function ordered(obj, order) {
+  const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+  return Object.entries(obj || {}).sort(([a], [b]) => rank(a) - rank(b));
+}
+
+/** A field's label in the reader's language; a field we do not know is named as it is. */
+function label(prefix, key) {
+  const k = `${prefix}_${key}`;
+  const got = r(k);
+  return got === `review:${k}` ? r('metaOther', { key }) : got;
+}
+
+function headingOf(i) {
+  const c = items[i];
+  const inCase = items.filter((x) => x.searchId === c.searchId);
+  return r('itemHeading', {
+    case: shortId(c.searchId),
+    n: inCase.indexOf(c) + 1,
+    total: inCase.length,
+    band: r(`bandShort_${c.band}`),
+    similarity: c.similarity.toFixed(3),
+  });
+}
+
+function renderMine(c) {
+  const mine = byId('mine');
+  const undo = byId('undo');
+  const m = c.myDecision;
+  show(mine, Boolean(m));
+  show(undo, Boolean(m && m.retractableUntil));
+  if (!m) return;
+  mine.replaceChildren(
+    el('p', { text: r('mine', { decision: r(`kind_${m.decision}`), time: time(m.at) }) }),
+    m.retractableUntil ? el('p', { class: 'hint', text: r('mineUndo', { time: time(m.retractableUntil) }) }) : '',
+  );
+}
+
+function renderOthers(c) {
+  const section = byId('others-section');
+  const list = byId('others');
+  // Absent while the review is blind: the API sends the decisions only after mine.
+  show(section, Array.isArray(c.decisions));
+  if (!Array.isArray(c.decisions)) return list.replaceChildren();
+  if (c.decisions.length === 0) return list.replaceChildren(el('li', { text: r('othersNone') }));
+  list.replaceChildren(
+    ...c.decisions.map((d) =>
+      el(
+        'li',
+        { class: `decision decision-${d.decision}` },
+        el('span', { text: r('decisionBy', { decision: r(`kind_${d.decision}`), name: d.by.name || d.by.role, time: time(d.at) }) }),
+        d.note ? el('span', { class: 'decision-text', text: r('decisionNote', { text: d.note }) }) : '',
+        d.reason ? el('span', { class: 'decision-text', text: r('decisionReason', { text: d.reason }) }) : '',
+        d.familyMessage ? el('span', { class: 'decision-text', text: r('decisionFamily', { text: d.familyMessage }) }) : '',
+      ),
+    ),
+  );
+}
+
+function renderCase(c) {
+  const kase = cases.get(c.searchId);
+  const caseNote = byId('case-note');
+  caseNote.textContent = r('caseHasMatch');
+  show(caseNote, Boolean(c.caseConfirmed));
+  const about = byId('subject-figures');
+  about.replaceChildren();
+  const told = ordered(c.subject, SUBJECT_ORDER).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
+  if (told.length === 0) about.append(el('dd', { class: 'nothing', text: r('caseToldNothing') }));
+  for (const [k, v] of told) figure(about, label('subject', k), text(v));
+  const strip = byId('case-refs');
+  if (strip.dataset.caseId === c.searchId) return;
+  strip.dataset.caseId = c.searchId;
+  refBag.release();
+  const refs = (kase && kase.referenceFaces) || [];
+  strip.replaceChildren(
+    ...refs.map((ref, n) => {
+      const img = el('img', { alt: r('caseRefAlt', { n: n + 1 }) });
+      void imageUrl(ref.cropUrl, token).then((u) => {
+        if (strip.dataset.caseId !== c.searchId) return;
+        if (refBag.add(u)) img.src = u;
+      });
+      return el('li', {}, img);
+    }),
+  );
+}
+
+function select(i, { focus = false, announce = false } = {}) {
   if (items.length === 0) {
     bag.release();
+    stopRenew();
+    if (focus) empty.focus();
     return;
   }
   index = Math.max(0, Math.min(i, items.length - 1));
   const c = items[index];
-  for (const [j, b] of [...queueList.querySelectorAll('button')].entries()) {
-    if (j === index) b.setAttribute('aria-current', 'true');
+  for (const b of queueBox.querySelectorAll('button.queue-item')) {
+    if (b.dataset.id === c.id) b.setAttribute('aria-current', 'true');
     else b.removeAttribute('aria-current');
   }
   bag.release();
   note.value = '';
-  byId('item-heading').textContent = `Candidate ${index + 1} of ${items.length}${next ? '+' : ''}: ${c.band}, similarity ${c.similarity.toFixed(3)}`;
-  const already = byId('already');
-  if (c.confirmations > 0) {
-    already.textContent = `Already confirmed by another verifier (${c.confirmations} of ${needed}). ${c.confirmations + 1 >= needed ? 'Your confirmation would make it final and the family would see it.' : ''}`;
-    show(already, true);
-  } else show(already, false);
+  familyMessage.value = '';
+  heading.textContent = headingOf(index);
+  show(byId('held'), Boolean(c.local.held) && !c.myDecision);
+  renderMine(c);
+  renderOthers(c);
+  renderCase(c);
 
   const match = byId('match-figures');
   match.replaceChildren();
-  figure(match, 'Similarity', `${c.similarity.toFixed(3)} (cosine)`);
-  figure(match, 'Band', BAND_WORDS[c.band] || c.band);
-  figure(match, 'Rank in its case', String(c.rank));
-  figure(match, 'Case', c.searchId.slice(0, 8));
-  figure(match, 'Confirmations', `${c.confirmations} of ${needed}`);
+  figure(match, r('similarity'), r('similarityValue', { value: c.similarity.toFixed(3) }));
+  figure(match, r('band'), r(`band_${c.band}`));
+  figure(match, r('rank'), String(c.rank));
+  figure(match, r('status'), r(`status_${c.status}`));
+  figure(match, r('confirmations'), typeof c.confirmations === 'number' ? r('confirmationsValue', { count: c.confirmations, needed }) : r('confirmationsBlind'));
 
   const q = c.face.quality || {};
   const quality = byId('quality-figures');
   quality.replaceChildren();
-  figure(quality, 'Face size', fmt(q.faceSize, 0, ' px'));
-  figure(quality, 'Eye distance', fmt(q.eyeDistance, 0, ' px'));
-  figure(quality, 'Sharpness', `${fmt(q.sharpness, 0)}${typeof q.sharpness === 'number' && q.sharpness < 50 ? ' (blurry)' : ''}`);
-  figure(quality, 'Head turn (yaw)', fmt(q.yaw, 0, '°'));
-  figure(quality, 'Tilt (roll)', fmt(q.roll, 0, '°'));
-  figure(quality, 'Detection score', fmt(q.detectionScore ?? c.face.score, 2));
+  const flags = Array.isArray(q.flags) ? q.flags : [];
+  figure(quality, r('flags'), flags.length ? flags.map((f) => label('flag', f)).join(', ') : r('flagsNone'));
+  figure(quality, r('faceSize'), fmt(q.faceSize, 0, ' px'));
+  figure(quality, r('eyeDistance'), fmt(q.eyeDistance, 0, ' px'));
+  figure(quality, r('sharpness'), fmt(q.sharpness, 0));
+  figure(quality, r('yaw'), fmt(q.yaw, 0, '°'));
+  figure(quality, r('roll'), fmt(q.roll, 0, '°'));
+  figure(quality, r('detectionScore'), fmt(q.detectionScore ?? c.face.score, 2));
 
   const rec = byId('record-figures');
   rec.replaceChildren();
-  figure(rec, 'Source', c.photo.source || 'not recorded');
-  figure(rec, 'File', c.photo.originalName);
-  for (const [k, v] of Object.entries(c.photo.metadata || {})) figure(rec, k, typeof v === 'string' ? v : JSON.stringify(v));
-
-  const about = byId('subject-figures');
-  about.replaceChildren();
-  const subject = c.subject || {};
-  const told = Object.entries(subject).filter(([, v]) => v !== null && v !== '');
-  if (told.length === 0) figure(about, 'Nothing', 'The family gave no details.');
-  for (const [k, v] of told) figure(about, SUBJECT_WORDS[k] || k, typeof v === 'string' ? v : JSON.stringify(v));
+  figure(rec, r('source'), c.photo.source || r('sourceNone'));
+  figure(rec, r('file'), c.photo.originalName || r('unknown'));
+  for (const [k, v] of ordered(c.photo.metadata, META_ORDER)) figure(rec, label('meta', k), text(v));
 
   setRevealed(false);
   show(wholeBox, false);
@@ -191,7 +358,32 @@ function select(i, focus = false) {
   void load(candImg, c.face.cropUrl);
   void load(wholeImg, c.photo.imageUrl);
   void load(refWholeImg, c.referenceFace?.photoUrl);
-  if (focus) byId('item-heading').focus();
+  hold(c);
+  if (focus) heading.focus();
+  if (announce) say(decisionStatus, r('saidNow', { heading: heading.textContent }));
+}
+
+/** Holds the item open for me (a short lease), renewed while it is on screen. */
+function hold(c) {
+  stopRenew();
+  if (c.myDecision || !token) return;
+  const take = async () => {
+    const res = await api(`candidates/${c.id}/lease`, { token, method: 'POST' });
+    if (items[index]?.id !== c.id) return;
+    const held = res.status === 409 && res.data?.error?.code === 'leased';
+    if (held !== Boolean(c.local.held)) {
+      c.local.held = held;
+      show(byId('held'), held);
+      renderQueue();
+    }
+  };
+  void take();
+  renewTimer = window.setInterval(() => void take(), RENEW_MS);
+}
+
+function stopRenew() {
+  if (renewTimer) window.clearInterval(renewTimer);
+  renewTimer = null;
 }
 
 /**
@@ -213,88 +405,191 @@ wholeImg.addEventListener('load', () => {
   if (c && wholeImg.naturalWidth) placeBox(wholeBox, wholeImg, c.face.box, c.photo.width, c.photo.height);
 });
 refWholeImg.addEventListener('load', () => {
-  const r = items[index]?.referenceFace;
-  if (r && refWholeImg.naturalWidth) placeBox(refWholeBox, refWholeImg, r.box, r.photoWidth, r.photoHeight);
+  const ref = items[index]?.referenceFace;
+  if (ref && refWholeImg.naturalWidth) placeBox(refWholeBox, refWholeImg, ref.box, ref.photoWidth, ref.photoHeight);
 });
 
 function setRevealed(on) {
   whole.classList.toggle('blurred', !on);
   reveal.setAttribute('aria-pressed', on ? 'true' : 'false');
-  reveal.textContent = on ? 'Blur the whole photo' : 'Show the whole photo';
+  reveal.textContent = on ? r('blur') : r('reveal');
 }
 reveal.addEventListener('click', () => setRevealed(whole.classList.contains('blurred')));
+
+/** The first item after `from` that still waits for me (not decided, not skipped), or -1. */
+function nextOpen(from) {
+  for (let i = from + 1; i < items.length; i++) if (stateOf(items[i]) === 'open' || stateOf(items[i]) === 'held') return i;
+  return -1;
+}
+
+/** After a decision: the next open item, the next case when this one is done, or more from the server. */
+async function advance(said) {
+  const from = index;
+  const caseId = items[from]?.searchId;
+  let to = nextOpen(from);
+  if (to < 0 && next) {
+    await loadQueue(false);
+    to = nextOpen(from);
+  }
+  const parts = [said];
+  if (to >= 0 && items[to].searchId !== caseId && caseId) parts.push(r('saidCaseDone', { case: shortId(caseId) }));
+  if (to < 0) {
+    parts.push(r('saidAllDone'));
+    select(from, { focus: true });
+  } else {
+    select(to, { focus: true });
+    parts.push(r('saidNow', { heading: heading.textContent }));
+  }
+  say(decisionStatus, parts.join(' '));
+}
+
+function saidFor(decision, after) {
+  if (role === 'admin') return r('saidSettled', { status: r(`status_${after.status}`) });
+  if (after.status === 'disputed') return r('saidDisputed');
+  if (decision === 'unsure') return r('saidUnsure');
+  if (decision === 'reject') return after.status === 'rejected' ? r('saidRejectFinal') : r('saidRejectPending');
+  return after.status === 'confirmed' ? r('saidConfirmFinal') : r('saidConfirmPending', { count: after.confirmations ?? 0, needed });
+}
+
+function setBusy(on) {
+  busy = on;
+  for (const id of ['confirm', 'reject', 'unsure', 'undo']) byId(id).disabled = on;
+}
 
 async function decide(decision) {
   const c = items[index];
   if (!c || busy) return;
-  busy = true;
-  for (const id of ['confirm', 'reject']) byId(id).disabled = true;
-  const text = note.value.trim();
-  const r = await api(`candidates/${c.id}/decisions`, { token, method: 'POST', json: text ? { decision, note: text } : { decision } });
-  busy = false;
-  for (const id of ['confirm', 'reject']) byId(id).disabled = false;
-  if (r.status === 201) {
-    const after = r.data.candidate;
-    let msg;
-    if (decision === 'reject') msg = 'Rejected. This pair will not be proposed again.';
-    else if (after.status === 'confirmed') msg = `Confirmed. With ${after.confirmations} of ${needed} confirmations the match is final; the family can now see it.`;
-    else msg = `Confirmed (${after.confirmations} of ${needed}). Another verifier must also confirm before the family sees anything.`;
-    drop(c.id);
-    say(decisionStatus, msg);
+  if (c.myDecision) {
+    say(decisionStatus, r('saidAlready'));
     return;
   }
-  if (r.status === 409) {
-    drop(c.id);
-    say(decisionStatus, 'Already decided: you or another verifier decided this candidate before. It was removed from your queue.');
+  const written = note.value.trim();
+  const message = familyMessage.value.trim();
+  const body = { decision };
+  if (role === 'admin') {
+    if (!written) {
+      say(decisionStatus, r('saidNeedAdminReason'));
+      note.focus();
+      return;
+    }
+    body.reason = written;
+  } else if (decision === 'unsure') {
+    if (!written) {
+      say(decisionStatus, r('saidNeedReason'));
+      note.focus();
+      return;
+    }
+    body.reason = written;
+  } else if (written) body.note = written;
+  if (decision === 'confirm' && message) body.familyMessage = message;
+  setBusy(true);
+  const res = await api(`candidates/${c.id}/decisions`, { token, method: 'POST', json: body });
+  setBusy(false);
+  if (res.status === 201) {
+    Object.assign(c, res.data.candidate, { local: c.local });
+    renderQueue();
+    void refreshDay();
+    await advance(saidFor(decision, res.data.candidate));
     return;
   }
-  if (r.status === 401) return signIn.signOut();
-  say(decisionStatus, plainError(r, 'The decision was not saved.'));
+  if (res.status === 401) return signIn.signOut();
+  if (res.status === 409) {
+    // decided meanwhile (by me elsewhere, or the candidate became final or disputed): out of my queue
+    drop(c.id);
+    say(decisionStatus, r('saidAlready'));
+    return;
+  }
+  say(decisionStatus, plainError(res, r('saidNotSaved')));
+}
+
+async function undo() {
+  const c = items[index];
+  if (!c || busy) return;
+  if (!c.myDecision || !c.myDecision.retractableUntil) {
+    say(decisionStatus, c.myDecision ? r('saidTooLate') : r('saidNothingToUndo'));
+    return;
+  }
+  setBusy(true);
+  const res = await api(`candidates/${c.id}/decisions`, { token, method: 'POST', json: { decision: 'retract' } });
+  setBusy(false);
+  if (res.status === 201) {
+    Object.assign(c, res.data.candidate, { local: { ...c.local, skipped: false } });
+    delete c.decisions;
+    delete c.confirmations;
+    renderQueue();
+    select(index, { focus: true });
+    void refreshDay();
+    say(decisionStatus, r('saidRetracted'));
+    return;
+  }
+  if (res.status === 401) return signIn.signOut();
+  const code = res.data?.error?.code;
+  say(decisionStatus, code === 'too_late' ? r('saidTooLate') : code === 'conflict' ? r('saidNothingToUndo') : plainError(res, r('saidNotSaved')));
 }
 
 function drop(id) {
   const at = items.findIndex((i) => i.id === id);
   if (at >= 0) items.splice(at, 1);
-  skipped.delete(id);
   if (at >= 0 && at < index) index--;
   renderQueue();
-  if (items.length === 0 && next) void loadQueue(false);
-  else select(index);
+  select(Math.min(index, items.length - 1), { focus: true });
 }
 
 async function move(step, skip = false) {
   if (items.length === 0) return;
-  if (skip) {
-    skipped.add(items[index].id);
-    say(decisionStatus, 'Skipped. It stays in the queue for later.');
-  }
+  if (skip) items[index].local.skipped = true;
   if (index + step >= items.length && next) await loadQueue(false);
   if (index + step >= items.length) {
-    if (!skip) say(decisionStatus, 'This is the last candidate loaded.');
     renderQueue();
+    say(decisionStatus, skip ? r('saidSkipped') : r('saidLast'));
     return;
   }
   if (index + step < 0) {
-    say(decisionStatus, 'This is the first candidate.');
+    say(decisionStatus, r('saidFirst'));
     return;
   }
-  index += step;
   renderQueue();
-  select(index);
+  select(index + step, { focus: true });
+  say(decisionStatus, `${skip ? `${r('saidSkipped')} ` : ''}${r('saidNow', { heading: heading.textContent })}`);
 }
 
 byId('confirm').addEventListener('click', () => void decide('confirm'));
 byId('reject').addEventListener('click', () => void decide('reject'));
+byId('unsure').addEventListener('click', () => void decide('unsure'));
+byId('undo').addEventListener('click', () => void undo());
 byId('skip').addEventListener('click', () => void move(1, true));
 byId('next').addEventListener('click', () => void move(1));
 byId('prev').addEventListener('click', () => void move(-1));
 
+const typing = (node) => node instanceof HTMLElement && (node.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(node.tagName));
+
 document.addEventListener('keydown', (e) => {
   if (!token || consoleSection.hidden || e.ctrlKey || e.metaKey || e.altKey) return;
-  const t = e.target;
-  if (t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-  const actions = { c: () => decide('confirm'), r: () => decide('reject'), s: () => move(1, true), j: () => move(1), k: () => move(-1), v: () => reveal.click() };
-  const act = actions[e.key.toLowerCase()];
+  if (typing(e.target)) {
+    // Esc leaves the text field (what was typed stays), so the keys work again.
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.target.blur();
+      (item.hidden ? empty : heading).focus();
+    }
+    return;
+  }
+  const actions = {
+    c: () => decide('confirm'),
+    r: () => decide('reject'),
+    u: () => (role === 'admin' ? undefined : decide('unsure')),
+    s: () => move(1, true),
+    j: () => move(1),
+    k: () => move(-1),
+    z: () => undo(),
+    v: () => reveal.click(),
+    n: () => note.focus(),
+    m: () => familyMessage.focus(),
+  };
+  // By the key's letter, or by where it sits: on a Ukrainian or Russian layout the C key types
+  // "с", and a verifier should not have to switch layouts to work the queue.
+  const physical = /^Key([A-Z])$/.exec(e.code || '')?.[1]?.toLowerCase();
+  const act = actions[e.key.toLowerCase()] ?? (physical ? actions[physical] : undefined);
   if (!act || items.length === 0) return;
   e.preventDefault();
   void act();

@@ -1,0 +1,22 @@
+import type { Context } from 'hono';
+import { hasMessage } from '../src/i18n/catalogue.ts';
+import { translate } from './language.ts';
+
+/**
+ * The routes a family calls (DESIGN §9): their error messages are in the family's language and
+ * written for them; the `code` never changes, so programs keep reading it. Staff routes keep
+ * the precise English messages operators and scripts rely on.
+ */
+export function isFamilyRoute(path: string): boolean {
+  return /^\/api\/v1\/(searches|case)(\/|$)/.test(path);
+}
+
+/** The family's message for an error code, or undefined where the code has none (or staff route). */
+export function familyMessage(c: Context, code: string, details?: Record<string, unknown>): string | undefined {
+  if (!isFamilyRoute(c.req.path)) return undefined;
+  const key = `errors:${code}`;
+  const retryAfter = typeof details?.retryAfter === 'number' ? details.retryAfter : undefined;
+  const vars = { ...details, ...(retryAfter !== undefined ? { count: retryAfter } : {}) };
+  if (!hasMessage(key) && !(retryAfter !== undefined && hasMessage(`${key}_other`))) return undefined;
+  return translate(c)(key, vars);
+}

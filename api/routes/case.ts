@@ -1,0 +1,133 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { addCasePhotos } from '../../src/cases/add-photos.ts';
+import { readConfirmedPhoto } from '../../src/cases/confirmed-photo.ts';
+import { deleteCase } from '../../src/cases/delete.ts';
+import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
+import { updateSubject } from '../../src/cases/subject.ts';
+import { viewOwnCase } from '../../src/cases/view.ts';
+import { authorizePrincipal } from '../../src/access/policy.ts';
+import { KinfinderError } from '../../src/errors.ts';
+import { callerOf, refuseEarly, type Env } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { familyWords } from '../family-words.ts';
+import { readMultipart } from '../multipart.ts';
+import { apiRouter, declareRoute } from '../openapi.ts';
+import { presentFamilyCase } from '../present.ts';
+import { CaseForFamily } from '../schemas.ts';
+import { idParams } from '../validate.ts';
+import { parseFaceIndexes } from './searches.ts';
+
+/** The fields a family may tell us about the person (DESIGN §11), and the older web form's three. */
+export const SUBJECT_FIELDS = ['surname', 'givenName', 'patronymic', 'birthDate', 'unit', 'idNumber', 'marks', 'notes', 'name', 'born', 'details'] as const;
+
+const SubjectChanges = z
+  .object(Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(2000).nullable().optional()])) as Record<(typeof SUBJECT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodString>>>)
+  .strict()
+  .openapi('SubjectChanges', { description: 'each field given replaces the stored one; null or "" removes it; fields not given stay' });
+
+const SubjectAnswer = z.object({ subject: z.record(z.string(), z.unknown()) }).openapi('CaseSubject');
+const PhotosAdded = z.object({ added: z.number().int(), referencePhotos: z.number().int() }).openapi('CasePhotosAdded');
+
+const jpegResponse = { 200: { description: 'JPEG, metadata stripped', content: { 'image/jpeg': { schema: { type: 'string' as const, format: 'binary' } } } } };
+
+/**
+ * The family's own case, opened by its case code alone (`Authorization: Bearer <caseCode>`):
+ * no case id to copy, the code says which case it is (DESIGN §9).
+ */
+export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string) {
+  const app = apiRouter();
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/case',
+        tags: ['case'],
+        summary: "The family's case: status and confirmed matches, as DESIGN §9 allows a family to see them",
+        responses: { 200: { description: 'the case', content: { 'application/json': { schema: CaseForFamily } } } },
+      },
+      { access: { action: 'cases.own', note: 'With a case code.' } },
+    ),
+    async (c) => c.json(presentFamilyCase(await viewOwnCase(api, callerOf(c)), familyWords(c)), 200),
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/case/photos',
+        tags: ['case'],
+        summary: 'Add 1–5 photos of the person to the case',
+        middleware: [
+          refuseEarly('cases.update'),
+          bodyLimit({
+            maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
+            onError: () => {
+              throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
+            },
+          }),
+        ] as const,
+        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
+        responses: { 201: { description: 'the photos added', content: { 'application/json': { schema: PhotosAdded } } } },
+      },
+      {
+        access: { action: 'cases.update' },
+        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'no_face', 'choose_face', 'no_such_face', 'conflict'],
+      },
+    ),
+    async (c) => {
+      const form = await readMultipart(c);
+      const photos = await form.files('photo');
+      const indexes = parseFaceIndexes(form.texts('faceIndex'), photos.length);
+      const added = await addCasePhotos(api, callerOf(c), { photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })), client: clientAddress(c) });
+      return c.json(added, 201);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'patch',
+        path: '/case/subject',
+        tags: ['case'],
+        summary: 'Correct or add to what the family told us about the person',
+        request: { body: { required: true, content: { 'application/json': { schema: SubjectChanges } } } },
+        responses: { 200: { description: 'the details as now stored', content: { 'application/json': { schema: SubjectAnswer } } } },
+      },
+      { access: { action: 'cases.update' }, errors: ['invalid_input'] },
+    ),
+    async (c) => {
+      const body = c.req.valid('json') as Record<string, string | null | undefined>;
+      const changes = Object.fromEntries(Object.entries(body).filter((e): e is [string, string | null] => e[1] !== undefined));
+      return c.json({ subject: await updateSubject(api, callerOf(c), changes) }, 200);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      { method: 'delete', path: '/case', tags: ['case'], summary: "Delete the family's case: photos, face data and details", responses: { 204: { description: 'deleted' } } },
+      { access: { action: 'cases.own', note: 'With a case code: that case.' } },
+    ),
+    async (c) => {
+      const p = authorizePrincipal(callerOf(c), 'cases.own');
+      if (!p.caseId) throw new KinfinderError('forbidden', 'this needs a case code');
+      await deleteCase(api, p, p.caseId);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      { method: 'get', path: '/case/confirmed/{id}/photo', tags: ['case'], summary: 'The photo of a confirmed match of this case', request: { params: idParams }, responses: jpegResponse },
+      { access: { action: 'cases.own', note: 'Only for a confirmed match of the case.' } },
+    ),
+    async (c) =>
+      new Response(new Uint8Array(await readConfirmedPhoto(api, callerOf(c), c.req.valid('param').id)), {
+        headers: { 'content-type': 'image/jpeg', 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff' },
+      }),
+  );
+
+  return app;
+}

@@ -1,0 +1,34 @@
+import { authorizePrincipal } from '../access/policy.ts';
+import { auditActor, type Caller } from '../access/principal.ts';
+import { KinfinderError } from '../errors.ts';
+import { recordAudit } from '../store/audit.ts';
+import { getCase } from '../store/cases.ts';
+import type { Database } from '../store/database.ts';
+import { updateCaseSubject } from '../store/family.ts';
+import { assertValidText } from '../text.ts';
+
+/**
+ * A family corrects or adds to what it told us about the person (`PATCH /api/v1/case/subject`):
+ * each field given replaces the stored one, an empty or null field removes it, the others stay.
+ * Returns the subject as now stored. The audit row names the fields changed, never their values.
+ */
+export async function updateSubject(deps: { db: Database }, caller: Caller, changes: Record<string, string | null>): Promise<Record<string, unknown>> {
+  const p = authorizePrincipal(caller, 'cases.update');
+  const caseId = p.caseId;
+  if (!caseId) throw new KinfinderError('forbidden', 'this needs a case code');
+  assertValidText(changes, 'subject');
+  return deps.db.transaction(async (tx) => {
+    const found = await getCase(tx, caseId);
+    if (!found) throw new KinfinderError('not_found', 'no such case');
+    const subject: Record<string, unknown> = { ...found.subject };
+    for (const [k, v] of Object.entries(changes)) {
+      const value = v?.trim();
+      if (value) subject[k] = value;
+      else delete subject[k];
+    }
+    if (Buffer.byteLength(JSON.stringify(subject)) > 16 * 1024) throw new KinfinderError('invalid_input', 'the "subject" is longer than 16 KB');
+    await updateCaseSubject(tx, caseId, subject);
+    await recordAudit(tx, auditActor(p), { action: 'search.subject.update', subjectType: 'search', subjectId: caseId, details: { fields: Object.keys(changes).sort() } });
+    return subject;
+  });
+}

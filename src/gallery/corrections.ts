@@ -1,0 +1,81 @@
+import { authorizePrincipal } from '../access/policy.ts';
+import { auditActor, type Caller } from '../access/principal.ts';
+import { KinfinderError } from '../errors.ts';
+import { recordAudit } from '../store/audit.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import { blobKeysInUse } from '../store/cases.ts';
+import type { Database } from '../store/database.ts';
+import { ensureSource } from '../store/photos.ts';
+import { correctPhotoRow, withdrawPhotoRows, type WithdrawnPhoto } from '../store/withdrawal.ts';
+import { assertValidText } from '../text.ts';
+import type { Category } from '../vocabulary.ts';
+
+/**
+ * Corrections to the archive (DESIGN §12), by operators and admins, every one audited. Audit rows
+ * carry ids, counts and categories, never the reason's text or metadata values (they may name
+ * people); the reason is kept on the photo itself.
+ */
+
+export async function withdrawPhoto(deps: { db: Database; blobs: BlobStore }, caller: Caller, photoId: string, input: { reason: string }): Promise<WithdrawnPhoto> {
+  const p = authorizePrincipal(caller, 'photos.withdraw');
+  const reason = input.reason.trim();
+  if (!reason) throw new KinfinderError('invalid_input', 'say why the photo is withdrawn (reason)');
+  assertValidText(reason, 'reason');
+  const actor = auditActor(p)!;
+  const result = await deps.db.transaction(async (tx) => {
+    const r = await withdrawPhotoRows(tx, photoId, { reason, by: { id: actor.id, role: actor.role, personId: actor.personId ?? null } });
+    if (r === undefined) throw new KinfinderError('not_found', 'no such photo');
+    if (r === 'already') throw new KinfinderError('conflict', 'this photo was withdrawn already');
+    await recordAudit(tx, actor, {
+      action: 'photo.withdraw',
+      subjectType: 'photo',
+      subjectId: photoId,
+      details: { faces: r.faces, removedCandidates: r.removedCandidates, keptCandidates: r.keptCandidates.map((c) => c.id), cases: r.cases.map((c) => c.id) },
+    });
+    // A case whose confirmed match was on this photo goes back to review: said in its own row,
+    // so the case's history reads "confirmed … reopened because the photo was withdrawn".
+    for (const c of r.cases) {
+      if (c.before === 'match_confirmed' && c.after !== 'match_confirmed') {
+        await recordAudit(tx, actor, {
+          action: 'case.reopen',
+          subjectType: 'search',
+          subjectId: c.id,
+          details: { cause: 'photo_withdrawn', photoId, candidates: r.keptCandidates.filter((k) => k.caseId === c.id && k.status === 'confirmed').map((k) => k.id), status: c.after },
+        });
+      }
+    }
+    return r;
+  });
+  // After commit, and only what nothing else still points at (the same crop bytes elsewhere).
+  const inUse = await blobKeysInUse(deps.db, result.blobKeys);
+  for (const k of result.blobKeys) if (!inUse.has(k)) await deps.blobs.delete(k);
+  return result;
+}
+
+export interface PhotoCorrection {
+  category?: Category | undefined;
+  /** Replaces the whole metadata object. */
+  metadata?: Record<string, unknown> | undefined;
+  /** A new source name; null clears it. */
+  source?: string | null | undefined;
+}
+
+export async function correctPhoto(deps: { db: Database }, caller: Caller, photoId: string, change: PhotoCorrection): Promise<void> {
+  const p = authorizePrincipal(caller, 'photos.correct');
+  const fields = (['category', 'metadata', 'source'] as const).filter((k) => change[k] !== undefined);
+  if (fields.length === 0) throw new KinfinderError('invalid_input', 'give at least one of category, metadata, source');
+  assertValidText(change.metadata, 'metadata');
+  assertValidText(change.source ?? undefined, 'source');
+  await deps.db.transaction(async (tx) => {
+    const sourceId = change.source === undefined ? undefined : change.source === null || change.source.trim() === '' ? null : await ensureSource(tx, change.source.trim());
+    const r = await correctPhotoRow(tx, photoId, { category: change.category, metadata: change.metadata, sourceId });
+    if (!r) throw new KinfinderError('not_found', 'no such photo');
+    if (r.before.status === 'withdrawn') throw new KinfinderError('conflict', 'a withdrawn photo cannot be changed');
+    await recordAudit(tx, auditActor(p), {
+      action: 'photo.correct',
+      subjectType: 'photo',
+      subjectId: photoId,
+      details: { fields, ...(change.category ? { category: { from: r.before.category, to: change.category } } : {}) },
+    });
+  });
+}

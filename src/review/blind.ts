@@ -1,0 +1,66 @@
+import type { Principal } from '../access/principal.ts';
+import type { CandidateView } from '../store/candidates.ts';
+import type { Queryable } from '../store/database.ts';
+import { currentDecisionsOf, type DecisionRow } from '../store/decisions.ts';
+import type { DecisionKind } from '../vocabulary.ts';
+
+/** A verifier may withdraw their own decision for this long while the candidate is not final. */
+export const RETRACT_WINDOW_MS = 15 * 60_000;
+
+export interface OwnDecision {
+  id: string;
+  decision: DecisionKind;
+  note: string | null;
+  reason: string | null;
+  familyMessage: string | null;
+  createdAt: Date;
+  /** Until when `retract` is accepted; null when it no longer is (final, or too late). */
+  retractableUntil: Date | null;
+}
+
+/**
+ * A candidate as one reviewer may see it. Review is blind: until this person has answered, the
+ * item carries nothing of other reviewers' answers (no decisions, notes, confirmation count or
+ * names), so the second review is independent of the first. After answering, or once the
+ * candidate is final, or for an admin (who settles disagreements), everything is shown.
+ */
+export interface ReviewItem extends Omit<CandidateView, 'confirmations' | 'confirmedBy'> {
+  confirmations?: number;
+  confirmedBy?: string[];
+  myDecision: OwnDecision | null;
+  /** Every decision that counts now, the caller's included; absent while the review is blind. */
+  decisions?: DecisionRow[];
+  /** The candidate's case already has a confirmed match (this one may still be him in another photo). */
+  caseConfirmed?: boolean;
+}
+
+const FINAL = new Set(['confirmed', 'rejected']);
+
+function own(d: DecisionRow, status: string, now: Date): OwnDecision {
+  const until = new Date(d.createdAt.getTime() + RETRACT_WINDOW_MS);
+  const retractable = !FINAL.has(status) && !d.decision.startsWith('admin_') && until > now;
+  return { id: d.id, decision: d.decision, note: d.note, reason: d.reason, familyMessage: d.familyMessage, createdAt: d.createdAt, retractableUntil: retractable ? until : null };
+}
+
+/** Builds the reviewer's items for candidates (in their order), loading the decisions once. */
+export async function reviewItemsFor<C extends CandidateView>(
+  q: Queryable,
+  viewer: Principal,
+  candidates: readonly C[],
+  now: Date,
+): Promise<Array<ReviewItem & Omit<C, 'confirmations' | 'confirmedBy'>>> {
+  const all = await currentDecisionsOf(q, candidates.map((c) => c.id));
+  const byCandidate = new Map<string, DecisionRow[]>();
+  for (const d of all) byCandidate.set(d.candidateId, [...(byCandidate.get(d.candidateId) ?? []), d]);
+  return candidates.map((c) => {
+    const decisions = byCandidate.get(c.id) ?? [];
+    const mine = viewer.personId ? decisions.filter((d) => d.personId === viewer.personId).at(-1) : undefined;
+    const revealed = viewer.role === 'admin' || mine !== undefined || FINAL.has(c.status);
+    const { confirmations, confirmedBy, ...rest } = c;
+    return {
+      ...rest,
+      myDecision: mine ? own(mine, c.status, now) : null,
+      ...(revealed ? { confirmations, confirmedBy, decisions } : {}),
+    };
+  });
+}

@@ -1,0 +1,156 @@
+import type { CandidateStatus, DecisionKind } from '../vocabulary.ts';
+import type { Queryable } from './database.ts';
+
+// Decisions are append-only rows (0001, 0008): nothing here updates or deletes one. What counts
+// now is the view `current_decisions` (not retracted, not before the candidate's last reopen).
+
+export interface NewDecision {
+  candidateId: string;
+  tokenId: string;
+  decision: DecisionKind;
+  note: string | null;
+  reason: string | null;
+  familyMessage: string | null;
+  /** For a retract: the decision it withdraws. */
+  retracts: string | null;
+}
+
+export async function insertDecision(q: Queryable, d: NewDecision): Promise<{ id: string; createdAt: Date }> {
+  const r = await q.query<{ id: string; createdAt: Date }>(
+    `INSERT INTO decisions (candidate_id, token_id, decision, family_message, retracts) VALUES ($1, $2, $3, $4, $5)
+     RETURNING id, created_at AS "createdAt"`,
+    [d.candidateId, d.tokenId, d.decision, d.familyMessage, d.retracts],
+  );
+  const id = r.rows[0]!.id;
+  // Notes and reasons live beside the decision: they go with the case if the family deletes it.
+  if (d.note) await q.query(`INSERT INTO decision_notes (decision_id, kind, note) VALUES ($1, 'note', $2)`, [id, d.note]);
+  if (d.reason) await q.query(`INSERT INTO decision_notes (decision_id, kind, note) VALUES ($1, 'reason', $2)`, [id, d.reason]);
+  return r.rows[0]!;
+}
+
+/** A decision as reviewers read it, with the person behind it and its note and reason. */
+export interface DecisionRow {
+  id: string;
+  candidateId: string;
+  decision: DecisionKind;
+  personId: string | null;
+  personName: string | null;
+  role: string;
+  note: string | null;
+  reason: string | null;
+  familyMessage: string | null;
+  createdAt: Date;
+}
+
+const DECISION_COLUMNS = `d.id, d.candidate_id AS "candidateId", d.decision, t.person_id AS "personId", pe.name AS "personName", t.role,
+  (SELECT n.note FROM decision_notes n WHERE n.decision_id = d.id AND n.kind = 'note') AS note,
+  (SELECT n.note FROM decision_notes n WHERE n.decision_id = d.id AND n.kind = 'reason') AS reason,
+  d.family_message AS "familyMessage", d.created_at AS "createdAt"`;
+
+/** The decisions that count now on these candidates, oldest first. */
+export async function currentDecisionsOf(q: Queryable, candidateIds: readonly string[]): Promise<DecisionRow[]> {
+  if (candidateIds.length === 0) return [];
+  const r = await q.query<DecisionRow>(
+    `SELECT ${DECISION_COLUMNS}
+     FROM current_decisions cd
+     JOIN decisions d ON d.id = cd.id
+     JOIN tokens t ON t.id = d.token_id
+     LEFT JOIN people pe ON pe.id = t.person_id
+     WHERE cd.candidate_id = ANY($1::uuid[])
+     ORDER BY cd.seq`,
+    [candidateIds],
+  );
+  return r.rows;
+}
+
+/** This person's answer on the candidate that counts now (by any of their tokens), if any. */
+export async function currentDecisionOf(q: Queryable, candidateId: string, personId: string): Promise<{ id: string; decision: DecisionKind; createdAt: Date } | undefined> {
+  const r = await q.query<{ id: string; decision: DecisionKind; createdAt: Date }>(
+    `SELECT id, decision, created_at AS "createdAt" FROM current_decisions
+     WHERE candidate_id = $1 AND person_id = $2 ORDER BY seq DESC LIMIT 1`,
+    [candidateId, personId],
+  );
+  return r.rows[0];
+}
+
+/**
+ * Recomputes a candidate's status from the decisions that count: an admin's settling wins; else
+ * confirms and rejects by different people make it disputed; else `confirmations` distinct
+ * confirms confirm it and `rejections` distinct rejects reject it. `unsure` counts neither way.
+ */
+export async function applyDecisions(q: Queryable, candidateId: string, rules: { confirmations: number; rejections: number }): Promise<CandidateStatus> {
+  const r = await q.query<{ status: CandidateStatus }>(
+    `WITH d AS (
+       -- people, not tokens: two tokens of one verifier are one verifier
+       SELECT count(DISTINCT person_id) FILTER (WHERE decision = 'confirm') AS confirms,
+              count(DISTINCT person_id) FILTER (WHERE decision = 'reject') AS rejects,
+              (array_agg(decision ORDER BY seq DESC) FILTER (WHERE decision IN ('admin_confirm', 'admin_reject')))[1] AS settled
+       FROM current_decisions WHERE candidate_id = $1),
+     s AS (
+       SELECT d.confirms, CASE
+           WHEN d.settled = 'admin_confirm' THEN 'confirmed'
+           WHEN d.settled = 'admin_reject' THEN 'rejected'
+           WHEN d.confirms > 0 AND d.rejects > 0 THEN 'disputed'
+           WHEN d.confirms >= $2 THEN 'confirmed'
+           WHEN d.rejects >= $3 THEN 'rejected'
+           ELSE 'pending' END AS status
+       FROM d)
+     UPDATE candidates SET
+       confirmations = s.confirms,
+       status = s.status,
+       decided_at = CASE WHEN s.status IN ('confirmed', 'rejected') THEN now() ELSE NULL END
+     FROM s WHERE candidates.id = $1
+     RETURNING candidates.status`,
+    [candidateId, rules.confirmations, rules.rejections],
+  );
+  return r.rows[0]!.status;
+}
+
+/**
+ * What the family of a confirmed candidate is told: the latest non-empty message of the
+ * confirmations that count (a verifier's or an admin's). Null when none wrote one (the family
+ * then reads the default sentence for the photo's category) or the candidate is not confirmed.
+ */
+export async function familyMessageOf(q: Queryable, candidateId: string): Promise<string | null> {
+  return (await familyMessagesOf(q, [candidateId])).get(candidateId) ?? null;
+}
+
+/** familyMessageOf for several candidates at once: candidate id → message, for those that have one. */
+export async function familyMessagesOf(q: Queryable, candidateIds: readonly string[]): Promise<Map<string, string>> {
+  if (candidateIds.length === 0) return new Map();
+  const r = await q.query<{ candidateId: string; message: string }>(
+    `SELECT DISTINCT ON (cd.candidate_id) cd.candidate_id AS "candidateId", cd.family_message AS message
+     FROM current_decisions cd JOIN candidates c ON c.id = cd.candidate_id AND c.status = 'confirmed'
+     WHERE cd.candidate_id = ANY($1::uuid[]) AND cd.decision IN ('confirm', 'admin_confirm')
+       AND cd.family_message IS NOT NULL AND btrim(cd.family_message) <> ''
+     ORDER BY cd.candidate_id, cd.seq DESC`,
+    [candidateIds],
+  );
+  return new Map(r.rows.map((x) => [x.candidateId, x.message]));
+}
+
+/** A person's own decisions since a moment, newest first, with whether each still counts. */
+export interface OwnDecisionRow {
+  id: string;
+  candidateId: string;
+  caseId: string;
+  decision: DecisionKind;
+  createdAt: Date;
+  /** Still counting (not retracted, no reopen since). */
+  current: boolean;
+  candidateStatus: CandidateStatus;
+}
+
+export async function decisionsByPerson(q: Queryable, personId: string, since: Date, limit: number): Promise<OwnDecisionRow[]> {
+  const r = await q.query<OwnDecisionRow>(
+    `SELECT d.id, d.candidate_id AS "candidateId", c.search_id AS "caseId", d.decision, d.created_at AS "createdAt",
+            EXISTS (SELECT 1 FROM current_decisions cd WHERE cd.id = d.id) AS current, c.status AS "candidateStatus"
+     FROM decisions d
+     JOIN tokens t ON t.id = d.token_id AND t.person_id = $1
+     JOIN candidates c ON c.id = d.candidate_id
+     WHERE d.created_at >= $2
+     ORDER BY d.seq DESC LIMIT $3`,
+    [personId, since, limit],
+  );
+  return r.rows;
+}

@@ -1,0 +1,101 @@
+import type { ReviewQueue } from '../vocabulary.ts';
+import { CANDIDATE_VIEW, type CandidateView } from './candidates.ts';
+import type { Queryable } from './database.ts';
+
+/**
+ * The place of a candidate in the review queue. Work goes by case: cases without a confirmed
+ * match first, oldest case first (the family that has waited longest), a case's candidates
+ * best first. A case that has a confirmed match drops to the end with what is left of it
+ * (those may still be the same man in another photo). Every key is stable while a verifier
+ * pages, except `caseConfirmed`, which only ever moves a case later.
+ */
+export interface QueuePlace {
+  caseConfirmed: boolean;
+  /** The case's opening time in microseconds since 1970 (exact, unlike a JS Date). */
+  caseOpened: string;
+  caseId: string;
+  similarity: number;
+  id: string;
+}
+
+export interface QueueRow extends CandidateView {
+  caseConfirmed: boolean;
+  place: QueuePlace;
+}
+
+// Which candidates a queue holds for this reviewer: open cases only; for verifiers, not those
+// they already answered (by any token) nor those another reviewer holds open right now.
+const QUEUE_FILTER = `
+  FROM candidates c
+  JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL AND s.status <> 'closed'
+  WHERE c.status = $1
+    AND ($2::uuid IS NULL OR $1 = 'disputed' OR NOT EXISTS (SELECT 1 FROM current_decisions cd WHERE cd.candidate_id = c.id AND cd.person_id = $2))
+    AND NOT EXISTS (SELECT 1 FROM candidate_leases l WHERE l.candidate_id = c.id AND l.person_id IS DISTINCT FROM $2 AND l.expires_at > now())`;
+
+/** One page of a queue for a person, from `after` on (exclusive). */
+export async function reviewQueuePage(
+  q: Queryable,
+  opts: { queue: ReviewQueue; personId: string | null; limit: number; after?: QueuePlace },
+): Promise<QueueRow[]> {
+  const a = opts.after;
+  const places = await q.query<{ id: string; cc: boolean; opened: string; caseId: string; similarity: number }>(
+    `WITH places AS (
+       SELECT c.id, c.search_id AS "caseId", c.similarity,
+              EXISTS (SELECT 1 FROM candidates o WHERE o.search_id = c.search_id AND o.status = 'confirmed') AS cc,
+              (extract(epoch FROM s.created_at) * 1000000)::bigint AS opened
+       ${QUEUE_FILTER})
+     SELECT id, cc, opened::text AS opened, "caseId", similarity FROM places
+     WHERE $3::boolean IS NULL
+        OR (cc::int, opened, "caseId") > ($3::boolean::int, $4::bigint, $5::uuid)
+        OR ((cc::int, opened, "caseId") = ($3::boolean::int, $4::bigint, $5::uuid)
+            AND (similarity < $6::real OR (similarity = $6::real AND id > $7::uuid)))
+     ORDER BY cc, opened, "caseId", similarity DESC, id
+     LIMIT $8`,
+    [opts.queue, opts.personId, a?.caseConfirmed ?? null, a?.caseOpened ?? null, a?.caseId ?? null, a?.similarity ?? null, a?.id ?? null, opts.limit],
+  );
+  if (places.rows.length === 0) return [];
+  const views = await q.query<CandidateView>(`${CANDIDATE_VIEW} WHERE c.id = ANY($1::uuid[])`, [places.rows.map((p) => p.id)]);
+  const byId = new Map(views.rows.map((v) => [v.id, v]));
+  const out: QueueRow[] = [];
+  for (const p of places.rows) {
+    const v = byId.get(p.id);
+    if (!v) continue;
+    out.push({ ...v, caseConfirmed: p.cc, place: { caseConfirmed: p.cc, caseOpened: p.opened, caseId: p.caseId, similarity: Number(p.similarity), id: p.id } });
+  }
+  return out;
+}
+
+/** How many candidates a queue holds for this person now (leased ones included: they come back). */
+export async function queueCount(q: Queryable, queue: ReviewQueue, personId: string | null): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::integer AS n
+     FROM candidates c
+     JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL AND s.status <> 'closed'
+     WHERE c.status = $1
+       AND ($2::uuid IS NULL OR $1 = 'disputed' OR NOT EXISTS (SELECT 1 FROM current_decisions cd WHERE cd.candidate_id = c.id AND cd.person_id = $2))`,
+    [queue, personId],
+  );
+  return Number(r.rows[0]!.n);
+}
+
+/**
+ * Takes or renews the lease on a candidate for this person until `until`, unless another
+ * person holds an unexpired one. Returns when the holder's lease runs out and who holds it.
+ */
+export async function leaseCandidate(q: Queryable, candidateId: string, personId: string, seconds: number): Promise<{ mine: boolean; expiresAt: Date }> {
+  const r = await q.query<{ personId: string; expiresAt: Date }>(
+    `INSERT INTO candidate_leases (candidate_id, person_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+     ON CONFLICT (candidate_id) DO UPDATE SET person_id = EXCLUDED.person_id, expires_at = EXCLUDED.expires_at
+       WHERE candidate_leases.person_id = EXCLUDED.person_id OR candidate_leases.expires_at <= now()
+     RETURNING person_id AS "personId", expires_at AS "expiresAt"`,
+    [candidateId, personId, seconds],
+  );
+  if (r.rows[0]) return { mine: true, expiresAt: r.rows[0].expiresAt };
+  const held = await q.query<{ expiresAt: Date }>(`SELECT expires_at AS "expiresAt" FROM candidate_leases WHERE candidate_id = $1`, [candidateId]);
+  return { mine: false, expiresAt: held.rows[0]!.expiresAt };
+}
+
+/** Ends any lease on the candidate: once someone has decided, others may be shown it. */
+export async function releaseLease(q: Queryable, candidateId: string): Promise<void> {
+  await q.query(`DELETE FROM candidate_leases WHERE candidate_id = $1`, [candidateId]);
+}
