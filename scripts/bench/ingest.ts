@@ -12,6 +12,9 @@
  *
  *   npm run bench:ingest -- --photos 200 [--workers 2] [--blobs fs,s3] [--images ../shared/data/lfw-dev/images] [--json]
  *   DATABASE_URL=… npm run bench:ingest -- --photos 1000 --workers 2 --api-postgres [--worker-processes 2]
+ * With `--baseline-manifest FILE` (another model manifest, e.g. the previous recipe's) the pool
+ * also runs with it on the same photos, before and after the current one, and both are reported:
+ *   npm run bench:ingest -- --photos 200 --workers 2 --skip-single --baseline-manifest FILE
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: String(os.availableParallelism()) },
     images: { type: 'string', default: path.resolve('../shared/data/lfw-dev/images') },
     blobs: { type: 'string', default: 'fs' },
+    'baseline-manifest': { type: 'string' },
     json: { type: 'boolean', default: false },
     'api-postgres': { type: 'boolean', default: false },
     'worker-processes': { type: 'string', default: '2' },
@@ -76,20 +80,20 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 
 let s3: TestS3 | undefined;
 
-async function run(workers: number, store: StoreKind): Promise<{ seconds: number; faces: number }> {
+async function run(workers: number, store: StoreKind, manifestPath?: string): Promise<{ seconds: number; faces: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-bench-ingest-'));
   const db = await openPglite({ dataDir: path.join(dir, 'db') });
   let blobs: BlobStore | undefined;
   try {
     await migrate(db);
-    const manifest = await loadManifest();
+    const manifest = await loadManifest(manifestPath);
     if (store === 's3') {
       s3 ??= await startTestS3();
       // A fresh prefix per run: nothing stored by an earlier run is found again.
       blobs = new S3BlobStore(s3.options(path.basename(dir)));
     } else blobs = new FsBlobStore(path.join(dir, 'blobs'));
     const queue = await openQueue(db, { expireInSeconds: 300, logger: silentLogger });
-    const faces = await createFacePool({ size: workers, limits });
+    const faces = await createFacePool({ size: workers, limits, ...(manifestPath ? { manifestPath } : {}) });
     await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
     // Warm each engine so start-up (weights, wasm compile) is not counted as throughput.
     await Promise.all(Array.from({ length: workers }, () => faces.analyse(fs.readFileSync(files[0]!))));
@@ -127,6 +131,10 @@ if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error('--worker-pro
 
 // --skip-single: only the pool (and the API run); the single-worker figure is then the pool's.
 const single = values['skip-single'] ? undefined : await run(1, STORES[0]!);
+const baselinePath = values['baseline-manifest'] ? path.resolve(values['baseline-manifest']) : undefined;
+// baseline and current interleaved (baseline, current, baseline): load on a shared machine drifts
+const baselineRuns: number[] = [];
+if (baselinePath) baselineRuns.push(N / (await run(WORKERS, STORES[0]!, baselinePath)).seconds);
 const pools: Array<{ blobs: StoreKind; photosPerSecond: number; facesPerSecond: number }> = [];
 let pool: { seconds: number; faces: number } | undefined;
 for (const store of STORES) {
@@ -134,6 +142,7 @@ for (const store of STORES) {
   pool ??= r;
   pools.push({ blobs: store, photosPerSecond: Number((N / r.seconds).toFixed(2)), facesPerSecond: Number((r.faces / r.seconds).toFixed(2)) });
 }
+if (baselinePath) baselineRuns.push(N / (await run(WORKERS, STORES[0]!, baselinePath)).seconds);
 await s3?.destroy();
 let api: ApiRunResult | undefined;
 if (API_PG) {
@@ -149,6 +158,7 @@ const result = {
   photosPerSecond: Number((N / pool.seconds).toFixed(2)),
   facesPerSecond: Number((pool.faces / pool.seconds).toFixed(2)),
   ...(single ? { singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)), speedup: Number((single.seconds / pool.seconds).toFixed(2)) } : {}),
+  ...(baselinePath ? { baseline: { manifest: path.basename(baselinePath), photosPerSecond: baselineRuns.map((x) => Number(x.toFixed(2))) } } : {}),
   peakRssMB: Math.round(peakRss / 1024 / 1024),
   // Every pool run in order, by blob store (the first is the one above), when --blobs names several.
   blobs: STORES[0],
@@ -159,6 +169,7 @@ const result = {
 if (!values.json) {
   process.stderr.write(`${N} photos: embedded, one process: ${single ? `1 worker ${(N / single.seconds).toFixed(2)}/s, ` : ''}${WORKERS} workers ${result.photosPerSecond}/s\n`);
   if (api) process.stderr.write(`  API on PostgreSQL + ${api.workerProcesses} worker processes: ${api.photosPerSecond}/s (${api.seconds} s, uploads ${api.uploadSeconds} s)\n`);
+  if (result.baseline) process.stderr.write(`  baseline ${result.baseline.manifest}: ${result.baseline.photosPerSecond.join(', ')} photos/s\n`);
   for (const r of pools) process.stderr.write(`  ${WORKERS} workers, ${r.blobs} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`);
 }
 console.log(JSON.stringify(result));

@@ -1,13 +1,15 @@
 import { KinfinderError } from '../errors.ts';
-import { normalise, resizeRgb } from '../image/index.ts';
+import { enhanceRgb, normalise, resizeRgb } from '../image/index.ts';
 import type { NormalisedImage } from '../image/types.ts';
 import {
-  cropRgb, extractChip, faceChipGeometry, flipHorizontal, laplacianVariance, poseFromLandmarks,
+  cropRgb, extractChip, faceChipGeometry, flipHorizontal, poseFromLandmarks,
   type Point, type RgbImage,
 } from './align.ts';
 import { loadBackend, modelDir, tfOf, type FaceApiModule, type TfLike } from './backend.ts';
 import { loadManifest, verifyModelFiles, type ModelManifest } from './manifest.ts';
+import { faceQuality } from './quality.ts';
 import type { Recipe } from './recipe.ts';
+import { rescueFaces, smallFacesPhoto, type Rescued } from './rescue.ts';
 import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
 export interface Detection { box: Box; score: number }
@@ -21,6 +23,8 @@ export interface FaceEngine extends FaceAnalyser {
   /** `analyseRecipes` on an image already decoded with `normalise()`. */
   analyseImageRecipes(img: NormalisedImage, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]>;
 }
+
+const NO_TILES = 1 << 20;
 
 /** Detection tiles per side of the detection image, at most (see `detect`). */
 const MAX_TILES_PER_SIDE = 3;
@@ -85,7 +89,9 @@ class Engine implements FaceEngine {
     const detCache = new Map<string, Promise<Detection[]>>();
     const lmCache = new Map<string, Promise<Point[]>>();
     const descCache = new Map<string, Promise<Float32Array>>();
-    const minConf = Math.min(...recipes.map((r) => r.detector.minConfidence));
+    // The upright pass also returns the weaker detections the rescue cascade may confirm; greedy
+    // NMS keeps exactly the same set of detections above any threshold, so nothing else changes.
+    const minConf = Math.min(...recipes.map((r) => Math.min(r.detector.minConfidence, r.rescue?.lowConfidence ?? 1)));
 
     const detections = (r: Recipe, pad: number): Promise<Detection[]> => {
       const key = JSON.stringify([r.detector.maxSide, r.detector.tileSize, r.detector.tileOverlap, pad]);
@@ -116,32 +122,45 @@ class Engine implements FaceEngine {
 
     const out: PhotoAnalysis[] = [];
     for (const r of recipes) {
-      let dets = (await detections(r, 0)).filter((d) => d.score >= r.detector.minConfidence);
+      let firstPass = await detections(r, 0);
+      let dets = firstPass.filter((d) => d.score >= r.detector.minConfidence);
       if (dets.length === 0 && r.detector.padRetry > 0) {
-        dets = (await detections(r, r.detector.padRetry)).filter((d) => d.score >= r.detector.minConfidence);
+        firstPass = await detections(r, r.detector.padRetry);
+        dets = firstPass.filter((d) => d.score >= r.detector.minConfidence);
       }
-      if (dets.length === 0 && options.centreFallback) {
+      // Rescue only when the upright pass is not sure of any face: a portrait or a group photo
+      // that SSD reads at once costs nothing more.
+      // A group photo whose faces are small in what SSD saw: enlarged tiles find the rest.
+      const rescued = !r.rescue ? []
+        : !dets.some((d) => d.score >= r.rescue!.below) ? await this.rescue(rgb, r, firstPass, 'all')
+          : smallFacesPhoto(dets, rgb.width, rgb.height, r) ? await this.rescue(rgb, r, firstPass, 'tiles')
+            : [];
+      if (dets.length === 0 && rescued.length === 0 && options.centreFallback) {
         const side = Math.min(img.width, img.height) * 0.5;
         dets = [{ box: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, score: 0 }];
       }
+      // Upright detections and rescued ones compete for the same face: the higher score wins.
+      const chosen = nms([
+        ...dets.map((d) => ({ ...d, found: undefined as Rescued | undefined })),
+        ...rescued.map((c) => ({ box: c.box, score: c.score, found: c as Rescued | undefined })),
+      ]) as Array<Detection & { found: Rescued | undefined }>;
       const faces: Face[] = [];
-      for (const det of dets) {
-        const lm = await landmarks(det.box, r.landmarks);
-        const emb = await descriptor(det.box, r.landmarks, lm, r.descriptor);
+      for (const det of chosen) {
+        const found = det.found;
+        const source = found?.source ?? rgb;
+        const lm = found ? found.landmarks : await landmarks(det.box, r.landmarks);
+        const emb = found ? await this.descriptor(source, lm, r.descriptor) : await descriptor(det.box, r.landmarks, lm, r.descriptor);
+        // quality is read from the photo as it is, not from its enhanced copy
         const chip = extractChip(rgb, faceChipGeometry(lm, r.descriptor.chipSize, r.descriptor.chipPadding));
         const pose = poseFromLandmarks(lm);
         faces.push({
           box: roundBox(det.box),
           score: round(det.score, 4),
           landmarks: lm.map(([x, y]) => [round(x, 2), round(y, 2)]),
-          quality: {
-            faceSize: Math.round(Math.max(det.box.width, det.box.height)),
-            eyeDistance: round(pose.eyeDistance, 1),
-            sharpness: round(laplacianVariance(chip, r.descriptor.chipSize, r.descriptor.chipSize), 1),
-            yaw: round(pose.yaw, 1),
-            roll: round(pose.roll, 1),
-            detectionScore: round(det.score, 4),
-          },
+          quality: faceQuality({
+            box: det.box, score: det.score, pose, chip, chipSize: r.descriptor.chipSize,
+            rotation: found?.rotation ?? 0, detectedBy: found?.step ?? 'upright', enhanced: source !== rgb, confirmedBy: found?.confirmedBy,
+          }),
           embedding: Array.from(emb),
         });
       }
@@ -149,6 +168,24 @@ class Engine implements FaceEngine {
       out.push({ width: img.width, height: img.height, format: img.format, faces });
     }
     return out;
+  }
+
+  /** The rescue cascade (rescue.ts) with this engine's SSD and landmark nets. */
+  private rescue(rgb: RgbImage, r: Recipe, firstPass: Detection[], mode: 'all' | 'tiles'): Promise<Rescued[]> {
+    return rescueFaces({
+      ssd: (img, minConfidence) => this.detect(img, img.width + img.height, NO_TILES, 0, 0, minConfidence),
+      landmarks: async (patch) => {
+        const t = this.tensor(patch);
+        try {
+          const lm = await this.faceapi.nets.faceLandmark68Net.detectLandmarks(t as never);
+          return (Array.isArray(lm) ? lm[0]! : lm).positions.map((p) => [p.x, p.y] as Point);
+        } finally {
+          t.dispose();
+        }
+      },
+      enhance: async (img) => ({ data: await enhanceRgb(img), width: img.width, height: img.height }),
+      shrink: async (img, width, height) => ({ data: await resizeRgb({ data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }, width, height), width, height }),
+    }, rgb, r, firstPass, mode);
   }
 
   private tensor(img: RgbImage) {

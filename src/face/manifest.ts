@@ -57,11 +57,15 @@ export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH)
   return parsed.data;
 }
 
-/** `strong` at or above the ≤0.1 % false-match threshold, `possible` at or above the ≤1 % one, else `weak`. */
-export function bandFor(similarity: number, calibration: Pick<Calibration, 'strong' | 'possible'>): Band {
-  if (similarity >= calibration.strong.threshold) return 'strong';
-  if (similarity >= calibration.possible.threshold) return 'possible';
-  return 'weak';
+/**
+ * `strong` at or above the ≤0.1 % false-match threshold, `possible` at or above the ≤1 % one, else
+ * `weak`. With a gallery face's `quality`, its `bandCap` applies (quality.ts): the calibration was
+ * measured on clear faces, so a face with hidden eyes, blurred, small or badly exposed is shown at
+ * most as `possible`. Older faces carry no cap.
+ */
+export function bandFor(similarity: number, calibration: Pick<Calibration, 'strong' | 'possible'>, quality?: { bandCap?: unknown } | null): Band {
+  const band: Band = similarity >= calibration.strong.threshold ? 'strong' : similarity >= calibration.possible.threshold ? 'possible' : 'weak';
+  return band === 'strong' && quality?.bandCap === 'possible' ? 'possible' : band;
 }
 
 async function sha256File(file: string): Promise<string> {

@@ -18,6 +18,27 @@ export const recipeSchema = z.object({
     /** When nothing is found, pad every side by this fraction of the long side (grey border) and detect again; 0 = off. */
     padRetry: z.number().min(0).max(2),
   }),
+  /**
+   * The rescue cascade (issue 18), run only when the upright pass keeps no face scoring at least
+   * `below`: the photo enhanced, turned (quarter turns and tilts), and cut into enlarged tiles,
+   * each view searched with SSD down to `lowConfidence`; a face under `minConfidence` is kept only
+   * when SSD finds it again at `confirm` or more in an enlarged upright patch around it. Absent:
+   * no rescue (the research recipes of src/eval).
+   */
+  rescue: z.object({
+    below: z.number().min(0).max(1),
+    lowConfidence: z.number().min(0).max(1),
+    confirm: z.number().min(0).max(1),
+    /** Enhance (normalise + CLAHE) the photo; a poorly exposed one is also searched upright and turned in its enhanced copy. */
+    enhance: z.boolean(),
+    /**
+     * Mosaic passes, in order until a confident face is found: each lists the clockwise turns
+     * laid side by side in one 512-px SSD input (0 = the enhanced photo upright).
+     */
+    mosaics: z.array(z.array(z.number().min(-359).max(359)).min(1).max(9)),
+    /** At most this many enlarged tiles per side (about 450 photo px each) for small faces in photos of 680 px or more (0 or 1 = off); also run when the upright pass found only small faces. */
+    tiles: z.number().int().min(0).max(4),
+  }).optional(),
   /** `face_landmark_68-refined`: run the landmark net a second time on a square box re-centred on the first landmarks. */
   landmarks: z.enum(['face_landmark_68', 'face_landmark_68-refined']),
   descriptor: z.object({

@@ -16,6 +16,32 @@ export interface FaceQuality {
   roll: number;
   /** Detection score (same as `Face.score`). */
   detectionScore: number;
+  /**
+   * Degrees the photo was turned clockwise for the face to stand upright (0, 90, 180, -90, ±30,
+   * …): a face found lying down. Box and landmarks stay in the photo's pixels; the crop shown
+   * to verifiers is turned by this much, so it is upright. The fields from here on are set by
+   * every engine since manifest v2; faces stored by older recipes lack them.
+   */
+  rotation?: number;
+  /** The cascade pass that found the face: `upright` (the first SSD pass), `enhance`, `turn`, `tiles`. */
+  detectedBy?: 'upright' | 'enhance' | 'turn' | 'tiles';
+  /** Landmarks and embedding were read from the contrast-enhanced photo (dark, grey, faded). */
+  enhanced?: boolean;
+  /** A weak detection kept because SSD found it again in an enlarged patch: that second score. */
+  confirmScore?: number;
+  /** False when the eye region is covered or featureless (blindfold, bandage, bar, deep shadow). */
+  eyesVisible?: boolean;
+  /** Gradient detail of the flatter eye region over the whole face's (open eyes ≈ 0.8-1.6). */
+  eyeDetail?: number;
+  /** Mean luminance 0-255 and its standard deviation over the face. */
+  brightness?: number;
+  contrast?: number;
+  exposure?: 'ok' | 'dark' | 'bright' | 'flat';
+  blurry?: boolean;
+  /** Every reason for caution, stable names: eyes_hidden, blurry, small, dark, bright, flat, turned, rescued. */
+  flags?: Array<'eyes_hidden' | 'blurry' | 'small' | 'dark' | 'bright' | 'flat' | 'turned' | 'rescued'>;
+  /** The highest band a match of this face may be given (null: no cap); see quality.ts. */
+  bandCap?: 'possible' | null;
 }
 
 export interface Face {

@@ -29,6 +29,8 @@ export async function processPhoto(deps: { faces: FaceAnalyser; limits: ImageLim
   const analysis = await deps.faces.analyseImage(img, client === undefined ? {} : { client });
   const display = await displayJpegOf(img);
   const faces: ProcessedFace[] = [];
-  for (const f of analysis.faces) faces.push({ ...f, crop: await faceCropOf(img, f.box) });
+  // A face found lying down is cropped upright (quality.rotation); its box and landmarks stay
+  // in the pixels of the display copy, which shows the photo as it was taken.
+  for (const f of analysis.faces) faces.push({ ...f, crop: await faceCropOf(img, f.box, 256, f.quality.rotation ?? 0) });
   return { width: img.width, height: img.height, format: img.format, display, faces };
 }
