@@ -52,14 +52,15 @@ describe('authorisation matrix', () => {
   const matrix: Array<[string, string, () => string, () => FormData | string | Json | undefined, Record<Who, number>]> = [
     ['POST', '/photos', () => '/api/v1/photos', () => formWith(photoOf(2, 0), 'file'), { none: 401, familyOwn: 403, familyOther: 403, operator: 202, verifier: 403, admin: 403 }],
     ['GET', '/photos/:id', () => `/api/v1/photos/${galleryPhoto}`, () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 200, verifier: 200, admin: 403 }],
-    ['GET', '/photos/:id/image (unconfirmed)', () => `/api/v1/photos/${galleryPhoto}/image`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 403 }],
-    ['GET', '/faces/:id/crop (unconfirmed)', () => `/api/v1/faces/${galleryFace}/crop`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 403 }],
-    ['GET', '/reference-faces/:id/crop', () => `/api/v1/reference-faces/${referenceFace}/crop`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 403 }],
-    ['GET', '/reference-faces/:id/photo', () => `/api/v1/reference-faces/${referenceFace}/photo`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 403 }],
+    ['GET', '/photos/:id/image (unconfirmed)', () => `/api/v1/photos/${galleryPhoto}/image`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 200 }],
+    ['GET', '/faces/:id/crop (unconfirmed)', () => `/api/v1/faces/${galleryFace}/crop`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 200 }],
+    ['GET', '/reference-faces/:id/crop', () => `/api/v1/reference-faces/${referenceFace}/crop`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 200 }],
+    ['GET', '/reference-faces/:id/photo', () => `/api/v1/reference-faces/${referenceFace}/photo`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 200 }],
     ['GET', '/searches/:id', () => `/api/v1/searches/${caseId}`, () => undefined, { none: 401, familyOwn: 200, familyOther: 403, operator: 403, verifier: 200, admin: 403 }],
     ['GET', '/review', () => '/api/v1/review', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 403 }],
     ['GET', '/audit', () => '/api/v1/audit', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 }],
     ['POST', '/tokens', () => '/api/v1/tokens', () => ({ role: 'operator', name: 'matrix' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 201 }],
+    // (admins read images and reference faces: they settle disputed candidates)
     // an admin settles only disputed candidates, and always with a reason: 400 without one
     ['POST', '/candidates/:id/decisions (non-verifiers)', () => `/api/v1/candidates/${candidateId}/decisions`, () => ({ decision: 'reject' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: -1, admin: 400 }],
     ['GET', '/review?queue=disputed', () => '/api/v1/review?queue=disputed', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 }],

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     expect(c.maxUploadBytes).toBe(20 * 1024 * 1024);
     expect(c.maxPixels).toBe(50_000_000);
     expect(c.confirmations).toBe(2);
+    expect(c.rejections).toBe(2);
     expect(c.concurrency).toBeGreaterThanOrEqual(1);
     expect(c.dataDir.endsWith('/data')).toBe(true);
   });
@@ -22,8 +23,9 @@ describe('loadConfig', () => {
       KINFINDER_MAX_UPLOAD_MB: '5',
       KINFINDER_MAX_PIXELS: '1e6',
       KINFINDER_CONFIRMATIONS: '3',
+      KINFINDER_REJECTIONS: '1',
     });
-    expect(c).toMatchObject({ databaseUrl: 'postgres://u@127.0.0.1:5432/k', port: 8080, concurrency: 3, maxUploadBytes: 5 * 1024 * 1024, maxPixels: 1_000_000, confirmations: 3 });
+    expect(c).toMatchObject({ databaseUrl: 'postgres://u@127.0.0.1:5432/k', port: 8080, concurrency: 3, maxUploadBytes: 5 * 1024 * 1024, maxPixels: 1_000_000, confirmations: 3, rejections: 1 });
   });
 
   it.each([

@@ -160,13 +160,12 @@ describe('in a browser', () => {
     await page.locator('#item').waitFor({ state: 'visible' });
     // best first: the enrolled photo of the same person heads the queue
     await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
-    await expect(page.locator('#match-figures').textContent()).resolves.toContain(caseA.id.slice(0, 8));
+    await expect(page.locator('#item-heading').textContent()).resolves.toContain(caseA.id.slice(0, 8));
     // what the family typed reaches the verifier, as text (not markup)
     const told = page.locator('#subject-figures');
     await expect(told.textContent()).resolves.toContain('Petrenko');
     await expect(told.textContent()).resolves.toContain('Scar above the left eyebrow.');
     await expect(told.textContent()).resolves.not.toContain('Born');
-    await expect(page.locator('#already').isHidden()).resolves.toBe(true);
     // both crops loaded (blob: URLs fetched with the token) at the same displayed size
     for (const sel of ['#ref-crop', '#cand-crop', '#whole-img']) {
       await imageLoaded(page, sel);
@@ -201,11 +200,11 @@ describe('in a browser', () => {
     // j / k move through the queue, s skips (the item stays, marked), c confirms the one shown
     const heading = page.locator('#item-heading');
     await page.keyboard.press('j');
-    await expect(heading.textContent()).resolves.toMatch(/^Candidate 2 of/);
+    await expect(heading.textContent()).resolves.toMatch(/candidate 2 of/);
     await page.keyboard.press('k');
-    await expect(heading.textContent()).resolves.toMatch(/^Candidate 1 of/);
+    await expect(heading.textContent()).resolves.toMatch(/candidate 1 of/);
     await page.keyboard.press('s');
-    await expect(heading.textContent()).resolves.toMatch(/^Candidate 2 of/);
+    await expect(heading.textContent()).resolves.toMatch(/candidate 2 of/);
     await expect(page.locator('#queue .queue-item').first().getAttribute('class')).resolves.toContain('skipped');
     await page.keyboard.press('k');
     await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
@@ -213,17 +212,19 @@ describe('in a browser', () => {
     await page.locator('#decision-status').getByText('Confirmed (1 of 2)').waitFor();
   });
 
-  it('a second verifier sees the first confirmation and confirms', async () => {
+  it('a second verifier, shown nothing of the first confirmation, confirms', async () => {
     const page = await open(PHONE, '/review');
     await signIn(page, tokens.verifier2!);
     await page.locator('#item').waitFor({ state: 'visible' });
     await expect(page.locator('#record-figures').textContent()).resolves.toContain(path.basename(personA.files[0]!));
-    await expect(page.locator('#already').textContent()).resolves.toMatch(/Already confirmed by another verifier \(1 of 2\)/);
+    // blind review: nothing of the first verifier's decision until this one has decided
+    await expect(page.locator('#match-figures').textContent()).resolves.toContain('shown after your decision');
+    await expect(page.locator('#others-section').isHidden()).resolves.toBe(true);
     await imageLoaded(page, '#cand-crop');
     await screenshot(page, 'review-360');
     await page.getByLabel(/Note/).fill('same ears and hairline');
     await page.getByRole('button', { name: /^Confirm/ }).click();
-    await page.locator('#decision-status').getByText(/the match is final/).waitFor();
+    await page.locator('#decision-status').getByText(/match is final/).waitFor();
   });
 
   it("the family's case page shows the confirmed match, the photo only on request", async () => {

@@ -43,6 +43,7 @@ ${signInSection({ what: 'verifier', intro: t('signinIntro'), texts: { heading: t
       <p id="case-note" class="notice" hidden></p>
       <p id="held" class="notice" hidden>${t('held')}</p>
       <div class="review-top">
+        <div class="review-left">
         <div class="pair">
           <figure>
             <div class="crop"><img id="ref-crop" alt="${t('refCropAlt')}"></div>
@@ -52,6 +53,13 @@ ${signInSection({ what: 'verifier', intro: t('signinIntro'), texts: { heading: t
             <div class="crop"><img id="cand-crop" alt="${t('candCropAlt')}"></div>
             <figcaption>${t('candCaption')}</figcaption>
           </figure>
+        </div>
+        <section class="case-panel" aria-labelledby="subject-heading">
+          <h3 id="subject-heading">${t('caseTold')}</h3>
+          <dl id="subject-figures" class="figures"></dl>
+          <h3 id="refs-heading">${t('caseRefs')}</h3>
+          <ul id="case-refs" class="ref-strip" aria-labelledby="refs-heading"></ul>
+        </section>
         </div>
         <section class="decide" aria-labelledby="decide-heading">
           <h3 id="decide-heading" class="visually-hidden">${t('decideHeading')}</h3>
@@ -95,15 +103,7 @@ ${signInSection({ what: 'verifier', intro: t('signinIntro'), texts: { heading: t
           <h3 id="record-heading">${t('recordHeading')}</h3>
           <dl id="record-figures" class="figures"></dl>
         </section>
-        <section aria-labelledby="subject-heading">
-          <h3 id="subject-heading">${t('caseTold')}</h3>
-          <dl id="subject-figures" class="figures"></dl>
-        </section>
       </div>
-      <section class="case-refs" aria-labelledby="refs-heading">
-        <h3 id="refs-heading">${t('caseRefs')}</h3>
-        <ul id="case-refs" class="ref-strip"></ul>
-      </section>
       <div class="wholes">
       <section aria-labelledby="whole-heading">
         <h3 id="whole-heading">${t('wholeHeading')}</h3>

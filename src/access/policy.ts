@@ -11,8 +11,9 @@ export const POLICY = {
   'photos.upload': ['operator', 'system'],
   'photos.read': ['operator', 'verifier'],
   /** The display copy and the face crops; a family only for its own confirmed matches (visibility.ts). */
-  'photos.image': ['operator', 'verifier', 'family'],
-  'references.read': ['verifier', 'family'],
+  // Admins too: they settle disputed candidates (DESIGN §10) and must see both faces to do it.
+  'photos.image': ['operator', 'verifier', 'family', 'admin'],
+  'references.read': ['verifier', 'family', 'admin'],
   // A family's code opens its own case, never another one (issue 16: a code is not a way round
   // the anonymous rate limit); staff may open a case for a family on the phone.
   'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],

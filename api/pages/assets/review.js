@@ -2,7 +2,8 @@
 // `/review`: the verifier console (issue 13). Work goes by case: the family's photos and words,
 // then the case's candidates best first. Review is blind: an item shows nothing of other
 // verifiers' answers until this verifier has answered (the API leaves it out). Keys: c confirm,
-// r reject, u unsure, s skip, j / k move, z undo, v show the whole photo; they work everywhere
+// r reject, u unsure, s skip, j / k move, z undo, v show the whole photo, n / m the note and the
+// message for the family; they work everywhere
 // except while typing, and Esc leaves a text field. Focus moves to each new item, announced.
 import { LANG, api, byId, el, imageUrl, plainError, say, show, staffSignIn, t, urlBag } from './common.js';
 
@@ -167,7 +168,7 @@ function renderQueue() {
               el(
                 'button',
                 { type: 'button', class: `queue-item state-${state}`, 'aria-current': i === index ? 'true' : undefined, 'data-id': c.id, onclick: () => select(i, { focus: true }) },
-                el('span', { class: `band band-${c.band}`, text: c.band }),
+                el('span', { class: `band band-${c.band}`, text: r(`bandShort_${c.band}`) }),
                 ` ${c.similarity.toFixed(3)}`,
                 state !== 'open' ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` }) : '',
               ),
@@ -198,6 +199,14 @@ function text(v) {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+// jsonb keeps keys in its own order (by length): show them in the order a person reads a record.
+const SUBJECT_ORDER = ['surname', 'givenName', 'patronymic', 'name', 'born', 'birthDate', 'unit', 'idNumber', 'marks', 'details', 'notes'];
+const META_ORDER = ['names', 'birthDate', 'idNumbers', 'unit', 'marks', 'capturedAt', 'date', 'location', 'place', 'notes'];
+function ordered(obj, order) {
+  const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+  return Object.entries(obj || {}).sort(([a], [b]) => rank(a) - rank(b));
+}
+
 /** A field's label in the reader's language; a field we do not know is named as it is. */
 function label(prefix, key) {
   const k = `${prefix}_${key}`;
@@ -212,7 +221,7 @@ function headingOf(i) {
     case: shortId(c.searchId),
     n: inCase.indexOf(c) + 1,
     total: inCase.length,
-    band: c.band,
+    band: r(`bandShort_${c.band}`),
     similarity: c.similarity.toFixed(3),
   });
 }
@@ -258,7 +267,7 @@ function renderCase(c) {
   show(caseNote, Boolean(c.caseConfirmed));
   const about = byId('subject-figures');
   about.replaceChildren();
-  const told = Object.entries(c.subject || {}).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
+  const told = ordered(c.subject, SUBJECT_ORDER).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
   if (told.length === 0) about.append(el('dd', { class: 'nothing', text: r('caseToldNothing') }));
   for (const [k, v] of told) figure(about, label('subject', k), text(v));
   const strip = byId('case-refs');
@@ -324,7 +333,7 @@ function select(i, { focus = false, announce = false } = {}) {
   rec.replaceChildren();
   figure(rec, r('source'), c.photo.source || r('sourceNone'));
   figure(rec, r('file'), c.photo.originalName || r('unknown'));
-  for (const [k, v] of Object.entries(c.photo.metadata || {})) figure(rec, label('meta', k), text(v));
+  for (const [k, v] of ordered(c.photo.metadata, META_ORDER)) figure(rec, label('meta', k), text(v));
 
   setRevealed(false);
   show(wholeBox, false);
@@ -574,8 +583,13 @@ document.addEventListener('keydown', (e) => {
     k: () => move(-1),
     z: () => undo(),
     v: () => reveal.click(),
+    n: () => note.focus(),
+    m: () => familyMessage.focus(),
   };
-  const act = actions[e.key.toLowerCase()];
+  // By the key's letter, or by where it sits: on a Ukrainian or Russian layout the C key types
+  // "с", and a verifier should not have to switch layouts to work the queue.
+  const physical = /^Key([A-Z])$/.exec(e.code || '')?.[1]?.toLowerCase();
+  const act = actions[e.key.toLowerCase()] ?? (physical ? actions[physical] : undefined);
   if (!act || items.length === 0) return;
   e.preventDefault();
   void act();
