@@ -14,7 +14,7 @@ export function reviewPage(o: { ui: PageContext; confirmations: number; rejectio
     ui: o.ui,
     title: t('title'),
     script: 'review.js',
-    messages: ['review'],
+    messages: ['review', 'records'],
     staff: true,
     body: html`
 <link rel="stylesheet" href="/assets/review.css">

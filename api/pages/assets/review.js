@@ -31,6 +31,16 @@ const bag = urlBag();
 const refBag = urlBag();
 
 const r = (key, vars) => t(`review:${key}`, vars);
+const rec = (key, vars) => t(`records:${key}`, vars);
+
+/** A candidate found by its record alone has no face, no similarity and no band. */
+const simText = (c) => (typeof c.similarity === 'number' ? c.similarity.toFixed(3) : '—');
+const bandWord = (c, kind) => (c.band ? r(`${kind}_${c.band}`) : rec('evidence_recordOnly'));
+/** Evidence labels: a field or level the catalogue lacks shows as its name, never as a bare key. */
+const recLabel = (key, raw) => {
+  const got = rec(key);
+  return got === `records:${key}` ? raw : got;
+};
 
 let token = null;
 let role = 'verifier';
@@ -168,8 +178,8 @@ function renderQueue() {
               el(
                 'button',
                 { type: 'button', class: `queue-item state-${state}`, 'aria-current': i === index ? 'true' : undefined, 'data-id': c.id, onclick: () => select(i, { focus: true }) },
-                el('span', { class: `band band-${c.band}`, text: r(`bandShort_${c.band}`) }),
-                ` ${c.similarity.toFixed(3)}`,
+                el('span', { class: `band band-${c.band || 'record'}`, text: c.band ? r(`bandShort_${c.band}`) : rec('field_names') }),
+                ` ${simText(c)}`,
                 state !== 'open' ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` }) : '',
               ),
             );
@@ -221,8 +231,8 @@ function headingOf(i) {
     case: shortId(c.searchId),
     n: inCase.indexOf(c) + 1,
     total: inCase.length,
-    band: r(`bandShort_${c.band}`),
-    similarity: c.similarity.toFixed(3),
+    band: c.band ? r(`bandShort_${c.band}`) : rec('field_names'),
+    similarity: simText(c),
   });
 }
 
@@ -311,13 +321,22 @@ function select(i, { focus = false, announce = false } = {}) {
 
   const match = byId('match-figures');
   match.replaceChildren();
-  figure(match, r('similarity'), r('similarityValue', { value: c.similarity.toFixed(3) }));
-  figure(match, r('band'), r(`band_${c.band}`));
+  figure(match, r('similarity'), typeof c.similarity === 'number' ? r('similarityValue', { value: simText(c) }) : rec('evidence_recordOnly'));
+  figure(match, r('band'), bandWord(c, 'band'));
+  // Why this candidate (issue 14): each field's agreement level and weight, then the total.
+  for (const e of Array.isArray(c.evidence) ? c.evidence : []) {
+    const w = typeof e.weight === 'number' ? `${e.weight >= 0 ? '+' : ''}${e.weight.toFixed(1)}` : '';
+    figure(match, recLabel(`field_${e.field}`, e.field), `${recLabel(`level_${e.level}`, e.level)} (${rec('evidence_weight')} ${w})`);
+  }
+  if (typeof c.matchWeight === 'number') {
+    const p = typeof c.matchProbability === 'number' ? `${(c.matchProbability * 100).toFixed(1)} %` : '—';
+    figure(match, rec('evidence_title'), rec('evidence_total', { weight: c.matchWeight.toFixed(1), probability: p }));
+  }
   figure(match, r('rank'), String(c.rank));
   figure(match, r('status'), r(`status_${c.status}`));
   figure(match, r('confirmations'), typeof c.confirmations === 'number' ? r('confirmationsValue', { count: c.confirmations, needed }) : r('confirmationsBlind'));
 
-  const q = c.face.quality || {};
+  const q = (c.face && c.face.quality) || {};
   const quality = byId('quality-figures');
   quality.replaceChildren();
   const flags = Array.isArray(q.flags) ? q.flags : [];
@@ -327,7 +346,7 @@ function select(i, { focus = false, announce = false } = {}) {
   figure(quality, r('sharpness'), fmt(q.sharpness, 0));
   figure(quality, r('yaw'), fmt(q.yaw, 0, '°'));
   figure(quality, r('roll'), fmt(q.roll, 0, '°'));
-  figure(quality, r('detectionScore'), fmt(q.detectionScore ?? c.face.score, 2));
+  figure(quality, r('detectionScore'), fmt(q.detectionScore ?? c.face?.score, 2));
 
   const rec = byId('record-figures');
   rec.replaceChildren();
@@ -355,7 +374,7 @@ function select(i, { focus = false, announce = false } = {}) {
     if (blobUrl) img.src = blobUrl;
   };
   void load(refImg, c.referenceFace?.cropUrl);
-  void load(candImg, c.face.cropUrl);
+  void load(candImg, c.face?.cropUrl);
   void load(wholeImg, c.photo.imageUrl);
   void load(refWholeImg, c.referenceFace?.photoUrl);
   hold(c);
@@ -402,7 +421,7 @@ function placeBox(boxEl, img, b, width, height) {
 
 wholeImg.addEventListener('load', () => {
   const c = items[index];
-  if (c && wholeImg.naturalWidth) placeBox(wholeBox, wholeImg, c.face.box, c.photo.width, c.photo.height);
+  if (c && c.face && wholeImg.naturalWidth) placeBox(wholeBox, wholeImg, c.face.box, c.photo.width, c.photo.height);
 });
 refWholeImg.addEventListener('load', () => {
   const ref = items[index]?.referenceFace;
