@@ -48,6 +48,11 @@ describe('language negotiation', () => {
       expect(messages.common?.noscript).toMatch(/JavaScript/);
       expect(messages.common?.skip).toBe('Перейти к содержимому');
     }
+    // the staff pages themselves are in the reader's language too, not only their frame
+    const ingest = await (await h.app.request('/ingest?lang=uk')).text();
+    expect(ingest).toContain('Завантаження фотографій до архіву');
+    expect(ingest).not.toContain('Upload photos to the archive');
+    expect(await (await h.app.request('/review?lang=ru')).text()).not.toContain('Sign in with your');
   });
 
   it('a mistyped address gets an HTML page in the visitor\'s language; the API keeps JSON', async () => {

@@ -7,22 +7,22 @@ export function ingestPage(o: { ui: PageContext; maxPhotoMb: number }): Markup {
   const { t } = o.ui;
   return layout({
     ui: o.ui,
-    title: 'Upload photos',
+    title: t('ingest:title'),
     script: 'ingest.js',
     messages: ['ingest'],
     staff: true,
     body: html`
-<h1>Upload photos to the archive</h1>
-${signInSection({ what: 'operator', intro: 'Sign in with your operator access token to upload photos.' })}
+<h1>${t('ingest:heading')}</h1>
+${signInSection({ what: 'operator', intro: t('ingest:signinIntro'), texts: { heading: t('ingest:signinHeading'), kept: t('ingest:signinKept'), label: t('ingest:signinLabel'), button: t('ingest:signinButton') } })}
 
-<section id="upload" aria-label="Upload" hidden data-max-mb="${o.maxPhotoMb}">
+<section id="upload" aria-label="${t('ingest:uploadRegion')}" hidden data-max-mb="${o.maxPhotoMb}">
   <div class="toolbar">
-    <p class="hint">Photos of prisoners and of the dead, with where they come from. Each photo is checked for faces after upload.</p>
-    <button id="sign-out" class="button secondary small" type="button">Sign out</button>
+    <p class="hint">${t('ingest:intro')}</p>
+    <button id="sign-out" class="button secondary small" type="button">${t('ingest:signOut')}</button>
   </div>
   <form id="ingest-form" novalidate>
-    <label for="source">Source</label>
-    <p class="hint" id="source-hint">The organisation, archive or list these photos come from. Verifiers see it.</p>
+    <label for="source">${t('ingest:sourceLabel')}</label>
+    <p class="hint" id="source-hint">${t('ingest:sourceHint')}</p>
     <input id="source" name="source" type="text" autocomplete="off" aria-describedby="source-hint">
     <label for="category">${t('ingest:categoryLabel')}</label>
     <p class="hint" id="category-hint">${t('ingest:categoryHint')}</p>
@@ -32,27 +32,27 @@ ${signInSection({ what: 'operator', intro: 'Sign in with your operator access to
       <option value="deceased">${t('ingest:category_deceased')}</option>
     </select>
     <fieldset>
-      <legend>About these photos (optional, applies to every file in this upload)</legend>
-      <label for="meta-place">Where they were taken</label>
+      <legend>${t('ingest:aboutLegend')}</legend>
+      <label for="meta-place">${t('ingest:placeLabel')}</label>
       <input id="meta-place" type="text" autocomplete="off">
-      <label for="meta-date">When they were taken</label>
+      <label for="meta-date">${t('ingest:dateLabel')}</label>
       <input id="meta-date" type="text" autocomplete="off" aria-describedby="meta-date-hint">
-      <p class="hint" id="meta-date-hint">For example 2024-03 or "spring 2024".</p>
-      <label for="meta-notes">Notes</label>
+      <p class="hint" id="meta-date-hint">${t('ingest:dateHint')}</p>
+      <label for="meta-notes">${t('ingest:notesLabel')}</label>
       <textarea id="meta-notes" rows="2"></textarea>
     </fieldset>
     <div id="drop" class="dropzone">
-      <p><strong>Drag photos or folders here</strong>, or</p>
+      <p><strong>${t('ingest:dropTitle')}</strong>${t('ingest:dropOr')}</p>
       <label class="button secondary file-button" for="files">${t('ingest:chooseFiles')}
         <input id="files" type="file" multiple accept="image/*,.zip,application/zip" aria-describedby="drop-hint">
       </label>
-      <p class="hint" id="drop-hint">JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF, up to ${o.maxPhotoMb} MB each.
+      <p class="hint" id="drop-hint">${t('ingest:formats', { maxMb: o.maxPhotoMb })}
       ${t('ingest:zipHint')}</p>
     </div>
     <p id="form-error" class="error" role="alert" hidden></p>
     <div class="actions">
-      <button id="start" class="button primary" type="submit" disabled>Upload</button>
-      <button id="clear" class="button secondary" type="button" hidden>Clear finished</button>
+      <button id="start" class="button primary" type="submit" disabled>${t('ingest:upload')}</button>
+      <button id="clear" class="button secondary" type="button" hidden>${t('ingest:clearFinished')}</button>
     </div>
   </form>
   <p id="summary" class="status" role="status" aria-live="polite"></p>
@@ -65,7 +65,7 @@ ${signInSection({ what: 'operator', intro: 'Sign in with your operator access to
       <button id="batch-new" class="button secondary small" type="button">${t('ingest:newBatch')}</button>
     </div>
   </section>
-  <h2 class="small-heading" id="files-heading" hidden>Files</h2>
+  <h2 class="small-heading" id="files-heading" hidden>${t('ingest:filesHeading')}</h2>
   <ol id="file-list" class="file-list" aria-labelledby="files-heading"></ol>
   <section id="recent" aria-labelledby="recent-heading">
     <h2 class="small-heading" id="recent-heading">${t('ingest:recentHeading')}</h2>

@@ -5,6 +5,8 @@ import { recordAudit } from '../store/audit.ts';
 import { getCase } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { updateCaseSubject } from '../store/family.ts';
+import { putCaseKeys } from '../store/records.ts';
+import { subjectRecord } from '../records/record.ts';
 import { assertValidText } from '../text.ts';
 
 /**
@@ -27,7 +29,11 @@ export async function updateSubject(deps: { db: Database }, caller: Caller, chan
       else delete subject[k];
     }
     if (Buffer.byteLength(JSON.stringify(subject)) > 16 * 1024) throw new KinfinderError('invalid_input', 'the "subject" is longer than 16 KB');
+    // Checked as when the case was opened (a birth date in the future is refused, 422), and keyed
+    // again, so the standing search matches later archive photos against what the family now says.
+    const record = subjectRecord(subject);
     await updateCaseSubject(tx, caseId, subject);
+    await putCaseKeys(tx, caseId, record);
     await recordAudit(tx, auditActor(p), { action: 'search.subject.update', subjectType: 'search', subjectId: caseId, details: { fields: Object.keys(changes).sort() } });
     return subject;
   });

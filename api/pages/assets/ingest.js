@@ -26,16 +26,8 @@ let current = loadBatch();
 /** @type {{file: File, name: string, state: string, message: string, li: HTMLElement}[]} */
 const rows = [];
 
-const STATE_WORDS = {
-  ready: 'Ready to upload',
-  uploading: 'Uploading',
-  queued: 'Uploaded',
-  processing: 'Looking for faces…',
-  done: 'Done',
-  failed: 'Failed',
-  rejected: 'Not accepted',
-  zip: 'Not uploaded',
-};
+const STATES = ['ready', 'uploading', 'queued', 'processing', 'done', 'failed', 'rejected', 'zip'];
+const STATE_WORDS = Object.fromEntries(STATES.map((s) => [s, t(`ingest:state_${s}`)]));
 
 const signIn = staffSignIn({
   key: 'kinfinder.operator',
@@ -43,9 +35,9 @@ const signIn = staffSignIn({
     // An empty upload: an operator gets "attach at least one photo" (400), anyone else 401/403.
     const r = await api('photos', { token: t, method: 'POST', form: new FormData() });
     if (r.status === 400) return true;
-    if (r.status === 401) return 'This token is not valid. Check that you copied all of it.';
-    if (r.status === 403) return 'This token is not an operator token.';
-    return 'Sign-in failed. Please try again.';
+    if (r.status === 401) return t('ingest:tokenInvalid');
+    if (r.status === 403) return t('ingest:tokenNotOperator');
+    return t('ingest:signinFailed');
   },
   onReady(value) {
     token = value;
@@ -67,21 +59,16 @@ function fileError(err) {
   const code = (err && err.code) || '';
   switch (code) {
     case 'unsupported_format':
-      return 'Not a photo format we can read. Use JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF.';
     case 'empty_file':
-      return 'The file is empty.';
-    case 'file_too_large':
-      return `The file is too large. The limit is ${maxMb} MB per photo.`;
     case 'too_many_pixels':
-      return 'The photo has too many pixels to be processed safely. Upload a smaller copy.';
     case 'corrupt_image':
-      return 'The photo is damaged and cannot be opened.';
     case 'network':
-      return 'The connection failed during the upload. Try again.';
     case 'unauthorized':
-      return 'Your sign-in is no longer valid. Sign in again and retry.';
+      return t(`ingest:err_${code}`);
+    case 'file_too_large':
+      return t('ingest:err_file_too_large', { maxMb });
     default:
-      return (err && err.message) || (typeof err === 'string' ? err : 'Something went wrong with this file.');
+      return (err && err.message) || (typeof err === 'string' ? err : t('ingest:err_unknown'));
   }
 }
 
@@ -94,7 +81,7 @@ function addFiles(files) {
     const row = { file, name, state: 'ready', message: '', li };
     if (!isZip(file) && file.size > maxMb * 1024 * 1024) {
       row.state = 'rejected';
-      row.message = `Too large (${formatBytes(file.size)}). The limit is ${maxMb} MB per photo.`;
+      row.message = t('ingest:tooLarge', { size: formatBytes(file.size), maxMb });
     }
     rows.push(row);
     list.append(li);
@@ -104,7 +91,7 @@ function addFiles(files) {
 }
 
 function paint(row, percent) {
-  const words = row.state === 'uploading' && percent !== undefined ? `Uploading ${percent}%` : STATE_WORDS[row.state] || row.state;
+  const words = row.state === 'uploading' && percent !== undefined ? t('ingest:uploadingPercent', { percent }) : STATE_WORDS[row.state] || row.state;
   row.li.className = `file-row state-${row.state}`;
   row.li.replaceChildren(
     el('span', { class: 'file-name', text: row.name }),
@@ -117,7 +104,7 @@ function update() {
   const count = (s) => rows.filter((r) => r.state === s).length;
   const ready = count('ready');
   startButton.disabled = uploading || ready === 0;
-  startButton.textContent = ready > 0 ? `Upload ${ready} ${ready === 1 ? 'photo' : 'photos'}` : 'Upload';
+  startButton.textContent = ready > 0 ? t('ingest:uploadN', { count: ready }) : t('ingest:upload');
   show(byId('files-heading'), rows.length > 0);
   const finished = rows.filter((r) => ['queued', 'done', 'failed', 'rejected'].includes(r.state)).length;
   show(clearButton, finished > 0 && !uploading);
@@ -196,7 +183,7 @@ form.addEventListener('submit', (e) => {
   if (uploading) return;
   const ready = rows.filter((r) => r.state === 'ready');
   if (ready.length === 0) {
-    showError(formError, 'Add some photos first.');
+    showError(formError, t('ingest:addPhotosFirst'));
     return;
   }
   void uploadAll(ready);
@@ -234,7 +221,7 @@ async function uploadAll(ready) {
   saveBatch();
   showBatchNote(t('ingest:batchWorking'));
   schedulePoll(0);
-  say(summary, `Uploading ${ready.length} ${ready.length === 1 ? 'file' : 'files'}…`);
+  say(summary, t('ingest:uploadingFiles', { count: ready.length }));
   for (let i = 0; i < ready.length; i += BATCH_FILES) {
     const group = ready.slice(i, i + BATCH_FILES);
     const body = new FormData();

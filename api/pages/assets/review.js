@@ -31,14 +31,14 @@ const bag = urlBag();
 const refBag = urlBag();
 
 const r = (key, vars) => t(`review:${key}`, vars);
-const rec = (key, vars) => t(`records:${key}`, vars);
+const recT = (key, vars) => t(`records:${key}`, vars);
 
 /** A candidate found by its record alone has no face, no similarity and no band. */
 const simText = (c) => (typeof c.similarity === 'number' ? c.similarity.toFixed(3) : '—');
-const bandWord = (c, kind) => (c.band ? r(`${kind}_${c.band}`) : rec('evidence_recordOnly'));
+const bandWord = (c, kind) => (c.band ? r(`${kind}_${c.band}`) : recT('evidence_recordOnly'));
 /** Evidence labels: a field or level the catalogue lacks shows as its name, never as a bare key. */
 const recLabel = (key, raw) => {
-  const got = rec(key);
+  const got = recT(key);
   return got === `records:${key}` ? raw : got;
 };
 
@@ -178,7 +178,7 @@ function renderQueue() {
               el(
                 'button',
                 { type: 'button', class: `queue-item state-${state}`, 'aria-current': i === index ? 'true' : undefined, 'data-id': c.id, onclick: () => select(i, { focus: true }) },
-                el('span', { class: `band band-${c.band || 'record'}`, text: c.band ? r(`bandShort_${c.band}`) : rec('field_names') }),
+                el('span', { class: `band band-${c.band || 'record'}`, text: c.band ? r(`bandShort_${c.band}`) : recT('field_names') }),
                 ` ${simText(c)}`,
                 state !== 'open' ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` }) : '',
               ),
@@ -231,7 +231,7 @@ function headingOf(i) {
     case: shortId(c.searchId),
     n: inCase.indexOf(c) + 1,
     total: inCase.length,
-    band: c.band ? r(`bandShort_${c.band}`) : rec('field_names'),
+    band: c.band ? r(`bandShort_${c.band}`) : recT('field_names'),
     similarity: simText(c),
   });
 }
@@ -321,16 +321,16 @@ function select(i, { focus = false, announce = false } = {}) {
 
   const match = byId('match-figures');
   match.replaceChildren();
-  figure(match, r('similarity'), typeof c.similarity === 'number' ? r('similarityValue', { value: simText(c) }) : rec('evidence_recordOnly'));
+  figure(match, r('similarity'), typeof c.similarity === 'number' ? r('similarityValue', { value: simText(c) }) : recT('evidence_recordOnly'));
   figure(match, r('band'), bandWord(c, 'band'));
   // Why this candidate (issue 14): each field's agreement level and weight, then the total.
   for (const e of Array.isArray(c.evidence) ? c.evidence : []) {
     const w = typeof e.weight === 'number' ? `${e.weight >= 0 ? '+' : ''}${e.weight.toFixed(1)}` : '';
-    figure(match, recLabel(`field_${e.field}`, e.field), `${recLabel(`level_${e.level}`, e.level)} (${rec('evidence_weight')} ${w})`);
+    figure(match, recLabel(`field_${e.field}`, e.field), `${recLabel(`level_${e.level}`, e.level)} (${recT('evidence_weight')} ${w})`);
   }
   if (typeof c.matchWeight === 'number') {
     const p = typeof c.matchProbability === 'number' ? `${(c.matchProbability * 100).toFixed(1)} %` : '—';
-    figure(match, rec('evidence_title'), rec('evidence_total', { weight: c.matchWeight.toFixed(1), probability: p }));
+    figure(match, recT('evidence_title'), recT('evidence_total', { weight: c.matchWeight.toFixed(1), probability: p }));
   }
   figure(match, r('rank'), String(c.rank));
   figure(match, r('status'), r(`status_${c.status}`));
