@@ -43,7 +43,7 @@ export const ERROR_CODES = {
   /** Too late for this (a decision retracted after its 15 minutes). */
   too_late: { retry: false },
   /** Another reviewer has the candidate open right now (a short lease). */
-  leased: { retry: true },
+  leased: { retry: false },
   store_locked: { retry: true },
   /** The database cannot be reached right now (an outage, a restart): try again shortly. */
   database_unavailable: { retry: true },

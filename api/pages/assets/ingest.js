@@ -216,6 +216,8 @@ async function uploadAll(ready) {
       return;
     }
     current = { id: made.data.id, total: 0, sent: 0 };
+    // the new batch heads the list at once, not only after the next reload
+    void loadRecent();
   }
   current.total += ready.length;
   saveBatch();
