@@ -4,12 +4,13 @@ import { KinfinderError } from '../errors.ts';
 import { CASE_CANDIDATES } from '../match/rank.ts';
 import { recordAudit } from '../store/audit.ts';
 import { upsertCandidates } from '../store/candidates.ts';
-import { getCase, insertReferenceFace, refreshCaseStatus } from '../store/cases.ts';
+import { getCase, refreshCaseStatus } from '../store/cases.ts';
 import { referencePhotoCount } from '../store/family.ts';
 import { matchCase } from './match.ts';
 import { caseSubjectRecord } from '../records/record.ts';
 import type { CaseDeps } from './open.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
+import { insertReferenceFaces, putReferenceBlobs } from './store-reference-faces.ts';
 
 /** Photos one case may hold in all, however many times the family comes back. */
 export const MAX_CASE_PHOTOS = 10;
@@ -28,34 +29,14 @@ export async function addCasePhotos(deps: CaseDeps, caller: Caller, input: { pho
     throw new KinfinderError('too_many_photos', `a case holds at most ${MAX_CASE_PHOTOS} photos; this one has ${before.count}`, { max: MAX_CASE_PHOTOS, current: before.count });
   }
   const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? p.id ?? undefined);
-  const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string; displaySha256: string }> = [];
-  for (const c of chosen) {
-    stored.push({ ...c, photoSha256: await deps.blobs.put(c.bytes), cropSha256: await deps.blobs.put(c.face.crop), displaySha256: await deps.blobs.put(c.display) });
-  }
+  const stored = await putReferenceBlobs(deps.blobs, chosen);
   return deps.db.transaction(async (tx) => {
     const found = await getCase(tx, caseId);
     if (!found) throw new KinfinderError('not_found', 'no such case');
     if (found.status === 'closed') throw new KinfinderError('conflict', 'this case is closed');
     // Read again inside the transaction: two uploads at once must not both take the same indexes.
     const { nextIndex } = await referencePhotoCount(tx, caseId);
-    const refs = [];
-    for (const [i, s] of stored.entries()) {
-      const id = await insertReferenceFace(tx, caseId, deps.manifest.id, {
-        photoSha256: s.photoSha256,
-        photoIndex: nextIndex + i,
-        photoWidth: s.width,
-        photoHeight: s.height,
-        displaySha256: s.displaySha256,
-        faceIndex: s.index,
-        box: s.face.box,
-        score: s.face.score,
-        landmarks: s.face.landmarks,
-        quality: { ...s.face.quality },
-        cropSha256: s.cropSha256,
-        embedding: s.face.embedding,
-      });
-      refs.push({ id, embedding: s.face.embedding });
-    }
+    const refs = await insertReferenceFaces(tx, caseId, deps.manifest.id, stored, nextIndex);
     // Face and record together, as when the case was opened (issue 14).
     const ranked = await matchCase(tx, deps.manifest, refs, caseSubjectRecord(found.subject), CASE_CANDIDATES);
     const created = await upsertCandidates(tx, caseId, ranked);

@@ -9,7 +9,7 @@ import { CASE_CANDIDATES } from '../match/rank.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { candidatesOfCase, upsertCandidates, type CandidateView } from '../store/candidates.ts';
-import { insertCase, insertReferenceFace, refreshCaseStatus, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
+import { insertCase, refreshCaseStatus, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { ensureModel } from '../store/photos.ts';
 import { matchCase } from './match.ts';
@@ -18,6 +18,7 @@ import { subjectIsSearchable, subjectRecord } from '../records/record.ts';
 import { putCaseKeys } from '../store/records.ts';
 import { assertValidText } from '../text.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
+import { insertReferenceFaces, putReferenceBlobs } from './store-reference-faces.ts';
 
 export interface CaseDeps {
   db: Database;
@@ -60,38 +61,13 @@ export async function openCase(
     throw new KinfinderError('invalid_input', 'upload at least one photo of the person, or give at least their surname or a document number');
   }
   const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined), { textToo });
-  const stored: Array<(typeof chosen)[number] & { photoSha256: string; cropSha256: string; displaySha256: string }> = [];
-  for (const c of chosen) {
-    stored.push({
-      ...c,
-      photoSha256: await deps.blobs.put(c.bytes),
-      cropSha256: await deps.blobs.put(c.face.crop),
-      displaySha256: await deps.blobs.put(c.display),
-    });
-  }
+  const stored = await putReferenceBlobs(deps.blobs, chosen);
   const principal = isPrincipal(caller) ? caller : null;
   const isVerifier = principal?.role === 'verifier';
   return deps.db.transaction(async (tx) => {
     await ensureModel(tx, { id: deps.manifest.id, dims: deps.manifest.dims, manifest: deps.manifest });
     const opened = await insertCase(tx, { subject: input.subject ?? {}, modelId: deps.manifest.id, createdBy: principal?.id ?? null });
-    const refs = [];
-    for (const [photoIndex, s] of stored.entries()) {
-      const id = await insertReferenceFace(tx, opened.id, deps.manifest.id, {
-        photoSha256: s.photoSha256,
-        photoIndex,
-        photoWidth: s.width,
-        photoHeight: s.height,
-        displaySha256: s.displaySha256,
-        faceIndex: s.index,
-        box: s.face.box,
-        score: s.face.score,
-        landmarks: s.face.landmarks,
-        quality: { ...s.face.quality },
-        cropSha256: s.cropSha256,
-        embedding: s.face.embedding,
-      });
-      refs.push({ id, embedding: s.face.embedding });
-    }
+    const refs = await insertReferenceFaces(tx, opened.id, deps.manifest.id, stored, 0);
     await putCaseKeys(tx, opened.id, record);
     const ranked = await matchCase(tx, deps.manifest, refs, record, CASE_CANDIDATES);
     await upsertCandidates(tx, opened.id, ranked);
