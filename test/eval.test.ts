@@ -133,6 +133,7 @@ describe('evaluation helpers', () => {
     expect(r.pairs).toBe(4);
     expect(r.photos).toBe(5);
     expect(r.noFace).toBe(1);
+    expect(r.noFacePhotos).toEqual(['A#2']);
     expect(r.failed).toBe(1);
     expect(r.auc).toBe(1);
     expect(r.accuracy.mean).toBeGreaterThan(0.5);

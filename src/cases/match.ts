@@ -48,7 +48,7 @@ export async function matchCase(
   const size = await archiveSize(tx);
   const ctx = linkContext(subject, subject ? await archiveCounts(tx, subject) : {}, Math.max(size.photos, size.records), manifest.calibration, await confirmedEvidenceCounts(tx));
   const photos: PhotoEvidence[] = [
-    ...faceHits.map((h) => ({ photoId: h.photoId, face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity }, record: records.get(h.photoId) })),
+    ...faceHits.map((h) => ({ photoId: h.photoId, face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity, bandCap: h.bandCap }, record: records.get(h.photoId) })),
     ...recordOnly.map((p) => ({ photoId: p, face: faces.get(p), record: records.get(p) })),
   ];
   return photos

@@ -20,6 +20,8 @@ export interface RecipeReport {
   photos: number;
   /** Photos in which the recipe's detector found no face (scored on a centred fallback box). */
   noFace: number;
+  /** Those photos by LFW key (`Name#n`), sorted: the list to look at by eye. */
+  noFacePhotos: string[];
   /** Photos that could not be read or decoded (pairs with them score −1). */
   failed: number;
 }
@@ -111,6 +113,7 @@ export function report(name: string, pairs: Pair[], emb: Map<string, { e: number
     all_impostors: { count: all.length, 'threshold@0.1%': a01, 'threshold@1%': a1, 'threshold@10%': a10, 'tar@far0.1%': rateAtOrAbove(genuine, a01), 'tar@far1%': rateAtOrAbove(genuine, a1) },
     photos: emb.size,
     noFace: [...emb.values()].filter((v) => v !== undefined && !v.detected).length,
+    noFacePhotos: [...emb.entries()].filter(([, v]) => v !== undefined && !v.detected).map(([k]) => k).sort(),
     failed: [...emb.values()].filter((v) => v === undefined).length,
   };
 }

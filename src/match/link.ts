@@ -25,7 +25,8 @@ export interface LinkedCandidate {
 /** What one archive photo brings to a case: a face compared with the references (or none), its record (or none). */
 export interface PhotoEvidence {
   photoId: string;
-  face?: { faceId: string; referenceFaceId: string; similarity: number } | undefined;
+  /** `bandCap`: the gallery face's quality cap (quality.ts); an unclear face weighs as its capped band. */
+  face?: { faceId: string; referenceFaceId: string; similarity: number; bandCap?: string | null | undefined } | undefined;
   record?: ArchiveRecord | undefined;
 }
 
@@ -36,9 +37,9 @@ export interface PhotoEvidence {
  */
 export const MIN_RECORD_WEIGHT = 3;
 
-export function faceLevel(similarity: number, calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>): Level<'face'> {
+export function faceLevel(similarity: number, calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>, bandCap?: string | null): Level<'face'> {
   if (similarity < calibration.floor) return 'below_floor';
-  return bandFor(similarity, calibration);
+  return bandFor(similarity, calibration, { bandCap });
 }
 
 export interface LinkContext {
@@ -71,7 +72,7 @@ export function scorePhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate 
   const aboveFloor = p.face !== undefined && p.face.similarity >= ctx.calibration.floor;
   if (!aboveFloor && recordWeight < MIN_RECORD_WEIGHT) return undefined;
   const evidence = [...recordEvidence];
-  if (p.face) evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration) }, ctx.u, ctx.m));
+  if (p.face) evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration, p.face.bandCap) }, ctx.u, ctx.m));
   const matchWeight = totalWeight(evidence);
   // Found by the record with a face far from the family's: still shown (the record may be right
   // and the photo poor), but not when the face outweighs the record.
@@ -81,7 +82,7 @@ export function scorePhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate 
     faceId: p.face?.faceId ?? null,
     referenceFaceId: p.face?.referenceFaceId ?? null,
     similarity: p.face ? p.face.similarity : null,
-    band: p.face ? bandFor(p.face.similarity, ctx.calibration) : null,
+    band: p.face ? bandFor(p.face.similarity, ctx.calibration, p.face) : null,
     evidence,
     matchWeight,
     matchProbability: matchProbability(matchWeight, ctx.archiveSize),

@@ -12,6 +12,8 @@ export interface Hit {
   photoId: string;
   similarity: number;
   referenceFaceId: string;
+  /** The gallery face's quality cap (`possible` for an unclear face), null for none. */
+  bandCap?: string | null | undefined;
 }
 
 export interface RankedHit extends Hit {
@@ -35,7 +37,7 @@ export function mergeHits(perReference: readonly Hit[][], calibration: Pick<Cali
     .filter((h) => h.similarity >= calibration.floor)
     .sort((a, b) => b.similarity - a.similarity || a.faceId.localeCompare(b.faceId))
     .slice(0, top)
-    .map((h) => ({ ...h, band: bandFor(h.similarity, calibration) }));
+    .map((h) => ({ ...h, band: bandFor(h.similarity, calibration, h) }));
 }
 
 /**

@@ -39,14 +39,14 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
     const faces = (await embeddingsOfPhoto(tx, photoId)).filter((f) => f.modelId === deps.manifest.id);
     const record = (await photoRecords(tx, [photoId])).get(photoId);
     // case → face → its best similarity to one of the case's reference faces
-    const byFace = new Map<string, Map<string, { faceId: string; referenceFaceId: string; similarity: number }>>();
+    const byFace = new Map<string, Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }>>();
     for (const f of faces) {
       const refs = await nearestOpenReferences(tx, f.embedding, { modelId: deps.manifest.id, k: REFERENCES_PER_FACE, efSearch: efSearchFor(REFERENCES_PER_FACE) });
       for (const r of refs) {
         if (r.similarity < deps.manifest.calibration.floor) continue;
         const forCase = byFace.get(r.searchId) ?? new Map();
         const prev = forCase.get(f.faceId);
-        if (!prev || r.similarity > prev.similarity) forCase.set(f.faceId, { faceId: f.faceId, referenceFaceId: r.referenceFaceId, similarity: r.similarity });
+        if (!prev || r.similarity > prev.similarity) forCase.set(f.faceId, { faceId: f.faceId, referenceFaceId: r.referenceFaceId, similarity: r.similarity, bandCap: f.bandCap });
         byFace.set(r.searchId, forCase);
       }
     }
@@ -82,7 +82,7 @@ async function scoreForCase(
   manifest: ModelManifest,
   caseId: string,
   photoId: string,
-  faceHits: Map<string, { faceId: string; referenceFaceId: string; similarity: number }> | undefined,
+  faceHits: Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }> | undefined,
   record: Parameters<typeof scorePhoto>[1]['record'],
   archive: number,
   confirmed: Record<string, Record<string, number>>,

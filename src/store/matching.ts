@@ -11,7 +11,10 @@ async function tuneHnsw(tx: Queryable, efSearch: number): Promise<void> {
 }
 
 // The gallery search, one text for the query and its EXPLAIN.
-const NEAREST_GALLERY_FACES_SQL = `SELECT id AS "faceId", photo_id AS "photoId", 1 - (embedding <=> $1::vector) AS similarity
+// The face's band cap (quality.ts) comes along: a blurred or blindfolded face is banded at most
+// `possible` however similar it is, so the rank and the verifier see the same band.
+const NEAREST_GALLERY_FACES_SQL = `SELECT id AS "faceId", photo_id AS "photoId", 1 - (embedding <=> $1::vector) AS similarity,
+            quality->>'bandCap' AS "bandCap"
      FROM faces WHERE model_id = $2
      ORDER BY embedding <=> $1::vector LIMIT $3`;
 
@@ -24,9 +27,9 @@ export async function nearestGalleryFaces(
   tx: Queryable,
   embedding: number[],
   opts: { modelId: string; k: number; efSearch: number },
-): Promise<Array<{ faceId: string; photoId: string; similarity: number }>> {
+): Promise<Array<{ faceId: string; photoId: string; similarity: number; bandCap: string | null }>> {
   await tuneHnsw(tx, opts.efSearch);
-  const r = await tx.query<{ faceId: string; photoId: string; similarity: number }>(NEAREST_GALLERY_FACES_SQL, [pgvector.toSql(embedding), opts.modelId, opts.k]);
+  const r = await tx.query<{ faceId: string; photoId: string; similarity: number; bandCap: string | null }>(NEAREST_GALLERY_FACES_SQL, [pgvector.toSql(embedding), opts.modelId, opts.k]);
   // relaxed_order may return rows slightly out of order: the exact similarities decide.
   return r.rows.sort((a, b) => b.similarity - a.similarity);
 }
@@ -59,12 +62,12 @@ export async function nearestOpenReferences(
   return r.rows.sort((a, b) => b.similarity - a.similarity);
 }
 
-export async function embeddingsOfPhoto(q: Queryable, photoId: string): Promise<Array<{ faceId: string; modelId: string; embedding: number[] }>> {
-  const r = await q.query<{ faceId: string; modelId: string; embedding: string }>(
-    `SELECT id AS "faceId", model_id AS "modelId", embedding::text AS embedding FROM faces WHERE photo_id = $1 ORDER BY face_index`,
+export async function embeddingsOfPhoto(q: Queryable, photoId: string): Promise<Array<{ faceId: string; modelId: string; embedding: number[]; bandCap: string | null }>> {
+  const r = await q.query<{ faceId: string; modelId: string; embedding: string; bandCap: string | null }>(
+    `SELECT id AS "faceId", model_id AS "modelId", embedding::text AS embedding, quality->>'bandCap' AS "bandCap" FROM faces WHERE photo_id = $1 ORDER BY face_index`,
     [photoId],
   );
-  return r.rows.map((x) => ({ faceId: x.faceId, modelId: x.modelId, embedding: pgvector.fromSql(x.embedding) as number[] }));
+  return r.rows.map((x) => ({ faceId: x.faceId, modelId: x.modelId, embedding: pgvector.fromSql(x.embedding) as number[], bandCap: x.bandCap }));
 }
 
 /**
@@ -77,19 +80,20 @@ export async function nearestFaceOfPhotos(
   refs: ReadonlyArray<{ id: string; embedding: number[] }>,
   photoIds: readonly string[],
   modelId: string,
-): Promise<Map<string, { faceId: string; referenceFaceId: string; similarity: number }>> {
-  const best = new Map<string, { faceId: string; referenceFaceId: string; similarity: number }>();
+): Promise<Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }>> {
+  const best = new Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }>();
   if (photoIds.length === 0) return best;
   for (const ref of refs) {
-    const r = await q.query<{ photoId: string; faceId: string; similarity: number }>(
-      `SELECT DISTINCT ON (photo_id) photo_id AS "photoId", id AS "faceId", 1 - (embedding <=> $1::vector) AS similarity
+    const r = await q.query<{ photoId: string; faceId: string; similarity: number; bandCap: string | null }>(
+      `SELECT DISTINCT ON (photo_id) photo_id AS "photoId", id AS "faceId", 1 - (embedding <=> $1::vector) AS similarity,
+              quality->>'bandCap' AS "bandCap"
        FROM faces WHERE photo_id = ANY($2::uuid[]) AND model_id = $3
        ORDER BY photo_id, embedding <=> $1::vector`,
       [pgvector.toSql(ref.embedding), photoIds, modelId],
     );
     for (const x of r.rows) {
       const prev = best.get(x.photoId);
-      if (!prev || x.similarity > prev.similarity) best.set(x.photoId, { faceId: x.faceId, referenceFaceId: ref.id, similarity: Number(x.similarity) });
+      if (!prev || x.similarity > prev.similarity) best.set(x.photoId, { faceId: x.faceId, referenceFaceId: ref.id, similarity: Number(x.similarity), bandCap: x.bandCap });
     }
   }
   return best;

@@ -38,9 +38,10 @@ export function syntheticGallery(db: Database, manifest: ModelManifest) {
   return {
     /**
      * A done gallery photo with one face of the given embedding (none for `null`: a face the
-     * detector missed), and the person record of `metadata` (names, birthDate, idNumbers…).
+     * detector missed), and the person record of `metadata` (names, birthDate, idNumbers…);
+     * `quality` is the face's stored quality (e.g. a `bandCap`).
      */
-    async photo(embedding: number[] | null, blobs?: { photo?: string; display?: string; crop?: string }, metadata: Record<string, unknown> = {}): Promise<{ photoId: string; faceId: string }> {
+    async photo(embedding: number[] | null, blobs?: { photo?: string; display?: string; crop?: string }, metadata: Record<string, unknown> = {}, quality: Record<string, unknown> = {}): Promise<{ photoId: string; faceId: string }> {
       const i = ++n;
       return db.transaction(async (tx) => {
         const { id } = await insertPhoto(tx, { sha256: blobs?.photo ?? hex64(i), originalName: `g${i}.jpg`, byteSize: 1000, format: 'jpeg', sourceId: null, metadata });
@@ -51,7 +52,7 @@ export function syntheticGallery(db: Database, manifest: ModelManifest) {
           format: 'jpeg',
           displaySha256: blobs?.display ?? hex64(1_000_000 + i),
           modelId: manifest.id,
-          faces: embedding ? [{ faceIndex: 0, box: BOX, score: 0.99, landmarks: [], quality: {}, cropSha256: blobs?.crop ?? hex64(2_000_000 + i), embedding }] : [],
+          faces: embedding ? [{ faceIndex: 0, box: BOX, score: 0.99, landmarks: [], quality, cropSha256: blobs?.crop ?? hex64(2_000_000 + i), embedding }] : [],
         });
         const face = await tx.query<{ id: string }>(`SELECT id FROM faces WHERE photo_id = $1`, [id]);
         return { photoId: id, faceId: face.rows[0]?.id ?? '' };
