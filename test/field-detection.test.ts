@@ -41,6 +41,21 @@ describe('detection of field photos', () => {
     expect(f.quality).toMatchObject({ rotation: 0, detectedBy: 'upright', enhanced: false, eyesVisible: true, bandCap: null, flags: [] });
   }, 60_000);
 
+  it('describes a face lying at 90° from upright when SSD found it sideways with confidence but its landmarks have no face’s shape', async () => {
+    // Aaron_Peirsol_0002 turned 90°: SSD scores the sideways face 0.89 upright, above the
+    // rescue's `below`; model v2 kept it as it was, with landmarks crushed out of shape
+    const turned = await sharp(photo(PERSON, 2)).rotate(90).jpeg({ quality: 90 }).toBuffer();
+    const { maxShapeResidual: _m, ...v2Rescue } = engine.recipe.rescue!;
+    const [upright] = await engine.analyseRecipes(photo(PERSON, 2), [engine.recipe]);
+    const [v2, now] = await engine.analyseRecipes(turned, [{ ...engine.recipe, name: 'v2', rescue: v2Rescue }, engine.recipe]);
+    const own = pickCentralFace(upright!)!;
+    const before = only(v2!), after = only(now!);
+    expect(before.quality.rotation).toBe(0);
+    expect(cosine(before.embedding, own.embedding)).toBeLessThan(engine.manifest.calibration.possible.threshold);
+    expect(after.quality.rotation).toBe(-90);
+    expect(cosine(after.embedding, own.embedding)).toBeGreaterThan(engine.manifest.calibration.strong.threshold);
+  }, 60_000);
+
   for (const turn of [90, 180, 270]) {
     it(`finds a face lying at ${turn}°, records the turn that makes it upright, keeps box and landmarks in the photo's pixels`, async () => {
       const turned = await sharp(photo(PERSON, 1)).rotate(turn).jpeg({ quality: 90 }).toBuffer();

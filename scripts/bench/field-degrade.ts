@@ -16,6 +16,8 @@ export interface Degraded { bytes: Buffer; subjects: Subject[] }
 
 export const KINDS = [
   'small', 'blur', 'jpeg', 'dark', 'grey', 'eyes', 'jaw', 'rot90', 'rot180', 'rot270', 'tilt', 'lying-tilt', 'print',
+  // harder than one degradation at a time: what the archive's worst photos combine
+  'tiny', 'far', 'night', 'lying-dark',
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -34,6 +36,10 @@ export const KIND_NOTES: Record<Kind | 'group' | 'clean', string> = {
   tilt: 'tilted ±30°',
   'lying-tilt': 'lying down and tilted: turned 90° ± 25° (either side)',
   print: 'old print: sepia, faded, soft, grain, scratches, JPEG 40',
+  tiny: 'shrunk to 40 px (face ≈ 17 px), enlarged back to 160 px (a thumbnail saved large)',
+  far: 'face ≈ 22 px in a 640 × 480 textured scene (too small a photo for the enlarged tiles of large ones)',
+  night: 'phone photo at night: brightness × 0.35, blur σ 1.5, noise σ 8, JPEG 25',
+  'lying-dark': 'lying down in the dark: turned 90° (either side), brightness × 0.3, noise σ 6, JPEG 50',
   group: '12 people in two rows on an 800 × 500 canvas, faces ≈ 36 px',
 };
 
@@ -166,6 +172,34 @@ export async function degrade(kind: Kind, bytes: Buffer, spot: FaceSpot, person:
     case 'rot270': return rotated(bytes, w, h, spot, 270, person);
     case 'tilt': return rotated(bytes, w, h, spot, seed % 2 === 0 ? 30 : -30, person);
     case 'lying-tilt': return rotated(bytes, w, h, spot, (seed % 2 === 0 ? 90 : 270) + (seed % 4 < 2 ? 25 : -25), person);
+    case 'tiny': {
+      const k = 40 / Math.max(w, h);
+      const down = await sharp(bytes).resize(Math.round(w * k), Math.round(h * k)).jpeg({ quality: 70 }).toBuffer();
+      const up = 160 / 40;
+      const out = await sharp(down).resize(Math.round(w * k * up), Math.round(h * k * up), { kernel: 'cubic' }).jpeg({ quality: 85 }).toBuffer();
+      return { bytes: out, subjects: [{ person, centre: [spot.centre[0] * k * up, spot.centre[1] * k * up], size: spot.size * k * up }] };
+    }
+    case 'far': {
+      const W = 640, H = 480, k = 22 / spot.size;
+      const bg = await shuffledTexture(bytes, W, H, seed);
+      const small = await sharp(bytes).resize(Math.round(w * k), Math.round(h * k)).toBuffer();
+      const g = rng(seed);
+      const left = Math.round(40 + g() * (W - 80 - w * k)), top = Math.round(40 + g() * (H - 80 - h * k));
+      const out = await sharp(bg.data, { raw: { width: W, height: H, channels: 3 } }).composite([{ input: small, left, top }]).jpeg({ quality: 85 }).toBuffer();
+      return { bytes: out, subjects: [{ person, centre: [left + spot.centre[0] * k, top + spot.centre[1] * k], size: 22 }] };
+    }
+    case 'night': {
+      const soft = await raw(sharp(bytes).blur(1.5));
+      const d = { ...soft, data: Buffer.from(soft.data.map((v) => clamp(v * 0.35))) };
+      return one(await jpeg(addNoise(d, 8, seed), 25));
+    }
+    case 'lying-dark': {
+      const deg = seed % 2 === 0 ? 90 : 270;
+      const turned = await rotated(bytes, w, h, spot, deg, person);
+      const r = await raw(sharp(turned.bytes));
+      const d = { ...r, data: Buffer.from(r.data.map((v) => clamp(v * 0.3))) };
+      return { bytes: await jpeg(addNoise(d, 6, seed), 50), subjects: turned.subjects };
+    }
     case 'print': {
       // sepia, faded towards paper white, soft, grain, a few scratches
       const sep = await raw(sharp(bytes).recomb([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]]).linear(0.55, 70).blur(1.2));

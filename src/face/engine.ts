@@ -10,6 +10,7 @@ import { loadManifest, verifyModelFiles, type ModelManifest } from './manifest.t
 import { faceQuality } from './quality.ts';
 import type { Recipe } from './recipe.ts';
 import { rescueFaces, smallFacesPhoto, type Rescued } from './rescue.ts';
+import { shapeResidual } from './shape.ts';
 import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
 export interface Detection { box: Box; score: number }
@@ -128,22 +129,32 @@ class Engine implements FaceEngine {
         firstPass = await detections(r, r.detector.padRetry);
         dets = firstPass.filter((d) => d.score >= r.detector.minConfidence);
       }
+      // A face lying on its side that SSD found upright gets landmarks of no face's shape
+      // (shape.ts): it is not trusted, so the rescue's turned views look for it.
+      const odd = new Set<Detection>();
+      const maxResidual = r.rescue?.maxShapeResidual;
+      if (maxResidual !== undefined) {
+        for (const d of dets) if (shapeResidual(await landmarks(d.box, r.landmarks)) > maxResidual) odd.add(d);
+      }
       // Rescue only when the upright pass is not sure of any face: a portrait or a group photo
       // that SSD reads at once costs nothing more.
       // A group photo whose faces are small in what SSD saw: enlarged tiles find the rest.
       const rescued = !r.rescue ? []
-        : !dets.some((d) => d.score >= r.rescue!.below) ? await this.rescue(rgb, r, firstPass, 'all')
+        : !dets.some((d) => d.score >= r.rescue!.below && !odd.has(d)) ? await this.rescue(rgb, r, firstPass, 'all')
           : smallFacesPhoto(dets, rgb.width, rgb.height, r) ? await this.rescue(rgb, r, firstPass, 'tiles')
             : [];
       if (dets.length === 0 && rescued.length === 0 && options.centreFallback) {
         const side = Math.min(img.width, img.height) * 0.5;
         dets = [{ box: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, score: 0 }];
       }
-      // Upright detections and rescued ones compete for the same face: the higher score wins.
-      const chosen = nms([
-        ...dets.map((d) => ({ ...d, found: undefined as Rescued | undefined })),
-        ...rescued.map((c) => ({ box: c.box, score: c.score, found: c as Rescued | undefined })),
-      ]) as Array<Detection & { found: Rescued | undefined }>;
+      // Upright detections and rescued ones compete for the same face: the higher score wins,
+      // except that an untrusted upright face loses to any rescued face it overlaps (ranked
+      // below every rescued one; kept, with its own score, when nothing replaces it).
+      const ranked = nms([
+        ...dets.map((d) => ({ box: d.box, score: odd.has(d) ? d.score - 2 : d.score, det: d, found: undefined as Rescued | undefined })),
+        ...rescued.map((c) => ({ box: c.box, score: c.score, det: { box: c.box, score: c.score }, found: c as Rescued | undefined })),
+      ]) as Array<Detection & { det: Detection; found: Rescued | undefined }>;
+      const chosen = ranked.map((x) => ({ ...x.det, found: x.found }));
       const faces: Face[] = [];
       for (const det of chosen) {
         const found = det.found;

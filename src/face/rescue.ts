@@ -1,6 +1,7 @@
 import type { Point, RgbImage } from './align.ts';
 import type { DetectionStep } from './quality.ts';
 import type { Recipe } from './recipe.ts';
+import { shapeResidual } from './shape.ts';
 import type { Box } from './types.ts';
 import { apply, compose, IDENTITY, meanColour, patchToPhoto, turnedFrame, warp, type Affine } from './warp.ts';
 
@@ -122,7 +123,7 @@ function turnedTile(src: RgbImage, toSrc: Affine, full: RgbImage, degrees: numbe
  * SSD input pixels under SMALL_IN_SSD, in a photo large enough to tile.
  */
 export function smallFacesPhoto(dets: Detection[], width: number, height: number, r: Recipe): boolean {
-  if (!r.rescue || r.rescue.tiles === 0 || dets.length === 0 || Math.max(width, height) < TILES_FROM) return false;
+  if (!r.rescue || r.rescue.tiles === 0 || dets.length === 0 || Math.max(width, height) < r.rescue.tilesFrom) return false;
   const k = firstPassZoom(width, height, r);
   const sides = dets.map((d) => Math.max(d.box.width, d.box.height) * k).sort((a, b) => a - b);
   return sides[Math.floor(sides.length / 2)]! < SMALL_IN_SSD;
@@ -137,8 +138,6 @@ function firstPassZoom(width: number, height: number, r: Recipe): number {
   const seen = det > r.detector.tileSize * 1.25 ? Math.max(r.detector.tileSize, Math.ceil(det / (1 + 2 * (1 - r.detector.tileOverlap)))) : det;
   return (det / long) * (MOSAIC_SIDE / seen);
 }
-/** Photos whose long side is under this are not tiled: SSD already enlarges them to 512 px. */
-const TILES_FROM = 680;
 /** Enlarged tiles are about this long (photo pixels) at most, so a tile's faces reach SSD at about 1.1 × or more. */
 const TILE_PHOTO_SIDE = 450;
 
@@ -192,7 +191,7 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
   const k = Math.max(tw, th) / MOSAIC_SIDE;
   // only where the tiles show faces at least 1.5 × larger than the first pass did (a 12 MP photo
   // was already tiled as finely by it)
-  if (!confident() && cfg.tiles > 1 && Math.max(rgb.width, rgb.height) >= TILES_FROM && firstPassZoom(rgb.width, rgb.height, r) * 1.5 <= 1 / k) {
+  if (!confident() && cfg.tiles > 1 && Math.max(rgb.width, rgb.height) >= cfg.tilesFrom && firstPassZoom(rgb.width, rgb.height, r) * 1.5 <= 1 / k) {
     const w = Math.max(1, Math.round(tw / k)), h = Math.max(1, Math.round(th / k));
     for (let iy = 0; iy < n; iy++) {
       for (let ix = 0; ix < n; ix++) {
@@ -216,12 +215,39 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
   for (let i = 0; i < weak.length; i += 4) confirmed.push(...await confirmBatch(ops, weak.slice(i, i + 4), cfg.confirm));
 
   const kept: Rescued[] = [];
-  for (const c of [...strong, ...confirmed]) {
+  for (const first of [...strong, ...confirmed]) {
+    let c = first;
+    let landmarks = await landmarksOf(ops, c);
+    // A face SSD scored best in the wrong orientation (a face lying down, found upright too)
+    // gets landmarks of no face's shape (shape.ts): the same face seen in another orientation,
+    // found as surely, is described instead when its shape is a face's.
+    if (cfg.maxShapeResidual !== undefined && shapeResidual(landmarks) > cfg.maxShapeResidual) {
+      const at = boxToPhoto(c.box, c.toPhoto, rgb.width, rgb.height);
+      const others = cands
+        .filter((o) => o !== c && o.score >= minConfidence && o.rotation !== c.rotation && overlaps(at, boxToPhoto(o.box, o.toPhoto, rgb.width, rgb.height)))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, MAX_REORIENT_TRIES);
+      for (const o of others) {
+        const lm = await landmarksOf(ops, o);
+        if (shapeResidual(lm) <= cfg.maxShapeResidual) { c = o; landmarks = lm; break; }
+      }
+    }
     const box = boxToPhoto(c.box, c.toPhoto, rgb.width, rgb.height);
     if (box.width < 8 || box.height < 8) continue;
-    kept.push({ box, score: c.score, rotation: normaliseDegrees(c.rotation), step: c.step, source: c.source, landmarks: await landmarksOf(ops, c), confirmedBy: c.confirmedBy });
+    kept.push({ box, score: c.score, rotation: normaliseDegrees(c.rotation), step: c.step, source: c.source, landmarks, confirmedBy: c.confirmedBy });
   }
   return kept;
+}
+
+/** Other orientations of one face tried for a face-shaped fit: each costs a landmark pass. */
+const MAX_REORIENT_TRIES = 3;
+
+/** The same face in photo pixels: IoU over 0.3, or 70 % of the smaller box inside the other. */
+function overlaps(a: Box, b: Box): boolean {
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = ix * iy, aa = a.width * a.height, ab = b.width * b.height;
+  return inter / (aa + ab - inter) > 0.3 || inter / Math.max(1e-9, Math.min(aa, ab)) > 0.7;
 }
 
 /** Indices of `dets` kept by greedy NMS (IoU 0.3, or 70 % of the smaller box inside), best first. */
