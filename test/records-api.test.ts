@@ -117,6 +117,33 @@ describe('person records through the API', () => {
     const bytes = await documentPhoto(90);
     const upload = await call('POST', '/photos', operator, photoForm([{ name: 'x.jpg', bytes }], 'file', { metadata: JSON.stringify({ names: ['Koval'], birthDate: '3000' }) }));
     expect(upload.status).toBe(422);
-    expect(upload.json.error).toMatchObject({ code: 'invalid_metadata', message: 'metadata.birthDate is in the future' });
+    expect(upload.json.error).toMatchObject({ code: 'invalid_metadata', message: 'metadata.birthDate is in the future', field: 'metadata.birthDate', reason: 'future' });
+  });
+
+  it('takes a metadata CSV beside the photos, as ingest --metadata reads it, and names the row of a bad one', { timeout: 60_000 }, async () => {
+    const operator = (await call('POST', '/tokens', ADMIN_TOKEN, { role: 'operator', name: 'csv operator' })).json.token as string;
+    const csv = (text: string) => new File([text], 'meta.csv', { type: 'text/csv' });
+    const form = photoForm([{ name: 'box/tag-9.jpg', bytes: await documentPhoto(60) }, { name: 'other.jpg', bytes: await documentPhoto(61) }], 'file', { metadata: JSON.stringify({ location: 'Kharkiv', unit: 'from the form' }) });
+    form.append('metadataCsv', csv('file,names,birth_date,id_number,unit,category\ntag-9.jpg,"BONDAR O.; Бондар Олег",1988,АВ 55-12;77,в/ч А1234,deceased\n'));
+    const up = await call('POST', '/photos', operator, form);
+    expect(up.status).toBe(202);
+    const [tagged, plain] = (up.json.photos as Json[]).map((p) => p.id as string);
+    const one = await call('GET', `/photos/${tagged}`, operator);
+    // the row over the form's metadata, its category over the request's
+    expect(one.json).toMatchObject({ category: 'deceased', metadata: { location: 'Kharkiv', names: ['BONDAR O.', 'Бондар Олег'], birthDate: '1988', idNumbers: ['АВ 55-12', '77'], unit: 'в/ч А1234' } });
+    const two = await call('GET', `/photos/${plain}`, operator);
+    expect(two.json).toMatchObject({ category: 'unknown', metadata: { location: 'Kharkiv', unit: 'from the form' } });
+    expect(two.json.metadata.names).toBeUndefined();
+    // keyed for linkage as any other record: the names were read
+    const keyed = await h.t.db.query<{ n: number }>('SELECT count(*)::integer AS n FROM photo_records WHERE photo_id = $1', [tagged]);
+    expect(keyed.rows[0]!.n).toBe(1);
+
+    const bad = photoForm([{ name: 'tag-10.jpg', bytes: await documentPhoto(62) }], 'file');
+    bad.append('metadataCsv', csv('file,birth_date\ntag-10.jpg,1990\ntag-11.jpg,2999\n'));
+    const refused = await call('POST', '/photos', operator, bad);
+    expect(refused.status).toBe(422);
+    expect(refused.json.error).toMatchObject({ code: 'invalid_metadata', row: 3, column: 'birth_date', reason: 'future' });
+    const taken = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos WHERE original_name = 'tag-10.jpg'`);
+    expect(taken.rows[0]!.n).toBe(0);
   });
 });
