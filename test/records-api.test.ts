@@ -97,6 +97,37 @@ describe('person records through the API', () => {
     expect(top.matchWeight).toBeGreaterThan(faceWeight + 10);
   });
 
+  it('searches the archive again at once when the family corrects the subject, leaving decided candidates as they are', { timeout: 60_000 }, async () => {
+    const shevchuk = await archive('roll-12.jpg', await documentPhoto(120), { names: ['Shevchuk Ivan'], birthDate: '1980' });
+    const savchenko = await archive('tag-40.jpg', await documentPhoto(121), { names: ['SAVCHENKO D.'], birthDate: '1992', idNumbers: ['ВК 405060'] });
+    const opened = await call('POST', '/searches', undefined, photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Шевчук', givenName: 'Іван', birthDate: '1980' }) }));
+    expect(opened.status).toBe(201);
+    const caseId = opened.json.search.id as string;
+    const code = opened.json.caseCode as string;
+    const candidates = async () => (await call('GET', `/searches/${caseId}`, verifier)).json.candidates as Json[];
+    const first = await candidates();
+    expect(first.map((c) => c.photoId)).toEqual([shevchuk]);
+    // two verifiers reject it: decided
+    const second = (await call('POST', '/tokens', ADMIN_TOKEN, { role: 'verifier', name: 'records verifier two' })).json.token as string;
+    for (const who of [verifier, second]) expect((await call('POST', `/candidates/${first[0]!.id}/decisions`, who, { decision: 'reject', note: 'another man' })).status).toBe(201);
+    expect((await candidates())[0]).toMatchObject({ photoId: shevchuk, status: 'rejected' });
+
+    // the family had the wrong man's name: corrected, the archive's record is found at once, no ingest needed
+    const patched = await call('PATCH', '/case/subject', code, { surname: 'Савченко', givenName: 'Дмитро', birthDate: '1992', idNumber: 'BK405060' });
+    expect(patched.status).toBe(200);
+    const after = await candidates();
+    const found = after.find((c) => c.photoId === savchenko);
+    expect(found).toMatchObject({ faceId: null, similarity: null, band: null, status: 'pending' });
+    expect(found!.evidence.map((e: Json) => `${e.field}:${e.level}`)).toEqual(['surname:same', 'givenName:initial', 'birthYear:same', 'idNumber:same']);
+    // back to the first name: the rejected one is found again but neither doubled nor reopened
+    expect((await call('PATCH', '/case/subject', code, { surname: 'Шевчук', givenName: 'Іван', birthDate: '1980', idNumber: null })).status).toBe(200);
+    const again = await candidates();
+    expect(again.filter((c) => c.photoId === shevchuk)).toEqual([expect.objectContaining({ id: first[0]!.id, status: 'rejected', confirmations: 0 })]);
+    expect(again.filter((c) => c.photoId === savchenko)).toHaveLength(1);
+    const audit = await h.t.db.query<{ details: Json }>(`SELECT details FROM audit_events WHERE action = 'search.subject.update' AND subject_id = $1 ORDER BY id`, [caseId]);
+    expect(audit.rows.map((r) => r.details.candidates)).toEqual([1, 0]);
+  });
+
   it('refuses a description that cannot be right, and archive metadata likewise', { timeout: 60_000 }, async () => {
     const future = await call('POST', '/searches', verifier, photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', birthDate: '2999-01-01' }) }));
     expect(future.status).toBe(422);
