@@ -128,6 +128,27 @@ describe('person records through the API', () => {
     expect(audit.rows.map((r) => r.details.candidates)).toEqual([1, 0]);
   });
 
+  it('a rejected pair lowers the weight of the levels it agreed on for the next case, by a bounded amount', { timeout: 60_000 }, async () => {
+    const photo = await archive('roll-77.jpg', await documentPhoto(130), { names: ['Lytvyn Petro'], unit: 'в/ч А7777' });
+    const subject = JSON.stringify({ surname: 'Литвин', givenName: 'Петро', unit: 'в/ч А7777' });
+    const weights = async () => {
+      const opened = await call('POST', '/searches', verifier, photoForm([], 'photo', { subject }));
+      expect(opened.status).toBe(201);
+      const c = (opened.json.candidates as Json[]).find((x) => x.photoId === photo)!;
+      return { id: c.id as string, w: Object.fromEntries((c.evidence as Json[]).map((e) => [e.field, e.weight as number])) };
+    };
+    const before = await weights();
+    expect(Object.keys(before.w)).toEqual(['surname', 'givenName', 'unit']);
+    const second = (await call('POST', '/tokens', ADMIN_TOKEN, { role: 'verifier', name: 'records verifier three' })).json.token as string;
+    for (const who of [verifier, second]) expect((await call('POST', `/candidates/${before.id}/decisions`, who, { decision: 'reject' })).status).toBe(201);
+    const after = await weights();
+    for (const field of ['surname', 'givenName', 'unit']) {
+      // lower, by at most log2(1 + 1/PSEUDO_REJECTIONS) bits for this one rejection
+      expect(after.w[field]!, field).toBeLessThan(before.w[field]!);
+      expect(before.w[field]! - after.w[field]!, field).toBeLessThanOrEqual(Math.log2(1 + 1 / 20) + 0.002);
+    }
+  });
+
   it('refuses a description that cannot be right, and archive metadata likewise', { timeout: 60_000 }, async () => {
     const future = await call('POST', '/searches', verifier, photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', birthDate: '2999-01-01' }) }));
     expect(future.status).toBe(422);
