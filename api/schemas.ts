@@ -226,7 +226,8 @@ const file = z.string().openapi({ type: 'string', format: 'binary' });
 export const PhotoUploadForm = z.object({
   file: z.array(file).openapi({ description: 'one or more photos (repeat the field)' }),
   source: z.string().optional().openapi({ description: 'where the photos come from (an archive, a unit, a family)' }),
-  metadata: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, kept with each photo' }),
+  metadata: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, kept with each photo; the person record goes in it (DESIGN §11: names, birthDate, idNumbers, unit, marks)' }),
+  metadataCsv: file.optional().openapi({ description: 'a metadata CSV as `kinfinder ingest --metadata` reads it (DESIGN §11 columns: file, names, birth_date, id_number, unit, marks, category, captured_at, location, notes): each photo, or zip entry, takes the row its name matches, over `metadata`. A CSV that cannot be read refuses the request (422 invalid_metadata, details: row, column, reason)' }),
   category: z.enum(CATEGORIES).optional().openapi({ description: 'what every photo of the request shows (default: the batch\'s, else unknown)' }),
   batch: z.string().optional().openapi({ description: 'the id of a batch made with POST /api/v1/batches to add these files to; without it the request is a batch of its own' }),
 }).openapi('PhotoUploadForm');

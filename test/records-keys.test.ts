@@ -6,7 +6,7 @@ import { foldIdNumber, idDistance, idVariants } from '../src/records/id-numbers.
 import { markKeys, unitKeys } from '../src/records/marks.ts';
 import { nameTokens, wordToken } from '../src/records/normalise.ts';
 import { archiveRecord, subjectRecord } from '../src/records/record.ts';
-import { matchProbability, mTable, M_PRIORS, totalWeight, uTable, weigh } from '../src/records/weights.ts';
+import { matchProbability, MAX_U_FACTOR, mTable, M_PRIORS, rejectionFactor, totalWeight, uTable, U_PRIORS, weigh } from '../src/records/weights.ts';
 import { parseMetadataCsv } from '../src/ingest/metadata-csv.ts';
 import { translator } from '../src/i18n/catalogue.ts';
 import { LEVELS } from '../src/records/compare.ts';
@@ -73,12 +73,12 @@ describe('birth dates', () => {
     expect(readBirthDate('21.06.1999', today)).toEqual({ year: 1999, month: 6, day: 21 });
   });
   it('refuses dates that cannot be a birth date, with the reason', () => {
-    expect(readBirthDate('2027', today)).toEqual({ problem: 'is in the future' });
-    expect(readBirthDate('2026-12-03', today)).toEqual({ problem: 'is in the future' });
+    expect(readBirthDate('2027', today)).toMatchObject({ problem: 'is in the future', reason: 'future' });
+    expect(readBirthDate('2026-12-03', today)).toMatchObject({ problem: 'is in the future', reason: 'future' });
     expect(readBirthDate('199', today)).toHaveProperty('problem');
-    expect(readBirthDate('nineteen', today)).toHaveProperty('problem');
-    expect(readBirthDate('1999-02-30', today)).toEqual({ problem: 'has a day that does not exist in that month' });
-    expect(readBirthDate('1850', today)).toEqual({ problem: 'is before 1900' });
+    expect(readBirthDate('nineteen', today)).toMatchObject({ reason: 'not_a_date' });
+    expect(readBirthDate('1999-02-30', today)).toMatchObject({ problem: 'has a day that does not exist in that month', reason: 'no_such_day' });
+    expect(readBirthDate('1850', today)).toMatchObject({ problem: 'is before 1900', reason: 'too_early' });
   });
   it('refuses a subject with a future birth date as invalid_subject', () => {
     expect(() => subjectRecord({ surname: 'Иванов', birthDate: '2999' }, today)).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
@@ -182,5 +182,32 @@ describe('m refined by confirmed pairs', () => {
     expect(m.birthYear.same).toBeLessThan(M_PRIORS.birthYear.same);
     expect(Object.values(m.birthYear).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(m.surname.same).toBeCloseTo(M_PRIORS.surname.same, 12);
+  });
+});
+
+describe('u refined by rejected pairs', () => {
+  it('lowers the weight of the levels rejected pairs agreed on, a little per rejection and at most 2 bits', () => {
+    const u0 = uTable({});
+    const weightOf = (u: ReturnType<typeof uTable>) => weigh({ surname: 'same', birthYear: 'same' }, u);
+    const before = weightOf(u0);
+    // five rejected pairs agreed on the surname: it weighs a fraction of a bit less, the birth year not at all
+    const five = uTable({}, { surname: { same: 5 } });
+    expect(five.surname.same).toBeCloseTo(U_PRIORS.surname.same * 1.25, 12);
+    const after = weightOf(five);
+    expect(before[0]!.weight - after[0]!.weight).toBeCloseTo(Math.log2(1.25), 2);
+    expect(after[1]!.weight).toBe(before[1]!.weight);
+    // a handful cannot swing it: no number of rejections takes more than log2(MAX_U_FACTOR) bits
+    const many = weightOf(uTable({}, { surname: { same: 100_000 } }));
+    expect(before[0]!.weight - many[0]!.weight).toBeCloseTo(Math.log2(MAX_U_FACTOR), 2);
+    expect(many[0]!.weight).toBeGreaterThan(5);
+    expect(rejectionFactor(0)).toBe(1);
+    expect(rejectionFactor(-3)).toBe(1);
+    // "different" stays what the agreeing levels leave
+    expect(Object.values(five.surname).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    // on top of the archive's own counts, not instead of them
+    const counted = uTable({ surname: { total: 1000, levels: { same: 120 } } }, { surname: { same: 20 } });
+    expect(counted.surname.same).toBeCloseTo(uTable({ surname: { total: 1000, levels: { same: 120 } } }).surname.same * 2, 12);
+    // the face's u are measured false-match rates, never moved
+    expect(uTable({}, { face: { strong: 50 } }).face.strong).toBe(U_PRIORS.face.strong);
   });
 });

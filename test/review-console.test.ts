@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../src/access/principal.ts';
 import { enqueuePhoto } from '../src/ingest/enqueue.ts';
 import { ADMIN_TOKEN, LIMITS, openApiHarness, photoForm, requestJson, type ApiHarness } from './support/api.ts';
-import { focused, imageLoaded, launchBrowser, screenshot, serveApp, unnamed, type TestBrowser } from './support/browser.ts';
+import { focused, imageLoaded, launchBrowser, PHONE, screenshot, serveApp, unnamed, type TestBrowser } from './support/browser.ts';
 import { lfwPeople } from './support/fixtures.ts';
 
 // The verifier console (issue 13) in Debian's Chromium against the real API, database and face
@@ -37,8 +37,8 @@ async function enrol(name: string, bytes: Buffer, metadata: Record<string, unkno
   return p.id;
 }
 
-async function consoleFor(token: string, lang = 'en'): Promise<Page> {
-  const ctx = await b.context(VIEW);
+async function consoleFor(token: string, lang = 'en', view = VIEW): Promise<Page> {
+  const ctx = await b.context(view);
   const page = await ctx.newPage();
   await page.goto(`${server.url}/review?lang=${lang}`);
   await page.locator('#token').focus();
@@ -229,6 +229,50 @@ describe('the verifier console at 1280 × 800', () => {
     // on a Ukrainian keyboard layout the J key types "о": the shortcut goes by the key's place
     await page.evaluate(`document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'о', code: 'KeyJ', bubbles: true }))`);
     await expect(page.locator('#item-heading').textContent()).resolves.toMatch(/кандидат 2 з/);
+    expect(b.problems).toEqual([]);
+  });
+
+  it('shows a candidate found by its record alone, field by field, in Ukrainian on a phone', async () => {
+    // A dog tag photographed with no face on it, and a family's description with no photo.
+    const tag = await sharp({ create: { width: 480, height: 320, channels: 3, background: { r: 150, g: 150, b: 140 } } }).jpeg().toBuffer();
+    const photoId = await enrol('dog-tag-31.jpg', tag, { names: ['KOVAL S.P.', 'Коваль Сергій Петрович'], birthDate: '1990', idNumbers: ['АВ 123456'], unit: 'в/ч А0536' });
+    const opened = await requestJson(h.app, 'POST', '/api/v1/searches', {
+      body: photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', givenName: 'Сергій', patronymic: 'Петрович', birthDate: '1990', idNumber: 'AB123456' }) }),
+      headers: { 'x-test-client': 'record-only' },
+    });
+    expect(opened.status).toBe(201);
+    const staff = await requestJson(h.app, 'GET', `/api/v1/searches/${opened.json.search.id}`, { token: tokens.v1 });
+    const cand = (staff.json.candidates as Json[]).find((c) => c.photoId === photoId)!;
+    expect(cand).toMatchObject({ faceId: null, similarity: null, band: null });
+
+    const verifier = await makeToken('verifier', 'Iryna Bondar');
+    const page = await consoleFor(verifier, 'uk', PHONE);
+    await page.locator(`button.queue-item[data-id="${cand.id}"]`).click();
+    await expect(page.locator('#item-heading').textContent()).resolves.toBe(`Справа ${(opened.json.search.id as string).slice(0, 8)} · кандидат 1 з 1: знайдено за записом, ${(cand.matchWeight as number).toFixed(1)} біт`);
+    await expect(page.locator(`button.queue-item[data-id="${cand.id}"]`).textContent()).resolves.toBe(`за записом ${(cand.matchWeight as number).toFixed(1)} біт`);
+    // no face on either side: no crops (not broken images), no face quality
+    await expect(page.locator('#face-pair').isVisible()).resolves.toBe(false);
+    await expect(page.locator('#quality-section').isVisible()).resolves.toBe(false);
+    await expect(page.locator('#case-refs').textContent()).resolves.toBe('Родина не надала фото обличчя.');
+    await screenshot(page, 'console-record-only-uk');
+    const figures = async () => {
+      const dt = await page.locator('#match-figures dt').allTextContents();
+      const dd = await page.locator('#match-figures dd').allTextContents();
+      return Object.fromEntries(dt.map((k, i) => [k, dd[i]]));
+    };
+    const f = await figures();
+    // found by its record: no similarity, no band, said so once
+    expect(f['Схожість']).toBe('Знайдено лише за записом: обличчя не порівнювалися.');
+    expect(Object.values(f).filter((v) => v === 'Знайдено лише за записом: обличчя не порівнювалися.')).toHaveLength(1);
+    // each field's level and weight, in Ukrainian, as the API gave them
+    for (const e of cand.evidence as Json[]) {
+      const label = ({ surname: 'Прізвище', givenName: 'Ім’я', patronymic: 'По батькові', birthYear: 'Рік народження', idNumber: '' } as Record<string, string>)[e.field as string];
+      const row = Object.entries(f).find(([k]) => (label ? k === label : k.startsWith('Номер документа')));
+      expect(row, e.field as string).toBeDefined();
+      expect(row![1]).toContain(`${e.weight >= 0 ? '+' : ''}${(e.weight as number).toFixed(1)}`);
+    }
+    expect(f['Чому запропоновано цього кандидата']).toBe(`Разом: ${(cand.matchWeight as number).toFixed(1)} біт (імовірність ${((cand.matchProbability as number) * 100).toFixed(1)} %)`);
+    await expect(unnamed(page)).resolves.toEqual([]);
     expect(b.problems).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translator } from '../src/i18n/catalogue.ts';
 import { silentLogger } from '../src/log.ts';
 import { createCounters } from '../src/metrics.ts';
 import { startWorkers } from '../workers/main.ts';
@@ -334,6 +335,68 @@ describe('in a browser', () => {
     const zippedRow = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos WHERE original_name LIKE 'archive.zip!box/%' AND category = 'deceased'`);
     expect(zippedRow.rows[0]!.n).toBe(3);
   });
+
+  // The operator gives one photo's typed record on the page (DESIGN §11), in Russian and in
+  // Ukrainian on a phone; a date that cannot be a date of birth is refused in that language.
+  for (const [lang, file, record] of [
+    ['ru', people[6]!.files[1]!, { names: 'IVANOV S.P.; Иванов Сергей Петрович', bad: '2999', problem: 'problem_birthDateFuture', birth: '1999', id: 'АВ 123456', unit: 'в/ч 12345', marks: 'шрам на левой руке' }],
+    ['uk', people[7]!.files[1]!, { names: 'Коваль Сергій', bad: '19x5', problem: 'problem_birthDateNotADate', birth: '1995-06', id: 'ВК-778', unit: '93 ОМБр', marks: 'татуювання якоря на правому плечі' }],
+  ] as const) {
+    it(`an operator in ${lang} on a phone gives one photo's record, sent as its metadata`, { timeout: 60_000 }, async () => {
+      const t = translator(lang);
+      const ctx = await b.context(PHONE, { locale: lang === 'ru' ? 'ru-RU' : 'uk-UA' });
+      const page = await ctx.newPage();
+      await page.goto(`${server.url}/ingest`);
+      await page.getByLabel(t('ingest:signinLabel')).fill(tokens.operator!);
+      await page.getByRole('button', { name: t('ingest:signinButton') }).click();
+      await expect(page.locator('#record').isVisible()).resolves.toBe(false);
+      await page.locator('#files').setInputFiles(file);
+      // one photo: its record can be given
+      await page.getByRole('group', { name: t('ingest:recordLegend') }).waitFor();
+      await expect(unnamed(page)).resolves.toEqual([]);
+      await page.getByLabel(t('records:field_names')).fill(record.names);
+      await page.getByLabel(t('records:field_birthDate')).fill(record.bad);
+      await page.getByLabel(t('records:field_idNumbers')).fill(record.id);
+      await page.getByLabel(t('records:field_unit')).fill(record.unit);
+      await page.getByLabel(t('records:field_marks')).fill(record.marks);
+      // in Ukrainian a metadata CSV goes too: its row for this photo joins the typed record
+      const csv = lang === 'uk' ? `file,captured_at,category\n${path.basename(file)},2024-05,deceased\n` : undefined;
+      if (csv) {
+        await expect(page.locator('#metadata-csv-chosen').textContent()).resolves.toBe(t('ingest:csvNone'));
+        await page.locator('#metadata-csv').setInputFiles({ name: 'опис.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+        await expect(page.locator('#metadata-csv-chosen').textContent()).resolves.toBe('опис.csv');
+      }
+      await page.getByRole('button', { name: t('ingest:uploadN', { count: 1 }) }).click();
+      const error = page.locator('#form-error');
+      await error.waitFor({ state: 'visible' });
+      await expect(error.textContent()).resolves.toBe(t('ingest:err_metadata', { problem: t(`records:${record.problem}`) }));
+      // refused before the file was taken: it is still ready to go
+      await expect(page.locator('.file-row.state-ready').count()).resolves.toBe(1);
+      await screenshot(page, `ingest-record-${lang}`);
+      await page.getByLabel(t('records:field_birthDate')).fill(record.birth);
+      await page.getByRole('button', { name: t('ingest:uploadN', { count: 1 }) }).click();
+      await page.locator('.file-row.state-queued').waitFor({ timeout: 30_000 });
+      await expect(error.isVisible()).resolves.toBe(false);
+      // the stored record, read back through the API as an operator would
+      const id = (await h.t.db.query<{ id: string }>('SELECT id FROM photos WHERE original_name = $1', [path.basename(file)])).rows[0]!.id;
+      const res = await h.app.request(`/api/v1/photos/${id}`, { headers: { authorization: `Bearer ${tokens.operator}` } });
+      expect(res.status).toBe(200);
+      const photo = (await res.json()) as { metadata: Record<string, unknown>; category: string };
+      expect(photo.metadata).toEqual({
+        names: record.names.split(';').map((n) => n.trim()),
+        birthDate: record.birth,
+        idNumbers: [record.id],
+        unit: record.unit,
+        marks: record.marks,
+        ...(csv ? { capturedAt: '2024-05' } : {}),
+      });
+      expect(photo.category).toBe(csv ? 'deceased' : 'unknown');
+      // and keyed for linkage
+      const keyed = await h.t.db.query<{ n: number }>('SELECT count(*)::integer AS n FROM photo_records WHERE photo_id = $1', [id]);
+      expect(keyed.rows[0]!.n).toBe(1);
+      await ctx.close();
+    });
+  }
 
   it('saw no script errors and no CSP refusals', () => {
     expect(b.problems).toEqual([]);

@@ -9,7 +9,7 @@ export function ingestPage(o: { ui: PageContext; maxPhotoMb: number }): Markup {
     ui: o.ui,
     title: t('ingest:title'),
     script: 'ingest.js',
-    messages: ['ingest'],
+    messages: ['ingest', 'records'],
     staff: true,
     body: html`
 <h1>${t('ingest:heading')}</h1>
@@ -49,6 +49,32 @@ ${signInSection({ what: 'operator', intro: t('ingest:signinIntro'), texts: { hea
       <p class="hint" id="drop-hint">${t('ingest:formats', { maxMb: o.maxPhotoMb })}
       ${t('ingest:zipHint')}</p>
     </div>
+    <div class="csv-pick">
+      <p><strong>${t('ingest:csvLabel')}</strong></p>
+      <p class="hint" id="metadata-csv-hint">${t('ingest:csvHint')}</p>
+      <label class="button secondary file-button" for="metadata-csv">${t('ingest:csvChoose')}
+        <input id="metadata-csv" type="file" accept=".csv,text/csv" aria-describedby="metadata-csv-hint metadata-csv-chosen">
+      </label>
+      <p id="metadata-csv-chosen" class="hint" aria-live="polite">${t('ingest:csvNone')}</p>
+      <button id="metadata-csv-remove" class="button secondary small" type="button" hidden>${t('ingest:csvRemove')}</button>
+    </div>
+    <fieldset id="record" hidden>
+      <legend>${t('ingest:recordLegend')}</legend>
+      <p class="hint">${t('ingest:recordHint')}</p>
+      <label for="rec-names">${t('records:field_names')}</label>
+      <p class="hint" id="rec-names-hint">${t('ingest:namesHint')}</p>
+      <input id="rec-names" type="text" autocomplete="off" aria-describedby="rec-names-hint">
+      <label for="rec-birth">${t('records:field_birthDate')}</label>
+      <p class="hint" id="rec-birth-hint">${t('records:hint_birthDate')}</p>
+      <input id="rec-birth" type="text" inputmode="numeric" autocomplete="off" aria-describedby="rec-birth-hint">
+      <label for="rec-id">${t('records:field_idNumbers')}</label>
+      <p class="hint" id="rec-id-hint">${t('ingest:idNumbersHint')}</p>
+      <input id="rec-id" type="text" autocomplete="off" aria-describedby="rec-id-hint">
+      <label for="rec-unit">${t('records:field_unit')}</label>
+      <input id="rec-unit" type="text" autocomplete="off">
+      <label for="rec-marks">${t('records:field_marks')}</label>
+      <textarea id="rec-marks" rows="2"></textarea>
+    </fieldset>
     <p id="form-error" class="error" role="alert" hidden></p>
     <div class="actions">
       <button id="start" class="button primary" type="submit" disabled>${t('ingest:upload')}</button>

@@ -44,13 +44,13 @@ ${signInSection({ what: 'verifier', intro: t('signinIntro'), texts: { heading: t
       <p id="held" class="notice" hidden>${t('held')}</p>
       <div class="review-top">
         <div class="review-left">
-        <div class="pair">
+        <div class="pair" id="face-pair">
           <figure>
-            <div class="crop"><img id="ref-crop" alt="${t('refCropAlt')}"></div>
+            <div class="crop"><img id="ref-crop" alt="${t('refCropAlt')}"><p class="no-face" hidden>${t('noRefPhoto')}</p></div>
             <figcaption>${t('refCaption')}</figcaption>
           </figure>
           <figure>
-            <div class="crop"><img id="cand-crop" alt="${t('candCropAlt')}"></div>
+            <div class="crop"><img id="cand-crop" alt="${t('candCropAlt')}"><p class="no-face" hidden>${t('noFace')}</p></div>
             <figcaption>${t('candCaption')}</figcaption>
           </figure>
         </div>
@@ -95,7 +95,7 @@ ${signInSection({ what: 'verifier', intro: t('signinIntro'), texts: { heading: t
           <h3 id="match-heading">${t('matchHeading')}</h3>
           <dl id="match-figures" class="figures"></dl>
         </section>
-        <section aria-labelledby="quality-heading">
+        <section id="quality-section" aria-labelledby="quality-heading">
           <h3 id="quality-heading">${t('qualityHeading')}</h3>
           <dl id="quality-figures" class="figures"></dl>
         </section>

@@ -4,6 +4,7 @@ import { correctPhoto, withdrawPhoto } from '../../src/gallery/corrections.ts';
 import { listArchivePhotos } from '../../src/gallery/list.ts';
 import { CATEGORIES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
 import { KinfinderError } from '../../src/errors.ts';
+import { assertValidText } from '../../src/text.ts';
 import { readFaceCrop, readPhoto, readPhotoImage, readReferenceCrop, readReferencePhoto } from '../../src/gallery/read.ts';
 import { MAX_FILES_PER_UPLOAD, uploadPhotos } from '../../src/ingest/enqueue.ts';
 import { callerOf, refuseEarly } from '../auth.ts';
@@ -43,6 +44,15 @@ const batchField = (raw: string | undefined) => {
   if (!uuid.safeParse(v).success) throw new KinfinderError('invalid_input', 'batch must be the id of a batch');
   return v;
 };
+
+/** The `metadataCsv` file as text: one file at most, UTF-8 (the CLI reads its `--metadata` file so too). */
+async function csvField(files: Array<{ bytes: Uint8Array }>): Promise<string | undefined> {
+  if (files.length === 0) return undefined;
+  if (files.length > 1) throw new KinfinderError('invalid_input', 'send at most one metadataCsv file');
+  const text = new TextDecoder('utf-8').decode(files[0]!.bytes);
+  assertValidText(text, 'metadataCsv');
+  return text;
+}
 
 function jpeg(bytes: Uint8Array) {
   return new Response(new Uint8Array(bytes), {
@@ -92,6 +102,7 @@ export function photoRoutes(api: ApiDeps) {
         metadata: parseJsonField(form.text('metadata'), 'metadata'),
         category: categoryField(form.text('category')),
         batchId: batchField(form.text('batch')),
+        metadataCsv: await csvField(await form.files('metadataCsv')),
       });
       return c.json(result, 202);
     },

@@ -4,7 +4,7 @@ import { efSearchFor, mergeHits, type Hit, type RankedHit } from '../match/rank.
 import { subjectIsSearchable, type SubjectRecord } from '../records/record.ts';
 import type { Queryable } from '../store/database.ts';
 import { nearestFaceOfPhotos, nearestGalleryFaces } from '../store/matching.ts';
-import { archiveCounts, archiveSize, blockArchive, confirmedEvidenceCounts, photoRecords } from '../store/records.ts';
+import { archiveCounts, archiveSize, blockArchive, decidedEvidenceCounts, photoRecords } from '../store/records.ts';
 
 /**
  * Gallery matches for one person's reference faces: best similarity per gallery face over all
@@ -46,7 +46,7 @@ export async function matchCase(
   // The face of a record-found photo nearest the family's, however far: the face is evidence too.
   const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, recordOnly, manifest.id) : new Map();
   const size = await archiveSize(tx);
-  const ctx = linkContext(subject, subject ? await archiveCounts(tx, subject) : {}, Math.max(size.photos, size.records), manifest.calibration, await confirmedEvidenceCounts(tx));
+  const ctx = linkContext(subject, subject ? await archiveCounts(tx, subject) : {}, Math.max(size.photos, size.records), manifest.calibration, await decidedEvidenceCounts(tx));
   const photos: PhotoEvidence[] = [
     ...faceHits.map((h) => ({ photoId: h.photoId, face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity, bandCap: h.bandCap }, record: records.get(h.photoId) })),
     ...recordOnly.map((p) => ({ photoId: p, face: faces.get(p), record: records.get(p) })),

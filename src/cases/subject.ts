@@ -1,20 +1,30 @@
 import { authorizePrincipal } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
+import type { ModelManifest } from '../face/manifest.ts';
+import { CASE_CANDIDATES } from '../match/rank.ts';
 import { recordAudit } from '../store/audit.ts';
-import { getCase } from '../store/cases.ts';
+import { upsertCandidates } from '../store/candidates.ts';
+import { getCase, refreshCaseStatus } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { updateCaseSubject } from '../store/family.ts';
+import { referenceEmbeddingsOfCase } from '../store/matching.ts';
 import { putCaseKeys } from '../store/records.ts';
 import { subjectRecord } from '../records/record.ts';
 import { assertValidText } from '../text.ts';
+import { matchCase } from './match.ts';
 
 /**
  * A family corrects or adds to what it told us about the person (`PATCH /api/v1/case/subject`):
  * each field given replaces the stored one, an empty or null field removes it, the others stay.
  * Returns the subject as now stored. The audit row names the fields changed, never their values.
+ *
+ * The archive is searched again at once with the corrected record, as when a case is opened
+ * (matchCase: faces and record together): a surname added today finds the dog tag ingested last
+ * year, not only photos ingested after it. New candidates join the case; decided ones are left as
+ * they are and pending ones only move up (upsertCandidates), so a verifier's work is never undone.
  */
-export async function updateSubject(deps: { db: Database }, caller: Caller, changes: Record<string, string | null>): Promise<Record<string, unknown>> {
+export async function updateSubject(deps: { db: Database; manifest: ModelManifest }, caller: Caller, changes: Record<string, string | null>): Promise<Record<string, unknown>> {
   const p = authorizePrincipal(caller, 'cases.update');
   const caseId = p.caseId;
   if (!caseId) throw new KinfinderError('forbidden', 'this needs a case code');
@@ -34,7 +44,14 @@ export async function updateSubject(deps: { db: Database }, caller: Caller, chan
     const record = subjectRecord(subject);
     await updateCaseSubject(tx, caseId, subject);
     await putCaseKeys(tx, caseId, record);
-    await recordAudit(tx, auditActor(p), { action: 'search.subject.update', subjectType: 'search', subjectId: caseId, details: { fields: Object.keys(changes).sort() } });
+    // A closed case is searched no more (as the standing search leaves it alone).
+    let candidates = 0;
+    if (found.status !== 'closed') {
+      const refs = await referenceEmbeddingsOfCase(tx, caseId, deps.manifest.id);
+      candidates = await upsertCandidates(tx, caseId, await matchCase(tx, deps.manifest, refs, record, CASE_CANDIDATES));
+      await refreshCaseStatus(tx, caseId);
+    }
+    await recordAudit(tx, auditActor(p), { action: 'search.subject.update', subjectType: 'search', subjectId: caseId, details: { fields: Object.keys(changes).sort(), candidates } });
     return subject;
   });
 }

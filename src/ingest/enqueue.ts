@@ -15,6 +15,7 @@ import { recordArchivePhoto } from '../store/records.ts';
 import type { Category, PhotoStatus } from '../vocabulary.ts';
 import { openBatch, recordRefusal } from './batches.ts';
 import { looksLikeZip } from './input.ts';
+import { MetadataMatcher, parseMetadataCsv } from './metadata-csv.ts';
 import { uploadedZipEntries } from './upload-zip.ts';
 
 export interface EnqueueDeps {
@@ -110,6 +111,12 @@ export async function uploadPhotos(
     category?: Category | undefined;
     /** An open batch to add these files to (the operator page's upload spans many requests); else a new one. */
     batchId?: string | undefined;
+    /**
+     * The text of a metadata CSV, the very format of `kinfinder ingest --metadata` (metadata-csv.ts):
+     * each file (or zip entry) takes the row its name matches, over `metadata`; a row's
+     * `category` over `category`. The operator page sends it beside the photos.
+     */
+    metadataCsv?: string | undefined;
   },
 ): Promise<{ batchId: string; photos: UploadResult[] }> {
   authorize(caller, 'photos.upload');
@@ -119,12 +126,16 @@ export async function uploadPhotos(
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
   checkArchiveMetadata(input.metadata);
+  // Parsed before the batch is opened: a CSV that cannot be read refuses the request, no file is half-taken.
+  const matcher = input.metadataCsv === undefined || input.metadataCsv.trim() === '' ? undefined : new MetadataMatcher(parseMetadataCsv(input.metadataCsv));
   const batch = await openBatch(deps, caller, { batchId: input.batchId, channel: 'api', source: input.source, category: input.category });
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;
   const accept = async (name: string, bytes: Uint8Array) => {
+    const { category: rowCategory, ...row } = matcher?.match(name) ?? {};
+    const metadata = Object.keys(row).length > 0 ? { ...input.metadata, ...row } : input.metadata;
     try {
-      photos.push(await enqueuePhoto(deps, caller, { name, bytes, source: input.source ?? batch.source ?? undefined, metadata: input.metadata, category: input.category ?? batch.category, batchId: batch.id }));
+      photos.push(await enqueuePhoto(deps, caller, { name, bytes, source: input.source ?? batch.source ?? undefined, metadata, category: rowCategory ?? input.category ?? batch.category, batchId: batch.id }));
     } catch (err) {
       if (!isKinfinderError(err)) throw err;
       firstError ??= err;

@@ -196,7 +196,7 @@ export function parseMetadataCsv(text: string): MetadataTable {
         case 'birth_date': {
           // The archive's forms too (21.06.1999); never a date in the future. Named by row, not by value.
           const birth = readBirthDate(value);
-          if ('problem' in birth) throw invalid(`${where}: birth_date ${birth.problem}`);
+          if ('problem' in birth) throw invalid(`${where}: birth_date ${birth.problem}`, { row: r + 1, column: 'birth_date', reason: birth.reason });
           meta.birthDate = value;
           break;
         }
@@ -354,8 +354,9 @@ function rowLabel(row: number, line: number): string {
   return row === line ? `row ${row}` : `row ${row} (line ${line})`;
 }
 
-function invalid(message: string): KinfinderError {
-  return new KinfinderError('invalid_metadata', `metadata CSV ${message}`);
+/** `details` carry codes a page can put in its reader's language (a row number, a reason), never a cell. */
+function invalid(message: string, details?: Record<string, unknown>): KinfinderError {
+  return new KinfinderError('invalid_metadata', `metadata CSV ${message}`, details);
 }
 
 const ISO_DATE =

@@ -1,7 +1,7 @@
 import { bandFor, type Calibration } from '../face/manifest.ts';
 import { compareRecords, type Level, type Levels } from '../records/compare.ts';
 import type { ArchiveRecord, SubjectRecord } from '../records/record.ts';
-import { matchProbability, mTable, M_PRIORS, totalWeight, uTable, weigh, type Evidence, type MTable, type UTable } from '../records/weights.ts';
+import { matchProbability, mTable, M_PRIORS, totalWeight, uTable, weigh, type DecidedCounts, type Evidence, type MTable, type UTable } from '../records/weights.ts';
 import type { Band } from '../vocabulary.ts';
 
 /**
@@ -55,9 +55,10 @@ export function linkContext(
   counts: Parameters<typeof uTable>[0],
   archiveSize: number,
   calibration: LinkContext['calibration'],
-  confirmed?: Parameters<typeof mTable>[0],
+  /** What verifiers decided: confirmed pairs refine m, rejected ones u (weights.ts). */
+  decided?: { confirmed: DecidedCounts; rejected: DecidedCounts },
 ): LinkContext {
-  return { subject, u: uTable(counts), m: confirmed ? mTable(confirmed) : M_PRIORS, archiveSize, calibration };
+  return { subject, u: uTable(counts, decided?.rejected), m: decided ? mTable(decided.confirmed) : M_PRIORS, archiveSize, calibration };
 }
 
 /**

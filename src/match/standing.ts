@@ -8,7 +8,7 @@ import type { Caller } from '../access/principal.ts';
 import { assertJobRunner } from '../ingest/photo-job.ts';
 import { isKinfinderError } from '../errors.ts';
 import { isLinkable, subjectRecord, type SubjectRecord } from '../records/record.ts';
-import { archiveCounts, archiveSize, confirmedEvidenceCounts, openCasesForRecord, photoRecords } from '../store/records.ts';
+import { archiveCounts, archiveSize, decidedEvidenceCounts, openCasesForRecord, photoRecords } from '../store/records.ts';
 import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate } from './link.ts';
 
 /** Open cases looked at per new face: far more than one face will plausibly match. */
@@ -53,11 +53,11 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
     const byRecord = record && isLinkable(record) ? await openCasesForRecord(tx, record) : [];
     const caseIds = new Set([...byFace.keys(), ...byRecord.map((c) => c.caseId)]);
     const size = caseIds.size > 0 ? await archiveSize(tx) : { photos: 0, records: 0 };
-    const confirmed = caseIds.size > 0 ? await confirmedEvidenceCounts(tx) : {};
+    const decided = caseIds.size > 0 ? await decidedEvidenceCounts(tx) : { confirmed: {}, rejected: {} };
     let created = 0;
     let touched = 0;
     for (const caseId of caseIds) {
-      const ranked = await scoreForCase(tx, deps.manifest, caseId, photoId, byFace.get(caseId), record, Math.max(size.photos, size.records), confirmed);
+      const ranked = await scoreForCase(tx, deps.manifest, caseId, photoId, byFace.get(caseId), record, Math.max(size.photos, size.records), decided);
       const bar = await candidateBar(tx, caseId, CASE_CANDIDATES);
       const kept = ranked.filter((c) => bar === null || beats(c, bar)).slice(0, CASE_CANDIDATES);
       if (kept.length === 0) continue;
@@ -85,12 +85,12 @@ async function scoreForCase(
   faceHits: Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }> | undefined,
   record: Parameters<typeof scorePhoto>[1]['record'],
   archive: number,
-  confirmed: Record<string, Record<string, number>>,
+  decided: Parameters<typeof linkContext>[4],
 ): Promise<LinkedCandidate[]> {
   const found = await getCase(tx, caseId);
   if (!found) return [];
   const subject = storedSubject(found.subject);
-  const ctx = linkContext(subject, subject && record ? await archiveCounts(tx, subject) : {}, archive, manifest.calibration, confirmed);
+  const ctx = linkContext(subject, subject && record ? await archiveCounts(tx, subject) : {}, archive, manifest.calibration, decided);
   if (faceHits && faceHits.size > 0) {
     return [...faceHits.values()]
       .map((face) => scorePhoto(ctx, { photoId, face, record }))

@@ -62,8 +62,34 @@ export type ArchiveCounts = { [F in Field]?: { total: number; levels: Partial<Re
 
 export type UTable = { [F in Field]: Record<Level<F>, number> };
 
-/** The u of every level for one subject; "different" is what the agreeing levels leave. */
-export function uTable(counts: ArchiveCounts): UTable {
+/**
+ * Rejected pairs refine u, the way confirmed pairs refine m (mTable), but not as a share. A
+ * rejected candidate was proposed *because* it agreed: among rejected pairs "same surname" is
+ * common by construction, so their shares would put u(same surname) near 0.5 instead of 0.002
+ * and erase every name's weight. What a rejection does say is that agreeing at that level was
+ * not enough between two different people, more often than u assumed. So each agreeing level's
+ * u is raised by a factor 1 + rejections / PSEUDO_REJECTIONS, capped at MAX_U_FACTOR: five
+ * rejections at a level take 0.32 bits off its weight, twenty take 1 bit, and no number of them
+ * more than 2 bits (a level never flips sign on a handful of decisions, however many candidates
+ * one busy verifier turns down). Not the face: its u are the model's measured false-match rates.
+ * "different" is, as before, what the agreeing levels leave.
+ */
+export const PSEUDO_REJECTIONS = 20;
+export const MAX_U_FACTOR = 4;
+
+/** The factor by which `rejected` rejections at a level raise its u (see PSEUDO_REJECTIONS). */
+export function rejectionFactor(rejected: number): number {
+  return Math.min(1 + Math.max(rejected, 0) / PSEUDO_REJECTIONS, MAX_U_FACTOR);
+}
+
+/** Per field and level, how many decided (confirmed or rejected) candidates' evidence holds it. */
+export type DecidedCounts = Partial<Record<Field, Record<string, number>>>;
+
+/**
+ * The u of every level for one subject; "different" is what the agreeing levels leave.
+ * `rejected[field][level]` counts rejected candidates whose evidence holds that level.
+ */
+export function uTable(counts: ArchiveCounts, rejected: DecidedCounts = {}): UTable {
   const out = {} as Record<Field, Record<string, number>>;
   for (const field of Object.keys(U_PRIORS) as Field[]) {
     const prior = U_PRIORS[field] as Record<string, number>;
@@ -73,7 +99,8 @@ export function uTable(counts: ArchiveCounts): UTable {
     for (const [level, p] of Object.entries(prior)) {
       if (level === 'different' || level === 'below_floor') continue;
       const n = c?.levels[level];
-      u[level] = c && n !== undefined ? smoothedU(n, c.total, p) : p;
+      const base = c && n !== undefined ? smoothedU(n, c.total, p) : p;
+      u[level] = field === 'face' ? base : base * rejectionFactor(rejected[field]?.[level] ?? 0);
       agreeing += u[level]!;
     }
     for (const level of ['different', 'below_floor']) if (level in prior) u[level] = field === 'face' ? prior[level]! : Math.max(1 - agreeing, 0.01);
@@ -92,7 +119,7 @@ export type MTable = UTable;
  * at each level, smoothed towards the prior by PSEUDO_PAIRS. With no confirmed pair, the priors.
  * `confirmed[field][level]` counts confirmed candidates whose evidence holds that field at that level.
  */
-export function mTable(confirmed: Partial<Record<Field, Record<string, number>>> = {}): MTable {
+export function mTable(confirmed: DecidedCounts = {}): MTable {
   const out = {} as Record<Field, Record<string, number>>;
   for (const field of Object.keys(M_PRIORS) as Field[]) {
     const prior = M_PRIORS[field] as Record<string, number>;

@@ -202,17 +202,18 @@ export async function hasLinkableRecord(q: Queryable, photoId: string): Promise<
 }
 
 /**
- * What verifiers confirmed: per field and level, how many confirmed candidates' evidence holds
- * it (the m estimates of src/records/weights.ts start from their priors and move towards these).
+ * What verifiers decided: per field and level, how many confirmed and how many rejected
+ * candidates' evidence holds it (src/records/weights.ts: confirmed pairs move m from its priors,
+ * rejected ones raise u). One pass over the decided candidates; pending ones say nothing yet.
  */
-export async function confirmedEvidenceCounts(q: Queryable): Promise<Record<string, Record<string, number>>> {
-  const r = await q.query<{ field: string; level: string; n: number }>(
-    `SELECT e->>'field' AS field, e->>'level' AS level, count(*)::integer AS n
+export async function decidedEvidenceCounts(q: Queryable): Promise<{ confirmed: Record<string, Record<string, number>>; rejected: Record<string, Record<string, number>> }> {
+  const r = await q.query<{ status: 'confirmed' | 'rejected'; field: string; level: string; n: number }>(
+    `SELECT c.status, e->>'field' AS field, e->>'level' AS level, count(*)::integer AS n
      FROM candidates c, jsonb_array_elements(c.evidence) AS e
-     WHERE c.status = 'confirmed' GROUP BY 1, 2`,
+     WHERE c.status IN ('confirmed', 'rejected') GROUP BY 1, 2, 3`,
   );
-  const out: Record<string, Record<string, number>> = {};
-  for (const x of r.rows) (out[x.field] ??= {})[x.level] = x.n;
+  const out = { confirmed: {} as Record<string, Record<string, number>>, rejected: {} as Record<string, Record<string, number>> };
+  for (const x of r.rows) (out[x.status][x.field] ??= {})[x.level] = x.n;
   return out;
 }
 

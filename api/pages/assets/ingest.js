@@ -17,6 +17,8 @@ const summary = byId('summary');
 const startButton = byId('start');
 const clearButton = byId('clear');
 const formError = byId('form-error');
+const csvInput = byId('metadata-csv');
+const recordBox = byId('record');
 
 let token = null;
 let uploading = false;
@@ -106,21 +108,48 @@ function update() {
   startButton.disabled = uploading || ready === 0;
   startButton.textContent = ready > 0 ? t('ingest:uploadN', { count: ready }) : t('ingest:upload');
   show(byId('files-heading'), rows.length > 0);
+  // A typed record describes one person: offered only when one photo (not an archive) is to go.
+  const single = rows.filter((r) => r.state === 'ready');
+  show(recordBox, single.length === 1 && !isZip(single[0].file));
   const finished = rows.filter((r) => ['queued', 'done', 'failed', 'rejected'].includes(r.state)).length;
   show(clearButton, finished > 0 && !uploading);
   if (rows.length === 0) {
     summary.textContent = '';
     return;
   }
-  const parts = [];
-  const add = (n, words) => n > 0 && parts.push(`${n} ${words}`);
-  add(ready, 'ready');
-  add(count('uploading'), 'uploading');
-  add(count('queued'), 'uploaded');
-  add(count('failed') + count('rejected'), 'not accepted');
-  const text = `${rows.length} ${rows.length === 1 ? 'file' : 'files'}: ${parts.join(', ')}.`;
+  const text = summaryText();
   if (summary.textContent !== text) summary.textContent = text;
 }
+
+/** "3 files: ready: 1, uploaded: 2." in the page's language (counts after a colon need no plural forms). */
+function summaryText() {
+  const count = (s) => rows.filter((r) => r.state === s).length;
+  const parts = [];
+  const add = (n, key) => n > 0 && parts.push(t(`ingest:${key}`, { n }));
+  add(count('ready'), 'summaryReady');
+  add(count('uploading'), 'summaryUploading');
+  add(count('queued'), 'summaryUploaded');
+  add(count('failed') + count('rejected'), 'summaryRefused');
+  return `${t('ingest:summaryFiles', { count: rows.length })}: ${parts.join(', ')}.`;
+}
+
+// The metadata CSV: one file, its name shown in the page's words (not the browser's "No file chosen").
+const csvChosen = byId('metadata-csv-chosen');
+const csvRemove = byId('metadata-csv-remove');
+function showCsv() {
+  const f = csvInput.files && csvInput.files[0];
+  csvChosen.textContent = f ? f.name : t('ingest:csvNone');
+  show(csvRemove, Boolean(f));
+}
+csvInput.addEventListener('change', () => {
+  showError(formError, '');
+  showCsv();
+});
+csvRemove.addEventListener('click', () => {
+  csvInput.value = '';
+  showCsv();
+  csvInput.focus();
+});
 
 fileInput.addEventListener('change', () => {
   addFiles([...(fileInput.files || [])]);
@@ -175,7 +204,41 @@ function metadata() {
   if (place) m.location = place;
   if (date) m.date = date;
   if (notes) m.notes = notes;
+  if (!recordBox.hidden) Object.assign(m, record());
   return m;
+}
+
+/** The single photo's record (DESIGN §11 metadata fields); `;` separates several names or numbers. */
+function record() {
+  const r = {};
+  const list = (id) => byId(id).value.split(';').map((s) => s.trim()).filter(Boolean);
+  const names = list('rec-names');
+  const ids = list('rec-id');
+  const birth = byId('rec-birth').value.trim();
+  const unit = byId('rec-unit').value.trim();
+  const marks = byId('rec-marks').value.trim();
+  if (names.length > 0) r.names = names;
+  if (birth) r.birthDate = birth;
+  if (ids.length > 0) r.idNumbers = ids;
+  if (unit) r.unit = unit;
+  if (marks) r.marks = marks;
+  return r;
+}
+
+const BIRTH_PROBLEMS = { future: 'Future', not_a_date: 'NotADate', no_such_month: 'NoSuchMonth', no_such_day: 'NoSuchDay', too_early: 'TooEarly' };
+
+/**
+ * A refused record or metadata CSV, in the page's language: the server's details carry codes
+ * (row, column, reason), its message stays English for scripts and is shown only when no code fits.
+ */
+function metadataError(err) {
+  const d = err || {};
+  const reason = BIRTH_PROBLEMS[d.reason];
+  const problem = reason ? t(`records:problem_birthDate${reason}`) : '';
+  if (typeof d.row === 'number') return problem ? t('ingest:err_metadataCsv', { row: d.row, problem }) : t('ingest:err_metadataCsvUnreadable', { message: d.message || '' });
+  if (problem) return t('ingest:err_metadata', { problem });
+  if (/^metadata CSV/.test(d.message || '')) return t('ingest:err_metadataCsvUnreadable', { message: d.message });
+  return t('ingest:err_metadata', { problem: d.message || t('ingest:err_unknown') });
 }
 
 form.addEventListener('submit', (e) => {
@@ -201,11 +264,13 @@ clearButton.addEventListener('click', () => {
 });
 
 async function uploadAll(ready) {
+  showError(formError, ''); // a refusal of the last try no longer stands
   uploading = true;
   update();
   const source = byId('source').value.trim();
   const category = byId('category').value;
   const meta = metadata();
+  const csv = csvInput.files && csvInput.files[0];
   if (!current || current.finished) {
     const made = await api('batches', { token, method: 'POST', json: { source: source || undefined, category, channel: 'page' } });
     if (!made.ok) {
@@ -232,6 +297,8 @@ async function uploadAll(ready) {
     body.append('category', category);
     if (source) body.append('source', source);
     if (Object.keys(meta).length > 0) body.append('metadata', JSON.stringify(meta));
+    // The whole CSV with every request: the server matches its rows to the files it holds.
+    if (csv) body.append('metadataCsv', csv, csv.name);
     for (const r of group) {
       r.state = 'uploading';
       paint(r, 0);
@@ -247,6 +314,20 @@ async function uploadAll(ready) {
       uploading = false;
       update();
       return signIn.signOut();
+    }
+    if (res.data.error && res.data.error.code === 'invalid_metadata') {
+      // Refused before any file was taken: the files stay ready to go once the record is fixed.
+      for (const r of ready.slice(i)) {
+        r.state = 'ready';
+        paint(r);
+      }
+      current.total -= ready.length - i;
+      saveBatch();
+      uploading = false;
+      update();
+      say(summary, summaryText()); // over the "uploading…" just announced
+      showError(formError, metadataError(res.data.error));
+      return;
     }
     const results = Array.isArray(res.data.photos) ? res.data.photos : null;
     // A zip file comes back as one result per photo inside it: a row per file sent, its results together.
@@ -267,6 +348,8 @@ async function uploadAll(ready) {
     saveBatch();
     update();
   }
+  // The record described the photo just sent; the next photo starts blank.
+  for (const id of ['rec-names', 'rec-birth', 'rec-id', 'rec-unit', 'rec-marks']) byId(id).value = '';
   uploading = false;
   update();
   schedulePoll(0);

@@ -178,8 +178,8 @@ function renderQueue() {
               el(
                 'button',
                 { type: 'button', class: `queue-item state-${state}`, 'aria-current': i === index ? 'true' : undefined, 'data-id': c.id, onclick: () => select(i, { focus: true }) },
-                el('span', { class: `band band-${c.band || 'record'}`, text: c.band ? r(`bandShort_${c.band}`) : recT('field_names') }),
-                ` ${simText(c)}`,
+                el('span', { class: `band band-${c.band || 'record'}`, text: c.band ? r(`bandShort_${c.band}`) : r('bandShort_record') }),
+                ` ${c.band || typeof c.matchWeight !== 'number' ? simText(c) : r('weightShort', { weight: c.matchWeight.toFixed(1) })}`,
                 state !== 'open' ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` }) : '',
               ),
             );
@@ -227,6 +227,10 @@ function label(prefix, key) {
 function headingOf(i) {
   const c = items[i];
   const inCase = items.filter((x) => x.searchId === c.searchId);
+  // Found by its record alone there is no band and no similarity to name: its weight instead.
+  if (!c.band && typeof c.similarity !== 'number' && typeof c.matchWeight === 'number') {
+    return r('itemHeadingRecord', { case: shortId(c.searchId), n: inCase.indexOf(c) + 1, total: inCase.length, weight: c.matchWeight.toFixed(1) });
+  }
   return r('itemHeading', {
     case: shortId(c.searchId),
     n: inCase.indexOf(c) + 1,
@@ -285,6 +289,11 @@ function renderCase(c) {
   strip.dataset.caseId = c.searchId;
   refBag.release();
   const refs = (kase && kase.referenceFaces) || [];
+  // A family with no photo: said, not an empty strip under its heading.
+  if (refs.length === 0) {
+    strip.replaceChildren(el('li', { class: 'nothing', text: r('noRefPhoto') }));
+    return;
+  }
   strip.replaceChildren(
     ...refs.map((ref, n) => {
       const img = el('img', { alt: r('caseRefAlt', { n: n + 1 }) });
@@ -322,7 +331,8 @@ function select(i, { focus = false, announce = false } = {}) {
   const match = byId('match-figures');
   match.replaceChildren();
   figure(match, r('similarity'), typeof c.similarity === 'number' ? r('similarityValue', { value: simText(c) }) : recT('evidence_recordOnly'));
-  figure(match, r('band'), bandWord(c, 'band'));
+  // No face compared, no band: the similarity row already says the record found it (not twice).
+  if (c.band) figure(match, r('band'), bandWord(c, 'band'));
   // Why this candidate (issue 14): each field's agreement level and weight, then the total.
   for (const e of Array.isArray(c.evidence) ? c.evidence : []) {
     const w = typeof e.weight === 'number' ? `${e.weight >= 0 ? '+' : ''}${e.weight.toFixed(1)}` : '';
@@ -336,6 +346,8 @@ function select(i, { focus = false, announce = false } = {}) {
   figure(match, r('status'), r(`status_${c.status}`));
   figure(match, r('confirmations'), typeof c.confirmations === 'number' ? r('confirmationsValue', { count: c.confirmations, needed }) : r('confirmationsBlind'));
 
+  // No archive face (found by the record), no face quality to show.
+  show(byId('quality-section'), Boolean(c.face));
   const q = (c.face && c.face.quality) || {};
   const quality = byId('quality-figures');
   quality.replaceChildren();
@@ -373,6 +385,13 @@ function select(i, { focus = false, announce = false } = {}) {
     bag.add(blobUrl);
     if (blobUrl) img.src = blobUrl;
   };
+  // A crop that does not exist (no face on the archive photo, a family without a photo) is not
+  // shown as a broken image: its place says why.
+  for (const [img, url] of [[refImg, c.referenceFace?.cropUrl], [candImg, c.face?.cropUrl]]) {
+    show(img, Boolean(url));
+    show(img.parentElement.querySelector('.no-face'), !url);
+  }
+  show(byId('face-pair'), Boolean(c.face || c.referenceFace));
   void load(refImg, c.referenceFace?.cropUrl);
   void load(candImg, c.face?.cropUrl);
   void load(wholeImg, c.photo.imageUrl);
