@@ -150,9 +150,14 @@ class Engine implements FaceEngine {
       // Upright detections and rescued ones compete for the same face: the higher score wins,
       // except that an untrusted upright face loses to any rescued face it overlaps (ranked
       // below every rescued one; kept, with its own score, when nothing replaces it).
+      // A rescued face out of shape too (a face in profile reads so in every orientation) does not
+      // replace it: the upright reading is then as good as any, and v2's.
+      const oddBoxes = [...odd].map((d) => d.box);
+      const replacing = maxResidual === undefined ? rescued
+        : rescued.filter((c) => shapeResidual(c.landmarks) <= maxResidual || !oddBoxes.some((b) => sameFace(b, c.box)));
       const ranked = nms([
         ...dets.map((d) => ({ box: d.box, score: odd.has(d) ? d.score - 2 : d.score, det: d, found: undefined as Rescued | undefined })),
-        ...rescued.map((c) => ({ box: c.box, score: c.score, det: { box: c.box, score: c.score }, found: c as Rescued | undefined })),
+        ...replacing.map((c) => ({ box: c.box, score: c.score, det: { box: c.box, score: c.score }, found: c as Rescued | undefined })),
       ]) as Array<Detection & { det: Detection; found: Rescued | undefined }>;
       const chosen = ranked.map((x) => ({ ...x.det, found: x.found }));
       const faces: Face[] = [];
@@ -391,6 +396,14 @@ function clipBox(b: Box, width: number, height: number): Box {
 }
 
 /** Greedy non-maximum suppression by IoU, also dropping boxes mostly inside a better one. */
+/** Two boxes of one face, by the overlap nms uses. */
+function sameFace(a: Box, b: Box, iou = 0.3, containment = 0.7): boolean {
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = ix * iy, aa = a.width * a.height, ab = b.width * b.height;
+  return inter / (aa + ab - inter) > iou || inter / Math.max(1e-9, Math.min(aa, ab)) > containment;
+}
+
 export function nms(dets: Detection[], iou = 0.3, containment = 0.7): Detection[] {
   const sorted = [...dets].sort((a, b) => b.score - a.score);
   const kept: Detection[] = [];

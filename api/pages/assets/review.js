@@ -339,7 +339,9 @@ function select(i, { focus = false, announce = false } = {}) {
     figure(match, recLabel(`field_${e.field}`, e.field), `${recLabel(`level_${e.level}`, e.level)} (${recT('evidence_weight')} ${w})`);
   }
   if (typeof c.matchWeight === 'number') {
-    const p = typeof c.matchProbability === 'number' ? `${(c.matchProbability * 100).toFixed(1)} %` : '—';
+    // never "100.0 %": the model's probability is not certainty, and a verifier must not read it so
+    const p = typeof c.matchProbability !== 'number' ? '—'
+      : c.matchProbability > 0.999 ? '> 99.9 %' : c.matchProbability < 0.001 ? '< 0.1 %' : `${(c.matchProbability * 100).toFixed(1)} %`;
     figure(match, recT('evidence_title'), recT('evidence_total', { weight: c.matchWeight.toFixed(1), probability: p }));
   }
   figure(match, r('rank'), String(c.rank));
