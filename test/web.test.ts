@@ -397,7 +397,9 @@ describe('in a browser', () => {
     await page.reload();
     await page.locator('#batch-note').getByText(t('ingest:batchResumed')).waitFor({ timeout: 30_000 });
     // Still mid-batch after the reload, and the counts go on moving from there to the end.
-    const resumed = await batchCounts(page, 'ru');
+    // (the note is shown at once; the summary after the page's first poll)
+    let resumed = await batchCounts(page, 'ru');
+    await expect.poll(async () => (resumed = await batchCounts(page, 'ru')).files, { timeout: 30_000, interval: 200 }).toBe(301);
     expect(resumed.waiting).toBeGreaterThan(0);
     await expect.poll(async () => (await batchCounts(page, 'ru')).done, { timeout: 60_000, interval: 500 }).toBeGreaterThan(resumed.done);
     await expect.poll(() => batchCounts(page, 'ru'), { timeout: 840_000, interval: 1000 }).toEqual({ files: 301, done: 300, failed: 1, duplicates: 0, waiting: 0 });

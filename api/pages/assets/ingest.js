@@ -336,6 +336,7 @@ async function poll() {
 
 byId('batch-new').addEventListener('click', () => {
   current = null;
+  lastSummary = '';
   saveBatch();
   show(byId('batch'), false);
   byId('batch-summary').textContent = '';
