@@ -266,7 +266,7 @@ export function staffSignIn({ key, check, onReady }) {
 }
 
 export function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  // The units of the page's language (КБ, МБ on a Russian or Ukrainian page), from the browser's Intl data.
+  const [value, unit, digits] = n < 1024 ? [n, 'byte', 0] : n < 1024 * 1024 ? [n / 1024, 'kilobyte', 0] : [n / 1024 / 1024, 'megabyte', 1];
+  return new Intl.NumberFormat(LANG, { style: 'unit', unit, unitDisplay: 'short', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
 }

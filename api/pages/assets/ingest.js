@@ -23,6 +23,8 @@ const recordBox = byId('record');
 let token = null;
 let uploading = false;
 let pollTimer = null;
+/** The batch summary last shown, so the recent list is fetched again only when it moved. */
+let lastSummary = '';
 /** The batch being uploaded or processed: {id, total, sent}; kept across reloads. */
 let current = loadBatch();
 /** @type {{file: File, name: string, state: string, message: string, li: HTMLElement}[]} */
@@ -121,16 +123,16 @@ function update() {
   if (summary.textContent !== text) summary.textContent = text;
 }
 
-/** "3 files: ready: 1, uploaded: 2." in the page's language (counts after a colon need no plural forms). */
+/** "3 files: ready: 1, uploaded: 2.", every word from the catalogue: a Russian or Ukrainian page shows no English count line. */
 function summaryText() {
   const count = (s) => rows.filter((r) => r.state === s).length;
   const parts = [];
-  const add = (n, key) => n > 0 && parts.push(t(`ingest:${key}`, { n }));
-  add(count('ready'), 'summaryReady');
-  add(count('uploading'), 'summaryUploading');
-  add(count('queued'), 'summaryUploaded');
-  add(count('failed') + count('rejected'), 'summaryRefused');
-  return `${t('ingest:summaryFiles', { count: rows.length })}: ${parts.join(', ')}.`;
+  const add = (n, key) => n > 0 && parts.push(t(`ingest:${key}`, { count: n }));
+  add(count('ready'), 'filesReady');
+  add(count('uploading'), 'filesUploading');
+  add(count('queued'), 'filesUploaded');
+  add(count('failed') + count('rejected'), 'filesRefused');
+  return t('ingest:filesSummary', { count: rows.length, parts: parts.join(', ') });
 }
 
 // The metadata CSV: one file, its name shown in the page's words (not the browser's "No file chosen").
@@ -397,7 +399,11 @@ async function poll() {
   if (!res.ok) return schedulePoll(POLL_MS * 2);
   const b = res.data;
   const c = b.counts;
-  say(byId('batch-summary'), t('ingest:batchSummary', { files: c.files, done: c.done, failed: c.failed, duplicates: c.duplicates, waiting: c.queued + c.processing, faces: c.faces }));
+  const text = t('ingest:batchSummary', { files: c.files, done: c.done, failed: c.failed, duplicates: c.duplicates, waiting: c.queued + c.processing, faces: c.faces });
+  // The batch's row in "Recent batches" moves with it (not frozen at the 0 files it had when made).
+  if (text !== lastSummary) void loadRecent();
+  lastSummary = text;
+  say(byId('batch-summary'), text);
   show(byId('batch-failures'), c.failed > 0);
   const finished = b.finished && !uploading && current.sent >= current.total;
   if (finished) {
@@ -412,6 +418,7 @@ async function poll() {
 
 byId('batch-new').addEventListener('click', () => {
   current = null;
+  lastSummary = '';
   saveBatch();
   show(byId('batch'), false);
   byId('batch-summary').textContent = '';
@@ -451,18 +458,20 @@ async function loadRecent() {
       const failures = el('button', { class: 'button secondary small', type: 'button', text: t('ingest:failuresCsv') });
       failures.addEventListener('click', () => void downloadFailures(b.id));
       if (b.counts.failed === 0) failures.hidden = true;
+      // Each cell carries its column's heading: on a phone the row is a card (style.css).
+      const cell = (col, text, cls) => el('td', { 'data-label': t(`ingest:${col}`), text, class: cls });
       return el(
         'tr',
         {},
-        el('td', { text: when.format(new Date(b.createdAt)) }),
-        el('td', { text: b.source || '—' }),
-        el('td', { text: t(`ingest:category_${b.category}`) }),
-        el('td', { text: String(b.counts.files) }),
-        el('td', { text: String(b.counts.done) }),
-        el('td', { text: String(b.counts.failed) }),
-        el('td', { text: String(b.counts.duplicates) }),
-        el('td', { text: b.finished ? t('ingest:stateFinished') : t('ingest:stateRunning') }),
-        el('td', {}, failures),
+        cell('colStarted', when.format(new Date(b.createdAt))),
+        cell('colSource', b.source || '—'),
+        cell('colCategory', t(`ingest:category_${b.category}`)),
+        cell('colFiles', String(b.counts.files), 'num'),
+        cell('colDone', String(b.counts.done), 'num'),
+        cell('colFailed', String(b.counts.failed), 'num'),
+        cell('colDuplicates', String(b.counts.duplicates), 'num'),
+        cell('colState', b.finished ? t('ingest:stateFinished') : t('ingest:stateRunning')),
+        el('td', { class: 'actions-cell' }, failures),
       );
     }),
   );
