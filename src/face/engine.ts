@@ -10,6 +10,7 @@ import { loadManifest, verifyModelFiles, type ModelManifest } from './manifest.t
 import { faceQuality } from './quality.ts';
 import type { Recipe } from './recipe.ts';
 import { rescueFaces, smallFacesPhoto, type Rescued } from './rescue.ts';
+import { nms, sameFace } from './overlap.ts';
 import { shapeResidual } from './shape.ts';
 import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
@@ -158,7 +159,7 @@ class Engine implements FaceEngine {
       const ranked = nms([
         ...dets.map((d) => ({ box: d.box, score: odd.has(d) ? d.score - 2 : d.score, det: d, found: undefined as Rescued | undefined })),
         ...replacing.map((c) => ({ box: c.box, score: c.score, det: { box: c.box, score: c.score }, found: c as Rescued | undefined })),
-      ]) as Array<Detection & { det: Detection; found: Rescued | undefined }>;
+      ]);
       const chosen = ranked.map((x) => ({ ...x.det, found: x.found }));
       const faces: Face[] = [];
       for (const det of chosen) {
@@ -393,31 +394,6 @@ function clipBox(b: Box, width: number, height: number): Box {
   const x0 = Math.max(0, Math.min(width, b.x)), y0 = Math.max(0, Math.min(height, b.y));
   const x1 = Math.max(0, Math.min(width, b.x + b.width)), y1 = Math.max(0, Math.min(height, b.y + b.height));
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-}
-
-/** Greedy non-maximum suppression by IoU, also dropping boxes mostly inside a better one. */
-/** Two boxes of one face, by the overlap nms uses. */
-function sameFace(a: Box, b: Box, iou = 0.3, containment = 0.7): boolean {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy, aa = a.width * a.height, ab = b.width * b.height;
-  return inter / (aa + ab - inter) > iou || inter / Math.max(1e-9, Math.min(aa, ab)) > containment;
-}
-
-export function nms(dets: Detection[], iou = 0.3, containment = 0.7): Detection[] {
-  const sorted = [...dets].sort((a, b) => b.score - a.score);
-  const kept: Detection[] = [];
-  for (const d of sorted) {
-    const dup = kept.some((k) => {
-      const ix = Math.max(0, Math.min(k.box.x + k.box.width, d.box.x + d.box.width) - Math.max(k.box.x, d.box.x));
-      const iy = Math.max(0, Math.min(k.box.y + k.box.height, d.box.y + d.box.height) - Math.max(k.box.y, d.box.y));
-      const inter = ix * iy;
-      const ak = k.box.width * k.box.height, ad = d.box.width * d.box.height;
-      return inter / (ak + ad - inter) > iou || inter / Math.min(ak, ad) > containment;
-    });
-    if (!dup) kept.push(d);
-  }
-  return kept;
 }
 
 function l2(v: Float32Array): Float32Array {

@@ -1,6 +1,7 @@
 import type { Point, RgbImage } from './align.ts';
 import type { DetectionStep } from './quality.ts';
 import type { Recipe } from './recipe.ts';
+import { nms, sameFace } from './overlap.ts';
 import { shapeResidual } from './shape.ts';
 import type { Box } from './types.ts';
 import { apply, compose, IDENTITY, meanColour, patchToPhoto, turnedFrame, warp, type Affine } from './warp.ts';
@@ -208,7 +209,7 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
 
   // Each face once, best first, in photo pixels; then the weak ones must be found again.
   const inPhoto = cands.map((c, i) => ({ box: boxToPhoto(c.box, c.toPhoto, rgb.width, rgb.height), score: c.score, i }));
-  const order = nmsIndices(inPhoto);
+  const order = nms(inPhoto).map((k) => k.i);
   const strong = order.filter((i) => cands[i]!.score >= minConfidence).map((i) => cands[i]!);
   const weak = order.filter((i) => cands[i]!.score < minConfidence).slice(0, MAX_CONFIRMATIONS).map((i) => cands[i]!);
   const confirmed: Candidate[] = [];
@@ -224,7 +225,7 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
     if (cfg.maxShapeResidual !== undefined && shapeResidual(landmarks) > cfg.maxShapeResidual) {
       const at = boxToPhoto(c.box, c.toPhoto, rgb.width, rgb.height);
       const others = cands
-        .filter((o) => o !== c && o.score >= minConfidence && o.rotation !== c.rotation && overlaps(at, boxToPhoto(o.box, o.toPhoto, rgb.width, rgb.height)))
+        .filter((o) => o !== c && o.score >= minConfidence && o.rotation !== c.rotation && sameFace(at, boxToPhoto(o.box, o.toPhoto, rgb.width, rgb.height)))
         .sort((a, b) => b.score - a.score)
         .slice(0, MAX_REORIENT_TRIES);
       for (const o of others) {
@@ -241,30 +242,6 @@ export async function rescueFaces(ops: RescueOps, rgb: RgbImage, r: Recipe, firs
 
 /** Other orientations of one face tried for a face-shaped fit: each costs a landmark pass. */
 const MAX_REORIENT_TRIES = 3;
-
-/** The same face in photo pixels: IoU over 0.3, or 70 % of the smaller box inside the other. */
-function overlaps(a: Box, b: Box): boolean {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy, aa = a.width * a.height, ab = b.width * b.height;
-  return inter / (aa + ab - inter) > 0.3 || inter / Math.max(1e-9, Math.min(aa, ab)) > 0.7;
-}
-
-/** Indices of `dets` kept by greedy NMS (IoU 0.3, or 70 % of the smaller box inside), best first. */
-function nmsIndices(dets: Array<{ box: Box; score: number; i: number }>): number[] {
-  const sorted = [...dets].sort((a, b) => b.score - a.score);
-  const kept: typeof dets = [];
-  for (const d of sorted) {
-    const dup = kept.some((k) => {
-      const ix = Math.max(0, Math.min(k.box.x + k.box.width, d.box.x + d.box.width) - Math.max(k.box.x, d.box.x));
-      const iy = Math.max(0, Math.min(k.box.y + k.box.height, d.box.y + d.box.height) - Math.max(k.box.y, d.box.y));
-      const inter = ix * iy, ak = k.box.width * k.box.height, ad = d.box.width * d.box.height;
-      return inter / (ak + ad - inter) > 0.3 || inter / Math.max(1e-9, Math.min(ak, ad)) > 0.7;
-    });
-    if (!dup) kept.push(d);
-  }
-  return kept.map((k) => k.i);
-}
 
 /**
  * Weak detections are faces when SSD, shown an upright patch 2.2 × their box centred on them
