@@ -1,12 +1,10 @@
 import { authorizePrincipal } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
-import { CASE_CANDIDATES } from '../match/rank.ts';
 import { recordAudit } from '../store/audit.ts';
-import { upsertCandidates } from '../store/candidates.ts';
-import { getCase, refreshCaseStatus } from '../store/cases.ts';
+import { getCase } from '../store/cases.ts';
 import { referencePhotoCount } from '../store/family.ts';
-import { matchCase } from './match.ts';
+import { searchForCase } from './match.ts';
 import { caseSubjectRecord } from '../records/record.ts';
 import type { CaseDeps } from './open.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
@@ -38,9 +36,7 @@ export async function addCasePhotos(deps: CaseDeps, caller: Caller, input: { pho
     const { nextIndex } = await referencePhotoCount(tx, caseId);
     const refs = await insertReferenceFaces(tx, caseId, deps.manifest.id, stored, nextIndex);
     // Face and record together, as when the case was opened (issue 14).
-    const ranked = await matchCase(tx, deps.manifest, refs, caseSubjectRecord(found.subject), CASE_CANDIDATES);
-    const created = await upsertCandidates(tx, caseId, ranked);
-    await refreshCaseStatus(tx, caseId);
+    const { created } = await searchForCase(tx, deps.manifest, caseId, refs, caseSubjectRecord(found.subject));
     await recordAudit(tx, auditActor(p), { action: 'search.photos.add', subjectType: 'search', subjectId: caseId, details: { referencePhotos: stored.length, candidates: created } });
     return { added: stored.length, referencePhotos: before.count + stored.length };
   });

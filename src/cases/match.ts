@@ -1,7 +1,9 @@
 import type { ModelManifest } from '../face/manifest.ts';
 import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate, type PhotoEvidence } from '../match/link.ts';
-import { efSearchFor, mergeHits, type Hit, type RankedHit } from '../match/rank.ts';
+import { CASE_CANDIDATES, efSearchFor, mergeHits, type Hit, type RankedHit } from '../match/rank.ts';
 import { subjectIsSearchable, type SubjectRecord } from '../records/record.ts';
+import { upsertCandidates } from '../store/candidates.ts';
+import { refreshCaseStatus } from '../store/cases.ts';
 import type { Queryable } from '../store/database.ts';
 import { nearestFaceOfPhotos, nearestGalleryFaces } from '../store/matching.ts';
 import { archiveCounts, archiveSize, blockArchive, decidedEvidenceCounts, photoRecords } from '../store/records.ts';
@@ -56,4 +58,20 @@ export async function matchCase(
     .filter((c): c is LinkedCandidate => c !== undefined)
     .sort(byMatchWeight)
     .slice(0, top);
+}
+
+/**
+ * Searches the archive for a case (opened, given more photos, its description corrected) and
+ * keeps what it finds: new candidates join, decided ones stay as they are and pending ones only
+ * move up (upsertCandidates), and the case's status follows. Inside the caller's transaction.
+ */
+export async function searchForCase(
+  tx: Queryable,
+  manifest: ModelManifest,
+  caseId: string,
+  refs: Array<{ id: string; embedding: number[] }>,
+  subject: SubjectRecord | undefined,
+): Promise<{ created: number; status: Awaited<ReturnType<typeof refreshCaseStatus>> }> {
+  const created = await upsertCandidates(tx, caseId, await matchCase(tx, manifest, refs, subject, CASE_CANDIDATES));
+  return { created, status: await refreshCaseStatus(tx, caseId) };
 }

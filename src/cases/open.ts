@@ -5,14 +5,13 @@ import { auditActor, isPrincipal, type Caller } from '../access/principal.ts';
 import type { FaceAnalyser } from '../face/index.ts';
 import type { ModelManifest } from '../face/manifest.ts';
 import type { ImageLimits } from '../image/index.ts';
-import { CASE_CANDIDATES } from '../match/rank.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { candidatesOfCase, upsertCandidates, type CandidateView } from '../store/candidates.ts';
-import { insertCase, refreshCaseStatus, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
+import { candidatesOfCase, type CandidateView } from '../store/candidates.ts';
+import { insertCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { ensureModel } from '../store/photos.ts';
-import { matchCase } from './match.ts';
+import { searchForCase } from './match.ts';
 import { KinfinderError } from '../errors.ts';
 import { subjectIsSearchable, subjectRecord } from '../records/record.ts';
 import { putCaseKeys } from '../store/records.ts';
@@ -69,16 +68,15 @@ export async function openCase(
     const opened = await insertCase(tx, { subject: input.subject ?? {}, modelId: deps.manifest.id, createdBy: principal?.id ?? null });
     const refs = await insertReferenceFaces(tx, opened.id, deps.manifest.id, stored, 0);
     await putCaseKeys(tx, opened.id, record);
-    const ranked = await matchCase(tx, deps.manifest, refs, record, CASE_CANDIDATES);
-    await upsertCandidates(tx, opened.id, ranked);
-    const status = (await refreshCaseStatus(tx, opened.id)) ?? opened.status;
+    const found = await searchForCase(tx, deps.manifest, opened.id, refs, record);
+    const status = found.status ?? opened.status;
     const caseCode = isVerifier ? undefined : (await createCaseCode(tx, { caseId: opened.id, createdBy: principal?.id ?? null })).caseCode;
     const client = caller === null ? await clientTag(tx, input.client) : undefined;
     await recordAudit(tx, auditActor(caller), {
       action: 'search.create',
       subjectType: 'search',
       subjectId: opened.id,
-      details: { referencePhotos: stored.length, candidates: ranked.length, ...(client ? { client } : {}) },
+      details: { referencePhotos: stored.length, candidates: found.created, ...(client ? { client } : {}) },
     });
     return {
       case: { ...opened, status },

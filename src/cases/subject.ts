@@ -2,17 +2,15 @@ import { authorizePrincipal } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import type { ModelManifest } from '../face/manifest.ts';
-import { CASE_CANDIDATES } from '../match/rank.ts';
 import { recordAudit } from '../store/audit.ts';
-import { upsertCandidates } from '../store/candidates.ts';
-import { getCase, refreshCaseStatus } from '../store/cases.ts';
+import { getCase } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { updateCaseSubject } from '../store/family.ts';
 import { referenceEmbeddingsOfCase } from '../store/matching.ts';
 import { putCaseKeys } from '../store/records.ts';
 import { subjectRecord } from '../records/record.ts';
 import { assertValidText } from '../text.ts';
-import { matchCase } from './match.ts';
+import { searchForCase } from './match.ts';
 
 /**
  * A family corrects or adds to what it told us about the person (`PATCH /api/v1/case/subject`):
@@ -48,8 +46,7 @@ export async function updateSubject(deps: { db: Database; manifest: ModelManifes
     let candidates = 0;
     if (found.status !== 'closed') {
       const refs = await referenceEmbeddingsOfCase(tx, caseId, deps.manifest.id);
-      candidates = await upsertCandidates(tx, caseId, await matchCase(tx, deps.manifest, refs, record, CASE_CANDIDATES));
-      await refreshCaseStatus(tx, caseId);
+      candidates = (await searchForCase(tx, deps.manifest, caseId, refs, record)).created;
     }
     await recordAudit(tx, auditActor(p), { action: 'search.subject.update', subjectType: 'search', subjectId: caseId, details: { fields: Object.keys(changes).sort(), candidates } });
     return subject;

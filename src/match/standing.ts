@@ -2,7 +2,7 @@ import type { ModelManifest } from '../face/manifest.ts';
 import { candidateBar, upsertCandidates } from '../store/candidates.ts';
 import { CASE_CANDIDATES, efSearchFor } from './rank.ts';
 import type { Database, Queryable } from '../store/database.ts';
-import { embeddingsOfPhoto, nearestFaceOfPhotos, nearestOpenReferences, referenceEmbeddingsOfCase } from '../store/matching.ts';
+import { embeddingsOfPhoto, nearestFaceOfPhotos, nearestOpenReferences, referenceEmbeddingsOfCase, type FaceMatch } from '../store/matching.ts';
 import { getCase, refreshCaseStatus } from '../store/cases.ts';
 import type { Caller } from '../access/principal.ts';
 import { assertJobRunner } from '../ingest/photo-job.ts';
@@ -39,7 +39,7 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
     const faces = (await embeddingsOfPhoto(tx, photoId)).filter((f) => f.modelId === deps.manifest.id);
     const record = (await photoRecords(tx, [photoId])).get(photoId);
     // case → face → its best similarity to one of the case's reference faces
-    const byFace = new Map<string, Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }>>();
+    const byFace = new Map<string, Map<string, FaceMatch>>();
     for (const f of faces) {
       const refs = await nearestOpenReferences(tx, f.embedding, { modelId: deps.manifest.id, k: REFERENCES_PER_FACE, efSearch: efSearchFor(REFERENCES_PER_FACE) });
       for (const r of refs) {
@@ -82,7 +82,7 @@ async function scoreForCase(
   manifest: ModelManifest,
   caseId: string,
   photoId: string,
-  faceHits: Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }> | undefined,
+  faceHits: Map<string, FaceMatch> | undefined,
   record: Parameters<typeof scorePhoto>[1]['record'],
   archive: number,
   decided: Parameters<typeof linkContext>[4],

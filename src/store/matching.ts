@@ -70,6 +70,9 @@ export async function embeddingsOfPhoto(q: Queryable, photoId: string): Promise<
   return r.rows.map((x) => ({ faceId: x.faceId, modelId: x.modelId, embedding: pgvector.fromSql(x.embedding) as number[], bandCap: x.bandCap }));
 }
 
+/** A gallery face nearest to one of a case's reference faces, with its quality's band cap (null for none). */
+export interface FaceMatch { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }
+
 /**
  * For each of these archive photos, its face nearest to any of the reference embeddings (exact
  * distances: a handful of photos found by their record, not an index walk), with which
@@ -80,8 +83,8 @@ export async function nearestFaceOfPhotos(
   refs: ReadonlyArray<{ id: string; embedding: number[] }>,
   photoIds: readonly string[],
   modelId: string,
-): Promise<Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }>> {
-  const best = new Map<string, { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }>();
+): Promise<Map<string, FaceMatch>> {
+  const best = new Map<string, FaceMatch>();
   if (photoIds.length === 0) return best;
   for (const ref of refs) {
     const r = await q.query<{ photoId: string; faceId: string; similarity: number; bandCap: string | null }>(
