@@ -125,6 +125,7 @@ export async function uploadPhotos(
   // Shared by every file: refused for the request as a whole, not once per file.
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
+  assertValidText(input.metadataCsv, 'metadataCsv');
   checkArchiveMetadata(input.metadata);
   // Parsed before the batch is opened: a CSV that cannot be read refuses the request, no file is half-taken.
   const matcher = input.metadataCsv === undefined || input.metadataCsv.trim() === '' ? undefined : new MetadataMatcher(parseMetadataCsv(input.metadataCsv));
