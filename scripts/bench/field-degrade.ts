@@ -66,6 +66,8 @@ async function raw(bytes: Buffer | Sharp): Promise<Raw> {
 }
 const jpeg = (r: Raw, quality = 90) => sharp(r.data, { raw: { width: r.width, height: r.height, channels: 3 } }).jpeg({ quality }).toBuffer();
 const clamp = (x: number) => Math.max(0, Math.min(255, Math.round(x)));
+/** Every channel × k: a photo taken with too little light (before its noise is added). */
+const darken = (r: Raw, k: number): Raw => ({ ...r, data: Buffer.from(r.data.map((v) => clamp(v * k))) });
 
 /** Texture without faces: the photo cut into 12-px blocks, shuffled, blurred a little. */
 export async function shuffledTexture(bytes: Buffer, width: number, height: number, seed: number): Promise<Raw> {
@@ -138,7 +140,7 @@ export async function degrade(kind: Kind, bytes: Buffer, spot: FaceSpot, person:
     case 'jpeg':
       return one(await sharp(bytes).jpeg({ quality: 6 }).toBuffer());
     case 'dark': {
-      const d = { ...img, data: Buffer.from(img.data.map((v) => clamp(v * 0.2))) };
+      const d = darken(img, 0.2);
       return one(await jpeg(addNoise(d, 5, seed), 85));
     }
     case 'grey':
@@ -190,14 +192,14 @@ export async function degrade(kind: Kind, bytes: Buffer, spot: FaceSpot, person:
     }
     case 'night': {
       const soft = await raw(sharp(bytes).blur(1.5));
-      const d = { ...soft, data: Buffer.from(soft.data.map((v) => clamp(v * 0.35))) };
+      const d = darken(soft, 0.35);
       return one(await jpeg(addNoise(d, 8, seed), 25));
     }
     case 'lying-dark': {
       const deg = seed % 2 === 0 ? 90 : 270;
       const turned = await rotated(bytes, w, h, spot, deg, person);
       const r = await raw(sharp(turned.bytes));
-      const d = { ...r, data: Buffer.from(r.data.map((v) => clamp(v * 0.3))) };
+      const d = darken(r, 0.3);
       return { bytes: await jpeg(addNoise(d, 6, seed), 50), subjects: turned.subjects };
     }
     case 'print': {
