@@ -124,8 +124,19 @@ describe('person records through the API', () => {
     const again = await candidates();
     expect(again.filter((c) => c.photoId === shevchuk)).toEqual([expect.objectContaining({ id: first[0]!.id, status: 'rejected', confirmations: 0 })]);
     expect(again.filter((c) => c.photoId === savchenko)).toHaveLength(1);
+    // the still-pending Savchenko tag no longer shows the evidence of the withdrawn description:
+    // weighed again against Shevchuk Ivan 1980, without an ID number, it falls below the man named
+    const stale = again.find((c) => c.photoId === savchenko)!;
+    expect(stale).toMatchObject({ id: found!.id, status: 'pending' });
+    const levels = Object.fromEntries((stale.evidence as Json[]).map((e) => [e.field, e.level]));
+    expect(levels.idNumber).toBeUndefined();
+    expect(levels.surname).not.toBe('same');
+    expect(levels.birthYear).not.toBe('same');
+    expect(stale.matchWeight).toBeLessThan(found!.matchWeight - 10);
+    expect(stale.matchWeight).toBeLessThan(again.find((c) => c.photoId === shevchuk)!.matchWeight);
     const audit = await h.t.db.query<{ details: Json }>(`SELECT details FROM audit_events WHERE action = 'search.subject.update' AND subject_id = $1 ORDER BY id`, [caseId]);
     expect(audit.rows.map((r) => r.details.candidates)).toEqual([1, 0]);
+    expect(audit.rows.map((r) => r.details.reweighed)).toEqual([0, 1]);
   });
 
   it('a rejected pair lowers the weight of the levels it agreed on for the next case, by a bounded amount', { timeout: 60_000 }, async () => {

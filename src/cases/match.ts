@@ -1,8 +1,8 @@
 import type { ModelManifest } from '../face/manifest.ts';
-import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate, type PhotoEvidence } from '../match/link.ts';
+import { byMatchWeight, linkContext, scorePhoto, weighPhoto, type LinkContext, type LinkedCandidate, type PhotoEvidence } from '../match/link.ts';
 import { CASE_CANDIDATES, efSearchFor, mergeHits, type Hit, type RankedHit } from '../match/rank.ts';
 import { subjectIsSearchable, type SubjectRecord } from '../records/record.ts';
-import { upsertCandidates } from '../store/candidates.ts';
+import { pendingCandidatesOfCase, reweighPendingCandidate, upsertCandidates } from '../store/candidates.ts';
 import { refreshCaseStatus } from '../store/cases.ts';
 import type { Queryable } from '../store/database.ts';
 import { nearestFaceOfPhotos, nearestGalleryFaces } from '../store/matching.ts';
@@ -47,8 +47,7 @@ export async function matchCase(
   const records = subject ? await photoRecords(tx, [...hitPhotos, ...recordOnly]) : new Map();
   // The face of a record-found photo nearest the family's, however far: the face is evidence too.
   const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, recordOnly, manifest.id) : new Map();
-  const size = await archiveSize(tx);
-  const ctx = linkContext(subject, subject ? await archiveCounts(tx, subject) : {}, Math.max(size.photos, size.records), manifest.calibration, await decidedEvidenceCounts(tx));
+  const ctx = await caseLinkContext(tx, manifest, subject);
   const photos: PhotoEvidence[] = [
     ...faceHits.map((h) => ({ photoId: h.photoId, face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity, bandCap: h.bandCap }, record: records.get(h.photoId) })),
     ...recordOnly.map((p) => ({ photoId: p, face: faces.get(p), record: records.get(p) })),
@@ -60,10 +59,22 @@ export async function matchCase(
     .slice(0, top);
 }
 
+/** What weighing a photo for this subject needs: the archive's name frequencies, its size, the verifiers' decisions. */
+async function caseLinkContext(tx: Queryable, manifest: ModelManifest, subject: SubjectRecord | undefined): Promise<LinkContext> {
+  const size = await archiveSize(tx);
+  return linkContext(subject, subject ? await archiveCounts(tx, subject) : {}, Math.max(size.photos, size.records), manifest.calibration, await decidedEvidenceCounts(tx));
+}
+
 /**
  * Searches the archive for a case (opened, given more photos, its description corrected) and
  * keeps what it finds: new candidates join, decided ones stay as they are and pending ones only
  * move up (upsertCandidates), and the case's status follows. Inside the caller's transaction.
+ *
+ * `reweigh` (the description changed): first every pending candidate is weighed again against
+ * the description as it now is, up or down, so none shows a verifier evidence from what the
+ * family said before (a birth year that "agreed" with a date since corrected). A pending
+ * candidate the new description would not have proposed stays in the case at its new, lower
+ * weight: its verifiers' decisions so far are kept, and the face may still be right.
  */
 export async function searchForCase(
   tx: Queryable,
@@ -71,7 +82,20 @@ export async function searchForCase(
   caseId: string,
   refs: Array<{ id: string; embedding: number[] }>,
   subject: SubjectRecord | undefined,
-): Promise<{ created: number; status: Awaited<ReturnType<typeof refreshCaseStatus>> }> {
+  opts: { reweigh?: boolean } = {},
+): Promise<{ created: number; reweighed: number; status: Awaited<ReturnType<typeof refreshCaseStatus>> }> {
+  let reweighed = 0;
+  if (opts.reweigh) {
+    const pending = await pendingCandidatesOfCase(tx, caseId);
+    const ctx = await caseLinkContext(tx, manifest, subject);
+    const records = subject ? await photoRecords(tx, pending.map((p) => p.photoId)) : new Map();
+    for (const p of pending) {
+      const face = p.faceId !== null && p.similarity !== null
+        ? { faceId: p.faceId, referenceFaceId: p.referenceFaceId, similarity: p.similarity, bandCap: p.bandCap }
+        : undefined;
+      if (await reweighPendingCandidate(tx, p.id, weighPhoto(ctx, { photoId: p.photoId, face, record: records.get(p.photoId) }))) reweighed++;
+    }
+  }
   const created = await upsertCandidates(tx, caseId, await matchCase(tx, manifest, refs, subject, CASE_CANDIDATES));
-  return { created, status: await refreshCaseStatus(tx, caseId) };
+  return { created, reweighed, status: await refreshCaseStatus(tx, caseId) };
 }

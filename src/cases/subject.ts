@@ -20,7 +20,8 @@ import { searchForCase } from './match.ts';
  * The archive is searched again at once with the corrected record, as when a case is opened
  * (matchCase: faces and record together): a surname added today finds the dog tag ingested last
  * year, not only photos ingested after it. New candidates join the case; decided ones are left as
- * they are and pending ones only move up (upsertCandidates), so a verifier's work is never undone.
+ * they are, so a verifier's work is never undone; pending ones are weighed again against the
+ * corrected description (searchForCase `reweigh`), so none shows evidence the family withdrew.
  */
 export async function updateSubject(deps: { db: Database; manifest: ModelManifest }, caller: Caller, changes: Record<string, string | null>): Promise<Record<string, unknown>> {
   const p = authorizePrincipal(caller, 'cases.update');
@@ -43,12 +44,12 @@ export async function updateSubject(deps: { db: Database; manifest: ModelManifes
     await updateCaseSubject(tx, caseId, subject);
     await putCaseKeys(tx, caseId, record);
     // A closed case is searched no more (as the standing search leaves it alone).
-    let candidates = 0;
+    let candidates = 0, reweighed = 0;
     if (found.status !== 'closed') {
       const refs = await referenceEmbeddingsOfCase(tx, caseId, deps.manifest.id);
-      candidates = (await searchForCase(tx, deps.manifest, caseId, refs, record)).created;
+      ({ created: candidates, reweighed } = await searchForCase(tx, deps.manifest, caseId, refs, record, { reweigh: true }));
     }
-    await recordAudit(tx, auditActor(p), { action: 'search.subject.update', subjectType: 'search', subjectId: caseId, details: { fields: Object.keys(changes).sort(), candidates } });
+    await recordAudit(tx, auditActor(p), { action: 'search.subject.update', subjectType: 'search', subjectId: caseId, details: { fields: Object.keys(changes).sort(), candidates, reweighed } });
     return subject;
   });
 }

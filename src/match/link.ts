@@ -26,7 +26,7 @@ export interface LinkedCandidate {
 export interface PhotoEvidence {
   photoId: string;
   /** `bandCap`: the gallery face's quality cap (quality.ts); an unclear face weighs as its capped band. */
-  face?: { faceId: string; referenceFaceId: string; similarity: number; bandCap?: string | null | undefined } | undefined;
+  face?: { faceId: string; referenceFaceId: string | null; similarity: number; bandCap?: string | null | undefined } | undefined;
   record?: ArchiveRecord | undefined;
 }
 
@@ -67,17 +67,26 @@ export function linkContext(
  * too little (MIN_RECORD_WEIGHT).
  */
 export function scorePhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate | undefined {
-  const levels: Levels = ctx.subject && p.record ? compareRecords(ctx.subject, p.record) : {};
-  const recordEvidence = weigh(levels, ctx.u, ctx.m);
-  const recordWeight = totalWeight(recordEvidence);
+  const c = weighPhoto(ctx, p);
   const aboveFloor = p.face !== undefined && p.face.similarity >= ctx.calibration.floor;
+  const recordWeight = totalWeight(c.evidence.filter((e) => e.field !== 'face'));
   if (!aboveFloor && recordWeight < MIN_RECORD_WEIGHT) return undefined;
-  const evidence = [...recordEvidence];
-  if (p.face) evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration, p.face.bandCap) }, ctx.u, ctx.m));
-  const matchWeight = totalWeight(evidence);
   // Found by the record with a face far from the family's: still shown (the record may be right
   // and the photo poor), but not when the face outweighs the record.
-  if (!aboveFloor && matchWeight <= 0) return undefined;
+  if (!aboveFloor && c.matchWeight <= 0) return undefined;
+  return c;
+}
+
+/**
+ * One photo's evidence for one case, whether or not it would be proposed: what a candidate
+ * already in a case shows once the family's description changed (it stays in the case, at the
+ * weight its evidence now gives).
+ */
+export function weighPhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate {
+  const levels: Levels = ctx.subject && p.record ? compareRecords(ctx.subject, p.record) : {};
+  const evidence = weigh(levels, ctx.u, ctx.m);
+  if (p.face) evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration, p.face.bandCap) }, ctx.u, ctx.m));
+  const matchWeight = totalWeight(evidence);
   return {
     photoId: p.photoId,
     faceId: p.face?.faceId ?? null,

@@ -43,6 +43,39 @@ export async function upsertCandidates(q: Queryable, caseId: string, list: reado
   return created;
 }
 
+/** A pending candidate as it was scored: what re-weighing it needs (its face's similarity stays what it was). */
+export interface PendingCandidate { id: string; photoId: string; faceId: string | null; referenceFaceId: string | null; similarity: number | null; bandCap: string | null }
+
+export async function pendingCandidatesOfCase(q: Queryable, caseId: string): Promise<PendingCandidate[]> {
+  // FOR UPDATE: a verifier deciding one of them waits for the re-weighing (and sees its result),
+  // instead of deciding on the evidence it is replacing.
+  const r = await q.query<PendingCandidate>(
+    `SELECT c.id, c.photo_id AS "photoId", c.face_id AS "faceId", c.reference_face_id AS "referenceFaceId",
+            c.similarity, f.quality->>'bandCap' AS "bandCap"
+     FROM candidates c LEFT JOIN faces f ON f.id = c.face_id
+     WHERE c.search_id = $1 AND c.status = 'pending'
+     ORDER BY c.id
+     FOR UPDATE OF c`,
+    [caseId],
+  );
+  return r.rows.map((row) => ({ ...row, similarity: row.similarity === null ? null : Number(row.similarity) }));
+}
+
+/**
+ * Replaces a pending candidate's evidence and weight, up or down (upsertCandidates only ever
+ * raises them): after the family corrected its description, the evidence a verifier reads must
+ * be the one the case now gives, not the one the old description gave. A decided candidate is
+ * left as it was decided. Returns whether the row changed.
+ */
+export async function reweighPendingCandidate(q: Queryable, id: string, c: Pick<NewCandidate, 'band' | 'evidence' | 'matchWeight' | 'matchProbability'>): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE candidates SET band = $2, evidence = $3::jsonb, match_weight = $4, match_probability = $5
+     WHERE id = $1 AND status = 'pending' AND (evidence IS DISTINCT FROM $3::jsonb OR match_weight IS DISTINCT FROM $4)`,
+    [id, c.band, JSON.stringify(c.evidence), c.matchWeight, c.matchProbability],
+  );
+  return r.rowCount > 0;
+}
+
 /**
  * The place a candidate must beat to rank among a case's best `n` candidates (weight, then the
  * face's similarity, as the case is ranked), decided ones included (a rejected face still held
