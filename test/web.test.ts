@@ -368,6 +368,10 @@ describe('in a browser', () => {
     // The page is reloaded while the batch is processed: it picks the batch up again.
     await page.reload();
     await page.locator('#batch-note').getByText(t('ingest:batchResumed')).waitFor({ timeout: 30_000 });
+    // The form comes back as the batch was sent: more photos added now go on as "deceased", from the same source.
+    await expect(page.getByLabel(t('ingest:sourceLabel')).inputValue()).resolves.toBe('browser batch');
+    await expect(page.getByLabel(t('ingest:categoryLabel')).inputValue()).resolves.toBe('deceased');
+    await expect(page.getByLabel(t('ingest:placeLabel')).inputValue()).resolves.toBe('field hospital 3');
     await expect.poll(() => batchCounts(page, 'uk'), { timeout: 240_000, interval: 500 }).toEqual({ files: 23, done: 22, failed: 1, duplicates: 0, waiting: 0 });
     await page.locator('#batch-note').getByText(t('ingest:batchFinished')).waitFor();
     await expect(page.getByRole('button', { name: t('ingest:downloadFailures') }).isVisible()).resolves.toBe(true);

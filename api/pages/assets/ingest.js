@@ -25,8 +25,18 @@ let uploading = false;
 let pollTimer = null;
 /** The batch summary last shown, so the recent list is fetched again only when it moved. */
 let lastSummary = '';
-/** The batch being uploaded or processed: {id, total, sent}; kept across reloads. */
+/** The batch being uploaded or processed: {id, total, sent, form}; kept across reloads. */
 let current = loadBatch();
+/**
+ * What the batch's photos were sent with (source, category, place, date, notes): kept with it, so
+ * photos added after a reload go on with the same (a dead man's photo must not turn "unknown"
+ * because the page was reloaded). The single photo's record is not kept: it describes one photo.
+ */
+const BATCH_FIELDS = ['source', 'category', 'meta-place', 'meta-date', 'meta-notes'];
+const batchForm = () => Object.fromEntries(BATCH_FIELDS.map((id) => [id, byId(id).value]));
+if (current && current.form && typeof current.form === 'object') {
+  for (const id of BATCH_FIELDS) if (typeof current.form[id] === 'string') byId(id).value = current.form[id];
+}
 /** @type {{file: File, name: string, state: string, message: string, li: HTMLElement}[]} */
 const rows = [];
 
@@ -287,6 +297,7 @@ async function uploadAll(ready) {
     void loadRecent();
   }
   current.total += ready.length;
+  current.form = batchForm();
   saveBatch();
   showBatchNote(t('ingest:batchWorking'));
   schedulePoll(0);
