@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { KinfinderError } from '../errors.ts';
@@ -126,18 +127,52 @@ function removeIfStill(file: string, judged: string): boolean {
   }
 }
 
+/**
+ * Creates the lock file holding `text`, or returns false when it exists. The file appears whole:
+ * written under a name of its own, then hard-linked to the lock's name (link fails if that name
+ * exists, as `open(wx)` does). Created empty and written after, as before, another opener could
+ * read it in between, judge an empty file a crash's leftover, remove it and take the lock too:
+ * two processes on one database (seen in CI: two of four racers locked).
+ */
+function createLockFile(file: string, text: string): boolean {
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  fs.writeFileSync(tmp, text, { flag: 'wx' });
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A filesystem without hard links: create-then-write, with the window above.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createInPlace(file, text);
+    throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function createInPlace(file: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
 export function lockDirectory(dir: string): DirLock {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.resolve(dir, 'kinfinder.lock');
   const mine = JSON.stringify(me());
   for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx');
-      try {
-        fs.writeSync(fd, mine);
-      } finally {
-        fs.closeSync(fd);
-      }
+    if (createLockFile(file, mine)) {
       heldHere.add(file);
       let released = false;
       return {
@@ -148,8 +183,6 @@ export function lockDirectory(dir: string): DirLock {
           if (readOr(file) === mine) fs.rmSync(file, { force: true });
         },
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const text = readOr(file);
     if (text === undefined) continue; // released meanwhile: try again
