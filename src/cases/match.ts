@@ -38,6 +38,8 @@ export async function matchCase(
   refs: Array<{ id: string; embedding: number[] }>,
   subject: SubjectRecord | undefined,
   top: number,
+  /** The weighing context for `subject`, when the caller has it already (caseLinkContext). */
+  known?: LinkContext,
 ): Promise<LinkedCandidate[]> {
   const faceHits = refs.length > 0 ? await matchGallery(tx, manifest, refs, top) : [];
   const searchable = subject !== undefined && subjectIsSearchable(subject);
@@ -47,7 +49,7 @@ export async function matchCase(
   const records = subject ? await photoRecords(tx, [...hitPhotos, ...recordOnly]) : new Map();
   // The face of a record-found photo nearest the family's, however far: the face is evidence too.
   const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, recordOnly, manifest.id) : new Map();
-  const ctx = await caseLinkContext(tx, manifest, subject);
+  const ctx = known ?? await caseLinkContext(tx, manifest, subject);
   const photos: PhotoEvidence[] = [
     ...faceHits.map((h) => ({ photoId: h.photoId, face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity, bandCap: h.bandCap }, record: records.get(h.photoId) })),
     ...recordOnly.map((p) => ({ photoId: p, face: faces.get(p), record: records.get(p) })),
@@ -85,9 +87,10 @@ export async function searchForCase(
   opts: { reweigh?: boolean } = {},
 ): Promise<{ created: number; reweighed: number; status: Awaited<ReturnType<typeof refreshCaseStatus>> }> {
   let reweighed = 0;
-  if (opts.reweigh) {
+  // One context for the re-weighing and the search (archive counts and decided pairs read once).
+  const ctx = opts.reweigh ? await caseLinkContext(tx, manifest, subject) : undefined;
+  if (ctx) {
     const pending = await pendingCandidatesOfCase(tx, caseId);
-    const ctx = await caseLinkContext(tx, manifest, subject);
     const records = subject ? await photoRecords(tx, pending.map((p) => p.photoId)) : new Map();
     for (const p of pending) {
       const face = p.faceId !== null && p.similarity !== null
@@ -96,6 +99,6 @@ export async function searchForCase(
       if (await reweighPendingCandidate(tx, p.id, weighPhoto(ctx, { photoId: p.photoId, face, record: records.get(p.photoId) }))) reweighed++;
     }
   }
-  const created = await upsertCandidates(tx, caseId, await matchCase(tx, manifest, refs, subject, CASE_CANDIDATES));
+  const created = await upsertCandidates(tx, caseId, await matchCase(tx, manifest, refs, subject, CASE_CANDIDATES, ctx));
   return { created, reweighed, status: await refreshCaseStatus(tx, caseId) };
 }
