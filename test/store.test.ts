@@ -6,6 +6,7 @@ import pgvector from 'pgvector';
 import type { Database } from '../src/store/database.ts';
 import { migrate, readMigrations, schemaVersion } from '../src/store/migrate.ts';
 import { openPglite } from '../src/store/pglite.ts';
+import { isDatabaseUnavailable } from '../src/store/unavailable.ts';
 import { openTestDb, testDbKind, type TestDb } from './support/db.ts';
 
 const sha = (c: string) => c.repeat(64);
@@ -184,6 +185,41 @@ describe(`store on ${testDbKind()}`, () => {
     await expect(db.query(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow(/append-only/);
   });
 });
+
+// A lent-out client has no pool listener: its server going away between two statements emitted
+// 'error' with nobody listening, which ended the process (a worker, in the outage test on CI).
+if (testDbKind() === 'postgres') {
+  describe('a PostgreSQL connection lost while lent out', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const terminate = (pid: number) => db.query(`SELECT pg_terminate_backend($1)`, [pid]);
+
+    it('fails the transaction it was in, not the process, and the next one gets a new connection', async () => {
+      const run = db.transaction(async (tx) => {
+        const { pid } = (await tx.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).rows[0]!;
+        await terminate(pid);
+        // The socket closes while the transaction waits between statements: the event fires now.
+        await sleep(300);
+        await tx.query(`SELECT 1`);
+      });
+      // Whatever pg calls it, the error reads as an outage, so a job retries and a route answers 503.
+      const err = await run.then(() => undefined, (e: unknown) => e);
+      expect(isDatabaseUnavailable(err), String(err)).toBe(true);
+      expect((await db.transaction((tx) => tx.query<{ one: number }>(`SELECT 1 AS one`))).rows).toEqual([{ one: 1 }]);
+    });
+
+    it('loses an advisory lock holder without ending the process', async () => {
+      const key = 424242;
+      await db.exclusively(key, async () => {
+        const r = await db.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`, [key]);
+        expect(r.rows).toHaveLength(1);
+        await terminate(r.rows[0]!.pid);
+        await sleep(300);
+      });
+      // The lock went with its session: another holder gets it at once.
+      expect(await db.exclusively(key, async () => 'again')).toBe('again');
+    });
+  });
+}
 
 describe('embedded data directory', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-store-'));

@@ -30,12 +30,33 @@ export async function openPostgres(opts: { url: string; searchPath?: string; max
   const probe = await pool.connect();
   probe.release();
   const base = wrap(pool);
+  // A checked-out client has no pool listener: pg removes its idle 'error' handler while the
+  // client is lent out, so a server that dies while a transaction waits between statements (or
+  // while an advisory lock is held across a long job) emits 'error' on the client itself, and an
+  // 'error' event without a listener ends the process. The lost connection also fails the next
+  // query on it, which is where the caller learns of it; the event only has to be heard.
+  const checkout = async () => {
+    const client = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release(broken?: Error) {
+        client.off('error', onError);
+        // A client that lost its server is destroyed, never returned to the pool.
+        client.release(broken ?? lost);
+      },
+    };
+  };
   return {
     kind: 'postgres',
     query: base.query,
     exec: base.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
       // A connection whose ROLLBACK failed is in an unknown state: destroy it, never reuse it.
       let broken: Error | undefined;
       try {
@@ -49,11 +70,11 @@ export async function openPostgres(opts: { url: string; searchPath?: string; max
         });
         throw err;
       } finally {
-        client.release(broken);
+        release(broken);
       }
     },
     async exclusively<T>(key: number, fn: () => Promise<T>): Promise<T> {
-      const holder = await pool.connect();
+      const { client: holder, release } = await checkout();
       let broken: Error | undefined;
       try {
         await holder.query('SELECT pg_advisory_lock($1)', [key]);
@@ -66,7 +87,7 @@ export async function openPostgres(opts: { url: string; searchPath?: string; max
           });
         }
       } finally {
-        holder.release(broken);
+        release(broken);
       }
     },
     async close() {
