@@ -1,5 +1,5 @@
 import { KinfinderError } from '../errors.ts';
-import { enhanceRgb, normalise, resizeRgb } from '../image/index.ts';
+import { enhanceRgb, medianRgb, normalise, resizeRgb } from '../image/index.ts';
 import type { NormalisedImage } from '../image/types.ts';
 import {
   cropRgb, extractChip, faceChipGeometry, flipHorizontal, poseFromLandmarks,
@@ -166,7 +166,8 @@ class Engine implements FaceEngine {
         const found = det.found;
         const source = found?.source ?? rgb;
         const lm = found ? found.landmarks : await landmarks(det.box, r.landmarks);
-        const emb = found ? await this.descriptor(source, lm, r.descriptor) : await descriptor(det.box, r.landmarks, lm, r.descriptor);
+        const emb = found ? await this.descriptor(source, lm, r.descriptor, source !== rgb ? r.rescue?.denoiseEnhanced : undefined)
+          : await descriptor(det.box, r.landmarks, lm, r.descriptor);
         // quality is read from the photo as it is, not from its enhanced copy
         const chip = extractChip(rgb, faceChipGeometry(lm, r.descriptor.chipSize, r.descriptor.chipPadding));
         const pose = poseFromLandmarks(lm);
@@ -310,7 +311,7 @@ class Engine implements FaceEngine {
   }
 
   /** One L2-normalised 128-d descriptor per the recipe. */
-  async descriptor(img: RgbImage, lm: Point[], d: Recipe['descriptor']): Promise<Float32Array> {
+  async descriptor(img: RgbImage, lm: Point[], d: Recipe['descriptor'], denoise?: number): Promise<Float32Array> {
     if (d.align === 'faceapi-box') {
       const r = faceapiAlignedRect(lm, img.width, img.height);
       const crop = cropRgb(img, r.x, r.y, r.width, r.height);
@@ -319,7 +320,8 @@ class Engine implements FaceEngine {
       const f = await this.describe({ data: flipHorizontal(crop.data, crop.width, crop.height), width: crop.width, height: crop.height });
       return l2(add(l2(v), l2(f)));
     }
-    const chip = extractChip(img, faceChipGeometry(lm, d.chipSize, d.chipPadding));
+    let chip = extractChip(img, faceChipGeometry(lm, d.chipSize, d.chipPadding));
+    if (denoise && denoise > 1) chip = await medianRgb(chip, d.chipSize, denoise);
     const v = l2(await this.describe({ data: chip, width: d.chipSize, height: d.chipSize }));
     if (!d.flip) return v;
     const f = l2(await this.describe({ data: flipHorizontal(chip, d.chipSize, d.chipSize), width: d.chipSize, height: d.chipSize }));

@@ -13,6 +13,14 @@ export type DetectionStep = 'upright' | 'enhance' | 'turn' | 'tiles';
 // Thresholds, with why (measured on lfw-dev clean vs degraded faces, bench:field; BENCHMARKS.md).
 /** Eye detail under this share of the face's own detail: eyes covered (bar, blindfold, bandage) or shut in shadow. */
 export const EYES_HIDDEN_BELOW = 0.55;
+/**
+ * Eye-line profile under this (eyeLine below): one band of one tone from temple to temple. A
+ * woven or creased blindfold has detail of its own, so eye detail alone took two in three
+ * blindfolds for open eyes (bench:field's 37 found blindfolded faces: 9 flagged); open eyes
+ * are dark between brighter skin, clean lfw-dev faces measure 0.04-0.41 (5th percentile 0.09),
+ * blindfolds 0.001-0.01 where the chip is aligned on them.
+ */
+export const EYE_LINE_FLAT_BELOW = 0.05;
 /** Laplacian variance of the grey chip under this: a blurred face (clean lfw-dev faces ≈ 20-95, blurred σ 3.5 ≈ 1-4). */
 export const BLURRY_BELOW = 8;
 /** Face smaller than this (larger side of the box, photo pixels): few pixels between the eyes to describe. */
@@ -79,6 +87,43 @@ export function eyeDetail(chip: Uint8Array, size: number): number {
   return Math.min(...eyes);
 }
 
+/**
+ * How much the tone varies along the eye line: the mean luminance of each chip column across
+ * the eyes (rows 38-55 of 150, temple to temple), smoothed over 7 px so a cloth's weave or a
+ * JPEG block counts for nothing, then its standard deviation over the cheeks' luminance. Open
+ * eyes are two dark dips beside a bright bridge of the nose; a blindfold or bandage is flat.
+ */
+export function eyeLine(chip: Uint8Array, size: number): number {
+  const k = size / 150;
+  const lum = (x: number, y: number) => {
+    const i = (y * size + x) * 3;
+    return 0.299 * chip[i]! + 0.587 * chip[i + 1]! + 0.114 * chip[i + 2]!;
+  };
+  const meanOf = (x0: number, y0: number, x1: number, y1: number) => {
+    let s = 0, n = 0;
+    for (let y = Math.round(y0 * k); y < Math.round(y1 * k); y++) for (let x = Math.round(x0 * k); x < Math.round(x1 * k); x++) { s += lum(x, y); n++; }
+    return n > 0 ? s / n : 0;
+  };
+  const cheeks = (meanOf(35, 80, 55, 100) + meanOf(95, 80, 115, 100)) / 2;
+  const y0 = Math.round(38 * k), y1 = Math.max(y0 + 1, Math.round(55 * k));
+  const cols: number[] = [];
+  for (let x = Math.round(32 * k); x < Math.round(118 * k); x++) {
+    let s = 0;
+    for (let y = y0; y < y1; y++) s += lum(x, y);
+    cols.push(s / (y1 - y0));
+  }
+  const r = Math.max(1, Math.round(3 * k));
+  const smooth = cols.map((_, i) => {
+    let s = 0, n = 0;
+    for (let j = Math.max(0, i - r); j <= Math.min(cols.length - 1, i + r); j++) { s += cols[j]!; n++; }
+    return s / n;
+  });
+  const m = smooth.reduce((a, b) => a + b, 0) / Math.max(1, smooth.length);
+  const sd = Math.sqrt(smooth.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, smooth.length));
+  // a floor under the cheeks' luminance: a face in near darkness must not read as varied
+  return sd / Math.max(10, cheeks);
+}
+
 function luma(chip: Uint8Array, size: number): { mean: number; sd: number } {
   const k = size / 150;
   let s = 0, s2 = 0, n = 0;
@@ -99,10 +144,11 @@ export function faceQuality(q: QualityInput): FaceQuality {
   const faceSize = Math.round(Math.max(q.box.width, q.box.height));
   const sharpness = laplacianVariance(q.chip, q.chipSize, q.chipSize);
   const eyes = eyeDetail(q.chip, q.chipSize);
+  const line = eyeLine(q.chip, q.chipSize);
   const { mean, sd } = luma(q.chip, q.chipSize);
   const exposure: FaceQuality['exposure'] = mean < DARK_BELOW ? 'dark' : mean > BRIGHT_ABOVE ? 'bright' : sd < FLAT_BELOW ? 'flat' : 'ok';
   const flags: FaceQuality['flags'] = [];
-  const eyesVisible = eyes >= EYES_HIDDEN_BELOW;
+  const eyesVisible = eyes >= EYES_HIDDEN_BELOW && line >= EYE_LINE_FLAT_BELOW;
   if (!eyesVisible) flags.push('eyes_hidden');
   if (sharpness < BLURRY_BELOW) flags.push('blurry');
   if (faceSize < SMALL_BELOW) flags.push('small');
@@ -122,6 +168,7 @@ export function faceQuality(q: QualityInput): FaceQuality {
     ...(q.confirmedBy !== undefined ? { confirmScore: round(q.confirmedBy, 4) } : {}),
     eyesVisible,
     eyeDetail: round(eyes, 3),
+    eyeLine: round(line, 3),
     brightness: Math.round(mean),
     contrast: round(sd, 1),
     exposure,

@@ -50,6 +50,13 @@ export const recipeSchema = z.object({
      * the rescue finds replaces it. Absent (model v2): every upright face is trusted.
      */
     maxShapeResidual: z.number().min(0).max(1).optional(),
+    /**
+     * A face described from the enhanced copy has its aligned chip median-filtered with this
+     * window first: stretching a dark photo stretches its sensor noise and JPEG blocks too, and
+     * the descriptor net, trained on clean faces, reads that grain as texture of the face.
+     * Absent or 0 (models v2, v3): no filtering.
+     */
+    denoiseEnhanced: z.number().int().min(0).max(7).optional(),
   }).optional(),
   /** `face_landmark_68-refined`: run the landmark net a second time on a square box re-centred on the first landmarks. */
   landmarks: z.enum(['face_landmark_68', 'face_landmark_68-refined']),

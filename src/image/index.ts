@@ -243,3 +243,12 @@ export async function enhanceRgb(img: { data: Uint8Array; width: number; height:
   return s.raw().toBuffer();
 }
 const CLAHE_MAX_PIXELS = 1024 * 1024;
+
+/** A median filter of `window` pixels over raw RGB of a square `side` (a face chip): removes grain, keeps edges. */
+export async function medianRgb(data: Uint8Array, side: number, window: number): Promise<Uint8Array> {
+  const out = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width: side, height: side, channels: 3 } })
+    .median(window)
+    .raw()
+    .toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
