@@ -28,9 +28,14 @@ describe('eye line', () => {
     expect(eyeLine(chip((x, y) => (y >= 30 && y < 62 ? 235 : skin)), SIZE)).toBeLessThan(EYE_LINE_FLAT_BELOW);
   });
 
-  it('measures against the cheeks: the same face in half the light measures alike', () => {
+  it('measures against the face’s own spread: the same face in half the light, or faded to a third of its contrast, measures alike', () => {
     const lit = eyeLine(chip((x, y) => (eye(x, y) ? 60 : skin)), SIZE);
     expect(eyeLine(chip((x, y) => (eye(x, y) ? 30 : skin / 2)), SIZE)).toBeCloseTo(lit, 2);
+    expect(eyeLine(chip((x, y) => 128 + ((eye(x, y) ? 60 : skin) - 128) / 3), SIZE)).toBeCloseTo(lit, 1);
+  });
+
+  it('reads a chip of one tone as flat without dividing by nothing', () => {
+    expect(eyeLine(chip(() => 90), SIZE)).toBeCloseTo(0, 6);
   });
 
   it('scales with the chip: the same drawing at 300 px measures alike', () => {

@@ -14,13 +14,13 @@ export type DetectionStep = 'upright' | 'enhance' | 'turn' | 'tiles';
 /** Eye detail under this share of the face's own detail: eyes covered (bar, blindfold, bandage) or shut in shadow. */
 export const EYES_HIDDEN_BELOW = 0.55;
 /**
- * Eye-line profile under this (eyeLine below): one band of one tone from temple to temple. A
- * woven or creased blindfold has detail of its own, so eye detail alone took two in three
- * blindfolds for open eyes (bench:field's 37 found blindfolded faces: 9 flagged); open eyes
- * are dark between brighter skin, clean lfw-dev faces measure 0.04-0.41 (5th percentile 0.09),
- * blindfolds 0.001-0.01 where the chip is aligned on them.
+ * Eye line under this (eyeLine below): one band of one tone from temple to temple. A woven or
+ * creased blindfold has detail of its own, so eye detail alone took two in three blindfolds for
+ * open eyes (bench:field's 37 found blindfolded faces: 9 flagged). Open eyes are dark dips beside
+ * a brighter bridge of the nose: clean lfw-dev faces measure 0.28-0.98 (5th percentile 0.38),
+ * blindfolds 0.003-0.02 where the chip is aligned on them (80 faces each, BENCHMARKS.md).
  */
-export const EYE_LINE_FLAT_BELOW = 0.05;
+export const EYE_LINE_FLAT_BELOW = 0.2;
 /** Laplacian variance of the grey chip under this: a blurred face (clean lfw-dev faces ≈ 20-95, blurred σ 3.5 ≈ 1-4). */
 export const BLURRY_BELOW = 8;
 /** Face smaller than this (larger side of the box, photo pixels): few pixels between the eyes to describe. */
@@ -90,26 +90,20 @@ export function eyeDetail(chip: Uint8Array, size: number): number {
 /**
  * How much the tone varies along the eye line: the mean luminance of each chip column across
  * the eyes (rows 38-55 of 150, temple to temple), smoothed over 7 px so a cloth's weave or a
- * JPEG block counts for nothing, then its standard deviation over the cheeks' luminance. Open
- * eyes are two dark dips beside a bright bridge of the nose; a blindfold or bandage is flat.
+ * JPEG block counts for nothing, then its standard deviation over the whole face's (luma()).
+ * Open eyes are two dark dips beside a bright bridge of the nose; a blindfold or bandage is flat.
+ * Measured against the face's own spread, a faded or dim photo of open eyes reads as open.
  */
 export function eyeLine(chip: Uint8Array, size: number): number {
   const k = size / 150;
-  const lum = (x: number, y: number) => {
-    const i = (y * size + x) * 3;
-    return 0.299 * chip[i]! + 0.587 * chip[i + 1]! + 0.114 * chip[i + 2]!;
-  };
-  const meanOf = (x0: number, y0: number, x1: number, y1: number) => {
-    let s = 0, n = 0;
-    for (let y = Math.round(y0 * k); y < Math.round(y1 * k); y++) for (let x = Math.round(x0 * k); x < Math.round(x1 * k); x++) { s += lum(x, y); n++; }
-    return n > 0 ? s / n : 0;
-  };
-  const cheeks = (meanOf(35, 80, 55, 100) + meanOf(95, 80, 115, 100)) / 2;
   const y0 = Math.round(38 * k), y1 = Math.max(y0 + 1, Math.round(55 * k));
   const cols: number[] = [];
   for (let x = Math.round(32 * k); x < Math.round(118 * k); x++) {
     let s = 0;
-    for (let y = y0; y < y1; y++) s += lum(x, y);
+    for (let y = y0; y < y1; y++) {
+      const i = (y * size + x) * 3;
+      s += 0.299 * chip[i]! + 0.587 * chip[i + 1]! + 0.114 * chip[i + 2]!;
+    }
     cols.push(s / (y1 - y0));
   }
   const r = Math.max(1, Math.round(3 * k));
@@ -120,8 +114,8 @@ export function eyeLine(chip: Uint8Array, size: number): number {
   });
   const m = smooth.reduce((a, b) => a + b, 0) / Math.max(1, smooth.length);
   const sd = Math.sqrt(smooth.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, smooth.length));
-  // a floor under the cheeks' luminance: a face in near darkness must not read as varied
-  return sd / Math.max(10, cheeks);
+  // a floor under the face's spread: a chip of one tone (sd ≈ 0) must not divide by nothing
+  return sd / Math.max(2, luma(chip, size).sd);
 }
 
 function luma(chip: Uint8Array, size: number): { mean: number; sd: number } {

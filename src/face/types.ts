@@ -33,7 +33,7 @@ export interface FaceQuality {
   eyesVisible?: boolean;
   /** Gradient detail of the flatter eye region over the whole face's (open eyes ≈ 0.8-1.6). */
   eyeDetail?: number;
-  /** Tone variation along the eye line over the cheeks' tone (open eyes ≈ 0.1-0.4, a band across them < 0.05); since model v4. */
+  /** Tone variation along the eye line over the whole face's (open eyes ≈ 0.3-1.0, a band across them < 0.2); since model v4. */
   eyeLine?: number;
   /** Mean luminance 0-255 and its standard deviation over the face. */
   brightness?: number;
