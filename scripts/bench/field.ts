@@ -10,7 +10,8 @@
  * when the most similar gallery face is its person's face (a face counts as a person's when its
  * box centre lies within half a face of where that person's face is). A photo without its face
  * found is a miss. Face-free images (block-shuffled photos, noise, bricks, leaves) give the false
- * detections per image.
+ * detections per image. `oneArchive` searches all degraded kinds' faces in one gallery (a
+ * person's faces in the other kinds left out of their own search): an archive's size of strangers.
  *
  *   nice -n 15 npm run bench:field -- [--lfw DIR] [--people 40] [--kinds a,b] [--workers 2] [--json]
  *       [--baseline-manifest FILE]
