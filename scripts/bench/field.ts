@@ -151,6 +151,9 @@ function owner(f: Face, d: Degraded): number {
 }
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+/** Where the person's own face ranks among `gallery` by similarity to the probe (-1: not there). */
+const rankOf = (probe: number[], gallery: Array<{ e: number[]; person: number }>, person: number) =>
+  gallery.map((g) => ({ sim: dot(probe, g.e), person: g.person })).sort((a, b) => b.sim - a.sim).findIndex((g) => g.person === person);
 const r3 = (x: number) => Number(x.toFixed(3));
 const kindList = ['clean', ...kinds];
 const rows = [];
@@ -174,8 +177,7 @@ for (const kind of kindList) {
       searches++;
       const probe = probes[s.person]![ri];
       if (!probe || !found.has(s.person)) continue;
-      const ranked = gallery.map((g) => ({ sim: dot(probe, g.e), person: g.person })).sort((a, b) => b.sim - a.sim);
-      const at = ranked.findIndex((g) => g.person === s.person);
+      const at = rankOf(probe, gallery, s.person);
       if (at === 0) rank1++;
       if (at >= 0 && at < 10) top10++;
     }
@@ -198,8 +200,7 @@ const oneArchive = recipes.map((_, ri) => {
       searches++;
       const probe = probes[s.person]![ri];
       if (!probe) continue;
-      const ranked = gallery.filter((g) => g.person !== s.person || g.kind === kind).map((g) => ({ sim: dot(probe, g.e), own: g.person === s.person })).sort((a, b) => b.sim - a.sim);
-      const at = ranked.findIndex((g) => g.own);
+      const at = rankOf(probe, gallery.filter((g) => g.person !== s.person || g.kind === kind), s.person);
       if (at === 0) rank1++;
       if (at >= 0 && at < 10) top10++;
     }
