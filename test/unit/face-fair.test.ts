@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { fairShare } from '../../src/face/fair.ts';
+import type { FaceAnalyser, PhotoAnalysis } from '../../src/face/types.ts';
+import type { NormalisedImage } from '../../src/image/types.ts';
+
+// Pure scheduling logic: the engine is a stand-in that records the order it was asked in.
+
+function recordingEngine() {
+  const order: string[] = [];
+  const gates: Array<() => void> = [];
+  const engine: FaceAnalyser = {
+    backend: 'test',
+    modelId: 'test',
+    analyse: async () => { throw new Error('not used'); },
+    analyseImage: (img: NormalisedImage) =>
+      new Promise<PhotoAnalysis>((resolve) => {
+        order.push(img.format);
+        gates.push(() => resolve({ width: img.width, height: img.height, format: img.format, faces: [] }));
+      }),
+    close: async () => undefined,
+  };
+  return { engine, order, release: () => gates.shift()?.() };
+}
+
+const img = (label: string) => ({ data: Buffer.alloc(3), width: 1, height: 1, format: label }) as unknown as NormalisedImage;
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('fairShare', () => {
+  it('takes turns between clients instead of first come, first served', async () => {
+    const { engine, order, release } = recordingEngine();
+    const fair = fairShare(engine, 1);
+    const done: Promise<unknown>[] = [];
+    for (const label of ['a1', 'a2', 'a3']) done.push(fair.analyseImage(img(label), { client: 'attacker' }));
+    done.push(fair.analyseImage(img('f1'), { client: 'family' }));
+    done.push(fair.analyseImage(img('j1'), { client: 'jobs' }));
+    for (let i = 0; i < 5; i++) {
+      await tick();
+      release();
+    }
+    await Promise.all(done);
+    expect(order).toEqual(['a1', 'f1', 'j1', 'a2', 'a3']);
+  });
+
+  it('keeps at most `slots` tasks with the engines and passes failures through', async () => {
+    let running = 0;
+    let most = 0;
+    const engine: FaceAnalyser = {
+      backend: 'test',
+      modelId: 'test',
+      analyse: async () => { throw new Error('not used'); },
+      analyseImage: async (i) => {
+        most = Math.max(most, ++running);
+        await tick();
+        running--;
+        if (i.format === ('bad' as never)) throw new Error('boom');
+        return { width: 1, height: 1, format: i.format, faces: [] };
+      },
+      close: async () => undefined,
+    };
+    const fair = fairShare(engine, 2);
+    const all = ['x', 'y', 'bad', 'z', 'w'].map((l, k) => fair.analyseImage(img(l), { client: `c${k % 2}` }));
+    const settled = await Promise.allSettled(all);
+    expect(most).toBe(2);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  });
+});
