@@ -11,7 +11,7 @@ import { createCounters } from '../../src/metrics.ts';
 import { startWorkers } from '../../workers/main.ts';
 import { ADMIN_TOKEN, LIMITS, openApiHarness, type ApiHarness } from '../support/api.ts';
 import { DESKTOP, focused, imageLoaded, launchBrowser, PHONE, screenshot, serveApp, unnamed, type TestBrowser } from '../support/browser.ts';
-import { faceVariants } from '../support/face-variants.ts';
+import { faceCopies } from '../support/face-variants.ts';
 import { lfwPeople } from '../support/fixtures.ts';
 import { makeZip } from '../support/zip.ts';
 
@@ -31,7 +31,7 @@ let b: TestBrowser;
 const tokens: Record<string, string> = {};
 let caseA: { id: string; token: string };
 let bigDir = '';
-/** Distinct photos with a clear face each: a small batch and the 300-photo one (face-variants.ts). */
+/** Distinct photo files with a clear face each: a small batch and the 300-photo one (face-variants.ts). */
 let smallBatchPhotos: Buffer[] = [];
 let bigBatchPhotos: Buffer[] = [];
 /** Where person A's 250 px LFW photo sits in its large archive copy. */
@@ -125,7 +125,11 @@ beforeAll(async () => {
     { db: h.t.db, blobs: h.blobs, faces: h.faces, queue: h.queue, limits: LIMITS, logger: silentLogger, counters: createCounters(), manifest: h.manifest },
     { concurrency: 1 },
   );
-  [smallBatchPhotos, bigBatchPhotos] = await faceVariants(320).then((all) => [all.slice(0, 20), all.slice(20)]);
+  // Fixture pixels in files of their own (face-variants.ts:faceCopies): the batches' subject is the
+  // page and the pipeline, and the engine's answers for these pixels are recorded once.
+  const copies = faceCopies(320, { distinct: 24 });
+  smallBatchPhotos = copies.slice(0, 20);
+  bigBatchPhotos = copies.slice(20);
   server = await serveApp(h.app.fetch);
 }, 300_000);
 
