@@ -7,7 +7,7 @@ import { refreshCaseStatus } from '../store/cases.ts';
 import type { Database, Queryable } from '../store/database.ts';
 import { applyDecisions, currentDecisionOf, insertDecision } from '../store/decisions.ts';
 import { releaseLease } from '../store/review-queue.ts';
-import type { CandidateStatus, Decision } from '../vocabulary.ts';
+import { isAdminDecision, isFinal, type AuditAction, type CandidateStatus, type Decision } from '../vocabulary.ts';
 import { RETRACT_WINDOW_MS, reviewItemsFor, type ReviewItem } from './blind.ts';
 
 /** The review rules of DESIGN §10, from the configuration; `now` is injectable for tests. */
@@ -29,8 +29,6 @@ export interface DecisionInput {
   reason?: string | undefined;
   familyMessage?: string | undefined;
 }
-
-const FINAL: ReadonlySet<CandidateStatus> = new Set(['confirmed', 'rejected']);
 
 const clean = (s: string | undefined) => s?.trim() || null;
 
@@ -67,23 +65,23 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
   return deps.db.transaction(async (tx) => {
     const c = await lockCandidate(tx, input.candidateId);
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
-    let action: string;
+    let action: AuditAction;
     let decisionId: string;
     if (p.role === 'admin') {
       if (c.status !== 'disputed') throw new KinfinderError('conflict', `an admin decides only disputed candidates; this one is ${c.status}`);
       decisionId = (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: input.decision === 'confirm' ? 'admin_confirm' : 'admin_reject', note, reason, familyMessage, retracts: null })).id;
-      action = `candidate.settle_${input.decision}`;
+      action = input.decision === 'confirm' ? 'candidate.settle_confirm' : 'candidate.settle_reject';
     } else if (input.decision === 'retract') {
       decisionId = await retract(tx, c, who, note, now);
       action = 'candidate.retract';
     } else {
       if (c.status === 'disputed') throw new KinfinderError('already_decided', 'verifiers disagree on this candidate: an admin decides it now');
-      if (FINAL.has(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}`);
+      if (isFinal(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}`);
       if (await currentDecisionOf(tx, c.id, who.personId)) {
         throw new KinfinderError('conflict', 'you have already decided on this candidate; another verifier must review it');
       }
       decisionId = (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: input.decision, note, reason, familyMessage, retracts: null })).id;
-      action = `candidate.${input.decision}`;
+      action = `candidate.${input.decision}` as const;
     }
     const status = await applyDecisions(tx, c.id, rules);
     await releaseLease(tx, c.id);
@@ -102,9 +100,9 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
 }
 
 async function retract(tx: Queryable, c: { id: string; status: CandidateStatus }, who: { tokenId: string; personId: string }, note: string | null, now: Date): Promise<string> {
-  if (FINAL.has(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}: only an admin can reopen it`);
+  if (isFinal(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}: only an admin can reopen it`);
   const mine = await currentDecisionOf(tx, c.id, who.personId);
-  if (!mine || mine.decision.startsWith('admin_')) throw new KinfinderError('conflict', 'you have no decision on this candidate to retract');
+  if (!mine || isAdminDecision(mine.decision)) throw new KinfinderError('conflict', 'you have no decision on this candidate to retract');
   if (now.getTime() - mine.createdAt.getTime() > RETRACT_WINDOW_MS) {
     throw new KinfinderError('too_late', 'a decision can be retracted only within 15 minutes; ask an admin if it was wrong');
   }
