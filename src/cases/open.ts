@@ -11,7 +11,7 @@ import { candidatesOfCase, type CandidateView } from '../store/candidates.ts';
 import { insertCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { ensureModel } from '../store/photos.ts';
-import { searchForCase } from './match.ts';
+import { searchForCase } from '../match/search.ts';
 import { KinfinderError } from '../errors.ts';
 import { subjectIsSearchable, subjectRecord } from '../records/record.ts';
 import { putCaseKeys } from '../store/records.ts';

@@ -3,9 +3,9 @@ import { auditActor, type Caller, type Principal } from '../access/principal.ts'
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { getCandidate, lockCandidate } from '../store/candidates.ts';
-import { refreshCaseStatus } from '../store/cases.ts';
 import type { Database, Queryable } from '../store/database.ts';
-import { applyDecisions, currentDecisionOf, insertDecision } from '../store/decisions.ts';
+import { currentDecisionOf, insertDecision } from '../store/decisions.ts';
+import { recomputeAfterDecision } from '../match/status.ts';
 import { releaseLease } from '../store/review-queue.ts';
 import { isAdminDecision, isFinal, type AuditAction, type CandidateStatus, type Decision } from '../vocabulary.ts';
 import { RETRACT_WINDOW_MS, reviewItemsFor, type ReviewItem } from './blind.ts';
@@ -83,9 +83,8 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
       decisionId = (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: input.decision, note, reason, familyMessage, retracts: null })).id;
       action = `candidate.${input.decision}` as const;
     }
-    const status = await applyDecisions(tx, c.id, rules);
+    const { status } = await recomputeAfterDecision(tx, c, rules);
     await releaseLease(tx, c.id);
-    await refreshCaseStatus(tx, c.caseId);
     // An admin's reason is what the audit is for (why a disagreement went one way); a verifier's
     // notes stay beside the decision and go with the case.
     await recordAudit(tx, auditActor(p), {

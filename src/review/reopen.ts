@@ -3,8 +3,8 @@ import { auditActor, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { getCandidate, lockCandidate } from '../store/candidates.ts';
-import { refreshCaseStatus } from '../store/cases.ts';
-import { applyDecisions, insertDecision } from '../store/decisions.ts';
+import { insertDecision } from '../store/decisions.ts';
+import { recomputeAfterDecision } from '../match/status.ts';
 import { reviewItemsFor, type ReviewItem } from './blind.ts';
 import { DEFAULT_REJECTIONS, type ReviewRules } from './decide.ts';
 
@@ -24,8 +24,7 @@ export async function reopenCandidate(deps: ReviewRules, caller: Caller, input: 
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
     if (c.status !== 'confirmed' && c.status !== 'rejected') throw new KinfinderError('conflict', `only a confirmed or rejected candidate can be reopened; this one is ${c.status}`);
     const { id } = await insertDecision(tx, { candidateId: c.id, tokenId: p.id!, decision: 'reopen', note: null, reason, familyMessage: null, retracts: null });
-    const status = await applyDecisions(tx, c.id, { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS });
-    const caseStatus = await refreshCaseStatus(tx, c.caseId);
+    const { status, caseStatus } = await recomputeAfterDecision(tx, c, { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS });
     await recordAudit(tx, auditActor(p), {
       action: 'candidate.reopen',
       subjectType: 'candidate',

@@ -43,6 +43,21 @@ export async function upsertCandidates(q: Queryable, caseId: string, list: reado
   return created;
 }
 
+/** How many of a case's candidates are in each status, apart by whether their photo was withdrawn. */
+export interface CandidateCount { status: CandidateStatus; photoWithdrawn: boolean; n: number }
+
+export async function candidateCountsOfCase(q: Queryable, caseId: string): Promise<CandidateCount[]> {
+  // By the candidate's photo: one found by its record alone has no face.
+  const r = await q.query<CandidateCount>(
+    `SELECT c.status, (p.status = 'withdrawn') AS "photoWithdrawn", count(*)::integer AS n
+     FROM candidates c JOIN photos p ON p.id = c.photo_id
+     WHERE c.search_id = $1
+     GROUP BY c.status, (p.status = 'withdrawn')`,
+    [caseId],
+  );
+  return r.rows;
+}
+
 /** A pending candidate as it was scored: what re-weighing it needs (its face's similarity stays what it was). */
 export interface PendingCandidate { id: string; photoId: string; faceId: string | null; referenceFaceId: string | null; similarity: number | null; bandCap: string | null }
 
