@@ -1,7 +1,6 @@
 import { KinfinderError } from '../errors.ts';
-import { faceVisibleToCase, photoVisibleToCase } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
-import { confirmedMatch, type ConfirmedMatchRow } from '../store/family.ts';
+import { confirmedMatch, faceVisibleToCase, photoVisibleToCase, type ConfirmedMatchRow } from '../store/confirmed.ts';
 import type { Category } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
 

@@ -7,7 +7,8 @@ import { reviewItemsFor, type ReviewItem } from '../review/blind.ts';
 import { candidatesOfCase } from '../store/candidates.ts';
 import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
-import { confirmedMatchesOfCase, referencePhotoCount } from '../store/family.ts';
+import { confirmedMatchesOfCase } from '../store/confirmed.ts';
+import { referencePhotoCount } from '../store/family.ts';
 
 /**
  * A case as a verifier reads it: everything, unreviewed candidates included, but blind as in

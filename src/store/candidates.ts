@@ -181,17 +181,3 @@ export async function lockCandidate(q: Queryable, id: string): Promise<{ id: str
   );
   return r.rows[0];
 }
-
-/** Candidates found for a gallery face whose case a family token may see (confirmed only). */
-export async function photoVisibleToCase(q: Queryable, photoId: string, caseId: string): Promise<boolean> {
-  const r = await q.query(
-    `SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.photo_id = $2 AND c.status = 'confirmed' LIMIT 1`,
-    [caseId, photoId],
-  );
-  return r.rows.length > 0;
-}
-
-export async function faceVisibleToCase(q: Queryable, faceId: string, caseId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND c.status = 'confirmed' LIMIT 1`, [caseId, faceId]);
-  return r.rows.length > 0;
-}
