@@ -1,6 +1,6 @@
 import { authorizePrincipal } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
-import { assertMayOpenCase, forFamily, type FamilyMatch } from '../access/visibility.ts';
+import { assertMayOpenCase, forFamily, readsAsFamily, type FamilyMatch } from '../access/visibility.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { reviewItemsFor, type ReviewItem } from '../review/blind.ts';
@@ -41,7 +41,7 @@ export async function viewCase(deps: { db: Database }, caller: Caller, caseId: s
     if (!found) throw new KinfinderError('not_found', 'no such case');
     assertMayOpenCase(p, caseId);
     await recordAudit(tx, auditActor(p), { action: 'search.read', subjectType: 'search', subjectId: caseId });
-    if (p.role === 'family') {
+    if (readsAsFamily(p)) {
       return {
         for: 'family',
         case: found,

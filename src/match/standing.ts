@@ -5,7 +5,7 @@ import type { Database, Queryable } from '../store/database.ts';
 import { embeddingsOfPhoto, nearestFaceOfPhotos, nearestOpenReferences, referenceEmbeddingsOfCase, type FaceMatch } from '../store/matching.ts';
 import { getCase } from '../store/cases.ts';
 import type { Caller } from '../access/principal.ts';
-import { assertJobRunner } from '../ingest/photo-job.ts';
+import { authorize } from '../access/policy.ts';
 import { isKinfinderError } from '../errors.ts';
 import { isLinkable, subjectRecord, type SubjectRecord } from '../records/record.ts';
 import { archiveCounts, archiveSize, decidedEvidenceCounts, openCasesForRecord, photoRecords } from '../store/records.ts';
@@ -35,7 +35,7 @@ function storedSubject(subject: Record<string, unknown>): SubjectRecord | undefi
  * floor. Safe to repeat: existing candidates are kept (decided ones untouched).
  */
 export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifest }, caller: Caller, photoId: string): Promise<{ faces: number; candidates: number; cases: number }> {
-  assertJobRunner(caller);
+  authorize(caller, 'faces.match');
   return deps.db.transaction(async (tx) => {
     const faces = (await embeddingsOfPhoto(tx, photoId)).filter((f) => f.modelId === deps.manifest.id);
     const record = (await photoRecords(tx, [photoId])).get(photoId);

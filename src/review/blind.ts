@@ -1,3 +1,4 @@
+import { may } from '../access/policy.ts';
 import type { Principal } from '../access/principal.ts';
 import type { CandidateView } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
@@ -60,7 +61,7 @@ export async function reviewItemsFor<C extends CandidateView>(
   return candidates.map((c) => {
     const decisions = byCandidate.get(c.id) ?? [];
     const mine = viewer.personId ? decisions.filter((d) => d.personId === viewer.personId).at(-1) : undefined;
-    const revealed = viewer.role === 'admin' || mine !== undefined || isFinal(c.status);
+    const revealed = may(viewer, 'review.see_answers') || mine !== undefined || isFinal(c.status);
     const { confirmations, confirmedBy, ...rest } = c;
     return {
       ...rest,

@@ -1,5 +1,5 @@
-import { authorizePrincipal } from '../access/policy.ts';
-import { auditActor, type Caller, type Principal } from '../access/principal.ts';
+import { authorizePrincipal, may } from '../access/policy.ts';
+import { auditActor, signingPerson, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { getCandidate, lockCandidate } from '../store/candidates.ts';
@@ -32,12 +32,6 @@ export interface DecisionInput {
 
 const clean = (s: string | undefined) => s?.trim() || null;
 
-/** The token and person a decision is recorded under; the bootstrap admin has neither. */
-function signer(p: Principal): { tokenId: string; personId: string } {
-  if (!p.id || !p.personId) throw new KinfinderError('forbidden', 'decisions are signed by a person: use a personal access token, not the bootstrap admin token');
-  return { tokenId: p.id, personId: p.personId };
-}
-
 /**
  * Records a reviewer's decision as an append-only row and recomputes the candidate's and the
  * case's status from the rows that count.
@@ -49,14 +43,15 @@ function signer(p: Principal): { tokenId: string; personId: string } {
  */
 export async function decide(deps: ReviewRules, caller: Caller, input: DecisionInput): Promise<ReviewItem> {
   const p = authorizePrincipal(caller, 'review.decide');
-  const who = signer(p);
+  const who = signingPerson(p, 'decisions are signed by a person: use a personal access token, not the bootstrap admin token');
+  const settles = may(p, 'review.settle');
   const rules = { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS };
   const now = deps.now?.() ?? new Date();
   const note = clean(input.note);
   const reason = clean(input.reason);
   const familyMessage = clean(input.familyMessage);
   if (familyMessage && input.decision !== 'confirm') throw new KinfinderError('invalid_input', 'a message for the family goes only with a confirmation');
-  if (p.role === 'admin') {
+  if (settles) {
     if (input.decision !== 'confirm' && input.decision !== 'reject') throw new KinfinderError('invalid_input', 'an admin settles a disputed candidate with confirm or reject');
     if (!reason) throw new KinfinderError('invalid_input', 'an admin decision needs a reason');
   }
@@ -67,7 +62,7 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
     let action: AuditAction;
     let decisionId: string;
-    if (p.role === 'admin') {
+    if (settles) {
       if (c.status !== 'disputed') throw new KinfinderError('conflict', `an admin decides only disputed candidates; this one is ${c.status}`);
       decisionId = (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: input.decision === 'confirm' ? 'admin_confirm' : 'admin_reject', note, reason, familyMessage, retracts: null })).id;
       action = input.decision === 'confirm' ? 'candidate.settle_confirm' : 'candidate.settle_reject';
@@ -91,7 +86,7 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
       action,
       subjectType: 'candidate',
       subjectId: c.id,
-      details: { searchId: c.caseId, decisionId, status, ...(p.role === 'admin' ? { reason } : {}) },
+      details: { searchId: c.caseId, decisionId, status, ...(settles ? { reason } : {}) },
     });
     const view = (await getCandidate(tx, c.id))!;
     return (await reviewItemsFor(tx, p, [view], now))[0]!;

@@ -1,4 +1,4 @@
-import { authorizePrincipal } from '../access/policy.ts';
+import { authorizePrincipal, may } from '../access/policy.ts';
 import type { Caller } from '../access/principal.ts';
 import type { Database } from '../store/database.ts';
 import { decisionsByPerson, type OwnDecisionRow } from '../store/decisions.ts';
@@ -30,7 +30,8 @@ export async function myReview(deps: { db: Database; now?: () => Date }, caller:
     // Only a decision that still counts can be retracted (a retracted or reopened one is history).
     const decisions = rows.map((d) => ({ ...d, retractableUntil: d.current ? retractableUntil(d, d.candidateStatus, now) : null }));
     const queues: Partial<Record<ReviewQueue, number>> = { disputed: await queueCount(tx, 'disputed', null) };
-    if (p.role === 'verifier') queues.pending = await queueCount(tx, 'pending', p.personId ?? null);
+    // The pending queue is theirs who may work it (verifiers); admins work the disputed one.
+    if (may(p, 'review.queue')) queues.pending = await queueCount(tx, 'pending', p.personId ?? null);
     return { role: p.role, name: p.name, since, decisions, queues };
   });
 }
