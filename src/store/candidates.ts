@@ -20,7 +20,12 @@ export interface NewCandidate {
  * Adds candidates to a case. A face (or, for a record-only candidate, a photo) already proposed
  * keeps its row: a pending one takes the better-weighted finding, a decided one (confirmed or
  * rejected) is never touched, so a rejected pair cannot come back (unless an admin reopens it).
- * Returns how many rows were new.
+ * Returns how many rows were new. Called through src/match/keep.ts:keepCandidates.
+ *
+ * The keep rule stays in this statement's ON CONFLICT on purpose: a case's own search and the
+ * standing search of a new photo may find the same face at once, and only one atomic
+ * insert-or-update per row neither duplicates it nor lets the weaker finding overwrite the
+ * stronger, nor touches a row a verifier decided meanwhile.
  */
 export async function upsertCandidates(q: Queryable, caseId: string, list: readonly NewCandidate[]): Promise<number> {
   let created = 0;
