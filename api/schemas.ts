@@ -144,6 +144,8 @@ const OwnDecision = z.object({
   familyMessage: z.string().nullable(),
   at: dateTime,
   retractableUntil: dateTime.nullable().openapi({ description: 'until when `retract` is accepted; null once it is not (final, or after 15 minutes)' }),
+  // Computed here so the console does not spell out which kinds are an admin's (src/vocabulary.ts).
+  settles: z.boolean().openapi({ description: "an admin's settling of a disputed candidate, not a verifier's answer" }),
 }).openapi('OwnDecision');
 
 /** DESIGN §10: blind review. */

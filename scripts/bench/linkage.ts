@@ -15,7 +15,7 @@
  * as bench:search). Families describe their person in Cyrillic, in their own language; 70 %
  * also have a photo.
  *
- * Every query runs the product's case search (src/cases/match.ts) three ways: text only (the
+ * Every query runs the product's case search (src/match/search.ts) three ways: text only (the
  * subject, no photo), face only (the photo, no subject) and combined. Reported per way: rank-1,
  * top-10 (over all queries: a way that cannot see the person counts a miss), how often a wrong
  * candidate outranks the true one when the true one is listed, and search time.
@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pgvector from 'pgvector';
-import { matchCase } from '../../src/cases/match.ts';
+import { matchCase } from '../../src/match/search.ts';
 import { loadManifest } from '../../src/face/manifest.ts';
 import { archiveRecord, subjectRecord } from '../../src/records/record.ts';
 import { GIVEN_NAME_GROUPS } from '../../src/records/given-names.ts';

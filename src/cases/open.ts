@@ -1,6 +1,6 @@
 import { clientTag } from '../access/client-tag.ts';
 import { createCaseCode } from '../access/credentials.ts';
-import { authorize } from '../access/policy.ts';
+import { authorize, may } from '../access/policy.ts';
 import { auditActor, isPrincipal, type Caller } from '../access/principal.ts';
 import type { FaceAnalyser } from '../face/index.ts';
 import type { ModelManifest } from '../face/manifest.ts';
@@ -11,7 +11,7 @@ import { candidatesOfCase, type CandidateView } from '../store/candidates.ts';
 import { insertCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { ensureModel } from '../store/photos.ts';
-import { searchForCase } from './match.ts';
+import { searchForCase } from '../match/search.ts';
 import { KinfinderError } from '../errors.ts';
 import { subjectIsSearchable, subjectRecord } from '../records/record.ts';
 import { putCaseKeys } from '../store/records.ts';
@@ -62,7 +62,7 @@ export async function openCase(
   const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined), { textToo });
   const stored = await putReferenceBlobs(deps.blobs, chosen);
   const principal = isPrincipal(caller) ? caller : null;
-  const isVerifier = principal?.role === 'verifier';
+  const isVerifier = may(principal, 'cases.open_to_review');
   return deps.db.transaction(async (tx) => {
     await ensureModel(tx, { id: deps.manifest.id, dims: deps.manifest.dims, manifest: deps.manifest });
     const opened = await insertCase(tx, { subject: input.subject ?? {}, modelId: deps.manifest.id, createdBy: principal?.id ?? null });

@@ -11,7 +11,7 @@ import type { Database } from '../store/database.ts';
 import { getPhotosByIds } from '../store/photos.ts';
 import { assertValidText } from '../text.ts';
 import type { Box } from '../vocabulary.ts';
-import { matchCase } from './match.ts';
+import { matchCase } from '../match/search.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
 
 export interface GalleryQueryResult {

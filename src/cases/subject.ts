@@ -10,7 +10,7 @@ import { referenceEmbeddingsOfCase } from '../store/matching.ts';
 import { putCaseKeys } from '../store/records.ts';
 import { subjectRecord } from '../records/record.ts';
 import { assertValidText } from '../text.ts';
-import { searchForCase } from './match.ts';
+import { searchForCase } from '../match/search.ts';
 
 /**
  * A family corrects or adds to what it told us about the person (`PATCH /api/v1/case/subject`):

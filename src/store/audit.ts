@@ -1,3 +1,4 @@
+import type { AuditAction } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
 export interface AuditActor {
@@ -9,7 +10,7 @@ export interface AuditActor {
 }
 
 export interface AuditEvent {
-  action: string;
+  action: AuditAction;
   subjectType?: string;
   subjectId?: string;
   /** Ids and counts only: never names, metadata or image content. */

@@ -20,7 +20,12 @@ export interface NewCandidate {
  * Adds candidates to a case. A face (or, for a record-only candidate, a photo) already proposed
  * keeps its row: a pending one takes the better-weighted finding, a decided one (confirmed or
  * rejected) is never touched, so a rejected pair cannot come back (unless an admin reopens it).
- * Returns how many rows were new.
+ * Returns how many rows were new. Called through src/match/keep.ts:keepCandidates.
+ *
+ * The keep rule stays in this statement's ON CONFLICT on purpose: a case's own search and the
+ * standing search of a new photo may find the same face at once, and only one atomic
+ * insert-or-update per row neither duplicates it nor lets the weaker finding overwrite the
+ * stronger, nor touches a row a verifier decided meanwhile.
  */
 export async function upsertCandidates(q: Queryable, caseId: string, list: readonly NewCandidate[]): Promise<number> {
   let created = 0;
@@ -41,6 +46,21 @@ export async function upsertCandidates(q: Queryable, caseId: string, list: reado
     if (r.rows[0]?.inserted) created++;
   }
   return created;
+}
+
+/** How many of a case's candidates are in each status, apart by whether their photo was withdrawn. */
+export interface CandidateCount { status: CandidateStatus; photoWithdrawn: boolean; n: number }
+
+export async function candidateCountsOfCase(q: Queryable, caseId: string): Promise<CandidateCount[]> {
+  // By the candidate's photo: one found by its record alone has no face.
+  const r = await q.query<CandidateCount>(
+    `SELECT c.status, (p.status = 'withdrawn') AS "photoWithdrawn", count(*)::integer AS n
+     FROM candidates c JOIN photos p ON p.id = c.photo_id
+     WHERE c.search_id = $1
+     GROUP BY c.status, (p.status = 'withdrawn')`,
+    [caseId],
+  );
+  return r.rows;
 }
 
 /** A pending candidate as it was scored: what re-weighing it needs (its face's similarity stays what it was). */
@@ -165,18 +185,4 @@ export async function lockCandidate(q: Queryable, id: string): Promise<{ id: str
     [id],
   );
   return r.rows[0];
-}
-
-/** Candidates found for a gallery face whose case a family token may see (confirmed only). */
-export async function photoVisibleToCase(q: Queryable, photoId: string, caseId: string): Promise<boolean> {
-  const r = await q.query(
-    `SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.photo_id = $2 AND c.status = 'confirmed' LIMIT 1`,
-    [caseId, photoId],
-  );
-  return r.rows.length > 0;
-}
-
-export async function faceVisibleToCase(q: Queryable, faceId: string, caseId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND c.status = 'confirmed' LIMIT 1`, [caseId, faceId]);
-  return r.rows.length > 0;
 }

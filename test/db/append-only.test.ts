@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { openQueue } from '../../src/queue.ts';
 import { recordAudit } from '../../src/store/audit.ts';
+import type { AuditAction } from '../../src/vocabulary.ts';
 import type { Database } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { openPostgres } from '../../src/store/postgres.ts';
@@ -85,7 +86,7 @@ describe('append-only history', () => {
       const queue = await openQueue(db, { schema: `${t.schema}_pgboss`, expireInSeconds: 60, logger: silentLogger });
       await queue.stop();
       await someDecision(db);
-      await recordAudit(db, null, { action: 'test.event' });
+      await recordAudit(db, null, { action: 'test.event' as AuditAction });
       expect((await db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM decisions`)).rows[0]!.n).toBe(1);
     });
   });

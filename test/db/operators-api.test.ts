@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit } from '../../src/store/audit.ts';
+import type { AuditAction } from '../../src/vocabulary.ts';
 import { testDbKind } from '../support/db.ts';
 import { lfwPeople } from '../support/fixtures.ts';
 import { ADMIN_TOKEN, openApiHarness, photoForm, requestJson, type ApiHarness } from '../support/api.ts';
@@ -169,7 +170,7 @@ describe(`the audit log on ${testDbKind()}`, () => {
   it('puts the newest events on the first page, ordered by time then id as a number', async () => {
     // 150 events in one transaction share one time: the id (as a number) orders them.
     await h.t.db.transaction(async (tx) => {
-      for (let i = 0; i < 150; i++) await recordAudit(tx, { id: null, role: 'cli' }, { action: 'test.bulk', details: { i } });
+      for (let i = 0; i < 150; i++) await recordAudit(tx, { id: null, role: 'cli' }, { action: 'test.bulk' as AuditAction, details: { i } });
     });
     const first = await call('GET', '/audit?limit=100', tokens.admin);
     expect(first.status).toBe(200);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '../../src/access/principal.ts';
-import { matchGallery } from '../../src/cases/match.ts';
+import { matchGallery } from '../../src/match/search.ts';
 import { loadManifest, type ModelManifest } from '../../src/face/manifest.ts';
 import { CASE_CANDIDATES } from '../../src/match/rank.ts';
 import { matchNewPhoto } from '../../src/match/standing.ts';

@@ -1,12 +1,13 @@
 import type { ModelManifest } from '../face/manifest.ts';
-import { byMatchWeight, linkContext, scorePhoto, weighPhoto, type LinkContext, type LinkedCandidate, type PhotoEvidence } from '../match/link.ts';
-import { CASE_CANDIDATES, efSearchFor, mergeHits, type Hit, type RankedHit } from '../match/rank.ts';
+import { byMatchWeight, linkContext, scorePhoto, weighPhoto, type LinkContext, type LinkedCandidate, type PhotoEvidence } from './link.ts';
+import { CASE_CANDIDATES, efSearchFor, mergeHits, type Hit, type RankedHit } from './rank.ts';
 import { subjectIsSearchable, type SubjectRecord } from '../records/record.ts';
-import { pendingCandidatesOfCase, reweighPendingCandidate, upsertCandidates } from '../store/candidates.ts';
-import { refreshCaseStatus } from '../store/cases.ts';
+import { pendingCandidatesOfCase, reweighPendingCandidate } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
 import { nearestFaceOfPhotos, nearestGalleryFaces } from '../store/matching.ts';
 import { archiveCounts, archiveSize, blockArchive, decidedEvidenceCounts, photoRecords } from '../store/records.ts';
+import type { CaseStatus } from '../vocabulary.ts';
+import { keepCandidates } from './keep.ts';
 
 /**
  * Gallery matches for one person's reference faces: best similarity per gallery face over all
@@ -70,7 +71,7 @@ async function caseLinkContext(tx: Queryable, manifest: ModelManifest, subject: 
 /**
  * Searches the archive for a case (opened, given more photos, its description corrected) and
  * keeps what it finds: new candidates join, decided ones stay as they are and pending ones only
- * move up (upsertCandidates), and the case's status follows. Inside the caller's transaction.
+ * move up, and the case's status follows (keepCandidates). Inside the caller's transaction.
  *
  * `reweigh` (the description changed): first every pending candidate is weighed again against
  * the description as it now is, up or down, so none shows a verifier evidence from what the
@@ -85,7 +86,7 @@ export async function searchForCase(
   refs: Array<{ id: string; embedding: number[] }>,
   subject: SubjectRecord | undefined,
   opts: { reweigh?: boolean } = {},
-): Promise<{ created: number; reweighed: number; status: Awaited<ReturnType<typeof refreshCaseStatus>> }> {
+): Promise<{ created: number; reweighed: number; status: CaseStatus | undefined }> {
   let reweighed = 0;
   // One context for the re-weighing and the search (archive counts and decided pairs read once).
   const ctx = opts.reweigh ? await caseLinkContext(tx, manifest, subject) : undefined;
@@ -99,6 +100,6 @@ export async function searchForCase(
       if (await reweighPendingCandidate(tx, p.id, weighPhoto(ctx, { photoId: p.photoId, face, record: records.get(p.photoId) }))) reweighed++;
     }
   }
-  const created = await upsertCandidates(tx, caseId, await matchCase(tx, manifest, refs, subject, CASE_CANDIDATES, ctx));
-  return { created, reweighed, status: await refreshCaseStatus(tx, caseId) };
+  const kept = await keepCandidates(tx, caseId, await matchCase(tx, manifest, refs, subject, CASE_CANDIDATES, ctx));
+  return { created: kept.created, reweighed, status: kept.status };
 }
