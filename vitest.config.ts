@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongFirstSequencer } from './test/support/sequencer.ts';
 
 /**
  * Four tiers (README "Tests"): `unit` needs no database, no face engine and no browser; `db` runs
@@ -17,5 +18,6 @@ export default defineConfig({
     // Two cores: more parallel files only make each one slower and the wasm engine starve.
     maxWorkers: 2,
     pool: 'forks',
+    sequence: { sequencer: LongFirstSequencer },
   },
 });
