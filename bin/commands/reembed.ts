@@ -24,6 +24,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const logger = createLogger(ctx.config.logLevel === 'info' ? 'warn' : ctx.config.logLevel);
   const rt = await openRuntime(ctx.config, logger, { workers: false, faces: true, concurrency });
   const stop = new AbortController();
+  // Not awaited: it settles only at the first SIGINT/SIGTERM, perhaps never, and never rejects;
+  // the run goes on and stops between photos once `stop` is aborted.
   void untilSignal(logger).then(() => stop.abort());
   try {
     const faces = rt.faces!;

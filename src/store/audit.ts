@@ -36,6 +36,17 @@ export async function recordAudit(q: Queryable, actor: AuditActor | null, e: Aud
   );
 }
 
+/**
+ * How many audit events the database holds: `kinfinder restore` reports it so the operator can
+ * see at once that the history came back with the cases (an archive's whole audit log, not a
+ * page of it, hence a count and not `listAudit`).
+ */
+export async function countAuditEvents(q: Queryable): Promise<number> {
+  // ::integer: count(*) is a bigint, which node-postgres returns as a string.
+  const r = await q.query<{ n: number }>('SELECT count(*)::integer AS n FROM audit_events');
+  return r.rows[0]?.n ?? 0;
+}
+
 export interface AuditFilter {
   /** A token id or a person id (every token of that person), or a role / system actor name. */
   actor?: string | undefined;
