@@ -50,6 +50,9 @@ export type DecisionKind = (typeof DECISION_KINDS)[number];
 export const ADMIN_DECISION_KINDS = ['admin_confirm', 'admin_reject'] as const satisfies readonly DecisionKind[];
 export type AdminDecisionKind = (typeof ADMIN_DECISION_KINDS)[number];
 
+/** The decisions that say "this is him": a verifier's confirmation and an admin's settling for it. */
+export const CONFIRMING_DECISION_KINDS = ['confirm', 'admin_confirm'] as const satisfies readonly DecisionKind[];
+
 export function isAdminDecision(kind: DecisionKind): kind is AdminDecisionKind {
   return (ADMIN_DECISION_KINDS as readonly DecisionKind[]).includes(kind);
 }

@@ -1,6 +1,7 @@
-import type { Band, Box, CandidateStatus } from '../vocabulary.ts';
+import { CONFIRMING_DECISION_KINDS, type Band, type Box, type CandidateStatus } from '../vocabulary.ts';
 import type { Evidence } from '../records/weights.ts';
 import type { Queryable } from './database.ts';
+import { sqlWords } from './sql-words.ts';
 
 
 export interface NewCandidate {
@@ -156,7 +157,7 @@ export const CANDIDATE_VIEW = `
            'box', json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height)) END AS "referenceFace",
          json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, 'width', p.width, 'height', p.height) AS photo,
          coalesce((SELECT json_agg(DISTINCT cd.person_id) FROM current_decisions cd
-                   WHERE cd.candidate_id = c.id AND cd.decision IN ('confirm', 'admin_confirm')), '[]'::json) AS "confirmedBy"
+                   WHERE cd.candidate_id = c.id AND cd.decision IN (${sqlWords(CONFIRMING_DECISION_KINDS)})), '[]'::json) AS "confirmedBy"
   FROM candidates c
   JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
   LEFT JOIN faces f ON f.id = c.face_id

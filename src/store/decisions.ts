@@ -1,4 +1,4 @@
-import type { CandidateStatus, DecisionKind } from '../vocabulary.ts';
+import { CONFIRMING_DECISION_KINDS, type CandidateStatus, type DecisionKind } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
 // Decisions are append-only rows (0001, 0008): nothing here updates or deletes one. What counts
@@ -118,10 +118,10 @@ export async function familyMessagesOf(q: Queryable, candidateIds: readonly stri
   const r = await q.query<{ candidateId: string; message: string }>(
     `SELECT DISTINCT ON (cd.candidate_id) cd.candidate_id AS "candidateId", cd.family_message AS message
      FROM current_decisions cd JOIN candidates c ON c.id = cd.candidate_id AND c.status = 'confirmed'
-     WHERE cd.candidate_id = ANY($1::uuid[]) AND cd.decision IN ('confirm', 'admin_confirm')
+     WHERE cd.candidate_id = ANY($1::uuid[]) AND cd.decision = ANY($2::text[])
        AND cd.family_message IS NOT NULL AND btrim(cd.family_message) <> ''
      ORDER BY cd.candidate_id, cd.seq DESC`,
-    [candidateIds],
+    [candidateIds, CONFIRMING_DECISION_KINDS],
   );
   return new Map(r.rows.map((x) => [x.candidateId, x.message]));
 }
