@@ -4,7 +4,6 @@
 // nothing it reported, and the next run (even with a longer retention period) finishes the job.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/store/migrate.ts';
 import { ensureModel } from '../../src/store/photos.ts';
 import { S3BlobStore } from '../../src/store/s3-blobs.ts';
 import { runCli, startCli, waitForExit } from '../support/cli.ts';
@@ -45,10 +44,12 @@ beforeAll(async () => {
   s3 = await startTestS3();
   proxy = await startHangingDeleteProxy(new URL(s3.endpoint));
   proxyEndpoint = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  // Through the CLI, as an installation is made: on PostgreSQL this creates the deployment's schema.
+  const migrated = await runCli(['migrate'], dep.env());
+  expect(migrated.code, migrated.stderr).toBe(0);
   const store = new S3BlobStore(s3.options());
   const db = await dep.open();
   try {
-    await migrate(db);
     await ensureModel(db, { id: 'test-model', dims: 128, manifest: {} });
     const vector = `[${Array.from({ length: 128 }, () => '0.08').join(',')}]`;
     // 4 cases closed 40 days ago, 3 reference photos each: the 12 files of the attack.
