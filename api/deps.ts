@@ -47,6 +47,8 @@ export interface ApiDeps {
   /** The clock of the review rules (the 15-minute retract window); tests move it. */
   now?: (() => Date) | undefined;
   counters: Counters;
+  /** KINFINDER_MAX_CSV_MB in bytes: the largest metadata CSV an upload may carry (default 20 MB). */
+  maxCsvBytes?: number | undefined;
   /** KINFINDER_ADMIN_TOKEN: an admin that exists before any token does. */
   adminToken?: string | undefined;
   /** Failed sign-ins one address may make in a window before it is refused for the rest of it. */

@@ -16,6 +16,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unsafe_path: 400,
   symlink_skipped: 400,
   archive_too_large: 413,
+  compression_ratio_too_high: 413,
   corrupt_archive: 422,
   invalid_metadata: 422,
   invalid_subject: 422,

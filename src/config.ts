@@ -49,6 +49,8 @@ const schema = z.object({
   KINFINDER_CONCURRENCY: intFrom(1, 256).optional(),
   KINFINDER_MAX_UPLOAD_MB: numberFrom(0.001).default(20),
   KINFINDER_MAX_PIXELS: numberFrom(1).default(50e6),
+  // A metadata CSV (upload or --metadata): 20 MB holds a row for each of 100,000 photos (metadata-csv-thread.ts).
+  KINFINDER_MAX_CSV_MB: numberFrom(0.001).default(20),
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
   // Distinct rejections that remove a candidate (one stray key must not hide a true match).
   KINFINDER_REJECTIONS: intFrom(1, 10).default(2),
@@ -120,6 +122,7 @@ export interface Config {
   host: string;
   concurrency: number;
   maxUploadBytes: number;
+  maxCsvBytes: number;
   maxPixels: number;
   confirmations: number;
   rejections: number;
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: c.KINFINDER_CONCURRENCY ?? Math.max(1, os.availableParallelism()),
     maxUploadBytes: Math.round(c.KINFINDER_MAX_UPLOAD_MB * 1024 * 1024),
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
+    maxCsvBytes: Math.round(c.KINFINDER_MAX_CSV_MB * 1024 * 1024),
     confirmations: c.KINFINDER_CONFIRMATIONS,
     rejections: c.KINFINDER_REJECTIONS,
     defaultLanguage: c.KINFINDER_DEFAULT_LANG,

@@ -92,6 +92,7 @@ export const AUDIT_ACTIONS = [
   'case.reopen',
   'cases.purge',
   'cases.purge.dry_run',
+  'cases.purge.started',
   'face.crop.read',
   'faces.reembed',
   'faces.reembed.start',

@@ -3,6 +3,7 @@ import { CLI } from '../../src/access/principal.ts';
 import { displaySafe } from '../../src/display.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { parseMetadataCsv, type PhotoMetadata } from '../../src/ingest/metadata-csv.ts';
+import { checkCsvSize } from '../../src/ingest/metadata-csv-thread.ts';
 import { formatProgress } from '../../src/ingest/progress.ts';
 import { runIngest } from '../../src/ingest/run.ts';
 import { createLogger } from '../../src/log.ts';
@@ -39,6 +40,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   let metadata: Map<string, PhotoMetadata> | undefined;
   if (values.metadata) {
     try {
+      checkCsvSize((await fs.stat(values.metadata)).size, ctx.config.maxCsvBytes);
       metadata = parseMetadataCsv(await fs.readFile(values.metadata, 'utf8'));
     } catch (err) {
       return runFailed(INGEST, ctx, `${values.metadata}: ${isKinfinderError(err) ? err.message : pathProblem(err)}`);

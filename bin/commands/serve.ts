@@ -50,6 +50,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         limits: rt.limits,
         queue: rt.queue,
         confirmations: ctx.config.confirmations,
+        maxCsvBytes: ctx.config.maxCsvBytes,
         rejections: ctx.config.rejections,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,

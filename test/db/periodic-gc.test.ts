@@ -37,3 +37,19 @@ describe(`periodic blob collection on ${testDbKind()}`, () => {
     expect(audit.rows[0]?.actor_role).toBe('jobs');
   });
 });
+
+describe(`the first periodic collection on ${testDbKind()}`, () => {
+  it('comes soon after the worker starts, not one whole interval (6 h) later', async () => {
+    const blobs = new FsBlobStore(dir);
+    const orphan = await blobs.put(Buffer.from('left by a purge that rows-first would have forgotten'));
+    // An interval no test waits for: only the first run, shortly after the start, can collect it.
+    const gc = startPeriodicGc({ db: t.db, blobs, logger: silentLogger }, { intervalMs: 3600_000, firstRunMs: 50, graceMs: 0 });
+    try {
+      const deadline = Date.now() + 20_000;
+      while ((await blobs.has(orphan)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await gc.stop();
+    }
+    expect(await blobs.has(orphan)).toBe(false);
+  });
+});
