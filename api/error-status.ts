@@ -4,6 +4,7 @@ import type { ErrorCode } from '../src/errors.ts';
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_input: 400,
   file_too_large: 413,
+  upload_too_large: 413,
   empty_file: 400,
   unsupported_format: 415,
   corrupt_image: 422,

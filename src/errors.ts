@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   // input
   invalid_input: { retry: false },
   file_too_large: { retry: false },
+  /** A whole request larger than its caller may send (KINFINDER_MAX_ANON_UPLOAD_MB for the public). */
+  upload_too_large: { retry: false },
   empty_file: { retry: false },
   unsupported_format: { retry: false },
   corrupt_image: { retry: false },

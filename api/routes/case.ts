@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { addCasePhotos } from '../../src/cases/add-photos.ts';
 import { readConfirmedPhoto } from '../../src/cases/confirmed-photo.ts';
 import { deleteCase } from '../../src/cases/delete.ts';
@@ -15,6 +14,7 @@ import { familyWords } from '../family-words.ts';
 import { readMultipart } from '../multipart.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { presentFamilyCase } from '../present.ts';
+import { DEFAULT_MAX_ANON_UPLOAD_BYTES, rateLimitAnonymous, uploadBodyLimit, type UploadLimits } from '../rate-limit.ts';
 import { CaseForFamily } from '../schemas.ts';
 import { idParams } from '../validate.ts';
 import { parseFaceIndexes } from './searches.ts';
@@ -36,7 +36,7 @@ const jpegResponse = { 200: { description: 'JPEG, metadata stripped', content: {
  * The family's own case, opened by its case code alone (`Authorization: Bearer <caseCode>`):
  * no case id to copy, the code says which case it is (DESIGN §9).
  */
-export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string) {
+export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string, uploads: UploadLimits) {
   const app = apiRouter();
 
   app.openapi(
@@ -62,19 +62,16 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         summary: 'Add 1–5 photos of the person to the case',
         middleware: [
           refuseEarly('cases.update'),
-          bodyLimit({
-            maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
-            onError: () => {
-              throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
-            },
-          }),
+          // A family's photos cost what an anonymous case's do: the same count and the same cap.
+          rateLimitAnonymous(uploads),
+          uploadBodyLimit({ staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024, anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES }),
         ] as const,
         request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
         responses: { 201: { description: 'the photos added', content: { 'application/json': { schema: PhotosAdded } } } },
       },
       {
         access: { action: 'cases.update' },
-        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'no_face', 'choose_face', 'no_such_face', 'conflict'],
+        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'upload_too_large', 'rate_limited', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'no_face', 'choose_face', 'no_such_face', 'conflict'],
       },
     ),
     async (c) => {

@@ -256,24 +256,24 @@ describe("the family's own case", () => {
 });
 
 describe('cases per hour per address', () => {
-  it('counts created cases only: failed uploads and the choose-face retry do not use up the quota', async () => {
+  it('counts every upload, failed ones too: a photo without a face costs the engine as much as a case (issue 28)', async () => {
     const client = { 'x-test-client': 'shared-office' };
     const blank = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#777' } }).jpeg().toBuffer();
-    // four failures of different kinds: none counts
-    for (const bytes of [blank, Buffer.from('not a photo'), blank, blank]) {
+    // two failures reach the limit (2 in this test): the third request is refused, a good photo too
+    for (const [bytes, status] of [[blank, 422], [Buffer.from('not a photo'), 415]] as const) {
       const r = await req('POST', '/api/v1/searches', undefined, photoForm([{ name: 'x.jpg', bytes }], 'photo'), client);
-      expect([400, 415, 422], JSON.stringify(r.json)).toContain(r.status);
+      expect(r.status, JSON.stringify(r.json)).toBe(status);
     }
-    // a group photo: choose_face, then the retry that creates the case
+    const refused = await req('POST', '/api/v1/searches', undefined, form([people[5]!.files[1]!]), client);
+    expect(refused.status).toBe(429);
+    expect(refused.json.error.code).toBe('rate_limited');
+    // a group photo: choose_face answers a question, the retry creates the case; together they reach the limit
     const group = await groupPhoto();
-    const first = await req('POST', '/api/v1/searches', undefined, photoForm([{ name: 'group.jpg', bytes: group }], 'photo'), client);
-    expect(first.status).toBe(422);
-    expect(first.json.error.code).toBe('choose_face');
-    const retry = await req('POST', '/api/v1/searches', undefined, photoForm([{ name: 'group.jpg', bytes: group }], 'photo', { faceIndex: '1' }), client);
-    expect(retry.status).toBe(201);
-    expect((await req('POST', '/api/v1/searches', undefined, form([people[5]!.files[1]!]), client)).status).toBe(201);
-    // the limit (2 in this test) is reached by created cases
-    const third = await req('POST', '/api/v1/searches', undefined, form([people[5]!.files[1]!]), client);
+    const office = { 'x-test-client': 'hotline-office' };
+    const choose = await req('POST', '/api/v1/searches', undefined, photoForm([{ name: 'group.jpg', bytes: group }], 'photo'), office);
+    expect(choose.json.error.code).toBe('choose_face');
+    expect((await req('POST', '/api/v1/searches', undefined, photoForm([{ name: 'group.jpg', bytes: group }], 'photo', { faceIndex: '1' }), office)).status).toBe(201);
+    const third = await req('POST', '/api/v1/searches', undefined, form([people[5]!.files[1]!]), office);
     expect(third.status).toBe(429);
     expect(third.json.error.code).toBe('rate_limited');
     // staff opening a case for a family on the phone are not limited

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { backoffThrottle } from '../../api/code-throttle.ts';
 import { CROCKFORD, formatCaseCode, generateCaseCode, hashCaseCode, normalizeCaseCode } from '../../src/access/case-code.ts';
 
 describe('case codes', () => {
@@ -42,32 +41,5 @@ describe('case codes', () => {
     expect(a).toBe(b);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(a).not.toBe(await hashCaseCode('K7Q4M2X9PD3E'));
-  });
-});
-
-describe('back-off for wrong codes', () => {
-  it('lets the free failures through, then doubles the wait, up to the cap, and forgets after a quiet hour', () => {
-    let now = 1_000_000;
-    const t = backoffThrottle({ free: 3, baseSeconds: 2, maxSeconds: 10, forgetAfterMs: 3_600_000, now: () => now });
-    for (let i = 0; i < 3; i++) {
-      expect(t.blockedFor('a')).toBe(0);
-      t.failed('a');
-    }
-    expect(t.blockedFor('a')).toBe(2);
-    expect(t.blockedFor('b')).toBe(0);
-    now += 2000;
-    expect(t.blockedFor('a')).toBe(0);
-    t.failed('a');
-    expect(t.blockedFor('a')).toBe(4);
-    now += 4000;
-    t.failed('a');
-    expect(t.blockedFor('a')).toBe(8);
-    now += 8000;
-    t.failed('a');
-    expect(t.blockedFor('a')).toBe(10); // capped
-    now += 3_600_000;
-    expect(t.blockedFor('a')).toBe(0);
-    t.failed('a');
-    expect(t.blockedFor('a')).toBe(0); // a fresh start: one failure of three free
   });
 });

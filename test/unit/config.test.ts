@@ -13,6 +13,9 @@ describe('loadConfig', () => {
     expect(c.rejections).toBe(2);
     expect(c.concurrency).toBeGreaterThanOrEqual(1);
     expect(c.dataDir.endsWith('/data')).toBe(true);
+    // issue 28: no proxy believed, anonymous bodies up to 40 MB
+    expect(c.trustedProxies).toEqual([]);
+    expect(c.maxAnonUploadBytes).toBe(40 * 1024 * 1024);
   });
 
   it('parses given values', () => {
@@ -24,7 +27,10 @@ describe('loadConfig', () => {
       KINFINDER_MAX_PIXELS: '1e6',
       KINFINDER_CONFIRMATIONS: '3',
       KINFINDER_REJECTIONS: '1',
+      KINFINDER_TRUSTED_PROXIES: '127.0.0.1, ::1 10.0.0.0/8',
+      KINFINDER_MAX_ANON_UPLOAD_MB: '25',
     });
+    expect(c).toMatchObject({ trustedProxies: ['127.0.0.1', '::1', '10.0.0.0/8'], maxAnonUploadBytes: 25 * 1024 * 1024 });
     expect(c).toMatchObject({ databaseUrl: 'postgres://u@127.0.0.1:5432/k', port: 8080, concurrency: 3, maxUploadBytes: 5 * 1024 * 1024, maxPixels: 1_000_000, confirmations: 3, rejections: 1 });
   });
 
@@ -35,6 +41,9 @@ describe('loadConfig', () => {
     ['KINFINDER_MAX_PIXELS', 'lots'],
     ['KINFINDER_CONFIRMATIONS', '1.5'],
     ['DATABASE_URL', 'mysql://x'],
+    ['KINFINDER_TRUSTED_PROXIES', 'proxy.example.org'],
+    ['KINFINDER_TRUSTED_PROXIES', '10.0.0.0/40'],
+    ['KINFINDER_MAX_ANON_UPLOAD_MB', 'forty'],
     ['KINFINDER_ADMIN_TOKEN', 'short'],
     ['KINFINDER_ADMIN_TOKEN', 'a'.repeat(24)],
     ['KINFINDER_ADMIN_TOKEN', 'passwordpasswordpassword'],
