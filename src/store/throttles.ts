@@ -1,7 +1,7 @@
 import type { Queryable } from './database.ts';
 
 /**
- * The rows behind every throttle (migration 0010): counted in the database so every process of
+ * The rows behind every throttle (migration 0011): counted in the database so every process of
  * one installation shares them (issue 28). Each admission is one atomic upsert that counts the
  * attempt only when it is allowed, so a burst of concurrent requests cannot all read "not yet
  * blocked" before any of them is counted. Times come from the caller's clock (the tests move
