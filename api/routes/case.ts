@@ -16,7 +16,7 @@ import { familyWords } from '../family-words.ts';
 import { readMultipart } from '../multipart.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { presentFamilyCase } from '../present.ts';
-import { CaseForFamily } from '../schemas.ts';
+import { CaseForFamily, CasePhotosForm } from '../schemas.ts';
 import { idParams, validationHook } from '../validate.ts';
 import { parseFaceIndexes } from './searches.ts';
 
@@ -67,7 +67,7 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
             },
           }),
         ] as const,
-        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
+        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CasePhotosForm' } } } } },
         responses: { 201: { description: 'the photos added', content: { 'application/json': { schema: PhotosAdded } } } },
       },
       {
@@ -136,6 +136,8 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         headers: { 'content-type': 'image/jpeg', 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff' },
       }),
   );
+
+  app.openAPIRegistry.register('CasePhotosForm', CasePhotosForm);
 
   return app;
 }
