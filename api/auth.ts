@@ -46,7 +46,9 @@ export function authenticate(
       guard?.counters.inc('auth_failures');
       return new KinfinderError('unauthorized', message);
     };
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    // Everything after "Bearer ": a case code read out and typed as `K7Q4 M2X9 PD3F` has spaces,
+    // which normalizeCaseCode drops as the case page does; a staff token never has any.
+    const m = /^Bearer\s+(\S.*?)\s*$/i.exec(header);
     if (!m?.[1]) throw refuse('the Authorization header must be "Bearer <token>"');
     const code = normalizeCaseCode(m[1]);
     const codeKeys = code && guard?.codes ? [[guard.codes.address, address], [guard.codes.prefix, code.slice(0, CASE_CODE_PREFIX_LENGTH)]] as const : [];
