@@ -48,7 +48,9 @@ export function authenticate(db: Database, adminToken: string | undefined, guard
       c.set('principal', null);
       return next();
     }
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    // Everything after "Bearer ": a case code read out and typed as `K7Q4 M2X9 PD3F` has spaces,
+    // which normalizeCaseCode drops as the case page does; a staff token never has any.
+    const m = /^Bearer\s+(\S.*?)\s*$/i.exec(header);
     const code = m?.[1] ? normalizeCaseCode(m[1]) : undefined;
     const address = guard.address(c);
     // Before anything is counted or hashed: a burst from one address is refused at once.

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MAX_REFERENCE_PHOTOS } from '../src/cases/reference-photos.ts';
 import { ERROR_CODES, type ErrorCode } from '../src/errors.ts';
 import { BANDS, BATCH_CHANNELS, CANDIDATE_STATUSES, CASE_STATUSES, DECISION_KINDS, PHOTO_STATUSES, REVIEW_QUEUES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
 import { CATEGORIES } from '../src/vocabulary.ts';
@@ -234,11 +235,24 @@ export const PhotoUploadForm = z.object({
   batch: z.string().optional().openapi({ description: 'the id of a batch made with POST /api/v1/batches to add these files to; without it the request is a batch of its own' }),
 }).openapi('PhotoUploadForm');
 
+const faceIndex = z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' });
+
+// Multipart bodies are read by the handlers (api/multipart.ts), not by these schemas: they are
+// the document only, so each says just what its handler accepts.
 export const SearchForm = z.object({
-  photo: z.array(file).openapi({ description: 'up to 5 photos of the one person (repeat the field); none is enough when the subject has a surname or a document number' }),
-  faceIndex: z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' }),
-  subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, every field optional: {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers with each candidate. A birth date in the future or one that is not a date is refused (422 invalid_subject)' }),
+  // Optional: a case opened from its subject alone (a surname or a document number) is accepted.
+  photo: z.array(file).max(MAX_REFERENCE_PHOTOS).optional().openapi({ description: `up to ${MAX_REFERENCE_PHOTOS} photos of the one person (repeat the field); none is needed when the subject has a surname or a document number (else 400 invalid_input)` }),
+  faceIndex,
+  subject: z.string().optional().openapi({
+    description: `a JSON object, at most 16 KB, every field optional and text (or null): {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers with each candidate. Older clients' name, born and details are kept and shown, not matched. Any other field, or a value that is not text, is refused (400 invalid_input); a birth date in the future or one that is not a date is refused (422 invalid_subject).`,
+  }),
 }).openapi('SearchForm');
+
+/** `POST /case/photos`: photos only (the subject is changed with `PATCH /case/subject`). */
+export const CasePhotosForm = z.object({
+  photo: z.array(file).min(1).max(MAX_REFERENCE_PHOTOS).openapi({ description: `1 to ${MAX_REFERENCE_PHOTOS} photos of the person (repeat the field)` }),
+  faceIndex,
+}).openapi('CasePhotosForm');
 
 // ---- operators and admins (DESIGN §12) ----
 

@@ -5,6 +5,7 @@ import { readConfirmedPhoto } from '../../src/cases/confirmed-photo.ts';
 import { deleteCase } from '../../src/cases/delete.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { updateSubject } from '../../src/cases/subject.ts';
+import { SUBJECT_FIELDS, SUBJECT_SHAPE_REFUSAL, type SubjectField } from '../../src/records/record.ts';
 import { viewOwnCase } from '../../src/cases/view.ts';
 import { authorizePrincipal } from '../../src/access/policy.ts';
 import { KinfinderError } from '../../src/errors.ts';
@@ -15,15 +16,12 @@ import { readMultipart } from '../multipart.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { presentFamilyCase } from '../present.ts';
 import { DEFAULT_MAX_ANON_UPLOAD_BYTES, rateLimitAnonymous, uploadBodyLimit, type UploadLimits } from '../rate-limit.ts';
-import { CaseForFamily } from '../schemas.ts';
-import { idParams } from '../validate.ts';
+import { CaseForFamily, CasePhotosForm } from '../schemas.ts';
+import { idParams, validationHook } from '../validate.ts';
 import { parseFaceIndexes } from './searches.ts';
 
-/** The fields a family may tell us about the person (DESIGN §11), and the older web form's three. */
-export const SUBJECT_FIELDS = ['surname', 'givenName', 'patronymic', 'birthDate', 'unit', 'idNumber', 'marks', 'notes', 'name', 'born', 'details'] as const;
-
 const SubjectChanges = z
-  .object(Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(2000).nullable().optional()])) as Record<(typeof SUBJECT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodString>>>)
+  .object(Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(2000).nullable().optional()])) as Record<SubjectField, z.ZodOptional<z.ZodNullable<z.ZodString>>>)
   .strict()
   .openapi('SubjectChanges', { description: 'each field given replaces the stored one; null or "" removes it; fields not given stay' });
 
@@ -66,7 +64,7 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
           rateLimitAnonymous(uploads),
           uploadBodyLimit({ staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024, anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES }),
         ] as const,
-        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
+        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CasePhotosForm' } } } } },
         responses: { 201: { description: 'the photos added', content: { 'application/json': { schema: PhotosAdded } } } },
       },
       {
@@ -93,12 +91,22 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         request: { body: { required: true, content: { 'application/json': { schema: SubjectChanges } } } },
         responses: { 200: { description: 'the details as now stored', content: { 'application/json': { schema: SubjectAnswer } } } },
       },
-      { access: { action: 'cases.update' }, errors: ['invalid_input'] },
+      { access: { action: 'cases.update' }, errors: ['invalid_input', 'invalid_subject'] },
     ),
     async (c) => {
       const body = c.req.valid('json') as Record<string, string | null | undefined>;
       const changes = Object.fromEntries(Object.entries(body).filter((e): e is [string, string | null] => e[1] !== undefined));
       return c.json({ subject: await updateSubject(api, callerOf(c), changes) }, 200);
+    },
+    // A field the contract does not name, or one that is not text, is answered as when a case is
+    // opened with it (src/records/record.ts checkSubjectFields): the family's message names the
+    // fields they may give, in their language.
+    (result, c) => {
+      if (!result.success && result.target === 'json') {
+        throw new KinfinderError('invalid_input', `the "subject" was refused: ${result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`, { ...SUBJECT_SHAPE_REFUSAL });
+      }
+      validationHook(result, c);
+      return undefined;
     },
   );
 
@@ -125,6 +133,8 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         headers: { 'content-type': 'image/jpeg', 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff' },
       }),
   );
+
+  app.openAPIRegistry.register('CasePhotosForm', CasePhotosForm);
 
   return app;
 }

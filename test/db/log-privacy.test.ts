@@ -10,7 +10,9 @@ import { ADMIN_TOKEN, LIMITS, openApiHarness, photoForm, requestJson, type ApiHa
 import { lfwPeople } from '../support/fixtures.ts';
 
 /** Values a family might give, each distinctive enough that any trace of it in the log is a leak. */
-const SUBJECT = { name: 'Zebulon Quixotewright', address: '17 Quincunx Lane, Yarrowby', phone: '+44 7700 900123', details: 'tattoo of a xylophone on the left forearm' };
+const ADDRESS = '17 Quincunx Lane, Yarrowby';
+// The address and phone in `notes`: a subject takes its documented fields only (issue 28).
+const SUBJECT = { name: 'Zebulon Quixotewright', notes: `${ADDRESS}, phone +44 7700 900123`, details: 'tattoo of a xylophone on the left forearm' };
 const FILE_NAME = 'Zebulon_Quixotewright_with_Ottoline_Vexbridge_1944.jpg';
 const SOURCE = 'Vexbridge family album';
 const SECRETS = ['Zebulon', 'Quixotewright', 'Quincunx', 'Yarrowby', '7700 900123', 'xylophone', 'Ottoline', 'Vexbridge'];
@@ -83,7 +85,7 @@ describe('no personal data in the log', () => {
     // The same inside a request: the server's error handler logs it and answers a bare 500.
     const app = new Hono();
     app.get('/boom', async () => {
-      await h.t.db.query(`INSERT INTO sources (name) VALUES ($1), ($1)`, [SUBJECT.address]);
+      await h.t.db.query(`INSERT INTO sources (name) VALUES ($1), ($1)`, [ADDRESS]);
       return new Response('unreachable');
     });
     app.onError(handleError(logger));

@@ -14,4 +14,17 @@ describe('CSV export', () => {
     const back = parse(text, { columns: false }) as string[][];
     expect(back).toEqual([['x', 'y', 'z'], ['a,b', 'say "hi"', 'two\nlines'], ["'=1+1", '', 'Коваль С.П.']]);
   });
+  it('leaves no formula cell to a reader that splits on ";" (ru/uk Excel) or ignores quotes (issue 28, finding 6)', () => {
+    const names = ['a;=2+5;.jpg', '=HYPERLINK("http://x.example/?q","y")', '+1', '-1+2', '@SUM(1)', 'x,=1+1', 'y;\t=1', 'two\n=1+1', 'z;"=1+1"'];
+    const text = toCsv(['file', 'code'], names.map((n) => [n, 'unsupported_format']));
+    for (const delimiter of [',', ';']) {
+      const cells = (parse(text, { delimiter, quote: false, relax_column_count: true }) as string[][]).flat();
+      expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c.replace(/^[\s"]+/, ''))), delimiter).toEqual([]);
+    }
+    // Still RFC 4180 for a ',' reader; the name readable, an apostrophe before each formula part.
+    const back = (parse(text, { columns: true }) as Array<Record<string, string>>).map((r) => r.file);
+    expect(back[0]).toBe("a;'=2+5;.jpg");
+    expect(back.map((b) => b!.replace(/(^|[,;\s"])'/g, '$1'))).toEqual(names);
+    expect(csvCell('IMG_0001;2.jpg')).toBe('"IMG_0001;2.jpg"');
+  });
 });
