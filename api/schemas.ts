@@ -229,7 +229,12 @@ export const PhotoUploadForm = z.object({
   file: z.array(file).openapi({ description: 'one or more photos (repeat the field)' }),
   source: z.string().optional().openapi({ description: 'where the photos come from (an archive, a unit, a family)' }),
   metadata: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, kept with each photo; the person record goes in it (DESIGN §11: names, birthDate, idNumbers, unit, marks)' }),
-  metadataCsv: file.optional().openapi({ description: 'a metadata CSV as `kinfinder ingest --metadata` reads it (DESIGN §11 columns: file, names, birth_date, id_number, unit, marks, category, captured_at, location, notes): each photo, or zip entry, takes the row its name matches, over `metadata`. A CSV that cannot be read refuses the request (422 invalid_metadata, details: row, column, reason)' }),
+  metadataCsv: file.optional().openapi({
+    description:
+      'a metadata CSV as `kinfinder ingest --metadata` reads it (DESIGN §11 columns: file, names, birth_date, id_number, unit, marks, ' +
+      'category, captured_at, location, notes): each photo, or zip entry, takes the row its name matches, over `metadata`. ' +
+      'A CSV that cannot be read refuses the request (422 invalid_metadata, details: row, column, reason)',
+  }),
   category: z.enum(CATEGORIES).optional().openapi({ description: 'what every photo of the request shows (default: the batch\'s, else unknown)' }),
   batch: z.string().optional().openapi({ description: 'the id of a batch made with POST /api/v1/batches to add these files to; without it the request is a batch of its own' }),
 }).openapi('PhotoUploadForm');
@@ -237,7 +242,12 @@ export const PhotoUploadForm = z.object({
 export const SearchForm = z.object({
   photo: z.array(file).openapi({ description: 'up to 5 photos of the one person (repeat the field); none is enough when the subject has a surname or a document number' }),
   faceIndex: z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' }),
-  subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, every field optional: {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers with each candidate. A birth date in the future or one that is not a date is refused (422 invalid_subject)' }),
+  subject: z.string().optional().openapi({
+    description:
+      'a JSON object, at most 16 KB, every field optional: {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), ' +
+      'unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers ' +
+      'with each candidate. A birth date in the future or one that is not a date is refused (422 invalid_subject)',
+  }),
 }).openapi('SearchForm');
 
 // ---- operators and admins (DESIGN §12) ----
