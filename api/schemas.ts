@@ -230,7 +230,12 @@ export const PhotoUploadForm = z.object({
   file: z.array(file).openapi({ description: 'one or more photos (repeat the field)' }),
   source: z.string().optional().openapi({ description: 'where the photos come from (an archive, a unit, a family)' }),
   metadata: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, kept with each photo; the person record goes in it (DESIGN §11: names, birthDate, idNumbers, unit, marks)' }),
-  metadataCsv: file.optional().openapi({ description: 'a metadata CSV as `kinfinder ingest --metadata` reads it (DESIGN §11 columns: file, names, birth_date, id_number, unit, marks, category, captured_at, location, notes): each photo, or zip entry, takes the row its name matches, over `metadata`. A CSV that cannot be read refuses the request (422 invalid_metadata, details: row, column, reason)' }),
+  metadataCsv: file.optional().openapi({
+    description:
+      'a metadata CSV as `kinfinder ingest --metadata` reads it (DESIGN §11 columns: file, names, birth_date, id_number, unit, marks, ' +
+      'category, captured_at, location, notes): each photo, or zip entry, takes the row its name matches, over `metadata`. ' +
+      'A CSV that cannot be read refuses the request (422 invalid_metadata, details: row, column, reason)',
+  }),
   category: z.enum(CATEGORIES).optional().openapi({ description: 'what every photo of the request shows (default: the batch\'s, else unknown)' }),
   batch: z.string().optional().openapi({ description: 'the id of a batch made with POST /api/v1/batches to add these files to; without it the request is a batch of its own' }),
 }).openapi('PhotoUploadForm');
@@ -244,7 +249,12 @@ export const SearchForm = z.object({
   photo: z.array(file).max(MAX_REFERENCE_PHOTOS).optional().openapi({ description: `up to ${MAX_REFERENCE_PHOTOS} photos of the one person (repeat the field); none is needed when the subject has a surname or a document number (else 400 invalid_input)` }),
   faceIndex,
   subject: z.string().optional().openapi({
-    description: `a JSON object, at most 16 KB, every field optional and text (or null): {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers with each candidate. Older clients' name, born and details are kept and shown, not matched. Any other field, or a value that is not text, is refused (400 invalid_input); a birth date in the future or one that is not a date is refused (422 invalid_subject).`,
+    description:
+      'a JSON object, at most 16 KB, every field optional and text (or null): {surname, givenName, patronymic, ' +
+      'birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive ' +
+      "records (DESIGN §11) and shown to verifiers with each candidate. Older clients' name, born and details are kept and " +
+      'shown, not matched. Any other field, or a value that is not text, is refused (400 invalid_input); a birth date in ' +
+      'the future or one that is not a date is refused (422 invalid_subject).',
   }),
 }).openapi('SearchForm');
 

@@ -7,7 +7,10 @@ import { EXIT, type CommandContext } from '../context.ts';
 
 const EMBED = {
   name: 'embed',
-  description: 'Finds the faces in photos and prints one line per photo, in input order: each face (largest\nfirst) with its box, score, quality and 128-d L2-normalised embedding. A photo that cannot be\nanalysed gets an error line and the others carry on.',
+  description:
+    'Finds the faces in photos and prints one line per photo, in input order: each face (largest\n' +
+    'first) with its box, score, quality and 128-d L2-normalised embedding. A photo that cannot be\n' +
+    'analysed gets an error line and the others carry on.',
   args: { label: '<photo…>', help: 'photo files (at least one)', min: 1 },
   options: {
     json: { type: 'boolean', help: 'one JSON line per photo: {file,width,height,faces} or {file,error}' },
@@ -57,7 +60,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         const a = r.analysis;
         ctx.stdout.write(`${displaySafe(file)}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)\n`);
         a.faces.forEach((f, k) => {
-          ctx.stdout.write(`  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°\n`);
+          ctx.stdout.write(
+            `  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} ` +
+              `score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°\n`,
+          );
         });
       } else {
         ctx.stdout.write(`${displaySafe(file)}: error ${r.error.code}: ${r.error.message}\n`);

@@ -155,7 +155,8 @@ export const CANDIDATE_VIEW = `
            'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) END AS face,
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,
            'box', json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height)) END AS "referenceFace",
-         json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, 'width', p.width, 'height', p.height) AS photo,
+         json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, ` +
+  `'width', p.width, 'height', p.height) AS photo,
          coalesce((SELECT json_agg(DISTINCT cd.person_id) FROM current_decisions cd
                    WHERE cd.candidate_id = c.id AND cd.decision IN (${sqlWords(CONFIRMING_DECISION_KINDS)})), '[]'::json) AS "confirmedBy"
   FROM candidates c
@@ -167,7 +168,8 @@ export const CANDIDATE_VIEW = `
 
 export async function candidatesOfCase(q: Queryable, caseId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
-    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $3`,
+    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ` +
+      'ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $3',
     [caseId, opts.status ?? null, opts.limit ?? 1000],
   );
   return r.rows;

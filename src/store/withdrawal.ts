@@ -33,7 +33,10 @@ export async function deleteCandidates(tx: Queryable, ids: readonly string[]): P
   if (ids.length > 0) await tx.query(`DELETE FROM candidates WHERE id = ANY($1::uuid[])`, [ids]);
 }
 
-/** Deletes a photo's faces (its embeddings: it matches nothing again); decided candidates lose their face (ON DELETE SET NULL, 0007). Returns their crops' keys. */
+/**
+ * Deletes a photo's faces (its embeddings: it matches nothing again); decided candidates lose their
+ * face (ON DELETE SET NULL, 0007). Returns their crops' keys.
+ */
 export async function deleteFacesOfPhoto(tx: Queryable, photoId: string): Promise<Array<{ crop: string | null }>> {
   const r = await tx.query<{ crop: string | null }>(`DELETE FROM faces WHERE photo_id = $1 RETURNING crop_sha256 AS crop`, [photoId]);
   return r.rows;

@@ -146,7 +146,9 @@ describe('the verifier console at 1280 × 800', () => {
     // skipped and decided look different in the queue
     const states = await page.locator('#queue .queue-case').first().locator('.queue-item').evaluateAll((els) => els.map((e) => e.className));
     expect(states.slice(0, 4)).toEqual(['queue-item state-confirm', 'queue-item state-reject', 'queue-item state-skipped', 'queue-item state-unsure']);
-    const look = `(() => [...document.querySelectorAll('#queue .queue-item')].slice(1, 3).map((e) => { const s = getComputedStyle(e); return s.borderStyle + ' ' + s.backgroundColor; }))()`;
+    const look =
+      "(() => [...document.querySelectorAll('#queue .queue-item')].slice(1, 3)" +
+      ".map((e) => { const s = getComputedStyle(e); return s.borderStyle + ' ' + s.backgroundColor; }))()";
     const [decided, skipped] = (await page.evaluate(look)) as string[];
     expect(decided).not.toBe(skipped);
     await screenshot(page, 'review-case-1280x800');

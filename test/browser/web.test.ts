@@ -427,7 +427,8 @@ describe('in a browser', () => {
     const csv = fs.readFileSync(await download.path());
     expect(csv.toString('utf8')).toMatch(/opis-12\.zip!opis-12\/damaged\.jpg.*unsupported_format/);
     const n = await h.t.db.query<{ n: number; faced: number }>(
-      `SELECT count(*)::integer AS n, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id))::integer AS faced FROM photos p WHERE p.original_name LIKE 'opis-12.zip!%' AND p.category = 'prisoner' AND p.status = 'done'`,
+      'SELECT count(*)::integer AS n, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id))::integer AS faced ' +
+        "FROM photos p WHERE p.original_name LIKE 'opis-12.zip!%' AND p.category = 'prisoner' AND p.status = 'done'",
     );
     expect(n.rows[0]).toEqual({ n: 300, faced: 300 });
   });

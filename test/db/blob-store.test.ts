@@ -226,7 +226,8 @@ async function referenceEverything(t: TestDb, keys: string[]): Promise<void> {
   );
   const s = await t.db.query<{ id: string }>(`INSERT INTO searches DEFAULT VALUES RETURNING id`);
   await t.db.query(
-    `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, display_sha256, embedding)
+    'INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height, ' +
+      `score, landmarks, quality, crop_sha256, display_sha256, embedding)
      VALUES ($1, 'test-model', $2, 0, 0, 0, 0, 10, 10, 0.9, '[]', '{}', $3, $4, $5)`,
     [s.rows[0]!.id, refPhoto, refCrop, refDisplay, vector],
   );

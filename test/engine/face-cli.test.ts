@@ -13,7 +13,10 @@ const FIX = path.join(import.meta.dirname, '..', 'fixtures', 'lfw');
 const IMAGES = path.join(FIX, 'images');
 const config = { ...loadConfig({}), concurrency: 2 };
 
-/** Measured 95.0 % (AUC 0.998) on these 48 fixture pairs with the manifest recipe, wasm (lfw-dev figures: models/face-api.json); the floor leaves two pairs of slack for other backends. */
+/**
+ * Measured 95.0 % (AUC 0.998) on these 48 fixture pairs with the manifest recipe, wasm (lfw-dev
+ * figures: models/face-api.json); the floor leaves two pairs of slack for other backends.
+ */
 const FIXTURE_ACCURACY_FLOOR = 0.9;
 
 function streams() {
@@ -91,7 +94,10 @@ describe('kinfinder eval pairs', () => {
     expect(m!.pairs_fmr['threshold@0.1%']).toBeGreaterThanOrEqual(m!.pairs_fmr['threshold@1%']!);
     // padding before giving up: the manifest recipe finds at least as many faces as the baseline
     expect(m!.noFace).toBeLessThanOrEqual(base!.noFace);
-    console.info(`fixture pairs: manifest ${(m!.accuracy.mean * 100).toFixed(2)} % (AUC ${m!.auc.toFixed(4)}, no face ${m!.noFace}), baseline ${(base!.accuracy.mean * 100).toFixed(2)} % (no face ${base!.noFace})`);
+    console.info(
+      `fixture pairs: manifest ${(m!.accuracy.mean * 100).toFixed(2)} % (AUC ${m!.auc.toFixed(4)}, no face ${m!.noFace}), ` +
+        `baseline ${(base!.accuracy.mean * 100).toFixed(2)} % (no face ${base!.noFace})`,
+    );
   }, 300_000);
 
   it('exits 2 on usage errors', async () => {

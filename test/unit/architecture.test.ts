@@ -18,7 +18,10 @@ interface Reference {
   symbol?: string;
 }
 
-/** Backticked names that contain a path: `src/x.ts`, `src/x.ts:fn`, `src/x/`, and in a table row whose first cell is a folder, bare `y.ts` names inside that folder. */
+/**
+ * Backticked names that contain a path: `src/x.ts`, `src/x.ts:fn`, `src/x/`, and in a table row
+ * whose first cell is a folder, bare `y.ts` names inside that folder.
+ */
 function references(): Reference[] {
   const refs: Reference[] = [];
   DOC.split('\n').forEach((text, i) => {
