@@ -24,7 +24,10 @@ const EMBED = {
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const cli = readCommandLine(EMBED, args, ctx, (c) => ({ concurrency: c.wholeNumber('concurrency'), backend: c.oneOf('backend', BACKENDS) }));
+  const cli = readCommandLine(EMBED, args, ctx, (c) => ({
+    concurrency: c.wholeNumber('concurrency'),
+    backend: c.oneOf('backend', BACKENDS),
+  }));
   if (cli.exit !== undefined) return cli.exit;
   const { values, positionals: files, backend } = cli;
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
@@ -37,10 +40,19 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   let pool: FacePool | undefined;
   if (readable > 0) {
     try {
-      pool = await createFacePool({ size: Math.min(concurrency, readable), limits, backend, log: (l) => ctx.stderr.write(`${l}\n`) });
+      pool = await createFacePool({
+        size: Math.min(concurrency, readable),
+        limits,
+        backend,
+        log: (l) => ctx.stderr.write(`${l}\n`),
+      });
     } catch (err) {
       const e = describeError(err);
-      return runFailed(EMBED, ctx, `the face engine could not start: ${e.code}: ${err instanceof Error ? err.message : e.message}`);
+      return runFailed(
+        EMBED,
+        ctx,
+        `the face engine could not start: ${e.code}: ${err instanceof Error ? err.message : e.message}`,
+      );
     }
   }
   const failures: string[] = [];
@@ -73,7 +85,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     await pool?.close();
   }
   if (failures.length === files.length) {
-    const named = failures.length > 5 ? `${failures.slice(0, 5).join(', ')} and ${failures.length - 5} more` : failures.join(', ');
+    const named =
+      failures.length > 5 ? `${failures.slice(0, 5).join(', ')} and ${failures.length - 5} more` : failures.join(', ');
     return runFailed(EMBED, ctx, `no photo could be analysed: ${named}`);
   }
   return EXIT.ok;
@@ -111,7 +124,11 @@ async function checkInput(file: string, maxBytes: number): Promise<Refusal | und
   }
   if (!info.isFile()) return { code: 'invalid_input', message: 'not a file' };
   // Refused before reading it into memory.
-  if (info.size > maxBytes) return { code: 'file_too_large', message: `the file is larger than ${Math.floor((maxBytes / (1024 * 1024)) * 10) / 10} MB` };
+  if (info.size > maxBytes)
+    return {
+      code: 'file_too_large',
+      message: `the file is larger than ${Math.floor((maxBytes / (1024 * 1024)) * 10) / 10} MB`,
+    };
   return undefined;
 }
 

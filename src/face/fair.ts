@@ -46,10 +46,13 @@ export function fairShare(inner: FaceAnalyser, slots: number): FaceAnalyser {
       lastTurn.set(task.client, ++turn);
       if (lastTurn.size > REMEMBERED_CLIENTS) lastTurn.delete(lastTurn.keys().next().value!);
       running++;
-      task.run().then(task.resolve, task.reject).finally(() => {
-        running--;
-        pump();
-      });
+      task
+        .run()
+        .then(task.resolve, task.reject)
+        .finally(() => {
+          running--;
+          pump();
+        });
     }
   };
 
@@ -66,8 +69,10 @@ export function fairShare(inner: FaceAnalyser, slots: number): FaceAnalyser {
     get modelId() {
       return inner.modelId;
     },
-    analyse: (bytes: Uint8Array, options?: AnalyseOptions) => submit(options?.client ?? '', () => inner.analyse(bytes, options)),
-    analyseImage: (img: NormalisedImage, options?: AnalyseOptions) => submit(options?.client ?? '', () => inner.analyseImage(img, options)),
+    analyse: (bytes: Uint8Array, options?: AnalyseOptions) =>
+      submit(options?.client ?? '', () => inner.analyse(bytes, options)),
+    analyseImage: (img: NormalisedImage, options?: AnalyseOptions) =>
+      submit(options?.client ?? '', () => inner.analyseImage(img, options)),
     close: () => inner.close(),
   };
 }

@@ -5,15 +5,31 @@ import type { ImageFormat, ImageLimits, NormalisedImage } from '../image/types.t
 import type { Recipe } from './recipe.ts';
 import type { AnalyseOptions, BackendChoice, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
-export interface PoolWorkerData { limits: ImageLimits; backend: BackendChoice; manifestPath: string | undefined }
+export interface PoolWorkerData {
+  limits: ImageLimits;
+  backend: BackendChoice;
+  manifestPath: string | undefined;
+}
 
 /** One task for a worker thread; pixel and byte buffers are transferred, never shared. */
 export type PoolTask =
   | { kind: 'info' }
   | { kind: 'bytes'; bytes: ArrayBuffer; recipes?: Recipe[]; options?: AnalyseOptions }
-  | { kind: 'image'; pixels: ArrayBuffer; width: number; height: number; format: ImageFormat; options?: AnalyseOptions };
+  | {
+      kind: 'image';
+      pixels: ArrayBuffer;
+      width: number;
+      height: number;
+      format: ImageFormat;
+      options?: AnalyseOptions;
+    };
 
-export type WireError = { code: ErrorCode; message: string; details?: Record<string, unknown> | undefined; detail?: string | undefined };
+export type WireError = {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+  detail?: string | undefined;
+};
 
 /**
  * A worker's answer. Errors travel as data, not as thrown errors: structured cloning keeps an
@@ -57,7 +73,11 @@ function toError(e: WireError): KinfinderError {
  */
 export async function createFacePool(opts: FacePoolOptions): Promise<FacePool> {
   const size = Math.max(1, Math.floor(opts.size));
-  const workerData: PoolWorkerData = { limits: opts.limits, backend: opts.backend ?? 'auto', manifestPath: opts.manifestPath };
+  const workerData: PoolWorkerData = {
+    limits: opts.limits,
+    backend: opts.backend ?? 'auto',
+    manifestPath: opts.manifestPath,
+  };
   const piscina = new Piscina<PoolTask, PoolReply>({
     filename: WORKER_URL.href,
     minThreads: size,
@@ -68,7 +88,9 @@ export async function createFacePool(opts: FacePoolOptions): Promise<FacePool> {
   });
   // A thread that fails while idle is reported here (and replaced); without a listener the
   // EventEmitter would throw it at the process.
-  piscina.on('error', (err: unknown) => opts.log?.(`face pool: a worker thread failed: ${err instanceof Error ? err.message : String(err)}`));
+  piscina.on('error', (err: unknown) =>
+    opts.log?.(`face pool: a worker thread failed: ${err instanceof Error ? err.message : String(err)}`),
+  );
   const pool = new Pool(piscina, size);
   // With one task per thread, `size` concurrent tasks occupy every thread, and each answers only
   // once its engine has loaded: so this waits for all of them.
@@ -124,7 +146,14 @@ class Pool implements FacePool {
     // One copy into a buffer of our own, which is then moved (not cloned) to the worker: the
     // caller keeps its pixels to cut crops from.
     const pixels = copy(img.data);
-    const task: PoolTask = { kind: 'image', pixels, width: img.width, height: img.height, format: img.format, ...(options ? { options } : {}) };
+    const task: PoolTask = {
+      kind: 'image',
+      pixels,
+      width: img.width,
+      height: img.height,
+      format: img.format,
+      ...(options ? { options } : {}),
+    };
     return this.results(task, pixels).then((r) => r[0]!);
   }
 

@@ -20,7 +20,11 @@ describe('service shell', () => {
     const app = createApp({ db: t.db, logger: silentLogger, faceInfo: () => ({ backend: 'wasm', modelId: 'm1' }) });
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; database: { kind: string; schemaVersion: number }; face: unknown };
+    const body = (await res.json()) as {
+      status: string;
+      database: { kind: string; schemaVersion: number };
+      face: unknown;
+    };
     expect(body.status).toBe('ok');
     expect(body.database.kind).toBe(t.db.kind);
     expect(body.database.schemaVersion).toBeGreaterThanOrEqual(1);
@@ -35,7 +39,9 @@ describe('service shell', () => {
     const token = 'metrics-token-0123456789abcdef';
     const guarded = createApp({ db: t.db, logger: silentLogger, metrics: { open: false, token } });
     expect((await guarded.request('/metrics')).status).toBe(401);
-    expect((await guarded.request('/metrics', { headers: { authorization: 'Bearer wrong-token-0123456789abcdef' } })).status).toBe(401);
+    expect(
+      (await guarded.request('/metrics', { headers: { authorization: 'Bearer wrong-token-0123456789abcdef' } })).status,
+    ).toBe(401);
     const ok = await guarded.request('/metrics', { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toMatch(/kinfinder_photos\{status="done"\}/);
@@ -46,7 +52,9 @@ describe('service shell', () => {
     const res = await app.request('/api/v1/nothing-here', { method: 'POST' });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no route for POST /api/v1/nothing-here' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'not_found', message: 'no route for POST /api/v1/nothing-here' },
+    });
   });
 });
 
@@ -56,8 +64,16 @@ describe('security headers', () => {
     for (const url of ['/healthz', '/api/v1/openapi.json', '/api/v1/nothing-here']) {
       const res = await app.request(url);
       const h = (name: string) => res.headers.get(name);
-      expect([url, h('x-content-type-options'), h('cache-control'), h('x-frame-options'), h('referrer-policy')]).toEqual([url, 'nosniff', 'no-store', 'DENY', 'no-referrer']);
-      expect(h('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+      expect([
+        url,
+        h('x-content-type-options'),
+        h('cache-control'),
+        h('x-frame-options'),
+        h('referrer-policy'),
+      ]).toEqual([url, 'nosniff', 'no-store', 'DENY', 'no-referrer']);
+      expect(h('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      );
       expect(h('cross-origin-resource-policy')).toBe('same-origin');
       // HSTS is the TLS terminator's to send
       expect(h('strict-transport-security')).toBeNull();
@@ -91,7 +107,9 @@ describe('error mapping', () => {
   it('maps a domain code to its status and keeps its message', async () => {
     const res = await app.request('/domain');
     expect(res.status).toBe(415);
-    expect(await res.json()).toEqual({ error: { code: 'unsupported_format', message: 'the file is not an image kinfinder can read' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'unsupported_format', message: 'the file is not an image kinfinder can read' },
+    });
   });
 
   it('never leaks internals in a 500', async () => {
