@@ -74,7 +74,7 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
       },
       {
         access: { action: 'cases.update' },
-        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'no_face', 'choose_face', 'no_such_face', 'conflict'],
+        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'face_engine_timeout', 'no_face', 'choose_face', 'no_such_face', 'conflict'],
       },
     ),
     async (c) => {

@@ -59,7 +59,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
       },
       {
         access: { action: 'cases.open' },
-        errors: ['invalid_input', 'invalid_subject', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'no_face', 'choose_face', 'no_such_face', 'rate_limited'],
+        errors: ['invalid_input', 'invalid_subject', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'face_engine_timeout', 'no_face', 'choose_face', 'no_such_face', 'rate_limited'],
       },
     ),
     async (c) => {

@@ -1,0 +1,26 @@
+/**
+ * How long one face-engine task may hold a thread before it is given up (issue 32). The work per
+ * photo is bounded (detection on a downscaled copy and at most 3 × 3 tiles, issue 16), so what
+ * still grows with the photo is decoding, resizing and the rescue's turned views: a floor plus a
+ * share per megapixel. The defaults are ten times and more what the slowest photos measured
+ * (BENCHMARKS.md, "Face-engine task bounds"), so only a stuck engine meets them.
+ */
+export interface TaskBudget {
+  /** The least any photo is given, whatever its size; it also covers a replaced thread loading its engine. */
+  floorMs: number;
+  /** Added per million pixels of the photo. */
+  msPerMegapixel: number;
+  /** An engine's start (`info`): loading the model files. */
+  startupMs: number;
+}
+
+export const DEFAULT_TASK_BUDGET: TaskBudget = { floorMs: 60_000, msPerMegapixel: 3_000, startupMs: 300_000 };
+
+/**
+ * The bound for one photo of `pixels` pixels (unknown: the floor) analysed with `passes`
+ * recipes (evaluation compares several on one photo; each may cost a full analysis).
+ */
+export function taskBoundMs(budget: TaskBudget, pixels: number | undefined, passes = 1): number {
+  const perPhoto = budget.floorMs + (pixels ? (pixels / 1e6) * budget.msPerMegapixel : 0);
+  return Math.ceil(perPhoto * Math.max(1, passes));
+}
