@@ -2,15 +2,16 @@ import { displaySafe } from '../../src/display.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { describeError } from '../../src/errors.ts';
 import { createFacePool, type FacePool, type PhotoAnalysis } from '../../src/face/index.ts';
+import { formatStats } from '../../src/face/pool.ts';
 import { BACKEND, BACKENDS, CONCURRENCY, pathProblem, readCommandLine, runFailed, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
 const EMBED = {
   name: 'embed',
-  description: 'Finds the faces in photos and prints one line per photo, in input order: each face (largest\nfirst) with its box, score, quality and 128-d L2-normalised embedding. A photo that cannot be\nanalysed gets an error line and the others carry on.',
+  description: 'Finds the faces in photos and prints one line per photo as soon as it is done (--json lines carry\nthe photo\'s place in the input as `index`): each face (largest first) with its box, score, quality\nand 128-d L2-normalised embedding. A photo that cannot be analysed, or that the engine does not\nfinish in time (face_engine_timeout), gets an error line and the others carry on.',
   args: { label: '<photo…>', help: 'photo files (at least one)', min: 1 },
   options: {
-    json: { type: 'boolean', help: 'one JSON line per photo: {file,width,height,faces} or {file,error}' },
+    json: { type: 'boolean', help: 'one JSON line per photo: {file,index,width,height,faces} or {file,index,error}' },
     concurrency: CONCURRENCY,
     backend: BACKEND,
   },
@@ -34,35 +35,34 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   let pool: FacePool | undefined;
   if (readable > 0) {
     try {
-      pool = await createFacePool({ size: Math.min(concurrency, readable), limits, backend, log: (l) => ctx.stderr.write(`${l}\n`) });
+      pool = await createFacePool({
+        size: Math.min(concurrency, readable),
+        limits,
+        backend,
+        budget: { floorMs: ctx.config.faceTimeoutSeconds * 1000 },
+        // A long run says where it stands now and then (issue 32: a run that went quiet for 42 minutes).
+        statsEveryMs: STATS_EVERY_MS,
+        log: (l) => ctx.stderr.write(`${l}\n`),
+      });
     } catch (err) {
       const e = describeError(err);
       return runFailed(EMBED, ctx, `the face engine could not start: ${e.code}: ${err instanceof Error ? err.message : e.message}`);
     }
   }
   const failures: string[] = [];
+  const t0 = performance.now();
   try {
-    // Start every photo (the pool queues them), print strictly in input order as results arrive.
-    const jobs = files.map((file, i): Promise<Outcome> => {
-      const error = refused[i];
-      return error ? Promise.resolve({ ok: false, error }) : analyseFile(file, pool!);
-    });
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i]!;
-      const r = await jobs[i]!;
+    // Every photo starts at once (the pool's line takes them in order) and is printed the moment
+    // it settles: one slow or stuck photo holds back no other line (issue 32). `index` keeps the
+    // input order in the JSON.
+    await Promise.all(files.map(async (file, index) => {
+      const error = refused[index];
+      const r: Outcome = error ? { ok: false, error } : await analyseFile(file, pool!);
       if (!r.ok) failures.push(`${file} (${r.error.code})`);
-      if (values.json) {
-        ctx.stdout.write(`${JSON.stringify(r.ok ? toJson(file, r.analysis) : { file, error: r.error })}\n`);
-      } else if (r.ok) {
-        const a = r.analysis;
-        ctx.stdout.write(`${displaySafe(file)}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)\n`);
-        a.faces.forEach((f, k) => {
-          ctx.stdout.write(`  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°\n`);
-        });
-      } else {
-        ctx.stdout.write(`${displaySafe(file)}: error ${r.error.code}: ${r.error.message}\n`);
-      }
-    }
+      ctx.stdout.write(values.json ? `${JSON.stringify(r.ok ? toJson(file, index, r.analysis) : { file, index, error: r.error })}\n` : textLines(file, r));
+    }));
+    const s = pool?.stats();
+    if (s && (s.timedOut > 0 || s.threadsReplaced > 0 || performance.now() - t0 > STATS_EVERY_MS)) ctx.stderr.write(`${formatStats(s)}\n`);
   } finally {
     await pool?.close();
   }
@@ -71,6 +71,20 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     return runFailed(EMBED, ctx, `no photo could be analysed: ${named}`);
   }
   return EXIT.ok;
+}
+
+/** How often a long run logs the pool's accounting to stderr. */
+const STATS_EVERY_MS = 30_000;
+
+/** The plain-text lines of one photo, written at once so no other photo's lines fall between them. */
+function textLines(file: string, r: Outcome): string {
+  if (!r.ok) return `${displaySafe(file)}: error ${r.error.code}: ${r.error.message}\n`;
+  const a = r.analysis;
+  const lines = [`${displaySafe(file)}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)`];
+  a.faces.forEach((f, k) => {
+    lines.push(`  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°`);
+  });
+  return `${lines.join('\n')}\n`;
 }
 
 type Outcome = { ok: true; analysis: PhotoAnalysis } | { ok: false; error: { code: string; message: string } };
@@ -109,10 +123,11 @@ async function checkInput(file: string, maxBytes: number): Promise<Refusal | und
   return undefined;
 }
 
-/** DESIGN §5 `embed --json` line. */
-export function toJson(file: string, a: PhotoAnalysis) {
+/** DESIGN §5 `embed --json` line, plus `index`: the photo's place among the inputs (lines come as photos finish). */
+export function toJson(file: string, index: number, a: PhotoAnalysis) {
   return {
     file,
+    index,
     width: a.width,
     height: a.height,
     faces: a.faces.map((f) => ({ box: f.box, score: f.score, quality: f.quality, embedding: f.embedding })),

@@ -135,6 +135,8 @@ class Pool implements FacePool {
       if (typeof id === 'number') this.line.started(id);
     });
     piscina.on('workerCreate', () => {
+      // piscina may still start a thread while it is destroyed (a stopped thread's late exit): not a replacement.
+      if (this.closed) return;
       if (++this.threadsCreated > size) log?.(`face pool: a worker thread was replaced (${this.threadsCreated - size} so far)`);
     });
   }
