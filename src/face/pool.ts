@@ -38,6 +38,8 @@ export interface FacePoolOptions {
   backend?: BackendChoice;
   manifestPath?: string;
   log?: (line: string) => void;
+  /** What went wrong with a thread or a task (a timeout, a thread failed or replaced); default `log`. */
+  warn?: (line: string) => void;
   /** How long a task may hold a thread (task-budget.ts); tests shorten it. */
   budget?: Partial<TaskBudget>;
   /** Log the pool's accounting (`stats()`) this often while tasks are in flight; off when unset. */
@@ -97,8 +99,9 @@ export async function createFacePool(opts: FacePoolOptions): Promise<FacePool> {
   });
   // A thread that fails while idle is reported here (and replaced); without a listener the
   // EventEmitter would throw it at the process.
-  piscina.on('error', (err: unknown) => opts.log?.(`face pool: a worker thread failed: ${err instanceof Error ? err.message : String(err)}`));
-  const pool = new Pool(piscina, size, opts.limits, { ...DEFAULT_TASK_BUDGET, ...opts.budget }, opts.log);
+  const warn = opts.warn ?? opts.log;
+  piscina.on('error', (err: unknown) => warn?.(`face pool: a worker thread failed: ${err instanceof Error ? err.message : String(err)}`));
+  const pool = new Pool(piscina, size, opts.limits, { ...DEFAULT_TASK_BUDGET, ...opts.budget }, warn);
   // With one task per thread, `size` concurrent tasks occupy every thread, and each answers only
   // once its engine has loaded: so this waits for all of them.
   const started = await Promise.allSettled(Array.from({ length: size }, () => pool.info()));
@@ -127,9 +130,9 @@ class Pool implements FacePool {
     readonly size: number,
     private readonly limits: ImageLimits,
     private readonly budget: TaskBudget,
-    private readonly log?: (line: string) => void,
+    warn?: (line: string) => void,
   ) {
-    this.line = new TaskLine(size, budget.startupMs, log);
+    this.line = new TaskLine(size, budget.startupMs, warn);
     piscina.on('message', (m: unknown) => {
       const id = (m as Record<string, unknown> | null)?.[STARTED];
       if (typeof id === 'number') this.line.started(id);
@@ -137,7 +140,7 @@ class Pool implements FacePool {
     piscina.on('workerCreate', () => {
       // piscina may still start a thread while it is destroyed (a stopped thread's late exit): not a replacement.
       if (this.closed) return;
-      if (++this.threadsCreated > size) log?.(`face pool: a worker thread was replaced (${this.threadsCreated - size} so far)`);
+      if (++this.threadsCreated > size) warn?.(`face pool: a worker thread was replaced (${this.threadsCreated - size} so far)`);
     });
   }
 

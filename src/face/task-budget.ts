@@ -2,8 +2,11 @@
  * How long one face-engine task may hold a thread before it is given up (issue 32). The work per
  * photo is bounded (detection on a downscaled copy and at most 3 × 3 tiles, issue 16), so what
  * still grows with the photo is decoding, resizing and the rescue's turned views: a floor plus a
- * share per megapixel. The defaults are ten times and more what the slowest photos measured
- * (BENCHMARKS.md, "Face-engine task bounds"), so only a stuck engine meets them.
+ * share per megapixel. The defaults are twenty times and more what the costliest photos measured
+ * on a quiet machine (BENCHMARKS.md, "Cost of the costliest photos" and "Field photos / Cost":
+ * ≈ 8 s for 49 MP of noise, 1-4 s for a degraded portrait), so a machine several times busier
+ * does not meet them, a stuck engine does. At the pixel cap (50 MP) the bound is 210 s, under
+ * the job timeout's default 300 s: a photo job fails with this code rather than expiring.
  */
 export interface TaskBudget {
   /** The least any photo is given, whatever its size; it also covers a replaced thread loading its engine. */
