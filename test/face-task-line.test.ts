@@ -53,6 +53,30 @@ describe('TaskLine', () => {
     expect(logged.join('\n')).toMatch(/task 1 \(40×40 px\) timed out/);
   });
 
+  it('counts the bound in the thread\'s CPU time when it can: a starved thread is not a stuck one', async () => {
+    const line = new TaskLine(2, 0, undefined, 4);
+    let cpu = 0; // this thread gets a quarter of a core: 10 ms of CPU every 40 ms
+    const clock = setInterval(() => { cpu += 10; }, 40);
+    try {
+      const answer = gate<string>();
+      const starved = line.submit({ boundMs: 60, run: (id) => { line.started(id, () => cpu); return answer.p; } });
+      setTimeout(() => answer.open('finished'), 150); // 150 ms of wall, ≈ 40 ms of CPU: within 60
+      expect(await starved).toBe('finished');
+      // spinning: CPU as fast as the wall clock, so the bound passes at about the bound
+      const t0 = performance.now();
+      const spinning = line.submit({ boundMs: 60, run: (id) => { const t = performance.now(); line.started(id, () => performance.now() - t); return new Promise<never>(() => undefined); } });
+      expect(await codeOf(spinning)).toBe('face_engine_timeout');
+      expect(performance.now() - t0).toBeLessThan(60 * 4);
+      // using no CPU at all (waiting on nothing): stopped at wallFactor × the bound
+      const t1 = performance.now();
+      const idle = line.submit({ boundMs: 60, run: (id) => { line.started(id, () => 0); return new Promise<never>(() => undefined); } });
+      expect(await codeOf(idle)).toBe('face_engine_timeout');
+      expect(performance.now() - t1).toBeGreaterThanOrEqual(60 * 4 - 5);
+    } finally {
+      clearInterval(clock);
+    }
+  });
+
   it('counts the bound from when the thread begins, allowing a replaced thread its start', async () => {
     const line = new TaskLine(1, 200);
     const answer = gate<string>();

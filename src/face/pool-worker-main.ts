@@ -1,10 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors.ts';
 import { createFaceEngine, type FaceEngine } from './engine.ts';
-import { STARTED, type PoolReply, type PoolTask, type PoolWorkerData, type WireError } from './pool.ts';
+import { ownThreadClock } from './thread-clock.ts';
+import { CLOCK, STARTED, type PoolReply, type PoolTask, type PoolWorkerData, type WireError } from './pool.ts';
 import { applyTestHooks, mergeTestHooks, parseTestHooks, TEST_HOOK_VARIABLE, type PoolTestHooks } from './pool-test-hooks.ts';
 
 const data = workerData as PoolWorkerData;
+const clock = ownThreadClock();
 
 // TEST ONLY (pool-test-hooks.ts): this thread's entry is where the hook variable is read, so a
 // test can make `kinfinder embed` misbehave on one photo without any command, config or engine
@@ -41,7 +43,7 @@ export default async function run(task: PoolTask): Promise<PoolReply> {
     const e = await engine;
     // The task's bound runs from here (task-line.ts): a thread that has just replaced another
     // loads its engine first, and that must not count against the photo.
-    parentPort?.postMessage({ [STARTED]: task.id });
+    parentPort?.postMessage({ [STARTED]: task.id, [CLOCK]: clock });
     if (hookError) throw hookError;
     if (task.kind !== 'info') applyTestHooks(hooks, task.kind === 'bytes' ? task.bytes : task.pixels);
     switch (task.kind) {

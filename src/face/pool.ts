@@ -7,6 +7,7 @@ import type { PoolTestHooks } from './pool-test-hooks.ts';
 import type { Recipe } from './recipe.ts';
 import { DEFAULT_TASK_BUDGET, taskBoundMs, type TaskBudget } from './task-budget.ts';
 import { TaskLine, type FaceTaskStats } from './task-line.ts';
+import { threadCpuMs } from './thread-clock.ts';
 import type { AnalyseOptions, BackendChoice, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
 export interface PoolWorkerData { limits: ImageLimits; backend: BackendChoice; manifestPath: string | undefined; testHooks?: PoolTestHooks | undefined }
@@ -18,8 +19,12 @@ export type PoolTask = { id: number } & (
   | { kind: 'image'; pixels: ArrayBuffer; width: number; height: number; format: ImageFormat; options?: AnalyseOptions });
 type TaskBody = PoolTask extends infer T ? (T extends PoolTask ? Omit<T, 'id'> : never) : never;
 
-/** The key of the message a worker thread posts when it begins task `id`: `{ [STARTED]: id }`. */
+/**
+ * The keys of the message a worker thread posts when it begins task `id`:
+ * `{ [STARTED]: id, [CLOCK]: where its CPU time is read (thread-clock.ts), if anywhere }`.
+ */
 export const STARTED = 'kinfinderTaskStarted';
+export const CLOCK = 'kinfinderThreadClock';
 
 export type WireError = { code: ErrorCode; message: string; details?: Record<string, unknown> | undefined; detail?: string | undefined };
 
@@ -132,10 +137,11 @@ class Pool implements FacePool {
     private readonly budget: TaskBudget,
     warn?: (line: string) => void,
   ) {
-    this.line = new TaskLine(size, budget.startupMs, warn);
+    this.line = new TaskLine(size, budget.startupMs, warn, budget.wallFactor);
     piscina.on('message', (m: unknown) => {
       const id = (m as Record<string, unknown> | null)?.[STARTED];
-      if (typeof id === 'number') this.line.started(id);
+      const clock = (m as Record<string, unknown> | null)?.[CLOCK];
+      if (typeof id === 'number') this.line.started(id, typeof clock === 'string' ? () => threadCpuMs(clock) : undefined);
     });
     piscina.on('workerCreate', () => {
       // piscina may still start a thread while it is destroyed (a stopped thread's late exit): not a replacement.

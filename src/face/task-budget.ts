@@ -9,15 +9,21 @@
  * the job timeout's default 300 s: a photo job fails with this code rather than expiring.
  */
 export interface TaskBudget {
-  /** The least any photo is given, whatever its size; it also covers a replaced thread loading its engine. */
+  /** The least any photo is given, whatever its size, in its thread's CPU time (thread-clock.ts). */
   floorMs: number;
   /** Added per million pixels of the photo. */
   msPerMegapixel: number;
-  /** An engine's start (`info`): loading the model files. */
+  /** An engine's start (`info`): loading the model files; also what a task may wait for a replaced thread to load. */
   startupMs: number;
+  /**
+   * A thread that uses no CPU (waiting on something that never comes) is stopped once the wall
+   * clock passes this many times the bound; on a machine so crowded that the engine gets a tenth
+   * of a core, a photo still finishes first.
+   */
+  wallFactor: number;
 }
 
-export const DEFAULT_TASK_BUDGET: TaskBudget = { floorMs: 60_000, msPerMegapixel: 3_000, startupMs: 300_000 };
+export const DEFAULT_TASK_BUDGET: TaskBudget = { floorMs: 60_000, msPerMegapixel: 3_000, startupMs: 300_000, wallFactor: 10 };
 
 /**
  * The bound for one photo of `pixels` pixels (unknown: the floor) analysed with `passes`

@@ -21,6 +21,9 @@ export interface FaceTaskStats {
   threadsReplaced: number;
 }
 
+/** The least time between two looks at a task's CPU time. */
+const MIN_RECHECK_MS = 250;
+
 export const NO_TASKS: FaceTaskStats = Object.freeze({ waiting: 0, running: 0, oldestMs: null, oldestRunningMs: null, submitted: 0, started: 0, ok: 0, failed: 0, timedOut: 0, threadsReplaced: 0 });
 
 export interface LineTask<R> {
@@ -38,7 +41,7 @@ interface Entry {
   askedAt: number;
   givenAt?: number;
   /** Set when its thread reports it began: then the bound runs from there. */
-  begun?: () => void;
+  begun?: (cpuMs?: () => number | undefined) => void;
   counted: boolean;
   resolve: (r: unknown) => void;
   reject: (e: unknown) => void;
@@ -65,6 +68,7 @@ export class TaskLine {
     private readonly slots: number,
     private readonly startAllowanceMs: number,
     private readonly log?: (line: string) => void,
+    private readonly wallFactor = 10,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -77,11 +81,11 @@ export class TaskLine {
     });
   }
 
-  /** A thread reported it began task `id`: its bound runs from now. */
-  started(id: number): void {
+  /** A thread reported it began task `id`: its bound runs from now, on `cpuMs` (the thread's CPU time) when given. */
+  started(id: number, cpuMs?: () => number | undefined): void {
     const e = this.running.get(id);
     this.count(e);
-    e?.begun?.();
+    e?.begun?.(cpuMs);
   }
 
   stats(threadsReplaced = 0): FaceTaskStats {
@@ -116,17 +120,32 @@ export class TaskLine {
     try {
       const boundMs = await e.task.boundMs;
       if (e.done) return;
-      const arm = (ms: number) => {
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          const waited = Math.round((this.now() - e.givenAt!) / 100) / 10;
-          this.log?.(`face pool: task ${e.id}${e.task.describe ? ` (${e.task.describe})` : ''} timed out after ${waited} s on a thread; the thread is stopped and replaced`);
-          this.finish(e, false, new KinfinderError('face_engine_timeout', `the face engine did not finish this photo within ${Math.round(boundMs / 100) / 10} s`, { boundSeconds: Math.round(boundMs / 1000) }));
-          abort.abort();
-        }, ms);
+      const seconds = (ms: number) => Math.round(ms / 100) / 10;
+      const timeOut = (how: string) => {
+        this.log?.(`face pool: task ${e.id}${e.task.describe ? ` (${e.task.describe})` : ''} timed out (${how}); its thread is stopped and replaced`);
+        this.finish(e, false, new KinfinderError('face_engine_timeout', `the face engine did not finish this photo within ${seconds(boundMs)} s`, { boundSeconds: seconds(boundMs) }));
+        abort.abort();
       };
-      e.begun = () => arm(boundMs);
-      arm(boundMs + this.startAllowanceMs);
+      const arm = (ms: number, expire: () => void) => {
+        clearTimeout(timer);
+        timer = setTimeout(expire, ms);
+      };
+      e.begun = (cpuMs) => {
+        const begunAt = this.now();
+        const cpuAtStart = cpuMs?.();
+        const expire = () => {
+          const wall = this.now() - begunAt;
+          const now = cpuAtStart === undefined ? undefined : cpuMs?.();
+          const used = now === undefined ? undefined : now - cpuAtStart!;
+          if (used === undefined) return timeOut(`${seconds(wall)} s on its thread`);
+          if (used >= boundMs) return timeOut(`${seconds(used)} s of its thread's CPU in ${seconds(wall)} s`);
+          if (wall >= boundMs * this.wallFactor) return timeOut(`${seconds(wall)} s on its thread, ${seconds(used)} s of CPU: waiting on nothing`);
+          // Starved or nearly done: look again when the rest of its CPU time could have passed.
+          arm(Math.max(Math.min(MIN_RECHECK_MS, boundMs / 4), Math.min(boundMs - used, boundMs * this.wallFactor - wall)), expire);
+        };
+        arm(boundMs, expire);
+      };
+      arm(boundMs + this.startAllowanceMs, () => timeOut(`not begun ${seconds(this.now() - e.givenAt!)} s after it was handed to a thread`));
       const r = await e.task.run(e.id, abort.signal);
       this.count(e); // an answer means a thread ran it, whichever message came first
       this.finish(e, true, r);
