@@ -1,5 +1,8 @@
 import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
+
+const SCRIPT_BANS = ['**/bin/**', '**/api/**', '**/workers/**', '**/test/*', '!**/test/support'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'scratch/**', 'data/**', 'dist/**', 'test-artifacts/**', 'coverage/**'] },
@@ -10,6 +13,43 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': 'off',
+    },
+  },
+  {
+    // Prettier wraps code at 120 columns (.prettierrc.json) but never splits a string, a template
+    // literal or a comment. This is the hard cap for those: split the literal into a concatenation
+    // (its content unchanged), reflow the comment. Only a URL or a regular expression may run over.
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    plugins: { '@stylistic': stylistic },
+    rules: {
+      '@stylistic/max-len': [
+        'error',
+        {
+          code: 160,
+          tabWidth: 2,
+          ignoreUrls: true,
+          ignoreRegExpLiterals: true,
+          ignoreStrings: false,
+          ignoreTemplateLiterals: false,
+          ignoreComments: false,
+        },
+      ],
+    },
+  },
+  {
+    // Type-aware rules need the TypeScript program: .ts files only (tsconfig.json holds every one
+    // of them). The browser scripts under api/pages/assets and the .mjs entry points are plain
+    // JavaScript outside it and keep the rules above.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // A promise nobody awaits loses its rejection (an unhandled rejection ends the process) and
+      // its order (a query still running after its transaction committed). Where fire-and-forget is meant,
+      // `void` says so, with a comment saying why.
+      '@typescript-eslint/no-floating-promises': 'error',
+      // An async callback where a void one is expected (an event handler, forEach, a timer) drops
+      // its rejection the same way; a promise in a condition is always true.
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
   {
@@ -26,5 +66,23 @@ export default tseslint.config(
   {
     files: ['workers/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/bin/**'], message: 'workers must not import api or bin' }] }] },
+  },
+  {
+    // Scripts (benchmarks, accuracy tools) build on src as the adapters do, and may borrow the
+    // tests' helpers (test/support: an S3 server on loopback); never the command line, the HTTP
+    // API or the workers, whose rules they would otherwise copy or bypass.
+    files: ['scripts/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: SCRIPT_BANS, message: 'scripts may import src and test/support, not bin, api, workers or other test files' }] }] },
+  },
+  {
+    // The two deployment benchmarks measure an adapter itself, each named here alone: the embedded
+    // deployment's job runner (workers/main.ts:startWorkers) and the server's HTTP API
+    // (api/app.ts:createApp). Copying their wiring into the script would measure something else.
+    files: ['scripts/bench/ingest.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: SCRIPT_BANS.filter((g) => g !== '**/workers/**'), message: 'bench:ingest may import src, test/support and workers, not bin or api' }] }] },
+  },
+  {
+    files: ['scripts/bench/ingest-api.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: SCRIPT_BANS.filter((g) => g !== '**/api/**'), message: 'the API ingest bench may import src, test/support and api, not bin or workers' }] }] },
   },
 );

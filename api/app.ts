@@ -2,8 +2,9 @@ import type { Context, Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { secureHeaders } from 'hono/secure-headers';
 import { authenticate, type Env } from './auth.ts';
-import { authThrottle } from './auth-throttle.ts';
-import { backoffThrottle, CODE_THROTTLE_DEFAULTS } from './code-throttle.ts';
+import { clientAddress, trustedProxies } from '../src/access/client-address.ts';
+import { sharedThrottles, type BackoffOptions } from '../src/access/throttles.ts';
+import { inFlightCap } from './in-flight.ts';
 import { apiDocsRoutes } from './docs/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
@@ -18,7 +19,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { photoRoutes } from './routes/photos.ts';
 import { reviewRoutes } from './routes/review.ts';
 import { caseRoutes } from './routes/case.ts';
-import { searchRoutes } from './routes/searches.ts';
+import { DEFAULT_CASE_RATE, searchRoutes } from './routes/searches.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -30,6 +31,22 @@ function socketAddress(c: Context): string {
     return 'local';
   }
 }
+
+/**
+ * Wrong case codes (issue 12): 60 bits are guessed only as fast as guesses are allowed, per
+ * client address and per code prefix (the first four characters), so many addresses cannot
+ * share out the guesses at one family's code whose start they overheard. A few free failures
+ * (a relative mistyping is not slowed), then each doubles the wait, up to an hour.
+ */
+export const CODE_THROTTLE_DEFAULTS = {
+  address: { free: 10, baseSeconds: 2, maxSeconds: 3600, forgetAfterMs: 60 * 60 * 1000 },
+  prefix: { free: 5, baseSeconds: 2, maxSeconds: 3600, forgetAfterMs: 60 * 60 * 1000 },
+} satisfies Record<string, BackoffOptions>;
+
+/** Case codes one address may have checked at once (each is a scrypt on the shared thread pool). */
+const CODES_IN_FLIGHT = 4;
+/** Uploads one address may send at once without a staff token (each body is held in memory). */
+export const UPLOADS_IN_FLIGHT = 3;
 
 export function createApp(deps: AppDeps): Hono<Env> {
   // Routers declared with @hono/zod-openapi: each route's schemas validate its input and make
@@ -58,18 +75,24 @@ export function createApp(deps: AppDeps): Hono<Env> {
   if (deps.api) {
     const api = deps.api;
     const v1 = apiRouter();
-    const address = api.clientAddress ?? socketAddress;
+    const proxies = trustedProxies(api.trustedProxies ?? []);
+    const address = api.clientAddress ?? ((c: Context) => clientAddress(socketAddress(c), [c.req.header('x-forwarded-for') ?? ''], proxies));
     const codes = { ...CODE_THROTTLE_DEFAULTS, ...api.codeThrottle };
+    // In the database: every process of this installation counts the same attempts (issue 28).
+    const throttles = sharedThrottles(api.db);
     v1.use('*', authenticate(api.db, api.adminToken, {
-      throttle: authThrottle(api.authThrottle ?? { max: 20, windowMs: 60_000 }),
+      signIns: throttles.window('sign-in', api.authThrottle ?? { max: 20, windowMs: 60_000 }),
+      codesByAddress: throttles.backoff('code-address', codes.address),
+      codesByPrefix: throttles.backoff('code-prefix', codes.prefix),
+      codesInFlight: inFlightCap(CODES_IN_FLIGHT),
       address,
       counters: api.counters,
-      codes: { address: backoffThrottle(codes.address), prefix: backoffThrottle(codes.prefix) },
     }));
+    const uploads = { throttle: throttles.window('uploads', api.rateLimit ?? DEFAULT_CASE_RATE), ...(api.rateLimit ?? DEFAULT_CASE_RATE), key: address, inFlight: inFlightCap(UPLOADS_IN_FLIGHT) };
     v1.route('/', photoRoutes(api));
     v1.route('/', batchRoutes(api));
-    v1.route('/', searchRoutes(api, address));
-    v1.route('/', caseRoutes(api, address));
+    v1.route('/', searchRoutes(api, address, uploads));
+    v1.route('/', caseRoutes(api, address, uploads));
     v1.route('/', reviewRoutes(api));
     v1.route('/', adminRoutes(api));
     v1.route('/', backupRoutes(api, deps.logger));

@@ -8,7 +8,7 @@ import type { Language } from '../src/i18n/languages.ts';
 import type { Logger } from '../src/log.ts';
 import type { Counters } from '../src/metrics.ts';
 import type { BlobStore } from '../src/store/blobs.ts';
-import type { BackoffOptions } from './code-throttle.ts';
+import type { BackoffOptions, WindowOptions } from '../src/access/throttles.ts';
 import type { Database } from '../src/store/database.ts';
 
 export interface FaceInfo {
@@ -50,16 +50,22 @@ export interface ApiDeps {
   /** The clock of the review rules (the 15-minute retract window); tests move it. */
   now?: (() => Date) | undefined;
   counters: Counters;
+  /** KINFINDER_MAX_CSV_MB in bytes: the largest metadata CSV an upload may carry (default 20 MB). */
+  maxCsvBytes?: number | undefined;
   /** KINFINDER_ADMIN_TOKEN: an admin that exists before any token does. */
   adminToken?: string | undefined;
   /** Failed sign-ins one address may make in a window before it is refused for the rest of it. */
-  authThrottle?: { max: number; windowMs: number };
-  /** Cases one client address may open anonymously in a window (created cases only count). */
-  rateLimit?: { max: number; windowMs: number };
-  /** Back-off for wrong case codes per address and per code prefix (api/code-throttle.ts). */
+  authThrottle?: WindowOptions;
+  /** Uploads one client address may make without a staff token in a window (every request counts). */
+  rateLimit?: WindowOptions;
+  /** Back-off for wrong case codes per address and per code prefix (CODE_THROTTLE_DEFAULTS in api/app.ts). */
   codeThrottle?: Partial<Record<'address' | 'prefix', BackoffOptions>>;
+  /** KINFINDER_MAX_ANON_UPLOAD_MB in bytes: the largest body of a request without a staff token. */
+  maxAnonUploadBytes?: number | undefined;
+  /** KINFINDER_TRUSTED_PROXIES: addresses and CIDRs whose X-Forwarded-For is believed (none when absent). */
+  trustedProxies?: readonly string[] | undefined;
   /** Who runs this service and how to reach them (KINFINDER_ORG_NAME, KINFINDER_CONTACT), on every family page. */
   organisation?: { name: string | undefined; contact: string | undefined };
-  /** The caller's address for rate limiting (the socket's, unless a trusted proxy says otherwise). */
-  clientAddress?: (c: Context) => string;
+  /** The caller's address for rate limiting; absent: the socket's, unless a trusted proxy says otherwise (tests set it). */
+  clientAddress?: ((c: Context) => string) | undefined;
 }

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../src/errors.ts';
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_input: 400,
   file_too_large: 413,
+  upload_too_large: 413,
   empty_file: 400,
   unsupported_format: 415,
   corrupt_image: 422,
@@ -17,6 +18,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unsafe_path: 400,
   symlink_skipped: 400,
   archive_too_large: 413,
+  compression_ratio_too_high: 413,
   corrupt_archive: 422,
   invalid_metadata: 422,
   invalid_subject: 422,

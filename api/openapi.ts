@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
-import { POLICY, type Action } from '../src/access/policy.ts';
+import { tokenRolesFor, type Action } from '../src/access/policy.ts';
 import type { ErrorCode } from '../src/errors.ts';
 import type { Env } from './auth.ts';
 import { statusOf } from './error-status.ts';
@@ -43,7 +43,7 @@ function accessOf(access: Access) {
   if ('tokenWhen' in access) {
     return { security: OPTIONAL_TOKEN, description: `A token is needed ${access.tokenWhen}.`, errors: ['unauthorized', 'forbidden'] as ErrorCode[], extensions: {} };
   }
-  const roles = POLICY[access.action].filter((r) => r !== 'system');
+  const roles = tokenRolesFor(access.action);
   const anonymous = (roles as readonly string[]).includes('anonymous');
   const staff = roles.filter((r) => r !== 'anonymous');
   const note = access.note ? ` ${access.note}` : '';

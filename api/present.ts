@@ -6,7 +6,7 @@ import type { CandidateView } from '../src/store/candidates.ts';
 import type { DecisionRow } from '../src/store/decisions.ts';
 import type { CaseRow, ReferenceFaceRow } from '../src/store/cases.ts';
 import type { FaceRow, PhotoRow } from '../src/store/photos.ts';
-import type { Box } from '../src/vocabulary.ts';
+import { isAdminDecision, type Box } from '../src/vocabulary.ts';
 import type { FamilyCaseView } from '../src/cases/view.ts';
 import type { Category } from '../src/vocabulary.ts';
 
@@ -152,7 +152,7 @@ export function presentReviewItem(i: ReviewItem) {
     ...base,
     ...(i.confirmations !== undefined ? { confirmations: i.confirmations } : {}),
     myDecision: mine
-      ? { id: mine.id, decision: mine.decision, note: mine.note, reason: mine.reason, familyMessage: mine.familyMessage, at: mine.createdAt, retractableUntil: mine.retractableUntil }
+      ? { id: mine.id, decision: mine.decision, note: mine.note, reason: mine.reason, familyMessage: mine.familyMessage, at: mine.createdAt, retractableUntil: mine.retractableUntil, settles: isAdminDecision(mine.decision) }
       : null,
     ...(i.decisions ? { decisions: i.decisions.map(presentDecision) } : {}),
     caseConfirmed: i.caseConfirmed ?? false,

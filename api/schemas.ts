@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MAX_REFERENCE_PHOTOS } from '../src/cases/reference-photos.ts';
 import { ERROR_CODES, type ErrorCode } from '../src/errors.ts';
 import { BANDS, BATCH_CHANNELS, CANDIDATE_STATUSES, CASE_STATUSES, DECISION_KINDS, PHOTO_STATUSES, REVIEW_QUEUES, ROLES, STAFF_ROLES } from '../src/vocabulary.ts';
 import { CATEGORIES } from '../src/vocabulary.ts';
@@ -144,6 +145,8 @@ const OwnDecision = z.object({
   familyMessage: z.string().nullable(),
   at: dateTime,
   retractableUntil: dateTime.nullable().openapi({ description: 'until when `retract` is accepted; null once it is not (final, or after 15 minutes)' }),
+  // Computed here so the console does not spell out which kinds are an admin's (src/vocabulary.ts).
+  settles: z.boolean().openapi({ description: "an admin's settling of a disputed candidate, not a verifier's answer" }),
 }).openapi('OwnDecision');
 
 /** DESIGN §10: blind review. */
@@ -227,16 +230,39 @@ export const PhotoUploadForm = z.object({
   file: z.array(file).openapi({ description: 'one or more photos (repeat the field)' }),
   source: z.string().optional().openapi({ description: 'where the photos come from (an archive, a unit, a family)' }),
   metadata: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, kept with each photo; the person record goes in it (DESIGN §11: names, birthDate, idNumbers, unit, marks)' }),
-  metadataCsv: file.optional().openapi({ description: 'a metadata CSV as `kinfinder ingest --metadata` reads it (DESIGN §11 columns: file, names, birth_date, id_number, unit, marks, category, captured_at, location, notes): each photo, or zip entry, takes the row its name matches, over `metadata`. A CSV that cannot be read refuses the request (422 invalid_metadata, details: row, column, reason)' }),
+  metadataCsv: file.optional().openapi({
+    description:
+      'a metadata CSV as `kinfinder ingest --metadata` reads it (DESIGN §11 columns: file, names, birth_date, id_number, unit, marks, ' +
+      'category, captured_at, location, notes): each photo, or zip entry, takes the row its name matches, over `metadata`. ' +
+      'A CSV that cannot be read refuses the request (422 invalid_metadata, details: row, column, reason)',
+  }),
   category: z.enum(CATEGORIES).optional().openapi({ description: 'what every photo of the request shows (default: the batch\'s, else unknown)' }),
   batch: z.string().optional().openapi({ description: 'the id of a batch made with POST /api/v1/batches to add these files to; without it the request is a batch of its own' }),
 }).openapi('PhotoUploadForm');
 
+const faceIndex = z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' });
+
+// Multipart bodies are read by the handlers (api/multipart.ts), not by these schemas: they are
+// the document only, so each says just what its handler accepts.
 export const SearchForm = z.object({
-  photo: z.array(file).openapi({ description: 'up to 5 photos of the one person (repeat the field); none is enough when the subject has a surname or a document number' }),
-  faceIndex: z.array(z.string()).optional().openapi({ description: 'per photo, which face (0 = the largest) when it shows several; repeated or comma-separated, empty for "the only face"' }),
-  subject: z.string().optional().openapi({ description: 'a JSON object, at most 16 KB, every field optional: {surname, givenName, patronymic, birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive records (DESIGN §11) and shown to verifiers with each candidate. A birth date in the future or one that is not a date is refused (422 invalid_subject)' }),
+  // Optional: a case opened from its subject alone (a surname or a document number) is accepted.
+  photo: z.array(file).max(MAX_REFERENCE_PHOTOS).optional().openapi({ description: `up to ${MAX_REFERENCE_PHOTOS} photos of the one person (repeat the field); none is needed when the subject has a surname or a document number (else 400 invalid_input)` }),
+  faceIndex,
+  subject: z.string().optional().openapi({
+    description:
+      'a JSON object, at most 16 KB, every field optional and text (or null): {surname, givenName, patronymic, ' +
+      'birthDate (YYYY, YYYY-MM or YYYY-MM-DD), unit, idNumber, marks, notes} in any script; matched against the archive ' +
+      "records (DESIGN §11) and shown to verifiers with each candidate. Older clients' name, born and details are kept and " +
+      'shown, not matched. Any other field, or a value that is not text, is refused (400 invalid_input); a birth date in ' +
+      'the future or one that is not a date is refused (422 invalid_subject).',
+  }),
 }).openapi('SearchForm');
+
+/** `POST /case/photos`: photos only (the subject is changed with `PATCH /case/subject`). */
+export const CasePhotosForm = z.object({
+  photo: z.array(file).min(1).max(MAX_REFERENCE_PHOTOS).openapi({ description: `1 to ${MAX_REFERENCE_PHOTOS} photos of the person (repeat the field)` }),
+  faceIndex,
+}).openapi('CasePhotosForm');
 
 // ---- operators and admins (DESIGN §12) ----
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { KinfinderError } from './errors.ts';
 import { LANGUAGES, type Language } from './i18n/languages.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
+import { splitTrustedProxies } from './access/client-address.ts';
 
 const MIN_ADMIN_TOKEN_BITS = 128;
 import type { BlobStoreOptions } from './store/blob-store.ts';
@@ -49,6 +50,8 @@ const schema = z.object({
   KINFINDER_CONCURRENCY: intFrom(1, 256).optional(),
   KINFINDER_MAX_UPLOAD_MB: numberFrom(0.001).default(20),
   KINFINDER_MAX_PIXELS: numberFrom(1).default(50e6),
+  // A metadata CSV (upload or --metadata): 20 MB holds a row for each of 100,000 photos (metadata-csv-thread.ts).
+  KINFINDER_MAX_CSV_MB: numberFrom(0.001).default(20),
   KINFINDER_CONFIRMATIONS: intFrom(1, 10).default(2),
   // Distinct rejections that remove a candidate (one stray key must not hide a true match).
   KINFINDER_REJECTIONS: intFrom(1, 10).default(2),
@@ -85,6 +88,20 @@ const schema = z.object({
   // Cases one address may open in an hour; only created cases count. Sized for a hotline office
   // or a mobile carrier's shared address, where many families share one address.
   KINFINDER_RATE_CASES_PER_HOUR: intFrom(1, 1_000_000).default(100),
+  // Proxies whose X-Forwarded-For is believed (issue 28): addresses or CIDRs, commas or spaces
+  // between them. None by default: any client can write the header.
+  KINFINDER_TRUSTED_PROXIES: z
+    .string()
+    .trim()
+    .refine((v) => splitTrustedProxies(v).invalid.length === 0, {
+      message: 'must be IP addresses or CIDRs (such as 127.0.0.1, ::1, 10.0.0.0/8) separated by commas or spaces',
+    })
+    .transform((v) => splitTrustedProxies(v).entries)
+    .optional(),
+  // Everything one request without a staff token may send (issue 28: 94 MB bodies cost seconds
+  // and memory each). 40 MB is the five photos of a case at 8 MB, what a phone's full-size JPEG
+  // of 48 megapixels weighs; below the 100 MB five photos of KINFINDER_MAX_UPLOAD_MB could be.
+  KINFINDER_MAX_ANON_UPLOAD_MB: numberFrom(0.001).default(40),
   // Days a closed or deleted case keeps its personal data before `kinfinder purge` erases it.
   KINFINDER_CASE_RETENTION_DAYS: intFrom(1, 36500).optional(),
 });
@@ -123,6 +140,7 @@ export interface Config {
   host: string;
   concurrency: number;
   maxUploadBytes: number;
+  maxCsvBytes: number;
   maxPixels: number;
   confirmations: number;
   rejections: number;
@@ -136,6 +154,10 @@ export interface Config {
   orgName: string | undefined;
   contact: string | undefined;
   casesPerHour: number;
+  /** KINFINDER_TRUSTED_PROXIES: addresses and CIDRs whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
+  /** KINFINDER_MAX_ANON_UPLOAD_MB, in bytes: the largest body of a request without a staff token. */
+  maxAnonUploadBytes: number;
   caseRetentionDays: number | undefined;
 }
 
@@ -157,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: c.KINFINDER_CONCURRENCY ?? Math.max(1, os.availableParallelism()),
     maxUploadBytes: Math.round(c.KINFINDER_MAX_UPLOAD_MB * 1024 * 1024),
     maxPixels: Math.round(c.KINFINDER_MAX_PIXELS),
+    maxCsvBytes: Math.round(c.KINFINDER_MAX_CSV_MB * 1024 * 1024),
     confirmations: c.KINFINDER_CONFIRMATIONS,
     rejections: c.KINFINDER_REJECTIONS,
     defaultLanguage: c.KINFINDER_DEFAULT_LANG,
@@ -169,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orgName: c.KINFINDER_ORG_NAME,
     contact: c.KINFINDER_CONTACT,
     casesPerHour: c.KINFINDER_RATE_CASES_PER_HOUR,
+    trustedProxies: c.KINFINDER_TRUSTED_PROXIES ?? [],
+    maxAnonUploadBytes: Math.round(c.KINFINDER_MAX_ANON_UPLOAD_MB * 1024 * 1024),
     caseRetentionDays: c.KINFINDER_CASE_RETENTION_DAYS,
   };
 }

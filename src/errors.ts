@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   // input
   invalid_input: { retry: false },
   file_too_large: { retry: false },
+  /** A whole request larger than its caller may send (KINFINDER_MAX_ANON_UPLOAD_MB for the public). */
+  upload_too_large: { retry: false },
   empty_file: { retry: false },
   unsupported_format: { retry: false },
   corrupt_image: { retry: false },
@@ -26,6 +28,8 @@ export const ERROR_CODES = {
   /** A symbolic link met inside a folder: reported, not followed. */
   symlink_skipped: { retry: false },
   archive_too_large: { retry: false },
+  /** A zip entry that declares more than MAX_ZIP_RATIO times its compressed size: a bomb, refused before it is inflated. */
+  compression_ratio_too_high: { retry: false },
   corrupt_archive: { retry: false },
   invalid_metadata: { retry: false },
   /** A family's description (`subject`) with a field that cannot be right: a birth date in the future, a year that is not one. */

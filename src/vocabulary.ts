@@ -24,6 +24,13 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected', 'disputed'] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 
+/** Final: decided for good; only an admin's reopen takes it back to review (nobody answers or retracts it). */
+export const FINAL_CANDIDATE_STATUSES = ['confirmed', 'rejected'] as const satisfies readonly CandidateStatus[];
+
+export function isFinal(status: CandidateStatus): boolean {
+  return (FINAL_CANDIDATE_STATUSES as readonly CandidateStatus[]).includes(status);
+}
+
 /** Similarity bands from the model's calibration (DESIGN §4). */
 export const BANDS = ['strong', 'possible', 'weak'] as const;
 export type Band = (typeof BANDS)[number];
@@ -39,6 +46,17 @@ export type Decision = (typeof DECISIONS)[number];
 export const DECISION_KINDS = ['confirm', 'reject', 'unsure', 'retract', 'admin_confirm', 'admin_reject', 'reopen'] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
+/** An admin settling a dispute: it outweighs every verifier's answer, and it is not retracted. */
+export const ADMIN_DECISION_KINDS = ['admin_confirm', 'admin_reject'] as const satisfies readonly DecisionKind[];
+export type AdminDecisionKind = (typeof ADMIN_DECISION_KINDS)[number];
+
+/** The decisions that say "this is him": a verifier's confirmation and an admin's settling for it. */
+export const CONFIRMING_DECISION_KINDS = ['confirm', 'admin_confirm'] as const satisfies readonly DecisionKind[];
+
+export function isAdminDecision(kind: DecisionKind): kind is AdminDecisionKind {
+  return (ADMIN_DECISION_KINDS as readonly DecisionKind[]).includes(kind);
+}
+
 /** The review queues: candidates waiting for verifiers, and disagreements waiting for an admin. */
 export const REVIEW_QUEUES = ['pending', 'disputed'] as const;
 export type ReviewQueue = (typeof REVIEW_QUEUES)[number];
@@ -50,3 +68,51 @@ export type Category = (typeof CATEGORIES)[number];
 /** How a batch of photos arrived (DESIGN §12). */
 export const BATCH_CHANNELS = ['cli', 'api', 'page'] as const;
 export type BatchChannel = (typeof BATCH_CHANNELS)[number];
+
+/**
+ * What the audit log records (`audit_events.action`), spelled once so a filter by action
+ * (`GET /api/v1/audit?action=`) finds every row a use case writes. `search.*` is a case (the
+ * API's name for it).
+ */
+export const AUDIT_ACTIONS = [
+  'audit.export',
+  'backup.created',
+  'batch.create',
+  'batch.failures.export',
+  'blobs.gc',
+  'blobs.gc.dry_run',
+  'candidate.confirm',
+  'candidate.read',
+  'candidate.reject',
+  'candidate.reopen',
+  'candidate.retract',
+  'candidate.settle_confirm',
+  'candidate.settle_reject',
+  'candidate.unsure',
+  'case.reopen',
+  'cases.purge',
+  'cases.purge.dry_run',
+  'cases.purge.started',
+  'face.crop.read',
+  'faces.reembed',
+  'faces.reembed.start',
+  'photo.correct',
+  'photo.image.read',
+  'photo.read',
+  'photo.upload',
+  'photo.withdraw',
+  'photos.list',
+  'reference.crop.read',
+  'reference.photo.read',
+  'search.code.reissue',
+  'search.create',
+  'search.delete',
+  'search.photos.add',
+  'search.purge',
+  'search.query',
+  'search.read',
+  'search.subject.update',
+  'token.create',
+  'token.revoke',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -13,7 +13,16 @@ export function ingestPage(o: { ui: PageContext; maxPhotoMb: number }): Markup {
     staff: true,
     body: html`
 <h1>${t('ingest:heading')}</h1>
-${signInSection({ what: 'operator', intro: t('ingest:signinIntro'), texts: { heading: t('ingest:signinHeading'), kept: t('ingest:signinKept'), label: t('ingest:signinLabel'), button: t('ingest:signinButton') } })}
+${signInSection({
+  what: 'operator',
+  intro: t('ingest:signinIntro'),
+  texts: {
+    heading: t('ingest:signinHeading'),
+    kept: t('ingest:signinKept'),
+    label: t('ingest:signinLabel'),
+    button: t('ingest:signinButton'),
+  },
+})}
 
 <section id="upload" aria-label="${t('ingest:uploadRegion')}" hidden data-max-mb="${o.maxPhotoMb}">
   <div class="toolbar">

@@ -19,7 +19,11 @@ export function reviewPage(o: { ui: PageContext; confirmations: number; rejectio
     body: html`
 <link rel="stylesheet" href="/assets/review.css">
 <h1 class="review-title">${t('heading')}</h1>
-${signInSection({ what: 'verifier', intro: t('signinIntro'), texts: { heading: t('signinHeading'), kept: t('signinKept'), label: t('signinLabel'), button: t('signinButton') } })}
+${signInSection({
+  what: 'verifier',
+  intro: t('signinIntro'),
+  texts: { heading: t('signinHeading'), kept: t('signinKept'), label: t('signinLabel'), button: t('signinButton') },
+})}
 
 <section id="console" aria-label="${t('consoleLabel')}" hidden data-confirmations="${o.confirmations}" data-rejections="${o.rejections}">
   <div class="toolbar review-toolbar">

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { addCasePhotos } from '../../src/cases/add-photos.ts';
 import { readConfirmedPhoto } from '../../src/cases/confirmed-photo.ts';
 import { deleteCase } from '../../src/cases/delete.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { updateSubject } from '../../src/cases/subject.ts';
+import { SUBJECT_FIELDS, SUBJECT_SHAPE_REFUSAL, type SubjectField } from '../../src/records/record.ts';
 import { viewOwnCase } from '../../src/cases/view.ts';
 import { authorizePrincipal } from '../../src/access/policy.ts';
 import { KinfinderError } from '../../src/errors.ts';
@@ -15,15 +15,13 @@ import { familyWords } from '../family-words.ts';
 import { readMultipart } from '../multipart.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { presentFamilyCase } from '../present.ts';
-import { CaseForFamily } from '../schemas.ts';
-import { idParams } from '../validate.ts';
+import { DEFAULT_MAX_ANON_UPLOAD_BYTES, rateLimitAnonymous, uploadBodyLimit, type UploadLimits } from '../rate-limit.ts';
+import { CaseForFamily, CasePhotosForm } from '../schemas.ts';
+import { idParams, validationHook } from '../validate.ts';
 import { parseFaceIndexes } from './searches.ts';
 
-/** The fields a family may tell us about the person (DESIGN §11), and the older web form's three. */
-export const SUBJECT_FIELDS = ['surname', 'givenName', 'patronymic', 'birthDate', 'unit', 'idNumber', 'marks', 'notes', 'name', 'born', 'details'] as const;
-
 const SubjectChanges = z
-  .object(Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(2000).nullable().optional()])) as Record<(typeof SUBJECT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodString>>>)
+  .object(Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(2000).nullable().optional()])) as Record<SubjectField, z.ZodOptional<z.ZodNullable<z.ZodString>>>)
   .strict()
   .openapi('SubjectChanges', { description: 'each field given replaces the stored one; null or "" removes it; fields not given stay' });
 
@@ -36,7 +34,7 @@ const jpegResponse = { 200: { description: 'JPEG, metadata stripped', content: {
  * The family's own case, opened by its case code alone (`Authorization: Bearer <caseCode>`):
  * no case id to copy, the code says which case it is (DESIGN §9).
  */
-export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string) {
+export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string, uploads: UploadLimits) {
   const app = apiRouter();
 
   app.openapi(
@@ -62,19 +60,16 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         summary: 'Add 1–5 photos of the person to the case',
         middleware: [
           refuseEarly('cases.update'),
-          bodyLimit({
-            maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
-            onError: () => {
-              throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
-            },
-          }),
+          // A family's photos cost what an anonymous case's do: the same count and the same cap.
+          rateLimitAnonymous(uploads),
+          uploadBodyLimit({ staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024, anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES }),
         ] as const,
-        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
+        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CasePhotosForm' } } } } },
         responses: { 201: { description: 'the photos added', content: { 'application/json': { schema: PhotosAdded } } } },
       },
       {
         access: { action: 'cases.update' },
-        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'face_engine_timeout', 'no_face', 'choose_face', 'no_such_face', 'conflict'],
+        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'upload_too_large', 'rate_limited', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'face_engine_timeout', 'no_face', 'choose_face', 'no_such_face', 'conflict'],
       },
     ),
     async (c) => {
@@ -96,12 +91,22 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         request: { body: { required: true, content: { 'application/json': { schema: SubjectChanges } } } },
         responses: { 200: { description: 'the details as now stored', content: { 'application/json': { schema: SubjectAnswer } } } },
       },
-      { access: { action: 'cases.update' }, errors: ['invalid_input'] },
+      { access: { action: 'cases.update' }, errors: ['invalid_input', 'invalid_subject'] },
     ),
     async (c) => {
       const body = c.req.valid('json') as Record<string, string | null | undefined>;
       const changes = Object.fromEntries(Object.entries(body).filter((e): e is [string, string | null] => e[1] !== undefined));
       return c.json({ subject: await updateSubject(api, callerOf(c), changes) }, 200);
+    },
+    // A field the contract does not name, or one that is not text, is answered as when a case is
+    // opened with it (src/records/record.ts checkSubjectFields): the family's message names the
+    // fields they may give, in their language.
+    (result, c) => {
+      if (!result.success && result.target === 'json') {
+        throw new KinfinderError('invalid_input', `the "subject" was refused: ${result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`, { ...SUBJECT_SHAPE_REFUSAL });
+      }
+      validationHook(result, c);
+      return undefined;
     },
   );
 
@@ -128,6 +133,8 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         headers: { 'content-type': 'image/jpeg', 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff' },
       }),
   );
+
+  app.openAPIRegistry.register('CasePhotosForm', CasePhotosForm);
 
   return app;
 }

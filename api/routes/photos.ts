@@ -6,6 +6,7 @@ import { CATEGORIES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
 import { KinfinderError } from '../../src/errors.ts';
 import { readFaceCrop, readPhoto, readPhotoImage, readReferenceCrop, readReferencePhoto } from '../../src/gallery/read.ts';
 import { MAX_FILES_PER_UPLOAD, uploadPhotos } from '../../src/ingest/enqueue.ts';
+import { checkCsvSize, DEFAULT_MAX_CSV_BYTES } from '../../src/ingest/metadata-csv-thread.ts';
 import { callerOf, refuseEarly } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { readMultipart, parseJsonField } from '../multipart.ts';
@@ -44,10 +45,14 @@ const batchField = (raw: string | undefined) => {
   return v;
 };
 
-/** The `metadataCsv` file as text: one file at most, UTF-8 (the CLI reads its `--metadata` file so too). */
-async function csvField(files: Array<{ bytes: Uint8Array }>): Promise<string | undefined> {
+/**
+ * The `metadataCsv` file as text: one file at most, UTF-8 (the CLI reads its `--metadata` file so
+ * too), no larger than KINFINDER_MAX_CSV_MB: refused with 413 before it is decoded or parsed.
+ */
+async function csvField(files: Array<{ bytes: Uint8Array }>, maxBytes: number): Promise<string | undefined> {
   if (files.length === 0) return undefined;
   if (files.length > 1) throw new KinfinderError('invalid_input', 'send at most one metadataCsv file');
+  checkCsvSize(files[0]!.bytes.byteLength, maxBytes);
   return new TextDecoder('utf-8').decode(files[0]!.bytes);
 }
 
@@ -99,7 +104,7 @@ export function photoRoutes(api: ApiDeps) {
         metadata: parseJsonField(form.text('metadata'), 'metadata'),
         category: categoryField(form.text('category')),
         batchId: batchField(form.text('batch')),
-        metadataCsv: await csvField(await form.files('metadataCsv')),
+        metadataCsv: await csvField(await form.files('metadataCsv'), api.maxCsvBytes ?? DEFAULT_MAX_CSV_BYTES),
       });
       return c.json(result, 202);
     },

@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { reissueCaseCode } from '../../src/cases/case-code.ts';
 import { deleteCase } from '../../src/cases/delete.ts';
 import { openCase } from '../../src/cases/open.ts';
@@ -11,7 +10,7 @@ import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { familyWords } from '../family-words.ts';
 import { presentCandidate, presentCase, presentFamilyCase, presentReferenceFace, presentReviewItem } from '../present.ts';
-import { rateLimitAnonymous } from '../rate-limit.ts';
+import { DEFAULT_MAX_ANON_UPLOAD_BYTES, rateLimitAnonymous, uploadBodyLimit, type UploadLimits } from '../rate-limit.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { refuseCrossSite } from '../same-origin.ts';
 import { CaseCode, CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
@@ -32,7 +31,7 @@ export function parseFaceIndexes(raw: string[], photos: number): Array<number | 
   });
 }
 
-export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string) {
+export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string, uploads: UploadLimits) {
   const app = apiRouter();
 
   app.openapi(
@@ -42,24 +41,20 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         path: '/searches',
         tags: ['searches'],
         summary: 'Open a case from 1–5 photos of one person',
-        description: 'Anonymous callers are rate-limited per address and get the case\'s access token (once) and no candidates; a verifier gets the candidates at once.',
+        description: 'Anonymous callers are rate-limited per address (every upload counts, refused ones too), their bodies capped by KINFINDER_MAX_ANON_UPLOAD_MB, and get the case\'s access token (once) and no candidates; a verifier gets the candidates at once.',
         middleware: [
           refuseCrossSite(),
           refuseEarly('cases.open'),
-          bodyLimit({
-            maxSize: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
-            onError: () => {
-              throw new KinfinderError('file_too_large', `send at most ${MAX_REFERENCE_PHOTOS} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
-            },
-          }),
-          rateLimitAnonymous({ ...(api.rateLimit ?? DEFAULT_CASE_RATE), key: clientAddress }),
+          // Counted before the body is looked at, so a body refused as too large counts too.
+          rateLimitAnonymous(uploads),
+          uploadBodyLimit({ staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024, anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES }),
         ] as const,
         request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
         responses: { 201: { description: 'the case opened', content: { 'application/json': { schema: SearchCreated } } } },
       },
       {
         access: { action: 'cases.open' },
-        errors: ['invalid_input', 'invalid_subject', 'empty_file', 'too_many_photos', 'file_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'face_engine_timeout', 'no_face', 'choose_face', 'no_such_face', 'rate_limited'],
+        errors: ['invalid_input', 'invalid_subject', 'empty_file', 'too_many_photos', 'file_too_large', 'upload_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'face_engine_timeout', 'no_face', 'choose_face', 'no_such_face', 'rate_limited'],
       },
     ),
     async (c) => {

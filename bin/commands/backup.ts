@@ -13,7 +13,10 @@ import { runningServer } from '../server-address.ts';
 
 const BACKUP = {
   name: 'backup',
-  description: 'Writes one archive of the embedded database and every stored photo, crop and display copy.\nWhile `kinfinder serve` runs on the same data directory, the server makes the archive (it alone may\nopen the database): set KINFINDER_ADMIN_TOKEN. On PostgreSQL, use pg_dump and copy the blob store (README).',
+  description:
+    'Writes one archive of the embedded database and every stored photo, crop and display copy.\n' +
+    'While `kinfinder serve` runs on the same data directory, the server makes the archive (it alone may\n' +
+    'open the database): set KINFINDER_ADMIN_TOKEN. On PostgreSQL, use pg_dump and copy the blob store (README).',
   args: { label: 'FILE', help: 'the archive to write (a tar file; not overwritten)', min: 1, max: 1 },
   options: {
     server: { type: 'string', value: 'URL', help: 'ask this running server (default: the one serving this data directory, if any)' },

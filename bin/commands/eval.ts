@@ -1,5 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { describeError } from '../../src/errors.ts';
+import { calibrationFromReport } from '../../src/eval/calibration.ts';
 import { RECIPES } from '../../src/eval/recipes.ts';
 import { createFacePool, DEFAULT_MANIFEST_PATH, loadManifest, type Recipe } from '../../src/face/index.ts';
 import { sameRecipe } from '../../src/face/recipe.ts';
@@ -107,7 +108,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const rep = reports[calibrated];
     if (values['write-calibration'] && rep) {
       const json = JSON.parse(await readFile(DEFAULT_MANIFEST_PATH, 'utf8')) as Record<string, unknown>;
-      json.calibration = calibrationFrom(rep, `kinfinder eval pairs --images ${values.images} --pairs ${values.pairs} --recipe ${values.recipe} --write-calibration`);
+      json.calibration = calibrationFromReport(rep, `kinfinder eval pairs --images ${values.images} --pairs ${values.pairs} --recipe ${values.recipe} --write-calibration`);
       await writeFile(DEFAULT_MANIFEST_PATH, `${JSON.stringify(json, null, 2)}\n`);
       await loadManifest(); // still valid
       ctx.stderr.write(`calibration written to ${DEFAULT_MANIFEST_PATH}\n`);
@@ -119,22 +120,6 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   }
 }
 
-/** The manifest `calibration` block for one recipe's report (thresholds from all impostor pairs). */
-export function calibrationFrom(rep: RecipeReport, command: string, measuredAt = new Date().toISOString()) {
-  const a = rep.all_impostors;
-  return {
-    strong: { threshold: round4up(a['threshold@0.1%']), fmr: 0.001 },
-    possible: { threshold: round4up(a['threshold@1%']), fmr: 0.01 },
-    floor: round4down(a['threshold@10%']),
-    method: `Cosine similarity thresholds at which the false-match rate is ≤ 0.1 % (strong) and ≤ 1 % (possible) over all ${a.count} different-person pairs among the ${rep.photos} photos named by the LFW pairs file (labelled pairs alone give ${rep.pairs_fmr['threshold@0.1%'].toFixed(4)} / ${rep.pairs_fmr['threshold@1%'].toFixed(4)}); floor = the ≤ 10 % FMR threshold (candidates below it are not stored). 10-fold accuracy ${(rep.accuracy.mean * 100).toFixed(2)} % ± ${(rep.accuracy.std * 100).toFixed(2)}, AUC ${rep.auc.toFixed(4)}, TAR ${(a['tar@far0.1%'] * 100).toFixed(1)} % at FAR 0.1 %, ${rep.noFace} photo(s) without a detected face. Development figures on LFW View 1 (deep-funneled news photos of public figures), not on prisoner or war-dead photos.`,
-    measuredAt,
-    command,
-    figures: { accuracy: rep.accuracy.mean, accuracyStd: rep.accuracy.std, auc: rep.auc, tarAtFar01: a['tar@far0.1%'], noFace: rep.noFace, pairs: rep.pairs, photos: rep.photos, impostorPairs: a.count },
-  };
-}
-
-const round4up = (x: number) => Math.ceil(x * 1e4) / 1e4;
-const round4down = (x: number) => Math.floor(x * 1e4) / 1e4;
 const pct = (x: number, d = 2) => `${(x * 100).toFixed(d)} %`;
 
 export function formatReports(reports: RecipeReport[], meta: Record<string, unknown>): string {

@@ -8,7 +8,10 @@ import { EXIT, type CommandContext } from '../context.ts';
 
 const GC = {
   name: 'gc',
-  description: 'Deletes stored photos, crops and display copies that no row refers to any more (left by a\ncrash between a file and its row, or by deleted cases). Files newer than the grace period are\nkept: a running job may not have committed the row that refers to them yet.',
+  description:
+    'Deletes stored photos, crops and display copies that no row refers to any more (left by a\n' +
+    'crash between a file and its row, or by deleted cases). Files newer than the grace period are\n' +
+    'kept: a running job may not have committed the row that refers to them yet.',
   options: {
     'dry-run': { type: 'boolean', help: 'report what would be deleted, delete nothing' },
     'grace-minutes': { type: 'string', value: 'N', help: 'keep unreferenced files younger than this (at least 10 and the job timeout)', default: '60' },
@@ -37,7 +40,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       else {
         const what = r.dryRun ? `would delete ${r.unreferenced}` : `deleted ${r.deleted}`;
         ctx.stdout.write(
-          `${r.scanned} blobs: ${r.referenced} in use, ${r.recent} unreferenced but newer than ${graceMinutes} min (kept); ${what} unreferenced (${(r.bytes / 1024 / 1024).toFixed(1)} MB)\n`,
+          `${r.scanned} blobs: ${r.referenced} in use, ${r.recent} unreferenced but newer than ${graceMinutes} min (kept); ` +
+            `${what} unreferenced (${(r.bytes / 1024 / 1024).toFixed(1)} MB)\n`,
         );
       }
       return EXIT.ok;

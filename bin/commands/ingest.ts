@@ -3,6 +3,7 @@ import { CLI } from '../../src/access/principal.ts';
 import { displaySafe } from '../../src/display.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { parseMetadataCsv, type PhotoMetadata } from '../../src/ingest/metadata-csv.ts';
+import { checkCsvSize } from '../../src/ingest/metadata-csv-thread.ts';
 import { formatProgress } from '../../src/ingest/progress.ts';
 import { runIngest } from '../../src/ingest/run.ts';
 import { createLogger } from '../../src/log.ts';
@@ -13,7 +14,11 @@ import { openRuntime } from '../runtime.ts';
 
 const INGEST = {
   name: 'ingest',
-  description: 'Queues photos for the gallery: files, folders (walked recursively) and .zip archives.\nDuplicates (the same bytes under any name) are reported and not processed again; files that are\nnot usable photos are listed in the summary with a code. With --wait on the embedded database,\nthis process does the work itself; on PostgreSQL, `kinfinder worker` or `serve` does.',
+  description:
+    'Queues photos for the gallery: files, folders (walked recursively) and .zip archives.\n' +
+    'Duplicates (the same bytes under any name) are reported and not processed again; files that are\n' +
+    'not usable photos are listed in the summary with a code. With --wait on the embedded database,\n' +
+    'this process does the work itself; on PostgreSQL, `kinfinder worker` or `serve` does.',
   args: { label: '<path…>', help: 'photo files, folders and .zip archives (at least one)', min: 1 },
   options: {
     source: { type: 'string', value: 'NAME', help: 'where the photos come from, stored with each photo' },
@@ -39,6 +44,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   let metadata: Map<string, PhotoMetadata> | undefined;
   if (values.metadata) {
     try {
+      checkCsvSize((await fs.stat(values.metadata)).size, ctx.config.maxCsvBytes);
       metadata = parseMetadataCsv(await fs.readFile(values.metadata, 'utf8'));
     } catch (err) {
       return runFailed(INGEST, ctx, `${values.metadata}: ${isKinfinderError(err) ? err.message : pathProblem(err)}`);
@@ -77,7 +83,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     ctx.stdout.write(`${JSON.stringify(values.wait ? rest : { ...rest, queued })}\n`);
   } else {
     ctx.stdout.write(
-      `batch ${summary.batchId}: ${summary.photos} files: ${summary.done} done, ${summary.failed} failed, ${summary.duplicates} duplicates, ${summary.faces} faces` +
+      `batch ${summary.batchId}: ${summary.photos} files: ${summary.done} done, ${summary.failed} failed, ` +
+        `${summary.duplicates} duplicates, ${summary.faces} faces` +
         (summary.queued ? `, ${summary.queued} queued (processed by \`kinfinder serve\` or \`kinfinder worker\`)` : '') +
         '\n',
     );

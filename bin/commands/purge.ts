@@ -9,7 +9,10 @@ import { EXIT, type CommandContext } from '../context.ts';
 const PURGE = {
   name: 'purge',
   description:
-    "Erases the personal data of cases deleted, or closed, more than KINFINDER_CASE_RETENTION_DAYS ago:\nthe families' reference photos, crops and embeddings, what they told us, the verifiers' notes and\nthe case codes. Kept: the case's id, status and dates, the decisions on archive photos and the\naudit log (ids and counts only). Run it daily (cron or a timer); --dry-run lists what would go.",
+    "Erases the personal data of cases deleted, or closed, more than KINFINDER_CASE_RETENTION_DAYS ago:\n" +
+    "the families' reference photos, crops and embeddings, what they told us, the verifiers' notes and\n" +
+    "the case codes. Kept: the case's id, status and dates, the decisions on archive photos and the\n" +
+    "audit log (ids and counts only). Run it daily (cron or a timer); --dry-run lists what would go.",
   options: {
     'dry-run': { type: 'boolean', help: 'report what would be erased, erase nothing' },
     days: { type: 'string', value: 'N', help: 'retention period in days', defaultText: 'KINFINDER_CASE_RETENTION_DAYS' },

@@ -9,7 +9,11 @@ import { untilSignal } from '../signals.ts';
 const REEMBED = {
   name: 'reembed',
   description:
-    'Recomputes the faces of every processed photo (and of the families\' reference photos of cases\nstill held) that were embedded with another model than the current manifest\'s, after a model\nchange. Searches use the current model\'s faces only, so until this has run those photos match\nnothing. Resumable: stop it any time, run it again, and it goes on with what is left.\nOn the embedded database while `serve` runs, use `kinfinder serve --reembed` instead.',
+    'Recomputes the faces of every processed photo (and of the families\' reference photos of cases\n' +
+    'still held) that were embedded with another model than the current manifest\'s, after a model\n' +
+    'change. Searches use the current model\'s faces only, so until this has run those photos match\n' +
+    'nothing. Resumable: stop it any time, run it again, and it goes on with what is left.\n' +
+    'On the embedded database while `serve` runs, use `kinfinder serve --reembed` instead.',
   options: {
     concurrency: CONCURRENCY,
     json: { type: 'boolean', help: 'print the report as one JSON line' },
@@ -24,6 +28,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const logger = createLogger(ctx.config.logLevel === 'info' ? 'warn' : ctx.config.logLevel);
   const rt = await openRuntime(ctx.config, logger, { workers: false, faces: true, concurrency });
   const stop = new AbortController();
+  // Not awaited: it settles only at the first SIGINT/SIGTERM, perhaps never, and never rejects;
+  // the run goes on and stops between photos once `stop` is aborted.
   void untilSignal(logger).then(() => stop.abort());
   try {
     const faces = rt.faces!;
@@ -40,8 +46,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     if (cli.values.json) ctx.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       ctx.stdout.write(
-        `${report.done} photos re-embedded with ${report.modelId} (${report.faces} faces, ${report.remapped} candidates kept on their face, ${report.dropped} faces not found again); ` +
-          `${report.references} reference faces; ${report.remaining} photos still on an older model${report.failed ? `, ${report.failed} failed (see the log)` : ''}\n`,
+        `${report.done} photos re-embedded with ${report.modelId} (${report.faces} faces, ` +
+          `${report.remapped} candidates kept on their face, ${report.dropped} faces not found again); ` +
+          `${report.references} reference faces; ${report.remaining} photos still on an older model` +
+          `${report.failed ? `, ${report.failed} failed (see the log)` : ''}\n`,
       );
     }
     return report.failed > 0 ? EXIT.failed : EXIT.ok;

@@ -7,7 +7,9 @@ import { EXIT, type CommandContext } from '../context.ts';
 
 const RESTORE = {
   name: 'restore',
-  description: 'Restores an archive of `kinfinder backup` into an empty data directory (KINFINDER_DATA_DIR) and\nblob store; it never writes over an existing database. Then start `kinfinder serve` on it.',
+  description:
+    'Restores an archive of `kinfinder backup` into an empty data directory (KINFINDER_DATA_DIR) and\n' +
+    'blob store; it never writes over an existing database. Then start `kinfinder serve` on it.',
   args: { label: 'FILE', help: 'the archive written by kinfinder backup', min: 1, max: 1 },
   options: {},
   exits: { ok: 'restored', failed: 'nothing was restored (the reason is printed)' },

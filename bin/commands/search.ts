@@ -12,7 +12,9 @@ import { openRuntime } from '../runtime.ts';
 const SEARCH = {
   name: 'search',
   description:
-    "Matches one person's reference photo(s) and/or what is known about them (--subject) against the archive and prints the ranked candidates with their evidence.\nOpens no case and stores nothing; a score is not identity: every candidate needs review.",
+    "Matches one person's reference photo(s) and/or what is known about them (--subject) against the archive " +
+    'and prints the ranked candidates with their evidence.\n' +
+    'Opens no case and stores nothing; a score is not identity: every candidate needs review.',
   args: { label: '[photo…]', help: 'reference photos of the same person (optional with --subject)', min: 0 },
   options: {
     subject: {
@@ -92,7 +94,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         const face = c.similarity === null ? 'no face   ' : `${c.similarity.toFixed(3)} ${(c.band ?? '').padEnd(8)}`.slice(0, 14).padEnd(14);
         const evidence = c.evidence.map((e) => `${e.field} ${e.level} ${fmtWeight(e.weight)}`).join(', ');
         ctx.stdout.write(
-          `${String(c.rank).padStart(3)}  ${fmtWeight(c.matchWeight).padStart(6)}  p=${c.matchProbability.toFixed(3)}  ${face}  ${displaySafe(c.photo.originalName ?? c.photoId)}${c.photo.source ? `  (${displaySafe(c.photo.source)})` : ''}\n      ${evidence}\n`,
+          `${String(c.rank).padStart(3)}  ${fmtWeight(c.matchWeight).padStart(6)}  p=${c.matchProbability.toFixed(3)}  ${face}  ` +
+            `${displaySafe(c.photo.originalName ?? c.photoId)}${c.photo.source ? `  (${displaySafe(c.photo.source)})` : ''}\n      ${evidence}\n`,
         );
       }
       ctx.stdout.write("a score is not identity: every candidate needs a verifier's review\n");

@@ -51,10 +51,13 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         limits: rt.limits,
         queue: rt.queue,
         confirmations: ctx.config.confirmations,
+        maxCsvBytes: ctx.config.maxCsvBytes,
         rejections: ctx.config.rejections,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,
         rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },
+        maxAnonUploadBytes: ctx.config.maxAnonUploadBytes,
+        trustedProxies: ctx.config.trustedProxies,
         organisation: { name: ctx.config.orgName, contact: ctx.config.contact },
       },
     });

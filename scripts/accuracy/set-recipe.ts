@@ -4,7 +4,7 @@
  *   npx tsx scripts/accuracy/set-recipe.ts RUN.json RECIPE_NAME "COMMAND THAT PRODUCED RUN.json"
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { calibrationFrom } from '../../bin/commands/eval.ts';
+import { calibrationFromReport } from '../../src/eval/calibration.ts';
 import type { RecipeReport } from '../../src/eval/run.ts';
 import { RECIPES } from '../../src/eval/recipes.ts';
 import { DEFAULT_MANIFEST_PATH, loadManifest } from '../../src/face/index.ts';
@@ -18,7 +18,7 @@ if (!rep || !recipe) throw new Error(`recipe ${name} not in ${runFile} or not a 
 const m = JSON.parse(readFileSync(DEFAULT_MANIFEST_PATH, 'utf8')) as Record<string, unknown>;
 m.id = `face-api-1.7.15:ssd+lm68+rec128:${name}:v1`;
 m.recipe = recipe;
-m.calibration = calibrationFrom(rep, command);
+m.calibration = calibrationFromReport(rep, command);
 writeFileSync(DEFAULT_MANIFEST_PATH, `${JSON.stringify(m, null, 2)}\n`);
 const check = await loadManifest();
 console.log(JSON.stringify({ id: check.id, calibration: { strong: check.calibration.strong, possible: check.calibration.possible, floor: check.calibration.floor } }));

@@ -45,7 +45,12 @@ for (const f of files) {
 const KIND_NAMES = ['shuffled', 'noise', 'bricks', 'leaves', 'typed list'] as const;
 /** A page of typed lines photographed a little grey: large, full of edges, no face. */
 async function typedList(seed: number): Promise<Buffer> {
-  const lines = Array.from({ length: 40 }, (_, i) => `<text x="80" y="${80 + i * 27}" font-family="monospace" font-size="20" fill="#222">${String(seed + i).padStart(4, '0')}. ${'АБВГДЕЖЗИКЛМНОПРСТУФ'.slice(i % 7, (i % 7) + 9)} ${'ІЇЄҐабвгд'.slice(0, 3 + (i % 5))} ${1970 + ((seed + i) % 35)}</text>`).join('');
+  const lines = Array.from(
+    { length: 40 },
+    (_, i) =>
+      `<text x="80" y="${80 + i * 27}" font-family="monospace" font-size="20" fill="#222">${String(seed + i).padStart(4, '0')}. ` +
+      `${'АБВГДЕЖЗИКЛМНОПРСТУФ'.slice(i % 7, (i % 7) + 9)} ${'ІЇЄҐабвгд'.slice(0, 3 + (i % 5))} ${1970 + ((seed + i) % 35)}</text>`,
+  ).join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1200"><rect width="100%" height="100%" fill="#d8d4c8"/>${lines}</svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer();
 }

@@ -245,8 +245,24 @@ export async function faceFree(bytes: Buffer, seed: number): Promise<Buffer[]> {
   for (let i = 0; i < noise.length; i++) noise[i] = clamp(128 + gauss(g) * 50);
   const smooth = await sharp(noise, { raw: { width: 40, height: 30, channels: 3 } }).resize(W, H, { kernel: 'cubic' }).blur(2).jpeg({ quality: 85 }).toBuffer();
   const hue = Math.floor(g() * 360);
-  const bricks = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><defs><pattern id="b" width="60" height="30" patternUnits="userSpaceOnUse"><rect width="60" height="30" fill="hsl(${hue},40%,35%)"/><rect x="2" y="2" width="56" height="12" fill="hsl(${hue},45%,50%)"/><rect x="-28" y="16" width="56" height="12" fill="hsl(${hue},45%,46%)"/><rect x="32" y="16" width="56" height="12" fill="hsl(${hue},45%,54%)"/></pattern></defs><rect width="100%" height="100%" fill="url(#b)"/></svg>`);
-  const leaves = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="#3a4a2a"/>${Array.from({ length: 60 }, () => `<ellipse cx="${Math.round(g() * W)}" cy="${Math.round(g() * H)}" rx="${Math.round(8 + g() * 20)}" ry="${Math.round(4 + g() * 10)}" transform="rotate(${Math.round(g() * 180)})" fill="hsl(${80 + Math.round(g() * 60)},${30 + Math.round(g() * 30)}%,${20 + Math.round(g() * 40)}%)"/>`).join('')}</svg>`);
+  const bricks = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">` +
+      '<defs><pattern id="b" width="60" height="30" patternUnits="userSpaceOnUse">' +
+      `<rect width="60" height="30" fill="hsl(${hue},40%,35%)"/>` +
+      `<rect x="2" y="2" width="56" height="12" fill="hsl(${hue},45%,50%)"/>` +
+      `<rect x="-28" y="16" width="56" height="12" fill="hsl(${hue},45%,46%)"/>` +
+      `<rect x="32" y="16" width="56" height="12" fill="hsl(${hue},45%,54%)"/>` +
+      '</pattern></defs><rect width="100%" height="100%" fill="url(#b)"/></svg>',
+  );
+  const leaves = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="#3a4a2a"/>${Array.from(
+      { length: 60 },
+      () =>
+        `<ellipse cx="${Math.round(g() * W)}" cy="${Math.round(g() * H)}" rx="${Math.round(8 + g() * 20)}" ry="${Math.round(4 + g() * 10)}" ` +
+        `transform="rotate(${Math.round(g() * 180)})" ` +
+        `fill="hsl(${80 + Math.round(g() * 60)},${30 + Math.round(g() * 30)}%,${20 + Math.round(g() * 40)}%)"/>`,
+    ).join('')}</svg>`,
+  );
   return [
     await jpeg(shuffled, 85),
     smooth,

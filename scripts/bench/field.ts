@@ -239,10 +239,16 @@ if (!values.json) {
   log('kind          today found/rank1/top10    new found/rank1/top10   ms/photo');
   for (const r of rows) {
     const a = r.today as Cell, b = r.new as Cell;
-    log(`${String(r.kind).padEnd(12)}  ${a.found.toFixed(2)} / ${a.rank1.toFixed(2)} / ${a.top10.toFixed(2)}        ${b.found.toFixed(2)} / ${b.rank1.toFixed(2)} / ${b.top10.toFixed(2)}     ${String(r.msPerPhoto)}`);
+    log(
+      `${String(r.kind).padEnd(12)}  ${a.found.toFixed(2)} / ${a.rank1.toFixed(2)} / ${a.top10.toFixed(2)}        ` +
+        `${b.found.toFixed(2)} / ${b.rank1.toFixed(2)} / ${b.top10.toFixed(2)}     ${String(r.msPerPhoto)}`,
+    );
   }
   const o = result.overall;
-  log(`overall       ${o.today.found.toFixed(2)} / ${o.today.rank1.toFixed(2)} / ${o.today.top10.toFixed(2)}        ${o.new.found.toFixed(2)} / ${o.new.rank1.toFixed(2)} / ${o.new.top10.toFixed(2)}`);
+  log(
+    `overall       ${o.today.found.toFixed(2)} / ${o.today.rank1.toFixed(2)} / ${o.today.top10.toFixed(2)}        ` +
+      `${o.new.found.toFixed(2)} / ${o.new.rank1.toFixed(2)} / ${o.new.top10.toFixed(2)}`,
+  );
   for (const a of oneArchive) log(`one archive (${a.galleryFaces} faces), ${a.recipe}: rank-1 ${a.rank1.toFixed(2)}, top-10 ${a.top10.toFixed(2)}`);
   for (const f of result.falseDetections) log(`false detections, ${f.recipe}: ${f.faces} on ${f.images} face-free images (${f.perImage} per image)`);
 }

@@ -63,7 +63,8 @@ export function planIndexes(o: {
             name: FACES_EMBEDDING_INDEX,
             label: `HNSW${half ? ' halfvec' : ''} m=${m} ef_construction=${efc}`,
             ddl: half
-              ? `CREATE INDEX ${FACES_EMBEDDING_INDEX} ON faces USING hnsw ((embedding::halfvec(${DIMS})) halfvec_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`
+              ? `CREATE INDEX ${FACES_EMBEDDING_INDEX} ON faces USING hnsw ((embedding::halfvec(${DIMS})) halfvec_cosine_ops) ` +
+                `WITH (m = ${m}, ef_construction = ${efc})`
               : facesEmbeddingIndexDdl({ m, efConstruction: efc }),
             query: half ? 'experiment' : 'product',
             orderBy: half ? `embedding::halfvec(${DIMS}) <=> $1::halfvec(${DIMS})` : 'embedding <=> $1::vector',

@@ -15,7 +15,7 @@
  * as bench:search). Families describe their person in Cyrillic, in their own language; 70 %
  * also have a photo.
  *
- * Every query runs the product's case search (src/cases/match.ts) three ways: text only (the
+ * Every query runs the product's case search (src/match/search.ts) three ways: text only (the
  * subject, no photo), face only (the photo, no subject) and combined. Reported per way: rank-1,
  * top-10 (over all queries: a way that cannot see the person counts a miss), how often a wrong
  * candidate outranks the true one when the true one is listed, and search time.
@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pgvector from 'pgvector';
-import { matchCase } from '../../src/cases/match.ts';
+import { matchCase } from '../../src/match/search.ts';
 import { loadManifest } from '../../src/face/manifest.ts';
 import { archiveRecord, subjectRecord } from '../../src/records/record.ts';
 import { GIVEN_NAME_GROUPS } from '../../src/records/given-names.ts';
@@ -229,7 +229,8 @@ async function load(db: Database, persons: Person[], gen: GeometryFaceGenerator,
       });
       await tx.query(
         `INSERT INTO record_name_keys (photo_id, skeleton, dm_codes)
-         SELECT x.photo_id, x.skeleton, ARRAY(SELECT json_array_elements_text(x.dm)) FROM json_to_recordset($1::json) AS x(photo_id uuid, skeleton text, dm json)`,
+         SELECT x.photo_id, x.skeleton, ARRAY(SELECT json_array_elements_text(x.dm)) ` +
+          'FROM json_to_recordset($1::json) AS x(photo_id uuid, skeleton text, dm json)',
         [JSON.stringify(keys)],
       );
       const idKeys = recs.flatMap((r) => {
@@ -238,7 +239,11 @@ async function load(db: Database, persons: Person[], gen: GeometryFaceGenerator,
         return [...m].map(([variant, exact]) => ({ photo_id: r.photo_id, variant, exact }));
       });
       if (idKeys.length > 0) {
-        await tx.query(`INSERT INTO record_id_keys (photo_id, variant, exact) SELECT x.photo_id, x.variant, x.exact FROM json_to_recordset($1::json) AS x(photo_id uuid, variant text, exact boolean)`, [JSON.stringify(idKeys)]);
+        await tx.query(
+          'INSERT INTO record_id_keys (photo_id, variant, exact) SELECT x.photo_id, x.variant, x.exact ' +
+            'FROM json_to_recordset($1::json) AS x(photo_id uuid, variant text, exact boolean)',
+          [JSON.stringify(idKeys)],
+        );
       }
     });
     if ((start / BATCH) % 20 === 0) log(`loaded ${Math.min(start + BATCH, persons.length)} / ${persons.length}`);
@@ -317,7 +322,10 @@ async function main(): Promise<void> {
       process.stdout.write(`linkage on ${kind}: ${N} records, ${Q} queries (seed ${seed}, name frequencies 1/(k+1)^${S})\n`);
       process.stdout.write('mode       rank-1  top-10  wrong above true  search ms (mean / p95)\n');
       for (const [m, v] of Object.entries(out.modes)) {
-        process.stdout.write(`${m.padEnd(9)}  ${String(v.rank1).padStart(5)}%  ${String(v.top10).padStart(5)}%  ${String(v.wrongAboveTrue).padStart(15)}%  ${v.searchMs.mean} / ${v.searchMs.p95}\n`);
+        process.stdout.write(
+          `${m.padEnd(9)}  ${String(v.rank1).padStart(5)}%  ${String(v.top10).padStart(5)}%  ` +
+            `${String(v.wrongAboveTrue).padStart(15)}%  ${v.searchMs.mean} / ${v.searchMs.p95}\n`,
+        );
       }
     }
   } finally {

@@ -237,11 +237,14 @@ async function main(): Promise<number> {
     log(
       `synthetic model: measured face geometry (${values.geometry}: ${geometry.real.photos} photos of ${geometry.real.people} people; ` +
         `real same-person ${geometry.real.sameMean}±${geometry.real.sameSd}, different ${geometry.real.diffMean}±${geometry.real.diffSd}); ` +
-        `sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
+        `sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, ` +
+        `different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
     );
   } else log(
-    `synthetic model: power law, same-person ${targets.sameMean}±${targets.sameSd}, different-person ${targets.diffMean}, α ${targets.alpha} (from ${defaults.source}); ` +
-      `t ~ Beta(${model.betaA.toFixed(2)}, ${model.betaB.toFixed(2)}), rho ${model.rho.toFixed(3)}, effective dims ${model.effectiveDims.toFixed(1)}; sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, ` +
+    `synthetic model: power law, same-person ${targets.sameMean}±${targets.sameSd}, different-person ${targets.diffMean}, ` +
+      `α ${targets.alpha} (from ${defaults.source}); ` +
+      `t ~ Beta(${model.betaA.toFixed(2)}, ${model.betaB.toFixed(2)}), rho ${model.rho.toFixed(3)}, effective dims ${model.effectiveDims.toFixed(1)}; ` +
+      `sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, ` +
       `different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
   );
   if (!geometry && model.sdClamped) log(`warning: --same-sd ${targets.sameSd} is below what isotropic noise gives in ${DIMS}-d; using constant face quality`);
@@ -417,7 +420,10 @@ async function main(): Promise<number> {
     }
     const exactP50Ms = percentile(exactMs, 50);
     const identityRank1 = exact.filter((hits, q) => hits[0] && identityOf(hits[0].id) === queryIds[q]).length / queries;
-    log(`exact: p50 ${exactP50Ms.toFixed(2)} ms, p95 ${percentile(exactMs, 95).toFixed(2)} ms; true person at exact rank 1 for ${(identityRank1 * 100).toFixed(1)} % of queries`);
+    log(
+      `exact: p50 ${exactP50Ms.toFixed(2)} ms, p95 ${percentile(exactMs, 95).toFixed(2)} ms; ` +
+        `true person at exact rank 1 for ${(identityRank1 * 100).toFixed(1)} % of queries`,
+    );
 
     const indexes = planIndexes({ kinds: indexKinds, storages: storages as Storage[], mList, efcList, efSearchList, listsList, probesList, k });
     const results: Record<string, unknown>[] = [];
@@ -461,7 +467,11 @@ async function main(): Promise<number> {
         // ef_search it prefers an exact scan, which is what the product then does too. The JSON
         // line says so (usesIndex false: the recall is the exact scan's, not the index's).
         const usesIndex = idxPlan.includes(index.name);
-        if (!usesIndex) log(`the ${product ? "product's" : 'experiment'} query does not use ${index.name} at ${search.label} on ${faces} faces; the planner prefers:\n${idxPlan.replace(/'\[[^\]]*\]'/g, "'[…]'")}`);
+        if (!usesIndex)
+          log(
+            `the ${product ? "product's" : 'experiment'} query does not use ${index.name} at ${search.label} on ${faces} faces; ` +
+              `the planner prefers:\n${idxPlan.replace(/'\[[^\]]*\]'/g, "'[…]'")}`,
+          );
         const search1 = (q: number) => (product ? runProduct(queryArrays[q]!, efSearch) : run(indexSql(index.orderBy), search.setup, queryVecs[q]!));
         for (let q = 0; q < Math.min(WARMUP, queries); q++) await search1((q * 7919) % queries);
         const approx: Hit[][] = [];
@@ -542,7 +552,8 @@ async function main(): Promise<number> {
       for (const r of results) {
         const f = (v: unknown, w: number) => String(v ?? '-').padStart(w);
         process.stdout.write(
-          `${String(r.index).padEnd(8)} ${f(r.m ?? r.lists, 8)} ${f(r.efConstruction, 4)} ${f(r.efSearch ?? r.probes, 10)} ${f(r.recallAt10, 9)} ${f(r.recallAboveFloor, 11)} ${f(r.mateAtRank1, 6)} ` +
+          `${String(r.index).padEnd(8)} ${f(r.m ?? r.lists, 8)} ${f(r.efConstruction, 4)} ${f(r.efSearch ?? r.probes, 10)} ` +
+            `${f(r.recallAt10, 9)} ${f(r.recallAboveFloor, 11)} ${f(r.mateAtRank1, 6)} ` +
             `${f(r.p50Ms, 7)} ${f(r.p95Ms, 7)} ${f(r.buildSeconds, 8)} ${f(r.indexMB, 8)}\n`,
         );
       }

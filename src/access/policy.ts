@@ -1,11 +1,12 @@
 import { KinfinderError } from '../errors.ts';
 import type { Role } from '../vocabulary.ts';
-import { isSystem, type Caller, type Principal, type SystemActor } from './principal.ts';
+import { isSystem, SYSTEM_ACTORS, type Caller, type Principal, type SystemActor, type SystemActorName } from './principal.ts';
 
 /**
- * Who may do what: the one table. Use cases call `authorize` with their action; routes that must
- * refuse before reading a large body (uploads) ask the same table first. `anonymous` is a caller
- * without a token; `system` is the command line and the job workers.
+ * Who may do what: the one table. Use cases call `authorize` with their action (or `may`, where
+ * a role changes what an allowed caller gets); routes that must refuse before reading a large
+ * body (uploads) ask the same table first. `anonymous` is a caller without a token; `cli` the
+ * command line and `jobs` the job workers; `system` either of them.
  */
 export const POLICY = {
   'photos.upload': ['operator', 'system'],
@@ -56,9 +57,38 @@ export const POLICY = {
   'cases.purge': ['system'],
   /** A backup holds every photo and case: the admin (over the API) and the command line only. */
   'backup.create': ['admin', 'system'],
-} as const satisfies Record<string, ReadonlyArray<Role | 'system' | 'anonymous'>>;
+  // The job runner's own work: no person and not the command line runs a job in its place.
+  /** Processing a queued archive photo (faces, crops, display copy). */
+  'photos.process': ['jobs'],
+  /** A new photo's standing search against every open case. */
+  'faces.match': ['jobs'],
+  // What a role changes inside an action it is allowed (asked with `may`, never refused).
+  /** An admin settles a disputed candidate rather than answering a pending one (DESIGN §10). */
+  'review.settle': ['admin'],
+  /** Review is blind except for whoever settles disputes: they see every answer at once. */
+  'review.see_answers': ['admin'],
+  /** A verifier opening a case (a family on the phone) reviews it: its candidates at once, no family code. */
+  'cases.open_to_review': ['verifier'],
+} as const satisfies Record<string, ReadonlyArray<Role | 'system' | SystemActorName | 'anonymous'>>;
 
 export type Action = keyof typeof POLICY;
+
+function allows(caller: Principal | SystemActor, action: Action): boolean {
+  const allowed: ReadonlyArray<string> = POLICY[action];
+  return isSystem(caller) ? allowed.includes('system') || allowed.includes(caller.system) : allowed.includes(caller.role);
+}
+
+/** Whether `caller` is among those `action` names, without refusing: for behaviour that differs by role. */
+export function may(caller: Caller, action: Action): boolean {
+  if (caller === null) return (POLICY[action] as ReadonlyArray<string>).includes('anonymous');
+  return allows(caller, action);
+}
+
+/** The roles (and `anonymous`) a token or no token may be to do `action`: what the API document lists. */
+export function tokenRolesFor(action: Action): ReadonlyArray<Role | 'anonymous'> {
+  const system: ReadonlyArray<string> = ['system', ...SYSTEM_ACTORS];
+  return (POLICY[action] as ReadonlyArray<Role | 'system' | SystemActorName | 'anonymous'>).filter((r): r is Role | 'anonymous' => !system.includes(r));
+}
 
 /**
  * Throws unless `caller` may do `action`: 401 `unauthorized` for nobody (when a token is needed),
@@ -70,7 +100,8 @@ export function authorize(caller: Caller, action: Action): Principal | SystemAct
     if (allowed.includes('anonymous')) return caller;
     throw new KinfinderError('unauthorized', 'sign in with an access token');
   }
-  if (isSystem(caller) ? allowed.includes('system') : allowed.includes(caller.role)) return caller;
+  if (allows(caller, action)) return caller;
+  if (isSystem(caller)) throw new KinfinderError('forbidden', `${caller.system === 'jobs' ? 'the job workers' : 'the command line'} may not do this`);
   throw new KinfinderError('forbidden', 'your access token does not allow this');
 }
 

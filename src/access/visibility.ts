@@ -1,7 +1,6 @@
 import { KinfinderError } from '../errors.ts';
-import { faceVisibleToCase, photoVisibleToCase } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
-import { confirmedMatch, type ConfirmedMatchRow } from '../store/family.ts';
+import { confirmedMatch, faceVisibleToCase, photoVisibleToCase, type ConfirmedMatchRow } from '../store/confirmed.ts';
 import type { Category } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
 
@@ -11,26 +10,31 @@ import type { Principal } from './principal.ts';
  * answers as if it did not exist (`not_found`), so a family cannot probe the archive by id.
  */
 
+/** A family reads what its code opens and nothing else of the archive; every other token reads as staff. */
+export function readsAsFamily(caller: Principal): boolean {
+  return caller.role === 'family';
+}
+
 /** A gallery photo: any for staff; for a family, only one confirmed as a match of its case. */
 export async function assertMaySeePhoto(q: Queryable, caller: Principal, photoId: string): Promise<void> {
-  if (caller.role !== 'family') return;
+  if (!readsAsFamily(caller)) return;
   if (!caller.caseId || !(await photoVisibleToCase(q, photoId, caller.caseId))) throw new KinfinderError('not_found', 'no such photo');
 }
 
 /** A gallery face (its crop): as for photos. */
 export async function assertMaySeeFace(q: Queryable, caller: Principal, faceId: string): Promise<void> {
-  if (caller.role !== 'family') return;
+  if (!readsAsFamily(caller)) return;
   if (!caller.caseId || !(await faceVisibleToCase(q, faceId, caller.caseId))) throw new KinfinderError('not_found', 'no such face');
 }
 
 /** A family's reference face or photo: any for a verifier, its own case's for a family. */
 export function assertMaySeeReference(caller: Principal, ref: { caseId: string }): void {
-  if (caller.role === 'family' && caller.caseId !== ref.caseId) throw new KinfinderError('not_found', 'no such reference face');
+  if (readsAsFamily(caller) && caller.caseId !== ref.caseId) throw new KinfinderError('not_found', 'no such reference face');
 }
 
 /** A case: any for a verifier, its own for a family (another case's code is told apart: 403). */
 export function assertMayOpenCase(caller: Principal, caseId: string): void {
-  if (caller.role === 'family' && caller.caseId !== caseId) throw new KinfinderError('forbidden', 'this access code opens another case');
+  if (readsAsFamily(caller) && caller.caseId !== caseId) throw new KinfinderError('forbidden', 'this access code opens another case');
 }
 
 /**
@@ -55,7 +59,7 @@ export function forFamily(c: ConfirmedMatchRow): FamilyMatch {
 
 /** A confirmed match's photo: only for the family of its case (any other case: as if absent). */
 export async function confirmedPhotoForFamily(q: Queryable, caller: Principal, candidateId: string): Promise<{ displaySha256: string }> {
-  const found = caller.role === 'family' && caller.caseId ? await confirmedMatch(q, caller.caseId, candidateId) : undefined;
+  const found = readsAsFamily(caller) && caller.caseId ? await confirmedMatch(q, caller.caseId, candidateId) : undefined;
   if (!found?.displaySha256) throw new KinfinderError('not_found', 'no such confirmed photo');
   return { displaySha256: found.displaySha256 };
 }

@@ -4,7 +4,7 @@ import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { getCase } from '../store/cases.ts';
 import { referencePhotoCount } from '../store/family.ts';
-import { searchForCase } from './match.ts';
+import { searchForCase } from '../match/search.ts';
 import { caseSubjectRecord } from '../records/record.ts';
 import type { CaseDeps } from './open.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';

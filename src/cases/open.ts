@@ -1,6 +1,6 @@
 import { clientTag } from '../access/client-tag.ts';
 import { createCaseCode } from '../access/credentials.ts';
-import { authorize } from '../access/policy.ts';
+import { authorize, may } from '../access/policy.ts';
 import { auditActor, isPrincipal, type Caller } from '../access/principal.ts';
 import type { FaceAnalyser } from '../face/index.ts';
 import type { ModelManifest } from '../face/manifest.ts';
@@ -11,9 +11,9 @@ import { candidatesOfCase, type CandidateView } from '../store/candidates.ts';
 import { insertCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
 import { ensureModel } from '../store/photos.ts';
-import { searchForCase } from './match.ts';
+import { searchForCase } from '../match/search.ts';
 import { KinfinderError } from '../errors.ts';
-import { subjectIsSearchable, subjectRecord } from '../records/record.ts';
+import { checkSubjectFields, subjectIsSearchable, subjectRecord } from '../records/record.ts';
 import { putCaseKeys } from '../store/records.ts';
 import { assertValidText } from '../text.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
@@ -52,9 +52,11 @@ export async function openCase(
   authorize(caller, 'cases.open');
   // Before any blob is written: a subject the database would refuse left the family's photos on disk.
   assertValidText(input.subject, 'subject');
+  // Only the documented fields, as text, are stored (and shown to verifiers).
+  const subject = checkSubjectFields(input.subject ?? {});
   // The family's description is checked (a birth date in the future, a year that is none) and
   // keyed before any photo is looked at, so a wrong field is reported without the wait.
-  const record = subjectRecord(input.subject ?? {});
+  const record = subjectRecord(subject);
   const textToo = subjectIsSearchable(record);
   if (input.photos.length === 0 && !textToo) {
     throw new KinfinderError('invalid_input', 'upload at least one photo of the person, or give at least their surname or a document number');
@@ -62,10 +64,10 @@ export async function openCase(
   const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined), { textToo });
   const stored = await putReferenceBlobs(deps.blobs, chosen);
   const principal = isPrincipal(caller) ? caller : null;
-  const isVerifier = principal?.role === 'verifier';
+  const isVerifier = may(principal, 'cases.open_to_review');
   return deps.db.transaction(async (tx) => {
     await ensureModel(tx, { id: deps.manifest.id, dims: deps.manifest.dims, manifest: deps.manifest });
-    const opened = await insertCase(tx, { subject: input.subject ?? {}, modelId: deps.manifest.id, createdBy: principal?.id ?? null });
+    const opened = await insertCase(tx, { subject, modelId: deps.manifest.id, createdBy: principal?.id ?? null });
     const refs = await insertReferenceFaces(tx, opened.id, deps.manifest.id, stored, 0);
     await putCaseKeys(tx, opened.id, record);
     const found = await searchForCase(tx, deps.manifest, opened.id, refs, record);

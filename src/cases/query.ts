@@ -5,13 +5,13 @@ import type { FaceAnalyser, FaceQuality } from '../face/index.ts';
 import type { ModelManifest } from '../face/manifest.ts';
 import type { ImageLimits } from '../image/index.ts';
 import type { LinkedCandidate } from '../match/link.ts';
-import { subjectIsSearchable, subjectRecord } from '../records/record.ts';
+import { checkSubjectFields, subjectIsSearchable, subjectRecord } from '../records/record.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { Database } from '../store/database.ts';
 import { getPhotosByIds } from '../store/photos.ts';
 import { assertValidText } from '../text.ts';
 import type { Box } from '../vocabulary.ts';
-import { matchCase } from './match.ts';
+import { matchCase } from '../match/search.ts';
 import { chooseReferenceFaces, type ReferencePhoto } from './reference-photos.ts';
 
 export interface GalleryQueryResult {
@@ -32,7 +32,7 @@ export async function queryGallery(
 ): Promise<GalleryQueryResult> {
   authorize(caller, 'gallery.query');
   assertValidText(input.subject, 'subject');
-  const record = subjectRecord(input.subject ?? {});
+  const record = subjectRecord(checkSubjectFields(input.subject ?? {}));
   const textToo = subjectIsSearchable(record);
   if (input.photos.length === 0 && !textToo) throw new KinfinderError('invalid_input', 'give at least one photo of the person, or a subject with a surname or a document number');
   const faces = deps.faces;

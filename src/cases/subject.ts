@@ -8,9 +8,9 @@ import type { Database } from '../store/database.ts';
 import { updateCaseSubject } from '../store/family.ts';
 import { referenceEmbeddingsOfCase } from '../store/matching.ts';
 import { putCaseKeys } from '../store/records.ts';
-import { subjectRecord } from '../records/record.ts';
+import { checkSubjectFields, SUBJECT_FIELDS, subjectRecord } from '../records/record.ts';
 import { assertValidText } from '../text.ts';
-import { searchForCase } from './match.ts';
+import { searchForCase } from '../match/search.ts';
 
 /**
  * A family corrects or adds to what it told us about the person (`PATCH /api/v1/case/subject`):
@@ -28,10 +28,12 @@ export async function updateSubject(deps: { db: Database; manifest: ModelManifes
   const caseId = p.caseId;
   if (!caseId) throw new KinfinderError('forbidden', 'this needs a case code');
   assertValidText(changes, 'subject');
+  checkSubjectFields(changes);
   return deps.db.transaction(async (tx) => {
     const found = await getCase(tx, caseId);
     if (!found) throw new KinfinderError('not_found', 'no such case');
-    const subject: Record<string, unknown> = { ...found.subject };
+    // A field stored before subjects were checked, outside the contract, goes with this change.
+    const subject: Record<string, unknown> = Object.fromEntries(Object.entries(found.subject).filter(([k, v]) => (SUBJECT_FIELDS as readonly string[]).includes(k) && typeof v === 'string'));
     for (const [k, v] of Object.entries(changes)) {
       const value = v?.trim();
       if (value) subject[k] = value;

@@ -1,13 +1,14 @@
 import { authorizePrincipal } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
-import { assertMayOpenCase, forFamily, type FamilyMatch } from '../access/visibility.ts';
+import { assertMayOpenCase, forFamily, readsAsFamily, type FamilyMatch } from '../access/visibility.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { reviewItemsFor, type ReviewItem } from '../review/blind.ts';
 import { candidatesOfCase } from '../store/candidates.ts';
 import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
-import { confirmedMatchesOfCase, referencePhotoCount } from '../store/family.ts';
+import { confirmedMatchesOfCase } from '../store/confirmed.ts';
+import { referencePhotoCount } from '../store/family.ts';
 
 /**
  * A case as a verifier reads it: everything, unreviewed candidates included, but blind as in
@@ -40,7 +41,7 @@ export async function viewCase(deps: { db: Database }, caller: Caller, caseId: s
     if (!found) throw new KinfinderError('not_found', 'no such case');
     assertMayOpenCase(p, caseId);
     await recordAudit(tx, auditActor(p), { action: 'search.read', subjectType: 'search', subjectId: caseId });
-    if (p.role === 'family') {
+    if (readsAsFamily(p)) {
       return {
         for: 'family',
         case: found,

@@ -36,7 +36,10 @@ export const recipeSchema = z.object({
      * laid side by side in one 512-px SSD input (0 = the enhanced photo upright).
      */
     mosaics: z.array(z.array(z.number().min(-359).max(359)).min(1).max(9)),
-    /** At most this many enlarged tiles per side (about 450 photo px each) for small faces in photos of `tilesFrom` px or more (0 or 1 = off); also run when the upright pass found only small faces. */
+    /**
+     * At most this many enlarged tiles per side (about 450 photo px each) for small faces in photos of
+     * `tilesFrom` px or more (0 or 1 = off); also run when the upright pass found only small faces.
+     */
     tiles: z.number().int().min(0).max(4),
     /**
      * Photos whose long side is at least this get the enlarged tiles (smaller ones SSD already

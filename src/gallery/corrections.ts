@@ -4,11 +4,12 @@ import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { blobKeysInUse } from '../store/cases.ts';
-import type { Database } from '../store/database.ts';
+import type { Database, Queryable } from '../store/database.ts';
 import { ensureSource } from '../store/photos.ts';
-import { correctPhotoRow, withdrawPhotoRows, type WithdrawnPhoto } from '../store/withdrawal.ts';
+import { correctPhotoRow, deleteFacesOfPhoto, lockPhotoForWithdrawal, markPhotoWithdrawn } from '../store/withdrawal.ts';
+import { dropCandidatesOfPhoto, refreshCasesAfterWithdrawal, type WithdrawnCandidates } from '../match/withdrawal.ts';
 import { assertValidText } from '../text.ts';
-import type { Category } from '../vocabulary.ts';
+import type { Category, CaseStatus } from '../vocabulary.ts';
 
 /**
  * Corrections to the archive (DESIGN §12), by operators and admins, every one audited. Audit rows
@@ -16,6 +17,19 @@ import type { Category } from '../vocabulary.ts';
  * people); the reason is kept on the photo itself.
  */
 
+export interface WithdrawnPhoto extends Omit<WithdrawnCandidates, 'casesBefore'> {
+  /** Every case that had a candidate on the photo, with its status before and after. */
+  cases: Array<{ id: string; before: CaseStatus; after: CaseStatus }>;
+  /** Crops and the display copy: no longer referenced by this photo. */
+  blobKeys: string[];
+  faces: number;
+}
+
+/**
+ * Takes a photo out of the archive, in one transaction: its faces (embeddings) and crops go, so
+ * it matches nothing again; its candidates as src/match/withdrawal.ts keeps and drops them; the
+ * row stays, marked withdrawn with the reason, as the record. The files go after the commit.
+ */
 export async function withdrawPhoto(deps: { db: Database; blobs: BlobStore }, caller: Caller, photoId: string, input: { reason: string }): Promise<WithdrawnPhoto> {
   const p = authorizePrincipal(caller, 'photos.withdraw');
   const reason = input.reason.trim();
@@ -23,9 +37,7 @@ export async function withdrawPhoto(deps: { db: Database; blobs: BlobStore }, ca
   assertValidText(reason, 'reason');
   const actor = auditActor(p)!;
   const result = await deps.db.transaction(async (tx) => {
-    const r = await withdrawPhotoRows(tx, photoId, { reason, by: { id: actor.id, role: actor.role, personId: actor.personId ?? null } });
-    if (r === undefined) throw new KinfinderError('not_found', 'no such photo');
-    if (r === 'already') throw new KinfinderError('conflict', 'this photo was withdrawn already');
+    const r = await withdrawRows(tx, photoId, { reason, by: { id: actor.id, role: actor.role, personId: actor.personId ?? null } });
     await recordAudit(tx, actor, {
       action: 'photo.withdraw',
       subjectType: 'photo',
@@ -50,6 +62,21 @@ export async function withdrawPhoto(deps: { db: Database; blobs: BlobStore }, ca
   const inUse = await blobKeysInUse(deps.db, result.blobKeys);
   for (const k of result.blobKeys) if (!inUse.has(k)) await deps.blobs.delete(k);
   return result;
+}
+
+async function withdrawRows(tx: Queryable, photoId: string, withdrawal: { reason: string; by: { id: string | null; role: string; personId: string | null } }): Promise<WithdrawnPhoto> {
+  const photo = await lockPhotoForWithdrawal(tx, photoId);
+  if (!photo) throw new KinfinderError('not_found', 'no such photo');
+  if (photo.status === 'withdrawn') throw new KinfinderError('conflict', 'this photo was withdrawn already');
+  const dropped = await dropCandidatesOfPhoto(tx, photoId);
+  const faces = await deleteFacesOfPhoto(tx, photoId);
+  await markPhotoWithdrawn(tx, photoId, { ...withdrawal, at: new Date() });
+  // After the mark: a candidate on a withdrawn photo no longer counts for its case.
+  const cases = await refreshCasesAfterWithdrawal(tx, dropped);
+  const keys = new Set<string>();
+  if (photo.displaySha256) keys.add(photo.displaySha256);
+  for (const f of faces) if (f.crop) keys.add(f.crop);
+  return { removedCandidates: dropped.removedCandidates, keptCandidates: dropped.keptCandidates, cases, blobKeys: [...keys], faces: faces.length };
 }
 
 export interface PhotoCorrection {

@@ -29,6 +29,9 @@ export function loadResources(): Resource {
 const resources = loadResources();
 
 const instance: i18n = i18next.createInstance();
+// Not awaited: with initAsync false and the resources in memory, init has finished when it
+// returns (translator() works at once); its promise carries nothing more, and awaiting it here
+// would make every importer wait on a top-level await for nothing.
 void instance.init({
   resources,
   lng: 'en',

@@ -15,7 +15,8 @@ import { recordArchivePhoto } from '../store/records.ts';
 import type { Category, PhotoStatus } from '../vocabulary.ts';
 import { openBatch, recordRefusal } from './batches.ts';
 import { looksLikeZip } from './input.ts';
-import { MetadataMatcher, parseMetadataCsv } from './metadata-csv.ts';
+import { MetadataMatcher } from './metadata-csv.ts';
+import { parseMetadataCsvOffThread } from './metadata-csv-thread.ts';
 import { uploadedZipEntries } from './upload-zip.ts';
 
 export interface EnqueueDeps {
@@ -128,7 +129,7 @@ export async function uploadPhotos(
   assertValidText(input.metadataCsv, 'metadataCsv');
   checkArchiveMetadata(input.metadata);
   // Parsed before the batch is opened: a CSV that cannot be read refuses the request, no file is half-taken.
-  const matcher = input.metadataCsv === undefined || input.metadataCsv.trim() === '' ? undefined : new MetadataMatcher(parseMetadataCsv(input.metadataCsv));
+  const matcher = input.metadataCsv === undefined || input.metadataCsv.trim() === '' ? undefined : new MetadataMatcher(await parseMetadataCsvOffThread(input.metadataCsv));
   const batch = await openBatch(deps, caller, { batchId: input.batchId, channel: 'api', source: input.source, category: input.category });
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;

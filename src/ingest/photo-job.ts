@@ -1,5 +1,6 @@
-import { isSystem, type Caller } from '../access/principal.ts';
-import { isKinfinderError, isRetryable, KinfinderError } from '../errors.ts';
+import { authorize } from '../access/policy.ts';
+import type { Caller } from '../access/principal.ts';
+import { isKinfinderError, isRetryable } from '../errors.ts';
 import type { FaceAnalyser } from '../face/index.ts';
 import type { ImageLimits } from '../image/index.ts';
 import { QUEUES, type JobOutcome } from '../jobs.ts';
@@ -23,11 +24,6 @@ export interface PhotoJobDeps {
   counters: Counters;
 }
 
-/** Only the installation's own job runner processes photos. */
-export function assertJobRunner(caller: Caller): void {
-  if (!isSystem(caller) || caller.system !== 'jobs') throw new KinfinderError('forbidden', 'only the job workers run jobs');
-}
-
 /**
  * Processes one queued archive photo: blob → the photo pipeline → faces, crops and display copy
  * stored and the photo marked done in one transaction, with its standing search (faces.match)
@@ -41,7 +37,7 @@ export async function ingestQueuedPhoto(
   photoId: string,
   attempt: { lastAttempt: boolean } = { lastAttempt: true },
 ): Promise<JobOutcome> {
-  assertJobRunner(caller);
+  authorize(caller, 'photos.process');
   const started = await startAttempt(deps.db, photoId);
   if (!started) return { status: 'skipped', reason: 'already done or unknown photo' };
   // The lease says this photo is being worked on; if this process dies the sweep re-queues it.

@@ -15,21 +15,26 @@
  *    characters (NUL included) in the name → `unsafe_path`;
  *  - encrypted entries and compression methods other than stored/deflate → `unsupported_format`;
  *  - a declared uncompressed size above `maxFileBytes` → `file_too_large` (nothing read);
+ *  - a declared uncompressed size more than `maxZipRatio` (MAX_ZIP_RATIO) times the compressed
+ *    size → `compression_ratio_too_high` (nothing inflated: a bomb costs a header's reading);
  *  - data that inflates past (or short of) its declared size, fails its CRC-32, or cannot be
  *    read → `corrupt_archive` for that entry. Reading stops as soon as the declared size is
  *    exceeded, so a lying header costs at most one extra chunk of memory.
+ * Together: no entry inflates past `maxFileBytes` (plus a chunk) nor past `maxZipRatio` times the
+ * compressed bytes it spans, so an archive costs at most `maxZipRatio` times its size to read.
  * Zips inside the zip are not opened: they come out as ordinary items.
  */
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { displaySafe, errorItem, isJunkName, type CollectLimits, type InputItem } from './input.ts';
+import { displaySafe, errorItem, isJunkName, MAX_ZIP_RATIO, type CollectLimits, type InputItem, type ZipMeter } from './input.ts';
 
 const UTF8_FLAG = 0x800;
 const UNICODE_PATH_EXTRA_FIELD = 0x7075;
 
-export async function* readZipEntries(zipPath: string, archiveName: string, limits: CollectLimits): AsyncGenerator<InputItem> {
+export async function* readZipEntries(zipPath: string, archiveName: string, limits: CollectLimits, meter?: ZipMeter): AsyncGenerator<InputItem> {
+  const maxRatio = limits.maxZipRatio ?? MAX_ZIP_RATIO;
   let zip: ZipFile;
   try {
     zip = await openZip(zipPath);
@@ -82,9 +87,15 @@ export async function* readZipEntries(zipPath: string, archiveName: string, limi
         yield errorItem(name, 'file_too_large', `entry is ${entry.uncompressedSize} bytes; the limit is ${limits.maxFileBytes}`);
         continue;
       }
+      // Judged on the header: yauzl stops inflating at the declared size, so the declared ratio
+      // is also the most the entry can really inflate to. (Zero compressed bytes inflate to nothing.)
+      if (entry.uncompressedSize > maxRatio * Math.max(entry.compressedSize, 1)) {
+        yield errorItem(name, 'compression_ratio_too_high', `entry inflates ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times its size; the limit is ${maxRatio}`);
+        continue;
+      }
       let bytes: Buffer;
       try {
-        bytes = await readEntryBytes(zip, entry);
+        bytes = await readEntryBytes(zip, entry, meter);
       } catch (err) {
         yield errorItem(name, 'corrupt_archive', err instanceof EntryDataError ? err.message : 'entry cannot be read: the archive is damaged');
         continue;
@@ -213,13 +224,17 @@ function openEntryStream(zip: ZipFile, entry: Entry): Promise<Readable> {
   });
 }
 
-async function readEntryBytes(zip: ZipFile, entry: Entry): Promise<Buffer> {
+async function readEntryBytes(zip: ZipFile, entry: Entry, meter: ZipMeter | undefined): Promise<Buffer> {
   const stream = await openEntryStream(zip, entry);
   const chunks: Buffer[] = [];
   let total = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       total += chunk.length;
+      if (meter) {
+        meter.inflatedBytes += chunk.length;
+        meter.largestEntryBytes = Math.max(meter.largestEntryBytes, total);
+      }
       // yauzl's byte-count check fires first for deflated data; this also covers stored data.
       if (total > entry.uncompressedSize) throw new EntryDataError('entry data is larger than its header declares');
       chunks.push(chunk);

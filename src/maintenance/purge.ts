@@ -4,7 +4,7 @@ import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
-import { blobsOnlyOfCases, casesDueForPurge, purgeCaseRows, type PurgeCandidate } from '../store/purge.ts';
+import { blobsOnlyOfCases, casesDueForPurge, markCasesForPurge, purgeCaseRows, type PurgeCandidate } from '../store/purge.ts';
 
 export interface PurgeReport {
   dryRun: boolean;
@@ -18,8 +18,14 @@ export interface PurgeReport {
 /**
  * Retention (KINFINDER_CASE_RETENTION_DAYS): cases deleted, or closed, longer ago than the
  * retention period lose their personal data (src/store/purge.ts says what goes and what stays).
- * A dry run reports exactly that and changes nothing. Each case is one transaction; the files
- * go after their rows, and only those nothing else refers to.
+ * A dry run reports exactly that and changes nothing.
+ *
+ * The order makes a crash harmless (issue 28, finding 3): the cases are marked first, then their
+ * files go (only those nothing else refers to), then each case's rows in one transaction with its
+ * `search.purge` audit row. Killed anywhere, a case is either untouched or marked with its rows
+ * still naming its files, so the next run (which takes every marked case, whatever its cutoff)
+ * finds the same files, deletes what is left and only then says the case was purged. Rows going
+ * first, as before, left files no row named and an audit saying they were gone.
  */
 export async function purgeExpiredCases(deps: { db: Database; blobs: BlobStore }, caller: Caller, opts: { retentionDays: number; dryRun: boolean; now?: Date }): Promise<PurgeReport> {
   authorize(caller, 'cases.purge');
@@ -41,14 +47,17 @@ export async function purgeExpiredCases(deps: { db: Database; blobs: BlobStore }
       blobs: blobs.length,
     },
   };
-  if (!opts.dryRun) {
+  if (!opts.dryRun && due.length > 0) {
+    await markCasesForPurge(deps.db, due.map((c) => c.id));
+    // What was begun, so a run that never reaches its end still left a true record of it.
+    await recordAudit(deps.db, auditActor(caller), { action: 'cases.purge.started', details: { retentionDays: opts.retentionDays, cases: due.length, blobs: blobs.length } });
+    for (const k of blobs) await deps.blobs.delete(k);
     for (const c of due) {
       await deps.db.transaction(async (tx) => {
         await purgeCaseRows(tx, c.id);
         await recordAudit(tx, auditActor(caller), { action: 'search.purge', subjectType: 'search', subjectId: c.id, details: { reason: c.reason, referenceFaces: c.referenceFaces, notes: c.notes, familyTokens: c.familyTokens } });
       });
     }
-    for (const k of blobs) await deps.blobs.delete(k);
   }
   await recordAudit(deps.db, auditActor(caller), { action: opts.dryRun ? 'cases.purge.dry_run' : 'cases.purge', details: { retentionDays: opts.retentionDays, ...report.totals } });
   return report;

@@ -1,6 +1,7 @@
 import { authorize } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
 import type { FaceAnalyser } from '../face/index.ts';
+import { overlapOf, sameFace, type SameFaceRule } from '../face/overlap.ts';
 import type { ImageLimits } from '../image/index.ts';
 import { processPhoto } from '../ingest/process.ts';
 import { QUEUES } from '../jobs.ts';
@@ -19,7 +20,6 @@ import {
   updateReferenceFace,
   type FaceMatcher,
 } from '../store/reembed.ts';
-import type { Box } from '../vocabulary.ts';
 
 export interface ReembedDeps {
   db: Database;
@@ -53,21 +53,19 @@ export interface ReembedReport extends ReembedProgress {
   referencesUnmatched: number;
 }
 
-/** Intersection over union of two boxes. */
-export function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x), y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width), y2 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}
+/**
+ * The same face across two models: IoU at least a third, and no containment rule. Stricter than
+ * `ONE_DETECTION` (which also joins a face's box inside a looser one): here a candidate, and the
+ * decisions on it, follow an old face to a new one, and a wrong pairing would move a family's
+ * match onto someone else, while a face left unpaired only drops undecided candidates.
+ */
+export const SAME_PLACE: SameFaceRule = { iou: { atLeast: 1 / 3 } };
 
-/** Same place = overlap of at least a third; each face pairs once, best overlaps first. */
+/** Same place (SAME_PLACE); each face pairs once, best overlaps first. */
 export const matchByOverlap: FaceMatcher = (old, fresh) => {
   const pairs: Array<[number, number, number]> = [];
   old.forEach((o, i) => fresh.forEach((f, j) => {
-    const v = iou(o, f);
-    if (v >= 1 / 3) pairs.push([i, j, v]);
+    if (sameFace(o, f, SAME_PLACE)) pairs.push([i, j, overlapOf(o, f).iou]);
   }));
   pairs.sort((a, b) => b[2] - a[2]);
   const usedOld = new Set<number>(), usedNew = new Set<number>();

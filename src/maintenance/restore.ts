@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KinfinderError } from '../errors.ts';
+import { countAuditEvents } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { schemaVersion } from '../store/migrate.ts';
 import { openPglite } from '../store/pglite.ts';
@@ -46,7 +47,7 @@ export async function restoreEmbedded(input: NodeJS.ReadableStream, opts: { data
       if (version !== backup.manifest.schemaVersion) {
         throw new KinfinderError('invalid_input', `the archive says schema ${backup.manifest.schemaVersion} but its database is at ${version}: a damaged backup`);
       }
-      auditEvents = (await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM audit_events')).rows[0]?.n ?? 0;
+      auditEvents = await countAuditEvents(db);
     } finally {
       await db.close();
     }

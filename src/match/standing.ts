@@ -1,15 +1,16 @@
 import type { ModelManifest } from '../face/manifest.ts';
-import { candidateBar, upsertCandidates } from '../store/candidates.ts';
+import { candidateBar } from '../store/candidates.ts';
 import { CASE_CANDIDATES, efSearchFor } from './rank.ts';
 import type { Database, Queryable } from '../store/database.ts';
 import { embeddingsOfPhoto, nearestFaceOfPhotos, nearestOpenReferences, referenceEmbeddingsOfCase, type FaceMatch } from '../store/matching.ts';
-import { getCase, refreshCaseStatus } from '../store/cases.ts';
+import { getCase } from '../store/cases.ts';
 import type { Caller } from '../access/principal.ts';
-import { assertJobRunner } from '../ingest/photo-job.ts';
+import { authorize } from '../access/policy.ts';
 import { isKinfinderError } from '../errors.ts';
 import { isLinkable, subjectRecord, type SubjectRecord } from '../records/record.ts';
 import { archiveCounts, archiveSize, decidedEvidenceCounts, openCasesForRecord, photoRecords } from '../store/records.ts';
 import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate } from './link.ts';
+import { keepCandidates } from './keep.ts';
 
 /** Open cases looked at per new face: far more than one face will plausibly match. */
 const REFERENCES_PER_FACE = 100;
@@ -34,7 +35,7 @@ function storedSubject(subject: Record<string, unknown>): SubjectRecord | undefi
  * floor. Safe to repeat: existing candidates are kept (decided ones untouched).
  */
 export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifest }, caller: Caller, photoId: string): Promise<{ faces: number; candidates: number; cases: number }> {
-  assertJobRunner(caller);
+  authorize(caller, 'faces.match');
   return deps.db.transaction(async (tx) => {
     const faces = (await embeddingsOfPhoto(tx, photoId)).filter((f) => f.modelId === deps.manifest.id);
     const record = (await photoRecords(tx, [photoId])).get(photoId);
@@ -61,9 +62,8 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
       const bar = await candidateBar(tx, caseId, CASE_CANDIDATES);
       const kept = ranked.filter((c) => bar === null || beats(c, bar)).slice(0, CASE_CANDIDATES);
       if (kept.length === 0) continue;
-      created += await upsertCandidates(tx, caseId, kept);
+      created += (await keepCandidates(tx, caseId, kept)).created;
       touched++;
-      await refreshCaseStatus(tx, caseId);
     }
     return { faces: faces.length, candidates: created, cases: touched };
   });

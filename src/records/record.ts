@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { KinfinderError } from '../errors.ts';
 import { readBirthDate, parseBirthDate, type BirthDate } from './birth-date.ts';
 import { foldIdNumber } from './id-numbers.ts';
@@ -73,6 +74,44 @@ export function isLinkable(r: ArchiveRecord): boolean {
   return r.names.length > 0 || r.idNumbers.length > 0;
 }
 
+/**
+ * The fields of a family's `subject` (DESIGN §11), then the three the first web form and older
+ * clients sent (`name`, `born`, `details`), which are kept and shown to verifiers but not matched.
+ */
+export const SUBJECT_FIELDS = ['surname', 'givenName', 'patronymic', 'birthDate', 'unit', 'idNumber', 'marks', 'notes', 'name', 'born', 'details'] as const;
+export type SubjectField = (typeof SUBJECT_FIELDS)[number];
+
+const SubjectShape = z.strictObject(Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().nullable().optional()])) as Record<SubjectField, z.ZodOptional<z.ZodNullable<z.ZodString>>>);
+
+/**
+ * The details of a refused subject shape: `reason` picks the family's message (api/family-errors.ts),
+ * which names the fields they may give, in their language.
+ */
+export const SUBJECT_SHAPE_REFUSAL = { field: 'subject', reason: 'subject_fields' } as const;
+
+/**
+ * A family's `subject` as it may be stored: the fields above only, each text (null or empty:
+ * not given, left out). Anything else is refused (400 invalid_input) rather than stored: an
+ * unknown key or an object inside one was kept verbatim and shown to every verifier who
+ * reviewed the case, a channel nobody documented or checked (issue 28, finding 9).
+ */
+export function checkSubjectFields(subject: Record<string, unknown>): Partial<Record<SubjectField, string>> {
+  const parsed = SubjectShape.safeParse(subject);
+  if (!parsed.success) {
+    const unknown = parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []));
+    const notText = parsed.error.issues.filter((i) => i.code !== 'unrecognized_keys').map((i) => String(i.path[0]));
+    const problems = [
+      ...(unknown.length ? [`it has fields that are not part of it (${unknown.map((k) => JSON.stringify(k)).join(', ')})`] : []),
+      ...(notText.length ? [`these fields must be text: ${[...new Set(notText)].join(', ')}`] : []),
+    ];
+    throw new KinfinderError('invalid_input', `the "subject" was refused: ${problems.join('; ')}. It takes only ${SUBJECT_FIELDS.join(', ')}, each text`, {
+      ...SUBJECT_SHAPE_REFUSAL,
+      ...(unknown.length ? { unknown } : {}),
+    });
+  }
+  return Object.fromEntries(Object.entries(parsed.data).filter((e): e is [SubjectField, string] => typeof e[1] === 'string' && e[1].trim() !== ''));
+}
+
 const LIMITS: Record<string, number> = { surname: 200, givenName: 200, patronymic: 200, birthDate: 40, unit: 200, idNumber: 100, marks: 2000, notes: 4000 };
 
 function invalid(message: string, field: string): KinfinderError {
@@ -81,8 +120,9 @@ function invalid(message: string, field: string): KinfinderError {
 
 /**
  * Checks a family's `subject` (every field optional, each a string within its length; a birth
- * date that is a real date, not in the future) and keys it. Fields outside the contract (older
- * clients sent `name`, `born`, `details`) are kept and shown to verifiers but not matched.
+ * date that is a real date, not in the future) and keys it. The fields older clients sent
+ * (`name`, `born`, `details`) are kept and shown to verifiers but not matched; any other field is
+ * refused before this (`checkSubjectFields`).
  */
 export function subjectRecord(subject: Record<string, unknown>, today?: Date): SubjectRecord {
   for (const [field, max] of Object.entries(LIMITS)) {

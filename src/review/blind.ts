@@ -1,8 +1,9 @@
+import { may } from '../access/policy.ts';
 import type { Principal } from '../access/principal.ts';
 import type { CandidateView } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
 import { currentDecisionsOf, type DecisionRow } from '../store/decisions.ts';
-import type { DecisionKind } from '../vocabulary.ts';
+import { isAdminDecision, isFinal, type CandidateStatus, type DecisionKind } from '../vocabulary.ts';
 
 /** A verifier may withdraw their own decision for this long while the candidate is not final. */
 export const RETRACT_WINDOW_MS = 15 * 60_000;
@@ -34,12 +35,17 @@ export interface ReviewItem extends Omit<CandidateView, 'confirmations' | 'confi
   caseConfirmed?: boolean;
 }
 
-const FINAL = new Set(['confirmed', 'rejected']);
-
-function own(d: DecisionRow, status: string, now: Date): OwnDecision {
+/**
+ * Until when a decision that counts may be retracted: a verifier's answer, within
+ * RETRACT_WINDOW_MS, while the candidate is not final; an admin's settling never. Null once not.
+ */
+export function retractableUntil(d: { decision: DecisionKind; createdAt: Date }, status: CandidateStatus, now: Date): Date | null {
   const until = new Date(d.createdAt.getTime() + RETRACT_WINDOW_MS);
-  const retractable = !FINAL.has(status) && !d.decision.startsWith('admin_') && until > now;
-  return { id: d.id, decision: d.decision, note: d.note, reason: d.reason, familyMessage: d.familyMessage, createdAt: d.createdAt, retractableUntil: retractable ? until : null };
+  return !isFinal(status) && !isAdminDecision(d.decision) && until > now ? until : null;
+}
+
+function own(d: DecisionRow, status: CandidateStatus, now: Date): OwnDecision {
+  return { id: d.id, decision: d.decision, note: d.note, reason: d.reason, familyMessage: d.familyMessage, createdAt: d.createdAt, retractableUntil: retractableUntil(d, status, now) };
 }
 
 /** Builds the reviewer's items for candidates (in their order), loading the decisions once. */
@@ -55,7 +61,7 @@ export async function reviewItemsFor<C extends CandidateView>(
   return candidates.map((c) => {
     const decisions = byCandidate.get(c.id) ?? [];
     const mine = viewer.personId ? decisions.filter((d) => d.personId === viewer.personId).at(-1) : undefined;
-    const revealed = viewer.role === 'admin' || mine !== undefined || FINAL.has(c.status);
+    const revealed = may(viewer, 'review.see_answers') || mine !== undefined || isFinal(c.status);
     const { confirmations, confirmedBy, ...rest } = c;
     return {
       ...rest,

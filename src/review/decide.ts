@@ -1,13 +1,13 @@
-import { authorizePrincipal } from '../access/policy.ts';
-import { auditActor, type Caller, type Principal } from '../access/principal.ts';
+import { authorizePrincipal, may } from '../access/policy.ts';
+import { auditActor, signingPerson, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { getCandidate, lockCandidate } from '../store/candidates.ts';
-import { refreshCaseStatus } from '../store/cases.ts';
 import type { Database, Queryable } from '../store/database.ts';
-import { applyDecisions, currentDecisionOf, insertDecision } from '../store/decisions.ts';
+import { currentDecisionOf, insertDecision } from '../store/decisions.ts';
+import { recomputeAfterDecision } from '../match/status.ts';
 import { releaseLease } from '../store/review-queue.ts';
-import type { CandidateStatus, Decision } from '../vocabulary.ts';
+import { isAdminDecision, isFinal, type AuditAction, type CandidateStatus, type Decision } from '../vocabulary.ts';
 import { RETRACT_WINDOW_MS, reviewItemsFor, type ReviewItem } from './blind.ts';
 
 /** The review rules of DESIGN §10, from the configuration; `now` is injectable for tests. */
@@ -30,15 +30,7 @@ export interface DecisionInput {
   familyMessage?: string | undefined;
 }
 
-const FINAL: ReadonlySet<CandidateStatus> = new Set(['confirmed', 'rejected']);
-
 const clean = (s: string | undefined) => s?.trim() || null;
-
-/** The token and person a decision is recorded under; the bootstrap admin has neither. */
-function signer(p: Principal): { tokenId: string; personId: string } {
-  if (!p.id || !p.personId) throw new KinfinderError('forbidden', 'decisions are signed by a person: use a personal access token, not the bootstrap admin token');
-  return { tokenId: p.id, personId: p.personId };
-}
 
 /**
  * Records a reviewer's decision as an append-only row and recomputes the candidate's and the
@@ -51,14 +43,15 @@ function signer(p: Principal): { tokenId: string; personId: string } {
  */
 export async function decide(deps: ReviewRules, caller: Caller, input: DecisionInput): Promise<ReviewItem> {
   const p = authorizePrincipal(caller, 'review.decide');
-  const who = signer(p);
+  const who = signingPerson(p, 'decisions are signed by a person: use a personal access token, not the bootstrap admin token');
+  const settles = may(p, 'review.settle');
   const rules = { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS };
   const now = deps.now?.() ?? new Date();
   const note = clean(input.note);
   const reason = clean(input.reason);
   const familyMessage = clean(input.familyMessage);
   if (familyMessage && input.decision !== 'confirm') throw new KinfinderError('invalid_input', 'a message for the family goes only with a confirmation');
-  if (p.role === 'admin') {
+  if (settles) {
     if (input.decision !== 'confirm' && input.decision !== 'reject') throw new KinfinderError('invalid_input', 'an admin settles a disputed candidate with confirm or reject');
     if (!reason) throw new KinfinderError('invalid_input', 'an admin decision needs a reason');
   }
@@ -67,34 +60,33 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
   return deps.db.transaction(async (tx) => {
     const c = await lockCandidate(tx, input.candidateId);
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
-    let action: string;
+    let action: AuditAction;
     let decisionId: string;
-    if (p.role === 'admin') {
+    if (settles) {
       if (c.status !== 'disputed') throw new KinfinderError('conflict', `an admin decides only disputed candidates; this one is ${c.status}`);
       decisionId = (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: input.decision === 'confirm' ? 'admin_confirm' : 'admin_reject', note, reason, familyMessage, retracts: null })).id;
-      action = `candidate.settle_${input.decision}`;
+      action = input.decision === 'confirm' ? 'candidate.settle_confirm' : 'candidate.settle_reject';
     } else if (input.decision === 'retract') {
       decisionId = await retract(tx, c, who, note, now);
       action = 'candidate.retract';
     } else {
       if (c.status === 'disputed') throw new KinfinderError('already_decided', 'verifiers disagree on this candidate: an admin decides it now');
-      if (FINAL.has(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}`);
+      if (isFinal(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}`);
       if (await currentDecisionOf(tx, c.id, who.personId)) {
         throw new KinfinderError('conflict', 'you have already decided on this candidate; another verifier must review it');
       }
       decisionId = (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: input.decision, note, reason, familyMessage, retracts: null })).id;
-      action = `candidate.${input.decision}`;
+      action = `candidate.${input.decision}` as const;
     }
-    const status = await applyDecisions(tx, c.id, rules);
+    const { status } = await recomputeAfterDecision(tx, c, rules);
     await releaseLease(tx, c.id);
-    await refreshCaseStatus(tx, c.caseId);
     // An admin's reason is what the audit is for (why a disagreement went one way); a verifier's
     // notes stay beside the decision and go with the case.
     await recordAudit(tx, auditActor(p), {
       action,
       subjectType: 'candidate',
       subjectId: c.id,
-      details: { searchId: c.caseId, decisionId, status, ...(p.role === 'admin' ? { reason } : {}) },
+      details: { searchId: c.caseId, decisionId, status, ...(settles ? { reason } : {}) },
     });
     const view = (await getCandidate(tx, c.id))!;
     return (await reviewItemsFor(tx, p, [view], now))[0]!;
@@ -102,9 +94,9 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
 }
 
 async function retract(tx: Queryable, c: { id: string; status: CandidateStatus }, who: { tokenId: string; personId: string }, note: string | null, now: Date): Promise<string> {
-  if (FINAL.has(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}: only an admin can reopen it`);
+  if (isFinal(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}: only an admin can reopen it`);
   const mine = await currentDecisionOf(tx, c.id, who.personId);
-  if (!mine || mine.decision.startsWith('admin_')) throw new KinfinderError('conflict', 'you have no decision on this candidate to retract');
+  if (!mine || isAdminDecision(mine.decision)) throw new KinfinderError('conflict', 'you have no decision on this candidate to retract');
   if (now.getTime() - mine.createdAt.getTime() > RETRACT_WINDOW_MS) {
     throw new KinfinderError('too_late', 'a decision can be retracted only within 15 minutes; ask an admin if it was wrong');
   }

@@ -1,5 +1,5 @@
 import { authorizePrincipal } from '../access/policy.ts';
-import type { Caller } from '../access/principal.ts';
+import { signingPerson, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import { lockCandidate } from '../store/candidates.ts';
 import type { Database } from '../store/database.ts';
@@ -18,8 +18,7 @@ export const LEASE_SECONDS = 120;
  */
 export async function holdCandidate(deps: { db: Database }, caller: Caller, candidateId: string): Promise<{ leasedUntil: Date }> {
   const p = authorizePrincipal(caller, 'review.lease');
-  if (!p.personId) throw new KinfinderError('forbidden', 'holding a candidate needs a personal access token');
-  const personId = p.personId;
+  const { personId } = signingPerson(p, 'holding a candidate needs a personal access token');
   return deps.db.transaction(async (tx) => {
     const c = await lockCandidate(tx, candidateId);
     if (!c) throw new KinfinderError('not_found', 'no such candidate');

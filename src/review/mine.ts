@@ -1,10 +1,10 @@
-import { authorizePrincipal } from '../access/policy.ts';
+import { authorizePrincipal, may } from '../access/policy.ts';
 import type { Caller } from '../access/principal.ts';
 import type { Database } from '../store/database.ts';
 import { decisionsByPerson, type OwnDecisionRow } from '../store/decisions.ts';
 import { queueCount } from '../store/review-queue.ts';
 import type { ReviewQueue } from '../vocabulary.ts';
-import { RETRACT_WINDOW_MS } from './blind.ts';
+import { retractableUntil } from './blind.ts';
 
 export interface MyReview {
   role: string;
@@ -27,13 +27,11 @@ export async function myReview(deps: { db: Database; now?: () => Date }, caller:
   const since = opts.since ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   return deps.db.transaction(async (tx) => {
     const rows = p.personId ? await decisionsByPerson(tx, p.personId, since, 200) : [];
-    const decisions = rows.map((d) => {
-      const until = new Date(d.createdAt.getTime() + RETRACT_WINDOW_MS);
-      const open = d.current && ['confirm', 'reject', 'unsure'].includes(d.decision) && ['pending', 'disputed'].includes(d.candidateStatus) && until > now;
-      return { ...d, retractableUntil: open ? until : null };
-    });
+    // Only a decision that still counts can be retracted (a retracted or reopened one is history).
+    const decisions = rows.map((d) => ({ ...d, retractableUntil: d.current ? retractableUntil(d, d.candidateStatus, now) : null }));
     const queues: Partial<Record<ReviewQueue, number>> = { disputed: await queueCount(tx, 'disputed', null) };
-    if (p.role === 'verifier') queues.pending = await queueCount(tx, 'pending', p.personId ?? null);
+    // The pending queue is theirs who may work it (verifiers); admins work the disputed one.
+    if (may(p, 'review.queue')) queues.pending = await queueCount(tx, 'pending', p.personId ?? null);
     return { role: p.role, name: p.name, since, decisions, queues };
   });
 }

@@ -1,10 +1,10 @@
 import { authorizePrincipal } from '../access/policy.ts';
-import { auditActor, type Caller } from '../access/principal.ts';
+import { auditActor, signingPerson, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { getCandidate, lockCandidate } from '../store/candidates.ts';
-import { refreshCaseStatus } from '../store/cases.ts';
-import { applyDecisions, insertDecision } from '../store/decisions.ts';
+import { insertDecision } from '../store/decisions.ts';
+import { recomputeAfterDecision } from '../match/status.ts';
 import { reviewItemsFor, type ReviewItem } from './blind.ts';
 import { DEFAULT_REJECTIONS, type ReviewRules } from './decide.ts';
 
@@ -15,7 +15,7 @@ import { DEFAULT_REJECTIONS, type ReviewRules } from './decide.ts';
  */
 export async function reopenCandidate(deps: ReviewRules, caller: Caller, input: { candidateId: string; reason: string }): Promise<ReviewItem> {
   const p = authorizePrincipal(caller, 'candidates.reopen');
-  if (!p.id || !p.personId) throw new KinfinderError('forbidden', 'reopening is signed by a person: use a personal admin token, not the bootstrap token');
+  const who = signingPerson(p, 'reopening is signed by a person: use a personal admin token, not the bootstrap token');
   const reason = input.reason.trim();
   if (!reason) throw new KinfinderError('invalid_input', 'say why the candidate is reopened (reason)');
   const now = deps.now?.() ?? new Date();
@@ -23,9 +23,8 @@ export async function reopenCandidate(deps: ReviewRules, caller: Caller, input: 
     const c = await lockCandidate(tx, input.candidateId);
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
     if (c.status !== 'confirmed' && c.status !== 'rejected') throw new KinfinderError('conflict', `only a confirmed or rejected candidate can be reopened; this one is ${c.status}`);
-    const { id } = await insertDecision(tx, { candidateId: c.id, tokenId: p.id!, decision: 'reopen', note: null, reason, familyMessage: null, retracts: null });
-    const status = await applyDecisions(tx, c.id, { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS });
-    const caseStatus = await refreshCaseStatus(tx, c.caseId);
+    const { id } = await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: 'reopen', note: null, reason, familyMessage: null, retracts: null });
+    const { status, caseStatus } = await recomputeAfterDecision(tx, c, { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS });
     await recordAudit(tx, auditActor(p), {
       action: 'candidate.reopen',
       subjectType: 'candidate',

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
 export interface AuditActor {
@@ -9,7 +10,7 @@ export interface AuditActor {
 }
 
 export interface AuditEvent {
-  action: string;
+  action: AuditAction;
   subjectType?: string;
   subjectId?: string;
   /** Ids and counts only: never names, metadata or image content. */
@@ -33,6 +34,17 @@ export async function recordAudit(q: Queryable, actor: AuditActor | null, e: Aud
     `INSERT INTO audit_events (actor_id, actor_role, actor_person_id, action, subject_type, subject_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [actor?.id ?? null, actor?.role ?? 'anonymous', actor?.personId ?? null, e.action, e.subjectType ?? null, e.subjectId ?? null, JSON.stringify(e.details ?? {})],
   );
+}
+
+/**
+ * How many audit events the database holds: `kinfinder restore` reports it so the operator can
+ * see at once that the history came back with the cases (an archive's whole audit log, not a
+ * page of it, hence a count and not `listAudit`).
+ */
+export async function countAuditEvents(q: Queryable): Promise<number> {
+  // ::integer: count(*) is a bigint, which node-postgres returns as a string.
+  const r = await q.query<{ n: number }>('SELECT count(*)::integer AS n FROM audit_events');
+  return r.rows[0]?.n ?? 0;
 }
 
 export interface AuditFilter {

@@ -1,6 +1,7 @@
-import type { Band, Box, CandidateStatus } from '../vocabulary.ts';
+import { CONFIRMING_DECISION_KINDS, type Band, type Box, type CandidateStatus } from '../vocabulary.ts';
 import type { Evidence } from '../records/weights.ts';
 import type { Queryable } from './database.ts';
+import { sqlWords } from './sql-words.ts';
 
 
 export interface NewCandidate {
@@ -20,7 +21,12 @@ export interface NewCandidate {
  * Adds candidates to a case. A face (or, for a record-only candidate, a photo) already proposed
  * keeps its row: a pending one takes the better-weighted finding, a decided one (confirmed or
  * rejected) is never touched, so a rejected pair cannot come back (unless an admin reopens it).
- * Returns how many rows were new.
+ * Returns how many rows were new. Called through src/match/keep.ts:keepCandidates.
+ *
+ * The keep rule stays in this statement's ON CONFLICT on purpose: a case's own search and the
+ * standing search of a new photo may find the same face at once, and only one atomic
+ * insert-or-update per row neither duplicates it nor lets the weaker finding overwrite the
+ * stronger, nor touches a row a verifier decided meanwhile.
  */
 export async function upsertCandidates(q: Queryable, caseId: string, list: readonly NewCandidate[]): Promise<number> {
   let created = 0;
@@ -41,6 +47,21 @@ export async function upsertCandidates(q: Queryable, caseId: string, list: reado
     if (r.rows[0]?.inserted) created++;
   }
   return created;
+}
+
+/** How many of a case's candidates are in each status, apart by whether their photo was withdrawn. */
+export interface CandidateCount { status: CandidateStatus; photoWithdrawn: boolean; n: number }
+
+export async function candidateCountsOfCase(q: Queryable, caseId: string): Promise<CandidateCount[]> {
+  // By the candidate's photo: one found by its record alone has no face.
+  const r = await q.query<CandidateCount>(
+    `SELECT c.status, (p.status = 'withdrawn') AS "photoWithdrawn", count(*)::integer AS n
+     FROM candidates c JOIN photos p ON p.id = c.photo_id
+     WHERE c.search_id = $1
+     GROUP BY c.status, (p.status = 'withdrawn')`,
+    [caseId],
+  );
+  return r.rows;
 }
 
 /** A pending candidate as it was scored: what re-weighing it needs (its face's similarity stays what it was). */
@@ -134,9 +155,10 @@ export const CANDIDATE_VIEW = `
            'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) END AS face,
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,
            'box', json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height)) END AS "referenceFace",
-         json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, 'width', p.width, 'height', p.height) AS photo,
+         json_build_object('id', p.id, 'originalName', p.original_name, 'source', src.name, 'metadata', p.metadata, ` +
+  `'width', p.width, 'height', p.height) AS photo,
          coalesce((SELECT json_agg(DISTINCT cd.person_id) FROM current_decisions cd
-                   WHERE cd.candidate_id = c.id AND cd.decision IN ('confirm', 'admin_confirm')), '[]'::json) AS "confirmedBy"
+                   WHERE cd.candidate_id = c.id AND cd.decision IN (${sqlWords(CONFIRMING_DECISION_KINDS)})), '[]'::json) AS "confirmedBy"
   FROM candidates c
   JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
   LEFT JOIN faces f ON f.id = c.face_id
@@ -146,7 +168,8 @@ export const CANDIDATE_VIEW = `
 
 export async function candidatesOfCase(q: Queryable, caseId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
-    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $3`,
+    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ` +
+      'ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $3',
     [caseId, opts.status ?? null, opts.limit ?? 1000],
   );
   return r.rows;
@@ -165,18 +188,4 @@ export async function lockCandidate(q: Queryable, id: string): Promise<{ id: str
     [id],
   );
   return r.rows[0];
-}
-
-/** Candidates found for a gallery face whose case a family token may see (confirmed only). */
-export async function photoVisibleToCase(q: Queryable, photoId: string, caseId: string): Promise<boolean> {
-  const r = await q.query(
-    `SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.photo_id = $2 AND c.status = 'confirmed' LIMIT 1`,
-    [caseId, photoId],
-  );
-  return r.rows.length > 0;
-}
-
-export async function faceVisibleToCase(q: Queryable, faceId: string, caseId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND c.status = 'confirmed' LIMIT 1`, [caseId, faceId]);
-  return r.rows.length > 0;
 }

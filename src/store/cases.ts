@@ -108,27 +108,18 @@ export async function getReferenceFace(q: Queryable, id: string): Promise<Refere
 }
 
 /**
- * Case status is derived from its candidates and stored for filtering: any confirmed →
- * match_confirmed; else any pending or disputed (still being checked) → under_review; else
- * searching. A closed case stays closed. A reopened candidate is pending again, so the family's
- * view goes back to "being checked".
- * A candidate whose photo was withdrawn counts for nothing: it is only a record. (A candidate
- * found by its record alone has no face and counts like any other.)
+ * A case's stored status, its row locked until the transaction ends: the status is derived from
+ * its candidates (src/match/status.ts) and written back, and nothing may close or re-derive the
+ * case in between. Undefined for an unknown case.
  */
-export async function refreshCaseStatus(q: Queryable, caseId: string): Promise<CaseStatus | undefined> {
-  const r = await q.query<{ status: CaseStatus }>(
-    `UPDATE searches s SET status = CASE
-         WHEN EXISTS (SELECT 1 FROM candidates c JOIN photos p ON p.id = c.photo_id AND p.status <> 'withdrawn'
-                      WHERE c.search_id = s.id AND c.status = 'confirmed') THEN 'match_confirmed'
-         WHEN EXISTS (SELECT 1 FROM candidates c JOIN photos p ON p.id = c.photo_id AND p.status <> 'withdrawn'
-                      WHERE c.search_id = s.id AND c.status IN ('pending', 'disputed')) THEN 'under_review'
-         ELSE 'searching' END,
-       updated_at = now()
-     WHERE s.id = $1 AND s.status <> 'closed'
-     RETURNING s.status`,
-    [caseId],
-  );
+export async function lockCaseStatus(q: Queryable, caseId: string): Promise<CaseStatus | undefined> {
+  const r = await q.query<{ status: CaseStatus }>(`SELECT status FROM searches WHERE id = $1 FOR UPDATE`, [caseId]);
   return r.rows[0]?.status;
+}
+
+/** Stores the status src/match/status.ts derived for a case (kept in the row for filtering). */
+export async function writeCaseStatus(q: Queryable, caseId: string, status: CaseStatus): Promise<void> {
+  await q.query(`UPDATE searches SET status = $2, updated_at = now() WHERE id = $1`, [caseId, status]);
 }
 
 /**

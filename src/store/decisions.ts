@@ -1,4 +1,4 @@
-import type { CandidateStatus, DecisionKind } from '../vocabulary.ts';
+import { CONFIRMING_DECISION_KINDS, type CandidateStatus, type DecisionKind } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
 // Decisions are append-only rows (0001, 0008): nothing here updates or deletes one. What counts
@@ -73,37 +73,34 @@ export async function currentDecisionOf(q: Queryable, candidateId: string, perso
   return r.rows[0];
 }
 
+/** One kind of decision that counts now on a candidate: how many people made it. */
+export interface DecisionTally {
+  decision: DecisionKind;
+  /** Distinct people, not tokens: two tokens of one verifier are one verifier. */
+  people: number;
+}
+
 /**
- * Recomputes a candidate's status from the decisions that count: an admin's settling wins; else
- * confirms and rejects by different people make it disputed; else `confirmations` distinct
- * confirms confirm it and `rejections` distinct rejects reject it. `unsure` counts neither way.
+ * The decisions that count now on a candidate, by kind, the kind decided most recently first
+ * (what src/match/status.ts makes the candidate's status of). Read after the candidate is
+ * locked (lockCandidate), so no decision lands between this read and the status written.
  */
-export async function applyDecisions(q: Queryable, candidateId: string, rules: { confirmations: number; rejections: number }): Promise<CandidateStatus> {
-  const r = await q.query<{ status: CandidateStatus }>(
-    `WITH d AS (
-       -- people, not tokens: two tokens of one verifier are one verifier
-       SELECT count(DISTINCT person_id) FILTER (WHERE decision = 'confirm') AS confirms,
-              count(DISTINCT person_id) FILTER (WHERE decision = 'reject') AS rejects,
-              (array_agg(decision ORDER BY seq DESC) FILTER (WHERE decision IN ('admin_confirm', 'admin_reject')))[1] AS settled
-       FROM current_decisions WHERE candidate_id = $1),
-     s AS (
-       SELECT d.confirms, CASE
-           WHEN d.settled = 'admin_confirm' THEN 'confirmed'
-           WHEN d.settled = 'admin_reject' THEN 'rejected'
-           WHEN d.confirms > 0 AND d.rejects > 0 THEN 'disputed'
-           WHEN d.confirms >= $2 THEN 'confirmed'
-           WHEN d.rejects >= $3 THEN 'rejected'
-           ELSE 'pending' END AS status
-       FROM d)
-     UPDATE candidates SET
-       confirmations = s.confirms,
-       status = s.status,
-       decided_at = CASE WHEN s.status IN ('confirmed', 'rejected') THEN now() ELSE NULL END
-     FROM s WHERE candidates.id = $1
-     RETURNING candidates.status`,
-    [candidateId, rules.confirmations, rules.rejections],
+export async function currentDecisionTally(q: Queryable, candidateId: string): Promise<DecisionTally[]> {
+  const r = await q.query<DecisionTally>(
+    `SELECT decision, count(DISTINCT person_id)::integer AS people
+     FROM current_decisions WHERE candidate_id = $1
+     GROUP BY decision ORDER BY max(seq) DESC`,
+    [candidateId],
   );
-  return r.rows[0]!.status;
+  return r.rows;
+}
+
+/** Stores a candidate's status as src/match/status.ts decided it; `decided`: it became final now (decided_at). */
+export async function writeCandidateStatus(q: Queryable, candidateId: string, s: { status: CandidateStatus; confirmations: number; decided: boolean }): Promise<void> {
+  await q.query(
+    `UPDATE candidates SET confirmations = $2, status = $3, decided_at = CASE WHEN $4::boolean THEN now() ELSE NULL END WHERE id = $1`,
+    [candidateId, s.confirmations, s.status, s.decided],
+  );
 }
 
 /**
@@ -121,10 +118,10 @@ export async function familyMessagesOf(q: Queryable, candidateIds: readonly stri
   const r = await q.query<{ candidateId: string; message: string }>(
     `SELECT DISTINCT ON (cd.candidate_id) cd.candidate_id AS "candidateId", cd.family_message AS message
      FROM current_decisions cd JOIN candidates c ON c.id = cd.candidate_id AND c.status = 'confirmed'
-     WHERE cd.candidate_id = ANY($1::uuid[]) AND cd.decision IN ('confirm', 'admin_confirm')
+     WHERE cd.candidate_id = ANY($1::uuid[]) AND cd.decision = ANY($2::text[])
        AND cd.family_message IS NOT NULL AND btrim(cd.family_message) <> ''
      ORDER BY cd.candidate_id, cd.seq DESC`,
-    [candidateIds],
+    [candidateIds, CONFIRMING_DECISION_KINDS],
   );
   return new Map(r.rows.map((x) => [x.candidateId, x.message]));
 }

@@ -190,7 +190,8 @@ export function lockDirectory(dir: string): DirLock {
     if (ownerRuns(owner, file)) {
       throw new KinfinderError(
         'store_locked',
-        `the embedded database in ${dir} is in use by another kinfinder process or connection (pid ${owner.pid}); stop it first, or set DATABASE_URL to use a PostgreSQL server that several processes can share`,
+        `the embedded database in ${dir} is in use by another kinfinder process or connection (pid ${owner.pid}); ` +
+          'stop it first, or set DATABASE_URL to use a PostgreSQL server that several processes can share',
         { pid: owner.pid },
       );
     }

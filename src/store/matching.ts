@@ -64,7 +64,8 @@ export async function nearestOpenReferences(
 
 export async function embeddingsOfPhoto(q: Queryable, photoId: string): Promise<Array<{ faceId: string; modelId: string; embedding: number[]; bandCap: string | null }>> {
   const r = await q.query<{ faceId: string; modelId: string; embedding: string; bandCap: string | null }>(
-    `SELECT id AS "faceId", model_id AS "modelId", embedding::text AS embedding, quality->>'bandCap' AS "bandCap" FROM faces WHERE photo_id = $1 ORDER BY face_index`,
+    `SELECT id AS "faceId", model_id AS "modelId", embedding::text AS embedding, quality->>'bandCap' AS "bandCap" ` +
+      'FROM faces WHERE photo_id = $1 ORDER BY face_index',
     [photoId],
   );
   return r.rows.map((x) => ({ faceId: x.faceId, modelId: x.modelId, embedding: pgvector.fromSql(x.embedding) as number[], bandCap: x.bandCap }));

@@ -132,7 +132,8 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<Migra
     const ready = await tx.query<{ ready: boolean }>(
       // The ledger of this schema (the first of the search path), never one further down the path:
       // with search_path "mine,public", a public.schema_migrations must not pass for mine.
-      `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(current_schema()) || '.schema_migrations') AND attname = 'sha256' AND NOT attisdropped) AS ready`,
+      "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(current_schema()) || '.schema_migrations') " +
+        "AND attname = 'sha256' AND NOT attisdropped) AS ready",
     );
     if (!ready.rows[0]?.ready) await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,

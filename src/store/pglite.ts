@@ -53,6 +53,7 @@ export async function openPglite(opts: { dataDir?: string; searchPath?: string; 
       const run = previous.then(fn, fn);
       const settled = run.catch(() => undefined);
       held.set(key, settled);
+      // Bookkeeping only: `settled` never rejects, and the caller waits for `run`, not for this.
       void settled.then(() => {
         if (held.get(key) === settled) held.delete(key);
       });

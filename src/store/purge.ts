@@ -10,11 +10,15 @@ export interface PurgeCandidate {
   familyTokens: number;
   /** The case's subject (what the family told us) is not empty yet. */
   subject: boolean;
+  /** An earlier purge marked it and did not finish (killed, or its store failed): this run completes it. */
+  resumed: boolean;
 }
 
 /**
  * Cases whose personal data is due to go: deleted, or closed, before `cutoff`, and not purged
- * yet. Counted exactly as `purgeCaseRows` removes, so a dry run says what a real run does.
+ * yet; and every case an unfinished purge marked, whatever the cutoff (a run with a longer
+ * retention period must not leave a half-erased case behind), as long as it is still deleted or
+ * closed. Counted exactly as `purgeCaseRows` removes, so a dry run says what a real run does.
  */
 export async function casesDueForPurge(q: Queryable, cutoff: Date): Promise<PurgeCandidate[]> {
   const r = await q.query<PurgeCandidate>(
@@ -25,10 +29,12 @@ export async function casesDueForPurge(q: Queryable, cutoff: Date): Promise<Purg
             (SELECT count(*) FROM decision_notes n JOIN decisions d ON d.id = n.decision_id JOIN candidates c ON c.id = d.candidate_id
               WHERE c.search_id = s.id)::integer AS notes,
             (SELECT count(*) FROM tokens t WHERE t.search_id = s.id AND t.role = 'family')::integer AS "familyTokens",
-            (s.subject <> '{}'::jsonb) AS subject
+            (s.subject <> '{}'::jsonb) AS subject,
+            (s.purge_started_at IS NOT NULL) AS resumed
      FROM searches s
      WHERE s.purged_at IS NULL
-       AND (s.deleted_at < $1::timestamptz OR (s.deleted_at IS NULL AND s.status = 'closed' AND s.closed_at < $1::timestamptz))
+       AND ((s.purge_started_at IS NOT NULL AND (s.deleted_at IS NOT NULL OR s.status = 'closed'))
+            OR s.deleted_at < $1::timestamptz OR (s.deleted_at IS NULL AND s.status = 'closed' AND s.closed_at < $1::timestamptz))
      ORDER BY coalesce(s.deleted_at, s.closed_at), s.id`,
     [cutoff.toISOString()],
   );
@@ -51,6 +57,17 @@ export async function blobsOnlyOfCases(q: Queryable, caseIds: readonly string[])
     [caseIds],
   );
   return r.rows.map((x) => x.k);
+}
+
+/**
+ * Marks cases as being purged before any of their files or rows go (migration 0010): a run that
+ * dies after deleting files finds them again by the mark and finishes, instead of leaving rows
+ * that point at nothing, or files that no row names any more. A case marked earlier keeps its
+ * first mark.
+ */
+export async function markCasesForPurge(q: Queryable, caseIds: readonly string[]): Promise<void> {
+  if (caseIds.length === 0) return;
+  await q.query(`UPDATE searches SET purge_started_at = coalesce(purge_started_at, now()) WHERE id = ANY($1::uuid[]) AND purged_at IS NULL`, [caseIds]);
 }
 
 /**

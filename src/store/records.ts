@@ -21,7 +21,8 @@ export async function putPhotoRecord(q: Queryable, photoId: string, r: ArchiveRe
   await q.query(`DELETE FROM record_id_keys WHERE photo_id = $1`, [photoId]);
   await q.query(
     `INSERT INTO photo_records (photo_id, record, has_names, has_ids, birth_year) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (photo_id) DO UPDATE SET record = EXCLUDED.record, has_names = EXCLUDED.has_names, has_ids = EXCLUDED.has_ids, birth_year = EXCLUDED.birth_year`,
+     ON CONFLICT (photo_id) DO UPDATE SET record = EXCLUDED.record, has_names = EXCLUDED.has_names, ` +
+      'has_ids = EXCLUDED.has_ids, birth_year = EXCLUDED.birth_year',
     [photoId, JSON.stringify(r), r.names.length > 0, r.idNumbers.length > 0, r.birth?.year ?? null],
   );
   const tokens = new Map<string, string[]>();
@@ -72,7 +73,8 @@ export async function blockArchive(q: Queryable, s: SubjectRecord, limit: number
        GROUP BY k.photo_id
        ORDER BY max(CASE WHEN k.skeleton = $1 THEN 2 ELSE similarity(k.skeleton, $1) END)
                 + CASE WHEN EXISTS (SELECT 1 FROM record_name_keys g WHERE g.photo_id = k.photo_id AND g.skeleton = ANY($4::text[])) THEN 1 ELSE 0 END
-                + CASE WHEN EXISTS (SELECT 1 FROM photo_records r WHERE r.photo_id = k.photo_id AND abs(r.birth_year - $5::integer) <= 1) THEN 1 ELSE 0 END DESC,
+                + CASE WHEN EXISTS (SELECT 1 FROM photo_records r WHERE r.photo_id = k.photo_id ` +
+        `AND abs(r.birth_year - $5::integer) <= 1) THEN 1 ELSE 0 END DESC,
                 k.photo_id
        LIMIT $3`,
       [s.surname.skeleton, s.surname.dm, limit, s.givenName ? equivalentSkeletons(s.givenName.skeleton) : [], s.birth?.year ?? null],
@@ -105,7 +107,8 @@ export async function archiveSize(q: Queryable): Promise<{ records: number; phot
  */
 export async function archiveCounts(q: Queryable, s: SubjectRecord): Promise<ArchiveCounts> {
   const totals = await q.query<{ names: number; births: number; ids: number }>(
-    `SELECT count(*) FILTER (WHERE has_names)::integer AS names, count(birth_year)::integer AS births, count(*) FILTER (WHERE has_ids)::integer AS ids FROM photo_records`,
+    'SELECT count(*) FILTER (WHERE has_names)::integer AS names, count(birth_year)::integer AS births, ' +
+      'count(*) FILTER (WHERE has_ids)::integer AS ids FROM photo_records',
   );
   const t = totals.rows[0]!;
   const out: ArchiveCounts = {};

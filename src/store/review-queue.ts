@@ -1,5 +1,6 @@
 import type { ReviewQueue } from '../vocabulary.ts';
 import { CANDIDATE_VIEW, type CandidateView } from './candidates.ts';
+import { confirmedForCase } from './confirmed.ts';
 import type { Queryable } from './database.ts';
 
 /**
@@ -42,7 +43,7 @@ export async function reviewQueuePage(
     `WITH places AS (
        -- a candidate found by its record alone has no face similarity: it comes after the faces of its case
        SELECT c.id, c.search_id AS "caseId", coalesce(c.similarity, -2) AS similarity,
-              EXISTS (SELECT 1 FROM candidates o WHERE o.search_id = c.search_id AND o.status = 'confirmed') AS cc,
+              EXISTS (SELECT 1 FROM candidates o WHERE o.search_id = c.search_id AND ${confirmedForCase('o')}) AS cc,
               (extract(epoch FROM s.created_at) * 1000000)::bigint AS opened
        ${QUEUE_FILTER})
      SELECT id, cc, opened::text AS opened, "caseId", similarity FROM places

@@ -1,68 +1,59 @@
 import type { Queryable } from './database.ts';
 import type { CandidateStatus, CaseStatus } from '../vocabulary.ts';
-import { refreshCaseStatus } from './cases.ts';
 
-export interface WithdrawnPhoto {
-  /** Candidates nobody had decided on: deleted with the faces. */
-  removedCandidates: number;
-  /** Candidates with decisions: kept, without their face, as the record of what was decided. */
-  keptCandidates: Array<{ id: string; caseId: string; status: CandidateStatus }>;
-  /** Every case that had a candidate on the photo, with its status before and after. */
-  cases: Array<{ id: string; before: CaseStatus; after: CaseStatus }>;
-  /** Crops and the display copy: no longer referenced by this photo. */
-  blobKeys: string[];
-  faces: number;
-}
+// The rows a withdrawal reads and writes. What it keeps and drops is decided in src: the
+// candidates by src/match/withdrawal.ts, the photo by src/gallery/corrections.ts:withdrawPhoto.
 
-/**
- * Takes a photo out of the archive inside the caller's transaction: its faces (embeddings) and
- * crops go, so it matches nothing again; candidates no verifier touched go with them; decided
- * ones stay with their decisions (append-only) and lose their face (ON DELETE SET NULL, 0007).
- * The cases concerned get their status recomputed: one whose confirmed match was on this photo
- * is open again. Undefined for an unknown photo; `already` when it was withdrawn before.
- */
-export async function withdrawPhotoRows(
-  tx: Queryable,
-  photoId: string,
-  withdrawal: { reason: string; by: { id: string | null; role: string; personId: string | null } },
-): Promise<WithdrawnPhoto | 'already' | undefined> {
-  const locked = await tx.query<{ status: string; displaySha256: string | null }>(
+/** A photo about to be withdrawn, its row locked so two withdrawals (or an ingest) do not cross. */
+export async function lockPhotoForWithdrawal(tx: Queryable, photoId: string): Promise<{ status: string; displaySha256: string | null } | undefined> {
+  const r = await tx.query<{ status: string; displaySha256: string | null }>(
     `SELECT status, display_sha256 AS "displaySha256" FROM photos WHERE id = $1 FOR UPDATE`,
     [photoId],
   );
-  const photo = locked.rows[0];
-  if (!photo) return undefined;
-  if (photo.status === 'withdrawn') return 'already';
-  const cands = await tx.query<{ id: string; caseId: string; status: CandidateStatus; decided: boolean; caseStatus: CaseStatus }>(
+  return r.rows[0];
+}
+
+/** A candidate on a photo, with whether anyone ever decided on it (retracted decisions included) and its case's status. */
+export interface PhotoCandidate { id: string; caseId: string; status: CandidateStatus; decided: boolean; caseStatus: CaseStatus }
+
+/** Every candidate on a photo, locked: no verifier decides one while the photo goes. */
+export async function candidatesOnPhoto(tx: Queryable, photoId: string): Promise<PhotoCandidate[]> {
+  const r = await tx.query<PhotoCandidate>(
     `SELECT c.id, c.search_id AS "caseId", c.status, s.status AS "caseStatus",
             EXISTS (SELECT 1 FROM decisions d WHERE d.candidate_id = c.id) AS decided
      FROM candidates c JOIN searches s ON s.id = c.search_id
      WHERE c.photo_id = $1 FOR UPDATE OF c`,
     [photoId],
   );
-  const undecided = cands.rows.filter((c) => !c.decided).map((c) => c.id);
-  if (undecided.length > 0) await tx.query(`DELETE FROM candidates WHERE id = ANY($1::uuid[])`, [undecided]);
-  const faces = await tx.query<{ crop: string | null }>(`DELETE FROM faces WHERE photo_id = $1 RETURNING crop_sha256 AS crop`, [photoId]);
+  return r.rows;
+}
+
+/** Deletes candidates (only ones without decisions: decisions reference their candidate). */
+export async function deleteCandidates(tx: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await tx.query(`DELETE FROM candidates WHERE id = ANY($1::uuid[])`, [ids]);
+}
+
+/**
+ * Deletes a photo's faces (its embeddings: it matches nothing again); decided candidates lose their
+ * face (ON DELETE SET NULL, 0007). Returns their crops' keys.
+ */
+export async function deleteFacesOfPhoto(tx: Queryable, photoId: string): Promise<Array<{ crop: string | null }>> {
+  const r = await tx.query<{ crop: string | null }>(`DELETE FROM faces WHERE photo_id = $1 RETURNING crop_sha256 AS crop`, [photoId]);
+  return r.rows;
+}
+
+/** Marks a photo withdrawn, its display copy let go, with who withdrew it and why (the row stays as the record). */
+export async function markPhotoWithdrawn(
+  tx: Queryable,
+  photoId: string,
+  withdrawal: { reason: string; at: Date; by: { id: string | null; role: string; personId: string | null } },
+): Promise<void> {
   await tx.query(
     `UPDATE photos SET status = 'withdrawn', error = NULL, heartbeat_at = NULL, display_sha256 = NULL,
             withdrawal = $2, updated_at = now()
      WHERE id = $1`,
-    [photoId, JSON.stringify({ reason: withdrawal.reason, at: new Date().toISOString(), by: withdrawal.by })],
+    [photoId, JSON.stringify({ reason: withdrawal.reason, at: withdrawal.at.toISOString(), by: withdrawal.by })],
   );
-  const before = new Map<string, CaseStatus>();
-  for (const c of cands.rows) before.set(c.caseId, c.caseStatus);
-  const cases: WithdrawnPhoto['cases'] = [];
-  for (const [id, was] of before) cases.push({ id, before: was, after: (await refreshCaseStatus(tx, id)) ?? was });
-  const keys = new Set<string>();
-  if (photo.displaySha256) keys.add(photo.displaySha256);
-  for (const f of faces.rows) if (f.crop) keys.add(f.crop);
-  return {
-    removedCandidates: undecided.length,
-    keptCandidates: cands.rows.filter((c) => c.decided).map((c) => ({ id: c.id, caseId: c.caseId, status: c.status })),
-    cases,
-    blobKeys: [...keys],
-    faces: faces.rows.length,
-  };
 }
 
 /** Changes what is recorded about a photo; undefined for an unknown one. */

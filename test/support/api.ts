@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../api/app.ts';
 import type { ApiDeps } from '../../api/deps.ts';
-import { createFaceEngine, loadManifest, type FaceAnalyser, type ModelManifest } from '../../src/face/index.ts';
+import { loadManifest, type FaceAnalyser, type ModelManifest } from '../../src/face/index.ts';
 import { CLI } from '../../src/access/principal.ts';
 import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
 import { silentLogger, type Logger } from '../../src/log.ts';
@@ -14,6 +14,7 @@ import { ensureModel } from '../../src/store/photos.ts';
 import { handleFacesMatch } from '../../workers/faces-match.ts';
 import { handlePhotoIngest } from '../../workers/photo-ingest.ts';
 import { openTestDb, type TestDb } from './db.ts';
+import { recordedFaceEngine } from './recorded-faces.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const LIMITS = { maxBytes: 2 * 1024 * 1024, maxPixels: 50e6 };
@@ -40,7 +41,7 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-api-blobs-'));
   const blobs = new FsBlobStore(blobDir);
   const manifest = await loadManifest();
-  const faces = await createFaceEngine({ limits: LIMITS });
+  const faces = await recordedFaceEngine({ limits: LIMITS });
   await ensureModel(t.db, { id: manifest.id, dims: manifest.dims, manifest });
   const queue = await openQueue(t.db, { schema: `${t.schema}_pgboss`, expireInSeconds: 60, logger: silentLogger });
   const counters = createCounters();

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrate.ts';
-import { openPglite } from '../../src/store/pglite.ts';
 import { openPostgres } from '../../src/store/postgres.ts';
+import { openTemplatePglite } from './pglite-template.ts';
 
 export type TestDbKind = 'pglite' | 'postgres';
 
@@ -32,8 +32,8 @@ export async function openTestDb(opts: { migrate?: boolean } = {}): Promise<Test
   let db: Database;
   let reopen: (() => Promise<Database>) | undefined;
   if (kind === 'pglite') {
-    db = await openPglite({});
-    await db.exec(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}, public`);
+    // Loaded from a saved data directory, migrated or not (pglite-template.ts says why).
+    db = await openTemplatePglite(schema, opts.migrate !== false);
   } else {
     const url = process.env.DATABASE_URL as string;
     const admin = await openPostgres({ url, max: 1 });
@@ -42,7 +42,7 @@ export async function openTestDb(opts: { migrate?: boolean } = {}): Promise<Test
     reopen = () => openPostgres({ url, searchPath: `${schema},public` });
     db = await reopen();
   }
-  if (opts.migrate !== false) await migrate(db);
+  if (kind === 'postgres' && opts.migrate !== false) await migrate(db);
   return {
     db,
     schema,

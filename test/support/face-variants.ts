@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { lfwPhotos } from './fixtures.ts';
@@ -36,4 +37,32 @@ export async function faceVariants(count: number): Promise<Buffer[]> {
     out.push(data);
   }
   return out;
+}
+
+/**
+ * `count` distinct JPEG files whose pixels are the committed LFW photos' own: each is a fixture
+ * with a JPEG comment segment (COM, which decoders skip) of its own right after the start-of-image
+ * marker. The bytes differ, so the pipeline takes each as a new photo (it de-duplicates by the
+ * bytes' hash) and does every step for it — decode, faces, crops, rows, the standing search —
+ * while the face engine's answer is the fixture's, which the recorded engine
+ * (recorded-faces.ts, keyed by the decoded pixels) has once per run. For the tests of a batch's
+ * handling (the operator page's 300 photos), whose subject is not the engine: `faceVariants`
+ * makes each face new, which costs the engine a second of one core a photo.
+ */
+export function faceCopies(count: number, opts: { distinct?: number } = {}): Buffer[] {
+  // Few distinct faces keep the engine's first-run cost small: the engine answers each once.
+  const bases = lfwPhotos()
+    .slice(0, opts.distinct ?? Infinity)
+    .map((f) => fs.readFileSync(f));
+  return Array.from({ length: count }, (_, i) => {
+    const base = bases[i % bases.length]!;
+    if (base[0] !== 0xff || base[1] !== 0xd8) throw new Error(`faceCopies: fixture ${i % bases.length} is not a JPEG`);
+    const text = Buffer.from(`kinfinder test copy ${i}`, 'ascii');
+    const segment = Buffer.alloc(4 + text.length);
+    segment.writeUInt16BE(0xfffe, 0);
+    // The length counts itself (2 bytes) and the text, not the marker.
+    segment.writeUInt16BE(2 + text.length, 2);
+    text.copy(segment, 4);
+    return Buffer.concat([base.subarray(0, 2), segment, base.subarray(2)]);
+  });
 }

@@ -1,4 +1,4 @@
-import { matchCase } from '../../src/cases/match.ts';
+import { matchCase } from '../../src/match/search.ts';
 import type { ModelManifest } from '../../src/face/manifest.ts';
 import { CASE_CANDIDATES } from '../../src/match/rank.ts';
 import { upsertCandidates } from '../../src/store/candidates.ts';

@@ -140,7 +140,7 @@ function accept(data, fresh) {
 
 /** State of an item as the queue shows it: decided by me, skipped, held by another, or open. */
 function stateOf(c) {
-  if (c.myDecision) return c.myDecision.decision.startsWith('admin_') ? 'done' : c.myDecision.decision;
+  if (c.myDecision) return c.myDecision.settles ? 'done' : c.myDecision.decision;
   if (c.local.skipped) return 'skipped';
   if (c.local.held) return 'held';
   return 'open';

@@ -1,0 +1,71 @@
+import type { Category } from '../vocabulary.ts';
+import type { Queryable } from './database.ts';
+import { familyMessagesOf } from './decisions.ts';
+
+/**
+ * "Confirmed for this case", the one answer every read of it uses (what a family sees, which of
+ * the archive's photos and faces it may fetch, whether the review queue shows a case as already
+ * matched): a confirmed candidate, of a case that was not deleted, on a photo that was not
+ * withdrawn (a candidate on a withdrawn photo is only the record of what was decided, and its
+ * case no longer counts it: src/match/status.ts:caseStatusOf). A condition on the candidate
+ * aliased `c`, with its own subqueries so any query can use it.
+ */
+export function confirmedForCase(c: string): string {
+  return `(${c}.status = 'confirmed'
+    AND EXISTS (SELECT 1 FROM searches cf_s WHERE cf_s.id = ${c}.search_id AND cf_s.deleted_at IS NULL)
+    AND EXISTS (SELECT 1 FROM photos cf_p WHERE cf_p.id = ${c}.photo_id AND cf_p.status <> 'withdrawn'))`;
+}
+
+/** A confirmed match with what its family may be told (reduced further by src/access/visibility.ts). */
+export interface ConfirmedMatchRow {
+  id: string;
+  caseId: string;
+  photoId: string;
+  category: Category;
+  /** The newest non-empty message a confirming verifier wrote for the family, if any. */
+  familyMessage: string | null;
+  confirmedAt: Date;
+}
+
+/**
+ * The confirmed matches of a case, oldest confirmation first (the order the family learned of
+ * them). Only confirmed candidates of a case that was not deleted, each with the message its
+ * confirming verifiers (or an admin settling a dispute) wrote for the family.
+ */
+export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Promise<ConfirmedMatchRow[]> {
+  const r = await q.query<Omit<ConfirmedMatchRow, 'familyMessage'>>(
+    `SELECT c.id, c.search_id AS "caseId", c.photo_id AS "photoId", p.category,
+            coalesce(c.decided_at, c.created_at) AS "confirmedAt"
+     -- by the candidate's photo: one found by its record alone has no face
+     FROM candidates c JOIN photos p ON p.id = c.photo_id
+     WHERE c.search_id = $1 AND ${confirmedForCase('c')}
+     ORDER BY coalesce(c.decided_at, c.created_at), c.id`,
+    [caseId],
+  );
+  // The message rule is the review's (src/store/decisions.ts): the newest of the confirmations that still count.
+  const messages = await familyMessagesOf(q, r.rows.map((x) => x.id));
+  return r.rows.map((x) => ({ ...x, familyMessage: messages.get(x.id) ?? null }));
+}
+
+/** One confirmed match of a case, for its photo (null when it is not, or no longer, confirmed). */
+export async function confirmedMatch(q: Queryable, caseId: string, candidateId: string): Promise<{ photoId: string; displaySha256: string | null } | undefined> {
+  const r = await q.query<{ photoId: string; displaySha256: string | null }>(
+    `SELECT p.id AS "photoId", p.display_sha256 AS "displaySha256"
+     FROM candidates c JOIN photos p ON p.id = c.photo_id
+     WHERE c.id = $1 AND c.search_id = $2 AND ${confirmedForCase('c')}`,
+    [candidateId, caseId],
+  );
+  return r.rows[0];
+}
+
+/** Whether an archive photo is confirmed for this case (a family may then see it). */
+export async function photoVisibleToCase(q: Queryable, photoId: string, caseId: string): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.photo_id = $2 AND ${confirmedForCase('c')} LIMIT 1`, [caseId, photoId]);
+  return r.rows.length > 0;
+}
+
+/** Whether an archive face is confirmed for this case (a family may then see its crop). */
+export async function faceVisibleToCase(q: Queryable, faceId: string, caseId: string): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND ${confirmedForCase('c')} LIMIT 1`, [caseId, faceId]);
+  return r.rows.length > 0;
+}
