@@ -9,7 +9,16 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': 'off',
@@ -56,33 +65,89 @@ export default tseslint.config(
     // The dependency rule: the domain core never reaches into the edges.
     files: ['src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/workers/**', '**/test/**', '**/bin/**'], message: 'src must not import api, workers, test or bin' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/api/**', '**/workers/**', '**/test/**', '**/bin/**'],
+              message: 'src must not import api, workers, test or bin',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['api/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/workers/**', '**/bin/**'], message: 'api must not import workers or bin' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/workers/**', '**/bin/**'], message: 'api must not import workers or bin' }] },
+      ],
+    },
   },
   {
     files: ['workers/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/bin/**'], message: 'workers must not import api or bin' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api/**', '**/bin/**'], message: 'workers must not import api or bin' }] },
+      ],
+    },
   },
   {
     // Scripts (benchmarks, accuracy tools) build on src as the adapters do, and may borrow the
     // tests' helpers (test/support: an S3 server on loopback); never the command line, the HTTP
     // API or the workers, whose rules they would otherwise copy or bypass.
     files: ['scripts/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: SCRIPT_BANS, message: 'scripts may import src and test/support, not bin, api, workers or other test files' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: SCRIPT_BANS,
+              message: 'scripts may import src and test/support, not bin, api, workers or other test files',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // The two deployment benchmarks measure an adapter itself, each named here alone: the embedded
     // deployment's job runner (workers/main.ts:startWorkers) and the server's HTTP API
     // (api/app.ts:createApp). Copying their wiring into the script would measure something else.
     files: ['scripts/bench/ingest.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: SCRIPT_BANS.filter((g) => g !== '**/workers/**'), message: 'bench:ingest may import src, test/support and workers, not bin or api' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: SCRIPT_BANS.filter((g) => g !== '**/workers/**'),
+              message: 'bench:ingest may import src, test/support and workers, not bin or api',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['scripts/bench/ingest-api.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: SCRIPT_BANS.filter((g) => g !== '**/api/**'), message: 'the API ingest bench may import src, test/support and api, not bin or workers' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: SCRIPT_BANS.filter((g) => g !== '**/api/**'),
+              message: 'the API ingest bench may import src, test/support and api, not bin or workers',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

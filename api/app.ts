@@ -61,14 +61,22 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // every answer. A header a route set itself is kept (`overwrite: false`): the pages set their
   // strict CSP and Permissions-Policy; anything else (JSON, images, assets) gets a CSP that allows
   // nothing, so an answer opened on its own in a browser cannot run or load anything.
-  app.use('*', secureHeaders({
-    overwrite: false,
-    xFrameOptions: 'DENY', // nothing here is meant to be framed (the pages' CSP: frame-ancestors 'none')
-    // TLS ends at the reverse proxy, which sets HSTS when the service is on HTTPS; on a plain-HTTP
-    // LAN or offline install browsers ignore it, and on localhost it would stick to other apps.
-    strictTransportSecurity: false,
-    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
-  }));
+  app.use(
+    '*',
+    secureHeaders({
+      overwrite: false,
+      xFrameOptions: 'DENY', // nothing here is meant to be framed (the pages' CSP: frame-ancestors 'none')
+      // TLS ends at the reverse proxy, which sets HSTS when the service is on HTTPS; on a plain-HTTP
+      // LAN or offline install browsers ignore it, and on localhost it would stick to other apps.
+      strictTransportSecurity: false,
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    }),
+  );
   app.use('*', negotiateLanguage(deps.defaultLanguage ?? 'en'));
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
@@ -76,19 +84,29 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const api = deps.api;
     const v1 = apiRouter();
     const proxies = trustedProxies(api.trustedProxies ?? []);
-    const address = api.clientAddress ?? ((c: Context) => clientAddress(socketAddress(c), [c.req.header('x-forwarded-for') ?? ''], proxies));
+    const address =
+      api.clientAddress ??
+      ((c: Context) => clientAddress(socketAddress(c), [c.req.header('x-forwarded-for') ?? ''], proxies));
     const codes = { ...CODE_THROTTLE_DEFAULTS, ...api.codeThrottle };
     // In the database: every process of this installation counts the same attempts (issue 28).
     const throttles = sharedThrottles(api.db);
-    v1.use('*', authenticate(api.db, api.adminToken, {
-      signIns: throttles.window('sign-in', api.authThrottle ?? { max: 20, windowMs: 60_000 }),
-      codesByAddress: throttles.backoff('code-address', codes.address),
-      codesByPrefix: throttles.backoff('code-prefix', codes.prefix),
-      codesInFlight: inFlightCap(CODES_IN_FLIGHT),
-      address,
-      counters: api.counters,
-    }));
-    const uploads = { throttle: throttles.window('uploads', api.rateLimit ?? DEFAULT_CASE_RATE), ...(api.rateLimit ?? DEFAULT_CASE_RATE), key: address, inFlight: inFlightCap(UPLOADS_IN_FLIGHT) };
+    v1.use(
+      '*',
+      authenticate(api.db, api.adminToken, {
+        signIns: throttles.window('sign-in', api.authThrottle ?? { max: 20, windowMs: 60_000 }),
+        codesByAddress: throttles.backoff('code-address', codes.address),
+        codesByPrefix: throttles.backoff('code-prefix', codes.prefix),
+        codesInFlight: inFlightCap(CODES_IN_FLIGHT),
+        address,
+        counters: api.counters,
+      }),
+    );
+    const uploads = {
+      throttle: throttles.window('uploads', api.rateLimit ?? DEFAULT_CASE_RATE),
+      ...(api.rateLimit ?? DEFAULT_CASE_RATE),
+      key: address,
+      inFlight: inFlightCap(UPLOADS_IN_FLIGHT),
+    };
     v1.route('/', photoRoutes(api));
     v1.route('/', batchRoutes(api));
     v1.route('/', searchRoutes(api, address, uploads));
@@ -102,9 +120,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route('/', apiDocsRoutes());
   app.route('/', pageRoutes(deps));
   // A program asking the API gets JSON; a person who mistyped an address gets a page they can read.
-  app.notFound((c) => c.req.path.startsWith('/api/') || c.req.method !== 'GET'
-    ? c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
-    : sendPage(c, notFoundPage(pageContext(c), deps.api?.organisation), 404));
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/') || c.req.method !== 'GET'
+      ? c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
+      : sendPage(c, notFoundPage(pageContext(c), deps.api?.organisation), 404),
+  );
   app.onError(handleError(deps.logger));
   return app;
 }

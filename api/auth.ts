@@ -76,7 +76,12 @@ export function authenticate(db: Database, adminToken: string | undefined, guard
         await admit(guard.codesByPrefix, code.slice(0, CASE_CODE_PREFIX_LENGTH), 'too many wrong case codes');
       }
       const principal = await resolveToken(db, m[1], adminToken);
-      if (!principal) throw refuse(code ? 'this case code is not valid (mistyped, replaced by a new one, or its case was deleted)' : 'this access token is not valid (unknown, revoked, or its case was deleted)');
+      if (!principal)
+        throw refuse(
+          code
+            ? 'this case code is not valid (mistyped, replaced by a new one, or its case was deleted)'
+            : 'this access token is not valid (unknown, revoked, or its case was deleted)',
+        );
       c.set('principal', principal);
     } finally {
       // A right token, a refusal by a later throttle, or a database error: none of these was a

@@ -29,7 +29,12 @@ export function negotiateLanguage(defaultLanguage: Language): MiddlewareHandler 
       if (asked && isLanguage(asked.toLowerCase())) {
         // Not a secret and read by no script: lax, so a link from elsewhere keeps the choice;
         // not `secure`, because many installs are reached over plain HTTP on a local network.
-        setCookie(c, LANGUAGE_COOKIE, language, { path: '/', sameSite: 'Lax', httpOnly: true, maxAge: 365 * 24 * 3600 });
+        setCookie(c, LANGUAGE_COOKIE, language, {
+          path: '/',
+          sameSite: 'Lax',
+          httpOnly: true,
+          maxAge: 365 * 24 * 3600,
+        });
       }
       await next();
     });

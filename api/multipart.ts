@@ -58,7 +58,8 @@ export async function readMultipart(c: Context): Promise<Multipart> {
 /** Free-form JSON beside photos (a case's `subject`, a photo's metadata): an object, 16 KB at most. */
 export function parseJsonField(raw: string | undefined, field: string): Record<string, unknown> {
   if (raw === undefined || raw.trim() === '') return {};
-  if (Buffer.byteLength(raw) > 16 * 1024) throw new KinfinderError('invalid_input', `the "${field}" field is longer than 16 KB`);
+  if (Buffer.byteLength(raw) > 16 * 1024)
+    throw new KinfinderError('invalid_input', `the "${field}" field is longer than 16 KB`);
   let v: unknown;
   try {
     v = JSON.parse(raw) as unknown;

@@ -29,7 +29,10 @@ function errorResponses(codes: readonly ErrorCode[]) {
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(
-    [...byStatus].map(([status, cs]) => [status, { description: `error: ${cs.join(', ')}`, content: { 'application/json': { schema: ErrorBody } } }]),
+    [...byStatus].map(([status, cs]) => [
+      status,
+      { description: `error: ${cs.join(', ')}`, content: { 'application/json': { schema: ErrorBody } } },
+    ]),
   );
 }
 
@@ -41,7 +44,12 @@ function accessOf(access: Access) {
     return { security: [], description: 'Open to anyone, no token needed.', errors: [] as ErrorCode[], extensions: {} };
   }
   if ('tokenWhen' in access) {
-    return { security: OPTIONAL_TOKEN, description: `A token is needed ${access.tokenWhen}.`, errors: ['unauthorized', 'forbidden'] as ErrorCode[], extensions: {} };
+    return {
+      security: OPTIONAL_TOKEN,
+      description: `A token is needed ${access.tokenWhen}.`,
+      errors: ['unauthorized', 'forbidden'] as ErrorCode[],
+      extensions: {},
+    };
   }
   const roles = tokenRolesFor(access.action);
   const anonymous = (roles as readonly string[]).includes('anonymous');
@@ -62,7 +70,10 @@ function accessOf(access: Access) {
  * error codes it may answer. The errors go into the document only: they are thrown and answered
  * by the error handler, so the handler's type lists just the success answers.
  */
-export function declareRoute<const R extends RouteConfig>(config: R, opts: { access: Access; errors?: readonly ErrorCode[] }) {
+export function declareRoute<const R extends RouteConfig>(
+  config: R,
+  opts: { access: Access; errors?: readonly ErrorCode[] },
+) {
   const a = accessOf(opts.access);
   const errors = [...a.errors, ...(opts.errors ?? []), ...(config.request?.params ? (['not_found'] as const) : [])];
   return createRoute({
@@ -87,13 +98,23 @@ export function serveOpenApiDocument(app: OpenAPIHono<Env>): void {
   let document: unknown;
   app.openapi(
     declareRoute(
-      { method: 'get', path: DOCUMENT_PATH, summary: 'This document', tags: ['service'], responses: { 200: { description: 'OpenAPI 3.1' } } },
+      {
+        method: 'get',
+        path: DOCUMENT_PATH,
+        summary: 'This document',
+        tags: ['service'],
+        responses: { 200: { description: 'OpenAPI 3.1' } },
+      },
       { access: 'public' },
     ),
     (c) => {
       document ??= app.getOpenAPI31Document({
         openapi: '3.1.0',
-        info: { title: 'kinfinder', version: '1', description: 'Face matching with human verification for families of missing soldiers.' },
+        info: {
+          title: 'kinfinder',
+          version: '1',
+          description: 'Face matching with human verification for families of missing soldiers.',
+        },
       });
       return c.json(document as object, 200);
     },

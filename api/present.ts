@@ -27,7 +27,14 @@ export const urls = {
 
 /** A reference face as verifiers get it: the crop, and the whole photo with the box's frame. */
 function presentReference(r: { id: string; box: Box; photoWidth: number | null; photoHeight: number | null }) {
-  return { id: r.id, box: r.box, cropUrl: urls.referenceCrop(r.id), photoUrl: urls.referencePhoto(r.id), photoWidth: r.photoWidth, photoHeight: r.photoHeight };
+  return {
+    id: r.id,
+    box: r.box,
+    cropUrl: urls.referenceCrop(r.id),
+    photoUrl: urls.referencePhoto(r.id),
+    photoWidth: r.photoWidth,
+    photoHeight: r.photoHeight,
+  };
 }
 
 function presentMatch(c: CandidateView) {
@@ -41,7 +48,15 @@ function presentMatch(c: CandidateView) {
     confirmations: c.confirmations,
     faceId: c.faceId,
     photoId: c.photoId,
-    face: c.face ? { id: c.face.id, box: c.face.box, score: c.face.score, quality: c.face.quality, cropUrl: urls.faceCrop(c.face.id) } : null,
+    face: c.face
+      ? {
+          id: c.face.id,
+          box: c.face.box,
+          score: c.face.score,
+          quality: c.face.quality,
+          cropUrl: urls.faceCrop(c.face.id),
+        }
+      : null,
     // width and height are the upright original's: face boxes are in its pixels, the image served is smaller.
     photo: {
       id: c.photo.id,
@@ -73,12 +88,22 @@ export function presentCandidate(c: CandidateView) {
  * the family's language, when no verifier wrote a message.
  */
 export function presentConfirmed(c: FamilyMatch, defaultMessage: (category: Category) => string) {
-  return { id: c.id, category: c.category, familyMessage: c.familyMessage ?? defaultMessage(c.category), confirmedAt: c.confirmedAt, photoUrl: urls.confirmedPhoto(c.id) };
+  return {
+    id: c.id,
+    category: c.category,
+    familyMessage: c.familyMessage ?? defaultMessage(c.category),
+    confirmedAt: c.confirmedAt,
+    photoUrl: urls.confirmedPhoto(c.id),
+  };
 }
 
 /** The family's view of its case (`GET /case`, and `GET /searches/:id` with the case code). */
 export function presentFamilyCase(v: FamilyCaseView, defaultMessage: (category: Category) => string) {
-  return { search: presentCase(v.case), confirmed: v.confirmed.map((c) => presentConfirmed(c, defaultMessage)), referencePhotos: v.referencePhotos };
+  return {
+    search: presentCase(v.case),
+    confirmed: v.confirmed.map((c) => presentConfirmed(c, defaultMessage)),
+    referencePhotos: v.referencePhotos,
+  };
 }
 
 export function presentReferenceFace(r: ReferenceFaceRow) {
@@ -101,7 +126,13 @@ export function presentPhoto(p: PhotoRow, faces: FaceRow[]) {
     width: p.width,
     height: p.height,
     imageUrl: urls.photoImage(p.id),
-    faces: faces.map((f) => ({ id: f.id, box: f.box, score: f.score, quality: f.quality, cropUrl: urls.faceCrop(f.id) })),
+    faces: faces.map((f) => ({
+      id: f.id,
+      box: f.box,
+      score: f.score,
+      quality: f.quality,
+      cropUrl: urls.faceCrop(f.id),
+    })),
     category: p.category,
     batchId: p.batchId,
     modelId: p.modelId,
@@ -146,13 +177,26 @@ function presentDecision(d: DecisionRow) {
  * decision, and only once the review is no longer blind the others' decisions and the count.
  */
 export function presentReviewItem(i: ReviewItem) {
-  const { confirmations: _c, ...base } = presentCandidate({ ...i, confirmations: i.confirmations ?? 0, confirmedBy: i.confirmedBy ?? [] });
+  const { confirmations: _c, ...base } = presentCandidate({
+    ...i,
+    confirmations: i.confirmations ?? 0,
+    confirmedBy: i.confirmedBy ?? [],
+  });
   const mine = i.myDecision;
   return {
     ...base,
     ...(i.confirmations !== undefined ? { confirmations: i.confirmations } : {}),
     myDecision: mine
-      ? { id: mine.id, decision: mine.decision, note: mine.note, reason: mine.reason, familyMessage: mine.familyMessage, at: mine.createdAt, retractableUntil: mine.retractableUntil, settles: isAdminDecision(mine.decision) }
+      ? {
+          id: mine.id,
+          decision: mine.decision,
+          note: mine.note,
+          reason: mine.reason,
+          familyMessage: mine.familyMessage,
+          at: mine.createdAt,
+          retractableUntil: mine.retractableUntil,
+          settles: isAdminDecision(mine.decision),
+        }
       : null,
     ...(i.decisions ? { decisions: i.decisions.map(presentDecision) } : {}),
     caseConfirmed: i.caseConfirmed ?? false,
@@ -161,7 +205,12 @@ export function presentReviewItem(i: ReviewItem) {
 
 /** A case heading its candidates in the queue: the family's photos and what they told us. */
 export function presentQueueCase(c: QueueCase) {
-  return { ...presentCase(c.case), subject: c.case.subject, referenceFaces: c.referenceFaces.map(presentReferenceFace), confirmedMatch: c.confirmedMatch };
+  return {
+    ...presentCase(c.case),
+    subject: c.case.subject,
+    referenceFaces: c.referenceFaces.map(presentReferenceFace),
+    confirmedMatch: c.confirmedMatch,
+  };
 }
 
 export function presentMyReview(m: MyReview) {

@@ -25,7 +25,13 @@ const isStaff = (c: Context<Env>) => {
  * their proxy, and a carrier's shared address raises KINFINDER_RATE_CASES_PER_HOUR. Answers carry
  * RateLimit-* headers (IETF draft 6); a refused call is a `rate_limited` error (429) with Retry-After.
  */
-export function rateLimitAnonymous(opts: { throttle: Throttle; max: number; windowMs: number; key: (c: Context<Env>) => string; inFlight?: InFlight }): MiddlewareHandler<Env> {
+export function rateLimitAnonymous(opts: {
+  throttle: Throttle;
+  max: number;
+  windowMs: number;
+  key: (c: Context<Env>) => string;
+  inFlight?: InFlight;
+}): MiddlewareHandler<Env> {
   return async (c, next) => {
     if (isStaff(c)) return next();
     const key = opts.key(c);
@@ -64,7 +70,11 @@ export function uploadBodyLimit(opts: { staff: number; anonymous: number }): Mid
       maxSize,
       onError: () => {
         const maxMb = Math.max(1, Math.floor(maxSize / 1024 / 1024));
-        throw new KinfinderError('upload_too_large', `this request is larger than the ${maxMb} MB that may be sent at once`, { maxMb });
+        throw new KinfinderError(
+          'upload_too_large',
+          `this request is larger than the ${maxMb} MB that may be sent at once`,
+          { maxMb },
+        );
       },
     });
   const forStaff = limit(opts.staff);

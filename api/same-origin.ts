@@ -13,7 +13,8 @@ export function refuseCrossSite(): MiddlewareHandler {
     const origin = c.req.header('origin');
     const crossSite = site === 'cross-site' || site === 'same-site';
     const foreignOrigin = origin !== undefined && origin !== new URL(c.req.url).origin;
-    if (crossSite || foreignOrigin) throw new KinfinderError('forbidden', 'this can only be sent from the service\'s own pages');
+    if (crossSite || foreignOrigin)
+      throw new KinfinderError('forbidden', "this can only be sent from the service's own pages");
     await next();
   };
 }

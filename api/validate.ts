@@ -28,5 +28,8 @@ export const validationHook: Hook<unknown, Env, string, void> = (result) => {
     return;
   }
   if (result.target === 'param') throw new KinfinderError('not_found', 'no such item');
-  throw new KinfinderError('invalid_input', describeIssues(result.error, result.target === 'json' ? 'body' : result.target));
+  throw new KinfinderError(
+    'invalid_input',
+    describeIssues(result.error, result.target === 'json' ? 'body' : result.target),
+  );
 };

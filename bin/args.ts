@@ -60,7 +60,9 @@ type ValueOf<S extends OptionSpec> = S extends { type: 'boolean' }
     : string | undefined;
 export type Values<O extends Options> = { -readonly [K in keyof O]: ValueOf<O[K]> };
 type StringKeys<O extends Options> = { [K in keyof O]: O[K] extends { type: 'string' } ? K : never }[keyof O] & string;
-type Given<O extends Options, K extends keyof O, T> = O[K] extends { default: string } | { required: true } ? T : T | undefined;
+type Given<O extends Options, K extends keyof O, T> = O[K] extends { default: string } | { required: true }
+  ? T
+  : T | undefined;
 
 export interface CommandLine<O extends Options> {
   values: Values<O>;
@@ -111,7 +113,11 @@ export function readCommandLine<const O extends Options, R extends object = obje
  * Picks the sub-command of a group: `kinfinder token --help` prints the group's help (0), no
  * sub-command or an unknown one is a usage error (2).
  */
-export function readSubcommand(group: GroupSpec, args: string[], ctx: CommandContext): Read<{ sub: string; spec: CommandSpec; rest: string[] }> {
+export function readSubcommand(
+  group: GroupSpec,
+  args: string[],
+  ctx: CommandContext,
+): Read<{ sub: string; spec: CommandSpec; rest: string[] }> {
   const [word, ...rest] = args;
   if (word === '--help' || word === '-h') {
     ctx.stdout.write(groupHelpText(group));
@@ -120,7 +126,10 @@ export function readSubcommand(group: GroupSpec, args: string[], ctx: CommandCon
   const spec = word === undefined ? undefined : Object.hasOwn(group.commands, word) ? group.commands[word] : undefined;
   if (word !== undefined && spec) return { sub: word, spec, rest };
   const words = Object.keys(group.commands).join(' or ');
-  const problem = word === undefined ? `missing command: ${words}` : `unknown ${word.startsWith('-') ? 'option' : 'command'} '${word}' (expected ${words})`;
+  const problem =
+    word === undefined
+      ? `missing command: ${words}`
+      : `unknown ${word.startsWith('-') ? 'option' : 'command'} '${word}' (expected ${words})`;
   ctx.stderr.write(`kinfinder ${group.name}: ${displaySafe(problem)}\n${groupUsage(group)}\n`);
   return { exit: EXIT.usage };
 }
@@ -171,7 +180,12 @@ export const CONCURRENCY = {
 } as const satisfies StringOption;
 
 export const BACKENDS = ['auto', 'wasm', 'cpu', 'tfjs-node'] as const satisfies readonly BackendChoice[];
-export const BACKEND = { type: 'string', value: 'NAME', help: `face-engine backend: ${BACKENDS.join(', ')}`, default: 'auto' } as const satisfies StringOption;
+export const BACKEND = {
+  type: 'string',
+  value: 'NAME',
+  help: `face-engine backend: ${BACKENDS.join(', ')}`,
+  default: 'auto',
+} as const satisfies StringOption;
 
 // ---- parsing -------------------------------------------------------------------------------
 
@@ -181,7 +195,11 @@ const withHelp = (options: Options): Options => ({ ...options, help: HELP });
 function parseArgsOptions(options: Options) {
   const out: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }> = {};
   for (const [name, o] of Object.entries(withHelp(options))) {
-    out[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), default: o.type === 'boolean' ? false : o.default };
+    out[name] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      default: o.type === 'boolean' ? false : o.default,
+    };
     if (out[name].default === undefined) delete out[name].default;
   }
   return out;
@@ -200,7 +218,9 @@ function parse<O extends Options>(spec: CommandSpec<O>, args: string[]): Command
     if (o.type === 'boolean' && t.value !== undefined) throw new UsageError(`${t.rawName} takes no value`);
     if (o.type === 'string' && t.value === undefined) throw new UsageError(`${t.rawName} needs a value (${o.value})`);
     if (o.type === 'string' && !t.inlineValue && t.value?.startsWith('-')) {
-      throw new UsageError(`${t.rawName} needs a value (${o.value}), not the option '${t.value}'; write ${t.rawName}=${t.value} if that is the value`);
+      throw new UsageError(
+        `${t.rawName} needs a value (${o.value}), not the option '${t.value}'; write ${t.rawName}=${t.value} if that is the value`,
+      );
     }
   }
   let parsed;
@@ -214,7 +234,8 @@ function parse<O extends Options>(spec: CommandSpec<O>, args: string[]): Command
   if (positionals.length < min) throw new UsageError(`missing argument ${spec.args!.label}`);
   if (positionals.length > max) throw new UsageError(`unexpected argument '${positionals[max]}'`);
   for (const [name, o] of Object.entries(spec.options)) {
-    if (o.type === 'string' && o.required && parsed.values[name] === undefined) throw new UsageError(`missing --${name} ${o.value}`);
+    if (o.type === 'string' && o.required && parsed.values[name] === undefined)
+      throw new UsageError(`missing --${name} ${o.value}`);
   }
   const { help: _help, ...values } = parsed.values;
   return { values: values as Values<O>, positionals };
@@ -258,7 +279,10 @@ function optionSynopsis(name: string, o: OptionSpec): string {
 /** `usage: kinfinder ingest <path…> [--source NAME] …`, wrapped under the command name. */
 export function usageLine(spec: CommandSpec, prefix = 'usage: '): string {
   const head = `${prefix}kinfinder ${spec.name}`;
-  const words = [...(spec.args ? [spec.args.label] : []), ...Object.entries(spec.options).map(([n, o]) => optionSynopsis(n, o))];
+  const words = [
+    ...(spec.args ? [spec.args.label] : []),
+    ...Object.entries(spec.options).map(([n, o]) => optionSynopsis(n, o)),
+  ];
   const lines = [head];
   for (const w of words) {
     if (lines.at(-1)!.length + 1 + w.length > WIDTH) lines.push(' '.repeat(head.length));
@@ -297,7 +321,15 @@ export function helpText(spec: CommandSpec): string {
   const parts = [usageLine(spec), '', wrap(spec.description)];
   if (spec.args) parts.push('', 'arguments:', table([[spec.args.label, spec.args.help]]));
   parts.push('', 'options:', table(options));
-  parts.push('', 'exit status:', table([['0', spec.exits.ok], ['1', spec.exits.failed], ['2', 'the command line was wrong (the message says what)']]));
+  parts.push(
+    '',
+    'exit status:',
+    table([
+      ['0', spec.exits.ok],
+      ['1', spec.exits.failed],
+      ['2', 'the command line was wrong (the message says what)'],
+    ]),
+  );
   return `${parts.join('\n')}\n`;
 }
 
@@ -308,6 +340,12 @@ function groupUsage(group: GroupSpec): string {
 }
 
 export function groupHelpText(group: GroupSpec): string {
-  const rows = Object.entries(group.commands).map(([word, spec]): [string, string] => [word, spec.description.split('\n')[0]!]);
-  return `${groupUsage(group)}\n\n${wrap(group.description)}\n\ncommands:\n${table(rows)}\n\n` + `\`kinfinder ${group.name} <command> --help\` prints a command's arguments and options.\n`;
+  const rows = Object.entries(group.commands).map(([word, spec]): [string, string] => [
+    word,
+    spec.description.split('\n')[0]!,
+  ]);
+  return (
+    `${groupUsage(group)}\n\n${wrap(group.description)}\n\ncommands:\n${table(rows)}\n\n` +
+    `\`kinfinder ${group.name} <command> --help\` prints a command's arguments and options.\n`
+  );
 }

@@ -7,19 +7,88 @@ import { EXIT, type Command, type CommandContext } from './context.ts';
  * names the commands, so `kinfinder --help` does not load every command's dependencies.
  */
 const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command> }>([
-  ['serve', { summary: 'API, web pages and in-process workers', load: async () => (await import('./commands/serve.ts')).run }],
-  ['worker', { summary: 'job workers only (PostgreSQL deployments, any number of machines)', load: async () => (await import('./commands/worker.ts')).run }],
-  ['ingest', { summary: 'queue photos for the gallery: files, folders, .zip archives', load: async () => (await import('./commands/ingest.ts')).run }],
-  ['search', { summary: "match one person's reference photo(s) against the gallery", load: async () => (await import('./commands/search.ts')).run }],
-  ['embed', { summary: 'faces and embeddings of photos, one line per photo', load: async () => (await import('./commands/embed.ts')).run }],
-  ['eval', { summary: 'eval pairs: verification accuracy on an LFW-style pairs file', load: async () => (await import('./commands/eval.ts')).runEval }],
-  ['token', { summary: 'token create / token revoke: access tokens (printed once)', load: async () => (await import('./commands/token.ts')).run }],
+  [
+    'serve',
+    { summary: 'API, web pages and in-process workers', load: async () => (await import('./commands/serve.ts')).run },
+  ],
+  [
+    'worker',
+    {
+      summary: 'job workers only (PostgreSQL deployments, any number of machines)',
+      load: async () => (await import('./commands/worker.ts')).run,
+    },
+  ],
+  [
+    'ingest',
+    {
+      summary: 'queue photos for the gallery: files, folders, .zip archives',
+      load: async () => (await import('./commands/ingest.ts')).run,
+    },
+  ],
+  [
+    'search',
+    {
+      summary: "match one person's reference photo(s) against the gallery",
+      load: async () => (await import('./commands/search.ts')).run,
+    },
+  ],
+  [
+    'embed',
+    {
+      summary: 'faces and embeddings of photos, one line per photo',
+      load: async () => (await import('./commands/embed.ts')).run,
+    },
+  ],
+  [
+    'eval',
+    {
+      summary: 'eval pairs: verification accuracy on an LFW-style pairs file',
+      load: async () => (await import('./commands/eval.ts')).runEval,
+    },
+  ],
+  [
+    'token',
+    {
+      summary: 'token create / token revoke: access tokens (printed once)',
+      load: async () => (await import('./commands/token.ts')).run,
+    },
+  ],
   ['migrate', { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).run }],
-  ['backup', { summary: 'one archive of the embedded database and every stored photo (while serve runs too)', load: async () => (await import('./commands/backup.ts')).run }],
-  ['restore', { summary: 'a backup archive into an empty data directory', load: async () => (await import('./commands/restore.ts')).run }],
-  ['gc', { summary: 'remove stored photo files that nothing refers to any more', load: async () => (await import('./commands/gc.ts')).run }],
-  ['reembed', { summary: 'recompute the faces of photos embedded with an older model', load: async () => (await import('./commands/reembed.ts')).run }],
-  ['purge', { summary: "erase closed and deleted cases' personal data after the retention period", load: async () => (await import('./commands/purge.ts')).run }],
+  [
+    'backup',
+    {
+      summary: 'one archive of the embedded database and every stored photo (while serve runs too)',
+      load: async () => (await import('./commands/backup.ts')).run,
+    },
+  ],
+  [
+    'restore',
+    {
+      summary: 'a backup archive into an empty data directory',
+      load: async () => (await import('./commands/restore.ts')).run,
+    },
+  ],
+  [
+    'gc',
+    {
+      summary: 'remove stored photo files that nothing refers to any more',
+      load: async () => (await import('./commands/gc.ts')).run,
+    },
+  ],
+  [
+    'reembed',
+    {
+      summary: 'recompute the faces of photos embedded with an older model',
+      load: async () => (await import('./commands/reembed.ts')).run,
+    },
+  ],
+  [
+    'purge',
+    {
+      summary: "erase closed and deleted cases' personal data after the retention period",
+      load: async () => (await import('./commands/purge.ts')).run,
+    },
+  ],
 ]);
 
 function commandList(): string {

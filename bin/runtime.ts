@@ -1,6 +1,12 @@
 import type { Config } from '../src/config.ts';
 import { fairShare } from '../src/face/fair.ts';
-import { createFacePool, loadManifest, type FaceAnalyser, type FacePool, type ModelManifest } from '../src/face/index.ts';
+import {
+  createFacePool,
+  loadManifest,
+  type FaceAnalyser,
+  type FacePool,
+  type ModelManifest,
+} from '../src/face/index.ts';
 import type { FaceTaskStats } from '../src/face/task-line.ts';
 import type { ImageLimits } from '../src/image/index.ts';
 import type { Logger } from '../src/log.ts';
@@ -40,7 +46,11 @@ export function limitsOf(config: Config): ImageLimits {
  * Opens what a command needs, in dependency order, and closes it in reverse: database
  * (migrated), blobs, queue, and with `workers` the face-engine pool and the job handlers.
  */
-export async function openRuntime(config: Config, logger: Logger, opts: { workers: boolean; faces?: boolean; concurrency?: number }): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+  opts: { workers: boolean; faces?: boolean; concurrency?: number },
+): Promise<Runtime> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
@@ -95,7 +105,10 @@ export async function openRuntime(config: Config, logger: Logger, opts: { worker
       // Photos registered before person records existed get theirs now (once: then none are left).
       const keyed = await keyUnrecordedPhotos(db);
       if (keyed > 0) logger.info({ photos: keyed }, 'person records keyed for earlier photos');
-      const workers = await startWorkers({ db, blobs, faces, queue, limits, logger, counters, manifest }, { concurrency });
+      const workers = await startWorkers(
+        { db, blobs, faces, queue, limits, logger, counters, manifest },
+        { concurrency },
+      );
       closers.push(() => workers.stop());
       logger.info({ concurrency, backend: faces.backend, modelId: faces.modelId }, 'workers started');
     }

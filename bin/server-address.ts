@@ -16,7 +16,8 @@ export function announceServer(dataDir: string, host: string, port: number): () 
   fs.writeFileSync(file, JSON.stringify({ url: `http://${reachable}:${port}`, pid: process.pid }), { mode: 0o600 });
   return () => {
     try {
-      if ((JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: number }).pid === process.pid) fs.rmSync(file, { force: true });
+      if ((JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: number }).pid === process.pid)
+        fs.rmSync(file, { force: true });
     } catch {
       // already gone
     }
@@ -26,7 +27,10 @@ export function announceServer(dataDir: string, host: string, port: number): () 
 /** The running server's address, if one announced itself and still runs. */
 export function runningServer(dataDir: string): string | undefined {
   try {
-    const { url, pid } = JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')) as { url?: string; pid?: number };
+    const { url, pid } = JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')) as {
+      url?: string;
+      pid?: number;
+    };
     if (typeof url !== 'string' || typeof pid !== 'number') return undefined;
     process.kill(pid, 0);
     return url;

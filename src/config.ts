@@ -10,12 +10,7 @@ const MIN_ADMIN_TOKEN_BITS = 128;
 import type { BlobStoreOptions } from './store/blob-store.ts';
 
 const intFrom = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 const numberFrom = (min: number) =>
   z
@@ -111,8 +106,16 @@ const schema = z.object({
 const s3Schema = z.object({
   AWS_ENDPOINT_URL_S3: httpUrl.optional(),
   AWS_ENDPOINT_URL: httpUrl.optional(),
-  AWS_REGION: z.string().trim().regex(/^[a-z0-9-]{1,40}$/, 'must be a region name such as eu-west-1').optional(),
-  AWS_DEFAULT_REGION: z.string().trim().regex(/^[a-z0-9-]{1,40}$/, 'must be a region name such as eu-west-1').optional(),
+  AWS_REGION: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,40}$/, 'must be a region name such as eu-west-1')
+    .optional(),
+  AWS_DEFAULT_REGION: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,40}$/, 'must be a region name such as eu-west-1')
+    .optional(),
   AWS_ACCESS_KEY_ID: z.string().trim().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
@@ -206,9 +209,11 @@ function blobOptions(main: z.infer<typeof schema>, env: NodeJS.ProcessEnv, dataD
   const c = parsed.data;
   if ((c.AWS_ACCESS_KEY_ID === undefined) !== (c.AWS_SECRET_ACCESS_KEY === undefined)) {
     const missing = c.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
-    throw new KinfinderError('invalid_config', `invalid configuration: ${missing}: must be set together with ${missing === 'AWS_ACCESS_KEY_ID' ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}`, {
-      problems: [`${missing}: missing`],
-    });
+    throw new KinfinderError(
+      'invalid_config',
+      `invalid configuration: ${missing}: must be set together with ${missing === 'AWS_ACCESS_KEY_ID' ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}`,
+      { problems: [`${missing}: missing`] },
+    );
   }
   return {
     kind: 's3',
@@ -218,7 +223,11 @@ function blobOptions(main: z.infer<typeof schema>, env: NodeJS.ProcessEnv, dataD
     region: c.AWS_REGION ?? c.AWS_DEFAULT_REGION ?? 'us-east-1',
     credentials:
       c.AWS_ACCESS_KEY_ID !== undefined && c.AWS_SECRET_ACCESS_KEY !== undefined
-        ? { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY, ...(c.AWS_SESSION_TOKEN ? { sessionToken: c.AWS_SESSION_TOKEN } : {}) }
+        ? {
+            accessKeyId: c.AWS_ACCESS_KEY_ID,
+            secretAccessKey: c.AWS_SECRET_ACCESS_KEY,
+            ...(c.AWS_SESSION_TOKEN ? { sessionToken: c.AWS_SESSION_TOKEN } : {}),
+          }
         : undefined,
   };
 }

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 
 /** Queue names: the contract between whoever enqueues and the handlers in workers/. */
-export const QUEUES = {
-  photoIngest: 'photo.ingest',
-  facesMatch: 'faces.match',
-} as const;
+export const QUEUES = { photoIngest: 'photo.ingest', facesMatch: 'faces.match' } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

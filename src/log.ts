@@ -27,8 +27,30 @@ export function createLogger(level: Level = 'info', destination: DestinationStre
 export const silentLogger: Logger = pino({ level: 'silent' });
 
 /** Field names that hold personal data in this service, at the top level and one level down. */
-const PERSONAL_FIELDS = ['subject', 'name', 'originalName', 'fileName', 'filename', 'file', 'metadata', 'source', 'token', 'accessToken', 'authorization', 'note', 'params', 'parameters', 'values', 'query'];
-const REDACT = [...PERSONAL_FIELDS, ...PERSONAL_FIELDS.map((f) => `*.${f}`), 'req.headers.authorization', 'req.headers.cookie'];
+const PERSONAL_FIELDS = [
+  'subject',
+  'name',
+  'originalName',
+  'fileName',
+  'filename',
+  'file',
+  'metadata',
+  'source',
+  'token',
+  'accessToken',
+  'authorization',
+  'note',
+  'params',
+  'parameters',
+  'values',
+  'query',
+];
+const REDACT = [
+  ...PERSONAL_FIELDS,
+  ...PERSONAL_FIELDS.map((f) => `*.${f}`),
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
 
 /**
  * An error as a log may show it. Database drivers attach the statement's parameters (PGlite:
@@ -41,7 +63,15 @@ const REDACT = [...PERSONAL_FIELDS, ...PERSONAL_FIELDS.map((f) => `*.${f}`), 're
 export function serializeError(err: unknown, depth = 0): Record<string, unknown> | undefined {
   if (err === undefined || err === null) return undefined;
   if (typeof err !== 'object') return { message: '[non-error value]' };
-  const e = err as { name?: unknown; code?: unknown; message?: unknown; stack?: unknown; cause?: unknown; severity?: unknown; routine?: unknown };
+  const e = err as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    stack?: unknown;
+    cause?: unknown;
+    severity?: unknown;
+    routine?: unknown;
+  };
   const ours = isKinfinderError(err);
   const message = typeof e.message === 'string' ? (ours ? e.message : maskQuoted(e.message)) : undefined;
   const out: Record<string, unknown> = {

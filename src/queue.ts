@@ -36,7 +36,11 @@ export interface JobContext {
 export interface JobQueue {
   /** Enqueues a job; given `tx`, the job exists exactly when that transaction commits. */
   send<Q extends QueueName>(name: Q, payload: Payload<Q>, opts?: { tx?: Queryable }): Promise<string | null>;
-  work<Q extends QueueName>(name: Q, opts: { concurrency: number }, fn: (payload: Payload<Q>, ctx: JobContext) => Promise<unknown>): Promise<void>;
+  work<Q extends QueueName>(
+    name: Q,
+    opts: { concurrency: number },
+    fn: (payload: Payload<Q>, ctx: JobContext) => Promise<unknown>,
+  ): Promise<void>;
   /** Jobs not yet finished (created, retry or active) per queue. */
   pending(): Promise<Record<string, number>>;
   stop(): Promise<void>;
@@ -61,7 +65,10 @@ interface FetchedJob<T> {
 function withinSeconds<T>(p: Promise<T>, seconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KinfinderError('internal', `job attempt exceeded ${seconds} s`)), seconds * 1000);
+    timer = setTimeout(
+      () => reject(new KinfinderError('internal', `job attempt exceeded ${seconds} s`)),
+      seconds * 1000,
+    );
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
@@ -134,7 +141,10 @@ export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQu
   const loops: Promise<void>[] = [];
 
   /** One worker: fetch a job, run it, record its end; back off while the database is unreachable. */
-  async function loop<Q extends QueueName>(name: Q, fn: (payload: Payload<Q>, ctx: JobContext) => Promise<unknown>): Promise<void> {
+  async function loop<Q extends QueueName>(
+    name: Q,
+    fn: (payload: Payload<Q>, ctx: JobContext) => Promise<unknown>,
+  ): Promise<void> {
     let outage = 0;
     while (!stopping) {
       const before = unavailableSeen;
@@ -162,24 +172,35 @@ export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQu
     }
   }
 
-  async function runJob<Q extends QueueName>(name: Q, job: FetchedJob<Payload<Q>>, fn: (payload: Payload<Q>, ctx: JobContext) => Promise<unknown>): Promise<void> {
+  async function runJob<Q extends QueueName>(
+    name: Q,
+    job: FetchedJob<Payload<Q>>,
+    fn: (payload: Payload<Q>, ctx: JobContext) => Promise<unknown>,
+  ): Promise<void> {
     let settle: () => Promise<unknown>;
     const parsed = payloadSchemas[name].safeParse(job.data);
     if (!parsed.success) {
       // A malformed payload will never succeed: finish it rather than retry it.
       opts.logger.error({ queue: name, jobId: job.id }, 'malformed job payload');
-      settle = () => boss.complete(name, job.id, { status: 'failed', code: 'invalid_input', message: 'malformed job payload' });
+      settle = () =>
+        boss.complete(name, job.id, { status: 'failed', code: 'invalid_input', message: 'malformed job payload' });
     } else {
       try {
         const result = await withinSeconds(
-          fn(parsed.data as Payload<Q>, { jobId: job.id, retryCount: job.retryCount, lastAttempt: job.retryCount >= job.retryLimit }),
+          fn(parsed.data as Payload<Q>, {
+            jobId: job.id,
+            retryCount: job.retryCount,
+            lastAttempt: job.retryCount >= job.retryLimit,
+          }),
           job.expireInSeconds,
         );
         settle = () => boss.complete(name, job.id, result as object);
       } catch (err) {
         // Only the code and our own message are kept with the job: the queue's tables are read
         // by operators, and a driver's message can quote the data it choked on.
-        const data = isKinfinderError(err) ? { code: err.code, message: err.message } : { code: 'internal', message: 'job attempt failed' };
+        const data = isKinfinderError(err)
+          ? { code: err.code, message: err.message }
+          : { code: 'internal', message: 'job attempt failed' };
         settle = () => boss.fail(name, job.id, data);
       }
     }
@@ -189,11 +210,24 @@ export async function openQueue(db: Database, opts: QueueOptions): Promise<JobQu
     await whileUnavailable(settle, {
       initialMs: POLL_MS,
       maxMs: MAX_BACKOFF_MS,
-      signal: { get stopped() { return stopping; } },
-      onWait: (_err, attempt) => {
-        if (attempt === 0) opts.logger.warn({ queue: name, jobId: job.id }, 'database unreachable: job end will be recorded on reconnection');
+      signal: {
+        get stopped() {
+          return stopping;
+        },
       },
-    }).catch((err: unknown) => opts.logger.error({ err, queue: name, jobId: job.id }, 'could not record the end of a job; it is retried after its timeout'));
+      onWait: (_err, attempt) => {
+        if (attempt === 0)
+          opts.logger.warn(
+            { queue: name, jobId: job.id },
+            'database unreachable: job end will be recorded on reconnection',
+          );
+      },
+    }).catch((err: unknown) =>
+      opts.logger.error(
+        { err, queue: name, jobId: job.id },
+        'could not record the end of a job; it is retried after its timeout',
+      ),
+    );
   }
 
   return {

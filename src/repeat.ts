@@ -3,7 +3,11 @@
  * start) until stopped; a run that fails is handed to `onError` and the next one comes as
  * planned. `stop()` waits for a run in progress. The timers do not keep the process alive.
  */
-export function repeat(task: () => Promise<unknown>, intervalMs: number, opts: { now?: boolean; firstAfterMs?: number; onError: (err: unknown) => void }): { stop(): Promise<void> } {
+export function repeat(
+  task: () => Promise<unknown>,
+  intervalMs: number,
+  opts: { now?: boolean; firstAfterMs?: number; onError: (err: unknown) => void },
+): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const run = () => {
     running = task().catch(opts.onError);

@@ -43,7 +43,15 @@ export const DECISIONS = ['confirm', 'reject', 'unsure', 'retract'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 /** The rows of the decisions table: the answers above plus an admin's settling and reopening. */
-export const DECISION_KINDS = ['confirm', 'reject', 'unsure', 'retract', 'admin_confirm', 'admin_reject', 'reopen'] as const;
+export const DECISION_KINDS = [
+  'confirm',
+  'reject',
+  'unsure',
+  'retract',
+  'admin_confirm',
+  'admin_reject',
+  'reopen',
+] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
 /** An admin settling a dispute: it outweighs every verifier's answer, and it is not retracted. */

@@ -12,9 +12,17 @@ export interface FacesMatchDeps {
 }
 
 /** faces.match: standing search of a newly ingested photo against every open case. */
-export async function handleFacesMatch(payload: Payload<typeof QUEUES.facesMatch>, deps: FacesMatchDeps): Promise<JobOutcome> {
+export async function handleFacesMatch(
+  payload: Payload<typeof QUEUES.facesMatch>,
+  deps: FacesMatchDeps,
+): Promise<JobOutcome> {
   const r = await matchNewPhoto(deps, JOBS, payload.photoId);
-  if (r.faces === 0 && r.candidates === 0) return { status: 'skipped', reason: 'no faces of the current model, and its record matched no open case' };
-  if (r.candidates > 0) deps.logger.info({ photoId: payload.photoId, candidates: r.candidates, cases: r.cases }, 'standing search found candidates');
+  if (r.faces === 0 && r.candidates === 0)
+    return { status: 'skipped', reason: 'no faces of the current model, and its record matched no open case' };
+  if (r.candidates > 0)
+    deps.logger.info(
+      { photoId: payload.photoId, candidates: r.candidates, cases: r.cases },
+      'standing search found candidates',
+    );
   return { status: 'done', candidates: r.candidates };
 }

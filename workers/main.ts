@@ -25,15 +25,22 @@ function assertEveryQueueHandled(handlers: Partial<Record<QueueName, Runner>> = 
  * periodic blob collection (stop them before the queue). `concurrency` photos are processed at once; the face
  * engine pool behind `deps.faces` should have as many threads.
  */
-export async function startWorkers(deps: WorkerDeps, opts: { concurrency: number }): Promise<{ stop(): Promise<void> }> {
+export async function startWorkers(
+  deps: WorkerDeps,
+  opts: { concurrency: number },
+): Promise<{ stop(): Promise<void> }> {
   assertEveryQueueHandled();
   for (const name of Object.values(QUEUES)) {
     const run = HANDLERS[name];
-    await deps.queue.work(name, { concurrency: name === QUEUES.photoIngest ? opts.concurrency : 1 }, async (payload, ctx) => {
-      const outcome = await run(payload as never, deps, ctx);
-      deps.logger.debug({ queue: name, jobId: ctx.jobId, outcome: outcome.status }, 'job finished');
-      return outcome;
-    });
+    await deps.queue.work(
+      name,
+      { concurrency: name === QUEUES.photoIngest ? opts.concurrency : 1 },
+      async (payload, ctx) => {
+        const outcome = await run(payload as never, deps, ctx);
+        deps.logger.debug({ queue: name, jobId: ctx.jobId, outcome: outcome.status }, 'job finished');
+        return outcome;
+      },
+    );
   }
   // Photos a dead worker left in processing are queued again (src/ingest/lease.ts), and blobs
   // nothing refers to are collected now and then (src/maintenance/periodic-gc.ts).

@@ -20,7 +20,10 @@ function loadAssets(): Map<string, { body: string; type: string }> {
   const dist = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const js = 'text/javascript; charset=utf-8';
   return new Map([
-    ['swagger-ui.css', { body: fs.readFileSync(path.join(dist, 'swagger-ui.css'), 'utf8'), type: 'text/css; charset=utf-8' }],
+    [
+      'swagger-ui.css',
+      { body: fs.readFileSync(path.join(dist, 'swagger-ui.css'), 'utf8'), type: 'text/css; charset=utf-8' },
+    ],
     ['swagger-ui-bundle.js', { body: fs.readFileSync(path.join(dist, 'swagger-ui-bundle.js'), 'utf8'), type: js }],
     ['init.js', { body: fs.readFileSync(new URL('./init.js', import.meta.url), 'utf8'), type: js }],
   ]);

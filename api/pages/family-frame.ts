@@ -33,7 +33,10 @@ export function keptSection(ui: PageContext, id: string): Markup {
 /** The subject fields of DESIGN §11, as the start page and the case page ask for them. */
 export function subjectFields(ui: PageContext, prefix: string): Markup {
   const { t } = ui;
-  const input = (name: string, extra: Markup | string = '') => html`<label for="${prefix}-${name}">${t(`family:${name}`)}</label>
+  const input = (
+    name: string,
+    extra: Markup | string = '',
+  ) => html`<label for="${prefix}-${name}">${t(`family:${name}`)}</label>
 <input id="${prefix}-${name}" name="${name}" type="text" maxlength="200" autocomplete="off" ${extra}>`;
   return html`${input('surname')}
 ${input('givenName')}

@@ -47,7 +47,6 @@ function loadAssets(): Map<string, { body: string; type: string }> {
   return assets;
 }
 
-
 function pageHeaders(c: Context) {
   c.header('content-security-policy', PAGE_CSP);
   c.header('referrer-policy', 'no-referrer');
@@ -66,16 +65,25 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
   const page = sendPage;
 
   const organisation = deps.api?.organisation ?? {};
-  app.get('/', (c) => page(c, familyPage({ ui: pageContext(c), confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })));
+  app.get('/', (c) =>
+    page(
+      c,
+      familyPage({ ui: pageContext(c), confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }),
+    ),
+  );
   // The case code alone opens a case; `/case/<id>` links from before the code keep working (the
   // id is not needed: the code says which case it is).
-  app.get('/case', (c) => page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })));
+  app.get('/case', (c) =>
+    page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })),
+  );
   app.get('/case/:id', (c) => {
     const id = c.req.param('id');
     if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c), organisation), 404);
     return page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }));
   });
-  app.get('/review', (c) => page(c, reviewPage({ ui: pageContext(c), confirmations, rejections: deps.api?.rejections ?? 2 })));
+  app.get('/review', (c) =>
+    page(c, reviewPage({ ui: pageContext(c), confirmations, rejections: deps.api?.rejections ?? 2 })),
+  );
   app.get('/ingest', (c) => page(c, ingestPage({ ui: pageContext(c), maxPhotoMb })));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));

@@ -38,9 +38,11 @@ function messageBlock(lang: Language, namespaces: readonly string[]): Markup {
 
 /** Links to the same page in each language; `?lang=` sets the cookie that keeps the choice. */
 function languageSwitcher(ui: PageContext): Markup {
-  const links = LANGUAGES.map((l) => l === ui.lang
-    ? html`<a href="${ui.path}?lang=${l}" lang="${l}" hreflang="${l}" aria-current="true">${LANGUAGE_NAMES[l]}</a>`
-    : html`<a href="${ui.path}?lang=${l}" lang="${l}" hreflang="${l}">${LANGUAGE_NAMES[l]}</a>`);
+  const links = LANGUAGES.map((l) =>
+    l === ui.lang
+      ? html`<a href="${ui.path}?lang=${l}" lang="${l}" hreflang="${l}" aria-current="true">${LANGUAGE_NAMES[l]}</a>`
+      : html`<a href="${ui.path}?lang=${l}" lang="${l}" hreflang="${l}">${LANGUAGE_NAMES[l]}</a>`,
+  );
   return html`<nav class="languages" aria-label="${ui.t('language')}">${links}</nav>`;
 }
 
@@ -66,9 +68,11 @@ ${messageBlock(p.ui.lang, p.messages ?? [])}
 <header class="site">
   <div class="wrap">
     <span class="brand">${t('brand')}</span>
-    ${p.staff
-      ? html`<nav aria-label="${t('staffNav')}"><a href="/review">${t('navReview')}</a> <a href="/ingest">${t('navIngest')}</a></nav>`
-      : html`<span class="tagline">${t('tagline')}</span>`}
+    ${
+      p.staff
+        ? html`<nav aria-label="${t('staffNav')}"><a href="/review">${t('navReview')}</a> <a href="/ingest">${t('navIngest')}</a></nav>`
+        : html`<span class="tagline">${t('tagline')}</span>`
+    }
     ${languageSwitcher(p.ui)}
   </div>
 </header>

@@ -9,26 +9,52 @@ import { AuditPage, Token, TokenList } from '../schemas.ts';
 import { idParams } from '../validate.ts';
 
 // Family tokens are made by opening a case, never by hand: one token, one case.
-export const tokenBody = z.object({
-  role: z.enum(STAFF_ROLES),
-  name: z.string().trim().min(1).max(200),
-}).openapi('NewToken');
+export const tokenBody = z
+  .object({ role: z.enum(STAFF_ROLES), name: z.string().trim().min(1).max(200) })
+  .openapi('NewToken');
 
 const auditFilter = {
-  actor: z.string().trim().min(1).max(100).optional().openapi({ description: 'a token id, a person id, or a role (admin, operator, verifier, family, anonymous, cli, jobs)' }),
-  action: z.string().trim().min(1).max(100).optional().openapi({ description: 'an action (photo.read), or a prefix ending in . or * (photo.)' }),
-  subject: z.string().trim().min(1).max(100).optional().openapi({ description: 'the id of a photo, case, token, batch…' }),
+  actor: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({
+      description: 'a token id, a person id, or a role (admin, operator, verifier, family, anonymous, cli, jobs)',
+    }),
+  action: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: 'an action (photo.read), or a prefix ending in . or * (photo.)' }),
+  subject: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: 'the id of a photo, case, token, batch…' }),
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'events at or after this time' }),
   until: z.iso.datetime({ offset: true }).optional().openapi({ description: 'events before this time' }),
 };
 
 export const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  before: z.string().regex(/^\d{1,18}$/, 'must be an audit event id').optional().openapi({ description: 'the `next` of the previous page' }),
+  before: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be an audit event id')
+    .optional()
+    .openapi({ description: 'the `next` of the previous page' }),
   ...auditFilter,
 });
 
-export const auditCsvQuery = z.object({ ...auditFilter, limit: z.coerce.number().int().min(1).max(100_000).optional() });
+export const auditCsvQuery = z.object({
+  ...auditFilter,
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+});
 
 export const tokenListQuery = z.object({
   family: z.enum(['true', 'false']).default('false').openapi({ description: "include families' case tokens" }),
@@ -61,7 +87,14 @@ export function adminRoutes(api: ApiDeps) {
 
   app.openapi(
     declareRoute(
-      { method: 'delete', path: '/tokens/{id}', tags: ['admin'], summary: 'Revoke an access token', request: { params: idParams }, responses: { 204: { description: 'revoked' } } },
+      {
+        method: 'delete',
+        path: '/tokens/{id}',
+        tags: ['admin'],
+        summary: 'Revoke an access token',
+        request: { params: idParams },
+        responses: { 204: { description: 'revoked' } },
+      },
       { access: { action: 'tokens.manage' } },
     ),
     async (c) => {
@@ -99,7 +132,10 @@ export function adminRoutes(api: ApiDeps) {
     ),
     async (c) => {
       const csv = await exportAuditCsv(api, callerOf(c), dates(c.req.valid('query')));
-      return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="audit.csv"' });
+      return c.body(csv, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="audit.csv"',
+      });
     },
   );
 
@@ -111,15 +147,33 @@ export function adminRoutes(api: ApiDeps) {
         tags: ['admin'],
         summary: 'Access tokens: name, role, person, created, last used, revoked (never the secret)',
         request: { query: tokenListQuery },
-        responses: { 200: { description: 'tokens, newest first', content: { 'application/json': { schema: TokenList } } } },
+        responses: {
+          200: { description: 'tokens, newest first', content: { 'application/json': { schema: TokenList } } },
+        },
       },
       { access: { action: 'tokens.manage' }, errors: ['invalid_input'] },
     ),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listTokens(api, callerOf(c), { includeFamily: q.family === 'true', includeRevoked: q.revoked === 'true' });
+      const rows = await listTokens(api, callerOf(c), {
+        includeFamily: q.family === 'true',
+        includeRevoked: q.revoked === 'true',
+      });
       const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-      return c.json({ items: rows.map((t) => ({ id: t.id, role: t.role, name: t.name, personId: t.personId, createdAt: iso(t.createdAt)!, lastUsedAt: iso(t.lastUsedAt), revokedAt: iso(t.revokedAt) })) }, 200);
+      return c.json(
+        {
+          items: rows.map((t) => ({
+            id: t.id,
+            role: t.role,
+            name: t.name,
+            personId: t.personId,
+            createdAt: iso(t.createdAt)!,
+            lastUsedAt: iso(t.lastUsedAt),
+            revokedAt: iso(t.revokedAt),
+          })),
+        },
+        200,
+      );
     },
   );
 

@@ -18,9 +18,17 @@ export function backupRoutes(api: ApiDeps, logger: Logger) {
         path: '/backup',
         tags: ['admin'],
         summary: 'A backup of the embedded database and every stored photo, as one tar archive',
-        responses: { 200: { description: 'the archive (kinfinder restore FILE reads it)', content: { 'application/x-tar': { schema: { type: 'string', format: 'binary' } } } } },
+        responses: {
+          200: {
+            description: 'the archive (kinfinder restore FILE reads it)',
+            content: { 'application/x-tar': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
       },
-      { access: { action: 'backup.create', note: 'Embedded database only; on PostgreSQL use pg_dump.' }, errors: ['invalid_input'] },
+      {
+        access: { action: 'backup.create', note: 'Embedded database only; on PostgreSQL use pg_dump.' },
+        errors: ['invalid_input'],
+      },
     ),
     async (c) => {
       // Refusals happen here, as ordinary error answers; a failure once bytes flow aborts the
@@ -31,7 +39,10 @@ export function backupRoutes(api: ApiDeps, logger: Logger) {
         logger.error({ err }, 'backup failed mid-stream');
         out.destroy(err as Error);
       });
-      return c.body(Readable.toWeb(out) as ReadableStream, 200, { 'content-type': 'application/x-tar', 'content-disposition': 'attachment; filename="kinfinder-backup.tar"' });
+      return c.body(Readable.toWeb(out) as ReadableStream, 200, {
+        'content-type': 'application/x-tar',
+        'content-disposition': 'attachment; filename="kinfinder-backup.tar"',
+      });
     },
   );
   return app;

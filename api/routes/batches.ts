@@ -7,11 +7,13 @@ import { apiRouter, declareRoute } from '../openapi.ts';
 import { Batch, BatchPage } from '../schemas.ts';
 import { idParams, uuid } from '../validate.ts';
 
-export const batchBody = z.object({
-  source: z.string().trim().max(200).optional(),
-  category: z.enum(CATEGORIES).optional(),
-  channel: z.enum(['api', 'page']).default('api').openapi({ description: 'page: made by the operator page' }),
-}).openapi('NewBatch');
+export const batchBody = z
+  .object({
+    source: z.string().trim().max(200).optional(),
+    category: z.enum(CATEGORIES).optional(),
+    channel: z.enum(['api', 'page']).default('api').openapi({ description: 'page: made by the operator page' }),
+  })
+  .openapi('NewBatch');
 
 export const batchListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(20),
@@ -41,7 +43,16 @@ export function batchRoutes(api: ApiDeps) {
     ),
     async (c) => {
       const body = c.req.valid('json');
-      return c.json(presentBatch(await createBatch(api, callerOf(c), { channel: body.channel, source: body.source || undefined, category: body.category })), 201);
+      return c.json(
+        presentBatch(
+          await createBatch(api, callerOf(c), {
+            channel: body.channel,
+            source: body.source || undefined,
+            category: body.category,
+          }),
+        ),
+        201,
+      );
     },
   );
 
@@ -53,7 +64,9 @@ export function batchRoutes(api: ApiDeps) {
         tags: ['photos'],
         summary: 'Batches, newest first, with counts by status',
         request: { query: batchListQuery },
-        responses: { 200: { description: 'a page of batches', content: { 'application/json': { schema: BatchPage } } } },
+        responses: {
+          200: { description: 'a page of batches', content: { 'application/json': { schema: BatchPage } } },
+        },
       },
       { access: { action: 'batches.read' }, errors: ['invalid_input'] },
     ),
@@ -84,16 +97,24 @@ export function batchRoutes(api: ApiDeps) {
         method: 'get',
         path: '/batches/{id}/failures.csv',
         tags: ['photos'],
-        summary: 'The batch\'s refused and failed files with their codes, as CSV',
+        summary: "The batch's refused and failed files with their codes, as CSV",
         request: { params: idParams },
-        responses: { 200: { description: 'CSV: file, status, code, message, photo_id', content: { 'text/csv': { schema: z.string() } } } },
+        responses: {
+          200: {
+            description: 'CSV: file, status, code, message, photo_id',
+            content: { 'text/csv': { schema: z.string() } },
+          },
+        },
       },
       { access: { action: 'batches.read' } },
     ),
     async (c) => {
       const id = c.req.valid('param').id;
       const csv = await batchFailuresCsv(api, callerOf(c), id);
-      return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="batch-${id}-failures.csv"` });
+      return c.body(csv, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="batch-${id}-failures.csv"`,
+      });
     },
   );
 

@@ -15,20 +15,37 @@ import { familyWords } from '../family-words.ts';
 import { readMultipart } from '../multipart.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { presentFamilyCase } from '../present.ts';
-import { DEFAULT_MAX_ANON_UPLOAD_BYTES, rateLimitAnonymous, uploadBodyLimit, type UploadLimits } from '../rate-limit.ts';
+import {
+  DEFAULT_MAX_ANON_UPLOAD_BYTES,
+  rateLimitAnonymous,
+  uploadBodyLimit,
+  type UploadLimits,
+} from '../rate-limit.ts';
 import { CaseForFamily, CasePhotosForm } from '../schemas.ts';
 import { idParams, validationHook } from '../validate.ts';
 import { parseFaceIndexes } from './searches.ts';
 
 const SubjectChanges = z
-  .object(Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(2000).nullable().optional()])) as Record<SubjectField, z.ZodOptional<z.ZodNullable<z.ZodString>>>)
+  .object(
+    Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().max(2000).nullable().optional()])) as Record<
+      SubjectField,
+      z.ZodOptional<z.ZodNullable<z.ZodString>>
+    >,
+  )
   .strict()
-  .openapi('SubjectChanges', { description: 'each field given replaces the stored one; null or "" removes it; fields not given stay' });
+  .openapi('SubjectChanges', {
+    description: 'each field given replaces the stored one; null or "" removes it; fields not given stay',
+  });
 
 const SubjectAnswer = z.object({ subject: z.record(z.string(), z.unknown()) }).openapi('CaseSubject');
 const PhotosAdded = z.object({ added: z.number().int(), referencePhotos: z.number().int() }).openapi('CasePhotosAdded');
 
-const jpegResponse = { 200: { description: 'JPEG, metadata stripped', content: { 'image/jpeg': { schema: { type: 'string' as const, format: 'binary' } } } } };
+const jpegResponse = {
+  200: {
+    description: 'JPEG, metadata stripped',
+    content: { 'image/jpeg': { schema: { type: 'string' as const, format: 'binary' } } },
+  },
+};
 
 /**
  * The family's own case, opened by its case code alone (`Authorization: Bearer <caseCode>`):
@@ -62,21 +79,49 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
           refuseEarly('cases.update'),
           // A family's photos cost what an anonymous case's do: the same count and the same cap.
           rateLimitAnonymous(uploads),
-          uploadBodyLimit({ staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024, anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES }),
+          uploadBodyLimit({
+            staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
+            anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES,
+          }),
         ] as const,
-        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CasePhotosForm' } } } } },
-        responses: { 201: { description: 'the photos added', content: { 'application/json': { schema: PhotosAdded } } } },
+        request: {
+          body: {
+            required: true,
+            content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CasePhotosForm' } } },
+          },
+        },
+        responses: {
+          201: { description: 'the photos added', content: { 'application/json': { schema: PhotosAdded } } },
+        },
       },
       {
         access: { action: 'cases.update' },
-        errors: ['invalid_input', 'empty_file', 'too_many_photos', 'file_too_large', 'upload_too_large', 'rate_limited', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'face_engine_timeout', 'no_face', 'choose_face', 'no_such_face', 'conflict'],
+        errors: [
+          'invalid_input',
+          'empty_file',
+          'too_many_photos',
+          'file_too_large',
+          'upload_too_large',
+          'rate_limited',
+          'too_many_pixels',
+          'unsupported_format',
+          'corrupt_image',
+          'face_engine_timeout',
+          'no_face',
+          'choose_face',
+          'no_such_face',
+          'conflict',
+        ],
       },
     ),
     async (c) => {
       const form = await readMultipart(c);
       const photos = await form.files('photo');
       const indexes = parseFaceIndexes(form.texts('faceIndex'), photos.length);
-      const added = await addCasePhotos(api, callerOf(c), { photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })), client: clientAddress(c) });
+      const added = await addCasePhotos(api, callerOf(c), {
+        photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })),
+        client: clientAddress(c),
+      });
       return c.json(added, 201);
     },
   );
@@ -89,13 +134,17 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         tags: ['case'],
         summary: 'Correct or add to what the family told us about the person',
         request: { body: { required: true, content: { 'application/json': { schema: SubjectChanges } } } },
-        responses: { 200: { description: 'the details as now stored', content: { 'application/json': { schema: SubjectAnswer } } } },
+        responses: {
+          200: { description: 'the details as now stored', content: { 'application/json': { schema: SubjectAnswer } } },
+        },
       },
       { access: { action: 'cases.update' }, errors: ['invalid_input', 'invalid_subject'] },
     ),
     async (c) => {
       const body = c.req.valid('json') as Record<string, string | null | undefined>;
-      const changes = Object.fromEntries(Object.entries(body).filter((e): e is [string, string | null] => e[1] !== undefined));
+      const changes = Object.fromEntries(
+        Object.entries(body).filter((e): e is [string, string | null] => e[1] !== undefined),
+      );
       return c.json({ subject: await updateSubject(api, callerOf(c), changes) }, 200);
     },
     // A field the contract does not name, or one that is not text, is answered as when a case is
@@ -103,7 +152,11 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
     // fields they may give, in their language.
     (result, c) => {
       if (!result.success && result.target === 'json') {
-        throw new KinfinderError('invalid_input', `the "subject" was refused: ${result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`, { ...SUBJECT_SHAPE_REFUSAL });
+        throw new KinfinderError(
+          'invalid_input',
+          `the "subject" was refused: ${result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+          { ...SUBJECT_SHAPE_REFUSAL },
+        );
       }
       validationHook(result, c);
       return undefined;
@@ -112,7 +165,13 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
 
   app.openapi(
     declareRoute(
-      { method: 'delete', path: '/case', tags: ['case'], summary: "Delete the family's case: photos, face data and details", responses: { 204: { description: 'deleted' } } },
+      {
+        method: 'delete',
+        path: '/case',
+        tags: ['case'],
+        summary: "Delete the family's case: photos, face data and details",
+        responses: { 204: { description: 'deleted' } },
+      },
       { access: { action: 'cases.own', note: 'With a case code: that case.' } },
     ),
     async (c) => {
@@ -125,12 +184,23 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
 
   app.openapi(
     declareRoute(
-      { method: 'get', path: '/case/confirmed/{id}/photo', tags: ['case'], summary: 'The photo of a confirmed match of this case', request: { params: idParams }, responses: jpegResponse },
+      {
+        method: 'get',
+        path: '/case/confirmed/{id}/photo',
+        tags: ['case'],
+        summary: 'The photo of a confirmed match of this case',
+        request: { params: idParams },
+        responses: jpegResponse,
+      },
       { access: { action: 'cases.own', note: 'Only for a confirmed match of the case.' } },
     ),
     async (c) =>
       new Response(new Uint8Array(await readConfirmedPhoto(api, callerOf(c), c.req.valid('param').id)), {
-        headers: { 'content-type': 'image/jpeg', 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff' },
+        headers: {
+          'content-type': 'image/jpeg',
+          'cache-control': 'private, no-store',
+          'x-content-type-options': 'nosniff',
+        },
       }),
   );
 

@@ -14,7 +14,10 @@ export function healthRoutes(deps: AppDeps) {
         path: '/healthz',
         tags: ['service'],
         summary: 'Liveness and readiness: the database and the face engine in use',
-        responses: { 200: { description: 'ready', ...health }, 503: { description: 'the database cannot be reached', ...health } },
+        responses: {
+          200: { description: 'ready', ...health },
+          503: { description: 'the database cannot be reached', ...health },
+        },
       },
       { access: 'public' },
     ),
@@ -23,11 +26,25 @@ export function healthRoutes(deps: AppDeps) {
       try {
         const version = await schemaVersion(deps.db);
         // After a model change: how many photos `kinfinder reembed` still has to move (they match nothing until then).
-        const archive = face && version !== null && version >= 7 ? { photosOnOlderModel: await countOnOlderModel(deps.db, face.modelId) } : undefined;
-        return c.json({ status: 'ok' as const, database: { kind: deps.db.kind, schemaVersion: version }, face, ...(archive ? { archive } : {}) }, 200);
+        const archive =
+          face && version !== null && version >= 7
+            ? { photosOnOlderModel: await countOnOlderModel(deps.db, face.modelId) }
+            : undefined;
+        return c.json(
+          {
+            status: 'ok' as const,
+            database: { kind: deps.db.kind, schemaVersion: version },
+            face,
+            ...(archive ? { archive } : {}),
+          },
+          200,
+        );
       } catch (err) {
         deps.logger.error({ err }, 'health check: database unreachable');
-        return c.json({ status: 'unavailable' as const, database: { kind: deps.db.kind, schemaVersion: null }, face }, 503);
+        return c.json(
+          { status: 'unavailable' as const, database: { kind: deps.db.kind, schemaVersion: null }, face },
+          503,
+        );
       }
     },
   );

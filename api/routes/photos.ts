@@ -4,7 +4,13 @@ import { correctPhoto, withdrawPhoto } from '../../src/gallery/corrections.ts';
 import { listArchivePhotos } from '../../src/gallery/list.ts';
 import { CATEGORIES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
 import { KinfinderError } from '../../src/errors.ts';
-import { readFaceCrop, readPhoto, readPhotoImage, readReferenceCrop, readReferencePhoto } from '../../src/gallery/read.ts';
+import {
+  readFaceCrop,
+  readPhoto,
+  readPhotoImage,
+  readReferenceCrop,
+  readReferencePhoto,
+} from '../../src/gallery/read.ts';
 import { MAX_FILES_PER_UPLOAD, uploadPhotos } from '../../src/ingest/enqueue.ts';
 import { checkCsvSize, DEFAULT_MAX_CSV_BYTES } from '../../src/ingest/metadata-csv-thread.ts';
 import { callerOf, refuseEarly } from '../auth.ts';
@@ -25,16 +31,28 @@ export const photoListQuery = z.object({
 
 export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000) }).openapi('WithdrawPhoto');
 
-export const correctionBody = z.object({
-  category: z.enum(CATEGORIES).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional().openapi({ description: 'replaces the whole metadata object' }),
-  source: z.string().trim().max(200).nullable().optional().openapi({ description: 'a source name; null or empty clears it' }),
-}).openapi('PhotoCorrection');
+export const correctionBody = z
+  .object({
+    category: z.enum(CATEGORIES).optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'replaces the whole metadata object' }),
+    source: z
+      .string()
+      .trim()
+      .max(200)
+      .nullable()
+      .optional()
+      .openapi({ description: 'a source name; null or empty clears it' }),
+  })
+  .openapi('PhotoCorrection');
 
 const categoryField = (raw: string | undefined) => {
   const v = raw?.trim().toLowerCase();
   if (!v) return undefined;
-  if (!(CATEGORIES as readonly string[]).includes(v)) throw new KinfinderError('invalid_input', `category must be one of ${CATEGORIES.join(', ')}`);
+  if (!(CATEGORIES as readonly string[]).includes(v))
+    throw new KinfinderError('invalid_input', `category must be one of ${CATEGORIES.join(', ')}`);
   return v as (typeof CATEGORIES)[number];
 };
 
@@ -58,18 +76,47 @@ async function csvField(files: Array<{ bytes: Uint8Array }>, maxBytes: number): 
 
 function jpeg(bytes: Uint8Array) {
   return new Response(new Uint8Array(bytes), {
-    headers: { 'content-type': 'image/jpeg', 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff' },
+    headers: {
+      'content-type': 'image/jpeg',
+      'cache-control': 'private, no-store',
+      'x-content-type-options': 'nosniff',
+    },
   });
 }
 
-const jpegResponse = { 200: { description: 'JPEG, metadata stripped', content: { 'image/jpeg': { schema: { type: 'string' as const, format: 'binary' } } } } };
+const jpegResponse = {
+  200: {
+    description: 'JPEG, metadata stripped',
+    content: { 'image/jpeg': { schema: { type: 'string' as const, format: 'binary' } } },
+  },
+};
 
 /** The JPEG routes: one use case each, all by id. */
 const images = [
-  { path: '/photos/{id}/image', summary: 'Display JPEG of a photo (upright, metadata stripped)', read: readPhotoImage, access: { action: 'photos.image', note: 'A family only for its own confirmed matches.' } },
-  { path: '/faces/{id}/crop', summary: 'JPEG crop of a gallery face', read: readFaceCrop, access: { action: 'photos.image', note: 'A family only for its own confirmed matches.' } },
-  { path: '/reference-faces/{id}/crop', summary: "JPEG crop of a case's reference face", read: readReferenceCrop, access: { action: 'references.read', note: 'A family only for its own case.' } },
-  { path: '/reference-faces/{id}/photo', summary: "The whole reference photo of a case's reference face (upright, at most 2048 px, no metadata)", read: readReferencePhoto, access: { action: 'references.read', note: 'A family only for its own case.' } },
+  {
+    path: '/photos/{id}/image',
+    summary: 'Display JPEG of a photo (upright, metadata stripped)',
+    read: readPhotoImage,
+    access: { action: 'photos.image', note: 'A family only for its own confirmed matches.' },
+  },
+  {
+    path: '/faces/{id}/crop',
+    summary: 'JPEG crop of a gallery face',
+    read: readFaceCrop,
+    access: { action: 'photos.image', note: 'A family only for its own confirmed matches.' },
+  },
+  {
+    path: '/reference-faces/{id}/crop',
+    summary: "JPEG crop of a case's reference face",
+    read: readReferenceCrop,
+    access: { action: 'references.read', note: 'A family only for its own case.' },
+  },
+  {
+    path: '/reference-faces/{id}/photo',
+    summary: "The whole reference photo of a case's reference face (upright, at most 2048 px, no metadata)",
+    read: readReferencePhoto,
+    access: { action: 'references.read', note: 'A family only for its own case.' },
+  },
 ] satisfies Array<{ path: string; summary: string; read: typeof readPhotoImage; access: Access }>;
 
 export function photoRoutes(api: ApiDeps) {
@@ -87,14 +134,30 @@ export function photoRoutes(api: ApiDeps) {
           bodyLimit({
             maxSize: api.limits.maxBytes * MAX_FILES_PER_UPLOAD + 1024 * 1024,
             onError: () => {
-              throw new KinfinderError('file_too_large', `an upload may hold at most ${MAX_FILES_PER_UPLOAD} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`);
+              throw new KinfinderError(
+                'file_too_large',
+                `an upload may hold at most ${MAX_FILES_PER_UPLOAD} photos of ${Math.round(api.limits.maxBytes / 1024 / 1024)} MB each`,
+              );
             },
           }),
         ] as const,
-        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/PhotoUploadForm' } } } } },
-        responses: { 202: { description: 'each file queued, known already, or refused', content: { 'application/json': { schema: UploadResult } } } },
+        request: {
+          body: {
+            required: true,
+            content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/PhotoUploadForm' } } },
+          },
+        },
+        responses: {
+          202: {
+            description: 'each file queued, known already, or refused',
+            content: { 'application/json': { schema: UploadResult } },
+          },
+        },
       },
-      { access: { action: 'photos.upload' }, errors: ['invalid_input', 'file_too_large', 'empty_file', 'too_many_photos', 'not_found'] },
+      {
+        access: { action: 'photos.upload' },
+        errors: ['invalid_input', 'file_too_large', 'empty_file', 'too_many_photos', 'not_found'],
+      },
     ),
     async (c) => {
       const form = await readMultipart(c);
@@ -117,7 +180,7 @@ export function photoRoutes(api: ApiDeps) {
         method: 'get',
         path: '/photos',
         tags: ['photos'],
-        summary: 'The archive\'s photos, newest first, by batch, status and category (cursor-paginated)',
+        summary: "The archive's photos, newest first, by batch, status and category (cursor-paginated)",
         request: { query: photoListQuery },
         responses: { 200: { description: 'a page of photos', content: { 'application/json': { schema: PhotoPage } } } },
       },
@@ -137,8 +200,12 @@ export function photoRoutes(api: ApiDeps) {
         tags: ['photos'],
         // Who may, before the body is judged: a stranger learns nothing of what the route expects.
         middleware: [refuseEarly('photos.withdraw')] as const,
-        summary: 'Withdraw a photo: its faces, crops and undecided candidates go; decided ones stay on record and their cases are reviewed again',
-        request: { params: idParams, body: { required: true, content: { 'application/json': { schema: withdrawBody } } } },
+        summary:
+          'Withdraw a photo: its faces, crops and undecided candidates go; decided ones stay on record and their cases are reviewed again',
+        request: {
+          params: idParams,
+          body: { required: true, content: { 'application/json': { schema: withdrawBody } } },
+        },
         responses: { 200: { description: 'withdrawn', content: { 'application/json': { schema: Withdrawn } } } },
       },
       { access: { action: 'photos.withdraw' }, errors: ['invalid_input', 'conflict'] },
@@ -146,12 +213,15 @@ export function photoRoutes(api: ApiDeps) {
     async (c) => {
       const id = c.req.valid('param').id;
       const r = await withdrawPhoto(api, callerOf(c), id, c.req.valid('json'));
-      return c.json({
-        photo: { id, status: 'withdrawn' as const },
-        removedCandidates: r.removedCandidates,
-        keptCandidates: r.keptCandidates.map((k) => ({ id: k.id, searchId: k.caseId, status: k.status })),
-        cases: r.cases,
-      }, 200);
+      return c.json(
+        {
+          photo: { id, status: 'withdrawn' as const },
+          removedCandidates: r.removedCandidates,
+          keptCandidates: r.keptCandidates.map((k) => ({ id: k.id, searchId: k.caseId, status: k.status })),
+          cases: r.cases,
+        },
+        200,
+      );
     },
   );
 
@@ -162,8 +232,11 @@ export function photoRoutes(api: ApiDeps) {
         path: '/photos/{id}',
         tags: ['photos'],
         middleware: [refuseEarly('photos.correct')] as const,
-        summary: 'Correct a photo\'s category, metadata or source (audited)',
-        request: { params: idParams, body: { required: true, content: { 'application/json': { schema: correctionBody } } } },
+        summary: "Correct a photo's category, metadata or source (audited)",
+        request: {
+          params: idParams,
+          body: { required: true, content: { 'application/json': { schema: correctionBody } } },
+        },
         responses: { 204: { description: 'changed' } },
       },
       { access: { action: 'photos.correct' }, errors: ['invalid_input', 'conflict'] },
@@ -195,7 +268,14 @@ export function photoRoutes(api: ApiDeps) {
   for (const image of images) {
     app.openapi(
       declareRoute(
-        { method: 'get', path: image.path, tags: ['photos'], summary: image.summary, request: { params: idParams }, responses: jpegResponse },
+        {
+          method: 'get',
+          path: image.path,
+          tags: ['photos'],
+          summary: image.summary,
+          request: { params: idParams },
+          responses: jpegResponse,
+        },
         { access: image.access },
       ),
       async (c) => jpeg(await image.read(api, callerOf(c), c.req.valid('param').id)),

@@ -12,23 +12,43 @@ import { presentMyReview, presentQueueCase, presentReviewItem } from '../present
 import { Decided, Lease, MyReview, ReviewPage } from '../schemas.ts';
 import { idParams } from '../validate.ts';
 
-export const decisionBody = z.object({
-  decision: z.enum(DECISIONS),
-  note: z.string().max(2000).optional().openapi({ description: 'kept with your decision; other verifiers read it only after deciding themselves' }),
-  reason: z.string().max(2000).optional().openapi({ description: 'required with `unsure` and for an admin settling a disputed candidate' }),
-  familyMessage: z.string().max(2000).optional().openapi({ description: 'with `confirm`: what the family reads once the match is final' }),
-}).openapi('Decision');
+export const decisionBody = z
+  .object({
+    decision: z.enum(DECISIONS),
+    note: z
+      .string()
+      .max(2000)
+      .optional()
+      .openapi({ description: 'kept with your decision; other verifiers read it only after deciding themselves' }),
+    reason: z
+      .string()
+      .max(2000)
+      .optional()
+      .openapi({ description: 'required with `unsure` and for an admin settling a disputed candidate' }),
+    familyMessage: z
+      .string()
+      .max(2000)
+      .optional()
+      .openapi({ description: 'with `confirm`: what the family reads once the match is final' }),
+  })
+  .openapi('Decision');
 
 export const reopenBody = z.object({ reason: z.string().min(1).max(2000) }).openapi('Reopen');
 
 export const reviewQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   after: z.string().max(400).optional().openapi({ description: 'the `next` of the previous page' }),
-  queue: z.enum(REVIEW_QUEUES).default('pending').openapi({ description: '`pending` (verifiers) or `disputed` (admins)' }),
+  queue: z
+    .enum(REVIEW_QUEUES)
+    .default('pending')
+    .openapi({ description: '`pending` (verifiers) or `disputed` (admins)' }),
 });
 
 export const myReviewQuery = z.object({
-  since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'count decisions from this moment (default: midnight UTC today)' }),
+  since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'count decisions from this moment (default: midnight UTC today)' }),
 });
 
 export function reviewRoutes(api: ApiDeps) {
@@ -42,15 +62,25 @@ export function reviewRoutes(api: ApiDeps) {
         path: '/review',
         tags: ['review'],
         summary: 'A review queue, worked by case',
-        description: 'Blind review: an item carries `myDecision` and nothing of other reviewers\' decisions until you have decided.',
+        description:
+          "Blind review: an item carries `myDecision` and nothing of other reviewers' decisions until you have decided.",
         request: { query: reviewQuery },
-        responses: { 200: { description: 'a page of the queue', content: { 'application/json': { schema: ReviewPage } } } },
+        responses: {
+          200: { description: 'a page of the queue', content: { 'application/json': { schema: ReviewPage } } },
+        },
       },
       { access: { action: 'review.queue', note: 'With `queue=disputed`: admin.' }, errors: ['invalid_input'] },
     ),
     async (c) => {
       const page = await readReviewQueue(rules, callerOf(c), c.req.valid('query'));
-      return c.json({ items: page.items.map(presentReviewItem), cases: page.cases.map(presentQueueCase), ...(page.next ? { next: page.next } : {}) }, 200);
+      return c.json(
+        {
+          items: page.items.map(presentReviewItem),
+          cases: page.cases.map(presentQueueCase),
+          ...(page.next ? { next: page.next } : {}),
+        },
+        200,
+      );
     },
   );
 
@@ -62,13 +92,18 @@ export function reviewRoutes(api: ApiDeps) {
         tags: ['review'],
         summary: 'Your decisions today and what waits in your queues',
         request: { query: myReviewQuery },
-        responses: { 200: { description: "the caller's review day", content: { 'application/json': { schema: MyReview } } } },
+        responses: {
+          200: { description: "the caller's review day", content: { 'application/json': { schema: MyReview } } },
+        },
       },
       { access: { action: 'review.self' }, errors: ['invalid_input'] },
     ),
     async (c) => {
       const since = c.req.valid('query').since;
-      return c.json(presentMyReview(await myReview(rules, callerOf(c), { since: since ? new Date(since) : undefined })), 200);
+      return c.json(
+        presentMyReview(await myReview(rules, callerOf(c), { since: since ? new Date(since) : undefined })),
+        200,
+      );
     },
   );
 
@@ -80,8 +115,16 @@ export function reviewRoutes(api: ApiDeps) {
         tags: ['review'],
         summary: 'Confirm, reject, say unsure, or retract your decision',
         description: 'Admins settle disputed candidates here with `confirm` or `reject` and a `reason`.',
-        request: { params: idParams, body: { required: true, content: { 'application/json': { schema: decisionBody } } } },
-        responses: { 201: { description: 'the candidate after the decision', content: { 'application/json': { schema: Decided } } } },
+        request: {
+          params: idParams,
+          body: { required: true, content: { 'application/json': { schema: decisionBody } } },
+        },
+        responses: {
+          201: {
+            description: 'the candidate after the decision',
+            content: { 'application/json': { schema: Decided } },
+          },
+        },
       },
       { access: { action: 'review.decide' }, errors: ['invalid_input', 'already_decided', 'conflict', 'too_late'] },
     ),
@@ -100,13 +143,21 @@ export function reviewRoutes(api: ApiDeps) {
         path: '/candidates/{id}/reopen',
         tags: ['review'],
         summary: 'Reopen a confirmed or rejected candidate, with a reason',
-        request: { params: idParams, body: { required: true, content: { 'application/json': { schema: reopenBody } } } },
-        responses: { 201: { description: 'the candidate, pending again', content: { 'application/json': { schema: Decided } } } },
+        request: {
+          params: idParams,
+          body: { required: true, content: { 'application/json': { schema: reopenBody } } },
+        },
+        responses: {
+          201: { description: 'the candidate, pending again', content: { 'application/json': { schema: Decided } } },
+        },
       },
       { access: { action: 'candidates.reopen' }, errors: ['invalid_input', 'conflict'] },
     ),
     async (c) => {
-      const candidate = await reopenCandidate(rules, callerOf(c), { candidateId: c.req.valid('param').id, reason: c.req.valid('json').reason });
+      const candidate = await reopenCandidate(rules, callerOf(c), {
+        candidateId: c.req.valid('param').id,
+        reason: c.req.valid('json').reason,
+      });
       api.counters.inc('decisions_reopen');
       return c.json({ candidate: presentReviewItem(candidate) }, 201);
     },
@@ -119,7 +170,8 @@ export function reviewRoutes(api: ApiDeps) {
         path: '/candidates/{id}/lease',
         tags: ['review'],
         summary: 'Hold a candidate open for two minutes (renew while it is on screen)',
-        description: 'While you hold it, no other reviewer is given it. Answers 409 `leased` when someone else holds it.',
+        description:
+          'While you hold it, no other reviewer is given it. Answers 409 `leased` when someone else holds it.',
         request: { params: idParams },
         responses: { 200: { description: 'held', content: { 'application/json': { schema: Lease } } } },
       },

@@ -9,8 +9,19 @@ import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { familyWords } from '../family-words.ts';
-import { presentCandidate, presentCase, presentFamilyCase, presentReferenceFace, presentReviewItem } from '../present.ts';
-import { DEFAULT_MAX_ANON_UPLOAD_BYTES, rateLimitAnonymous, uploadBodyLimit, type UploadLimits } from '../rate-limit.ts';
+import {
+  presentCandidate,
+  presentCase,
+  presentFamilyCase,
+  presentReferenceFace,
+  presentReviewItem,
+} from '../present.ts';
+import {
+  DEFAULT_MAX_ANON_UPLOAD_BYTES,
+  rateLimitAnonymous,
+  uploadBodyLimit,
+  type UploadLimits,
+} from '../rate-limit.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { refuseCrossSite } from '../same-origin.ts';
 import { CaseCode, CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
@@ -26,7 +37,8 @@ export function parseFaceIndexes(raw: string[], photos: number): Array<number | 
   return Array.from({ length: photos }, (_, i) => {
     const p = parts[i];
     if (p === undefined || p === '') return undefined;
-    if (!/^\d{1,3}$/.test(p)) throw new KinfinderError('invalid_input', 'faceIndex must be a whole number (0 = the largest face)');
+    if (!/^\d{1,3}$/.test(p))
+      throw new KinfinderError('invalid_input', 'faceIndex must be a whole number (0 = the largest face)');
     return Number(p);
   });
 }
@@ -41,20 +53,48 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         path: '/searches',
         tags: ['searches'],
         summary: 'Open a case from 1–5 photos of one person',
-        description: 'Anonymous callers are rate-limited per address (every upload counts, refused ones too), their bodies capped by KINFINDER_MAX_ANON_UPLOAD_MB, and get the case\'s access token (once) and no candidates; a verifier gets the candidates at once.',
+        description:
+          'Anonymous callers are rate-limited per address (every upload counts, refused ones too), their bodies ' +
+          "capped by KINFINDER_MAX_ANON_UPLOAD_MB, and get the case's access token (once) and no candidates; " +
+          'a verifier gets the candidates at once.',
         middleware: [
           refuseCrossSite(),
           refuseEarly('cases.open'),
           // Counted before the body is looked at, so a body refused as too large counts too.
           rateLimitAnonymous(uploads),
-          uploadBodyLimit({ staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024, anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES }),
+          uploadBodyLimit({
+            staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
+            anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES,
+          }),
         ] as const,
-        request: { body: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } } } },
-        responses: { 201: { description: 'the case opened', content: { 'application/json': { schema: SearchCreated } } } },
+        request: {
+          body: {
+            required: true,
+            content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/SearchForm' } } },
+          },
+        },
+        responses: {
+          201: { description: 'the case opened', content: { 'application/json': { schema: SearchCreated } } },
+        },
       },
       {
         access: { action: 'cases.open' },
-        errors: ['invalid_input', 'invalid_subject', 'empty_file', 'too_many_photos', 'file_too_large', 'upload_too_large', 'too_many_pixels', 'unsupported_format', 'corrupt_image', 'face_engine_timeout', 'no_face', 'choose_face', 'no_such_face', 'rate_limited'],
+        errors: [
+          'invalid_input',
+          'invalid_subject',
+          'empty_file',
+          'too_many_photos',
+          'file_too_large',
+          'upload_too_large',
+          'too_many_pixels',
+          'unsupported_format',
+          'corrupt_image',
+          'face_engine_timeout',
+          'no_face',
+          'choose_face',
+          'no_such_face',
+          'rate_limited',
+        ],
       },
     ),
     async (c) => {
@@ -90,7 +130,10 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         summary: 'A case: everything for a verifier; status and confirmed matches for its family',
         request: { params: idParams },
         responses: {
-          200: { description: 'the case as this caller may see it', content: { 'application/json': { schema: CaseForStaff.or(CaseForFamily) } } },
+          200: {
+            description: 'the case as this caller may see it',
+            content: { 'application/json': { schema: CaseForStaff.or(CaseForFamily) } },
+          },
         },
       },
       { access: { action: 'cases.read', note: 'A family only for its own case.' } },
@@ -111,7 +154,14 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
 
   app.openapi(
     declareRoute(
-      { method: 'delete', path: '/searches/{id}', tags: ['searches'], summary: "Delete a case's family data and close it", request: { params: idParams }, responses: { 204: { description: 'deleted' } } },
+      {
+        method: 'delete',
+        path: '/searches/{id}',
+        tags: ['searches'],
+        summary: "Delete a case's family data and close it",
+        request: { params: idParams },
+        responses: { 204: { description: 'deleted' } },
+      },
       { access: { action: 'cases.delete', note: 'A family only for its own case.' } },
     ),
     async (c) => {

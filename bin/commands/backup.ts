@@ -19,7 +19,11 @@ const BACKUP = {
     'open the database): set KINFINDER_ADMIN_TOKEN. On PostgreSQL, use pg_dump and copy the blob store (README).',
   args: { label: 'FILE', help: 'the archive to write (a tar file; not overwritten)', min: 1, max: 1 },
   options: {
-    server: { type: 'string', value: 'URL', help: 'ask this running server (default: the one serving this data directory, if any)' },
+    server: {
+      type: 'string',
+      value: 'URL',
+      help: 'ask this running server (default: the one serving this data directory, if any)',
+    },
   },
   exits: { ok: 'the archive is complete', failed: 'no archive was written (the reason is printed)' },
 } as const satisfies CommandSpec;
@@ -33,7 +37,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     ctx.stderr.write(`kinfinder backup: ${message}\n`);
     return EXIT.failed;
   };
-  if (ctx.config.databaseUrl) return fail('this installation uses PostgreSQL: back it up with pg_dump and copy the blob store (README, "Backups")');
+  if (ctx.config.databaseUrl)
+    return fail(
+      'this installation uses PostgreSQL: back it up with pg_dump and copy the blob store (README, "Backups")',
+    );
   if (fs.existsSync(file)) return fail(`${cli.positionals[0]} exists already; name a new file`);
   const partial = `${file}.partial-${process.pid}`;
   try {
@@ -44,7 +51,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     return EXIT.ok;
   } catch (err) {
     fs.rmSync(partial, { force: true });
-    return fail(isKinfinderError(err) || err instanceof BackupRefused ? err.message : `the backup failed: ${(err as Error).message}`);
+    return fail(
+      isKinfinderError(err) || err instanceof BackupRefused
+        ? err.message
+        : `the backup failed: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -67,7 +78,10 @@ async function locally(ctx: CommandContext, partial: string): Promise<string> {
 
 async function fromServer(server: string, ctx: CommandContext, partial: string): Promise<string> {
   const token = ctx.config.adminToken;
-  if (!token) throw new BackupRefused(`kinfinder serve is running (${server}) and holds the database: set KINFINDER_ADMIN_TOKEN so the backup can be asked of it`);
+  if (!token)
+    throw new BackupRefused(
+      `kinfinder serve is running (${server}) and holds the database: set KINFINDER_ADMIN_TOKEN so the backup can be asked of it`,
+    );
   let res: Response;
   try {
     res = await fetch(new URL('/api/v1/backup', server), { headers: { authorization: `Bearer ${token}` } });
@@ -78,6 +92,9 @@ async function fromServer(server: string, ctx: CommandContext, partial: string):
     const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
     throw new BackupRefused(`the server refused: ${body?.error?.message ?? res.statusText}`);
   }
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+  await pipeline(
+    Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+    fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 }),
+  );
   return `backup written by the server at ${server} (${(fs.statSync(partial).size / 1024 / 1024).toFixed(1)} MB)`;
 }

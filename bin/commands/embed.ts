@@ -8,7 +8,11 @@ import { EXIT, type CommandContext } from '../context.ts';
 
 const EMBED = {
   name: 'embed',
-  description: 'Finds the faces in photos and prints one line per photo as soon as it is done (--json lines carry\nthe photo\'s place in the input as `index`): each face (largest first) with its box, score, quality\nand 128-d L2-normalised embedding. A photo that cannot be analysed, or that the engine does not\nfinish in time (face_engine_timeout), gets an error line and the others carry on.',
+  description:
+    'Finds the faces in photos and prints one line per photo as soon as it is done (--json lines carry\n' +
+    "the photo's place in the input as `index`): each face (largest first) with its box, score, quality\n" +
+    'and 128-d L2-normalised embedding. A photo that cannot be analysed, or that the engine does not\n' +
+    'finish in time (face_engine_timeout), gets an error line and the others carry on.',
   args: { label: '<photo…>', help: 'photo files (at least one)', min: 1 },
   options: {
     json: { type: 'boolean', help: 'one JSON line per photo: {file,index,width,height,faces} or {file,index,error}' },
@@ -22,7 +26,10 @@ const EMBED = {
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const cli = readCommandLine(EMBED, args, ctx, (c) => ({ concurrency: c.wholeNumber('concurrency'), backend: c.oneOf('backend', BACKENDS) }));
+  const cli = readCommandLine(EMBED, args, ctx, (c) => ({
+    concurrency: c.wholeNumber('concurrency'),
+    backend: c.oneOf('backend', BACKENDS),
+  }));
   if (cli.exit !== undefined) return cli.exit;
   const { values, positionals: files, backend } = cli;
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
@@ -46,14 +53,22 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       });
     } catch (err) {
       const e = describeError(err);
-      return runFailed(EMBED, ctx, `the face engine could not start: ${e.code}: ${err instanceof Error ? err.message : e.message}`);
+      return runFailed(
+        EMBED,
+        ctx,
+        `the face engine could not start: ${e.code}: ${err instanceof Error ? err.message : e.message}`,
+      );
     }
   }
   const failures: string[] = [];
   const t0 = performance.now();
   const print = (file: string, index: number, r: Outcome) => {
     if (!r.ok) failures.push(`${file} (${r.error.code})`);
-    ctx.stdout.write(values.json ? `${JSON.stringify(r.ok ? toJson(file, index, r.analysis) : { file, index, error: r.error })}\n` : textLines(file, r));
+    ctx.stdout.write(
+      values.json
+        ? `${JSON.stringify(r.ok ? toJson(file, index, r.analysis) : { file, index, error: r.error })}\n`
+        : textLines(file, r),
+    );
   };
   try {
     // Photos are read and handed to the pool in input order, a few per thread ahead (reading all
@@ -66,20 +81,27 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       while (inFlight.size >= ahead) await Promise.race(inFlight);
       const refusal = refused[index];
       const read = refusal ? undefined : await readInput(file);
-      const outcome: Promise<Outcome> = refusal ? Promise.resolve({ ok: false, error: refusal })
-        : !read!.ok ? Promise.resolve(read as Outcome)
-          : pool!.analyse(read!.bytes).then((analysis): Outcome => ({ ok: true, analysis }), (err: unknown): Outcome => ({ ok: false, error: describeError(err) }));
+      const outcome: Promise<Outcome> = refusal
+        ? Promise.resolve({ ok: false, error: refusal })
+        : !read!.ok
+          ? Promise.resolve(read as Outcome)
+          : pool!.analyse(read!.bytes).then(
+              (analysis): Outcome => ({ ok: true, analysis }),
+              (err: unknown): Outcome => ({ ok: false, error: describeError(err) }),
+            );
       const done: Promise<void> = outcome.then((r) => print(file, index, r)).finally(() => inFlight.delete(done));
       inFlight.add(done);
     }
     await Promise.all(inFlight);
     const s = pool?.stats();
-    if (s && (s.timedOut > 0 || s.threadsReplaced > 0 || performance.now() - t0 > STATS_EVERY_MS)) ctx.stderr.write(`${formatStats(s)}\n`);
+    if (s && (s.timedOut > 0 || s.threadsReplaced > 0 || performance.now() - t0 > STATS_EVERY_MS))
+      ctx.stderr.write(`${formatStats(s)}\n`);
   } finally {
     await pool?.close();
   }
   if (failures.length === files.length) {
-    const named = failures.length > 5 ? `${failures.slice(0, 5).join(', ')} and ${failures.length - 5} more` : failures.join(', ');
+    const named =
+      failures.length > 5 ? `${failures.slice(0, 5).join(', ')} and ${failures.length - 5} more` : failures.join(', ');
     return runFailed(EMBED, ctx, `no photo could be analysed: ${named}`);
   }
   return EXIT.ok;
@@ -94,7 +116,10 @@ function textLines(file: string, r: Outcome): string {
   const a = r.analysis;
   const lines = [`${displaySafe(file)}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)`];
   a.faces.forEach((f, k) => {
-    lines.push(`  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°`);
+    lines.push(
+      `  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} ` +
+        `score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°`,
+    );
   });
   return `${lines.join('\n')}\n`;
 }
@@ -125,7 +150,11 @@ async function checkInput(file: string, maxBytes: number): Promise<Refusal | und
   }
   if (!info.isFile()) return { code: 'invalid_input', message: 'not a file' };
   // Refused before reading it into memory.
-  if (info.size > maxBytes) return { code: 'file_too_large', message: `the file is larger than ${Math.floor((maxBytes / (1024 * 1024)) * 10) / 10} MB` };
+  if (info.size > maxBytes)
+    return {
+      code: 'file_too_large',
+      message: `the file is larger than ${Math.floor((maxBytes / (1024 * 1024)) * 10) / 10} MB`,
+    };
   return undefined;
 }
 

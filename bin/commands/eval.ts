@@ -6,7 +6,18 @@ import { createFacePool, DEFAULT_MANIFEST_PATH, loadManifest, type Recipe } from
 import { sameRecipe } from '../../src/face/recipe.ts';
 import { parsePairs } from '../../src/eval/pairs.ts';
 import { evaluatePairs, type RecipeReport } from '../../src/eval/run.ts';
-import { BACKEND, BACKENDS, CONCURRENCY, pathProblem, readCommandLine, readSubcommand, runFailed, usageError, type CommandSpec, type GroupSpec } from '../args.ts';
+import {
+  BACKEND,
+  BACKENDS,
+  CONCURRENCY,
+  pathProblem,
+  readCommandLine,
+  readSubcommand,
+  runFailed,
+  usageError,
+  type CommandSpec,
+  type GroupSpec,
+} from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
 const RECIPE_NAMES = ['manifest', ...Object.keys(RECIPES)];
@@ -17,10 +28,25 @@ const PAIRS = {
 Prints 10-fold accuracy, AUC, TAR at fixed false-match rates and the similarity thresholds for them.
 Recipes: manifest (the one models/face-api.json names), ${Object.keys(RECIPES).join(', ')}`,
   options: {
-    images: { type: 'string', value: 'DIR', help: 'LFW-style images folder: DIR/<Name>/<Name>_0001.jpg', required: true },
-    pairs: { type: 'string', value: 'FILE', help: 'lines "name n1 n2" (same person), "name1 n1 name2 n2" (two people)', required: true },
+    images: {
+      type: 'string',
+      value: 'DIR',
+      help: 'LFW-style images folder: DIR/<Name>/<Name>_0001.jpg',
+      required: true,
+    },
+    pairs: {
+      type: 'string',
+      value: 'FILE',
+      help: 'lines "name n1 n2" (same person), "name1 n1 name2 n2" (two people)',
+      required: true,
+    },
     json: { type: 'boolean', help: 'print one JSON object instead of the table' },
-    recipe: { type: 'string', value: 'NAME[,NAME…]|all', help: 'recipes to compare (names above)', default: 'manifest' },
+    recipe: {
+      type: 'string',
+      value: 'NAME[,NAME…]|all',
+      help: 'recipes to compare (names above)',
+      default: 'manifest',
+    },
     concurrency: CONCURRENCY,
     backend: BACKEND,
     'write-calibration': { type: 'boolean', help: "store the manifest recipe's thresholds in models/face-api.json" },
@@ -47,9 +73,16 @@ export async function runEval(args: string[], ctx: CommandContext): Promise<numb
 /** `kinfinder eval pairs …` (args exclude `eval pairs`). */
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const cli = readCommandLine(PAIRS, args, ctx, (c, { values }) => {
-    const names = values.recipe === 'all' ? RECIPE_NAMES : values.recipe.split(',').map((n) => n.trim()).filter(Boolean);
+    const names =
+      values.recipe === 'all'
+        ? RECIPE_NAMES
+        : values.recipe
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean);
     const unknown = names.find((n) => !RECIPE_NAMES.includes(n));
-    if (unknown !== undefined || names.length === 0) c.fail(`--recipe must name recipes among ${RECIPE_NAMES.join(', ')} (or be all), not '${values.recipe}'`);
+    if (unknown !== undefined || names.length === 0)
+      c.fail(`--recipe must name recipes among ${RECIPE_NAMES.join(', ')} (or be all), not '${values.recipe}'`);
     return { names, concurrency: c.wholeNumber('concurrency'), backend: c.oneOf('backend', BACKENDS) };
   });
   if (cli.exit !== undefined) return cli.exit;
@@ -57,12 +90,17 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
 
   const folder = await stat(values.images).catch((err: unknown) => pathProblem(err));
-  if (typeof folder === 'string' || !folder.isDirectory()) return runFailed(PAIRS, ctx, `${values.images}: ${typeof folder === 'string' ? folder : 'not a folder'}`);
+  if (typeof folder === 'string' || !folder.isDirectory())
+    return runFailed(PAIRS, ctx, `${values.images}: ${typeof folder === 'string' ? folder : 'not a folder'}`);
   let pairs;
   try {
     pairs = parsePairs(await readFile(values.pairs, 'utf8'));
   } catch (err) {
-    return runFailed(PAIRS, ctx, `${values.pairs}: ${(err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message}`);
+    return runFailed(
+      PAIRS,
+      ctx,
+      `${values.pairs}: ${(err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message}`,
+    );
   }
   if (pairs.length === 0) return runFailed(PAIRS, ctx, `${values.pairs}: no pairs in the file`);
 
@@ -74,7 +112,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       if (!recipes.some((x) => x.name === r.name)) recipes.push(r);
     }
     const calibrated = recipes.findIndex((r) => sameRecipe(r, manifest.recipe));
-    if (values['write-calibration'] && calibrated < 0) return usageError(PAIRS, ctx, '--write-calibration needs the manifest recipe among --recipe');
+    if (values['write-calibration'] && calibrated < 0)
+      return usageError(PAIRS, ctx, '--write-calibration needs the manifest recipe among --recipe');
     const pool = await createFacePool({
       size: concurrency,
       limits: { maxPixels: ctx.config.maxPixels, maxBytes: ctx.config.maxUploadBytes },
@@ -89,26 +128,46 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     let lastPct = -1;
     try {
       reports = await evaluatePairs(pool, {
-        imagesDir: values.images, pairs, recipes, inFlight: pool.size * 2,
+        imagesDir: values.images,
+        pairs,
+        recipes,
+        inFlight: pool.size * 2,
         onProgress: (d, t) => {
           const pct = Math.floor((d / t) * 20) * 5;
-          if (pct !== lastPct) { lastPct = pct; ctx.stderr.write(`  ${d}/${t} photos\n`); }
+          if (pct !== lastPct) {
+            lastPct = pct;
+            ctx.stderr.write(`  ${d}/${t} photos\n`);
+          }
         },
       });
     } finally {
       await pool.close();
     }
     const photos = reports[0]?.photos ?? 0;
-    if (reports[0] && reports[0].failed >= photos) return runFailed(PAIRS, ctx, `none of the ${photos} photos named by ${values.pairs} could be read from ${values.images}`);
+    if (reports[0] && reports[0].failed >= photos)
+      return runFailed(
+        PAIRS,
+        ctx,
+        `none of the ${photos} photos named by ${values.pairs} could be read from ${values.images}`,
+      );
     const seconds = (performance.now() - t0) / 1000;
-    const meta = { backend: pool.backend, workers: concurrency, seconds: Math.round(seconds * 10) / 10, msPerPhotoWall: Math.round((seconds * 1000) / Math.max(1, photos)), recipesPerPhoto: recipes.length };
+    const meta = {
+      backend: pool.backend,
+      workers: concurrency,
+      seconds: Math.round(seconds * 10) / 10,
+      msPerPhotoWall: Math.round((seconds * 1000) / Math.max(1, photos)),
+      recipesPerPhoto: recipes.length,
+    };
     if (values.json) ctx.stdout.write(`${JSON.stringify({ ...meta, reports })}\n`);
     else ctx.stdout.write(formatReports(reports, meta));
 
     const rep = reports[calibrated];
     if (values['write-calibration'] && rep) {
       const json = JSON.parse(await readFile(DEFAULT_MANIFEST_PATH, 'utf8')) as Record<string, unknown>;
-      json.calibration = calibrationFromReport(rep, `kinfinder eval pairs --images ${values.images} --pairs ${values.pairs} --recipe ${values.recipe} --write-calibration`);
+      json.calibration = calibrationFromReport(
+        rep,
+        `kinfinder eval pairs --images ${values.images} --pairs ${values.pairs} --recipe ${values.recipe} --write-calibration`,
+      );
       await writeFile(DEFAULT_MANIFEST_PATH, `${JSON.stringify(json, null, 2)}\n`);
       await loadManifest(); // still valid
       ctx.stderr.write(`calibration written to ${DEFAULT_MANIFEST_PATH}\n`);
@@ -116,7 +175,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     return EXIT.ok;
   } catch (err) {
     const e = describeError(err);
-    return runFailed(PAIRS, ctx, `${e.code}: ${e.code === 'internal' && err instanceof Error ? err.message : e.message}`);
+    return runFailed(
+      PAIRS,
+      ctx,
+      `${e.code}: ${e.code === 'internal' && err instanceof Error ? err.message : e.message}`,
+    );
   }
 }
 
@@ -125,19 +188,36 @@ const pct = (x: number, d = 2) => `${(x * 100).toFixed(d)} %`;
 export function formatReports(reports: RecipeReport[], meta: Record<string, unknown>): string {
   const lines: string[] = [];
   lines.push(`LFW pairs: ${reports[0]?.pairs ?? 0} pairs, ${reports[0]?.photos ?? 0} photos; ${JSON.stringify(meta)}`);
-  lines.push(['recipe'.padEnd(26), '10-fold acc'.padStart(16), 'AUC'.padStart(8), 'TAR@FAR0.1%'.padStart(12), 'no face'.padStart(8), 'thr@0.1%'.padStart(9), 'thr@1%'.padStart(8), 'all-imp thr@0.1%/1%/10%'.padStart(26)].join(' '));
+  lines.push(
+    [
+      'recipe'.padEnd(26),
+      '10-fold acc'.padStart(16),
+      'AUC'.padStart(8),
+      'TAR@FAR0.1%'.padStart(12),
+      'no face'.padStart(8),
+      'thr@0.1%'.padStart(9),
+      'thr@1%'.padStart(8),
+      'all-imp thr@0.1%/1%/10%'.padStart(26),
+    ].join(' '),
+  );
   for (const r of reports) {
-    lines.push([
-      r.recipe.padEnd(26),
-      `${pct(r.accuracy.mean)} ±${(r.accuracy.std * 100).toFixed(2)}`.padStart(16),
-      r.auc.toFixed(4).padStart(8),
-      pct(r.pairs_fmr['tar@far0.1%'], 1).padStart(12),
-      String(r.noFace).padStart(8),
-      r.pairs_fmr['threshold@0.1%'].toFixed(4).padStart(9),
-      r.pairs_fmr['threshold@1%'].toFixed(4).padStart(8),
-      `${r.all_impostors['threshold@0.1%'].toFixed(4)}/${r.all_impostors['threshold@1%'].toFixed(4)}/${r.all_impostors['threshold@10%'].toFixed(4)}`.padStart(26),
-    ].join(' '));
+    lines.push(
+      [
+        r.recipe.padEnd(26),
+        `${pct(r.accuracy.mean)} ±${(r.accuracy.std * 100).toFixed(2)}`.padStart(16),
+        r.auc.toFixed(4).padStart(8),
+        pct(r.pairs_fmr['tar@far0.1%'], 1).padStart(12),
+        String(r.noFace).padStart(8),
+        r.pairs_fmr['threshold@0.1%'].toFixed(4).padStart(9),
+        r.pairs_fmr['threshold@1%'].toFixed(4).padStart(8),
+        `${r.all_impostors['threshold@0.1%'].toFixed(4)}/${r.all_impostors['threshold@1%'].toFixed(4)}/${r.all_impostors['threshold@10%'].toFixed(4)}`.padStart(
+          26,
+        ),
+      ].join(' '),
+    );
   }
-  lines.push('Thresholds: cosine similarity at which the false-match rate is ≤ 0.1 % / 1 % (labelled pairs; all-imp = every different-person pair among the photos).');
+  lines.push(
+    'Thresholds: cosine similarity at which the false-match rate is ≤ 0.1 % / 1 % (labelled pairs; all-imp = every different-person pair among the photos).',
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,12 @@ const GC = {
     'kept: a running job may not have committed the row that refers to them yet.',
   options: {
     'dry-run': { type: 'boolean', help: 'report what would be deleted, delete nothing' },
-    'grace-minutes': { type: 'string', value: 'N', help: 'keep unreferenced files younger than this (at least 10 and the job timeout)', default: '60' },
+    'grace-minutes': {
+      type: 'string',
+      value: 'N',
+      help: 'keep unreferenced files younger than this (at least 10 and the job timeout)',
+      default: '60',
+    },
     json: { type: 'boolean', help: 'print the report as one JSON line' },
   },
   exits: { ok: 'collected (or, with --dry-run, counted)', failed: 'the database or the blob store could not be used' },
@@ -35,7 +40,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     await migrate(db);
     const blobs = await openBlobStore(ctx.config.blobs);
     try {
-      const r = await collectGarbage({ db, blobs }, CLI, { dryRun: values['dry-run'] ?? false, graceMs: graceMinutes * 60_000 });
+      const r = await collectGarbage({ db, blobs }, CLI, {
+        dryRun: values['dry-run'] ?? false,
+        graceMs: graceMinutes * 60_000,
+      });
       if (values.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
       else {
         const what = r.dryRun ? `would delete ${r.unreferenced}` : `deleted ${r.deleted}`;

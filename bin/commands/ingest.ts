@@ -22,8 +22,17 @@ const INGEST = {
   args: { label: '<path…>', help: 'photo files, folders and .zip archives (at least one)', min: 1 },
   options: {
     source: { type: 'string', value: 'NAME', help: 'where the photos come from, stored with each photo' },
-    metadata: { type: 'string', value: 'FILE', help: 'CSV: file, captured_at, location, notes, names, category (README.md)' },
-    category: { type: 'string', value: CATEGORIES.join('|'), help: 'what the photos show (a CSV row\'s category wins for its file)', default: 'unknown' },
+    metadata: {
+      type: 'string',
+      value: 'FILE',
+      help: 'CSV: file, captured_at, location, notes, names, category (README.md)',
+    },
+    category: {
+      type: 'string',
+      value: CATEGORIES.join('|'),
+      help: "what the photos show (a CSV row's category wins for its file)",
+      default: 'unknown',
+    },
     wait: { type: 'boolean', help: 'show progress until every photo is processed, then the summary' },
     json: { type: 'boolean', help: 'print the summary as one JSON line' },
     concurrency: { ...CONCURRENCY, help: 'photos processed at once (--wait, embedded database)' },
@@ -35,7 +44,10 @@ const INGEST = {
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const cli = readCommandLine(INGEST, args, ctx, (c) => ({ concurrency: c.wholeNumber('concurrency'), category: c.oneOf('category', CATEGORIES) }));
+  const cli = readCommandLine(INGEST, args, ctx, (c) => ({
+    concurrency: c.wholeNumber('concurrency'),
+    category: c.oneOf('category', CATEGORIES),
+  }));
   if (cli.exit !== undefined) return cli.exit;
   const { values, positionals } = cli;
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
@@ -67,10 +79,19 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       values.wait
         ? {
             // Reading and hashing a big folder takes a while before the first photo is done: say so.
-            reading: (n) => say(() => line(`reading inputs: ${n.files} files, ${n.new} new, ${n.duplicates} duplicates, ${n.refused} refused`)),
+            reading: (n) =>
+              say(() =>
+                line(
+                  `reading inputs: ${n.files} files, ${n.new} new, ${n.duplicates} duplicates, ${n.refused} refused`,
+                ),
+              ),
             progress: (p) => (p.finished ? line(formatProgress(p), true) : say(() => line(formatProgress(p)))),
-            idle: () => ctx.stderr.write('no photo finished yet: is a `kinfinder worker` (or `serve`) running against this database?\n'),
-            unavailable: (_err, attempt) => void (attempt === 0 && ctx.stderr.write('database unreachable: waiting for it to come back\n')),
+            idle: () =>
+              ctx.stderr.write(
+                'no photo finished yet: is a `kinfinder worker` (or `serve`) running against this database?\n',
+              ),
+            unavailable: (_err, attempt) =>
+              void (attempt === 0 && ctx.stderr.write('database unreachable: waiting for it to come back\n')),
           }
         : {},
     );
@@ -85,12 +106,18 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     ctx.stdout.write(
       `batch ${summary.batchId}: ${summary.photos} files: ${summary.done} done, ${summary.failed} failed, ` +
         `${summary.duplicates} duplicates, ${summary.faces} faces` +
-        (summary.queued ? `, ${summary.queued} queued (processed by \`kinfinder serve\` or \`kinfinder worker\`)` : '') +
+        (summary.queued
+          ? `, ${summary.queued} queued (processed by \`kinfinder serve\` or \`kinfinder worker\`)`
+          : '') +
         '\n',
     );
     for (const e of summary.errors) ctx.stdout.write(`  ${displaySafe(e.file)}: ${e.message} (${e.code})\n`);
-    for (const u of summary.metadata?.unmatched ?? []) ctx.stdout.write(`  metadata row ${displaySafe(u)}: matched no file\n`);
-    for (const a of summary.metadata?.ambiguous ?? []) ctx.stdout.write(`  metadata row ${displaySafe(a.file)}: matched ${a.items.length} files (give a longer path in the CSV)\n`);
+    for (const u of summary.metadata?.unmatched ?? [])
+      ctx.stdout.write(`  metadata row ${displaySafe(u)}: matched no file\n`);
+    for (const a of summary.metadata?.ambiguous ?? [])
+      ctx.stdout.write(
+        `  metadata row ${displaySafe(a.file)}: matched ${a.items.length} files (give a longer path in the CSV)\n`,
+      );
   }
   return EXIT.ok;
 

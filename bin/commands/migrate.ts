@@ -5,9 +5,13 @@ import { EXIT, type CommandContext } from '../context.ts';
 
 const MIGRATE = {
   name: 'migrate',
-  description: 'Applies the database migrations not yet applied (every command that opens the database also\ndoes this at start-up).',
+  description:
+    'Applies the database migrations not yet applied (every command that opens the database also\ndoes this at start-up).',
   options: {},
-  exits: { ok: 'the database is at the newest version', failed: 'the database could not be opened or a migration failed' },
+  exits: {
+    ok: 'the database is at the newest version',
+    failed: 'the database could not be opened or a migration failed',
+  },
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {

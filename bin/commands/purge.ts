@@ -9,23 +9,32 @@ import { EXIT, type CommandContext } from '../context.ts';
 const PURGE = {
   name: 'purge',
   description:
-    "Erases the personal data of cases deleted, or closed, more than KINFINDER_CASE_RETENTION_DAYS ago:\n" +
+    'Erases the personal data of cases deleted, or closed, more than KINFINDER_CASE_RETENTION_DAYS ago:\n' +
     "the families' reference photos, crops and embeddings, what they told us, the verifiers' notes and\n" +
     "the case codes. Kept: the case's id, status and dates, the decisions on archive photos and the\n" +
-    "audit log (ids and counts only). Run it daily (cron or a timer); --dry-run lists what would go.",
+    'audit log (ids and counts only). Run it daily (cron or a timer); --dry-run lists what would go.',
   options: {
     'dry-run': { type: 'boolean', help: 'report what would be erased, erase nothing' },
-    days: { type: 'string', value: 'N', help: 'retention period in days', defaultText: 'KINFINDER_CASE_RETENTION_DAYS' },
+    days: {
+      type: 'string',
+      value: 'N',
+      help: 'retention period in days',
+      defaultText: 'KINFINDER_CASE_RETENTION_DAYS',
+    },
     json: { type: 'boolean', help: 'print the report as one JSON line' },
   },
-  exits: { ok: 'purged (or, with --dry-run, listed)', failed: 'no retention period is set, or the database or blob store could not be used' },
+  exits: {
+    ok: 'purged (or, with --dry-run, listed)',
+    failed: 'no retention period is set, or the database or blob store could not be used',
+  },
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const cli = readCommandLine(PURGE, args, ctx, (c) => ({ days: c.wholeNumber('days', { min: 1, max: 36500 }) }));
   if (cli.exit !== undefined) return cli.exit;
   const days = cli.days ?? ctx.config.caseRetentionDays;
-  if (days === undefined) return runFailed(PURGE, ctx, 'no retention period: set KINFINDER_CASE_RETENTION_DAYS or give --days N');
+  if (days === undefined)
+    return runFailed(PURGE, ctx, 'no retention period: set KINFINDER_CASE_RETENTION_DAYS or give --days N');
   const db = await openDatabase(ctx.config);
   try {
     await migrate(db);

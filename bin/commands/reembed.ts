@@ -9,16 +9,16 @@ import { untilSignal } from '../signals.ts';
 const REEMBED = {
   name: 'reembed',
   description:
-    'Recomputes the faces of every processed photo (and of the families\' reference photos of cases\n' +
-    'still held) that were embedded with another model than the current manifest\'s, after a model\n' +
-    'change. Searches use the current model\'s faces only, so until this has run those photos match\n' +
+    "Recomputes the faces of every processed photo (and of the families' reference photos of cases\n" +
+    "still held) that were embedded with another model than the current manifest's, after a model\n" +
+    "change. Searches use the current model's faces only, so until this has run those photos match\n" +
     'nothing. Resumable: stop it any time, run it again, and it goes on with what is left.\n' +
     'On the embedded database while `serve` runs, use `kinfinder serve --reembed` instead.',
-  options: {
-    concurrency: CONCURRENCY,
-    json: { type: 'boolean', help: 'print the report as one JSON line' },
+  options: { concurrency: CONCURRENCY, json: { type: 'boolean', help: 'print the report as one JSON line' } },
+  exits: {
+    ok: 'every photo is on the current model (or the run was stopped by a signal; run it again)',
+    failed: 'the database, blob store or face engine could not be used, or photos failed',
   },
-  exits: { ok: 'every photo is on the current model (or the run was stopped by a signal; run it again)', failed: 'the database, blob store or face engine could not be used, or photos failed' },
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
@@ -40,7 +40,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       onProgress: (p) => {
         if (Date.now() - last < 2000 && p.done + p.failed < p.total) return;
         last = Date.now();
-        ctx.stderr.write(`re-embedding with ${faces.modelId}: ${p.done + p.failed}/${p.total} photos${p.failed ? `, ${p.failed} failed` : ''}\n`);
+        ctx.stderr.write(
+          `re-embedding with ${faces.modelId}: ${p.done + p.failed}/${p.total} photos${p.failed ? `, ${p.failed} failed` : ''}\n`,
+        );
       },
     });
     if (cli.values.json) ctx.stdout.write(`${JSON.stringify(report)}\n`);

@@ -22,13 +22,18 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     ctx.stderr.write(`kinfinder restore: ${message}\n`);
     return EXIT.failed;
   };
-  if (ctx.config.databaseUrl) return fail('this installation uses PostgreSQL: restore it with pg_restore and copy the blob store back (README, "Backups")');
+  if (ctx.config.databaseUrl)
+    return fail(
+      'this installation uses PostgreSQL: restore it with pg_restore and copy the blob store back (README, "Backups")',
+    );
   const file = cli.positionals[0]!;
   if (!fs.existsSync(file)) return fail(`${file}: no such file`);
   const blobs = await openBlobStore(ctx.config.blobs);
   try {
     const r = await restoreEmbedded(fs.createReadStream(file), { dataDir: ctx.config.dataDir, blobs });
-    ctx.stdout.write(`restored: schema ${r.manifest.schemaVersion} from ${r.manifest.createdAt}, ${r.blobs} stored files, ${r.auditEvents} audit events\n`);
+    ctx.stdout.write(
+      `restored: schema ${r.manifest.schemaVersion} from ${r.manifest.createdAt}, ${r.blobs} stored files, ${r.auditEvents} audit events\n`,
+    );
     return EXIT.ok;
   } catch (err) {
     return fail(isKinfinderError(err) ? err.message : `the restore failed: ${(err as Error).message}`);

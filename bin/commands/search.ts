@@ -23,10 +23,18 @@ const SEARCH = {
       help: 'what is known about the person: {"surname","givenName","patronymic","birthDate","unit","idNumber","marks"}, any script, every field optional',
     },
     top: { type: 'string', value: 'N', help: 'how many candidates to print, 1 to 500', default: '20' },
-    face: { type: 'string', value: 'N', help: 'which face of each photo, 0 = the largest; needed for photos showing several', defaultText: 'the only one' },
+    face: {
+      type: 'string',
+      value: 'N',
+      help: 'which face of each photo, 0 = the largest; needed for photos showing several',
+      defaultText: 'the only one',
+    },
     json: { type: 'boolean', help: 'print one JSON object: {"referenceFaces":[…],"candidates":[…]}' },
   },
-  exits: { ok: 'the search ran (no candidate is a result too)', failed: 'a photo could not be read or has no usable face, or the database failed' },
+  exits: {
+    ok: 'the search ran (no candidate is a result too)',
+    failed: 'a photo could not be read or has no usable face, or the database failed',
+  },
 } as const satisfies CommandSpec;
 
 function readSubject(raw: string | undefined, fail: (message: string) => never): Record<string, unknown> | undefined {
@@ -91,7 +99,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     } else {
       if (result.candidates.length === 0) ctx.stdout.write('no candidate\n');
       for (const c of result.candidates) {
-        const face = c.similarity === null ? 'no face   ' : `${c.similarity.toFixed(3)} ${(c.band ?? '').padEnd(8)}`.slice(0, 14).padEnd(14);
+        const face =
+          c.similarity === null
+            ? 'no face   '
+            : `${c.similarity.toFixed(3)} ${(c.band ?? '').padEnd(8)}`.slice(0, 14).padEnd(14);
         const evidence = c.evidence.map((e) => `${e.field} ${e.level} ${fmtWeight(e.weight)}`).join(', ');
         ctx.stdout.write(
           `${String(c.rank).padStart(3)}  ${fmtWeight(c.matchWeight).padStart(6)}  p=${c.matchProbability.toFixed(3)}  ${face}  ` +

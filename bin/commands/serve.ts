@@ -12,14 +12,31 @@ import { untilSignal } from '../signals.ts';
 
 const SERVE = {
   name: 'serve',
-  description: 'Serves the HTTP API and the web pages, and runs the photo workers in the same process\n(on the embedded database unless DATABASE_URL is set).',
+  description:
+    'Serves the HTTP API and the web pages, and runs the photo workers in the same process\n(on the embedded database unless DATABASE_URL is set).',
   options: {
-    port: { type: 'string', value: 'N', help: 'TCP port to listen on, 0 = any free port', defaultText: 'PORT, else 3000' },
-    host: { type: 'string', value: 'HOST', help: 'address to listen on', defaultText: 'KINFINDER_HOST, else 127.0.0.1' },
+    port: {
+      type: 'string',
+      value: 'N',
+      help: 'TCP port to listen on, 0 = any free port',
+      defaultText: 'PORT, else 3000',
+    },
+    host: {
+      type: 'string',
+      value: 'HOST',
+      help: 'address to listen on',
+      defaultText: 'KINFINDER_HOST, else 127.0.0.1',
+    },
     concurrency: CONCURRENCY,
-    reembed: { type: 'boolean', help: 'after start-up, move photos embedded with an older model to the current one (kinfinder reembed)' },
+    reembed: {
+      type: 'boolean',
+      help: 'after start-up, move photos embedded with an older model to the current one (kinfinder reembed)',
+    },
   },
-  exits: { ok: 'stopped by SIGINT or SIGTERM', failed: 'could not start (configuration, database, port in use) or broke while running' },
+  exits: {
+    ok: 'stopped by SIGINT or SIGTERM',
+    failed: 'could not start (configuration, database, port in use) or broke while running',
+  },
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
@@ -68,12 +85,21 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     });
     // With --port 0 the system picks the port: report the one actually bound.
     const bound = (server.address() as { port?: number } | null)?.port ?? port;
-    logger.info({ port: bound, host, database: rt.db.kind, schemaVersion: await schemaVersion(rt.db) }, 'kinfinder listening');
-    ctx.stderr.write(`kinfinder serving on http://${host}:${bound} (${rt.db.kind} database, ${faces.backend} face backend)\n`);
+    logger.info(
+      { port: bound, host, database: rt.db.kind, schemaVersion: await schemaVersion(rt.db) },
+      'kinfinder listening',
+    );
+    ctx.stderr.write(
+      `kinfinder serving on http://${host}:${bound} (${rt.db.kind} database, ${faces.backend} face backend)\n`,
+    );
     // Re-embedding beside the service: the engines are shared fairly with uploads and searches.
     const stopReembed = new AbortController();
     const reembedding = cli.values.reembed
-      ? reembed({ ...rt, faces, logger }, JOBS, { concurrency, signal: stopReembed.signal, onProgress: (p) => void ((p.done + p.failed) % 100 === 0 && logger.info(p, 're-embedding')) })
+      ? reembed({ ...rt, faces, logger }, JOBS, {
+          concurrency,
+          signal: stopReembed.signal,
+          onProgress: (p) => void ((p.done + p.failed) % 100 === 0 && logger.info(p, 're-embedding')),
+        })
           .then((r) => logger.info(r, 're-embedding finished'))
           .catch((err: unknown) => logger.error({ err }, 're-embedding stopped'))
       : Promise.resolve();

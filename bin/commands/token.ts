@@ -24,7 +24,11 @@ const REVOKE = {
   options: {},
   exits: { ok: 'the token was revoked', failed: 'there is no such token, or the database failed' },
 } as const satisfies CommandSpec;
-const TOKEN: GroupSpec = { name: 'token', description: 'Access tokens for the API and the web pages.', commands: { create: CREATE, revoke: REVOKE } };
+const TOKEN: GroupSpec = {
+  name: 'token',
+  description: 'Access tokens for the API and the web pages.',
+  commands: { create: CREATE, revoke: REVOKE },
+};
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const cli = readTokenCommandLine(args, ctx);
@@ -54,7 +58,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   }
 }
 
-function readTokenCommandLine(args: string[], ctx: CommandContext): Read<{ sub: string; values: { role?: StaffRole; name?: string; json?: boolean }; positionals: string[] }> {
+function readTokenCommandLine(
+  args: string[],
+  ctx: CommandContext,
+): Read<{ sub: string; values: { role?: StaffRole; name?: string; json?: boolean }; positionals: string[] }> {
   const picked = readSubcommand(TOKEN, args, ctx);
   if (picked.exit !== undefined) return picked;
   if (picked.sub === 'create') {

@@ -6,11 +6,13 @@ import { untilSignal } from '../signals.ts';
 
 const WORKER = {
   name: 'worker',
-  description: 'Runs the photo workers only, no HTTP: start any number of them, on any machines, against one\nPostgreSQL database (DATABASE_URL).',
-  options: {
-    concurrency: CONCURRENCY,
+  description:
+    'Runs the photo workers only, no HTTP: start any number of them, on any machines, against one\nPostgreSQL database (DATABASE_URL).',
+  options: { concurrency: CONCURRENCY },
+  exits: {
+    ok: 'stopped by SIGINT or SIGTERM',
+    failed: 'could not start (configuration, database, face engine) or broke while running',
   },
-  exits: { ok: 'stopped by SIGINT or SIGTERM', failed: 'could not start (configuration, database, face engine) or broke while running' },
 } as const satisfies CommandSpec;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
@@ -19,7 +21,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
   const logger = createLogger(ctx.config.logLevel);
   const rt = await openRuntime(ctx.config, logger, { workers: true, concurrency });
-  ctx.stderr.write(`kinfinder worker: ${concurrency} at a time on the ${rt.db.kind} database (${rt.faces?.backend} backend)\n`);
+  ctx.stderr.write(
+    `kinfinder worker: ${concurrency} at a time on the ${rt.db.kind} database (${rt.faces?.backend} backend)\n`,
+  );
   try {
     await untilSignal(logger);
   } finally {

@@ -39,4 +39,14 @@ await Promise.all(photos.map((b) => pool.analyse(b)));
 const pooled = (performance.now() - t) / photos.length;
 await pool.close();
 
-console.log(JSON.stringify({ photos: photos.length, faces, backend: engine.backend, singleThreadMsPerPhoto: Math.round(single), poolSize: size, poolMsPerPhoto: Math.round(pooled), speedup: Math.round((single / pooled) * 100) / 100 }));
+console.log(
+  JSON.stringify({
+    photos: photos.length,
+    faces,
+    backend: engine.backend,
+    singleThreadMsPerPhoto: Math.round(single),
+    poolSize: size,
+    poolMsPerPhoto: Math.round(pooled),
+    speedup: Math.round((single / pooled) * 100) / 100,
+  }),
+);

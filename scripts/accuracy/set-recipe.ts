@@ -21,4 +21,13 @@ m.recipe = recipe;
 m.calibration = calibrationFromReport(rep, command);
 writeFileSync(DEFAULT_MANIFEST_PATH, `${JSON.stringify(m, null, 2)}\n`);
 const check = await loadManifest();
-console.log(JSON.stringify({ id: check.id, calibration: { strong: check.calibration.strong, possible: check.calibration.possible, floor: check.calibration.floor } }));
+console.log(
+  JSON.stringify({
+    id: check.id,
+    calibration: {
+      strong: check.calibration.strong,
+      possible: check.calibration.possible,
+      floor: check.calibration.floor,
+    },
+  }),
+);

@@ -43,7 +43,8 @@ const recipes: Recipe[] = [RECIPES.baseline!, { ...manifest.recipe, name: `kinfi
 const limits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 };
 const pool = await createFacePool({ size: os.availableParallelism(), limits });
 
-if (values.only && values.only !== 'verification' && values.only !== 'identification') throw new Error('--only takes verification or identification');
+if (values.only && values.only !== 'verification' && values.only !== 'identification')
+  throw new Error('--only takes verification or identification');
 
 // --- verification on the pairs file
 const pairs = values.only === 'identification' ? [] : parsePairs(fs.readFileSync(values.pairs, 'utf8'));
@@ -64,10 +65,19 @@ const verificationSeconds = (performance.now() - t0) / 1000;
 const everyone = fs
   .readdirSync(values.images)
   .sort()
-  .map((name) => ({ name, files: fs.readdirSync(path.join(values.images, name)).sort().map((f) => path.join(values.images, name, f)) }))
+  .map((name) => ({
+    name,
+    files: fs
+      .readdirSync(path.join(values.images, name))
+      .sort()
+      .map((f) => path.join(values.images, name, f)),
+  }))
   .filter((p) => p.files.length >= 2);
 const stride = Math.max(1, everyone.length / PEOPLE);
-const people = values.only === 'verification' ? [] : Array.from({ length: Math.min(PEOPLE, everyone.length) }, (_, i) => everyone[Math.floor(i * stride)]!);
+const people =
+  values.only === 'verification'
+    ? []
+    : Array.from({ length: Math.min(PEOPLE, everyone.length) }, (_, i) => everyone[Math.floor(i * stride)]!);
 const probesOf = (p: { files: string[] }) => p.files.slice(1, 1 + PROBES);
 log(`identification: ${people.length} enrolled people, ${people.reduce((a, p) => a + probesOf(p).length, 0)} probes`);
 
@@ -109,9 +119,33 @@ for (const [ri, recipe] of people.length === 0 ? [] : recipes.entries()) {
     const e = galleryEmb[i]![ri];
     if (!e) continue;
     const sha = Buffer.from(`${ri}:${p.name}`).toString('hex').padEnd(64, '0').slice(0, 64);
-    const photo = await insertPhoto(db, { sha256: sha, originalName: p.files[0]!, byteSize: 0, format: 'jpeg', sourceId: null, metadata: {} });
+    const photo = await insertPhoto(db, {
+      sha256: sha,
+      originalName: p.files[0]!,
+      byteSize: 0,
+      format: 'jpeg',
+      sourceId: null,
+      metadata: {},
+    });
     await db.transaction((tx) =>
-      completePhoto(tx, photo.id, { width: 250, height: 250, format: 'jpeg', displaySha256: sha, modelId, faces: [{ faceIndex: 0, box: { x: 0, y: 0, width: 1, height: 1 }, score: 1, landmarks: [], quality: {}, cropSha256: sha, embedding: e }] }),
+      completePhoto(tx, photo.id, {
+        width: 250,
+        height: 250,
+        format: 'jpeg',
+        displaySha256: sha,
+        modelId,
+        faces: [
+          {
+            faceIndex: 0,
+            box: { x: 0, y: 0, width: 1, height: 1 },
+            score: 1,
+            landmarks: [],
+            quality: {},
+            cropSha256: sha,
+            embedding: e,
+          },
+        ],
+      }),
     );
     photoOfPerson.set(photo.id, i);
     enrolled++;
@@ -127,7 +161,9 @@ for (const [ri, recipe] of people.length === 0 ? [] : recipes.entries()) {
       continue;
     }
     const t = performance.now();
-    const hits = await db.transaction((tx) => nearestGalleryFaces(tx, e, { modelId, k: 10, efSearch: efSearchFor(10) }));
+    const hits = await db.transaction((tx) =>
+      nearestGalleryFaces(tx, e, { modelId, k: 10, efSearch: efSearchFor(10) }),
+    );
     ms.push(performance.now() - t);
     const rank = hits.findIndex((h) => photoOfPerson.get(h.photoId) === probe.owner);
     if (rank === 0) rank1++;
@@ -161,7 +197,13 @@ const result = {
   verificationSeconds: Math.round(verificationSeconds),
 };
 if (!values.json) {
-  for (const v of result.verification) log(`${v.recipe}: accuracy ${(v.accuracy * 100).toFixed(2)} % (±${(v.accuracyStd * 100).toFixed(2)}), AUC ${v.auc}, TAR@FAR0.1% ${v.tarAtFar001}`);
-  for (const i of identification) log(`${i.recipe}: 1:N over ${i.gallery} people: rank-1 ${(i.rank1 * 100).toFixed(1)} %, top-10 ${(i.top10 * 100).toFixed(1)} %, p50 ${i.searchP50Ms} ms`);
+  for (const v of result.verification)
+    log(
+      `${v.recipe}: accuracy ${(v.accuracy * 100).toFixed(2)} % (±${(v.accuracyStd * 100).toFixed(2)}), AUC ${v.auc}, TAR@FAR0.1% ${v.tarAtFar001}`,
+    );
+  for (const i of identification)
+    log(
+      `${i.recipe}: 1:N over ${i.gallery} people: rank-1 ${(i.rank1 * 100).toFixed(1)} %, top-10 ${(i.top10 * 100).toFixed(1)} %, p50 ${i.searchP50Ms} ms`,
+    );
 }
 console.log(JSON.stringify(result));

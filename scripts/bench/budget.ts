@@ -19,10 +19,36 @@ const limits = { maxBytes: 50 * 1024 * 1024, maxPixels: 50e6 };
 const face = path.join(import.meta.dirname, '../../test/fixtures/lfw/images/Vladimir_Putin/Vladimir_Putin_0001.jpg');
 
 const photos: Array<[string, () => Promise<Buffer>]> = [
-  ['flat 7000x7000 png', () => sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#808080' } }).png({ compressionLevel: 9 }).toBuffer()],
-  ['noise 7000x7000 jpeg', () => sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 80 }).toBuffer()],
-  ['4000x3000 one small face', async () => sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#6a6a60' } })
-    .composite([{ input: await sharp(face).resize(220, 220).toBuffer(), left: 3100, top: 2300 }]).jpeg({ quality: 90 }).toBuffer()],
+  [
+    'flat 7000x7000 png',
+    () =>
+      sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#808080' } })
+        .png({ compressionLevel: 9 })
+        .toBuffer(),
+  ],
+  [
+    'noise 7000x7000 jpeg',
+    () =>
+      sharp({
+        create: {
+          width: 7000,
+          height: 7000,
+          channels: 3,
+          background: '#000',
+          noise: { type: 'gaussian', mean: 128, sigma: 40 },
+        },
+      })
+        .jpeg({ quality: 80 })
+        .toBuffer(),
+  ],
+  [
+    '4000x3000 one small face',
+    async () =>
+      sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#6a6a60' } })
+        .composite([{ input: await sharp(face).resize(220, 220).toBuffer(), left: 3100, top: 2300 }])
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+  ],
 ];
 
 const engine = await createFaceEngine({ limits });
@@ -37,7 +63,9 @@ for (const [name, make] of photos) {
     best = Math.min(best, (performance.now() - t0) / 1000);
   }
   results[name] = { bytes: bytes.length, faces, bestSeconds: Number(best.toFixed(2)) };
-  process.stderr.write(`${name}: ${(bytes.length / 1024).toFixed(0)} KB, ${faces} face(s), ${best.toFixed(2)} s (best of ${rounds})\n`);
+  process.stderr.write(
+    `${name}: ${(bytes.length / 1024).toFixed(0)} KB, ${faces} face(s), ${best.toFixed(2)} s (best of ${rounds})\n`,
+  );
 }
 await engine.close();
 console.log(JSON.stringify({ backend: engine.backend, rounds, results }));

@@ -116,19 +116,28 @@ async function main(): Promise<number> {
     strict: true,
   });
   if (!values['data-dir'] && !values.url) {
-    process.stderr.write('usage: npx tsx scripts/bench/face-geometry.ts --data-dir DIR | --url URL [--schema S] [--out FILE]\n');
+    process.stderr.write(
+      'usage: npx tsx scripts/bench/face-geometry.ts --data-dir DIR | --url URL [--schema S] [--out FILE]\n',
+    );
     return 2;
   }
-  const db = await openDatabase({ databaseUrl: values.url, dataDir: values['data-dir'] ?? '.', dbSchema: values.schema });
+  const db = await openDatabase({
+    databaseUrl: values.url,
+    dataDir: values['data-dir'] ?? '.',
+    dbSchema: values.schema,
+  });
   let faces: Labelled[];
   let modelId: string | undefined;
   try {
     faces = await centralFaces(db);
-    modelId = (await db.query<{ model_id: string }>(`SELECT DISTINCT model_id FROM faces`)).rows.map((r) => r.model_id).join(',');
+    modelId = (await db.query<{ model_id: string }>(`SELECT DISTINCT model_id FROM faces`)).rows
+      .map((r) => r.model_id)
+      .join(',');
   } finally {
     await db.close();
   }
-  if (faces.length < 100) throw new Error(`only ${faces.length} labelled faces found: ingest an LFW-style folder first`);
+  if (faces.length < 100)
+    throw new Error(`only ${faces.length} labelled faces found: ingest an LFW-style folder first`);
   const geometry = fitGeometry(faces, {
     what: 'central face of each photo of an ingested LFW-style folder (lfw-dev); see scripts/bench/face-geometry.ts',
     model: modelId,
@@ -142,7 +151,16 @@ async function main(): Promise<number> {
   const counts = [...byPerson.values()].map((r) => r.length);
   const seed = Number(values.seed);
   const fitted = new GeometryFaceGenerator(geometry, seed);
-  const power = new FaceGenerator(fitModel({ dims: geometry.dims, sameMean: geometry.real.sameMean, sameSd: geometry.real.sameSd, diffMean: geometry.real.diffMean, alpha: 0.85 }), seed);
+  const power = new FaceGenerator(
+    fitModel({
+      dims: geometry.dims,
+      sameMean: geometry.real.sameMean,
+      sameSd: geometry.real.sameSd,
+      diffMean: geometry.real.diffMean,
+      alpha: 0.85,
+    }),
+    seed,
+  );
   const checked = (face: (id: number, no: number) => ArrayLike<number>) => {
     const people = counts.map((n, p) => Array.from({ length: n }, (_, i) => face(p, i)));
     const labelled = people.flatMap((rows, p) => rows.map((e) => ({ person: String(p), embedding: e })));

@@ -17,7 +17,13 @@ import sharp from 'sharp';
 import { createFaceEngine } from '../../src/face/index.ts';
 import { faceFree } from './field-degrade.ts';
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: path.resolve('../shared/data/lfw-dev/images') }, photos: { type: 'string', default: '60' }, 'face-free': { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: {
+    images: { type: 'string', default: path.resolve('../shared/data/lfw-dev/images') },
+    photos: { type: 'string', default: '60' },
+    'face-free': { type: 'string', default: '0' },
+  },
+});
 const N = Number(values.photos);
 const FREE = Number(values['face-free']);
 if (!Number.isInteger(N) || N < 1 || !Number.isInteger(FREE) || FREE < 0) {
@@ -28,9 +34,13 @@ const engine = await createFaceEngine({ limits: { maxBytes: 20 * 1024 * 1024, ma
 const { rescue: _rescue, ...today } = engine.recipe;
 const plain = { ...today, name: 'today (no rescue)' };
 const all: string[] = [];
-for (const n of fs.readdirSync(values.images).sort()) for (const f of fs.readdirSync(path.join(values.images, n)).sort()) all.push(path.join(values.images, n, f));
+for (const n of fs.readdirSync(values.images).sort())
+  for (const f of fs.readdirSync(path.join(values.images, n)).sort()) all.push(path.join(values.images, n, f));
 const files = Array.from({ length: Math.min(N, all.length) }, (_, i) => all[Math.floor(((i + 0.3) * all.length) / N)]!);
-let msToday = 0, msNew = 0, touched = 0, lowBest = 0;
+let msToday = 0,
+  msNew = 0,
+  touched = 0,
+  lowBest = 0;
 for (const f of files) {
   const b = fs.readFileSync(f);
   let t = performance.now();
@@ -56,7 +66,7 @@ async function typedList(seed: number): Promise<Buffer> {
 }
 const free = KIND_NAMES.map((kind) => ({ kind, images: 0, todayMs: 0, newMs: 0, faces: 0 }));
 for (let i = 0; i < FREE; i++) {
-  const images = [...await faceFree(fs.readFileSync(files[i % files.length]!), 1000 + i), await typedList(i * 40)];
+  const images = [...(await faceFree(fs.readFileSync(files[i % files.length]!), 1000 + i)), await typedList(i * 40)];
   for (const [k, img] of images.entries()) {
     const row = free[k]!;
     let t = performance.now();
@@ -69,6 +79,25 @@ for (let i = 0; i < FREE; i++) {
     row.faces += c!.faces.length;
   }
 }
-const faceFreeCost = FREE === 0 ? undefined : free.map((r) => ({ kind: r.kind, images: r.images, todayMsPerPhoto: Math.round(r.todayMs / r.images), newMsPerPhoto: Math.round(r.newMs / r.images), falseFaces: r.faces }));
-console.log(JSON.stringify({ photos: files.length, todayMsPerPhoto: Math.round(msToday / files.length), newMsPerPhoto: Math.round(msNew / files.length), costRatio: Number((msNew / msToday).toFixed(3)), rescueRan: lowBest, facesFromRescue: touched, faceFree: faceFreeCost }));
+const faceFreeCost =
+  FREE === 0
+    ? undefined
+    : free.map((r) => ({
+        kind: r.kind,
+        images: r.images,
+        todayMsPerPhoto: Math.round(r.todayMs / r.images),
+        newMsPerPhoto: Math.round(r.newMs / r.images),
+        falseFaces: r.faces,
+      }));
+console.log(
+  JSON.stringify({
+    photos: files.length,
+    todayMsPerPhoto: Math.round(msToday / files.length),
+    newMsPerPhoto: Math.round(msNew / files.length),
+    costRatio: Number((msNew / msToday).toFixed(3)),
+    rescueRan: lowBest,
+    facesFromRescue: touched,
+    faceFree: faceFreeCost,
+  }),
+);
 process.exit(0);

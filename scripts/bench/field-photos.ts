@@ -32,7 +32,8 @@ if (!values.out || !Number.isInteger(wanted) || wanted < 1) {
 const imagesIn = path.join(values.lfw, 'images');
 const imagesOut = path.join(values.out, 'images');
 const all = parsePairs(fs.readFileSync(path.join(values.lfw, 'pairs.txt'), 'utf8'));
-const same = all.filter((p) => p.same), diff = all.filter((p) => !p.same);
+const same = all.filter((p) => p.same),
+  diff = all.filter((p) => !p.same);
 
 const chosen: Pair[] = [];
 const photos = new Map<string, PairImage>();
@@ -45,16 +46,33 @@ for (let i = 0; photos.size < wanted && i < Math.max(same.length, diff.length); 
 }
 
 // Deep-funneled LFW: the face is centred in the 250 px frame (field.ts's fallback spot).
-const SPOT: FaceSpot = { centre: [125, 125], size: 110, eyes: [[100, 115], [150, 115]], mouth: [125, 165], chin: [125, 190] };
+const SPOT: FaceSpot = {
+  centre: [125, 125],
+  size: 110,
+  eyes: [
+    [100, 115],
+    [150, 115],
+  ],
+  mouth: [125, 165],
+  chin: [125, 190],
+};
 const list = [...photos.values()];
 const bytesOf = (img: PairImage) => fs.readFileSync(lfwImagePath(imagesIn, img));
 const t0 = performance.now();
 for (const [i, img] of list.entries()) {
   const bytes = bytesOf(img);
   const kindIndex = i % (KINDS.length + 1);
-  const out = kindIndex === KINDS.length
-    ? await groupPhoto([img, ...Array.from({ length: 11 }, (_, k) => list[(i + 1 + k * 37) % list.length]!)].map((m, k) => ({ bytes: k === 0 ? bytes : bytesOf(m), spot: SPOT, person: k })), i)
-    : await degrade(KINDS[kindIndex]!, bytes, SPOT, i, i);
+  const out =
+    kindIndex === KINDS.length
+      ? await groupPhoto(
+          [img, ...Array.from({ length: 11 }, (_, k) => list[(i + 1 + k * 37) % list.length]!)].map((m, k) => ({
+            bytes: k === 0 ? bytes : bytesOf(m),
+            spot: SPOT,
+            person: k,
+          })),
+          i,
+        )
+      : await degrade(KINDS[kindIndex]!, bytes, SPOT, i, i);
   const file = lfwImagePath(imagesOut, img);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, out.bytes);
@@ -62,4 +80,6 @@ for (const [i, img] of list.entries()) {
 }
 const line = (p: Pair) => (p.same ? `${p.a.name}\t${p.a.n}\t${p.b.n}` : `${p.a.name}\t${p.a.n}\t${p.b.name}\t${p.b.n}`);
 fs.writeFileSync(path.join(values.out, 'pairs.txt'), `${chosen.map(line).join('\n')}\n`);
-process.stderr.write(`${list.length} degraded photos and ${chosen.length} pairs in ${values.out} (${Math.round((performance.now() - t0) / 1000)} s)\n`);
+process.stderr.write(
+  `${list.length} degraded photos and ${chosen.length} pairs in ${values.out} (${Math.round((performance.now() - t0) / 1000)} s)\n`,
+);

@@ -25,7 +25,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFacePool, loadManifest, type Face, type PhotoAnalysis, type Recipe } from '../../src/face/index.ts';
-import { degrade, faceFree, groupPhoto, KIND_NOTES, KINDS, type Degraded, type FaceSpot, type Kind, type Point } from './field-degrade.ts';
+import {
+  degrade,
+  faceFree,
+  groupPhoto,
+  KIND_NOTES,
+  KINDS,
+  type Degraded,
+  type FaceSpot,
+  type Kind,
+  type Point,
+} from './field-degrade.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,17 +62,30 @@ if (unknown.length > 0) {
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const imagesDir = fs.existsSync(path.join(values.lfw, 'images')) ? path.join(values.lfw, 'images') : values.lfw;
 
-const everyone = fs.readdirSync(imagesDir).sort()
-  .map((name) => ({ name, files: fs.readdirSync(path.join(imagesDir, name)).sort().map((f) => path.join(imagesDir, name, f)) }))
+const everyone = fs
+  .readdirSync(imagesDir)
+  .sort()
+  .map((name) => ({
+    name,
+    files: fs
+      .readdirSync(path.join(imagesDir, name))
+      .sort()
+      .map((f) => path.join(imagesDir, name, f)),
+  }))
   .filter((p) => p.files.length >= 2);
 // an offset from accuracy.ts's spread, so the two benchmarks do not share people by construction
 const stride = Math.max(1, everyone.length / PEOPLE);
-const people = Array.from({ length: Math.min(PEOPLE, everyone.length) }, (_, i) => everyone[Math.min(everyone.length - 1, Math.floor(i * stride + stride / 2))]!);
+const people = Array.from(
+  { length: Math.min(PEOPLE, everyone.length) },
+  (_, i) => everyone[Math.min(everyone.length - 1, Math.floor(i * stride + stride / 2))]!,
+);
 
 const manifest = await loadManifest();
 const { rescue: _rescue, ...withoutRescue } = manifest.recipe;
 const baseline = values['baseline-manifest'] ? await loadManifest(values['baseline-manifest']) : undefined;
-const today: Recipe = baseline ? { ...baseline.recipe, name: `today (${baseline.id})` } : { ...withoutRescue, name: 'today (no rescue)' };
+const today: Recipe = baseline
+  ? { ...baseline.recipe, name: `today (${baseline.id})` }
+  : { ...withoutRescue, name: 'today (no rescue)' };
 const recipes: Recipe[] = [today, manifest.recipe];
 const limits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 };
 const pool = await createFacePool({ size: WORKERS, limits });
@@ -70,26 +93,48 @@ const pool = await createFacePool({ size: WORKERS, limits });
 async function inParallel<T, R>(items: T[], fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: WORKERS * 2 }, async () => {
-    while (next < items.length) { const i = next++; out[i] = await fn(items[i]!, i); }
-  }));
+  await Promise.all(
+    Array.from({ length: WORKERS * 2 }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
   return out;
 }
 
 function central(a: PhotoAnalysis): Face | undefined {
-  let best: Face | undefined, bestD = Infinity;
+  let best: Face | undefined,
+    bestD = Infinity;
   for (const f of a.faces) {
     const d = Math.hypot(f.box.x + f.box.width / 2 - a.width / 2, f.box.y + f.box.height / 2 - a.height / 2);
-    if (d < bestD) { best = f; bestD = d; }
+    if (d < bestD) {
+      best = f;
+      bestD = d;
+    }
   }
   return best;
 }
 
-const mean = (lm: Array<[number, number]>, idx: number[]): Point => [idx.reduce((s, i) => s + lm[i]![0], 0) / idx.length, idx.reduce((s, i) => s + lm[i]![1], 0) / idx.length];
+const mean = (lm: Array<[number, number]>, idx: number[]): Point => [
+  idx.reduce((s, i) => s + lm[i]![0], 0) / idx.length,
+  idx.reduce((s, i) => s + lm[i]![1], 0) / idx.length,
+];
 /** Where the face is in the clean archive photo (its landmarks when found; else the LFW centre). */
 function spotOf(a: PhotoAnalysis | undefined): FaceSpot {
   const f = a && central(a);
-  if (!f) return { centre: [125, 125], size: 110, eyes: [[100, 115], [150, 115]], mouth: [125, 165], chin: [125, 190] };
+  if (!f)
+    return {
+      centre: [125, 125],
+      size: 110,
+      eyes: [
+        [100, 115],
+        [150, 115],
+      ],
+      mouth: [125, 165],
+      chin: [125, 190],
+    };
   const lm = f.landmarks;
   return {
     centre: [f.box.x + f.box.width / 2, f.box.y + f.box.height / 2],
@@ -103,49 +148,74 @@ function spotOf(a: PhotoAnalysis | undefined): FaceSpot {
 const t0 = performance.now();
 log(`field: ${people.length} people, kinds ${kinds.join(', ')}, ${WORKERS} worker(s)`);
 const archiveBytes = people.map((p) => fs.readFileSync(p.files[0]!));
-const probes = await inParallel(people, async (p) => (await pool.analyseRecipes(fs.readFileSync(p.files[1]!), recipes)).map((r) => central(r)?.embedding));
+const probes = await inParallel(people, async (p) =>
+  (await pool.analyseRecipes(fs.readFileSync(p.files[1]!), recipes)).map((r) => central(r)?.embedding),
+);
 const cleanArchive = await inParallel(archiveBytes, (b) => pool.analyseRecipes(b, recipes));
 const spots = cleanArchive.map((a) => spotOf(a[1]));
 
-interface Photo { kind: string; d: Degraded; analyses: PhotoAnalysis[]; ms: number }
+interface Photo {
+  kind: string;
+  d: Degraded;
+  analyses: PhotoAnalysis[];
+  ms: number;
+}
 const photos: Photo[] = [];
 const noteTime = (kind: string, d: Degraded) => async (): Promise<Photo> => {
   const t = performance.now();
   const analyses = await pool.analyseRecipes(d.bytes, recipes);
   return { kind, d, analyses, ms: performance.now() - t };
 };
-for (const [i, a] of cleanArchive.entries()) photos.push({ kind: 'clean', d: { bytes: archiveBytes[i]!, subjects: [{ person: i, centre: spots[i]!.centre, size: spots[i]!.size }] }, analyses: a, ms: 0 });
+for (const [i, a] of cleanArchive.entries())
+  photos.push({
+    kind: 'clean',
+    d: { bytes: archiveBytes[i]!, subjects: [{ person: i, centre: spots[i]!.centre, size: spots[i]!.size }] },
+    analyses: a,
+    ms: 0,
+  });
 const jobs: Array<() => Promise<Photo>> = [];
 for (const kind of kinds) {
   if (kind === 'group') {
     for (let g = 0; g + 12 <= people.length || (g === 0 && people.length > 0); g += 12) {
-      const members = people.slice(g, g + 12).map((_, j) => ({ bytes: archiveBytes[g + j]!, spot: spots[g + j]!, person: g + j }));
+      const members = people
+        .slice(g, g + 12)
+        .map((_, j) => ({ bytes: archiveBytes[g + j]!, spot: spots[g + j]!, person: g + j }));
       jobs.push(async () => noteTime('group', await groupPhoto(members, 1000 + g))());
       if (people.length < 12) break;
     }
     continue;
   }
-  for (const [i, bytes] of archiveBytes.entries()) jobs.push(async () => noteTime(kind, await degrade(kind, bytes, spots[i]!, i, i))());
+  for (const [i, bytes] of archiveBytes.entries())
+    jobs.push(async () => noteTime(kind, await degrade(kind, bytes, spots[i]!, i, i))());
 }
 let done = 0;
-photos.push(...await inParallel(jobs, async (job) => {
-  const p = await job();
-  if (++done % 50 === 0) log(`  ${done}/${jobs.length} degraded photos`);
-  return p;
-}));
+photos.push(
+  ...(await inParallel(jobs, async (job) => {
+    const p = await job();
+    if (++done % 50 === 0) log(`  ${done}/${jobs.length} degraded photos`);
+    return p;
+  })),
+);
 
 // Face-free images: false detections per image.
-const freeImages = (await Promise.all(archiveBytes.slice(0, Math.max(2, Math.ceil(people.length / 4))).map((b, i) => faceFree(b, 7 + i)))).flat();
+const freeImages = (
+  await Promise.all(archiveBytes.slice(0, Math.max(2, Math.ceil(people.length / 4))).map((b, i) => faceFree(b, 7 + i)))
+).flat();
 const free = await inParallel(freeImages, (b) => pool.analyseRecipes(b, recipes));
 await pool.close();
 
 /** Which subject a face is (nearest centre within half a face), else -1. */
 function owner(f: Face, d: Degraded): number {
-  const cx = f.box.x + f.box.width / 2, cy = f.box.y + f.box.height / 2;
-  let best = -1, bestD = Infinity;
+  const cx = f.box.x + f.box.width / 2,
+    cy = f.box.y + f.box.height / 2;
+  let best = -1,
+    bestD = Infinity;
   for (const s of d.subjects) {
     const dist = Math.hypot(cx - s.centre[0], cy - s.centre[1]);
-    if (dist < s.size * 0.5 && dist < bestD) { best = s.person; bestD = dist; }
+    if (dist < s.size * 0.5 && dist < bestD) {
+      best = s.person;
+      bestD = dist;
+    }
   }
   return best;
 }
@@ -153,7 +223,10 @@ function owner(f: Face, d: Degraded): number {
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 /** Where the person's own face ranks among `gallery` by similarity to the probe (-1: not there). */
 const rankOf = (probe: number[], gallery: Array<{ e: number[]; person: number }>, person: number) =>
-  gallery.map((g) => ({ sim: dot(probe, g.e), person: g.person })).sort((a, b) => b.sim - a.sim).findIndex((g) => g.person === person);
+  gallery
+    .map((g) => ({ sim: dot(probe, g.e), person: g.person }))
+    .sort((a, b) => b.sim - a.sim)
+    .findIndex((g) => g.person === person);
 const r3 = (x: number) => Number(x.toFixed(3));
 const kindList = ['clean', ...kinds];
 const rows = [];
@@ -163,16 +236,20 @@ for (const kind of kindList) {
   for (const ri of recipes.keys()) {
     const gallery: Array<{ e: number[]; person: number }> = [];
     const found = new Set<number>();
-    let subjects = 0, extra = 0;
+    let subjects = 0,
+      extra = 0;
     for (const p of ofKind) {
       subjects += p.d.subjects.length;
       for (const f of p.analyses[ri]!.faces) {
         const who = owner(f, p.d);
-        if (who >= 0) found.add(who); else extra++;
+        if (who >= 0) found.add(who);
+        else extra++;
         gallery.push({ e: f.embedding, person: who });
       }
     }
-    let rank1 = 0, top10 = 0, searches = 0;
+    let rank1 = 0,
+      top10 = 0,
+      searches = 0;
     for (const s of ofKind.flatMap((p) => p.d.subjects)) {
       searches++;
       const probe = probes[s.person]![ri];
@@ -182,7 +259,13 @@ for (const kind of kindList) {
       if (at >= 0 && at < 10) top10++;
     }
     const key = ri === 0 ? 'today' : 'new';
-    row[key] = { found: r3(found.size / Math.max(1, subjects)), rank1: r3(rank1 / Math.max(1, searches)), top10: r3(top10 / Math.max(1, searches)), otherFaces: extra, photos: ofKind.length };
+    row[key] = {
+      found: r3(found.size / Math.max(1, subjects)),
+      rank1: r3(rank1 / Math.max(1, searches)),
+      top10: r3(top10 / Math.max(1, searches)),
+      otherFaces: extra,
+      photos: ofKind.length,
+    };
   }
   row.msPerPhoto = Math.round(ofKind.reduce((s, p) => s + p.ms, 0) / Math.max(1, ofKind.length));
   rows.push(row);
@@ -192,15 +275,23 @@ for (const kind of kindList) {
 // search (as if the archive held one photo of them), so the search must find this photo's face
 // among some 20 × as many strangers as in its kind's own gallery, most of them degraded too.
 const oneArchive = recipes.map((_, ri) => {
-  const gallery = photos.filter((p) => p.kind !== 'clean').flatMap((p) => p.analyses[ri]!.faces.map((f) => ({ e: f.embedding, kind: p.kind, person: owner(f, p.d) })));
+  const gallery = photos
+    .filter((p) => p.kind !== 'clean')
+    .flatMap((p) => p.analyses[ri]!.faces.map((f) => ({ e: f.embedding, kind: p.kind, person: owner(f, p.d) })));
   const perKind: Record<string, { rank1: number; top10: number }> = {};
   for (const kind of kinds) {
-    let rank1 = 0, top10 = 0, searches = 0;
+    let rank1 = 0,
+      top10 = 0,
+      searches = 0;
     for (const s of photos.filter((p) => p.kind === kind).flatMap((p) => p.d.subjects)) {
       searches++;
       const probe = probes[s.person]![ri];
       if (!probe) continue;
-      const at = rankOf(probe, gallery.filter((g) => g.person !== s.person || g.kind === kind), s.person);
+      const at = rankOf(
+        probe,
+        gallery.filter((g) => g.person !== s.person || g.kind === kind),
+        s.person,
+      );
       if (at === 0) rank1++;
       if (at >= 0 && at < 10) top10++;
     }
@@ -224,7 +315,11 @@ const overall = (key: 'today' | 'new') => {
   const avg = (f: (c: Cell) => number) => r3(cells.reduce((s, c) => s + f(c), 0) / Math.max(1, cells.length));
   return { found: avg((c) => c.found), rank1: avg((c) => c.rank1), top10: avg((c) => c.top10) };
 };
-const falseDetections = recipes.map((r, ri) => ({ recipe: r.name, images: free.length, faces: free.reduce((s, a) => s + a[ri]!.faces.length, 0) }));
+const falseDetections = recipes.map((r, ri) => ({
+  recipe: r.name,
+  images: free.length,
+  faces: free.reduce((s, a) => s + a[ri]!.faces.length, 0),
+}));
 const result = {
   people: people.length,
   model: manifest.id,
@@ -238,7 +333,8 @@ const result = {
 if (!values.json) {
   log('kind          today found/rank1/top10    new found/rank1/top10   ms/photo');
   for (const r of rows) {
-    const a = r.today as Cell, b = r.new as Cell;
+    const a = r.today as Cell,
+      b = r.new as Cell;
     log(
       `${String(r.kind).padEnd(12)}  ${a.found.toFixed(2)} / ${a.rank1.toFixed(2)} / ${a.top10.toFixed(2)}        ` +
         `${b.found.toFixed(2)} / ${b.rank1.toFixed(2)} / ${b.top10.toFixed(2)}     ${String(r.msPerPhoto)}`,
@@ -249,8 +345,12 @@ if (!values.json) {
     `overall       ${o.today.found.toFixed(2)} / ${o.today.rank1.toFixed(2)} / ${o.today.top10.toFixed(2)}        ` +
       `${o.new.found.toFixed(2)} / ${o.new.rank1.toFixed(2)} / ${o.new.top10.toFixed(2)}`,
   );
-  for (const a of oneArchive) log(`one archive (${a.galleryFaces} faces), ${a.recipe}: rank-1 ${a.rank1.toFixed(2)}, top-10 ${a.top10.toFixed(2)}`);
-  for (const f of result.falseDetections) log(`false detections, ${f.recipe}: ${f.faces} on ${f.images} face-free images (${f.perImage} per image)`);
+  for (const a of oneArchive)
+    log(
+      `one archive (${a.galleryFaces} faces), ${a.recipe}: rank-1 ${a.rank1.toFixed(2)}, top-10 ${a.top10.toFixed(2)}`,
+    );
+  for (const f of result.falseDetections)
+    log(`false detections, ${f.recipe}: ${f.faces} on ${f.images} face-free images (${f.perImage} per image)`);
 }
 console.log(JSON.stringify(result));
 process.exit(0);

@@ -117,7 +117,9 @@ export function fitGeometry(faces: readonly Labelled[], source: Record<string, u
   const between = zeros(dims);
   scatter(personMeans, grand, between);
   const shrink = invCount / personMeans.length;
-  for (let i = 0; i < dims; i++) for (let j = 0; j < dims; j++) between[i]![j] = between[i]![j]! / (personMeans.length - 1) - shrink * within[i]![j]!;
+  for (let i = 0; i < dims; i++)
+    for (let j = 0; j < dims; j++)
+      between[i]![j] = between[i]![j]! / (personMeans.length - 1) - shrink * within[i]![j]!;
 
   const w = symmetricEigen(within);
   const b = symmetricEigen(between);

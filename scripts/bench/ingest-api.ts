@@ -46,7 +46,10 @@ export interface ApiRunResult {
   failed: number;
 }
 
-export async function runThroughApi(files: string[], opts: { url: string; workerProcesses: number; concurrencyEach: number; log: (s: string) => void }): Promise<ApiRunResult> {
+export async function runThroughApi(
+  files: string[],
+  opts: { url: string; workerProcesses: number; concurrencyEach: number; log: (s: string) => void },
+): Promise<ApiRunResult> {
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-bench-api-'));
   const admin = await openPostgres({ url: opts.url, max: 1 });
@@ -64,15 +67,35 @@ export async function runThroughApi(files: string[], opts: { url: string; worker
     const app = createApp({
       db,
       logger: silentLogger,
-      api: { db, blobs, faces: NO_ENGINE, manifest, limits, queue, confirmations: 2, counters: createCounters(), adminToken: ADMIN },
+      api: {
+        db,
+        blobs,
+        faces: NO_ENGINE,
+        manifest,
+        limits,
+        queue,
+        confirmations: 2,
+        counters: createCounters(),
+        adminToken: ADMIN,
+      },
     });
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((r) => server!.once('listening', () => r()));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
 
-    const env = { ...process.env, DATABASE_URL: opts.url, KINFINDER_DB_SCHEMA: schema, KINFINDER_DATA_DIR: dir, KINFINDER_LOG_LEVEL: 'warn' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: opts.url,
+      KINFINDER_DB_SCHEMA: schema,
+      KINFINDER_DATA_DIR: dir,
+      KINFINDER_LOG_LEVEL: 'warn',
+    };
     for (let i = 0; i < opts.workerProcesses; i++) {
-      const child = spawn(process.execPath, [path.join(REPO, 'bin/kinfinder.mjs'), 'worker', '--concurrency', String(opts.concurrencyEach)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [path.join(REPO, 'bin/kinfinder.mjs'), 'worker', '--concurrency', String(opts.concurrencyEach)],
+        { env, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       workers.push(child);
       // Ready once it says so (engines loaded, queue joined).
       await new Promise<void>((resolve, reject) => {
@@ -98,13 +121,15 @@ export async function runThroughApi(files: string[], opts: { url: string; worker
       if (!res.ok) throw new Error(`${method} ${url}: HTTP ${res.status} ${JSON.stringify(json)}`);
       return json;
     };
-    const operator = (await call('POST', '/tokens', ADMIN, { role: 'operator', name: 'bench operator' })).token as string;
+    const operator = (await call('POST', '/tokens', ADMIN, { role: 'operator', name: 'bench operator' }))
+      .token as string;
     const batch = (await call('POST', '/batches', operator, { source: 'bench', category: 'unknown' })).id as string;
 
     const started = performance.now();
     for (let i = 0; i < files.length; i += 10) {
       const form = new FormData();
-      for (const f of files.slice(i, i + 10)) form.append('file', new File([fs.readFileSync(f)], path.basename(f), { type: 'image/jpeg' }));
+      for (const f of files.slice(i, i + 10))
+        form.append('file', new File([fs.readFileSync(f)], path.basename(f), { type: 'image/jpeg' }));
       form.append('batch', batch);
       await call('POST', '/photos', operator, form);
     }
@@ -112,7 +137,10 @@ export async function runThroughApi(files: string[], opts: { url: string; worker
     opts.log(`${files.length} photos uploaded in ${uploadSeconds.toFixed(1)} s`);
     let shown = -1;
     for (;;) {
-      const b = (await call('GET', `/batches/${batch}`, operator)) as { counts: { done: number; failed: number; faces: number; files: number }; finished: boolean };
+      const b = (await call('GET', `/batches/${batch}`, operator)) as {
+        counts: { done: number; failed: number; faces: number; files: number };
+        finished: boolean;
+      };
       const finished = b.counts.done + b.counts.failed;
       if (finished !== shown && (finished % 50 === 0 || b.finished)) {
         opts.log(`api + ${opts.workerProcesses} worker processes: ${finished}/${files.length} photos`);

@@ -50,10 +50,12 @@ const { values } = parseArgs({
 });
 const N = Number(values.photos);
 const WORKERS = Number(values.workers);
-if (!Number.isInteger(N) || N < 1 || !Number.isInteger(WORKERS) || WORKERS < 1) throw new Error('--photos and --workers must be whole numbers ≥ 1');
+if (!Number.isInteger(N) || N < 1 || !Number.isInteger(WORKERS) || WORKERS < 1)
+  throw new Error('--photos and --workers must be whole numbers ≥ 1');
 type StoreKind = 'fs' | 's3';
 const STORES = values.blobs.split(',').map((k) => k.trim()) as StoreKind[];
-if (STORES.length === 0 || STORES.some((k) => k !== 'fs' && k !== 's3')) throw new Error('--blobs is a comma-separated list of fs and s3');
+if (STORES.length === 0 || STORES.some((k) => k !== 'fs' && k !== 's3'))
+  throw new Error('--blobs is a comma-separated list of fs and s3');
 
 function listPhotos(dir: string): string[] {
   const out: string[] = [];
@@ -80,7 +82,11 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 
 let s3: TestS3 | undefined;
 
-async function run(workers: number, store: StoreKind, manifestPath?: string): Promise<{ seconds: number; faces: number }> {
+async function run(
+  workers: number,
+  store: StoreKind,
+  manifestPath?: string,
+): Promise<{ seconds: number; faces: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-bench-ingest-'));
   const db = await openPglite({ dataDir: path.join(dir, 'db') });
   let blobs: BlobStore | undefined;
@@ -98,9 +104,13 @@ async function run(workers: number, store: StoreKind, manifestPath?: string): Pr
     // Warm each engine so start-up (weights, wasm compile) is not counted as throughput.
     await Promise.all(Array.from({ length: workers }, () => faces.analyse(fs.readFileSync(files[0]!))));
     const ids: string[] = [];
-    for (const f of files) ids.push((await enqueuePhoto({ db, blobs, queue, limits }, CLI, { name: f, bytes: fs.readFileSync(f) })).id);
+    for (const f of files)
+      ids.push((await enqueuePhoto({ db, blobs, queue, limits }, CLI, { name: f, bytes: fs.readFileSync(f) })).id);
     const started = performance.now();
-    await startWorkers({ db, blobs, faces, queue, limits, logger: silentLogger, counters: createCounters(), manifest }, { concurrency: workers });
+    await startWorkers(
+      { db, blobs, faces, queue, limits, logger: silentLogger, counters: createCounters(), manifest },
+      { concurrency: workers },
+    );
     let counts: Awaited<ReturnType<typeof statusCounts>> = [];
     let shown = -1;
     for (;;) {
@@ -140,14 +150,23 @@ let pool: { seconds: number; faces: number } | undefined;
 for (const store of STORES) {
   const r = await run(WORKERS, store);
   pool ??= r;
-  pools.push({ blobs: store, photosPerSecond: Number((N / r.seconds).toFixed(2)), facesPerSecond: Number((r.faces / r.seconds).toFixed(2)) });
+  pools.push({
+    blobs: store,
+    photosPerSecond: Number((N / r.seconds).toFixed(2)),
+    facesPerSecond: Number((r.faces / r.seconds).toFixed(2)),
+  });
 }
 if (baselinePath) baselineRuns.push(N / (await run(WORKERS, STORES[0]!, baselinePath)).seconds);
 await s3?.destroy();
 let api: ApiRunResult | undefined;
 if (API_PG) {
   const each = Math.max(1, Math.floor(WORKERS / PROCESSES));
-  api = await runThroughApi(files, { url: process.env.DATABASE_URL!, workerProcesses: PROCESSES, concurrencyEach: each, log: (l) => process.stderr.write(`${l}\n`) });
+  api = await runThroughApi(files, {
+    url: process.env.DATABASE_URL!,
+    workerProcesses: PROCESSES,
+    concurrencyEach: each,
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
 }
 clearInterval(sampler);
 if (!pool) throw new Error('no run');
@@ -157,8 +176,20 @@ const result = {
   workers: WORKERS,
   photosPerSecond: Number((N / pool.seconds).toFixed(2)),
   facesPerSecond: Number((pool.faces / pool.seconds).toFixed(2)),
-  ...(single ? { singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)), speedup: Number((single.seconds / pool.seconds).toFixed(2)) } : {}),
-  ...(baselinePath ? { baseline: { manifest: path.basename(baselinePath), photosPerSecond: baselineRuns.map((x) => Number(x.toFixed(2))) } } : {}),
+  ...(single
+    ? {
+        singleWorkerPhotosPerSecond: Number((N / single.seconds).toFixed(2)),
+        speedup: Number((single.seconds / pool.seconds).toFixed(2)),
+      }
+    : {}),
+  ...(baselinePath
+    ? {
+        baseline: {
+          manifest: path.basename(baselinePath),
+          photosPerSecond: baselineRuns.map((x) => Number(x.toFixed(2))),
+        },
+      }
+    : {}),
   peakRssMB: Math.round(peakRss / 1024 / 1024),
   // Every pool run in order, by blob store (the first is the one above), when --blobs names several.
   blobs: STORES[0],
@@ -167,9 +198,20 @@ const result = {
   ...(api ? { apiPostgres: api } : {}),
 };
 if (!values.json) {
-  process.stderr.write(`${N} photos: embedded, one process: ${single ? `1 worker ${(N / single.seconds).toFixed(2)}/s, ` : ''}${WORKERS} workers ${result.photosPerSecond}/s\n`);
-  if (api) process.stderr.write(`  API on PostgreSQL + ${api.workerProcesses} worker processes: ${api.photosPerSecond}/s (${api.seconds} s, uploads ${api.uploadSeconds} s)\n`);
-  if (result.baseline) process.stderr.write(`  baseline ${result.baseline.manifest}: ${result.baseline.photosPerSecond.join(', ')} photos/s\n`);
-  for (const r of pools) process.stderr.write(`  ${WORKERS} workers, ${r.blobs} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`);
+  process.stderr.write(
+    `${N} photos: embedded, one process: ${single ? `1 worker ${(N / single.seconds).toFixed(2)}/s, ` : ''}${WORKERS} workers ${result.photosPerSecond}/s\n`,
+  );
+  if (api)
+    process.stderr.write(
+      `  API on PostgreSQL + ${api.workerProcesses} worker processes: ${api.photosPerSecond}/s (${api.seconds} s, uploads ${api.uploadSeconds} s)\n`,
+    );
+  if (result.baseline)
+    process.stderr.write(
+      `  baseline ${result.baseline.manifest}: ${result.baseline.photosPerSecond.join(', ')} photos/s\n`,
+    );
+  for (const r of pools)
+    process.stderr.write(
+      `  ${WORKERS} workers, ${r.blobs} blobs: ${r.photosPerSecond} photos/s, ${r.facesPerSecond} faces/s\n`,
+    );
 }
 console.log(JSON.stringify(result));

@@ -86,7 +86,10 @@ async function main(): Promise<number> {
     for (const f of photos.slice(0, 2)) files.push({ person, file: path.join(root, person, f) });
   }
   const pick = files.slice(0, max);
-  const engine = await createFaceEngine({ limits: { maxPixels: 50e6, maxBytes: 50e6 }, log: (l) => process.stderr.write(`${l}\n`) });
+  const engine = await createFaceEngine({
+    limits: { maxPixels: 50e6, maxBytes: 50e6 },
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
   const real: Sample[] = [];
   for (const [i, p] of pick.entries()) {
     const face = pickCentralFace(await engine.analyse(new Uint8Array(fs.readFileSync(p.file))));
@@ -96,7 +99,10 @@ async function main(): Promise<number> {
   const measured = describe(real);
   const synthetic: Record<string, ReturnType<typeof describe>> = {};
   for (const alpha of values.alpha.split(',').map(Number)) {
-    const gen = new FaceGenerator(fitModel({ dims: 128, sameMean: measured.sameMean, sameSd: measured.sameSd, diffMean: measured.diffMean, alpha }), 1);
+    const gen = new FaceGenerator(
+      fitModel({ dims: 128, sameMean: measured.sameMean, sameSd: measured.sameSd, diffMean: measured.diffMean, alpha }),
+      1,
+    );
     // the same shape of sample: the same people count, the same photos per person
     const byPerson = new Map<string, number>();
     for (const r of real) byPerson.set(r.person, (byPerson.get(r.person) ?? 0) + 1);

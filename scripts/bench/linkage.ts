@@ -92,7 +92,12 @@ const GROUPS = GIVEN_NAME_GROUPS.filter((g) => !/[ая]$/.test(g[0]!)); // soldi
 const patronymic = (g: number, lang: Lang) => {
   const base = GROUPS[g]![lang === 'ru' ? 0 : 1]!;
   const stem = base.replace(/[йь]$/, '').replace(/ий$/, '').replace(/ій$/, '');
-  if (lang === 'uk') return /[аеиоуяюєії]$/.test(stem) ? `${stem.slice(0, -1)}ович` : /[йь]$/.test(base) || /ій$/.test(base) ? `${stem}йович` : `${stem}ович`;
+  if (lang === 'uk')
+    return /[аеиоуяюєії]$/.test(stem)
+      ? `${stem.slice(0, -1)}ович`
+      : /[йь]$/.test(base) || /ій$/.test(base)
+        ? `${stem}йович`
+        : `${stem}ович`;
   return /[йь]$/.test(base) || /ий$/.test(base) ? `${stem}евич` : `${stem}ович`;
 };
 
@@ -106,7 +111,9 @@ function makePerson(): Person {
     given: zipf(GROUPS.length),
     father: zipf(GROUPS.length),
     year: 1965 + Math.floor(rng.next() * 40),
-    ...(rng.next() < 0.5 ? { id: `${pick([...letters])}${pick([...letters])}${String(Math.floor(rng.next() * 1e6)).padStart(6, '0')}` } : {}),
+    ...(rng.next() < 0.5
+      ? { id: `${pick([...letters])}${pick([...letters])}${String(Math.floor(rng.next() * 1e6)).padStart(6, '0')}` }
+      : {}),
     hasFace: rng.next() < 0.7,
   };
 }
@@ -119,7 +126,9 @@ function latinVariant(s: string): string {
     case 0:
       return cap(l);
     case 1:
-      return cap(l.replace(/ii$/, 'iy').replace(/yi$/, 'iy').replace(/kh/g, 'h').replace(/iu/g, 'yu').replace(/ia/g, 'ya'));
+      return cap(
+        l.replace(/ii$/, 'iy').replace(/yi$/, 'iy').replace(/kh/g, 'h').replace(/iu/g, 'yu').replace(/ia/g, 'ya'),
+      );
     case 2:
       return cap(l.replace(/ov$/, 'off').replace(/ev$/, 'eff'));
     default:
@@ -143,8 +152,13 @@ function archiveMetadata(p: Person): Record<string, unknown> {
   let name: string;
   const style = rng.next();
   if (style < 0.3) name = `${surname} ${givenForm} ${pat}`;
-  else if (style < 0.7) name = rng.next() < 0.5 ? `${latinVariant(givenForm)} ${latinVariant(surname)}` : `${latinVariant(surname)} ${latinVariant(givenForm)}`;
-  else if (style < 0.9) name = `${latinForm(surname).toUpperCase()} ${latinForm(givenForm).charAt(0).toUpperCase()}.${latinForm(pat).charAt(0).toUpperCase()}.`;
+  else if (style < 0.7)
+    name =
+      rng.next() < 0.5
+        ? `${latinVariant(givenForm)} ${latinVariant(surname)}`
+        : `${latinVariant(surname)} ${latinVariant(givenForm)}`;
+  else if (style < 0.9)
+    name = `${latinForm(surname).toUpperCase()} ${latinForm(givenForm).charAt(0).toUpperCase()}.${latinForm(pat).charAt(0).toUpperCase()}.`;
   else name = `${surname} ${givenForm.charAt(0)}.`;
   const meta: Record<string, unknown> = {};
   if (rng.next() > 0.1 || !p.id) meta.names = [name];
@@ -163,7 +177,8 @@ function familySubject(p: Person): Record<string, unknown> {
   if (y < 0.85) s.birthDate = String(p.year);
   else if (y < 0.95) s.birthDate = String(p.year + (rng.next() < 0.5 ? -1 : 1));
   // typed with spaces, in the Cyrillic layout
-  if (p.id && rng.next() < 0.2) s.idNumber = `${p.id.slice(0, 2).replace(/A/g, 'А').replace(/B/g, 'В').replace(/C/g, 'С')} ${p.id.slice(2, 5)} ${p.id.slice(5)}`;
+  if (p.id && rng.next() < 0.2)
+    s.idNumber = `${p.id.slice(0, 2).replace(/A/g, 'А').replace(/B/g, 'В').replace(/C/g, 'С')} ${p.id.slice(2, 5)} ${p.id.slice(5)}`;
   return s;
 }
 
@@ -213,18 +228,36 @@ async function load(db: Database, persons: Person[], gen: GeometryFaceGenerator,
         await tx.query(
           `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, embedding)
            SELECT x.photo_id, $2, 0, 10, 10, 100, 100, 0.99, '[]', '{}', x.e::vector FROM json_to_recordset($1::json) AS x(photo_id uuid, e text)`,
-          [JSON.stringify(faces.map((r) => ({ photo_id: idOf.get(r.i), e: pgvector.toSql(roundForSql(gen.face(r.i, 0))) }))), modelId],
+          [
+            JSON.stringify(
+              faces.map((r) => ({ photo_id: idOf.get(r.i), e: pgvector.toSql(roundForSql(gen.face(r.i, 0))) })),
+            ),
+            modelId,
+          ],
         );
       }
       const recs = rows.map((r) => ({ photo_id: idOf.get(r.i)!, rec: r.rec }));
       await tx.query(
         `INSERT INTO photo_records (photo_id, record, has_names, has_ids, birth_year)
          SELECT x.photo_id, x.rec, x.n, x.d, x.y FROM json_to_recordset($1::json) AS x(photo_id uuid, rec jsonb, n boolean, d boolean, y integer)`,
-        [JSON.stringify(recs.map((r) => ({ photo_id: r.photo_id, rec: r.rec, n: r.rec.names.length > 0, d: r.rec.idNumbers.length > 0, y: r.rec.birth?.year ?? null })))],
+        [
+          JSON.stringify(
+            recs.map((r) => ({
+              photo_id: r.photo_id,
+              rec: r.rec,
+              n: r.rec.names.length > 0,
+              d: r.rec.idNumbers.length > 0,
+              y: r.rec.birth?.year ?? null,
+            })),
+          ),
+        ],
       );
       const keys = recs.flatMap((r) => {
         const m = new Map<string, string[]>();
-        for (const name of r.rec.names) for (const t of name) if (!t.initial && t.skeleton.length >= 2) m.set(t.skeleton, [...new Set([...(m.get(t.skeleton) ?? []), ...t.dm])]);
+        for (const name of r.rec.names)
+          for (const t of name)
+            if (!t.initial && t.skeleton.length >= 2)
+              m.set(t.skeleton, [...new Set([...(m.get(t.skeleton) ?? []), ...t.dm])]);
         return [...m].map(([skeleton, dm]) => ({ photo_id: r.photo_id, skeleton, dm }));
       });
       await tx.query(
@@ -250,7 +283,9 @@ async function load(db: Database, persons: Person[], gen: GeometryFaceGenerator,
   }
   const t = Date.now();
   await db.exec(`SET maintenance_work_mem = '256MB'`).catch(() => undefined);
-  await db.exec('CREATE INDEX faces_embedding_hnsw ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = 32, ef_construction = 128)');
+  await db.exec(
+    'CREATE INDEX faces_embedding_hnsw ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = 32, ef_construction = 128)',
+  );
   await db.exec('ANALYZE');
   log(`HNSW index built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
@@ -259,24 +294,37 @@ type Mode = 'text' | 'face' | 'combined';
 
 async function main(): Promise<void> {
   const manifest = await loadManifest();
-  const geometry = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/bench/face-geometry.json'), 'utf8')) as FaceGeometry;
+  const geometry = JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'scripts/bench/face-geometry.json'), 'utf8'),
+  ) as FaceGeometry;
   const gen = new GeometryFaceGenerator(geometry, seed);
   const { db, close, kind } = await openDb();
   try {
     await migrate(db);
-    await db.query(`INSERT INTO models (id, dims, manifest) VALUES ($1, $2, $3)`, [manifest.id, manifest.dims, JSON.stringify(manifest)]);
+    await db.query(`INSERT INTO models (id, dims, manifest) VALUES ($1, $2, $3)`, [
+      manifest.id,
+      manifest.dims,
+      JSON.stringify(manifest),
+    ]);
     const persons = Array.from({ length: N }, makePerson);
     const t0 = Date.now();
     await load(db, persons, gen, manifest.id);
     log(`archive of ${N} on ${kind} loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const photoIdOf = new Map((await db.query<{ id: string; name: string }>(`SELECT id, original_name AS name FROM photos`)).rows.map((r) => [r.name, r.id]));
+    const photoIdOf = new Map(
+      (await db.query<{ id: string; name: string }>(`SELECT id, original_name AS name FROM photos`)).rows.map((r) => [
+        r.name,
+        r.id,
+      ]),
+    );
 
     const stats: Record<Mode, { rank1: number; top10: number; listed: number; wrongAbove: number; ms: number[] }> = {
       text: { rank1: 0, top10: 0, listed: 0, wrongAbove: 0, ms: [] },
       face: { rank1: 0, top10: 0, listed: 0, wrongAbove: 0, ms: [] },
       combined: { rank1: 0, top10: 0, listed: 0, wrongAbove: 0, ms: [] },
     };
-    const queried = Array.from({ length: N }, (_, i) => i).sort(() => rng.next() - 0.5).slice(0, Q);
+    const queried = Array.from({ length: N }, (_, i) => i)
+      .sort(() => rng.next() - 0.5)
+      .slice(0, Q);
     for (const [n, i] of queried.entries()) {
       const p = persons[i]!;
       const subject = subjectRecord(familySubject(p));
@@ -302,7 +350,10 @@ async function main(): Promise<void> {
     const pct = (x: number, of: number) => Math.round((1000 * x) / Math.max(of, 1)) / 10;
     const ms = (xs: number[]) => {
       const s = [...xs].sort((a, b) => a - b);
-      return { mean: Math.round(s.reduce((a, b) => a + b, 0) / Math.max(s.length, 1)), p95: Math.round(s[Math.floor(s.length * 0.95)] ?? 0) };
+      return {
+        mean: Math.round(s.reduce((a, b) => a + b, 0) / Math.max(s.length, 1)),
+        p95: Math.round(s[Math.floor(s.length * 0.95)] ?? 0),
+      };
     };
     const out = {
       db: kind,
@@ -313,13 +364,20 @@ async function main(): Promise<void> {
       modes: Object.fromEntries(
         (Object.keys(stats) as Mode[]).map((m) => [
           m,
-          { rank1: pct(stats[m].rank1, Q), top10: pct(stats[m].top10, Q), wrongAboveTrue: pct(stats[m].wrongAbove, stats[m].listed), searchMs: ms(stats[m].ms) },
+          {
+            rank1: pct(stats[m].rank1, Q),
+            top10: pct(stats[m].top10, Q),
+            wrongAboveTrue: pct(stats[m].wrongAbove, stats[m].listed),
+            searchMs: ms(stats[m].ms),
+          },
         ]),
       ),
     };
     if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
     else {
-      process.stdout.write(`linkage on ${kind}: ${N} records, ${Q} queries (seed ${seed}, name frequencies 1/(k+1)^${S})\n`);
+      process.stdout.write(
+        `linkage on ${kind}: ${N} records, ${Q} queries (seed ${seed}, name frequencies 1/(k+1)^${S})\n`,
+      );
       process.stdout.write('mode       rank-1  top-10  wrong above true  search ms (mean / p95)\n');
       for (const [m, v] of Object.entries(out.modes)) {
         process.stdout.write(

@@ -40,13 +40,15 @@ if (!Number.isInteger(WORKERS) || WORKERS < 1) {
 }
 const skip = new Set<string>();
 if (values['skip-pairs']) {
-  for (const p of parsePairs(fs.readFileSync(values['skip-pairs'], 'utf8'))) for (const img of [p.a, p.b]) skip.add(path.resolve(lfwImagePath(values.images, img)));
+  for (const p of parsePairs(fs.readFileSync(values['skip-pairs'], 'utf8')))
+    for (const img of [p.a, p.b]) skip.add(path.resolve(lfwImagePath(values.images, img)));
 }
 const files: string[] = [];
 for (const n of fs.readdirSync(values.images).sort()) {
   const d = path.join(values.images, n);
   if (!fs.statSync(d).isDirectory()) continue;
-  for (const f of fs.readdirSync(d).sort()) if (/\.(jpe?g|png)$/i.test(f) && !skip.has(path.resolve(d, f))) files.push(path.join(d, f));
+  for (const f of fs.readdirSync(d).sort())
+    if (/\.(jpe?g|png)$/i.test(f) && !skip.has(path.resolve(d, f))) files.push(path.join(d, f));
 }
 if (values.sample !== undefined) {
   const n = Number(values.sample);
@@ -55,41 +57,60 @@ if (values.sample !== undefined) {
     process.exit(2);
   }
   const all = files.splice(0);
-  for (let i = 0; i < Math.min(n, all.length); i++) files.push(all[Math.floor((i * all.length) / Math.min(n, all.length))]!);
+  for (let i = 0; i < Math.min(n, all.length); i++)
+    files.push(all[Math.floor((i * all.length) / Math.min(n, all.length))]!);
 }
 const pool = await createFacePool({ size: WORKERS, limits: { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 } });
 const started = performance.now();
 const missed: string[] = [];
 const failed: string[] = [];
 const eyesHidden: string[] = [];
-let next = 0, done = 0;
-await Promise.all(Array.from({ length: WORKERS }, async () => {
-  while (next < files.length) {
-    const f = files[next++]!;
-    try {
-      const a = await pool.analyse(fs.readFileSync(f));
-      if (a.faces.length === 0) missed.push(f);
-      else if (a.faces[0]!.quality.flags?.includes('eyes_hidden')) eyesHidden.push(f);
-    } catch {
-      failed.push(f);
+let next = 0,
+  done = 0;
+await Promise.all(
+  Array.from({ length: WORKERS }, async () => {
+    while (next < files.length) {
+      const f = files[next++]!;
+      try {
+        const a = await pool.analyse(fs.readFileSync(f));
+        if (a.faces.length === 0) missed.push(f);
+        else if (a.faces[0]!.quality.flags?.includes('eyes_hidden')) eyesHidden.push(f);
+      } catch {
+        failed.push(f);
+      }
+      if (++done % 200 === 0)
+        process.stderr.write(`  ${done}/${files.length} photos, ${missed.length} without a face\n`);
     }
-    if (++done % 200 === 0) process.stderr.write(`  ${done}/${files.length} photos, ${missed.length} without a face\n`);
-  }
-}));
+  }),
+);
 await pool.close();
 missed.sort();
 if (values.sheet && missed.length > 0) {
-  const side = 160, cols = Math.min(8, missed.length), rows = Math.ceil(missed.length / cols);
-  const tiles = await Promise.all(missed.map((f) => sharp(f).resize(side, side, { fit: 'contain', background: '#fff' }).toBuffer()));
+  const side = 160,
+    cols = Math.min(8, missed.length),
+    rows = Math.ceil(missed.length / cols);
+  const tiles = await Promise.all(
+    missed.map((f) => sharp(f).resize(side, side, { fit: 'contain', background: '#fff' }).toBuffer()),
+  );
   await sharp({ create: { width: cols * side, height: rows * side, channels: 3, background: '#fff' } })
     .composite(tiles.map((input, i) => ({ input, left: (i % cols) * side, top: Math.floor(i / cols) * side })))
-    .png().toFile(values.sheet);
+    .png()
+    .toFile(values.sheet);
 }
-const result = { photos: files.length, withoutFace: missed.length, failed: failed.length, seconds: Math.round((performance.now() - started) / 1000), missed: missed.map((f) => path.relative(values.images, f)), skipped: skip.size,
-  eyesHidden: eyesHidden.sort().map((f) => path.relative(values.images, f)) };
+const result = {
+  photos: files.length,
+  withoutFace: missed.length,
+  failed: failed.length,
+  seconds: Math.round((performance.now() - started) / 1000),
+  missed: missed.map((f) => path.relative(values.images, f)),
+  skipped: skip.size,
+  eyesHidden: eyesHidden.sort().map((f) => path.relative(values.images, f)),
+};
 if (values.json) console.log(JSON.stringify(result));
 else {
-  console.log(`${result.withoutFace} of ${result.photos} photos without a face (${result.failed} unreadable), ${result.seconds} s`);
+  console.log(
+    `${result.withoutFace} of ${result.photos} photos without a face (${result.failed} unreadable), ${result.seconds} s`,
+  );
   for (const m of result.missed) console.log(`  ${m}`);
   console.log(`${result.eyesHidden.length} whose largest face is flagged eyes_hidden`);
   for (const m of result.eyesHidden) console.log(`  ${m}`);

@@ -28,7 +28,12 @@ const TIE = 1e-6;
  * `approx[i]` are the top-k lists of query i, best first. A rank-1 that differs only by an
  * exact tie in similarity counts as the same rank-1.
  */
-export function summariseRecall(exact: readonly Hit[][], approx: readonly Hit[][], k: number, floor: number): RecallSummary {
+export function summariseRecall(
+  exact: readonly Hit[][],
+  approx: readonly Hit[][],
+  k: number,
+  floor: number,
+): RecallSummary {
   if (exact.length !== approx.length) throw new Error('exact and approximate answers differ in number');
   if (!(k > 0)) throw new Error('k must be > 0');
   const n = exact.length;

@@ -153,7 +153,8 @@ function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
 /** Face ids carry their identity (first 8 hex digits), so answers can be checked against truth. */
-const faceUuid = (identity: number, faceNo: number, i: number) => `${hex(identity, 8)}-${hex(faceNo, 4)}-4000-8000-${hex(i, 12)}`;
+const faceUuid = (identity: number, faceNo: number, i: number) =>
+  `${hex(identity, 8)}-${hex(faceNo, 4)}-4000-8000-${hex(i, 12)}`;
 const photoUuid = (p: number) => `00000000-0000-4000-a000-${hex(p, 12)}`;
 const identityOf = (faceId: string) => parseInt(faceId.slice(0, 8), 16);
 /** Two faces a photo (group photos exist; the count matters little to the index). */
@@ -203,13 +204,19 @@ async function main(): Promise<number> {
   const shipped = productGrid(k);
   const efSearchList = values['ef-search'] ? parseList(values['ef-search'], 'ef-search') : shipped.efSearch;
   const mList = values.m ? parseList(values.m, 'm') : shipped.m;
-  const efcList = values['ef-construction'] ? parseList(values['ef-construction'], 'ef-construction') : shipped.efConstruction;
+  const efcList = values['ef-construction']
+    ? parseList(values['ef-construction'], 'ef-construction')
+    : shipped.efConstruction;
   const indexKinds = values.index.split(',').map((x) => x.trim());
-  for (const x of indexKinds) if (x !== 'hnsw' && x !== 'ivfflat') throw new Error(`--index: hnsw or ivfflat, not ${x}`);
+  for (const x of indexKinds)
+    if (x !== 'hnsw' && x !== 'ivfflat') throw new Error(`--index: hnsw or ivfflat, not ${x}`);
   const storages = values.storage.split(',').map((x) => x.trim());
-  for (const x of storages) if (x !== 'vector' && x !== 'halfvec') throw new Error(`--storage: vector or halfvec, not ${x}`);
+  for (const x of storages)
+    if (x !== 'vector' && x !== 'halfvec') throw new Error(`--storage: vector or halfvec, not ${x}`);
   // pgvector's advice: rows / 1000 lists up to 1 M rows, √rows beyond.
-  const listsList = values.lists ? parseList(values.lists, 'lists') : [Math.max(1, faces <= 1_000_000 ? Math.round(faces / 1000) : Math.round(Math.sqrt(faces)))];
+  const listsList = values.lists
+    ? parseList(values.lists, 'lists')
+    : [Math.max(1, faces <= 1_000_000 ? Math.round(faces / 1000) : Math.round(Math.sqrt(faces)))];
   const probesList = parseList(values.probes, 'probes');
   const seed = parseCount(values.seed, 'seed');
   const defaults = await manifestDefaults();
@@ -226,11 +233,14 @@ async function main(): Promise<number> {
 
   const model = fitModel(targets);
   const galleryModel = values['gallery-model'];
-  if (galleryModel !== 'measured' && galleryModel !== 'power-law') throw new Error('--gallery-model: measured or power-law');
+  if (galleryModel !== 'measured' && galleryModel !== 'power-law')
+    throw new Error('--gallery-model: measured or power-law');
   for (const o of ['same-mean', 'same-sd', 'diff-mean', 'alpha'] as const) {
-    if (galleryModel === 'measured' && values[o] !== undefined) throw new Error(`--${o} shapes the power-law model: add --gallery-model power-law`);
+    if (galleryModel === 'measured' && values[o] !== undefined)
+      throw new Error(`--${o} shapes the power-law model: add --gallery-model power-law`);
   }
-  const geometry = galleryModel === 'measured' ? (JSON.parse(await fs.readFile(values.geometry, 'utf8')) as FaceGeometry) : undefined;
+  const geometry =
+    galleryModel === 'measured' ? (JSON.parse(await fs.readFile(values.geometry, 'utf8')) as FaceGeometry) : undefined;
   const gen: FaceSource = geometry ? new GeometryFaceGenerator(geometry, seed) : new FaceGenerator(model, seed);
   const stats = sampleStats(gen, 5000, seed);
   if (geometry) {
@@ -240,20 +250,26 @@ async function main(): Promise<number> {
         `sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, ` +
         `different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
     );
-  } else log(
-    `synthetic model: power law, same-person ${targets.sameMean}±${targets.sameSd}, different-person ${targets.diffMean}, ` +
-      `α ${targets.alpha} (from ${defaults.source}); ` +
-      `t ~ Beta(${model.betaA.toFixed(2)}, ${model.betaB.toFixed(2)}), rho ${model.rho.toFixed(3)}, effective dims ${model.effectiveDims.toFixed(1)}; ` +
-      `sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, ` +
-      `different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
-  );
-  if (!geometry && model.sdClamped) log(`warning: --same-sd ${targets.sameSd} is below what isotropic noise gives in ${DIMS}-d; using constant face quality`);
+  } else
+    log(
+      `synthetic model: power law, same-person ${targets.sameMean}±${targets.sameSd}, different-person ${targets.diffMean}, ` +
+        `α ${targets.alpha} (from ${defaults.source}); ` +
+        `t ~ Beta(${model.betaA.toFixed(2)}, ${model.betaB.toFixed(2)}), rho ${model.rho.toFixed(3)}, effective dims ${model.effectiveDims.toFixed(1)}; ` +
+        `sampled: same ${stats.sameMean.toFixed(3)}±${stats.sameSd.toFixed(3)}, ` +
+        `different ${stats.diffMean.toFixed(3)}±${stats.diffSd.toFixed(3)}; floor ${floor}`,
+    );
+  if (!geometry && model.sdClamped)
+    log(
+      `warning: --same-sd ${targets.sameSd} is below what isotropic noise gives in ${DIMS}-d; using constant face quality`,
+    );
 
   const plan = planGallery(faces, seed);
   const queryIds = pickQueryIdentities(plan.identities, queries, seed);
   const queryArrays = queryIds.map((id, q) => roundForSql(gen.face(id, QUERY_FACE_BASE + q)));
   const queryVecs = queryArrays.map((v) => pgvector.toSql(v) as string);
-  log(`gallery: ${faces} faces of ${plan.identities} people (${(faces / plan.identities).toFixed(2)} a person); ${queries} queries`);
+  log(
+    `gallery: ${faces} faces of ${plan.identities} people (${(faces / plan.identities).toFixed(2)} a person); ${queries} queries`,
+  );
 
   // ---- open a throwaway database
   let db: Database;
@@ -271,7 +287,10 @@ async function main(): Promise<number> {
     };
   } else {
     const url = values.url ?? process.env.DATABASE_URL;
-    if (!url) throw new Error('--db postgres needs --url or DATABASE_URL (bash scripts/ci/postgres.sh start /tmp/bench-pg.env)');
+    if (!url)
+      throw new Error(
+        '--db postgres needs --url or DATABASE_URL (bash scripts/ci/postgres.sh start /tmp/bench-pg.env)',
+      );
     const schema = `bench_search_${randomBytes(4).toString('hex')}`;
     const admin = await openPostgres({ url, max: 1 });
     const dropSchema = async () => {
@@ -310,9 +329,14 @@ async function main(): Promise<number> {
   try {
     await migrate(db);
     const server = (await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
-    const pgv = (await db.query<{ v: string }>(`SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'`)).rows[0]!.v;
+    const pgv = (await db.query<{ v: string }>(`SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'`))
+      .rows[0]!.v;
     log(`${kind} (PostgreSQL ${server}, pgvector ${pgv}) in ${where}`);
-    await db.query(`INSERT INTO models (id, dims, manifest) VALUES ($1, $2, $3)`, [MODEL_ID, DIMS, JSON.stringify({ synthetic: model })]);
+    await db.query(`INSERT INTO models (id, dims, manifest) VALUES ($1, $2, $3)`, [
+      MODEL_ID,
+      DIMS,
+      JSON.stringify({ synthetic: model }),
+    ]);
     // What the migrations built: each index the grid builds is compared with it (productIndex).
     const shippedIndexDef = await indexDef(db, FACES_EMBEDDING_INDEX);
     // Bulk load without the HNSW index, then build it once (much faster than incremental inserts).
@@ -371,7 +395,8 @@ async function main(): Promise<number> {
     await pending;
     await db.exec('ANALYZE faces');
     const loadSeconds = (performance.now() - loadStart) / 1000;
-    const heapMB = Number((await db.query<{ b: string }>(`SELECT pg_total_relation_size('faces')::text AS b`)).rows[0]!.b) / 2 ** 20;
+    const heapMB =
+      Number((await db.query<{ b: string }>(`SELECT pg_total_relation_size('faces')::text AS b`)).rows[0]!.b) / 2 ** 20;
     log(`loaded ${faces} faces in ${loadSeconds.toFixed(1)} s (faces table with its b-trees ${heapMB.toFixed(0)} MB)`);
 
     // Experiments: the index orders; the exact float distance of what it returned decides the final order.
@@ -392,7 +417,10 @@ async function main(): Promise<number> {
     const runProduct = async (vec: number[], efSearch: number): Promise<{ hits: Hit[]; ms: number }> => {
       const t0 = performance.now();
       const hits = await db.transaction((tx) => nearestGalleryFaces(tx, vec, { modelId: MODEL_ID, k, efSearch }));
-      return { hits: hits.map((h) => ({ id: h.faceId, similarity: Number(h.similarity) })), ms: performance.now() - t0 };
+      return {
+        hits: hits.map((h) => ({ id: h.faceId, similarity: Number(h.similarity) })),
+        ms: performance.now() - t0,
+      };
     };
     const plan1 = async (sql: string, setup: string[]): Promise<string> =>
       db.transaction(async (tx) => {
@@ -404,7 +432,8 @@ async function main(): Promise<number> {
     // ---- exact answers (no index exists yet: a plain sequential scan)
     const exactSetup = ['SET LOCAL enable_indexscan = off'];
     const exactPlan = await plan1(exactSql, exactSetup);
-    if (/faces_embedding_(hnsw|ivfflat)/.test(exactPlan)) throw new Error(`the exact query uses the index:\n${exactPlan}`);
+    if (/faces_embedding_(hnsw|ivfflat)/.test(exactPlan))
+      throw new Error(`the exact query uses the index:\n${exactPlan}`);
     for (let q = 0; q < Math.min(3, queries); q++) await run(exactSql, exactSetup, queryVecs[q]!);
     const exact: Hit[][] = [];
     const exactMs: number[] = [];
@@ -425,7 +454,16 @@ async function main(): Promise<number> {
         `true person at exact rank 1 for ${(identityRank1 * 100).toFixed(1)} % of queries`,
     );
 
-    const indexes = planIndexes({ kinds: indexKinds, storages: storages as Storage[], mList, efcList, efSearchList, listsList, probesList, k });
+    const indexes = planIndexes({
+      kinds: indexKinds,
+      storages: storages as Storage[],
+      mList,
+      efcList,
+      efSearchList,
+      listsList,
+      probesList,
+      k,
+    });
     const results: Record<string, unknown>[] = [];
     for (const index of indexes) {
       check();
@@ -440,7 +478,9 @@ async function main(): Promise<number> {
       });
       const buildSeconds = (performance.now() - b0) / 1000;
       const productIndex = (await indexDef(db, index.name)) === shippedIndexDef;
-      const indexMB = Number((await db.query<{ b: string }>(`SELECT pg_relation_size('${index.name}')::text AS b`)).rows[0]!.b) / 2 ** 20;
+      const indexMB =
+        Number((await db.query<{ b: string }>(`SELECT pg_relation_size('${index.name}')::text AS b`)).rows[0]!.b) /
+        2 ** 20;
       log(`built in ${buildSeconds.toFixed(1)} s, ${indexMB.toFixed(1)} MB`);
       // Steady state, not whatever the build happened to leave cached: load the graph into the
       // buffer pool when the server can (pg_prewarm ships with PostgreSQL's contrib modules).
@@ -461,7 +501,9 @@ async function main(): Promise<number> {
         const { efSearch } = search;
         const product = index.query === 'product' && efSearch !== undefined;
         const idxPlan = product
-          ? await db.transaction((tx) => explainNearestGalleryFaces(tx, queryArrays[0]!, { modelId: MODEL_ID, k, efSearch }))
+          ? await db.transaction((tx) =>
+              explainNearestGalleryFaces(tx, queryArrays[0]!, { modelId: MODEL_ID, k, efSearch }),
+            )
           : await plan1(indexSql(index.orderBy), search.setup);
         // Measured as it runs, whatever the planner picks: on a small gallery with a large
         // ef_search it prefers an exact scan, which is what the product then does too. The JSON
@@ -472,7 +514,8 @@ async function main(): Promise<number> {
             `the ${product ? "product's" : 'experiment'} query does not use ${index.name} at ${search.label} on ${faces} faces; ` +
               `the planner prefers:\n${idxPlan.replace(/'\[[^\]]*\]'/g, "'[…]'")}`,
           );
-        const search1 = (q: number) => (product ? runProduct(queryArrays[q]!, efSearch) : run(indexSql(index.orderBy), search.setup, queryVecs[q]!));
+        const search1 = (q: number) =>
+          product ? runProduct(queryArrays[q]!, efSearch) : run(indexSql(index.orderBy), search.setup, queryVecs[q]!);
         for (let q = 0; q < Math.min(WARMUP, queries); q++) await search1((q * 7919) % queries);
         const approx: Hit[][] = [];
         const ms: number[] = [];
@@ -489,7 +532,11 @@ async function main(): Promise<number> {
             const a1 = approx[q]![0];
             if (!e1 || (a1 && a1.id === e1.id)) continue;
             shown++;
-            const fmt = (hs: Hit[]) => hs.slice(0, 4).map((h) => `${identityOf(h.id) === queryIds[q] ? '*' : ''}${h.similarity.toFixed(4)}`).join(' ');
+            const fmt = (hs: Hit[]) =>
+              hs
+                .slice(0, 4)
+                .map((h) => `${identityOf(h.id) === queryIds[q] ? '*' : ''}${h.similarity.toFixed(4)}`)
+                .join(' ');
             log(`  rank-1 miss, query ${q} (* = same person): exact ${fmt(exact[q]!)} | index ${fmt(approx[q]!)}`);
           }
         }
@@ -548,7 +595,9 @@ async function main(): Promise<number> {
       await db.exec(`DROP INDEX IF EXISTS ${index.name}`);
     }
     if (!values.json) {
-      process.stdout.write('index     m/lists  efc  ef/probes  recall@k  aboveFloor  rank1   p50ms   p95ms  build_s  indexMB\n');
+      process.stdout.write(
+        'index     m/lists  efc  ef/probes  recall@k  aboveFloor  rank1   p50ms   p95ms  build_s  indexMB\n',
+      );
       for (const r of results) {
         const f = (v: unknown, w: number) => String(v ?? '-').padStart(w);
         process.stdout.write(

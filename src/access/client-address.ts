@@ -13,7 +13,9 @@ export interface TrustedProxies {
 }
 
 /** One entry: an IPv4 or IPv6 address, or either with a `/prefix`; undefined when it is neither. */
-function parseEntry(entry: string): { address: string; family: 'ipv4' | 'ipv6'; prefix: number | undefined } | undefined {
+function parseEntry(
+  entry: string,
+): { address: string; family: 'ipv4' | 'ipv6'; prefix: number | undefined } | undefined {
   const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(entry);
   if (!m?.[1]) return undefined;
   const version = isIP(m[1]);
@@ -59,7 +61,10 @@ function canonical(address: string): string {
  */
 export function clientAddress(peer: string, forwardedFor: readonly string[], trusted: TrustedProxies): string {
   if (!trusted.trusts(peer)) return canonical(peer);
-  const hops = forwardedFor.flatMap((h) => h.split(',')).map((s) => s.trim()).filter(Boolean);
+  const hops = forwardedFor
+    .flatMap((h) => h.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   let client = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
     client = hops[i]!;

@@ -21,11 +21,21 @@ export async function createToken(
   q: Queryable,
   opts: { role: Role; name: string; caseId?: string | null; personId?: string | null; createdBy?: string | null },
 ): Promise<{ token: string; row: TokenRow }> {
-  if (opts.role === 'family' && !opts.caseId) throw new KinfinderError('invalid_input', 'a family token must belong to a case');
-  if (opts.role !== 'family' && opts.caseId) throw new KinfinderError('invalid_input', 'only a family token belongs to a case');
+  if (opts.role === 'family' && !opts.caseId)
+    throw new KinfinderError('invalid_input', 'a family token must belong to a case');
+  if (opts.role !== 'family' && opts.caseId)
+    throw new KinfinderError('invalid_input', 'only a family token belongs to a case');
   const token = generateToken();
-  if ((opts.role === 'family') !== !opts.personId) throw new KinfinderError('invalid_input', 'a staff token belongs to a person, a family token to a case');
-  const row = await insertToken(q, { role: opts.role, name: opts.name, caseId: opts.caseId ?? null, personId: opts.personId ?? null, createdBy: opts.createdBy ?? null, tokenHash: hashToken(token) });
+  if ((opts.role === 'family') !== !opts.personId)
+    throw new KinfinderError('invalid_input', 'a staff token belongs to a person, a family token to a case');
+  const row = await insertToken(q, {
+    role: opts.role,
+    name: opts.name,
+    caseId: opts.caseId ?? null,
+    personId: opts.personId ?? null,
+    createdBy: opts.createdBy ?? null,
+    tokenHash: hashToken(token),
+  });
   return { token, row };
 }
 
@@ -33,9 +43,19 @@ export async function createToken(
  * A case's code (src/access/case-code.ts): the family token of a case, stored as a hash like
  * every other token. Returned formatted (`XXXX-XXXX-XXXX`), shown once.
  */
-export async function createCaseCode(q: Queryable, opts: { caseId: string; createdBy?: string | null }): Promise<{ caseCode: string; row: TokenRow }> {
+export async function createCaseCode(
+  q: Queryable,
+  opts: { caseId: string; createdBy?: string | null },
+): Promise<{ caseCode: string; row: TokenRow }> {
   const code = generateCaseCode();
-  const row = await insertToken(q, { role: 'family', name: 'case code', caseId: opts.caseId, personId: null, createdBy: opts.createdBy ?? null, tokenHash: await hashCaseCode(code) });
+  const row = await insertToken(q, {
+    role: 'family',
+    name: 'case code',
+    caseId: opts.caseId,
+    personId: null,
+    createdBy: opts.createdBy ?? null,
+    tokenHash: await hashCaseCode(code),
+  });
   return { caseCode: formatCaseCode(code), row };
 }
 
@@ -49,7 +69,11 @@ function sameHash(a: string, b: string): boolean {
  * Resolves a presented token. The lookup is by hash (an index probe whose timing reveals
  * nothing about the secret); the bootstrap admin token is compared in constant time.
  */
-export async function resolveToken(q: Queryable, presented: string, bootstrapAdminToken?: string): Promise<Principal | undefined> {
+export async function resolveToken(
+  q: Queryable,
+  presented: string,
+  bootstrapAdminToken?: string,
+): Promise<Principal | undefined> {
   if (!presented || presented.length > 512) return undefined;
   // A value that reads as a case code is one (staff tokens and the admin token never do).
   const code = normalizeCaseCode(presented);

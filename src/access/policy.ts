@@ -1,6 +1,13 @@
 import { KinfinderError } from '../errors.ts';
 import type { Role } from '../vocabulary.ts';
-import { isSystem, SYSTEM_ACTORS, type Caller, type Principal, type SystemActor, type SystemActorName } from './principal.ts';
+import {
+  isSystem,
+  SYSTEM_ACTORS,
+  type Caller,
+  type Principal,
+  type SystemActor,
+  type SystemActorName,
+} from './principal.ts';
 
 /**
  * Who may do what: the one table. Use cases call `authorize` with their action (or `may`, where
@@ -75,7 +82,9 @@ export type Action = keyof typeof POLICY;
 
 function allows(caller: Principal | SystemActor, action: Action): boolean {
   const allowed: ReadonlyArray<string> = POLICY[action];
-  return isSystem(caller) ? allowed.includes('system') || allowed.includes(caller.system) : allowed.includes(caller.role);
+  return isSystem(caller)
+    ? allowed.includes('system') || allowed.includes(caller.system)
+    : allowed.includes(caller.role);
 }
 
 /** Whether `caller` is among those `action` names, without refusing: for behaviour that differs by role. */
@@ -87,7 +96,9 @@ export function may(caller: Caller, action: Action): boolean {
 /** The roles (and `anonymous`) a token or no token may be to do `action`: what the API document lists. */
 export function tokenRolesFor(action: Action): ReadonlyArray<Role | 'anonymous'> {
   const system: ReadonlyArray<string> = ['system', ...SYSTEM_ACTORS];
-  return (POLICY[action] as ReadonlyArray<Role | 'system' | SystemActorName | 'anonymous'>).filter((r): r is Role | 'anonymous' => !system.includes(r));
+  return (POLICY[action] as ReadonlyArray<Role | 'system' | SystemActorName | 'anonymous'>).filter(
+    (r): r is Role | 'anonymous' => !system.includes(r),
+  );
 }
 
 /**
@@ -101,7 +112,11 @@ export function authorize(caller: Caller, action: Action): Principal | SystemAct
     throw new KinfinderError('unauthorized', 'sign in with an access token');
   }
   if (allows(caller, action)) return caller;
-  if (isSystem(caller)) throw new KinfinderError('forbidden', `${caller.system === 'jobs' ? 'the job workers' : 'the command line'} may not do this`);
+  if (isSystem(caller))
+    throw new KinfinderError(
+      'forbidden',
+      `${caller.system === 'jobs' ? 'the job workers' : 'the command line'} may not do this`,
+    );
   throw new KinfinderError('forbidden', 'your access token does not allow this');
 }
 

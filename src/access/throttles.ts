@@ -1,7 +1,13 @@
 import { createHmac } from 'node:crypto';
 import type { Queryable } from '../store/database.ts';
 import { installationSecret } from '../store/secrets.ts';
-import { admitInWindow, admitWithBackoff, forgetExpiredThrottles, giveBackAttempt, readThrottle } from '../store/throttles.ts';
+import {
+  admitInWindow,
+  admitWithBackoff,
+  forgetExpiredThrottles,
+  giveBackAttempt,
+  readThrottle,
+} from '../store/throttles.ts';
 
 /**
  * Throttles kept in the database (src/store/throttles.ts), so every process of one installation
@@ -10,7 +16,8 @@ import { admitInWindow, admitWithBackoff, forgetExpiredThrottles, giveBackAttemp
  * back when it turns out right: a burst of wrong codes is refused from its first uncounted
  * attempt on, not after all of them were evaluated.
  */
-export type Admission = { admitted: true; count: number; resetSeconds: number } | { admitted: false; retryAfter: number };
+export type Admission =
+  { admitted: true; count: number; resetSeconds: number } | { admitted: false; retryAfter: number };
 
 export interface Throttle {
   /** Counts one attempt for `key`, or refuses it with the seconds to wait. */
@@ -49,7 +56,10 @@ export function sharedThrottles(db: Queryable, opts: { now?: () => number } = {}
   const hashed = async (scope: string, key: string) => {
     secret ??= installationSecret(db, 'throttle-key').then((s) => Buffer.from(s, 'hex'));
     try {
-      return createHmac('sha256', await secret).update(`${scope}\0${key}`).digest('hex').slice(0, 32);
+      return createHmac('sha256', await secret)
+        .update(`${scope}\0${key}`)
+        .digest('hex')
+        .slice(0, 32);
     } catch (err) {
       secret = undefined; // a database outage must not stick: ask again next time
       throw err;
@@ -72,7 +82,8 @@ export function sharedThrottles(db: Queryable, opts: { now?: () => number } = {}
           const k = await hashed(scope, key);
           forgetNowAndThen(at);
           const row = await admitInWindow(db, scope, k, { ...o, now: at });
-          if (row) return { admitted: true, count: row.count, resetSeconds: seconds(row.expiresAt.getTime() - at.getTime()) };
+          if (row)
+            return { admitted: true, count: row.count, resetSeconds: seconds(row.expiresAt.getTime() - at.getTime()) };
           const live = await readThrottle(db, scope, k, at);
           return { admitted: false, retryAfter: live ? seconds(live.expiresAt.getTime() - at.getTime()) : 1 };
         },
@@ -88,7 +99,8 @@ export function sharedThrottles(db: Queryable, opts: { now?: () => number } = {}
           const k = await hashed(scope, key);
           forgetNowAndThen(at);
           const row = await admitWithBackoff(db, scope, k, { ...o, now: at });
-          if (row) return { admitted: true, count: row.count, resetSeconds: seconds(row.expiresAt.getTime() - at.getTime()) };
+          if (row)
+            return { admitted: true, count: row.count, resetSeconds: seconds(row.expiresAt.getTime() - at.getTime()) };
           const live = await readThrottle(db, scope, k, at);
           if (!live) return { admitted: false, retryAfter: 1 };
           const wait = Math.min(o.maxSeconds, o.baseSeconds * 2 ** (live.count - o.free));

@@ -1,7 +1,12 @@
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { Database } from '../store/database.ts';
-import { ensurePerson, listTokens as listTokenRows, revokeToken as revokeTokenRow, type TokenListRow } from '../store/tokens.ts';
+import {
+  ensurePerson,
+  listTokens as listTokenRows,
+  revokeToken as revokeTokenRow,
+  type TokenListRow,
+} from '../store/tokens.ts';
 import type { StaffRole } from '../vocabulary.ts';
 import { createToken } from './credentials.ts';
 import { authorize } from './policy.ts';
@@ -22,14 +27,28 @@ export interface IssuedToken {
  * of that name and role if there is one (a second token of theirs), else a new person. Family
  * tokens are never issued by hand: opening a case makes its one token.
  */
-export async function issueToken(deps: { db: Database }, caller: Caller, input: { role: StaffRole; name: string }): Promise<IssuedToken> {
+export async function issueToken(
+  deps: { db: Database },
+  caller: Caller,
+  input: { role: StaffRole; name: string },
+): Promise<IssuedToken> {
   authorize(caller, 'tokens.manage');
   const name = input.name.trim();
   if (!name) throw new KinfinderError('invalid_input', 'a token needs the name of the person or office holding it');
   return deps.db.transaction(async (tx) => {
     const person = await ensurePerson(tx, { role: input.role, name });
-    const t = await createToken(tx, { role: input.role, name: person.name, personId: person.id, createdBy: isPrincipal(caller) ? caller.id : null });
-    await recordAudit(tx, auditActor(caller), { action: 'token.create', subjectType: 'token', subjectId: t.row.id, details: { role: input.role, personId: person.id, newPerson: person.created } });
+    const t = await createToken(tx, {
+      role: input.role,
+      name: person.name,
+      personId: person.id,
+      createdBy: isPrincipal(caller) ? caller.id : null,
+    });
+    await recordAudit(tx, auditActor(caller), {
+      action: 'token.create',
+      subjectType: 'token',
+      subjectId: t.row.id,
+      details: { role: input.role, personId: person.id, newPerson: person.created },
+    });
     return { id: t.row.id, token: t.token, role: input.role, name: person.name, personId: person.id };
   });
 }
@@ -45,7 +64,11 @@ export async function revokeToken(deps: { db: Database }, caller: Caller, id: st
 }
 
 /** Tokens for an admin (GET /tokens): name, role, person, created, last used, revoked; never a secret. */
-export async function listTokens(deps: { db: Database }, caller: Caller, opts: { includeFamily: boolean; includeRevoked: boolean }): Promise<TokenListRow[]> {
+export async function listTokens(
+  deps: { db: Database },
+  caller: Caller,
+  opts: { includeFamily: boolean; includeRevoked: boolean },
+): Promise<TokenListRow[]> {
   authorize(caller, 'tokens.manage');
   return listTokenRows(deps.db, opts);
 }

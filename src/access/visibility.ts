@@ -18,23 +18,27 @@ export function readsAsFamily(caller: Principal): boolean {
 /** A gallery photo: any for staff; for a family, only one confirmed as a match of its case. */
 export async function assertMaySeePhoto(q: Queryable, caller: Principal, photoId: string): Promise<void> {
   if (!readsAsFamily(caller)) return;
-  if (!caller.caseId || !(await photoVisibleToCase(q, photoId, caller.caseId))) throw new KinfinderError('not_found', 'no such photo');
+  if (!caller.caseId || !(await photoVisibleToCase(q, photoId, caller.caseId)))
+    throw new KinfinderError('not_found', 'no such photo');
 }
 
 /** A gallery face (its crop): as for photos. */
 export async function assertMaySeeFace(q: Queryable, caller: Principal, faceId: string): Promise<void> {
   if (!readsAsFamily(caller)) return;
-  if (!caller.caseId || !(await faceVisibleToCase(q, faceId, caller.caseId))) throw new KinfinderError('not_found', 'no such face');
+  if (!caller.caseId || !(await faceVisibleToCase(q, faceId, caller.caseId)))
+    throw new KinfinderError('not_found', 'no such face');
 }
 
 /** A family's reference face or photo: any for a verifier, its own case's for a family. */
 export function assertMaySeeReference(caller: Principal, ref: { caseId: string }): void {
-  if (readsAsFamily(caller) && caller.caseId !== ref.caseId) throw new KinfinderError('not_found', 'no such reference face');
+  if (readsAsFamily(caller) && caller.caseId !== ref.caseId)
+    throw new KinfinderError('not_found', 'no such reference face');
 }
 
 /** A case: any for a verifier, its own for a family (another case's code is told apart: 403). */
 export function assertMayOpenCase(caller: Principal, caseId: string): void {
-  if (readsAsFamily(caller) && caller.caseId !== caseId) throw new KinfinderError('forbidden', 'this access code opens another case');
+  if (readsAsFamily(caller) && caller.caseId !== caseId)
+    throw new KinfinderError('forbidden', 'this access code opens another case');
 }
 
 /**
@@ -58,8 +62,13 @@ export function forFamily(c: ConfirmedMatchRow): FamilyMatch {
 }
 
 /** A confirmed match's photo: only for the family of its case (any other case: as if absent). */
-export async function confirmedPhotoForFamily(q: Queryable, caller: Principal, candidateId: string): Promise<{ displaySha256: string }> {
-  const found = readsAsFamily(caller) && caller.caseId ? await confirmedMatch(q, caller.caseId, candidateId) : undefined;
+export async function confirmedPhotoForFamily(
+  q: Queryable,
+  caller: Principal,
+  candidateId: string,
+): Promise<{ displaySha256: string }> {
+  const found =
+    readsAsFamily(caller) && caller.caseId ? await confirmedMatch(q, caller.caseId, candidateId) : undefined;
   if (!found?.displaySha256) throw new KinfinderError('not_found', 'no such confirmed photo');
   return { displaySha256: found.displaySha256 };
 }

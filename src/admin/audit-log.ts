@@ -7,7 +7,11 @@ import type { Queryable } from '../store/database.ts';
 export type AuditPageQuery = AuditFilter & { limit: number; before?: string | undefined };
 
 /** One page of the audit log, newest first (time, then id); `next` continues it. Admins only. */
-export async function readAuditLog(deps: { db: Queryable }, caller: Caller, page: AuditPageQuery): Promise<{ events: AuditRow[]; next?: string }> {
+export async function readAuditLog(
+  deps: { db: Queryable },
+  caller: Caller,
+  page: AuditPageQuery,
+): Promise<{ events: AuditRow[]; next?: string }> {
   authorize(caller, 'audit.read');
   const rows = await listAudit(deps.db, { ...page, limit: page.limit + 1 });
   const events = rows.slice(0, page.limit);
@@ -22,7 +26,11 @@ export const AUDIT_CSV_MAX = 100_000;
  * The audit log as CSV for a spreadsheet, newest first, with the same filters. The export is
  * itself audited (what was asked and how many rows left), in the log it exports from.
  */
-export async function exportAuditCsv(deps: { db: Queryable }, caller: Caller, filter: AuditFilter & { limit?: number | undefined }): Promise<string> {
+export async function exportAuditCsv(
+  deps: { db: Queryable },
+  caller: Caller,
+  filter: AuditFilter & { limit?: number | undefined },
+): Promise<string> {
   authorize(caller, 'audit.read');
   const limit = Math.min(filter.limit ?? AUDIT_CSV_MAX, AUDIT_CSV_MAX);
   const rows: AuditRow[] = [];
@@ -38,10 +46,24 @@ export async function exportAuditCsv(deps: { db: Queryable }, caller: Caller, fi
   }
   await recordAudit(deps.db, auditActor(caller), {
     action: 'audit.export',
-    details: { rows: rows.length, ...(filter.action ? { action: filter.action } : {}), ...(filter.actor ? { actor: filter.actor } : {}) },
+    details: {
+      rows: rows.length,
+      ...(filter.action ? { action: filter.action } : {}),
+      ...(filter.actor ? { actor: filter.actor } : {}),
+    },
   });
   return toCsv(
     ['id', 'at', 'actor_role', 'actor_id', 'actor_person_id', 'action', 'subject_type', 'subject_id', 'details'],
-    rows.map((r) => [r.id, new Date(r.at).toISOString(), r.actorRole, r.actorId, r.actorPersonId, r.action, r.subjectType, r.subjectId, JSON.stringify(r.details)]),
+    rows.map((r) => [
+      r.id,
+      new Date(r.at).toISOString(),
+      r.actorRole,
+      r.actorId,
+      r.actorPersonId,
+      r.action,
+      r.subjectType,
+      r.subjectId,
+      JSON.stringify(r.details),
+    ]),
   );
 }

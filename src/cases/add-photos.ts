@@ -18,13 +18,21 @@ export const MAX_CASE_PHOTOS = 10;
  * same pipeline and face choice as when the case was opened, matched against the gallery, the
  * new candidates queued for review. The standing search then uses every reference face.
  */
-export async function addCasePhotos(deps: CaseDeps, caller: Caller, input: { photos: ReferencePhoto[]; client?: string | undefined }): Promise<{ added: number; referencePhotos: number }> {
+export async function addCasePhotos(
+  deps: CaseDeps,
+  caller: Caller,
+  input: { photos: ReferencePhoto[]; client?: string | undefined },
+): Promise<{ added: number; referencePhotos: number }> {
   const p = authorizePrincipal(caller, 'cases.update');
   const caseId = p.caseId;
   if (!caseId) throw new KinfinderError('forbidden', 'this needs a case code');
   const before = await referencePhotoCount(deps.db, caseId);
   if (before.count + input.photos.length > MAX_CASE_PHOTOS) {
-    throw new KinfinderError('too_many_photos', `a case holds at most ${MAX_CASE_PHOTOS} photos; this one has ${before.count}`, { max: MAX_CASE_PHOTOS, current: before.count });
+    throw new KinfinderError(
+      'too_many_photos',
+      `a case holds at most ${MAX_CASE_PHOTOS} photos; this one has ${before.count}`,
+      { max: MAX_CASE_PHOTOS, current: before.count },
+    );
   }
   const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? p.id ?? undefined);
   const stored = await putReferenceBlobs(deps.blobs, chosen);
@@ -37,7 +45,12 @@ export async function addCasePhotos(deps: CaseDeps, caller: Caller, input: { pho
     const refs = await insertReferenceFaces(tx, caseId, deps.manifest.id, stored, nextIndex);
     // Face and record together, as when the case was opened (issue 14).
     const { created } = await searchForCase(tx, deps.manifest, caseId, refs, caseSubjectRecord(found.subject));
-    await recordAudit(tx, auditActor(p), { action: 'search.photos.add', subjectType: 'search', subjectId: caseId, details: { referencePhotos: stored.length, candidates: created } });
+    await recordAudit(tx, auditActor(p), {
+      action: 'search.photos.add',
+      subjectType: 'search',
+      subjectId: caseId,
+      details: { referencePhotos: stored.length, candidates: created },
+    });
     return { added: stored.length, referencePhotos: before.count + stored.length };
   });
 }

@@ -12,14 +12,23 @@ import { revokeTokensOfCase } from '../store/tokens.ts';
  * caller is that family. Every earlier code of the case stops working in the same transaction
  * (a lost code may be in someone else's hands); the audit row says who re-issued it, never the code.
  */
-export async function reissueCaseCode(deps: { db: Database }, caller: Caller, caseId: string): Promise<{ caseCode: string }> {
+export async function reissueCaseCode(
+  deps: { db: Database },
+  caller: Caller,
+  caseId: string,
+): Promise<{ caseCode: string }> {
   const p = authorizePrincipal(caller, 'cases.reissue_code');
   return deps.db.transaction(async (tx) => {
     const found = await getCase(tx, caseId);
     if (!found) throw new KinfinderError('not_found', 'no such case');
     await revokeTokensOfCase(tx, caseId);
     const { caseCode, row } = await createCaseCode(tx, { caseId, createdBy: p.id });
-    await recordAudit(tx, auditActor(p), { action: 'search.code.reissue', subjectType: 'search', subjectId: caseId, details: { tokenId: row.id } });
+    await recordAudit(tx, auditActor(p), {
+      action: 'search.code.reissue',
+      subjectType: 'search',
+      subjectId: caseId,
+      details: { tokenId: row.id },
+    });
     return { caseCode };
   });
 }

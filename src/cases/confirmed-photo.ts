@@ -10,11 +10,19 @@ import type { Database } from '../store/database.ts';
  * metadata), fetched by the match's id so the family never learns the archive's photo id. The
  * read is audited like every read of an archive photo.
  */
-export async function readConfirmedPhoto(deps: { db: Database; blobs: BlobStore }, caller: Caller, candidateId: string): Promise<Uint8Array> {
+export async function readConfirmedPhoto(
+  deps: { db: Database; blobs: BlobStore },
+  caller: Caller,
+  candidateId: string,
+): Promise<Uint8Array> {
   const p = authorizePrincipal(caller, 'cases.own');
   const key = await deps.db.transaction(async (tx) => {
     const found = await confirmedPhotoForFamily(tx, p, candidateId);
-    await recordAudit(tx, auditActor(p), { action: 'photo.image.read', subjectType: 'candidate', subjectId: candidateId });
+    await recordAudit(tx, auditActor(p), {
+      action: 'photo.image.read',
+      subjectType: 'candidate',
+      subjectId: candidateId,
+    });
     return found.displaySha256;
   });
   return deps.blobs.get(key);

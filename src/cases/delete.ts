@@ -12,7 +12,11 @@ import { revokeTokensOfCase } from '../store/tokens.ts';
  * Deletes a case's family data (reference photos, crops, embeddings, what they told us) and
  * closes it; its token stops working. By the family itself, or an admin.
  */
-export async function deleteCase(deps: { db: Database; blobs: BlobStore }, caller: Caller, caseId: string): Promise<void> {
+export async function deleteCase(
+  deps: { db: Database; blobs: BlobStore },
+  caller: Caller,
+  caseId: string,
+): Promise<void> {
   const p = authorizePrincipal(caller, 'cases.delete');
   assertMayOpenCase(p, caseId);
   const keys = await deps.db.transaction(async (tx) => {

@@ -47,7 +47,11 @@ export interface OpenedCase {
 export async function openCase(
   deps: CaseDeps,
   caller: Caller,
-  input: { photos: ReferencePhoto[]; subject?: Record<string, unknown> | undefined; /** Where the request came from, for fair use of the engines. */ client?: string | undefined },
+  input: {
+    photos: ReferencePhoto[];
+    subject?: Record<string, unknown> | undefined;
+    /** Where the request came from, for fair use of the engines. */ client?: string | undefined;
+  },
 ): Promise<OpenedCase> {
   authorize(caller, 'cases.open');
   // Before any blob is written: a subject the database would refuse left the family's photos on disk.
@@ -59,9 +63,17 @@ export async function openCase(
   const record = subjectRecord(subject);
   const textToo = subjectIsSearchable(record);
   if (input.photos.length === 0 && !textToo) {
-    throw new KinfinderError('invalid_input', 'upload at least one photo of the person, or give at least their surname or a document number');
+    throw new KinfinderError(
+      'invalid_input',
+      'upload at least one photo of the person, or give at least their surname or a document number',
+    );
   }
-  const chosen = await chooseReferenceFaces(deps, input.photos, input.client ?? (isPrincipal(caller) ? caller.id ?? caller.name : undefined), { textToo });
+  const chosen = await chooseReferenceFaces(
+    deps,
+    input.photos,
+    input.client ?? (isPrincipal(caller) ? (caller.id ?? caller.name) : undefined),
+    { textToo },
+  );
   const stored = await putReferenceBlobs(deps.blobs, chosen);
   const principal = isPrincipal(caller) ? caller : null;
   const isVerifier = may(principal, 'cases.open_to_review');
@@ -72,7 +84,9 @@ export async function openCase(
     await putCaseKeys(tx, opened.id, record);
     const found = await searchForCase(tx, deps.manifest, opened.id, refs, record);
     const status = found.status ?? opened.status;
-    const caseCode = isVerifier ? undefined : (await createCaseCode(tx, { caseId: opened.id, createdBy: principal?.id ?? null })).caseCode;
+    const caseCode = isVerifier
+      ? undefined
+      : (await createCaseCode(tx, { caseId: opened.id, createdBy: principal?.id ?? null })).caseCode;
     const client = caller === null ? await clientTag(tx, input.client) : undefined;
     await recordAudit(tx, auditActor(caller), {
       action: 'search.create',

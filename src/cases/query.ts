@@ -34,17 +34,40 @@ export async function queryGallery(
   assertValidText(input.subject, 'subject');
   const record = subjectRecord(checkSubjectFields(input.subject ?? {}));
   const textToo = subjectIsSearchable(record);
-  if (input.photos.length === 0 && !textToo) throw new KinfinderError('invalid_input', 'give at least one photo of the person, or a subject with a surname or a document number');
+  if (input.photos.length === 0 && !textToo)
+    throw new KinfinderError(
+      'invalid_input',
+      'give at least one photo of the person, or a subject with a surname or a document number',
+    );
   const faces = deps.faces;
-  if (input.photos.length > 0 && !faces) throw new KinfinderError('internal', 'a search with photos needs the face engine');
-  const chosen = faces ? await chooseReferenceFaces({ faces, limits: deps.limits }, input.photos, undefined, { textToo }) : [];
+  if (input.photos.length > 0 && !faces)
+    throw new KinfinderError('internal', 'a search with photos needs the face engine');
+  const chosen = faces
+    ? await chooseReferenceFaces({ faces, limits: deps.limits }, input.photos, undefined, { textToo })
+    : [];
   const refs = chosen.map((c, i) => ({ id: `reference-${i}`, embedding: c.face.embedding }));
   return deps.db.transaction(async (tx) => {
     const hits = await matchCase(tx, deps.manifest, refs, input.subject ? record : undefined, input.top);
-    const photos = new Map((await getPhotosByIds(tx, hits.map((h) => h.photoId))).map((p) => [p.id, p]));
-    await recordAudit(tx, auditActor(caller), { action: 'search.query', details: { referencePhotos: input.photos.length, subject: input.subject !== undefined, candidates: hits.length } });
+    const photos = new Map(
+      (
+        await getPhotosByIds(
+          tx,
+          hits.map((h) => h.photoId),
+        )
+      ).map((p) => [p.id, p]),
+    );
+    await recordAudit(tx, auditActor(caller), {
+      action: 'search.query',
+      details: { referencePhotos: input.photos.length, subject: input.subject !== undefined, candidates: hits.length },
+    });
     return {
-      referenceFaces: chosen.map((c, i) => ({ photoIndex: i, faceIndex: c.index, box: c.face.box, score: c.face.score, quality: c.face.quality })),
+      referenceFaces: chosen.map((c, i) => ({
+        photoIndex: i,
+        faceIndex: c.index,
+        box: c.face.box,
+        score: c.face.score,
+        quality: c.face.quality,
+      })),
       candidates: hits.map((h, i) => {
         const p = photos.get(h.photoId);
         return { ...h, rank: i + 1, photo: { originalName: p?.originalName ?? null, source: p?.source ?? null } };

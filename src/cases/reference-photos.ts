@@ -27,9 +27,17 @@ export interface ChosenFace {
  * and no choice is `choose_face`, with the boxes to choose from (`details.faces`, also at the top
  * of an HTTP answer); clients pick by `code` and `details`, never by the message.
  */
-function chooseFace<F extends Face>(faces: F[], photoIndex: number, faceIndex: number | undefined): { face: F; index: number } {
+function chooseFace<F extends Face>(
+  faces: F[],
+  photoIndex: number,
+  faceIndex: number | undefined,
+): { face: F; index: number } {
   if (faces.length === 0) {
-    throw new KinfinderError('no_face', `no face was found in photo ${photoIndex + 1}; try a clearer photo where the face is visible`, { photoIndex });
+    throw new KinfinderError(
+      'no_face',
+      `no face was found in photo ${photoIndex + 1}; try a clearer photo where the face is visible`,
+      { photoIndex },
+    );
   }
   if (faceIndex === undefined) {
     if (faces.length === 1) return { face: faces[0]!, index: 0 };
@@ -42,13 +50,19 @@ function chooseFace<F extends Face>(faces: F[], photoIndex: number, faceIndex: n
     );
   }
   const face = faces[faceIndex];
-  if (!face) throw new KinfinderError('no_such_face', `photo ${photoIndex + 1} has no face number ${faceIndex} (it has ${faces.length})`, { photoIndex, faces: faces.length });
+  if (!face)
+    throw new KinfinderError(
+      'no_such_face',
+      `photo ${photoIndex + 1} has no face number ${faceIndex} (it has ${faces.length})`,
+      { photoIndex, faces: faces.length },
+    );
   return { face, index: faceIndex };
 }
 
 function checkPhotoCount(n: number, allowNone: boolean): void {
   if (n === 0 && !allowNone) throw new KinfinderError('invalid_input', 'upload at least one photo of the person');
-  if (n > MAX_REFERENCE_PHOTOS) throw new KinfinderError('too_many_photos', `upload at most ${MAX_REFERENCE_PHOTOS} photos of one person`);
+  if (n > MAX_REFERENCE_PHOTOS)
+    throw new KinfinderError('too_many_photos', `upload at most ${MAX_REFERENCE_PHOTOS} photos of one person`);
 }
 
 /** Each photo through the one photo pipeline, and the person's face chosen in it. */
@@ -69,13 +83,25 @@ export async function chooseReferenceFaces(
     const processed = await processPhoto(deps, photo.bytes, client).catch((err: unknown) => {
       // Which photo failed, so a family with five photos learns which one to replace.
       if (err instanceof KinfinderError && err.details?.photoIndex === undefined) {
-        throw new KinfinderError(err.code, `photo ${i + 1}: ${err.message}`, { ...err.details, photoIndex: i }, { cause: err, ...(err.body ? { body: err.body } : {}) });
+        throw new KinfinderError(
+          err.code,
+          `photo ${i + 1}: ${err.message}`,
+          { ...err.details, photoIndex: i },
+          { cause: err, ...(err.body ? { body: err.body } : {}) },
+        );
       }
       throw err;
     });
     if (processed.faces.length === 0 && opts.textToo) continue;
     const { face, index } = chooseFace(processed.faces, i, photo.faceIndex);
-    chosen.push({ bytes: photo.bytes, width: processed.width, height: processed.height, display: processed.display, face, index });
+    chosen.push({
+      bytes: photo.bytes,
+      width: processed.width,
+      height: processed.height,
+      display: processed.display,
+      face,
+      index,
+    });
   }
   return chosen;
 }

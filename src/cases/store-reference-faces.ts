@@ -12,13 +12,24 @@ export type StoredFace = ChosenFace & { photoSha256: string; cropSha256: string;
 export async function putReferenceBlobs(blobs: BlobStore, chosen: readonly ChosenFace[]): Promise<StoredFace[]> {
   const stored: StoredFace[] = [];
   for (const c of chosen) {
-    stored.push({ ...c, photoSha256: await blobs.put(c.bytes), cropSha256: await blobs.put(c.face.crop), displaySha256: await blobs.put(c.display) });
+    stored.push({
+      ...c,
+      photoSha256: await blobs.put(c.bytes),
+      cropSha256: await blobs.put(c.face.crop),
+      displaySha256: await blobs.put(c.display),
+    });
   }
   return stored;
 }
 
 /** The case's rows for those faces, numbered from `firstIndex`; what matching needs back. */
-export async function insertReferenceFaces(tx: Queryable, caseId: string, modelId: string, stored: readonly StoredFace[], firstIndex: number): Promise<Array<{ id: string; embedding: number[] }>> {
+export async function insertReferenceFaces(
+  tx: Queryable,
+  caseId: string,
+  modelId: string,
+  stored: readonly StoredFace[],
+  firstIndex: number,
+): Promise<Array<{ id: string; embedding: number[] }>> {
   const refs = [];
   for (const [i, s] of stored.entries()) {
     const id = await insertReferenceFace(tx, caseId, modelId, {

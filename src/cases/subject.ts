@@ -23,7 +23,11 @@ import { searchForCase } from '../match/search.ts';
  * they are, so a verifier's work is never undone; pending ones are weighed again against the
  * corrected description (searchForCase `reweigh`), so none shows evidence the family withdrew.
  */
-export async function updateSubject(deps: { db: Database; manifest: ModelManifest }, caller: Caller, changes: Record<string, string | null>): Promise<Record<string, unknown>> {
+export async function updateSubject(
+  deps: { db: Database; manifest: ModelManifest },
+  caller: Caller,
+  changes: Record<string, string | null>,
+): Promise<Record<string, unknown>> {
   const p = authorizePrincipal(caller, 'cases.update');
   const caseId = p.caseId;
   if (!caseId) throw new KinfinderError('forbidden', 'this needs a case code');
@@ -33,25 +37,38 @@ export async function updateSubject(deps: { db: Database; manifest: ModelManifes
     const found = await getCase(tx, caseId);
     if (!found) throw new KinfinderError('not_found', 'no such case');
     // A field stored before subjects were checked, outside the contract, goes with this change.
-    const subject: Record<string, unknown> = Object.fromEntries(Object.entries(found.subject).filter(([k, v]) => (SUBJECT_FIELDS as readonly string[]).includes(k) && typeof v === 'string'));
+    const subject: Record<string, unknown> = Object.fromEntries(
+      Object.entries(found.subject).filter(
+        ([k, v]) => (SUBJECT_FIELDS as readonly string[]).includes(k) && typeof v === 'string',
+      ),
+    );
     for (const [k, v] of Object.entries(changes)) {
       const value = v?.trim();
       if (value) subject[k] = value;
       else delete subject[k];
     }
-    if (Buffer.byteLength(JSON.stringify(subject)) > 16 * 1024) throw new KinfinderError('invalid_input', 'the "subject" is longer than 16 KB');
+    if (Buffer.byteLength(JSON.stringify(subject)) > 16 * 1024)
+      throw new KinfinderError('invalid_input', 'the "subject" is longer than 16 KB');
     // Checked as when the case was opened (a birth date in the future is refused, 422), and keyed
     // again, so the standing search matches later archive photos against what the family now says.
     const record = subjectRecord(subject);
     await updateCaseSubject(tx, caseId, subject);
     await putCaseKeys(tx, caseId, record);
     // A closed case is searched no more (as the standing search leaves it alone).
-    let candidates = 0, reweighed = 0;
+    let candidates = 0,
+      reweighed = 0;
     if (found.status !== 'closed') {
       const refs = await referenceEmbeddingsOfCase(tx, caseId, deps.manifest.id);
-      ({ created: candidates, reweighed } = await searchForCase(tx, deps.manifest, caseId, refs, record, { reweigh: true }));
+      ({ created: candidates, reweighed } = await searchForCase(tx, deps.manifest, caseId, refs, record, {
+        reweigh: true,
+      }));
     }
-    await recordAudit(tx, auditActor(p), { action: 'search.subject.update', subjectType: 'search', subjectId: caseId, details: { fields: Object.keys(changes).sort(), candidates, reweighed } });
+    await recordAudit(tx, auditActor(p), {
+      action: 'search.subject.update',
+      subjectType: 'search',
+      subjectId: caseId,
+      details: { fields: Object.keys(changes).sort(), candidates, reweighed },
+    });
     return subject;
   });
 }

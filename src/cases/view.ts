@@ -34,7 +34,11 @@ export interface FamilyCaseView {
 }
 
 /** Reads a case for a verifier, or for the family holding its code (audited either way). */
-export async function viewCase(deps: { db: Database }, caller: Caller, caseId: string): Promise<StaffCaseView | FamilyCaseView> {
+export async function viewCase(
+  deps: { db: Database },
+  caller: Caller,
+  caseId: string,
+): Promise<StaffCaseView | FamilyCaseView> {
   const p = authorizePrincipal(caller, 'cases.read');
   return deps.db.transaction(async (tx) => {
     const found = await getCase(tx, caseId);
@@ -49,7 +53,12 @@ export async function viewCase(deps: { db: Database }, caller: Caller, caseId: s
         referencePhotos: (await referencePhotoCount(tx, caseId)).count,
       };
     }
-    return { for: 'staff', case: found, referenceFaces: await referenceFacesOf(tx, caseId), candidates: await reviewItemsFor(tx, p, await candidatesOfCase(tx, caseId), new Date()) };
+    return {
+      for: 'staff',
+      case: found,
+      referenceFaces: await referenceFacesOf(tx, caseId),
+      candidates: await reviewItemsFor(tx, p, await candidatesOfCase(tx, caseId), new Date()),
+    };
   });
 }
 

@@ -8,7 +8,11 @@ import type { RecipeReport } from './run.ts';
  * down, so fewer candidates are thrown away). Both `kinfinder eval pairs --write-calibration` and
  * scripts/accuracy/set-recipe.ts write it, so the rule lives here, not in either of them.
  */
-export function calibrationFromReport(rep: RecipeReport, command: string, measuredAt = new Date().toISOString()): Calibration {
+export function calibrationFromReport(
+  rep: RecipeReport,
+  command: string,
+  measuredAt = new Date().toISOString(),
+): Calibration {
   const a = rep.all_impostors;
   return {
     strong: { threshold: round4up(a['threshold@0.1%']), fmr: 0.001 },
@@ -24,7 +28,16 @@ export function calibrationFromReport(rep: RecipeReport, command: string, measur
       'Development figures on LFW View 1 (deep-funneled news photos of public figures), not on prisoner or war-dead photos.',
     measuredAt,
     command,
-    figures: { accuracy: rep.accuracy.mean, accuracyStd: rep.accuracy.std, auc: rep.auc, tarAtFar01: a['tar@far0.1%'], noFace: rep.noFace, pairs: rep.pairs, photos: rep.photos, impostorPairs: a.count },
+    figures: {
+      accuracy: rep.accuracy.mean,
+      accuracyStd: rep.accuracy.std,
+      auc: rep.auc,
+      tarAtFar01: a['tar@far0.1%'],
+      noFace: rep.noFace,
+      pairs: rep.pairs,
+      photos: rep.photos,
+      impostorPairs: a.count,
+    },
   };
 }
 

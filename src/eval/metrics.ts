@@ -3,8 +3,15 @@
  * `labels[i]` is true for a same-person pair.
  */
 
-export interface FoldResult { threshold: number; accuracy: number }
-export interface KFoldResult { mean: number; std: number; folds: FoldResult[] }
+export interface FoldResult {
+  threshold: number;
+  accuracy: number;
+}
+export interface KFoldResult {
+  mean: number;
+  std: number;
+  folds: FoldResult[];
+}
 
 /** Threshold that maximises accuracy (predict "same" when score ≥ t); midpoints between sorted scores. */
 export function bestThreshold(scores: number[], labels: boolean[]): { threshold: number; accuracy: number } {
@@ -32,7 +39,9 @@ export function bestThreshold(scores: number[], labels: boolean[]): { threshold:
 
 export function accuracyAt(scores: number[], labels: boolean[], threshold: number): number {
   let c = 0;
-  scores.forEach((s, i) => { if ((s >= threshold) === labels[i]) c++; });
+  scores.forEach((s, i) => {
+    if (s >= threshold === labels[i]) c++;
+  });
   return c / scores.length;
 }
 
@@ -44,7 +53,9 @@ export function foldIndices(labels: boolean[], k = 10): number[] {
   const fold = new Array<number>(labels.length).fill(0);
   for (const want of [true, false]) {
     const members = labels.map((l, i) => (l === want ? i : -1)).filter((i) => i >= 0);
-    members.forEach((i, r) => { fold[i] = Math.min(k - 1, Math.floor((r * k) / members.length)); });
+    members.forEach((i, r) => {
+      fold[i] = Math.min(k - 1, Math.floor((r * k) / members.length));
+    });
   }
   return fold;
 }
@@ -54,9 +65,18 @@ export function kFoldAccuracy(scores: number[], labels: boolean[], k = 10): KFol
   const fold = foldIndices(labels, k);
   const folds: FoldResult[] = [];
   for (let j = 0; j < k; j++) {
-    const trainS: number[] = [], trainL: boolean[] = [], testS: number[] = [], testL: boolean[] = [];
+    const trainS: number[] = [],
+      trainL: boolean[] = [],
+      testS: number[] = [],
+      testL: boolean[] = [];
     scores.forEach((s, i) => {
-      if (fold[i] === j) { testS.push(s); testL.push(labels[i]!); } else { trainS.push(s); trainL.push(labels[i]!); }
+      if (fold[i] === j) {
+        testS.push(s);
+        testL.push(labels[i]!);
+      } else {
+        trainS.push(s);
+        trainL.push(labels[i]!);
+      }
     });
     if (testS.length === 0 || trainS.length === 0) continue;
     const { threshold } = bestThreshold(trainS, trainL);
@@ -82,7 +102,9 @@ export function auc(scores: number[], labels: boolean[]): number {
   const nNeg = labels.length - nPos;
   if (nPos === 0 || nNeg === 0) throw new Error('auc needs both classes');
   let sumPos = 0;
-  labels.forEach((l, i) => { if (l) sumPos += ranks[i]!; });
+  labels.forEach((l, i) => {
+    if (l) sumPos += ranks[i]!;
+  });
   return (sumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 

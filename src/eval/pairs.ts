@@ -1,8 +1,15 @@
 import { KinfinderError } from '../errors.ts';
 import path from 'node:path';
 
-export interface PairImage { name: string; n: number }
-export interface Pair { same: boolean; a: PairImage; b: PairImage }
+export interface PairImage {
+  name: string;
+  n: number;
+}
+export interface Pair {
+  same: boolean;
+  a: PairImage;
+  b: PairImage;
+}
 
 /**
  * LFW pairs file (`pairsDevTrain.txt` / `pairs.txt`): an optional header line (`N` or
@@ -10,7 +17,10 @@ export interface Pair { same: boolean; a: PairImage; b: PairImage }
  * tab- or space-separated. Throws on anything else, naming the line.
  */
 export function parsePairs(text: string): Pair[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const pairs: Pair[] = [];
   lines.forEach((line, i) => {
     const f = line.split(/\s+/);
@@ -20,7 +30,8 @@ export function parsePairs(text: string): Pair[] {
       return Number(s);
     };
     if (f.length === 3) pairs.push({ same: true, a: { name: f[0]!, n: num(f[1]) }, b: { name: f[0]!, n: num(f[2]) } });
-    else if (f.length === 4) pairs.push({ same: false, a: { name: f[0]!, n: num(f[1]) }, b: { name: f[2]!, n: num(f[3]) } });
+    else if (f.length === 4)
+      pairs.push({ same: false, a: { name: f[0]!, n: num(f[1]) }, b: { name: f[2]!, n: num(f[3]) } });
     else throw new KinfinderError('invalid_input', `pairs line ${i + 1}: expected 3 or 4 fields, got ${f.length}`);
   });
   return pairs;

@@ -21,6 +21,9 @@ export function csvCell(value: string | number | null | undefined): string {
 }
 
 /** Rows to CSV text (CRLF line ends, as RFC 4180 says), the header first. */
-export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string {
+export function toCsv(
+  header: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>,
+): string {
   return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

@@ -8,7 +8,10 @@ const require = createRequire(import.meta.url);
 export type FaceApiModule = typeof FaceApi;
 
 /** The few tfjs functions the engine uses (face-api bundles tfjs; its typings do not expose them). */
-export interface TensorLike { readonly shape: number[]; dispose(): void }
+export interface TensorLike {
+  readonly shape: number[];
+  dispose(): void;
+}
 export interface TfLike {
   tensor3d(values: Int32Array | Float32Array, shape: [number, number, number], dtype?: 'int32' | 'float32'): TensorLike;
   setWasmPaths(prefix: string): void;
@@ -46,7 +49,8 @@ export function loadBackend(choice: BackendChoice = 'auto'): Promise<LoadedBacke
   if (loaded) {
     if (loadedChoice !== choice && choice !== 'auto') {
       return loaded.then((l) => {
-        if (l.backend !== choice) throw new Error(`face engine already running on ${l.backend} in this thread; cannot switch to ${choice}`);
+        if (l.backend !== choice)
+          throw new Error(`face engine already running on ${l.backend} in this thread; cannot switch to ${choice}`);
         return l;
       });
     }
@@ -54,7 +58,9 @@ export function loadBackend(choice: BackendChoice = 'auto'): Promise<LoadedBacke
   }
   loadedChoice = choice;
   loaded = doLoad(choice);
-  loaded.catch(() => { loaded = undefined; });
+  loaded.catch(() => {
+    loaded = undefined;
+  });
   return loaded;
 }
 
@@ -69,14 +75,16 @@ async function doLoad(choice: BackendChoice): Promise<LoadedBackend> {
       return { faceapi, backend: 'tfjs-node', detail: 'native TensorFlow' };
     } catch (err) {
       errors.push(`tfjs-node: ${(err as Error).message.split('\n')[0]}`);
-      if (choice === 'tfjs-node') throw new Error(`tfjs-node backend unavailable (${errors.join('; ')})`, { cause: err });
+      if (choice === 'tfjs-node')
+        throw new Error(`tfjs-node backend unavailable (${errors.join('; ')})`, { cause: err });
     }
   }
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiModule;
   const tf = tfOf(faceapi);
   if (choice === 'auto' || choice === 'wasm') {
     try {
-      const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+      const wasmDir =
+        path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
       tf.setWasmPaths(wasmDir);
       const ok = await tf.setBackend('wasm');
       await tf.ready();

@@ -2,8 +2,13 @@ import { KinfinderError } from '../errors.ts';
 import { enhanceRgb, medianRgb, normalise, resizeRgb } from '../image/index.ts';
 import type { NormalisedImage } from '../image/types.ts';
 import {
-  cropRgb, extractChip, faceChipGeometry, flipHorizontal, poseFromLandmarks,
-  type Point, type RgbImage,
+  cropRgb,
+  extractChip,
+  faceChipGeometry,
+  flipHorizontal,
+  poseFromLandmarks,
+  type Point,
+  type RgbImage,
 } from './align.ts';
 import { loadBackend, modelDir, tfOf, type FaceApiModule, type TfLike } from './backend.ts';
 import { loadManifest, verifyModelFiles, type ModelManifest } from './manifest.ts';
@@ -14,7 +19,10 @@ import { nms, sameFace } from './overlap.ts';
 import { shapeResidual } from './shape.ts';
 import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
-export interface Detection { box: Box; score: number }
+export interface Detection {
+  box: Box;
+  score: number;
+}
 
 /** The in-process engine; `analyseRecipes` lets evaluation compare recipes on one detection pass. */
 export interface FaceEngine extends FaceAnalyser {
@@ -84,7 +92,11 @@ class Engine implements FaceEngine {
   }
 
   /** Every face in an upright RGB image, for each recipe (detections, landmarks and descriptors shared where equal). */
-  async analyseImageRecipes(img: NormalisedImage, recipes: Recipe[], options: AnalyseOptions = {}): Promise<PhotoAnalysis[]> {
+  async analyseImageRecipes(
+    img: NormalisedImage,
+    recipes: Recipe[],
+    options: AnalyseOptions = {},
+  ): Promise<PhotoAnalysis[]> {
     if (this.closed) throw new KinfinderError('internal', 'face engine is closed');
     checkImage(img, this.opts.limits.maxPixels);
     const rgb: RgbImage = { data: img.data, width: img.width, height: img.height };
@@ -108,17 +120,28 @@ class Engine implements FaceEngine {
       const key = JSON.stringify([box, mode]);
       let p = lmCache.get(key);
       if (!p) {
-        p = mode === 'face_landmark_68'
-          ? this.landmarks(rgb, box)
-          : landmarks(box, 'face_landmark_68').then((first) => this.landmarks(rgb, recentre(box, first, rgb.width, rgb.height)));
+        p =
+          mode === 'face_landmark_68'
+            ? this.landmarks(rgb, box)
+            : landmarks(box, 'face_landmark_68').then((first) =>
+                this.landmarks(rgb, recentre(box, first, rgb.width, rgb.height)),
+              );
         lmCache.set(key, p);
       }
       return p;
     };
-    const descriptor = (box: Box, mode: Recipe['landmarks'], lm: Point[], d: Recipe['descriptor']): Promise<Float32Array> => {
+    const descriptor = (
+      box: Box,
+      mode: Recipe['landmarks'],
+      lm: Point[],
+      d: Recipe['descriptor'],
+    ): Promise<Float32Array> => {
       const key = JSON.stringify([box, mode, d]);
       let p = descCache.get(key);
-      if (!p) { p = this.descriptor(rgb, lm, d); descCache.set(key, p); }
+      if (!p) {
+        p = this.descriptor(rgb, lm, d);
+        descCache.set(key, p);
+      }
       return p;
     };
 
@@ -140,13 +163,18 @@ class Engine implements FaceEngine {
       // Rescue only when the upright pass is not sure of any face: a portrait or a group photo
       // that SSD reads at once costs nothing more.
       // A group photo whose faces are small in what SSD saw: enlarged tiles find the rest.
-      const rescued = !r.rescue ? []
-        : !dets.some((d) => d.score >= r.rescue!.below && !odd.has(d)) ? await this.rescue(rgb, r, firstPass, 'all')
-          : smallFacesPhoto(dets, rgb.width, rgb.height, r) ? await this.rescue(rgb, r, firstPass, 'tiles')
+      const rescued = !r.rescue
+        ? []
+        : !dets.some((d) => d.score >= r.rescue!.below && !odd.has(d))
+          ? await this.rescue(rgb, r, firstPass, 'all')
+          : smallFacesPhoto(dets, rgb.width, rgb.height, r)
+            ? await this.rescue(rgb, r, firstPass, 'tiles')
             : [];
       if (dets.length === 0 && rescued.length === 0 && options.centreFallback) {
         const side = Math.min(img.width, img.height) * 0.5;
-        dets = [{ box: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, score: 0 }];
+        dets = [
+          { box: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, score: 0 },
+        ];
       }
       // Upright detections and rescued ones compete for the same face: the higher score wins,
       // except that an untrusted upright face loses to any rescued face it overlaps (ranked
@@ -154,11 +182,25 @@ class Engine implements FaceEngine {
       // A rescued face out of shape too (a face in profile reads so in every orientation) does not
       // replace it: the upright reading is then as good as any, and v2's.
       const oddBoxes = [...odd].map((d) => d.box);
-      const replacing = maxResidual === undefined ? rescued
-        : rescued.filter((c) => shapeResidual(c.landmarks) <= maxResidual || !oddBoxes.some((b) => sameFace(b, c.box)));
+      const replacing =
+        maxResidual === undefined
+          ? rescued
+          : rescued.filter(
+              (c) => shapeResidual(c.landmarks) <= maxResidual || !oddBoxes.some((b) => sameFace(b, c.box)),
+            );
       const ranked = nms([
-        ...dets.map((d) => ({ box: d.box, score: odd.has(d) ? d.score - 2 : d.score, det: d, found: undefined as Rescued | undefined })),
-        ...replacing.map((c) => ({ box: c.box, score: c.score, det: { box: c.box, score: c.score }, found: c as Rescued | undefined })),
+        ...dets.map((d) => ({
+          box: d.box,
+          score: odd.has(d) ? d.score - 2 : d.score,
+          det: d,
+          found: undefined as Rescued | undefined,
+        })),
+        ...replacing.map((c) => ({
+          box: c.box,
+          score: c.score,
+          det: { box: c.box, score: c.score },
+          found: c as Rescued | undefined,
+        })),
       ]);
       const chosen = ranked.map((x) => ({ ...x.det, found: x.found }));
       const faces: Face[] = [];
@@ -166,7 +208,8 @@ class Engine implements FaceEngine {
         const found = det.found;
         const source = found?.source ?? rgb;
         const lm = found ? found.landmarks : await landmarks(det.box, r.landmarks);
-        const emb = found ? await this.descriptor(source, lm, r.descriptor, source !== rgb ? r.rescue?.denoiseEnhanced : undefined)
+        const emb = found
+          ? await this.descriptor(source, lm, r.descriptor, source !== rgb ? r.rescue?.denoiseEnhanced : undefined)
           : await descriptor(det.box, r.landmarks, lm, r.descriptor);
         // quality is read from the photo as it is, not from its enhanced copy
         const chip = extractChip(rgb, faceChipGeometry(lm, r.descriptor.chipSize, r.descriptor.chipPadding));
@@ -176,8 +219,15 @@ class Engine implements FaceEngine {
           score: round(det.score, 4),
           landmarks: lm.map(([x, y]) => [round(x, 2), round(y, 2)]),
           quality: faceQuality({
-            box: det.box, score: det.score, pose, chip, chipSize: r.descriptor.chipSize,
-            rotation: found?.rotation ?? 0, detectedBy: found?.step ?? 'upright', enhanced: source !== rgb, confirmedBy: found?.confirmedBy,
+            box: det.box,
+            score: det.score,
+            pose,
+            chip,
+            chipSize: r.descriptor.chipSize,
+            rotation: found?.rotation ?? 0,
+            detectedBy: found?.step ?? 'upright',
+            enhanced: source !== rgb,
+            confirmedBy: found?.confirmedBy,
           }),
           embedding: Array.from(emb),
         });
@@ -190,20 +240,38 @@ class Engine implements FaceEngine {
 
   /** The rescue cascade (rescue.ts) with this engine's SSD and landmark nets. */
   private rescue(rgb: RgbImage, r: Recipe, firstPass: Detection[], mode: 'all' | 'tiles'): Promise<Rescued[]> {
-    return rescueFaces({
-      ssd: (img, minConfidence) => this.detect(img, img.width + img.height, NO_TILES, 0, 0, minConfidence),
-      landmarks: async (patch) => {
-        const t = this.tensor(patch);
-        try {
-          const lm = await this.faceapi.nets.faceLandmark68Net.detectLandmarks(t as never);
-          return (Array.isArray(lm) ? lm[0]! : lm).positions.map((p) => [p.x, p.y] as Point);
-        } finally {
-          t.dispose();
-        }
+    return rescueFaces(
+      {
+        ssd: (img, minConfidence) => this.detect(img, img.width + img.height, NO_TILES, 0, 0, minConfidence),
+        landmarks: async (patch) => {
+          const t = this.tensor(patch);
+          try {
+            const lm = await this.faceapi.nets.faceLandmark68Net.detectLandmarks(t as never);
+            return (Array.isArray(lm) ? lm[0]! : lm).positions.map((p) => [p.x, p.y] as Point);
+          } finally {
+            t.dispose();
+          }
+        },
+        enhance: async (img) => ({ data: await enhanceRgb(img), width: img.width, height: img.height }),
+        shrink: async (img, width, height) => ({
+          data: await resizeRgb(
+            {
+              data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+              width: img.width,
+              height: img.height,
+            },
+            width,
+            height,
+          ),
+          width,
+          height,
+        }),
       },
-      enhance: async (img) => ({ data: await enhanceRgb(img), width: img.width, height: img.height }),
-      shrink: async (img, width, height) => ({ data: await resizeRgb({ data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }, width, height), width, height }),
-    }, rgb, r, firstPass, mode);
+      rgb,
+      r,
+      firstPass,
+      mode,
+    );
   }
 
   private tensor(img: RgbImage) {
@@ -211,21 +279,47 @@ class Engine implements FaceEngine {
   }
 
   /** SSD on the (downscaled) photo, plus overlapping tiles for big photos; boxes in original pixels, clipped. */
-  async detect(img: RgbImage, maxSide: number, tileSize: number, overlap: number, pad: number, minConfidence: number): Promise<Detection[]> {
+  async detect(
+    img: RgbImage,
+    maxSide: number,
+    tileSize: number,
+    overlap: number,
+    pad: number,
+    minConfidence: number,
+  ): Promise<Detection[]> {
     const scale = Math.min(1, maxSide / Math.max(img.width, img.height));
     let work: RgbImage = img;
     if (scale < 1) {
-      const w = Math.max(1, Math.round(img.width * scale)), h = Math.max(1, Math.round(img.height * scale));
-      work = { data: await resizeRgb({ data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }, w, h), width: w, height: h };
+      const w = Math.max(1, Math.round(img.width * scale)),
+        h = Math.max(1, Math.round(img.height * scale));
+      work = {
+        data: await resizeRgb(
+          {
+            data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+            width: img.width,
+            height: img.height,
+          },
+          w,
+          h,
+        ),
+        width: w,
+        height: h,
+      };
     }
-    const sx = img.width / work.width, sy = img.height / work.height;
+    const sx = img.width / work.width,
+      sy = img.height / work.height;
     let offset = 0;
     if (pad > 0) {
       offset = Math.round(pad * Math.max(work.width, work.height));
       work = padImage(work, offset);
     }
     const found: Detection[] = [];
-    const run = async (region: RgbImage, left: number, top: number, innerEdges: { l: boolean; t: boolean; r: boolean; b: boolean }) => {
+    const run = async (
+      region: RgbImage,
+      left: number,
+      top: number,
+      innerEdges: { l: boolean; t: boolean; r: boolean; b: boolean },
+    ) => {
       // A region of one flat colour holds no face; skipping it costs a pass of sampling instead
       // of an SSD pass (issue 16: a flat 7000 × 7000 PNG is the cheapest way to cost us most).
       if (isFlat(region)) return;
@@ -236,10 +330,20 @@ class Engine implements FaceEngine {
         for (const d of dets) {
           const b = d.box;
           const edge = 2;
-          if ((innerEdges.l && b.x <= edge) || (innerEdges.t && b.y <= edge)
-            || (innerEdges.r && b.x + b.width >= region.width - edge) || (innerEdges.b && b.y + b.height >= region.height - edge)) continue;
+          if (
+            (innerEdges.l && b.x <= edge) ||
+            (innerEdges.t && b.y <= edge) ||
+            (innerEdges.r && b.x + b.width >= region.width - edge) ||
+            (innerEdges.b && b.y + b.height >= region.height - edge)
+          )
+            continue;
           found.push({
-            box: { x: (b.x + left - offset) * sx, y: (b.y + top - offset) * sy, width: b.width * sx, height: b.height * sy },
+            box: {
+              x: (b.x + left - offset) * sx,
+              y: (b.y + top - offset) * sy,
+              width: b.width * sx,
+              height: b.height * sy,
+            },
             score: d.score,
           });
         }
@@ -267,9 +371,15 @@ class Engine implements FaceEngine {
       };
       for (const top of starts(work.height)) {
         for (const left of starts(work.width)) {
-          const tw = Math.min(tile, work.width), th = Math.min(tile, work.height);
+          const tw = Math.min(tile, work.width),
+            th = Math.min(tile, work.height);
           const region = cropRgb(work, left, top, tw, th);
-          await run(region, left, top, { l: left > 0, t: top > 0, r: left + tw < work.width, b: top + th < work.height });
+          await run(region, left, top, {
+            l: left > 0,
+            t: top > 0,
+            r: left + tw < work.width,
+            b: top + th < work.height,
+          });
         }
       }
     }
@@ -283,13 +393,24 @@ class Engine implements FaceEngine {
   /** 68 landmarks in photo pixels for a face box (face-api: crop the box, the net pads to a square). */
   async landmarks(img: RgbImage, box: Box): Promise<Point[]> {
     let crop = cropRgb(img, box.x, box.y, box.width, box.height);
-    const left = Math.max(0, Math.floor(box.x)), top = Math.max(0, Math.floor(box.y));
+    const left = Math.max(0, Math.floor(box.x)),
+      top = Math.max(0, Math.floor(box.y));
     const side = Math.max(crop.width, crop.height);
     if (side > LANDMARK_INPUT_MAX) {
       const k = side / LANDMARK_INPUT_MAX;
-      const w = Math.max(1, Math.round(crop.width / k)), h = Math.max(1, Math.round(crop.height / k));
-      const data = await resizeRgb({ data: Buffer.from(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), width: crop.width, height: crop.height }, w, h);
-      const kx = crop.width / w, ky = crop.height / h;
+      const w = Math.max(1, Math.round(crop.width / k)),
+        h = Math.max(1, Math.round(crop.height / k));
+      const data = await resizeRgb(
+        {
+          data: Buffer.from(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength),
+          width: crop.width,
+          height: crop.height,
+        },
+        w,
+        h,
+      );
+      const kx = crop.width / w,
+        ky = crop.height / h;
       crop = { data, width: w, height: h };
       const t = this.tensor(crop);
       try {
@@ -317,14 +438,24 @@ class Engine implements FaceEngine {
       const crop = cropRgb(img, r.x, r.y, r.width, r.height);
       const v = await this.describe(crop);
       if (!d.flip) return l2(v);
-      const f = await this.describe({ data: flipHorizontal(crop.data, crop.width, crop.height), width: crop.width, height: crop.height });
+      const f = await this.describe({
+        data: flipHorizontal(crop.data, crop.width, crop.height),
+        width: crop.width,
+        height: crop.height,
+      });
       return l2(add(l2(v), l2(f)));
     }
     let chip = extractChip(img, faceChipGeometry(lm, d.chipSize, d.chipPadding));
     if (denoise && denoise > 1) chip = await medianRgb(chip, d.chipSize, denoise);
     const v = l2(await this.describe({ data: chip, width: d.chipSize, height: d.chipSize }));
     if (!d.flip) return v;
-    const f = l2(await this.describe({ data: flipHorizontal(chip, d.chipSize, d.chipSize), width: d.chipSize, height: d.chipSize }));
+    const f = l2(
+      await this.describe({
+        data: flipHorizontal(chip, d.chipSize, d.chipSize),
+        width: d.chipSize,
+        height: d.chipSize,
+      }),
+    );
     return l2(add(v, f));
   }
 
@@ -346,8 +477,17 @@ class Engine implements FaceEngine {
  */
 function checkImage(img: NormalisedImage, maxPixels: number): void {
   const { width, height } = img;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || img.data.byteLength !== width * height * 3) {
-    throw new KinfinderError('internal', `a decoded image must hold width × height × 3 RGB bytes (got ${img.data.byteLength} bytes for ${width}×${height})`);
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    img.data.byteLength !== width * height * 3
+  ) {
+    throw new KinfinderError(
+      'internal',
+      `a decoded image must hold width × height × 3 RGB bytes (got ${img.data.byteLength} bytes for ${width}×${height})`,
+    );
   }
   if (width * height > maxPixels) throw new KinfinderError('too_many_pixels', 'the image has too many pixels');
 }
@@ -355,11 +495,17 @@ function checkImage(img: NormalisedImage, maxPixels: number): void {
 /** face-api's `landmarks.align(null, { useDlibAlignment: true })`: an unrotated square from eye and mouth centres. */
 export function faceapiAlignedRect(lm: Point[], width: number, height: number): Box {
   const centre = (from: number, to: number): Point => {
-    let x = 0, y = 0;
-    for (let i = from; i < to; i++) { x += lm[i]![0]; y += lm[i]![1]; }
+    let x = 0,
+      y = 0;
+    for (let i = from; i < to; i++) {
+      x += lm[i]![0];
+      y += lm[i]![1];
+    }
     return [x / (to - from), y / (to - from)];
   };
-  const le = centre(36, 42), re = centre(42, 48), mouth = centre(48, 68);
+  const le = centre(36, 42),
+    re = centre(42, 48),
+    mouth = centre(48, 68);
   const dist = (p: Point) => Math.hypot(mouth[0] - p[0], mouth[1] - p[1]);
   const size = Math.floor((dist(le) + dist(re)) / 2 / 0.45);
   const ref: Point = [(le[0] + re[0] + mouth[0]) / 3, (le[1] + re[1] + mouth[1]) / 3];
@@ -370,22 +516,40 @@ export function faceapiAlignedRect(lm: Point[], width: number, height: number): 
 
 /** A square of the detection box's larger side, centred on the landmarks' bounding box (clipped). */
 function recentre(box: Box, lm: Point[], width: number, height: number): Box {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const [x, y] of lm) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
+  for (const [x, y] of lm) {
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
+  }
   const side = Math.max(box.width, box.height);
-  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  const cx = (x0 + x1) / 2,
+    cy = (y0 + y1) / 2;
   return clipBox({ x: cx - side / 2, y: cy - side / 2, width: side, height: side }, width, height);
 }
 
 function padImage(img: RgbImage, p: number): RgbImage {
-  const w = img.width + 2 * p, h = img.height + 2 * p;
+  const w = img.width + 2 * p,
+    h = img.height + 2 * p;
   // grey border at the photo's mean colour: context without inventing edges or mirrored faces
   const mean = [0, 0, 0];
   const n = img.width * img.height;
-  for (let i = 0; i < n; i++) { mean[0]! += img.data[i * 3]!; mean[1]! += img.data[i * 3 + 1]!; mean[2]! += img.data[i * 3 + 2]!; }
+  for (let i = 0; i < n; i++) {
+    mean[0]! += img.data[i * 3]!;
+    mean[1]! += img.data[i * 3 + 1]!;
+    mean[2]! += img.data[i * 3 + 2]!;
+  }
   const fill = mean.map((m) => Math.round(m / Math.max(1, n)));
   const out = new Uint8Array(w * h * 3);
-  for (let i = 0; i < w * h; i++) { out[i * 3] = fill[0]!; out[i * 3 + 1] = fill[1]!; out[i * 3 + 2] = fill[2]!; }
+  for (let i = 0; i < w * h; i++) {
+    out[i * 3] = fill[0]!;
+    out[i * 3 + 1] = fill[1]!;
+    out[i * 3 + 2] = fill[2]!;
+  }
   for (let y = 0; y < img.height; y++) {
     out.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + p) * w + p) * 3);
   }
@@ -393,8 +557,10 @@ function padImage(img: RgbImage, p: number): RgbImage {
 }
 
 function clipBox(b: Box, width: number, height: number): Box {
-  const x0 = Math.max(0, Math.min(width, b.x)), y0 = Math.max(0, Math.min(height, b.y));
-  const x1 = Math.max(0, Math.min(width, b.x + b.width)), y1 = Math.max(0, Math.min(height, b.y + b.height));
+  const x0 = Math.max(0, Math.min(width, b.x)),
+    y0 = Math.max(0, Math.min(height, b.y));
+  const x1 = Math.max(0, Math.min(width, b.x + b.width)),
+    y1 = Math.max(0, Math.min(height, b.y + b.height));
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
@@ -410,7 +576,12 @@ function add(a: Float32Array, b: Float32Array): Float32Array {
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-const roundBox = (b: Box): Box => ({ x: round(b.x, 1), y: round(b.y, 1), width: round(b.width, 1), height: round(b.height, 1) });
+const roundBox = (b: Box): Box => ({
+  x: round(b.x, 1),
+  y: round(b.y, 1),
+  width: round(b.width, 1),
+  height: round(b.height, 1),
+});
 
 /**
  * True when a region is one colour but for compression noise: the luma of a grid of samples
@@ -419,7 +590,8 @@ const roundBox = (b: Box): Box => ({ x: round(b.x, 1), y: round(b.y, 1), width: 
 const FLAT_RANGE = 4;
 function isFlat(img: RgbImage): boolean {
   const step = Math.max(1, Math.floor(Math.min(img.width, img.height) / 64));
-  let lo = 255, hi = 0;
+  let lo = 255,
+    hi = 0;
   for (let y = 0; y < img.height; y += step) {
     for (let x = 0; x < img.width; x += step) {
       const i = (y * img.width + x) * 3;

@@ -85,14 +85,21 @@ export function fairShare(inner: FaceAnalyser & { stats?(): FaceTaskStats }, slo
     get modelId() {
       return inner.modelId;
     },
-    analyse: (bytes: Uint8Array, options?: AnalyseOptions) => submit(options?.client ?? '', () => inner.analyse(bytes, options)),
-    analyseImage: (img: NormalisedImage, options?: AnalyseOptions) => submit(options?.client ?? '', () => inner.analyseImage(img, options)),
+    analyse: (bytes: Uint8Array, options?: AnalyseOptions) =>
+      submit(options?.client ?? '', () => inner.analyse(bytes, options)),
+    analyseImage: (img: NormalisedImage, options?: AnalyseOptions) =>
+      submit(options?.client ?? '', () => inner.analyseImage(img, options)),
     close: () => inner.close(),
     /** The pool's figures with the tasks still in these lines counted as waiting. */
     stats: () => {
       const s = inner.stats?.() ?? NO_TASKS;
-      const queuedSince = waiting.length === 0 ? null : Math.round(performance.now() - Math.min(...waiting.map((w) => w.askedAt)));
-      return { ...s, waiting: s.waiting + waiting.length, oldestMs: queuedSince === null ? s.oldestMs : Math.max(queuedSince, s.oldestMs ?? 0) };
+      const queuedSince =
+        waiting.length === 0 ? null : Math.round(performance.now() - Math.min(...waiting.map((w) => w.askedAt)));
+      return {
+        ...s,
+        waiting: s.waiting + waiting.length,
+        oldestMs: queuedSince === null ? s.oldestMs : Math.max(queuedSince, s.oldestMs ?? 0),
+      };
     },
   };
 }

@@ -38,7 +38,12 @@ export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH)
   try {
     raw = await readFile(manifestPath, 'utf8');
   } catch (err) {
-    throw new KinfinderError('model_mismatch', `model manifest not readable: ${path.basename(manifestPath)}`, undefined, { cause: err });
+    throw new KinfinderError(
+      'model_mismatch',
+      `model manifest not readable: ${path.basename(manifestPath)}`,
+      undefined,
+      { cause: err },
+    );
   }
   let json: unknown;
   try {
@@ -48,7 +53,10 @@ export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH)
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
-    throw new KinfinderError('model_mismatch', `model manifest is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new KinfinderError(
+      'model_mismatch',
+      `model manifest is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const c = parsed.data.calibration;
   if (!(c.strong.threshold >= c.possible.threshold && c.possible.threshold >= c.floor)) {
@@ -63,13 +71,24 @@ export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH)
  * measured on clear faces, so a face with hidden eyes, blurred, small or badly exposed is shown at
  * most as `possible`. Older faces carry no cap.
  */
-export function bandFor(similarity: number, calibration: Pick<Calibration, 'strong' | 'possible'>, quality?: { bandCap?: unknown } | null): Band {
-  const band: Band = similarity >= calibration.strong.threshold ? 'strong' : similarity >= calibration.possible.threshold ? 'possible' : 'weak';
+export function bandFor(
+  similarity: number,
+  calibration: Pick<Calibration, 'strong' | 'possible'>,
+  quality?: { bandCap?: unknown } | null,
+): Band {
+  const band: Band =
+    similarity >= calibration.strong.threshold
+      ? 'strong'
+      : similarity >= calibration.possible.threshold
+        ? 'possible'
+        : 'weak';
   return band === 'strong' && quality?.bandCap === 'possible' ? 'possible' : band;
 }
 
 async function sha256File(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 /** Refuse to run on weight files other than those the manifest (and its calibration) describe. */
@@ -82,7 +101,11 @@ export async function verifyModelFiles(manifest: ModelManifest, dir: string): Pr
       throw new KinfinderError('model_mismatch', `model file missing: ${f.path}`, { file: f.path }, { cause: err });
     }
     if (actual !== f.sha256) {
-      throw new KinfinderError('model_mismatch', `model file ${f.path} does not match the manifest (sha256 ${actual.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…)`, { file: f.path });
+      throw new KinfinderError(
+        'model_mismatch',
+        `model file ${f.path} does not match the manifest (sha256 ${actual.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…)`,
+        { file: f.path },
+      );
     }
   }
 }

@@ -4,7 +4,9 @@ import type { Box } from './types.ts';
 export function overlapOf(a: Box, b: Box): { iou: number; contained: number } {
   const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
   const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy, aa = a.width * a.height, ab = b.width * b.height;
+  const inter = ix * iy,
+    aa = a.width * a.height,
+    ab = b.width * b.height;
   const union = aa + ab - inter;
   return { iou: union > 0 ? inter / union : 0, contained: inter / Math.max(1e-9, Math.min(aa, ab)) };
 }
@@ -33,6 +35,7 @@ export function sameFace(a: Box, b: Box, rule: SameFaceRule = ONE_DETECTION): bo
 /** Greedy non-maximum suppression: best score first, each face once (sameFace). */
 export function nms<T extends { box: Box; score: number }>(dets: readonly T[]): T[] {
   const kept: T[] = [];
-  for (const d of [...dets].sort((a, b) => b.score - a.score)) if (!kept.some((k) => sameFace(k.box, d.box))) kept.push(d);
+  for (const d of [...dets].sort((a, b) => b.score - a.score))
+    if (!kept.some((k) => sameFace(k.box, d.box))) kept.push(d);
   return kept;
 }

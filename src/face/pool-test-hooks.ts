@@ -20,7 +20,10 @@ export const TEST_HOOK_VARIABLE = 'KINFINDER_TEST_FACE_HANG';
 export function parseTestHooks(value: string | undefined): PoolTestHooks | undefined {
   if (!value) return undefined;
   const misbehave: Record<string, Misbehaviour> = {};
-  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([0-9a-f]{64})(?::(spin|exit))?$/i.exec(item);
     if (!m) throw new Error(`${TEST_HOOK_VARIABLE}: expected sha256[:spin|:exit], got "${item}"`);
     misbehave[m[1]!.toLowerCase()] = (m[2] ?? 'spin') as Misbehaviour;
@@ -30,7 +33,9 @@ export function parseTestHooks(value: string | undefined): PoolTestHooks | undef
 
 export function mergeTestHooks(...all: Array<PoolTestHooks | undefined>): PoolTestHooks | undefined {
   const present = all.filter((h): h is PoolTestHooks => h !== undefined);
-  return present.length === 0 ? undefined : { misbehave: Object.assign({}, ...present.map((h) => h.misbehave)) as Record<string, Misbehaviour> };
+  return present.length === 0
+    ? undefined
+    : { misbehave: Object.assign({}, ...present.map((h) => h.misbehave)) as Record<string, Misbehaviour> };
 }
 
 /** Misbehaves as the hooks say for `input`; returns at once when none names it. */
@@ -38,5 +43,8 @@ export function applyTestHooks(hooks: PoolTestHooks | undefined, input: ArrayBuf
   if (!hooks) return;
   const how = hooks.misbehave[createHash('sha256').update(new Uint8Array(input)).digest('hex')];
   if (how === 'exit') process.exit(70);
-  if (how === 'spin') for (;;) { /* busy for ever: only terminating the thread ends it */ }
+  if (how === 'spin')
+    for (;;) {
+      /* busy for ever: only terminating the thread ends it */
+    }
 }

@@ -3,7 +3,13 @@ import { describeError } from '../errors.ts';
 import { createFaceEngine, type FaceEngine } from './engine.ts';
 import { ownThreadClock } from './thread-clock.ts';
 import { CLOCK, STARTED, type PoolReply, type PoolTask, type PoolWorkerData, type WireError } from './pool.ts';
-import { applyTestHooks, mergeTestHooks, parseTestHooks, TEST_HOOK_VARIABLE, type PoolTestHooks } from './pool-test-hooks.ts';
+import {
+  applyTestHooks,
+  mergeTestHooks,
+  parseTestHooks,
+  TEST_HOOK_VARIABLE,
+  type PoolTestHooks,
+} from './pool-test-hooks.ts';
 
 const data = workerData as PoolWorkerData;
 const clock = ownThreadClock();
@@ -23,8 +29,14 @@ try {
 // One engine per thread, loaded when piscina first imports this module. A failed load is kept and
 // answered to every task rather than thrown at import: piscina would otherwise replace the thread
 // and load again, forever; this way createFacePool receives the error and gives up.
-const engine: Promise<FaceEngine> = createFaceEngine({ limits: data.limits, backend: data.backend, manifestPath: data.manifestPath });
-engine.catch(() => { /* answered to each task below */ });
+const engine: Promise<FaceEngine> = createFaceEngine({
+  limits: data.limits,
+  backend: data.backend,
+  manifestPath: data.manifestPath,
+});
+engine.catch(() => {
+  /* answered to each task below */
+});
 
 function wire(err: unknown): WireError {
   const { code, message } = describeError(err);
@@ -32,7 +44,9 @@ function wire(err: unknown): WireError {
   return {
     code,
     message,
-    ...(code !== 'internal' && details && typeof details === 'object' ? { details: details as Record<string, unknown> } : {}),
+    ...(code !== 'internal' && details && typeof details === 'object'
+      ? { details: details as Record<string, unknown> }
+      : {}),
     // An unexpected error's own text is kept as detail for the log; it is never shown to users.
     ...(code === 'internal' && err instanceof Error ? { detail: err.message } : {}),
   };
@@ -51,7 +65,9 @@ export default async function run(task: PoolTask): Promise<PoolReply> {
         return { ok: true, info: { backend: e.backend, modelId: e.modelId } };
       case 'bytes': {
         const bytes = new Uint8Array(task.bytes);
-        const results = task.recipes ? await e.analyseRecipes(bytes, task.recipes, task.options) : [await e.analyse(bytes, task.options)];
+        const results = task.recipes
+          ? await e.analyseRecipes(bytes, task.recipes, task.options)
+          : [await e.analyse(bytes, task.options)];
         return { ok: true, results };
       }
       case 'image': {

@@ -10,13 +10,19 @@ import { TaskLine, type FaceTaskStats } from './task-line.ts';
 import { threadCpuMs } from './thread-clock.ts';
 import type { AnalyseOptions, BackendChoice, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
-export interface PoolWorkerData { limits: ImageLimits; backend: BackendChoice; manifestPath: string | undefined; testHooks?: PoolTestHooks | undefined }
+export interface PoolWorkerData {
+  limits: ImageLimits;
+  backend: BackendChoice;
+  manifestPath: string | undefined;
+  testHooks?: PoolTestHooks | undefined;
+}
 
 /** One task for a worker thread; pixel and byte buffers are transferred, never shared. */
 export type PoolTask = { id: number } & (
   | { kind: 'info' }
   | { kind: 'bytes'; bytes: ArrayBuffer; recipes?: Recipe[]; options?: AnalyseOptions }
-  | { kind: 'image'; pixels: ArrayBuffer; width: number; height: number; format: ImageFormat; options?: AnalyseOptions });
+  | { kind: 'image'; pixels: ArrayBuffer; width: number; height: number; format: ImageFormat; options?: AnalyseOptions }
+);
 type TaskBody = PoolTask extends infer T ? (T extends PoolTask ? Omit<T, 'id'> : never) : never;
 
 /**
@@ -26,7 +32,12 @@ type TaskBody = PoolTask extends infer T ? (T extends PoolTask ? Omit<T, 'id'> :
 export const STARTED = 'kinfinderTaskStarted';
 export const CLOCK = 'kinfinderThreadClock';
 
-export type WireError = { code: ErrorCode; message: string; details?: Record<string, unknown> | undefined; detail?: string | undefined };
+export type WireError = {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+  detail?: string | undefined;
+};
 
 /**
  * A worker's answer. Errors travel as data, not as thrown errors: structured cloning keeps an
@@ -71,8 +82,11 @@ function toError(e: WireError): KinfinderError {
 /** One line of the pool's accounting, for logs. */
 export function formatStats(s: FaceTaskStats): string {
   const age = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
-  return `face pool: submitted ${s.submitted}, started ${s.started}, settled ${s.ok + s.failed + s.timedOut} (ok ${s.ok}, failed ${s.failed}, timed out ${s.timedOut}); `
-    + `waiting ${s.waiting}, running ${s.running}, oldest in flight ${age(s.oldestMs)}, oldest running ${age(s.oldestRunningMs)}; threads replaced ${s.threadsReplaced}`;
+  return (
+    `face pool: submitted ${s.submitted}, started ${s.started}, settled ${s.ok + s.failed + s.timedOut} ` +
+    `(ok ${s.ok}, failed ${s.failed}, timed out ${s.timedOut}); waiting ${s.waiting}, running ${s.running}, ` +
+    `oldest in flight ${age(s.oldestMs)}, oldest running ${age(s.oldestRunningMs)}; threads replaced ${s.threadsReplaced}`
+  );
 }
 
 /**
@@ -90,7 +104,12 @@ export function formatStats(s: FaceTaskStats): string {
  */
 export async function createFacePool(opts: FacePoolOptions): Promise<FacePool> {
   const size = Math.max(1, Math.floor(opts.size));
-  const workerData: PoolWorkerData = { limits: opts.limits, backend: opts.backend ?? 'auto', manifestPath: opts.manifestPath, testHooks: opts.testHooks };
+  const workerData: PoolWorkerData = {
+    limits: opts.limits,
+    backend: opts.backend ?? 'auto',
+    manifestPath: opts.manifestPath,
+    testHooks: opts.testHooks,
+  };
   const piscina = new Piscina<PoolTask, PoolReply>({
     filename: WORKER_URL.href,
     minThreads: size,
@@ -105,7 +124,9 @@ export async function createFacePool(opts: FacePoolOptions): Promise<FacePool> {
   // A thread that fails while idle is reported here (and replaced); without a listener the
   // EventEmitter would throw it at the process.
   const warn = opts.warn ?? opts.log;
-  piscina.on('error', (err: unknown) => warn?.(`face pool: a worker thread failed: ${err instanceof Error ? err.message : String(err)}`));
+  piscina.on('error', (err: unknown) =>
+    warn?.(`face pool: a worker thread failed: ${err instanceof Error ? err.message : String(err)}`),
+  );
   const pool = new Pool(piscina, size, opts.limits, { ...DEFAULT_TASK_BUDGET, ...opts.budget }, warn);
   // With one task per thread, `size` concurrent tasks occupy every thread, and each answers only
   // once its engine has loaded: so this waits for all of them.
@@ -141,12 +162,14 @@ class Pool implements FacePool {
     piscina.on('message', (m: unknown) => {
       const id = (m as Record<string, unknown> | null)?.[STARTED];
       const clock = (m as Record<string, unknown> | null)?.[CLOCK];
-      if (typeof id === 'number') this.line.started(id, typeof clock === 'string' ? () => threadCpuMs(clock) : undefined);
+      if (typeof id === 'number')
+        this.line.started(id, typeof clock === 'string' ? () => threadCpuMs(clock) : undefined);
     });
     piscina.on('workerCreate', () => {
       // piscina may still start a thread while it is destroyed (a stopped thread's late exit): not a replacement.
       if (this.closed) return;
-      if (++this.threadsCreated > size) warn?.(`face pool: a worker thread was replaced (${this.threadsCreated - size} so far)`);
+      if (++this.threadsCreated > size)
+        warn?.(`face pool: a worker thread was replaced (${this.threadsCreated - size} so far)`);
     });
   }
 
@@ -180,19 +203,34 @@ class Pool implements FacePool {
 
   analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PhotoAnalysis> {
     const buf = copy(bytes);
-    return this.results({ kind: 'bytes', bytes: buf, ...(options ? { options } : {}) }, this.boundOfBytes(buf, 1), buf).then((r) => r[0]!);
+    return this.results(
+      { kind: 'bytes', bytes: buf, ...(options ? { options } : {}) },
+      this.boundOfBytes(buf, 1),
+      buf,
+    ).then((r) => r[0]!);
   }
 
   analyseRecipes(bytes: Uint8Array, recipes: Recipe[], options?: AnalyseOptions): Promise<PhotoAnalysis[]> {
     const buf = copy(bytes);
-    return this.results({ kind: 'bytes', bytes: buf, recipes, ...(options ? { options } : {}) }, this.boundOfBytes(buf, recipes.length), buf);
+    return this.results(
+      { kind: 'bytes', bytes: buf, recipes, ...(options ? { options } : {}) },
+      this.boundOfBytes(buf, recipes.length),
+      buf,
+    );
   }
 
   analyseImage(img: NormalisedImage, options?: AnalyseOptions): Promise<PhotoAnalysis> {
     // One copy into a buffer of our own, which is then moved (not cloned) to the worker: the
     // caller keeps its pixels to cut crops from.
     const pixels = copy(img.data);
-    const task: TaskBody = { kind: 'image', pixels, width: img.width, height: img.height, format: img.format, ...(options ? { options } : {}) };
+    const task: TaskBody = {
+      kind: 'image',
+      pixels,
+      width: img.width,
+      height: img.height,
+      format: img.format,
+      ...(options ? { options } : {}),
+    };
     return this.results(task, taskBoundMs(this.budget, img.width * img.height), pixels).then((r) => r[0]!);
   }
 
@@ -211,29 +249,50 @@ class Pool implements FacePool {
    * moved to a thread.
    */
   private boundOfBytes(buf: ArrayBuffer, passes: number): Promise<number> {
-    return probe(new Uint8Array(buf), this.limits).then((p) => p.width * p.height, () => undefined).then((px) => taskBoundMs(this.budget, px, passes));
+    return probe(new Uint8Array(buf), this.limits)
+      .then(
+        (p) => p.width * p.height,
+        () => undefined,
+      )
+      .then((px) => taskBoundMs(this.budget, px, passes));
   }
 
-  private async results(task: TaskBody, boundMs: number | Promise<number>, transfer: ArrayBuffer): Promise<PhotoAnalysis[]> {
+  private async results(
+    task: TaskBody,
+    boundMs: number | Promise<number>,
+    transfer: ArrayBuffer,
+  ): Promise<PhotoAnalysis[]> {
     const reply = await this.run(task, boundMs, transfer);
     if (!('results' in reply)) throw new KinfinderError('internal', 'face worker answered without results');
     return reply.results;
   }
 
-  private async run(body: TaskBody, boundMs: number | Promise<number>, transfer?: ArrayBuffer): Promise<PoolReply & { ok: true }> {
+  private async run(
+    body: TaskBody,
+    boundMs: number | Promise<number>,
+    transfer?: ArrayBuffer,
+  ): Promise<PoolReply & { ok: true }> {
     if (this.closed) throw new KinfinderError('internal', 'face pool closed');
-    const px = body.kind === 'image' ? `${body.width}×${body.height} px` : body.kind === 'bytes' ? `${body.bytes.byteLength} bytes` : 'engine start';
+    const px =
+      body.kind === 'image'
+        ? `${body.width}×${body.height} px`
+        : body.kind === 'bytes'
+          ? `${body.bytes.byteLength} bytes`
+          : 'engine start';
     const reply = await this.line.submit({
       boundMs,
       describe: px,
       // piscina stops the thread of a task whose signal aborts, and starts another in its place.
-      run: (id, signal) => this.piscina.run({ ...body, id } as PoolTask, { ...(transfer ? { transferList: [transfer] } : {}), signal }).catch((err: unknown) => {
-        if (this.closed) throw new KinfinderError('internal', 'face pool closed', undefined, { cause: err });
-        // Only the thread itself failing gets here (crash, out of memory): the engine's own
-        // errors come back as replies. (A timed-out task has been answered by the line already.)
-        const why = err instanceof Error ? err.message : String(err);
-        throw new KinfinderError('internal', `face worker stopped (${why})`, undefined, { cause: err });
-      }),
+      run: (id, signal) =>
+        this.piscina
+          .run({ ...body, id } as PoolTask, { ...(transfer ? { transferList: [transfer] } : {}), signal })
+          .catch((err: unknown) => {
+            if (this.closed) throw new KinfinderError('internal', 'face pool closed', undefined, { cause: err });
+            // Only the thread itself failing gets here (crash, out of memory): the engine's own
+            // errors come back as replies. (A timed-out task has been answered by the line already.)
+            const why = err instanceof Error ? err.message : String(err);
+            throw new KinfinderError('internal', `face worker stopped (${why})`, undefined, { cause: err });
+          }),
     });
     if (!reply.ok) throw toError(reply.error);
     return reply;

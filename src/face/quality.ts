@@ -49,7 +49,12 @@ export interface QualityInput {
 /** Chip pixels of dlib's mean-face eye centres (padding 0.25): x (0.25 + 0.26 | 0.72) / 1.5, y (0.25 + 0.21) / 1.5. */
 function eyeRegions(size: number): Array<{ x0: number; y0: number; x1: number; y1: number }> {
   const k = size / 150;
-  const r = (cx: number, cy: number) => ({ x0: Math.round((cx - 17) * k), y0: Math.round((cy - 10) * k), x1: Math.round((cx + 17) * k), y1: Math.round((cy + 10) * k) });
+  const r = (cx: number, cy: number) => ({
+    x0: Math.round((cx - 17) * k),
+    y0: Math.round((cy - 10) * k),
+    x1: Math.round((cx + 17) * k),
+    y1: Math.round((cy + 10) * k),
+  });
   return [r(51, 46), r(99, 46)];
 }
 
@@ -61,7 +66,8 @@ function grey(chip: Uint8Array, n: number): Float64Array {
 
 /** Mean gradient magnitude of grey pixels inside a rectangle. */
 function detail(g: Float64Array, size: number, x0: number, y0: number, x1: number, y1: number): number {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (let y = Math.max(1, y0); y < Math.min(size - 1, y1); y++) {
     for (let x = Math.max(1, x0); x < Math.min(size - 1, x1); x++) {
       const i = y * size + x;
@@ -96,7 +102,8 @@ export function eyeDetail(chip: Uint8Array, size: number): number {
  */
 export function eyeLine(chip: Uint8Array, size: number): number {
   const k = size / 150;
-  const y0 = Math.round(38 * k), y1 = Math.max(y0 + 1, Math.round(55 * k));
+  const y0 = Math.round(38 * k),
+    y1 = Math.max(y0 + 1, Math.round(55 * k));
   const cols: number[] = [];
   for (let x = Math.round(32 * k); x < Math.round(118 * k); x++) {
     let s = 0;
@@ -108,8 +115,12 @@ export function eyeLine(chip: Uint8Array, size: number): number {
   }
   const r = Math.max(1, Math.round(3 * k));
   const smooth = cols.map((_, i) => {
-    let s = 0, n = 0;
-    for (let j = Math.max(0, i - r); j <= Math.min(cols.length - 1, i + r); j++) { s += cols[j]!; n++; }
+    let s = 0,
+      n = 0;
+    for (let j = Math.max(0, i - r); j <= Math.min(cols.length - 1, i + r); j++) {
+      s += cols[j]!;
+      n++;
+    }
     return s / n;
   });
   const m = smooth.reduce((a, b) => a + b, 0) / Math.max(1, smooth.length);
@@ -120,12 +131,16 @@ export function eyeLine(chip: Uint8Array, size: number): number {
 
 function luma(chip: Uint8Array, size: number): { mean: number; sd: number } {
   const k = size / 150;
-  let s = 0, s2 = 0, n = 0;
+  let s = 0,
+    s2 = 0,
+    n = 0;
   for (let y = Math.round(30 * k); y < Math.round(135 * k); y++) {
     for (let x = Math.round(30 * k); x < Math.round(120 * k); x++) {
       const i = (y * size + x) * 3;
       const l = 0.299 * chip[i]! + 0.587 * chip[i + 1]! + 0.114 * chip[i + 2]!;
-      s += l; s2 += l * l; n++;
+      s += l;
+      s2 += l * l;
+      n++;
     }
   }
   const mean = s / n;
@@ -140,7 +155,8 @@ export function faceQuality(q: QualityInput): FaceQuality {
   const eyes = eyeDetail(q.chip, q.chipSize);
   const line = eyeLine(q.chip, q.chipSize);
   const { mean, sd } = luma(q.chip, q.chipSize);
-  const exposure: FaceQuality['exposure'] = mean < DARK_BELOW ? 'dark' : mean > BRIGHT_ABOVE ? 'bright' : sd < FLAT_BELOW ? 'flat' : 'ok';
+  const exposure: FaceQuality['exposure'] =
+    mean < DARK_BELOW ? 'dark' : mean > BRIGHT_ABOVE ? 'bright' : sd < FLAT_BELOW ? 'flat' : 'ok';
   const flags: FaceQuality['flags'] = [];
   const eyesVisible = eyes >= EYES_HIDDEN_BELOW && line >= EYE_LINE_FLAT_BELOW;
   if (!eyesVisible) flags.push('eyes_hidden');
@@ -180,5 +196,9 @@ export function faceQuality(q: QualityInput): FaceQuality {
  * the face found is as clear as it is.
  */
 export function bandCapFor(flags: readonly string[]): FaceQuality['bandCap'] {
-  return flags.some((f) => f === 'eyes_hidden' || f === 'blurry' || f === 'small' || f === 'dark' || f === 'bright' || f === 'flat') ? 'possible' : null;
+  return flags.some(
+    (f) => f === 'eyes_hidden' || f === 'blurry' || f === 'small' || f === 'dark' || f === 'bright' || f === 'flat',
+  )
+    ? 'possible'
+    : null;
 }

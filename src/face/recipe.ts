@@ -25,42 +25,44 @@ export const recipeSchema = z.object({
    * when SSD finds it again at `confirm` or more in an enlarged upright patch around it. Absent:
    * no rescue (the research recipes of src/eval).
    */
-  rescue: z.object({
-    below: z.number().min(0).max(1),
-    lowConfidence: z.number().min(0).max(1),
-    confirm: z.number().min(0).max(1),
-    /** Enhance (normalise + CLAHE) the photo; a poorly exposed one is also searched upright and turned in its enhanced copy. */
-    enhance: z.boolean(),
-    /**
-     * Mosaic passes, in order until a confident face is found: each lists the clockwise turns
-     * laid side by side in one 512-px SSD input (0 = the enhanced photo upright).
-     */
-    mosaics: z.array(z.array(z.number().min(-359).max(359)).min(1).max(9)),
-    /**
-     * At most this many enlarged tiles per side (about 450 photo px each) for small faces in photos of
-     * `tilesFrom` px or more (0 or 1 = off); also run when the upright pass found only small faces.
-     */
-    tiles: z.number().int().min(0).max(4),
-    /**
-     * Photos whose long side is at least this get the enlarged tiles (smaller ones SSD already
-     * sees enlarged to 512 px). 680 in model v2; 400 since v3: a face of ≈ 20 px in a 640 × 480
-     * phone photo was otherwise never found (bench:field kind `far`: found 0.56 → 1.00).
-     */
-    tilesFrom: z.number().int().min(0).default(680),
-    /**
-     * An upright face whose landmarks fit a face's shape this badly (shape.ts: 0 perfect, 1
-     * nothing alike) is not trusted: the rescue runs as if it were weak, and an overlapping face
-     * the rescue finds replaces it. Absent (model v2): every upright face is trusted.
-     */
-    maxShapeResidual: z.number().min(0).max(1).optional(),
-    /**
-     * A face described from the enhanced copy has its aligned chip median-filtered with this
-     * window first: stretching a dark photo stretches its sensor noise and JPEG blocks too, and
-     * the descriptor net, trained on clean faces, reads that grain as texture of the face.
-     * Absent or 0 (models v2, v3): no filtering.
-     */
-    denoiseEnhanced: z.number().int().min(0).max(7).optional(),
-  }).optional(),
+  rescue: z
+    .object({
+      below: z.number().min(0).max(1),
+      lowConfidence: z.number().min(0).max(1),
+      confirm: z.number().min(0).max(1),
+      /** Enhance (normalise + CLAHE) the photo; a poorly exposed one is also searched upright and turned in its enhanced copy. */
+      enhance: z.boolean(),
+      /**
+       * Mosaic passes, in order until a confident face is found: each lists the clockwise turns
+       * laid side by side in one 512-px SSD input (0 = the enhanced photo upright).
+       */
+      mosaics: z.array(z.array(z.number().min(-359).max(359)).min(1).max(9)),
+      /**
+       * At most this many enlarged tiles per side (about 450 photo px each) for small faces in photos of
+       * `tilesFrom` px or more (0 or 1 = off); also run when the upright pass found only small faces.
+       */
+      tiles: z.number().int().min(0).max(4),
+      /**
+       * Photos whose long side is at least this get the enlarged tiles (smaller ones SSD already
+       * sees enlarged to 512 px). 680 in model v2; 400 since v3: a face of ≈ 20 px in a 640 × 480
+       * phone photo was otherwise never found (bench:field kind `far`: found 0.56 → 1.00).
+       */
+      tilesFrom: z.number().int().min(0).default(680),
+      /**
+       * An upright face whose landmarks fit a face's shape this badly (shape.ts: 0 perfect, 1
+       * nothing alike) is not trusted: the rescue runs as if it were weak, and an overlapping face
+       * the rescue finds replaces it. Absent (model v2): every upright face is trusted.
+       */
+      maxShapeResidual: z.number().min(0).max(1).optional(),
+      /**
+       * A face described from the enhanced copy has its aligned chip median-filtered with this
+       * window first: stretching a dark photo stretches its sensor noise and JPEG blocks too, and
+       * the descriptor net, trained on clean faces, reads that grain as texture of the face.
+       * Absent or 0 (models v2, v3): no filtering.
+       */
+      denoiseEnhanced: z.number().int().min(0).max(7).optional(),
+    })
+    .optional(),
   /** `face_landmark_68-refined`: run the landmark net a second time on a square box re-centred on the first landmarks. */
   landmarks: z.enum(['face_landmark_68', 'face_landmark_68-refined']),
   descriptor: z.object({

@@ -23,7 +23,12 @@ export interface TaskBudget {
   wallFactor: number;
 }
 
-export const DEFAULT_TASK_BUDGET: TaskBudget = { floorMs: 60_000, msPerMegapixel: 3_000, startupMs: 300_000, wallFactor: 10 };
+export const DEFAULT_TASK_BUDGET: TaskBudget = {
+  floorMs: 60_000,
+  msPerMegapixel: 3_000,
+  startupMs: 300_000,
+  wallFactor: 10,
+};
 
 /**
  * The bound for one photo of `pixels` pixels (unknown: the floor) analysed with `passes`

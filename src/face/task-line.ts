@@ -24,7 +24,18 @@ export interface FaceTaskStats {
 /** The least time between two looks at a task's CPU time. */
 const MIN_RECHECK_MS = 250;
 
-export const NO_TASKS: FaceTaskStats = Object.freeze({ waiting: 0, running: 0, oldestMs: null, oldestRunningMs: null, submitted: 0, started: 0, ok: 0, failed: 0, timedOut: 0, threadsReplaced: 0 });
+export const NO_TASKS: FaceTaskStats = Object.freeze({
+  waiting: 0,
+  running: 0,
+  oldestMs: null,
+  oldestRunningMs: null,
+  submitted: 0,
+  started: 0,
+  ok: 0,
+  failed: 0,
+  timedOut: 0,
+  threadsReplaced: 0,
+});
 
 export interface LineTask<R> {
   /** The longest the task may take once its thread has begun it. */
@@ -76,7 +87,15 @@ export class TaskLine {
     if (this.closedWith) return Promise.reject(this.closedWith());
     return new Promise<R>((resolve, reject) => {
       this.counts.submitted++;
-      this.waiting.push({ id: ++this.seq, task: task as LineTask<unknown>, askedAt: this.now(), counted: false, resolve: resolve as (r: unknown) => void, reject, done: false });
+      this.waiting.push({
+        id: ++this.seq,
+        task: task as LineTask<unknown>,
+        askedAt: this.now(),
+        counted: false,
+        resolve: resolve as (r: unknown) => void,
+        reject,
+        done: false,
+      });
       this.pump();
     });
   }
@@ -122,8 +141,18 @@ export class TaskLine {
       if (e.done) return;
       const seconds = (ms: number) => Math.round(ms / 100) / 10;
       const timeOut = (how: string) => {
-        this.log?.(`face pool: task ${e.id}${e.task.describe ? ` (${e.task.describe})` : ''} timed out (${how}); its thread is stopped and replaced`);
-        this.finish(e, false, new KinfinderError('face_engine_timeout', `the face engine did not finish this photo within ${seconds(boundMs)} s`, { boundSeconds: seconds(boundMs) }));
+        this.log?.(
+          `face pool: task ${e.id}${e.task.describe ? ` (${e.task.describe})` : ''} timed out (${how}); its thread is stopped and replaced`,
+        );
+        this.finish(
+          e,
+          false,
+          new KinfinderError(
+            'face_engine_timeout',
+            `the face engine did not finish this photo within ${seconds(boundMs)} s`,
+            { boundSeconds: seconds(boundMs) },
+          ),
+        );
         abort.abort();
       };
       const arm = (ms: number, expire: () => void) => {
@@ -139,13 +168,19 @@ export class TaskLine {
           const used = now === undefined ? undefined : now - cpuAtStart!;
           if (used === undefined) return timeOut(`${seconds(wall)} s on its thread`);
           if (used >= boundMs) return timeOut(`${seconds(used)} s of its thread's CPU in ${seconds(wall)} s`);
-          if (wall >= boundMs * this.wallFactor) return timeOut(`${seconds(wall)} s on its thread, ${seconds(used)} s of CPU: waiting on nothing`);
+          if (wall >= boundMs * this.wallFactor)
+            return timeOut(`${seconds(wall)} s on its thread, ${seconds(used)} s of CPU: waiting on nothing`);
           // Starved or nearly done: look again when the rest of its CPU time could have passed.
-          arm(Math.max(Math.min(MIN_RECHECK_MS, boundMs / 4), Math.min(boundMs - used, boundMs * this.wallFactor - wall)), expire);
+          arm(
+            Math.max(Math.min(MIN_RECHECK_MS, boundMs / 4), Math.min(boundMs - used, boundMs * this.wallFactor - wall)),
+            expire,
+          );
         };
         arm(boundMs, expire);
       };
-      arm(boundMs + this.startAllowanceMs, () => timeOut(`not begun ${seconds(this.now() - e.givenAt!)} s after it was handed to a thread`));
+      arm(boundMs + this.startAllowanceMs, () =>
+        timeOut(`not begun ${seconds(this.now() - e.givenAt!)} s after it was handed to a thread`),
+      );
       const r = await e.task.run(e.id, abort.signal);
       this.count(e); // an answer means a thread ran it, whichever message came first
       this.finish(e, true, r);

@@ -1,7 +1,12 @@
 import type { ImageLimits, NormalisedImage } from '../image/types.ts';
 
 /** Pixels in the upright original photo. */
-export interface Box { x: number; y: number; width: number; height: number }
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 export interface FaceQuality {
   /** Face size in pixels of the original photo: the larger side of the detection box. */

@@ -6,7 +6,12 @@ import type { BlobStore } from '../store/blobs.ts';
 import { blobKeysInUse } from '../store/cases.ts';
 import type { Database, Queryable } from '../store/database.ts';
 import { ensureSource } from '../store/photos.ts';
-import { correctPhotoRow, deleteFacesOfPhoto, lockPhotoForWithdrawal, markPhotoWithdrawn } from '../store/withdrawal.ts';
+import {
+  correctPhotoRow,
+  deleteFacesOfPhoto,
+  lockPhotoForWithdrawal,
+  markPhotoWithdrawn,
+} from '../store/withdrawal.ts';
 import { dropCandidatesOfPhoto, refreshCasesAfterWithdrawal, type WithdrawnCandidates } from '../match/withdrawal.ts';
 import { assertValidText } from '../text.ts';
 import type { Category, CaseStatus } from '../vocabulary.ts';
@@ -30,19 +35,32 @@ export interface WithdrawnPhoto extends Omit<WithdrawnCandidates, 'casesBefore'>
  * it matches nothing again; its candidates as src/match/withdrawal.ts keeps and drops them; the
  * row stays, marked withdrawn with the reason, as the record. The files go after the commit.
  */
-export async function withdrawPhoto(deps: { db: Database; blobs: BlobStore }, caller: Caller, photoId: string, input: { reason: string }): Promise<WithdrawnPhoto> {
+export async function withdrawPhoto(
+  deps: { db: Database; blobs: BlobStore },
+  caller: Caller,
+  photoId: string,
+  input: { reason: string },
+): Promise<WithdrawnPhoto> {
   const p = authorizePrincipal(caller, 'photos.withdraw');
   const reason = input.reason.trim();
   if (!reason) throw new KinfinderError('invalid_input', 'say why the photo is withdrawn (reason)');
   assertValidText(reason, 'reason');
   const actor = auditActor(p)!;
   const result = await deps.db.transaction(async (tx) => {
-    const r = await withdrawRows(tx, photoId, { reason, by: { id: actor.id, role: actor.role, personId: actor.personId ?? null } });
+    const r = await withdrawRows(tx, photoId, {
+      reason,
+      by: { id: actor.id, role: actor.role, personId: actor.personId ?? null },
+    });
     await recordAudit(tx, actor, {
       action: 'photo.withdraw',
       subjectType: 'photo',
       subjectId: photoId,
-      details: { faces: r.faces, removedCandidates: r.removedCandidates, keptCandidates: r.keptCandidates.map((c) => c.id), cases: r.cases.map((c) => c.id) },
+      details: {
+        faces: r.faces,
+        removedCandidates: r.removedCandidates,
+        keptCandidates: r.keptCandidates.map((c) => c.id),
+        cases: r.cases.map((c) => c.id),
+      },
     });
     // A case whose confirmed match was on this photo goes back to review: said in its own row,
     // so the case's history reads "confirmed … reopened because the photo was withdrawn".
@@ -52,7 +70,12 @@ export async function withdrawPhoto(deps: { db: Database; blobs: BlobStore }, ca
           action: 'case.reopen',
           subjectType: 'search',
           subjectId: c.id,
-          details: { cause: 'photo_withdrawn', photoId, candidates: r.keptCandidates.filter((k) => k.caseId === c.id && k.status === 'confirmed').map((k) => k.id), status: c.after },
+          details: {
+            cause: 'photo_withdrawn',
+            photoId,
+            candidates: r.keptCandidates.filter((k) => k.caseId === c.id && k.status === 'confirmed').map((k) => k.id),
+            status: c.after,
+          },
         });
       }
     }
@@ -64,7 +87,11 @@ export async function withdrawPhoto(deps: { db: Database; blobs: BlobStore }, ca
   return result;
 }
 
-async function withdrawRows(tx: Queryable, photoId: string, withdrawal: { reason: string; by: { id: string | null; role: string; personId: string | null } }): Promise<WithdrawnPhoto> {
+async function withdrawRows(
+  tx: Queryable,
+  photoId: string,
+  withdrawal: { reason: string; by: { id: string | null; role: string; personId: string | null } },
+): Promise<WithdrawnPhoto> {
   const photo = await lockPhotoForWithdrawal(tx, photoId);
   if (!photo) throw new KinfinderError('not_found', 'no such photo');
   if (photo.status === 'withdrawn') throw new KinfinderError('conflict', 'this photo was withdrawn already');
@@ -76,7 +103,13 @@ async function withdrawRows(tx: Queryable, photoId: string, withdrawal: { reason
   const keys = new Set<string>();
   if (photo.displaySha256) keys.add(photo.displaySha256);
   for (const f of faces) if (f.crop) keys.add(f.crop);
-  return { removedCandidates: dropped.removedCandidates, keptCandidates: dropped.keptCandidates, cases, blobKeys: [...keys], faces: faces.length };
+  return {
+    removedCandidates: dropped.removedCandidates,
+    keptCandidates: dropped.keptCandidates,
+    cases,
+    blobKeys: [...keys],
+    faces: faces.length,
+  };
 }
 
 export interface PhotoCorrection {
@@ -87,14 +120,24 @@ export interface PhotoCorrection {
   source?: string | null | undefined;
 }
 
-export async function correctPhoto(deps: { db: Database }, caller: Caller, photoId: string, change: PhotoCorrection): Promise<void> {
+export async function correctPhoto(
+  deps: { db: Database },
+  caller: Caller,
+  photoId: string,
+  change: PhotoCorrection,
+): Promise<void> {
   const p = authorizePrincipal(caller, 'photos.correct');
   const fields = (['category', 'metadata', 'source'] as const).filter((k) => change[k] !== undefined);
   if (fields.length === 0) throw new KinfinderError('invalid_input', 'give at least one of category, metadata, source');
   assertValidText(change.metadata, 'metadata');
   assertValidText(change.source ?? undefined, 'source');
   await deps.db.transaction(async (tx) => {
-    const sourceId = change.source === undefined ? undefined : change.source === null || change.source.trim() === '' ? null : await ensureSource(tx, change.source.trim());
+    const sourceId =
+      change.source === undefined
+        ? undefined
+        : change.source === null || change.source.trim() === ''
+          ? null
+          : await ensureSource(tx, change.source.trim());
     const r = await correctPhotoRow(tx, photoId, { category: change.category, metadata: change.metadata, sourceId });
     if (!r) throw new KinfinderError('not_found', 'no such photo');
     if (r.before.status === 'withdrawn') throw new KinfinderError('conflict', 'a withdrawn photo cannot be changed');

@@ -22,7 +22,11 @@ export interface GalleryDeps {
  */
 
 /** A gallery photo's record and its faces (staff). */
-export async function readPhoto(deps: GalleryDeps, caller: Caller, photoId: string): Promise<{ photo: PhotoRow; faces: FaceRow[] }> {
+export async function readPhoto(
+  deps: GalleryDeps,
+  caller: Caller,
+  photoId: string,
+): Promise<{ photo: PhotoRow; faces: FaceRow[] }> {
   const p = authorizePrincipal(caller, 'photos.read');
   return deps.db.transaction(async (tx) => {
     const photo = await getPhoto(tx, photoId);
@@ -36,7 +40,11 @@ export async function readPhoto(deps: GalleryDeps, caller: Caller, photoId: stri
  * Finds a blob the caller may read (`find` checks visibility and names the audit event), audits
  * the read in the same transaction, then fetches the bytes.
  */
-async function auditedBlob(deps: GalleryDeps, p: Principal, find: (tx: Queryable) => Promise<{ key: string; event: AuditEvent }>): Promise<Uint8Array> {
+async function auditedBlob(
+  deps: GalleryDeps,
+  p: Principal,
+  find: (tx: Queryable) => Promise<{ key: string; event: AuditEvent }>,
+): Promise<Uint8Array> {
   const key = await deps.db.transaction(async (tx) => {
     const found = await find(tx);
     await recordAudit(tx, auditActor(p), found.event);
@@ -53,7 +61,10 @@ export async function readPhotoImage(deps: GalleryDeps, caller: Caller, photoId:
     if (!photo) throw new KinfinderError('not_found', 'no such photo');
     await assertMaySeePhoto(tx, p, photoId);
     if (!photo.displaySha256) throw new KinfinderError('not_found', 'this photo has not been processed yet');
-    return { key: photo.displaySha256, event: { action: 'photo.image.read', subjectType: 'photo', subjectId: photoId } };
+    return {
+      key: photo.displaySha256,
+      event: { action: 'photo.image.read', subjectType: 'photo', subjectId: photoId },
+    };
   });
 }
 
@@ -69,12 +80,19 @@ export async function readFaceCrop(deps: GalleryDeps, caller: Caller, faceId: st
 }
 
 /** The family's chosen face in one of their photos. */
-export async function readReferenceCrop(deps: GalleryDeps, caller: Caller, referenceFaceId: string): Promise<Uint8Array> {
+export async function readReferenceCrop(
+  deps: GalleryDeps,
+  caller: Caller,
+  referenceFaceId: string,
+): Promise<Uint8Array> {
   const p = authorizePrincipal(caller, 'references.read');
   return auditedBlob(deps, p, async (tx) => {
     const ref = await visibleReference(tx, p, referenceFaceId);
     if (!ref.cropSha256) throw new KinfinderError('not_found', 'no such reference face');
-    return { key: ref.cropSha256, event: { action: 'reference.crop.read', subjectType: 'reference_face', subjectId: ref.id } };
+    return {
+      key: ref.cropSha256,
+      event: { action: 'reference.crop.read', subjectType: 'reference_face', subjectId: ref.id },
+    };
   });
 }
 
@@ -83,13 +101,20 @@ export async function readReferenceCrop(deps: GalleryDeps, caller: Caller, refer
  * upright, at most 2048 px, and without the upload's metadata (a phone photo's EXIF can hold
  * where the family lives). Made when the case was opened; for older cases, made here.
  */
-export async function readReferencePhoto(deps: GalleryDeps, caller: Caller, referenceFaceId: string): Promise<Uint8Array> {
+export async function readReferencePhoto(
+  deps: GalleryDeps,
+  caller: Caller,
+  referenceFaceId: string,
+): Promise<Uint8Array> {
   const p = authorizePrincipal(caller, 'references.read');
   let made = false;
   const bytes = await auditedBlob(deps, p, async (tx) => {
     const ref = await visibleReference(tx, p, referenceFaceId);
     made = !ref.displaySha256;
-    return { key: ref.displaySha256 ?? ref.photoSha256, event: { action: 'reference.photo.read', subjectType: 'reference_face', subjectId: ref.id } };
+    return {
+      key: ref.displaySha256 ?? ref.photoSha256,
+      event: { action: 'reference.photo.read', subjectType: 'reference_face', subjectId: ref.id },
+    };
   });
   return made ? displayJpeg(bytes, deps.limits) : bytes;
 }

@@ -19,7 +19,9 @@ export function loadResources(): Resource {
     const namespaces: ResourceLanguage = {};
     for (const file of fs.readdirSync(new URL(`${lang}/`, LOCALES)).sort()) {
       if (!file.endsWith('.json')) continue;
-      namespaces[file.slice(0, -'.json'.length)] = JSON.parse(fs.readFileSync(new URL(`${lang}/${file}`, LOCALES), 'utf8'));
+      namespaces[file.slice(0, -'.json'.length)] = JSON.parse(
+        fs.readFileSync(new URL(`${lang}/${file}`, LOCALES), 'utf8'),
+      );
     }
     resources[lang] = namespaces;
   }

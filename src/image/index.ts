@@ -18,25 +18,46 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat {
   if (bytes.length === 0) throw new KinfinderError('empty_file', 'the file is empty');
   const b = bytes;
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 3) === 'PNG' && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return 'png';
+  if (
+    b.length >= 8 &&
+    b[0] === 0x89 &&
+    ascii(b, 1, 3) === 'PNG' &&
+    b[4] === 0x0d &&
+    b[5] === 0x0a &&
+    b[6] === 0x1a &&
+    b[7] === 0x0a
+  )
+    return 'png';
   if (b.length >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return 'gif';
   if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return 'webp';
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0x00) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0x00 && b[3] === 0x2a))) return 'tiff';
+  if (
+    b.length >= 4 &&
+    ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0x00) ||
+      (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0x00 && b[3] === 0x2a))
+  )
+    return 'tiff';
   if (b.length >= 12 && ascii(b, 4, 4) === 'ftyp') {
     // ISO base media file: the major brand and the compatible brands say AVIF or HEIF.
-    const boxSize = ((b[0] ?? 0) << 24 >>> 0) + ((b[1] ?? 0) << 16) + ((b[2] ?? 0) << 8) + (b[3] ?? 0);
+    const boxSize = (((b[0] ?? 0) << 24) >>> 0) + ((b[1] ?? 0) << 16) + ((b[2] ?? 0) << 8) + (b[3] ?? 0);
     const end = Math.min(b.length, Math.max(16, boxSize));
     const brands: string[] = [ascii(b, 8, 4)];
     for (let i = 16; i + 4 <= end; i += 4) brands.push(ascii(b, i, 4));
     if (brands.some((x) => x === 'avif' || x === 'avis')) return 'avif';
     if (brands.some((x) => ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(x))) return 'heif';
   }
-  throw new KinfinderError('unsupported_format', 'the file is not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF)');
+  throw new KinfinderError(
+    'unsupported_format',
+    'the file is not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF)',
+  );
 }
 
 function checkLimits(bytes: Uint8Array, limits: ImageLimits): void {
   if (bytes.length > limits.maxBytes) {
-    throw new KinfinderError('file_too_large', `the file is larger than ${Math.floor(limits.maxBytes / (1024 * 1024) * 10) / 10} MB`, { bytes: bytes.length, maxBytes: limits.maxBytes });
+    throw new KinfinderError(
+      'file_too_large',
+      `the file is larger than ${Math.floor((limits.maxBytes / (1024 * 1024)) * 10) / 10} MB`,
+      { bytes: bytes.length, maxBytes: limits.maxBytes },
+    );
   }
 }
 
@@ -61,13 +82,26 @@ function mapSharpError(err: unknown): never {
   if (/pixel limit/i.test(message)) {
     throw new KinfinderError('too_many_pixels', 'the image has too many pixels', undefined, { cause: err });
   }
-  if (/unsupported image format|no decode|not in a known format|compression format has not been built in|heif: .*(unsupported|plugin)/i.test(message)) {
-    throw new KinfinderError('unsupported_format', 'this image encoding cannot be decoded here', undefined, { cause: err });
+  if (
+    /unsupported image format|no decode|not in a known format|compression format has not been built in|heif: .*(unsupported|plugin)/i.test(
+      message,
+    )
+  ) {
+    throw new KinfinderError('unsupported_format', 'this image encoding cannot be decoded here', undefined, {
+      cause: err,
+    });
   }
-  throw new KinfinderError('corrupt_image', 'the image is damaged or truncated and cannot be decoded', undefined, { cause: err });
+  throw new KinfinderError('corrupt_image', 'the image is damaged or truncated and cannot be decoded', undefined, {
+    cause: err,
+  });
 }
 
-interface Probe { format: ImageFormat; width: number; height: number; orientation: number }
+interface Probe {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  orientation: number;
+}
 
 /**
  * Size limit, format sniff and header dimensions, all before a single pixel is decoded.
@@ -86,7 +120,11 @@ export async function probe(bytes: Uint8Array, limits: ImageLimits): Promise<Pro
   const height = meta.height ?? 0;
   if (!(width > 0 && height > 0)) throw new KinfinderError('corrupt_image', 'the image has no readable dimensions');
   if (width * height > limits.maxPixels) {
-    throw new KinfinderError('too_many_pixels', `the image has ${width}×${height} pixels, more than the ${limits.maxPixels} allowed`, { width, height, maxPixels: limits.maxPixels });
+    throw new KinfinderError(
+      'too_many_pixels',
+      `the image has ${width}×${height} pixels, more than the ${limits.maxPixels} allowed`,
+      { width, height, maxPixels: limits.maxPixels },
+    );
   }
   const orientation = meta.orientation ?? 1;
   const swap = orientation >= 5 && orientation <= 8;
@@ -130,7 +168,10 @@ export async function normalise(bytes: Uint8Array, limits: ImageLimits): Promise
     // Decoders may hand back other dimensions than the header announced (damaged data padded or
     // cut short); the boxes of every face would then be in the wrong pixels.
     if (info.width !== p.width || info.height !== p.height) {
-      throw new KinfinderError('corrupt_image', 'the image is damaged: its pixels do not match the size its header announces');
+      throw new KinfinderError(
+        'corrupt_image',
+        'the image is damaged: its pixels do not match the size its header announces',
+      );
     }
     let rgb: Buffer = data;
     if (info.channels !== 3) rgb = toRgb(data, info.width * info.height, info.channels);
@@ -168,7 +209,12 @@ export async function displayJpeg(bytes: Uint8Array, limits: ImageLimits, maxSid
 }
 
 /** The square region around a face box with `margin` (fraction of the box side) on each side, clipped to the image. */
-function cropRegion(box: Rect, imageWidth: number, imageHeight: number, margin = 0.3): { left: number; top: number; width: number; height: number } {
+function cropRegion(
+  box: Rect,
+  imageWidth: number,
+  imageHeight: number,
+  margin = 0.3,
+): { left: number; top: number; width: number; height: number } {
   const side = Math.max(box.width, box.height) * (1 + 2 * margin);
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
@@ -195,10 +241,19 @@ export async function faceCropOf(img: NormalisedImage, box: Rect, size = 256, ro
     // detector saw it. The turned crop is cut again to its middle square so no corner of blank
     // canvas outgrows the face. Two pipelines: sharp applies rotate before extract in one.
     if (rotation % 360 !== 0) {
-      const turned = await crop.rotate(rotation, { background: { r: 128, g: 128, b: 128 } }).raw().toBuffer({ resolveWithObject: true });
+      const turned = await crop
+        .rotate(rotation, { background: { r: 128, g: 128, b: 128 } })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const side = Math.min(turned.info.width, turned.info.height, Math.max(region.width, region.height));
-      crop = sharp(turned.data, { raw: { width: turned.info.width, height: turned.info.height, channels: 3 } })
-        .extract({ left: Math.floor((turned.info.width - side) / 2), top: Math.floor((turned.info.height - side) / 2), width: side, height: side });
+      crop = sharp(turned.data, { raw: { width: turned.info.width, height: turned.info.height, channels: 3 } }).extract(
+        {
+          left: Math.floor((turned.info.width - side) / 2),
+          top: Math.floor((turned.info.height - side) / 2),
+          width: side,
+          height: side,
+        },
+      );
     }
     return await crop
       .resize({ width: size, height: size, fit: 'inside' })
@@ -222,7 +277,11 @@ export async function displayJpegOf(img: NormalisedImage, maxSide = 2048): Promi
 }
 
 /** Resize raw RGB (area-averaging, for detection inputs). */
-export async function resizeRgb(img: { data: Buffer; width: number; height: number }, width: number, height: number): Promise<Buffer> {
+export async function resizeRgb(
+  img: { data: Buffer; width: number; height: number },
+  width: number,
+  height: number,
+): Promise<Buffer> {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize({ width, height, fit: 'fill', kernel: 'lanczos3' })
     .raw()
@@ -238,7 +297,9 @@ export async function resizeRgb(img: { data: Buffer; width: number; height: numb
  * more than CLAHE_MAX_PIXELS are only stretched.
  */
 export async function enhanceRgb(img: { data: Uint8Array; width: number; height: number }): Promise<Buffer> {
-  let s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } }).normalise();
+  let s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  }).normalise();
   if (img.width * img.height <= CLAHE_MAX_PIXELS) s = s.clahe({ width: 32, height: 32, maxSlope: 3 });
   return s.raw().toBuffer();
 }
@@ -246,7 +307,9 @@ const CLAHE_MAX_PIXELS = 1024 * 1024;
 
 /** A median filter of `window` pixels over raw RGB of a square `side` (a face chip): removes grain, keeps edges. */
 export async function medianRgb(data: Uint8Array, side: number, window: number): Promise<Uint8Array> {
-  const out = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width: side, height: side, channels: 3 } })
+  const out = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+    raw: { width: side, height: side, channels: 3 },
+  })
     .median(window)
     .raw()
     .toBuffer();

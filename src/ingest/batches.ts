@@ -3,7 +3,17 @@ import { auditActor, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
 import { recordAudit } from '../store/audit.ts';
-import { batchCounts, batchProblems, getBatch, insertBatch, listBatches, recordBatchFile, type BatchCounts, type BatchFileRow, type BatchRow } from '../store/batches.ts';
+import {
+  batchCounts,
+  batchProblems,
+  getBatch,
+  insertBatch,
+  listBatches,
+  recordBatchFile,
+  type BatchCounts,
+  type BatchFileRow,
+  type BatchRow,
+} from '../store/batches.ts';
 import type { Database, Queryable } from '../store/database.ts';
 import { ensureSource } from '../store/photos.ts';
 import { assertValidText } from '../text.ts';
@@ -23,7 +33,17 @@ export interface BatchView extends BatchRow {
 }
 
 function view(b: BatchRow, counts: BatchCounts | undefined): BatchView {
-  const c = counts ?? { files: 0, queued: 0, processing: 0, done: 0, failed: 0, withdrawn: 0, duplicates: 0, refused: 0, faces: 0 };
+  const c = counts ?? {
+    files: 0,
+    queued: 0,
+    processing: 0,
+    done: 0,
+    failed: 0,
+    withdrawn: 0,
+    duplicates: 0,
+    refused: 0,
+    faces: 0,
+  };
   return { ...b, counts: c, finished: c.queued + c.processing === 0 };
 }
 
@@ -37,8 +57,18 @@ export async function createBatch(
   assertValidText(input.source, 'source');
   return deps.db.transaction(async (tx) => {
     const sourceId = input.source ? await ensureSource(tx, input.source) : null;
-    const b = await insertBatch(tx, { actor: auditActor(caller), channel: input.channel, sourceId, category: input.category ?? 'unknown' });
-    await recordAudit(tx, auditActor(caller), { action: 'batch.create', subjectType: 'batch', subjectId: b.id, details: { channel: input.channel, category: b.category } });
+    const b = await insertBatch(tx, {
+      actor: auditActor(caller),
+      channel: input.channel,
+      sourceId,
+      category: input.category ?? 'unknown',
+    });
+    await recordAudit(tx, auditActor(caller), {
+      action: 'batch.create',
+      subjectType: 'batch',
+      subjectId: b.id,
+      details: { channel: input.channel, category: b.category },
+    });
     return view(b, undefined);
   });
 }
@@ -47,7 +77,12 @@ export async function createBatch(
 export async function openBatch(
   deps: { db: Database },
   caller: Caller,
-  input: { batchId?: string | undefined; channel: BatchChannel; source?: string | undefined; category?: Category | undefined },
+  input: {
+    batchId?: string | undefined;
+    channel: BatchChannel;
+    source?: string | undefined;
+    category?: Category | undefined;
+  },
 ): Promise<BatchRow> {
   if (input.batchId) {
     const b = await getBatch(deps.db, input.batchId);
@@ -58,7 +93,12 @@ export async function openBatch(
 }
 
 /** A file refused before anything was stored (not an image, too large, unreadable): kept in its batch with the code. */
-export async function recordRefusal(q: Queryable, batchId: string, file: string, error: { code: string; message: string }): Promise<void> {
+export async function recordRefusal(
+  q: Queryable,
+  batchId: string,
+  file: string,
+  error: { code: string; message: string },
+): Promise<void> {
   await recordBatchFile(q, { batchId, file, photoId: null, outcome: 'refused', error });
 }
 
@@ -71,17 +111,32 @@ export async function readBatch(deps: { db: Queryable }, caller: Caller, id: str
 }
 
 /** Batches newest first, with counts; `next` continues the list. */
-export async function readBatches(deps: { db: Queryable }, caller: Caller, page: { limit: number; before?: string | undefined }): Promise<{ items: BatchView[]; next?: string }> {
+export async function readBatches(
+  deps: { db: Queryable },
+  caller: Caller,
+  page: { limit: number; before?: string | undefined },
+): Promise<{ items: BatchView[]; next?: string }> {
   authorize(caller, 'batches.read');
   const rows = await listBatches(deps.db, { limit: page.limit + 1, before: page.before });
   const items = rows.slice(0, page.limit);
-  const counts = await batchCounts(deps.db, items.map((b) => b.id));
+  const counts = await batchCounts(
+    deps.db,
+    items.map((b) => b.id),
+  );
   const last = items.at(-1);
-  return { items: items.map((b) => view(b, counts.get(b.id))), ...(rows.length > page.limit && last ? { next: last.id } : {}) };
+  return {
+    items: items.map((b) => view(b, counts.get(b.id))),
+    ...(rows.length > page.limit && last ? { next: last.id } : {}),
+  };
 }
 
 /** The files of a batch that were refused or failed (and, asked, the duplicates), in the order given. */
-export async function readBatchProblems(deps: { db: Queryable }, caller: Caller, id: string, opts: { duplicates: boolean }): Promise<BatchFileRow[]> {
+export async function readBatchProblems(
+  deps: { db: Queryable },
+  caller: Caller,
+  id: string,
+  opts: { duplicates: boolean },
+): Promise<BatchFileRow[]> {
   authorize(caller, 'batches.read');
   if (!(await getBatch(deps.db, id))) throw new KinfinderError('not_found', 'no such batch');
   return batchProblems(deps.db, id, opts);
@@ -90,6 +145,14 @@ export async function readBatchProblems(deps: { db: Queryable }, caller: Caller,
 /** failures.csv: one row per refused or failed file, with its code, for a spreadsheet. */
 export async function batchFailuresCsv(deps: { db: Database }, caller: Caller, id: string): Promise<string> {
   const rows = await readBatchProblems(deps, caller, id, { duplicates: false });
-  await recordAudit(deps.db, auditActor(caller), { action: 'batch.failures.export', subjectType: 'batch', subjectId: id, details: { rows: rows.length } });
-  return toCsv(['file', 'status', 'code', 'message', 'photo_id'], rows.map((r) => [r.file, r.status, r.code, r.message, r.photoId]));
+  await recordAudit(deps.db, auditActor(caller), {
+    action: 'batch.failures.export',
+    subjectType: 'batch',
+    subjectId: id,
+    details: { rows: rows.length },
+  });
+  return toCsv(
+    ['file', 'status', 'code', 'message', 'photo_id'],
+    rows.map((r) => [r.file, r.status, r.code, r.message, r.photoId]),
+  );
 }

@@ -56,7 +56,12 @@ async function* walkFolder(dir: string, limits: CollectLimits): AsyncGenerator<I
     if (entry.isDirectory()) yield* walkFolder(child, limits);
     else if (entry.isFile()) yield* collectFile(child, limits);
     // Reported, not silently dropped: an operator who meant them must learn they were left out.
-    else if (entry.isSymbolicLink()) yield errorItem(child, 'symlink_skipped', 'a link inside a folder is not followed (name its target to ingest it)');
+    else if (entry.isSymbolicLink())
+      yield errorItem(
+        child,
+        'symlink_skipped',
+        'a link inside a folder is not followed (name its target to ingest it)',
+      );
     else yield errorItem(child, 'unsupported_format', 'not a regular file or folder');
   }
 }
@@ -74,7 +79,10 @@ async function* collectFile(file: string, limits: CollectLimits): AsyncGenerator
 }
 
 /** Decides zip-or-not from the name and the first 4 bytes; reads a non-zip only when within the cap. */
-async function readFileCapped(file: string, maxBytes: number): Promise<{ kind: 'zip' } | { kind: 'item'; item: InputItem }> {
+async function readFileCapped(
+  file: string,
+  maxBytes: number,
+): Promise<{ kind: 'zip' } | { kind: 'item'; item: InputItem }> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(file, 'r');
@@ -89,7 +97,11 @@ async function readFileCapped(file: string, maxBytes: number): Promise<{ kind: '
     // At most maxBytes + 1 bytes are read: one more than allowed proves the file grew too big.
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of fh.createReadStream({ start: 0, end: maxBytes, autoClose: false }) as AsyncIterable<Buffer>) {
+    for await (const chunk of fh.createReadStream({
+      start: 0,
+      end: maxBytes,
+      autoClose: false,
+    }) as AsyncIterable<Buffer>) {
       chunks.push(chunk);
       total += chunk.length;
     }

@@ -83,8 +83,19 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
     if (photo.created) await deps.queue.send(QUEUES.photoIngest, { photoId: photo.id }, { tx });
     // The person record (names, birth date, document numbers…), keyed for linkage (issue 14).
     if (photo.created) await recordArchivePhoto(tx, photo.id, input.metadata ?? {});
-    if (input.batchId) await recordBatchFile(tx, { batchId: input.batchId, file: input.name, photoId: photo.id, outcome: photo.created ? 'new' : 'duplicate' });
-    await recordAudit(tx, auditActor(caller), { action: 'photo.upload', subjectType: 'photo', subjectId: photo.id, details: { duplicate: !photo.created, ...(input.batchId ? { batchId: input.batchId } : {}) } });
+    if (input.batchId)
+      await recordBatchFile(tx, {
+        batchId: input.batchId,
+        file: input.name,
+        photoId: photo.id,
+        outcome: photo.created ? 'new' : 'duplicate',
+      });
+    await recordAudit(tx, auditActor(caller), {
+      action: 'photo.upload',
+      subjectType: 'photo',
+      subjectId: photo.id,
+      details: { duplicate: !photo.created, ...(input.batchId ? { batchId: input.batchId } : {}) },
+    });
     return {
       id: photo.id,
       sha256,
@@ -121,23 +132,42 @@ export async function uploadPhotos(
   },
 ): Promise<{ batchId: string; photos: UploadResult[] }> {
   authorize(caller, 'photos.upload');
-  if (input.files.length === 0) throw new KinfinderError('invalid_input', 'attach at least one photo in the "file" field');
-  if (input.files.length > MAX_FILES_PER_UPLOAD) throw new KinfinderError('too_many_photos', `send at most ${MAX_FILES_PER_UPLOAD} photos per request`);
+  if (input.files.length === 0)
+    throw new KinfinderError('invalid_input', 'attach at least one photo in the "file" field');
+  if (input.files.length > MAX_FILES_PER_UPLOAD)
+    throw new KinfinderError('too_many_photos', `send at most ${MAX_FILES_PER_UPLOAD} photos per request`);
   // Shared by every file: refused for the request as a whole, not once per file.
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
   assertValidText(input.metadataCsv, 'metadataCsv');
   checkArchiveMetadata(input.metadata);
   // Parsed before the batch is opened: a CSV that cannot be read refuses the request, no file is half-taken.
-  const matcher = input.metadataCsv === undefined || input.metadataCsv.trim() === '' ? undefined : new MetadataMatcher(await parseMetadataCsvOffThread(input.metadataCsv));
-  const batch = await openBatch(deps, caller, { batchId: input.batchId, channel: 'api', source: input.source, category: input.category });
+  const matcher =
+    input.metadataCsv === undefined || input.metadataCsv.trim() === ''
+      ? undefined
+      : new MetadataMatcher(await parseMetadataCsvOffThread(input.metadataCsv));
+  const batch = await openBatch(deps, caller, {
+    batchId: input.batchId,
+    channel: 'api',
+    source: input.source,
+    category: input.category,
+  });
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;
   const accept = async (name: string, bytes: Uint8Array) => {
     const { category: rowCategory, ...row } = matcher?.match(name) ?? {};
     const metadata = Object.keys(row).length > 0 ? { ...input.metadata, ...row } : input.metadata;
     try {
-      photos.push(await enqueuePhoto(deps, caller, { name, bytes, source: input.source ?? batch.source ?? undefined, metadata, category: rowCategory ?? input.category ?? batch.category, batchId: batch.id }));
+      photos.push(
+        await enqueuePhoto(deps, caller, {
+          name,
+          bytes,
+          source: input.source ?? batch.source ?? undefined,
+          metadata,
+          category: rowCategory ?? input.category ?? batch.category,
+          batchId: batch.id,
+        }),
+      );
     } catch (err) {
       if (!isKinfinderError(err)) throw err;
       firstError ??= err;
@@ -162,7 +192,9 @@ export async function uploadPhotos(
     await accept(f.name, f.bytes);
   }
   if (firstError && photos.every((p) => 'error' in p)) {
-    throw new KinfinderError(firstError.code, firstError.message, firstError.details, { body: { batchId: batch.id, photos } });
+    throw new KinfinderError(firstError.code, firstError.message, firstError.details, {
+      body: { batchId: batch.id, photos },
+    });
   }
   return { batchId: batch.id, photos };
 }

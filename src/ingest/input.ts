@@ -1,9 +1,7 @@
 import type { ErrorCode } from '../errors.ts';
 
 /** One thing the user handed us: the bytes of a file (or zip entry), or why it was refused. */
-export type InputItem =
-  | { name: string; bytes: Buffer }
-  | { name: string; error: { code: ErrorCode; message: string } };
+export type InputItem = { name: string; bytes: Buffer } | { name: string; error: { code: ErrorCode; message: string } };
 
 export type CollectLimits = {
   /** Largest single file or zip entry accepted, in bytes. */

@@ -26,18 +26,29 @@ export interface SweepDeps {
 }
 
 /** One sweep: photos whose lease expired are queued again, in one transaction with their jobs. */
-export async function sweepExpiredLeases(deps: SweepDeps, opts: { leaseSeconds?: number } = {}): Promise<{ requeued: string[]; failed: string[] }> {
+export async function sweepExpiredLeases(
+  deps: SweepDeps,
+  opts: { leaseSeconds?: number } = {},
+): Promise<{ requeued: string[]; failed: string[] }> {
   const r = await deps.db.transaction(async (tx) => {
-    const found = await requeueExpiredLeases(tx, { leaseSeconds: opts.leaseSeconds ?? LEASE_SECONDS, maxAttempts: MAX_ATTEMPTS });
+    const found = await requeueExpiredLeases(tx, {
+      leaseSeconds: opts.leaseSeconds ?? LEASE_SECONDS,
+      maxAttempts: MAX_ATTEMPTS,
+    });
     for (const photoId of found.requeued) await deps.queue.send(QUEUES.photoIngest, { photoId }, { tx });
     return found;
   });
-  if (r.requeued.length > 0) deps.logger.warn({ photos: r.requeued.length }, 'photos left processing by a stopped worker queued again');
-  if (r.failed.length > 0) deps.logger.error({ photos: r.failed.length }, 'photos interrupted on every attempt marked failed');
+  if (r.requeued.length > 0)
+    deps.logger.warn({ photos: r.requeued.length }, 'photos left processing by a stopped worker queued again');
+  if (r.failed.length > 0)
+    deps.logger.error({ photos: r.failed.length }, 'photos interrupted on every attempt marked failed');
   return r;
 }
 
 /** Sweeps now and every SWEEP_MS until stopped; a failed sweep (database down) is logged and tried again. */
 export function startLeaseSweeper(deps: SweepDeps, intervalMs = SWEEP_MS): { stop(): Promise<void> } {
-  return repeat(() => sweepExpiredLeases(deps), intervalMs, { now: true, onError: (err) => deps.logger.warn({ err }, 'lease sweep failed; will retry') });
+  return repeat(() => sweepExpiredLeases(deps), intervalMs, {
+    now: true,
+    onError: (err) => deps.logger.warn({ err }, 'lease sweep failed; will retry'),
+  });
 }

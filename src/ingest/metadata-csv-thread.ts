@@ -19,11 +19,16 @@ const THREAD_HEAP_MB = 1024;
 /** Refuses a metadata CSV over the cap before a byte of it is parsed (`file_too_large`, 413). */
 export function checkCsvSize(byteLength: number, maxBytes: number): void {
   if (byteLength > maxBytes) {
-    throw new KinfinderError('file_too_large', `the metadata CSV is ${Math.ceil(byteLength / 1024 / 1024)} MB; the limit is ${Math.round((maxBytes / 1024 / 1024) * 10) / 10} MB (KINFINDER_MAX_CSV_MB)`);
+    throw new KinfinderError(
+      'file_too_large',
+      `the metadata CSV is ${Math.ceil(byteLength / 1024 / 1024)} MB; the limit is ${Math.round((maxBytes / 1024 / 1024) * 10) / 10} MB (KINFINDER_MAX_CSV_MB)`,
+    );
   }
 }
 
-type Reply = { rows: Array<[string, PhotoMetadata, number]> } | { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
+type Reply =
+  | { rows: Array<[string, PhotoMetadata, number]> }
+  | { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
 
 /**
  * `parseMetadataCsv` off the event loop (issue 28, finding 4: a big CSV parsed on the main
@@ -34,7 +39,10 @@ type Reply = { rows: Array<[string, PhotoMetadata, number]> } | { error: { code:
 export async function parseMetadataCsvOffThread(text: string): Promise<MetadataTable> {
   if (text.length < INLINE_BYTES) return parseMetadataCsv(text);
   const reply = await new Promise<Reply>((resolve, reject) => {
-    const worker = new Worker(new URL('./metadata-csv-worker.mjs', import.meta.url), { workerData: { text }, resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB } });
+    const worker = new Worker(new URL('./metadata-csv-worker.mjs', import.meta.url), {
+      workerData: { text },
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+    });
     let settled = false;
     worker.once('message', (m: Reply) => {
       settled = true;
@@ -43,7 +51,14 @@ export async function parseMetadataCsvOffThread(text: string): Promise<MetadataT
     });
     worker.once('error', (err) => {
       settled = true;
-      reject(new KinfinderError('invalid_metadata', 'the metadata CSV could not be read within the memory it may use', undefined, { cause: err }));
+      reject(
+        new KinfinderError(
+          'invalid_metadata',
+          'the metadata CSV could not be read within the memory it may use',
+          undefined,
+          { cause: err },
+        ),
+      );
     });
     worker.once('exit', () => {
       if (!settled) reject(new KinfinderError('internal', 'the metadata CSV parser stopped without an answer'));

@@ -11,5 +11,9 @@ try {
   parentPort.postMessage({ rows: [...table.keys()].map((key) => [key, table.get(key), table.rowOf(key)]) });
 } catch (err) {
   const known = err && typeof err === 'object' && err.name === 'KinfinderError';
-  parentPort.postMessage({ error: known ? { code: err.code, message: err.message, details: err.details } : { code: 'internal', message: 'internal error' } });
+  parentPort.postMessage({
+    error: known
+      ? { code: err.code, message: err.message, details: err.details }
+      : { code: 'internal', message: 'internal error' },
+  });
 }

@@ -107,7 +107,8 @@ function lineIndex(bytes: Buffer): (offset: number) => number {
     if (b === 0x0a || (b === 0x0d && bytes[i + 1] !== 0x0a)) starts.push(i + 1);
   }
   return (offset) => {
-    let lo = 0, hi = starts.length; // count of line starts ≤ offset
+    let lo = 0,
+      hi = starts.length; // count of line starts ≤ offset
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (starts[mid]! <= offset) lo = mid + 1;
@@ -158,7 +159,8 @@ export function parseMetadataCsv(text: string): MetadataTable {
     }
     const lower = name.toLowerCase();
     const previous = seen.get(lower);
-    if (previous !== undefined) throw invalid(`${headerWhere}: column "${name}" appears twice (columns ${previous + 1} and ${j + 1})`);
+    if (previous !== undefined)
+      throw invalid(`${headerWhere}: column "${name}" appears twice (columns ${previous + 1} and ${j + 1})`);
     seen.set(lower, j);
     columns.push(KNOWN.has(lower) || RECORD_COLUMNS.has(lower) ? { known: lower } : { extra: name });
   });
@@ -176,7 +178,8 @@ export function parseMetadataCsv(text: string): MetadataTable {
       const value = (record.fields[j] ?? '').trim();
       if (value === '') continue;
       const column = columns[j];
-      if (column === undefined) throw invalid(`${where}: has ${record.fields.length} cells but the header has ${columns.length} columns`);
+      if (column === undefined)
+        throw invalid(`${where}: has ${record.fields.length} cells but the header has ${columns.length} columns`);
       if (column === null) throw invalid(`${where}: a value in column ${j + 1}, which has no header`);
       if ('extra' in column) {
         (meta.extra ??= {})[column.extra] = value;
@@ -187,7 +190,10 @@ export function parseMetadataCsv(text: string): MetadataTable {
           file = value;
           break;
         case 'captured_at':
-          if (!isIsoDate(value)) throw invalid(`${where}: captured_at is not a date (expected YYYY-MM-DD or ISO 8601, e.g. 1944-06-21T14:30)`);
+          if (!isIsoDate(value))
+            throw invalid(
+              `${where}: captured_at is not a date (expected YYYY-MM-DD or ISO 8601, e.g. 1944-06-21T14:30)`,
+            );
           meta.capturedAt = value;
           break;
         case 'location':
@@ -196,12 +202,20 @@ export function parseMetadataCsv(text: string): MetadataTable {
         case 'birth_date': {
           // The archive's forms too (21.06.1999); never a date in the future. Named by row, not by value.
           const birth = readBirthDate(value);
-          if ('problem' in birth) throw invalid(`${where}: birth_date ${birth.problem}`, { row: r + 1, column: 'birth_date', reason: birth.reason });
+          if ('problem' in birth)
+            throw invalid(`${where}: birth_date ${birth.problem}`, {
+              row: r + 1,
+              column: 'birth_date',
+              reason: birth.reason,
+            });
           meta.birthDate = value;
           break;
         }
         case 'id_number': {
-          const ids = value.split(';').map((s) => s.trim()).filter((s) => s !== '');
+          const ids = value
+            .split(';')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
           if (ids.length > 0) meta.idNumbers = ids;
           break;
         }
@@ -216,12 +230,16 @@ export function parseMetadataCsv(text: string): MetadataTable {
           break;
         case 'category': {
           const category = value.toLowerCase();
-          if (!(CATEGORIES as readonly string[]).includes(category)) throw invalid(`${where}: category must be one of ${CATEGORIES.join(', ')}`);
+          if (!(CATEGORIES as readonly string[]).includes(category))
+            throw invalid(`${where}: category must be one of ${CATEGORIES.join(', ')}`);
           meta.category = category as Category;
           break;
         }
         case 'names': {
-          const names = value.split(';').map((s) => s.trim()).filter((s) => s !== '');
+          const names = value
+            .split(';')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
           if (names.length > 0) meta.names = names;
           break;
         }
@@ -311,7 +329,9 @@ export class MetadataMatcher {
 
   /** CSV `file` keys that matched more than one item, in the order first matched, with those items in the order seen. */
   ambiguous(): { file: string; items: string[] }[] {
-    return [...this.itemsByKey].filter(([, items]) => items.size > 1).map(([file, items]) => ({ file, items: [...items] }));
+    return [...this.itemsByKey]
+      .filter(([, items]) => items.size > 1)
+      .map(([file, items]) => ({ file, items: [...items] }));
   }
 
   /** CSV `file` keys that matched no item so far, in CSV order. */

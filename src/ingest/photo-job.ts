@@ -42,7 +42,9 @@ export async function ingestQueuedPhoto(
   if (!started) return { status: 'skipped', reason: 'already done or unknown photo' };
   // The lease says this photo is being worked on; if this process dies the sweep re-queues it.
   const heartbeat = setInterval(() => {
-    renewLease(deps.db, photoId).catch((err: unknown) => deps.logger.warn({ photoId, err }, 'photo lease renewal failed'));
+    renewLease(deps.db, photoId).catch((err: unknown) =>
+      deps.logger.warn({ photoId, err }, 'photo lease renewal failed'),
+    );
   }, HEARTBEAT_MS);
   heartbeat.unref();
   try {
@@ -50,7 +52,15 @@ export async function ingestQueuedPhoto(
     const displaySha256 = await deps.blobs.put(processed.display);
     const faces: NewFace[] = [];
     for (const [i, f] of processed.faces.entries()) {
-      faces.push({ faceIndex: i, box: f.box, score: f.score, landmarks: f.landmarks, quality: { ...f.quality }, cropSha256: await deps.blobs.put(f.crop), embedding: f.embedding });
+      faces.push({
+        faceIndex: i,
+        box: f.box,
+        score: f.score,
+        landmarks: f.landmarks,
+        quality: { ...f.quality },
+        cropSha256: await deps.blobs.put(f.crop),
+        embedding: f.embedding,
+      });
     }
     const { stored } = await deps.db.transaction(async (tx) => {
       const r = await completePhoto(tx, photoId, {
@@ -62,7 +72,8 @@ export async function ingestQueuedPhoto(
         faces,
       });
       // A photo without a face is still matched by its record (issue 14), when it has one.
-      if (r.stored && (faces.length > 0 || (await hasLinkableRecord(tx, photoId)))) await deps.queue.send(QUEUES.facesMatch, { photoId }, { tx });
+      if (r.stored && (faces.length > 0 || (await hasLinkableRecord(tx, photoId))))
+        await deps.queue.send(QUEUES.facesMatch, { photoId }, { tx });
       return r;
     });
     if (!stored) return { status: 'skipped', reason: 'already done' };
@@ -78,7 +89,9 @@ export async function ingestQueuedPhoto(
       return { status: 'failed', code: err.code, message: err.message };
     }
     if (attempt.lastAttempt) {
-      const error = isKinfinderError(err) ? { code: err.code, message: err.message } : { code: 'internal', message: 'processing failed repeatedly' };
+      const error = isKinfinderError(err)
+        ? { code: err.code, message: err.message }
+        : { code: 'internal', message: 'processing failed repeatedly' };
       await markFailed(deps.db, photoId, error);
       deps.counters.inc('photos_failed');
       deps.logger.error({ photoId, err }, 'photo failed after its last attempt');

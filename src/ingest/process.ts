@@ -23,7 +23,11 @@ export interface ProcessedPhoto {
  * display copy and each face's crop from the same pixels. Decoding is the costly step for large
  * photos; doing it once instead of once per face plus twice is most of a group photo's time.
  */
-export async function processPhoto(deps: { faces: FaceAnalyser; limits: ImageLimits }, bytes: Uint8Array, client?: string): Promise<ProcessedPhoto> {
+export async function processPhoto(
+  deps: { faces: FaceAnalyser; limits: ImageLimits },
+  bytes: Uint8Array,
+  client?: string,
+): Promise<ProcessedPhoto> {
   const img = await normalise(bytes, deps.limits);
   // `client`: whose work this is, so one client's photos cannot hold every engine (fair.ts).
   const analysis = await deps.faces.analyseImage(img, client === undefined ? {} : { client });
@@ -31,6 +35,7 @@ export async function processPhoto(deps: { faces: FaceAnalyser; limits: ImageLim
   const faces: ProcessedFace[] = [];
   // A face found lying down is cropped upright (quality.rotation); its box and landmarks stay
   // in the pixels of the display copy, which shows the photo as it was taken.
-  for (const f of analysis.faces) faces.push({ ...f, crop: await faceCropOf(img, f.box, 256, f.quality.rotation ?? 0) });
+  for (const f of analysis.faces)
+    faces.push({ ...f, crop: await faceCropOf(img, f.box, 256, f.quality.rotation ?? 0) });
   return { width: img.width, height: img.height, format: img.format, display, faces };
 }

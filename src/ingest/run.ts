@@ -25,7 +25,14 @@ export interface IngestRunInput {
 export interface IngestRunEvents {
   reading?(counts: { files: number; new: number; duplicates: number; refused: number }): void;
   /** While waiting: `finished` is true once, at the end. */
-  progress?(counts: { total: number; done: number; failed: number; faces: number; elapsedSeconds: number; finished: boolean }): void;
+  progress?(counts: {
+    total: number;
+    done: number;
+    failed: number;
+    faces: number;
+    elapsedSeconds: number;
+    finished: boolean;
+  }): void;
   /** Nothing finished after a while: is anyone processing? (Only asked when others do the work.) */
   idle?(): void;
   /** The database is unreachable: the run waits (backing off) and resumes when it is back. */
@@ -48,15 +55,33 @@ const MAX_BACKOFF_MS = 5_000;
  * processed. The summary counts every input and lists each refusal with its code, and what in
  * the metadata CSV matched no file or more than one.
  */
-export async function runIngest(deps: IngestRunDeps, caller: Caller, input: IngestRunInput, events: IngestRunEvents = {}): Promise<Required<Omit<IngestSummary, 'metadata'>> & Pick<IngestSummary, 'metadata'>> {
+export async function runIngest(
+  deps: IngestRunDeps,
+  caller: Caller,
+  input: IngestRunInput,
+  events: IngestRunEvents = {},
+): Promise<Required<Omit<IngestSummary, 'metadata'>> & Pick<IngestSummary, 'metadata'>> {
   authorize(caller, 'photos.upload');
   // The whole run is one batch: `GET /batches/:id` answers for it later, failures included.
-  const batch = await whileUnavailable(() => createBatch(deps, caller, { channel: 'cli', source: input.source, category: input.category }), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable });
+  const batch = await whileUnavailable(
+    () => createBatch(deps, caller, { channel: 'cli', source: input.source, category: input.category }),
+    { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable },
+  );
   const now = deps.now ?? Date.now;
   // Workers start on the first photo queued, while inputs are still being read: the rate counts
   // from here, or the photos done during reading would look done in no time.
   const startedAt = now();
-  const summary = { batchId: batch.id, photos: 0, done: 0, failed: 0, duplicates: 0, faces: 0, queued: 0, errors: [] as IngestSummary['errors'], files: [] as IngestSummary['files'] };
+  const summary = {
+    batchId: batch.id,
+    photos: 0,
+    done: 0,
+    failed: 0,
+    duplicates: 0,
+    faces: 0,
+    queued: 0,
+    errors: [] as IngestSummary['errors'],
+    files: [] as IngestSummary['files'],
+  };
   const matcher = input.metadata ? new MetadataMatcher(input.metadata) : undefined;
   const newIds: string[] = [];
   // Known photos still unfinished (a crash, a stopped server) are waited for too, so re-running
@@ -65,7 +90,12 @@ export async function runIngest(deps: IngestRunDeps, caller: Caller, input: Inge
   const limits = { maxFileBytes: deps.limits.maxBytes, maxZipEntries: 100_000, maxZipTotalBytes: 50 * 1024 ** 3 };
   for await (const item of collectInputs(input.paths, limits)) {
     summary.photos++;
-    events.reading?.({ files: summary.photos, new: newIds.length, duplicates: summary.duplicates, refused: summary.failed });
+    events.reading?.({
+      files: summary.photos,
+      new: newIds.length,
+      duplicates: summary.duplicates,
+      refused: summary.failed,
+    });
     if ('error' in item) {
       await refuse(item.name, item.error);
       continue;
@@ -74,7 +104,15 @@ export async function runIngest(deps: IngestRunDeps, caller: Caller, input: Inge
       const { category, ...metadata } = matcher?.match(item.name) ?? {};
       // A database outage pauses the run (each photo is one transaction: a failed one left nothing).
       const p = await whileUnavailable(
-        () => enqueuePhoto(deps, caller, { name: item.name, bytes: item.bytes, source: input.source, metadata: metadata as Record<string, unknown>, category: category ?? input.category, batchId: batch.id }),
+        () =>
+          enqueuePhoto(deps, caller, {
+            name: item.name,
+            bytes: item.bytes,
+            source: input.source,
+            metadata: metadata as Record<string, unknown>,
+            category: category ?? input.category,
+            batchId: batch.id,
+          }),
         { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable },
       );
       if (!p.duplicateOf) newIds.push(p.id);
@@ -93,18 +131,27 @@ export async function runIngest(deps: IngestRunDeps, caller: Caller, input: Inge
     summary.failed++;
     summary.errors.push({ file, ...error });
     summary.files.push({ file, status: 'failed', code: error.code });
-    await whileUnavailable(() => recordRefusal(deps.db, batch.id, file, error), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable });
+    await whileUnavailable(() => recordRefusal(deps.db, batch.id, file, error), {
+      maxMs: MAX_BACKOFF_MS,
+      onWait: events.unavailable,
+    });
   }
 
   if (input.wait && newIds.length + unfinished.length > 0) {
     await waitFor(deps, [...new Set([...newIds, ...unfinished])], startedAt, events);
-    for (const c of await whileUnavailable(() => statusCounts(deps.db, newIds), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable })) {
+    for (const c of await whileUnavailable(() => statusCounts(deps.db, newIds), {
+      maxMs: MAX_BACKOFF_MS,
+      onWait: events.unavailable,
+    })) {
       if (c.status === 'done') summary.done += c.n;
       if (c.status === 'failed') summary.failed += c.n;
       summary.faces += c.faces;
     }
     // Failures found by the workers (damaged files that looked like images) join the list.
-    for (const p of await whileUnavailable(() => getPhotosByIds(deps.db, newIds), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable })) {
+    for (const p of await whileUnavailable(() => getPhotosByIds(deps.db, newIds), {
+      maxMs: MAX_BACKOFF_MS,
+      onWait: events.unavailable,
+    })) {
       if (p.status === 'failed' && p.error) {
         summary.errors.push({ file: p.originalName ?? p.id, ...p.error });
         summary.files.push({ file: p.originalName ?? p.id, status: 'failed', code: p.error.code });
@@ -123,12 +170,22 @@ async function waitFor(deps: IngestRunDeps, ids: string[], startedAt: number, ev
   let warned = false;
   for (;;) {
     // Waiting survives an outage: the photos are processed once the database is back.
-    const counts = await whileUnavailable(() => statusCounts(deps.db, ids), { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable });
+    const counts = await whileUnavailable(() => statusCounts(deps.db, ids), {
+      maxMs: MAX_BACKOFF_MS,
+      onWait: events.unavailable,
+    });
     const by = (s: string) => counts.filter((c) => c.status === s).reduce((a, c) => a + c.n, 0);
     const done = by('done');
     const failed = by('failed');
     const finished = done + failed >= ids.length;
-    events.progress?.({ total: ids.length, done, failed, faces: counts.reduce((a, c) => a + c.faces, 0), elapsedSeconds: (now() - startedAt) / 1000, finished });
+    events.progress?.({
+      total: ids.length,
+      done,
+      failed,
+      faces: counts.reduce((a, c) => a + c.faces, 0),
+      elapsedSeconds: (now() - startedAt) / 1000,
+      finished,
+    });
     if (finished) return;
     if (deps.remoteWorkers && !warned && now() - waitStarted > IDLE_WARNING_MS && done + failed === 0) {
       events.idle?.();

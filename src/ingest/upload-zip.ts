@@ -10,12 +10,21 @@ import { readZipEntries } from './zip.ts';
  * (zip.ts). The archive is kept in a private temporary file while it is read (the zip reader
  * needs random access) and removed afterwards, whatever happens.
  */
-export async function* uploadedZipEntries(file: { name: string; bytes: Uint8Array }, maxFileBytes: number, meter?: ZipMeter): AsyncGenerator<InputItem> {
+export async function* uploadedZipEntries(
+  file: { name: string; bytes: Uint8Array },
+  maxFileBytes: number,
+  meter?: ZipMeter,
+): AsyncGenerator<InputItem> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kinfinder-upload-'));
   const tmp = path.join(dir, `${randomBytes(8).toString('hex')}.zip`);
   try {
     await fs.writeFile(tmp, file.bytes, { mode: 0o600 });
-    yield* readZipEntries(tmp, file.name, { maxFileBytes, maxZipEntries: 100_000, maxZipTotalBytes: 50 * 1024 ** 3 }, meter);
+    yield* readZipEntries(
+      tmp,
+      file.name,
+      { maxFileBytes, maxZipEntries: 100_000, maxZipTotalBytes: 50 * 1024 ** 3 },
+      meter,
+    );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -28,12 +28,25 @@ import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { displaySafe, errorItem, isJunkName, MAX_ZIP_RATIO, type CollectLimits, type InputItem, type ZipMeter } from './input.ts';
+import {
+  displaySafe,
+  errorItem,
+  isJunkName,
+  MAX_ZIP_RATIO,
+  type CollectLimits,
+  type InputItem,
+  type ZipMeter,
+} from './input.ts';
 
 const UTF8_FLAG = 0x800;
 const UNICODE_PATH_EXTRA_FIELD = 0x7075;
 
-export async function* readZipEntries(zipPath: string, archiveName: string, limits: CollectLimits, meter?: ZipMeter): AsyncGenerator<InputItem> {
+export async function* readZipEntries(
+  zipPath: string,
+  archiveName: string,
+  limits: CollectLimits,
+  meter?: ZipMeter,
+): AsyncGenerator<InputItem> {
   const maxRatio = limits.maxZipRatio ?? MAX_ZIP_RATIO;
   let zip: ZipFile;
   try {
@@ -45,7 +58,11 @@ export async function* readZipEntries(zipPath: string, archiveName: string, limi
   const reader = new EntryReader(zip);
   try {
     if (zip.entryCount > limits.maxZipEntries) {
-      yield errorItem(archiveName, 'archive_too_large', `archive has ${zip.entryCount} entries; the limit is ${limits.maxZipEntries}`);
+      yield errorItem(
+        archiveName,
+        'archive_too_large',
+        `archive has ${zip.entryCount} entries; the limit is ${limits.maxZipEntries}`,
+      );
       return;
     }
 
@@ -57,7 +74,11 @@ export async function* readZipEntries(zipPath: string, archiveName: string, limi
         entries.push(entry);
         declaredTotal += entry.uncompressedSize;
         if (declaredTotal > limits.maxZipTotalBytes) {
-          yield errorItem(archiveName, 'archive_too_large', `archive declares more than ${limits.maxZipTotalBytes} bytes uncompressed`);
+          yield errorItem(
+            archiveName,
+            'archive_too_large',
+            `archive declares more than ${limits.maxZipTotalBytes} bytes uncompressed`,
+          );
           return;
         }
       }
@@ -80,24 +101,40 @@ export async function* readZipEntries(zipPath: string, archiveName: string, limi
         continue;
       }
       if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-        yield errorItem(name, 'unsupported_format', `entry uses unsupported compression method ${entry.compressionMethod}`);
+        yield errorItem(
+          name,
+          'unsupported_format',
+          `entry uses unsupported compression method ${entry.compressionMethod}`,
+        );
         continue;
       }
       if (entry.uncompressedSize > limits.maxFileBytes) {
-        yield errorItem(name, 'file_too_large', `entry is ${entry.uncompressedSize} bytes; the limit is ${limits.maxFileBytes}`);
+        yield errorItem(
+          name,
+          'file_too_large',
+          `entry is ${entry.uncompressedSize} bytes; the limit is ${limits.maxFileBytes}`,
+        );
         continue;
       }
       // Judged on the header: yauzl stops inflating at the declared size, so the declared ratio
       // is also the most the entry can really inflate to. (Zero compressed bytes inflate to nothing.)
       if (entry.uncompressedSize > maxRatio * Math.max(entry.compressedSize, 1)) {
-        yield errorItem(name, 'compression_ratio_too_high', `entry inflates ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times its size; the limit is ${maxRatio}`);
+        yield errorItem(
+          name,
+          'compression_ratio_too_high',
+          `entry inflates ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times its size; the limit is ${maxRatio}`,
+        );
         continue;
       }
       let bytes: Buffer;
       try {
         bytes = await readEntryBytes(zip, entry, meter);
       } catch (err) {
-        yield errorItem(name, 'corrupt_archive', err instanceof EntryDataError ? err.message : 'entry cannot be read: the archive is damaged');
+        yield errorItem(
+          name,
+          'corrupt_archive',
+          err instanceof EntryDataError ? err.message : 'entry cannot be read: the archive is damaged',
+        );
         continue;
       }
       yield { name, bytes };
@@ -110,10 +147,14 @@ export async function* readZipEntries(zipPath: string, archiveName: string, limi
 
 function openZip(zipPath: string): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(zipPath, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (err, zip) => {
-      if (err) reject(err);
-      else resolve(zip);
-    });
+    yauzl.open(
+      zipPath,
+      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true },
+      (err, zip) => {
+        if (err) reject(err);
+        else resolve(zip);
+      },
+    );
   });
 }
 
@@ -124,7 +165,8 @@ function archiveError(archiveName: string, err: unknown): InputItem {
     return errorItem(archiveName, 'invalid_input', 'archive cannot be read');
   }
   const message = err instanceof Error ? err.message : '';
-  if (/encrypt/i.test(message)) return errorItem(archiveName, 'unsupported_format', 'archive uses encryption that is not supported');
+  if (/encrypt/i.test(message))
+    return errorItem(archiveName, 'unsupported_format', 'archive uses encryption that is not supported');
   return errorItem(archiveName, 'corrupt_archive', 'archive is damaged or not a zip file');
 }
 
@@ -179,12 +221,14 @@ function judgeEntryName(entry: Pick<Entry, 'fileNameRaw' | 'generalPurposeBitFla
   const slashed = raw.replace(/\\/g, '/');
   if (slashed.endsWith('/')) return { kind: 'skip' }; // a directory: never read, never written
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(raw)) return { kind: 'unsafe', shown: slashed, reason: 'entry name contains control characters' };
+  if (/[\u0000-\u001f\u007f]/.test(raw))
+    return { kind: 'unsafe', shown: slashed, reason: 'entry name contains control characters' };
   if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed)) {
     return { kind: 'unsafe', shown: slashed, reason: 'entry name is an absolute path' };
   }
   const segments = slashed.split('/');
-  if (segments.includes('..')) return { kind: 'unsafe', shown: slashed, reason: 'entry name climbs out of the archive (..)' };
+  if (segments.includes('..'))
+    return { kind: 'unsafe', shown: slashed, reason: 'entry name climbs out of the archive (..)' };
   const kept = segments.filter((s) => s !== '' && s !== '.');
   if (kept.length === 0) return { kind: 'unsafe', shown: slashed, reason: 'entry has no name' };
   if (kept[0] === '__MACOSX') return { kind: 'skip' };
@@ -243,13 +287,15 @@ async function readEntryBytes(zip: ZipFile, entry: Entry, meter: ZipMeter | unde
     stream.destroy();
     if (err instanceof EntryDataError) throw err;
     const message = err instanceof Error ? err.message : '';
-    if (/too many bytes/.test(message)) throw new EntryDataError('entry data is larger than its header declares', { cause: err });
-    if (/not enough bytes/.test(message)) throw new EntryDataError('entry data is smaller than its header declares', { cause: err });
+    if (/too many bytes/.test(message))
+      throw new EntryDataError('entry data is larger than its header declares', { cause: err });
+    if (/not enough bytes/.test(message))
+      throw new EntryDataError('entry data is smaller than its header declares', { cause: err });
     throw err;
   }
   if (total !== entry.uncompressedSize) throw new EntryDataError('entry data is smaller than its header declares');
   const bytes = Buffer.concat(chunks, total);
-  if ((crc32(bytes) >>> 0) !== entry.crc32 >>> 0) throw new EntryDataError('entry data fails its CRC-32 check');
+  if (crc32(bytes) >>> 0 !== entry.crc32 >>> 0) throw new EntryDataError('entry data fails its CRC-32 check');
   return bytes;
 }
 

@@ -53,7 +53,10 @@ export interface PendingBackup {
 export async function startBackup(deps: BackupDeps, caller: Caller): Promise<PendingBackup> {
   authorize(caller, 'backup.create');
   if (!deps.db.snapshot) {
-    throw new KinfinderError('invalid_input', 'kinfinder backup covers the embedded database; on PostgreSQL use pg_dump and copy the blob store (README, "Backups")');
+    throw new KinfinderError(
+      'invalid_input',
+      'kinfinder backup covers the embedded database; on PostgreSQL use pg_dump and copy the blob store (README, "Backups")',
+    );
   }
   const snapshot = await deps.db.snapshot();
   const version = await schemaVersion(deps.db);
@@ -67,7 +70,12 @@ export async function writeBackup(deps: BackupDeps, caller: Caller, out: Writabl
   return (await startBackup(deps, caller)).write(out);
 }
 
-async function writeArchive(deps: BackupDeps, caller: Caller, taken: { snapshot: Uint8Array; version: number; keys: string[] }, out: Writable): Promise<BackupManifest> {
+async function writeArchive(
+  deps: BackupDeps,
+  caller: Caller,
+  taken: { snapshot: Uint8Array; version: number; keys: string[] },
+  out: Writable,
+): Promise<BackupManifest> {
   const { snapshot, version, keys } = taken;
   const pack = tar.pack();
   const written = pipeline(pack, out);
@@ -78,7 +86,15 @@ async function writeArchive(deps: BackupDeps, caller: Caller, taken: { snapshot:
   };
   let blobBytes = 0;
   let count = 0;
-  const manifest = (): BackupManifest => ({ format: BACKUP_FORMAT, version: 1, createdAt: new Date().toISOString(), database: 'pglite', schemaVersion: version, blobs: count, blobBytes });
+  const manifest = (): BackupManifest => ({
+    format: BACKUP_FORMAT,
+    version: 1,
+    createdAt: new Date().toISOString(),
+    database: 'pglite',
+    schemaVersion: version,
+    blobs: count,
+    blobBytes,
+  });
   try {
     // The manifest goes first so a restore can refuse a wrong file before reading gigabytes; its
     // counts are what was listed, and the restore checks every blob's hash, not the count.
@@ -109,7 +125,12 @@ async function writeArchive(deps: BackupDeps, caller: Caller, taken: { snapshot:
   const result = manifest();
   await recordAudit(deps.db, auditActor(caller), {
     action: 'backup.created',
-    details: { schemaVersion: result.schemaVersion, blobs: result.blobs, blobBytes: result.blobBytes, databaseBytes: snapshot.length },
+    details: {
+      schemaVersion: result.schemaVersion,
+      blobs: result.blobs,
+      blobBytes: result.blobBytes,
+      databaseBytes: snapshot.length,
+    },
   });
   return result;
 }
@@ -130,7 +151,8 @@ export async function readBackup(input: NodeJS.ReadableStream, blobs: BlobStore)
   let manifest: BackupManifest | undefined;
   let database: Uint8Array | undefined;
   let restored = 0;
-  const bad = (message: string) => new KinfinderError('invalid_input', `not a kinfinder backup, or a damaged one: ${message}`);
+  const bad = (message: string) =>
+    new KinfinderError('invalid_input', `not a kinfinder backup, or a damaged one: ${message}`);
   const reading = pipeline(input, extract).catch((err: unknown) => {
     throw err instanceof KinfinderError ? err : bad((err as Error).message);
   });
@@ -143,7 +165,8 @@ export async function readBackup(input: NodeJS.ReadableStream, blobs: BlobStore)
       if (!manifest) {
         if (name !== 'kinfinder-backup.json') throw bad('it does not start with kinfinder-backup.json');
         const parsed = JSON.parse(bytes.toString('utf8')) as Partial<BackupManifest>;
-        if (parsed.format !== BACKUP_FORMAT || parsed.version !== 1 || parsed.database !== 'pglite') throw bad('unknown format');
+        if (parsed.format !== BACKUP_FORMAT || parsed.version !== 1 || parsed.database !== 'pglite')
+          throw bad('unknown format');
         manifest = parsed as BackupManifest;
       } else if (name === 'database.tar.gz') {
         database = bytes;

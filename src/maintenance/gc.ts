@@ -42,12 +42,25 @@ export interface GcReport {
  * time is read again just before it is deleted, so one that an upload re-put meanwhile (the
  * same bytes arriving again) survives.
  */
-export async function collectGarbage(deps: { db: Database; blobs: BlobStore }, caller: Caller, opts: GcOptions): Promise<GcReport> {
+export async function collectGarbage(
+  deps: { db: Database; blobs: BlobStore },
+  caller: Caller,
+  opts: GcOptions,
+): Promise<GcReport> {
   authorize(caller, 'blobs.collect');
   const now = opts.now ?? new Date();
   const cutoff = now.getTime() - opts.graceMs;
   const referenced = await referencedBlobKeys(deps.db);
-  const report: GcReport = { dryRun: opts.dryRun, graceSeconds: Math.round(opts.graceMs / 1000), scanned: 0, referenced: 0, recent: 0, unreferenced: 0, deleted: 0, bytes: 0 };
+  const report: GcReport = {
+    dryRun: opts.dryRun,
+    graceSeconds: Math.round(opts.graceMs / 1000),
+    scanned: 0,
+    referenced: 0,
+    recent: 0,
+    unreferenced: 0,
+    deleted: 0,
+    bytes: 0,
+  };
   const old: string[] = [];
   for await (const b of deps.blobs.list()) {
     report.scanned++;
@@ -69,6 +82,9 @@ export async function collectGarbage(deps: { db: Database; blobs: BlobStore }, c
       report.deleted++;
     }
   }
-  await recordAudit(deps.db, auditActor(caller), { action: opts.dryRun ? 'blobs.gc.dry_run' : 'blobs.gc', details: { ...report } });
+  await recordAudit(deps.db, auditActor(caller), {
+    action: opts.dryRun ? 'blobs.gc.dry_run' : 'blobs.gc',
+    details: { ...report },
+  });
   return report;
 }

@@ -32,6 +32,9 @@ export function startPeriodicGc(
       if (r.deleted > 0) deps.logger.info({ deleted: r.deleted, bytes: r.bytes }, 'unreferenced blobs collected');
     },
     opts.intervalMs ?? GC_INTERVAL_MS,
-    { firstAfterMs: opts.firstRunMs ?? GC_FIRST_RUN_MS, onError: (err) => deps.logger.warn({ err }, 'blob collection failed; will try again') },
+    {
+      firstAfterMs: opts.firstRunMs ?? GC_FIRST_RUN_MS,
+      onError: (err) => deps.logger.warn({ err }, 'blob collection failed; will try again'),
+    },
   );
 }

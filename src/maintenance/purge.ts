@@ -4,7 +4,13 @@ import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
-import { blobsOnlyOfCases, casesDueForPurge, markCasesForPurge, purgeCaseRows, type PurgeCandidate } from '../store/purge.ts';
+import {
+  blobsOnlyOfCases,
+  casesDueForPurge,
+  markCasesForPurge,
+  purgeCaseRows,
+  type PurgeCandidate,
+} from '../store/purge.ts';
 
 export interface PurgeReport {
   dryRun: boolean;
@@ -12,7 +18,14 @@ export interface PurgeReport {
   /** Cases deleted or closed before this time are purged. */
   cutoff: string;
   cases: Array<Omit<PurgeCandidate, 'since'> & { since: string }>;
-  totals: { cases: number; referenceFaces: number; notes: number; familyTokens: number; subjects: number; blobs: number };
+  totals: {
+    cases: number;
+    referenceFaces: number;
+    notes: number;
+    familyTokens: number;
+    subjects: number;
+    blobs: number;
+  };
 }
 
 /**
@@ -27,12 +40,20 @@ export interface PurgeReport {
  * finds the same files, deletes what is left and only then says the case was purged. Rows going
  * first, as before, left files no row named and an audit saying they were gone.
  */
-export async function purgeExpiredCases(deps: { db: Database; blobs: BlobStore }, caller: Caller, opts: { retentionDays: number; dryRun: boolean; now?: Date }): Promise<PurgeReport> {
+export async function purgeExpiredCases(
+  deps: { db: Database; blobs: BlobStore },
+  caller: Caller,
+  opts: { retentionDays: number; dryRun: boolean; now?: Date },
+): Promise<PurgeReport> {
   authorize(caller, 'cases.purge');
-  if (!Number.isInteger(opts.retentionDays) || opts.retentionDays < 1) throw new KinfinderError('invalid_input', 'the retention period must be a whole number of days, at least 1');
+  if (!Number.isInteger(opts.retentionDays) || opts.retentionDays < 1)
+    throw new KinfinderError('invalid_input', 'the retention period must be a whole number of days, at least 1');
   const cutoff = new Date((opts.now ?? new Date()).getTime() - opts.retentionDays * 86_400_000);
   const due = await casesDueForPurge(deps.db, cutoff);
-  const blobs = await blobsOnlyOfCases(deps.db, due.map((c) => c.id));
+  const blobs = await blobsOnlyOfCases(
+    deps.db,
+    due.map((c) => c.id),
+  );
   const report: PurgeReport = {
     dryRun: opts.dryRun,
     retentionDays: opts.retentionDays,
@@ -48,17 +69,31 @@ export async function purgeExpiredCases(deps: { db: Database; blobs: BlobStore }
     },
   };
   if (!opts.dryRun && due.length > 0) {
-    await markCasesForPurge(deps.db, due.map((c) => c.id));
+    await markCasesForPurge(
+      deps.db,
+      due.map((c) => c.id),
+    );
     // What was begun, so a run that never reaches its end still left a true record of it.
-    await recordAudit(deps.db, auditActor(caller), { action: 'cases.purge.started', details: { retentionDays: opts.retentionDays, cases: due.length, blobs: blobs.length } });
+    await recordAudit(deps.db, auditActor(caller), {
+      action: 'cases.purge.started',
+      details: { retentionDays: opts.retentionDays, cases: due.length, blobs: blobs.length },
+    });
     for (const k of blobs) await deps.blobs.delete(k);
     for (const c of due) {
       await deps.db.transaction(async (tx) => {
         await purgeCaseRows(tx, c.id);
-        await recordAudit(tx, auditActor(caller), { action: 'search.purge', subjectType: 'search', subjectId: c.id, details: { reason: c.reason, referenceFaces: c.referenceFaces, notes: c.notes, familyTokens: c.familyTokens } });
+        await recordAudit(tx, auditActor(caller), {
+          action: 'search.purge',
+          subjectType: 'search',
+          subjectId: c.id,
+          details: { reason: c.reason, referenceFaces: c.referenceFaces, notes: c.notes, familyTokens: c.familyTokens },
+        });
       });
     }
   }
-  await recordAudit(deps.db, auditActor(caller), { action: opts.dryRun ? 'cases.purge.dry_run' : 'cases.purge', details: { retentionDays: opts.retentionDays, ...report.totals } });
+  await recordAudit(deps.db, auditActor(caller), {
+    action: opts.dryRun ? 'cases.purge.dry_run' : 'cases.purge',
+    details: { retentionDays: opts.retentionDays, ...report.totals },
+  });
   return report;
 }

@@ -64,11 +64,14 @@ export const SAME_PLACE: SameFaceRule = { iou: { atLeast: 1 / 3 } };
 /** Same place (SAME_PLACE); each face pairs once, best overlaps first. */
 export const matchByOverlap: FaceMatcher = (old, fresh) => {
   const pairs: Array<[number, number, number]> = [];
-  old.forEach((o, i) => fresh.forEach((f, j) => {
-    if (sameFace(o, f, SAME_PLACE)) pairs.push([i, j, overlapOf(o, f).iou]);
-  }));
+  old.forEach((o, i) =>
+    fresh.forEach((f, j) => {
+      if (sameFace(o, f, SAME_PLACE)) pairs.push([i, j, overlapOf(o, f).iou]);
+    }),
+  );
   pairs.sort((a, b) => b[2] - a[2]);
-  const usedOld = new Set<number>(), usedNew = new Set<number>();
+  const usedOld = new Set<number>(),
+    usedNew = new Set<number>();
   const out: Array<[number, number]> = [];
   for (const [i, j] of pairs) {
     if (usedOld.has(i) || usedNew.has(j)) continue;
@@ -95,8 +98,22 @@ export async function reembed(
   authorize(caller, 'faces.reembed');
   const modelId = deps.faces.modelId;
   const total = await countOnOlderModel(deps.db, modelId);
-  const report: ReembedReport = { modelId, total, done: 0, failed: 0, remaining: total, faces: 0, remapped: 0, dropped: 0, references: 0, referencesUnmatched: 0 };
-  await recordAudit(deps.db, auditActor(caller), { action: 'faces.reembed.start', details: { modelId, photos: total } });
+  const report: ReembedReport = {
+    modelId,
+    total,
+    done: 0,
+    failed: 0,
+    remaining: total,
+    faces: 0,
+    remapped: 0,
+    dropped: 0,
+    references: 0,
+    referencesUnmatched: 0,
+  };
+  await recordAudit(deps.db, auditActor(caller), {
+    action: 'faces.reembed.start',
+    details: { modelId, photos: total },
+  });
 
   let afterId: string | null = null;
   for (;;) {
@@ -118,7 +135,12 @@ export async function reembed(
           report.failed++;
           deps.logger.warn({ photoId: photo.id, err }, 'photo could not be re-embedded; it stays on its model');
         }
-        opts.onProgress?.({ total, done: report.done, failed: report.failed, remaining: Math.max(0, total - report.done) });
+        opts.onProgress?.({
+          total,
+          done: report.done,
+          failed: report.failed,
+          remaining: Math.max(0, total - report.done),
+        });
       }
     });
     await Promise.all(lanes);
@@ -128,13 +150,25 @@ export async function reembed(
     for (const ref of await referencesOnOlderModel(deps.db, modelId)) {
       try {
         const processed = await processPhoto(deps, await deps.blobs.get(ref.photoSha256), 'reembed');
-        const [pair] = matchByOverlap([ref.box], processed.faces.map((f) => f.box));
+        const [pair] = matchByOverlap(
+          [ref.box],
+          processed.faces.map((f) => f.box),
+        );
         if (!pair) {
           report.referencesUnmatched++;
           continue;
         }
         const f = processed.faces[pair[1]]!;
-        await deps.db.transaction((tx) => updateReferenceFace(tx, ref.id, modelId, { faceIndex: pair[1], box: f.box, score: f.score, landmarks: f.landmarks, quality: { ...f.quality }, embedding: f.embedding }));
+        await deps.db.transaction((tx) =>
+          updateReferenceFace(tx, ref.id, modelId, {
+            faceIndex: pair[1],
+            box: f.box,
+            score: f.score,
+            landmarks: f.landmarks,
+            quality: { ...f.quality },
+            embedding: f.embedding,
+          }),
+        );
         report.references++;
       } catch (err) {
         report.referencesUnmatched++;
@@ -146,16 +180,38 @@ export async function reembed(
   const refsLeft = await countReferencesOnOlderModel(deps.db, modelId);
   await recordAudit(deps.db, auditActor(caller), {
     action: 'faces.reembed',
-    details: { modelId, photos: report.done, failed: report.failed, remaining: report.remaining, faces: report.faces, remapped: report.remapped, dropped: report.dropped, references: report.references, referencesLeft: refsLeft },
+    details: {
+      modelId,
+      photos: report.done,
+      failed: report.failed,
+      remaining: report.remaining,
+      faces: report.faces,
+      remapped: report.remapped,
+      dropped: report.dropped,
+      references: report.references,
+      referencesLeft: refsLeft,
+    },
   });
   return report;
 }
 
-async function reembedPhoto(deps: ReembedDeps, photo: { id: string; sha256: string }, modelId: string): Promise<{ faces: number; remapped: number; dropped: number }> {
+async function reembedPhoto(
+  deps: ReembedDeps,
+  photo: { id: string; sha256: string },
+  modelId: string,
+): Promise<{ faces: number; remapped: number; dropped: number }> {
   const processed = await processPhoto(deps, await deps.blobs.get(photo.sha256), 'reembed');
   const faces: NewFace[] = [];
   for (const [i, f] of processed.faces.entries()) {
-    faces.push({ faceIndex: i, box: f.box, score: f.score, landmarks: f.landmarks, quality: { ...f.quality }, cropSha256: await deps.blobs.put(f.crop), embedding: f.embedding });
+    faces.push({
+      faceIndex: i,
+      box: f.box,
+      score: f.score,
+      landmarks: f.landmarks,
+      quality: { ...f.quality },
+      cropSha256: await deps.blobs.put(f.crop),
+      embedding: f.embedding,
+    });
   }
   const r = await deps.db.transaction(async (tx) => {
     const done = await replaceFacesWithModel(tx, photo.id, modelId, faces, matchByOverlap);

@@ -28,13 +28,22 @@ function holdsAnything(dir: string): boolean {
  * once it opened and answered, so a failed restore leaves no half a database behind (blobs
  * written by then are content-addressed and harmless; `kinfinder gc` removes them).
  */
-export async function restoreEmbedded(input: NodeJS.ReadableStream, opts: { dataDir: string; blobs: BlobStore }): Promise<RestoreResult> {
+export async function restoreEmbedded(
+  input: NodeJS.ReadableStream,
+  opts: { dataDir: string; blobs: BlobStore },
+): Promise<RestoreResult> {
   const dbDir = path.join(opts.dataDir, 'db');
   if (holdsAnything(dbDir)) {
-    throw new KinfinderError('conflict', `${dbDir} already holds a database: restore into an empty data directory (set KINFINDER_DATA_DIR to a new folder)`);
+    throw new KinfinderError(
+      'conflict',
+      `${dbDir} already holds a database: restore into an empty data directory (set KINFINDER_DATA_DIR to a new folder)`,
+    );
   }
   for await (const _ of opts.blobs.list()) {
-    throw new KinfinderError('conflict', 'the blob store already holds files: restore into an empty data directory and an empty blob store');
+    throw new KinfinderError(
+      'conflict',
+      'the blob store already holds files: restore into an empty data directory and an empty blob store',
+    );
   }
   const staging = `${dbDir}.restoring-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
@@ -45,7 +54,10 @@ export async function restoreEmbedded(input: NodeJS.ReadableStream, opts: { data
     try {
       const version = await schemaVersion(db);
       if (version !== backup.manifest.schemaVersion) {
-        throw new KinfinderError('invalid_input', `the archive says schema ${backup.manifest.schemaVersion} but its database is at ${version}: a damaged backup`);
+        throw new KinfinderError(
+          'invalid_input',
+          `the archive says schema ${backup.manifest.schemaVersion} but its database is at ${version}: a damaged backup`,
+        );
       }
       auditEvents = await countAuditEvents(db);
     } finally {

@@ -9,7 +9,11 @@ import { refreshCaseStatus } from './status.ts';
  * never touched, so a rejected pair cannot come back unless an admin reopens it
  * (upsertCandidates: one atomic statement per candidate). The case's status follows.
  */
-export async function keepCandidates(tx: Queryable, caseId: string, found: readonly NewCandidate[]): Promise<{ created: number; status: CaseStatus | undefined }> {
+export async function keepCandidates(
+  tx: Queryable,
+  caseId: string,
+  found: readonly NewCandidate[],
+): Promise<{ created: number; status: CaseStatus | undefined }> {
   const created = await upsertCandidates(tx, caseId, found);
   return { created, status: await refreshCaseStatus(tx, caseId) };
 }

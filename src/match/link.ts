@@ -1,7 +1,18 @@
 import { bandFor, type Calibration } from '../face/manifest.ts';
 import { compareRecords, type Level, type Levels } from '../records/compare.ts';
 import type { ArchiveRecord, SubjectRecord } from '../records/record.ts';
-import { matchProbability, mTable, M_PRIORS, totalWeight, uTable, weigh, type DecidedCounts, type Evidence, type MTable, type UTable } from '../records/weights.ts';
+import {
+  matchProbability,
+  mTable,
+  M_PRIORS,
+  totalWeight,
+  uTable,
+  weigh,
+  type DecidedCounts,
+  type Evidence,
+  type MTable,
+  type UTable,
+} from '../records/weights.ts';
 import type { Band } from '../vocabulary.ts';
 
 /**
@@ -26,7 +37,9 @@ export interface LinkedCandidate {
 export interface PhotoEvidence {
   photoId: string;
   /** `bandCap`: the gallery face's quality cap (quality.ts); an unclear face weighs as its capped band. */
-  face?: { faceId: string; referenceFaceId: string | null; similarity: number; bandCap?: string | null | undefined } | undefined;
+  face?:
+    | { faceId: string; referenceFaceId: string | null; similarity: number; bandCap?: string | null | undefined }
+    | undefined;
   record?: ArchiveRecord | undefined;
 }
 
@@ -37,7 +50,11 @@ export interface PhotoEvidence {
  */
 export const MIN_RECORD_WEIGHT = 3;
 
-export function faceLevel(similarity: number, calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>, bandCap?: string | null): Level<'face'> {
+export function faceLevel(
+  similarity: number,
+  calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>,
+  bandCap?: string | null,
+): Level<'face'> {
   if (similarity < calibration.floor) return 'below_floor';
   return bandFor(similarity, calibration, { bandCap });
 }
@@ -58,7 +75,13 @@ export function linkContext(
   /** What verifiers decided: confirmed pairs refine m, rejected ones u (weights.ts). */
   decided?: { confirmed: DecidedCounts; rejected: DecidedCounts },
 ): LinkContext {
-  return { subject, u: uTable(counts, decided?.rejected), m: decided ? mTable(decided.confirmed) : M_PRIORS, archiveSize, calibration };
+  return {
+    subject,
+    u: uTable(counts, decided?.rejected),
+    m: decided ? mTable(decided.confirmed) : M_PRIORS,
+    archiveSize,
+    calibration,
+  };
 }
 
 /**
@@ -85,7 +108,8 @@ export function scorePhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate 
 export function weighPhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate {
   const levels: Levels = ctx.subject && p.record ? compareRecords(ctx.subject, p.record) : {};
   const evidence = weigh(levels, ctx.u, ctx.m);
-  if (p.face) evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration, p.face.bandCap) }, ctx.u, ctx.m));
+  if (p.face)
+    evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration, p.face.bandCap) }, ctx.u, ctx.m));
   const matchWeight = totalWeight(evidence);
   return {
     photoId: p.photoId,
@@ -101,5 +125,9 @@ export function weighPhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate 
 
 /** Best first: total weight, then the face's similarity, then a stable order. */
 export function byMatchWeight(a: LinkedCandidate, b: LinkedCandidate): number {
-  return b.matchWeight - a.matchWeight || (b.similarity ?? -2) - (a.similarity ?? -2) || (a.faceId ?? a.photoId).localeCompare(b.faceId ?? b.photoId);
+  return (
+    b.matchWeight - a.matchWeight ||
+    (b.similarity ?? -2) - (a.similarity ?? -2) ||
+    (a.faceId ?? a.photoId).localeCompare(b.faceId ?? b.photoId)
+  );
 }

@@ -25,7 +25,11 @@ export interface RankedHit extends Hit {
  * similarity to any of them. Hits under the calibration floor are dropped; the rest are ranked
  * best first and banded.
  */
-export function mergeHits(perReference: readonly Hit[][], calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>, top: number): RankedHit[] {
+export function mergeHits(
+  perReference: readonly Hit[][],
+  calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>,
+  top: number,
+): RankedHit[] {
   const best = new Map<string, Hit>();
   for (const hits of perReference) {
     for (const h of hits) {

@@ -1,5 +1,13 @@
 import type { ModelManifest } from '../face/manifest.ts';
-import { byMatchWeight, linkContext, scorePhoto, weighPhoto, type LinkContext, type LinkedCandidate, type PhotoEvidence } from './link.ts';
+import {
+  byMatchWeight,
+  linkContext,
+  scorePhoto,
+  weighPhoto,
+  type LinkContext,
+  type LinkedCandidate,
+  type PhotoEvidence,
+} from './link.ts';
 import { CASE_CANDIDATES, efSearchFor, mergeHits, type Hit, type RankedHit } from './rank.ts';
 import { subjectIsSearchable, type SubjectRecord } from '../records/record.ts';
 import { pendingCandidatesOfCase, reweighPendingCandidate } from '../store/candidates.ts';
@@ -14,7 +22,12 @@ import { keepCandidates } from './keep.ts';
  * of them, above the calibration floor, banded, best first. Runs inside the caller's
  * transaction (the HNSW settings are local to it).
  */
-export async function matchGallery(tx: Queryable, manifest: ModelManifest, refs: Array<{ id: string; embedding: number[] }>, top: number): Promise<RankedHit[]> {
+export async function matchGallery(
+  tx: Queryable,
+  manifest: ModelManifest,
+  refs: Array<{ id: string; embedding: number[] }>,
+  top: number,
+): Promise<RankedHit[]> {
   const k = top * 2;
   const perReference: Hit[][] = [];
   for (const ref of refs) {
@@ -50,9 +63,13 @@ export async function matchCase(
   const records = subject ? await photoRecords(tx, [...hitPhotos, ...recordOnly]) : new Map();
   // The face of a record-found photo nearest the family's, however far: the face is evidence too.
   const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, recordOnly, manifest.id) : new Map();
-  const ctx = known ?? await caseLinkContext(tx, manifest, subject);
+  const ctx = known ?? (await caseLinkContext(tx, manifest, subject));
   const photos: PhotoEvidence[] = [
-    ...faceHits.map((h) => ({ photoId: h.photoId, face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity, bandCap: h.bandCap }, record: records.get(h.photoId) })),
+    ...faceHits.map((h) => ({
+      photoId: h.photoId,
+      face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity, bandCap: h.bandCap },
+      record: records.get(h.photoId),
+    })),
     ...recordOnly.map((p) => ({ photoId: p, face: faces.get(p), record: records.get(p) })),
   ];
   return photos
@@ -63,9 +80,19 @@ export async function matchCase(
 }
 
 /** What weighing a photo for this subject needs: the archive's name frequencies, its size, the verifiers' decisions. */
-async function caseLinkContext(tx: Queryable, manifest: ModelManifest, subject: SubjectRecord | undefined): Promise<LinkContext> {
+async function caseLinkContext(
+  tx: Queryable,
+  manifest: ModelManifest,
+  subject: SubjectRecord | undefined,
+): Promise<LinkContext> {
   const size = await archiveSize(tx);
-  return linkContext(subject, subject ? await archiveCounts(tx, subject) : {}, Math.max(size.photos, size.records), manifest.calibration, await decidedEvidenceCounts(tx));
+  return linkContext(
+    subject,
+    subject ? await archiveCounts(tx, subject) : {},
+    Math.max(size.photos, size.records),
+    manifest.calibration,
+    await decidedEvidenceCounts(tx),
+  );
 }
 
 /**
@@ -92,12 +119,25 @@ export async function searchForCase(
   const ctx = opts.reweigh ? await caseLinkContext(tx, manifest, subject) : undefined;
   if (ctx) {
     const pending = await pendingCandidatesOfCase(tx, caseId);
-    const records = subject ? await photoRecords(tx, pending.map((p) => p.photoId)) : new Map();
+    const records = subject
+      ? await photoRecords(
+          tx,
+          pending.map((p) => p.photoId),
+        )
+      : new Map();
     for (const p of pending) {
-      const face = p.faceId !== null && p.similarity !== null
-        ? { faceId: p.faceId, referenceFaceId: p.referenceFaceId, similarity: p.similarity, bandCap: p.bandCap }
-        : undefined;
-      if (await reweighPendingCandidate(tx, p.id, weighPhoto(ctx, { photoId: p.photoId, face, record: records.get(p.photoId) }))) reweighed++;
+      const face =
+        p.faceId !== null && p.similarity !== null
+          ? { faceId: p.faceId, referenceFaceId: p.referenceFaceId, similarity: p.similarity, bandCap: p.bandCap }
+          : undefined;
+      if (
+        await reweighPendingCandidate(
+          tx,
+          p.id,
+          weighPhoto(ctx, { photoId: p.photoId, face, record: records.get(p.photoId) }),
+        )
+      )
+        reweighed++;
     }
   }
   const kept = await keepCandidates(tx, caseId, await matchCase(tx, manifest, refs, subject, CASE_CANDIDATES, ctx));

@@ -2,13 +2,25 @@ import type { ModelManifest } from '../face/manifest.ts';
 import { candidateBar } from '../store/candidates.ts';
 import { CASE_CANDIDATES, efSearchFor } from './rank.ts';
 import type { Database, Queryable } from '../store/database.ts';
-import { embeddingsOfPhoto, nearestFaceOfPhotos, nearestOpenReferences, referenceEmbeddingsOfCase, type FaceMatch } from '../store/matching.ts';
+import {
+  embeddingsOfPhoto,
+  nearestFaceOfPhotos,
+  nearestOpenReferences,
+  referenceEmbeddingsOfCase,
+  type FaceMatch,
+} from '../store/matching.ts';
 import { getCase } from '../store/cases.ts';
 import type { Caller } from '../access/principal.ts';
 import { authorize } from '../access/policy.ts';
 import { isKinfinderError } from '../errors.ts';
 import { isLinkable, subjectRecord, type SubjectRecord } from '../records/record.ts';
-import { archiveCounts, archiveSize, decidedEvidenceCounts, openCasesForRecord, photoRecords } from '../store/records.ts';
+import {
+  archiveCounts,
+  archiveSize,
+  decidedEvidenceCounts,
+  openCasesForRecord,
+  photoRecords,
+} from '../store/records.ts';
 import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate } from './link.ts';
 import { keepCandidates } from './keep.ts';
 
@@ -34,7 +46,11 @@ function storedSubject(subject: Record<string, unknown>): SubjectRecord | undefi
  * there when it opened, and its queue does not fill with the strangers that score above the
  * floor. Safe to repeat: existing candidates are kept (decided ones untouched).
  */
-export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifest }, caller: Caller, photoId: string): Promise<{ faces: number; candidates: number; cases: number }> {
+export async function matchNewPhoto(
+  deps: { db: Database; manifest: ModelManifest },
+  caller: Caller,
+  photoId: string,
+): Promise<{ faces: number; candidates: number; cases: number }> {
   authorize(caller, 'faces.match');
   return deps.db.transaction(async (tx) => {
     const faces = (await embeddingsOfPhoto(tx, photoId)).filter((f) => f.modelId === deps.manifest.id);
@@ -42,12 +58,22 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
     // case → face → its best similarity to one of the case's reference faces
     const byFace = new Map<string, Map<string, FaceMatch>>();
     for (const f of faces) {
-      const refs = await nearestOpenReferences(tx, f.embedding, { modelId: deps.manifest.id, k: REFERENCES_PER_FACE, efSearch: efSearchFor(REFERENCES_PER_FACE) });
+      const refs = await nearestOpenReferences(tx, f.embedding, {
+        modelId: deps.manifest.id,
+        k: REFERENCES_PER_FACE,
+        efSearch: efSearchFor(REFERENCES_PER_FACE),
+      });
       for (const r of refs) {
         if (r.similarity < deps.manifest.calibration.floor) continue;
         const forCase = byFace.get(r.searchId) ?? new Map();
         const prev = forCase.get(f.faceId);
-        if (!prev || r.similarity > prev.similarity) forCase.set(f.faceId, { faceId: f.faceId, referenceFaceId: r.referenceFaceId, similarity: r.similarity, bandCap: f.bandCap });
+        if (!prev || r.similarity > prev.similarity)
+          forCase.set(f.faceId, {
+            faceId: f.faceId,
+            referenceFaceId: r.referenceFaceId,
+            similarity: r.similarity,
+            bandCap: f.bandCap,
+          });
         byFace.set(r.searchId, forCase);
       }
     }
@@ -58,7 +84,16 @@ export async function matchNewPhoto(deps: { db: Database; manifest: ModelManifes
     let created = 0;
     let touched = 0;
     for (const caseId of caseIds) {
-      const ranked = await scoreForCase(tx, deps.manifest, caseId, photoId, byFace.get(caseId), record, Math.max(size.photos, size.records), decided);
+      const ranked = await scoreForCase(
+        tx,
+        deps.manifest,
+        caseId,
+        photoId,
+        byFace.get(caseId),
+        record,
+        Math.max(size.photos, size.records),
+        decided,
+      );
       const bar = await candidateBar(tx, caseId, CASE_CANDIDATES);
       const kept = ranked.filter((c) => bar === null || beats(c, bar)).slice(0, CASE_CANDIDATES);
       if (kept.length === 0) continue;
@@ -90,7 +125,13 @@ async function scoreForCase(
   const found = await getCase(tx, caseId);
   if (!found) return [];
   const subject = storedSubject(found.subject);
-  const ctx = linkContext(subject, subject && record ? await archiveCounts(tx, subject) : {}, archive, manifest.calibration, decided);
+  const ctx = linkContext(
+    subject,
+    subject && record ? await archiveCounts(tx, subject) : {},
+    archive,
+    manifest.calibration,
+    decided,
+  );
   if (faceHits && faceHits.size > 0) {
     return [...faceHits.values()]
       .map((face) => scorePhoto(ctx, { photoId, face, record }))

@@ -20,18 +20,26 @@ export interface DecisionRules {
  * disputed; else `confirmations` distinct confirms confirm it and `rejections` distinct rejects
  * reject it. `unsure` counts neither way.
  */
-export function candidateStatusOf(tally: readonly DecisionTally[], rules: DecisionRules): { status: CandidateStatus; confirmations: number } {
+export function candidateStatusOf(
+  tally: readonly DecisionTally[],
+  rules: DecisionRules,
+): { status: CandidateStatus; confirmations: number } {
   const people = (kind: DecisionTally['decision']) => tally.find((t) => t.decision === kind)?.people ?? 0;
   const confirmations = people('confirm');
   const rejections = people('reject');
   const settled = tally.find((t) => isAdminDecision(t.decision))?.decision;
   const status: CandidateStatus =
-    settled === 'admin_confirm' ? 'confirmed'
-    : settled === 'admin_reject' ? 'rejected'
-    : confirmations > 0 && rejections > 0 ? 'disputed'
-    : confirmations >= rules.confirmations ? 'confirmed'
-    : rejections >= rules.rejections ? 'rejected'
-    : 'pending';
+    settled === 'admin_confirm'
+      ? 'confirmed'
+      : settled === 'admin_reject'
+        ? 'rejected'
+        : confirmations > 0 && rejections > 0
+          ? 'disputed'
+          : confirmations >= rules.confirmations
+            ? 'confirmed'
+            : rejections >= rules.rejections
+              ? 'rejected'
+              : 'pending';
   return { status, confirmations };
 }
 
@@ -50,7 +58,11 @@ export function caseStatusOf(candidates: readonly CandidateCount[]): CaseStatus 
 }
 
 /** Recomputes and stores a candidate's status from its decisions; the caller holds its lock (lockCandidate). */
-export async function settleCandidate(tx: Queryable, candidateId: string, rules: DecisionRules): Promise<CandidateStatus> {
+export async function settleCandidate(
+  tx: Queryable,
+  candidateId: string,
+  rules: DecisionRules,
+): Promise<CandidateStatus> {
   const { status, confirmations } = candidateStatusOf(await currentDecisionTally(tx, candidateId), rules);
   await writeCandidateStatus(tx, candidateId, { status, confirmations, decided: isFinal(status) });
   return status;

@@ -35,8 +35,12 @@ export async function dropCandidatesOfPhoto(tx: Queryable, photoId: string): Pro
  * Once the photo is marked withdrawn, the status of every case that had a candidate on it: one
  * whose confirmed match was on this photo is open again (its candidate counts for nothing now).
  */
-export async function refreshCasesAfterWithdrawal(tx: Queryable, dropped: WithdrawnCandidates): Promise<Array<{ id: string; before: CaseStatus; after: CaseStatus }>> {
+export async function refreshCasesAfterWithdrawal(
+  tx: Queryable,
+  dropped: WithdrawnCandidates,
+): Promise<Array<{ id: string; before: CaseStatus; after: CaseStatus }>> {
   const cases: Array<{ id: string; before: CaseStatus; after: CaseStatus }> = [];
-  for (const [id, was] of dropped.casesBefore) cases.push({ id, before: was, after: (await refreshCaseStatus(tx, id)) ?? was });
+  for (const [id, was] of dropped.casesBefore)
+    cases.push({ id, before: was, after: (await refreshCaseStatus(tx, id)) ?? was });
   return cases;
 }

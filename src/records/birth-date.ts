@@ -34,11 +34,16 @@ export function readBirthDate(raw: string, today: Date = new Date()): BirthDate 
   const dotted = iso ? null : DOTTED.exec(s);
   if (iso) [, y, mo, d] = iso;
   else if (dotted) [, d, mo, y] = dotted;
-  else return { problem: 'is not a date: write the year (1999), year and month (1999-06) or the full date (1999-06-21)', reason: 'not_a_date' };
+  else
+    return {
+      problem: 'is not a date: write the year (1999), year and month (1999-06) or the full date (1999-06-21)',
+      reason: 'not_a_date',
+    };
   const year = Number(y);
   const month = mo === undefined ? undefined : Number(mo);
   const day = d === undefined ? undefined : Number(d);
-  if (month !== undefined && (month < 1 || month > 12)) return { problem: 'has a month that does not exist', reason: 'no_such_month' };
+  if (month !== undefined && (month < 1 || month > 12))
+    return { problem: 'has a month that does not exist', reason: 'no_such_month' };
   if (day !== undefined && month !== undefined) {
     const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
     if (day < 1 || day > last) return { problem: 'has a day that does not exist in that month', reason: 'no_such_day' };
@@ -54,7 +59,12 @@ export function readBirthDate(raw: string, today: Date = new Date()): BirthDate 
 }
 
 /** `readBirthDate` for input that must be right: a KinfinderError naming the field otherwise. */
-export function parseBirthDate(raw: string, field: string, code: 'invalid_subject' | 'invalid_metadata' = 'invalid_subject', today?: Date): BirthDate {
+export function parseBirthDate(
+  raw: string,
+  field: string,
+  code: 'invalid_subject' | 'invalid_metadata' = 'invalid_subject',
+  today?: Date,
+): BirthDate {
   const r = readBirthDate(raw, today);
   if ('problem' in r) throw new KinfinderError(code, `${field} ${r.problem}`, { field, reason: r.reason });
   return r;

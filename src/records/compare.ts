@@ -38,7 +38,11 @@ function givenLevel(s: KeyedToken, t: KeyedToken, patronymic: boolean): Level<'g
   if (t.initial) return initialsOf(s.skeleton).includes(t.skeleton[0] ?? '') ? 'initial' : 'different';
   if (patronymic) {
     // Patronymics have no equivalents list: Petrovich, Petrovych and Petrowicz meet by key or sound.
-    if (s.skeleton === t.skeleton || (phoneticAgrees(s.dm, t.dm) && trigramSimilarity(s.skeleton, t.skeleton) >= TRIGRAM_CLOSE)) return 'same';
+    if (
+      s.skeleton === t.skeleton ||
+      (phoneticAgrees(s.dm, t.dm) && trigramSimilarity(s.skeleton, t.skeleton) >= TRIGRAM_CLOSE)
+    )
+      return 'same';
     return 'different';
   }
   return givenNamesEquivalent(s.skeleton, t.skeleton) ? 'same' : 'different';
@@ -51,7 +55,10 @@ const rank = <F extends Field>(f: F, l: Level<F>): number => (LEVELS[f] as reado
  * name and patronymic the best of the rest, an initial standing for the given name before the
  * patronymic ("IVANOV S.P.").
  */
-function nameLevels(s: SubjectRecord, tokens: readonly KeyedToken[]): Pick<Levels, 'surname' | 'givenName' | 'patronymic'> {
+function nameLevels(
+  s: SubjectRecord,
+  tokens: readonly KeyedToken[],
+): Pick<Levels, 'surname' | 'givenName' | 'patronymic'> {
   const out: Pick<Levels, 'surname' | 'givenName' | 'patronymic'> = {};
   const used = new Set<number>();
   if (s.surname) {
@@ -90,7 +97,10 @@ export function compareRecords(s: SubjectRecord, r: ArchiveRecord): Levels {
   let bestScore = Infinity;
   for (const tokens of r.names) {
     const l = nameLevels(s, tokens);
-    const score = (l.surname ? rank('surname', l.surname) * 100 : 0) + (l.givenName ? rank('givenName', l.givenName) * 10 : 0) + (l.patronymic ? rank('patronymic', l.patronymic) : 0);
+    const score =
+      (l.surname ? rank('surname', l.surname) * 100 : 0) +
+      (l.givenName ? rank('givenName', l.givenName) * 10 : 0) +
+      (l.patronymic ? rank('patronymic', l.patronymic) : 0);
     if (score < bestScore) {
       bestScore = score;
       delete out.surname;

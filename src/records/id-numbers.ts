@@ -7,7 +7,23 @@
 
 // Cyrillic letters with a Latin twin of the same shape, both cases (NFKC leaves them alone).
 const LOOKALIKE: Record<string, string> = {
-  А: 'A', В: 'B', Е: 'E', Ё: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X', І: 'I', Ї: 'I', Ј: 'J', Ѕ: 'S',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  Ё: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  У: 'Y',
+  Х: 'X',
+  І: 'I',
+  Ї: 'I',
+  Ј: 'J',
+  Ѕ: 'S',
 };
 
 export function foldIdNumber(raw: string): string {
@@ -28,7 +44,8 @@ export const MIN_ID_LENGTH_FOR_EDIT = 5;
  */
 export function idVariants(folded: string): string[] {
   const out = new Set<string>([folded]);
-  if (folded.length >= MIN_ID_LENGTH_FOR_EDIT) for (let i = 0; i < folded.length; i++) out.add(folded.slice(0, i) + folded.slice(i + 1));
+  if (folded.length >= MIN_ID_LENGTH_FOR_EDIT)
+    for (let i = 0; i < folded.length; i++) out.add(folded.slice(0, i) + folded.slice(i + 1));
   return [...out];
 }
 
@@ -36,7 +53,9 @@ export function idVariants(folded: string): string[] {
 export function idDistance(a: string, b: string): number {
   if (a === b) return 0;
   if (Math.abs(a.length - b.length) > 1) return 2;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;

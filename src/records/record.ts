@@ -45,7 +45,8 @@ function keyed(t: NameToken): KeyedToken {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : str(v) ? [str(v)!] : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : str(v) ? [str(v)!] : [];
 
 /**
  * The keyed record of an archive photo's metadata. Archives are messy: a birth date that cannot
@@ -78,10 +79,27 @@ export function isLinkable(r: ArchiveRecord): boolean {
  * The fields of a family's `subject` (DESIGN §11), then the three the first web form and older
  * clients sent (`name`, `born`, `details`), which are kept and shown to verifiers but not matched.
  */
-export const SUBJECT_FIELDS = ['surname', 'givenName', 'patronymic', 'birthDate', 'unit', 'idNumber', 'marks', 'notes', 'name', 'born', 'details'] as const;
+export const SUBJECT_FIELDS = [
+  'surname',
+  'givenName',
+  'patronymic',
+  'birthDate',
+  'unit',
+  'idNumber',
+  'marks',
+  'notes',
+  'name',
+  'born',
+  'details',
+] as const;
 export type SubjectField = (typeof SUBJECT_FIELDS)[number];
 
-const SubjectShape = z.strictObject(Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().nullable().optional()])) as Record<SubjectField, z.ZodOptional<z.ZodNullable<z.ZodString>>>);
+const SubjectShape = z.strictObject(
+  Object.fromEntries(SUBJECT_FIELDS.map((f) => [f, z.string().nullable().optional()])) as Record<
+    SubjectField,
+    z.ZodOptional<z.ZodNullable<z.ZodString>>
+  >,
+);
 
 /**
  * The details of a refused subject shape: `reason` picks the family's message (api/family-errors.ts),
@@ -101,18 +119,34 @@ export function checkSubjectFields(subject: Record<string, unknown>): Partial<Re
     const unknown = parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []));
     const notText = parsed.error.issues.filter((i) => i.code !== 'unrecognized_keys').map((i) => String(i.path[0]));
     const problems = [
-      ...(unknown.length ? [`it has fields that are not part of it (${unknown.map((k) => JSON.stringify(k)).join(', ')})`] : []),
+      ...(unknown.length
+        ? [`it has fields that are not part of it (${unknown.map((k) => JSON.stringify(k)).join(', ')})`]
+        : []),
       ...(notText.length ? [`these fields must be text: ${[...new Set(notText)].join(', ')}`] : []),
     ];
-    throw new KinfinderError('invalid_input', `the "subject" was refused: ${problems.join('; ')}. It takes only ${SUBJECT_FIELDS.join(', ')}, each text`, {
-      ...SUBJECT_SHAPE_REFUSAL,
-      ...(unknown.length ? { unknown } : {}),
-    });
+    throw new KinfinderError(
+      'invalid_input',
+      `the "subject" was refused: ${problems.join('; ')}. It takes only ${SUBJECT_FIELDS.join(', ')}, each text`,
+      { ...SUBJECT_SHAPE_REFUSAL, ...(unknown.length ? { unknown } : {}) },
+    );
   }
-  return Object.fromEntries(Object.entries(parsed.data).filter((e): e is [SubjectField, string] => typeof e[1] === 'string' && e[1].trim() !== ''));
+  return Object.fromEntries(
+    Object.entries(parsed.data).filter(
+      (e): e is [SubjectField, string] => typeof e[1] === 'string' && e[1].trim() !== '',
+    ),
+  );
 }
 
-const LIMITS: Record<string, number> = { surname: 200, givenName: 200, patronymic: 200, birthDate: 40, unit: 200, idNumber: 100, marks: 2000, notes: 4000 };
+const LIMITS: Record<string, number> = {
+  surname: 200,
+  givenName: 200,
+  patronymic: 200,
+  birthDate: 40,
+  unit: 200,
+  idNumber: 100,
+  marks: 2000,
+  notes: 4000,
+};
 
 function invalid(message: string, field: string): KinfinderError {
   return new KinfinderError('invalid_subject', message, { field });
@@ -186,11 +220,13 @@ export function checkArchiveMetadata(metadata: Record<string, unknown> | undefin
   for (const field of ['names', 'idNumbers']) {
     const v = metadata[field];
     if (v === undefined || v === null || typeof v === 'string') continue;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new KinfinderError('invalid_metadata', `${where}.${field} must be text or a list of text`, { field });
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      throw new KinfinderError('invalid_metadata', `${where}.${field} must be text or a list of text`, { field });
   }
   for (const field of ['unit', 'marks', 'birthDate']) {
     const v = metadata[field];
-    if (v !== undefined && v !== null && typeof v !== 'string') throw new KinfinderError('invalid_metadata', `${where}.${field} must be text`, { field });
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw new KinfinderError('invalid_metadata', `${where}.${field} must be text`, { field });
   }
   const birth = str(metadata.birthDate);
   if (birth) parseBirthDate(birth, `${where}.birthDate`, 'invalid_metadata');

@@ -103,7 +103,8 @@ export function uTable(counts: ArchiveCounts, rejected: DecidedCounts = {}): UTa
       u[level] = field === 'face' ? base : base * rejectionFactor(rejected[field]?.[level] ?? 0);
       agreeing += u[level]!;
     }
-    for (const level of ['different', 'below_floor']) if (level in prior) u[level] = field === 'face' ? prior[level]! : Math.max(1 - agreeing, 0.01);
+    for (const level of ['different', 'below_floor'])
+      if (level in prior) u[level] = field === 'face' ? prior[level]! : Math.max(1 - agreeing, 0.01);
     out[field] = u;
   }
   return out as UTable;
@@ -125,7 +126,9 @@ export function mTable(confirmed: DecidedCounts = {}): MTable {
     const prior = M_PRIORS[field] as Record<string, number>;
     const c = confirmed[field] ?? {};
     const total = Object.values(c).reduce((a, b) => a + b, 0);
-    out[field] = Object.fromEntries(Object.entries(prior).map(([level, p]) => [level, ((c[level] ?? 0) + PSEUDO_PAIRS * p) / (total + PSEUDO_PAIRS)]));
+    out[field] = Object.fromEntries(
+      Object.entries(prior).map(([level, p]) => [level, ((c[level] ?? 0) + PSEUDO_PAIRS * p) / (total + PSEUDO_PAIRS)]),
+    );
   }
   return out as MTable;
 }

@@ -39,13 +39,25 @@ export interface ReviewItem extends Omit<CandidateView, 'confirmations' | 'confi
  * Until when a decision that counts may be retracted: a verifier's answer, within
  * RETRACT_WINDOW_MS, while the candidate is not final; an admin's settling never. Null once not.
  */
-export function retractableUntil(d: { decision: DecisionKind; createdAt: Date }, status: CandidateStatus, now: Date): Date | null {
+export function retractableUntil(
+  d: { decision: DecisionKind; createdAt: Date },
+  status: CandidateStatus,
+  now: Date,
+): Date | null {
   const until = new Date(d.createdAt.getTime() + RETRACT_WINDOW_MS);
   return !isFinal(status) && !isAdminDecision(d.decision) && until > now ? until : null;
 }
 
 function own(d: DecisionRow, status: CandidateStatus, now: Date): OwnDecision {
-  return { id: d.id, decision: d.decision, note: d.note, reason: d.reason, familyMessage: d.familyMessage, createdAt: d.createdAt, retractableUntil: retractableUntil(d, status, now) };
+  return {
+    id: d.id,
+    decision: d.decision,
+    note: d.note,
+    reason: d.reason,
+    familyMessage: d.familyMessage,
+    createdAt: d.createdAt,
+    retractableUntil: retractableUntil(d, status, now),
+  };
 }
 
 /** Builds the reviewer's items for candidates (in their order), loading the decisions once. */
@@ -55,7 +67,10 @@ export async function reviewItemsFor<C extends CandidateView>(
   candidates: readonly C[],
   now: Date,
 ): Promise<Array<ReviewItem & Omit<C, 'confirmations' | 'confirmedBy'>>> {
-  const all = await currentDecisionsOf(q, candidates.map((c) => c.id));
+  const all = await currentDecisionsOf(
+    q,
+    candidates.map((c) => c.id),
+  );
   const byCandidate = new Map<string, DecisionRow[]>();
   for (const d of all) byCandidate.set(d.candidateId, [...(byCandidate.get(d.candidateId) ?? []), d]);
   return candidates.map((c) => {

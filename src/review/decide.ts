@@ -43,19 +43,28 @@ const clean = (s: string | undefined) => s?.trim() || null;
  */
 export async function decide(deps: ReviewRules, caller: Caller, input: DecisionInput): Promise<ReviewItem> {
   const p = authorizePrincipal(caller, 'review.decide');
-  const who = signingPerson(p, 'decisions are signed by a person: use a personal access token, not the bootstrap admin token');
+  const who = signingPerson(
+    p,
+    'decisions are signed by a person: use a personal access token, not the bootstrap admin token',
+  );
   const settles = may(p, 'review.settle');
   const rules = { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS };
   const now = deps.now?.() ?? new Date();
   const note = clean(input.note);
   const reason = clean(input.reason);
   const familyMessage = clean(input.familyMessage);
-  if (familyMessage && input.decision !== 'confirm') throw new KinfinderError('invalid_input', 'a message for the family goes only with a confirmation');
+  if (familyMessage && input.decision !== 'confirm')
+    throw new KinfinderError('invalid_input', 'a message for the family goes only with a confirmation');
   if (settles) {
-    if (input.decision !== 'confirm' && input.decision !== 'reject') throw new KinfinderError('invalid_input', 'an admin settles a disputed candidate with confirm or reject');
+    if (input.decision !== 'confirm' && input.decision !== 'reject')
+      throw new KinfinderError('invalid_input', 'an admin settles a disputed candidate with confirm or reject');
     if (!reason) throw new KinfinderError('invalid_input', 'an admin decision needs a reason');
   }
-  if (input.decision === 'unsure' && !reason) throw new KinfinderError('invalid_input', 'say why you are unsure (reason), so the next verifier knows what to look at');
+  if (input.decision === 'unsure' && !reason)
+    throw new KinfinderError(
+      'invalid_input',
+      'say why you are unsure (reason), so the next verifier knows what to look at',
+    );
 
   return deps.db.transaction(async (tx) => {
     const c = await lockCandidate(tx, input.candidateId);
@@ -63,19 +72,44 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
     let action: AuditAction;
     let decisionId: string;
     if (settles) {
-      if (c.status !== 'disputed') throw new KinfinderError('conflict', `an admin decides only disputed candidates; this one is ${c.status}`);
-      decisionId = (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: input.decision === 'confirm' ? 'admin_confirm' : 'admin_reject', note, reason, familyMessage, retracts: null })).id;
+      if (c.status !== 'disputed')
+        throw new KinfinderError('conflict', `an admin decides only disputed candidates; this one is ${c.status}`);
+      decisionId = (
+        await insertDecision(tx, {
+          candidateId: c.id,
+          tokenId: who.tokenId,
+          decision: input.decision === 'confirm' ? 'admin_confirm' : 'admin_reject',
+          note,
+          reason,
+          familyMessage,
+          retracts: null,
+        })
+      ).id;
       action = input.decision === 'confirm' ? 'candidate.settle_confirm' : 'candidate.settle_reject';
     } else if (input.decision === 'retract') {
       decisionId = await retract(tx, c, who, note, now);
       action = 'candidate.retract';
     } else {
-      if (c.status === 'disputed') throw new KinfinderError('already_decided', 'verifiers disagree on this candidate: an admin decides it now');
+      if (c.status === 'disputed')
+        throw new KinfinderError('already_decided', 'verifiers disagree on this candidate: an admin decides it now');
       if (isFinal(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}`);
       if (await currentDecisionOf(tx, c.id, who.personId)) {
-        throw new KinfinderError('conflict', 'you have already decided on this candidate; another verifier must review it');
+        throw new KinfinderError(
+          'conflict',
+          'you have already decided on this candidate; another verifier must review it',
+        );
       }
-      decisionId = (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: input.decision, note, reason, familyMessage, retracts: null })).id;
+      decisionId = (
+        await insertDecision(tx, {
+          candidateId: c.id,
+          tokenId: who.tokenId,
+          decision: input.decision,
+          note,
+          reason,
+          familyMessage,
+          retracts: null,
+        })
+      ).id;
       action = `candidate.${input.decision}` as const;
     }
     const { status } = await recomputeAfterDecision(tx, c, rules);
@@ -93,12 +127,33 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
   });
 }
 
-async function retract(tx: Queryable, c: { id: string; status: CandidateStatus }, who: { tokenId: string; personId: string }, note: string | null, now: Date): Promise<string> {
-  if (isFinal(c.status)) throw new KinfinderError('already_decided', `this candidate is already ${c.status}: only an admin can reopen it`);
+async function retract(
+  tx: Queryable,
+  c: { id: string; status: CandidateStatus },
+  who: { tokenId: string; personId: string },
+  note: string | null,
+  now: Date,
+): Promise<string> {
+  if (isFinal(c.status))
+    throw new KinfinderError('already_decided', `this candidate is already ${c.status}: only an admin can reopen it`);
   const mine = await currentDecisionOf(tx, c.id, who.personId);
-  if (!mine || isAdminDecision(mine.decision)) throw new KinfinderError('conflict', 'you have no decision on this candidate to retract');
+  if (!mine || isAdminDecision(mine.decision))
+    throw new KinfinderError('conflict', 'you have no decision on this candidate to retract');
   if (now.getTime() - mine.createdAt.getTime() > RETRACT_WINDOW_MS) {
-    throw new KinfinderError('too_late', 'a decision can be retracted only within 15 minutes; ask an admin if it was wrong');
+    throw new KinfinderError(
+      'too_late',
+      'a decision can be retracted only within 15 minutes; ask an admin if it was wrong',
+    );
   }
-  return (await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: 'retract', note, reason: null, familyMessage: null, retracts: mine.id })).id;
+  return (
+    await insertDecision(tx, {
+      candidateId: c.id,
+      tokenId: who.tokenId,
+      decision: 'retract',
+      note,
+      reason: null,
+      familyMessage: null,
+      retracts: mine.id,
+    })
+  ).id;
 }

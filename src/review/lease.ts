@@ -16,7 +16,11 @@ export const LEASE_SECONDS = 120;
  * reviewer meanwhile (two verifiers are not given the same candidate at the same moment). A
  * candidate someone else holds answers `leased` with when their hold runs out.
  */
-export async function holdCandidate(deps: { db: Database }, caller: Caller, candidateId: string): Promise<{ leasedUntil: Date }> {
+export async function holdCandidate(
+  deps: { db: Database },
+  caller: Caller,
+  candidateId: string,
+): Promise<{ leasedUntil: Date }> {
   const p = authorizePrincipal(caller, 'review.lease');
   const { personId } = signingPerson(p, 'holding a candidate needs a personal access token');
   return deps.db.transaction(async (tx) => {
@@ -24,7 +28,9 @@ export async function holdCandidate(deps: { db: Database }, caller: Caller, cand
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
     const lease = await leaseCandidate(tx, c.id, personId, LEASE_SECONDS);
     if (!lease.mine) {
-      throw new KinfinderError('leased', 'another reviewer has this candidate open right now', undefined, { body: { leasedUntil: lease.expiresAt.toISOString() } });
+      throw new KinfinderError('leased', 'another reviewer has this candidate open right now', undefined, {
+        body: { leasedUntil: lease.expiresAt.toISOString() },
+      });
     }
     return { leasedUntil: lease.expiresAt };
   });

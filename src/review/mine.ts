@@ -21,14 +21,21 @@ export interface MyReview {
  * sends the verifier's own midnight) and how much waits in their queues. Verifiers see the
  * pending queue and how many disagreements wait for an admin; admins the disputed queue.
  */
-export async function myReview(deps: { db: Database; now?: () => Date }, caller: Caller, opts: { since?: Date | undefined }): Promise<MyReview> {
+export async function myReview(
+  deps: { db: Database; now?: () => Date },
+  caller: Caller,
+  opts: { since?: Date | undefined },
+): Promise<MyReview> {
   const p = authorizePrincipal(caller, 'review.self');
   const now = deps.now?.() ?? new Date();
   const since = opts.since ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   return deps.db.transaction(async (tx) => {
     const rows = p.personId ? await decisionsByPerson(tx, p.personId, since, 200) : [];
     // Only a decision that still counts can be retracted (a retracted or reopened one is history).
-    const decisions = rows.map((d) => ({ ...d, retractableUntil: d.current ? retractableUntil(d, d.candidateStatus, now) : null }));
+    const decisions = rows.map((d) => ({
+      ...d,
+      retractableUntil: d.current ? retractableUntil(d, d.candidateStatus, now) : null,
+    }));
     const queues: Partial<Record<ReviewQueue, number>> = { disputed: await queueCount(tx, 'disputed', null) };
     // The pending queue is theirs who may work it (verifiers); admins work the disputed one.
     if (may(p, 'review.queue')) queues.pending = await queueCount(tx, 'pending', p.personId ?? null);

@@ -12,14 +12,27 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The place after the last item of a page: opaque to clients, checked when it comes back. */
 function encodeCursor(p: QueuePlace): string {
-  return Buffer.from(JSON.stringify([p.caseConfirmed ? 1 : 0, p.caseOpened, p.caseId, p.similarity, p.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([p.caseConfirmed ? 1 : 0, p.caseOpened, p.caseId, p.similarity, p.id])).toString(
+    'base64url',
+  );
 }
 
 function decodeCursor(raw: string): QueuePlace {
   try {
-    const [cc, opened, caseId, similarity, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if ((cc === 0 || cc === 1) && typeof opened === 'string' && /^\d{1,20}$/.test(opened) && typeof caseId === 'string' && UUID.test(caseId)
-      && typeof similarity === 'number' && Number.isFinite(similarity) && typeof id === 'string' && UUID.test(id)) {
+    const [cc, opened, caseId, similarity, id] = JSON.parse(
+      Buffer.from(raw, 'base64url').toString('utf8'),
+    ) as unknown[];
+    if (
+      (cc === 0 || cc === 1) &&
+      typeof opened === 'string' &&
+      /^\d{1,20}$/.test(opened) &&
+      typeof caseId === 'string' &&
+      UUID.test(caseId) &&
+      typeof similarity === 'number' &&
+      Number.isFinite(similarity) &&
+      typeof id === 'string' &&
+      UUID.test(id)
+    ) {
       return { caseConfirmed: cc === 1, caseOpened: opened, caseId, similarity, id };
     }
   } catch {
@@ -59,18 +72,34 @@ export async function readReviewQueue(
   const after = page.after ? decodeCursor(page.after) : undefined;
   const now = deps.now?.() ?? new Date();
   return deps.db.transaction(async (tx) => {
-    const rows = await reviewQueuePage(tx, { queue, personId: p.personId ?? null, limit: page.limit + 1, ...(after ? { after } : {}) });
+    const rows = await reviewQueuePage(tx, {
+      queue,
+      personId: p.personId ?? null,
+      limit: page.limit + 1,
+      ...(after ? { after } : {}),
+    });
     const shown = rows.slice(0, page.limit);
     const items = await reviewItemsFor(tx, p, shown, now);
     const cases: QueueCase[] = [];
     for (const row of shown) {
       if (cases.some((c) => c.case.id === row.caseId)) continue;
       const found = await getCase(tx, row.caseId);
-      if (found) cases.push({ case: found, referenceFaces: await referenceFacesOf(tx, row.caseId), confirmedMatch: row.caseConfirmed });
+      if (found)
+        cases.push({
+          case: found,
+          referenceFaces: await referenceFacesOf(tx, row.caseId),
+          confirmedMatch: row.caseConfirmed,
+        });
     }
     // Who was shown which candidate is the record worth keeping (one row per item shown, as for
     // any other read of a photo); a page load that shows nothing leaves nothing.
-    for (const item of shown) await recordAudit(tx, auditActor(p), { action: 'candidate.read', subjectType: 'candidate', subjectId: item.id, details: { searchId: item.caseId, queue } });
+    for (const item of shown)
+      await recordAudit(tx, auditActor(p), {
+        action: 'candidate.read',
+        subjectType: 'candidate',
+        subjectId: item.id,
+        details: { searchId: item.caseId, queue },
+      });
     const last = shown[shown.length - 1];
     return {
       items: items.map((item, i) => ({ ...item, caseConfirmed: shown[i]!.caseConfirmed })),

@@ -13,7 +13,11 @@ import { DEFAULT_REJECTIONS, type ReviewRules } from './decide.ts';
  * decisions before stay in the record but stop counting, so two verifiers review it afresh;
  * the family's view goes back to "being checked" and the audit keeps the reason.
  */
-export async function reopenCandidate(deps: ReviewRules, caller: Caller, input: { candidateId: string; reason: string }): Promise<ReviewItem> {
+export async function reopenCandidate(
+  deps: ReviewRules,
+  caller: Caller,
+  input: { candidateId: string; reason: string },
+): Promise<ReviewItem> {
   const p = authorizePrincipal(caller, 'candidates.reopen');
   const who = signingPerson(p, 'reopening is signed by a person: use a personal admin token, not the bootstrap token');
   const reason = input.reason.trim();
@@ -22,9 +26,24 @@ export async function reopenCandidate(deps: ReviewRules, caller: Caller, input: 
   return deps.db.transaction(async (tx) => {
     const c = await lockCandidate(tx, input.candidateId);
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
-    if (c.status !== 'confirmed' && c.status !== 'rejected') throw new KinfinderError('conflict', `only a confirmed or rejected candidate can be reopened; this one is ${c.status}`);
-    const { id } = await insertDecision(tx, { candidateId: c.id, tokenId: who.tokenId, decision: 'reopen', note: null, reason, familyMessage: null, retracts: null });
-    const { status, caseStatus } = await recomputeAfterDecision(tx, c, { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS });
+    if (c.status !== 'confirmed' && c.status !== 'rejected')
+      throw new KinfinderError(
+        'conflict',
+        `only a confirmed or rejected candidate can be reopened; this one is ${c.status}`,
+      );
+    const { id } = await insertDecision(tx, {
+      candidateId: c.id,
+      tokenId: who.tokenId,
+      decision: 'reopen',
+      note: null,
+      reason,
+      familyMessage: null,
+      retracts: null,
+    });
+    const { status, caseStatus } = await recomputeAfterDecision(tx, c, {
+      confirmations: deps.confirmations,
+      rejections: deps.rejections ?? DEFAULT_REJECTIONS,
+    });
     await recordAudit(tx, auditActor(p), {
       action: 'candidate.reopen',
       subjectType: 'candidate',

@@ -32,7 +32,15 @@ export interface AuditRow {
 export async function recordAudit(q: Queryable, actor: AuditActor | null, e: AuditEvent): Promise<void> {
   await q.query(
     `INSERT INTO audit_events (actor_id, actor_role, actor_person_id, action, subject_type, subject_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [actor?.id ?? null, actor?.role ?? 'anonymous', actor?.personId ?? null, e.action, e.subjectType ?? null, e.subjectId ?? null, JSON.stringify(e.details ?? {})],
+    [
+      actor?.id ?? null,
+      actor?.role ?? 'anonymous',
+      actor?.personId ?? null,
+      e.action,
+      e.subjectType ?? null,
+      e.subjectId ?? null,
+      JSON.stringify(e.details ?? {}),
+    ],
   );
 }
 
@@ -63,8 +71,12 @@ export interface AuditFilter {
  * `before` is the id of the last event of the previous page: the page continues after that
  * event's (time, id), so a page boundary never skips or repeats an event.
  */
-export async function listAudit(q: Queryable, opts: AuditFilter & { before?: string | undefined; limit: number }): Promise<AuditRow[]> {
-  const isUuid = opts.actor !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.actor);
+export async function listAudit(
+  q: Queryable,
+  opts: AuditFilter & { before?: string | undefined; limit: number },
+): Promise<AuditRow[]> {
+  const isUuid =
+    opts.actor !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.actor);
   const action = opts.action?.replace(/\*$/, '');
   const prefix = opts.action !== undefined && (opts.action.endsWith('*') || opts.action.endsWith('.'));
   const r = await q.query<AuditRow>(

@@ -32,7 +32,10 @@ export interface BatchCounts {
 const BATCH_COLUMNS = `b.id, b.created_at AS "createdAt", b.channel, s.name AS source, b.category,
   json_build_object('tokenId', b.actor_id, 'role', b.actor_role, 'personId', b.actor_person_id) AS "createdBy"`;
 
-export async function insertBatch(q: Queryable, b: { actor: AuditActor | null; channel: BatchChannel; sourceId: string | null; category: Category }): Promise<BatchRow> {
+export async function insertBatch(
+  q: Queryable,
+  b: { actor: AuditActor | null; channel: BatchChannel; sourceId: string | null; category: Category },
+): Promise<BatchRow> {
   const r = await q.query<{ id: string }>(
     `INSERT INTO batches (actor_id, actor_role, actor_person_id, channel, source_id, category) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
     [b.actor?.id ?? null, b.actor?.role ?? 'anonymous', b.actor?.personId ?? null, b.channel, b.sourceId, b.category],
@@ -41,12 +44,18 @@ export async function insertBatch(q: Queryable, b: { actor: AuditActor | null; c
 }
 
 export async function getBatch(q: Queryable, id: string): Promise<BatchRow | undefined> {
-  const r = await q.query<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM batches b LEFT JOIN sources s ON s.id = b.source_id WHERE b.id = $1`, [id]);
+  const r = await q.query<BatchRow>(
+    `SELECT ${BATCH_COLUMNS} FROM batches b LEFT JOIN sources s ON s.id = b.source_id WHERE b.id = $1`,
+    [id],
+  );
   return r.rows[0];
 }
 
 /** Newest first; `before` is the id of the last batch of the previous page. */
-export async function listBatches(q: Queryable, opts: { limit: number; before?: string | undefined }): Promise<BatchRow[]> {
+export async function listBatches(
+  q: Queryable,
+  opts: { limit: number; before?: string | undefined },
+): Promise<BatchRow[]> {
   const r = await q.query<BatchRow>(
     `SELECT ${BATCH_COLUMNS} FROM batches b LEFT JOIN sources s ON s.id = b.source_id
      WHERE ($1::uuid IS NULL OR (b.created_at, b.id) < (SELECT created_at, id FROM batches WHERE id = $1::uuid))
@@ -59,7 +68,13 @@ export async function listBatches(q: Queryable, opts: { limit: number; before?: 
 /** What became of one file handed to a batch (in the transaction that stored its photo, if any). */
 export async function recordBatchFile(
   q: Queryable,
-  f: { batchId: string; file: string; photoId: string | null; outcome: 'new' | 'duplicate' | 'refused'; error?: { code: string; message: string } | undefined },
+  f: {
+    batchId: string;
+    file: string;
+    photoId: string | null;
+    outcome: 'new' | 'duplicate' | 'refused';
+    error?: { code: string; message: string } | undefined;
+  },
 ): Promise<void> {
   await q.query(`INSERT INTO batch_files (batch_id, file, photo_id, outcome, error) VALUES ($1, $2, $3, $4, $5)`, [
     f.batchId,
@@ -94,7 +109,18 @@ export async function batchCounts(q: Queryable, ids: readonly string[]): Promise
      GROUP BY bf.batch_id`,
     [ids],
   );
-  for (const id of ids) out.set(id, { files: 0, queued: 0, processing: 0, done: 0, failed: 0, withdrawn: 0, duplicates: 0, refused: 0, faces: 0 });
+  for (const id of ids)
+    out.set(id, {
+      files: 0,
+      queued: 0,
+      processing: 0,
+      done: 0,
+      failed: 0,
+      withdrawn: 0,
+      duplicates: 0,
+      refused: 0,
+      faces: 0,
+    });
   for (const row of r.rows) {
     const { batchId, failedPhotos, ...rest } = row;
     out.set(batchId, { ...rest, failed: failedPhotos + rest.refused });
@@ -114,7 +140,11 @@ export interface BatchFileRow {
  * The files of a batch that did not become a processed photo: refused on arrival, failed while
  * processed, and (with `duplicates`) those already in the archive. In the order handed in.
  */
-export async function batchProblems(q: Queryable, batchId: string, opts: { duplicates: boolean }): Promise<BatchFileRow[]> {
+export async function batchProblems(
+  q: Queryable,
+  batchId: string,
+  opts: { duplicates: boolean },
+): Promise<BatchFileRow[]> {
   const r = await q.query<BatchFileRow>(
     `SELECT bf.file,
             CASE WHEN bf.outcome = 'refused' THEN 'refused' WHEN bf.outcome = 'duplicate' THEN 'duplicate' ELSE 'failed' END AS status,

@@ -3,7 +3,6 @@ import type { Evidence } from '../records/weights.ts';
 import type { Queryable } from './database.ts';
 import { sqlWords } from './sql-words.ts';
 
-
 export interface NewCandidate {
   photoId: string;
   /** Null for a photo proposed by its record alone (no face compared). */
@@ -31,7 +30,17 @@ export interface NewCandidate {
 export async function upsertCandidates(q: Queryable, caseId: string, list: readonly NewCandidate[]): Promise<number> {
   let created = 0;
   for (const c of list) {
-    const values = [caseId, c.faceId, c.referenceFaceId, c.similarity, c.band, c.photoId, c.matchWeight, c.matchProbability, JSON.stringify(c.evidence)];
+    const values = [
+      caseId,
+      c.faceId,
+      c.referenceFaceId,
+      c.similarity,
+      c.band,
+      c.photoId,
+      c.matchWeight,
+      c.matchProbability,
+      JSON.stringify(c.evidence),
+    ];
     // Two conflict targets: (search, face) for face candidates, the partial (search, photo) index for faceless ones.
     const target = c.faceId === null ? '(search_id, photo_id) WHERE face_id IS NULL' : '(search_id, face_id)';
     const r = await q.query<{ inserted: boolean }>(
@@ -50,7 +59,11 @@ export async function upsertCandidates(q: Queryable, caseId: string, list: reado
 }
 
 /** How many of a case's candidates are in each status, apart by whether their photo was withdrawn. */
-export interface CandidateCount { status: CandidateStatus; photoWithdrawn: boolean; n: number }
+export interface CandidateCount {
+  status: CandidateStatus;
+  photoWithdrawn: boolean;
+  n: number;
+}
 
 export async function candidateCountsOfCase(q: Queryable, caseId: string): Promise<CandidateCount[]> {
   // By the candidate's photo: one found by its record alone has no face.
@@ -65,7 +78,14 @@ export async function candidateCountsOfCase(q: Queryable, caseId: string): Promi
 }
 
 /** A pending candidate as it was scored: what re-weighing it needs (its face's similarity stays what it was). */
-export interface PendingCandidate { id: string; photoId: string; faceId: string | null; referenceFaceId: string | null; similarity: number | null; bandCap: string | null }
+export interface PendingCandidate {
+  id: string;
+  photoId: string;
+  faceId: string | null;
+  referenceFaceId: string | null;
+  similarity: number | null;
+  bandCap: string | null;
+}
 
 export async function pendingCandidatesOfCase(q: Queryable, caseId: string): Promise<PendingCandidate[]> {
   // FOR UPDATE: a verifier deciding one of them waits for the re-weighing (and sees its result),
@@ -88,7 +108,11 @@ export async function pendingCandidatesOfCase(q: Queryable, caseId: string): Pro
  * be the one the case now gives, not the one the old description gave. A decided candidate is
  * left as it was decided. Returns whether the row changed.
  */
-export async function reweighPendingCandidate(q: Queryable, id: string, c: Pick<NewCandidate, 'band' | 'evidence' | 'matchWeight' | 'matchProbability'>): Promise<boolean> {
+export async function reweighPendingCandidate(
+  q: Queryable,
+  id: string,
+  c: Pick<NewCandidate, 'band' | 'evidence' | 'matchWeight' | 'matchProbability'>,
+): Promise<boolean> {
   const r = await q.query(
     `UPDATE candidates SET band = $2, evidence = $3::jsonb, match_weight = $4, match_probability = $5
      WHERE id = $1 AND status = 'pending' AND (evidence IS DISTINCT FROM $3::jsonb OR match_weight IS DISTINCT FROM $4)`,
@@ -102,14 +126,20 @@ export async function reweighPendingCandidate(q: Queryable, id: string, c: Pick<
  * face's similarity, as the case is ranked), decided ones included (a rejected face still held
  * its place when it was proposed); null while the case has fewer than `n`.
  */
-export async function candidateBar(q: Queryable, caseId: string, n: number): Promise<{ matchWeight: number; similarity: number | null } | null> {
+export async function candidateBar(
+  q: Queryable,
+  caseId: string,
+  n: number,
+): Promise<{ matchWeight: number; similarity: number | null } | null> {
   const r = await q.query<{ matchWeight: number; similarity: number | null }>(
     `SELECT match_weight AS "matchWeight", similarity FROM candidates WHERE search_id = $1
      ORDER BY match_weight DESC, similarity DESC NULLS LAST OFFSET $2 LIMIT 1`,
     [caseId, n - 1],
   );
   const row = r.rows[0];
-  return row ? { matchWeight: Number(row.matchWeight), similarity: row.similarity === null ? null : Number(row.similarity) } : null;
+  return row
+    ? { matchWeight: Number(row.matchWeight), similarity: row.similarity === null ? null : Number(row.similarity) }
+    : null;
 }
 
 export interface CandidateView {
@@ -131,7 +161,14 @@ export interface CandidateView {
   referenceFace: { id: string; box: Box; photoWidth: number | null; photoHeight: number | null } | null;
   /** Null for a photo proposed by its record alone. */
   face: { id: string; box: Box; quality: Record<string, unknown>; score: number } | null;
-  photo: { id: string; originalName: string | null; source: string | null; metadata: Record<string, unknown>; width: number | null; height: number | null };
+  photo: {
+    id: string;
+    originalName: string | null;
+    source: string | null;
+    metadata: Record<string, unknown>;
+    width: number | null;
+    height: number | null;
+  };
   /** The people whose confirmations count now (retracted and reopened ones do not). */
   confirmedBy: string[];
   /** What the family said about the person they look for (the case's `subject`). */
@@ -142,7 +179,8 @@ export interface CandidateView {
 // Rank is the candidate's place in its case by weight (then similarity), counted over every
 // candidate of the case (decided ones too), so a number a verifier saw does not shift under them.
 // Faces are LEFT JOINed: a candidate found by its record alone has none; its photo is c.photo_id.
-export const CANDIDATE_VIEW = `
+export const CANDIDATE_VIEW =
+  `
   SELECT c.id, c.search_id AS "caseId",
          (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id
             AND (c2.match_weight > c.match_weight
@@ -166,7 +204,11 @@ export const CANDIDATE_VIEW = `
   LEFT JOIN sources src ON src.id = p.source_id
   LEFT JOIN reference_faces rf ON rf.id = c.reference_face_id`;
 
-export async function candidatesOfCase(q: Queryable, caseId: string, opts: { status?: CandidateStatus; limit?: number } = {}): Promise<CandidateView[]> {
+export async function candidatesOfCase(
+  q: Queryable,
+  caseId: string,
+  opts: { status?: CandidateStatus; limit?: number } = {},
+): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
     `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ` +
       'ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $3',
@@ -180,7 +222,10 @@ export async function getCandidate(q: Queryable, id: string): Promise<CandidateV
   return r.rows[0];
 }
 
-export async function lockCandidate(q: Queryable, id: string): Promise<{ id: string; caseId: string; status: CandidateStatus } | undefined> {
+export async function lockCandidate(
+  q: Queryable,
+  id: string,
+): Promise<{ id: string; caseId: string; status: CandidateStatus } | undefined> {
   const r = await q.query<{ id: string; caseId: string; status: CandidateStatus }>(
     `SELECT c.id, c.search_id AS "caseId", c.status FROM candidates c
      JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL

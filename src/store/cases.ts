@@ -17,7 +17,10 @@ export interface CaseRow {
 
 const CASE_COLUMNS = `id, status, subject, model_id AS "modelId", created_at AS "createdAt", deleted_at AS "deletedAt"`;
 
-export async function insertCase(q: Queryable, s: { subject: Record<string, unknown>; modelId: string; createdBy: string | null }): Promise<CaseRow> {
+export async function insertCase(
+  q: Queryable,
+  s: { subject: Record<string, unknown>; modelId: string; createdBy: string | null },
+): Promise<CaseRow> {
   const r = await q.query<CaseRow>(
     `INSERT INTO searches (subject, model_id, created_by) VALUES ($1, $2, $3) RETURNING ${CASE_COLUMNS}`,
     [JSON.stringify(s.subject), s.modelId, s.createdBy],
@@ -41,7 +44,12 @@ export interface NewReferenceFace extends NewFace {
   displaySha256: string;
 }
 
-export async function insertReferenceFace(q: Queryable, caseId: string, modelId: string, f: NewReferenceFace): Promise<string> {
+export async function insertReferenceFace(
+  q: Queryable,
+  caseId: string,
+  modelId: string,
+  f: NewReferenceFace,
+): Promise<string> {
   const r = await q.query<{ id: string }>(
     `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height,
                                   score, landmarks, quality, crop_sha256, embedding, photo_width, photo_height, display_sha256)

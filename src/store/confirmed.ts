@@ -43,12 +43,19 @@ export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Prom
     [caseId],
   );
   // The message rule is the review's (src/store/decisions.ts): the newest of the confirmations that still count.
-  const messages = await familyMessagesOf(q, r.rows.map((x) => x.id));
+  const messages = await familyMessagesOf(
+    q,
+    r.rows.map((x) => x.id),
+  );
   return r.rows.map((x) => ({ ...x, familyMessage: messages.get(x.id) ?? null }));
 }
 
 /** One confirmed match of a case, for its photo (null when it is not, or no longer, confirmed). */
-export async function confirmedMatch(q: Queryable, caseId: string, candidateId: string): Promise<{ photoId: string; displaySha256: string | null } | undefined> {
+export async function confirmedMatch(
+  q: Queryable,
+  caseId: string,
+  candidateId: string,
+): Promise<{ photoId: string; displaySha256: string | null } | undefined> {
   const r = await q.query<{ photoId: string; displaySha256: string | null }>(
     `SELECT p.id AS "photoId", p.display_sha256 AS "displaySha256"
      FROM candidates c JOIN photos p ON p.id = c.photo_id
@@ -60,12 +67,18 @@ export async function confirmedMatch(q: Queryable, caseId: string, candidateId: 
 
 /** Whether an archive photo is confirmed for this case (a family may then see it). */
 export async function photoVisibleToCase(q: Queryable, photoId: string, caseId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.photo_id = $2 AND ${confirmedForCase('c')} LIMIT 1`, [caseId, photoId]);
+  const r = await q.query(
+    `SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.photo_id = $2 AND ${confirmedForCase('c')} LIMIT 1`,
+    [caseId, photoId],
+  );
   return r.rows.length > 0;
 }
 
 /** Whether an archive face is confirmed for this case (a family may then see its crop). */
 export async function faceVisibleToCase(q: Queryable, faceId: string, caseId: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND ${confirmedForCase('c')} LIMIT 1`, [caseId, faceId]);
+  const r = await q.query(
+    `SELECT 1 FROM candidates c WHERE c.search_id = $1 AND c.face_id = $2 AND ${confirmedForCase('c')} LIMIT 1`,
+    [caseId, faceId],
+  );
   return r.rows.length > 0;
 }

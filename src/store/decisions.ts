@@ -23,8 +23,10 @@ export async function insertDecision(q: Queryable, d: NewDecision): Promise<{ id
   );
   const id = r.rows[0]!.id;
   // Notes and reasons live beside the decision: they go with the case if the family deletes it.
-  if (d.note) await q.query(`INSERT INTO decision_notes (decision_id, kind, note) VALUES ($1, 'note', $2)`, [id, d.note]);
-  if (d.reason) await q.query(`INSERT INTO decision_notes (decision_id, kind, note) VALUES ($1, 'reason', $2)`, [id, d.reason]);
+  if (d.note)
+    await q.query(`INSERT INTO decision_notes (decision_id, kind, note) VALUES ($1, 'note', $2)`, [id, d.note]);
+  if (d.reason)
+    await q.query(`INSERT INTO decision_notes (decision_id, kind, note) VALUES ($1, 'reason', $2)`, [id, d.reason]);
   return r.rows[0]!;
 }
 
@@ -64,7 +66,11 @@ export async function currentDecisionsOf(q: Queryable, candidateIds: readonly st
 }
 
 /** This person's answer on the candidate that counts now (by any of their tokens), if any. */
-export async function currentDecisionOf(q: Queryable, candidateId: string, personId: string): Promise<{ id: string; decision: DecisionKind; createdAt: Date } | undefined> {
+export async function currentDecisionOf(
+  q: Queryable,
+  candidateId: string,
+  personId: string,
+): Promise<{ id: string; decision: DecisionKind; createdAt: Date } | undefined> {
   const r = await q.query<{ id: string; decision: DecisionKind; createdAt: Date }>(
     `SELECT id, decision, created_at AS "createdAt" FROM current_decisions
      WHERE candidate_id = $1 AND person_id = $2 ORDER BY seq DESC LIMIT 1`,
@@ -96,7 +102,11 @@ export async function currentDecisionTally(q: Queryable, candidateId: string): P
 }
 
 /** Stores a candidate's status as src/match/status.ts decided it; `decided`: it became final now (decided_at). */
-export async function writeCandidateStatus(q: Queryable, candidateId: string, s: { status: CandidateStatus; confirmations: number; decided: boolean }): Promise<void> {
+export async function writeCandidateStatus(
+  q: Queryable,
+  candidateId: string,
+  s: { status: CandidateStatus; confirmations: number; decided: boolean },
+): Promise<void> {
   await q.query(
     `UPDATE candidates SET confirmations = $2, status = $3, decided_at = CASE WHEN $4::boolean THEN now() ELSE NULL END WHERE id = $1`,
     [candidateId, s.confirmations, s.status, s.decided],
@@ -138,7 +148,12 @@ export interface OwnDecisionRow {
   candidateStatus: CandidateStatus;
 }
 
-export async function decisionsByPerson(q: Queryable, personId: string, since: Date, limit: number): Promise<OwnDecisionRow[]> {
+export async function decisionsByPerson(
+  q: Queryable,
+  personId: string,
+  since: Date,
+  limit: number,
+): Promise<OwnDecisionRow[]> {
   const r = await q.query<OwnDecisionRow>(
     `SELECT d.id, d.candidate_id AS "candidateId", c.search_id AS "caseId", d.decision, d.created_at AS "createdAt",
             EXISTS (SELECT 1 FROM current_decisions cd WHERE cd.id = d.id) AS current, c.status AS "candidateStatus"

@@ -24,7 +24,11 @@ export interface DirLock {
   release(): void;
 }
 
-interface Owner { pid: number; boot?: string; start?: string }
+interface Owner {
+  pid: number;
+  boot?: string;
+  start?: string;
+}
 
 /** Lock files this thread holds, for telling "ours" from "an earlier process's" where /proc is missing. */
 const heldHere = new Set<string>();
@@ -57,7 +61,8 @@ function startTime(pid: number): string | undefined {
 }
 
 function me(): Owner {
-  const boot = bootId(), start = startTime(process.pid);
+  const boot = bootId(),
+    start = startTime(process.pid);
   return { pid: process.pid, ...(boot ? { boot } : {}), ...(start ? { start } : {}) };
 }
 
@@ -144,7 +149,8 @@ function createLockFile(file: string, text: string): boolean {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
     // A filesystem without hard links: create-then-write, with the window above.
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createInPlace(file, text);
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')
+      return createInPlace(file, text);
     throw err;
   } finally {
     fs.rmSync(tmp, { force: true });

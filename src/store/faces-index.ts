@@ -29,9 +29,12 @@ export const SHIPPED_FACES_HNSW: Readonly<HnswParams> = Object.freeze({ m: 32, e
  */
 export function facesEmbeddingIndexDdl(p: HnswParams = SHIPPED_FACES_HNSW): string {
   const { m, efConstruction } = p;
-  if (!Number.isInteger(m) || m < 2 || m > 100) throw new RangeError(`HNSW m must be an integer from 2 to 100, not ${m}`);
+  if (!Number.isInteger(m) || m < 2 || m > 100)
+    throw new RangeError(`HNSW m must be an integer from 2 to 100, not ${m}`);
   if (!Number.isInteger(efConstruction) || efConstruction < 4 || efConstruction > 1000 || efConstruction < 2 * m) {
-    throw new RangeError(`HNSW ef_construction must be an integer from 4 to 1000 and at least 2·m (${2 * m}), not ${efConstruction}`);
+    throw new RangeError(
+      `HNSW ef_construction must be an integer from 4 to 1000 and at least 2·m (${2 * m}), not ${efConstruction}`,
+    );
   }
   return `CREATE INDEX ${FACES_EMBEDDING_INDEX} ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efConstruction})`;
 }

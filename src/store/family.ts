@@ -11,5 +11,8 @@ export async function referencePhotoCount(q: Queryable, caseId: string): Promise
 
 /** Replaces what the family told us about the person (the case's `subject`). */
 export async function updateCaseSubject(q: Queryable, caseId: string, subject: Record<string, unknown>): Promise<void> {
-  await q.query(`UPDATE searches SET subject = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [caseId, JSON.stringify(subject)]);
+  await q.query(`UPDATE searches SET subject = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [
+    caseId,
+    JSON.stringify(subject),
+  ]);
 }

@@ -7,7 +7,10 @@ import type { Queryable } from './database.ts';
  * the graph until enough rows pass the filter.
  */
 async function tuneHnsw(tx: Queryable, efSearch: number): Promise<void> {
-  await tx.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(efSearch)]);
+  await tx.query(
+    `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
+    [String(efSearch)],
+  );
 }
 
 // The gallery search, one text for the query and its EXPLAIN.
@@ -29,7 +32,10 @@ export async function nearestGalleryFaces(
   opts: { modelId: string; k: number; efSearch: number },
 ): Promise<Array<{ faceId: string; photoId: string; similarity: number; bandCap: string | null }>> {
   await tuneHnsw(tx, opts.efSearch);
-  const r = await tx.query<{ faceId: string; photoId: string; similarity: number; bandCap: string | null }>(NEAREST_GALLERY_FACES_SQL, [pgvector.toSql(embedding), opts.modelId, opts.k]);
+  const r = await tx.query<{ faceId: string; photoId: string; similarity: number; bandCap: string | null }>(
+    NEAREST_GALLERY_FACES_SQL,
+    [pgvector.toSql(embedding), opts.modelId, opts.k],
+  );
   // relaxed_order may return rows slightly out of order: the exact similarities decide.
   return r.rows.sort((a, b) => b.similarity - a.similarity);
 }
@@ -38,9 +44,17 @@ export async function nearestGalleryFaces(
  * The plan `nearestGalleryFaces` gets for these arguments, with the same settings: bench:search
  * checks that the product's query walks the index it measures. Inside a transaction, like it.
  */
-export async function explainNearestGalleryFaces(tx: Queryable, embedding: number[], opts: { modelId: string; k: number; efSearch: number }): Promise<string> {
+export async function explainNearestGalleryFaces(
+  tx: Queryable,
+  embedding: number[],
+  opts: { modelId: string; k: number; efSearch: number },
+): Promise<string> {
   await tuneHnsw(tx, opts.efSearch);
-  const r = await tx.query<Record<string, string>>(`EXPLAIN ${NEAREST_GALLERY_FACES_SQL}`, [pgvector.toSql(embedding), opts.modelId, opts.k]);
+  const r = await tx.query<Record<string, string>>(`EXPLAIN ${NEAREST_GALLERY_FACES_SQL}`, [
+    pgvector.toSql(embedding),
+    opts.modelId,
+    opts.k,
+  ]);
   return r.rows.map((row) => Object.values(row)[0]).join('\n');
 }
 
@@ -62,17 +76,30 @@ export async function nearestOpenReferences(
   return r.rows.sort((a, b) => b.similarity - a.similarity);
 }
 
-export async function embeddingsOfPhoto(q: Queryable, photoId: string): Promise<Array<{ faceId: string; modelId: string; embedding: number[]; bandCap: string | null }>> {
+export async function embeddingsOfPhoto(
+  q: Queryable,
+  photoId: string,
+): Promise<Array<{ faceId: string; modelId: string; embedding: number[]; bandCap: string | null }>> {
   const r = await q.query<{ faceId: string; modelId: string; embedding: string; bandCap: string | null }>(
     `SELECT id AS "faceId", model_id AS "modelId", embedding::text AS embedding, quality->>'bandCap' AS "bandCap" ` +
       'FROM faces WHERE photo_id = $1 ORDER BY face_index',
     [photoId],
   );
-  return r.rows.map((x) => ({ faceId: x.faceId, modelId: x.modelId, embedding: pgvector.fromSql(x.embedding) as number[], bandCap: x.bandCap }));
+  return r.rows.map((x) => ({
+    faceId: x.faceId,
+    modelId: x.modelId,
+    embedding: pgvector.fromSql(x.embedding) as number[],
+    bandCap: x.bandCap,
+  }));
 }
 
 /** A gallery face nearest to one of a case's reference faces, with its quality's band cap (null for none). */
-export interface FaceMatch { faceId: string; referenceFaceId: string; similarity: number; bandCap: string | null }
+export interface FaceMatch {
+  faceId: string;
+  referenceFaceId: string;
+  similarity: number;
+  bandCap: string | null;
+}
 
 /**
  * For each of these archive photos, its face nearest to any of the reference embeddings (exact
@@ -97,14 +124,27 @@ export async function nearestFaceOfPhotos(
     );
     for (const x of r.rows) {
       const prev = best.get(x.photoId);
-      if (!prev || x.similarity > prev.similarity) best.set(x.photoId, { faceId: x.faceId, referenceFaceId: ref.id, similarity: Number(x.similarity), bandCap: x.bandCap });
+      if (!prev || x.similarity > prev.similarity)
+        best.set(x.photoId, {
+          faceId: x.faceId,
+          referenceFaceId: ref.id,
+          similarity: Number(x.similarity),
+          bandCap: x.bandCap,
+        });
     }
   }
   return best;
 }
 
 /** One case's reference faces with their embeddings (the standing search scores a record's photo against them). */
-export async function referenceEmbeddingsOfCase(q: Queryable, caseId: string, modelId: string): Promise<Array<{ id: string; embedding: number[] }>> {
-  const r = await q.query<{ id: string; embedding: string }>(`SELECT id, embedding::text AS embedding FROM reference_faces WHERE search_id = $1 AND model_id = $2`, [caseId, modelId]);
+export async function referenceEmbeddingsOfCase(
+  q: Queryable,
+  caseId: string,
+  modelId: string,
+): Promise<Array<{ id: string; embedding: number[] }>> {
+  const r = await q.query<{ id: string; embedding: string }>(
+    `SELECT id, embedding::text AS embedding FROM reference_faces WHERE search_id = $1 AND model_id = $2`,
+    [caseId, modelId],
+  );
   return r.rows.map((x) => ({ id: x.id, embedding: pgvector.fromSql(x.embedding) as number[] }));
 }

@@ -50,7 +50,8 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
     const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);
     if (!match?.[1] || !match[2]) throw new Error(`migration file name ${file} is not NNNN_name.sql`);
     const version = Number(match[1]);
-    if (version !== migrations.length + 1) throw new Error(`migration ${file} breaks the numbering (expected ${migrations.length + 1})`);
+    if (version !== migrations.length + 1)
+      throw new Error(`migration ${file} breaks the numbering (expected ${migrations.length + 1})`);
     const sql = await fs.readFile(path.join(dir, file), 'utf8');
     migrations.push({ version, name: match[2], file, sql, sha256: migrationSha256(sql) });
   }
@@ -89,7 +90,11 @@ async function verifyApplied(tx: Queryable, migrations: Migration[], rows: Appli
   for (const row of rows) {
     const m = migrations[row.version - 1];
     if (!m || m.version !== row.version) {
-      throw new KinfinderError('migration_changed', `the database records migration ${row.version}, which no file in this kinfinder is`, { version: row.version });
+      throw new KinfinderError(
+        'migration_changed',
+        `the database records migration ${row.version}, which no file in this kinfinder is`,
+        { version: row.version },
+      );
     }
     if (row.name !== m.name) {
       throw new KinfinderError(
@@ -124,41 +129,52 @@ async function verifyApplied(tx: Queryable, migrations: Migration[], rows: Appli
  */
 export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const migrations = await readMigrations(dir);
-  return db.exclusively(MIGRATION_LOCK_KEY, () => db.transaction(async (tx) => {
-    // sha256 came after release: databases made before it get the column here, with NULLs
-    // that verifyApplied fills in. Only when missing: the DDL needs the table's owner even when
-    // it changes nothing, and on PostgreSQL the service runs as a role that owns no table
-    // (README, "Two roles").
-    const ready = await tx.query<{ ready: boolean }>(
-      // The ledger of this schema (the first of the search path), never one further down the path:
-      // with search_path "mine,public", a public.schema_migrations must not pass for mine.
-      "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(current_schema()) || '.schema_migrations') " +
-        "AND attname = 'sha256' AND NOT attisdropped) AS ready",
-    );
-    if (!ready.rows[0]?.ready) await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  return db.exclusively(MIGRATION_LOCK_KEY, () =>
+    db.transaction(async (tx) => {
+      // sha256 came after release: databases made before it get the column here, with NULLs
+      // that verifyApplied fills in. Only when missing: the DDL needs the table's owner even when
+      // it changes nothing, and on PostgreSQL the service runs as a role that owns no table
+      // (README, "Two roles").
+      const ready = await tx.query<{ ready: boolean }>(
+        // The ledger of this schema (the first of the search path), never one further down the path:
+        // with search_path "mine,public", a public.schema_migrations must not pass for mine.
+        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(current_schema()) || '.schema_migrations') " +
+          "AND attname = 'sha256' AND NOT attisdropped) AS ready",
+      );
+      if (!ready.rows[0]?.ready)
+        await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     );
     ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS sha256 text CHECK (sha256 ~ '^[0-9a-f]{64}$')`);
-    const done = await tx.query<AppliedRow>('SELECT version, name, sha256 FROM schema_migrations ORDER BY version');
-    await verifyApplied(tx, migrations, done.rows);
-    const appliedBefore = new Set(done.rows.map((r) => r.version));
-    const applied: number[] = [];
-    for (const m of migrations) {
-      if (appliedBefore.has(m.version)) continue;
-      await tx.exec(m.sql);
-      await tx.query('INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)', [m.version, m.name, m.sha256]);
-      applied.push(m.version);
-    }
-    return { applied, version: migrations.length };
-  }));
+      const done = await tx.query<AppliedRow>('SELECT version, name, sha256 FROM schema_migrations ORDER BY version');
+      await verifyApplied(tx, migrations, done.rows);
+      const appliedBefore = new Set(done.rows.map((r) => r.version));
+      const applied: number[] = [];
+      for (const m of migrations) {
+        if (appliedBefore.has(m.version)) continue;
+        await tx.exec(m.sql);
+        await tx.query('INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          m.sha256,
+        ]);
+        applied.push(m.version);
+      }
+      return { applied, version: migrations.length };
+    }),
+  );
 }
 
 export async function schemaVersion(db: Database): Promise<number> {
   // Two statements: a query naming a missing table fails at parse time, whatever CASE says.
-  const exists = await db.query<{ present: boolean }>(`SELECT to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL AS present`);
+  const exists = await db.query<{ present: boolean }>(
+    `SELECT to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL AS present`,
+  );
   if (!exists.rows[0]?.present) return 0;
-  const r = await db.query<{ version: number }>('SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations');
+  const r = await db.query<{ version: number }>(
+    'SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations',
+  );
   return r.rows[0]?.version ?? 0;
 }

@@ -16,7 +16,10 @@ const SCHEMA_LOCK_KEY = 7_245_186_330;
 export async function openDatabase(opts: StoreOptions): Promise<Database> {
   const db = opts.databaseUrl
     ? await openPostgres({ url: opts.databaseUrl, ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}) })
-    : await openPglite({ dataDir: path.join(opts.dataDir, 'db'), ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}) });
+    : await openPglite({
+        dataDir: path.join(opts.dataDir, 'db'),
+        ...(opts.dbSchema ? { searchPath: `${opts.dbSchema},public` } : {}),
+      });
   const schema = opts.dbSchema;
   if (schema) {
     // Two processes starting together (a worker and `ingest`) both create the schema otherwise.

@@ -14,7 +14,10 @@ function wrap(q: PGlite | Transaction): Queryable {
     async exec(sql: string) {
       const results = await q.exec(sql);
       const last = results[results.length - 1];
-      return { rows: (last?.rows ?? []) as Record<string, unknown>[], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
+      return {
+        rows: (last?.rows ?? []) as Record<string, unknown>[],
+        rowCount: last?.affectedRows ?? last?.rows.length ?? 0,
+      };
     },
   };
 }
@@ -23,7 +26,9 @@ function wrap(q: PGlite | Transaction): Queryable {
  * Opens the embedded database. `dataDir` undefined keeps it in memory (tests); otherwise the
  * directory is locked for this process until close().
  */
-export async function openPglite(opts: { dataDir?: string; searchPath?: string; loadDataDir?: Uint8Array } = {}): Promise<Database> {
+export async function openPglite(
+  opts: { dataDir?: string; searchPath?: string; loadDataDir?: Uint8Array } = {},
+): Promise<Database> {
   const lock: DirLock | undefined = opts.dataDir ? lockDirectory(opts.dataDir) : undefined;
   let db: PGlite;
   try {

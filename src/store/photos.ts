@@ -56,22 +56,40 @@ export interface NewPhoto {
  * Registers a photo by content. Returns `created: false` and the existing row's id when the
  * same bytes are already known (whatever their name), so duplicates are never re-processed.
  */
-export async function insertPhoto(q: Queryable, p: NewPhoto): Promise<{ id: string; created: boolean; status: PhotoStatus }> {
+export async function insertPhoto(
+  q: Queryable,
+  p: NewPhoto,
+): Promise<{ id: string; created: boolean; status: PhotoStatus }> {
   const ins = await q.query<{ id: string }>(
     `INSERT INTO photos (sha256, original_name, byte_size, format, source_id, metadata, category, batch_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (sha256) DO NOTHING
      RETURNING id`,
-    [p.sha256, p.originalName, p.byteSize, p.format, p.sourceId, JSON.stringify(p.metadata), p.category ?? 'unknown', p.batchId ?? null],
+    [
+      p.sha256,
+      p.originalName,
+      p.byteSize,
+      p.format,
+      p.sourceId,
+      JSON.stringify(p.metadata),
+      p.category ?? 'unknown',
+      p.batchId ?? null,
+    ],
   );
   if (ins.rows[0]) return { id: ins.rows[0].id, created: true, status: 'queued' };
-  const existing = await q.query<{ id: string; status: PhotoStatus }>(`SELECT id, status FROM photos WHERE sha256 = $1`, [p.sha256]);
+  const existing = await q.query<{ id: string; status: PhotoStatus }>(
+    `SELECT id, status FROM photos WHERE sha256 = $1`,
+    [p.sha256],
+  );
   const row = existing.rows[0]!;
   return { id: row.id, created: false, status: row.status };
 }
 
 export async function getPhoto(q: Queryable, id: string): Promise<PhotoRow | undefined> {
-  const r = await q.query<PhotoRow>(`SELECT ${PHOTO_COLUMNS} FROM photos p LEFT JOIN sources s ON s.id = p.source_id WHERE p.id = $1`, [id]);
+  const r = await q.query<PhotoRow>(
+    `SELECT ${PHOTO_COLUMNS} FROM photos p LEFT JOIN sources s ON s.id = p.source_id WHERE p.id = $1`,
+    [id],
+  );
   return r.rows[0];
 }
 
@@ -107,7 +125,10 @@ export async function renewLease(q: Queryable, id: string): Promise<void> {
  * they are not retried for ever. SKIP LOCKED: two sweepers never take the same photo. Photos
  * from before the lease existed have no heartbeat: their last update stands in for it.
  */
-export async function requeueExpiredLeases(tx: Queryable, opts: { leaseSeconds: number; maxAttempts: number }): Promise<{ requeued: string[]; failed: string[] }> {
+export async function requeueExpiredLeases(
+  tx: Queryable,
+  opts: { leaseSeconds: number; maxAttempts: number },
+): Promise<{ requeued: string[]; failed: string[] }> {
   const expired = await tx.query<{ id: string; attempts: number }>(
     `SELECT id, attempts FROM photos
      WHERE status = 'processing' AND coalesce(heartbeat_at, updated_at) < now() - make_interval(secs => $1)
@@ -118,7 +139,10 @@ export async function requeueExpiredLeases(tx: Queryable, opts: { leaseSeconds: 
   const requeue = expired.rows.filter((r) => r.attempts < opts.maxAttempts).map((r) => r.id);
   const fail = expired.rows.filter((r) => r.attempts >= opts.maxAttempts).map((r) => r.id);
   if (requeue.length > 0) {
-    await tx.query(`UPDATE photos SET status = 'queued', heartbeat_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`, [requeue]);
+    await tx.query(
+      `UPDATE photos SET status = 'queued', heartbeat_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`,
+      [requeue],
+    );
   }
   if (fail.length > 0) {
     await tx.query(
@@ -139,7 +163,9 @@ export async function markFailed(q: Queryable, id: string, error: { code: string
 
 /** Back to the queue after a transient failure, so the status never claims work that no one does. */
 export async function markRetrying(q: Queryable, id: string): Promise<void> {
-  await q.query(`UPDATE photos SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'processing'`, [id]);
+  await q.query(`UPDATE photos SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'processing'`, [
+    id,
+  ]);
 }
 
 export interface NewFace {
@@ -162,7 +188,9 @@ export async function completePhoto(
   photoId: string,
   result: { width: number; height: number; format: string; displaySha256: string; modelId: string; faces: NewFace[] },
 ): Promise<{ stored: boolean }> {
-  const locked = await tx.query<{ status: PhotoStatus }>(`SELECT status FROM photos WHERE id = $1 FOR UPDATE`, [photoId]);
+  const locked = await tx.query<{ status: PhotoStatus }>(`SELECT status FROM photos WHERE id = $1 FOR UPDATE`, [
+    photoId,
+  ]);
   const status = locked.rows[0]?.status;
   // A withdrawn photo is never processed again, even by a job queued before it was withdrawn.
   if (!status || status === 'done' || status === 'withdrawn') return { stored: false };
@@ -211,7 +239,9 @@ const FACE_COLUMNS = `id, photo_id AS "photoId", face_index AS "faceIndex",
   score, quality, crop_sha256 AS "cropSha256"`;
 
 export async function facesOfPhoto(q: Queryable, photoId: string): Promise<FaceRow[]> {
-  const r = await q.query<FaceRow>(`SELECT ${FACE_COLUMNS} FROM faces WHERE photo_id = $1 ORDER BY face_index`, [photoId]);
+  const r = await q.query<FaceRow>(`SELECT ${FACE_COLUMNS} FROM faces WHERE photo_id = $1 ORDER BY face_index`, [
+    photoId,
+  ]);
   return r.rows;
 }
 
@@ -229,7 +259,10 @@ export async function ensureModel(q: Queryable, model: { id: string; dims: numbe
 }
 
 /** Counts by status for a set of photos (progress of one ingest run). */
-export async function statusCounts(q: Queryable, ids: readonly string[]): Promise<{ status: PhotoStatus; n: number; faces: number }[]> {
+export async function statusCounts(
+  q: Queryable,
+  ids: readonly string[],
+): Promise<{ status: PhotoStatus; n: number; faces: number }[]> {
   if (ids.length === 0) return [];
   const r = await q.query<{ status: PhotoStatus; n: number; faces: number }>(
     `SELECT p.status, count(*)::integer AS n,
@@ -247,7 +280,13 @@ export async function statusCounts(q: Queryable, ids: readonly string[]): Promis
  */
 export async function listPhotos(
   q: Queryable,
-  opts: { batchId?: string | undefined; status?: PhotoStatus | undefined; category?: Category | undefined; limit: number; after?: string | undefined },
+  opts: {
+    batchId?: string | undefined;
+    status?: PhotoStatus | undefined;
+    category?: Category | undefined;
+    limit: number;
+    after?: string | undefined;
+  },
 ): Promise<PhotoRow[]> {
   const r = await q.query<PhotoRow>(
     `SELECT ${PHOTO_COLUMNS} FROM photos p LEFT JOIN sources s ON s.id = p.source_id

@@ -67,7 +67,10 @@ export async function blobsOnlyOfCases(q: Queryable, caseIds: readonly string[])
  */
 export async function markCasesForPurge(q: Queryable, caseIds: readonly string[]): Promise<void> {
   if (caseIds.length === 0) return;
-  await q.query(`UPDATE searches SET purge_started_at = coalesce(purge_started_at, now()) WHERE id = ANY($1::uuid[]) AND purged_at IS NULL`, [caseIds]);
+  await q.query(
+    `UPDATE searches SET purge_started_at = coalesce(purge_started_at, now()) WHERE id = ANY($1::uuid[]) AND purged_at IS NULL`,
+    [caseIds],
+  );
 }
 
 /**
@@ -85,5 +88,7 @@ export async function purgeCaseRows(tx: Queryable, caseId: string): Promise<void
   );
   await tx.query(`DELETE FROM reference_faces WHERE search_id = $1`, [caseId]);
   await tx.query(`DELETE FROM tokens WHERE search_id = $1 AND role = 'family'`, [caseId]);
-  await tx.query(`UPDATE searches SET subject = '{}'::jsonb, purged_at = now(), updated_at = now() WHERE id = $1`, [caseId]);
+  await tx.query(`UPDATE searches SET subject = '{}'::jsonb, purged_at = now(), updated_at = now() WHERE id = $1`, [
+    caseId,
+  ]);
 }

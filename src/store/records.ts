@@ -26,7 +26,10 @@ export async function putPhotoRecord(q: Queryable, photoId: string, r: ArchiveRe
     [photoId, JSON.stringify(r), r.names.length > 0, r.idNumbers.length > 0, r.birth?.year ?? null],
   );
   const tokens = new Map<string, string[]>();
-  for (const name of r.names) for (const t of name) if (!t.initial && t.skeleton.length >= 2) tokens.set(t.skeleton, [...new Set([...(tokens.get(t.skeleton) ?? []), ...t.dm])]);
+  for (const name of r.names)
+    for (const t of name)
+      if (!t.initial && t.skeleton.length >= 2)
+        tokens.set(t.skeleton, [...new Set([...(tokens.get(t.skeleton) ?? []), ...t.dm])]);
   if (tokens.size > 0) {
     await q.query(
       `INSERT INTO record_name_keys (photo_id, skeleton, dm_codes)
@@ -77,7 +80,13 @@ export async function blockArchive(q: Queryable, s: SubjectRecord, limit: number
         `AND abs(r.birth_year - $5::integer) <= 1) THEN 1 ELSE 0 END DESC,
                 k.photo_id
        LIMIT $3`,
-      [s.surname.skeleton, s.surname.dm, limit, s.givenName ? equivalentSkeletons(s.givenName.skeleton) : [], s.birth?.year ?? null],
+      [
+        s.surname.skeleton,
+        s.surname.dm,
+        limit,
+        s.givenName ? equivalentSkeletons(s.givenName.skeleton) : [],
+        s.birth?.year ?? null,
+      ],
     );
     for (const x of r.rows) out.add(x.photoId);
   }
@@ -87,7 +96,10 @@ export async function blockArchive(q: Queryable, s: SubjectRecord, limit: number
 /** The keyed records of these photos (those that have one). */
 export async function photoRecords(q: Queryable, photoIds: readonly string[]): Promise<Map<string, ArchiveRecord>> {
   if (photoIds.length === 0) return new Map();
-  const r = await q.query<{ photoId: string; record: ArchiveRecord }>(`SELECT photo_id AS "photoId", record FROM photo_records WHERE photo_id = ANY($1::uuid[])`, [photoIds]);
+  const r = await q.query<{ photoId: string; record: ArchiveRecord }>(
+    `SELECT photo_id AS "photoId", record FROM photo_records WHERE photo_id = ANY($1::uuid[])`,
+    [photoIds],
+  );
   return new Map(r.rows.map((x) => [x.photoId, x.record]));
 }
 
@@ -125,11 +137,17 @@ export async function archiveCounts(q: Queryable, s: SubjectRecord): Promise<Arc
     out.surname = { total: t.names, levels: r.rows[0]! };
   }
   if (s.givenName) {
-    const r = await q.query<{ n: number }>(`SELECT count(DISTINCT photo_id)::integer AS n FROM record_name_keys WHERE skeleton = ANY($1::text[])`, [equivalentSkeletons(s.givenName.skeleton)]);
+    const r = await q.query<{ n: number }>(
+      `SELECT count(DISTINCT photo_id)::integer AS n FROM record_name_keys WHERE skeleton = ANY($1::text[])`,
+      [equivalentSkeletons(s.givenName.skeleton)],
+    );
     out.givenName = { total: t.names, levels: { same: r.rows[0]!.n } };
   }
   if (s.patronymic) {
-    const r = await q.query<{ n: number }>(`SELECT count(DISTINCT photo_id)::integer AS n FROM record_name_keys WHERE skeleton = $1`, [s.patronymic.skeleton]);
+    const r = await q.query<{ n: number }>(
+      `SELECT count(DISTINCT photo_id)::integer AS n FROM record_name_keys WHERE skeleton = $1`,
+      [s.patronymic.skeleton],
+    );
     out.patronymic = { total: t.names, levels: { same: r.rows[0]!.n } };
   }
   if (s.birth) {
@@ -159,11 +177,18 @@ export async function archiveCounts(q: Queryable, s: SubjectRecord): Promise<Arc
 export async function putCaseKeys(q: Queryable, caseId: string, s: SubjectRecord): Promise<void> {
   await q.query(`DELETE FROM case_record_keys WHERE search_id = $1`, [caseId]);
   if (s.surname) {
-    await q.query(`INSERT INTO case_record_keys (search_id, kind, key, dm_codes) VALUES ($1, 'surname', $2, $3)`, [caseId, s.surname.skeleton, s.surname.dm]);
+    await q.query(`INSERT INTO case_record_keys (search_id, kind, key, dm_codes) VALUES ($1, 'surname', $2, $3)`, [
+      caseId,
+      s.surname.skeleton,
+      s.surname.dm,
+    ]);
   }
   if (s.idNumber) {
     // The variants, so that one equality lookup with the record's variants finds a number within one edit.
-    await q.query(`INSERT INTO case_record_keys (search_id, kind, key) SELECT $1, 'id', v FROM unnest($2::text[]) AS v ON CONFLICT DO NOTHING`, [caseId, idVariants(s.idNumber)]);
+    await q.query(
+      `INSERT INTO case_record_keys (search_id, kind, key) SELECT $1, 'id', v FROM unnest($2::text[]) AS v ON CONFLICT DO NOTHING`,
+      [caseId, idVariants(s.idNumber)],
+    );
   }
 }
 
@@ -172,8 +197,18 @@ export async function putCaseKeys(q: Queryable, caseId: string, s: SubjectRecord
  * token of the record with the case's surname key, a shared phonetic code or a close trigram
  * key, or a document number within one edit.
  */
-export async function openCasesForRecord(q: Queryable, r: ArchiveRecord): Promise<Array<{ caseId: string; subject: Record<string, unknown> }>> {
-  const skeletons = [...new Set(r.names.flat().filter((t) => !t.initial && t.skeleton.length >= 2).map((t) => t.skeleton))];
+export async function openCasesForRecord(
+  q: Queryable,
+  r: ArchiveRecord,
+): Promise<Array<{ caseId: string; subject: Record<string, unknown> }>> {
+  const skeletons = [
+    ...new Set(
+      r.names
+        .flat()
+        .filter((t) => !t.initial && t.skeleton.length >= 2)
+        .map((t) => t.skeleton),
+    ),
+  ];
   const dm = [...new Set(r.names.flat().flatMap((t) => t.dm))];
   const ids = [...new Set(r.idNumbers.flatMap(idVariants))];
   if (skeletons.length === 0 && ids.length === 0) return [];
@@ -191,7 +226,11 @@ export async function openCasesForRecord(q: Queryable, r: ArchiveRecord): Promis
 }
 
 /** Keys and stores the record of a newly registered archive photo's metadata, when it holds anything to link on. */
-export async function recordArchivePhoto(q: Queryable, photoId: string, metadata: Record<string, unknown>): Promise<boolean> {
+export async function recordArchivePhoto(
+  q: Queryable,
+  photoId: string,
+  metadata: Record<string, unknown>,
+): Promise<boolean> {
   const r = archiveRecord(metadata);
   if (!isLinkable(r) && !r.birth) return false;
   await putPhotoRecord(q, photoId, r);
@@ -209,13 +248,18 @@ export async function hasLinkableRecord(q: Queryable, photoId: string): Promise<
  * candidates' evidence holds it (src/records/weights.ts: confirmed pairs move m from its priors,
  * rejected ones raise u). One pass over the decided candidates; pending ones say nothing yet.
  */
-export async function decidedEvidenceCounts(q: Queryable): Promise<{ confirmed: Record<string, Record<string, number>>; rejected: Record<string, Record<string, number>> }> {
+export async function decidedEvidenceCounts(
+  q: Queryable,
+): Promise<{ confirmed: Record<string, Record<string, number>>; rejected: Record<string, Record<string, number>> }> {
   const r = await q.query<{ status: 'confirmed' | 'rejected'; field: string; level: string; n: number }>(
     `SELECT c.status, e->>'field' AS field, e->>'level' AS level, count(*)::integer AS n
      FROM candidates c, jsonb_array_elements(c.evidence) AS e
      WHERE c.status IN ('confirmed', 'rejected') GROUP BY 1, 2, 3`,
   );
-  const out = { confirmed: {} as Record<string, Record<string, number>>, rejected: {} as Record<string, Record<string, number>> };
+  const out = {
+    confirmed: {} as Record<string, Record<string, number>>,
+    rejected: {} as Record<string, Record<string, number>>,
+  };
   for (const x of r.rows) (out[x.status][x.field] ??= {})[x.level] = x.n;
   return out;
 }
@@ -226,7 +270,10 @@ export async function decidedEvidenceCounts(q: Queryable): Promise<{ confirmed: 
  * transaction; returns how many were keyed. Photos whose metadata holds nothing to link on get
  * no row and are looked at again next time (an anti-join on the primary key: cheap).
  */
-export async function keyUnrecordedPhotos(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }, batch = 500): Promise<number> {
+export async function keyUnrecordedPhotos(
+  db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
+  batch = 500,
+): Promise<number> {
   let keyed = 0;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {

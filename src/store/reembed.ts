@@ -5,12 +5,19 @@ import type { Box } from '../vocabulary.ts';
 
 /** Processed archive photos whose faces come from another model than `modelId`. */
 export async function countOnOlderModel(q: Queryable, modelId: string): Promise<number> {
-  const r = await q.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos WHERE status = 'done' AND model_id IS DISTINCT FROM $1`, [modelId]);
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::integer AS n FROM photos WHERE status = 'done' AND model_id IS DISTINCT FROM $1`,
+    [modelId],
+  );
   return r.rows[0]!.n;
 }
 
 /** The next photos to re-embed, by id after `afterId`: a run resumes where it stopped, and a photo that failed is not retried in a loop. */
-export async function photosOnOlderModel(q: Queryable, modelId: string, opts: { afterId: string | null; limit: number }): Promise<Array<{ id: string; sha256: string }>> {
+export async function photosOnOlderModel(
+  q: Queryable,
+  modelId: string,
+  opts: { afterId: string | null; limit: number },
+): Promise<Array<{ id: string; sha256: string }>> {
   const r = await q.query<{ id: string; sha256: string }>(
     `SELECT id, sha256 FROM photos
      WHERE status = 'done' AND model_id IS DISTINCT FROM $1 AND ($2::uuid IS NULL OR id > $2::uuid)
@@ -37,7 +44,10 @@ export async function replaceFacesWithModel(
   faces: NewFace[],
   match: FaceMatcher,
 ): Promise<{ stored: boolean; remapped: number; dropped: number }> {
-  const locked = await tx.query<{ status: string; modelId: string | null }>(`SELECT status, model_id AS "modelId" FROM photos WHERE id = $1 FOR UPDATE`, [photoId]);
+  const locked = await tx.query<{ status: string; modelId: string | null }>(
+    `SELECT status, model_id AS "modelId" FROM photos WHERE id = $1 FOR UPDATE`,
+    [photoId],
+  );
   const row = locked.rows[0];
   if (!row || row.status !== 'done' || row.modelId === modelId) return { stored: false, remapped: 0, dropped: 0 };
   const old = await tx.query<{ id: string; box: Box }>(
@@ -51,11 +61,27 @@ export async function replaceFacesWithModel(
       `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, embedding)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::vector)
        RETURNING id`,
-      [photoId, modelId, f.faceIndex, f.box.x, f.box.y, f.box.width, f.box.height, Math.min(1, Math.max(0, f.score)), JSON.stringify(f.landmarks), JSON.stringify(f.quality), f.cropSha256, pgvector.toSql(f.embedding)],
+      [
+        photoId,
+        modelId,
+        f.faceIndex,
+        f.box.x,
+        f.box.y,
+        f.box.width,
+        f.box.height,
+        Math.min(1, Math.max(0, f.score)),
+        JSON.stringify(f.landmarks),
+        JSON.stringify(f.quality),
+        f.cropSha256,
+        pgvector.toSql(f.embedding),
+      ],
     );
     freshIds.push(r.rows[0]!.id);
   }
-  const pairs = match(old.rows.map((o) => o.box), faces.map((f) => f.box));
+  const pairs = match(
+    old.rows.map((o) => o.box),
+    faces.map((f) => f.box),
+  );
   const matched = new Set<number>();
   for (const [i, j] of pairs) {
     matched.add(i);
@@ -80,7 +106,10 @@ export async function replaceFacesWithModel(
 }
 
 /** Reference faces of cases still held (not deleted, not purged) that are on another model. */
-export async function referencesOnOlderModel(q: Queryable, modelId: string): Promise<Array<{ id: string; caseId: string; photoSha256: string; box: Box }>> {
+export async function referencesOnOlderModel(
+  q: Queryable,
+  modelId: string,
+): Promise<Array<{ id: string; caseId: string; photoSha256: string; box: Box }>> {
   const r = await q.query<{ id: string; caseId: string; photoSha256: string; box: Box }>(
     `SELECT rf.id, rf.search_id AS "caseId", rf.photo_sha256 AS "photoSha256",
             json_build_object('x', rf.box_x, 'y', rf.box_y, 'width', rf.box_width, 'height', rf.box_height) AS box
@@ -93,14 +122,34 @@ export async function referencesOnOlderModel(q: Queryable, modelId: string): Pro
 }
 
 /** A family's reference face computed again with `modelId`, in place: its candidates keep pointing at it. */
-export async function updateReferenceFace(tx: Queryable, id: string, modelId: string, f: Omit<NewFace, 'faceIndex' | 'cropSha256'> & { faceIndex: number }): Promise<void> {
+export async function updateReferenceFace(
+  tx: Queryable,
+  id: string,
+  modelId: string,
+  f: Omit<NewFace, 'faceIndex' | 'cropSha256'> & { faceIndex: number },
+): Promise<void> {
   await tx.query(
     `UPDATE reference_faces SET model_id = $2, face_index = $3, box_x = $4, box_y = $5, box_width = $6, box_height = $7, score = $8,
             landmarks = $9, quality = $10, embedding = $11::vector
      WHERE id = $1`,
-    [id, modelId, f.faceIndex, f.box.x, f.box.y, f.box.width, f.box.height, f.score, JSON.stringify(f.landmarks), JSON.stringify(f.quality), pgvector.toSql(f.embedding)],
+    [
+      id,
+      modelId,
+      f.faceIndex,
+      f.box.x,
+      f.box.y,
+      f.box.width,
+      f.box.height,
+      f.score,
+      JSON.stringify(f.landmarks),
+      JSON.stringify(f.quality),
+      pgvector.toSql(f.embedding),
+    ],
   );
-  await tx.query(`UPDATE searches SET model_id = $2 WHERE id = (SELECT search_id FROM reference_faces WHERE id = $1)`, [id, modelId]);
+  await tx.query(`UPDATE searches SET model_id = $2 WHERE id = (SELECT search_id FROM reference_faces WHERE id = $1)`, [
+    id,
+    modelId,
+  ]);
 }
 
 export async function countReferencesOnOlderModel(q: Queryable, modelId: string): Promise<number> {

@@ -53,16 +53,37 @@ export async function reviewQueuePage(
             AND (similarity < $6::real OR (similarity = $6::real AND id > $7::uuid)))
      ORDER BY cc, opened, "caseId", similarity DESC, id
      LIMIT $8`,
-    [opts.queue, opts.personId, a?.caseConfirmed ?? null, a?.caseOpened ?? null, a?.caseId ?? null, a?.similarity ?? null, a?.id ?? null, opts.limit],
+    [
+      opts.queue,
+      opts.personId,
+      a?.caseConfirmed ?? null,
+      a?.caseOpened ?? null,
+      a?.caseId ?? null,
+      a?.similarity ?? null,
+      a?.id ?? null,
+      opts.limit,
+    ],
   );
   if (places.rows.length === 0) return [];
-  const views = await q.query<CandidateView>(`${CANDIDATE_VIEW} WHERE c.id = ANY($1::uuid[])`, [places.rows.map((p) => p.id)]);
+  const views = await q.query<CandidateView>(`${CANDIDATE_VIEW} WHERE c.id = ANY($1::uuid[])`, [
+    places.rows.map((p) => p.id),
+  ]);
   const byId = new Map(views.rows.map((v) => [v.id, v]));
   const out: QueueRow[] = [];
   for (const p of places.rows) {
     const v = byId.get(p.id);
     if (!v) continue;
-    out.push({ ...v, caseConfirmed: p.cc, place: { caseConfirmed: p.cc, caseOpened: p.opened, caseId: p.caseId, similarity: Number(p.similarity), id: p.id } });
+    out.push({
+      ...v,
+      caseConfirmed: p.cc,
+      place: {
+        caseConfirmed: p.cc,
+        caseOpened: p.opened,
+        caseId: p.caseId,
+        similarity: Number(p.similarity),
+        id: p.id,
+      },
+    });
   }
   return out;
 }
@@ -84,7 +105,12 @@ export async function queueCount(q: Queryable, queue: ReviewQueue, personId: str
  * Takes or renews the lease on a candidate for this person until `until`, unless another
  * person holds an unexpired one. Returns when the holder's lease runs out and who holds it.
  */
-export async function leaseCandidate(q: Queryable, candidateId: string, personId: string, seconds: number): Promise<{ mine: boolean; expiresAt: Date }> {
+export async function leaseCandidate(
+  q: Queryable,
+  candidateId: string,
+  personId: string,
+  seconds: number,
+): Promise<{ mine: boolean; expiresAt: Date }> {
   const r = await q.query<{ personId: string; expiresAt: Date }>(
     `INSERT INTO candidate_leases (candidate_id, person_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
      ON CONFLICT (candidate_id) DO UPDATE SET person_id = EXCLUDED.person_id, expires_at = EXCLUDED.expires_at
@@ -93,7 +119,10 @@ export async function leaseCandidate(q: Queryable, candidateId: string, personId
     [candidateId, personId, seconds],
   );
   if (r.rows[0]) return { mine: true, expiresAt: r.rows[0].expiresAt };
-  const held = await q.query<{ expiresAt: Date }>(`SELECT expires_at AS "expiresAt" FROM candidate_leases WHERE candidate_id = $1`, [candidateId]);
+  const held = await q.query<{ expiresAt: Date }>(
+    `SELECT expires_at AS "expiresAt" FROM candidate_leases WHERE candidate_id = $1`,
+    [candidateId],
+  );
   return { mine: false, expiresAt: held.rows[0]!.expiresAt };
 }
 

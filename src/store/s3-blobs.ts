@@ -44,7 +44,9 @@ const statusOf = (err: unknown) => (err as SdkError).$metadata?.httpStatusCode;
  */
 function unavailable(err: unknown): KinfinderError {
   if (err instanceof KinfinderError) return err;
-  return new KinfinderError('store_unavailable', 'the photo store is unavailable; try again shortly', undefined, { cause: err });
+  return new KinfinderError('store_unavailable', 'the photo store is unavailable; try again shortly', undefined, {
+    cause: err,
+  });
 }
 
 /**
@@ -100,10 +102,14 @@ export class S3BlobStore implements BlobStore {
       const e = err as SdkError;
       const status = statusOf(err);
       let reason: string;
-      if (status === 404 || e.name === 'NotFound' || e.name === 'NoSuchBucket') reason = `bucket '${this.options.bucket}' does not exist`;
-      else if (status === 403 || status === 401) reason = `access to bucket '${this.options.bucket}' was refused: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
-      else if (status === 301 || status === 400) reason = `the store refused the request (HTTP ${status}): check AWS_REGION (now ${this.options.region}) and the endpoint`;
-      else if (e.name === 'CredentialsProviderError') reason = 'no S3 credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+      if (status === 404 || e.name === 'NotFound' || e.name === 'NoSuchBucket')
+        reason = `bucket '${this.options.bucket}' does not exist`;
+      else if (status === 403 || status === 401)
+        reason = `access to bucket '${this.options.bucket}' was refused: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
+      else if (status === 301 || status === 400)
+        reason = `the store refused the request (HTTP ${status}): check AWS_REGION (now ${this.options.region}) and the endpoint`;
+      else if (e.name === 'CredentialsProviderError')
+        reason = 'no S3 credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
       else if (status !== undefined) reason = `the store answered HTTP ${status}`;
       else reason = `the store could not be reached (${e.code ?? e.name ?? 'network error'})`;
       throw new KinfinderError('invalid_config', `photo store ${where}: ${reason}`, undefined, { cause: err });
@@ -121,7 +127,15 @@ export class S3BlobStore implements BlobStore {
       // a blob that a row is about to reference (CopyObject onto itself would do on AWS, but
       // not every S3-compatible server updates the time for it).
       if (existing && Date.now() - existing.modified.getTime() < this.refreshAfterMs) return key;
-      await this.client.send(new PutObjectCommand({ Bucket, Key, Body: bytes, ContentLength: bytes.byteLength, ContentType: 'application/octet-stream' }));
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket,
+          Key,
+          Body: bytes,
+          ContentLength: bytes.byteLength,
+          ContentType: 'application/octet-stream',
+        }),
+      );
       return key;
     } catch (err) {
       throw unavailable(err);
@@ -134,7 +148,8 @@ export class S3BlobStore implements BlobStore {
       if (!r.Body) throw new KinfinderError('store_unavailable', 'the photo store returned no body');
       return r.Body;
     } catch (err) {
-      if (statusOf(err) === 404 || (err as SdkError).name === 'NoSuchKey') throw new KinfinderError('not_found', 'blob not found');
+      if (statusOf(err) === 404 || (err as SdkError).name === 'NoSuchKey')
+        throw new KinfinderError('not_found', 'blob not found');
       throw unavailable(err);
     }
   }
@@ -159,7 +174,9 @@ export class S3BlobStore implements BlobStore {
 
   async stat(key: string): Promise<{ size: number; modified: Date } | undefined> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
+      const r = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }),
+      );
       // A store that gives no time gets "now": unknown age must never look old enough to collect.
       return { size: r.ContentLength ?? 0, modified: r.LastModified ?? new Date() };
     } catch (err) {
@@ -182,7 +199,14 @@ export class S3BlobStore implements BlobStore {
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.keyPrefix, ContinuationToken: token, MaxKeys: 1000 }));
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.options.bucket,
+            Prefix: this.keyPrefix,
+            ContinuationToken: token,
+            MaxKeys: 1000,
+          }),
+        );
       } catch (err) {
         throw unavailable(err);
       }

@@ -1,17 +1,34 @@
 import type { Queryable } from './database.ts';
 
 /** Counts by state for /metrics: cheap aggregate queries, no personal data. */
-export async function stateCounts(q: Queryable): Promise<{ photos: Record<string, number>; searches: Record<string, number>; candidates: Record<string, number>; faces: number }> {
+export async function stateCounts(
+  q: Queryable,
+): Promise<{
+  photos: Record<string, number>;
+  searches: Record<string, number>;
+  candidates: Record<string, number>;
+  faces: number;
+}> {
   const by = async (table: 'photos' | 'searches' | 'candidates') => {
-    const r = await q.query<{ status: string; n: number }>(`SELECT status, count(*)::integer AS n FROM ${table} GROUP BY status`);
+    const r = await q.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::integer AS n FROM ${table} GROUP BY status`,
+    );
     return Object.fromEntries(r.rows.map((x) => [x.status, x.n]));
   };
   const faces = await q.query<{ n: number }>(`SELECT count(*)::integer AS n FROM faces`);
-  return { photos: await by('photos'), searches: await by('searches'), candidates: await by('candidates'), faces: faces.rows[0]?.n ?? 0 };
+  return {
+    photos: await by('photos'),
+    searches: await by('searches'),
+    candidates: await by('candidates'),
+    faces: faces.rows[0]?.n ?? 0,
+  };
 }
 
 /** The operators' figures for /metrics (DESIGN §12): aggregates only, no personal data. */
-export async function operatorCounts(q: Queryable, currentModelId: string | null): Promise<{
+export async function operatorCounts(
+  q: Queryable,
+  currentModelId: string | null,
+): Promise<{
   photosLast5Min: number;
   openCases: number;
   photosOnOlderModel: number | null;
@@ -26,7 +43,9 @@ export async function operatorCounts(q: Queryable, currentModelId: string | null
               WHERE bf.outcome = 'new' AND p.status IN ('queued', 'processing'))::integer AS batches`,
     [currentModelId],
   );
-  const cats = await q.query<{ category: string; n: number }>(`SELECT category, count(*)::integer AS n FROM photos WHERE status <> 'withdrawn' GROUP BY category`);
+  const cats = await q.query<{ category: string; n: number }>(
+    `SELECT category, count(*)::integer AS n FROM photos WHERE status <> 'withdrawn' GROUP BY category`,
+  );
   const row = r.rows[0]!;
   return {
     photosLast5Min: row.recent,

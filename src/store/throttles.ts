@@ -16,13 +16,23 @@ export interface ThrottleRow {
 }
 
 type Row = { count: number; started_at: Date | string; last_at: Date | string; expires_at: Date | string };
-const toRow = (r: Row): ThrottleRow => ({ count: Number(r.count), startedAt: new Date(r.started_at), lastAt: new Date(r.last_at), expiresAt: new Date(r.expires_at) });
+const toRow = (r: Row): ThrottleRow => ({
+  count: Number(r.count),
+  startedAt: new Date(r.started_at),
+  lastAt: new Date(r.last_at),
+  expiresAt: new Date(r.expires_at),
+});
 
 /**
  * A fixed window of `windowMs` from the first attempt: counts this attempt unless `max` were
  * already counted in the current window. The row returned is the counted state; none = refused.
  */
-export async function admitInWindow(q: Queryable, scope: string, key: string, opts: { max: number; windowMs: number; now: Date }): Promise<ThrottleRow | undefined> {
+export async function admitInWindow(
+  q: Queryable,
+  scope: string,
+  key: string,
+  opts: { max: number; windowMs: number; now: Date },
+): Promise<ThrottleRow | undefined> {
   // A row whose window has ended starts a new one; the WHERE refuses a full, live window (an
   // ON CONFLICT update that its WHERE skips returns no row). PostgreSQL re-checks the WHERE on
   // the newest version of a row another transaction just updated, so concurrent attempts queue.
@@ -72,8 +82,16 @@ export async function admitWithBackoff(
 }
 
 /** The live row of a key (to say how long a refused caller waits), or undefined. */
-export async function readThrottle(q: Queryable, scope: string, key: string, now: Date): Promise<ThrottleRow | undefined> {
-  const r = await q.query<Row>(`SELECT count, started_at, last_at, expires_at FROM throttles WHERE scope = $1 AND key = $2 AND expires_at > $3::timestamptz`, [scope, key, now.toISOString()]);
+export async function readThrottle(
+  q: Queryable,
+  scope: string,
+  key: string,
+  now: Date,
+): Promise<ThrottleRow | undefined> {
+  const r = await q.query<Row>(
+    `SELECT count, started_at, last_at, expires_at FROM throttles WHERE scope = $1 AND key = $2 AND expires_at > $3::timestamptz`,
+    [scope, key, now.toISOString()],
+  );
   return r.rows[0] ? toRow(r.rows[0]) : undefined;
 }
 

@@ -2,7 +2,6 @@ import type { Queryable } from './database.ts';
 
 import type { Role } from '../vocabulary.ts';
 
-
 export interface TokenRow {
   id: string;
   role: Role;
@@ -16,7 +15,14 @@ export interface TokenRow {
 
 export async function insertToken(
   q: Queryable,
-  t: { role: Role; name: string; tokenHash: string; caseId?: string | null; personId?: string | null; createdBy?: string | null },
+  t: {
+    role: Role;
+    name: string;
+    tokenHash: string;
+    caseId?: string | null;
+    personId?: string | null;
+    createdBy?: string | null;
+  },
 ): Promise<TokenRow> {
   const r = await q.query<TokenRow>(
     `INSERT INTO tokens (role, name, token_hash, search_id, person_id, created_by) VALUES ($1, $2, $3, $4, $5, $6)
@@ -27,7 +33,10 @@ export async function insertToken(
 }
 
 /** The live token with this hash; revoked tokens and tokens of deleted cases do not authenticate. */
-export async function findActiveToken(q: Queryable, tokenHash: string): Promise<(TokenRow & { tokenHash: string }) | undefined> {
+export async function findActiveToken(
+  q: Queryable,
+  tokenHash: string,
+): Promise<(TokenRow & { tokenHash: string }) | undefined> {
   const r = await q.query<TokenRow & { tokenHash: string }>(
     `SELECT t.id, t.role, t.name, t.search_id AS "caseId", t.person_id AS "personId", t.created_at AS "createdAt", t.revoked_at AS "revokedAt",
             t.token_hash AS "tokenHash"
@@ -56,7 +65,10 @@ export async function revokeTokensOfCase(q: Queryable, caseId: string): Promise<
  * verifier is Alice's, so she still counts once. Names match without regard to case or
  * surrounding spaces; the first spelling is kept.
  */
-export async function ensurePerson(q: Queryable, p: { role: Exclude<Role, 'family'>; name: string }): Promise<{ id: string; name: string; created: boolean }> {
+export async function ensurePerson(
+  q: Queryable,
+  p: { role: Exclude<Role, 'family'>; name: string },
+): Promise<{ id: string; name: string; created: boolean }> {
   // One statement for both cases: the no-op update makes RETURNING yield the existing row, and
   // xmax = 0 tells a new row from it (also when two admins add the same person at once).
   const r = await q.query<{ id: string; name: string; created: boolean }>(
@@ -73,7 +85,10 @@ export interface TokenListRow extends TokenRow {
 }
 
 /** Every token for an admin, newest first: never the hash. Family tokens only with `family`. */
-export async function listTokens(q: Queryable, opts: { includeFamily: boolean; includeRevoked: boolean }): Promise<TokenListRow[]> {
+export async function listTokens(
+  q: Queryable,
+  opts: { includeFamily: boolean; includeRevoked: boolean },
+): Promise<TokenListRow[]> {
   const r = await q.query<TokenListRow>(
     `SELECT id, role, name, search_id AS "caseId", person_id AS "personId", created_at AS "createdAt", revoked_at AS "revokedAt",
             last_used_at AS "lastUsedAt"
@@ -90,5 +105,8 @@ export async function listTokens(q: Queryable, opts: { includeFamily: boolean; i
  * not each write a row update; "last used" is for spotting tokens nobody uses any more.
  */
 export async function touchToken(q: Queryable, id: string): Promise<void> {
-  await q.query(`UPDATE tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
+  await q.query(
+    `UPDATE tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+    [id],
+  );
 }

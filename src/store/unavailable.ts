@@ -3,7 +3,17 @@
  * and resume instead of failing a run or crashing a process.
  */
 
-const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /**
  * True for errors of the connection rather than of the statement: the socket (node codes), the
@@ -11,13 +21,23 @@ const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIME
  * and pg's own "Connection terminated" when the server went away mid-query.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = err, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (NODE_CODES.has(code) || /^57P0[123]$/.test(code) || /^08/.test(code))) return true;
     const message = (e as { message?: unknown }).message;
     // pg-pool's "timeout exceeded when trying to connect" (no code) is what a busy machine sees
     // while the server restarts: the pool waited for a connection that could not be made.
-    if (typeof message === 'string' && /Connection terminated|connection (is )?(closed|ended)|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) return true;
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connection (is )?(closed|ended)|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+        message,
+      )
+    )
+      return true;
     // AggregateError (net's happy-eyeballs connect) carries the per-address errors.
     const inner = (e as { errors?: unknown }).errors;
     if (Array.isArray(inner) && inner.some((x) => isDatabaseUnavailable(x))) return true;
@@ -44,7 +64,10 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * runs it again; `onWait` hears of each wait. Any other error is thrown at once. `fn` must be
  * safe to repeat (a transaction that failed was rolled back).
  */
-export async function whileUnavailable<T>(fn: () => Promise<T>, opts: Backoff & { onWait?: (err: unknown, attempt: number) => void; signal?: { stopped: boolean } } = {}): Promise<T> {
+export async function whileUnavailable<T>(
+  fn: () => Promise<T>,
+  opts: Backoff & { onWait?: (err: unknown, attempt: number) => void; signal?: { stopped: boolean } } = {},
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();

@@ -5,7 +5,10 @@ import type { CandidateStatus, CaseStatus } from '../vocabulary.ts';
 // candidates by src/match/withdrawal.ts, the photo by src/gallery/corrections.ts:withdrawPhoto.
 
 /** A photo about to be withdrawn, its row locked so two withdrawals (or an ingest) do not cross. */
-export async function lockPhotoForWithdrawal(tx: Queryable, photoId: string): Promise<{ status: string; displaySha256: string | null } | undefined> {
+export async function lockPhotoForWithdrawal(
+  tx: Queryable,
+  photoId: string,
+): Promise<{ status: string; displaySha256: string | null } | undefined> {
   const r = await tx.query<{ status: string; displaySha256: string | null }>(
     `SELECT status, display_sha256 AS "displaySha256" FROM photos WHERE id = $1 FOR UPDATE`,
     [photoId],
@@ -14,7 +17,13 @@ export async function lockPhotoForWithdrawal(tx: Queryable, photoId: string): Pr
 }
 
 /** A candidate on a photo, with whether anyone ever decided on it (retracted decisions included) and its case's status. */
-export interface PhotoCandidate { id: string; caseId: string; status: CandidateStatus; decided: boolean; caseStatus: CaseStatus }
+export interface PhotoCandidate {
+  id: string;
+  caseId: string;
+  status: CandidateStatus;
+  decided: boolean;
+  caseStatus: CaseStatus;
+}
 
 /** Every candidate on a photo, locked: no verifier decides one while the photo goes. */
 export async function candidatesOnPhoto(tx: Queryable, photoId: string): Promise<PhotoCandidate[]> {
@@ -38,7 +47,10 @@ export async function deleteCandidates(tx: Queryable, ids: readonly string[]): P
  * face (ON DELETE SET NULL, 0007). Returns their crops' keys.
  */
 export async function deleteFacesOfPhoto(tx: Queryable, photoId: string): Promise<Array<{ crop: string | null }>> {
-  const r = await tx.query<{ crop: string | null }>(`DELETE FROM faces WHERE photo_id = $1 RETURNING crop_sha256 AS crop`, [photoId]);
+  const r = await tx.query<{ crop: string | null }>(
+    `DELETE FROM faces WHERE photo_id = $1 RETURNING crop_sha256 AS crop`,
+    [photoId],
+  );
   return r.rows;
 }
 
@@ -60,16 +72,29 @@ export async function markPhotoWithdrawn(
 export async function correctPhotoRow(
   tx: Queryable,
   photoId: string,
-  change: { category?: string | undefined; metadata?: Record<string, unknown> | undefined; sourceId?: string | null | undefined },
+  change: {
+    category?: string | undefined;
+    metadata?: Record<string, unknown> | undefined;
+    sourceId?: string | null | undefined;
+  },
 ): Promise<{ before: { category: string; status: string } } | undefined> {
-  const r = await tx.query<{ category: string; status: string }>(`SELECT category, status FROM photos WHERE id = $1 FOR UPDATE`, [photoId]);
+  const r = await tx.query<{ category: string; status: string }>(
+    `SELECT category, status FROM photos WHERE id = $1 FOR UPDATE`,
+    [photoId],
+  );
   const row = r.rows[0];
   if (!row) return undefined;
   await tx.query(
     `UPDATE photos SET category = coalesce($2, category), metadata = coalesce($3::jsonb, metadata),
             source_id = CASE WHEN $4::boolean THEN $5::uuid ELSE source_id END, updated_at = now()
      WHERE id = $1`,
-    [photoId, change.category ?? null, change.metadata ? JSON.stringify(change.metadata) : null, change.sourceId !== undefined, change.sourceId ?? null],
+    [
+      photoId,
+      change.category ?? null,
+      change.metadata ? JSON.stringify(change.metadata) : null,
+      change.sourceId !== undefined,
+      change.sourceId ?? null,
+    ],
   );
   return { before: row };
 }

@@ -22,8 +22,22 @@ const PHONE = { width: 360, height: 800 };
 const DESKTOP = { width: 1280, height: 800 };
 const ORG = { name: 'Hotline of the Coordination HQ', contact: '0 800 300 555 (every day, 8:00–20:00)' };
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
-const ARCHIVE = { source: 'Kharkiv morgue list 7', originalName: 'field-team-3_body-117.jpg', metadata: { notes: 'body 117, tag missing', names: ['Ivanov S.P.'], location: 'Zaporizhzhia' } };
-const SECRETS = [ARCHIVE.source, ARCHIVE.originalName, 'body 117', 'Ivanov', 'Zaporizhzhia', 'similarity', '"band"', 'metadata', 'originalName'];
+const ARCHIVE = {
+  source: 'Kharkiv morgue list 7',
+  originalName: 'field-team-3_body-117.jpg',
+  metadata: { notes: 'body 117, tag missing', names: ['Ivanov S.P.'], location: 'Zaporizhzhia' },
+};
+const SECRETS = [
+  ARCHIVE.source,
+  ARCHIVE.originalName,
+  'body 117',
+  'Ivanov',
+  'Zaporizhzhia',
+  'similarity',
+  '"band"',
+  'metadata',
+  'originalName',
+];
 const MESSAGES: Record<Language, string> = {
   ru: 'Пожалуйста, позвоните Олене на горячую линию: она расскажет, как забрать тело и документы.',
   uk: 'Будь ласка, зателефонуйте Олені на гарячу лінію: вона розповість про подальші кроки.',
@@ -53,13 +67,19 @@ async function confirmWithMessage(caseId: string, familyMessage: string) {
   );
   expect(top.rows, 'the archive photo is a candidate of the case').toHaveLength(1);
   for (const v of [tok.verifier1, tok.verifier2]) {
-    const r = await requestJson(h.app, 'POST', `/api/v1/candidates/${top.rows[0]!.id}/decisions`, { token: v, body: { decision: 'confirm', familyMessage } });
+    const r = await requestJson(h.app, 'POST', `/api/v1/candidates/${top.rows[0]!.id}/decisions`, {
+      token: v,
+      body: { decision: 'confirm', familyMessage },
+    });
     expect(r.status, JSON.stringify(r.json)).toBe(201);
   }
 }
 
 async function openCaseByApi(file: string, client: string): Promise<{ id: string; code: string }> {
-  const r = await requestJson(h.app, 'POST', '/api/v1/searches', { body: photoForm([{ name: path.basename(file), bytes: fs.readFileSync(file) }], 'photo'), headers: { 'x-test-client': client } });
+  const r = await requestJson(h.app, 'POST', '/api/v1/searches', {
+    body: photoForm([{ name: path.basename(file), bytes: fs.readFileSync(file) }], 'photo'),
+    headers: { 'x-test-client': client },
+  });
   expect(r.status).toBe(201);
   return { id: r.json.search.id as string, code: r.json.caseCode as string };
 }
@@ -67,8 +87,13 @@ async function openCaseByApi(file: string, client: string): Promise<{ id: string
 beforeAll(async () => {
   b = await launchBrowser();
   h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60_000 }, api: { organisation: ORG } });
-  for (const [k, name] of [['verifier1', 'verifier one'], ['verifier2', 'verifier two']] as const) {
-    tok[k] = (await requestJson(h.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role: 'verifier', name } })).json.token as string;
+  for (const [k, name] of [
+    ['verifier1', 'verifier one'],
+    ['verifier2', 'verifier two'],
+  ] as const) {
+    tok[k] = (
+      await requestJson(h.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role: 'verifier', name } })
+    ).json.token as string;
   }
   const p = await enqueuePhoto({ db: h.t.db, blobs: h.blobs, queue: h.queue, limits: LIMITS }, CLI, {
     name: ARCHIVE.originalName,
@@ -106,7 +131,9 @@ describe.each(['ru', 'uk'] as const)('a family in %s on a phone', (lang) => {
     const big = Buffer.alloc(LIMITS.maxBytes + 200_000, 1);
     await p.locator('#photo-input').setInputFiles({ name: 'IMG_1234.jpg', mimeType: 'image/jpeg', buffer: big });
     await expect(p.locator('#form-error').textContent()).resolves.toContain('IMG_1234.jpg');
-    await expect(p.locator('#form-error').textContent()).resolves.toContain(t('family:errPhoto', { n: 1, name: 'IMG_1234.jpg', message: '' }).trim());
+    await expect(p.locator('#form-error').textContent()).resolves.toContain(
+      t('family:errPhoto', { n: 1, name: 'IMG_1234.jpg', message: '' }).trim(),
+    );
     await expect(p.locator('#chosen li').count()).resolves.toBe(0);
     await p.locator('#photo-input').setInputFiles(people[0]!.files[1]!);
     await imageLoaded(p, '#chosen img');
@@ -126,7 +153,11 @@ describe.each(['ru', 'uk'] as const)('a family in %s on a phone', (lang) => {
     await expect(p.locator('header.site').isVisible()).resolves.toBe(false);
     await expect(p.locator('#print-code-text').textContent()).resolves.toBe(code);
     await screenshot(p, `family-print-${lang}-360`);
-    caseId = (await h.t.db.query<{ id: string }>(`SELECT search_id AS id FROM tokens WHERE role = 'family' ORDER BY created_at DESC LIMIT 1`)).rows[0]!.id;
+    caseId = (
+      await h.t.db.query<{ id: string }>(
+        `SELECT search_id AS id FROM tokens WHERE role = 'family' ORDER BY created_at DESC LIMIT 1`,
+      )
+    ).rows[0]!.id;
     await p.context().close();
   });
 
@@ -137,18 +168,24 @@ describe.each(['ru', 'uk'] as const)('a family in %s on a phone', (lang) => {
     await p.getByText(t('case:underReviewTitle')).waitFor();
     await expect(p.locator('#photos-given').textContent()).resolves.toBe(t('case:photosGiven', { count: 1 }));
     const flipped = await sharp(people[0]!.files[1]!).flop().jpeg({ quality: 90 }).toBuffer();
-    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#8a8a8a' } }).jpeg().toBuffer();
+    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#8a8a8a' } })
+      .jpeg()
+      .toBuffer();
     await p.locator('#photo-input').setInputFiles([
       { name: 'IMG_2040.jpg', mimeType: 'image/jpeg', buffer: flipped },
       { name: 'IMG_1234.jpg', mimeType: 'image/jpeg', buffer: blank },
     ]);
     await p.getByRole('button', { name: t('case:addButton') }).click();
     // the error names the photo, in the family's language: "Фото 2, IMG_1234.jpg: …"
-    await p.getByText(t('family:errPhoto', { n: 2, name: 'IMG_1234.jpg', message: t('errors:no_face') })).waitFor({ timeout: 60_000 });
+    await p
+      .getByText(t('family:errPhoto', { n: 2, name: 'IMG_1234.jpg', message: t('errors:no_face') }))
+      .waitFor({ timeout: 60_000 });
     await p.getByRole('button', { name: t('family:removePhoto', { n: 2 }) }).click();
     await p.getByRole('button', { name: t('case:addButton') }).click();
     await p.getByText(t('case:added', { count: 1 })).waitFor({ timeout: 60_000 });
-    await expect.poll(() => p.locator('#photos-given').textContent(), { timeout: 10_000 }).toBe(t('case:photosGiven', { count: 2 }));
+    await expect
+      .poll(() => p.locator('#photos-given').textContent(), { timeout: 10_000 })
+      .toBe(t('case:photosGiven', { count: 2 }));
     await screenshot(p, `family-case-review-${lang}-360`);
     await p.context().close();
   });
@@ -190,7 +227,10 @@ describe.each(['ru', 'uk'] as const)('a family in %s on a phone', (lang) => {
     await p.getByRole('heading', { name: t('case:deletedHeading') }).waitFor();
     await screenshot(p, `family-deleted-${lang}-360`);
     expect((await h.t.db.query(`SELECT 1 FROM reference_faces WHERE search_id = $1`, [caseId])).rows).toHaveLength(0);
-    const again = await requestJson(h.app, 'GET', '/api/v1/case', { token: code, headers: { 'x-test-client': `after-${lang}` } });
+    const again = await requestJson(h.app, 'GET', '/api/v1/case', {
+      token: code,
+      headers: { 'x-test-client': `after-${lang}` },
+    });
     expect(again.status).toBe(401);
     await p.context().close();
   });
@@ -203,7 +243,10 @@ describe('every family page in ru, uk and en, at phone and desktop size', () => 
     await confirmWithMessage(confirmed.id, MESSAGES.uk);
     for (const lang of ['ru', 'uk', 'en'] as const) {
       const t = translator(lang);
-      for (const [size, viewport] of [['360', PHONE], ['1280', DESKTOP]] as const) {
+      for (const [size, viewport] of [
+        ['360', PHONE],
+        ['1280', DESKTOP],
+      ] as const) {
         const start = await page(viewport, lang, '/');
         expect(await start.getAttribute('html', 'lang')).toBe(lang);
         await expect(start.locator('.org-banner').textContent()).resolves.toContain(ORG.name);

@@ -12,7 +12,16 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 /** The web pages and their static files: served by the app, deliberately not API operations. */
-const PAGES = new Set(['GET /', 'GET /case', 'GET /case/{id}', 'GET /review', 'GET /ingest', 'GET /assets/{name}', 'GET /api/docs', 'GET /api/docs/{name}']);
+const PAGES = new Set([
+  'GET /',
+  'GET /case',
+  'GET /case/{id}',
+  'GET /review',
+  'GET /ingest',
+  'GET /assets/{name}',
+  'GET /api/docs',
+  'GET /api/docs/{name}',
+]);
 
 let h: ApiHarness;
 let doc: Json;
@@ -25,7 +34,12 @@ function call(method: string, url: string, token?: string, body?: Json | FormDat
 /** Every documented operation as "METHOD /path" with its operation object. */
 function operations(): Array<{ key: string; path: string; method: string; op: Json }> {
   return Object.entries(doc.paths as Json).flatMap(([p, item]) =>
-    METHODS.filter((m) => (item as Json)[m]).map((m) => ({ key: `${m.toUpperCase()} ${p}`, path: p, method: m, op: (item as Json)[m] as Json })),
+    METHODS.filter((m) => (item as Json)[m]).map((m) => ({
+      key: `${m.toUpperCase()} ${p}`,
+      path: p,
+      method: m,
+      op: (item as Json)[m] as Json,
+    })),
   );
 }
 
@@ -36,7 +50,10 @@ function resolve(schema: Json): Json {
 
 /** The required properties of a component, through `allOf` (an extended schema). */
 function requiredOf(name: string): string[] {
-  const walk = (s: Json): string[] => [...((s.required ?? []) as string[]), ...((s.allOf ?? []) as Json[]).flatMap((p) => walk(resolve(p)))];
+  const walk = (s: Json): string[] => [
+    ...((s.required ?? []) as string[]),
+    ...((s.allOf ?? []) as Json[]).flatMap((p) => walk(resolve(p))),
+  ];
   return walk(doc.components.schemas[name] as Json);
 }
 
@@ -62,8 +79,14 @@ describe('the OpenAPI document', () => {
     );
     const documented = new Set(operations().map((o) => o.key));
     const api = [...served].filter((k) => !PAGES.has(k));
-    expect(api.filter((k) => !documented.has(k)), 'served but not documented').toEqual([]);
-    expect([...documented].filter((k) => !served.has(k)), 'documented but not served').toEqual([]);
+    expect(
+      api.filter((k) => !documented.has(k)),
+      'served but not documented',
+    ).toEqual([]);
+    expect(
+      [...documented].filter((k) => !served.has(k)),
+      'documented but not served',
+    ).toEqual([]);
     expect(documented).toContain('GET /healthz');
     expect(documented).toContain('GET /metrics');
     expect(documented).toContain('GET /api/v1/openapi.json');
@@ -74,16 +97,55 @@ describe('the OpenAPI document', () => {
   it('names the main shapes as components, and every reference resolves', () => {
     expect(doc.openapi).toBe('3.1.0');
     const names = Object.keys(doc.components.schemas as Json);
-    expect(names).toEqual(expect.arrayContaining(['Photo', 'Candidate', 'Match', 'Search', 'ReferenceFace', 'Error', 'Token', 'AuditEvent', 'ReviewPage', 'UploadResult', 'SearchCreated', 'Health', 'Decision', 'NewToken']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Photo',
+        'Candidate',
+        'Match',
+        'Search',
+        'ReferenceFace',
+        'Error',
+        'Token',
+        'AuditEvent',
+        'ReviewPage',
+        'UploadResult',
+        'SearchCreated',
+        'Health',
+        'Decision',
+        'NewToken',
+      ]),
+    );
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(20);
     expect(refs.filter((r) => !names.includes(r))).toEqual([]);
     // Shapes of DESIGN §5, as the presenters produce them.
-    expect(requiredOf('Candidate')).toEqual(expect.arrayContaining(['id', 'searchId', 'rank', 'similarity', 'band', 'status', 'confirmations', 'faceId', 'photoId', 'face', 'photo', 'subject']));
+    expect(requiredOf('Candidate')).toEqual(
+      expect.arrayContaining([
+        'id',
+        'searchId',
+        'rank',
+        'similarity',
+        'band',
+        'status',
+        'confirmations',
+        'faceId',
+        'photoId',
+        'face',
+        'photo',
+        'subject',
+      ]),
+    );
     expect(requiredOf('Match')).not.toContain('subject');
     expect(requiredOf('Search')).toEqual(['id', 'status', 'createdAt']);
-    expect(doc.components.schemas.Search.properties.status.enum).toEqual(['searching', 'under_review', 'match_confirmed', 'closed']);
-    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(expect.arrayContaining(['invalid_input', 'not_found', 'choose_face']));
+    expect(doc.components.schemas.Search.properties.status.enum).toEqual([
+      'searching',
+      'under_review',
+      'match_confirmed',
+      'closed',
+    ]);
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(
+      expect.arrayContaining(['invalid_input', 'not_found', 'choose_face']),
+    );
     for (const { key, op } of operations()) {
       const success = Object.keys(op.responses as Json).filter((s) => s.startsWith('2'));
       expect(success.length, `${key} documents its answer`).toBe(1);
@@ -101,12 +163,24 @@ describe('the OpenAPI document', () => {
   it('documents path ids as UUIDs and the query parameters from their zod schemas', () => {
     for (const { key, path: p, op } of operations()) {
       const inPath = ((op.parameters ?? []) as Json[]).filter((x) => x.in === 'path');
-      expect(inPath.map((x) => x.name), key).toEqual([...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
+      expect(
+        inPath.map((x) => x.name),
+        key,
+      ).toEqual([...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
       for (const x of inPath) expect(x.schema, key).toMatchObject({ type: 'string', format: 'uuid' });
     }
-    const query = (p: string) => Object.fromEntries(((doc.paths[p].get.parameters ?? []) as Json[]).filter((x) => x.in === 'query').map((x) => [x.name, x.schema]));
-    expect(query('/api/v1/review')).toMatchObject({ limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, after: { type: 'string' } });
-    expect(query('/api/v1/audit')).toMatchObject({ limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, before: { type: 'string' } });
+    const query = (p: string) =>
+      Object.fromEntries(
+        ((doc.paths[p].get.parameters ?? []) as Json[]).filter((x) => x.in === 'query').map((x) => [x.name, x.schema]),
+      );
+    expect(query('/api/v1/review')).toMatchObject({
+      limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+      after: { type: 'string' },
+    });
+    expect(query('/api/v1/audit')).toMatchObject({
+      limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+      before: { type: 'string' },
+    });
   });
 
   it('states security per route: open routes need no token, the others list the roles of their action', () => {
@@ -148,7 +222,8 @@ describe('the documented security is what the server enforces', () => {
       const url = p.replace('{id}', randomUUID());
       const body = BODIES[key] ?? (method === 'post' ? new FormData() : undefined);
       const r = await call(method, url, undefined, body);
-      if (needsToken) expect({ key, status: r.status, code: r.json.error?.code }).toEqual({ key, status: 401, code: 'unauthorized' });
+      if (needsToken)
+        expect({ key, status: r.status, code: r.json.error?.code }).toEqual({ key, status: 401, code: 'unauthorized' });
       else expect({ key, status: r.status }).not.toEqual({ key, status: 401 });
     }
   });
@@ -180,7 +255,11 @@ describe('input validated by the declared schemas', () => {
       ['/api/v1/searches/00000000-0000-0000-0000-00000000000g', 404, 'not_found'],
     ];
     for (const [url, status, code] of cases) {
-      const r = await call('get', url, url.includes('audit') ? tok.admin : url.includes('review') ? tok.verifier : tok.operator);
+      const r = await call(
+        'get',
+        url,
+        url.includes('audit') ? tok.admin : url.includes('review') ? tok.verifier : tok.operator,
+      );
       expect({ url, status: r.status, code: r.json.error?.code }).toEqual({ url, status, code });
       expect(typeof r.json.error.message).toBe('string');
     }
@@ -196,7 +275,11 @@ describe('input validated by the declared schemas', () => {
     expect(audit.status).toBe(200);
     expect(audit.json.events).toHaveLength(2);
     expect(typeof audit.json.next).toBe('string');
-    const bad = await h.app.request('/api/v1/tokens', { method: 'POST', headers: { ...bearer(tok.admin), 'content-type': 'application/json' }, body: '{"role":' });
+    const bad = await h.app.request('/api/v1/tokens', {
+      method: 'POST',
+      headers: { ...bearer(tok.admin), 'content-type': 'application/json' },
+      body: '{"role":',
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as Json).error.code).toBe('invalid_input');
   });
@@ -205,7 +288,7 @@ describe('input validated by the declared schemas', () => {
 describe('the API explorer at /api/docs', () => {
   const dist = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-  it('serves the page and its assets from this server, under the pages\' strict CSP', async () => {
+  it("serves the page and its assets from this server, under the pages' strict CSP", async () => {
     const page = await h.app.request('/api/docs');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -220,7 +303,8 @@ describe('the API explorer at /api/docs', () => {
       expect(r.status, src).toBe(200);
       expect(r.headers.get('content-type'), src).toMatch(types[path.extname(src)]!);
       const body = await r.text();
-      if (src.includes('swagger-ui')) expect(body, src).toBe(fs.readFileSync(path.join(dist, path.basename(src)), 'utf8'));
+      if (src.includes('swagger-ui'))
+        expect(body, src).toBe(fs.readFileSync(path.join(dist, path.basename(src)), 'utf8'));
     }
     expect((await h.app.request('/api/docs/index.html')).status).toBe(404);
     expect((await h.app.request('/api/docs/..%2Fpackage.json')).status).toBe(404);

@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../src/access/principal.ts';
 import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
 import { ADMIN_TOKEN, LIMITS, openApiHarness, photoForm, requestJson, type ApiHarness } from '../support/api.ts';
-import { focused, imageLoaded, launchBrowser, PHONE, screenshot, serveApp, unnamed, type TestBrowser } from '../support/browser.ts';
+import {
+  focused,
+  imageLoaded,
+  launchBrowser,
+  PHONE,
+  screenshot,
+  serveApp,
+  unnamed,
+  type TestBrowser,
+} from '../support/browser.ts';
 import { lfwPeople } from '../support/fixtures.ts';
 
 // The verifier console (issue 13) in Debian's Chromium against the real API, database and face
@@ -32,7 +41,12 @@ async function makeToken(role: string, name: string): Promise<string> {
 }
 
 async function enrol(name: string, bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<string> {
-  const p = await enqueuePhoto({ db: h.t.db, blobs: h.blobs, queue: h.queue, limits: LIMITS }, CLI, { name, bytes, source: 'Prisoner registry, batch 7', metadata });
+  const p = await enqueuePhoto({ db: h.t.db, blobs: h.blobs, queue: h.queue, limits: LIMITS }, CLI, {
+    name,
+    bytes,
+    source: 'Prisoner registry, batch 7',
+    metadata,
+  });
   await h.process(p.id);
   return p.id;
 }
@@ -65,17 +79,33 @@ beforeAll(async () => {
   const a0 = fs.readFileSync(personA.files[0]!);
   const record = { names: ['Petrenko I. M.'], capturedAt: '2024-03-02', location: 'Olenivka', unit: '36th brigade' };
   await enrol('registry-0412.jpg', a0, record);
-  await enrol('registry-0413.jpg', await sharp(a0).flop().jpeg({ quality: 90 }).toBuffer(), { ...record, notes: 'second photo of the same page' });
-  await enrol('registry-0414.jpg', await sharp(a0).modulate({ brightness: 0.6 }).jpeg({ quality: 85 }).toBuffer(), record);
-  await enrol('registry-0415.jpg', await sharp(a0).extract({ left: 20, top: 20, width: 210, height: 210 }).jpeg().toBuffer(), record);
+  await enrol('registry-0413.jpg', await sharp(a0).flop().jpeg({ quality: 90 }).toBuffer(), {
+    ...record,
+    notes: 'second photo of the same page',
+  });
+  await enrol(
+    'registry-0414.jpg',
+    await sharp(a0).modulate({ brightness: 0.6 }).jpeg({ quality: 85 }).toBuffer(),
+    record,
+  );
+  await enrol(
+    'registry-0415.jpg',
+    await sharp(a0).extract({ left: 20, top: 20, width: 210, height: 210 }).jpeg().toBuffer(),
+    record,
+  );
   for (const p of people.slice(1, 4)) await enrol(path.basename(p.files[0]!), fs.readFileSync(p.files[0]!));
   const opened = await requestJson(h.app, 'POST', '/api/v1/searches', {
-    body: photoForm([{ name: 'son.jpg', bytes: fs.readFileSync(personA.files[1]!) }], 'photo', { subject: JSON.stringify({ name: 'Ivan Petrenko', born: '1994', details: 'Scar above the left eyebrow.' }) }),
+    body: photoForm([{ name: 'son.jpg', bytes: fs.readFileSync(personA.files[1]!) }], 'photo', {
+      subject: JSON.stringify({ name: 'Ivan Petrenko', born: '1994', details: 'Scar above the left eyebrow.' }),
+    }),
   });
   expect(opened.status).toBe(201);
   caseA = opened.json.search.id as string;
   // a second case, so that the console moves on to it when case A is done
-  const other = await requestJson(h.app, 'POST', '/api/v1/searches', { body: photoForm([{ name: 'b.jpg', bytes: fs.readFileSync(people[1]!.files[1]!) }], 'photo'), headers: { 'x-test-client': 'other' } });
+  const other = await requestJson(h.app, 'POST', '/api/v1/searches', {
+    body: photoForm([{ name: 'b.jpg', bytes: fs.readFileSync(people[1]!.files[1]!) }], 'photo'),
+    headers: { 'x-test-client': 'other' },
+  });
   expect(other.status).toBe(201);
   server = await serveApp(h.app.fetch);
 }, 300_000);
@@ -90,7 +120,9 @@ describe('the verifier console at 1280 × 800', () => {
   let first = '';
 
   it('works a whole case with the keyboard only, a note included', async () => {
-    const count = (await requestJson(h.app, 'GET', '/api/v1/review?limit=100', { token: tokens.v1 })).json.items.filter((i: Json) => i.searchId === caseA).length as number;
+    const count = (await requestJson(h.app, 'GET', '/api/v1/review?limit=100', { token: tokens.v1 })).json.items.filter(
+      (i: Json) => i.searchId === caseA,
+    ).length as number;
     expect(count, 'case A has several candidates').toBeGreaterThanOrEqual(4);
     const page = await consoleFor(tokens.v1!);
     // focus is on the new item, and it was announced
@@ -100,7 +132,9 @@ describe('the verifier console at 1280 × 800', () => {
     // the case: the family's words, labelled; the archive record's fields, labelled
     await expect(page.locator('#subject-figures').textContent()).resolves.toContain('Ivan Petrenko');
     await expect(page.locator('#subject-figures dt').allTextContents()).resolves.toEqual(['Name', 'Born', 'Details']);
-    await expect(page.locator('#record-figures dt').allTextContents()).resolves.toEqual(expect.arrayContaining(['Source', 'File', 'Names on documents', 'Taken on', 'Place', 'Unit']));
+    await expect(page.locator('#record-figures dt').allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['Source', 'File', 'Names on documents', 'Taken on', 'Place', 'Unit']),
+    );
     await expect(page.locator('#quality-figures dt').first().textContent()).resolves.toBe('Warnings');
     await expect(page.locator('#match-figures').textContent()).resolves.toContain('shown after your decision');
     await imageLoaded(page, '#case-refs img');
@@ -128,8 +162,12 @@ describe('the verifier console at 1280 × 800', () => {
     await said(page, /Confirmed \(1 of 2\)\. .*Now: Case .* candidate 2 of/);
     expect(await focused(page)).toBe('#item-heading');
     const row = await h.t.db.query<{ note: string; family_message: string }>(
-      `SELECT n.note, d.family_message FROM decisions d JOIN decision_notes n ON n.decision_id = d.id WHERE d.candidate_id = $1 AND d.decision = 'confirm'`, [first]);
-    expect(row.rows).toEqual([{ note: 'rrr same scar above the left eyebrow', family_message: 'Your son was registered as a prisoner of war.' }]);
+      `SELECT n.note, d.family_message FROM decisions d JOIN decision_notes n ON n.decision_id = d.id WHERE d.candidate_id = $1 AND d.decision = 'confirm'`,
+      [first],
+    );
+    expect(row.rows).toEqual([
+      { note: 'rrr same scar above the left eyebrow', family_message: 'Your son was registered as a prisoner of war.' },
+    ]);
 
     // reject the second, skip the third; unsure wants a reason, which the note gives
     await page.keyboard.press('r');
@@ -144,8 +182,17 @@ describe('the verifier console at 1280 × 800', () => {
     await page.keyboard.press('u');
     await said(page, /Marked unsure/);
     // skipped and decided look different in the queue
-    const states = await page.locator('#queue .queue-case').first().locator('.queue-item').evaluateAll((els) => els.map((e) => e.className));
-    expect(states.slice(0, 4)).toEqual(['queue-item state-confirm', 'queue-item state-reject', 'queue-item state-skipped', 'queue-item state-unsure']);
+    const states = await page
+      .locator('#queue .queue-case')
+      .first()
+      .locator('.queue-item')
+      .evaluateAll((els) => els.map((e) => e.className));
+    expect(states.slice(0, 4)).toEqual([
+      'queue-item state-confirm',
+      'queue-item state-reject',
+      'queue-item state-skipped',
+      'queue-item state-unsure',
+    ]);
     const look =
       "(() => [...document.querySelectorAll('#queue .queue-item')].slice(1, 3)" +
       ".map((e) => { const s = getComputedStyle(e); return s.borderStyle + ' ' + s.backgroundColor; }))()";
@@ -176,7 +223,9 @@ describe('the verifier console at 1280 × 800', () => {
         await new Promise((res) => setTimeout(res, 100));
       }
     }
-    await expect(status(page).textContent()).resolves.toMatch(new RegExp(`Case ${caseA.slice(0, 8)} done|Nothing more`));
+    await expect(status(page).textContent()).resolves.toMatch(
+      new RegExp(`Case ${caseA.slice(0, 8)} done|Nothing more`),
+    );
     expect(await focused(page)).toBe('#item-heading');
     expect(b.problems).toEqual([]);
   });
@@ -225,21 +274,42 @@ describe('the verifier console at 1280 × 800', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Перевірка збігів');
     await expect(page.locator('#confirm').textContent()).resolves.toContain('Підтвердити');
     await expect(page.locator('#item-heading').textContent()).resolves.toMatch(/^Справа .* кандидат \d+ з \d+/);
-    await expect(page.locator('#record-figures dt').allTextContents()).resolves.toEqual(expect.arrayContaining(['Джерело', 'Файл']));
+    await expect(page.locator('#record-figures dt').allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['Джерело', 'Файл']),
+    );
     await imageLoaded(page, '#cand-crop');
     await screenshot(page, 'review-uk-1280x800');
     // on a Ukrainian keyboard layout the J key types "о": the shortcut goes by the key's place
-    await page.evaluate(`document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'о', code: 'KeyJ', bubbles: true }))`);
+    await page.evaluate(
+      `document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'о', code: 'KeyJ', bubbles: true }))`,
+    );
     await expect(page.locator('#item-heading').textContent()).resolves.toMatch(/кандидат 2 з/);
     expect(b.problems).toEqual([]);
   });
 
   it('shows a candidate found by its record alone, field by field, in Ukrainian on a phone', async () => {
     // A dog tag photographed with no face on it, and a family's description with no photo.
-    const tag = await sharp({ create: { width: 480, height: 320, channels: 3, background: { r: 150, g: 150, b: 140 } } }).jpeg().toBuffer();
-    const photoId = await enrol('dog-tag-31.jpg', tag, { names: ['KOVAL S.P.', 'Коваль Сергій Петрович'], birthDate: '1990', idNumbers: ['АВ 123456'], unit: 'в/ч А0536' });
+    const tag = await sharp({
+      create: { width: 480, height: 320, channels: 3, background: { r: 150, g: 150, b: 140 } },
+    })
+      .jpeg()
+      .toBuffer();
+    const photoId = await enrol('dog-tag-31.jpg', tag, {
+      names: ['KOVAL S.P.', 'Коваль Сергій Петрович'],
+      birthDate: '1990',
+      idNumbers: ['АВ 123456'],
+      unit: 'в/ч А0536',
+    });
     const opened = await requestJson(h.app, 'POST', '/api/v1/searches', {
-      body: photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Коваль', givenName: 'Сергій', patronymic: 'Петрович', birthDate: '1990', idNumber: 'AB123456' }) }),
+      body: photoForm([], 'photo', {
+        subject: JSON.stringify({
+          surname: 'Коваль',
+          givenName: 'Сергій',
+          patronymic: 'Петрович',
+          birthDate: '1990',
+          idNumber: 'AB123456',
+        }),
+      }),
       headers: { 'x-test-client': 'record-only' },
     });
     expect(opened.status).toBe(201);
@@ -250,8 +320,12 @@ describe('the verifier console at 1280 × 800', () => {
     const verifier = await makeToken('verifier', 'Iryna Bondar');
     const page = await consoleFor(verifier, 'uk', PHONE);
     await page.locator(`button.queue-item[data-id="${cand.id}"]`).click();
-    await expect(page.locator('#item-heading').textContent()).resolves.toBe(`Справа ${(opened.json.search.id as string).slice(0, 8)} · кандидат 1 з 1: знайдено за записом, ${(cand.matchWeight as number).toFixed(1)} біт`);
-    await expect(page.locator(`button.queue-item[data-id="${cand.id}"]`).textContent()).resolves.toBe(`за записом ${(cand.matchWeight as number).toFixed(1)} біт`);
+    await expect(page.locator('#item-heading').textContent()).resolves.toBe(
+      `Справа ${(opened.json.search.id as string).slice(0, 8)} · кандидат 1 з 1: знайдено за записом, ${(cand.matchWeight as number).toFixed(1)} біт`,
+    );
+    await expect(page.locator(`button.queue-item[data-id="${cand.id}"]`).textContent()).resolves.toBe(
+      `за записом ${(cand.matchWeight as number).toFixed(1)} біт`,
+    );
     // no face on either side: no crops (not broken images), no face quality
     await expect(page.locator('#face-pair').isVisible()).resolves.toBe(false);
     await expect(page.locator('#quality-section').isVisible()).resolves.toBe(false);
@@ -268,14 +342,24 @@ describe('the verifier console at 1280 × 800', () => {
     expect(Object.values(f).filter((v) => v === 'Знайдено лише за записом: обличчя не порівнювалися.')).toHaveLength(1);
     // each field's level and weight, in Ukrainian, as the API gave them
     for (const e of cand.evidence as Json[]) {
-      const label = ({ surname: 'Прізвище', givenName: 'Ім’я', patronymic: 'По батькові', birthYear: 'Рік народження', idNumber: '' } as Record<string, string>)[e.field as string];
+      const label = (
+        {
+          surname: 'Прізвище',
+          givenName: 'Ім’я',
+          patronymic: 'По батькові',
+          birthYear: 'Рік народження',
+          idNumber: '',
+        } as Record<string, string>
+      )[e.field as string];
       const row = Object.entries(f).find(([k]) => (label ? k === label : k.startsWith('Номер документа')));
       expect(row, e.field as string).toBeDefined();
       expect(row![1]).toContain(`${e.weight >= 0 ? '+' : ''}${(e.weight as number).toFixed(1)}`);
     }
     // 28.8 bits: shown as more than 99.9 %, never as a certain 100.0 %
     expect(cand.matchProbability as number).toBeGreaterThan(0.999);
-    expect(f['Чому запропоновано цього кандидата']).toBe(`Разом: ${(cand.matchWeight as number).toFixed(1)} біт (імовірність > 99.9 %)`);
+    expect(f['Чому запропоновано цього кандидата']).toBe(
+      `Разом: ${(cand.matchWeight as number).toFixed(1)} біт (імовірність > 99.9 %)`,
+    );
     await expect(unnamed(page)).resolves.toEqual([]);
     expect(b.problems).toEqual([]);
   });

@@ -10,7 +10,17 @@ import { silentLogger } from '../../src/log.ts';
 import { createCounters } from '../../src/metrics.ts';
 import { startWorkers } from '../../workers/main.ts';
 import { ADMIN_TOKEN, LIMITS, openApiHarness, type ApiHarness } from '../support/api.ts';
-import { DESKTOP, focused, imageLoaded, launchBrowser, PHONE, screenshot, serveApp, unnamed, type TestBrowser } from '../support/browser.ts';
+import {
+  DESKTOP,
+  focused,
+  imageLoaded,
+  launchBrowser,
+  PHONE,
+  screenshot,
+  serveApp,
+  unnamed,
+  type TestBrowser,
+} from '../support/browser.ts';
 import { faceCopies } from '../support/face-variants.ts';
 import { lfwPeople } from '../support/fixtures.ts';
 import { makeZip } from '../support/zip.ts';
@@ -69,7 +79,14 @@ type Counts = { files: number; done: number; failed: number; duplicates: number;
 
 /** The operator page's batch summary read back through the catalogue's own sentence. */
 async function batchCounts(page: Page, lang: Language): Promise<Counts> {
-  const marks = { files: 'QFILESQ', done: 'QDONEQ', failed: 'QFAILEDQ', duplicates: 'QDUPSQ', waiting: 'QWAITQ', faces: 'QFACESQ' };
+  const marks = {
+    files: 'QFILESQ',
+    done: 'QDONEQ',
+    failed: 'QFAILEDQ',
+    duplicates: 'QDUPSQ',
+    waiting: 'QWAITQ',
+    faces: 'QFACESQ',
+  };
   let pattern = translator(lang)('ingest:batchSummary', marks).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   for (const m of Object.values(marks)) pattern = pattern.replace(m, '(\\d+)');
   const text = (await page.locator('#batch-summary').textContent()) ?? '';
@@ -86,10 +103,13 @@ async function batchCounts(page: Page, lang: Language): Promise<Counts> {
 async function midBatch(page: Page, lang: Language, files: number): Promise<Counts> {
   let seen: Counts | undefined;
   await expect
-    .poll(async () => {
-      seen = await batchCounts(page, lang);
-      return seen.files === files && seen.done > 0 && seen.waiting > 0;
-    }, { timeout: 300_000, interval: 250 })
+    .poll(
+      async () => {
+        seen = await batchCounts(page, lang);
+        return seen.files === files && seen.done > 0 && seen.waiting > 0;
+      },
+      { timeout: 300_000, interval: 250 },
+    )
     .toBe(true);
   return seen!;
 }
@@ -99,8 +119,13 @@ async function midBatch(page: Page, lang: Language, files: number): Promise<Coun
  * the CSV hint, which must name the file's column headers and the command literally.
  */
 async function expectNoEnglish(page: Page) {
-  const hint = await page.locator('#metadata-csv-hint').innerText().catch(() => '');
-  const text = (await page.locator('main').innerText()).replace(hint, '').replace(/browser batch|field hospital 3|\b(JPEG|PNG|WebP|GIF|TIFF|AVIF|HEIF|CSV|zip)\b/gi, '');
+  const hint = await page
+    .locator('#metadata-csv-hint')
+    .innerText()
+    .catch(() => '');
+  const text = (await page.locator('main').innerText())
+    .replace(hint, '')
+    .replace(/browser batch|field hospital 3|\b(JPEG|PNG|WebP|GIF|TIFF|AVIF|HEIF|CSV|zip)\b/gi, '');
   expect(text.match(/[A-Za-z]{3,}/g) ?? []).toEqual([]);
 }
 
@@ -116,13 +141,28 @@ beforeAll(async () => {
   bigDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kf-web-'));
   const bigA = path.join(bigDir, path.basename(personA.files[0]!));
   await sharp(personA.files[0]!)
-    .extend({ left: BIG_FRAME.left, top: BIG_FRAME.top, right: BIG_FRAME.width - 250 - BIG_FRAME.left, bottom: BIG_FRAME.height - 250 - BIG_FRAME.top, background: '#7a7a7a' })
+    .extend({
+      left: BIG_FRAME.left,
+      top: BIG_FRAME.top,
+      right: BIG_FRAME.width - 250 - BIG_FRAME.left,
+      bottom: BIG_FRAME.height - 250 - BIG_FRAME.top,
+      background: '#7a7a7a',
+    })
     .jpeg({ quality: 92 })
     .toFile(bigA);
   await h.enrol([bigA, ...gallery.slice(1).map((p) => p.files[0]!)]);
   // Photos uploaded through /ingest are processed by real workers on the harness's queue.
   await startWorkers(
-    { db: h.t.db, blobs: h.blobs, faces: h.faces, queue: h.queue, limits: LIMITS, logger: silentLogger, counters: createCounters(), manifest: h.manifest },
+    {
+      db: h.t.db,
+      blobs: h.blobs,
+      faces: h.faces,
+      queue: h.queue,
+      limits: LIMITS,
+      logger: silentLogger,
+      counters: createCounters(),
+      manifest: h.manifest,
+    },
     { concurrency: 1 },
   );
   // Fixture pixels in files of their own (face-variants.ts:faceCopies): the batches' subject is the
@@ -156,8 +196,12 @@ describe('pages', () => {
       // every script is an external same-origin module: nothing inline for the CSP to allow
       // (the page's messages are a JSON data block, which browsers never execute)
       const scripts = body.match(/<script\b[^>]*>/g) ?? [];
-      expect(scripts.filter((tag) => !/type="application\/json"/.test(tag)).every((tag) => /\bsrc="\/assets\//.test(tag))).toBe(true);
-      expect(scripts.filter((tag) => /type="application\/json"/.test(tag))).toEqual(['<script type="application/json" id="kf-messages">']);
+      expect(
+        scripts.filter((tag) => !/type="application\/json"/.test(tag)).every((tag) => /\bsrc="\/assets\//.test(tag)),
+      ).toBe(true);
+      expect(scripts.filter((tag) => /type="application\/json"/.test(tag))).toEqual([
+        '<script type="application/json" id="kf-messages">',
+      ]);
       expect(body).toMatch(/<html lang="en">/);
     }
     const bad = await h.app.request('/case/not-a-case');
@@ -193,7 +237,11 @@ describe('in a browser', () => {
     const token = ((await page.locator('#case-code').textContent()) ?? '').trim();
     expect(token).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
     expect(await page.locator('#open-case').getAttribute('href')).toBe(`/case#${token}`);
-    const id = (await h.t.db.query<{ id: string }>(`SELECT search_id AS id FROM tokens WHERE role = 'family' ORDER BY created_at DESC LIMIT 1`)).rows[0]!.id;
+    const id = (
+      await h.t.db.query<{ id: string }>(
+        `SELECT search_id AS id FROM tokens WHERE role = 'family' ORDER BY created_at DESC LIMIT 1`,
+      )
+    ).rows[0]!.id;
     // focus moved to the result, so a screen reader starts reading there
     expect(await focused(page)).toBe('#done-heading');
     caseA = { id, token };
@@ -227,7 +275,10 @@ describe('in a browser', () => {
       await imageLoaded(page, sel);
       expect(await page.locator(sel).getAttribute('src')).toMatch(/^blob:/);
     }
-    const [ref, cand] = await Promise.all([page.locator('#ref-crop').boundingBox(), page.locator('#cand-crop').boundingBox()]);
+    const [ref, cand] = await Promise.all([
+      page.locator('#ref-crop').boundingBox(),
+      page.locator('#cand-crop').boundingBox(),
+    ]);
     expect(ref!.width).toBeCloseTo(cand!.width, 0);
     expect(ref!.height).toBeCloseTo(cand!.height, 0);
     expect(await page.locator('#whole').getAttribute('class')).toContain('blurred');
@@ -237,16 +288,28 @@ describe('in a browser', () => {
     expect(await page.locator('#whole').getAttribute('class')).not.toContain('blurred');
     // the box sits on the face although the image shown is scaled down from 2600 px
     await page.locator('#whole-box').waitFor({ state: 'visible' });
-    const [img, box] = await Promise.all([page.locator('#whole-img').boundingBox(), page.locator('#whole-box').boundingBox()]);
-    const centre = { x: (box!.x + box!.width / 2 - img!.x) / img!.width, y: (box!.y + box!.height / 2 - img!.y) / img!.height };
+    const [img, box] = await Promise.all([
+      page.locator('#whole-img').boundingBox(),
+      page.locator('#whole-box').boundingBox(),
+    ]);
+    const centre = {
+      x: (box!.x + box!.width / 2 - img!.x) / img!.width,
+      y: (box!.y + box!.height / 2 - img!.y) / img!.height,
+    };
     expect(centre.x).toBeCloseTo((BIG_FRAME.left + 125) / BIG_FRAME.width, 1);
     expect(centre.y).toBeCloseTo((BIG_FRAME.top + 125) / BIG_FRAME.height, 1);
     expect(box!.width / img!.width).toBeLessThan(250 / BIG_FRAME.width);
     // the family's whole photo (250 px LFW, face in the middle) with its box, never blurred
     await imageLoaded(page, '#ref-whole-img');
     await page.locator('#ref-whole-box').waitFor({ state: 'visible' });
-    const [refImg, refBox] = await Promise.all([page.locator('#ref-whole-img').boundingBox(), page.locator('#ref-whole-box').boundingBox()]);
-    for (const f of [(refBox!.x + refBox!.width / 2 - refImg!.x) / refImg!.width, (refBox!.y + refBox!.height / 2 - refImg!.y) / refImg!.height]) {
+    const [refImg, refBox] = await Promise.all([
+      page.locator('#ref-whole-img').boundingBox(),
+      page.locator('#ref-whole-box').boundingBox(),
+    ]);
+    for (const f of [
+      (refBox!.x + refBox!.width / 2 - refImg!.x) / refImg!.width,
+      (refBox!.y + refBox!.height / 2 - refImg!.y) / refImg!.height,
+    ]) {
       expect(f).toBeGreaterThan(0.35);
       expect(f).toBeLessThan(0.65);
     }
@@ -280,7 +343,10 @@ describe('in a browser', () => {
     await screenshot(page, 'review-360');
     await page.getByLabel(/Note/).fill('same ears and hairline');
     await page.getByRole('button', { name: /^Confirm/ }).click();
-    await page.locator('#decision-status').getByText(/match is final/).waitFor();
+    await page
+      .locator('#decision-status')
+      .getByText(/match is final/)
+      .waitFor();
   });
 
   it("the family's case page shows the confirmed match, the photo only on request", async () => {
@@ -348,151 +414,229 @@ describe('in a browser', () => {
     await screenshot(page, 'case-deleted-360');
   });
 
-  it('an operator on a phone, in Ukrainian, uploads photos and a zip as one batch, reloads mid-batch and sees it finish', { timeout: 300_000 }, async () => {
-    const t = translator('uk');
-    const page = await open(PHONE, '/ingest', 'uk');
-    await signIn(page, tokens.operator!, 'uk');
-    await expect(unnamed(page)).resolves.toEqual([]);
-    await page.getByLabel(t('ingest:sourceLabel')).fill('browser batch');
-    await page.getByLabel(t('ingest:placeLabel')).fill('field hospital 3');
-    await page.getByLabel(t('ingest:categoryLabel')).selectOption('deceased');
-    // 20 photos with a clear face each (the zip) keep the batch busy long enough to be seen mid-way.
-    const zipped = smallBatchPhotos.map((data, i) => ({ name: `box/${i}.jpg`, data }));
-    const zip = makeZip([...zipped, { name: 'box/broken.jpg', data: Buffer.from('not a photo') }]);
-    await page.locator('#files').setInputFiles([
-      ...operatorFiles.map((f) => ({ name: path.basename(f), mimeType: 'image/jpeg', buffer: fs.readFileSync(f) })),
-      { name: 'archive.zip', mimeType: 'application/zip', buffer: zip },
-    ]);
-    const polls: string[] = [];
-    page.on('request', (r) => void (/\/api\/v1\/(photos|batches)\//.test(r.url()) && r.method() === 'GET' && polls.push(new URL(r.url()).pathname)));
-    await page.getByRole('button', { name: t('ingest:uploadN', { count: 3 }) }).click();
-    await midBatch(page, 'uk', 23);
-    await page.locator('.file-row.state-queued').nth(2).waitFor({ timeout: 60_000 });
-    await screenshot(page, 'ingest-during-uk');
-    // The page is reloaded while the batch is processed: it picks the batch up again.
-    await page.reload();
-    await page.locator('#batch-note').getByText(t('ingest:batchResumed')).waitFor({ timeout: 30_000 });
-    // The form comes back as the batch was sent: more photos added now go on as "deceased", from the same source.
-    await expect(page.getByLabel(t('ingest:sourceLabel')).inputValue()).resolves.toBe('browser batch');
-    await expect(page.getByLabel(t('ingest:categoryLabel')).inputValue()).resolves.toBe('deceased');
-    await expect(page.getByLabel(t('ingest:placeLabel')).inputValue()).resolves.toBe('field hospital 3');
-    await expect.poll(() => batchCounts(page, 'uk'), { timeout: 240_000, interval: 500 }).toEqual({ files: 23, done: 22, failed: 1, duplicates: 0, waiting: 0 });
-    await page.locator('#batch-note').getByText(t('ingest:batchFinished')).waitFor();
-    await expect(page.getByRole('button', { name: t('ingest:downloadFailures') }).isVisible()).resolves.toBe(true);
-    const first = page.locator('#recent-body tr').first();
-    await expect(first.textContent()).resolves.toMatch(new RegExp(`browser batch.*${t('ingest:category_deceased')}.*23.*22.*1.*0.*${t('ingest:stateFinished')}`));
-    await screenshot(page, 'ingest-after-uk');
-    await expectNoEnglish(page);
-    // One summary per poll, never a request per photo (and so no photo.read in the audit log).
-    expect(polls.length).toBeGreaterThan(0);
-    expect(polls.every((u) => /^\/api\/v1\/batches\/[0-9a-f-]{36}$/.test(u))).toBe(true);
-    const rows = await h.t.db.query<{ source: string; category: string; metadata: Record<string, unknown> }>(
-      `SELECT s.name AS source, p.category, p.metadata FROM photos p JOIN sources s ON s.id = p.source_id WHERE p.original_name = $1`,
-      [path.basename(operatorFiles[0]!)],
-    );
-    expect(rows.rows[0]).toMatchObject({ source: 'browser batch', category: 'deceased', metadata: { location: 'field hospital 3' } });
-    const zippedRow = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos WHERE original_name LIKE 'archive.zip!box/%' AND category = 'deceased'`);
-    expect(zippedRow.rows[0]!.n).toBe(20);
-  });
+  it(
+    'an operator on a phone, in Ukrainian, uploads photos and a zip as one batch, reloads mid-batch and sees it finish',
+    { timeout: 300_000 },
+    async () => {
+      const t = translator('uk');
+      const page = await open(PHONE, '/ingest', 'uk');
+      await signIn(page, tokens.operator!, 'uk');
+      await expect(unnamed(page)).resolves.toEqual([]);
+      await page.getByLabel(t('ingest:sourceLabel')).fill('browser batch');
+      await page.getByLabel(t('ingest:placeLabel')).fill('field hospital 3');
+      await page.getByLabel(t('ingest:categoryLabel')).selectOption('deceased');
+      // 20 photos with a clear face each (the zip) keep the batch busy long enough to be seen mid-way.
+      const zipped = smallBatchPhotos.map((data, i) => ({ name: `box/${i}.jpg`, data }));
+      const zip = makeZip([...zipped, { name: 'box/broken.jpg', data: Buffer.from('not a photo') }]);
+      await page
+        .locator('#files')
+        .setInputFiles([
+          ...operatorFiles.map((f) => ({ name: path.basename(f), mimeType: 'image/jpeg', buffer: fs.readFileSync(f) })),
+          { name: 'archive.zip', mimeType: 'application/zip', buffer: zip },
+        ]);
+      const polls: string[] = [];
+      page.on(
+        'request',
+        (r) =>
+          void (
+            /\/api\/v1\/(photos|batches)\//.test(r.url()) &&
+            r.method() === 'GET' &&
+            polls.push(new URL(r.url()).pathname)
+          ),
+      );
+      await page.getByRole('button', { name: t('ingest:uploadN', { count: 3 }) }).click();
+      await midBatch(page, 'uk', 23);
+      await page.locator('.file-row.state-queued').nth(2).waitFor({ timeout: 60_000 });
+      await screenshot(page, 'ingest-during-uk');
+      // The page is reloaded while the batch is processed: it picks the batch up again.
+      await page.reload();
+      await page.locator('#batch-note').getByText(t('ingest:batchResumed')).waitFor({ timeout: 30_000 });
+      // The form comes back as the batch was sent: more photos added now go on as "deceased", from the same source.
+      await expect(page.getByLabel(t('ingest:sourceLabel')).inputValue()).resolves.toBe('browser batch');
+      await expect(page.getByLabel(t('ingest:categoryLabel')).inputValue()).resolves.toBe('deceased');
+      await expect(page.getByLabel(t('ingest:placeLabel')).inputValue()).resolves.toBe('field hospital 3');
+      await expect
+        .poll(() => batchCounts(page, 'uk'), { timeout: 240_000, interval: 500 })
+        .toEqual({ files: 23, done: 22, failed: 1, duplicates: 0, waiting: 0 });
+      await page.locator('#batch-note').getByText(t('ingest:batchFinished')).waitFor();
+      await expect(page.getByRole('button', { name: t('ingest:downloadFailures') }).isVisible()).resolves.toBe(true);
+      const first = page.locator('#recent-body tr').first();
+      await expect(first.textContent()).resolves.toMatch(
+        new RegExp(`browser batch.*${t('ingest:category_deceased')}.*23.*22.*1.*0.*${t('ingest:stateFinished')}`),
+      );
+      await screenshot(page, 'ingest-after-uk');
+      await expectNoEnglish(page);
+      // One summary per poll, never a request per photo (and so no photo.read in the audit log).
+      expect(polls.length).toBeGreaterThan(0);
+      expect(polls.every((u) => /^\/api\/v1\/batches\/[0-9a-f-]{36}$/.test(u))).toBe(true);
+      const rows = await h.t.db.query<{ source: string; category: string; metadata: Record<string, unknown> }>(
+        `SELECT s.name AS source, p.category, p.metadata FROM photos p JOIN sources s ON s.id = p.source_id WHERE p.original_name = $1`,
+        [path.basename(operatorFiles[0]!)],
+      );
+      expect(rows.rows[0]).toMatchObject({
+        source: 'browser batch',
+        category: 'deceased',
+        metadata: { location: 'field hospital 3' },
+      });
+      const zippedRow = await h.t.db.query<{ n: number }>(
+        `SELECT count(*)::integer AS n FROM photos WHERE original_name LIKE 'archive.zip!box/%' AND category = 'deceased'`,
+      );
+      expect(zippedRow.rows[0]!.n).toBe(20);
+    },
+  );
 
-  it('an operator on a phone, in Russian, uploads a 300-photo zip as one batch, reloads mid-batch and sees it finish', { timeout: 900_000 }, async () => {
-    const t = translator('ru');
-    const page = await open(PHONE, '/ingest', 'ru');
-    await signIn(page, tokens.operator!, 'ru');
-    await page.getByLabel(t('ingest:sourceLabel')).fill('архив области, опись 12');
-    await page.getByLabel(t('ingest:categoryLabel')).selectOption('prisoner');
-    const zip = makeZip([...bigBatchPhotos.map((data, i) => ({ name: `opis-12/${String(i).padStart(3, '0')}.jpg`, data })), { name: 'opis-12/damaged.jpg', data: Buffer.from('not a photo') }]);
-    await page.locator('#files').setInputFiles([{ name: 'opis-12.zip', mimeType: 'application/zip', buffer: zip }]);
-    await page.getByRole('button', { name: t('ingest:uploadN', { count: 1 }) }).click();
-    await midBatch(page, 'ru', 301);
-    await screenshot(page, 'ingest-during-ru');
-    await page.reload();
-    await page.locator('#batch-note').getByText(t('ingest:batchResumed')).waitFor({ timeout: 30_000 });
-    // Still mid-batch after the reload, and the counts go on moving from there to the end.
-    // (the note is shown at once; the summary after the page's first poll)
-    let resumed = await batchCounts(page, 'ru');
-    await expect.poll(async () => (resumed = await batchCounts(page, 'ru')).files, { timeout: 30_000, interval: 200 }).toBe(301);
-    expect(resumed.waiting).toBeGreaterThan(0);
-    await expect.poll(async () => (await batchCounts(page, 'ru')).done, { timeout: 60_000, interval: 500 }).toBeGreaterThan(resumed.done);
-    await expect.poll(() => batchCounts(page, 'ru'), { timeout: 840_000, interval: 1000 }).toEqual({ files: 301, done: 300, failed: 1, duplicates: 0, waiting: 0 });
-    await page.locator('#batch-note').getByText(t('ingest:batchFinished')).waitFor();
-    const failures = page.getByRole('button', { name: t('ingest:downloadFailures') });
-    await expect(failures.isVisible()).resolves.toBe(true);
-    const first = page.locator('#recent-body tr').first();
-    await expect(first.textContent()).resolves.toMatch(new RegExp(`опись 12.*${t('ingest:category_prisoner')}.*301.*300.*1.*0.*${t('ingest:stateFinished')}`));
-    await screenshot(page, 'ingest-after-ru');
-    await expectNoEnglish(page);
-    // The failures CSV the button hands over names the damaged file and its code.
-    const [download] = await Promise.all([page.waitForEvent('download'), failures.click()]);
-    const csv = fs.readFileSync(await download.path());
-    expect(csv.toString('utf8')).toMatch(/opis-12\.zip!opis-12\/damaged\.jpg.*unsupported_format/);
-    const n = await h.t.db.query<{ n: number; faced: number }>(
-      'SELECT count(*)::integer AS n, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id))::integer AS faced ' +
-        "FROM photos p WHERE p.original_name LIKE 'opis-12.zip!%' AND p.category = 'prisoner' AND p.status = 'done'",
-    );
-    expect(n.rows[0]).toEqual({ n: 300, faced: 300 });
-  });
+  it(
+    'an operator on a phone, in Russian, uploads a 300-photo zip as one batch, reloads mid-batch and sees it finish',
+    { timeout: 900_000 },
+    async () => {
+      const t = translator('ru');
+      const page = await open(PHONE, '/ingest', 'ru');
+      await signIn(page, tokens.operator!, 'ru');
+      await page.getByLabel(t('ingest:sourceLabel')).fill('архив области, опись 12');
+      await page.getByLabel(t('ingest:categoryLabel')).selectOption('prisoner');
+      const zip = makeZip([
+        ...bigBatchPhotos.map((data, i) => ({ name: `opis-12/${String(i).padStart(3, '0')}.jpg`, data })),
+        { name: 'opis-12/damaged.jpg', data: Buffer.from('not a photo') },
+      ]);
+      await page.locator('#files').setInputFiles([{ name: 'opis-12.zip', mimeType: 'application/zip', buffer: zip }]);
+      await page.getByRole('button', { name: t('ingest:uploadN', { count: 1 }) }).click();
+      await midBatch(page, 'ru', 301);
+      await screenshot(page, 'ingest-during-ru');
+      await page.reload();
+      await page.locator('#batch-note').getByText(t('ingest:batchResumed')).waitFor({ timeout: 30_000 });
+      // Still mid-batch after the reload, and the counts go on moving from there to the end.
+      // (the note is shown at once; the summary after the page's first poll)
+      let resumed = await batchCounts(page, 'ru');
+      await expect
+        .poll(async () => (resumed = await batchCounts(page, 'ru')).files, { timeout: 30_000, interval: 200 })
+        .toBe(301);
+      expect(resumed.waiting).toBeGreaterThan(0);
+      await expect
+        .poll(async () => (await batchCounts(page, 'ru')).done, { timeout: 60_000, interval: 500 })
+        .toBeGreaterThan(resumed.done);
+      await expect
+        .poll(() => batchCounts(page, 'ru'), { timeout: 840_000, interval: 1000 })
+        .toEqual({ files: 301, done: 300, failed: 1, duplicates: 0, waiting: 0 });
+      await page.locator('#batch-note').getByText(t('ingest:batchFinished')).waitFor();
+      const failures = page.getByRole('button', { name: t('ingest:downloadFailures') });
+      await expect(failures.isVisible()).resolves.toBe(true);
+      const first = page.locator('#recent-body tr').first();
+      await expect(first.textContent()).resolves.toMatch(
+        new RegExp(`опись 12.*${t('ingest:category_prisoner')}.*301.*300.*1.*0.*${t('ingest:stateFinished')}`),
+      );
+      await screenshot(page, 'ingest-after-ru');
+      await expectNoEnglish(page);
+      // The failures CSV the button hands over names the damaged file and its code.
+      const [download] = await Promise.all([page.waitForEvent('download'), failures.click()]);
+      const csv = fs.readFileSync(await download.path());
+      expect(csv.toString('utf8')).toMatch(/opis-12\.zip!opis-12\/damaged\.jpg.*unsupported_format/);
+      const n = await h.t.db.query<{ n: number; faced: number }>(
+        'SELECT count(*)::integer AS n, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id))::integer AS faced ' +
+          "FROM photos p WHERE p.original_name LIKE 'opis-12.zip!%' AND p.category = 'prisoner' AND p.status = 'done'",
+      );
+      expect(n.rows[0]).toEqual({ n: 300, faced: 300 });
+    },
+  );
 
   // The operator gives one photo's typed record on the page (DESIGN §11), in Russian and in
   // Ukrainian on a phone; a date that cannot be a date of birth is refused in that language.
   for (const [lang, file, record] of [
-    ['ru', people[6]!.files[1]!, { names: 'IVANOV S.P.; Иванов Сергей Петрович', bad: '2999', problem: 'problem_birthDateFuture', birth: '1999', id: 'АВ 123456', unit: 'в/ч 12345', marks: 'шрам на левой руке' }],
-    ['uk', people[7]!.files[1]!, { names: 'Коваль Сергій', bad: '19x5', problem: 'problem_birthDateNotADate', birth: '1995-06', id: 'ВК-778', unit: '93 ОМБр', marks: 'татуювання якоря на правому плечі' }],
+    [
+      'ru',
+      people[6]!.files[1]!,
+      {
+        names: 'IVANOV S.P.; Иванов Сергей Петрович',
+        bad: '2999',
+        problem: 'problem_birthDateFuture',
+        birth: '1999',
+        id: 'АВ 123456',
+        unit: 'в/ч 12345',
+        marks: 'шрам на левой руке',
+      },
+    ],
+    [
+      'uk',
+      people[7]!.files[1]!,
+      {
+        names: 'Коваль Сергій',
+        bad: '19x5',
+        problem: 'problem_birthDateNotADate',
+        birth: '1995-06',
+        id: 'ВК-778',
+        unit: '93 ОМБр',
+        marks: 'татуювання якоря на правому плечі',
+      },
+    ],
   ] as const) {
-    it(`an operator in ${lang} on a phone gives one photo's record, sent as its metadata`, { timeout: 60_000 }, async () => {
-      const t = translator(lang);
-      const ctx = await b.context(PHONE, { locale: lang === 'ru' ? 'ru-RU' : 'uk-UA' });
-      const page = await ctx.newPage();
-      await page.goto(`${server.url}/ingest`);
-      await page.getByLabel(t('ingest:signinLabel')).fill(tokens.operator!);
-      await page.getByRole('button', { name: t('ingest:signinButton') }).click();
-      await expect(page.locator('#record').isVisible()).resolves.toBe(false);
-      await page.locator('#files').setInputFiles(file);
-      // one photo: its record can be given
-      await page.getByRole('group', { name: t('ingest:recordLegend') }).waitFor();
-      await expect(unnamed(page)).resolves.toEqual([]);
-      await page.getByLabel(t('records:field_names')).fill(record.names);
-      await page.getByLabel(t('records:field_birthDate')).fill(record.bad);
-      await page.getByLabel(t('records:field_idNumbers')).fill(record.id);
-      await page.getByLabel(t('records:field_unit')).fill(record.unit);
-      await page.getByLabel(t('records:field_marks')).fill(record.marks);
-      // in Ukrainian a metadata CSV goes too: its row for this photo joins the typed record
-      const csv = lang === 'uk' ? `file,captured_at,category\n${path.basename(file)},2024-05,deceased\n` : undefined;
-      if (csv) {
-        await expect(page.locator('#metadata-csv-chosen').textContent()).resolves.toBe(t('ingest:csvNone'));
-        await page.locator('#metadata-csv').setInputFiles({ name: 'опис.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-        await expect(page.locator('#metadata-csv-chosen').textContent()).resolves.toBe('опис.csv');
-      }
-      await page.getByRole('button', { name: t('ingest:uploadN', { count: 1 }) }).click();
-      const error = page.locator('#form-error');
-      await error.waitFor({ state: 'visible' });
-      await expect(error.textContent()).resolves.toBe(t('ingest:err_metadata', { problem: t(`records:${record.problem}`) }));
-      // refused before the file was taken: it is still ready to go
-      await expect(page.locator('.file-row.state-ready').count()).resolves.toBe(1);
-      await screenshot(page, `ingest-record-${lang}`);
-      await page.getByLabel(t('records:field_birthDate')).fill(record.birth);
-      await page.getByRole('button', { name: t('ingest:uploadN', { count: 1 }) }).click();
-      await page.locator('.file-row.state-queued').waitFor({ timeout: 30_000 });
-      await expect(error.isVisible()).resolves.toBe(false);
-      // the stored record, read back through the API as an operator would
-      const id = (await h.t.db.query<{ id: string }>('SELECT id FROM photos WHERE original_name = $1', [path.basename(file)])).rows[0]!.id;
-      const res = await h.app.request(`/api/v1/photos/${id}`, { headers: { authorization: `Bearer ${tokens.operator}` } });
-      expect(res.status).toBe(200);
-      const photo = (await res.json()) as { metadata: Record<string, unknown>; category: string };
-      expect(photo.metadata).toEqual({
-        names: record.names.split(';').map((n) => n.trim()),
-        birthDate: record.birth,
-        idNumbers: [record.id],
-        unit: record.unit,
-        marks: record.marks,
-        ...(csv ? { capturedAt: '2024-05' } : {}),
-      });
-      expect(photo.category).toBe(csv ? 'deceased' : 'unknown');
-      // and keyed for linkage
-      const keyed = await h.t.db.query<{ n: number }>('SELECT count(*)::integer AS n FROM photo_records WHERE photo_id = $1', [id]);
-      expect(keyed.rows[0]!.n).toBe(1);
-      await ctx.close();
-    });
+    it(
+      `an operator in ${lang} on a phone gives one photo's record, sent as its metadata`,
+      { timeout: 60_000 },
+      async () => {
+        const t = translator(lang);
+        const ctx = await b.context(PHONE, { locale: lang === 'ru' ? 'ru-RU' : 'uk-UA' });
+        const page = await ctx.newPage();
+        await page.goto(`${server.url}/ingest`);
+        await page.getByLabel(t('ingest:signinLabel')).fill(tokens.operator!);
+        await page.getByRole('button', { name: t('ingest:signinButton') }).click();
+        await expect(page.locator('#record').isVisible()).resolves.toBe(false);
+        await page.locator('#files').setInputFiles(file);
+        // one photo: its record can be given
+        await page.getByRole('group', { name: t('ingest:recordLegend') }).waitFor();
+        await expect(unnamed(page)).resolves.toEqual([]);
+        await page.getByLabel(t('records:field_names')).fill(record.names);
+        await page.getByLabel(t('records:field_birthDate')).fill(record.bad);
+        await page.getByLabel(t('records:field_idNumbers')).fill(record.id);
+        await page.getByLabel(t('records:field_unit')).fill(record.unit);
+        await page.getByLabel(t('records:field_marks')).fill(record.marks);
+        // in Ukrainian a metadata CSV goes too: its row for this photo joins the typed record
+        const csv = lang === 'uk' ? `file,captured_at,category\n${path.basename(file)},2024-05,deceased\n` : undefined;
+        if (csv) {
+          await expect(page.locator('#metadata-csv-chosen').textContent()).resolves.toBe(t('ingest:csvNone'));
+          await page
+            .locator('#metadata-csv')
+            .setInputFiles({ name: 'опис.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+          await expect(page.locator('#metadata-csv-chosen').textContent()).resolves.toBe('опис.csv');
+        }
+        await page.getByRole('button', { name: t('ingest:uploadN', { count: 1 }) }).click();
+        const error = page.locator('#form-error');
+        await error.waitFor({ state: 'visible' });
+        await expect(error.textContent()).resolves.toBe(
+          t('ingest:err_metadata', { problem: t(`records:${record.problem}`) }),
+        );
+        // refused before the file was taken: it is still ready to go
+        await expect(page.locator('.file-row.state-ready').count()).resolves.toBe(1);
+        await screenshot(page, `ingest-record-${lang}`);
+        await page.getByLabel(t('records:field_birthDate')).fill(record.birth);
+        await page.getByRole('button', { name: t('ingest:uploadN', { count: 1 }) }).click();
+        await page.locator('.file-row.state-queued').waitFor({ timeout: 30_000 });
+        await expect(error.isVisible()).resolves.toBe(false);
+        // the stored record, read back through the API as an operator would
+        const id = (
+          await h.t.db.query<{ id: string }>('SELECT id FROM photos WHERE original_name = $1', [path.basename(file)])
+        ).rows[0]!.id;
+        const res = await h.app.request(`/api/v1/photos/${id}`, {
+          headers: { authorization: `Bearer ${tokens.operator}` },
+        });
+        expect(res.status).toBe(200);
+        const photo = (await res.json()) as { metadata: Record<string, unknown>; category: string };
+        expect(photo.metadata).toEqual({
+          names: record.names.split(';').map((n) => n.trim()),
+          birthDate: record.birth,
+          idNumbers: [record.id],
+          unit: record.unit,
+          marks: record.marks,
+          ...(csv ? { capturedAt: '2024-05' } : {}),
+        });
+        expect(photo.category).toBe(csv ? 'deceased' : 'unknown');
+        // and keyed for linkage
+        const keyed = await h.t.db.query<{ n: number }>(
+          'SELECT count(*)::integer AS n FROM photo_records WHERE photo_id = $1',
+          [id],
+        );
+        expect(keyed.rows[0]!.n).toBe(1);
+        await ctx.close();
+      },
+    );
   }
 
   it('saw no script errors and no CSP refusals', () => {

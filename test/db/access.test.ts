@@ -11,7 +11,13 @@ import { deleteCase } from '../../src/cases/delete.ts';
 import { viewCase } from '../../src/cases/view.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { loadManifest, type ModelManifest } from '../../src/face/manifest.ts';
-import { readFaceCrop, readPhoto, readPhotoImage, readReferenceCrop, readReferencePhoto } from '../../src/gallery/read.ts';
+import {
+  readFaceCrop,
+  readPhoto,
+  readPhotoImage,
+  readReferenceCrop,
+  readReferencePhoto,
+} from '../../src/gallery/read.ts';
 import { decide } from '../../src/review/decide.ts';
 import { readReviewQueue } from '../../src/review/queue.ts';
 import { FsBlobStore } from '../../src/store/blobs.ts';
@@ -37,16 +43,23 @@ describe('the access policy', () => {
     ['anonymous', null],
     ['cli', CLI],
     ['jobs', JOBS],
-    ...ROLES.map((role): [string, Caller] => [role, { id: 'x', role, name: role, caseId: role === 'family' ? 'c' : null }]),
+    ...ROLES.map((role): [string, Caller] => [
+      role,
+      { id: 'x', role, name: role, caseId: role === 'family' ? 'c' : null },
+    ]),
   ];
   it('admits exactly the roles each action names, 401 for nobody and 403 for the rest', async () => {
     for (const action of Object.keys(POLICY) as Action[]) {
       const allowed: readonly string[] = POLICY[action];
       for (const [label, caller] of callers) {
         const expected =
-          caller === null ? (allowed.includes('anonymous') ? 'ok' : 'unauthorized')
-          : allowed.includes(label) || ((label === 'cli' || label === 'jobs') && allowed.includes('system')) ? 'ok'
-          : 'forbidden';
+          caller === null
+            ? allowed.includes('anonymous')
+              ? 'ok'
+              : 'unauthorized'
+            : allowed.includes(label) || ((label === 'cli' || label === 'jobs') && allowed.includes('system'))
+              ? 'ok'
+              : 'forbidden';
         expect(await codeOf(() => authorize(caller, action)), `${action} by ${label}`).toBe(expected);
       }
     }
@@ -90,11 +103,23 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
     await ensureModel(t.db, { id: manifest.id, dims: manifest.dims, manifest });
     blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-access-'));
     blobs = new FsBlobStore(blobDir);
-    const jpeg = (r: number) => sharp({ create: { width: 64, height: 64, channels: 3, background: { r, g: 90, b: 90 } } }).jpeg().toBuffer();
+    const jpeg = (r: number) =>
+      sharp({ create: { width: 64, height: 64, channels: 3, background: { r, g: 90, b: 90 } } })
+        .jpeg()
+        .toBuffer();
     const gallery = syntheticGallery(t.db, manifest);
-    mate = await gallery.photo(at(0, 1, 0.99), { display: await blobs.put(await jpeg(10)), crop: await blobs.put(await jpeg(20)) });
-    other = await gallery.photo(at(0, 2, 0.97), { display: await blobs.put(await jpeg(30)), crop: await blobs.put(await jpeg(40)) });
-    ({ caseId, referenceFaceId } = await gallery.openCase(axis(0), { crop: await blobs.put(await jpeg(50)), display: await blobs.put(await jpeg(60)) }));
+    mate = await gallery.photo(at(0, 1, 0.99), {
+      display: await blobs.put(await jpeg(10)),
+      crop: await blobs.put(await jpeg(20)),
+    });
+    other = await gallery.photo(at(0, 2, 0.97), {
+      display: await blobs.put(await jpeg(30)),
+      crop: await blobs.put(await jpeg(40)),
+    });
+    ({ caseId, referenceFaceId } = await gallery.openCase(axis(0), {
+      crop: await blobs.put(await jpeg(50)),
+      display: await blobs.put(await jpeg(60)),
+    }));
     const otherCase = await gallery.openCase(axis(5));
     who.familyOwn = await principal('family', 'case access', caseId);
     who.familyOther = await principal('family', 'case access', otherCase.caseId);
@@ -115,9 +140,16 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
     const before = await viewCase(deps(), family, caseId);
     expect(before).toMatchObject({ for: 'family', confirmed: [] });
 
-    const candidateId = (await t.db.query<{ id: string }>(`SELECT id FROM candidates WHERE search_id = $1 AND face_id = $2`, [caseId, mate.faceId])).rows[0]!.id;
+    const candidateId = (
+      await t.db.query<{ id: string }>(`SELECT id FROM candidates WHERE search_id = $1 AND face_id = $2`, [
+        caseId,
+        mate.faceId,
+      ])
+    ).rows[0]!.id;
     await decide({ db: t.db, confirmations: 2 }, who.verifier!, { candidateId, decision: 'confirm' });
-    expect(await codeOf(readPhotoImage(deps(), family, mate.photoId)), 'one confirmation is not enough').toBe('not_found');
+    expect(await codeOf(readPhotoImage(deps(), family, mate.photoId)), 'one confirmation is not enough').toBe(
+      'not_found',
+    );
     await decide({ db: t.db, confirmations: 2 }, who.verifier2!, { candidateId, decision: 'confirm' });
 
     expect((await readPhotoImage(deps(), family, mate.photoId)).length).toBeGreaterThan(100);
@@ -137,7 +169,8 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
   it('gives verifiers the whole case and families only their own', async () => {
     const staff = await viewCase(deps(), who.verifier!, caseId);
     expect(staff.for).toBe('staff');
-    if (staff.for === 'staff') expect(staff.candidates.map((c) => c.faceId)).toEqual(expect.arrayContaining([mate.faceId, other.faceId]));
+    if (staff.for === 'staff')
+      expect(staff.candidates.map((c) => c.faceId)).toEqual(expect.arrayContaining([mate.faceId, other.faceId]));
     expect(await codeOf(viewCase(deps(), who.familyOther!, caseId))).toBe('forbidden');
     expect(await codeOf(viewCase(deps(), who.operator!, caseId))).toBe('forbidden');
     expect(await codeOf(viewCase(deps(), null, caseId))).toBe('unauthorized');
@@ -154,31 +187,62 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
   });
 
   it('gives archive records to staff only, and audits every read', async () => {
-    const n0 = Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_events WHERE action = 'photo.read'`)).rows[0]!.n);
+    const n0 = Number(
+      (await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_events WHERE action = 'photo.read'`))
+        .rows[0]!.n,
+    );
     expect((await readPhoto(deps(), who.operator!, mate.photoId)).faces).toHaveLength(1);
     expect((await readPhoto(deps(), who.verifier!, mate.photoId)).photo.id).toBe(mate.photoId);
     expect(await codeOf(readPhoto(deps(), who.familyOwn!, mate.photoId))).toBe('forbidden');
     expect(await codeOf(readPhoto(deps(), who.admin!, mate.photoId))).toBe('forbidden');
-    const n1 = Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_events WHERE action = 'photo.read'`)).rows[0]!.n);
+    const n1 = Number(
+      (await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_events WHERE action = 'photo.read'`))
+        .rows[0]!.n,
+    );
     expect(n1 - n0).toBe(2);
   });
 
   it('counts people, not tokens, in the two-person rule', async () => {
     const { caseId: c2 } = await syntheticGallery(t.db, manifest).openCase(axis(0));
-    const candidateId = (await t.db.query<{ id: string }>(`SELECT id FROM candidates WHERE search_id = $1 ORDER BY similarity DESC LIMIT 1`, [c2])).rows[0]!.id;
+    const candidateId = (
+      await t.db.query<{ id: string }>(
+        `SELECT id FROM candidates WHERE search_id = $1 ORDER BY similarity DESC LIMIT 1`,
+        [c2],
+      )
+    ).rows[0]!.id;
     // a second token for "Verifier One", typed differently, is the same person
     const again = await principal('verifier', '  verifier ONE ');
     expect(again.personId).toBe(who.verifier!.personId);
-    await decide({ db: t.db, confirmations: 2 }, who.verifier!, { candidateId, decision: 'confirm', note: 'same ears' });
-    expect(await codeOf(decide({ db: t.db, confirmations: 2 }, again, { candidateId, decision: 'confirm' }))).toBe('conflict');
-    const byAnother = await decide({ db: t.db, confirmations: 2 }, who.verifier2!, { candidateId, decision: 'confirm' });
+    await decide({ db: t.db, confirmations: 2 }, who.verifier!, {
+      candidateId,
+      decision: 'confirm',
+      note: 'same ears',
+    });
+    expect(await codeOf(decide({ db: t.db, confirmations: 2 }, again, { candidateId, decision: 'confirm' }))).toBe(
+      'conflict',
+    );
+    const byAnother = await decide({ db: t.db, confirmations: 2 }, who.verifier2!, {
+      candidateId,
+      decision: 'confirm',
+    });
     expect(byAnother.status).toBe('confirmed');
     expect([...(byAnother.confirmedBy ?? [])].sort()).toEqual([who.verifier!.personId, who.verifier2!.personId].sort());
     // the audit names the person behind each decision
-    const audit = await t.db.query<{ actor_person_id: string }>(`SELECT actor_person_id FROM audit_events WHERE action = 'candidate.confirm' AND subject_id = $1 ORDER BY id`, [candidateId]);
+    const audit = await t.db.query<{ actor_person_id: string }>(
+      `SELECT actor_person_id FROM audit_events WHERE action = 'candidate.confirm' AND subject_id = $1 ORDER BY id`,
+      [candidateId],
+    );
     expect(audit.rows.map((r) => r.actor_person_id)).toEqual([who.verifier!.personId, who.verifier2!.personId]);
     // the note goes with the case when the family deletes it; the decisions stay
-    const notes = async () => Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM decision_notes n JOIN decisions d ON d.id = n.decision_id WHERE d.candidate_id = $1`, [candidateId])).rows[0]!.n);
+    const notes = async () =>
+      Number(
+        (
+          await t.db.query<{ n: number }>(
+            `SELECT count(*)::integer AS n FROM decision_notes n JOIN decisions d ON d.id = n.decision_id WHERE d.candidate_id = $1`,
+            [candidateId],
+          )
+        ).rows[0]!.n,
+      );
     expect(await notes()).toBe(1);
     await deleteCase(deps(), who.admin!, c2);
     expect(await notes()).toBe(0);
@@ -186,14 +250,25 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
   });
 
   it('audits each candidate a verifier is shown, and nothing for an empty page', async () => {
-    const count = async () => Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_events WHERE action = 'candidate.read'`)).rows[0]!.n);
+    const count = async () =>
+      Number(
+        (
+          await t.db.query<{ n: number }>(
+            `SELECT count(*)::integer AS n FROM audit_events WHERE action = 'candidate.read'`,
+          )
+        ).rows[0]!.n,
+      );
     const before = await count();
     const page = await readReviewQueue(deps(), who.verifier2!, { limit: 5 });
     expect(await count()).toBe(before + page.items.length);
-    const seen = await t.db.query<{ subject_id: string }>(`SELECT subject_id FROM audit_events WHERE action = 'candidate.read' ORDER BY id DESC LIMIT $1`, [page.items.length]);
+    const seen = await t.db.query<{ subject_id: string }>(
+      `SELECT subject_id FROM audit_events WHERE action = 'candidate.read' ORDER BY id DESC LIMIT $1`,
+      [page.items.length],
+    );
     expect(seen.rows.map((r) => r.subject_id).sort()).toEqual(page.items.map((i) => i.id).sort());
     // once this verifier has decided everything shown, the page is empty and writes nothing
-    for (const item of page.items) await decide({ db: t.db, confirmations: 2 }, who.verifier2!, { candidateId: item.id, decision: 'reject' });
+    for (const item of page.items)
+      await decide({ db: t.db, confirmations: 2 }, who.verifier2!, { candidateId: item.id, decision: 'reject' });
     const n = await count();
     expect((await readReviewQueue(deps(), who.verifier2!, { limit: 5 })).items).toEqual([]);
     expect(await count()).toBe(n);

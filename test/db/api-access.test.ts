@@ -20,28 +20,46 @@ let galleryFace: string;
 let referenceFace: string;
 let candidateId: string;
 
-function req(method: string, url: string, token?: string, body?: FormData | string | Json, headers: Record<string, string> = {}) {
+function req(
+  method: string,
+  url: string,
+  token?: string,
+  body?: FormData | string | Json,
+  headers: Record<string, string> = {},
+) {
   return requestJson(h.app, method, url, { token, body, headers: { 'x-test-client': 'matrix', ...headers } });
 }
 
-const formWith = (file: string, field: string) => photoForm([{ name: path.basename(file), bytes: fs.readFileSync(file) }], field);
+const formWith = (file: string, field: string) =>
+  photoForm([{ name: path.basename(file), bytes: fs.readFileSync(file) }], field);
 
 beforeAll(async () => {
   h = await openApiHarness({ rateLimit: { max: 3, windowMs: 60_000 } });
-  const mk = async (role: string) => (await req('POST', '/api/v1/tokens', ADMIN_TOKEN, { role, name: role })).json.token as string;
+  const mk = async (role: string) =>
+    (await req('POST', '/api/v1/tokens', ADMIN_TOKEN, { role, name: role })).json.token as string;
   tok.operator = await mk('operator');
   tok.verifier = await mk('verifier');
   tok.admin = await mk('admin');
   galleryPhoto = (await h.enrol([photoOf(0, 0)]))[0]!;
-  galleryFace = (await h.t.db.query<{ id: string }>(`SELECT id FROM faces WHERE photo_id = $1`, [galleryPhoto])).rows[0]!.id;
-  const own = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), { 'x-test-client': 'setup' });
-  const other = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(1, 1), 'photo'), { 'x-test-client': 'setup2' });
+  galleryFace = (await h.t.db.query<{ id: string }>(`SELECT id FROM faces WHERE photo_id = $1`, [galleryPhoto]))
+    .rows[0]!.id;
+  const own = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), {
+    'x-test-client': 'setup',
+  });
+  const other = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(1, 1), 'photo'), {
+    'x-test-client': 'setup2',
+  });
   expect(own.status).toBe(201);
   caseId = own.json.search.id as string;
   tok.familyOwn = own.json.accessToken as string;
   tok.familyOther = other.json.accessToken as string;
   referenceFace = own.json.referenceFaces[0].id as string;
-  candidateId = (await h.t.db.query<{ id: string }>(`SELECT id FROM candidates WHERE search_id = $1 ORDER BY similarity DESC LIMIT 1`, [caseId])).rows[0]!.id;
+  candidateId = (
+    await h.t.db.query<{ id: string }>(
+      `SELECT id FROM candidates WHERE search_id = $1 ORDER BY similarity DESC LIMIT 1`,
+      [caseId],
+    )
+  ).rows[0]!.id;
 }, 300_000);
 afterAll(async () => {
   await h?.close();
@@ -49,29 +67,138 @@ afterAll(async () => {
 
 describe('authorisation matrix', () => {
   // Expected status per caller. Nothing is open by accident: every cell is asserted.
-  const matrix: Array<[string, string, () => string, () => FormData | string | Json | undefined, Record<Who, number>]> = [
-    ['POST', '/photos', () => '/api/v1/photos', () => formWith(photoOf(2, 0), 'file'), { none: 401, familyOwn: 403, familyOther: 403, operator: 202, verifier: 403, admin: 403 }],
-    ['GET', '/photos/:id', () => `/api/v1/photos/${galleryPhoto}`, () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 200, verifier: 200, admin: 403 }],
-    ['GET', '/photos/:id/image (unconfirmed)', () => `/api/v1/photos/${galleryPhoto}/image`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 200 }],
-    ['GET', '/faces/:id/crop (unconfirmed)', () => `/api/v1/faces/${galleryFace}/crop`, () => undefined, { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 200 }],
-    ['GET', '/reference-faces/:id/crop', () => `/api/v1/reference-faces/${referenceFace}/crop`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 200 }],
-    ['GET', '/reference-faces/:id/photo', () => `/api/v1/reference-faces/${referenceFace}/photo`, () => undefined, { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 200 }],
-    ['GET', '/searches/:id', () => `/api/v1/searches/${caseId}`, () => undefined, { none: 401, familyOwn: 200, familyOther: 403, operator: 403, verifier: 200, admin: 403 }],
-    ['GET', '/review', () => '/api/v1/review', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 403 }],
-    ['GET', '/audit', () => '/api/v1/audit', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 }],
-    ['POST', '/tokens', () => '/api/v1/tokens', () => ({ role: 'operator', name: 'matrix' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 201 }],
-    // (admins read images and reference faces: they settle disputed candidates)
-    // an admin settles only disputed candidates, and always with a reason: 400 without one
-    ['POST', '/candidates/:id/decisions (non-verifiers)', () => `/api/v1/candidates/${candidateId}/decisions`, () => ({ decision: 'reject' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: -1, admin: 400 }],
-    ['GET', '/review?queue=disputed', () => '/api/v1/review?queue=disputed', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 }],
-    ['GET', '/review/me', () => '/api/v1/review/me', () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 200 }],
-    // a pending candidate cannot be reopened: 409 once allowed
-    ['POST', '/candidates/:id/reopen', () => `/api/v1/candidates/${candidateId}/reopen`, () => ({ reason: 'matrix' }), { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 409 }],
-    ['DELETE', '/searches/:id (others)', () => `/api/v1/searches/${caseId}`, () => undefined, { none: 401, familyOwn: -1, familyOther: 403, operator: 403, verifier: 403, admin: -1 }],
-    ['DELETE', '/tokens/:id (unknown)', () => `/api/v1/tokens/${randomUUID()}`, () => undefined, { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 404 }],
-    ['GET', '/healthz', () => '/healthz', () => undefined, { none: 200, familyOwn: 200, familyOther: 200, operator: 200, verifier: 200, admin: 200 }],
-    ['GET', '/metrics', () => '/metrics', () => undefined, { none: 200, familyOwn: 200, familyOther: 200, operator: 200, verifier: 200, admin: 200 }],
-  ];
+  const matrix: Array<[string, string, () => string, () => FormData | string | Json | undefined, Record<Who, number>]> =
+    [
+      [
+        'POST',
+        '/photos',
+        () => '/api/v1/photos',
+        () => formWith(photoOf(2, 0), 'file'),
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 202, verifier: 403, admin: 403 },
+      ],
+      [
+        'GET',
+        '/photos/:id',
+        () => `/api/v1/photos/${galleryPhoto}`,
+        () => undefined,
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 200, verifier: 200, admin: 403 },
+      ],
+      [
+        'GET',
+        '/photos/:id/image (unconfirmed)',
+        () => `/api/v1/photos/${galleryPhoto}/image`,
+        () => undefined,
+        { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 200 },
+      ],
+      [
+        'GET',
+        '/faces/:id/crop (unconfirmed)',
+        () => `/api/v1/faces/${galleryFace}/crop`,
+        () => undefined,
+        { none: 401, familyOwn: 404, familyOther: 404, operator: 200, verifier: 200, admin: 200 },
+      ],
+      [
+        'GET',
+        '/reference-faces/:id/crop',
+        () => `/api/v1/reference-faces/${referenceFace}/crop`,
+        () => undefined,
+        { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 200 },
+      ],
+      [
+        'GET',
+        '/reference-faces/:id/photo',
+        () => `/api/v1/reference-faces/${referenceFace}/photo`,
+        () => undefined,
+        { none: 401, familyOwn: 200, familyOther: 404, operator: 403, verifier: 200, admin: 200 },
+      ],
+      [
+        'GET',
+        '/searches/:id',
+        () => `/api/v1/searches/${caseId}`,
+        () => undefined,
+        { none: 401, familyOwn: 200, familyOther: 403, operator: 403, verifier: 200, admin: 403 },
+      ],
+      [
+        'GET',
+        '/review',
+        () => '/api/v1/review',
+        () => undefined,
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 403 },
+      ],
+      [
+        'GET',
+        '/audit',
+        () => '/api/v1/audit',
+        () => undefined,
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 },
+      ],
+      [
+        'POST',
+        '/tokens',
+        () => '/api/v1/tokens',
+        () => ({ role: 'operator', name: 'matrix' }),
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 201 },
+      ],
+      // (admins read images and reference faces: they settle disputed candidates)
+      // an admin settles only disputed candidates, and always with a reason: 400 without one
+      [
+        'POST',
+        '/candidates/:id/decisions (non-verifiers)',
+        () => `/api/v1/candidates/${candidateId}/decisions`,
+        () => ({ decision: 'reject' }),
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: -1, admin: 400 },
+      ],
+      [
+        'GET',
+        '/review?queue=disputed',
+        () => '/api/v1/review?queue=disputed',
+        () => undefined,
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 200 },
+      ],
+      [
+        'GET',
+        '/review/me',
+        () => '/api/v1/review/me',
+        () => undefined,
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 200 },
+      ],
+      // a pending candidate cannot be reopened: 409 once allowed
+      [
+        'POST',
+        '/candidates/:id/reopen',
+        () => `/api/v1/candidates/${candidateId}/reopen`,
+        () => ({ reason: 'matrix' }),
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 409 },
+      ],
+      [
+        'DELETE',
+        '/searches/:id (others)',
+        () => `/api/v1/searches/${caseId}`,
+        () => undefined,
+        { none: 401, familyOwn: -1, familyOther: 403, operator: 403, verifier: 403, admin: -1 },
+      ],
+      [
+        'DELETE',
+        '/tokens/:id (unknown)',
+        () => `/api/v1/tokens/${randomUUID()}`,
+        () => undefined,
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 403, admin: 404 },
+      ],
+      [
+        'GET',
+        '/healthz',
+        () => '/healthz',
+        () => undefined,
+        { none: 200, familyOwn: 200, familyOther: 200, operator: 200, verifier: 200, admin: 200 },
+      ],
+      [
+        'GET',
+        '/metrics',
+        () => '/metrics',
+        () => undefined,
+        { none: 200, familyOwn: 200, familyOther: 200, operator: 200, verifier: 200, admin: 200 },
+      ],
+    ];
 
   for (const [method, label, url, body, expected] of matrix) {
     it(`${method} ${label}`, async () => {
@@ -88,7 +215,9 @@ describe('authorisation matrix', () => {
 
   it('lets anyone but a family code open a case, and shows candidates to verifiers only', async () => {
     for (const who of WHO) {
-      const r = await req('POST', '/api/v1/searches', tok[who], formWith(photoOf(0, 1), 'photo'), { 'x-test-client': `open-${who}` });
+      const r = await req('POST', '/api/v1/searches', tok[who], formWith(photoOf(0, 1), 'photo'), {
+        'x-test-client': `open-${who}`,
+      });
       if (who === 'familyOwn' || who === 'familyOther') {
         // a case code opens its own case, not new ones (it would bypass the anonymous limit)
         expect(r.status, who).toBe(403);
@@ -114,25 +243,40 @@ describe('authorisation matrix', () => {
   });
 
   it('refuses a cross-site post of a case, and takes one from its own page or a non-browser client', async () => {
-    const foreign = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), { 'x-test-client': 'csrf', origin: 'https://evil.example' });
+    const foreign = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), {
+      'x-test-client': 'csrf',
+      origin: 'https://evil.example',
+    });
     expect(foreign.status).toBe(403);
-    const marked = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), { 'x-test-client': 'csrf', 'sec-fetch-site': 'cross-site' });
+    const marked = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), {
+      'x-test-client': 'csrf',
+      'sec-fetch-site': 'cross-site',
+    });
     expect(marked.status).toBe(403);
     // app.request's URL is http://localhost/…: the page's own origin
-    const own = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), { 'x-test-client': 'csrf2', origin: 'http://localhost', 'sec-fetch-site': 'same-origin' });
+    const own = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(0, 1), 'photo'), {
+      'x-test-client': 'csrf2',
+      origin: 'http://localhost',
+      'sec-fetch-site': 'same-origin',
+    });
     expect(own.status).toBe(201);
   });
 
   it('throttles an address that keeps presenting wrong tokens, and counts the failures', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 22; i++) statuses.push((await req('GET', '/api/v1/review', `kf_guess_${i}`, undefined, { 'x-test-client': 'guesser' })).status);
+    for (let i = 0; i < 22; i++)
+      statuses.push(
+        (await req('GET', '/api/v1/review', `kf_guess_${i}`, undefined, { 'x-test-client': 'guesser' })).status,
+      );
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
     // even a right token waits, from that address; another address is not affected
     const blocked = await req('GET', '/api/v1/review', tok.verifier, undefined, { 'x-test-client': 'guesser' });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await req('GET', '/api/v1/review', tok.verifier, undefined, { 'x-test-client': 'colleague' })).status).toBe(200);
+    expect((await req('GET', '/api/v1/review', tok.verifier, undefined, { 'x-test-client': 'colleague' })).status).toBe(
+      200,
+    );
     const metrics = await h.app.request('/metrics');
     expect(await metrics.text()).toMatch(/kinfinder_auth_failures_total (\d+)/);
   });
@@ -151,9 +295,15 @@ describe('authorisation matrix', () => {
   });
 
   it('lets the family delete their own case and an admin delete any', async () => {
-    const a = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(3, 1), 'photo'), { 'x-test-client': 'del1' });
-    const b = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(4, 1), 'photo'), { 'x-test-client': 'del2' });
-    expect((await req('DELETE', `/api/v1/searches/${a.json.search.id}`, a.json.accessToken as string)).status).toBe(204);
+    const a = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(3, 1), 'photo'), {
+      'x-test-client': 'del1',
+    });
+    const b = await req('POST', '/api/v1/searches', undefined, formWith(photoOf(4, 1), 'photo'), {
+      'x-test-client': 'del2',
+    });
+    expect((await req('DELETE', `/api/v1/searches/${a.json.search.id}`, a.json.accessToken as string)).status).toBe(
+      204,
+    );
     expect((await req('DELETE', `/api/v1/searches/${b.json.search.id}`, tok.admin)).status).toBe(204);
     expect((await req('GET', `/api/v1/searches/${b.json.search.id}`, tok.verifier)).status).toBe(404);
   });
@@ -161,23 +311,76 @@ describe('authorisation matrix', () => {
 
 describe('bad input', () => {
   it('answers every bad request with a 4xx JSON error and a code', async () => {
-    const text = photoForm([{ name: 'letter.jpg', bytes: Buffer.from('Dear family, ...'), type: 'image/jpeg' }], 'photo');
-    const six = photoForm(Array.from({ length: 6 }, () => ({ name: 'p.jpg', bytes: fs.readFileSync(photoOf(0, 1)) })), 'photo');
+    const text = photoForm(
+      [{ name: 'letter.jpg', bytes: Buffer.from('Dear family, ...'), type: 'image/jpeg' }],
+      'photo',
+    );
+    const six = photoForm(
+      Array.from({ length: 6 }, () => ({ name: 'p.jpg', bytes: fs.readFileSync(photoOf(0, 1)) })),
+      'photo',
+    );
     const cases: Array<[string, string, string | undefined, FormData | string | Json | undefined, number, string]> = [
       ['POST', '/api/v1/searches', tok.verifier, text, 415, 'unsupported_format'],
       ['POST', '/api/v1/searches', tok.verifier, new FormData(), 400, 'invalid_input'],
       ['POST', '/api/v1/searches', tok.verifier, { photo: 'not multipart' }, 400, 'invalid_input'],
       ['POST', '/api/v1/searches', tok.verifier, six, 400, 'too_many_photos'],
-      ['POST', '/api/v1/searches', tok.verifier, (() => { const f = formWith(photoOf(0, 1), 'photo'); f.append('faceIndex', 'first'); return f; })(), 400, 'invalid_input'],
-      ['POST', '/api/v1/searches', tok.verifier, (() => { const f = formWith(photoOf(0, 1), 'photo'); f.append('subject', '[1,2'); return f; })(), 400, 'invalid_input'],
-      ['POST', '/api/v1/searches', tok.verifier, (() => { const f = formWith(photoOf(0, 1), 'photo'); f.append('subject', JSON.stringify({ details: 'x'.repeat(17_000) })); return f; })(), 400, 'invalid_input'],
+      [
+        'POST',
+        '/api/v1/searches',
+        tok.verifier,
+        (() => {
+          const f = formWith(photoOf(0, 1), 'photo');
+          f.append('faceIndex', 'first');
+          return f;
+        })(),
+        400,
+        'invalid_input',
+      ],
+      [
+        'POST',
+        '/api/v1/searches',
+        tok.verifier,
+        (() => {
+          const f = formWith(photoOf(0, 1), 'photo');
+          f.append('subject', '[1,2');
+          return f;
+        })(),
+        400,
+        'invalid_input',
+      ],
+      [
+        'POST',
+        '/api/v1/searches',
+        tok.verifier,
+        (() => {
+          const f = formWith(photoOf(0, 1), 'photo');
+          f.append('subject', JSON.stringify({ details: 'x'.repeat(17_000) }));
+          return f;
+        })(),
+        400,
+        'invalid_input',
+      ],
       ['POST', '/api/v1/photos', tok.operator, new FormData(), 400, 'invalid_input'],
-      ['POST', '/api/v1/photos', tok.operator, photoForm([{ name: 'x.jpg', bytes: Buffer.alloc(0) }], 'file'), 400, 'empty_file'],
+      [
+        'POST',
+        '/api/v1/photos',
+        tok.operator,
+        photoForm([{ name: 'x.jpg', bytes: Buffer.alloc(0) }], 'file'),
+        400,
+        'empty_file',
+      ],
       ['GET', `/api/v1/photos/${randomUUID()}`, tok.operator, undefined, 404, 'not_found'],
       ['GET', '/api/v1/photos/12345', tok.operator, undefined, 404, 'not_found'],
       ['GET', `/api/v1/searches/${randomUUID()}`, tok.verifier, undefined, 404, 'not_found'],
       ['POST', `/api/v1/candidates/${randomUUID()}/decisions`, tok.verifier, { decision: 'confirm' }, 404, 'not_found'],
-      ['POST', `/api/v1/candidates/${candidateId}/decisions`, tok.verifier, { decision: 'maybe' }, 400, 'invalid_input'],
+      [
+        'POST',
+        `/api/v1/candidates/${candidateId}/decisions`,
+        tok.verifier,
+        { decision: 'maybe' },
+        400,
+        'invalid_input',
+      ],
       ['POST', `/api/v1/candidates/${candidateId}/decisions`, tok.verifier, '{not json', 400, 'invalid_input'],
       ['POST', '/api/v1/tokens', tok.admin, { role: 'family', name: 'x' }, 400, 'invalid_input'],
       ['POST', '/api/v1/tokens', tok.admin, { role: 'verifier' }, 400, 'invalid_input'],
@@ -201,24 +404,48 @@ describe('bad input', () => {
 
   it('rate-limits anonymous uploads per client address, counting every request', async () => {
     // refused requests count too (issue 28: counting only created cases let failures be replayed for free)
-    expect((await req('POST', '/api/v1/searches', undefined, new FormData(), { 'x-test-client': 'flood' })).status).toBe(400);
-    for (let i = 0; i < 2; i++) expect((await req('POST', '/api/v1/searches', undefined, formWith(photoOf(2, 1), 'photo'), { 'x-test-client': 'flood' })).status).toBe(201);
-    expect((await req('POST', '/api/v1/searches', undefined, formWith(photoOf(2, 1), 'photo'), { 'x-test-client': 'flood' })).status).toBe(429);
+    expect(
+      (await req('POST', '/api/v1/searches', undefined, new FormData(), { 'x-test-client': 'flood' })).status,
+    ).toBe(400);
+    for (let i = 0; i < 2; i++)
+      expect(
+        (
+          await req('POST', '/api/v1/searches', undefined, formWith(photoOf(2, 1), 'photo'), {
+            'x-test-client': 'flood',
+          })
+        ).status,
+      ).toBe(201);
+    expect(
+      (await req('POST', '/api/v1/searches', undefined, formWith(photoOf(2, 1), 'photo'), { 'x-test-client': 'flood' }))
+        .status,
+    ).toBe(429);
     const r = await req('POST', '/api/v1/searches', undefined, new FormData(), { 'x-test-client': 'flood' });
     expect(r.json.error.code).toBe('rate_limited');
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     // another address and a signed-in verifier are not affected
-    expect((await req('POST', '/api/v1/searches', undefined, new FormData(), { 'x-test-client': 'calm' })).status).toBe(400);
-    expect((await req('POST', '/api/v1/searches', tok.verifier, new FormData(), { 'x-test-client': 'flood' })).status).toBe(400);
+    expect((await req('POST', '/api/v1/searches', undefined, new FormData(), { 'x-test-client': 'calm' })).status).toBe(
+      400,
+    );
+    expect(
+      (await req('POST', '/api/v1/searches', tok.verifier, new FormData(), { 'x-test-client': 'flood' })).status,
+    ).toBe(400);
   });
 
   it('publishes an OpenAPI document of the routes', async () => {
     const r = await req('GET', '/api/v1/openapi.json');
     expect(r.status).toBe(200);
     expect(r.json.openapi).toBe('3.1.0');
-    expect(Object.keys(r.json.paths)).toEqual(expect.arrayContaining(['/api/v1/searches', '/api/v1/review', '/api/v1/candidates/{id}/decisions']));
-    const ref = r.json.paths['/api/v1/candidates/{id}/decisions'].post.requestBody.content['application/json'].schema.$ref as string;
-    expect(r.json.components.schemas[ref.replace('#/components/schemas/', '')].properties.decision.enum).toEqual(['confirm', 'reject', 'unsure', 'retract']);
+    expect(Object.keys(r.json.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/searches', '/api/v1/review', '/api/v1/candidates/{id}/decisions']),
+    );
+    const ref = r.json.paths['/api/v1/candidates/{id}/decisions'].post.requestBody.content['application/json'].schema
+      .$ref as string;
+    expect(r.json.components.schemas[ref.replace('#/components/schemas/', '')].properties.decision.enum).toEqual([
+      'confirm',
+      'reject',
+      'unsure',
+      'retract',
+    ]);
   });
 
   it('exposes counts in Prometheus text', async () => {

@@ -17,7 +17,12 @@ const tokens: Record<string, string> = {};
 const personA = people[0]!;
 const personB = people[1]!; // enrolled only after a case for B is open (standing search)
 
-async function call(method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; json: Json; res: Response }> {
+async function call(
+  method: string,
+  url: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json; res: Response }> {
   const init: RequestInit = { method, headers: { ...bearer(token) } };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {
@@ -43,7 +48,16 @@ async function makeToken(role: string, name: string): Promise<string> {
 }
 
 function openCase(files: string[], token?: string, extra: Record<string, string> = {}) {
-  return call('POST', '/searches', token, photoForm(files.map((f) => ({ name: path.basename(f), bytes: fs.readFileSync(f) })), 'photo', extra));
+  return call(
+    'POST',
+    '/searches',
+    token,
+    photoForm(
+      files.map((f) => ({ name: path.basename(f), bytes: fs.readFileSync(f) })),
+      'photo',
+      extra,
+    ),
+  );
 }
 
 beforeAll(async () => {
@@ -63,7 +77,9 @@ describe('search, review and confirmation', () => {
   let mateCandidate: Json;
 
   it('opens a case for a family without showing them candidates', async () => {
-    const r = await openCase([personA.files[1]!], undefined, { subject: JSON.stringify({ name: 'A. Person', details: 'scar over the left eye' }) });
+    const r = await openCase([personA.files[1]!], undefined, {
+      subject: JSON.stringify({ name: 'A. Person', details: 'scar over the left eye' }),
+    });
     expect(r.status).toBe(201);
     expect(r.json.caseCode).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}$/);
     expect(r.json.accessToken).toBe(r.json.caseCode);
@@ -100,7 +116,10 @@ describe('search, review and confirmation', () => {
   });
 
   it('needs two different verifiers to confirm', async () => {
-    const first = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier1, { decision: 'confirm', note: 'same scar' });
+    const first = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier1, {
+      decision: 'confirm',
+      note: 'same scar',
+    });
     expect(first.status).toBe(201);
     expect(first.json.candidate).toMatchObject({ status: 'pending', confirmations: 1 });
 
@@ -108,7 +127,9 @@ describe('search, review and confirmation', () => {
     expect(family.json.search.status).toBe('under_review');
     expect(family.json.confirmed).toEqual([]);
 
-    const again = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier1, { decision: 'confirm' });
+    const again = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier1, {
+      decision: 'confirm',
+    });
     expect(again.status).toBe(409);
     // the queue no longer offers it to the verifier who already confirmed
     const q1 = await call('GET', '/review?limit=100', tokens.verifier1);
@@ -120,11 +141,15 @@ describe('search, review and confirmation', () => {
     expect(blind).not.toHaveProperty('confirmations');
     expect(JSON.stringify(blind)).not.toContain('same scar');
 
-    const second = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier2, { decision: 'confirm' });
+    const second = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier2, {
+      decision: 'confirm',
+    });
     expect(second.status).toBe(201);
     expect(second.json.candidate).toMatchObject({ status: 'confirmed', confirmations: 2 });
 
-    const late = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier2, { decision: 'reject' });
+    const late = await call('POST', `/candidates/${mateCandidate.id}/decisions`, tokens.verifier2, {
+      decision: 'reject',
+    });
     expect(late.status).toBe(409);
   });
 
@@ -136,7 +161,9 @@ describe('search, review and confirmation', () => {
     expect(r.json.confirmed).toHaveLength(1);
     expect(r.json.confirmed[0].photoUrl).toBe(`/api/v1/case/confirmed/${mateCandidate.id}/photo`);
     expect(r.json.confirmed[0].subject).toBeUndefined();
-    expect((await h.app.request(r.json.confirmed[0].photoUrl as string, { headers: bearer(caseA.token) })).status).toBe(200);
+    expect((await h.app.request(r.json.confirmed[0].photoUrl as string, { headers: bearer(caseA.token) })).status).toBe(
+      200,
+    );
     const image = await call('GET', `/photos/${galleryIds[0]}/image`, caseA.token);
     expect(image.status).toBe(200);
     expect(image.res.headers.get('content-type')).toBe('image/jpeg');
@@ -154,14 +181,21 @@ describe('search, review and confirmation', () => {
     expect(top.photoId).toBe(galleryIds[people.filter((p) => p !== personB).indexOf(people[3]!)]);
     const one = await call('POST', `/candidates/${top.id}/decisions`, tokens.verifier1, { decision: 'reject' });
     expect(one.json.candidate.status).toBe('pending');
-    const rej = await call('POST', `/candidates/${top.id}/decisions`, tokens.verifier2, { decision: 'reject', note: 'different ears' });
+    const rej = await call('POST', `/candidates/${top.id}/decisions`, tokens.verifier2, {
+      decision: 'reject',
+      note: 'different ears',
+    });
     expect(rej.status).toBe(201);
     expect(rej.json.candidate.status).toBe('rejected');
     // the gallery photo is matched again (as standing search would on a re-run): the pair stays rejected
     await h.process(top.photoId as string);
     const after = await call('GET', `/searches/${opened.json.search.id}`, tokens.verifier1);
-    expect((after.json.candidates as Json[]).filter((c) => c.faceId === top.faceId).map((c) => c.status)).toEqual(['rejected']);
-    expect((await call('GET', '/review?limit=100', tokens.verifier1)).json.items.some((i: Json) => i.id === top.id)).toBe(false);
+    expect((after.json.candidates as Json[]).filter((c) => c.faceId === top.faceId).map((c) => c.status)).toEqual([
+      'rejected',
+    ]);
+    expect(
+      (await call('GET', '/review?limit=100', tokens.verifier1)).json.items.some((i: Json) => i.id === top.id),
+    ).toBe(false);
   });
 
   it('finds a match ingested after the case was opened (standing search)', async () => {
@@ -172,7 +206,10 @@ describe('search, review and confirmation', () => {
       'POST',
       '/photos',
       tokens.operator,
-      photoForm([{ name: 'late.jpg', bytes: fs.readFileSync(personB.files[0]!) }], 'file', { source: 'late batch', metadata: '{"location":"field hospital"}' }),
+      photoForm([{ name: 'late.jpg', bytes: fs.readFileSync(personB.files[0]!) }], 'file', {
+        source: 'late batch',
+        metadata: '{"location":"field hospital"}',
+      }),
     );
     expect(photo.status).toBe(202);
     const photoId = photo.json.photos[0].id as string;
@@ -186,7 +223,12 @@ describe('search, review and confirmation', () => {
     expect(found!.photo.metadata).toEqual({ location: 'field hospital' });
     expect(view.json.search.status).toBe('under_review');
 
-    const dup = await call('POST', '/photos', tokens.operator, photoForm([{ name: 'again.jpg', bytes: fs.readFileSync(personB.files[0]!) }], 'file'));
+    const dup = await call(
+      'POST',
+      '/photos',
+      tokens.operator,
+      photoForm([{ name: 'again.jpg', bytes: fs.readFileSync(personB.files[0]!) }], 'file'),
+    );
     expect(dup.status).toBe(202);
     expect(dup.json.photos[0].duplicateOf).toBe(photoId);
 
@@ -206,7 +248,12 @@ describe('search, review and confirmation', () => {
     expect(r.json.error.code).toBe('choose_face');
     expect(r.json.faces.length).toBeGreaterThanOrEqual(3);
     expect(r.json.faces[0]).toMatchObject({ index: 0, box: { x: expect.any(Number), width: expect.any(Number) } });
-    const chosen = await call('POST', '/searches', undefined, photoForm([{ name: 'group.jpg', bytes: group }], 'photo', { faceIndex: '1' }));
+    const chosen = await call(
+      'POST',
+      '/searches',
+      undefined,
+      photoForm([{ name: 'group.jpg', bytes: group }], 'photo', { faceIndex: '1' }),
+    );
     expect(chosen.status).toBe(201);
   });
 
@@ -222,7 +269,12 @@ describe('search, review and confirmation', () => {
       .withExif({ IFD0: { ImageDescription: 'taken at our home, 12 River Street' } })
       .jpeg({ quality: 92 })
       .toBuffer();
-    const opened = await call('POST', '/searches', undefined, photoForm([{ name: 'phone.jpg', bytes: stored }], 'photo'));
+    const opened = await call(
+      'POST',
+      '/searches',
+      undefined,
+      photoForm([{ name: 'phone.jpg', bytes: stored }], 'photo'),
+    );
     expect(opened.status).toBe(201);
     const ref = opened.json.referenceFaces[0] as Json;
     // the box and the size are the upright photo's: 1800 wide, 2600 high, the face where it was put
@@ -257,7 +309,18 @@ describe('search, review and confirmation', () => {
     const r = await call('GET', '/audit?limit=1000', tokens.admin);
     expect(r.status).toBe(200);
     const actions = new Set((r.json.events as Json[]).map((e) => e.action));
-    for (const a of ['token.create', 'search.create', 'search.read', 'candidate.confirm', 'candidate.reject', 'photo.image.read', 'photo.upload', 'photo.read', 'candidate.read', 'reference.photo.read']) {
+    for (const a of [
+      'token.create',
+      'search.create',
+      'search.read',
+      'candidate.confirm',
+      'candidate.reject',
+      'photo.image.read',
+      'photo.upload',
+      'photo.read',
+      'candidate.read',
+      'reference.photo.read',
+    ]) {
       expect(actions, a).toContain(a);
     }
     const page = await call('GET', '/audit?limit=2', tokens.admin);

@@ -20,7 +20,11 @@ describe('service shell', () => {
     const app = createApp({ db: t.db, logger: silentLogger, faceInfo: () => ({ backend: 'wasm', modelId: 'm1' }) });
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; database: { kind: string; schemaVersion: number }; face: unknown };
+    const body = (await res.json()) as {
+      status: string;
+      database: { kind: string; schemaVersion: number };
+      face: unknown;
+    };
     expect(body.status).toBe('ok');
     expect(body.database.kind).toBe(t.db.kind);
     expect(body.database.schemaVersion).toBeGreaterThanOrEqual(1);
@@ -35,23 +39,42 @@ describe('service shell', () => {
     const token = 'metrics-token-0123456789abcdef';
     const guarded = createApp({ db: t.db, logger: silentLogger, metrics: { open: false, token } });
     expect((await guarded.request('/metrics')).status).toBe(401);
-    expect((await guarded.request('/metrics', { headers: { authorization: 'Bearer wrong-token-0123456789abcdef' } })).status).toBe(401);
+    expect(
+      (await guarded.request('/metrics', { headers: { authorization: 'Bearer wrong-token-0123456789abcdef' } })).status,
+    ).toBe(401);
     const ok = await guarded.request('/metrics', { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toMatch(/kinfinder_photos\{status="done"\}/);
   });
 
-  it('shows the face engine\'s tasks in /metrics: waiting, running, the oldest\'s age, outcomes (issue 32)', async () => {
-    const faceTasks = () => ({ waiting: 3, running: 2, oldestMs: 95_500, oldestRunningMs: 61_250, submitted: 40, started: 37, ok: 30, failed: 4, timedOut: 1, threadsReplaced: 2 });
+  it("shows the face engine's tasks in /metrics: waiting, running, the oldest's age, outcomes (issue 32)", async () => {
+    const faceTasks = () => ({
+      waiting: 3,
+      running: 2,
+      oldestMs: 95_500,
+      oldestRunningMs: 61_250,
+      submitted: 40,
+      started: 37,
+      ok: 30,
+      failed: 4,
+      timedOut: 1,
+      threadsReplaced: 2,
+    });
     const app = createApp({ db: t.db, logger: silentLogger, metrics: { open: true }, faceTasks });
     const text = await (await app.request('/metrics')).text();
     for (const line of [
-      'kinfinder_face_tasks{state="waiting"} 3', 'kinfinder_face_tasks{state="running"} 2',
-      'kinfinder_face_task_oldest_seconds 95.5', 'kinfinder_face_task_oldest_running_seconds 61.25',
-      'kinfinder_face_tasks_settled_total{outcome="timed_out"} 1', 'kinfinder_face_threads_replaced_total 2',
-    ]) expect(text.split('\n'), line).toContain(line);
+      'kinfinder_face_tasks{state="waiting"} 3',
+      'kinfinder_face_tasks{state="running"} 2',
+      'kinfinder_face_task_oldest_seconds 95.5',
+      'kinfinder_face_task_oldest_running_seconds 61.25',
+      'kinfinder_face_tasks_settled_total{outcome="timed_out"} 1',
+      'kinfinder_face_threads_replaced_total 2',
+    ])
+      expect(text.split('\n'), line).toContain(line);
     // a process without an engine says nothing about one
-    const bare = await (await createApp({ db: t.db, logger: silentLogger, metrics: { open: true } }).request('/metrics')).text();
+    const bare = await (
+      await createApp({ db: t.db, logger: silentLogger, metrics: { open: true } }).request('/metrics')
+    ).text();
     expect(bare).not.toMatch(/kinfinder_face_task/);
   });
 
@@ -60,7 +83,9 @@ describe('service shell', () => {
     const res = await app.request('/api/v1/nothing-here', { method: 'POST' });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no route for POST /api/v1/nothing-here' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'not_found', message: 'no route for POST /api/v1/nothing-here' },
+    });
   });
 });
 
@@ -70,8 +95,16 @@ describe('security headers', () => {
     for (const url of ['/healthz', '/api/v1/openapi.json', '/api/v1/nothing-here']) {
       const res = await app.request(url);
       const h = (name: string) => res.headers.get(name);
-      expect([url, h('x-content-type-options'), h('cache-control'), h('x-frame-options'), h('referrer-policy')]).toEqual([url, 'nosniff', 'no-store', 'DENY', 'no-referrer']);
-      expect(h('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+      expect([
+        url,
+        h('x-content-type-options'),
+        h('cache-control'),
+        h('x-frame-options'),
+        h('referrer-policy'),
+      ]).toEqual([url, 'nosniff', 'no-store', 'DENY', 'no-referrer']);
+      expect(h('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      );
       expect(h('cross-origin-resource-policy')).toBe('same-origin');
       // HSTS is the TLS terminator's to send
       expect(h('strict-transport-security')).toBeNull();
@@ -105,7 +138,9 @@ describe('error mapping', () => {
   it('maps a domain code to its status and keeps its message', async () => {
     const res = await app.request('/domain');
     expect(res.status).toBe(415);
-    expect(await res.json()).toEqual({ error: { code: 'unsupported_format', message: 'the file is not an image kinfinder can read' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'unsupported_format', message: 'the file is not an image kinfinder can read' },
+    });
   });
 
   it('never leaks internals in a 500', async () => {

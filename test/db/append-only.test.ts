@@ -60,7 +60,9 @@ describe('append-only history', () => {
 
   afterAll(async () => {
     // Roles are the cluster's, not the schema's: hand back what they own and drop them.
-    await t.db.exec(`REASSIGN OWNED BY ${mig}, ${app} TO CURRENT_USER; DROP OWNED BY ${mig}, ${app}; DROP ROLE ${mig}; DROP ROLE ${app}`);
+    await t.db.exec(
+      `REASSIGN OWNED BY ${mig}, ${app} TO CURRENT_USER; DROP OWNED BY ${mig}, ${app}; DROP ROLE ${mig}; DROP ROLE ${app}`,
+    );
     if (t.db.kind === 'postgres') await t.db.exec(`DROP SCHEMA IF EXISTS ${t.schema}_pgboss CASCADE`);
     await t.close();
   });

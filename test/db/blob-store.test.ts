@@ -154,7 +154,15 @@ describe('s3 blob store', () => {
     const store = new S3BlobStore(s3.options('layout/x'));
     const other = new S3BlobStore(s3.options('layout'));
     const key = await store.put(Buffer.from('layout'));
-    const file = path.join(s3.dir, 'kinfinder-test', 'layout', 'x', key.slice(0, 2), key.slice(2, 4), `${key}._S3rver_object`);
+    const file = path.join(
+      s3.dir,
+      'kinfinder-test',
+      'layout',
+      'x',
+      key.slice(0, 2),
+      key.slice(2, 4),
+      `${key}._S3rver_object`,
+    );
     expect(fs.existsSync(file)).toBe(true);
     // The parent prefix holds the child's objects, but not in its own layout: not its blobs.
     expect(await keysOf(other)).toEqual([]);
@@ -177,7 +185,10 @@ describe('s3 blob store', () => {
     expect(bucket.message).toMatch(/bucket 'no-such-bucket' does not exist/);
     expect(bucket.message).toContain(s3.endpoint);
 
-    const keys = await bad({ ...s3.options(), credentials: { accessKeyId: 'WRONG', secretAccessKey: 'not-the-secret-9f8e7d' } });
+    const keys = await bad({
+      ...s3.options(),
+      credentials: { accessKeyId: 'WRONG', secretAccessKey: 'not-the-secret-9f8e7d' },
+    });
     expect(keys.code).toBe('invalid_config');
     expect(keys.message).toMatch(/refused.*AWS_ACCESS_KEY_ID/);
     expect(keys.message).not.toContain('not-the-secret-9f8e7d');
@@ -217,7 +228,10 @@ describe('s3 blob store', () => {
 async function referenceEverything(t: TestDb, keys: string[]): Promise<void> {
   const [photo, display, crop, refPhoto, refCrop, refDisplay] = keys;
   await ensureModel(t.db, { id: 'test-model', dims: 128, manifest: {} });
-  const p = await t.db.query<{ id: string }>(`INSERT INTO photos (sha256, byte_size, display_sha256) VALUES ($1, 1, $2) RETURNING id`, [photo, display]);
+  const p = await t.db.query<{ id: string }>(
+    `INSERT INTO photos (sha256, byte_size, display_sha256) VALUES ($1, 1, $2) RETURNING id`,
+    [photo, display],
+  );
   const vector = `[${Array.from({ length: 128 }, () => '0.08').join(',')}]`;
   await t.db.query(
     `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, embedding)
@@ -243,11 +257,17 @@ describe.each(KINDS)('garbage collection on the $name store', ({ open }) => {
   });
 
   it('deletes only old blobs that no row references, and audits what it did', async () => {
-    await t.db.exec(`DELETE FROM reference_faces; DELETE FROM searches; DELETE FROM faces; DELETE FROM photos; DELETE FROM audit_events`);
+    await t.db.exec(
+      `DELETE FROM reference_faces; DELETE FROM searches; DELETE FROM faces; DELETE FROM photos; DELETE FROM audit_events`,
+    );
     const store = open();
     const used: string[] = [];
-    for (const what of ['photo', 'display', 'crop', 'reference photo', 'reference crop', 'reference display']) used.push(await store.put(Buffer.from(what)));
-    const orphans = [await store.put(Buffer.from('orphan crop of a crashed attempt')), await store.put(Buffer.from('deleted case photo'))];
+    for (const what of ['photo', 'display', 'crop', 'reference photo', 'reference crop', 'reference display'])
+      used.push(await store.put(Buffer.from(what)));
+    const orphans = [
+      await store.put(Buffer.from('orphan crop of a crashed attempt')),
+      await store.put(Buffer.from('deleted case photo')),
+    ];
     await referenceEverything(t, used);
     const later = new Date(Date.now() + 2 * 3600_000);
 
@@ -257,17 +277,26 @@ describe.each(KINDS)('garbage collection on the $name store', ({ open }) => {
 
     const dry = await collectGarbage({ db: t.db, blobs: store }, CLI, { dryRun: true, graceMs: 3600_000, now: later });
     expect(dry).toMatchObject({ dryRun: true, scanned: 8, referenced: 6, recent: 0, unreferenced: 2, deleted: 0 });
-    expect(dry.bytes).toBe(Buffer.byteLength('orphan crop of a crashed attempt') + Buffer.byteLength('deleted case photo'));
+    expect(dry.bytes).toBe(
+      Buffer.byteLength('orphan crop of a crashed attempt') + Buffer.byteLength('deleted case photo'),
+    );
     expect((await keysOf(store)).length).toBe(8);
 
-    const real = await collectGarbage({ db: t.db, blobs: store }, CLI, { dryRun: false, graceMs: 3600_000, now: later });
+    const real = await collectGarbage({ db: t.db, blobs: store }, CLI, {
+      dryRun: false,
+      graceMs: 3600_000,
+      now: later,
+    });
     expect(real).toMatchObject({ dryRun: false, scanned: 8, referenced: 6, unreferenced: 2, deleted: 2 });
     expect((await keysOf(store)).sort()).toEqual([...used].sort());
     for (const k of orphans) expect(await store.has(k)).toBe(false);
 
     const audit = await listAudit(t.db, { limit: 10 });
     expect(audit.map((a) => a.action)).toEqual(['blobs.gc', 'blobs.gc.dry_run', 'blobs.gc']);
-    expect(audit[0]).toMatchObject({ actorRole: 'cli', details: { deleted: 2, unreferenced: 2, referenced: 6, scanned: 8 } });
+    expect(audit[0]).toMatchObject({
+      actorRole: 'cli',
+      details: { deleted: 2, unreferenced: 2, referenced: 6, scanned: 8 },
+    });
     store.close();
   });
 });

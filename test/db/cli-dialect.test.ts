@@ -24,7 +24,10 @@ afterEach(async () => {
 });
 
 /** Spawns the real CLI once per command line; one result each, in order. */
-function spawnAll<const T extends readonly string[][]>(argvs: T, env = dep.env()): Promise<{ -readonly [K in keyof T]: CliResult }> {
+function spawnAll<const T extends readonly string[][]>(
+  argvs: T,
+  env = dep.env(),
+): Promise<{ -readonly [K in keyof T]: CliResult }> {
   return runCliAll(argvs as unknown as string[][], env) as Promise<{ -readonly [K in keyof T]: CliResult }>;
 }
 
@@ -41,7 +44,10 @@ async function inProcess(argv: string[], env = dep.env()): Promise<CliResult> {
 }
 
 /** `main()` once per command line; one result each, in order. */
-async function inProcessEach<const T extends readonly string[][]>(argvs: T, env = dep.env()): Promise<{ -readonly [K in keyof T]: CliResult }> {
+async function inProcessEach<const T extends readonly string[][]>(
+  argvs: T,
+  env = dep.env(),
+): Promise<{ -readonly [K in keyof T]: CliResult }> {
   const results: CliResult[] = [];
   for (const argv of argvs) results.push(await inProcess(argv, env));
   return results as { -readonly [K in keyof T]: CliResult };
@@ -81,9 +87,13 @@ describe('the kinfinder launcher (spawned)', () => {
     expect(ingestHelp.stdout).toMatch(/^usage: kinfinder ingest <path…> \[--source NAME\]/);
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.stdout).toBe('');
-    expect(unknownOption.stderr).toBe("kinfinder search: unknown option '--frobnicate'\nusage: kinfinder search [photo…] [--subject JSON] [--top N] [--face N] [--json]\n");
+    expect(unknownOption.stderr).toBe(
+      "kinfinder search: unknown option '--frobnicate'\nusage: kinfinder search [photo…] [--subject JSON] [--top N] [--face N] [--json]\n",
+    );
     expect(badValue.code).toBe(2);
-    expect(badValue.stderr).toMatch(/^kinfinder serve: --concurrency must be a whole number ≥ 1, not '0'\nusage: kinfinder serve /);
+    expect(badValue.stderr).toMatch(
+      /^kinfinder serve: --concurrency must be a whole number ≥ 1, not '0'\nusage: kinfinder serve /,
+    );
 
     // The command line is judged before the environment: help works under a broken one and a
     // wrong command line is still 2; only a run that needs the configuration fails on it (1).
@@ -109,7 +119,9 @@ describe('the kinfinder launcher (spawned)', () => {
       expect(r.stderr + r.stdout).not.toContain(REPO_ROOT);
     }
     expect(ingest.stdout).toBe('');
-    expect(ingest.stderr).toBe('kinfinder ingest: no/such/photo.jpg: no such file or folder\nkinfinder ingest: ./other/missing.zip: no such file or folder\n');
+    expect(ingest.stderr).toBe(
+      'kinfinder ingest: no/such/photo.jpg: no such file or folder\nkinfinder ingest: ./other/missing.zip: no such file or folder\n',
+    );
     expect(embed.stdout).toBe('no/such/photo.jpg: error not_found: no such file or folder\n');
     expect(embed.stderr).toBe('kinfinder embed: no photo could be analysed: no/such/photo.jpg (not_found)\n');
     expect(search.stderr).toBe('kinfinder search: no/such/photo.jpg: no such file or folder\n');
@@ -122,7 +134,12 @@ describe('the kinfinder launcher (spawned)', () => {
     const photo = 'test/fixtures/lfw/images/Aaron_Peirsol/Aaron_Peirsol_0001.jpg';
     const [r] = await spawnAll([['ingest', photo, 'no/such/photo.jpg', '--json']]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim())).toMatchObject({ photos: 2, failed: 1, queued: 1, errors: [{ file: 'no/such/photo.jpg', code: 'not_found' }] });
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({
+      photos: 2,
+      failed: 1,
+      queued: 1,
+      errors: [{ file: 'no/such/photo.jpg', code: 'not_found' }],
+    });
   });
 });
 
@@ -134,21 +151,37 @@ describe('every command (main in process)', () => {
       worker: ['--concurrency N', '(default: KINFINDER_CONCURRENCY or the core count)'],
       ingest: ['<path…>', '--source NAME', '--metadata FILE', '--wait', '--json', 'none of the paths given exists'],
       search: ['[photo…]', '--subject JSON', '--top N', '(default: 20)', '--face N', '--json'],
-      embed: ['<photo…>', '--json', '--backend NAME', '(default: auto)', 'at least one photo was analysed', 'no photo could be analysed'],
+      embed: [
+        '<photo…>',
+        '--json',
+        '--backend NAME',
+        '(default: auto)',
+        'at least one photo was analysed',
+        'no photo could be analysed',
+      ],
       'eval pairs': ['--images DIR', '--pairs FILE', '(required)', '--recipe', '--write-calibration'],
       'token create': ['--role operator|verifier|admin', '--name NAME', '(required)', '--json'],
       'token revoke': ['<id>'],
       migrate: [],
     };
-    const argvs = Object.keys(expected).flatMap((c) => [[...c.split(' '), '--help'], [...c.split(' '), '-h']]);
+    const argvs = Object.keys(expected).flatMap((c) => [
+      [...c.split(' '), '--help'],
+      [...c.split(' '), '-h'],
+    ]);
     for (const [argv, r] of await inProcessAll([...argvs, ['help', 'ingest']])) {
       const command = argv.replace(/ (--help|-h)$/, '').replace(/^help /, '');
       expect(r.code, `${argv}: ${r.stderr}`).toBe(0);
       expect(r.stderr, argv).toBe('');
       expect(r.stdout, argv).toMatch(new RegExp(`^usage: kinfinder ${command}\\b`));
-      for (const text of [...expected[command]!, '-h, --help', 'exit status:', '  2  the command line was wrong']) expect(r.stdout, argv).toContain(text);
+      for (const text of [...expected[command]!, '-h, --help', 'exit status:', '  2  the command line was wrong'])
+        expect(r.stdout, argv).toContain(text);
     }
-    const [short, word, tokenGroup, evalGroup] = await inProcessEach([['-h'], ['help'], ['token', '--help'], ['eval', '-h']]);
+    const [short, word, tokenGroup, evalGroup] = await inProcessEach([
+      ['-h'],
+      ['help'],
+      ['token', '--help'],
+      ['eval', '-h'],
+    ]);
     for (const r of [short, word]) {
       expect(r.code).toBe(0);
       for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
@@ -160,16 +193,34 @@ describe('every command (main in process)', () => {
   });
 
   it('names an unknown option, a wrong value, a missing or extra argument on stderr with its usage, exit 2', async () => {
-    const withUnknown = ['serve', 'worker', 'ingest x.jpg', 'search x.jpg', 'embed x.jpg', 'eval pairs', 'token create', `token revoke ${VALID_ID}`, 'migrate'];
+    const withUnknown = [
+      'serve',
+      'worker',
+      'ingest x.jpg',
+      'search x.jpg',
+      'embed x.jpg',
+      'eval pairs',
+      'token create',
+      `token revoke ${VALID_ID}`,
+      'migrate',
+    ];
     for (const [argv, r] of await inProcessAll(withUnknown.map((c) => [...c.split(' '), '--frobnicate']))) {
-      const name = argv.split(' ').filter((w) => /^[a-z]+$/.test(w)).join(' ');
+      const name = argv
+        .split(' ')
+        .filter((w) => /^[a-z]+$/.test(w))
+        .join(' ');
       expect(r.code, `${argv}: ${r.stderr}`).toBe(2);
       expect(r.stdout, argv).toBe('');
-      expect(r.stderr, argv).toMatch(new RegExp(`^kinfinder ${name}: unknown option '--frobnicate'\\nusage: kinfinder ${name}\\b`));
+      expect(r.stderr, argv).toMatch(
+        new RegExp(`^kinfinder ${name}: unknown option '--frobnicate'\\nusage: kinfinder ${name}\\b`),
+      );
     }
 
     const cases: Array<[string[], RegExp]> = [
-      [['search', 'x.jpg', '--top', 'abc'], /^kinfinder search: --top must be a whole number from 1 to 500, not 'abc'\nusage: kinfinder search /],
+      [
+        ['search', 'x.jpg', '--top', 'abc'],
+        /^kinfinder search: --top must be a whole number from 1 to 500, not 'abc'\nusage: kinfinder search /,
+      ],
       [['search', 'x.jpg', '--top', '501'], /^kinfinder search: --top must be a whole number from 1 to 500, not '501'/],
       [['search', 'x.jpg', '--face=-1'], /^kinfinder search: --face must be a whole number ≥ 0, not '-1'/],
       [['search', 'x.jpg', '--top'], /^kinfinder search: --top needs a value/],
@@ -177,19 +228,40 @@ describe('every command (main in process)', () => {
       [['serve', '--port', '70000'], /^kinfinder serve: --port must be a whole number from 0 to 65535, not '70000'/],
       [['worker', '--concurrency', '1.5'], /^kinfinder worker: --concurrency must be a whole number ≥ 1, not '1.5'/],
       [['ingest', 'x', '--concurrency', '0'], /^kinfinder ingest: --concurrency must be a whole number ≥ 1, not '0'/],
-      [['ingest', 'x', '--source', '--json'], /^kinfinder ingest: --source needs a value \(NAME\), not the option '--json'/],
-      [['embed', 'x.jpg', '--backend', 'gpu'], /^kinfinder embed: --backend must be one of auto, wasm, cpu, tfjs-node, not 'gpu'/],
-      [['eval', 'pairs', '--images', 'd', '--pairs', 'p', '--concurrency', 'many'], /^kinfinder eval pairs: --concurrency must be a whole number ≥ 1, not 'many'/],
-      [['token', 'create', '--role', 'emperor', '--name', 'x'], /^kinfinder token create: --role must be one of operator, verifier, admin, not 'emperor'\nusage: kinfinder token create /],
+      [
+        ['ingest', 'x', '--source', '--json'],
+        /^kinfinder ingest: --source needs a value \(NAME\), not the option '--json'/,
+      ],
+      [
+        ['embed', 'x.jpg', '--backend', 'gpu'],
+        /^kinfinder embed: --backend must be one of auto, wasm, cpu, tfjs-node, not 'gpu'/,
+      ],
+      [
+        ['eval', 'pairs', '--images', 'd', '--pairs', 'p', '--concurrency', 'many'],
+        /^kinfinder eval pairs: --concurrency must be a whole number ≥ 1, not 'many'/,
+      ],
+      [
+        ['token', 'create', '--role', 'emperor', '--name', 'x'],
+        /^kinfinder token create: --role must be one of operator, verifier, admin, not 'emperor'\nusage: kinfinder token create /,
+      ],
       [['token', 'create', '--role', 'admin'], /^kinfinder token create: missing --name NAME/],
       [['token', 'revoke', 'not-an-id'], /^kinfinder token revoke: 'not-an-id' is not a token id/],
       [['token', 'revoke', VALID_ID, 'extra'], /^kinfinder token revoke: unexpected argument 'extra'/],
-      [['token'], /^kinfinder token: missing command: create or revoke\nusage: kinfinder token create .*\n\s+kinfinder token revoke/],
+      [
+        ['token'],
+        /^kinfinder token: missing command: create or revoke\nusage: kinfinder token create .*\n\s+kinfinder token revoke/,
+      ],
       [['token', 'list'], /^kinfinder token: unknown command 'list'/],
       [['eval'], /^kinfinder eval: missing command: pairs/],
       [['eval', '--frobnicate'], /^kinfinder eval: unknown option '--frobnicate'/],
-      [['eval', 'pairs', '--pairs', 'p.txt'], /^kinfinder eval pairs: missing --images DIR\nusage: kinfinder eval pairs /],
-      [['eval', 'pairs', '--images', 'd', '--pairs', 'p', '--recipe', 'nope'], /^kinfinder eval pairs: --recipe must name recipes among manifest, /],
+      [
+        ['eval', 'pairs', '--pairs', 'p.txt'],
+        /^kinfinder eval pairs: missing --images DIR\nusage: kinfinder eval pairs /,
+      ],
+      [
+        ['eval', 'pairs', '--images', 'd', '--pairs', 'p', '--recipe', 'nope'],
+        /^kinfinder eval pairs: --recipe must name recipes among manifest, /,
+      ],
       [['ingest'], /^kinfinder ingest: missing argument <path…>\nusage: kinfinder ingest <path…>/],
       [['search'], /^kinfinder search: give at least one photo, or --subject/],
       [['embed'], /^kinfinder embed: missing argument <photo…>/],
@@ -214,11 +286,18 @@ describe('every command (main in process)', () => {
     ]);
     for (const r of [metadata, embedJson, evalPairs]) expect(r.code, r.stderr).toBe(1);
     expect(metadata.stderr).toMatch(/^kinfinder ingest: no\/such\/metadata\.csv: no such file or folder\n$/);
-    expect(embedJson.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+    expect(
+      embedJson.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
       { file: 'no/such/photo.jpg', error: { code: 'not_found', message: 'no such file or folder' } },
       { file: './no/such/other.jpg', error: { code: 'not_found', message: 'no such file or folder' } },
     ]);
-    expect(embedJson.stderr).toBe('kinfinder embed: no photo could be analysed: no/such/photo.jpg (not_found), ./no/such/other.jpg (not_found)\n');
+    expect(embedJson.stderr).toBe(
+      'kinfinder embed: no photo could be analysed: no/such/photo.jpg (not_found), ./no/such/other.jpg (not_found)\n',
+    );
     expect(evalPairs.stderr).toBe('kinfinder eval pairs: no/such/pairs.txt: no such file or folder\n');
     expect(fs.readdirSync(dep.dataDir)).toEqual([]);
   });

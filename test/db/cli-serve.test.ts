@@ -31,27 +31,31 @@ describe('kinfinder serve', () => {
     expect(r.stderr).toMatch(/bogus/);
   });
 
-  it('serves /healthz, stops cleanly on SIGINT, keeps a second process out, and reopens the same data', { timeout: 300_000 }, async () => {
-    const port = await freePort();
-    const env = childEnv({ KINFINDER_DATA_DIR: dataDir, PORT: String(port) });
-    const first = startCli(['serve'], env);
-    try {
-      // serve loads the face engine before it listens: allow for a busy machine
-      const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`, 150_000);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ status: 'ok', database: { kind: 'pglite', schemaVersion: latest } });
+  it(
+    'serves /healthz, stops cleanly on SIGINT, keeps a second process out, and reopens the same data',
+    { timeout: 300_000 },
+    async () => {
+      const port = await freePort();
+      const env = childEnv({ KINFINDER_DATA_DIR: dataDir, PORT: String(port) });
+      const first = startCli(['serve'], env);
+      try {
+        // serve loads the face engine before it listens: allow for a busy machine
+        const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`, 150_000);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toMatchObject({ status: 'ok', database: { kind: 'pglite', schemaVersion: latest } });
 
-      const second = await runCli(['migrate'], env);
-      expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/in use by another kinfinder process/);
-    } finally {
-      first.kill('SIGINT');
-    }
-    expect(await waitForExit(first)).toBe(0);
-    expect(fs.existsSync(path.join(dataDir, 'db', 'kinfinder.lock'))).toBe(false);
+        const second = await runCli(['migrate'], env);
+        expect(second.code).toBe(1);
+        expect(second.stderr).toMatch(/in use by another kinfinder process/);
+      } finally {
+        first.kill('SIGINT');
+      }
+      expect(await waitForExit(first)).toBe(0);
+      expect(fs.existsSync(path.join(dataDir, 'db', 'kinfinder.lock'))).toBe(false);
 
-    const again = await runCli(['migrate'], env);
-    expect(again.code).toBe(0);
-    expect(again.stdout).toContain(`already at version ${latest}`);
-  });
+      const again = await runCli(['migrate'], env);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain(`already at version ${latest}`);
+    },
+  );
 });

@@ -13,8 +13,13 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 let h: ApiHarness;
 let operator = '';
 
-const req = (method: string, url: string, token?: string, body?: FormData | string | Json, headers: Record<string, string> = {}) =>
-  requestJson(h.app, method, url, { token, body, headers: { 'x-test-client': 'contract-drift', ...headers } });
+const req = (
+  method: string,
+  url: string,
+  token?: string,
+  body?: FormData | string | Json,
+  headers: Record<string, string> = {},
+) => requestJson(h.app, method, url, { token, body, headers: { 'x-test-client': 'contract-drift', ...headers } });
 
 beforeAll(async () => {
   h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60 * 60 * 1000 } });
@@ -26,7 +31,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Excel's reading of one CSV text: a field opens a quoted part only when its first character is a quote; after the closing quote, the rest up to the separator is kept as written. */
+/**
+ * Excel's reading of one CSV text: a field opens a quoted part only when its first character is a
+ * quote; after the closing quote, the rest up to the separator is kept as written.
+ */
 function spreadsheetCells(text: string, sep: ',' | ';'): string[] {
   const cells: string[] = [];
   let i = 0;
@@ -53,10 +61,20 @@ const FORMULA = /^[=+\-@\t\r]/;
 describe(`issue 28 finding 6: failures.csv for ',' and ';' spreadsheets, on ${testDbKind()}`, () => {
   it('no file name becomes a formula cell, whichever separator the spreadsheet splits on', async () => {
     const hostile = ['a;=2+5;.jpg', '=HYPERLINK(1)', '+1', '-1+2', '@SUM(1)', 'b,=1+1.jpg', 'c; -2+3.jpg'];
-    const up = await req('POST', '/api/v1/photos', operator, photoForm(hostile.map((name) => ({ name, bytes: Buffer.from('not an image') })), 'file'));
+    const up = await req(
+      'POST',
+      '/api/v1/photos',
+      operator,
+      photoForm(
+        hostile.map((name) => ({ name, bytes: Buffer.from('not an image') })),
+        'file',
+      ),
+    );
     // Every file refused: 415, the batch and its failures kept all the same.
     expect(up.status, up.text).toBe(415);
-    const csvAnswer = await h.app.request(`/api/v1/batches/${up.json.batchId}/failures.csv`, { headers: { authorization: `Bearer ${operator}` } });
+    const csvAnswer = await h.app.request(`/api/v1/batches/${up.json.batchId}/failures.csv`, {
+      headers: { authorization: `Bearer ${operator}` },
+    });
     expect(csvAnswer.status).toBe(200);
     const text = await csvAnswer.text();
 
@@ -102,8 +120,9 @@ describe(`issue 28 finding 9: the case routes as documented, on ${testDbKind()}`
     expect(opened.json.referenceFaces).toEqual([]);
   });
 
-  it('a subject with an unknown or nested field is refused with 400 in the family\'s language, and nothing is stored', async () => {
-    const count = async () => (await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM searches`)).rows[0]!.n;
+  it("a subject with an unknown or nested field is refused with 400 in the family's language, and nothing is stored", async () => {
+    const count = async () =>
+      (await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM searches`)).rows[0]!.n;
     const before = await count();
     const ru = (loadResources().ru!.errors as Record<string, string>).invalid_input_subject_fields!;
     expect(ru).toBeTruthy();
@@ -127,7 +146,9 @@ describe(`issue 28 finding 9: the case routes as documented, on ${testDbKind()}`
     form.append('subject', JSON.stringify({ surname: 'Петренко', givenName: null, unit: '72' }));
     const ok = await req('POST', '/api/v1/searches', undefined, form);
     expect(ok.status, ok.text).toBe(201);
-    const stored = await h.t.db.query<{ subject: Json }>(`SELECT subject FROM searches WHERE id = $1`, [ok.json.search.id]);
+    const stored = await h.t.db.query<{ subject: Json }>(`SELECT subject FROM searches WHERE id = $1`, [
+      ok.json.search.id,
+    ]);
     expect(stored.rows[0]!.subject).toEqual({ surname: 'Петренко', unit: '72' });
 
     // The family's own correction is held to the same fields, in the same words.
@@ -136,7 +157,9 @@ describe(`issue 28 finding 9: the case routes as documented, on ${testDbKind()}`
       expect(r.status, JSON.stringify(changes)).toBe(400);
       expect(r.json.error).toMatchObject({ code: 'invalid_input', message: ru });
     }
-    const after = await h.t.db.query<{ subject: Json }>(`SELECT subject FROM searches WHERE id = $1`, [ok.json.search.id]);
+    const after = await h.t.db.query<{ subject: Json }>(`SELECT subject FROM searches WHERE id = $1`, [
+      ok.json.search.id,
+    ]);
     expect(after.rows[0]!.subject).toEqual({ surname: 'Петренко', unit: '72' });
   });
 
@@ -148,12 +171,20 @@ describe(`issue 28 finding 9: the case routes as documented, on ${testDbKind()}`
     const code = opened.json.caseCode as string;
     const spaced = code.replace(/-/g, ' ');
     for (const typed of [spaced, ` ${spaced.toLowerCase()}  `, code.replace(/-/g, '\t'), code.replace(/-/g, ' - ')]) {
-      const r = await requestJson(h.app, 'GET', '/api/v1/case', { headers: { authorization: `Bearer ${typed}`, 'x-test-client': 'contract-drift-code' } });
+      const r = await requestJson(h.app, 'GET', '/api/v1/case', {
+        headers: { authorization: `Bearer ${typed}`, 'x-test-client': 'contract-drift-code' },
+      });
       expect(r.status, JSON.stringify(typed)).toBe(200);
       expect(r.json.search.id).toBe(opened.json.search.id);
     }
     // Spaces forgive the layout, not a wrong code.
     const wrong = `${spaced.slice(0, -1)}${spaced.endsWith('0') ? '1' : '0'}`;
-    expect((await requestJson(h.app, 'GET', '/api/v1/case', { headers: { authorization: `Bearer ${wrong}`, 'x-test-client': 'contract-drift-wrong' } })).status).toBe(401);
+    expect(
+      (
+        await requestJson(h.app, 'GET', '/api/v1/case', {
+          headers: { authorization: `Bearer ${wrong}`, 'x-test-client': 'contract-drift-wrong' },
+        })
+      ).status,
+    ).toBe(401);
   });
 });

@@ -24,7 +24,10 @@ function truncatedButClosed(jpeg: Buffer): Buffer {
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return isKinfinderError(err) ? err.code : `no KinfinderError: ${String(err)}`;
 }
 
@@ -35,7 +38,11 @@ async function laxDecode(bytes: Buffer): Promise<{ width: number; height: number
 }
 
 const damaged: Array<[string, () => Buffer, { width: number; height: number }]> = [
-  ['a JPEG cut short and closed (premature end of data segment)', () => truncatedButClosed(face), { width: 250, height: 250 }],
+  [
+    'a JPEG cut short and closed (premature end of data segment)',
+    () => truncatedButClosed(face),
+    { width: 250, height: 250 },
+  ],
   ['a 250×250 JPEG whose header claims 7000×7000', () => jpegClaiming(face, 7000, 7000), { width: 7000, height: 7000 }],
 ];
 
@@ -55,7 +62,12 @@ describe('damaged photos', () => {
     const files = lfwPhotos();
     for (const file of files) {
       const bytes = readFileSync(file);
-      const code = await verifyDecodable(bytes, limits).then(() => normalise(bytes, limits)).then(() => 'ok', (e: unknown) => (isKinfinderError(e) ? e.code : 'error'));
+      const code = await verifyDecodable(bytes, limits)
+        .then(() => normalise(bytes, limits))
+        .then(
+          () => 'ok',
+          (e: unknown) => (isKinfinderError(e) ? e.code : 'error'),
+        );
       if (code !== 'ok') refused.push(`${path.basename(file)}: ${code}`);
     }
     expect(files.length).toBeGreaterThan(100);

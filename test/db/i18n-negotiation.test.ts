@@ -27,7 +27,9 @@ describe('language negotiation', () => {
   });
 
   it('Accept-Language picks a language when nothing else does (a regional tag included)', async () => {
-    expect(await htmlLang(await h.app.request('/', { headers: { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.5' } }))).toBe('ru');
+    expect(
+      await htmlLang(await h.app.request('/', { headers: { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.5' } })),
+    ).toBe('ru');
     expect(await htmlLang(await h.app.request('/', { headers: { 'accept-language': 'de, uk;q=0.8' } }))).toBe('uk');
   });
 
@@ -55,7 +57,7 @@ describe('language negotiation', () => {
     expect(await (await h.app.request('/review?lang=ru')).text()).not.toContain('Sign in with your');
   });
 
-  it('a mistyped address gets an HTML page in the visitor\'s language; the API keeps JSON', async () => {
+  it("a mistyped address gets an HTML page in the visitor's language; the API keeps JSON", async () => {
     const page = await h.app.request('/no-such-page', { headers: { 'accept-language': 'uk' } });
     expect(page.status).toBe(404);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
@@ -67,7 +69,7 @@ describe('language negotiation', () => {
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
-  it('family routes answer errors in the family\'s language with the same code; staff routes stay English', async () => {
+  it("family routes answer errors in the family's language with the same code; staff routes stay English", async () => {
     const family = await h.app.request('/api/v1/searches/00000000-0000-4000-8000-000000000000', {
       headers: { authorization: 'Bearer not-a-real-code-000000000000', 'accept-language': 'ru' },
     });
@@ -75,7 +77,9 @@ describe('language negotiation', () => {
     const fb = (await family.json()) as { error: { code: string; message: string } };
     expect(fb.error.code).toBe('unauthorized');
     expect(fb.error.message).toMatch(/код обращения/);
-    const staff = await h.app.request('/api/v1/review', { headers: { authorization: 'Bearer not-a-real-token-00000000000', 'accept-language': 'ru' } });
+    const staff = await h.app.request('/api/v1/review', {
+      headers: { authorization: 'Bearer not-a-real-token-00000000000', 'accept-language': 'ru' },
+    });
     const sb = (await staff.json()) as { error: { code: string; message: string } };
     expect(sb.error.code).toBe('unauthorized');
     expect(sb.error.message).toMatch(/access token/);

@@ -45,14 +45,22 @@ describe(`runIngest on ${testDbKind()}`, () => {
       { paths: [path.join(tmp, 'in')], source: 'field team 3', metadata: parseMetadataCsv(csv), wait: false },
     );
     expect(summary).toMatchObject({ photos: 3, failed: 1, duplicates: 0, queued: 2 });
-    expect(summary.errors).toEqual([expect.objectContaining({ file: path.join(tmp, 'in/batch2/readme.jpg'), code: 'unsupported_format' })]);
+    expect(summary.errors).toEqual([
+      expect.objectContaining({ file: path.join(tmp, 'in/batch2/readme.jpg'), code: 'unsupported_format' }),
+    ]);
     expect(summary.metadata?.unmatched).toEqual(['IMG_404.jpg']);
-    expect(summary.metadata?.ambiguous).toEqual([{ file: 'IMG_1.jpg', items: [path.join(tmp, 'in/batch1/IMG_1.jpg'), path.join(tmp, 'in/batch2/IMG_1.jpg')] }]);
+    expect(summary.metadata?.ambiguous).toEqual([
+      { file: 'IMG_1.jpg', items: [path.join(tmp, 'in/batch1/IMG_1.jpg'), path.join(tmp, 'in/batch2/IMG_1.jpg')] },
+    ]);
 
-    const photos = await t.db.query<{ id: string; metadata: { location?: string } }>(`SELECT id, metadata FROM photos ORDER BY original_name`);
+    const photos = await t.db.query<{ id: string; metadata: { location?: string } }>(
+      `SELECT id, metadata FROM photos ORDER BY original_name`,
+    );
     expect(photos.rows.map((p) => p.metadata.location)).toEqual(['Kharkiv', 'Kharkiv']);
     // each queued photo was recorded with its own audit row, by the command line
-    const audit = await t.db.query<{ subject_id: string; actor_role: string }>(`SELECT subject_id, actor_role FROM audit_events WHERE action = 'photo.upload'`);
+    const audit = await t.db.query<{ subject_id: string; actor_role: string }>(
+      `SELECT subject_id, actor_role FROM audit_events WHERE action = 'photo.upload'`,
+    );
     expect(audit.rows.map((r) => r.subject_id).sort()).toEqual(photos.rows.map((p) => p.id).sort());
     expect(new Set(audit.rows.map((r) => r.actor_role))).toEqual(new Set(['cli']));
     expect(await queue.pending()).toMatchObject({ 'photo.ingest': 2 });

@@ -32,7 +32,12 @@ function pixelBombPng(): Buffer {
     crc.writeUInt32BE(zlibCrc(body));
     return Buffer.concat([len, body, crc]);
   };
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.alloc(16)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.alloc(16)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 import zlib from 'node:zlib';
 const zlibCrc = (b: Buffer) => zlib.crc32(b) >>> 0;
@@ -49,7 +54,11 @@ interface Consistency {
 async function inspect(dep: Deployment): Promise<Consistency> {
   const db = await dep.open();
   try {
-    const photos = (await db.query<{ status: string; n: number }>(`SELECT status, count(*)::integer AS n FROM photos GROUP BY status ORDER BY status`)).rows;
+    const photos = (
+      await db.query<{ status: string; n: number }>(
+        `SELECT status, count(*)::integer AS n FROM photos GROUP BY status ORDER BY status`,
+      )
+    ).rows;
     const faces = (await db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM faces`)).rows[0]!.n;
     // Faces of a photo are numbered 0..n-1: a duplicate insert or a half-written photo breaks this.
     const gaps = await db.query(
@@ -101,7 +110,9 @@ describe('kinfinder ingest', () => {
   const dep = createDeployment();
   const input = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-ingest-in-'));
   // one photo each of eight people: their other photos are probes for search
-  const good = [...new Map(lfwPhotos.map((f) => [path.dirname(f), f] as const).reverse()).values()].reverse().slice(0, 8);
+  const good = [...new Map(lfwPhotos.map((f) => [path.dirname(f), f] as const).reverse()).values()]
+    .reverse()
+    .slice(0, 8);
 
   beforeAll(async () => {
     fs.mkdirSync(path.join(input, 'batch'));
@@ -124,7 +135,14 @@ describe('kinfinder ingest', () => {
     // declares 20 × 4 GB: refused from the directory alone, nothing decompressed
     fs.writeFileSync(
       path.join(input, 'zbomb.zip'),
-      makeZip(Array.from({ length: 20 }, (_, i) => ({ name: `f${i}.jpg`, data: Buffer.from('x'), method: 8, declaredSize: 4_000_000_000 }))),
+      makeZip(
+        Array.from({ length: 20 }, (_, i) => ({
+          name: `f${i}.jpg`,
+          data: Buffer.from('x'),
+          method: 8,
+          declaredSize: 4_000_000_000,
+        })),
+      ),
     );
   });
   afterAll(async () => {
@@ -171,33 +189,56 @@ describe('kinfinder ingest', () => {
     expect(state.photos).toEqual([{ status: 'done', n: 10 }]);
   });
 
-  it('finds an ingested person with kinfinder search, and manages tokens from the command line', { timeout: 300_000 }, async () => {
-    // good[0] is enrolled; a photo of the same person that was not enrolled is the probe
-    // (not good[0]'s person: that photo was first stored under its duplicate's name)
-    const probe = lfwPhotos.find((f) => !good.includes(f) && good.slice(1).some((g) => path.dirname(g) === path.dirname(f)))!;
-    expect(probe).toBeDefined();
-    const person = path.basename(path.dirname(probe));
-    const r = await runCli(['search', probe, '--json', '--top', '5'], dep.env());
-    expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim()) as { referenceFaces: unknown[]; candidates: Array<{ rank: number; photo: { originalName: string; source: string }; similarity: number; band: string }> };
-    expect(out.referenceFaces).toHaveLength(1);
-    expect(out.candidates[0]).toMatchObject({ rank: 1, photo: { originalName: expect.stringContaining(person), source: 'test team' } });
-    for (const c of out.candidates) expect(['strong', 'possible', 'weak']).toContain(c.band);
+  it(
+    'finds an ingested person with kinfinder search, and manages tokens from the command line',
+    { timeout: 300_000 },
+    async () => {
+      // good[0] is enrolled; a photo of the same person that was not enrolled is the probe
+      // (not good[0]'s person: that photo was first stored under its duplicate's name)
+      const probe = lfwPhotos.find(
+        (f) => !good.includes(f) && good.slice(1).some((g) => path.dirname(g) === path.dirname(f)),
+      )!;
+      expect(probe).toBeDefined();
+      const person = path.basename(path.dirname(probe));
+      const r = await runCli(['search', probe, '--json', '--top', '5'], dep.env());
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim()) as {
+        referenceFaces: unknown[];
+        candidates: Array<{
+          rank: number;
+          photo: { originalName: string; source: string };
+          similarity: number;
+          band: string;
+        }>;
+      };
+      expect(out.referenceFaces).toHaveLength(1);
+      expect(out.candidates[0]).toMatchObject({
+        rank: 1,
+        photo: { originalName: expect.stringContaining(person), source: 'test team' },
+      });
+      for (const c of out.candidates) expect(['strong', 'possible', 'weak']).toContain(c.band);
 
-    const created = await runCli(['token', 'create', '--role', 'verifier', '--name', 'night shift', '--json'], dep.env());
-    expect(created.code, created.stderr).toBe(0);
-    const t = JSON.parse(created.stdout) as { id: string; token: string; role: string };
-    expect(t).toMatchObject({ role: 'verifier', token: expect.stringMatching(/^kf_/) });
-    expect((await runCli(['token', 'revoke', t.id], dep.env())).code).toBe(0);
-    expect((await runCli(['token', 'create', '--role', 'family', '--name', 'x'], dep.env())).code).toBe(2);
-    const db = await dep.open();
-    try {
-      const row = await db.query<{ revoked: boolean }>(`SELECT revoked_at IS NOT NULL AS revoked FROM tokens WHERE id = $1`, [t.id]);
-      expect(row.rows[0]?.revoked).toBe(true);
-    } finally {
-      await db.close();
-    }
-  });
+      const created = await runCli(
+        ['token', 'create', '--role', 'verifier', '--name', 'night shift', '--json'],
+        dep.env(),
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const t = JSON.parse(created.stdout) as { id: string; token: string; role: string };
+      expect(t).toMatchObject({ role: 'verifier', token: expect.stringMatching(/^kf_/) });
+      expect((await runCli(['token', 'revoke', t.id], dep.env())).code).toBe(0);
+      expect((await runCli(['token', 'create', '--role', 'family', '--name', 'x'], dep.env())).code).toBe(2);
+      const db = await dep.open();
+      try {
+        const row = await db.query<{ revoked: boolean }>(
+          `SELECT revoked_at IS NOT NULL AS revoked FROM tokens WHERE id = $1`,
+          [t.id],
+        );
+        expect(row.rows[0]?.revoked).toBe(true);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
   it('survives a worker killed mid-run: every photo done once, no duplicate faces, no orphan blobs', async () => {
     const crash = createDeployment();
@@ -210,12 +251,14 @@ describe('kinfinder ingest', () => {
       expect(JSON.parse(queued.stdout.trim())).toMatchObject({ photos: 60, queued: 60 });
 
       // PGlite serves one process, so there `serve` is the worker; PostgreSQL gets two workers.
-      const command = crash.kind === 'pglite' ? ['serve', '--port', '0', '--concurrency', '2'] : ['worker', '--concurrency', '1'];
+      const command =
+        crash.kind === 'pglite' ? ['serve', '--port', '0', '--concurrency', '2'] : ['worker', '--concurrency', '1'];
       const doneCount = async () => {
         if (crash.kind === 'pglite') return -1; // the store is locked by the running process
         const db = await crash.open();
         try {
-          return (await db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos WHERE status = 'done'`)).rows[0]!.n;
+          return (await db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos WHERE status = 'done'`))
+            .rows[0]!.n;
         } finally {
           await db.close();
         }

@@ -12,40 +12,57 @@ let operator: string;
 beforeAll(async () => {
   // A 1 MB cap stands for the 20 MB default, so the attack fits the test harness's body limit.
   h = await openApiHarness({ api: { maxCsvBytes: 1024 * 1024 } });
-  operator = (await requestJson(h.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role: 'operator', name: 'csv operator' } })).json.token;
+  operator = (
+    await requestJson(h.app, 'POST', '/api/v1/tokens', {
+      token: ADMIN_TOKEN,
+      body: { role: 'operator', name: 'csv operator' },
+    })
+  ).json.token;
 }, 300_000);
 afterAll(async () => {
   await h?.close();
 });
 
 describe(`the metadata CSV cap on ${testDbKind()}`, () => {
-  it('refuses a CSV over KINFINDER_MAX_CSV_MB with 413 while /healthz keeps answering', { timeout: 120_000 }, async () => {
-    const rows = Array.from({ length: 40_000 }, (_, i) => `box/IMG_${i}.jpg,1944-06-21,Kharkiv,"Bondar O.; Koval P.",folder ${i}`);
-    const text = `file,captured_at,location,names,notes\n${rows.join('\n')}\n`;
-    expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
-    const form = photoForm([{ name: 'IMG_1.jpg', bytes: fs.readFileSync(lfwPeople(1)[0]!.files[0]!) }], 'file');
-    form.append('metadataCsv', new File([text], 'meta.csv', { type: 'text/csv' }));
-    const [upload, health] = await Promise.all([
-      requestJson(h.app, 'POST', '/api/v1/photos', { token: operator, body: form }),
-      requestJson(h.app, 'GET', '/healthz'),
-    ]);
-    expect(upload.status).toBe(413);
-    expect(upload.json.error).toMatchObject({ code: 'file_too_large' });
-    expect(upload.json.error.message).toMatch(/KINFINDER_MAX_CSV_MB/);
-    expect(health.status).toBe(200);
-    // Refused as a whole, before any batch was opened or photo taken.
-    expect((await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM batches`)).rows[0]!.n).toBe(0);
-    expect((await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos`)).rows[0]!.n).toBe(0);
+  it(
+    'refuses a CSV over KINFINDER_MAX_CSV_MB with 413 while /healthz keeps answering',
+    { timeout: 120_000 },
+    async () => {
+      const rows = Array.from(
+        { length: 40_000 },
+        (_, i) => `box/IMG_${i}.jpg,1944-06-21,Kharkiv,"Bondar O.; Koval P.",folder ${i}`,
+      );
+      const text = `file,captured_at,location,names,notes\n${rows.join('\n')}\n`;
+      expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
+      const form = photoForm([{ name: 'IMG_1.jpg', bytes: fs.readFileSync(lfwPeople(1)[0]!.files[0]!) }], 'file');
+      form.append('metadataCsv', new File([text], 'meta.csv', { type: 'text/csv' }));
+      const [upload, health] = await Promise.all([
+        requestJson(h.app, 'POST', '/api/v1/photos', { token: operator, body: form }),
+        requestJson(h.app, 'GET', '/healthz'),
+      ]);
+      expect(upload.status).toBe(413);
+      expect(upload.json.error).toMatchObject({ code: 'file_too_large' });
+      expect(upload.json.error.message).toMatch(/KINFINDER_MAX_CSV_MB/);
+      expect(health.status).toBe(200);
+      // Refused as a whole, before any batch was opened or photo taken.
+      expect((await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM batches`)).rows[0]!.n).toBe(0);
+      expect((await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM photos`)).rows[0]!.n).toBe(0);
 
-    // Under the cap, the same kind of CSV (parsed on its thread) still names the photo's row.
-    const small = `file,captured_at,location\n${Array.from({ length: 9_000 }, (_, i) => `box/IMG_${i}.jpg,1944-06-21,Kharkiv ${i}`).join('\n')}\n`;
-    expect(small.length).toBeGreaterThan(256 * 1024);
-    const ok = photoForm([{ name: 'box/IMG_7.jpg', bytes: fs.readFileSync(lfwPeople(1)[0]!.files[0]!) }], 'file');
-    ok.append('metadataCsv', new File([small], 'meta.csv', { type: 'text/csv' }));
-    const [accepted, health2] = await Promise.all([requestJson(h.app, 'POST', '/api/v1/photos', { token: operator, body: ok }), requestJson(h.app, 'GET', '/healthz')]);
-    expect(accepted.status, accepted.text).toBe(202);
-    expect(health2.status).toBe(200);
-    const id = accepted.json.photos[0].id as string;
-    expect((await requestJson(h.app, 'GET', `/api/v1/photos/${id}`, { token: operator })).json.metadata).toMatchObject({ location: 'Kharkiv 7' });
-  });
+      // Under the cap, the same kind of CSV (parsed on its thread) still names the photo's row.
+      const small = `file,captured_at,location\n${Array.from({ length: 9_000 }, (_, i) => `box/IMG_${i}.jpg,1944-06-21,Kharkiv ${i}`).join('\n')}\n`;
+      expect(small.length).toBeGreaterThan(256 * 1024);
+      const ok = photoForm([{ name: 'box/IMG_7.jpg', bytes: fs.readFileSync(lfwPeople(1)[0]!.files[0]!) }], 'file');
+      ok.append('metadataCsv', new File([small], 'meta.csv', { type: 'text/csv' }));
+      const [accepted, health2] = await Promise.all([
+        requestJson(h.app, 'POST', '/api/v1/photos', { token: operator, body: ok }),
+        requestJson(h.app, 'GET', '/healthz'),
+      ]);
+      expect(accepted.status, accepted.text).toBe(202);
+      expect(health2.status).toBe(200);
+      const id = accepted.json.photos[0].id as string;
+      expect(
+        (await requestJson(h.app, 'GET', `/api/v1/photos/${id}`, { token: operator })).json.metadata,
+      ).toMatchObject({ location: 'Kharkiv 7' });
+    },
+  );
 });

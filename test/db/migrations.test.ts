@@ -54,19 +54,26 @@ interface Snapshot {
 
 /** Everything a migration can define in the test's schema, with the schema's name taken out. */
 async function snapshot(t: TestDb): Promise<Snapshot> {
-  const q = async (sql: string) => JSON.parse(JSON.stringify((await t.db.query(sql)).rows).replaceAll(`${t.schema}.`, '')) as unknown[];
+  const q = async (sql: string) =>
+    JSON.parse(JSON.stringify((await t.db.query(sql)).rows).replaceAll(`${t.schema}.`, '')) as unknown[];
   return {
-    columns: await q(`SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS dflt
+    columns:
+      await q(`SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS dflt
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
       ORDER BY c.relname, a.attnum`),
-    indexes: await q(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname`),
+    indexes: await q(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname`,
+    ),
     constraints: await q(`SELECT conrelid::regclass::text AS rel, conname, pg_get_constraintdef(oid) AS def
       FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2`),
-    triggers: await q(`SELECT tgname, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+    triggers:
+      await q(`SELECT tgname, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
       WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal ORDER BY 1`),
-    functions: await q(`SELECT proname, pg_get_functiondef(oid) AS def FROM pg_proc WHERE pronamespace = current_schema()::regnamespace ORDER BY 1`),
+    functions: await q(
+      `SELECT proname, pg_get_functiondef(oid) AS def FROM pg_proc WHERE pronamespace = current_schema()::regnamespace ORDER BY 1`,
+    ),
   };
 }
 
@@ -82,17 +89,24 @@ async function facesIndex(db: Queryable): Promise<{ oid: string; options: string
 }
 
 async function recorded(db: Queryable): Promise<Array<{ version: number; name: string; sha256: string | null }>> {
-  return (await db.query<{ version: number; name: string; sha256: string | null }>('SELECT version, name, sha256 FROM schema_migrations ORDER BY version')).rows;
+  return (
+    await db.query<{ version: number; name: string; sha256: string | null }>(
+      'SELECT version, name, sha256 FROM schema_migrations ORDER BY version',
+    )
+  ).rows;
 }
 
 const AXIS_FACES = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
 const axis = (i: number) => Array.from({ length: 128 }, (_, j) => (j === i ? 1 : 0));
-const forcedIndexScan = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
+const forcedIndexScan =
+  'SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
 
 /** Two gallery faces: the first along axis 0, the second at 60° from it. */
 async function addFaces(db: Queryable): Promise<void> {
   await db.query(`INSERT INTO models (id, dims, manifest) VALUES ('m', 128, '{}')`);
-  const photo = await db.query<{ id: string }>(`INSERT INTO photos (sha256, byte_size) VALUES (repeat('c', 64), 1) RETURNING id`);
+  const photo = await db.query<{ id: string }>(
+    `INSERT INTO photos (sha256, byte_size) VALUES (repeat('c', 64), 1) RETURNING id`,
+  );
   const second = axis(0).map((x, j) => (j === 0 ? 0.5 : j === 1 ? Math.sqrt(0.75) : x));
   for (const [i, e] of [axis(0), second].entries()) {
     await db.query(
@@ -107,7 +121,9 @@ async function addFaces(db: Queryable): Promise<void> {
 async function nearestThroughIndex(db: TestDb['db']): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.exec(forcedIndexScan);
-    expect(await explainNearestGalleryFaces(tx, axis(0), { modelId: 'm', k: 10, efSearch: 40 })).toContain(`Index Scan using ${FACES_EMBEDDING_INDEX}`);
+    expect(await explainNearestGalleryFaces(tx, axis(0), { modelId: 'm', k: 10, efSearch: 40 })).toContain(
+      `Index Scan using ${FACES_EMBEDDING_INDEX}`,
+    );
     return (await nearestGalleryFaces(tx, axis(0), { modelId: 'm', k: 10, efSearch: 40 })).map((h) => h.faceId);
   });
 }
@@ -134,32 +150,39 @@ describe(`migrations on ${testDbKind()}`, () => {
     for (const release of RELEASES) {
       const sql = await releasedInit(release);
       expect(migrationSha256(sql)).not.toBe(current);
-      expect(sql).toMatch(/faces_embedding_hnsw ON faces\s+USING hnsw \(embedding vector_cosine_ops\) WITH \(m = 16, ef_construction = 128\)/);
+      expect(sql).toMatch(
+        /faces_embedding_hnsw ON faces\s+USING hnsw \(embedding vector_cosine_ops\) WITH \(m = 16, ef_construction = 128\)/,
+      );
     }
     // CRLF checkouts are the same content
     expect(migrationSha256(shipped[0]!.sql.replace(/\n/g, '\r\n'))).toBe(current);
   });
 
-  it.each(RELEASES)('a database made by the %s 0001, before checksums, upgrades to the newest schema', async (release) => {
-    const t = await newDb();
-    // what the kinfinder of that release did: its 0001, recorded without a checksum
-    await t.db.exec(PRE_CHECKSUM_TABLE);
-    await t.db.exec(await releasedInit(release));
-    await t.db.query(`INSERT INTO schema_migrations (version, name) VALUES (1, 'init')`);
-    await addFaces(t.db);
-    expect((await facesIndex(t.db)).options).toBe('m=16,ef_construction=128');
+  it.each(RELEASES)(
+    'a database made by the %s 0001, before checksums, upgrades to the newest schema',
+    async (release) => {
+      const t = await newDb();
+      // what the kinfinder of that release did: its 0001, recorded without a checksum
+      await t.db.exec(PRE_CHECKSUM_TABLE);
+      await t.db.exec(await releasedInit(release));
+      await t.db.query(`INSERT INTO schema_migrations (version, name) VALUES (1, 'init')`);
+      await addFaces(t.db);
+      expect((await facesIndex(t.db)).options).toBe('m=16,ef_construction=128');
 
-    const r = await migrate(t.db);
-    expect(r.applied).toEqual(versionsFrom(2));
-    expect(await schemaVersion(t.db)).toBe(shipped.length);
-    expect((await facesIndex(t.db)).options).toBe('m=32,ef_construction=128');
-    // the rebuilt index holds the faces that were there: the product's query finds them through it
-    expect(await nearestThroughIndex(t.db)).toEqual([AXIS_FACES[0], AXIS_FACES[1]]);
-    expect(await snapshot(t)).toEqual(fresh);
-    // the row from before checksums gets the current file's; the new ones their own
-    expect(await recorded(t.db)).toEqual(shipped.map((m) => ({ version: m.version, name: m.name, sha256: m.sha256 })));
-    expect((await migrate(t.db)).applied).toEqual([]);
-  });
+      const r = await migrate(t.db);
+      expect(r.applied).toEqual(versionsFrom(2));
+      expect(await schemaVersion(t.db)).toBe(shipped.length);
+      expect((await facesIndex(t.db)).options).toBe('m=32,ef_construction=128');
+      // the rebuilt index holds the faces that were there: the product's query finds them through it
+      expect(await nearestThroughIndex(t.db)).toEqual([AXIS_FACES[0], AXIS_FACES[1]]);
+      expect(await snapshot(t)).toEqual(fresh);
+      // the row from before checksums gets the current file's; the new ones their own
+      expect(await recorded(t.db)).toEqual(
+        shipped.map((m) => ({ version: m.version, name: m.name, sha256: m.sha256 })),
+      );
+      expect((await migrate(t.db)).applied).toEqual([]);
+    },
+  );
 
   it('a database at 0002 made from the first release, before checksums, gets only what it lacks', async () => {
     const t = await newDb();
@@ -171,28 +194,41 @@ describe(`migrations on ${testDbKind()}`, () => {
     expect(await snapshot(t)).toEqual(fresh);
   });
 
-  it.each(RELEASES)('a database whose 0001 was recorded with the %s checksum is accepted and upgraded', async (release) => {
-    const t = await newDb();
-    const dir = await migrationsDir({ '0001_init.sql': await releasedInit(release) });
-    expect((await migrate(t.db, dir)).applied).toEqual([1]);
-    const applied = await recorded(t.db);
-    expect(applied[0]!.sha256).toBe(migrationSha256(await releasedInit(release)));
+  it.each(RELEASES)(
+    'a database whose 0001 was recorded with the %s checksum is accepted and upgraded',
+    async (release) => {
+      const t = await newDb();
+      const dir = await migrationsDir({ '0001_init.sql': await releasedInit(release) });
+      expect((await migrate(t.db, dir)).applied).toEqual([1]);
+      const applied = await recorded(t.db);
+      expect(applied[0]!.sha256).toBe(migrationSha256(await releasedInit(release)));
 
-    expect((await migrate(t.db)).applied).toEqual(versionsFrom(2));
-    expect((await facesIndex(t.db)).options).toBe('m=32,ef_construction=128');
-    expect(await snapshot(t)).toEqual(fresh);
-    // what the database was built from stays on record
-    expect((await recorded(t.db))[0]!.sha256).toBe(applied[0]!.sha256);
-  });
+      expect((await migrate(t.db)).applied).toEqual(versionsFrom(2));
+      expect((await facesIndex(t.db)).options).toBe('m=32,ef_construction=128');
+      expect(await snapshot(t)).toEqual(fresh);
+      // what the database was built from stays on record
+      expect((await recorded(t.db))[0]!.sha256).toBe(applied[0]!.sha256);
+    },
+  );
 
   it('a database whose applied 0001 has changed since is refused, naming the file, and nothing is applied', async () => {
     const t = await newDb();
-    const edited = shipped[0]!.sql.replace('WITH (m = 32, ef_construction = 128)', 'WITH (m = 24, ef_construction = 128)');
+    const edited = shipped[0]!.sql.replace(
+      'WITH (m = 32, ef_construction = 128)',
+      'WITH (m = 24, ef_construction = 128)',
+    );
     expect(edited).not.toBe(shipped[0]!.sql);
     await migrate(t.db, await migrationsDir({ '0001_init.sql': edited }));
 
-    const err = await migrate(t.db).then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ name: 'KinfinderError', code: 'migration_changed', details: { file: '0001_init.sql' } });
+    const err = await migrate(t.db).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      name: 'KinfinderError',
+      code: 'migration_changed',
+      details: { file: '0001_init.sql' },
+    });
     expect((err as Error).message).toMatch(/migration 0001_init\.sql has changed since this database applied it/);
     expect((err as Error).message).toMatch(/never edited.*new numbered migration/);
     expect(await schemaVersion(t.db)).toBe(1);
@@ -205,10 +241,19 @@ describe(`migrations on ${testDbKind()}`, () => {
     const files = Object.fromEntries(shipped.map((m) => [m.file, m.sql]));
     const second = shipped[1]!;
     await migrate(t.db, await migrationsDir({ ...files, [second.file]: `${second.sql}\n-- a local edit\n` }));
-    await expect(migrate(t.db)).rejects.toMatchObject({ code: 'migration_changed', message: expect.stringContaining(second.file) as unknown });
+    await expect(migrate(t.db)).rejects.toMatchObject({
+      code: 'migration_changed',
+      message: expect.stringContaining(second.file) as unknown,
+    });
 
     const u = await newDb();
-    await migrate(u.db, await migrationsDir({ [shipped[0]!.file]: shipped[0]!.sql, '0002_something_else.sql': 'CREATE TABLE something_else (id integer)' }));
+    await migrate(
+      u.db,
+      await migrationsDir({
+        [shipped[0]!.file]: shipped[0]!.sql,
+        '0002_something_else.sql': 'CREATE TABLE something_else (id integer)',
+      }),
+    );
     await expect(migrate(u.db)).rejects.toMatchObject({
       code: 'migration_changed',
       message: expect.stringMatching(new RegExp(`0002_something_else\\.sql.*${second.file}`)) as unknown,
@@ -224,13 +269,17 @@ describe(`migrations on ${testDbKind()}`, () => {
     expect({ records: await recorded(t.db), index: await facesIndex(t.db) }).toEqual(before);
     expect(before.records.every((r) => r.sha256 !== null)).toBe(true);
     // ADD COLUMN IF NOT EXISTS must not pile up CHECK constraints on schema_migrations
-    const checks = await t.db.query(`SELECT conname FROM pg_constraint WHERE conrelid = to_regclass('schema_migrations') AND contype = 'c'`);
+    const checks = await t.db.query(
+      `SELECT conname FROM pg_constraint WHERE conrelid = to_regclass('schema_migrations') AND contype = 'c'`,
+    );
     expect(checks.rows).toHaveLength(1);
   });
 
   it('0004 leaves an index already at m = 32 as it is', async () => {
     const t = await newDb();
-    const before4 = Object.fromEntries(shipped.filter((m) => m.version < facesMigration().version).map((m) => [m.file, m.sql]));
+    const before4 = Object.fromEntries(
+      shipped.filter((m) => m.version < facesMigration().version).map((m) => [m.file, m.sql]),
+    );
     await migrate(t.db, await migrationsDir(before4));
     const before = await facesIndex(t.db);
     expect(before.options).toBe('m=32,ef_construction=128');
@@ -242,9 +291,19 @@ describe(`migrations on ${testDbKind()}`, () => {
     const t = await newDb();
     await migrate(t.db);
     const newer = shipped.length + 1;
-    await t.db.query(`INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, 'from_the_future', $2)`, [newer, 'a'.repeat(64)]);
-    const err = await migrate(t.db).then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ name: 'KinfinderError', code: 'schema_too_new', details: { databaseVersion: newer, knownVersion: shipped.length } });
+    await t.db.query(`INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, 'from_the_future', $2)`, [
+      newer,
+      'a'.repeat(64),
+    ]);
+    const err = await migrate(t.db).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      name: 'KinfinderError',
+      code: 'schema_too_new',
+      details: { databaseVersion: newer, knownVersion: shipped.length },
+    });
     expect((err as Error).message).toContain(`at migration ${newer} but this kinfinder only knows ${shipped.length}`);
   });
 

@@ -42,15 +42,35 @@ describe(`operators' batches on ${testDbKind()}`, () => {
   const photoIds: string[] = [];
 
   it('a batch made up front collects several uploads, with their category, and its failures as CSV', async () => {
-    const made = await call('POST', '/batches', tokens.operator, { source: 'Archive 17', category: 'prisoner', channel: 'page' });
+    const made = await call('POST', '/batches', tokens.operator, {
+      source: 'Archive 17',
+      category: 'prisoner',
+      channel: 'page',
+    });
     expect(made.status).toBe(201);
     batchId = made.json.id;
     expect(made.json).toMatchObject({ channel: 'page', source: 'Archive 17', category: 'prisoner', finished: true });
 
-    const first = await call('POST', '/photos', tokens.operator, photoForm([fileOf(people[0]!.files[0]!), { name: '=evil.jpg', bytes: Buffer.from('not an image') }], 'file', { batch: batchId }));
+    const first = await call(
+      'POST',
+      '/photos',
+      tokens.operator,
+      photoForm([fileOf(people[0]!.files[0]!), { name: '=evil.jpg', bytes: Buffer.from('not an image') }], 'file', {
+        batch: batchId,
+      }),
+    );
     expect(first.status).toBe(202);
     expect(first.json.batchId).toBe(batchId);
-    const second = await call('POST', '/photos', tokens.operator, photoForm([fileOf(people[1]!.files[0]!), fileOf(people[0]!.files[0]!), { name: 'empty.jpg', bytes: Buffer.alloc(0) }], 'file', { batch: batchId, category: 'deceased' }));
+    const second = await call(
+      'POST',
+      '/photos',
+      tokens.operator,
+      photoForm(
+        [fileOf(people[1]!.files[0]!), fileOf(people[0]!.files[0]!), { name: 'empty.jpg', bytes: Buffer.alloc(0) }],
+        'file',
+        { batch: batchId, category: 'deceased' },
+      ),
+    );
     expect(second.status).toBe(202);
     for (const p of [...first.json.photos, ...second.json.photos]) if (p.id && !p.duplicateOf) photoIds.push(p.id);
     expect(photoIds).toHaveLength(2);
@@ -70,7 +90,9 @@ describe(`operators' batches on ${testDbKind()}`, () => {
     expect([p0.json.category, p1.json.category]).toEqual(['prisoner', 'deceased']);
     expect(p0.json.batchId).toBe(batchId);
 
-    const csv = await h.app.request(`/api/v1/batches/${batchId}/failures.csv`, { headers: { authorization: `Bearer ${tokens.operator}` } });
+    const csv = await h.app.request(`/api/v1/batches/${batchId}/failures.csv`, {
+      headers: { authorization: `Bearer ${tokens.operator}` },
+    });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const rows = parse(await csv.text(), { columns: true }) as Array<Record<string, string>>;
@@ -93,7 +115,12 @@ describe(`operators' batches on ${testDbKind()}`, () => {
     // Batches are operators' and admins' business; a verifier reads photos, not batches.
     expect((await call('GET', '/batches', tokens.verifier1)).status).toBe(403);
     // An unknown batch in an upload is refused, nothing stored.
-    const bad = await call('POST', '/photos', tokens.operator, photoForm([fileOf(people[3]!.files[0]!)], 'file', { batch: '00000000-0000-4000-8000-000000000000' }));
+    const bad = await call(
+      'POST',
+      '/photos',
+      tokens.operator,
+      photoForm([fileOf(people[3]!.files[0]!)], 'file', { batch: '00000000-0000-4000-8000-000000000000' }),
+    );
     expect(bad.status).toBe(404);
   }, 60_000);
 
@@ -116,13 +143,19 @@ describe(`operators' batches on ${testDbKind()}`, () => {
   });
 
   it('a category change is an audited correction', async () => {
-    const r = await call('PATCH', `/photos/${photoIds[0]}`, tokens.operator, { category: 'deceased', metadata: { location: 'Field 3' } });
+    const r = await call('PATCH', `/photos/${photoIds[0]}`, tokens.operator, {
+      category: 'deceased',
+      metadata: { location: 'Field 3' },
+    });
     expect(r.status).toBe(204);
     const p = await call('GET', `/photos/${photoIds[0]}`, tokens.operator);
     expect(p.json).toMatchObject({ category: 'deceased', metadata: { location: 'Field 3' } });
     const audit = await call('GET', `/audit?action=photo.correct&subject=${photoIds[0]}`, tokens.admin);
     expect(audit.json.events).toHaveLength(1);
-    expect(audit.json.events[0].details).toEqual({ fields: ['category', 'metadata'], category: { from: 'prisoner', to: 'deceased' } });
+    expect(audit.json.events[0].details).toEqual({
+      fields: ['category', 'metadata'],
+      category: { from: 'prisoner', to: 'deceased' },
+    });
     expect((await call('PATCH', `/photos/${photoIds[0]}`, tokens.verifier1, { category: 'unknown' })).status).toBe(403);
     expect((await call('PATCH', `/photos/${photoIds[0]}`, tokens.operator, {})).status).toBe(400);
   });
@@ -143,26 +176,47 @@ describe(`withdrawing a photo on ${testDbKind()}`, () => {
     expect((await call('GET', `/searches/${caseId}`, tokens.verifier1)).json.search.status).toBe('match_confirmed');
 
     expect((await call('POST', `/photos/${galleryId}/withdraw`, tokens.operator, {})).status).toBe(400);
-    const w = await call('POST', `/photos/${galleryId}/withdraw`, tokens.operator, { reason: 'uploaded to the wrong archive' });
+    const w = await call('POST', `/photos/${galleryId}/withdraw`, tokens.operator, {
+      reason: 'uploaded to the wrong archive',
+    });
     expect(w.status).toBe(200);
     expect(w.json.keptCandidates).toEqual([{ id: match.id, searchId: caseId, status: 'confirmed' }]);
-    expect(w.json.cases).toEqual([{ id: caseId, before: 'match_confirmed', after: expect.not.stringMatching(/match_confirmed/) }]);
-    expect((await call('POST', `/photos/${galleryId}/withdraw`, tokens.operator, { reason: 'again' })).status).toBe(409);
+    expect(w.json.cases).toEqual([
+      { id: caseId, before: 'match_confirmed', after: expect.not.stringMatching(/match_confirmed/) },
+    ]);
+    expect((await call('POST', `/photos/${galleryId}/withdraw`, tokens.operator, { reason: 'again' })).status).toBe(
+      409,
+    );
 
     const photo = await call('GET', `/photos/${galleryId}`, tokens.operator);
-    expect(photo.json).toMatchObject({ status: 'withdrawn', faces: [], withdrawal: { reason: 'uploaded to the wrong archive' } });
+    expect(photo.json).toMatchObject({
+      status: 'withdrawn',
+      faces: [],
+      withdrawal: { reason: 'uploaded to the wrong archive' },
+    });
     expect((await call('GET', `/searches/${caseId}`, tokens.verifier1)).json.search.status).not.toBe('match_confirmed');
     const again = await call('POST', '/searches', tokens.verifier1, photoForm([fileOf(person.files[1]!)], 'photo'));
     expect(again.json.candidates.map((c: { photoId: string }) => c.photoId)).not.toContain(galleryId);
     const reopened = await call('GET', `/audit?action=case.reopen&subject=${caseId}`, tokens.admin);
     expect(reopened.json.events).toHaveLength(1);
-    expect(reopened.json.events[0].details).toMatchObject({ cause: 'photo_withdrawn', photoId: galleryId, candidates: [match.id] });
+    expect(reopened.json.events[0].details).toMatchObject({
+      cause: 'photo_withdrawn',
+      photoId: galleryId,
+      candidates: [match.id],
+    });
     // The decisions stay on record (append-only).
-    const decisions = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM decisions WHERE candidate_id = $1`, [match.id]);
+    const decisions = await h.t.db.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM decisions WHERE candidate_id = $1`,
+      [match.id],
+    );
     expect(decisions.rows[0]!.n).toBe(2);
-    const faces = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM faces WHERE photo_id = $1`, [galleryId]);
+    const faces = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM faces WHERE photo_id = $1`, [
+      galleryId,
+    ]);
     expect(faces.rows[0]!.n).toBe(0);
-    expect((await call('GET', `/photos?status=withdrawn`, tokens.operator)).json.items.map((p: { id: string }) => p.id)).toEqual([galleryId]);
+    expect(
+      (await call('GET', `/photos?status=withdrawn`, tokens.operator)).json.items.map((p: { id: string }) => p.id),
+    ).toEqual([galleryId]);
   }, 180_000);
 });
 
@@ -170,7 +224,8 @@ describe(`the audit log on ${testDbKind()}`, () => {
   it('puts the newest events on the first page, ordered by time then id as a number', async () => {
     // 150 events in one transaction share one time: the id (as a number) orders them.
     await h.t.db.transaction(async (tx) => {
-      for (let i = 0; i < 150; i++) await recordAudit(tx, { id: null, role: 'cli' }, { action: 'test.bulk' as AuditAction, details: { i } });
+      for (let i = 0; i < 150; i++)
+        await recordAudit(tx, { id: null, role: 'cli' }, { action: 'test.bulk' as AuditAction, details: { i } });
     });
     const first = await call('GET', '/audit?limit=100', tokens.admin);
     expect(first.status).toBe(200);
@@ -181,7 +236,9 @@ describe(`the audit log on ${testDbKind()}`, () => {
     const second = await call('GET', `/audit?limit=100&before=${first.json.next}`, tokens.admin);
     expect(Number(second.json.events[0].id)).toBeLessThan(ids.at(-1));
     const bulk = await call('GET', '/audit?action=test.bulk&limit=1000', tokens.admin);
-    expect(bulk.json.events.map((e: { details: { i: number } }) => e.details.i)).toEqual([...Array(150).keys()].reverse());
+    expect(bulk.json.events.map((e: { details: { i: number } }) => e.details.i)).toEqual(
+      [...Array(150).keys()].reverse(),
+    );
   });
 
   it('filters by actor, action prefix, subject and time, and exports CSV', async () => {
@@ -189,10 +246,18 @@ describe(`the audit log on ${testDbKind()}`, () => {
     expect(ops.json.events.length).toBeGreaterThan(0);
     expect(ops.json.events.every((e: { actorRole: string }) => e.actorRole === 'operator')).toBe(true);
     const photoEvents = await call('GET', '/audit?action=photo.&limit=1000', tokens.admin);
-    expect(new Set(photoEvents.json.events.map((e: { action: string }) => e.action.split('.')[0]))).toEqual(new Set(['photo']));
-    const future = await call('GET', `/audit?since=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`, tokens.admin);
+    expect(new Set(photoEvents.json.events.map((e: { action: string }) => e.action.split('.')[0]))).toEqual(
+      new Set(['photo']),
+    );
+    const future = await call(
+      'GET',
+      `/audit?since=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`,
+      tokens.admin,
+    );
     expect(future.json.events).toEqual([]);
-    const csv = await h.app.request('/api/v1/audit.csv?action=test.bulk', { headers: { authorization: `Bearer ${tokens.admin}` } });
+    const csv = await h.app.request('/api/v1/audit.csv?action=test.bulk', {
+      headers: { authorization: `Bearer ${tokens.admin}` },
+    });
     expect(csv.status).toBe(200);
     const rows = parse(await csv.text(), { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(150);
@@ -217,11 +282,15 @@ describe(`metrics for operators on ${testDbKind()}`, () => {
     expect(r.status).toBe(200);
     const text = await r.text();
     const value = (line: RegExp) => Number(new RegExp(`^${line.source} (\\S+)$`, 'm').exec(text)?.[1]);
-    const photos = await h.t.db.query<{ status: string; n: number }>(`SELECT status, count(*)::integer AS n FROM photos GROUP BY status`);
+    const photos = await h.t.db.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::integer AS n FROM photos GROUP BY status`,
+    );
     for (const p of photos.rows) expect(value(new RegExp(`kinfinder_photos\\{status="${p.status}"\\}`))).toBe(p.n);
     expect(value(/kinfinder_photos\{status="withdrawn"\}/)).toBe(1);
     expect(value(/kinfinder_photos_older_model/)).toBe(0);
-    const open = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM searches WHERE status <> 'closed' AND deleted_at IS NULL`);
+    const open = await h.t.db.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM searches WHERE status <> 'closed' AND deleted_at IS NULL`,
+    );
     expect(value(/kinfinder_open_cases/)).toBe(open.rows[0]!.n);
     expect(value(/kinfinder_photos_category\{category="deceased"\}/)).toBe(2);
     expect(value(/kinfinder_ingest_photos_per_second/)).toBeGreaterThan(0);

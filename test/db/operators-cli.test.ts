@@ -50,38 +50,64 @@ describe(`kinfinder ingest of a 300-photo zip on ${dep.kind}`, () => {
   // databases); so this run stays in the PostgreSQL suite, where a separate `kinfinder worker`
   // does the work as in a real deployment. The batch rules themselves are tested on both
   // databases in operators-api.test.ts.
-  if (dep.kind === 'postgres') it('is one batch: batchId, every failed or duplicate file with its code, categories from --category and the CSV', { timeout: 1_200_000 }, async () => {
-    const r = await ingestAndWait([zipPath, '--category', 'deceased', '--metadata', csvPath, '--source', 'field archive']);
-    expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as IngestSummary;
-    expect(summary.photos).toBe(302);
-    expect(summary.done).toBe(300);
-    expect(summary.duplicates).toBe(1);
-    expect(summary.failed).toBe(1);
-    // Faces found throughout (300 at least): no photo paid the rescue passes of a faceless one.
-    expect(summary.faces).toBeGreaterThanOrEqual(300);
-    expect(summary.batchId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(summary.files).toEqual([
-      { file: `${zipPath}!batch/broken.jpg`, status: 'failed', code: 'unsupported_format' },
-      { file: `${zipPath}!batch/again.jpg`, status: 'duplicate', photoId: expect.any(String) },
-    ]);
+  if (dep.kind === 'postgres')
+    it(
+      'is one batch: batchId, every failed or duplicate file with its code, categories from --category and the CSV',
+      { timeout: 1_200_000 },
+      async () => {
+        const r = await ingestAndWait([
+          zipPath,
+          '--category',
+          'deceased',
+          '--metadata',
+          csvPath,
+          '--source',
+          'field archive',
+        ]);
+        expect(r.code, r.stderr).toBe(0);
+        const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as IngestSummary;
+        expect(summary.photos).toBe(302);
+        expect(summary.done).toBe(300);
+        expect(summary.duplicates).toBe(1);
+        expect(summary.failed).toBe(1);
+        // Faces found throughout (300 at least): no photo paid the rescue passes of a faceless one.
+        expect(summary.faces).toBeGreaterThanOrEqual(300);
+        expect(summary.batchId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(summary.files).toEqual([
+          { file: `${zipPath}!batch/broken.jpg`, status: 'failed', code: 'unsupported_format' },
+          { file: `${zipPath}!batch/again.jpg`, status: 'duplicate', photoId: expect.any(String) },
+        ]);
 
-    const db = await dep.open();
-    try {
-      const counts = (await batchCounts(db, [summary.batchId])).get(summary.batchId)!;
-      expect(counts).toMatchObject({ files: 302, done: 300, failed: 1, refused: 1, duplicates: 1, queued: 0, processing: 0 });
-      const cats = await db.query<{ category: string; n: number }>(
-        `SELECT category, count(*)::integer AS n FROM photos WHERE batch_id = $1 GROUP BY category ORDER BY category`,
-        [summary.batchId],
-      );
-      expect(cats.rows).toEqual([{ category: 'deceased', n: 299 }, { category: 'prisoner', n: 1 }]);
-      const tagged = await db.query<{ metadata: Record<string, unknown> }>(`SELECT metadata FROM photos WHERE category = 'prisoner'`);
-      // The category is the photo's, not a metadata field.
-      expect(tagged.rows[0]!.metadata).toEqual({ notes: 'from list 3' });
-    } finally {
-      await db.close();
-    }
-  });
+        const db = await dep.open();
+        try {
+          const counts = (await batchCounts(db, [summary.batchId])).get(summary.batchId)!;
+          expect(counts).toMatchObject({
+            files: 302,
+            done: 300,
+            failed: 1,
+            refused: 1,
+            duplicates: 1,
+            queued: 0,
+            processing: 0,
+          });
+          const cats = await db.query<{ category: string; n: number }>(
+            `SELECT category, count(*)::integer AS n FROM photos WHERE batch_id = $1 GROUP BY category ORDER BY category`,
+            [summary.batchId],
+          );
+          expect(cats.rows).toEqual([
+            { category: 'deceased', n: 299 },
+            { category: 'prisoner', n: 1 },
+          ]);
+          const tagged = await db.query<{ metadata: Record<string, unknown> }>(
+            `SELECT metadata FROM photos WHERE category = 'prisoner'`,
+          );
+          // The category is the photo's, not a metadata field.
+          expect(tagged.rows[0]!.metadata).toEqual({ notes: 'from list 3' });
+        } finally {
+          await db.close();
+        }
+      },
+    );
 
   it('refuses an unknown --category as a wrong command line', async () => {
     const r = await runCli(['ingest', zipPath, '--category', 'missing'], dep.env());

@@ -33,7 +33,9 @@ describe(`periodic blob collection on ${testDbKind()}`, () => {
     }
     expect(await blobs.has(orphan)).toBe(false);
     expect(await blobs.has(kept)).toBe(true);
-    const audit = await t.db.query<{ actor_role: string }>(`SELECT actor_role FROM audit_events WHERE action = 'blobs.gc' LIMIT 1`);
+    const audit = await t.db.query<{ actor_role: string }>(
+      `SELECT actor_role FROM audit_events WHERE action = 'blobs.gc' LIMIT 1`,
+    );
     expect(audit.rows[0]?.actor_role).toBe('jobs');
   });
 });
@@ -43,7 +45,10 @@ describe(`the first periodic collection on ${testDbKind()}`, () => {
     const blobs = new FsBlobStore(dir);
     const orphan = await blobs.put(Buffer.from('left by a purge that rows-first would have forgotten'));
     // An interval no test waits for: only the first run, shortly after the start, can collect it.
-    const gc = startPeriodicGc({ db: t.db, blobs, logger: silentLogger }, { intervalMs: 3600_000, firstRunMs: 50, graceMs: 0 });
+    const gc = startPeriodicGc(
+      { db: t.db, blobs, logger: silentLogger },
+      { intervalMs: 3600_000, firstRunMs: 50, graceMs: 0 },
+    );
     try {
       const deadline = Date.now() + 20_000;
       while ((await blobs.has(orphan)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

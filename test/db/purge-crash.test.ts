@@ -30,10 +30,13 @@ function startHangingDeleteProxy(target: URL): Promise<http.Server> {
       req.resume();
       return;
     }
-    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
@@ -62,7 +65,8 @@ beforeAll(async () => {
         const key = await store.put(Buffer.from(`reference photo ${p} of case ${c}`));
         keys.push(key);
         await db.query(
-          `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, embedding)
+          `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index,
+                                        box_x, box_y, box_width, box_height, score, landmarks, quality, embedding)
            VALUES ($1, 'test-model', $2, $3, 0, 0, 0, 10, 10, 0.9, '[]', '{}', $4)`,
           [s.rows[0]!.id, key, p, vector],
         );
@@ -111,38 +115,49 @@ async function state() {
 }
 
 describe(`a purge killed while the store hangs on ${dep.kind}`, () => {
-  it('reports nothing erased that is not, and the next purge finishes the job truthfully', { timeout: 400_000 }, async () => {
-    const child = startCli(['purge', '--days', '30', '--json'], dep.env({ ...s3.env(), KINFINDER_S3_ENDPOINT: proxyEndpoint }));
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const deadline = Date.now() + 120_000;
-    while (deletesHeld === 0 && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(deletesHeld, stderr).toBe(1); // hung on the first file: one DELETE sent, none answered
-    child.kill('SIGKILL');
-    await waitForExit(child);
+  it(
+    'reports nothing erased that is not, and the next purge finishes the job truthfully',
+    { timeout: 400_000 },
+    async () => {
+      const child = startCli(
+        ['purge', '--days', '30', '--json'],
+        dep.env({ ...s3.env(), KINFINDER_S3_ENDPOINT: proxyEndpoint }),
+      );
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      const deadline = Date.now() + 120_000;
+      while (deletesHeld === 0 && child.exitCode === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(deletesHeld, stderr).toBe(1); // hung on the first file: one DELETE sent, none answered
+      child.kill('SIGKILL');
+      await waitForExit(child);
 
-    const killed = await state();
-    // Marked, not purged: every row still names its files, and every file is still there.
-    expect(killed.cases).toEqual(caseIds.map(() => ({ marked: true, purged: false, refs: 3 })));
-    expect(await filesLeft()).toBe(12);
-    expect(killed.audit.map((a) => a.action)).toEqual(['cases.purge.started']);
-    expect(killed.audit[0]!.details).toMatchObject({ cases: 4, blobs: 12 });
+      const killed = await state();
+      // Marked, not purged: every row still names its files, and every file is still there.
+      expect(killed.cases).toEqual(caseIds.map(() => ({ marked: true, purged: false, refs: 3 })));
+      expect(await filesLeft()).toBe(12);
+      expect(killed.audit.map((a) => a.action)).toEqual(['cases.purge.started']);
+      expect(killed.audit[0]!.details).toMatchObject({ cases: 4, blobs: 12 });
 
-    // The store answers again; the second run is given a far longer period, which alone would
-    // not reach these cases: the mark does.
-    const again = await runCli(['purge', '--days', '3650', '--json'], dep.env(s3.env()));
-    expect(again.code, again.stderr).toBe(0);
-    const report = JSON.parse(again.stdout.trim()) as { totals: { cases: number; blobs: number; referenceFaces: number }; cases: Array<{ resumed: boolean }> };
-    expect(report.totals).toMatchObject({ cases: 4, blobs: 12, referenceFaces: 12 });
-    expect(report.cases.every((c) => c.resumed)).toBe(true);
-    expect(await filesLeft()).toBe(0);
-    const done = await state();
-    expect(done.cases).toEqual(caseIds.map(() => ({ marked: true, purged: true, refs: 0 })));
-    expect(done.audit.filter((a) => a.action === 'search.purge')).toHaveLength(4);
-    expect(done.audit.at(-1)).toMatchObject({ action: 'cases.purge', details: { cases: 4, blobs: 12 } });
+      // The store answers again; the second run is given a far longer period, which alone would
+      // not reach these cases: the mark does.
+      const again = await runCli(['purge', '--days', '3650', '--json'], dep.env(s3.env()));
+      expect(again.code, again.stderr).toBe(0);
+      const report = JSON.parse(again.stdout.trim()) as {
+        totals: { cases: number; blobs: number; referenceFaces: number };
+        cases: Array<{ resumed: boolean }>;
+      };
+      expect(report.totals).toMatchObject({ cases: 4, blobs: 12, referenceFaces: 12 });
+      expect(report.cases.every((c) => c.resumed)).toBe(true);
+      expect(await filesLeft()).toBe(0);
+      const done = await state();
+      expect(done.cases).toEqual(caseIds.map(() => ({ marked: true, purged: true, refs: 0 })));
+      expect(done.audit.filter((a) => a.action === 'search.purge')).toHaveLength(4);
+      expect(done.audit.at(-1)).toMatchObject({ action: 'cases.purge', details: { cases: 4, blobs: 12 } });
 
-    const third = await runCli(['purge', '--days', '30', '--json'], dep.env(s3.env()));
-    expect(third.code, third.stderr).toBe(0);
-    expect((JSON.parse(third.stdout.trim()) as { totals: { cases: number } }).totals.cases).toBe(0);
-  });
+      const third = await runCli(['purge', '--days', '30', '--json'], dep.env(s3.env()));
+      expect(third.code, third.stderr).toBe(0);
+      expect((JSON.parse(third.stdout.trim()) as { totals: { cases: number } }).totals.cases).toBe(0);
+    },
+  );
 });

@@ -21,7 +21,10 @@ beforeAll(async () => {
     const schema = dep.env().KINFINDER_DB_SCHEMA;
     if (schema) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await migrate(db);
-    if (schema) expect((await db.query<{ r: string | null }>(`SELECT to_regclass($1) AS r`, [`${schema}.photos`])).rows[0]!.r).not.toBeNull();
+    if (schema)
+      expect(
+        (await db.query<{ r: string | null }>(`SELECT to_regclass($1) AS r`, [`${schema}.photos`])).rows[0]!.r,
+      ).not.toBeNull();
     const manifest = await loadManifest();
     await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
     const gallery = syntheticGallery(db, manifest);
@@ -37,22 +40,46 @@ afterAll(async () => {
 });
 
 describe(`kinfinder search --subject on ${process.env.KINFINDER_TEST_DB ?? 'pglite'}`, () => {
-  it('finds "IVANOV S.P., 1999" from a Cyrillic subject, with evidence, in JSON and as text', { timeout: 120_000 }, async () => {
-    const subject = JSON.stringify({ surname: 'Иванов', givenName: 'Сергей', patronymic: 'Петрович', birthDate: '1999' });
-    const r = await runCli(['search', '--subject', subject, '--json'], dep.env());
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { candidates: Array<{ rank: number; faceId: string | null; similarity: number | null; matchWeight: number; matchProbability: number; evidence: Array<{ field: string; level: string; weight: number }>; photo: { originalName: string } }> };
-    expect(out.candidates[0]).toMatchObject({ rank: 1, photo: { originalName: 'g2.jpg' }, similarity: null });
-    expect(out.candidates[0]!.evidence.map((e) => `${e.field}:${e.level}`)).toEqual(['surname:same', 'givenName:initial', 'patronymic:initial', 'birthYear:same']);
-    expect(out.candidates[0]!.matchProbability).toBeGreaterThan(0);
-    // Petrenko agrees on nothing: not a candidate
-    expect(out.candidates.map((c) => c.photo.originalName)).not.toContain('g1.jpg');
+  it(
+    'finds "IVANOV S.P., 1999" from a Cyrillic subject, with evidence, in JSON and as text',
+    { timeout: 120_000 },
+    async () => {
+      const subject = JSON.stringify({
+        surname: 'Иванов',
+        givenName: 'Сергей',
+        patronymic: 'Петрович',
+        birthDate: '1999',
+      });
+      const r = await runCli(['search', '--subject', subject, '--json'], dep.env());
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout) as {
+        candidates: Array<{
+          rank: number;
+          faceId: string | null;
+          similarity: number | null;
+          matchWeight: number;
+          matchProbability: number;
+          evidence: Array<{ field: string; level: string; weight: number }>;
+          photo: { originalName: string };
+        }>;
+      };
+      expect(out.candidates[0]).toMatchObject({ rank: 1, photo: { originalName: 'g2.jpg' }, similarity: null });
+      expect(out.candidates[0]!.evidence.map((e) => `${e.field}:${e.level}`)).toEqual([
+        'surname:same',
+        'givenName:initial',
+        'patronymic:initial',
+        'birthYear:same',
+      ]);
+      expect(out.candidates[0]!.matchProbability).toBeGreaterThan(0);
+      // Petrenko agrees on nothing: not a candidate
+      expect(out.candidates.map((c) => c.photo.originalName)).not.toContain('g1.jpg');
 
-    const text = await runCli(['search', '--subject', subject], dep.env());
-    expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^ {2}1 +\+\d+\.\d {2}p=0\.\d{3} {2}no face +g2\.jpg\n {6}surname same \+\d/);
-  });
+      const text = await runCli(['search', '--subject', subject], dep.env());
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/^ {2}1 +\+\d+\.\d {2}p=0\.\d{3} {2}no face +g2\.jpg\n {6}surname same \+\d/);
+    },
+  );
 
   it('refuses a subject that cannot be right as a wrong command line (exit 2)', { timeout: 60_000 }, async () => {
     const future = await runCli(['search', '--subject', '{"surname":"Иванов","birthDate":"2999"}'], dep.env());

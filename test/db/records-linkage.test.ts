@@ -24,7 +24,11 @@ let gallery: ReturnType<typeof syntheticGallery>;
 // Each archive photo a face of its own far from every reference used below (axes 60..127).
 let nextAxis = 60;
 const stranger = () => axis(nextAxis++ % 128);
-const archive = (metadata: Record<string, unknown>, face: number[] | null = stranger(), quality: Record<string, unknown> = {}) => gallery.photo(face, undefined, metadata, quality);
+const archive = (
+  metadata: Record<string, unknown>,
+  face: number[] | null = stranger(),
+  quality: Record<string, unknown> = {},
+) => gallery.photo(face, undefined, metadata, quality);
 
 beforeAll(async () => {
   t = await openTestDb();
@@ -34,7 +38,11 @@ beforeAll(async () => {
   gallery = syntheticGallery(db, manifest);
   // A background archive: common surnames, so that u is estimated from something.
   const common = ['Иванов', 'Петров', 'Коваленко', 'Шевченко', 'Бондаренко', 'Мельник'];
-  for (let i = 0; i < 60; i++) await archive({ names: [`${common[i % common.length]} ${['Иван', 'Петр', 'Олег', 'Тарас'][i % 4]}`], birthDate: String(1970 + (i % 30)) });
+  for (let i = 0; i < 60; i++)
+    await archive({
+      names: [`${common[i % common.length]} ${['Иван', 'Петр', 'Олег', 'Тарас'][i % 4]}`],
+      birthDate: String(1970 + (i % 30)),
+    });
 });
 afterAll(async () => {
   await t?.close();
@@ -45,7 +53,12 @@ const candidates = (caseId: string) => db.transaction((tx) => candidatesOfCase(t
 describe(`person records on ${testDbKind()}`, () => {
   it('"Иванов Сергей Петрович, 1999" finds "IVANOV S.P., 1999" in a case with no photo', async () => {
     const target = await archive({ names: ['IVANOV S.P.'], birthDate: '1999' });
-    const { caseId } = await gallery.openCase(null, undefined, { surname: 'Иванов', givenName: 'Сергей', patronymic: 'Петрович', birthDate: '1999' });
+    const { caseId } = await gallery.openCase(null, undefined, {
+      surname: 'Иванов',
+      givenName: 'Сергей',
+      patronymic: 'Петрович',
+      birthDate: '1999',
+    });
     const list = await candidates(caseId);
     expect(list[0]!.photoId).toBe(target.photoId);
     expect(list[0]!.faceId).toBeNull();
@@ -79,7 +92,9 @@ describe(`person records on ${testDbKind()}`, () => {
     const list = await candidates(caseId);
     expect(list[0]!.photoId).toBe(tag.photoId);
     expect(list[0]!.evidence).toEqual([expect.objectContaining({ field: 'idNumber', level: 'same' })]);
-    expect(list.find((c) => c.photoId === near.photoId)?.evidence).toEqual([expect.objectContaining({ field: 'idNumber', level: 'one_edit' })]);
+    expect(list.find((c) => c.photoId === near.photoId)?.evidence).toEqual([
+      expect.objectContaining({ field: 'idNumber', level: 'one_edit' }),
+    ]);
   });
 
   it('a common surname alone ranks below surname + birth year, and weighs less than a rare surname', async () => {
@@ -106,7 +121,11 @@ describe(`person records on ${testDbKind()}`, () => {
     const missed = await archive({ names: ['Tkachuk Bohdan'], birthDate: '1991' }, null);
     const lookalike = await archive({}, at(10, 11, 0.95));
     const same = await archive({ names: ['Ткачук Богдан'], birthDate: '1991' }, at(10, 12, 0.93));
-    const { caseId } = await gallery.openCase(axis(10), undefined, { surname: 'Ткачук', givenName: 'Богдан', birthDate: '1991' });
+    const { caseId } = await gallery.openCase(axis(10), undefined, {
+      surname: 'Ткачук',
+      givenName: 'Богдан',
+      birthDate: '1991',
+    });
     const list = await candidates(caseId);
     const ids = list.map((c) => c.photoId);
     expect(ids[0]).toBe(same.photoId);
@@ -121,10 +140,18 @@ describe(`person records on ${testDbKind()}`, () => {
   });
 
   it('the standing search links a later photo by its record alone, and the review queue shows it without a face', async () => {
-    const { caseId } = await gallery.openCase(axis(20), undefined, { surname: 'Лысенко', givenName: 'Николай', birthDate: '1988' });
+    const { caseId } = await gallery.openCase(axis(20), undefined, {
+      surname: 'Лысенко',
+      givenName: 'Николай',
+      birthDate: '1988',
+    });
     expect(await candidates(caseId)).toEqual([]);
     const later = await archive({ names: ['LYSENKO Mykola'], birthDate: '1989' }, null);
-    expect(await matchNewPhoto({ db, manifest }, JOBS, later.photoId)).toMatchObject({ faces: 0, candidates: 1, cases: 1 });
+    expect(await matchNewPhoto({ db, manifest }, JOBS, later.photoId)).toMatchObject({
+      faces: 0,
+      candidates: 1,
+      cases: 1,
+    });
     const [c] = await candidates(caseId);
     expect(c).toMatchObject({ photoId: later.photoId, faceId: null, face: null, similarity: null, band: null });
     expect(c!.evidence.map((e) => [e.field, e.level])).toEqual([
@@ -145,7 +172,8 @@ describe(`person records on ${testDbKind()}`, () => {
 
   it("forgets a deleted case's subject keys, so a later record no longer links to it", async () => {
     const { caseId } = await gallery.openCase(null, undefined, { surname: 'Довгань', idNumber: 'KX 445566' });
-    const keys = async () => (await db.query(`SELECT 1 FROM case_record_keys WHERE search_id = $1`, [caseId])).rows.length;
+    const keys = async () =>
+      (await db.query(`SELECT 1 FROM case_record_keys WHERE search_id = $1`, [caseId])).rows.length;
     expect(await keys()).toBeGreaterThan(1);
     await db.transaction((tx) => deleteCaseData(tx, caseId));
     expect(await keys()).toBe(0);
@@ -154,10 +182,30 @@ describe(`person records on ${testDbKind()}`, () => {
   });
 
   it('keys the records of photos registered before person records existed, once', async () => {
-    const { id } = await db.transaction((tx) => insertPhoto(tx, { sha256: 'e'.repeat(64), originalName: 'old.jpg', byteSize: 1, format: 'jpeg', sourceId: null, metadata: { names: ['Old Record'], notes: 'from 2025' } }));
-    await db.transaction((tx) => insertPhoto(tx, { sha256: 'd'.repeat(64), originalName: 'plain.jpg', byteSize: 1, format: 'jpeg', sourceId: null, metadata: { notes: 'no names' } }));
+    const { id } = await db.transaction((tx) =>
+      insertPhoto(tx, {
+        sha256: 'e'.repeat(64),
+        originalName: 'old.jpg',
+        byteSize: 1,
+        format: 'jpeg',
+        sourceId: null,
+        metadata: { names: ['Old Record'], notes: 'from 2025' },
+      }),
+    );
+    await db.transaction((tx) =>
+      insertPhoto(tx, {
+        sha256: 'd'.repeat(64),
+        originalName: 'plain.jpg',
+        byteSize: 1,
+        format: 'jpeg',
+        sourceId: null,
+        metadata: { notes: 'no names' },
+      }),
+    );
     expect(await keyUnrecordedPhotos(db, 2)).toBe(1);
-    expect((await db.query(`SELECT has_names FROM photo_records WHERE photo_id = $1`, [id])).rows).toEqual([{ has_names: true }]);
+    expect((await db.query(`SELECT has_names FROM photo_records WHERE photo_id = $1`, [id])).rows).toEqual([
+      { has_names: true },
+    ]);
     expect(await keyUnrecordedPhotos(db, 2)).toBe(0);
   });
 
@@ -167,7 +215,9 @@ describe(`person records on ${testDbKind()}`, () => {
     const seen: string[] = [];
     let after: QueuePlace | undefined;
     for (;;) {
-      const page = await db.transaction((tx) => reviewQueuePage(tx, { queue: 'pending', personId: null, limit: 7, ...(after ? { after } : {}) }));
+      const page = await db.transaction((tx) =>
+        reviewQueuePage(tx, { queue: 'pending', personId: null, limit: 7, ...(after ? { after } : {}) }),
+      );
       if (page.length === 0) break;
       seen.push(...page.map((p) => p.id));
       after = page[page.length - 1]!.place;
@@ -183,7 +233,8 @@ describe(`person records on ${testDbKind()}`, () => {
     const covered = await archive({}, at(50, 52, 0.99), unclear);
     const { caseId } = await gallery.openCase(axis(50));
     const list = await candidates(caseId);
-    const c = list.find((x) => x.photoId === clear.photoId)!, u = list.find((x) => x.photoId === covered.photoId)!;
+    const c = list.find((x) => x.photoId === clear.photoId)!,
+      u = list.find((x) => x.photoId === covered.photoId)!;
     expect(c).toMatchObject({ band: 'strong' });
     expect(u).toMatchObject({ band: 'possible' });
     expect(c.evidence[0]).toMatchObject({ field: 'face', level: 'strong' });

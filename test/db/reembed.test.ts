@@ -25,13 +25,21 @@ const tokens: Record<string, string> = {};
 const probe = people[0]!.files[1]!;
 
 function search(app: ReturnType<typeof createApp>) {
-  return requestJson(app, 'POST', '/api/v1/searches', { token: tokens.v1, body: photoForm([{ name: path.basename(probe), bytes: fs.readFileSync(probe) }], 'photo') });
+  return requestJson(app, 'POST', '/api/v1/searches', {
+    token: tokens.v1,
+    body: photoForm([{ name: path.basename(probe), bytes: fs.readFileSync(probe) }], 'photo'),
+  });
 }
 
 beforeAll(async () => {
   h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60_000 } });
-  for (const [k, name] of [['v1', 'verifier one'], ['v2', 'verifier two']] as const) {
-    tokens[k] = (await requestJson(h.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role: 'verifier', name } })).json.token;
+  for (const [k, name] of [
+    ['v1', 'verifier one'],
+    ['v2', 'verifier two'],
+  ] as const) {
+    tokens[k] = (
+      await requestJson(h.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role: 'verifier', name } })
+    ).json.token;
   }
   await h.enrol(people.map((p) => p.files[0]!));
   // The "new" model: the same engine under a new manifest id, as after a recipe change.
@@ -49,7 +57,18 @@ beforeAll(async () => {
   app2 = createApp({
     db: h.t.db,
     logger: silentLogger,
-    api: { db: h.t.db, blobs: h.blobs, faces: faces2, manifest: manifest2, limits: LIMITS, queue: h.queue, confirmations: 2, counters: createCounters(), adminToken: ADMIN_TOKEN, rateLimit: { max: 1000, windowMs: 60_000 } },
+    api: {
+      db: h.t.db,
+      blobs: h.blobs,
+      faces: faces2,
+      manifest: manifest2,
+      limits: LIMITS,
+      queue: h.queue,
+      confirmations: 2,
+      counters: createCounters(),
+      adminToken: ADMIN_TOKEN,
+      rateLimit: { max: 1000, windowMs: 60_000 },
+    },
   });
 }, 300_000);
 afterAll(async () => {
@@ -64,7 +83,15 @@ describe(`reembed on ${testDbKind()}`, () => {
     expect(found.length).toBeGreaterThan(0);
     // A confirmed match: its candidate must follow its face to the new model.
     const top = before.json.candidates[0];
-    for (const t of [tokens.v1, tokens.v2]) expect((await requestJson(h.app, 'POST', `/api/v1/candidates/${top.id}/decisions`, { token: t, body: { decision: 'confirm' } })).status).toBe(201);
+    for (const t of [tokens.v1, tokens.v2])
+      expect(
+        (
+          await requestJson(h.app, 'POST', `/api/v1/candidates/${top.id}/decisions`, {
+            token: t,
+            body: { decision: 'confirm' },
+          })
+        ).status,
+      ).toBe(201);
 
     // On the new model and before reembed, no gallery face is comparable: nothing is found.
     const stale = await search(app2);
@@ -73,14 +100,23 @@ describe(`reembed on ${testDbKind()}`, () => {
     expect(await countOnOlderModel(h.t.db, faces2.modelId)).toBe(people.length);
 
     const progress: number[] = [];
-    const report = await reembed({ db: h.t.db, blobs: h.blobs, faces: faces2, queue: h.queue, limits: LIMITS, logger: silentLogger }, CLI, { concurrency: 2, onProgress: (p) => progress.push(p.done) });
+    const report = await reembed(
+      { db: h.t.db, blobs: h.blobs, faces: faces2, queue: h.queue, limits: LIMITS, logger: silentLogger },
+      CLI,
+      { concurrency: 2, onProgress: (p) => progress.push(p.done) },
+    );
     expect(report).toMatchObject({ total: people.length, done: people.length, failed: 0, remaining: 0, dropped: 0 });
     expect(report.references).toBe(1); // the case opened on the old model
     expect(progress.at(-1)).toBe(people.length);
 
-    const old = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM faces WHERE model_id <> $1`, [faces2.modelId]);
+    const old = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM faces WHERE model_id <> $1`, [
+      faces2.modelId,
+    ]);
     expect(old.rows[0]!.n).toBe(0);
-    const oldRefs = await h.t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM reference_faces WHERE model_id <> $1`, [faces2.modelId]);
+    const oldRefs = await h.t.db.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM reference_faces WHERE model_id <> $1`,
+      [faces2.modelId],
+    );
     expect(oldRefs.rows[0]!.n).toBe(0);
 
     const after = await search(app2);
@@ -97,7 +133,11 @@ describe(`reembed on ${testDbKind()}`, () => {
     expect(caseView.json.search.status).toBe('match_confirmed');
 
     // Nothing left to do: a second run changes nothing.
-    const second = await reembed({ db: h.t.db, blobs: h.blobs, faces: faces2, queue: h.queue, limits: LIMITS, logger: silentLogger }, CLI, { concurrency: 2 });
+    const second = await reembed(
+      { db: h.t.db, blobs: h.blobs, faces: faces2, queue: h.queue, limits: LIMITS, logger: silentLogger },
+      CLI,
+      { concurrency: 2 },
+    );
     expect(second).toMatchObject({ total: 0, done: 0, references: 0 });
   }, 600_000);
 });

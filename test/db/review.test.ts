@@ -20,8 +20,10 @@ let clockOffsetMs = 0;
 const tok: Record<string, string> = {};
 let nextAxis = 0;
 
-const call = (method: string, url: string, token: string | undefined, body?: Json) => requestJson(h.app, method, `/api/v1${url}`, { token, body });
-const decideAs = (who: string, candidateId: string, body: Json) => call('POST', `/candidates/${candidateId}/decisions`, tok[who], body);
+const call = (method: string, url: string, token: string | undefined, body?: Json) =>
+  requestJson(h.app, method, `/api/v1${url}`, { token, body });
+const decideAs = (who: string, candidateId: string, body: Json) =>
+  call('POST', `/candidates/${candidateId}/decisions`, tok[who], body);
 async function queueOf(who: string, query = 'limit=100'): Promise<Json> {
   const r = await call('GET', `/review?${query}`, tok[who]);
   expect(r.status, JSON.stringify(r.json)).toBe(200);
@@ -41,9 +43,25 @@ async function caseWith(n: number): Promise<{ caseId: string; candidates: string
   }
   const { caseId, referenceFaceId } = await gallery.openCase(axis(k));
   // stated rather than searched: an HNSW graph of mutually orthogonal test vectors need not find them all
-  await upsertCandidates(h.t.db, caseId, faces.map((faceId, i) => ({ faceId, photoId: photos[i]!, referenceFaceId, similarity: 0.99 - i * 0.01, band: 'strong' as const, evidence: [], matchWeight: 9.644, matchProbability: null })));
+  await upsertCandidates(
+    h.t.db,
+    caseId,
+    faces.map((faceId, i) => ({
+      faceId,
+      photoId: photos[i]!,
+      referenceFaceId,
+      similarity: 0.99 - i * 0.01,
+      band: 'strong' as const,
+      evidence: [],
+      matchWeight: 9.644,
+      matchProbability: null,
+    })),
+  );
   await h.t.db.query(`UPDATE searches SET status = 'under_review' WHERE id = $1`, [caseId]);
-  const rows = await h.t.db.query<{ id: string }>(`SELECT id FROM candidates WHERE search_id = $1 ORDER BY similarity DESC`, [caseId]);
+  const rows = await h.t.db.query<{ id: string }>(
+    `SELECT id FROM candidates WHERE search_id = $1 ORDER BY similarity DESC`,
+    [caseId],
+  );
   expect(rows.rows).toHaveLength(n);
   const { token } = await createToken(h.t.db, { role: 'family', name: 'case access', caseId });
   return { caseId, candidates: rows.rows.map((r) => r.id), familyToken: token };
@@ -69,10 +87,21 @@ afterAll(async () => {
 
 describe(`review through the API, on ${testDbKind()}`, () => {
   it("hides the first verifier's decision from the second until the second has decided", async () => {
-    const { caseId, candidates: [c] } = await caseWith(1);
-    const first = await decideAs('v1', c!, { decision: 'confirm', note: 'same scar above the left eyebrow', familyMessage: 'We found him among the registered prisoners.' });
+    const {
+      caseId,
+      candidates: [c],
+    } = await caseWith(1);
+    const first = await decideAs('v1', c!, {
+      decision: 'confirm',
+      note: 'same scar above the left eyebrow',
+      familyMessage: 'We found him among the registered prisoners.',
+    });
     expect(first.status).toBe(201);
-    expect(first.json.candidate).toMatchObject({ status: 'pending', confirmations: 1, myDecision: { decision: 'confirm', note: 'same scar above the left eyebrow' } });
+    expect(first.json.candidate).toMatchObject({
+      status: 'pending',
+      confirmations: 1,
+      myDecision: { decision: 'confirm', note: 'same scar above the left eyebrow' },
+    });
 
     const item = ((await queueOf('v2')).items as Json[]).find((i) => i.id === c);
     expect(item, 'the second verifier is given the candidate').toBeDefined();
@@ -88,14 +117,21 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     expect(asCase[0]).toMatchObject({ id: c, myDecision: null });
     expect(asCase[0]).not.toHaveProperty('confirmations');
     expect(JSON.stringify(asCase)).not.toContain('scar above');
-    expect((await call('GET', `/searches/${caseId}`, tok.v1)).json.candidates[0]).toMatchObject({ confirmations: 1, myDecision: { decision: 'confirm' } });
+    expect((await call('GET', `/searches/${caseId}`, tok.v1)).json.candidates[0]).toMatchObject({
+      confirmations: 1,
+      myDecision: { decision: 'confirm' },
+    });
     // the first verifier's queue no longer offers it to them
     expect(((await queueOf('v1')).items as Json[]).some((i) => i.id === c)).toBe(false);
 
     const second = await decideAs('v2', c!, { decision: 'confirm', note: 'ears match' });
     expect(second.status).toBe(201);
     const after = second.json.candidate as Json;
-    expect(after).toMatchObject({ status: 'confirmed', confirmations: 2, myDecision: { decision: 'confirm', note: 'ears match' } });
+    expect(after).toMatchObject({
+      status: 'confirmed',
+      confirmations: 2,
+      myDecision: { decision: 'confirm', note: 'ears match' },
+    });
     // after deciding, the others' decisions are shown, with their notes and who they are
     expect((after.decisions as Json[]).map((d) => [d.decision, d.by.name, d.note])).toEqual([
       ['confirm', 'Olena Verifier', 'same scar above the left eyebrow'],
@@ -106,7 +142,9 @@ describe(`review through the API, on ${testDbKind()}`, () => {
   });
 
   it('refuses a second decision by the same verifier, with another of their tokens too', async () => {
-    const { candidates: [c] } = await caseWith(1);
+    const {
+      candidates: [c],
+    } = await caseWith(1);
     expect((await decideAs('v1', c!, { decision: 'reject' })).status).toBe(201);
     const again = await decideAs('v1', c!, { decision: 'confirm' });
     expect(again.status).toBe(409);
@@ -122,7 +160,11 @@ describe(`review through the API, on ${testDbKind()}`, () => {
   });
 
   it('leaves a candidate pending after one rejection and rejects it after two', async () => {
-    const { caseId, candidates: [c], familyToken } = await caseWith(1);
+    const {
+      caseId,
+      candidates: [c],
+      familyToken,
+    } = await caseWith(1);
     const one = await decideAs('v1', c!, { decision: 'reject', note: 'different nose' });
     expect(one.status).toBe(201);
     expect(one.json.candidate.status).toBe('pending');
@@ -134,7 +176,11 @@ describe(`review through the API, on ${testDbKind()}`, () => {
   });
 
   it('makes a confirm and a reject a dispute that only an admin settles, with a reason', async () => {
-    const { caseId, candidates: [c], familyToken } = await caseWith(1);
+    const {
+      caseId,
+      candidates: [c],
+      familyToken,
+    } = await caseWith(1);
     await decideAs('v1', c!, { decision: 'confirm' });
     const against = await decideAs('v2', c!, { decision: 'reject', note: 'the chin is different' });
     expect(against.json.candidate.status).toBe('disputed');
@@ -148,42 +194,66 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     expect((await call('GET', '/review', tok.admin)).status).toBe(403);
     const disputed = ((await queueOf('admin', 'queue=disputed')).items as Json[]).find((i) => i.id === c);
     expect(disputed).toBeDefined();
-    expect((disputed!.decisions as Json[]).map((d) => [d.decision, d.note])).toEqual([['confirm', null], ['reject', 'the chin is different']]);
+    expect((disputed!.decisions as Json[]).map((d) => [d.decision, d.note])).toEqual([
+      ['confirm', null],
+      ['reject', 'the chin is different'],
+    ]);
     // no reason: refused; the bootstrap token signs nothing
     expect((await decideAs('admin', c!, { decision: 'confirm' })).status).toBe(400);
-    expect((await call('POST', `/candidates/${c}/decisions`, ADMIN_TOKEN, { decision: 'confirm', reason: 'x' })).status).toBe(403);
-    const settled = await decideAs('admin', c!, { decision: 'confirm', reason: 'the scar and the ears agree; the chin is a shadow', familyMessage: 'He is registered as a prisoner.' });
+    expect(
+      (await call('POST', `/candidates/${c}/decisions`, ADMIN_TOKEN, { decision: 'confirm', reason: 'x' })).status,
+    ).toBe(403);
+    const settled = await decideAs('admin', c!, {
+      decision: 'confirm',
+      reason: 'the scar and the ears agree; the chin is a shadow',
+      familyMessage: 'He is registered as a prisoner.',
+    });
     expect(settled.status).toBe(201);
     expect(settled.json.candidate.status).toBe('confirmed');
     expect(((await queueOf('admin', 'queue=disputed')).items as Json[]).some((i) => i.id === c)).toBe(false);
     const family = await call('GET', `/searches/${caseId}`, familyToken);
     expect(family.json.search.status).toBe('match_confirmed');
     expect(await familyMessageOf(h.t.db, c!)).toBe('He is registered as a prisoner.');
-    const audit = await h.t.db.query<{ details: Json }>(`SELECT details FROM audit_events WHERE action = 'candidate.settle_confirm' AND subject_id = $1`, [c]);
+    const audit = await h.t.db.query<{ details: Json }>(
+      `SELECT details FROM audit_events WHERE action = 'candidate.settle_confirm' AND subject_id = $1`,
+      [c],
+    );
     expect(audit.rows[0]!.details.reason).toBe('the scar and the ears agree; the chin is a shadow');
     // an admin decides only disputes
-    const { candidates: [pending] } = await caseWith(1);
+    const {
+      candidates: [pending],
+    } = await caseWith(1);
     expect((await decideAs('admin', pending!, { decision: 'reject', reason: 'no' })).json.error.code).toBe('conflict');
   });
 
   it('counts unsure neither way, wants a reason, and passes the candidate on', async () => {
-    const { candidates: [c] } = await caseWith(1);
+    const {
+      candidates: [c],
+    } = await caseWith(1);
     expect((await decideAs('v1', c!, { decision: 'unsure' })).status).toBe(400);
     const unsure = await decideAs('v1', c!, { decision: 'unsure', reason: 'the photo is too dark to see the ears' });
     expect(unsure.status).toBe(201);
-    expect(unsure.json.candidate).toMatchObject({ status: 'pending', confirmations: 0, myDecision: { decision: 'unsure', reason: 'the photo is too dark to see the ears' } });
+    expect(unsure.json.candidate).toMatchObject({
+      status: 'pending',
+      confirmations: 0,
+      myDecision: { decision: 'unsure', reason: 'the photo is too dark to see the ears' },
+    });
     expect(((await queueOf('v1')).items as Json[]).some((i) => i.id === c)).toBe(false);
     expect(((await queueOf('v2')).items as Json[]).some((i) => i.id === c)).toBe(true);
     await decideAs('v2', c!, { decision: 'confirm' });
     const last = await decideAs('v3', c!, { decision: 'confirm' });
     expect(last.json.candidate).toMatchObject({ status: 'confirmed', confirmations: 2 });
     // a family message goes only with a confirmation
-    const { candidates: [d] } = await caseWith(1);
+    const {
+      candidates: [d],
+    } = await caseWith(1);
     expect((await decideAs('v1', d!, { decision: 'reject', familyMessage: 'no' })).status).toBe(400);
   });
 
   it('lets a verifier retract within 15 minutes while not final, and not after', async () => {
-    const { candidates: [c, d] } = await caseWith(2);
+    const {
+      candidates: [c, d],
+    } = await caseWith(2);
     const rejected = await decideAs('v1', c!, { decision: 'reject', note: 'pressed r by mistake' });
     expect(rejected.json.candidate.myDecision.retractableUntil).toBeTruthy();
     clockOffsetMs = 14 * 60_000;
@@ -192,7 +262,10 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     expect(retracted.json.candidate).toMatchObject({ status: 'pending', myDecision: null });
     // back in their queue, and they may answer again
     expect(((await queueOf('v1')).items as Json[]).some((i) => i.id === c)).toBe(true);
-    expect((await decideAs('v1', c!, { decision: 'confirm' })).json.candidate).toMatchObject({ status: 'pending', confirmations: 1 });
+    expect((await decideAs('v1', c!, { decision: 'confirm' })).json.candidate).toMatchObject({
+      status: 'pending',
+      confirmations: 1,
+    });
     // nothing of theirs to retract on another candidate
     expect((await decideAs('v1', d!, { decision: 'retract' })).json.error.code).toBe('conflict');
     // 16 minutes after the decision: too late
@@ -207,12 +280,19 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     const final = await decideAs('v2', c!, { decision: 'retract' });
     expect([final.status, final.json.error.code]).toEqual([409, 'already_decided']);
     // the rows are all still there (append-only): reject, retract, confirm, confirm
-    const rows = await h.t.db.query<{ decision: string }>(`SELECT decision FROM decisions WHERE candidate_id = $1 ORDER BY seq`, [c]);
+    const rows = await h.t.db.query<{ decision: string }>(
+      `SELECT decision FROM decisions WHERE candidate_id = $1 ORDER BY seq`,
+      [c],
+    );
     expect(rows.rows.map((r) => r.decision)).toEqual(['reject', 'retract', 'confirm', 'confirm']);
   });
 
   it('lets an admin reopen a final candidate with a reason, and the family sees it being checked again', async () => {
-    const { caseId, candidates: [c], familyToken } = await caseWith(1);
+    const {
+      caseId,
+      candidates: [c],
+      familyToken,
+    } = await caseWith(1);
     await decideAs('v1', c!, { decision: 'confirm' });
     await decideAs('v2', c!, { decision: 'confirm' });
     const before = await call('GET', `/searches/${caseId}`, familyToken);
@@ -221,19 +301,31 @@ describe(`review through the API, on ${testDbKind()}`, () => {
 
     expect((await call('POST', `/candidates/${c}/reopen`, tok.v1, { reason: 'x' })).status).toBe(403);
     expect((await call('POST', `/candidates/${c}/reopen`, tok.admin, { reason: '' })).status).toBe(400);
-    const reopened = await call('POST', `/candidates/${c}/reopen`, tok.admin, { reason: 'the archive says this photo was mislabelled' });
+    const reopened = await call('POST', `/candidates/${c}/reopen`, tok.admin, {
+      reason: 'the archive says this photo was mislabelled',
+    });
     expect(reopened.status).toBe(201);
     expect(reopened.json.candidate).toMatchObject({ status: 'pending', confirmations: 0 });
 
     const after = await call('GET', `/searches/${caseId}`, familyToken);
     expect(after.json.search.status).toBe('under_review');
     expect(after.json.confirmed).toEqual([]);
-    const audit = await h.t.db.query<{ details: Json }>(`SELECT details FROM audit_events WHERE action = 'candidate.reopen' AND subject_id = $1`, [c]);
-    expect(audit.rows[0]!.details).toMatchObject({ reason: 'the archive says this photo was mislabelled', was: 'confirmed', status: 'pending', caseStatus: 'under_review' });
+    const audit = await h.t.db.query<{ details: Json }>(
+      `SELECT details FROM audit_events WHERE action = 'candidate.reopen' AND subject_id = $1`,
+      [c],
+    );
+    expect(audit.rows[0]!.details).toMatchObject({
+      reason: 'the archive says this photo was mislabelled',
+      was: 'confirmed',
+      status: 'pending',
+      caseStatus: 'under_review',
+    });
     // reviewed afresh: the earlier confirmations no longer count, the same verifiers may answer
     expect(((await queueOf('v1')).items as Json[]).some((i) => i.id === c)).toBe(true);
     expect((await decideAs('v1', c!, { decision: 'reject' })).json.candidate.status).toBe('pending');
-    expect((await call('POST', `/candidates/${c}/reopen`, tok.admin, { reason: 'again' })).json.error.code).toBe('conflict');
+    expect((await call('POST', `/candidates/${c}/reopen`, tok.admin, { reason: 'again' })).json.error.code).toBe(
+      'conflict',
+    );
   });
 
   it('works by case: a case with a confirmed match drops to the end, marked; the cursor pages without gaps', async () => {
@@ -270,7 +362,9 @@ describe(`review through the API, on ${testDbKind()}`, () => {
   });
 
   it('holds a candidate for the verifier who has it open, and frees it when they decide', async () => {
-    const { candidates: [c] } = await caseWith(1);
+    const {
+      candidates: [c],
+    } = await caseWith(1);
     const held = await call('POST', `/candidates/${c}/lease`, tok.v1);
     expect(held.status).toBe(200);
     expect(new Date(held.json.leasedUntil as string).getTime()).toBeGreaterThan(Date.now() + 60_000);
@@ -286,7 +380,9 @@ describe(`review through the API, on ${testDbKind()}`, () => {
   });
 
   it("shows a reviewer their own day: today's decisions and what waits in each queue", async () => {
-    const { candidates: [c, d] } = await caseWith(2);
+    const {
+      candidates: [c, d],
+    } = await caseWith(2);
     const before = await call('GET', '/review/me', tok.v3);
     expect(before.status).toBe(200);
     const pendingBefore = before.json.queues.pending as number;
@@ -296,7 +392,10 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     expect(me.json).toMatchObject({ role: 'verifier', name: 'Iryna Verifier' });
     expect(me.json.queues.pending).toBe(pendingBefore - 2);
     const latest = (me.json.decisions as Json[]).slice(0, 2);
-    expect(latest.map((x) => [x.candidateId, x.decision, x.counts])).toEqual([[d, 'unsure', true], [c, 'confirm', true]]);
+    expect(latest.map((x) => [x.candidateId, x.decision, x.counts])).toEqual([
+      [d, 'unsure', true],
+      [c, 'confirm', true],
+    ]);
     expect(latest.every((x) => typeof x.retractableUntil === 'string')).toBe(true);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
     expect((await call('GET', `/review/me?since=${encodeURIComponent(tomorrow)}`, tok.v3)).json.decisions).toEqual([]);

@@ -21,7 +21,10 @@ const galleryPhoto = (embedding: number[]) => gallery.photo(embedding);
 const openCase = async (reference: number[]) => (await gallery.openCase(reference)).caseId;
 
 async function candidatesOf(searchId: string): Promise<Map<string, number>> {
-  const r = await db.query<{ face_id: string; similarity: number }>(`SELECT face_id, similarity FROM candidates WHERE search_id = $1`, [searchId]);
+  const r = await db.query<{ face_id: string; similarity: number }>(
+    `SELECT face_id, similarity FROM candidates WHERE search_id = $1`,
+    [searchId],
+  );
   return new Map(r.rows.map((x) => [x.face_id, Number(x.similarity)]));
 }
 
@@ -51,12 +54,20 @@ describe(`standing search on ${testDbKind()}`, () => {
     // above the floor but below the case's 50th: one of the strangers a 10 % floor lets through
     const weak = await galleryPhoto(at(0, 70, 0.9));
     expect(0.9).toBeGreaterThan(floor());
-    expect(await matchNewPhoto({ db, manifest }, JOBS, weak.photoId)).toMatchObject({ faces: 1, candidates: 0, cases: 0 });
+    expect(await matchNewPhoto({ db, manifest }, JOBS, weak.photoId)).toMatchObject({
+      faces: 1,
+      candidates: 0,
+      cases: 0,
+    });
     expect((await candidatesOf(caseId)).has(weak.faceId)).toBe(false);
 
     // better than the case's 50th: proposed
     const good = await galleryPhoto(at(0, 71, 0.995));
-    expect(await matchNewPhoto({ db, manifest }, JOBS, good.photoId)).toMatchObject({ faces: 1, candidates: 1, cases: 1 });
+    expect(await matchNewPhoto({ db, manifest }, JOBS, good.photoId)).toMatchObject({
+      faces: 1,
+      candidates: 1,
+      cases: 1,
+    });
     const after = await candidatesOf(caseId);
     expect(after.get(good.faceId)).toBeCloseTo(0.995, 3);
     expect(after.size).toBe(CASE_CANDIDATES + 1);
@@ -65,7 +76,9 @@ describe(`standing search on ${testDbKind()}`, () => {
     expect(await matchNewPhoto({ db, manifest }, JOBS, good.photoId)).toMatchObject({ candidates: 0 });
 
     // what the case holds covers what a case search over today's gallery would show
-    const fresh = await db.transaction((tx) => matchGallery(tx, manifest, [{ id: 'any', embedding: axis(0) }], CASE_CANDIDATES));
+    const fresh = await db.transaction((tx) =>
+      matchGallery(tx, manifest, [{ id: 'any', embedding: axis(0) }], CASE_CANDIDATES),
+    );
     for (const h of fresh) expect(after.has(h.faceId), `face at ${h.similarity.toFixed(3)}`).toBe(true);
   });
 

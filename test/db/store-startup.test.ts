@@ -19,7 +19,8 @@ const schemas: string[] = [];
 afterAll(async () => {
   if (kind === 'postgres' && schemas.length > 0) {
     const admin = await openPostgres({ url: url as string, max: 1 });
-    for (const s of schemas) await admin.exec(`DROP SCHEMA IF EXISTS ${s} CASCADE; DROP SCHEMA IF EXISTS ${queueSchemaFor(s)} CASCADE`);
+    for (const s of schemas)
+      await admin.exec(`DROP SCHEMA IF EXISTS ${s} CASCADE; DROP SCHEMA IF EXISTS ${queueSchemaFor(s)} CASCADE`);
     await admin.close();
   }
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -42,14 +43,28 @@ describe(`several processes starting together on a new installation (${kind})`, 
       const dbs =
         kind === 'postgres'
           ? await Promise.all([0, 1, 2].map(() => openDatabase({ databaseUrl: url, dataDir, dbSchema: schema })))
-          : [await openDatabase({ databaseUrl: undefined, dataDir: path.join(dataDir, String(round)), dbSchema: schema })];
+          : [
+              await openDatabase({
+                databaseUrl: undefined,
+                dataDir: path.join(dataDir, String(round)),
+                dbSchema: schema,
+              }),
+            ];
       try {
         const starters = kind === 'postgres' ? dbs : [dbs[0]!, dbs[0]!, dbs[0]!];
         const results = await Promise.allSettled(starters.map((db) => start(db, schema)));
-        expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'started'))).toEqual(['started', 'started', 'started']);
-        const applied = await dbs[0]!.query<{ n: number }>(`SELECT count(*)::integer AS n FROM ${schema}.schema_migrations`);
+        expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'started'))).toEqual([
+          'started',
+          'started',
+          'started',
+        ]);
+        const applied = await dbs[0]!.query<{ n: number }>(
+          `SELECT count(*)::integer AS n FROM ${schema}.schema_migrations`,
+        );
         expect(applied.rows[0]!.n).toBeGreaterThan(0);
-        const queues = await dbs[0]!.query<{ name: string }>(`SELECT name FROM ${queueSchemaFor(schema)}.queue ORDER BY name`);
+        const queues = await dbs[0]!.query<{ name: string }>(
+          `SELECT name FROM ${queueSchemaFor(schema)}.queue ORDER BY name`,
+        );
         expect(queues.rows.map((r) => r.name)).toEqual(['faces.match', 'photo.ingest']);
       } finally {
         for (const db of new Set(dbs)) await db.close();
@@ -58,7 +73,11 @@ describe(`several processes starting together on a new installation (${kind})`, 
   });
 
   it('never lets two holders of the same lock overlap', async () => {
-    const a = await openDatabase({ databaseUrl: url, dataDir: path.join(dataDir, 'lock'), ...(kind === 'postgres' ? { dbSchema: 'public' } : {}) });
+    const a = await openDatabase({
+      databaseUrl: url,
+      dataDir: path.join(dataDir, 'lock'),
+      ...(kind === 'postgres' ? { dbSchema: 'public' } : {}),
+    });
     const b = kind === 'postgres' ? await openDatabase({ databaseUrl: url, dataDir, dbSchema: 'public' }) : a;
     try {
       const events: string[] = [];

@@ -60,7 +60,18 @@ describe(`store on ${testDbKind()}`, () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`,
     );
     const names = r.rows.map((x) => x.table_name);
-    for (const table of ['models', 'sources', 'photos', 'faces', 'searches', 'reference_faces', 'candidates', 'decisions', 'tokens', 'audit_events']) {
+    for (const table of [
+      'models',
+      'sources',
+      'photos',
+      'faces',
+      'searches',
+      'reference_faces',
+      'candidates',
+      'decisions',
+      'tokens',
+      'audit_events',
+    ]) {
       expect(names).toContain(table);
     }
   });
@@ -71,7 +82,9 @@ describe(`store on ${testDbKind()}`, () => {
     await expect(insertPhoto('not-a-hash')).rejects.toThrow(/check/i);
     await expect(db.query(`UPDATE photos SET status = 'lost' WHERE sha256 = $1`, [sha('a')])).rejects.toThrow(/check/i);
     // a failed photo must say why
-    await expect(db.query(`UPDATE photos SET status = 'failed' WHERE sha256 = $1`, [sha('a')])).rejects.toThrow(/check/i);
+    await expect(db.query(`UPDATE photos SET status = 'failed' WHERE sha256 = $1`, [sha('a')])).rejects.toThrow(
+      /check/i,
+    );
   });
 
   it('rolls back a failed transaction completely', async () => {
@@ -93,7 +106,10 @@ describe(`store on ${testDbKind()}`, () => {
        VALUES ($1, 'test-model', 0, 1, 2, 30, 40, 0.9, '[]', '{}', $2::vector)`,
       [photoId, pgvector.toSql(v)],
     );
-    const r = await db.query<{ embedding: string }>(`SELECT embedding::text AS embedding FROM faces WHERE photo_id = $1`, [photoId]);
+    const r = await db.query<{ embedding: string }>(
+      `SELECT embedding::text AS embedding FROM faces WHERE photo_id = $1`,
+      [photoId],
+    );
     const back = pgvector.fromSql(r.rows[0]!.embedding) as number[];
     expect(back).toHaveLength(128);
     back.forEach((x, i) => expect(x).toBeCloseTo(v[i]!, 6));
@@ -163,24 +179,37 @@ describe(`store on ${testDbKind()}`, () => {
       [searchId, f.rows[0]!.id],
     );
     await expect(
-      db.query(`INSERT INTO candidates (search_id, face_id, similarity, band) VALUES ($1, $2, 0.7, 'weak')`, [searchId, f.rows[0]!.id]),
+      db.query(`INSERT INTO candidates (search_id, face_id, similarity, band) VALUES ($1, $2, 0.7, 'weak')`, [
+        searchId,
+        f.rows[0]!.id,
+      ]),
     ).rejects.toThrow(/unique|duplicate/i);
-    const person = await db.query<{ id: string }>(`INSERT INTO people (role, name) VALUES ('verifier', 'v1') RETURNING id`);
+    const person = await db.query<{ id: string }>(
+      `INSERT INTO people (role, name) VALUES ('verifier', 'v1') RETURNING id`,
+    );
     const tok = await db.query<{ id: string }>(
       `INSERT INTO tokens (role, name, token_hash, person_id) VALUES ('verifier', 'v1', $1, $2) RETURNING id`,
       [sha('f'), person.rows[0]!.id],
     );
     // a staff token belongs to a person
-    await expect(db.query(`INSERT INTO tokens (role, name, token_hash) VALUES ('verifier', 'v2', $1)`, [sha('2')])).rejects.toThrow(/check/i);
+    await expect(
+      db.query(`INSERT INTO tokens (role, name, token_hash) VALUES ('verifier', 'v2', $1)`, [sha('2')]),
+    ).rejects.toThrow(/check/i);
     // a family token must name its case, and only a family token may
-    await expect(db.query(`INSERT INTO tokens (role, name, token_hash) VALUES ('family', 'f', $1)`, [sha('1')])).rejects.toThrow(/check/i);
+    await expect(
+      db.query(`INSERT INTO tokens (role, name, token_hash) VALUES ('family', 'f', $1)`, [sha('1')]),
+    ).rejects.toThrow(/check/i);
     const d = await db.query<{ id: string }>(
       `INSERT INTO decisions (candidate_id, token_id, decision) VALUES ($1, $2, 'confirm') RETURNING id`,
       [c.rows[0]!.id, tok.rows[0]!.id],
     );
-    await expect(db.query(`UPDATE decisions SET decision = 'reject' WHERE id = $1`, [d.rows[0]!.id])).rejects.toThrow(/append-only/);
+    await expect(db.query(`UPDATE decisions SET decision = 'reject' WHERE id = $1`, [d.rows[0]!.id])).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.query(`DELETE FROM decisions WHERE id = $1`, [d.rows[0]!.id])).rejects.toThrow(/append-only/);
-    await db.query(`INSERT INTO audit_events (action, subject_type, subject_id) VALUES ('test.event', 'search', $1)`, [searchId]);
+    await db.query(`INSERT INTO audit_events (action, subject_type, subject_id) VALUES ('test.event', 'search', $1)`, [
+      searchId,
+    ]);
     await expect(db.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
     await expect(db.query(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow(/append-only/);
   });
@@ -202,7 +231,10 @@ if (testDbKind() === 'postgres') {
         await tx.query(`SELECT 1`);
       });
       // Whatever pg calls it, the error reads as an outage, so a job retries and a route answers 503.
-      const err = await run.then(() => undefined, (e: unknown) => e);
+      const err = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isDatabaseUnavailable(err), String(err)).toBe(true);
       expect((await db.transaction((tx) => tx.query<{ one: number }>(`SELECT 1 AS one`))).rows).toEqual([{ one: 1 }]);
     });
@@ -210,7 +242,10 @@ if (testDbKind() === 'postgres') {
     it('loses an advisory lock holder without ending the process', async () => {
       const key = 424242;
       await db.exclusively(key, async () => {
-        const r = await db.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`, [key]);
+        const r = await db.query<{ pid: number }>(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`,
+          [key],
+        );
         expect(r.rows).toHaveLength(1);
         await terminate(r.rows[0]!.pid);
         await sleep(300);

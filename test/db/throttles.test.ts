@@ -20,7 +20,8 @@ import { lfwPeople } from '../support/fixtures.ts';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const person = lfwPeople(2)[0]!;
-const photo = () => photoForm([{ name: path.basename(person.files[1]!), bytes: fs.readFileSync(person.files[1]!) }], 'photo');
+const photo = () =>
+  photoForm([{ name: path.basename(person.files[1]!), bytes: fs.readFileSync(person.files[1]!) }], 'photo');
 
 let h: ApiHarness;
 let code = '';
@@ -33,7 +34,19 @@ function appOver(db: Database, api: Partial<ApiDeps> = {}) {
   return createApp({
     db,
     logger: silentLogger,
-    api: { db, blobs: h.blobs, faces: h.faces, manifest: h.manifest, limits: LIMITS, queue: h.queue, confirmations: 2, counters: createCounters(), adminToken: ADMIN_TOKEN, clientAddress: (c) => c.req.header('x-test-client') ?? 'test', ...api },
+    api: {
+      db,
+      blobs: h.blobs,
+      faces: h.faces,
+      manifest: h.manifest,
+      limits: LIMITS,
+      queue: h.queue,
+      confirmations: 2,
+      counters: createCounters(),
+      adminToken: ADMIN_TOKEN,
+      clientAddress: (c) => c.req.header('x-test-client') ?? 'test',
+      ...api,
+    },
   });
 }
 
@@ -47,20 +60,33 @@ async function listen(app: ReturnType<typeof createApp>): Promise<string> {
 
 /** A stand-in for the reverse proxy: what it forwards, with the X-Forwarded-For it would set. */
 async function viaProxy(base: string, client: string, token: string): Promise<number> {
-  const r = await fetch(`${base}/api/v1/case`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': client } });
+  const r = await fetch(`${base}/api/v1/case`, {
+    headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': client },
+  });
   await r.arrayBuffer();
   return r.status;
 }
 
-const wrongCode = (i: number, prefix: string) => `${prefix}-${String(i).padStart(4, '0').replace(/\d/g, (d) => 'ABCDEFGHJK'[Number(d)]!)}-XXXX`;
+const wrongCode = (i: number, prefix: string) =>
+  `${prefix}-${String(i)
+    .padStart(4, '0')
+    .replace(/\d/g, (d) => 'ABCDEFGHJK'[Number(d)]!)}-XXXX`;
 const count = (statuses: number[], s: number) => statuses.filter((x) => x === s).length;
 
 beforeAll(async () => {
   h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60 * 60 * 1000 } });
-  const opened = await requestJson(h.app, 'POST', '/api/v1/searches', { body: photo(), headers: { 'x-test-client': 'opener' } });
+  const opened = await requestJson(h.app, 'POST', '/api/v1/searches', {
+    body: photo(),
+    headers: { 'x-test-client': 'opener' },
+  });
   expect(opened.status, JSON.stringify(opened.json)).toBe(201);
   code = opened.json.caseCode as string;
-  verifier = (await requestJson(h.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role: 'verifier', name: 'verifier' } })).json.token as string;
+  verifier = (
+    await requestJson(h.app, 'POST', '/api/v1/tokens', {
+      token: ADMIN_TOKEN,
+      body: { role: 'verifier', name: 'verifier' },
+    })
+  ).json.token as string;
 }, 300_000);
 afterAll(async () => {
   for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()));
@@ -72,7 +98,8 @@ describe('finding 1: behind the reverse proxy', () => {
   it("one client's wrong codes do not lock out another client behind the same proxy; an untrusted peer's X-Forwarded-For is ignored", async () => {
     const proxied = await listen(appOver(h.t.db, { clientAddress: undefined, trustedProxies: ['127.0.0.1', '::1'] }));
     const guesser: number[] = [];
-    for (let i = 0; i < 12; i++) guesser.push(await viaProxy(proxied, '203.0.113.5', wrongCode(i, `P${'ABCDEFGHJKMN'[i]}PP`)));
+    for (let i = 0; i < 12; i++)
+      guesser.push(await viaProxy(proxied, '203.0.113.5', wrongCode(i, `P${'ABCDEFGHJKMN'[i]}PP`)));
     expect(guesser).toEqual([...Array<number>(10).fill(401), 429, 429]);
     // the family behind the same proxy, with their code
     expect(await viaProxy(proxied, '198.51.100.7', code)).toBe(200);
@@ -83,15 +110,24 @@ describe('finding 1: behind the reverse proxy', () => {
     // no proxy trusted (the default): a header the client wrote itself changes nothing
     const direct = await listen(appOver(h.t.db, { clientAddress: undefined, trustedProxies: [] }));
     const forger: number[] = [];
-    for (let i = 0; i < 12; i++) forger.push(await viaProxy(direct, `192.0.2.${i}`, wrongCode(i, `Q${'ABCDEFGHJKMN'[i]}QQ`)));
+    for (let i = 0; i < 12; i++)
+      forger.push(await viaProxy(direct, `192.0.2.${i}`, wrongCode(i, `Q${'ABCDEFGHJKMN'[i]}QQ`)));
     expect(forger).toEqual([...Array<number>(10).fill(401), 429, 429]);
   }, 60_000);
 });
 
 describe('finding 2: a burst of wrong codes', () => {
   it('200 concurrent wrong codes are mostly refused unchecked, and a family with the right code from another address still gets in', async () => {
-    const burst = Array.from({ length: 200 }, (_, i) => requestJson(h.app, 'GET', '/api/v1/case', { token: wrongCode(i % 1000, `B${'ABCDEFGHJKMN'[i % 12]}${'ABCDEFGHJKMN'[Math.floor(i / 12) % 12]}B`), headers: { 'x-test-client': 'burst' } }));
-    const family = requestJson(h.app, 'GET', '/api/v1/case', { token: code, headers: { 'x-test-client': 'family-at-home' } });
+    const burst = Array.from({ length: 200 }, (_, i) =>
+      requestJson(h.app, 'GET', '/api/v1/case', {
+        token: wrongCode(i % 1000, `B${'ABCDEFGHJKMN'[i % 12]}${'ABCDEFGHJKMN'[Math.floor(i / 12) % 12]}B`),
+        headers: { 'x-test-client': 'burst' },
+      }),
+    );
+    const family = requestJson(h.app, 'GET', '/api/v1/case', {
+      token: code,
+      headers: { 'x-test-client': 'family-at-home' },
+    });
     const statuses = (await Promise.all(burst)).map((r) => r.status);
     expect((await family).status).toBe(200);
     // at most the free failures were checked (hashed); the rest were refused before any hashing
@@ -110,22 +146,51 @@ describe('finding 8: two processes on one database', () => {
     const rate = { rateLimit: { max: 3, windowMs: 60 * 60 * 1000 } };
     const apps = [appOver(h.t.db, rate), appOver(other, rate)];
     const statuses: number[] = [];
-    for (let i = 0; i < 20; i++) statuses.push((await requestJson(apps[i % 2]!, 'GET', '/api/v1/case', { token: wrongCode(i, `T${'ABCDEFGHJKMNPQRSTVWXYZ'[i]}TT`), headers: { 'x-test-client': 'two-processes' } })).status);
+    for (let i = 0; i < 20; i++)
+      statuses.push(
+        (
+          await requestJson(apps[i % 2]!, 'GET', '/api/v1/case', {
+            token: wrongCode(i, `T${'ABCDEFGHJKMNPQRSTVWXYZ'[i]}TT`),
+            headers: { 'x-test-client': 'two-processes' },
+          })
+        ).status,
+      );
     expect(count(statuses, 401)).toBe(10);
     expect(count(statuses, 429)).toBe(10);
     // a staff token guesser too: 20 failures a minute in all, not per process
     const staff: number[] = [];
-    for (let i = 0; i < 22; i++) staff.push((await requestJson(apps[i % 2]!, 'GET', '/api/v1/review', { token: `kf_guess_${i}`, headers: { 'x-test-client': 'two-processes-staff' } })).status);
+    for (let i = 0; i < 22; i++)
+      staff.push(
+        (
+          await requestJson(apps[i % 2]!, 'GET', '/api/v1/review', {
+            token: `kf_guess_${i}`,
+            headers: { 'x-test-client': 'two-processes-staff' },
+          })
+        ).status,
+      );
     expect(staff).toEqual([...Array<number>(20).fill(401), 429, 429]);
     // anonymous uploads: 3 an hour in all
     const uploads: number[] = [];
-    for (let i = 0; i < 4; i++) uploads.push((await requestJson(apps[i % 2]!, 'POST', '/api/v1/searches', { body: new FormData(), headers: { 'x-test-client': 'two-processes-upload' } })).status);
+    for (let i = 0; i < 4; i++)
+      uploads.push(
+        (
+          await requestJson(apps[i % 2]!, 'POST', '/api/v1/searches', {
+            body: new FormData(),
+            headers: { 'x-test-client': 'two-processes-upload' },
+          })
+        ).status,
+      );
     expect(uploads).toEqual([400, 400, 400, 429]);
   }, 60_000);
 
   it('back off as before, counted in the database: free attempts, then doubling waits up to the cap, forgotten after a quiet hour', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
-    const t = sharedThrottles(h.t.db, { now: () => now }).backoff('test-backoff', { free: 3, baseSeconds: 2, maxSeconds: 10, forgetAfterMs: 3_600_000 });
+    const t = sharedThrottles(h.t.db, { now: () => now }).backoff('test-backoff', {
+      free: 3,
+      baseSeconds: 2,
+      maxSeconds: 10,
+      forgetAfterMs: 3_600_000,
+    });
     for (let i = 0; i < 3; i++) expect((await t.admit('a')).admitted).toBe(true);
     expect(await t.admit('a')).toEqual({ admitted: false, retryAfter: 2 });
     expect((await t.admit('b')).admitted).toBe(true);
@@ -149,12 +214,16 @@ describe('finding 8: two processes on one database', () => {
     // no address or key in the table, only keyed hashes; dead rows go by age
     const keys = await h.t.db.query<{ key: string }>(`SELECT key FROM throttles WHERE scope = 'test-backoff'`);
     expect(keys.rows.map((r) => r.key).every((k) => /^[0-9a-f]{32}$/.test(k))).toBe(true);
-    const addresses = await h.t.db.query(`SELECT 1 FROM throttles WHERE key IN ('burst', 'two-processes', '203.0.113.5', 'a')`);
+    const addresses = await h.t.db.query(
+      `SELECT 1 FROM throttles WHERE key IN ('burst', 'two-processes', '203.0.113.5', 'a')`,
+    );
     expect(addresses.rows).toHaveLength(0);
     now += 3_600_000 + 60_000;
     await t.admit('c'); // the first admission a minute after the last clean-up deletes dead rows
     await new Promise((r) => setTimeout(r, 200));
-    const left = await h.t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM throttles WHERE scope = 'test-backoff'`);
+    const left = await h.t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM throttles WHERE scope = 'test-backoff'`,
+    );
     expect(left.rows[0]!.n).toBe(1);
   });
 });
@@ -163,46 +232,73 @@ describe('finding 8: two processes on one database', () => {
  * A POST on its own connection: with `announced`, a Content-Length of that many bytes of which
  * only the first KB is sent (answered before the rest comes); without, `bytes` sent chunked.
  */
-function rawPost(base: string, headers: Record<string, string>, body: { announced: number } | { bytes: number }): Promise<{ status: number; json: Json }> {
+function rawPost(
+  base: string,
+  headers: Record<string, string>,
+  body: { announced: number } | { bytes: number },
+): Promise<{ status: number; json: Json }> {
   return new Promise((resolve, reject) => {
     const length = 'announced' in body ? { 'content-length': String(body.announced) } : {};
-    const req = http.request(`${base}/api/v1/searches`, { method: 'POST', agent: false, headers: { ...headers, 'content-type': 'multipart/form-data; boundary=x', ...length } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, json: JSON.parse(body) as Json });
-        req.destroy();
-      });
-    });
+    const req = http.request(
+      `${base}/api/v1/searches`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { ...headers, 'content-type': 'multipart/form-data; boundary=x', ...length },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(body) as Json });
+          req.destroy();
+        });
+      },
+    );
     // The server may close the connection on a body it refused while it is still being sent.
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err),
+    );
     if ('announced' in body) req.write(Buffer.alloc(1024, 0x2d));
     else req.end(Buffer.alloc(body.bytes, 0x2d));
   });
 }
 
 describe('finding 5: anonymous uploads', () => {
-  it('a body over KINFINDER_MAX_ANON_UPLOAD_MB is refused early with 413 in the family\'s language, and counts against the limit; staff are not capped', async () => {
-    const app = appOver(h.t.db, { clientAddress: undefined, maxAnonUploadBytes: 1024 * 1024, rateLimit: { max: 3, windowMs: 60 * 60 * 1000 } });
-    const base = await listen(app);
-    // Content-Length says 94 MB: refused before the body is read (only 1 KB of it is ever sent)
-    const early = await rawPost(base, { 'accept-language': 'uk' }, { announced: 94 * 1024 * 1024 });
-    expect(early.status).toBe(413);
-    expect(early.json.error.code).toBe('upload_too_large');
-    expect(early.json.error.message).toContain('1 МБ');
-    // no Content-Length (chunked): refused while streaming, in Russian
-    const chunked = await rawPost(base, { 'accept-language': 'ru' }, { bytes: 3 * 1024 * 1024 });
-    expect(chunked.status).toBe(413);
-    expect(chunked.json.error.code).toBe('upload_too_large');
-    expect(chunked.json.error.message).toMatch(/Эти фотографии вместе слишком большие/);
-    // a failed upload (no photo) counts as well: the fourth request of the hour is refused
-    expect((await fetch(`${base}/api/v1/searches`, { method: 'POST', body: new FormData() })).status).toBe(400);
-    const fourth = await fetch(`${base}/api/v1/searches`, { method: 'POST', body: photo() });
-    expect(fourth.status).toBe(429);
-    expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
-    // a verifier from the same address: neither counted nor capped at the anonymous size (1.5 MB)
-    const staff = await fetch(`${base}/api/v1/searches`, { method: 'POST', headers: { authorization: `Bearer ${verifier}` }, body: photoForm([{ name: 'big.jpg', bytes: Buffer.alloc(1.5 * 1024 * 1024, 1) }], 'photo') });
-    expect(staff.status).toBe(415); // read, and found not to be a photo
-  }, 60_000);
+  it(
+    "a body over KINFINDER_MAX_ANON_UPLOAD_MB is refused early with 413 in the family's language, " +
+      'and counts against the limit; staff are not capped',
+    async () => {
+      const app = appOver(h.t.db, {
+        clientAddress: undefined,
+        maxAnonUploadBytes: 1024 * 1024,
+        rateLimit: { max: 3, windowMs: 60 * 60 * 1000 },
+      });
+      const base = await listen(app);
+      // Content-Length says 94 MB: refused before the body is read (only 1 KB of it is ever sent)
+      const early = await rawPost(base, { 'accept-language': 'uk' }, { announced: 94 * 1024 * 1024 });
+      expect(early.status).toBe(413);
+      expect(early.json.error.code).toBe('upload_too_large');
+      expect(early.json.error.message).toContain('1 МБ');
+      // no Content-Length (chunked): refused while streaming, in Russian
+      const chunked = await rawPost(base, { 'accept-language': 'ru' }, { bytes: 3 * 1024 * 1024 });
+      expect(chunked.status).toBe(413);
+      expect(chunked.json.error.code).toBe('upload_too_large');
+      expect(chunked.json.error.message).toMatch(/Эти фотографии вместе слишком большие/);
+      // a failed upload (no photo) counts as well: the fourth request of the hour is refused
+      expect((await fetch(`${base}/api/v1/searches`, { method: 'POST', body: new FormData() })).status).toBe(400);
+      const fourth = await fetch(`${base}/api/v1/searches`, { method: 'POST', body: photo() });
+      expect(fourth.status).toBe(429);
+      expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
+      // a verifier from the same address: neither counted nor capped at the anonymous size (1.5 MB)
+      const staff = await fetch(`${base}/api/v1/searches`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${verifier}` },
+        body: photoForm([{ name: 'big.jpg', bytes: Buffer.alloc(1.5 * 1024 * 1024, 1) }], 'photo'),
+      });
+      expect(staff.status).toBe(415); // read, and found not to be a photo
+    },
+    60_000,
+  );
 });

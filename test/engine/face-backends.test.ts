@@ -13,7 +13,10 @@ let wasm: FaceEngine;
 let cpu: FacePool; // tfjs is one backend per thread: the cpu engine lives in its own worker thread
 
 beforeAll(async () => {
-  [wasm, cpu] = await Promise.all([createFaceEngine({ limits, backend: 'wasm' }), createFacePool({ size: 1, limits, backend: 'cpu' })]);
+  [wasm, cpu] = await Promise.all([
+    createFaceEngine({ limits, backend: 'wasm' }),
+    createFacePool({ size: 1, limits, backend: 'cpu' }),
+  ]);
 }, 180_000);
 afterAll(async () => {
   await cpu?.close();
@@ -25,8 +28,14 @@ describe('backends', () => {
     expect(wasm.backend).toBe('wasm');
     expect(cpu.backend).toBe('cpu');
     // two small photos: the cpu backend is ~30× slower
-    for (const [name, n] of [['Vladimir_Putin', 1], ['Amanda_Beard', 2]] as const) {
-      const b = await sharp(readFileSync(lfwImagePath(IMAGES, { name, n }))).resize(160, 160).jpeg({ quality: 95 }).toBuffer();
+    for (const [name, n] of [
+      ['Vladimir_Putin', 1],
+      ['Amanda_Beard', 2],
+    ] as const) {
+      const b = await sharp(readFileSync(lfwImagePath(IMAGES, { name, n })))
+        .resize(160, 160)
+        .jpeg({ quality: 95 })
+        .toBuffer();
       const [w, c] = await Promise.all([wasm.analyse(b), cpu.analyse(b)]);
       expect(w.faces.length).toBeGreaterThanOrEqual(1);
       expect(c.faces.length).toBe(w.faces.length);

@@ -20,10 +20,16 @@ const config = { ...loadConfig({}), concurrency: 2 };
 const FIXTURE_ACCURACY_FLOOR = 0.9;
 
 function streams() {
-  const out = new PassThrough(), err = new PassThrough();
-  let o = '', e = '';
-  out.on('data', (d: Buffer) => { o += d.toString(); });
-  err.on('data', (d: Buffer) => { e += d.toString(); });
+  const out = new PassThrough(),
+    err = new PassThrough();
+  let o = '',
+    e = '';
+  out.on('data', (d: Buffer) => {
+    o += d.toString();
+  });
+  err.on('data', (d: Buffer) => {
+    e += d.toString();
+  });
   return { ctx: { config, stdout: out, stderr: err }, text: () => ({ out: o, err: e }) };
 }
 
@@ -48,7 +54,11 @@ describe('kinfinder embed', () => {
     const s = streams();
     const code = await embed([...files, '--json'], s.ctx);
     expect(code).toBe(0);
-    const lines = s.text().out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const lines = s
+      .text()
+      .out.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
       .sort((p, q) => (p.index as number) - (q.index as number));
     expect(lines.map((l) => l.file)).toEqual(files);
     expect(lines.map((l) => l.index)).toEqual(files.map((_, i) => i));
@@ -57,12 +67,19 @@ describe('kinfinder embed', () => {
       expect(Object.keys(l)).toEqual(['file', 'index', 'width', 'height', 'faces']);
       expect([l.width, l.height]).toEqual([250, 250]);
       expect(l.faces.length).toBeGreaterThanOrEqual(1);
-      const f = l.faces[0] as { box: Record<string, number>; score: number; quality: Record<string, number>; embedding: number[] };
+      const f = l.faces[0] as {
+        box: Record<string, number>;
+        score: number;
+        quality: Record<string, number>;
+        embedding: number[];
+      };
       expect(Object.keys(f)).toEqual(['box', 'score', 'quality', 'embedding']);
       expect(Object.keys(f.box)).toEqual(['x', 'y', 'width', 'height']);
       expect(f.embedding).toHaveLength(128);
       expect(typeof f.quality.sharpness).toBe('number');
-      const areas = l.faces.map((x) => (x.box as { width: number; height: number }).width * (x.box as { width: number; height: number }).height);
+      const areas = l.faces.map(
+        (x) => (x.box as { width: number; height: number }).width * (x.box as { width: number; height: number }).height,
+      );
       expect([...areas].sort((p, q) => q - p)).toEqual(areas);
     }
     expect((lines[1]!.error as { code: string }).code).toBe('unsupported_format');
@@ -82,9 +99,24 @@ describe('kinfinder embed', () => {
 describe('kinfinder eval pairs', () => {
   it(`reaches the accuracy floor on the fixture pairs (≥ ${FIXTURE_ACCURACY_FLOOR * 100} %) and reports the LFW figures`, async () => {
     const s = streams();
-    const code = await evalPairs(['--images', IMAGES, '--pairs', path.join(FIX, 'pairs.txt'), '--json', '--recipe', 'manifest,baseline'], s.ctx);
+    const code = await evalPairs(
+      ['--images', IMAGES, '--pairs', path.join(FIX, 'pairs.txt'), '--json', '--recipe', 'manifest,baseline'],
+      s.ctx,
+    );
     expect(code, s.text().err).toBe(0);
-    const out = JSON.parse(s.text().out) as { backend: string; reports: Array<{ recipe: string; pairs: number; photos: number; noFace: number; failed: number; auc: number; accuracy: { mean: number; folds: unknown[] }; pairs_fmr: Record<string, number> }> };
+    const out = JSON.parse(s.text().out) as {
+      backend: string;
+      reports: Array<{
+        recipe: string;
+        pairs: number;
+        photos: number;
+        noFace: number;
+        failed: number;
+        auc: number;
+        accuracy: { mean: number; folds: unknown[] };
+        pairs_fmr: Record<string, number>;
+      }>;
+    };
     expect(out.reports.map((r) => r.recipe)).toEqual([expect.stringMatching(/^manifest\(/), 'baseline']);
     const [m, base] = out.reports;
     expect(m!.pairs).toBe(48);

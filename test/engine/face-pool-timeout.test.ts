@@ -4,16 +4,16 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKinfinderError } from '../src/errors.ts';
-import { lfwImagePath } from '../src/eval/pairs.ts';
-import { createFacePool, type FacePool } from '../src/face/index.ts';
-import { taskBoundMs, type TaskBudget } from '../src/face/task-budget.ts';
+import { isKinfinderError } from '../../src/errors.ts';
+import { lfwImagePath } from '../../src/eval/pairs.ts';
+import { createFacePool, type FacePool } from '../../src/face/index.ts';
+import { taskBoundMs, type TaskBudget } from '../../src/face/task-budget.ts';
 
 // Issue 32: no face-engine task may wait for ever. The real engine and weights on fixture photos;
 // a thread is made to hang or die only by the pool's test hook (src/face/pool-test-hooks.ts),
 // which acts on one input, named by its SHA-256, before the engine sees it.
 
-const IMAGES = path.join(import.meta.dirname, 'fixtures', 'lfw', 'images');
+const IMAGES = path.join(import.meta.dirname, '..', 'fixtures', 'lfw', 'images');
 const limits = { maxPixels: 50e6, maxBytes: 20 * 1024 * 1024 };
 const read = (name: string, n: number) => readFileSync(lfwImagePath(IMAGES, { name, n }));
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -28,11 +28,17 @@ let dies: Buffer; // a thread exits in the middle of this one
 let pool: FacePool;
 type Threads = FacePool & { threads: readonly Worker[] };
 
-const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isKinfinderError(e) ? e.code : String(e)));
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (isKinfinderError(e) ? e.code : String(e)),
+  );
 
 beforeAll(async () => {
   const small = (b: Buffer) => sharp(b).resize(120).jpeg({ quality: 90 }).toBuffer();
-  photos = await Promise.all([read('Colin_Powell', 74), read('Laura_Bush', 4), read('Juanes', 1), read('Nadia_Petrova', 5)].map(small));
+  photos = await Promise.all(
+    [read('Colin_Powell', 74), read('Laura_Bush', 4), read('Juanes', 1), read('Nadia_Petrova', 5)].map(small),
+  );
   hangs = await sharp(read('Gary_Locke', 1)).resize(40, 40).jpeg().toBuffer();
   dies = await small(read('Juanes', 3));
   pool = await createFacePool({
@@ -54,7 +60,9 @@ describe('face pool: every task settles (issue 32)', () => {
     // may pass another while a thread is slowed).
     const order: number[] = [];
     await Promise.all(Array.from({ length: 12 }, (_, i) => pool.analyse(photos[0]!).then(() => order.push(i))));
-    order.forEach((task, place) => expect(Math.abs(task - place), `task ${task} settled ${place}th: ${order.join(' ')}`).toBeLessThanOrEqual(2));
+    order.forEach((task, place) =>
+      expect(Math.abs(task - place), `task ${task} settled ${place}th: ${order.join(' ')}`).toBeLessThanOrEqual(2),
+    );
   }, 120_000);
 
   it('a thread that hangs: its task fails with face_engine_timeout within its bound, the rest are done', async () => {

@@ -5,19 +5,33 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKinfinderError } from '../../src/errors.ts';
 import { lfwImagePath } from '../../src/eval/pairs.ts';
-import { createFaceEngine, createFacePool, type FaceEngine, type FacePool, type PhotoAnalysis } from '../../src/face/index.ts';
+import {
+  createFaceEngine,
+  createFacePool,
+  type FaceEngine,
+  type FacePool,
+  type PhotoAnalysis,
+} from '../../src/face/index.ts';
 import { normalise } from '../../src/image/index.ts';
 
 const IMAGES = path.join(import.meta.dirname, '..', 'fixtures', 'lfw', 'images');
 const limits = { maxPixels: 50e6, maxBytes: 20 * 1024 * 1024 };
-const photos = [['Colin_Powell', 74], ['Laura_Bush', 4], ['Juanes', 1], ['Nadia_Petrova', 5]] as const;
+const photos = [
+  ['Colin_Powell', 74],
+  ['Laura_Bush', 4],
+  ['Juanes', 1],
+  ['Nadia_Petrova', 5],
+] as const;
 const bytes = photos.map(([name, n]) => readFileSync(lfwImagePath(IMAGES, { name, n })));
 
 let engine: FaceEngine;
 let pool: FacePool;
 
 async function errorOf(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => undefined, (e: unknown) => e);
+  return p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 }
 
 /** Same faces in the same order; boxes, landmarks and embeddings equal within 1e-6. */
@@ -31,7 +45,11 @@ function expectSameAnalysis(got: PhotoAnalysis, want: PhotoAnalysis, label: stri
   };
   got.faces.forEach((f, i) => {
     const w = want.faces[i]!;
-    close([f.box.x, f.box.y, f.box.width, f.box.height], [w.box.x, w.box.y, w.box.width, w.box.height], `face ${i} box`);
+    close(
+      [f.box.x, f.box.y, f.box.width, f.box.height],
+      [w.box.x, w.box.y, w.box.width, w.box.height],
+      `face ${i} box`,
+    );
     close(f.landmarks.flat(), w.landmarks.flat(), `face ${i} landmarks`);
     close(f.embedding, w.embedding, `face ${i} embedding`);
     expect(f.quality, `${label} face ${i} quality`).toEqual(w.quality);
@@ -63,13 +81,21 @@ describe('face pool (worker_threads)', () => {
     const singleMs = performance.now() - t1;
     expect(fromPool).toEqual(single);
     expect(fromPool.every((a) => a.faces.length >= 1)).toBe(true);
-    console.info(`per photo: single thread ${Math.round(singleMs / bytes.length)} ms, pool of 2 ${Math.round(poolMs / bytes.length)} ms`);
+    console.info(
+      `per photo: single thread ${Math.round(singleMs / bytes.length)} ms, pool of 2 ${Math.round(poolMs / bytes.length)} ms`,
+    );
   });
 
   it('passes typed errors back from the workers and keeps serving', async () => {
-    const err = await pool.analyse(Buffer.from('plain text, not a photo')).then(() => undefined, (e: unknown) => e);
+    const err = await pool.analyse(Buffer.from('plain text, not a photo')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isKinfinderError(err) && err.code).toBe('unsupported_format');
-    const err2 = await pool.analyse(bytes[0]!.subarray(0, 2000)).then(() => undefined, (e: unknown) => e);
+    const err2 = await pool.analyse(bytes[0]!.subarray(0, 2000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isKinfinderError(err2) && err2.code).toBe('corrupt_image');
     expect((await pool.analyse(bytes[1]!)).faces.length).toBeGreaterThanOrEqual(1);
   });
@@ -89,7 +115,10 @@ describe('analyseImage (pixels already decoded by normalise)', () => {
   beforeAll(async () => {
     const upright = await sharp(bytes[1]!).extend({ bottom: 120, background: '#777' }).jpeg({ quality: 95 }).toBuffer();
     const rotated = await sharp(upright).rotate(270).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
-    inputs = [...photos.map(([name, n], i) => ({ label: `${name}_${n}`, bytes: bytes[i]! })), { label: 'exif-rotated', bytes: rotated }];
+    inputs = [
+      ...photos.map(([name, n], i) => ({ label: `${name}_${n}`, bytes: bytes[i]! })),
+      { label: 'exif-rotated', bytes: rotated },
+    ];
   });
 
   it('equals analyse(bytes) on the engine and on the pool', async () => {
@@ -143,7 +172,9 @@ describe('pool lifecycle', () => {
     await new Promise((r) => setTimeout(r, 50));
     await victim.terminate();
     const settled = await running;
-    const failures = settled.filter((s) => s.status === 'rejected').map((s) => (s as PromiseRejectedResult).reason as unknown);
+    const failures = settled
+      .filter((s) => s.status === 'rejected')
+      .map((s) => (s as PromiseRejectedResult).reason as unknown);
     expect(failures).toHaveLength(1);
     expect(isKinfinderError(failures[0]) && failures[0].code).toBe('internal');
     expect((failures[0] as Error).message).toMatch(/face worker stopped/);
@@ -169,7 +200,9 @@ describe('pool lifecycle', () => {
   });
 
   it('fails to start with the engine’s own error when the model cannot load', async () => {
-    const err = await errorOf(createFacePool({ size: 2, limits, manifestPath: path.join(IMAGES, 'no-such-manifest.json') }));
+    const err = await errorOf(
+      createFacePool({ size: 2, limits, manifestPath: path.join(IMAGES, 'no-such-manifest.json') }),
+    );
     expect(isKinfinderError(err) && err.code).toBe('model_mismatch');
     expect((err as Error).message).toMatch(/manifest not readable/);
   });

@@ -8,7 +8,15 @@ import { isKinfinderError } from '../../src/errors.ts';
 import { auc, cosine } from '../../src/eval/metrics.ts';
 import { lfwImagePath, parsePairs } from '../../src/eval/pairs.ts';
 import { pickCentralFace } from '../../src/eval/run.ts';
-import { bandFor, createFaceEngine, DEFAULT_MANIFEST_PATH, loadManifest, type Box, type FaceEngine, type PhotoAnalysis } from '../../src/face/index.ts';
+import {
+  bandFor,
+  createFaceEngine,
+  DEFAULT_MANIFEST_PATH,
+  loadManifest,
+  type Box,
+  type FaceEngine,
+  type PhotoAnalysis,
+} from '../../src/face/index.ts';
 
 const FIX = path.join(import.meta.dirname, '..', 'fixtures', 'lfw');
 const IMAGES = path.join(FIX, 'images');
@@ -21,10 +29,15 @@ const logs: string[] = [];
 beforeAll(async () => {
   engine = await createFaceEngine({ limits, log: (l) => logs.push(l) });
 }, 120_000);
-afterAll(async () => { await engine?.close(); });
+afterAll(async () => {
+  await engine?.close();
+});
 
 async function code(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => 'resolved', (e: unknown) => e);
+  const err = await p.then(
+    () => 'resolved',
+    (e: unknown) => e,
+  );
   return isKinfinderError(err) ? err.code : String(err);
 }
 
@@ -55,7 +68,13 @@ describe('face engine', () => {
       expect(f.embedding).toHaveLength(128);
       expect(Math.hypot(...f.embedding)).toBeCloseTo(1, 5);
       expect(f.landmarks).toHaveLength(68);
-      const inBox = f.landmarks.filter(([x, y]) => x >= f.box.x - 0.2 * f.box.width && x <= f.box.x + 1.2 * f.box.width && y >= f.box.y - 0.2 * f.box.height && y <= f.box.y + 1.2 * f.box.height);
+      const inBox = f.landmarks.filter(
+        ([x, y]) =>
+          x >= f.box.x - 0.2 * f.box.width &&
+          x <= f.box.x + 1.2 * f.box.width &&
+          y >= f.box.y - 0.2 * f.box.height &&
+          y <= f.box.y + 1.2 * f.box.height,
+      );
       expect(inBox.length).toBeGreaterThanOrEqual(60);
       expect(f.score).toBeGreaterThanOrEqual(engine.recipe.detector.minConfidence);
       expect(f.quality.faceSize).toBe(Math.round(Math.max(f.box.width, f.box.height)));
@@ -71,35 +90,61 @@ describe('face engine', () => {
     const cache = new Map<string, number[]>();
     const emb = async (name: string, n: number) => {
       const k = `${name}#${n}`;
-      if (!cache.has(k)) cache.set(k, central(await engine.analyse(photo(name, n), { centreFallback: true })).embedding);
+      if (!cache.has(k))
+        cache.set(k, central(await engine.analyse(photo(name, n), { centreFallback: true })).embedding);
       return cache.get(k)!;
     };
     const scores: number[] = [];
     for (const p of sample) scores.push(cosine(await emb(p.a.name, p.a.n), await emb(p.b.name, p.b.n)));
-    const same = scores.slice(0, 6), diff = scores.slice(6);
+    const same = scores.slice(0, 6),
+      diff = scores.slice(6);
     const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
     expect(mean(same) - mean(diff)).toBeGreaterThan(0.05);
-    expect(auc(scores, sample.map((p) => p.same))).toBeGreaterThanOrEqual(0.95);
+    expect(
+      auc(
+        scores,
+        sample.map((p) => p.same),
+      ),
+    ).toBeGreaterThanOrEqual(0.95);
   });
 
   it('gives the same embedding and an upright box for an EXIF-rotated photo', async () => {
-    const upright = await sharp(photo('Margaret_Thatcher', 1)).extend({ bottom: 120, background: '#777' }).jpeg({ quality: 95 }).toBuffer();
+    const upright = await sharp(photo('Margaret_Thatcher', 1))
+      .extend({ bottom: 120, background: '#777' })
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const rotated = await sharp(upright).rotate(270).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
     const [a, b] = [await engine.analyse(upright), await engine.analyse(rotated)];
     expect([b.width, b.height]).toEqual([250, 370]);
-    const fa = central(a), fb = central(b);
+    const fa = central(a),
+      fb = central(b);
     expect(iou(fa.box, fb.box)).toBeGreaterThan(0.8);
     expect(cosine(fa.embedding, fb.embedding)).toBeGreaterThanOrEqual(0.95);
   });
 
   it('finds three different faces on one canvas, largest first, each matching its source', async () => {
-    const people: Array<[string, number, number]> = [['Colin_Powell', 74, 260], ['Laura_Bush', 4, 220], ['Mel_Gibson', 1, 180]];
-    const sources = await Promise.all(people.map(async ([n, i]) => central(await engine.analyse(photo(n, i))).embedding));
+    const people: Array<[string, number, number]> = [
+      ['Colin_Powell', 74, 260],
+      ['Laura_Bush', 4, 220],
+      ['Mel_Gibson', 1, 180],
+    ];
+    const sources = await Promise.all(
+      people.map(async ([n, i]) => central(await engine.analyse(photo(n, i))).embedding),
+    );
     // the central 170 px of each photo (LFW photos are centred on the named person), scaled
-    const tiles = await Promise.all(people.map(([n, i, s]) => sharp(photo(n, i)).extract({ left: 40, top: 40, width: 170, height: 170 }).resize(s, s).toBuffer()));
+    const tiles = await Promise.all(
+      people.map(([n, i, s]) =>
+        sharp(photo(n, i)).extract({ left: 40, top: 40, width: 170, height: 170 }).resize(s, s).toBuffer(),
+      ),
+    );
     const canvas = await sharp({ create: { width: 900, height: 420, channels: 3, background: '#404040' } })
-      .composite([{ input: tiles[0]!, left: 20, top: 60 }, { input: tiles[1]!, left: 360, top: 100 }, { input: tiles[2]!, left: 660, top: 20 }])
-      .jpeg({ quality: 92 }).toBuffer();
+      .composite([
+        { input: tiles[0]!, left: 20, top: 60 },
+        { input: tiles[1]!, left: 360, top: 100 },
+        { input: tiles[2]!, left: 660, top: 20 },
+      ])
+      .jpeg({ quality: 92 })
+      .toBuffer();
     const a = await engine.analyse(canvas);
     expect(a.faces).toHaveLength(3);
     const areas = a.faces.map((f) => f.box.width * f.box.height);
@@ -121,7 +166,9 @@ describe('face engine', () => {
   it('finds a small face in a large photo (detection is not run on a thumbnail)', async () => {
     const face = await sharp(photo('Vladimir_Putin', 1)).resize(220, 220).toBuffer();
     const big = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#6a6a60' } })
-      .composite([{ input: face, left: 3100, top: 2300 }]).jpeg({ quality: 90 }).toBuffer();
+      .composite([{ input: face, left: 3100, top: 2300 }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
     const a = await engine.analyse(big);
     expect([a.width, a.height]).toEqual([4000, 3000]);
     expect(a.faces.length).toBeGreaterThanOrEqual(1);
@@ -149,7 +196,9 @@ describe('face engine', () => {
   });
 
   it('returns no face for a photo without one; evaluation may ask for a centred fallback', async () => {
-    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#9a9a9a' } }).jpeg().toBuffer();
+    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#9a9a9a' } })
+      .jpeg()
+      .toBuffer();
     expect((await engine.analyse(blank)).faces).toEqual([]);
     const fb = await engine.analyse(blank, { centreFallback: true });
     expect(fb.faces).toHaveLength(1);
@@ -160,7 +209,11 @@ describe('face engine', () => {
     const good = photo('Aaron_Peirsol', 1);
     const bomb = Buffer.from(good);
     for (let i = 2; i < bomb.length - 9; i++) {
-      if (bomb[i] === 0xff && bomb[i + 1]! >= 0xc0 && bomb[i + 1]! <= 0xc2) { bomb.writeUInt16BE(60000, i + 5); bomb.writeUInt16BE(60000, i + 7); break; }
+      if (bomb[i] === 0xff && bomb[i + 1]! >= 0xc0 && bomb[i + 1]! <= 0xc2) {
+        bomb.writeUInt16BE(60000, i + 5);
+        bomb.writeUInt16BE(60000, i + 7);
+        break;
+      }
     }
     const t0 = performance.now();
     expect(await code(engine.analyse(bomb))).toBe('too_many_pixels');

@@ -23,7 +23,9 @@ beforeAll(async () => {
   engine = await createFaceEngine({ limits });
   clean = pickCentralFace(await engine.analyse(photo(PERSON, 1)))!;
 }, 120_000);
-afterAll(async () => { await engine?.close(); });
+afterAll(async () => {
+  await engine?.close();
+});
 
 const today = () => {
   const { rescue: _r, ...r } = engine.recipe;
@@ -39,7 +41,14 @@ describe('detection of field photos', () => {
     const [plain, withRescue] = await engine.analyseRecipes(photo(PERSON, 1), [today(), engine.recipe]);
     expect(withRescue!.faces.map((f) => f.embedding)).toEqual(plain!.faces.map((f) => f.embedding));
     const f = pickCentralFace(withRescue!)!;
-    expect(f.quality).toMatchObject({ rotation: 0, detectedBy: 'upright', enhanced: false, eyesVisible: true, bandCap: null, flags: [] });
+    expect(f.quality).toMatchObject({
+      rotation: 0,
+      detectedBy: 'upright',
+      enhanced: false,
+      eyesVisible: true,
+      bandCap: null,
+      flags: [],
+    });
   }, 60_000);
 
   it('describes a face lying at 90° from upright when SSD found it sideways with confidence but its landmarks have no face’s shape', async () => {
@@ -48,9 +57,13 @@ describe('detection of field photos', () => {
     const turned = await sharp(photo(PERSON, 2)).rotate(90).jpeg({ quality: 90 }).toBuffer();
     const { maxShapeResidual: _m, ...v2Rescue } = engine.recipe.rescue!;
     const [upright] = await engine.analyseRecipes(photo(PERSON, 2), [engine.recipe]);
-    const [v2, now] = await engine.analyseRecipes(turned, [{ ...engine.recipe, name: 'v2', rescue: v2Rescue }, engine.recipe]);
+    const [v2, now] = await engine.analyseRecipes(turned, [
+      { ...engine.recipe, name: 'v2', rescue: v2Rescue },
+      engine.recipe,
+    ]);
     const own = pickCentralFace(upright!)!;
-    const before = only(v2!), after = only(now!);
+    const before = only(v2!),
+      after = only(now!);
     expect(before.quality.rotation).toBe(0);
     expect(cosine(before.embedding, own.embedding)).toBeLessThan(engine.manifest.calibration.possible.threshold);
     expect(after.quality.rotation).toBe(-90);
@@ -67,16 +80,25 @@ describe('detection of field photos', () => {
       // the same face as upright: the aligned chip does not care which way the photo was held
       expect(cosine(f.embedding, clean.embedding)).toBeGreaterThan(engine.manifest.calibration.strong.threshold);
       // without the cascade the face is lost, or found but not this face
-      const lost = plain!.faces.every((p) => cosine(p.embedding, clean.embedding) < engine.manifest.calibration.possible.threshold);
+      const lost = plain!.faces.every(
+        (p) => cosine(p.embedding, clean.embedding) < engine.manifest.calibration.possible.threshold,
+      );
       expect(lost).toBe(true);
       // the box is where the upright face's box went when the photo was turned (250 × 250)
       const c = [clean.box.x + clean.box.width / 2 - 125, clean.box.y + clean.box.height / 2 - 125];
       const t = (turn * Math.PI) / 180;
-      const expected = [125 + c[0]! * Math.cos(t) - c[1]! * Math.sin(t), 125 + c[0]! * Math.sin(t) + c[1]! * Math.cos(t)];
-      expect(Math.hypot(f.box.x + f.box.width / 2 - expected[0]!, f.box.y + f.box.height / 2 - expected[1]!)).toBeLessThan(20);
+      const expected = [
+        125 + c[0]! * Math.cos(t) - c[1]! * Math.sin(t),
+        125 + c[0]! * Math.sin(t) + c[1]! * Math.cos(t),
+      ];
+      expect(
+        Math.hypot(f.box.x + f.box.width / 2 - expected[0]!, f.box.y + f.box.height / 2 - expected[1]!),
+      ).toBeLessThan(20);
       // landmarks: eyes above the mouth once turned back by `rotation`
       const back = (p: [number, number]): [number, number] => {
-        const r = (f.quality.rotation! * Math.PI) / 180, dx = p[0] - 125, dy = p[1] - 125;
+        const r = (f.quality.rotation! * Math.PI) / 180,
+          dx = p[0] - 125,
+          dy = p[1] - 125;
         return [dx * Math.cos(r) - dy * Math.sin(r), dx * Math.sin(r) + dy * Math.cos(r)];
       };
       expect(back(f.landmarks[36]!)[1]).toBeLessThan(back(f.landmarks[57]!)[1]);
@@ -119,9 +141,14 @@ describe('detection of field photos', () => {
     const { denoiseEnhanced: _d, ...v3Rescue } = engine.recipe.rescue!;
     expect(engine.recipe.rescue!.denoiseEnhanced).toBe(3);
     const v3 = { ...engine.recipe, name: 'v3', rescue: v3Rescue };
-    const people = lfwPeople(2).filter((_, i) => i % 4 === 0).slice(0, 8);
-    const probes = await Promise.all(people.map(async (p) => pickCentralFace(await engine.analyse(readFileSync(p.files[1]!)))!.embedding));
-    const own: Array<[number, number]> = [], margin: Array<[number, number]> = [];
+    const people = lfwPeople(2)
+      .filter((_, i) => i % 4 === 0)
+      .slice(0, 8);
+    const probes = await Promise.all(
+      people.map(async (p) => pickCentralFace(await engine.analyse(readFileSync(p.files[1]!)))!.embedding),
+    );
+    const own: Array<[number, number]> = [],
+      margin: Array<[number, number]> = [];
     for (const [i, p] of people.entries()) {
       const { data, info } = await sharp(readFileSync(p.files[0]!)).raw().toBuffer({ resolveWithObject: true });
       let seed = 7;
@@ -141,15 +168,28 @@ describe('detection of field photos', () => {
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     expect(own.filter(([b, a]) => a > b).length, 'people described nearer their own photo').toBeGreaterThanOrEqual(6);
     expect(mean(own.map(([, a]) => a))).toBeGreaterThan(mean(own.map(([b]) => b)));
-    expect(mean(margin.map(([, a]) => a)), 'own photo ahead of the nearest stranger').toBeGreaterThan(mean(margin.map(([b]) => b)));
+    expect(mean(margin.map(([, a]) => a)), 'own photo ahead of the nearest stranger').toBeGreaterThan(
+      mean(margin.map(([b]) => b)),
+    );
   }, 240_000);
 
   it('flags the eyes hidden when a blindfold covers them', async () => {
     const lm = clean.landmarks;
-    const xs = lm.slice(36, 48).map((p) => p[0]), ys = lm.slice(36, 48).map((p) => p[1]);
-    const x0 = Math.min(...xs) - 14, x1 = Math.max(...xs) + 14, y0 = Math.min(...ys) - 9, y1 = Math.max(...ys) + 9;
-    const band = await sharp({ create: { width: Math.round(x1 - x0), height: Math.round(y1 - y0), channels: 3, background: '#2a2622' } }).png().toBuffer();
-    const bytes = await sharp(photo(PERSON, 1)).composite([{ input: band, left: Math.round(x0), top: Math.round(y0) }]).jpeg({ quality: 90 }).toBuffer();
+    const xs = lm.slice(36, 48).map((p) => p[0]),
+      ys = lm.slice(36, 48).map((p) => p[1]);
+    const x0 = Math.min(...xs) - 14,
+      x1 = Math.max(...xs) + 14,
+      y0 = Math.min(...ys) - 9,
+      y1 = Math.max(...ys) + 9;
+    const band = await sharp({
+      create: { width: Math.round(x1 - x0), height: Math.round(y1 - y0), channels: 3, background: '#2a2622' },
+    })
+      .png()
+      .toBuffer();
+    const bytes = await sharp(photo(PERSON, 1))
+      .composite([{ input: band, left: Math.round(x0), top: Math.round(y0) }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
     const f = pickCentralFace(await engine.analyse(bytes))!;
     expect(f.quality.eyesVisible).toBe(false);
     expect(f.quality.flags).toContain('eyes_hidden');
@@ -158,14 +198,27 @@ describe('detection of field photos', () => {
 
   it('flags the eyes hidden under a woven blindfold, whose weave eye detail alone took for open eyes, and never on the same faces uncovered', async () => {
     // bench:field's blindfold (a dark cloth band with a weave), on twelve fixture people
-    const mean = (lm: Array<[number, number]>, idx: number[]): Point => [idx.reduce((s, i) => s + lm[i]![0], 0) / idx.length, idx.reduce((s, i) => s + lm[i]![1], 0) / idx.length];
-    let covered = 0, open = 0, detailAlone = 0;
-    const people = lfwPeople(1).filter((_, i) => i % 3 === 1).slice(0, 12);
+    const mean = (lm: Array<[number, number]>, idx: number[]): Point => [
+      idx.reduce((s, i) => s + lm[i]![0], 0) / idx.length,
+      idx.reduce((s, i) => s + lm[i]![1], 0) / idx.length,
+    ];
+    let covered = 0,
+      open = 0,
+      detailAlone = 0;
+    const people = lfwPeople(1)
+      .filter((_, i) => i % 3 === 1)
+      .slice(0, 12);
     for (const [i, p] of people.entries()) {
       const bytes = readFileSync(p.files[0]!);
       const f = pickCentralFace(await engine.analyse(bytes))!;
       const lm = f.landmarks;
-      const spot = { centre: [f.box.x + f.box.width / 2, f.box.y + f.box.height / 2] as Point, size: Math.max(f.box.width, f.box.height), eyes: [mean(lm, [36, 37, 38, 39, 40, 41]), mean(lm, [42, 43, 44, 45, 46, 47])] as [Point, Point], mouth: mean(lm, [48, 54, 51, 57]), chin: lm[8]! };
+      const spot = {
+        centre: [f.box.x + f.box.width / 2, f.box.y + f.box.height / 2] as Point,
+        size: Math.max(f.box.width, f.box.height),
+        eyes: [mean(lm, [36, 37, 38, 39, 40, 41]), mean(lm, [42, 43, 44, 45, 46, 47])] as [Point, Point],
+        mouth: mean(lm, [48, 54, 51, 57]),
+        chin: lm[8]!,
+      };
       const b = pickCentralFace(await engine.analyse((await degrade('eyes', bytes, spot, i, i)).bytes));
       if (f.quality.eyesVisible) open++;
       if (b && !b.quality.eyesVisible) {
@@ -182,7 +235,8 @@ describe('detection of field photos', () => {
 
   it('finds no face in face-free images: a photo cut into shuffled blocks, smooth noise', async () => {
     const { data, info } = await sharp(photo(PERSON, 1)).raw().toBuffer({ resolveWithObject: true });
-    const b = 10, cols = info.width / b;
+    const b = 10,
+      cols = info.width / b;
     const order = Array.from({ length: cols * cols }, (_, i) => (i * 97) % (cols * cols));
     const shuffled = Buffer.alloc(data.length);
     order.forEach((from, to) => {
@@ -196,7 +250,11 @@ describe('detection of field photos', () => {
     for (let i = 0; i < noise.length; i++) noise[i] = (seed = (seed * 1103515245 + 12345) % 2147483648) % 256;
     const images = [
       await sharp(shuffled, { raw: info }).jpeg({ quality: 85 }).toBuffer(),
-      await sharp(noise, { raw: { width: 32, height: 24, channels: 3 } }).resize(320, 240).blur(2).jpeg().toBuffer(),
+      await sharp(noise, { raw: { width: 32, height: 24, channels: 3 } })
+        .resize(320, 240)
+        .blur(2)
+        .jpeg()
+        .toBuffer(),
     ];
     for (const img of images) expect((await engine.analyse(img)).faces).toHaveLength(0);
   }, 120_000);

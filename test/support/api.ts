@@ -35,7 +35,14 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs: number }; logger?: Logger; now?: () => Date; api?: Partial<ApiDeps> } = {}): Promise<ApiHarness> {
+export async function openApiHarness(
+  opts: {
+    rateLimit?: { max: number; windowMs: number };
+    logger?: Logger;
+    now?: () => Date;
+    api?: Partial<ApiDeps>;
+  } = {},
+): Promise<ApiHarness> {
   const logger = opts.logger ?? silentLogger;
   const t = await openTestDb();
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-api-blobs-'));
@@ -83,7 +90,11 @@ export async function openApiHarness(opts: { rateLimit?: { max: number; windowMs
     async enrol(files) {
       const ids: string[] = [];
       for (const f of files) {
-        const p = await enqueuePhoto({ db: t.db, blobs, queue, limits: LIMITS }, CLI, { name: path.basename(f), bytes: fs.readFileSync(f), source: 'test archive' });
+        const p = await enqueuePhoto({ db: t.db, blobs, queue, limits: LIMITS }, CLI, {
+          name: path.basename(f),
+          bytes: fs.readFileSync(f),
+          source: 'test archive',
+        });
         await process(p.id);
         ids.push(p.id);
       }
@@ -102,9 +113,14 @@ export function bearer(token: string | undefined): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-export function photoForm(files: Array<{ name: string; bytes: Uint8Array; type?: string }>, field: string, extra: Record<string, string> = {}): FormData {
+export function photoForm(
+  files: Array<{ name: string; bytes: Uint8Array; type?: string }>,
+  field: string,
+  extra: Record<string, string> = {},
+): FormData {
   const form = new FormData();
-  for (const f of files) form.append(field, new File([new Uint8Array(f.bytes)], f.name, { type: f.type ?? 'image/jpeg' }));
+  for (const f of files)
+    form.append(field, new File([new Uint8Array(f.bytes)], f.name, { type: f.type ?? 'image/jpeg' }));
   for (const [k, v] of Object.entries(extra)) form.append(k, v);
   return form;
 }
@@ -116,7 +132,11 @@ export async function requestJson(
   app: { request: (url: string, init: RequestInit) => Response | Promise<Response> },
   method: string,
   url: string,
-  opts: { token?: string | undefined; body?: FormData | string | Json | undefined; headers?: Record<string, string> } = {},
+  opts: {
+    token?: string | undefined;
+    body?: FormData | string | Json | undefined;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; json: Json; headers: Headers; text: string }> {
   const headers: Record<string, string> = { ...bearer(opts.token), ...opts.headers };
   const init: RequestInit = { method: method.toUpperCase(), headers };

@@ -52,7 +52,12 @@ export async function launchBrowser(): Promise<TestBrowser> {
     problems,
     async context(viewport, opts) {
       // The locale is the browser's Accept-Language: the pages negotiate their language from it.
-      const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: opts?.locale ?? 'en-GB', reducedMotion: 'reduce' });
+      const ctx = await browser.newContext({
+        viewport,
+        deviceScaleFactor: 1,
+        locale: opts?.locale ?? 'en-GB',
+        reducedMotion: 'reduce',
+      });
       ctx.setDefaultTimeout(20_000);
       ctx.on('page', (page) => watch(page, problems));
       contexts.push(ctx);
@@ -69,7 +74,8 @@ function watch(page: Page, problems: string[]) {
   page.on('pageerror', (err) => problems.push(`${page.url()}: uncaught ${err.message}`));
   page.on('console', (msg) => {
     // "Failed to load resource" is the browser noting a 4xx answer the page expected and handled.
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`${page.url()}: console ${msg.text()}`);
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text()))
+      problems.push(`${page.url()}: console ${msg.text()}`);
   });
 }
 
@@ -82,7 +88,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Serves a Hono app's fetch on a free loopback port, in this process. */
-export async function serveApp(fetch: (req: Request) => Response | Promise<Response>): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveApp(
+  fetch: (req: Request) => Response | Promise<Response>,
+): Promise<{ url: string; close(): Promise<void> }> {
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {
     server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port));
@@ -107,7 +115,11 @@ export async function imageLoaded(page: Page, selector: string, timeoutMs = 30_0
   const deadline = Date.now() + timeoutMs;
   const img = page.locator(selector);
   for (;;) {
-    const ready = (await img.count()) > 0 && (await img.first().evaluate((i: { complete: boolean; naturalWidth: number }) => i.complete && i.naturalWidth > 0));
+    const ready =
+      (await img.count()) > 0 &&
+      (await img
+        .first()
+        .evaluate((i: { complete: boolean; naturalWidth: number }) => i.complete && i.naturalWidth > 0));
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`image ${selector} did not load within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
@@ -116,7 +128,9 @@ export async function imageLoaded(page: Page, selector: string, timeoutMs = 30_0
 
 /** The focused element as "#id" or ".class" (what keyboard and screen-reader users are on). */
 export async function focused(page: Page): Promise<string> {
-  return (await page.evaluate(`(() => { const e = document.activeElement; return !e ? '' : e.id ? '#' + e.id : '.' + e.className; })()`)) as string;
+  return (await page.evaluate(
+    `(() => { const e = document.activeElement; return !e ? '' : e.id ? '#' + e.id : '.' + e.className; })()`,
+  )) as string;
 }
 
 /**

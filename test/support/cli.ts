@@ -23,7 +23,11 @@ export function childEnv(extra: Record<string, string | undefined>): NodeJS.Proc
   return env;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, opts: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env, cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -80,7 +84,11 @@ export function waitForExit(child: ChildProcess): Promise<number | null> {
  * Runs several CLI invocations, at most `parallel` at a time (each spawn pays tsx's start-up),
  * and returns the results in the order given.
  */
-export async function runCliAll(argvs: string[][], env: NodeJS.ProcessEnv, opts: { parallel?: number; timeoutMs?: number } = {}): Promise<CliResult[]> {
+export async function runCliAll(
+  argvs: string[][],
+  env: NodeJS.ProcessEnv,
+  opts: { parallel?: number; timeoutMs?: number } = {},
+): Promise<CliResult[]> {
   const results: CliResult[] = new Array<CliResult>(argvs.length);
   let next = 0;
   const lane = async () => {

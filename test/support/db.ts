@@ -8,8 +8,10 @@ export type TestDbKind = 'pglite' | 'postgres';
 
 export function testDbKind(): TestDbKind {
   const kind = process.env.KINFINDER_TEST_DB ?? 'pglite';
-  if (kind !== 'pglite' && kind !== 'postgres') throw new Error(`KINFINDER_TEST_DB must be pglite or postgres, not ${kind}`);
-  if (kind === 'postgres' && !process.env.DATABASE_URL) throw new Error('KINFINDER_TEST_DB=postgres needs DATABASE_URL');
+  if (kind !== 'pglite' && kind !== 'postgres')
+    throw new Error(`KINFINDER_TEST_DB must be pglite or postgres, not ${kind}`);
+  if (kind === 'postgres' && !process.env.DATABASE_URL)
+    throw new Error('KINFINDER_TEST_DB=postgres needs DATABASE_URL');
   return kind;
 }
 

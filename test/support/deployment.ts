@@ -30,8 +30,14 @@ export function createDeployment(): Deployment {
   return {
     kind,
     dataDir,
-    env: (extra = {}) => ({ ...childEnv({ KINFINDER_DATA_DIR: dataDir, KINFINDER_CONCURRENCY: '2', ...extra }), ...base }),
-    open: () => (kind === 'postgres' ? openPostgres({ url: url as string, searchPath: `${schema},public` }) : openPglite({ dataDir: path.join(dataDir, 'db') })),
+    env: (extra = {}) => ({
+      ...childEnv({ KINFINDER_DATA_DIR: dataDir, KINFINDER_CONCURRENCY: '2', ...extra }),
+      ...base,
+    }),
+    open: () =>
+      kind === 'postgres'
+        ? openPostgres({ url: url as string, searchPath: `${schema},public` })
+        : openPglite({ dataDir: path.join(dataDir, 'db') }),
     async destroy() {
       if (kind === 'postgres') {
         const db = await openPostgres({ url: url as string, max: 1 });

@@ -24,7 +24,12 @@ export async function faceVariants(count: number): Promise<Buffer[]> {
     // Offsets stay within the trimmed margin, so the face (centred in LFW) is never cut.
     const left = (i * 7) % (trim + 1);
     const top = (i * 5) % (trim + 1);
-    let img = sharp(bases[i % bases.length]!).extract({ left, top, width: meta.width! - trim, height: meta.height! - trim });
+    let img = sharp(bases[i % bases.length]!).extract({
+      left,
+      top,
+      width: meta.width! - trim,
+      height: meta.height! - trim,
+    });
     if (pass % 2 === 1) img = img.flop();
     const data = await img
       .modulate({ brightness: 0.95 + 0.025 * (i % 5), saturation: 0.9 + 0.05 * (pass % 4) })

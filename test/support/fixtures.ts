@@ -18,7 +18,13 @@ export function lfwPeople(minPhotos = 1): FixturePerson[] {
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort()
-    .map((name) => ({ name, files: fs.readdirSync(path.join(LFW_IMAGES, name)).sort().map((f) => path.join(LFW_IMAGES, name, f)) }))
+    .map((name) => ({
+      name,
+      files: fs
+        .readdirSync(path.join(LFW_IMAGES, name))
+        .sort()
+        .map((f) => path.join(LFW_IMAGES, name, f)),
+    }))
     .filter((p) => p.files.length >= minPhotos);
 }
 

@@ -12,11 +12,16 @@ export interface SwitchableDatabase extends Database {
 }
 
 function refusal(): Error {
-  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+    code: 'ECONNREFUSED',
+    errno: -111,
+    syscall: 'connect',
+  });
 }
 
 export function switchable(db: Database): SwitchableDatabase {
-  const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       if (s.down) {
         s.refused++;
@@ -24,7 +29,10 @@ export function switchable(db: Database): SwitchableDatabase {
       }
       return fn(...args);
     };
-  const wrapTx = (tx: Queryable): Queryable => ({ query: guard(tx.query.bind(tx)) as Queryable['query'], exec: guard(tx.exec.bind(tx)) });
+  const wrapTx = (tx: Queryable): Queryable => ({
+    query: guard(tx.query.bind(tx)) as Queryable['query'],
+    exec: guard(tx.exec.bind(tx)),
+  });
   const s: SwitchableDatabase = {
     kind: db.kind,
     down: false,

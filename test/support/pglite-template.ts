@@ -24,7 +24,9 @@ const TEMPLATE_SCHEMA = 't_template';
 
 function templateDir(): string {
   const h = createHash('sha256');
-  const pglite = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
+  const pglite = JSON.parse(
+    fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'),
+  ) as { version: string };
   h.update(`pglite@${pglite.version}\0`);
   return path.join(os.tmpdir(), 'kinfinder-test-pglite', h.digest('hex').slice(0, 16));
 }
@@ -71,7 +73,8 @@ function template(kind: 'bare' | 'migrated'): Promise<Uint8Array> {
 /** A new in-memory PGlite holding the schema `schema`, migrated unless `migrated` is false. */
 export async function openTemplatePglite(schema: string, migrated: boolean): Promise<Database> {
   const db = await openPglite({ loadDataDir: await template(migrated ? 'migrated' : 'bare') });
-  if (migrated) await db.exec(`ALTER SCHEMA ${TEMPLATE_SCHEMA} RENAME TO ${schema}; SET search_path TO ${schema}, public`);
+  if (migrated)
+    await db.exec(`ALTER SCHEMA ${TEMPLATE_SCHEMA} RENAME TO ${schema}; SET search_path TO ${schema}, public`);
   else await db.exec(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}, public`);
   return db;
 }

@@ -43,7 +43,9 @@ export function engineFingerprint(): string {
   };
   for (const rel of ENGINE_INPUTS) walk(rel);
   for (const pkg of ENGINE_PACKAGES) {
-    const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string };
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as {
+      version: string;
+    };
     h.update(`${pkg}@${manifest.version}\0`);
   }
   fingerprintMemo = h.digest('hex').slice(0, 24);
@@ -52,7 +54,8 @@ export function engineFingerprint(): string {
 
 /** Where recordings live: `KINFINDER_TEST_FACE_RECORDINGS`, else under node_modules/.cache. */
 export function recordingsDir(): string {
-  const root = process.env.KINFINDER_TEST_FACE_RECORDINGS ?? path.join(REPO_ROOT, 'node_modules/.cache/kinfinder-test-faces');
+  const root =
+    process.env.KINFINDER_TEST_FACE_RECORDINGS ?? path.join(REPO_ROOT, 'node_modules/.cache/kinfinder-test-faces');
   return path.join(root, engineFingerprint());
 }
 
@@ -80,7 +83,10 @@ function writeAtomically(file: string, text: string): void {
  * recorded and replayed as the same KinfinderError; any other error is never recorded.
  */
 export async function recordedFaceEngine(opts: { limits: ImageLimits }): Promise<FaceAnalyser> {
-  const dir = path.join(recordingsDir(), createHash('sha256').update(JSON.stringify(opts.limits)).digest('hex').slice(0, 12));
+  const dir = path.join(
+    recordingsDir(),
+    createHash('sha256').update(JSON.stringify(opts.limits)).digest('hex').slice(0, 12),
+  );
   fs.mkdirSync(dir, { recursive: true });
   const metaFile = path.join(dir, 'engine.json');
   let engine: Promise<FaceAnalyser> | undefined;
@@ -108,11 +114,14 @@ export async function recordedFaceEngine(opts: { limits: ImageLimits }): Promise
         recording = { analysis: await compute(await real()) };
       } catch (err) {
         if (!isKinfinderError(err)) throw err;
-        recording = { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+        recording = {
+          error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+        };
       }
       writeAtomically(file, JSON.stringify(recording));
     }
-    if ('error' in recording) throw new KinfinderError(recording.error.code, recording.error.message, recording.error.details);
+    if ('error' in recording)
+      throw new KinfinderError(recording.error.code, recording.error.message, recording.error.details);
     return recording.analysis;
   };
 
@@ -124,7 +133,11 @@ export async function recordedFaceEngine(opts: { limits: ImageLimits }): Promise
       return answer(key, (e) => e.analyse(bytes, options));
     },
     analyseImage(img: NormalisedImage, options) {
-      const key = createHash('sha256').update(`image\0${img.width}x${img.height}\0${img.format}\0`).update(optionsKey(options)).update(img.data).digest('hex');
+      const key = createHash('sha256')
+        .update(`image\0${img.width}x${img.height}\0${img.format}\0`)
+        .update(optionsKey(options))
+        .update(img.data)
+        .digest('hex');
       return answer(key, (e) => e.analyseImage(img, options));
     },
     async close() {

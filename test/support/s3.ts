@@ -34,7 +34,13 @@ export async function startTestS3(): Promise<TestS3> {
   let port = 0;
   let server: S3rver | undefined;
   const start = async () => {
-    server = new S3rver({ address: '127.0.0.1', port, silent: true, directory: dir, configureBuckets: [{ name: S3_BUCKET, configs: [] }] });
+    server = new S3rver({
+      address: '127.0.0.1',
+      port,
+      silent: true,
+      directory: dir,
+      configureBuckets: [{ name: S3_BUCKET, configs: [] }],
+    });
     port = (await server.run()).port;
   };
   const stop = async () => {
@@ -52,7 +58,14 @@ export async function startTestS3(): Promise<TestS3> {
     endpoint,
     port,
     dir,
-    options: (prefix = '', bucket = S3_BUCKET) => ({ kind: 's3', bucket, prefix, endpoint, region: 'us-east-1', credentials: { ...S3_KEYS } }),
+    options: (prefix = '', bucket = S3_BUCKET) => ({
+      kind: 's3',
+      bucket,
+      prefix,
+      endpoint,
+      region: 'us-east-1',
+      credentials: { ...S3_KEYS },
+    }),
     env: (prefix = '') => ({
       KINFINDER_BLOBS: `s3://${S3_BUCKET}${prefix ? `/${prefix}` : ''}`,
       KINFINDER_S3_ENDPOINT: endpoint,

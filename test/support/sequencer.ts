@@ -9,7 +9,12 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * cost; the PostgreSQL run also reads the PGlite run's durations, where the PostgreSQL-only
  * 300-photo CLI batch (operators-cli) took no time at all.
  */
-const START_FIRST = ['test/db/operators-cli.test.ts', 'test/db/db-outage.test.ts', 'test/db/ingest.test.ts', 'test/db/backup.test.ts'];
+const START_FIRST = [
+  'test/db/operators-cli.test.ts',
+  'test/db/db-outage.test.ts',
+  'test/db/ingest.test.ts',
+  'test/db/backup.test.ts',
+];
 
 export class LongFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

@@ -41,10 +41,22 @@ export function syntheticGallery(db: Database, manifest: ModelManifest) {
      * detector missed), and the person record of `metadata` (names, birthDate, idNumbers…);
      * `quality` is the face's stored quality (e.g. a `bandCap`).
      */
-    async photo(embedding: number[] | null, blobs?: { photo?: string; display?: string; crop?: string }, metadata: Record<string, unknown> = {}, quality: Record<string, unknown> = {}): Promise<{ photoId: string; faceId: string }> {
+    async photo(
+      embedding: number[] | null,
+      blobs?: { photo?: string; display?: string; crop?: string },
+      metadata: Record<string, unknown> = {},
+      quality: Record<string, unknown> = {},
+    ): Promise<{ photoId: string; faceId: string }> {
       const i = ++n;
       return db.transaction(async (tx) => {
-        const { id } = await insertPhoto(tx, { sha256: blobs?.photo ?? hex64(i), originalName: `g${i}.jpg`, byteSize: 1000, format: 'jpeg', sourceId: null, metadata });
+        const { id } = await insertPhoto(tx, {
+          sha256: blobs?.photo ?? hex64(i),
+          originalName: `g${i}.jpg`,
+          byteSize: 1000,
+          format: 'jpeg',
+          sourceId: null,
+          metadata,
+        });
         await recordArchivePhoto(tx, id, metadata);
         await completePhoto(tx, id, {
           width: 250,
@@ -52,7 +64,19 @@ export function syntheticGallery(db: Database, manifest: ModelManifest) {
           format: 'jpeg',
           displaySha256: blobs?.display ?? hex64(1_000_000 + i),
           modelId: manifest.id,
-          faces: embedding ? [{ faceIndex: 0, box: BOX, score: 0.99, landmarks: [], quality, cropSha256: blobs?.crop ?? hex64(2_000_000 + i), embedding }] : [],
+          faces: embedding
+            ? [
+                {
+                  faceIndex: 0,
+                  box: BOX,
+                  score: 0.99,
+                  landmarks: [],
+                  quality,
+                  cropSha256: blobs?.crop ?? hex64(2_000_000 + i),
+                  embedding,
+                },
+              ]
+            : [],
         });
         const face = await tx.query<{ id: string }>(`SELECT id FROM faces WHERE photo_id = $1`, [id]);
         return { photoId: id, faceId: face.rows[0]?.id ?? '' };
@@ -62,7 +86,11 @@ export function syntheticGallery(db: Database, manifest: ModelManifest) {
      * Opens a case with one reference face (none for `null`) and the family's `subject`, and gives
      * it what a case search over today's gallery finds.
      */
-    async openCase(reference: number[] | null, blobs?: { crop?: string; display?: string }, subject: Record<string, unknown> = {}): Promise<{ caseId: string; referenceFaceId: string }> {
+    async openCase(
+      reference: number[] | null,
+      blobs?: { crop?: string; display?: string },
+      subject: Record<string, unknown> = {},
+    ): Promise<{ caseId: string; referenceFaceId: string }> {
       const i = ++n;
       return db.transaction(async (tx) => {
         const opened = await insertCase(tx, { subject, modelId: manifest.id, createdBy: null });
@@ -86,7 +114,11 @@ export function syntheticGallery(db: Database, manifest: ModelManifest) {
           cropSha256: blobs?.crop ?? hex64(5_000_000 + i),
           embedding: reference,
         });
-        await upsertCandidates(tx, opened.id, await matchCase(tx, manifest, [{ id: referenceFaceId, embedding: reference }], record, CASE_CANDIDATES));
+        await upsertCandidates(
+          tx,
+          opened.id,
+          await matchCase(tx, manifest, [{ id: referenceFaceId, embedding: reference }], record, CASE_CANDIDATES),
+        );
         return { caseId: opened.id, referenceFaceId };
       });
     },

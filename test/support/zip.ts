@@ -17,7 +17,10 @@ export type RawEntry = {
   payload?: Buffer;
 };
 
-export function makeZip(entries: RawEntry[], opts: { claimedCount?: number; shareFirstLocalHeader?: boolean } = {}): Buffer {
+export function makeZip(
+  entries: RawEntry[],
+  opts: { claimedCount?: number; shareFirstLocalHeader?: boolean } = {},
+): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -33,23 +36,41 @@ export function makeZip(entries: RawEntry[], opts: { claimedCount?: number; shar
     const header = (sig: number, central: boolean, localOffset: number) => {
       const b = Buffer.alloc(central ? 46 : 30);
       let p = 0;
-      b.writeUInt32LE(sig, p); p += 4;
-      if (central) { b.writeUInt16LE(20, p); p += 2; }
-      b.writeUInt16LE(20, p); p += 2;
-      b.writeUInt16LE(flags, p); p += 2;
-      b.writeUInt16LE(method, p); p += 2;
-      b.writeUInt16LE(0, p); p += 2; // time
-      b.writeUInt16LE(0x21, p); p += 2; // date 1980-01-01
-      b.writeUInt32LE(crc >>> 0, p); p += 4;
-      b.writeUInt32LE(payload.length, p); p += 4;
-      b.writeUInt32LE(usize, p); p += 4;
-      b.writeUInt16LE(name.length, p); p += 2;
-      b.writeUInt16LE(0, p); p += 2; // extra
+      b.writeUInt32LE(sig, p);
+      p += 4;
       if (central) {
-        b.writeUInt16LE(0, p); p += 2; // comment
-        b.writeUInt16LE(0, p); p += 2; // disk
-        b.writeUInt16LE(0, p); p += 2; // internal attrs
-        b.writeUInt32LE(0, p); p += 4; // external attrs
+        b.writeUInt16LE(20, p);
+        p += 2;
+      }
+      b.writeUInt16LE(20, p);
+      p += 2;
+      b.writeUInt16LE(flags, p);
+      p += 2;
+      b.writeUInt16LE(method, p);
+      p += 2;
+      b.writeUInt16LE(0, p);
+      p += 2; // time
+      b.writeUInt16LE(0x21, p);
+      p += 2; // date 1980-01-01
+      b.writeUInt32LE(crc >>> 0, p);
+      p += 4;
+      b.writeUInt32LE(payload.length, p);
+      p += 4;
+      b.writeUInt32LE(usize, p);
+      p += 4;
+      b.writeUInt16LE(name.length, p);
+      p += 2;
+      b.writeUInt16LE(0, p);
+      p += 2; // extra
+      if (central) {
+        b.writeUInt16LE(0, p);
+        p += 2; // comment
+        b.writeUInt16LE(0, p);
+        p += 2; // disk
+        b.writeUInt16LE(0, p);
+        p += 2; // internal attrs
+        b.writeUInt32LE(0, p);
+        p += 4; // external attrs
         b.writeUInt32LE(localOffset, p);
       }
       return Buffer.concat([b, name]);

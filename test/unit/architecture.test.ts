@@ -62,7 +62,9 @@ describe('ARCHITECTURE.md', () => {
   });
 
   it('names only files and folders that exist', () => {
-    const missing = refs.filter((r) => !fs.existsSync(path.join(REPO_ROOT, r.file))).map((r) => `line ${r.line}: ${r.file}`);
+    const missing = refs
+      .filter((r) => !fs.existsSync(path.join(REPO_ROOT, r.file)))
+      .map((r) => `line ${r.line}: ${r.file}`);
     expect(missing).toEqual([]);
   });
 
@@ -73,7 +75,8 @@ describe('ARCHITECTURE.md', () => {
       if (!r.symbol || !fs.existsSync(abs) || fs.statSync(abs).isDirectory()) continue;
       const source = fs.readFileSync(abs, 'utf8');
       // `Class.method`: both the class and the method must be there.
-      if (!r.symbol.split('.').every((part) => declares(source, part))) missing.push(`line ${r.line}: ${r.file}:${r.symbol}`);
+      if (!r.symbol.split('.').every((part) => declares(source, part)))
+        missing.push(`line ${r.line}: ${r.file}:${r.symbol}`);
     }
     expect(missing).toEqual([]);
   });

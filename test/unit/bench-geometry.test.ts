@@ -27,7 +27,8 @@ describe('symmetric eigen-decomposition', () => {
     const q = basis(d, new Rng(3));
     const lambda = Array.from({ length: d }, (_, i) => 5 / (i + 1) + (i === d - 1 ? -1 : 0));
     const m = zeros(d);
-    for (let k = 0; k < d; k++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) m[i]![j] = m[i]![j]! + lambda[k]! * q[k]![i]! * q[k]![j]!;
+    for (let k = 0; k < d; k++)
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) m[i]![j] = m[i]![j]! + lambda[k]! * q[k]![i]! * q[k]![j]!;
     const { values, vectors } = symmetricEigen(m);
     const sorted = [...lambda].sort((a, b) => b - a);
     values.forEach((v, i) => expect(v).toBeCloseTo(sorted[i]!, 9));
@@ -56,8 +57,21 @@ describe('measured face geometry', () => {
     dims: d,
     mean,
     between: { sd: axes.map((_, j) => 0.12 / Math.sqrt(j + 1)), axes: axes.map((a) => Array.from(a)) },
-    within: { sd: axes.map((_, j) => 0.05 / Math.sqrt(d - j)), axes: axes.map((a) => Array.from(a)), scaleQuantiles: [1, 1] },
-    real: { photos: 0, people: 0, peopleWithSeveral: 0, sameMean: 0, sameSd: 0, diffMean: 0, diffSd: 0, participationRatio: 0 },
+    within: {
+      sd: axes.map((_, j) => 0.05 / Math.sqrt(d - j)),
+      axes: axes.map((a) => Array.from(a)),
+      scaleQuantiles: [1, 1],
+    },
+    real: {
+      photos: 0,
+      people: 0,
+      peopleWithSeveral: 0,
+      sameMean: 0,
+      sameSd: 0,
+      diffMean: 0,
+      diffSd: 0,
+      participationRatio: 0,
+    },
     source: {},
   };
   const gen = new GeometryFaceGenerator(truth, 5);
@@ -72,7 +86,8 @@ describe('measured face geometry', () => {
 
   it('fitted to faces drawn from it, draws faces with the same similarity statistics', () => {
     const faces: Labelled[] = [];
-    for (let p = 0; p < 1500; p++) for (let i = 0; i < 1 + (p % 4); i++) faces.push({ person: `p${p}`, embedding: gen.face(p, i) });
+    for (let p = 0; p < 1500; p++)
+      for (let i = 0; i < 1 + (p % 4); i++) faces.push({ person: `p${p}`, embedding: gen.face(p, i) });
     const fitted = fitGeometry(faces, { what: 'test' });
     expect(fitted.real.photos).toBe(faces.length);
     expect(fitted.real.people).toBe(1500);
@@ -109,7 +124,10 @@ describe('measured face geometry', () => {
     expect(meanS2).toBeLessThan(1.1);
     // a quarter of photos are poor: the top quartile of scales stands well above the median
     expect(q[90]! / q[50]!).toBeGreaterThan(1.5);
-    const flat = sampleStats(new GeometryFaceGenerator({ ...fitted, within: { ...fitted.within, scaleQuantiles: [1, 1] } }, 3), 3000);
+    const flat = sampleStats(
+      new GeometryFaceGenerator({ ...fitted, within: { ...fitted.within, scaleQuantiles: [1, 1] } }, 3),
+      3000,
+    );
     const spread = sampleStats(new GeometryFaceGenerator(fitted, 3), 3000);
     expect(spread.sameSd).toBeGreaterThan(flat.sameSd * 1.2);
   });

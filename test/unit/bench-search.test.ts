@@ -188,13 +188,36 @@ describe('recall maths', () => {
 
 describe('the index grid measures what ships', () => {
   const grid = (o: Partial<Parameters<typeof planIndexes>[0]> = {}) =>
-    planIndexes({ kinds: ['hnsw'], storages: ['vector'], mList: [16, 32], efcList: [128], efSearchList: [40, 320], listsList: [100], probesList: [10], k: 10, ...o });
+    planIndexes({
+      kinds: ['hnsw'],
+      storages: ['vector'],
+      mList: [16, 32],
+      efcList: [128],
+      efSearchList: [40, 320],
+      listsList: [100],
+      probesList: [10],
+      k: 10,
+      ...o,
+    });
 
   it('by default: the shipped m and ef_construction, and the ef_search a search of k uses', () => {
-    expect(productGrid(10)).toEqual({ m: [SHIPPED_FACES_HNSW.m], efConstruction: [SHIPPED_FACES_HNSW.efConstruction], efSearch: [efSearchFor(10)] });
+    expect(productGrid(10)).toEqual({
+      m: [SHIPPED_FACES_HNSW.m],
+      efConstruction: [SHIPPED_FACES_HNSW.efConstruction],
+      efSearch: [efSearchFor(10)],
+    });
     expect(productGrid(400).efSearch).toEqual([efSearchFor(400)]);
     const g = productGrid(10);
-    const [run] = planIndexes({ kinds: ['hnsw'], storages: ['vector'], mList: g.m, efcList: g.efConstruction, efSearchList: g.efSearch, listsList: [], probesList: [], k: 10 });
+    const [run] = planIndexes({
+      kinds: ['hnsw'],
+      storages: ['vector'],
+      mList: g.m,
+      efcList: g.efConstruction,
+      efSearchList: g.efSearch,
+      listsList: [],
+      probesList: [],
+      k: 10,
+    });
     // exactly the statement migration 0004 runs (test/migrations.test.ts ties the two together)
     expect(run?.ddl).toBe(facesEmbeddingIndexDdl());
     expect(run?.searches.map((x) => x.efSearch)).toEqual(g.efSearch);
@@ -209,7 +232,9 @@ describe('the index grid measures what ships', () => {
       expect(r.searches.map((x) => x.efSearch)).toEqual([40, 320]);
     }
     // ef_search is at least 2k and at most pgvector's 1000; duplicates collapse
-    expect(grid({ mList: [16], efSearchList: [5, 20, 2000], k: 10 })[0]!.searches.map((x) => x.efSearch)).toEqual([20, 1000]);
+    expect(grid({ mList: [16], efSearchList: [5, 20, 2000], k: 10 })[0]!.searches.map((x) => x.efSearch)).toEqual([
+      20, 1000,
+    ]);
     // the statement refuses parameters pgvector would (ef_construction below 2·m)
     expect(() => grid({ mList: [100], efcList: [128] })).toThrow(/ef_construction/);
   });

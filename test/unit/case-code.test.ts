@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CROCKFORD, formatCaseCode, generateCaseCode, hashCaseCode, normalizeCaseCode } from '../../src/access/case-code.ts';
+import {
+  CROCKFORD,
+  formatCaseCode,
+  generateCaseCode,
+  hashCaseCode,
+  normalizeCaseCode,
+} from '../../src/access/case-code.ts';
 
 describe('case codes', () => {
   it('are 12 Crockford base32 characters (60 bits), shown in three groups of four', () => {
@@ -32,7 +38,14 @@ describe('case codes', () => {
     expect(normalizeCaseCode('1LIo-0O00-1111')).toBe('11100000' + '1111');
     expect(normalizeCaseCode('il1o-OO00-ABCD')).toBe('11100000ABCD');
     // not a code: too short, too long, U (not in the alphabet), a staff token
-    for (const v of ['K7Q4-M2X9-PD3', 'K7Q4-M2X9-PD3FF', 'K7Q4-M2X9-PD3U', 'kf_54TN8bq0V8x3mPZ1w2Zf3hT9yQ3c2V1b0n9m8l7k6j5', '']) expect(normalizeCaseCode(v), v).toBeUndefined();
+    for (const v of [
+      'K7Q4-M2X9-PD3',
+      'K7Q4-M2X9-PD3FF',
+      'K7Q4-M2X9-PD3U',
+      'kf_54TN8bq0V8x3mPZ1w2Zf3hT9yQ3c2V1b0n9m8l7k6j5',
+      '',
+    ])
+      expect(normalizeCaseCode(v), v).toBeUndefined();
   });
 
   it('stores a slow, fixed-length hash that is the same for every spelling and never the code', async () => {

@@ -18,7 +18,14 @@ describe('the client behind trusted proxies (issue 28, finding 1)', () => {
   });
 
   it('reads addresses and CIDRs, commas or spaces between, and names what is neither', () => {
-    expect(splitTrustedProxies('127.0.0.1, ::1  10.0.0.0/8')).toEqual({ entries: ['127.0.0.1', '::1', '10.0.0.0/8'], invalid: [] });
-    expect(splitTrustedProxies('10.0.0.0/33,proxy.local,::1/129').invalid).toEqual(['10.0.0.0/33', 'proxy.local', '::1/129']);
+    expect(splitTrustedProxies('127.0.0.1, ::1  10.0.0.0/8')).toEqual({
+      entries: ['127.0.0.1', '::1', '10.0.0.0/8'],
+      invalid: [],
+    });
+    expect(splitTrustedProxies('10.0.0.0/33,proxy.local,::1/129').invalid).toEqual([
+      '10.0.0.0/33',
+      'proxy.local',
+      '::1/129',
+    ]);
   });
 });

@@ -30,8 +30,19 @@ describe('loadConfig', () => {
       KINFINDER_TRUSTED_PROXIES: '127.0.0.1, ::1 10.0.0.0/8',
       KINFINDER_MAX_ANON_UPLOAD_MB: '25',
     });
-    expect(c).toMatchObject({ trustedProxies: ['127.0.0.1', '::1', '10.0.0.0/8'], maxAnonUploadBytes: 25 * 1024 * 1024 });
-    expect(c).toMatchObject({ databaseUrl: 'postgres://u@127.0.0.1:5432/k', port: 8080, concurrency: 3, maxUploadBytes: 5 * 1024 * 1024, maxPixels: 1_000_000, confirmations: 3, rejections: 1 });
+    expect(c).toMatchObject({
+      trustedProxies: ['127.0.0.1', '::1', '10.0.0.0/8'],
+      maxAnonUploadBytes: 25 * 1024 * 1024,
+    });
+    expect(c).toMatchObject({
+      databaseUrl: 'postgres://u@127.0.0.1:5432/k',
+      port: 8080,
+      concurrency: 3,
+      maxUploadBytes: 5 * 1024 * 1024,
+      maxPixels: 1_000_000,
+      confirmations: 3,
+      rejections: 1,
+    });
   });
 
   it.each([
@@ -114,10 +125,13 @@ describe('loadConfig', () => {
       region: 'us-east-1',
       credentials: undefined,
     });
-    expect(loadConfig({ KINFINDER_BLOBS: 's3://b-1', AWS_ENDPOINT_URL_S3: 'https://s3.example.org', AWS_DEFAULT_REGION: 'garage' }).blobs).toMatchObject({
-      endpoint: 'https://s3.example.org',
-      region: 'garage',
-    });
+    expect(
+      loadConfig({
+        KINFINDER_BLOBS: 's3://b-1',
+        AWS_ENDPOINT_URL_S3: 'https://s3.example.org',
+        AWS_DEFAULT_REGION: 'garage',
+      }).blobs,
+    ).toMatchObject({ endpoint: 'https://s3.example.org', region: 'garage' });
   });
 
   it.each([

@@ -33,7 +33,9 @@ function lockInChild(dir: string, holdMs = 60_000): { child: ChildProcess; said:
   const code = `import { lockDirectory } from ${JSON.stringify(LOCK_MODULE)};
 try { lockDirectory(${JSON.stringify(dir)}); console.log('locked'); setTimeout(() => {}, ${holdMs}); }
 catch (err) { console.log(err.code); }`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   const said = new Promise<string>((resolve, reject) => {
     let out = '';
@@ -58,7 +60,10 @@ function ownEntry(): { pid: number; boot: string; start: string } {
   }
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
 
 describe('lockDirectory', () => {
   it('refuses a second open in the same process, and frees the directory on release', () => {

@@ -1,6 +1,16 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accuracyAt, auc, bestThreshold, cosine, foldIndices, kFoldAccuracy, rateAtOrAbove, tarAtFar, thresholdAtFmr } from '../../src/eval/metrics.ts';
+import {
+  accuracyAt,
+  auc,
+  bestThreshold,
+  cosine,
+  foldIndices,
+  kFoldAccuracy,
+  rateAtOrAbove,
+  tarAtFar,
+  thresholdAtFmr,
+} from '../../src/eval/metrics.ts';
 import { lfwImagePath, parsePairs } from '../../src/eval/pairs.ts';
 import { pickCentralFace, report } from '../../src/eval/run.ts';
 import type { Face, PhotoAnalysis } from '../../src/face/types.ts';
@@ -56,9 +66,16 @@ describe('metrics', () => {
 
   it('kFoldAccuracy chooses each threshold without the test fold', () => {
     // perfectly separable except one outlier per class in fold 0
-    const scores: number[] = [], labels: boolean[] = [];
-    for (let i = 0; i < 100; i++) { scores.push(0.7 + i * 0.001); labels.push(true); }
-    for (let i = 0; i < 100; i++) { scores.push(0.3 + i * 0.001); labels.push(false); }
+    const scores: number[] = [],
+      labels: boolean[] = [];
+    for (let i = 0; i < 100; i++) {
+      scores.push(0.7 + i * 0.001);
+      labels.push(true);
+    }
+    for (let i = 0; i < 100; i++) {
+      scores.push(0.3 + i * 0.001);
+      labels.push(false);
+    }
     scores[0] = 0.1; // genuine outlier (fold 0)
     scores[100] = 0.95; // impostor outlier (fold 0)
     const r = kFoldAccuracy(scores, labels, 10);
@@ -109,7 +126,10 @@ describe('metrics', () => {
 
 describe('evaluation helpers', () => {
   const face = (x: number, y: number, w: number, score = 0.9): Face => ({
-    box: { x, y, width: w, height: w }, score, landmarks: [], embedding: [],
+    box: { x, y, width: w, height: w },
+    score,
+    landmarks: [],
+    embedding: [],
     quality: { faceSize: w, eyeDistance: 0, sharpness: 0, yaw: 0, roll: 0, detectionScore: score },
   });
 
@@ -121,7 +141,10 @@ describe('evaluation helpers', () => {
 
   it('report scores pairs, counts no-face and failed photos, and derives thresholds', () => {
     const pairs = parsePairs('A 1 2\nB 1 2\nA 1 B 1\nA 2 C 1\n');
-    const e = (v: number[]) => { const n = Math.hypot(...v); return v.map((x) => x / n); };
+    const e = (v: number[]) => {
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
     const emb = new Map<string, { e: number[]; detected: boolean } | undefined>([
       ['A#1', { e: e([1, 0.1]), detected: true }],
       ['A#2', { e: e([1, 0.2]), detected: false }],

@@ -11,7 +11,9 @@ function recordingEngine() {
   const engine: FaceAnalyser = {
     backend: 'test',
     modelId: 'test',
-    analyse: async () => { throw new Error('not used'); },
+    analyse: async () => {
+      throw new Error('not used');
+    },
     analyseImage: (img: NormalisedImage) =>
       new Promise<PhotoAnalysis>((resolve) => {
         order.push(img.format);
@@ -22,7 +24,8 @@ function recordingEngine() {
   return { engine, order, release: () => gates.shift()?.() };
 }
 
-const img = (label: string) => ({ data: Buffer.alloc(3), width: 1, height: 1, format: label }) as unknown as NormalisedImage;
+const img = (label: string) =>
+  ({ data: Buffer.alloc(3), width: 1, height: 1, format: label }) as unknown as NormalisedImage;
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('fairShare', () => {
@@ -47,7 +50,9 @@ describe('fairShare', () => {
     const engine: FaceAnalyser = {
       backend: 'test',
       modelId: 'test',
-      analyse: async () => { throw new Error('not used'); },
+      analyse: async () => {
+        throw new Error('not used');
+      },
       analyseImage: async (i) => {
         most = Math.max(most, ++running);
         await tick();

@@ -28,15 +28,21 @@ describe('message catalogues', () => {
       for (const lang of LANGUAGES) {
         const table = (resources[lang] as Record<string, Table>)[ns] ?? {};
         const forms = pluralCategories(lang);
-        const plurals = new Set(Object.keys(english[ns] ?? {}).filter((k) => PLURAL.test(k)).map((k) => k.replace(PLURAL, '')));
+        const plurals = new Set(
+          Object.keys(english[ns] ?? {})
+            .filter((k) => PLURAL.test(k))
+            .map((k) => k.replace(PLURAL, '')),
+        );
         for (const key of baseKeys(english[ns] ?? {})) {
           if (plurals.has(key)) {
-            for (const form of forms) if (typeof table[`${key}_${form}`] !== 'string') missing.push(`${lang}:${ns}:${key}_${form}`);
+            for (const form of forms)
+              if (typeof table[`${key}_${form}`] !== 'string') missing.push(`${lang}:${ns}:${key}_${form}`);
           } else if (typeof table[key] !== 'string' || (table[key] as string).trim() === '') {
             missing.push(`${lang}:${ns}:${key}`);
           }
         }
-        for (const key of baseKeys(table)) if (!baseKeys(english[ns] ?? {}).has(key)) missing.push(`${lang}:${ns}:${key} (not in en)`);
+        for (const key of baseKeys(table))
+          if (!baseKeys(english[ns] ?? {}).has(key)) missing.push(`${lang}:${ns}:${key} (not in en)`);
         for (const [key, text] of Object.entries(table)) {
           const reference = english[ns]?.[key] ?? english[ns]?.[key.replace(PLURAL, '_other')];
           if (typeof text === 'string' && typeof reference === 'string') {

@@ -4,14 +4,24 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isKinfinderError } from '../../src/errors.ts';
 import { jpegClaiming } from '../support/jpeg.ts';
-import { displayJpeg, displayJpegOf, faceCropOf, normalise, sniffFormat, type ImageLimits } from '../../src/image/index.ts';
+import {
+  displayJpeg,
+  displayJpegOf,
+  faceCropOf,
+  normalise,
+  sniffFormat,
+  type ImageLimits,
+} from '../../src/image/index.ts';
 
 const LFW = path.join(import.meta.dirname, '..', 'fixtures', 'lfw', 'images');
 const limits: ImageLimits = { maxPixels: 50e6, maxBytes: 20 * 1024 * 1024 };
 
 /** Rejects with a KinfinderError of this code. */
 async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, `expected ${code}`).toBeDefined();
   expect(isKinfinderError(err) ? err.code : String(err)).toBe(code);
 }
@@ -28,7 +38,10 @@ let uprightRaw: Buffer;
 
 beforeAll(async () => {
   const face = readFileSync(path.join(LFW, 'Aaron_Peirsol', 'Aaron_Peirsol_0001.jpg'));
-  upright = await sharp(face).extend({ bottom: 100, background: { r: 128, g: 128, b: 128 } }).jpeg({ quality: 95 }).toBuffer();
+  upright = await sharp(face)
+    .extend({ bottom: 100, background: { r: 128, g: 128, b: 128 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
   uprightRaw = (await normalise(upright, limits)).data;
 });
 
@@ -41,15 +54,26 @@ describe('sniffFormat', () => {
     expect(sniffFormat(await base.clone().gif().toBuffer())).toBe('gif');
     expect(sniffFormat(await base.clone().tiff().toBuffer())).toBe('tiff');
     expect(sniffFormat(await base.clone().avif().toBuffer())).toBe('avif');
-    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.from([0, 0, 0, 0]), Buffer.from('mif1heic')]);
+    const heic = Buffer.concat([
+      Buffer.from([0, 0, 0, 24]),
+      Buffer.from('ftypheic'),
+      Buffer.from([0, 0, 0, 0]),
+      Buffer.from('mif1heic'),
+    ]);
     expect(sniffFormat(heic)).toBe('heif');
   });
 
   it('ignores names and refuses text, empty input and unknown bytes', () => {
     expect(() => sniffFormat(new Uint8Array())).toThrow(expect.objectContaining({ code: 'empty_file' }));
-    expect(() => sniffFormat(Buffer.from('hello, this is a text file\n'))).toThrow(expect.objectContaining({ code: 'unsupported_format' }));
-    expect(() => sniffFormat(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).toThrow(expect.objectContaining({ code: 'unsupported_format' }));
-    expect(() => sniffFormat(Buffer.from([0xff, 0xd8]))).toThrow(expect.objectContaining({ code: 'unsupported_format' }));
+    expect(() => sniffFormat(Buffer.from('hello, this is a text file\n'))).toThrow(
+      expect.objectContaining({ code: 'unsupported_format' }),
+    );
+    expect(() => sniffFormat(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).toThrow(
+      expect.objectContaining({ code: 'unsupported_format' }),
+    );
+    expect(() => sniffFormat(Buffer.from([0xff, 0xd8]))).toThrow(
+      expect.objectContaining({ code: 'unsupported_format' }),
+    );
   });
 });
 
@@ -80,7 +104,10 @@ describe('normalise', () => {
     expect((await sharp(grey).metadata()).channels).toBe(1);
     const alpha = await sharp(upright).ensureAlpha(0.5).png().toBuffer();
     const cases: Array<[string, Buffer, number]> = [
-      ['cmyk', cmyk, 15], ['png16', png16, 2], ['grey', grey, 25], ['alpha', alpha, 70],
+      ['cmyk', cmyk, 15],
+      ['png16', png16, 2],
+      ['grey', grey, 25],
+      ['alpha', alpha, 70],
       ['webp', await sharp(upright).webp({ quality: 95 }).toBuffer(), 6],
       ['gif', await sharp(upright).gif().toBuffer(), 20],
       ['tiff', await sharp(upright).tiff().toBuffer(), 2],
@@ -94,10 +121,17 @@ describe('normalise', () => {
   });
 
   it('takes the first frame of an animated GIF', async () => {
-    const red = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#ff0000' } }).raw().toBuffer();
-    const blue = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#0000ff' } }).raw().toBuffer();
-    const gif = await sharp(Buffer.concat([red, blue]), { raw: { width: 16, height: 32, channels: 3, pageHeight: 16 } as never })
-      .gif().toBuffer();
+    const red = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#ff0000' } })
+      .raw()
+      .toBuffer();
+    const blue = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#0000ff' } })
+      .raw()
+      .toBuffer();
+    const gif = await sharp(Buffer.concat([red, blue]), {
+      raw: { width: 16, height: 32, channels: 3, pageHeight: 16 } as never,
+    })
+      .gif()
+      .toBuffer();
     expect((await sharp(gif).metadata()).pages).toBe(2);
     const img = await normalise(gif, limits);
     expect([img.width, img.height]).toEqual([16, 16]);
@@ -115,9 +149,14 @@ describe('normalise', () => {
   });
 
   it('enforces the pixel cap from the header even for a small file', async () => {
-    const png = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#000' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     await expectCode(normalise(png, { maxPixels: 5e6, maxBytes: limits.maxBytes }), 'too_many_pixels');
-    await expect(normalise(png, { maxPixels: 6e6, maxBytes: limits.maxBytes })).resolves.toMatchObject({ width: 3000, height: 2000 });
+    await expect(normalise(png, { maxPixels: 6e6, maxBytes: limits.maxBytes })).resolves.toMatchObject({
+      width: 3000,
+      height: 2000,
+    });
   });
 
   it('gives typed errors for truncated, text, empty and oversized input', async () => {
@@ -127,7 +166,10 @@ describe('normalise', () => {
     await expectCode(normalise(new Uint8Array(), limits), 'empty_file');
     await expectCode(normalise(upright, { maxPixels: limits.maxPixels, maxBytes: 1000 }), 'file_too_large');
     // garbage after a valid signature
-    await expectCode(normalise(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 7)]), limits), 'corrupt_image');
+    await expectCode(
+      normalise(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 7)]), limits),
+      'corrupt_image',
+    );
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
@@ -158,7 +200,10 @@ describe('display copies and face crops', () => {
     const a = await sharp(crop).resize(32, 32).raw().toBuffer();
     const b = await sharp(direct).resize(32, 32).raw().toBuffer();
     expect(meanAbsDiff(a, b)).toBeLessThan(8);
-    await expectCode(faceCropOf(await normalise(upright, limits), { x: 5000, y: 5000, width: 10, height: 10 }), 'invalid_input');
+    await expectCode(
+      faceCropOf(await normalise(upright, limits), { x: 5000, y: 5000, width: 10, height: 10 }),
+      'invalid_input',
+    );
   });
 
   it('makes the same display copy from decoded pixels as from the file', async () => {

@@ -17,7 +17,9 @@ async function collect(paths: string[], limits: CollectLimits = LIMITS): Promise
 
 /** A compact view: name → content as text, or `!code`. */
 function summary(items: InputItem[]): [string, string][] {
-  return items.map((i): [string, string] => ('bytes' in i ? [i.name, i.bytes.toString('latin1')] : [i.name, `!${i.error.code}`]));
+  return items.map((i): [string, string] =>
+    'bytes' in i ? [i.name, i.bytes.toString('latin1')] : [i.name, `!${i.error.code}`],
+  );
 }
 
 let tmp: string;
@@ -107,7 +109,10 @@ describe('files and folders', () => {
     const exact = write('cap/exact.jpg', Buffer.alloc(LIMITS.maxFileBytes, 1));
     const over = write('cap/over.jpg', Buffer.alloc(LIMITS.maxFileBytes + 1, 1));
     const items = await collect([exact, over]);
-    expect(items.map((i) => ('bytes' in i ? i.bytes.length : i.error.code))).toEqual([LIMITS.maxFileBytes, 'file_too_large']);
+    expect(items.map((i) => ('bytes' in i ? i.bytes.length : i.error.code))).toEqual([
+      LIMITS.maxFileBytes,
+      'file_too_large',
+    ]);
   });
 
   it('refuses a huge file from its size, without reading it', async () => {
@@ -226,7 +231,8 @@ describe('zip archives', () => {
   });
 
   it('takes up to maxZipEntries entries and rejects the whole archive above it', async () => {
-    const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `e${i}.jpg`, data: Buffer.from(String(i)) }));
+    const entries = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `e${i}.jpg`, data: Buffer.from(String(i)) }));
     const atLimit = write('zips/ten.zip', makeZip(entries(LIMITS.maxZipEntries)));
     const over = write('zips/eleven.zip', makeZip(entries(LIMITS.maxZipEntries + 1)));
     const after = write('zips/after.jpg', 'after');
@@ -241,7 +247,10 @@ describe('zip archives', () => {
 
   it('rejects an archive claiming 65535 entries before reading its central directory', async () => {
     // The directory really holds one entry: had it been read first, yauzl would fail on it.
-    const bomb = write('zips/count-bomb.zip', makeZip([{ name: 'a.jpg', data: Buffer.from('A') }], { claimedCount: 65535 }));
+    const bomb = write(
+      'zips/count-bomb.zip',
+      makeZip([{ name: 'a.jpg', data: Buffer.from('A') }], { claimedCount: 65535 }),
+    );
     const items = await collect([bomb], { ...LIMITS, maxZipEntries: 1000 });
     expect(summary(items)).toEqual([[bomb, '!archive_too_large']]);
   });
@@ -250,7 +259,12 @@ describe('zip archives', () => {
     // 40 central-directory entries sharing one deflated 4 MiB of zeros (~4 KiB on disk):
     // 160 MiB declared. Each entry alone is within maxFileBytes.
     const zeros = Buffer.alloc(4 * 1024 * 1024);
-    const deflated = { payload: zlib.deflateRawSync(zeros), crc: zlib.crc32(zeros), declaredSize: zeros.length, method: 8 };
+    const deflated = {
+      payload: zlib.deflateRawSync(zeros),
+      crc: zlib.crc32(zeros),
+      declaredSize: zeros.length,
+      method: 8,
+    };
     const entries = Array.from({ length: 40 }, (_, i) => ({ name: `z${i}.jpg`, ...deflated }));
     const bytes = makeZip(entries, { shareFirstLocalHeader: true });
     expect(bytes.length).toBeLessThan(64 * 1024);

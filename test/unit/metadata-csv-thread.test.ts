@@ -4,11 +4,18 @@
 import { describe, expect, it } from 'vitest';
 import { isKinfinderError } from '../../src/errors.ts';
 import { parseMetadataCsv } from '../../src/ingest/metadata-csv.ts';
-import { checkCsvSize, DEFAULT_MAX_CSV_BYTES, parseMetadataCsvOffThread } from '../../src/ingest/metadata-csv-thread.ts';
+import {
+  checkCsvSize,
+  DEFAULT_MAX_CSV_BYTES,
+  parseMetadataCsvOffThread,
+} from '../../src/ingest/metadata-csv-thread.ts';
 
 function bigCsv(rows: number, bad?: number): string {
   const lines = ['file,captured_at,location,names,notes'];
-  for (let i = 0; i < rows; i++) lines.push(`box${i % 50}/IMG_${i}.jpg,${i === bad ? '1944-13-45' : '1944-06-21'},Kharkiv,"Bondar O.; Koval P.",found in folder ${i} of the regional archive`);
+  for (let i = 0; i < rows; i++)
+    lines.push(
+      `box${i % 50}/IMG_${i}.jpg,${i === bad ? '1944-13-45' : '1944-06-21'},Kharkiv,"Bondar O.; Koval P.",found in folder ${i} of the regional archive`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -29,19 +36,23 @@ async function turnsDuring<T>(work: () => Promise<T>): Promise<{ turns: number; 
 }
 
 describe('metadata CSV off the event loop', () => {
-  it('parses a 9 MB CSV on a thread while the event loop keeps turning, to the same table', { timeout: 60_000 }, async () => {
-    const text = bigCsv(100_000);
-    expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
-    const { turns, result } = await turnsDuring(() => parseMetadataCsvOffThread(text));
-    expect(result.status).toBe('fulfilled');
-    // On the main thread the parse would finish before a single turn.
-    expect(turns).toBeGreaterThan(0);
-    const table = (result as PromiseFulfilledResult<Awaited<ReturnType<typeof parseMetadataCsvOffThread>>>).value;
-    const inline = parseMetadataCsv(text);
-    expect(table.size).toBe(100_000);
-    expect([...table.entries()].slice(-3)).toEqual([...inline.entries()].slice(-3));
-    expect(table.rowOf('box9/IMG_99999.jpg')).toBe(inline.rowOf('box9/IMG_99999.jpg'));
-  });
+  it(
+    'parses a 9 MB CSV on a thread while the event loop keeps turning, to the same table',
+    { timeout: 60_000 },
+    async () => {
+      const text = bigCsv(100_000);
+      expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+      const { turns, result } = await turnsDuring(() => parseMetadataCsvOffThread(text));
+      expect(result.status).toBe('fulfilled');
+      // On the main thread the parse would finish before a single turn.
+      expect(turns).toBeGreaterThan(0);
+      const table = (result as PromiseFulfilledResult<Awaited<ReturnType<typeof parseMetadataCsvOffThread>>>).value;
+      const inline = parseMetadataCsv(text);
+      expect(table.size).toBe(100_000);
+      expect([...table.entries()].slice(-3)).toEqual([...inline.entries()].slice(-3));
+      expect(table.rowOf('box9/IMG_99999.jpg')).toBe(inline.rowOf('box9/IMG_99999.jpg'));
+    },
+  );
 
   it('names the bad row of a big CSV exactly as the parser does', { timeout: 60_000 }, async () => {
     const text = bigCsv(20_000, 15_000);

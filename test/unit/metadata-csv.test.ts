@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { KinfinderError } from '../../src/errors.ts';
-import { isIsoDate, MetadataMatcher, metadataFor, MetadataTable, parseCsvRecords, parseMetadataCsv } from '../../src/ingest/metadata-csv.ts';
+import {
+  isIsoDate,
+  MetadataMatcher,
+  metadataFor,
+  MetadataTable,
+  parseCsvRecords,
+  parseMetadataCsv,
+} from '../../src/ingest/metadata-csv.ts';
 
 function errorOf(fn: () => unknown): KinfinderError {
   try {
@@ -41,7 +48,14 @@ describe('parseCsvRecords (RFC 4180)', () => {
   it('numbers lines right after CRLFs inside quotes, and mixes LF, CRLF and CR', () => {
     const text = 'file,notes\r\na.jpg,"x\r\ny\r\nz"\nb.jpg,"p\rq"\rc.jpg,r\r\n\r\nd.jpg';
     const records = parseCsvRecords(text);
-    expect(records.map((r) => r.fields)).toEqual([['file', 'notes'], ['a.jpg', 'x\r\ny\r\nz'], ['b.jpg', 'p\rq'], ['c.jpg', 'r'], [''], ['d.jpg']]);
+    expect(records.map((r) => r.fields)).toEqual([
+      ['file', 'notes'],
+      ['a.jpg', 'x\r\ny\r\nz'],
+      ['b.jpg', 'p\rq'],
+      ['c.jpg', 'r'],
+      [''],
+      ['d.jpg'],
+    ]);
     expect(records.map((r) => r.line)).toEqual([1, 2, 5, 7, 8, 9]);
     const broken = errorOf(() => parseCsvRecords('file,notes\r\na.jpg,"x\r\ny"\r\nb.jpg,"bad"q\r\n'));
     expect(broken.message).toMatch(/line 4: text after the closing quote/);
@@ -89,7 +103,9 @@ describe('parseMetadataCsv', () => {
   it('finds the header after blank rows and counts rows as a spreadsheet does', () => {
     const map = parseMetadataCsv('\n,\nfile,captured_at\na.jpg,1944\n');
     expect([...map]).toEqual([['a.jpg', { capturedAt: '1944' }]]);
-    expect(errorOf(() => parseMetadataCsv('\n,\nfile,captured_at\na.jpg,1944\nb.jpg,soon')).message).toMatch(/row 5: captured_at/);
+    expect(errorOf(() => parseMetadataCsv('\n,\nfile,captured_at\na.jpg,1944\nb.jpg,soon')).message).toMatch(
+      /row 5: captured_at/,
+    );
   });
 
   it('accepts fewer cells than columns, and trailing empty cells beyond them', () => {
@@ -112,7 +128,10 @@ describe('parseMetadataCsv', () => {
     ['file,notes\na.jpg,x,surprise', /row 2: has 3 cells but the header has 2 columns/],
     ['file,,notes\na.jpg,orphan,x', /row 2: a value in column 2, which has no header/],
     ['file,captured_at\na.jpg,2023-02-29', /row 2: captured_at is not a date/],
-    ['file,notes,captured_at\na.jpg,"two\nlines",1944-06-21\nb.jpg,,yesterday', /row 3 \(line 4\): captured_at is not a date/],
+    [
+      'file,notes,captured_at\na.jpg,"two\nlines",1944-06-21\nb.jpg,,yesterday',
+      /row 3 \(line 4\): captured_at is not a date/,
+    ],
   ])('rejects %j', (csv, message) => {
     const err = errorOf(() => parseMetadataCsv(csv));
     expect(err.code).toBe('invalid_metadata');
@@ -230,7 +249,9 @@ describe('metadataFor', () => {
 
 describe('MetadataMatcher', () => {
   it('reports rows matched by several items, and rows matched by none', () => {
-    const map = parseMetadataCsv('file,notes\nIMG_001.jpg,bare\nbatch3/IMG_002.jpg,b3\nIMG_404.jpg,lost\nIMG_005.jpg,five');
+    const map = parseMetadataCsv(
+      'file,notes\nIMG_001.jpg,bare\nbatch3/IMG_002.jpg,b3\nIMG_404.jpg,lost\nIMG_005.jpg,five',
+    );
     const m = new MetadataMatcher(map);
     expect(m.match('a/IMG_001.jpg')?.notes).toBe('bare');
     expect(m.match('x.zip!b/IMG_001.jpg')?.notes).toBe('bare');
@@ -252,14 +273,24 @@ describe('MetadataMatcher', () => {
       'batch4/IMG_001.jpg,b4', // row 6: the longer path wins for batch4 items
       'zip.zip!IMG_009.jpg,z', // row 7: no item
     ].join('\r\n');
-    const items = ['batch4/IMG_001.jpg', 'a/IMG_001.jpg', 'x.zip!b/IMG_001.jpg', 'c/batch3/IMG_002.jpg', 'other.jpg', 'a/IMG_001.jpg'];
+    const items = [
+      'batch4/IMG_001.jpg',
+      'a/IMG_001.jpg',
+      'x.zip!b/IMG_001.jpg',
+      'c/batch3/IMG_002.jpg',
+      'other.jpg',
+      'a/IMG_001.jpg',
+    ];
     const m = new MetadataMatcher(parseMetadataCsv(csv));
     expect(items.map((i) => m.match(i)?.notes)).toEqual(['b4', 'bare', 'bare', 'b3', undefined, 'bare']);
     expect(m.report()).toEqual({
       rows: 5,
       matchedRows: 3,
       matchedItems: 4,
-      unmatched: [{ file: 'IMG_404.jpg', row: 5 }, { file: 'zip.zip/IMG_009.jpg', row: 7 }],
+      unmatched: [
+        { file: 'IMG_404.jpg', row: 5 },
+        { file: 'zip.zip/IMG_009.jpg', row: 7 },
+      ],
       ambiguous: [{ file: 'IMG_001.jpg', row: 2, items: ['a/IMG_001.jpg', 'x.zip!b/IMG_001.jpg'] }],
     });
   });
@@ -267,17 +298,37 @@ describe('MetadataMatcher', () => {
   it('gives the same answer as metadataFor, and an empty report before any match', () => {
     const table = parseMetadataCsv('file,notes\nIMG_001.jpg,bare\nbatch3/IMG_001.jpg,b3');
     const m = new MetadataMatcher(table);
-    expect(m.report()).toEqual({ rows: 2, matchedRows: 0, matchedItems: 0, unmatched: [{ file: 'IMG_001.jpg', row: 2 }, { file: 'batch3/IMG_001.jpg', row: 3 }], ambiguous: [] });
+    expect(m.report()).toEqual({
+      rows: 2,
+      matchedRows: 0,
+      matchedItems: 0,
+      unmatched: [
+        { file: 'IMG_001.jpg', row: 2 },
+        { file: 'batch3/IMG_001.jpg', row: 3 },
+      ],
+      ambiguous: [],
+    });
     for (const item of ['/mnt/batch3/IMG_001.jpg', 'IMG_001.jpg', 'batch9/IMG_001.jpg', 'nothing.jpg']) {
       expect(m.match(item)).toBe(metadataFor(table, item));
     }
   });
 
   it('reports without row numbers for a map not made by parseMetadataCsv', () => {
-    const m = new MetadataMatcher(new Map([['a.jpg', { notes: 'x' }], ['b.jpg', {}]]));
+    const m = new MetadataMatcher(
+      new Map([
+        ['a.jpg', { notes: 'x' }],
+        ['b.jpg', {}],
+      ]),
+    );
     expect(m.match('dir/a.jpg')?.notes).toBe('x');
     expect(m.match('other/a.jpg')?.notes).toBe('x');
-    expect(m.report()).toEqual({ rows: 2, matchedRows: 1, matchedItems: 2, unmatched: [{ file: 'b.jpg' }], ambiguous: [{ file: 'a.jpg', items: ['dir/a.jpg', 'other/a.jpg'] }] });
+    expect(m.report()).toEqual({
+      rows: 2,
+      matchedRows: 1,
+      matchedItems: 2,
+      unmatched: [{ file: 'b.jpg' }],
+      ambiguous: [{ file: 'a.jpg', items: ['dir/a.jpg', 'other/a.jpg'] }],
+    });
   });
 
   it('cannot see two rows tie for one item: equally long tails are the same path, refused when parsed', () => {

@@ -33,14 +33,26 @@ function app(max: number, windowMs: number, inFlight?: number, hold?: Promise<vo
     c.set('principal', c.req.header('x-staff') ? { id: 't1', role: 'verifier', name: 'v', caseId: null } : null);
     await next();
   });
-  a.use('*', rateLimitAnonymous({ throttle: windowThrottle(max, windowMs), max, windowMs, key: (c) => c.req.header('x-client') ?? 'unknown', ...(inFlight ? { inFlight: inFlightCap(inFlight) } : {}) }));
+  a.use(
+    '*',
+    rateLimitAnonymous({
+      throttle: windowThrottle(max, windowMs),
+      max,
+      windowMs,
+      key: (c) => c.req.header('x-client') ?? 'unknown',
+      ...(inFlight ? { inFlight: inFlightCap(inFlight) } : {}),
+    }),
+  );
   a.post('/searches', async (c) => {
     await hold;
     return c.req.header('x-fail') ? c.json({ error: 'no face' }, 422) : c.json({ ok: true }, 201);
   });
   a.onError(handleError(silentLogger));
   return (client: string, staff = false, fail = false) =>
-    a.request('/searches', { method: 'POST', headers: { 'x-client': client, ...(staff ? { 'x-staff': '1' } : {}), ...(fail ? { 'x-fail': '1' } : {}) } });
+    a.request('/searches', {
+      method: 'POST',
+      headers: { 'x-client': client, ...(staff ? { 'x-staff': '1' } : {}), ...(fail ? { 'x-fail': '1' } : {}) },
+    });
 }
 
 afterEach(() => {
@@ -59,7 +71,11 @@ describe('rateLimitAnonymous', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('40');
     const body = (await refused.json()) as { error: { code: string; message: string; retryAfter: number } };
-    expect(body.error).toEqual({ code: 'rate_limited', message: 'too many uploads from this address; try again in 40 seconds', retryAfter: 40 });
+    expect(body.error).toEqual({
+      code: 'rate_limited',
+      message: 'too many uploads from this address; try again in 40 seconds',
+      retryAfter: 40,
+    });
     // another address, and signed-in staff from the same address, are not affected
     expect((await call('b')).status).toBe(201);
     expect((await call('a', true)).status).toBe(201);

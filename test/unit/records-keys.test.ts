@@ -6,7 +6,17 @@ import { foldIdNumber, idDistance, idVariants } from '../../src/records/id-numbe
 import { markKeys, unitKeys } from '../../src/records/marks.ts';
 import { nameTokens, wordToken } from '../../src/records/normalise.ts';
 import { archiveRecord, subjectRecord } from '../../src/records/record.ts';
-import { matchProbability, MAX_U_FACTOR, mTable, M_PRIORS, rejectionFactor, totalWeight, uTable, U_PRIORS, weigh } from '../../src/records/weights.ts';
+import {
+  matchProbability,
+  MAX_U_FACTOR,
+  mTable,
+  M_PRIORS,
+  rejectionFactor,
+  totalWeight,
+  uTable,
+  U_PRIORS,
+  weigh,
+} from '../../src/records/weights.ts';
 import { parseMetadataCsv } from '../../src/ingest/metadata-csv.ts';
 import { translator } from '../../src/i18n/catalogue.ts';
 import { LEVELS } from '../../src/records/compare.ts';
@@ -30,7 +40,10 @@ describe('names across scripts', () => {
     const t = nameTokens('IVANOV S.P.');
     expect(t.map((x) => x.initial)).toEqual([false, true, true]);
     expect(nameTokens('Иванов С. П.').map((x) => x.initial)).toEqual([false, true, true]);
-    expect(nameTokens('Shevchenko Yu.').map((x) => [x.skeleton, x.initial])).toEqual([['sevcenko', false], ['iu', true]]);
+    expect(nameTokens('Shevchenko Yu.').map((x) => [x.skeleton, x.initial])).toEqual([
+      ['sevcenko', false],
+      ['iu', true],
+    ]);
   });
 
   it('knows given-name equivalents across Russian, Ukrainian and Latin spellings', () => {
@@ -77,12 +90,19 @@ describe('birth dates', () => {
     expect(readBirthDate('2026-12-03', today)).toMatchObject({ problem: 'is in the future', reason: 'future' });
     expect(readBirthDate('199', today)).toHaveProperty('problem');
     expect(readBirthDate('nineteen', today)).toMatchObject({ reason: 'not_a_date' });
-    expect(readBirthDate('1999-02-30', today)).toMatchObject({ problem: 'has a day that does not exist in that month', reason: 'no_such_day' });
+    expect(readBirthDate('1999-02-30', today)).toMatchObject({
+      problem: 'has a day that does not exist in that month',
+      reason: 'no_such_day',
+    });
     expect(readBirthDate('1850', today)).toMatchObject({ problem: 'is before 1900', reason: 'too_early' });
   });
   it('refuses a subject with a future birth date as invalid_subject', () => {
-    expect(() => subjectRecord({ surname: 'Иванов', birthDate: '2999' }, today)).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
-    expect(() => subjectRecord({ surname: 'Иванов', birthDate: '19x9' }, today)).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
+    expect(() => subjectRecord({ surname: 'Иванов', birthDate: '2999' }, today)).toThrow(
+      expect.objectContaining({ code: 'invalid_subject' }),
+    );
+    expect(() => subjectRecord({ surname: 'Иванов', birthDate: '19x9' }, today)).toThrow(
+      expect.objectContaining({ code: 'invalid_subject' }),
+    );
     expect(() => subjectRecord({ surname: 42 })).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
   });
 });
@@ -102,26 +122,49 @@ describe('marks and units', () => {
 
 describe('levels and weights', () => {
   const u = uTable({});
-  const score = (subject: Record<string, unknown>, metadata: Record<string, unknown>) => totalWeight(weigh(compareRecords(subjectRecord(subject), archiveRecord(metadata)), u));
+  const score = (subject: Record<string, unknown>, metadata: Record<string, unknown>) =>
+    totalWeight(weigh(compareRecords(subjectRecord(subject), archiveRecord(metadata)), u));
 
   it('"Иванов Сергей Петрович, 1999" agrees with "IVANOV S.P., 1999" on surname, initials and year', () => {
-    const levels = compareRecords(subjectRecord({ surname: 'Иванов', givenName: 'Сергей', patronymic: 'Петрович', birthDate: '1999' }), archiveRecord({ names: ['IVANOV S.P.'], birthDate: '1999' }));
+    const levels = compareRecords(
+      subjectRecord({ surname: 'Иванов', givenName: 'Сергей', patronymic: 'Петрович', birthDate: '1999' }),
+      archiveRecord({ names: ['IVANOV S.P.'], birthDate: '1999' }),
+    );
     expect(levels).toEqual({ surname: 'same', givenName: 'initial', patronymic: 'initial', birthYear: 'same' });
   });
 
   it('"Сергій Коваль" agrees with "Serhii Koval" and "Sergei Koval" on both names', () => {
     for (const written of ['Serhii Koval', 'Sergei Koval', 'KOVAL Sergey']) {
-      expect(compareRecords(subjectRecord({ surname: 'Коваль', givenName: 'Сергій' }), archiveRecord({ names: [written] }))).toEqual({ surname: 'same', givenName: 'same' });
+      expect(
+        compareRecords(subjectRecord({ surname: 'Коваль', givenName: 'Сергій' }), archiveRecord({ names: [written] })),
+      ).toEqual({ surname: 'same', givenName: 'same' });
     }
-    expect(compareRecords(subjectRecord({ surname: 'Коваль', givenName: 'Сергій' }), archiveRecord({ names: ['Mykola Kovalenko'] }))).toEqual({ surname: 'different', givenName: 'different' });
+    expect(
+      compareRecords(
+        subjectRecord({ surname: 'Коваль', givenName: 'Сергій' }),
+        archiveRecord({ names: ['Mykola Kovalenko'] }),
+      ),
+    ).toEqual({ surname: 'different', givenName: 'different' });
   });
 
   it('ranks agreement above disagreement and a missing field as nothing', () => {
-    const full = score({ surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' }, { names: ['Serhii Koval'], birthDate: '1990' });
+    const full = score(
+      { surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' },
+      { names: ['Serhii Koval'], birthDate: '1990' },
+    );
     const noYear = score({ surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' }, { names: ['Serhii Koval'] });
-    const offYear = score({ surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' }, { names: ['Serhii Koval'], birthDate: '1991' });
-    const wrongYear = score({ surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' }, { names: ['Serhii Koval'], birthDate: '1970' });
-    const other = score({ surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' }, { names: ['Mykola Kovalenko'], birthDate: '1970' });
+    const offYear = score(
+      { surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' },
+      { names: ['Serhii Koval'], birthDate: '1991' },
+    );
+    const wrongYear = score(
+      { surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' },
+      { names: ['Serhii Koval'], birthDate: '1970' },
+    );
+    const other = score(
+      { surname: 'Коваль', givenName: 'Сергій', birthDate: '1990' },
+      { names: ['Mykola Kovalenko'], birthDate: '1970' },
+    );
     expect(full).toBeGreaterThan(offYear);
     expect(offYear).toBeGreaterThan(noYear);
     expect(noYear).toBeGreaterThan(wrongYear);
@@ -137,16 +180,28 @@ describe('levels and weights', () => {
   });
 
   it('matches a dog-tag number typed with spaces and a Cyrillic letter', () => {
-    expect(compareRecords(subjectRecord({ idNumber: 'А 123 456' }), archiveRecord({ idNumbers: ['A123456'] }))).toEqual({ idNumber: 'same' });
-    expect(compareRecords(subjectRecord({ idNumber: 'А 123 456' }), archiveRecord({ idNumbers: ['A123465'] }))).toEqual({ idNumber: 'one_edit' });
+    expect(compareRecords(subjectRecord({ idNumber: 'А 123 456' }), archiveRecord({ idNumbers: ['A123456'] }))).toEqual(
+      { idNumber: 'same' },
+    );
+    expect(compareRecords(subjectRecord({ idNumber: 'А 123 456' }), archiveRecord({ idNumbers: ['A123465'] }))).toEqual(
+      { idNumber: 'one_edit' },
+    );
   });
 });
 
 describe('the metadata CSV', () => {
   it('reads the person-record columns into the photo metadata, keyed like an upload', () => {
-    const table = parseMetadataCsv('file,names,birth_date,id_number,unit,marks\na.jpg,"IVANOV S.P.; Иванов Сергей",21.06.1999,АВ 123456; 77-12,в/ч А0536,татуировка на левом плече\n');
+    const table = parseMetadataCsv(
+      'file,names,birth_date,id_number,unit,marks\na.jpg,"IVANOV S.P.; Иванов Сергей",21.06.1999,АВ 123456; 77-12,в/ч А0536,татуировка на левом плече\n',
+    );
     const meta = table.get('a.jpg')!;
-    expect(meta).toMatchObject({ names: ['IVANOV S.P.', 'Иванов Сергей'], birthDate: '21.06.1999', idNumbers: ['АВ 123456', '77-12'], unit: 'в/ч А0536', marks: 'татуировка на левом плече' });
+    expect(meta).toMatchObject({
+      names: ['IVANOV S.P.', 'Иванов Сергей'],
+      birthDate: '21.06.1999',
+      idNumbers: ['АВ 123456', '77-12'],
+      unit: 'в/ч А0536',
+      marks: 'татуировка на левом плече',
+    });
     const record = archiveRecord(meta as Record<string, unknown>);
     expect(record.birth).toEqual({ year: 1999, month: 6, day: 21 });
     expect(record.idNumbers).toEqual(['AB123456', '7712']);
@@ -154,8 +209,12 @@ describe('the metadata CSV', () => {
   });
 
   it('refuses a birth date that cannot be one, naming the row and not the value', () => {
-    expect(() => parseMetadataCsv('file,birth_date\na.jpg,1999\nb.jpg,2999\n')).toThrow(/^metadata CSV row 3: birth_date is in the future$/);
-    expect(() => parseMetadataCsv('file,birth_date\na.jpg,19x9\n')).toThrow(expect.objectContaining({ code: 'invalid_metadata' }));
+    expect(() => parseMetadataCsv('file,birth_date\na.jpg,1999\nb.jpg,2999\n')).toThrow(
+      /^metadata CSV row 3: birth_date is in the future$/,
+    );
+    expect(() => parseMetadataCsv('file,birth_date\na.jpg,19x9\n')).toThrow(
+      expect.objectContaining({ code: 'invalid_metadata' }),
+    );
   });
 });
 
@@ -175,7 +234,9 @@ describe('the records message namespace', () => {
 describe('m refined by confirmed pairs', () => {
   it('starts from the documented priors and moves towards what verifiers confirmed', () => {
     const none = mTable();
-    for (const [field, levels] of Object.entries(M_PRIORS)) for (const [level, p] of Object.entries(levels)) expect((none as Record<string, Record<string, number>>)[field]![level]).toBeCloseTo(p, 12);
+    for (const [field, levels] of Object.entries(M_PRIORS))
+      for (const [level, p] of Object.entries(levels))
+        expect((none as Record<string, Record<string, number>>)[field]![level]).toBeCloseTo(p, 12);
     // verifiers confirmed 80 pairs whose birth years were one apart, 20 the same: ±1 is common in this archive
     const m = mTable({ birthYear: { within_1: 80, same: 20 } });
     expect(m.birthYear.within_1).toBeGreaterThan(0.6);
@@ -206,7 +267,10 @@ describe('u refined by rejected pairs', () => {
     expect(Object.values(five.surname).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     // on top of the archive's own counts, not instead of them
     const counted = uTable({ surname: { total: 1000, levels: { same: 120 } } }, { surname: { same: 20 } });
-    expect(counted.surname.same).toBeCloseTo(uTable({ surname: { total: 1000, levels: { same: 120 } } }).surname.same * 2, 12);
+    expect(counted.surname.same).toBeCloseTo(
+      uTable({ surname: { total: 1000, levels: { same: 120 } } }).surname.same * 2,
+      12,
+    );
     // the face's u are measured false-match rates, never moved
     expect(uTable({}, { face: { strong: 50 } }).face.strong).toBe(U_PRIORS.face.strong);
   });

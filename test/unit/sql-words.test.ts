@@ -8,6 +8,7 @@ describe('sqlWords', () => {
   });
 
   it('refuses anything that is not a plain lower-case word, rather than quoting it', () => {
-    for (const bad of ["x'; DROP TABLE decisions; --", 'Confirm', 'a b', '']) expect(() => sqlWords([bad])).toThrow(/not a vocabulary word/);
+    for (const bad of ["x'; DROP TABLE decisions; --", 'Confirm', 'a b', ''])
+      expect(() => sqlWords([bad])).toThrow(/not a vocabulary word/);
   });
 });

@@ -23,7 +23,12 @@ const codes = (items: InputItem[]) => items.map((i) => ('error' in i ? i.error.c
 describe('zip bombs', () => {
   it('refuses each of 150 entries of 19 MB of zeros from its header, inflating none of them', async () => {
     const zeros = Buffer.alloc(19 * MB);
-    const deflated = { payload: zlib.deflateRawSync(zeros), crc: zlib.crc32(zeros), declaredSize: zeros.length, method: 8 };
+    const deflated = {
+      payload: zlib.deflateRawSync(zeros),
+      crc: zlib.crc32(zeros),
+      declaredSize: zeros.length,
+      method: 8,
+    };
     // A photo-like entry (random bytes do not compress) beside them is still taken.
     const photo = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24));
     const bomb = makeZip([
@@ -44,8 +49,16 @@ describe('zip bombs', () => {
   it('stops inflating an entry whose header lies about its size, one chunk past what it declared', async () => {
     // 19 MB of zeros behind a header declaring 10 kB: within the ratio cap on paper.
     const zeros = Buffer.alloc(19 * MB);
-    const liar = { payload: zlib.deflateRawSync(zeros), crc: zlib.crc32(zeros.subarray(0, 10_000)), declaredSize: 10_000, method: 8 };
-    const { items, meter } = await read('liar.zip', makeZip(Array.from({ length: 20 }, (_, i) => ({ name: `l${i}.jpg`, ...liar }))));
+    const liar = {
+      payload: zlib.deflateRawSync(zeros),
+      crc: zlib.crc32(zeros.subarray(0, 10_000)),
+      declaredSize: 10_000,
+      method: 8,
+    };
+    const { items, meter } = await read(
+      'liar.zip',
+      makeZip(Array.from({ length: 20 }, (_, i) => ({ name: `l${i}.jpg`, ...liar }))),
+    );
     expect(new Set(codes(items))).toEqual(new Set(['corrupt_archive']));
     expect(items).toHaveLength(20);
     // Bounded by the declared size plus one inflate chunk (64 kB), not by the 19 MB behind it.
@@ -57,7 +70,9 @@ describe('zip bombs', () => {
     // An uncompressed bitmap of a pale page with the sensor's noise in its low bits: deflate
     // makes it a few times smaller, far under the cap.
     let seed = 1;
-    const scan = Buffer.from(Array.from({ length: 2 * MB }, () => 0xf0 + ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 29)));
+    const scan = Buffer.from(
+      Array.from({ length: 2 * MB }, () => 0xf0 + ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 29)),
+    );
     expect(scan.length / zlib.deflateRawSync(scan).length).toBeLessThan(10);
     const zip = makeZip([{ name: 'scan.bmp', data: scan, method: 8 }]);
     const { items, meter } = await read('scans.zip', zip);

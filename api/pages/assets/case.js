@@ -33,7 +33,11 @@ const STATUS = {
 
 /** Crockford base32 as the server reads it: case, dashes and spaces ignored, I/L → 1, O → 0. */
 function normalize(typed) {
-  const s = typed.toUpperCase().replace(/[\s\u00a0\-\u2010-\u2015\u2212_.]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  const s = typed
+    .toUpperCase()
+    .replace(/[\s\u00a0\-\u2010-\u2015\u2212_.]/g, '')
+    .replace(/[IL]/g, '1')
+    .replace(/O/g, '0');
   return /^[0-9A-HJKMNP-TV-Z]{12}$/.test(s) ? `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}` : null;
 }
 
@@ -57,7 +61,9 @@ async function load({ fromForm = false, quiet = false } = {}) {
     show(signin, false);
     show(caseSection, true);
     render(r.data);
-    byId('checked-at').textContent = t('case:checkedAt', { time: new Date().toLocaleTimeString(document.documentElement.lang) });
+    byId('checked-at').textContent = t('case:checkedAt', {
+      time: new Date().toLocaleTimeString(document.documentElement.lang),
+    });
     return true;
   }
   if (r.status === 401 || r.status === 403 || r.status === 404) {
@@ -112,7 +118,13 @@ function record(c, i, n) {
   const words = WORDS[c.category] || WORDS.unknown;
   const warnId = `photo-warning-${i}`;
   const holder = el('div', { class: 'revealed-photo', hidden: true });
-  const button = el('button', { type: 'button', class: 'button secondary', 'aria-describedby': warnId, 'aria-expanded': 'false', text: t('case:showPhoto') });
+  const button = el('button', {
+    type: 'button',
+    class: 'button secondary',
+    'aria-describedby': warnId,
+    'aria-expanded': 'false',
+    text: t('case:showPhoto'),
+  });
   button.addEventListener('click', async () => {
     if (!holder.hidden) {
       show(holder, false);
@@ -136,7 +148,11 @@ function record(c, i, n) {
     button.textContent = t('case:hidePhoto');
     button.setAttribute('aria-expanded', 'true');
   });
-  const confirmedOn = new Date(c.confirmedAt).toLocaleDateString(document.documentElement.lang, { year: 'numeric', month: 'long', day: 'numeric' });
+  const confirmedOn = new Date(c.confirmedAt).toLocaleDateString(document.documentElement.lang, {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+  });
   const parts = [el('h3', { text: t(words.title) })];
   if (c.category === 'deceased') {
     // The hardest news: the words first, then a person to talk to, before anything else.
@@ -145,12 +161,24 @@ function record(c, i, n) {
     parts.push(el('p', { text: t(words.text) }));
   }
   parts.push(
-    el('div', { class: 'family-message' }, el('h4', { text: t('case:messageHeading') }), el('p', { class: 'message', text: c.familyMessage })),
+    el(
+      'div',
+      { class: 'family-message' },
+      el('h4', { text: t('case:messageHeading') }),
+      el('p', { class: 'message', text: c.familyMessage }),
+    ),
     el('p', { class: 'hint', text: t('case:confirmedOn', { date: confirmedOn }) }),
   );
   if (c.category !== 'deceased') parts.push(support());
   parts.push(el('div', { class: 'warning', id: warnId }, el('p', { text: t(words.photo) })), button, holder);
-  return el('article', { class: `record record-${c.category}`, 'aria-label': n > 1 ? t('case:resultN', { n: i + 1, count: n }) : t('case:resultHeading') }, ...parts);
+  return el(
+    'article',
+    {
+      class: `record record-${c.category}`,
+      'aria-label': n > 1 ? t('case:resultN', { n: i + 1, count: n }) : t('case:resultHeading'),
+    },
+    ...parts,
+  );
 }
 
 function startTimer() {

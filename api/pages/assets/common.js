@@ -38,7 +38,9 @@ export function t(key, vars = {}) {
   }
   text = text ?? table[name];
   if (typeof text !== 'string') return key;
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, v) => (vars[v] === undefined || vars[v] === null ? '' : String(vars[v])));
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, v) =>
+    vars[v] === undefined || vars[v] === null ? '' : String(vars[v]),
+  );
 }
 
 /** A family-facing message for an API error: the server's own (already in this language) or ours. */
@@ -125,7 +127,13 @@ export async function api(path, { token, method = 'GET', json, form } = {}) {
   } else if (form) body = form;
   let res;
   try {
-    res = await fetch(path.startsWith('/') ? path : `${API}/${path}`, { method, headers, body, cache: 'no-store', credentials: 'omit' });
+    res = await fetch(path.startsWith('/') ? path : `${API}/${path}`, {
+      method,
+      headers,
+      body,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
   } catch {
     return { status: 0, ok: false, data: { error: { code: 'network', message: 'no connection' } } };
   }
@@ -159,7 +167,8 @@ export function upload(path, form, { token, onProgress } = {}) {
       }
       resolve({ status: xhr.status, ok: xhr.status >= 200 && xhr.status < 300, data });
     });
-    const fail = () => resolve({ status: 0, ok: false, data: { error: { code: 'network', message: 'no connection' } } });
+    const fail = () =>
+      resolve({ status: 0, ok: false, data: { error: { code: 'network', message: 'no connection' } } });
     xhr.addEventListener('error', fail);
     xhr.addEventListener('timeout', fail);
     xhr.addEventListener('abort', fail);
@@ -173,7 +182,11 @@ export function upload(path, form, { token, onProgress } = {}) {
  */
 export async function imageUrl(path, token) {
   try {
-    const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store', credentials: 'omit' });
+    const res = await fetch(path, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      cache: 'no-store',
+      credentials: 'omit',
+    });
     if (!res.ok) return null;
     return URL.createObjectURL(await res.blob());
   } catch {
@@ -218,7 +231,9 @@ export function plainError(result, fallback) {
     case 'internal':
       return 'Something went wrong on our side. Please try again later.';
     default:
-      return e.message ? `${fallback ? fallback + ' ' : ''}(${e.message})` : fallback || 'Something went wrong. Please try again.';
+      return e.message
+        ? `${fallback ? fallback + ' ' : ''}(${e.message})`
+        : fallback || 'Something went wrong. Please try again.';
   }
 }
 
@@ -267,6 +282,13 @@ export function staffSignIn({ key, check, onReady }) {
 
 export function formatBytes(n) {
   // The units of the page's language (КБ, МБ on a Russian or Ukrainian page), from the browser's Intl data.
-  const [value, unit, digits] = n < 1024 ? [n, 'byte', 0] : n < 1024 * 1024 ? [n / 1024, 'kilobyte', 0] : [n / 1024 / 1024, 'megabyte', 1];
-  return new Intl.NumberFormat(LANG, { style: 'unit', unit, unitDisplay: 'short', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  const [value, unit, digits] =
+    n < 1024 ? [n, 'byte', 0] : n < 1024 * 1024 ? [n / 1024, 'kilobyte', 0] : [n / 1024 / 1024, 'megabyte', 1];
+  return new Intl.NumberFormat(LANG, {
+    style: 'unit',
+    unit,
+    unitDisplay: 'short',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(value);
 }

@@ -27,7 +27,8 @@ const list = photoPicker({
   maxPhotos: MAX_PHOTOS,
   maxMb: MAX_MB,
   onChange: (photos) => {
-    sendButton.textContent = photos.length > 1 ? t('family:start_withPhotos', { count: photos.length }) : t('family:start');
+    sendButton.textContent =
+      photos.length > 1 ? t('family:start_withPhotos', { count: photos.length }) : t('family:start');
     say(status, t('family:photosChosen', { count: photos.length }));
   },
 });
@@ -77,7 +78,8 @@ async function send() {
   showError(formError, '');
   const body = new FormData();
   for (const p of photos) body.append('photo', p.file, p.file.name || 'photo.jpg');
-  if (photos.some((p) => p.faceIndex !== undefined)) body.append('faceIndex', photos.map((p) => (p.faceIndex === undefined ? '' : String(p.faceIndex))).join(','));
+  if (photos.some((p) => p.faceIndex !== undefined))
+    body.append('faceIndex', photos.map((p) => (p.faceIndex === undefined ? '' : String(p.faceIndex))).join(','));
   const subject = aboutRelative();
   if (Object.keys(subject).length > 0) body.append('subject', JSON.stringify(subject));
   show(progress, true);
@@ -148,7 +150,11 @@ function showChooser(photoIndex, faces) {
     const w = img.naturalWidth || 1;
     const h = img.naturalHeight || 1;
     ordered.forEach((f, i) => {
-      const box = el('span', { class: 'face-box choose', onclick: () => choose(f.index) }, el('span', { class: 'num', text: String(i + 1) }));
+      const box = el(
+        'span',
+        { class: 'face-box choose', onclick: () => choose(f.index) },
+        el('span', { class: 'num', text: String(i + 1) }),
+      );
       box.style.left = `${(f.box.x / w) * 100}%`;
       box.style.top = `${(f.box.y / h) * 100}%`;
       box.style.width = `${(f.box.width / w) * 100}%`;
@@ -163,18 +169,43 @@ function showChooser(photoIndex, faces) {
     const pad = Math.max(f.box.width, f.box.height) * 0.25;
     const side = Math.max(f.box.width, f.box.height) + 2 * pad;
     try {
-      canvas.getContext('2d').drawImage(img, f.box.x + f.box.width / 2 - side / 2, f.box.y + f.box.height / 2 - side / 2, side, side, 0, 0, 96, 96);
+      canvas
+        .getContext('2d')
+        .drawImage(
+          img,
+          f.box.x + f.box.width / 2 - side / 2,
+          f.box.y + f.box.height / 2 - side / 2,
+          side,
+          side,
+          0,
+          0,
+          96,
+          96,
+        );
     } catch {
       // no preview: the number and position still identify the face
     }
-    return el('button', { type: 'button', class: 'face-choice', onclick: () => choose(f.index) }, canvas, el('span', { text: t('family:person', { n: i + 1, where: position(f.box, w) }) }));
+    return el(
+      'button',
+      { type: 'button', class: 'face-choice', onclick: () => choose(f.index) },
+      canvas,
+      el('span', { text: t('family:person', { n: i + 1, where: position(f.box, w) }) }),
+    );
   };
   img.addEventListener('load', draw, { once: true });
   img.addEventListener(
     'error',
     () => {
       // The browser cannot show this format: offer the choice by number and place only.
-      ordered.forEach((f, i) => buttons.append(el('button', { type: 'button', class: 'face-choice', onclick: () => choose(f.index) }, el('span', { text: t('family:personOnly', { n: i + 1 }) }))));
+      ordered.forEach((f, i) =>
+        buttons.append(
+          el(
+            'button',
+            { type: 'button', class: 'face-choice', onclick: () => choose(f.index) },
+            el('span', { text: t('family:personOnly', { n: i + 1 }) }),
+          ),
+        ),
+      );
       buttons.querySelector('button')?.focus();
     },
     { once: true },
@@ -211,7 +242,9 @@ function showDone(data) {
   byId('case-code').textContent = code;
   byId('print-code-text').textContent = code;
   byId('print-where').textContent = t('family:printWhere', { url: `${window.location.origin}/case` });
-  byId('print-date').textContent = t('family:printDate', { date: new Date().toLocaleDateString(document.documentElement.lang) });
+  byId('print-date').textContent = t('family:printDate', {
+    date: new Date().toLocaleDateString(document.documentElement.lang),
+  });
   // The code in the #fragment: the case page reads it, and it never reaches the server in a URL.
   byId('open-case').href = `/case#${code}`;
   show(doneSection, true);

@@ -58,7 +58,11 @@ const signIn = staffSignIn({
     show(uploadSection, true);
     void loadRecent();
     if (current) {
-      showBatchNote(current.sent < current.total ? t('ingest:batchUnsent', { count: current.total - current.sent }) : t('ingest:batchResumed'));
+      showBatchNote(
+        current.sent < current.total
+          ? t('ingest:batchUnsent', { count: current.total - current.sent })
+          : t('ingest:batchResumed'),
+      );
       schedulePoll(0);
     }
   },
@@ -105,7 +109,10 @@ function addFiles(files) {
 }
 
 function paint(row, percent) {
-  const words = row.state === 'uploading' && percent !== undefined ? t('ingest:uploadingPercent', { percent }) : STATE_WORDS[row.state] || row.state;
+  const words =
+    row.state === 'uploading' && percent !== undefined
+      ? t('ingest:uploadingPercent', { percent })
+      : STATE_WORDS[row.state] || row.state;
   row.li.className = `file-row state-${row.state}`;
   row.li.replaceChildren(
     el('span', { class: 'file-name', text: row.name }),
@@ -223,7 +230,11 @@ function metadata() {
 /** The single photo's record (DESIGN §11 metadata fields); `;` separates several names or numbers. */
 function record() {
   const r = {};
-  const list = (id) => byId(id).value.split(';').map((s) => s.trim()).filter(Boolean);
+  const list = (id) =>
+    byId(id)
+      .value.split(';')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const names = list('rec-names');
   const ids = list('rec-id');
   const birth = byId('rec-birth').value.trim();
@@ -237,7 +248,13 @@ function record() {
   return r;
 }
 
-const BIRTH_PROBLEMS = { future: 'Future', not_a_date: 'NotADate', no_such_month: 'NoSuchMonth', no_such_day: 'NoSuchDay', too_early: 'TooEarly' };
+const BIRTH_PROBLEMS = {
+  future: 'Future',
+  not_a_date: 'NotADate',
+  no_such_month: 'NoSuchMonth',
+  no_such_day: 'NoSuchDay',
+  too_early: 'TooEarly',
+};
 
 /**
  * A refused record or metadata CSV, in the page's language: the server's details carry codes
@@ -247,7 +264,10 @@ function metadataError(err) {
   const d = err || {};
   const reason = BIRTH_PROBLEMS[d.reason];
   const problem = reason ? t(`records:problem_birthDate${reason}`) : '';
-  if (typeof d.row === 'number') return problem ? t('ingest:err_metadataCsv', { row: d.row, problem }) : t('ingest:err_metadataCsvUnreadable', { message: d.message || '' });
+  if (typeof d.row === 'number')
+    return problem
+      ? t('ingest:err_metadataCsv', { row: d.row, problem })
+      : t('ingest:err_metadataCsvUnreadable', { message: d.message || '' });
   if (problem) return t('ingest:err_metadata', { problem });
   if (/^metadata CSV/.test(d.message || '')) return t('ingest:err_metadataCsvUnreadable', { message: d.message });
   return t('ingest:err_metadata', { problem: d.message || t('ingest:err_unknown') });
@@ -284,7 +304,11 @@ async function uploadAll(ready) {
   const meta = metadata();
   const csv = csvInput.files && csvInput.files[0];
   if (!current || current.finished) {
-    const made = await api('batches', { token, method: 'POST', json: { source: source || undefined, category, channel: 'page' } });
+    const made = await api('batches', {
+      token,
+      method: 'POST',
+      json: { source: source || undefined, category, channel: 'page' },
+    });
     if (!made.ok) {
       uploading = false;
       update();
@@ -345,7 +369,9 @@ async function uploadAll(ready) {
     const results = Array.isArray(res.data.photos) ? res.data.photos : null;
     // A zip file comes back as one result per photo inside it: a row per file sent, its results together.
     group.forEach((r) => {
-      const mine = results ? results.filter((o) => o.originalName === r.name || String(o.originalName).startsWith(`${r.name}!`)) : [];
+      const mine = results
+        ? results.filter((o) => o.originalName === r.name || String(o.originalName).startsWith(`${r.name}!`))
+        : [];
       const refused = mine.filter((o) => !o.id);
       if (mine.length > 0 && refused.length < mine.length) {
         r.state = 'queued';
@@ -410,7 +436,14 @@ async function poll() {
   if (!res.ok) return schedulePoll(POLL_MS * 2);
   const b = res.data;
   const c = b.counts;
-  const text = t('ingest:batchSummary', { files: c.files, done: c.done, failed: c.failed, duplicates: c.duplicates, waiting: c.queued + c.processing, faces: c.faces });
+  const text = t('ingest:batchSummary', {
+    files: c.files,
+    done: c.done,
+    failed: c.failed,
+    duplicates: c.duplicates,
+    waiting: c.queued + c.processing,
+    faces: c.faces,
+  });
   // The batch's row in "Recent batches" moves with it (not frozen at the 0 files it had when made).
   if (text !== lastSummary) void loadRecent();
   lastSummary = text;
@@ -444,7 +477,11 @@ byId('batch-failures').addEventListener('click', () => {
 async function downloadFailures(id) {
   let res;
   try {
-    res = await fetch(`/api/v1/batches/${id}/failures.csv`, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store', credentials: 'omit' });
+    res = await fetch(`/api/v1/batches/${id}/failures.csv`, {
+      headers: { authorization: `Bearer ${token}` },
+      cache: 'no-store',
+      credentials: 'omit',
+    });
   } catch {
     return;
   }

@@ -32,7 +32,13 @@ export function photoPicker({ list, error, maxPhotos, maxMb, onChange }) {
           { class: 'chosen-item' },
           el('img', { src: p.url, alt: t('family:photoAlt', { n: i + 1 }) }),
           el('span', { class: 'name', text: `${i + 1}. ${p.file.name || 'photo'}` }),
-          el('button', { type: 'button', class: 'button secondary small', 'aria-label': t('family:removePhoto', { n: i + 1 }), text: t('family:remove'), onclick: () => remove(i) }),
+          el('button', {
+            type: 'button',
+            class: 'button secondary small',
+            'aria-label': t('family:removePhoto', { n: i + 1 }),
+            text: t('family:remove'),
+            onclick: () => remove(i),
+          }),
         ),
       ),
     );
@@ -57,8 +63,10 @@ export function photoPicker({ list, error, maxPhotos, maxMb, onChange }) {
           dropped++;
           continue;
         }
-        if (file.type && !file.type.startsWith('image/')) problems.push(photoMessage(n, file.name, t('family:errNotImage')));
-        else if (file.size > maxMb * 1024 * 1024) problems.push(photoMessage(n, file.name, t('family:errTooBig', { mb: maxMb })));
+        if (file.type && !file.type.startsWith('image/'))
+          problems.push(photoMessage(n, file.name, t('family:errNotImage')));
+        else if (file.size > maxMb * 1024 * 1024)
+          problems.push(photoMessage(n, file.name, t('family:errTooBig', { mb: maxMb })));
         else photos.push({ file, url: URL.createObjectURL(file) });
       }
       if (dropped > 0) problems.push(t('family:errTooMany', { max: maxPhotos }));

@@ -98,9 +98,10 @@ byId('more').addEventListener('click', () => void loadQueue(false));
 
 function showDay(d) {
   const decided = (d.decisions || []).filter((x) => x.decision !== 'retract' && x.counts).length;
-  myDay.textContent = role === 'admin'
-    ? r('dayAdmin', { decided, disputed: d.queues.disputed ?? 0 })
-    : r('day', { decided, pending: d.queues.pending ?? 0, disputed: d.queues.disputed ?? 0 });
+  myDay.textContent =
+    role === 'admin'
+      ? r('dayAdmin', { decided, disputed: d.queues.disputed ?? 0 })
+      : r('day', { decided, pending: d.queues.pending ?? 0, disputed: d.queues.disputed ?? 0 });
 }
 
 async function refreshDay() {
@@ -146,7 +147,14 @@ function stateOf(c) {
   return 'open';
 }
 
-const STATE_WORDS = { confirm: 'stateConfirm', reject: 'stateReject', unsure: 'stateUnsure', skipped: 'stateSkipped', held: 'stateHeld', done: 'stateDone' };
+const STATE_WORDS = {
+  confirm: 'stateConfirm',
+  reject: 'stateReject',
+  unsure: 'stateUnsure',
+  skipped: 'stateSkipped',
+  held: 'stateHeld',
+  done: 'stateDone',
+};
 const STATE_MARKS = { confirm: '✓', reject: '✗', unsure: '?', skipped: '↷', held: '⏳', done: '✓' };
 
 function renderQueue() {
@@ -177,10 +185,21 @@ function renderQueue() {
               {},
               el(
                 'button',
-                { type: 'button', class: `queue-item state-${state}`, 'aria-current': i === index ? 'true' : undefined, 'data-id': c.id, onclick: () => select(i, { focus: true }) },
-                el('span', { class: `band band-${c.band || 'record'}`, text: c.band ? r(`bandShort_${c.band}`) : r('bandShort_record') }),
+                {
+                  type: 'button',
+                  class: `queue-item state-${state}`,
+                  'aria-current': i === index ? 'true' : undefined,
+                  'data-id': c.id,
+                  onclick: () => select(i, { focus: true }),
+                },
+                el('span', {
+                  class: `band band-${c.band || 'record'}`,
+                  text: c.band ? r(`bandShort_${c.band}`) : r('bandShort_record'),
+                }),
                 ` ${c.band || typeof c.matchWeight !== 'number' ? simText(c) : r('weightShort', { weight: c.matchWeight.toFixed(1) })}`,
-                state !== 'open' ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` }) : '',
+                state !== 'open'
+                  ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` })
+                  : '',
               ),
             );
           }),
@@ -210,8 +229,31 @@ function text(v) {
 }
 
 // jsonb keeps keys in its own order (by length): show them in the order a person reads a record.
-const SUBJECT_ORDER = ['surname', 'givenName', 'patronymic', 'name', 'born', 'birthDate', 'unit', 'idNumber', 'marks', 'details', 'notes'];
-const META_ORDER = ['names', 'birthDate', 'idNumbers', 'unit', 'marks', 'capturedAt', 'date', 'location', 'place', 'notes'];
+const SUBJECT_ORDER = [
+  'surname',
+  'givenName',
+  'patronymic',
+  'name',
+  'born',
+  'birthDate',
+  'unit',
+  'idNumber',
+  'marks',
+  'details',
+  'notes',
+];
+const META_ORDER = [
+  'names',
+  'birthDate',
+  'idNumbers',
+  'unit',
+  'marks',
+  'capturedAt',
+  'date',
+  'location',
+  'place',
+  'notes',
+];
 function ordered(obj, order) {
   const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
   return Object.entries(obj || {}).sort(([a], [b]) => rank(a) - rank(b));
@@ -229,7 +271,12 @@ function headingOf(i) {
   const inCase = items.filter((x) => x.searchId === c.searchId);
   // Found by its record alone there is no band and no similarity to name: its weight instead.
   if (!c.band && typeof c.similarity !== 'number' && typeof c.matchWeight === 'number') {
-    return r('itemHeadingRecord', { case: shortId(c.searchId), n: inCase.indexOf(c) + 1, total: inCase.length, weight: c.matchWeight.toFixed(1) });
+    return r('itemHeadingRecord', {
+      case: shortId(c.searchId),
+      n: inCase.indexOf(c) + 1,
+      total: inCase.length,
+      weight: c.matchWeight.toFixed(1),
+    });
   }
   return r('itemHeading', {
     case: shortId(c.searchId),
@@ -265,10 +312,14 @@ function renderOthers(c) {
       el(
         'li',
         { class: `decision decision-${d.decision}` },
-        el('span', { text: r('decisionBy', { decision: r(`kind_${d.decision}`), name: d.by.name || d.by.role, time: time(d.at) }) }),
+        el('span', {
+          text: r('decisionBy', { decision: r(`kind_${d.decision}`), name: d.by.name || d.by.role, time: time(d.at) }),
+        }),
         d.note ? el('span', { class: 'decision-text', text: r('decisionNote', { text: d.note }) }) : '',
         d.reason ? el('span', { class: 'decision-text', text: r('decisionReason', { text: d.reason }) }) : '',
-        d.familyMessage ? el('span', { class: 'decision-text', text: r('decisionFamily', { text: d.familyMessage }) }) : '',
+        d.familyMessage
+          ? el('span', { class: 'decision-text', text: r('decisionFamily', { text: d.familyMessage }) })
+          : '',
       ),
     ),
   );
@@ -281,7 +332,9 @@ function renderCase(c) {
   show(caseNote, Boolean(c.caseConfirmed));
   const about = byId('subject-figures');
   about.replaceChildren();
-  const told = ordered(c.subject, SUBJECT_ORDER).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
+  const told = ordered(c.subject, SUBJECT_ORDER).filter(
+    ([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0),
+  );
   if (told.length === 0) about.append(el('dd', { class: 'nothing', text: r('caseToldNothing') }));
   for (const [k, v] of told) figure(about, label('subject', k), text(v));
   const strip = byId('case-refs');
@@ -330,23 +383,43 @@ function select(i, { focus = false, announce = false } = {}) {
 
   const match = byId('match-figures');
   match.replaceChildren();
-  figure(match, r('similarity'), typeof c.similarity === 'number' ? r('similarityValue', { value: simText(c) }) : recT('evidence_recordOnly'));
+  figure(
+    match,
+    r('similarity'),
+    typeof c.similarity === 'number' ? r('similarityValue', { value: simText(c) }) : recT('evidence_recordOnly'),
+  );
   // No face compared, no band: the similarity row already says the record found it (not twice).
   if (c.band) figure(match, r('band'), bandWord(c, 'band'));
   // Why this candidate (issue 14): each field's agreement level and weight, then the total.
   for (const e of Array.isArray(c.evidence) ? c.evidence : []) {
     const w = typeof e.weight === 'number' ? `${e.weight >= 0 ? '+' : ''}${e.weight.toFixed(1)}` : '';
-    figure(match, recLabel(`field_${e.field}`, e.field), `${recLabel(`level_${e.level}`, e.level)} (${recT('evidence_weight')} ${w})`);
+    figure(
+      match,
+      recLabel(`field_${e.field}`, e.field),
+      `${recLabel(`level_${e.level}`, e.level)} (${recT('evidence_weight')} ${w})`,
+    );
   }
   if (typeof c.matchWeight === 'number') {
     // never "100.0 %": the model's probability is not certainty, and a verifier must not read it so
-    const p = typeof c.matchProbability !== 'number' ? '—'
-      : c.matchProbability > 0.999 ? '> 99.9 %' : c.matchProbability < 0.001 ? '< 0.1 %' : `${(c.matchProbability * 100).toFixed(1)} %`;
+    const p =
+      typeof c.matchProbability !== 'number'
+        ? '—'
+        : c.matchProbability > 0.999
+          ? '> 99.9 %'
+          : c.matchProbability < 0.001
+            ? '< 0.1 %'
+            : `${(c.matchProbability * 100).toFixed(1)} %`;
     figure(match, recT('evidence_title'), recT('evidence_total', { weight: c.matchWeight.toFixed(1), probability: p }));
   }
   figure(match, r('rank'), String(c.rank));
   figure(match, r('status'), r(`status_${c.status}`));
-  figure(match, r('confirmations'), typeof c.confirmations === 'number' ? r('confirmationsValue', { count: c.confirmations, needed }) : r('confirmationsBlind'));
+  figure(
+    match,
+    r('confirmations'),
+    typeof c.confirmations === 'number'
+      ? r('confirmationsValue', { count: c.confirmations, needed })
+      : r('confirmationsBlind'),
+  );
 
   // No archive face (found by the record), no face quality to show.
   show(byId('quality-section'), Boolean(c.face));
@@ -389,7 +462,10 @@ function select(i, { focus = false, announce = false } = {}) {
   };
   // A crop that does not exist (no face on the archive photo, a family without a photo) is not
   // shown as a broken image: its place says why.
-  for (const [img, url] of [[refImg, c.referenceFace?.cropUrl], [candImg, c.face?.cropUrl]]) {
+  for (const [img, url] of [
+    [refImg, c.referenceFace?.cropUrl],
+    [candImg, c.face?.cropUrl],
+  ]) {
     show(img, Boolean(url));
     show(img.parentElement.querySelector('.no-face'), !url);
   }
@@ -458,7 +534,8 @@ reveal.addEventListener('click', () => setRevealed(whole.classList.contains('blu
 
 /** The first item after `from` that still waits for me (not decided, not skipped), or -1. */
 function nextOpen(from) {
-  for (let i = from + 1; i < items.length; i++) if (stateOf(items[i]) === 'open' || stateOf(items[i]) === 'held') return i;
+  for (let i = from + 1; i < items.length; i++)
+    if (stateOf(items[i]) === 'open' || stateOf(items[i]) === 'held') return i;
   return -1;
 }
 
@@ -488,7 +565,9 @@ function saidFor(decision, after) {
   if (after.status === 'disputed') return r('saidDisputed');
   if (decision === 'unsure') return r('saidUnsure');
   if (decision === 'reject') return after.status === 'rejected' ? r('saidRejectFinal') : r('saidRejectPending');
-  return after.status === 'confirmed' ? r('saidConfirmFinal') : r('saidConfirmPending', { count: after.confirmations ?? 0, needed });
+  return after.status === 'confirmed'
+    ? r('saidConfirmFinal')
+    : r('saidConfirmPending', { count: after.confirmations ?? 0, needed });
 }
 
 function setBusy(on) {
@@ -564,7 +643,14 @@ async function undo() {
   }
   if (res.status === 401) return signIn.signOut();
   const code = res.data?.error?.code;
-  say(decisionStatus, code === 'too_late' ? r('saidTooLate') : code === 'conflict' ? r('saidNothingToUndo') : plainError(res, r('saidNotSaved')));
+  say(
+    decisionStatus,
+    code === 'too_late'
+      ? r('saidTooLate')
+      : code === 'conflict'
+        ? r('saidNothingToUndo')
+        : plainError(res, r('saidNotSaved')),
+  );
 }
 
 function drop(id) {
@@ -601,7 +687,8 @@ byId('skip').addEventListener('click', () => void move(1, true));
 byId('next').addEventListener('click', () => void move(1));
 byId('prev').addEventListener('click', () => void move(-1));
 
-const typing = (node) => node instanceof HTMLElement && (node.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(node.tagName));
+const typing = (node) =>
+  node instanceof HTMLElement && (node.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(node.tagName));
 
 document.addEventListener('keydown', (e) => {
   if (!token || consoleSection.hidden || e.ctrlKey || e.metaKey || e.altKey) return;
