@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { FaceAnalyser } from '../src/face/index.ts';
+import type { FaceTaskStats } from '../src/face/task-line.ts';
 import type { ModelManifest } from '../src/face/manifest.ts';
 import type { ImageLimits } from '../src/image/index.ts';
 import type { EnqueueDeps } from '../src/ingest/enqueue.ts';
@@ -21,6 +22,8 @@ export interface AppDeps {
   logger: Logger;
   /** The face engine in use, once started (absent while the engine is loading or not wired). */
   faceInfo?: () => FaceInfo | null;
+  /** Where this process's face-engine tasks stand (/metrics), when it runs an engine pool. */
+  faceTasks?: () => FaceTaskStats;
   /**
    * Who may read /metrics: with a token, its holders; without one, anybody only while the
    * server listens on loopback (`open`); otherwise nobody (set KINFINDER_METRICS_TOKEN).

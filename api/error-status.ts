@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   choose_face: 422,
   no_such_face: 422,
   bad_landmarks: 422,
+  face_engine_timeout: 422,
   too_many_photos: 400,
   unsafe_path: 400,
   symlink_skipped: 400,

@@ -7,6 +7,7 @@ import {
   type FacePool,
   type ModelManifest,
 } from '../src/face/index.ts';
+import type { FaceTaskStats } from '../src/face/task-line.ts';
 import type { ImageLimits } from '../src/image/index.ts';
 import type { Logger } from '../src/log.ts';
 import { createCounters, type Counters } from '../src/metrics.ts';
@@ -28,9 +29,14 @@ export interface Runtime {
   counters: Counters;
   /** Present when this process runs workers or was asked for an engine: the pool, shared fairly between clients. */
   faces: FaceAnalyser | undefined;
+  /** Where the engine's tasks stand, with `faces`: tasks waiting and running, the oldest's age (/metrics). */
+  faceTasks: (() => FaceTaskStats) | undefined;
   manifest: ModelManifest;
   close(): Promise<void>;
 }
+
+/** How often the log reports the face engine's tasks while there are any. */
+const FACE_TASKS_LOG_MS = 60_000;
 
 export function limitsOf(config: Config): ImageLimits {
   return { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels };
@@ -67,13 +73,32 @@ export async function openRuntime(
     closers.push(() => queue.stop());
     const manifest = await loadManifest();
     let faces: FaceAnalyser | undefined;
+    let faceTasks: (() => FaceTaskStats) | undefined;
     const concurrency = opts.concurrency ?? config.concurrency;
     if (opts.workers || opts.faces) {
-      const pool: FacePool = await createFacePool({ size: concurrency, limits, log: (line) => logger.info(line) });
+      const pool: FacePool = await createFacePool({
+        size: concurrency,
+        limits,
+        budget: { floorMs: config.faceTimeoutSeconds * 1000 },
+        log: (line) => logger.info(line),
+        warn: (line) => logger.warn(line),
+      });
       // Jobs and requests share the engines: in turns, per client, not first come first served.
-      faces = fairShare(pool, pool.size);
+      const fair = fairShare(pool, pool.size);
+      faces = fair;
+      faceTasks = () => fair.stats();
+      // The worker log says where the engine's tasks stand while there are any (issue 32): how
+      // many wait and run, and how old the oldest is, so a stuck engine shows before anyone asks.
+      const report = setInterval(() => {
+        const s = fair.stats();
+        if (s.waiting + s.running > 0) logger.info({ faceTasks: s }, 'face engine tasks');
+      }, FACE_TASKS_LOG_MS);
+      report.unref();
       // Closed after the queue stops in close(): the pool must outlive the handlers.
-      closers.splice(1, 0, () => pool.close());
+      closers.splice(1, 0, async () => {
+        clearInterval(report);
+        await pool.close();
+      });
       await ensureModel(db, { id: faces.modelId, dims: manifest.dims, manifest });
     }
     if (opts.workers && faces) {
@@ -87,7 +112,7 @@ export async function openRuntime(
       closers.push(() => workers.stop());
       logger.info({ concurrency, backend: faces.backend, modelId: faces.modelId }, 'workers started');
     }
-    return { db, blobs, queue, limits, counters, faces, manifest, close };
+    return { db, blobs, queue, limits, counters, faces, faceTasks, manifest, close };
   } catch (err) {
     await close();
     throw err;

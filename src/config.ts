@@ -65,6 +65,9 @@ const schema = z.object({
   KINFINDER_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   // One attempt at one photo may take this long before it counts as lost and is retried.
   KINFINDER_JOB_TIMEOUT_SECONDS: intFrom(5, 3600).default(300),
+  // The least time the face engine is given for one photo before it is stopped (issue 32);
+  // larger photos get more (src/face/task-budget.ts). Raise it on a slow or crowded machine.
+  KINFINDER_FACE_TIMEOUT_SECONDS: intFrom(1, 3600).default(60),
   KINFINDER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // Unset: blobs in <data dir>/blobs. s3://bucket[/prefix]: one bucket that the server and
   // workers on other machines share. Bucket names as S3 allows them (lower case, 3–63).
@@ -148,6 +151,7 @@ export interface Config {
   adminToken: string | undefined;
   metricsToken: string | undefined;
   jobTimeoutSeconds: number;
+  faceTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   blobs: BlobStoreOptions;
   orgName: string | undefined;
@@ -185,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: c.KINFINDER_ADMIN_TOKEN,
     metricsToken: c.KINFINDER_METRICS_TOKEN,
     jobTimeoutSeconds: c.KINFINDER_JOB_TIMEOUT_SECONDS,
+    faceTimeoutSeconds: c.KINFINDER_FACE_TIMEOUT_SECONDS,
     logLevel: c.KINFINDER_LOG_LEVEL,
     blobs: blobOptions(c, env, dataDir),
     orgName: c.KINFINDER_ORG_NAME,

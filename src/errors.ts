@@ -36,6 +36,14 @@ export const ERROR_CODES = {
   invalid_subject: { retry: false },
   /** Landmarks the face aligner cannot use (too few, or all on one point). */
   bad_landmarks: { retry: false },
+  /**
+   * The face engine did not finish a photo within its bound (src/face/task-budget.ts: ten times
+   * and more what the slowest photo costs; the wait for a free engine does not count). Not
+   * retried: what is left is an input that sends the engine astray, and each retry would hold a
+   * thread for the whole bound again while families' photos wait; the photo stays `failed` and
+   * visible with this code.
+   */
+  face_engine_timeout: { retry: false },
   // access
   unauthorized: { retry: false },
   forbidden: { retry: false },

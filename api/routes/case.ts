@@ -106,6 +106,7 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
           'too_many_pixels',
           'unsupported_format',
           'corrupt_image',
+          'face_engine_timeout',
           'no_face',
           'choose_face',
           'no_such_face',

@@ -70,6 +70,44 @@ export function metricsRoutes(deps: AppDeps) {
     const pending = deps.api ? await deps.api.queue.pending() : {};
     lines.push('# HELP kinfinder_queue_jobs jobs waiting or running, per queue', '# TYPE kinfinder_queue_jobs gauge');
     for (const [queue, n] of Object.entries(pending).sort()) lines.push(`kinfinder_queue_jobs{queue="${queue}"} ${n}`);
+    const tasks = deps.faceTasks?.();
+    if (tasks) {
+      // Issue 32: a face-engine task that never settles holds a family's search or a photo job;
+      // these show one before anybody waits on it.
+      lines.push(
+        '# HELP kinfinder_face_tasks face-engine tasks of this process, waiting for an engine or running on one',
+        '# TYPE kinfinder_face_tasks gauge',
+      );
+      lines.push(
+        `kinfinder_face_tasks{state="waiting"} ${tasks.waiting}`,
+        `kinfinder_face_tasks{state="running"} ${tasks.running}`,
+      );
+      gauge(
+        'face_task_oldest_seconds',
+        'age of the oldest face-engine task not settled, its wait included (0: none)',
+        seconds(tasks.oldestMs),
+      );
+      gauge(
+        'face_task_oldest_running_seconds',
+        'the longest a face-engine task now running has run (0: none)',
+        seconds(tasks.oldestRunningMs),
+      );
+      lines.push(
+        '# HELP kinfinder_face_tasks_settled_total face-engine tasks settled since start, by outcome',
+        '# TYPE kinfinder_face_tasks_settled_total counter',
+      );
+      for (const [outcome, n] of [
+        ['ok', tasks.ok],
+        ['failed', tasks.failed],
+        ['timed_out', tasks.timedOut],
+      ] as const)
+        lines.push(`kinfinder_face_tasks_settled_total{outcome="${outcome}"} ${n}`);
+      lines.push(
+        '# HELP kinfinder_face_threads_replaced_total face-engine threads that died or were stopped and replaced',
+        '# TYPE kinfinder_face_threads_replaced_total counter',
+        `kinfinder_face_threads_replaced_total ${tasks.threadsReplaced}`,
+      );
+    }
     const counters = deps.api?.counters.snapshot() ?? {};
     for (const [name, value] of Object.entries(counters).sort()) {
       lines.push(`# TYPE kinfinder_${name}_total counter`, `kinfinder_${name}_total ${value}`);
@@ -78,6 +116,8 @@ export function metricsRoutes(deps: AppDeps) {
   });
   return app;
 }
+
+const seconds = (ms: number | null) => (ms === null ? 0 : Math.round(ms) / 1000);
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -89,6 +89,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
           'too_many_pixels',
           'unsupported_format',
           'corrupt_image',
+          'face_engine_timeout',
           'no_face',
           'choose_face',
           'no_such_face',

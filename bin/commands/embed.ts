@@ -2,18 +2,20 @@ import { displaySafe } from '../../src/display.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { describeError } from '../../src/errors.ts';
 import { createFacePool, type FacePool, type PhotoAnalysis } from '../../src/face/index.ts';
+import { formatStats } from '../../src/face/pool.ts';
 import { BACKEND, BACKENDS, CONCURRENCY, pathProblem, readCommandLine, runFailed, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
 const EMBED = {
   name: 'embed',
   description:
-    'Finds the faces in photos and prints one line per photo, in input order: each face (largest\n' +
-    'first) with its box, score, quality and 128-d L2-normalised embedding. A photo that cannot be\n' +
-    'analysed gets an error line and the others carry on.',
+    'Finds the faces in photos and prints one line per photo as soon as it is done (--json lines carry\n' +
+    "the photo's place in the input as `index`): each face (largest first) with its box, score, quality\n" +
+    'and 128-d L2-normalised embedding. A photo that cannot be analysed, or that the engine does not\n' +
+    'finish in time (face_engine_timeout), gets an error line and the others carry on.',
   args: { label: '<photo…>', help: 'photo files (at least one)', min: 1 },
   options: {
-    json: { type: 'boolean', help: 'one JSON line per photo: {file,width,height,faces} or {file,error}' },
+    json: { type: 'boolean', help: 'one JSON line per photo: {file,index,width,height,faces} or {file,index,error}' },
     concurrency: CONCURRENCY,
     backend: BACKEND,
   },
@@ -44,6 +46,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         size: Math.min(concurrency, readable),
         limits,
         backend,
+        budget: { floorMs: ctx.config.faceTimeoutSeconds * 1000 },
+        // A long run says where it stands now and then (issue 32: a run that went quiet for 42 minutes).
+        statsEveryMs: STATS_EVERY_MS,
         log: (l) => ctx.stderr.write(`${l}\n`),
       });
     } catch (err) {
@@ -56,31 +61,41 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     }
   }
   const failures: string[] = [];
+  const t0 = performance.now();
+  const print = (file: string, index: number, r: Outcome) => {
+    if (!r.ok) failures.push(`${file} (${r.error.code})`);
+    ctx.stdout.write(
+      values.json
+        ? `${JSON.stringify(r.ok ? toJson(file, index, r.analysis) : { file, index, error: r.error })}\n`
+        : textLines(file, r),
+    );
+  };
   try {
-    // Start every photo (the pool queues them), print strictly in input order as results arrive.
-    const jobs = files.map((file, i): Promise<Outcome> => {
-      const error = refused[i];
-      return error ? Promise.resolve({ ok: false, error }) : analyseFile(file, pool!);
-    });
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i]!;
-      const r = await jobs[i]!;
-      if (!r.ok) failures.push(`${file} (${r.error.code})`);
-      if (values.json) {
-        ctx.stdout.write(`${JSON.stringify(r.ok ? toJson(file, r.analysis) : { file, error: r.error })}\n`);
-      } else if (r.ok) {
-        const a = r.analysis;
-        ctx.stdout.write(`${displaySafe(file)}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)\n`);
-        a.faces.forEach((f, k) => {
-          ctx.stdout.write(
-            `  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} ` +
-              `score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°\n`,
-          );
-        });
-      } else {
-        ctx.stdout.write(`${displaySafe(file)}: error ${r.error.code}: ${r.error.message}\n`);
-      }
+    // Photos are read and handed to the pool in input order, a few per thread ahead (reading all
+    // at once held every file in memory, and the reads finished out of order: in a 300-photo run
+    // some photos reached the pool 90 places late). Each is printed the moment it settles: one
+    // slow or stuck photo holds back no other line (issue 32); `index` keeps the input order.
+    const ahead = Math.max(2, (pool?.size ?? 1) * 2);
+    const inFlight = new Set<Promise<void>>();
+    for (const [index, file] of files.entries()) {
+      while (inFlight.size >= ahead) await Promise.race(inFlight);
+      const refusal = refused[index];
+      const read = refusal ? undefined : await readInput(file);
+      const outcome: Promise<Outcome> = refusal
+        ? Promise.resolve({ ok: false, error: refusal })
+        : !read!.ok
+          ? Promise.resolve(read as Outcome)
+          : pool!.analyse(read!.bytes).then(
+              (analysis): Outcome => ({ ok: true, analysis }),
+              (err: unknown): Outcome => ({ ok: false, error: describeError(err) }),
+            );
+      const done: Promise<void> = outcome.then((r) => print(file, index, r)).finally(() => inFlight.delete(done));
+      inFlight.add(done);
     }
+    await Promise.all(inFlight);
+    const s = pool?.stats();
+    if (s && (s.timedOut > 0 || s.threadsReplaced > 0 || performance.now() - t0 > STATS_EVERY_MS))
+      ctx.stderr.write(`${formatStats(s)}\n`);
   } finally {
     await pool?.close();
   }
@@ -92,20 +107,31 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   return EXIT.ok;
 }
 
+/** How often a long run logs the pool's accounting to stderr. */
+const STATS_EVERY_MS = 30_000;
+
+/** The plain-text lines of one photo, written at once so no other photo's lines fall between them. */
+function textLines(file: string, r: Outcome): string {
+  if (!r.ok) return `${displaySafe(file)}: error ${r.error.code}: ${r.error.message}\n`;
+  const a = r.analysis;
+  const lines = [`${displaySafe(file)}: ${a.width}×${a.height} ${a.format}, ${a.faces.length} face(s)`];
+  a.faces.forEach((f, k) => {
+    lines.push(
+      `  #${k} box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)} ` +
+        `score ${f.score.toFixed(2)} size ${f.quality.faceSize}px sharpness ${f.quality.sharpness} yaw ${f.quality.yaw}°`,
+    );
+  });
+  return `${lines.join('\n')}\n`;
+}
+
 type Outcome = { ok: true; analysis: PhotoAnalysis } | { ok: false; error: { code: string; message: string } };
 type Refusal = { code: string; message: string };
 
-async function analyseFile(file: string, pool: FacePool): Promise<Outcome> {
-  let bytes;
+async function readInput(file: string): Promise<{ ok: true; bytes: Buffer } | { ok: false; error: Refusal }> {
   try {
-    bytes = await readFile(file);
+    return { ok: true, bytes: await readFile(file) };
   } catch (err) {
     return { ok: false, error: unreadable(err) };
-  }
-  try {
-    return { ok: true, analysis: await pool.analyse(bytes) };
-  } catch (err) {
-    return { ok: false, error: describeError(err) };
   }
 }
 
@@ -132,10 +158,11 @@ async function checkInput(file: string, maxBytes: number): Promise<Refusal | und
   return undefined;
 }
 
-/** DESIGN §5 `embed --json` line. */
-export function toJson(file: string, a: PhotoAnalysis) {
+/** DESIGN §5 `embed --json` line, plus `index`: the photo's place among the inputs (lines come as photos finish). */
+export function toJson(file: string, index: number, a: PhotoAnalysis) {
   return {
     file,
+    index,
     width: a.width,
     height: a.height,
     faces: a.faces.map((f) => ({ box: f.box, score: f.score, quality: f.quality, embedding: f.embedding })),

@@ -118,6 +118,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       size: concurrency,
       limits: { maxPixels: ctx.config.maxPixels, maxBytes: ctx.config.maxUploadBytes },
       backend,
+      budget: { floorMs: ctx.config.faceTimeoutSeconds * 1000 },
+      // A long evaluation says where the pool stands now and then (issue 32).
+      statsEveryMs: 60_000,
       log: (l) => ctx.stderr.write(`${l}\n`),
     });
     const t0 = performance.now();

@@ -57,6 +57,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       db: rt.db,
       logger,
       faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
+      ...(rt.faceTasks ? { faceTasks: rt.faceTasks } : {}),
       metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
       defaultLanguage: ctx.config.defaultLanguage,
       api: {

@@ -1,9 +1,30 @@
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors.ts';
 import { createFaceEngine, type FaceEngine } from './engine.ts';
-import type { PoolReply, PoolTask, PoolWorkerData, WireError } from './pool.ts';
+import { ownThreadClock } from './thread-clock.ts';
+import { CLOCK, STARTED, type PoolReply, type PoolTask, type PoolWorkerData, type WireError } from './pool.ts';
+import {
+  applyTestHooks,
+  mergeTestHooks,
+  parseTestHooks,
+  TEST_HOOK_VARIABLE,
+  type PoolTestHooks,
+} from './pool-test-hooks.ts';
 
 const data = workerData as PoolWorkerData;
+const clock = ownThreadClock();
+
+// TEST ONLY (pool-test-hooks.ts): this thread's entry is where the hook variable is read, so a
+// test can make `kinfinder embed` misbehave on one photo without any command, config or engine
+// knowing of it; hooks may also come from createFacePool's `testHooks`. A malformed value is
+// answered to every task, like a failed engine load.
+let hooks: PoolTestHooks | undefined;
+let hookError: unknown;
+try {
+  hooks = mergeTestHooks(data.testHooks, parseTestHooks(process.env[TEST_HOOK_VARIABLE]));
+} catch (err) {
+  hookError = err;
+}
 
 // One engine per thread, loaded when piscina first imports this module. A failed load is kept and
 // answered to every task rather than thrown at import: piscina would otherwise replace the thread
@@ -34,6 +55,11 @@ function wire(err: unknown): WireError {
 export default async function run(task: PoolTask): Promise<PoolReply> {
   try {
     const e = await engine;
+    // The task's bound runs from here (task-line.ts): a thread that has just replaced another
+    // loads its engine first, and that must not count against the photo.
+    parentPort?.postMessage({ [STARTED]: task.id, [CLOCK]: clock });
+    if (hookError) throw hookError;
+    if (task.kind !== 'info') applyTestHooks(hooks, task.kind === 'bytes' ? task.bytes : task.pixels);
     switch (task.kind) {
       case 'info':
         return { ok: true, info: { backend: e.backend, modelId: e.modelId } };

@@ -47,6 +47,37 @@ describe('service shell', () => {
     expect(await ok.text()).toMatch(/kinfinder_photos\{status="done"\}/);
   });
 
+  it("shows the face engine's tasks in /metrics: waiting, running, the oldest's age, outcomes (issue 32)", async () => {
+    const faceTasks = () => ({
+      waiting: 3,
+      running: 2,
+      oldestMs: 95_500,
+      oldestRunningMs: 61_250,
+      submitted: 40,
+      started: 37,
+      ok: 30,
+      failed: 4,
+      timedOut: 1,
+      threadsReplaced: 2,
+    });
+    const app = createApp({ db: t.db, logger: silentLogger, metrics: { open: true }, faceTasks });
+    const text = await (await app.request('/metrics')).text();
+    for (const line of [
+      'kinfinder_face_tasks{state="waiting"} 3',
+      'kinfinder_face_tasks{state="running"} 2',
+      'kinfinder_face_task_oldest_seconds 95.5',
+      'kinfinder_face_task_oldest_running_seconds 61.25',
+      'kinfinder_face_tasks_settled_total{outcome="timed_out"} 1',
+      'kinfinder_face_threads_replaced_total 2',
+    ])
+      expect(text.split('\n'), line).toContain(line);
+    // a process without an engine says nothing about one
+    const bare = await (
+      await createApp({ db: t.db, logger: silentLogger, metrics: { open: true } }).request('/metrics')
+    ).text();
+    expect(bare).not.toMatch(/kinfinder_face_task/);
+  });
+
   it('answers unknown routes with the JSON error envelope', async () => {
     const app = createApp({ db: t.db, logger: silentLogger });
     const res = await app.request('/api/v1/nothing-here', { method: 'POST' });

@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 
 describe('kinfinder embed', () => {
-  it('prints one DESIGN-shaped JSON line per input, in input order, errors included, exit 0', async () => {
+  it('prints one DESIGN-shaped JSON line per input, as each is done, `index` giving its place, errors included, exit 0', async () => {
     const a = lfwImagePath(IMAGES, { name: 'Gary_Locke', n: 1 });
     const b = lfwImagePath(IMAGES, { name: 'Juanes', n: 3 });
     const text = path.join(dir, 'notes.jpg');
@@ -58,11 +58,13 @@ describe('kinfinder embed', () => {
       .text()
       .out.trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .sort((p, q) => (p.index as number) - (q.index as number));
     expect(lines.map((l) => l.file)).toEqual(files);
+    expect(lines.map((l) => l.index)).toEqual(files.map((_, i) => i));
     for (const i of [0, 2]) {
       const l = lines[i] as { file: string; width: number; height: number; faces: Array<Record<string, unknown>> };
-      expect(Object.keys(l)).toEqual(['file', 'width', 'height', 'faces']);
+      expect(Object.keys(l)).toEqual(['file', 'index', 'width', 'height', 'faces']);
       expect([l.width, l.height]).toEqual([250, 250]);
       expect(l.faces.length).toBeGreaterThanOrEqual(1);
       const f = l.faces[0] as {
@@ -84,7 +86,7 @@ describe('kinfinder embed', () => {
     expect((lines[3]!.error as { code: string }).code).toBe('empty_file');
     expect((lines[4]!.error as { code: string }).code).toBe('corrupt_image');
     expect((lines[5]!.error as { code: string }).code).toBe('not_found');
-    for (const i of [1, 3, 4, 5]) expect(Object.keys(lines[i]!)).toEqual(['file', 'error']);
+    for (const i of [1, 3, 4, 5]) expect(Object.keys(lines[i]!)).toEqual(['file', 'index', 'error']);
   });
 
   it('exits 2 on usage errors', async () => {

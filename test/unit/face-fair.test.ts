@@ -68,4 +68,27 @@ describe('fairShare', () => {
     expect(most).toBe(2);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
   });
+
+  it('a stream of new clients cannot keep a waiting client from the engine (issue 32)', async () => {
+    const { engine, order, release } = recordingEngine();
+    const fair = fairShare(engine, 1);
+    const done: Promise<unknown>[] = [];
+    done.push(fair.analyseImage(img('jobs-1'), { client: 'jobs' }));
+    done.push(fair.analyseImage(img('jobs-2'), { client: 'jobs' }));
+    // each turn, a client never seen before arrives (a new address): before issue 32 each one
+    // counted as never served and went first, so jobs-2 waited as long as they kept coming
+    for (let k = 0; k < 6; k++) {
+      done.push(fair.analyseImage(img(`new-${k}`), { client: `address-${k}` }));
+      await tick();
+      release();
+    }
+    for (let k = 0; k < 3; k++) {
+      await tick();
+      release();
+    }
+    await Promise.all(done);
+    // passed only by the clients that arrived before its next turn came (old rule: by all six)
+    expect(order.indexOf('jobs-2')).toBeLessThanOrEqual(3);
+    expect(order).toHaveLength(8);
+  });
 });
