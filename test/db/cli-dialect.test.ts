@@ -292,8 +292,8 @@ describe('every command (main in process)', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as unknown),
     ).toEqual([
-      { file: 'no/such/photo.jpg', error: { code: 'not_found', message: 'no such file or folder' } },
-      { file: './no/such/other.jpg', error: { code: 'not_found', message: 'no such file or folder' } },
+      { file: 'no/such/photo.jpg', index: 0, error: { code: 'not_found', message: 'no such file or folder' } },
+      { file: './no/such/other.jpg', index: 1, error: { code: 'not_found', message: 'no such file or folder' } },
     ]);
     expect(embedJson.stderr).toBe(
       'kinfinder embed: no photo could be analysed: no/such/photo.jpg (not_found), ./no/such/other.jpg (not_found)\n',
