@@ -9,9 +9,10 @@ import type { Counters } from '../metrics.ts';
 import type { JobQueue } from '../queue.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
-import { completePhoto, markFailed, markRetrying, renewLease, startAttempt, type NewFace } from '../store/photos.ts';
+import { completePhoto, markFailed, markRetrying, renewLease, startAttempt } from '../store/photos.ts';
 import { HEARTBEAT_MS } from './lease.ts';
 import { processPhoto } from './process.ts';
+import { storeProcessedFaces } from './store-faces.ts';
 import { hasLinkableRecord } from '../store/records.ts';
 
 export interface PhotoJobDeps {
@@ -50,18 +51,7 @@ export async function ingestQueuedPhoto(
   try {
     const processed = await processPhoto(deps, await deps.blobs.get(started.sha256), 'jobs');
     const displaySha256 = await deps.blobs.put(processed.display);
-    const faces: NewFace[] = [];
-    for (const [i, f] of processed.faces.entries()) {
-      faces.push({
-        faceIndex: i,
-        box: f.box,
-        score: f.score,
-        landmarks: f.landmarks,
-        quality: { ...f.quality },
-        cropSha256: await deps.blobs.put(f.crop),
-        embedding: f.embedding,
-      });
-    }
+    const faces = await storeProcessedFaces(deps.blobs, processed.faces);
     const { stored } = await deps.db.transaction(async (tx) => {
       const r = await completePhoto(tx, photoId, {
         width: processed.width,

@@ -4,13 +4,13 @@ import type { FaceAnalyser } from '../face/index.ts';
 import { overlapOf, sameFace, type SameFaceRule } from '../face/overlap.ts';
 import type { ImageLimits } from '../image/index.ts';
 import { processPhoto } from '../ingest/process.ts';
+import { storeProcessedFaces } from '../ingest/store-faces.ts';
 import { QUEUES } from '../jobs.ts';
 import type { Logger } from '../log.ts';
 import type { JobQueue } from '../queue.ts';
 import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Database } from '../store/database.ts';
-import type { NewFace } from '../store/photos.ts';
 import {
   countOnOlderModel,
   countReferencesOnOlderModel,
@@ -201,18 +201,7 @@ async function reembedPhoto(
   modelId: string,
 ): Promise<{ faces: number; remapped: number; dropped: number }> {
   const processed = await processPhoto(deps, await deps.blobs.get(photo.sha256), 'reembed');
-  const faces: NewFace[] = [];
-  for (const [i, f] of processed.faces.entries()) {
-    faces.push({
-      faceIndex: i,
-      box: f.box,
-      score: f.score,
-      landmarks: f.landmarks,
-      quality: { ...f.quality },
-      cropSha256: await deps.blobs.put(f.crop),
-      embedding: f.embedding,
-    });
-  }
+  const faces = await storeProcessedFaces(deps.blobs, processed.faces);
   const r = await deps.db.transaction(async (tx) => {
     const done = await replaceFacesWithModel(tx, photo.id, modelId, faces, matchByOverlap);
     if (done.stored && faces.length > 0) await deps.queue.send(QUEUES.facesMatch, { photoId: photo.id }, { tx });
