@@ -1,8 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Throttle } from '../src/access/throttles.ts';
+import { readsAsFamily } from '../src/access/visibility.ts';
+import { MAX_REFERENCE_PHOTOS } from '../src/cases/reference-photos.ts';
 import { KinfinderError } from '../src/errors.ts';
 import type { Env } from './auth.ts';
+import type { ApiDeps } from './deps.ts';
 import type { InFlight } from './in-flight.ts';
 
 /** KINFINDER_MAX_ANON_UPLOAD_MB's default, for an entry point that does not say (src/config.ts says why 40). */
@@ -13,7 +16,7 @@ export type UploadLimits = Parameters<typeof rateLimitAnonymous>[0];
 /** A caller with a staff token: the anonymous limits do not apply to them (DESIGN §9). */
 const isStaff = (c: Context<Env>) => {
   const p = c.get('principal');
-  return p !== null && p.role !== 'family';
+  return p !== null && !readsAsFamily(p);
 };
 
 /**
@@ -80,4 +83,16 @@ export function uploadBodyLimit(opts: { staff: number; anonymous: number }): Mid
   const forStaff = limit(opts.staff);
   const forAnonymous = limit(Math.min(opts.staff, opts.anonymous));
   return (c, next) => (isStaff(c) ? forStaff(c, next) : forAnonymous(c, next));
+}
+
+/**
+ * The body of a form of reference photos (a case opened, photos added to one): with a staff
+ * token, MAX_REFERENCE_PHOTOS photos at the upload limit and the form's fields; without one,
+ * KINFINDER_MAX_ANON_UPLOAD_MB.
+ */
+export function referencePhotosBodyLimit(api: Pick<ApiDeps, 'limits' | 'maxAnonUploadBytes'>): MiddlewareHandler<Env> {
+  return uploadBodyLimit({
+    staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
+    anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES,
+  });
 }

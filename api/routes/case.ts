@@ -3,7 +3,6 @@ import type { Context } from 'hono';
 import { addCasePhotos } from '../../src/cases/add-photos.ts';
 import { readConfirmedPhoto } from '../../src/cases/confirmed-photo.ts';
 import { deleteCase } from '../../src/cases/delete.ts';
-import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { updateSubject } from '../../src/cases/subject.ts';
 import { SUBJECT_FIELDS, SUBJECT_SHAPE_REFUSAL, type SubjectField } from '../../src/records/record.ts';
 import { viewOwnCase } from '../../src/cases/view.ts';
@@ -15,12 +14,7 @@ import { familyWords } from '../family-words.ts';
 import { readMultipart } from '../multipart.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { presentFamilyCase } from '../present.ts';
-import {
-  DEFAULT_MAX_ANON_UPLOAD_BYTES,
-  rateLimitAnonymous,
-  uploadBodyLimit,
-  type UploadLimits,
-} from '../rate-limit.ts';
+import { rateLimitAnonymous, referencePhotosBodyLimit, type UploadLimits } from '../rate-limit.ts';
 import { CaseForFamily, CasePhotosForm } from '../schemas.ts';
 import { idParams, validationHook } from '../validate.ts';
 import { parseFaceIndexes } from './searches.ts';
@@ -79,10 +73,7 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
           refuseEarly('cases.update'),
           // A family's photos cost what an anonymous case's do: the same count and the same cap.
           rateLimitAnonymous(uploads),
-          uploadBodyLimit({
-            staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
-            anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES,
-          }),
+          referencePhotosBodyLimit(api),
         ] as const,
         request: {
           body: {

@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { reissueCaseCode } from '../../src/cases/case-code.ts';
 import { deleteCase } from '../../src/cases/delete.ts';
 import { openCase } from '../../src/cases/open.ts';
-import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { viewCase } from '../../src/cases/view.ts';
 import { KinfinderError } from '../../src/errors.ts';
 import { callerOf, refuseEarly, type Env } from '../auth.ts';
@@ -16,12 +15,7 @@ import {
   presentReferenceFace,
   presentReviewItem,
 } from '../present.ts';
-import {
-  DEFAULT_MAX_ANON_UPLOAD_BYTES,
-  rateLimitAnonymous,
-  uploadBodyLimit,
-  type UploadLimits,
-} from '../rate-limit.ts';
+import { rateLimitAnonymous, referencePhotosBodyLimit, type UploadLimits } from '../rate-limit.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { refuseCrossSite } from '../same-origin.ts';
 import { CaseCode, CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
@@ -62,10 +56,7 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
           refuseEarly('cases.open'),
           // Counted before the body is looked at, so a body refused as too large counts too.
           rateLimitAnonymous(uploads),
-          uploadBodyLimit({
-            staff: api.limits.maxBytes * MAX_REFERENCE_PHOTOS + 64 * 1024,
-            anonymous: api.maxAnonUploadBytes ?? DEFAULT_MAX_ANON_UPLOAD_BYTES,
-          }),
+          referencePhotosBodyLimit(api),
         ] as const,
         request: {
           body: {
