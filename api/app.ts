@@ -17,6 +17,7 @@ import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { photoRoutes } from './routes/photos.ts';
+import { personRoutes } from './routes/persons.ts';
 import { reviewRoutes } from './routes/review.ts';
 import { caseRoutes } from './routes/case.ts';
 import { DEFAULT_CASE_RATE, searchRoutes } from './routes/searches.ts';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     };
     v1.route('/', photoRoutes(api));
     v1.route('/', batchRoutes(api));
+    v1.route('/', personRoutes(api));
     v1.route('/', searchRoutes(api, address, uploads));
     v1.route('/', caseRoutes(api, address, uploads));
     v1.route('/', reviewRoutes(api));

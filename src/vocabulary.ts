@@ -21,7 +21,11 @@ export const CASE_STATUSES = ['searching', 'under_review', 'match_confirmed', 'c
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
 /** `disputed`: confirmed and rejected by different verifiers; an admin decides (DESIGN §10). */
-export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected', 'disputed'] as const;
+/**
+ * `merged`: the candidate of a person who became part of another (two persons merged, issue 26):
+ * the case keeps the other's candidate; this row and its decisions stay as the record.
+ */
+export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected', 'disputed', 'merged'] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 
 /** Final: decided for good; only an admin's reopen takes it back to review (nobody answers or retracts it). */
@@ -73,6 +77,10 @@ export type ReviewQueue = (typeof REVIEW_QUEUES)[number];
 export const CATEGORIES = ['prisoner', 'deceased', 'unknown'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/** What became of an archive person (DESIGN §16), as operators enter it and families read it. */
+export const PERSON_EVENT_KINDS = ['captured', 'held', 'released', 'died', 'remains_returned'] as const;
+export type PersonEventKind = (typeof PERSON_EVENT_KINDS)[number];
+
 /** How a batch of photos arrived (DESIGN §12). */
 export const BATCH_CHANNELS = ['cli', 'api', 'page'] as const;
 export type BatchChannel = (typeof BATCH_CHANNELS)[number];
@@ -110,6 +118,16 @@ export const AUDIT_ACTIONS = [
   'photo.upload',
   'photo.withdraw',
   'photos.list',
+  'person.create',
+  'person.event.approve',
+  'person.event.create',
+  'person.event.reject',
+  'person.merge.accept',
+  'person.merge.refuse',
+  'person.photos.add',
+  'person.photo.remove',
+  'person.read',
+  'person.withdraw',
   'reference.crop.read',
   'reference.photo.read',
   'search.code.reissue',

@@ -58,6 +58,15 @@ export const POLICY = {
   'photos.withdraw': ['operator', 'admin'],
   /** Changing a photo's category, source or metadata after ingest. */
   'photos.correct': ['operator', 'admin'],
+  // Archive persons (DESIGN §16).
+  /** A person: his photos, records and events (families never: they see what verifiers confirmed). */
+  'persons.read': ['operator', 'verifier', 'admin'],
+  /** Grouping photos into persons, answering suggested merges, entering what became of him. */
+  'persons.manage': ['operator', 'admin'],
+  /** Approving (or rejecting) an event for the families whose case confirmed him. */
+  'persons.events.decide': ['verifier'],
+  /** Withdrawing a person: every photo of him, as a photo is withdrawn. */
+  'persons.withdraw': ['operator', 'admin'],
   /** Recomputing faces with the current model (the command line, the server at start-up). */
   'faces.reembed': ['system'],
   /** Erasing closed and deleted cases' personal data after the retention period. */

@@ -1,7 +1,8 @@
 import { KinfinderError } from '../errors.ts';
 import type { Queryable } from '../store/database.ts';
 import { confirmedMatch, faceVisibleToCase, photoVisibleToCase, type ConfirmedMatchRow } from '../store/confirmed.ts';
-import type { Category } from '../vocabulary.ts';
+import type { FamilyEvent } from '../persons/events.ts';
+import type { Category, PersonEventKind } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
 
 /**
@@ -55,10 +56,28 @@ export interface FamilyMatch {
   /** null: no verifier wrote one, and the family reads the default sentence for the category. */
   familyMessage: string | null;
   confirmedAt: Date;
+  /** What became of him, as verifiers approved it for families (DESIGN §16): the newest event's kind, or null. */
+  status: PersonEventKind | null;
+  /** Approved events only, newest first: what, when and where; never who entered it or the source. */
+  history: FamilyEvent[];
 }
 
-export function forFamily(c: ConfirmedMatchRow): FamilyMatch {
-  return { id: c.id, category: c.category, familyMessage: c.familyMessage, confirmedAt: c.confirmedAt };
+export function forFamily(
+  c: ConfirmedMatchRow,
+  person: { status: PersonEventKind | null; history: readonly FamilyEvent[] } | undefined,
+): FamilyMatch {
+  return {
+    id: c.id,
+    category: c.category,
+    familyMessage: c.familyMessage,
+    confirmedAt: c.confirmedAt,
+    status: person?.status ?? null,
+    history: (person?.history ?? []).map((e) => ({
+      kind: e.kind,
+      date: e.date,
+      ...(e.place ? { place: e.place } : {}),
+    })),
+  };
 }
 
 /** A confirmed match's photo: only for the family of its case (any other case: as if absent). */

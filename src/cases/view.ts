@@ -9,6 +9,7 @@ import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '
 import type { Database } from '../store/database.ts';
 import { confirmedMatchesOfCase } from '../store/confirmed.ts';
 import { referencePhotoCount } from '../store/family.ts';
+import { familyHistories } from '../persons/events.ts';
 
 /**
  * A case as a verifier reads it: everything, unreviewed candidates included, but blind as in
@@ -46,10 +47,15 @@ export async function viewCase(
     assertMayOpenCase(p, caseId);
     await recordAudit(tx, auditActor(p), { action: 'search.read', subjectType: 'search', subjectId: caseId });
     if (readsAsFamily(p)) {
+      const confirmed = await confirmedMatchesOfCase(tx, caseId);
+      const people = await familyHistories(
+        tx,
+        confirmed.map((c) => c.personId),
+      );
       return {
         for: 'family',
         case: found,
-        confirmed: (await confirmedMatchesOfCase(tx, caseId)).map(forFamily),
+        confirmed: confirmed.map((c) => forFamily(c, people.get(c.personId))),
         referencePhotos: (await referencePhotoCount(tx, caseId)).count,
       };
     }

@@ -69,6 +69,11 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
   return deps.db.transaction(async (tx) => {
     const c = await lockCandidate(tx, input.candidateId);
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
+    if (c.status === 'merged')
+      throw new KinfinderError(
+        'conflict',
+        'this candidate was merged into another of the same person: decide that one',
+      );
     let action: AuditAction;
     let decisionId: string;
     if (settles) {

@@ -21,6 +21,8 @@ export interface ConfirmedMatchRow {
   id: string;
   caseId: string;
   photoId: string;
+  /** The archive person confirmed (issue 26): what became of him reaches the family once approved. */
+  personId: string;
   category: Category;
   /** The newest non-empty message a confirming verifier wrote for the family, if any. */
   familyMessage: string | null;
@@ -34,7 +36,7 @@ export interface ConfirmedMatchRow {
  */
 export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Promise<ConfirmedMatchRow[]> {
   const r = await q.query<Omit<ConfirmedMatchRow, 'familyMessage'>>(
-    `SELECT c.id, c.search_id AS "caseId", c.photo_id AS "photoId", p.category,
+    `SELECT c.id, c.search_id AS "caseId", c.photo_id AS "photoId", c.person_id AS "personId", p.category,
             coalesce(c.decided_at, c.created_at) AS "confirmedAt"
      -- by the candidate's photo: one found by its record alone has no face
      FROM candidates c JOIN photos p ON p.id = c.photo_id
