@@ -1,7 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { withdrawPerson } from '../../src/gallery/corrections.ts';
 import { addPersonEvent, decidePersonEvent } from '../../src/persons/events.ts';
-import { addPhotosToPerson, createPerson, readPerson, removePhotoFromPerson } from '../../src/persons/group.ts';
+import {
+  addPhotosToPerson,
+  createPerson,
+  personsOfBatchFor,
+  readPerson,
+  removePhotoFromPerson,
+} from '../../src/persons/group.ts';
 import { decideSuggestion, listSuggestions } from '../../src/persons/suggestions.ts';
 import { PERSON_EVENT_KINDS } from '../../src/vocabulary.ts';
 import { callerOf, refuseEarly } from '../auth.ts';
@@ -46,6 +52,41 @@ function presentEvent(e: Awaited<ReturnType<typeof decidePersonEvent>>) {
 /** Archive persons (DESIGN §16): grouping photos, suggested merges, what became of him. */
 export function personRoutes(api: ApiDeps) {
   const app = apiRouter();
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/persons',
+        tags: ['persons'],
+        summary: "The persons of a batch's photos (the operator page)",
+        request: { query: z.object({ batch: uuid }) },
+        responses: {
+          200: {
+            description: 'persons, in the order their first photo came in the batch',
+            content: {
+              'application/json': {
+                schema: z.object({
+                  items: z.array(
+                    z.object({
+                      id: z.uuid(),
+                      ref: z.string().nullable(),
+                      photos: z.number().int(),
+                      inBatch: z.number().int(),
+                      status: z.enum(PERSON_EVENT_KINDS).nullable(),
+                      events: z.number().int(),
+                    }),
+                  ),
+                }),
+              },
+            },
+          },
+        },
+      },
+      { access: { action: 'persons.read' }, errors: ['invalid_input'] },
+    ),
+    async (c) => c.json({ items: await personsOfBatchFor(api, callerOf(c), c.req.valid('query').batch) }, 200),
+  );
 
   // Before /persons/{id}: "suggestions" is not an id.
   app.openapi(

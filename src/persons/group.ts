@@ -15,13 +15,15 @@ import {
   movesOfPerson,
   photoCountOfPerson,
   photosOfPersons,
+  personsOfBatch,
   type MoveCause,
   type PersonPhoto,
   type PersonRow,
 } from '../store/persons.ts';
-import { eventState, type EventState } from './events.ts';
+import { eventState, familyHistory, type EventState } from './events.ts';
 import type { PersonEventRow } from '../store/person-events.ts';
 import { assertValidText } from '../text.ts';
+import type { PersonEventKind } from '../vocabulary.ts';
 
 /**
  * Grouping archive photos into persons (issue 26 point 1), by operators and admins: a new person,
@@ -190,5 +192,34 @@ export async function readPerson(deps: { db: Database }, caller: Caller, personI
       events: events.map((e) => ({ ...e, state: eventState(e) })),
       moves: await movesOfPerson(tx, personId),
     };
+  });
+}
+
+/** `GET /persons?batch=`: the persons of a batch's photos, each with his photos in all and in the batch. */
+export async function personsOfBatchFor(
+  deps: { db: Database },
+  caller: Caller,
+  batchId: string,
+): Promise<
+  Array<{
+    id: string;
+    ref: string | null;
+    photos: number;
+    inBatch: number;
+    status: PersonEventKind | null;
+    events: number;
+  }>
+> {
+  authorizePrincipal(caller, 'persons.read');
+  return deps.db.transaction(async (tx) => {
+    const persons = await personsOfBatch(tx, batchId);
+    const events = await eventsOfPersons(
+      tx,
+      persons.map((p) => p.id),
+    );
+    return persons.map((p) => {
+      const mine = events.filter((e) => e.personId === p.id);
+      return { ...p, status: familyHistory(mine).status, events: mine.length };
+    });
   });
 }

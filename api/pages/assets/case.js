@@ -87,7 +87,8 @@ async function load({ fromForm = false, quiet = false } = {}) {
 function render(data) {
   const s = data.search.status;
   const confirmed = data.confirmed || [];
-  const key = confirmed.map((c) => c.id).join(',');
+  // A new approved event changes what is shown as much as a new result does.
+  const key = confirmed.map((c) => `${c.id}:${c.status}:${(c.history || []).length}`).join(',');
   byId('photos-given').textContent = t('case:photosGiven', { count: data.referencePhotos || 0 });
   if (s !== shownStatus) {
     shownStatus = s;
@@ -113,6 +114,49 @@ const WORDS = {
   deceased: { title: 'case:deceasedTitle', text: 'case:deceasedText', photo: 'case:deceasedPhotoWarning' },
   unknown: { title: 'case:unknownTitle', text: 'case:unknownText', photo: 'case:unknownPhotoWarning' },
 };
+
+/** An event's date as the archive knows it (a year, a month, or a day), in the page's language. */
+function eventDate(date) {
+  const [y, m, d] = date.split('-').map(Number);
+  const lang = document.documentElement.lang;
+  if (d)
+    return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(lang, {
+      timeZone: 'UTC',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+    });
+  if (m)
+    return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString(lang, {
+      timeZone: 'UTC',
+      year: 'numeric',
+      month: 'long',
+    });
+  return String(y);
+}
+
+/** What became of him since (approved events only, newest first), and his status now. */
+function history(c) {
+  if (!c.history || c.history.length === 0) return null;
+  const what = (kind) => t(`case:event_${kind}`);
+  const items = c.history.map((e) =>
+    el('li', {
+      text: t(e.place ? 'case:eventLinePlace' : 'case:eventLine', {
+        date: eventDate(e.date),
+        what: what(e.kind),
+        place: e.place,
+      }),
+    }),
+  );
+  const parts = [
+    el('h4', { text: t('case:historyHeading') }),
+    el('p', { class: 'status-now', text: t('case:statusNow', { status: what(c.status) }) }),
+  ];
+  if (c.status === 'died')
+    parts.push(el('div', { class: 'gentle', role: 'note' }, el('p', { text: t('case:statusDiedText') }), support()));
+  parts.push(el('ul', { class: 'history' }, ...items));
+  return el('div', { class: 'person-history' }, ...parts);
+}
 
 function record(c, i, n) {
   const words = WORDS[c.category] || WORDS.unknown;
@@ -169,6 +213,8 @@ function record(c, i, n) {
     ),
     el('p', { class: 'hint', text: t('case:confirmedOn', { date: confirmedOn }) }),
   );
+  const since = history(c);
+  if (since) parts.push(since);
   if (c.category !== 'deceased') parts.push(support());
   parts.push(el('div', { class: 'warning', id: warnId }, el('p', { text: t(words.photo) })), button, holder);
   return el(
