@@ -107,6 +107,7 @@ export function presentFamilyCase(v: FamilyCaseView, defaultMessage: (category: 
     search: presentCase(v.case),
     confirmed: v.confirmed.map((c) => presentConfirmed(c, defaultMessage)),
     referencePhotos: v.referencePhotos,
+    notices: v.notices.map((n) => ({ kind: n.kind, at: n.at.toISOString() })),
   };
 }
 

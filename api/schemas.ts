@@ -217,6 +217,9 @@ export const CaseForFamily = z
     search: Search,
     confirmed: z.array(FamilyMatch),
     referencePhotos: z.number().int().openapi({ description: 'how many photos the family has given' }),
+    notices: z
+      .array(z.object({ kind: z.string(), at: dateTime }))
+      .openapi({ description: 'news since a result was shown: `status_changed` (what became of him changed)' }),
   })
   .openapi('CaseForFamily');
 

@@ -32,6 +32,11 @@ export interface FamilyCaseView {
   case: CaseRow;
   confirmed: FamilyMatch[];
   referencePhotos: number;
+  /**
+   * News since the family was shown a result (DESIGN §14, §16): `status_changed` when what became
+   * of a confirmed man changed for families after his result was confirmed, oldest first.
+   */
+  notices: Array<{ kind: 'status_changed'; at: Date }>;
 }
 
 /** Reads a case for a verifier, or for the family holding its code (audited either way). */
@@ -56,6 +61,10 @@ export async function viewCase(
         for: 'family',
         case: found,
         confirmed: confirmed.map((c) => forFamily(c, people.get(c.personId))),
+        notices: confirmed
+          .flatMap((c) => people.get(c.personId)?.changedSince(c.confirmedAt) ?? [])
+          .sort((a, b) => a.getTime() - b.getTime())
+          .map((at) => ({ kind: 'status_changed' as const, at })),
         referencePhotos: (await referencePhotoCount(tx, caseId)).count,
       };
     }

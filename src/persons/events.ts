@@ -42,6 +42,13 @@ export interface FamilyEvent {
   place?: string;
 }
 
+export interface PersonHistory {
+  status: PersonEventKind | null;
+  history: FamilyEvent[];
+  /** When his status changed for families after a moment (statusChanges). */
+  changedSince(since: Date): Date[];
+}
+
 /**
  * A person's approved events, newest first (by the date it happened, then by when entered), and
  * his status: the newest one's kind (null while none is approved).
@@ -58,14 +65,38 @@ export function familyHistory(events: readonly PersonEventRow[]): {
   return { status: approved[0]?.kind ?? null, history: approved };
 }
 
+/** When an event became approved for families (the approval that made it so), null while not. */
+export function approvedAt(e: Pick<PersonEventRow, 'kind' | 'approvedBy' | 'rejectedBy' | 'approvedAt'>): Date | null {
+  return eventState(e) === 'approved' ? (e.approvedAt[approvalsNeeded(e.kind) - 1] ?? null) : null;
+}
+
+/**
+ * The moments a person's status, as families read it, changed after `since` (when their result
+ * was confirmed): each approval that made the newest approved event another kind than it was.
+ * An event approved before the family's result is part of that answer, not news.
+ */
+export function statusChanges(events: readonly PersonEventRow[], since: Date): Date[] {
+  const approved = events
+    .map((e) => ({ e, at: approvedAt(e) }))
+    .filter((x): x is { e: PersonEventRow; at: Date } => x.at !== null)
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+  const out: Date[] = [];
+  for (let i = 0; i < approved.length; i++) {
+    const before = familyHistory(approved.slice(0, i).map((x) => x.e)).status;
+    const after = familyHistory(approved.slice(0, i + 1).map((x) => x.e)).status;
+    if (after !== before && approved[i]!.at > since) out.push(approved[i]!.at);
+  }
+  return out;
+}
+
 /** The family history of several persons at once. */
-export async function familyHistories(
-  q: Queryable,
-  personIds: readonly string[],
-): Promise<Map<string, { status: PersonEventKind | null; history: FamilyEvent[] }>> {
+export async function familyHistories(q: Queryable, personIds: readonly string[]): Promise<Map<string, PersonHistory>> {
   const events = await eventsOfPersons(q, personIds);
-  const out = new Map<string, { status: PersonEventKind | null; history: FamilyEvent[] }>();
-  for (const id of new Set(personIds)) out.set(id, familyHistory(events.filter((e) => e.personId === id)));
+  const out = new Map<string, PersonHistory>();
+  for (const id of new Set(personIds)) {
+    const mine = events.filter((e) => e.personId === id);
+    out.set(id, { ...familyHistory(mine), changedSince: (since) => statusChanges(mine, since) });
+  }
   return out;
 }
 

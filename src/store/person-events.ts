@@ -34,6 +34,8 @@ export interface PersonEventRow {
   /** Distinct people who approved it, and who rejected it. */
   approvedBy: string[];
   rejectedBy: string[];
+  /** When each approval was given, in order. */
+  approvedAt: Date[];
 }
 
 const EVENT = `
@@ -41,7 +43,9 @@ const EVENT = `
          coalesce((SELECT json_agg(d.person_id ORDER BY d.seq) FROM person_event_decisions d
                    WHERE d.event_id = e.id AND d.decision = 'approve'), '[]'::json) AS "approvedBy",
          coalesce((SELECT json_agg(d.person_id ORDER BY d.seq) FROM person_event_decisions d
-                   WHERE d.event_id = e.id AND d.decision = 'reject'), '[]'::json) AS "rejectedBy"
+                   WHERE d.event_id = e.id AND d.decision = 'reject'), '[]'::json) AS "rejectedBy",
+         coalesce((SELECT json_agg(d.created_at ORDER BY d.seq) FROM person_event_decisions d
+                   WHERE d.event_id = e.id AND d.decision = 'approve'), '[]'::json) AS "approvedAt"
   FROM person_events e JOIN archive_persons ap ON ap.id = e.person_id`;
 
 /**
@@ -54,7 +58,7 @@ export async function eventsOfPersons(q: Queryable, personIds: readonly string[]
     `${EVENT} WHERE e.person_id = ANY($1::uuid[]) OR ap.merged_into = ANY($1::uuid[]) ORDER BY e.seq`,
     [[...new Set(personIds)]],
   );
-  return r.rows;
+  return r.rows.map(withDates);
 }
 
 /** One event of a person, locked while a verifier decides it. */
@@ -80,4 +84,9 @@ export async function insertEventDecision(
     [d.eventId, d.decision, d.tokenId, d.personId],
   );
   return r.rows[0]!.id;
+}
+
+// json_agg gives the times as text.
+function withDates(e: PersonEventRow): PersonEventRow {
+  return { ...e, approvedAt: e.approvedAt.map((d) => new Date(d)) };
 }

@@ -135,6 +135,7 @@ describe('archive persons', () => {
       let view = await call('GET', '/case', caseA.code);
       expect(view.json.confirmed).toHaveLength(1);
       expect(view.json.confirmed[0]).toMatchObject({ status: null, history: [] });
+      expect(view.json.notices).toEqual([]);
 
       const captured = await call('POST', `/persons/${manAPerson}/events`, tok.operator, {
         kind: 'captured',
@@ -175,6 +176,8 @@ describe('archive persons', () => {
           { kind: 'captured', date: '2024-03-02', place: 'Vovchansk' },
         ],
       });
+      // each change of his status since the family's result was confirmed is a notice
+      expect((view.json.notices as Json[]).map((n) => n.kind)).toEqual(['status_changed', 'status_changed']);
       // the source and who approved it are archive-internal
       expect(JSON.stringify(view.json)).not.toContain('exchange list 12');
 
@@ -196,7 +199,9 @@ describe('archive persons', () => {
         decision: 'approve',
       });
       expect(second.json.state).toBe('approved');
-      expect((await call('GET', '/case', caseA.code)).json.confirmed[0].status).toBe('died');
+      const afterDeath = await call('GET', '/case', caseA.code);
+      expect(afterDeath.json.confirmed[0].status).toBe('died');
+      expect(afterDeath.json.notices).toHaveLength(3);
 
       // the console shows it too
       const item = (await staffCandidates(caseA.id)).find((c) => c.personId === manAPerson)!;
