@@ -232,11 +232,21 @@ describe('what a family is told of a confirmed match', () => {
     expect(mine.status).toBe(200);
     family = mine.json;
     expect(family.search.status).toBe('match_confirmed');
-    expect(Object.keys(family).sort()).toEqual(['confirmed', 'referencePhotos', 'search']);
+    expect(Object.keys(family).sort()).toEqual(['confirmed', 'notices', 'referencePhotos', 'search']);
     expect(Object.keys(family.search).sort()).toEqual(['createdAt', 'id', 'status']);
     expect(family.confirmed).toHaveLength(1);
     const m = family.confirmed[0] as Json;
-    expect(Object.keys(m).sort()).toEqual(['category', 'confirmedAt', 'familyMessage', 'id', 'photoUrl']);
+    // status and history: what became of him, approved events only (DESIGN §16); none yet here
+    expect(Object.keys(m).sort()).toEqual([
+      'category',
+      'confirmedAt',
+      'familyMessage',
+      'history',
+      'id',
+      'photoUrl',
+      'status',
+    ]);
+    expect(m).toMatchObject({ status: null, history: [] });
     expect(m.category).toBe('deceased');
     expect(m.familyMessage).toBe(FAMILY_MESSAGE);
     expect(Number.isNaN(Date.parse(m.confirmedAt as string))).toBe(false);
