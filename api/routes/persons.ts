@@ -59,6 +59,7 @@ export function personRoutes(api: ApiDeps) {
         method: 'get',
         path: '/persons',
         tags: ['persons'],
+        middleware: [refuseEarly('persons.read')] as const,
         summary: "The persons of a batch's photos (the operator page)",
         request: { query: z.object({ batch: uuid }) },
         responses: {
@@ -243,6 +244,7 @@ export function personRoutes(api: ApiDeps) {
         method: 'delete',
         path: '/persons/{id}/photos/{photoId}',
         tags: ['persons'],
+        middleware: [refuseEarly('persons.manage')] as const,
         summary: 'This photo is not of this man: it becomes a person of its own',
         request: { params: personPhotoParams },
         responses: { 200: { description: 'taken out', content: { 'application/json': { schema: PersonRegrouped } } } },
