@@ -162,6 +162,10 @@ export async function addPersonEvent(
     const person = await getPerson(tx, personId);
     if (!person) throw new KinfinderError('not_found', 'no such person');
     if (person.withdrawal) throw new KinfinderError('conflict', 'this person was withdrawn');
+    if (person.mergedInto)
+      throw new KinfinderError('conflict', 'this person was merged into another', undefined, {
+        body: { mergedInto: person.mergedInto },
+      });
     const id = await addEventRow(tx, { tokenId: p.id, role: p.role }, personId, input);
     await recordAudit(tx, auditActor(p), {
       action: 'person.event.create',
