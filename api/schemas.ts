@@ -584,6 +584,11 @@ export const Person = z
     withdrawn: z.boolean(),
     createdAt: dateTime,
     photos: z.array(PersonPhoto),
+    records: z
+      .array(z.object({ photoId: id }).catchall(z.unknown()))
+      .openapi({
+        description: 'the record fields (names, birthDate, idNumbers, unit, marks) of each photo that has any',
+      }),
     events: z.array(PersonEvent),
     moves: z.array(
       z.object({

@@ -43,6 +43,8 @@ const personPhotoParams = z.object({ id: uuid, photoId: uuid });
 const eventParams = z.object({ id: uuid, eventId: uuid });
 const suggestionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
+const RECORD_FIELDS = ['names', 'birthDate', 'idNumbers', 'unit', 'marks'] as const;
+
 const iso = (d: Date) => new Date(d).toISOString();
 
 function presentEvent(e: Awaited<ReturnType<typeof decidePersonEvent>>) {
@@ -210,6 +212,15 @@ export function personRoutes(api: ApiDeps) {
           withdrawn: v.person.withdrawal !== null,
           createdAt: iso(v.person.createdAt),
           photos: v.photos.map(presentPersonPhoto),
+          // His records: the person-record fields of each photo's metadata (DESIGN §11), side by side.
+          records: v.photos
+            .map((p) => ({
+              photoId: p.id,
+              ...Object.fromEntries(
+                RECORD_FIELDS.filter((f) => p.metadata[f] !== undefined).map((f) => [f, p.metadata[f]]),
+              ),
+            }))
+            .filter((r) => Object.keys(r).length > 1),
           events: v.events.map(presentEvent),
           moves: v.moves.map((m) => ({ ...m, at: iso(m.at) })),
         },

@@ -97,6 +97,13 @@ describe('archive persons', () => {
       expect((person.json.photos as Json[]).find((p) => p.originalName === 'dog-tag.jpg')!.metadata).toMatchObject({
         names: ['Serhii Koval'],
       });
+      expect(person.json.records).toEqual([
+        {
+          photoId: (person.json.photos as Json[]).find((p) => p.originalName === 'dog-tag.jpg')!.id,
+          names: ['Serhii Koval'],
+          birthDate: '1990',
+        },
+      ]);
 
       caseA = await openFamilyCase(await mirrored(a1!));
       const cands = await staffCandidates(caseA.id);
