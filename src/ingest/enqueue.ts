@@ -78,7 +78,7 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
   const sha256 = await deps.blobs.put(input.bytes);
   return deps.db.transaction(async (tx) => {
     const sourceId = input.source ? await ensureSource(tx, input.source) : null;
-    // Without a ref the photo is a person of its own (migration 0012's trigger makes him).
+    // Without a ref the photo is a person of its own (migration 0014's trigger makes him).
     const personId = input.personRef ? await ensurePersonByRef(tx, input.personRef) : undefined;
     const photo = await insertPhoto(tx, {
       personId,

@@ -4,7 +4,7 @@ import type { Queryable } from './database.ts';
 import { sqlWords } from './sql-words.ts';
 
 export interface NewCandidate {
-  /** The archive person proposed (0012); his best evidence is `photoId` / `faceId`. Absent: the photo's person. */
+  /** The archive person proposed (0014); his best evidence is `photoId` / `faceId`. Absent: the photo's person. */
   personId?: string | undefined;
   photoId: string;
   /** Null for a photo proposed by its record alone (no face compared). */

@@ -1,7 +1,7 @@
 import type { PersonEventKind } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
-// What became of an archive person (0012): append-only events, and the verifiers' append-only
+// What became of an archive person (0014): append-only events, and the verifiers' append-only
 // approvals of them. Whether an event reaches families is decided in src/persons/events.ts.
 
 export interface NewPersonEvent {

@@ -1,6 +1,6 @@
 import type { Queryable } from './database.ts';
 
-// Suggested merges (0012): pairs of photos of different persons that look like one man, and the
+// Suggested merges (0014): pairs of photos of different persons that look like one man, and the
 // operators' append-only answers to them.
 
 /** Keeps a suggestion for two photos (once per pair, in id order). */

@@ -1,7 +1,7 @@
 import type { Box, Category, PhotoStatus } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 
-// Archive persons (0012): which photos are one man, and how they came to be. photos.person_id
+// Archive persons (0014): which photos are one man, and how they came to be. photos.person_id
 // is where a photo is now; person_photo_moves (append-only) is how it got there. What a move does
 // to candidates is decided in src/match/regroup.ts.
 

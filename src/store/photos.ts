@@ -50,7 +50,7 @@ export interface NewPhoto {
   metadata: Record<string, unknown>;
   category?: Category | undefined;
   batchId?: string | null | undefined;
-  /** The archive person it joins (a CSV `person_ref`); absent: a person of its own (0012's trigger). */
+  /** The archive person it joins (a CSV `person_ref`); absent: a person of its own (0014's trigger). */
   personId?: string | undefined;
 }
 

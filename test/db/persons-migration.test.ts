@@ -6,7 +6,7 @@ import { viewCase } from '../../src/cases/view.ts';
 import { migrate, readMigrations } from '../../src/store/migrate.ts';
 import { openTestDb, type TestDb } from '../support/db.ts';
 
-// Migration 0012 (issue 26): a database made before archive persons keeps everything it knew.
+// Migration 0014 (issue 26): a database made before archive persons keeps everything it knew.
 // Every photo becomes a person of one photo; a confirmed photo candidate is the confirmed
 // candidate of that person, its decisions keep the photo they were made on, and the family still
 // reads its result. Two faces of one group photo proposed to one case become one man's candidate
@@ -20,8 +20,8 @@ const vec = (seed: number) => `[${Array.from({ length: 128 }, (_, i) => (i === s
 beforeAll(async () => {
   t = await openTestDb({ migrate: false });
   const shipped = await readMigrations();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kinfinder-0011-'));
-  for (const m of shipped.filter((x) => x.version <= 11)) await fs.writeFile(path.join(dir, m.file), m.sql);
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kinfinder-0013-'));
+  for (const m of shipped.filter((x) => x.version <= 13)) await fs.writeFile(path.join(dir, m.file), m.sql);
   await migrate(t.db, dir);
 }, 120_000);
 afterAll(async () => {
@@ -29,7 +29,7 @@ afterAll(async () => {
   if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe('migration 0012 (archive persons)', () => {
+describe('migration 0014 (archive persons)', () => {
   it('moves photo candidates and decisions to persons with nothing lost', { timeout: 120_000 }, async () => {
     const q = (sql: string, params: unknown[] = []) => t.db.query<Record<string, any>>(sql, params); // eslint-disable-line @typescript-eslint/no-explicit-any
     await q(`INSERT INTO models (id, dims, manifest) VALUES ('m', 128, '{}')`);
