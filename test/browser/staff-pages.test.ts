@@ -132,8 +132,12 @@ describe('the admin page', () => {
     const code = (await page.locator('#new-code').innerText({ timeout: 20_000 })).trim();
     expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect((await call('GET', '/case', code)).status).toBe(200);
+    // The page's own getComputedStyle (this file is type-checked without the DOM's types).
+    type Styled = { getComputedStyle(e: unknown): { fontSize: string } };
     const fontSize = (selector: string) =>
-      page.locator(selector).evaluate('(e) => parseFloat(getComputedStyle(e).fontSize)') as Promise<number>;
+      page
+        .locator(selector)
+        .evaluate((e) => parseFloat((globalThis as unknown as Styled).getComputedStyle(e).fontSize));
     const big = await fontSize('#new-code');
     // Large: half as big again as the text around it, to be read out over the phone.
     const body = await fontSize('#case-card');
