@@ -184,6 +184,35 @@ describe('the admin page', () => {
   }, 120_000);
 });
 
+describe('the verifier console', () => {
+  it('finds a case from /review and offers a new code, and its keys decide nothing while the finder is in use', async () => {
+    const t = translator('uk');
+    const c = (k: string, v?: Record<string, unknown>) => t(`cases:${k}`, v);
+    const page = await open('/review', 'uk');
+    await signIn(page, t('review:signinLabel'), t('review:signinButton'), tokens.verifier1!);
+    await page.getByText(c('heading'), { exact: true }).click();
+    await page.getByLabel(c('qLabel')).fill('kovalenko');
+    await page.getByLabel(c('qLabel')).press('Enter');
+    await page
+      .locator('#find-status')
+      .getByText(c('found', { count: 1 }))
+      .waitFor();
+    const decisionCount = async () =>
+      (await h.t.db.query('SELECT 1 FROM decisions WHERE candidate_id = $1', [candidateId])).rows.length;
+    const before = await decisionCount();
+    const open1 = page.locator('#find-results li').first().getByRole('button');
+    await open1.focus();
+    await page.keyboard.press('c'); // the console's "confirm" key: not here
+    await open1.click();
+    await page.locator('#case-card-heading').waitFor();
+    await expect(page.getByRole('button', { name: c('reissue') }).isVisible()).resolves.toBe(true);
+    await expect(page.locator('.reopen-form').count()).resolves.toBe(0);
+    expect(await decisionCount()).toBe(before);
+    await screenshot(page, 'review-find-case-uk-360');
+    expect(b.problems).toEqual([]);
+  }, 60_000);
+});
+
 describe("the operator's photo list", () => {
   it('lists photos by status, opens one, and withdraws it only with a reason', async () => {
     const t = translator('uk');

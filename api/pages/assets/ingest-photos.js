@@ -80,6 +80,13 @@ function row(p) {
   );
 }
 
+/** Why a photo failed, in the page's words where the catalogue has them (as the failures CSV says it). */
+function failure(err) {
+  const key = `ingest:csvReason_${err.code}`;
+  const words = t(key);
+  return words !== key ? words : err.message || err.code;
+}
+
 async function openPhoto(p) {
   current = p;
   bag.release();
@@ -94,7 +101,7 @@ async function openPhoto(p) {
   fig(t('ingest:colSource'), p.source || '—');
   fig(t('ingest:colAdded'), when(p.createdAt));
   if (p.status === 'done') fig(t('ingest:colFaces'), t('ingest:photoFaces', { count: p.faceCount }));
-  if (p.error) fig(t('ingest:colStatus'), t('ingest:photoError', { message: p.error.message || p.error.code }));
+  if (p.error) fig(t('ingest:colStatus'), t('ingest:photoError', { message: failure(p.error) }));
   byId('withdraw-reason').value = '';
   showError(byId('withdraw-error'), '');
   byId('withdraw-status').textContent = '';
