@@ -117,7 +117,10 @@ ${signInSection({
       </tr></thead>
       <tbody id="audit-body"></tbody>
     </table>
-    <button id="audit-more" class="button secondary small" type="button" hidden>${t('more')}</button>
+    <div class="actions">
+      <button id="audit-more" class="button secondary small" type="button" hidden>${t('more')}</button>
+      <button id="audit-csv" class="button secondary small" type="button">${t('auditCsv')}</button>
+    </div>
   </section>
 </div>
 `,

@@ -173,6 +173,11 @@ describe('the admin page', () => {
       .poll(async () => (await page.locator('#audit-body tr').allInnerTexts()).join('\n'))
       .toMatch(/candidate\.reopen[\s\S]*search\.code\.reissue[\s\S]*search\.find/);
     await screenshot(page, 'admin-audit-uk-360');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: a('auditCsv') }).click(),
+    ]);
+    expect(fs.readFileSync(await download.path(), 'utf8')).toMatch(/search\.code\.reissue/);
     expect(await unnamed(page)).toEqual([]);
 
     // The same page in Russian, for the note's screenshots.

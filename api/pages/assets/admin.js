@@ -1,4 +1,4 @@
-/* global URLSearchParams */
+/* global URLSearchParams, document, fetch, window */
 // `/admin` (issue 29): people and their tokens, finding a case (case-finder.js), disputes settled
 // with a way to reopen one, and the audit log with people's names and filters. Everything through
 // the API with the admin's token (kept in this tab only, as on the other staff pages).
@@ -7,6 +7,7 @@ import { LANG, api, byId, el, plainError, say, show, showError, staffSignIn, t }
 
 const a = (key, vars) => t(`admin:${key}`, vars);
 const AUDIT_PAGE = 50;
+const ACTOR_ROLES = ['admin', 'verifier', 'operator', 'family', 'anonymous', 'cli', 'jobs'];
 const SETTLED_PAGE = 20;
 let token = null;
 let auditNext = null;
@@ -63,6 +64,8 @@ async function loadPeople() {
   select.replaceChildren(
     el('option', { value: '', text: a('anyone') }),
     ...sorted.filter((p) => p.id).map((p) => el('option', { value: p.id, text: `${p.name} (${roleWord(p.role)})` })),
+    // Everyone of a role, and the callers who are no person (families, anonymous, the command line).
+    ...ACTOR_ROLES.map((r) => el('option', { value: r, text: a('everyRole', { role: roleWord(r) }) })),
   );
   select.value = chosen;
 }
@@ -271,3 +274,25 @@ byId('audit-form').addEventListener('submit', (e) => {
   void loadAudit(null);
 });
 byId('audit-more').addEventListener('click', () => void loadAudit(auditNext));
+
+/** The log with the filters shown, as CSV: fetched with the token and handed to the browser as a file. */
+byId('audit-csv').addEventListener('click', async () => {
+  let res;
+  try {
+    res = await fetch(`/api/v1/audit.csv${auditQuery ? `?${auditQuery}` : ''}`, {
+      headers: { authorization: `Bearer ${token}` },
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    return showError(byId('audit-error'), plainError({ status: 0, data: {} }));
+  }
+  if (res.status === 401) return signIn.signOut();
+  if (!res.ok) return showError(byId('audit-error'), a('csvFailed'));
+  const url = URL.createObjectURL(await res.blob());
+  const link = el('a', { href: url, download: 'audit.csv' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+});
