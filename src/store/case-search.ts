@@ -27,6 +27,9 @@ export interface FoundCaseRow {
   score: number;
 }
 
+/** Words of a typed name searched as the surname: a caller says a name, not a paragraph. */
+const MAX_WORDS = 5;
+
 // The two forms a stored birth date may have (src/records/birth-date.ts readBirthDate: ISO, and
 // the archive's dotted DD.MM.YYYY / MM.YYYY), read in SQL: the subject keeps the text as typed.
 const ISO = `'^(\\d{4})(-(\\d{1,2})(-(\\d{1,2}))?)?$'`;
@@ -44,6 +47,13 @@ export async function findCaseRows(
   page: { limit: number; after?: { score: number; id: string } | undefined },
 ): Promise<FoundCaseRow[]> {
   if (c.surname) await trigramThreshold(q);
+  // Each criterion first narrows the cases through its own index (the keys' btree, GIN on the
+  // phonetic codes and on trigrams, the tokens' hash and prefix key), so a search reads the cases
+  // it may find rather than scoring every case (20 000 cases on PGlite, a loaded 2-core machine: a
+  // number 0.57 → 0.09 s, a code's start 0.24 → 0.03 s, a surname 1.5 → 0.9 s). One `%` per word
+  // typed: an indexed operator needs its word as a value, not from a join.
+  const words = (c.surname?.skeletons ?? []).slice(0, MAX_WORDS);
+  const close = words.map((_, i) => `k.key % ($2::text[])[${i + 1}]`).join(' OR ');
   const code =
     c.code && 'hash' in c.code
       ? { hash: c.code.hash, prefix: null }
@@ -64,10 +74,19 @@ export async function findCaseRows(
               btrim(s.subject->>'birthDate') AS b
          FROM searches s
         WHERE s.deleted_at IS NULL AND ($1::uuid IS NULL OR s.id = $1::uuid)
+          ${
+            words.length > 0
+              ? `AND s.id IN (SELECT k.search_id FROM case_record_keys k WHERE k.kind = 'surname'
+                   AND (k.key = ANY($2::text[]) OR k.dm_codes && $3::text[] OR ${close}))`
+              : ''
+          }
+          -- (an unnamed statement is planned with its values: a criterion not given folds away)
+          AND (cardinality($7::text[]) = 0
+               OR s.id IN (SELECT k.search_id FROM case_record_keys k WHERE k.kind = 'id' AND k.key = ANY($7::text[])))
           -- a code: any the case had, revoked ones too (the family may read out the one it lost)
-          AND (($9::text IS NULL AND $10::text IS NULL) OR EXISTS (
-                SELECT 1 FROM tokens t WHERE t.search_id = s.id AND t.role = 'family'
-                   AND (t.token_hash = $9 OR t.code_prefix_key = $10)))
+          AND (($9::text IS NULL AND $10::text IS NULL)
+               OR s.id IN (SELECT t.search_id FROM tokens t WHERE t.role = 'family'
+                             AND (t.token_hash = $9::text OR t.code_prefix_key = $10::text)))
      ), dated AS (
        SELECT f.*,
               CASE WHEN b ~ ${ISO} THEN substring(b from '^(\\d{4})')::integer
@@ -93,7 +112,7 @@ export async function findCaseRows(
       LIMIT $13`,
     [
       c.id ?? null,
-      c.surname?.skeletons ?? [],
+      words,
       c.surname?.dm ?? [],
       c.birth?.year ?? null,
       c.birth?.month ?? null,
