@@ -62,7 +62,7 @@ export function casePage(o: CasePageOptions): Markup {
 
   <section id="add-section" aria-labelledby="add-heading">
     <h2 id="add-heading">${t('case:addHeading')}</h2>
-    <p>${t('case:addText')} <span id="photos-given"></span></p>
+    <p><span id="add-text">${t('case:addText')}</span> <span id="photos-given"></span></p>
     <form id="add-form" novalidate data-max-photos="${o.maxPhotos}" data-max-mb="${o.maxPhotoMb}">
       <div class="pickers">
         <label class="button secondary file-button" for="photo-input">${t('family:choosePhotos')}

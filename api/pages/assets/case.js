@@ -97,6 +97,8 @@ function render(data) {
   const key = confirmed.map((c) => c.id).join(',');
   const photos = data.referencePhotos || 0;
   byId('photos-given').textContent = photos > 0 ? t('case:photosGiven', { count: photos }) : t('case:noPhotosGiven');
+  // "More photos can help" reads wrong to a family who has sent none: their own sentence says it.
+  show(byId('add-text'), photos > 0);
   // Under a final result there is nothing more to send (DESIGN §14): no "add photos".
   show(byId('add-section'), !answered);
   renderNotices(data.notices || []);
