@@ -32,10 +32,10 @@ const refBag = urlBag();
 
 const r = (key, vars) => t(`review:${key}`, vars);
 
-/** The families' catalogue (review.ts, #kf-family-words): each language's name and default sentences. */
+/** The families' catalogue (review.ts, #family-field's data): each language's name and default sentences. */
 const FAMILY_WORDS = (() => {
   try {
-    return JSON.parse(byId('kf-family-words').textContent || '{}');
+    return JSON.parse(byId('family-field').dataset.familyWords || '{}');
   } catch {
     return {};
   }
