@@ -204,6 +204,19 @@ describe('nothing about the archive before a verifier has spoken', () => {
 });
 
 describe('what the family gave, as they gave it', () => {
+  it('opens no case from nothing: a photo, or at least a surname or an ID number, said in the family’s language', async () => {
+    const r = await call(
+      'POST',
+      '/searches',
+      undefined,
+      photoForm([], 'photo', { subject: JSON.stringify({ birthDate: '1990', unit: '72' }) }),
+      { 'x-test-client': 'nothing-given', 'accept-language': 'ru' },
+    );
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 'invalid_input', reason: 'nothing_given' });
+    expect(r.json.error.message).toMatch(/фамилию или номер документа/);
+  });
+
   it('returns the subject (their fields only, nothing of the archive) and clears a field sent as null', async () => {
     const subject = { surname: 'Іваненко', givenName: 'Іван', unit: '72 бригада', marks: 'шрам на лівій брові' };
     const c = await open('subject-family', [], subject);
