@@ -14,7 +14,7 @@ export interface CaseCriteria {
   birth?: { year: number; month?: number | undefined; day?: number | undefined } | undefined;
   /** The folded number and its one-deletion variants (src/records/id-numbers.ts). */
   idNumber?: { exact: string; variants: string[] } | undefined;
-  /** A whole code's stored hash, or the keyed hash of its first group (migration 0012). */
+  /** A whole code's stored hash, or the keyed hash of its first group (migration 0013). */
   code?: { hash: string } | { prefixKey: string } | undefined;
 }
 

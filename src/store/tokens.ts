@@ -22,7 +22,7 @@ export async function insertToken(
     caseId?: string | null;
     personId?: string | null;
     createdBy?: string | null;
-    /** A case code's first group, as a keyed hash (migration 0012): how staff find the case by it. */
+    /** A case code's first group, as a keyed hash (migration 0013): how staff find the case by it. */
     codePrefixKey?: string | null;
   },
 ): Promise<TokenRow> {
