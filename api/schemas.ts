@@ -130,6 +130,10 @@ export const FoundCase = z
     id,
     status: z.enum(CASE_STATUSES),
     createdAt: dateTime,
+    lang: z
+      .enum(LANGUAGES)
+      .nullable()
+      .openapi({ description: 'the language the family opened the case in; null when not kept' }),
     subject: z
       .object({
         surname: z.string().optional(),

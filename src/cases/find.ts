@@ -10,6 +10,7 @@ import { phoneticCodes } from '../records/phonetic.ts';
 import { recordAudit } from '../store/audit.ts';
 import { findCaseRows, type CaseCriteria } from '../store/case-search.ts';
 import type { Database } from '../store/database.ts';
+import type { Language } from '../i18n/languages.ts';
 import type { CaseStatus } from '../vocabulary.ts';
 
 /**
@@ -39,6 +40,8 @@ export interface FoundCase {
   id: string;
   status: CaseStatus;
   createdAt: Date;
+  /** The family's language, so whoever takes the call knows it before speaking (null: not kept). */
+  lang: Language | null;
   subject: Partial<Record<(typeof SHOWN)[number], string>>;
 }
 
@@ -130,6 +133,7 @@ export async function findCases(
         id: r.id,
         status: r.status,
         createdAt: r.createdAt,
+        lang: r.lang,
         subject: Object.fromEntries(
           SHOWN.flatMap((f) => (typeof r.subject[f] === 'string' ? [[f, r.subject[f] as string]] : [])),
         ),

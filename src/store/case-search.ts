@@ -1,3 +1,4 @@
+import type { Language } from '../i18n/languages.ts';
 import type { CaseStatus } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 import { trigramThreshold } from './records.ts';
@@ -23,6 +24,8 @@ export interface FoundCaseRow {
   status: CaseStatus;
   subject: Record<string, unknown>;
   createdAt: Date;
+  /** The language the family opened the case in (null before it was kept). */
+  lang: Language | null;
   /** How closely the surname and number agree (exact before phonetic before close spelling): the order. */
   score: number;
 }
@@ -60,7 +63,7 @@ export async function findCaseRows(
       : { hash: null, prefix: c.code?.prefixKey ?? null };
   const r = await q.query<FoundCaseRow>(
     `WITH found AS (
-       SELECT s.id, s.status, s.subject, s.created_at,
+       SELECT s.id, s.status, s.subject, s.created_at, s.lang,
               -- surname: 3 the same key, 2 a shared phonetic code, 1 a close spelling (pg_trgm %)
               (SELECT max(CASE WHEN k.key = ANY($2::text[]) THEN 3 WHEN k.dm_codes && $3::text[] THEN 2 ELSE 1 END)
                  FROM case_record_keys k
@@ -97,7 +100,7 @@ export async function findCaseRows(
                    WHEN b ~ ${DOTTED} THEN substring(b from '^(\\d{1,2})[./]\\d{1,2}[./]\\d{4}$')::integer END AS day
          FROM found f
      ), scored AS (
-       SELECT id, status, subject, created_at, coalesce(surname_level, 0) + coalesce(id_level, 0) AS score
+       SELECT id, status, subject, created_at, lang, coalesce(surname_level, 0) + coalesce(id_level, 0) AS score
          FROM dated
         WHERE (cardinality($2::text[]) = 0 OR surname_level IS NOT NULL)
           AND (cardinality($7::text[]) = 0 OR id_level IS NOT NULL)
@@ -105,7 +108,7 @@ export async function findCaseRows(
           AND ($4::integer IS NULL OR (year = $4 AND ($5::integer IS NULL OR month IS NULL OR month = $5)
                                         AND ($6::integer IS NULL OR day IS NULL OR day = $6)))
      )
-     SELECT id, status, subject, created_at AS "createdAt", score FROM scored
+     SELECT id, status, subject, created_at AS "createdAt", lang, score FROM scored
       WHERE $11::uuid IS NULL
          OR (score, created_at, id) < ($12::integer, (SELECT created_at FROM searches WHERE id = $11::uuid), $11::uuid)
       ORDER BY score DESC, created_at DESC, id DESC

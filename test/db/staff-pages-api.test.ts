@@ -56,6 +56,8 @@ describe(`finding a case on ${testDbKind()}`, () => {
     expect(found).not.toContain(cases.shev!.id);
     expect(found).not.toContain(cases.other!.id);
     expect(r.json.items[0].subject).toMatchObject({ surname: expect.stringMatching(/^Коваленко$/) });
+    // The family's language, kept when the case was opened (no Accept-Language here: the default).
+    expect(r.json.items[0].lang).toBe('en');
     // Typed in Cyrillic by an admin, the same cases.
     const cyr = await call('GET', `/searches?q=${encodeURIComponent('КОВАЛЕНКО')}`, tokens.admin);
     expect(ids(cyr).slice(0, 2).sort()).toEqual(found.slice(0, 2).sort());

@@ -87,7 +87,14 @@ export function caseFinder({ root, token, reopen = false, onUnauthorized }) {
       el('span', { class: 'found-name', text: subjectLine(f.subject) }),
       el('span', {
         class: 'hint',
-        text: `${c(`status_${f.status}`)} · ${c('opened', { date: when(f.createdAt) })} · ${f.id.slice(0, 8)}`,
+        text: [
+          c(`status_${f.status}`),
+          c('opened', { date: when(f.createdAt) }),
+          f.lang ? c('familyLanguage', { language: c(`lang_${f.lang}`) }) : null,
+          f.id.slice(0, 8),
+        ]
+          .filter(Boolean)
+          .join(' · '),
       }),
       el('button', {
         type: 'button',
@@ -155,6 +162,7 @@ export function caseFinder({ root, token, reopen = false, onUnauthorized }) {
     fig(c('caseId'), found.id);
     fig(c('status'), c(`status_${view.search.status}`));
     fig(c('openedAt'), when(view.search.createdAt));
+    if (found.lang) fig(c('language'), c(`lang_${found.lang}`));
     for (const f of FIELDS) if (found.subject[f]) fig(c(`field_${f}`), found.subject[f]);
     fig(c('photos'), String((view.referenceFaces || []).length));
 
