@@ -311,7 +311,7 @@ describe('archive persons', () => {
     'withdrawing a person withdraws every photo of his; his confirmed case goes back to review',
     { timeout: 60_000 },
     async () => {
-      expect((await call('GET', '/case', caseA.code)).json.search.status).toBe('match_confirmed');
+      expect((await call('GET', '/case', caseA.code)).json.search.status).toBe('answered');
       const r = await call('POST', `/persons/${manAPerson}/withdraw`, tok.operator, {
         reason: 'two men under one ref',
       });
@@ -320,6 +320,9 @@ describe('archive persons', () => {
       expect(r.json.cases).toContainEqual({ id: caseA.id, before: 'match_confirmed', after: expect.any(String) });
       const view = await call('GET', '/case', caseA.code);
       expect(view.json.confirmed).toEqual([]);
+      // the family is told its result is being checked again (DESIGN §14)
+      expect(view.json.search.status).toBe('open');
+      expect((view.json.notices as Json[]).map((n) => n.kind)).toContain('result_rechecked');
       const statuses = await h.t.db.query<{ status: string }>(
         `SELECT DISTINCT status FROM photos WHERE person_id = $1`,
         [manAPerson],
