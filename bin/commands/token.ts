@@ -2,7 +2,7 @@ import { CLI } from '../../src/access/principal.ts';
 import { issueToken, revokeToken } from '../../src/access/tokens.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { migrate } from '../../src/store/migrate.ts';
-import { openDatabase } from '../../src/store/open.ts';
+import { openStore } from '../store.ts';
 import { STAFF_ROLES, type StaffRole } from '../../src/vocabulary.ts';
 import { readCommandLine, readSubcommand, type CommandSpec, type GroupSpec, type Read } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
@@ -34,7 +34,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const cli = readTokenCommandLine(args, ctx);
   if (cli.exit !== undefined) return cli.exit;
   const { sub, values, positionals } = cli;
-  const db = await openDatabase(ctx.config);
+  const db = await openStore(ctx.config);
   try {
     await migrate(db);
     if (sub === 'create') {
