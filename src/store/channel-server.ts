@@ -30,18 +30,21 @@ export interface Channel {
 
 const SECRET_BYTES = 32;
 const HELLO_TIMEOUT_MS = 5_000;
-export const TX_IDLE_MS = 60_000;
+const TX_IDLE_MS = 60_000;
 /** A command's frame (a query's parameters): generous, but bounded. */
 const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
-export async function serveChannel(db: Database, opts: { onError?: (err: unknown) => void } = {}): Promise<Channel> {
+export async function serveChannel(
+  db: Database,
+  opts: { onError?: (err: unknown) => void; txIdleMs?: number } = {},
+): Promise<Channel> {
   const secret = randomBytes(SECRET_BYTES);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    serveConnection(db, socket, secret, opts.onError);
+    serveConnection(db, socket, secret, opts.txIdleMs ?? TX_IDLE_MS, opts.onError);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,7 +64,13 @@ export async function serveChannel(db: Database, opts: { onError?: (err: unknown
 
 class RolledBack extends Error {}
 
-function serveConnection(db: Database, socket: net.Socket, secret: Buffer, onError?: (err: unknown) => void): void {
+function serveConnection(
+  db: Database,
+  socket: net.Socket,
+  secret: Buffer,
+  txIdleMs: number,
+  onError?: (err: unknown) => void,
+): void {
   let authed = false;
   const hello = setTimeout(() => socket.destroy(), HELLO_TIMEOUT_MS);
   const send = (reply: Reply) => {
@@ -196,7 +205,7 @@ function serveConnection(db: Database, socket: net.Socket, secret: Buffer, onErr
               aborted = true;
               socket.destroy();
               resolve();
-            }, TX_IDLE_MS);
+            }, txIdleMs);
           });
           clearTimeout(timer);
           wake = undefined;

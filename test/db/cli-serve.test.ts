@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/store/migrate.ts';
-import { childEnv, freePort, runCli, startCli, waitForExit, waitForHttp } from '../support/cli.ts';
+import { connectChannel } from '../../src/store/channel-client.ts';
+import { localServer } from '../../bin/server-address.ts';
+import { childEnv, freePort, REPO_ROOT, runCli, startScript } from '../support/cli.ts';
+import { readmeShellBlock } from '../support/readme.ts';
 
 // These run the real CLI on the embedded database only: they prove the PGlite lifecycle
 // (lock, clean close, reopen), which has no PostgreSQL counterpart.
@@ -14,6 +17,23 @@ let latest = 0;
 beforeAll(async () => {
   latest = Math.max(...(await readMigrations()).map((m) => m.version));
 });
+
+const announced = () => localServer(dataDir);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+async function until(ok: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 describe('kinfinder serve', () => {
   it('fails fast on bad configuration, naming the variable', async () => {
@@ -32,26 +52,79 @@ describe('kinfinder serve', () => {
   });
 
   it(
-    'serves /healthz, stops cleanly on SIGINT, keeps a second process out, and reopens the same data',
-    { timeout: 300_000 },
+    'runs the README flow as typed; beside it, commands work through the server; it stops cleanly and reopens',
+    { timeout: 400_000 },
     async () => {
       const port = await freePort();
-      const env = childEnv({ KINFINDER_DATA_DIR: dataDir, PORT: String(port) });
-      const first = startCli(['serve'], env);
+      const env = childEnv({ KINFINDER_DATA_DIR: dataDir, PORT: String(port), KINFINDER_ADMIN_TOKEN: undefined });
+      // The README's own block (the server started in the background by `npm start &`): every
+      // request must succeed, and it prints what the README's comments say.
+      const flow = startScript(readmeShellBlock('The whole flow with curl'), env);
+      let serverPid: number | undefined;
       try {
-        // serve loads the face engine before it listens: allow for a busy machine
-        const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`, 150_000);
-        expect(res.status).toBe(200);
-        expect(await res.json()).toMatchObject({ status: 'ok', database: { kind: 'pglite', schemaVersion: latest } });
+        const r = await flow.done(300_000);
+        serverPid = announced()?.pid;
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+        const lines = r.stdout.trim().split('\n');
+        expect(lines).toEqual(expect.arrayContaining(['under_review', 'pending', 'disputed', 'confirmed', '1']));
+        expect(lines.at(-1)).toBe('204');
+        const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as object;
+        expect(health).toMatchObject({ status: 'ok', database: { kind: 'pglite', schemaVersion: latest } });
 
-        const second = await runCli(['migrate'], env);
+        // The server announced itself (and its local channel) to this machine's user only.
+        const file = path.join(dataDir, 'serve.json');
+        expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+        expect(serverPid).toBeTypeOf('number');
+
+        // Commands that need the database work through it, with the output they have alone.
+        const token = await runCli(['token', 'create', '--role', 'operator', '--name', 'cli beside serve', '--json'], env);
+        expect(token.code, token.stderr).toBe(0);
+        expect(JSON.parse(token.stdout)).toMatchObject({ role: 'operator', name: 'cli beside serve' });
+        const photos = path.join(REPO_ROOT, 'test/fixtures/lfw/images/Vladimir_Putin');
+        const ingest = await runCli(['ingest', photos, '--wait', '--json', '--source', 'beside serve'], env, {
+          timeoutMs: 180_000,
+        });
+        expect(ingest.code, ingest.stderr).toBe(0);
+        expect(JSON.parse(ingest.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+          photos: 2,
+          done: 2,
+          failed: 0,
+          faces: 2,
+        });
+        const migrate = await runCli(['migrate'], env);
+        expect(migrate.code, migrate.stderr).toBe(0);
+        expect(migrate.stdout).toBe(`pglite database already at version ${latest}\n`);
+        // A second server would run a second set of workers on it: refused, saying why.
+        const second = await runCli(['serve'], { ...env, PORT: String(await freePort()) });
         expect(second.code).toBe(1);
-        expect(second.stderr).toMatch(/in use by another kinfinder process/);
+        expect(second.stderr).toMatch(/kinfinder serve \(pid \d+, http:\/\/127\.0\.0\.1:\d+\) holds the embedded database/);
+
+        // Audited as the command line; a client without the secret gets nothing.
+        const channel = announced()!.channel!;
+        const db = await connectChannel(channel);
+        try {
+          const rows = await db.query<{ action: string }>(
+            `SELECT action FROM audit_events WHERE actor_role = 'cli' AND action IN ('token.create', 'batch.create') ORDER BY action`,
+          );
+          expect(rows.rows.map((x) => x.action)).toEqual(['batch.create', 'token.create']);
+        } finally {
+          await db.close();
+        }
+        await expect(connectChannel({ ...channel, secret: '00'.repeat(32) })).rejects.toMatchObject({
+          code: 'unauthorized',
+        });
       } finally {
-        first.kill('SIGINT');
+        // The server alone first (one SIGINT: a clean stop), then whatever else the script left.
+        if (serverPid) {
+          process.kill(serverPid, 'SIGINT');
+          await until(() => !alive(serverPid!), 60_000).catch(() => undefined);
+        }
+        flow.stop();
       }
-      expect(await waitForExit(first)).toBe(0);
+      expect(alive(serverPid!)).toBe(false);
       expect(fs.existsSync(path.join(dataDir, 'db', 'kinfinder.lock'))).toBe(false);
+      expect(fs.existsSync(path.join(dataDir, 'serve.json'))).toBe(false);
 
       const again = await runCli(['migrate'], env);
       expect(again.code).toBe(0);
