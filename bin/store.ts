@@ -58,4 +58,3 @@ export async function openStore(config: Config, opts: { alone?: string } = {}): 
 export function served(db: Database): boolean {
   return throughServer.has(db);
 }
-

@@ -78,9 +78,18 @@ describe('kinfinder serve', () => {
         expect(serverPid).toBeTypeOf('number');
 
         // Commands that need the database work through it, with the output they have alone.
-        const token = await runCli(['token', 'create', '--role', 'operator', '--name', 'cli beside serve', '--json'], env);
+        const token = await runCli(
+          ['token', 'create', '--role', 'operator', '--name', 'cli beside serve', '--json'],
+          env,
+        );
         expect(token.code, token.stderr).toBe(0);
         expect(JSON.parse(token.stdout)).toMatchObject({ role: 'operator', name: 'cli beside serve' });
+        const { id } = JSON.parse(token.stdout) as { id: string };
+        const listed = await runCli(['token', 'list', '--json'], env);
+        expect(listed.code, listed.stderr).toBe(0);
+        expect((JSON.parse(listed.stdout) as { items: Array<{ id: string }> }).items.map((t) => t.id)).toContain(id);
+        const revoked = await runCli(['token', 'revoke', id], env);
+        expect([revoked.code, revoked.stdout]).toEqual([0, `revoked ${id}\n`]);
         const photos = path.join(REPO_ROOT, 'test/fixtures/lfw/images/Vladimir_Putin');
         const ingest = await runCli(['ingest', photos, '--wait', '--json', '--source', 'beside serve'], env, {
           timeoutMs: 180_000,
@@ -98,16 +107,18 @@ describe('kinfinder serve', () => {
         // A second server would run a second set of workers on it: refused, saying why.
         const second = await runCli(['serve'], { ...env, PORT: String(await freePort()) });
         expect(second.code).toBe(1);
-        expect(second.stderr).toMatch(/kinfinder serve \(pid \d+, http:\/\/127\.0\.0\.1:\d+\) holds the embedded database/);
+        expect(second.stderr).toMatch(
+          /kinfinder serve \(pid \d+, http:\/\/127\.0\.0\.1:\d+\) holds the embedded database/,
+        );
 
         // Audited as the command line; a client without the secret gets nothing.
         const channel = announced()!.channel!;
         const db = await connectChannel(channel);
         try {
           const rows = await db.query<{ action: string }>(
-            `SELECT action FROM audit_events WHERE actor_role = 'cli' AND action IN ('token.create', 'batch.create') ORDER BY action`,
+            `SELECT action FROM audit_events WHERE actor_role = 'cli' AND action IN ('token.create', 'token.revoke', 'batch.create') ORDER BY action`,
           );
-          expect(rows.rows.map((x) => x.action)).toEqual(['batch.create', 'token.create']);
+          expect(rows.rows.map((x) => x.action)).toEqual(['batch.create', 'token.create', 'token.revoke']);
         } finally {
           await db.close();
         }
