@@ -52,21 +52,34 @@ export function rawFrame(bytes: Buffer): Buffer {
 
 /**
  * Splits a socket's bytes into frames and hands each body on. `maxBytes()` bounds the next frame
- * (tiny until the peer has shown the secret): a larger one closes the connection unread.
+ * (tiny until the peer has shown the secret): a larger one closes the connection unread. Chunks
+ * are joined once a frame is complete (a snapshot of hundreds of MB arrives in thousands of them).
  */
 export function readFrames(socket: Socket, maxBytes: () => number, onFrame: (body: Buffer) => void): void {
-  let pending: Buffer = Buffer.alloc(0);
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  let need: number | undefined; // the current frame's body length, once its header is in
+  const take = (n: number): Buffer => {
+    const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
+    chunks = all.length > n ? [all.subarray(n)] : [];
+    buffered -= n;
+    return all.subarray(0, n);
+  };
   socket.on('data', (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 4) {
-      const length = pending.readUInt32BE(0);
-      if (length > maxBytes()) {
-        socket.destroy();
-        return;
+    chunks.push(chunk);
+    buffered += chunk.length;
+    for (;;) {
+      if (need === undefined) {
+        if (buffered < 4) return;
+        need = take(4).readUInt32BE(0);
+        if (need > maxBytes()) {
+          socket.destroy();
+          return;
+        }
       }
-      if (pending.length < 4 + length) break;
-      const body = pending.subarray(4, 4 + length);
-      pending = pending.subarray(4 + length);
+      if (buffered < need) return;
+      const body = take(need);
+      need = undefined;
       onFrame(body);
       if (socket.destroyed) return;
     }

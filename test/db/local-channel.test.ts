@@ -48,6 +48,9 @@ describe('the local channel', () => {
     expect(via).toEqual(await t.db.query(sql, params));
     expect(via.rows[0]!.at).toBeInstanceOf(Date);
     expect(c.kind).toBe(t.db.kind);
+    // An answer of many socket chunks (a backup snapshot is hundreds of MB) arrives whole.
+    const big = await c.query<{ s: string }>(`SELECT repeat('ab', 2000000) AS s`);
+    expect(big.rows[0]!.s).toHaveLength(4_000_000);
   });
 
   it('commits a transaction, rolls back one that throws, and passes SQLSTATE codes through', async () => {
