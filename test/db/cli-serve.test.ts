@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/store/migrate.ts';
 import { connectChannel } from '../../src/store/channel-client.ts';
 import { localServer } from '../../bin/server-address.ts';
-import { childEnv, freePort, REPO_ROOT, runCli, startScript } from '../support/cli.ts';
+import { childEnv, freePort, REPO_ROOT, runCli, runCliAll, startScript } from '../support/cli.ts';
 import { readmeShellBlock } from '../support/readme.ts';
 
 // These run the real CLI on the embedded database only: they prove the PGlite lifecycle
@@ -101,14 +101,22 @@ describe('kinfinder serve', () => {
           failed: 0,
           faces: 2,
         });
-        const migrate = await runCli(['migrate'], env);
-        expect(migrate.code, migrate.stderr).toBe(0);
-        expect(migrate.stdout).toBe(`pglite database already at version ${latest}\n`);
-        // A second server would run a second set of workers on it: refused, saying why.
-        const second = await runCli(['serve'], { ...env, PORT: String(await freePort()) });
-        expect(second.code).toBe(1);
-        expect(second.stderr).toMatch(
-          /kinfinder serve \(pid \d+, http:\/\/127\.0\.0\.1:\d+\) holds the embedded database/,
+        // A second server or worker would run a second set of workers on it, a restore would
+        // replace it: refused, saying why. Run together: each pays tsx's start-up.
+        const [migrate, second, worker, restore] = await runCliAll(
+          [['migrate'], ['serve', '--port', '0'], ['worker'], ['restore', path.join(dataDir, 'none.tar')]],
+          env,
+          { parallel: 4 },
+        );
+        expect(migrate!.code, migrate!.stderr).toBe(0);
+        expect(migrate!.stdout).toBe(`pglite database already at version ${latest}\n`);
+        expect([second!.code, worker!.code, restore!.code]).toEqual([1, 1, 1]);
+        const holder = /kinfinder serve \(pid \d+, http:\/\/127\.0\.0\.1:\d+\) holds the embedded database/;
+        expect(second!.stderr).toMatch(holder);
+        expect(worker!.stderr).toMatch(holder);
+        expect(worker!.stderr).toMatch(/for PostgreSQL deployments/);
+        expect(restore!.stderr).toMatch(
+          /kinfinder serve \(pid \d+\) is serving .*: restore into an empty data directory/,
         );
 
         // Audited as the command line; a client without the secret gets nothing.
