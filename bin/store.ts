@@ -15,15 +15,20 @@ const throughServer = new WeakSet<Database>();
  * as the command line. `alone` commands (serve, worker: they would run a second set of workers
  * on it) are told instead that the server holds it.
  */
-export async function openStore(config: Config, opts: { alone?: string } = {}): Promise<Database> {
+export async function openStore(config: Config, opts: { alone?: string; again?: boolean } = {}): Promise<Database> {
   if (config.databaseUrl) return openDatabase(config);
   const announced = localServer(config.dataDir);
   if (announced?.channel && !opts.alone) {
-    const db = await connectChannel(announced.channel).catch((err: unknown) => {
+    let db: Database | undefined;
+    try {
+      db = await connectChannel(announced.channel);
+    } catch (err) {
+      // A server restarted since serve.json was read has another secret: read it again, once.
+      if (isKinfinderError(err) && err.code === 'unauthorized' && !opts.again)
+        return openStore(config, { ...opts, again: true });
       // A server killed without cleaning up whose pid now names another process: nobody listens.
-      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') return undefined;
-      throw err;
-    });
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw err;
+    }
     if (db) {
       // The server's connection keeps the search path the server was started with.
       if ((announced.schema ?? '') !== (config.dbSchema ?? '')) {

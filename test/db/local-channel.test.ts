@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -154,8 +155,20 @@ describe('which database a command opens', () => {
     async () => {
       const unannounce = announceServer(dataDir, '127.0.0.1', 1, { ...channel, schema: t.schema });
       try {
-        const file = fs.statSync(path.join(dataDir, 'serve.json'));
-        expect(file.mode & 0o777).toBe(0o600);
+        const file = path.join(dataDir, 'serve.json');
+        expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+        expect(fs.statSync(file).uid).toBe(process.getuid!());
+        if (process.getuid!() === 0) {
+          // Another user of the machine, even in a directory open to everyone, cannot read the secret.
+          fs.chmodSync(dataDir, 0o755);
+          const other = spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(file)})`], {
+            uid: 65534,
+            gid: 65534,
+            encoding: 'utf8',
+          });
+          expect(other.status).not.toBe(0);
+          expect(other.stderr).toMatch(/EACCES/);
+        }
         const env = {
           KINFINDER_DATA_DIR: dataDir,
           KINFINDER_DB_SCHEMA: t.schema,
