@@ -75,6 +75,16 @@ export function localServer(dataDir: string): Announced | undefined {
   }
 }
 
+/** Whether a server's announcement is there but this user may not read it (another user's server). */
+export function announcedToAnother(dataDir: string): boolean {
+  try {
+    fs.accessSync(path.join(dataDir, FILE), fs.constants.R_OK);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EACCES';
+  }
+}
+
 /** The running server's HTTP address, if one announced itself and still runs. */
 export function runningServer(dataDir: string): string | undefined {
   return localServer(dataDir)?.url;

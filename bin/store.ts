@@ -3,7 +3,7 @@ import { isKinfinderError, KinfinderError } from '../src/errors.ts';
 import { connectChannel } from '../src/store/channel-client.ts';
 import type { Database } from '../src/store/database.ts';
 import { openDatabase } from '../src/store/open.ts';
-import { localServer } from './server-address.ts';
+import { announcedToAnother, localServer } from './server-address.ts';
 
 /** Databases reached through a running server's local channel (see `served`). */
 const throughServer = new WeakSet<Database>();
@@ -43,6 +43,12 @@ export async function openStore(config: Config, opts: { alone?: string; again?: 
       return db;
     }
   }
+  if (!announced && announcedToAnother(config.dataDir))
+    throw new KinfinderError(
+      'forbidden',
+      `kinfinder serve runs on ${config.dataDir} as another user: run this command as that user ` +
+        '(only it may use the database)',
+    );
   try {
     return await openDatabase(config);
   } catch (err) {

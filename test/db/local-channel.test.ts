@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.ts';
 import { connectChannel, type ChannelAddress } from '../../src/store/channel-client.ts';
 import { serveChannel, type Channel } from '../../src/store/channel-server.ts';
 import type { Database } from '../../src/store/database.ts';
+import { childEnv, CLI } from '../support/cli.ts';
 import { openTestDb, testDbKind, type TestDb } from '../support/db.ts';
 
 // The local channel over the test's database (either kind: it only relays what a Database
@@ -168,6 +169,17 @@ describe('which database a command opens', () => {
           });
           expect(other.status).not.toBe(0);
           expect(other.stderr).toMatch(/EACCES/);
+          // and a command run as that user says whose the database is, rather than trying to open it
+          const cli = spawnSync(process.execPath, [CLI, 'token', 'list'], {
+            uid: 65534,
+            gid: 65534,
+            encoding: 'utf8',
+            env: childEnv({ KINFINDER_DATA_DIR: dataDir, HOME: os.tmpdir() }),
+          });
+          expect([cli.status, cli.stderr]).toEqual([
+            1,
+            `kinfinder token: kinfinder serve runs on ${dataDir} as another user: run this command as that user (only it may use the database) (forbidden)\n`,
+          ]);
         }
         const env = {
           KINFINDER_DATA_DIR: dataDir,
