@@ -110,12 +110,18 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       : Promise.resolve();
     // The embedded database is this process's alone: other commands on this machine use it
     // through the local channel (DESIGN §18). On PostgreSQL they use the database directly.
+    // Without it (no loopback to listen on) the service runs on, and commands say the database is held.
     const channel = ctx.config.databaseUrl
       ? undefined
-      : await serveChannel(rt.db, { onError: (err) => logger.error({ err }, 'local channel transaction failed') });
-    const unannounce = channel
-      ? announceServer(ctx.config.dataDir, host, bound, { ...channel, schema: ctx.config.dbSchema })
-      : () => undefined;
+      : await serveChannel(rt.db, {
+          onError: (err) => logger.error({ err }, 'local channel transaction failed'),
+        }).catch((err: unknown) => {
+          logger.warn({ err }, 'local channel not opened: commands cannot use the database while this server runs');
+          return undefined;
+        });
+    const unannounce = ctx.config.databaseUrl
+      ? () => undefined
+      : announceServer(ctx.config.dataDir, host, bound, channel && { ...channel, schema: ctx.config.dbSchema });
     try {
       await untilSignal(logger);
     } finally {
