@@ -83,24 +83,20 @@ describe('kinfinder serve', () => {
           expect(serverPid).toBeTypeOf('number');
 
           // Commands that need the database work through it, with the output they have alone.
-          const token = await runCli(
-            ['token', 'create', '--role', 'operator', '--name', 'cli beside serve', '--json'],
-            env,
-          );
-          expect(token.code, token.stderr).toBe(0);
-          expect(JSON.parse(token.stdout)).toMatchObject({ role: 'operator', name: 'cli beside serve' });
-          const { id } = JSON.parse(token.stdout) as { id: string };
-          const listed = await runCli(['token', 'list', '--json'], env);
-          expect(listed.code, listed.stderr).toBe(0);
-          expect((JSON.parse(listed.stdout) as { items: Array<{ id: string }> }).items.map((t) => t.id)).toContain(id);
-          const revoked = await runCli(['token', 'revoke', id], env);
-          expect([revoked.code, revoked.stdout]).toEqual([0, `revoked ${id}\n`]);
           const photos = path.join(REPO_ROOT, 'test/fixtures/lfw/images/Vladimir_Putin');
-          const ingest = await runCli(['ingest', photos, '--wait', '--json', '--source', 'beside serve'], env, {
-            timeoutMs: 180_000,
-          });
-          expect(ingest.code, ingest.stderr).toBe(0);
-          expect(JSON.parse(ingest.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+          const [token, ingest] = await runCliAll(
+            [
+              ['token', 'create', '--role', 'operator', '--name', 'cli beside serve', '--json'],
+              ['ingest', photos, '--wait', '--json', '--source', 'beside serve'],
+            ],
+            env,
+            { parallel: 2, timeoutMs: 180_000 },
+          );
+          expect(token!.code, token!.stderr).toBe(0);
+          expect(JSON.parse(token!.stdout)).toMatchObject({ role: 'operator', name: 'cli beside serve' });
+          // The summary the run prints alone, its photos processed by the server's workers.
+          expect(ingest!.code, ingest!.stderr).toBe(0);
+          expect(JSON.parse(ingest!.stdout.trim().split('\n').at(-1)!)).toMatchObject({
             photos: 2,
             done: 2,
             failed: 0,
@@ -108,11 +104,22 @@ describe('kinfinder serve', () => {
           });
           // A second server or worker would run a second set of workers on it, a restore would
           // replace it: refused, saying why. Run together: each pays tsx's start-up.
-          const [migrate, second, worker, restore] = await runCliAll(
-            [['migrate'], ['serve', '--port', '0'], ['worker'], ['restore', path.join(dataDir, 'none.tar')]],
+          const [migrate, second, worker, restore, listed] = await runCliAll(
+            [
+              ['migrate'],
+              ['serve', '--port', '0'],
+              ['worker'],
+              ['restore', path.join(dataDir, 'none.tar')],
+              ['token', 'list', '--json'],
+            ],
             env,
-            { parallel: 4 },
+            { parallel: 5 },
           );
+          const { id } = JSON.parse(token!.stdout) as { id: string };
+          expect(listed!.code, listed!.stderr).toBe(0);
+          expect((JSON.parse(listed!.stdout) as { items: Array<{ id: string }> }).items.map((t) => t.id)).toContain(id);
+          const revoked = await runCli(['token', 'revoke', id], env);
+          expect([revoked.code, revoked.stdout]).toEqual([0, `revoked ${id}\n`]);
           expect(migrate!.code, migrate!.stderr).toBe(0);
           expect(migrate!.stdout).toBe(`pglite database already at version ${latest}\n`);
           expect([second!.code, worker!.code, restore!.code]).toEqual([1, 1, 1]);
