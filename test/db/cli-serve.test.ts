@@ -72,7 +72,9 @@ describe('kinfinder serve', () => {
           expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
           expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
           const lines = r.stdout.trim().split('\n');
-          expect(lines).toEqual(expect.arrayContaining(['under_review', 'pending', 'disputed', 'confirmed', '1']));
+          expect(lines).toEqual(
+            expect.arrayContaining(['open', "[ 'open', 'result_rechecked' ]", 'pending', 'disputed', 'confirmed', '1']),
+          );
           expect(lines.at(-1)).toBe('204');
           const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as object;
           expect(health).toMatchObject({ status: 'ok', database: { kind: 'pglite', schemaVersion: latest } });
