@@ -4,6 +4,7 @@ import { createApp } from '../../api/app.ts';
 import { JOBS } from '../../src/access/principal.ts';
 import { createLogger } from '../../src/log.ts';
 import { reembed } from '../../src/maintenance/reembed.ts';
+import { serveChannel } from '../../src/store/channel-server.ts';
 import { schemaVersion } from '../../src/store/migrate.ts';
 import { CONCURRENCY, readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
@@ -49,7 +50,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
   const host = cli.values.host ?? ctx.config.host;
   const logger = createLogger(ctx.config.logLevel);
-  const rt = await openRuntime(ctx.config, logger, { workers: true, concurrency });
+  const rt = await openRuntime(ctx.config, logger, {
+    workers: true,
+    concurrency,
+    alone: 'stop it first, or serve another KINFINDER_DATA_DIR',
+  });
   try {
     const faces = rt.faces;
     if (!faces) throw new Error('serve needs the face engine');
@@ -103,11 +108,25 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
           .then((r) => logger.info(r, 're-embedding finished'))
           .catch((err: unknown) => logger.error({ err }, 're-embedding stopped'))
       : Promise.resolve();
-    const unannounce = ctx.config.databaseUrl ? () => undefined : announceServer(ctx.config.dataDir, host, bound);
+    // The embedded database is this process's alone: other commands on this machine use it
+    // through the local channel (DESIGN §18). On PostgreSQL they use the database directly.
+    // Without it (no loopback to listen on) the service runs on, and commands say the database is held.
+    const channel = ctx.config.databaseUrl
+      ? undefined
+      : await serveChannel(rt.db, {
+          onError: (err) => logger.error({ err }, 'local channel transaction failed'),
+        }).catch((err: unknown) => {
+          logger.warn({ err }, 'local channel not opened: commands cannot use the database while this server runs');
+          return undefined;
+        });
+    const unannounce = ctx.config.databaseUrl
+      ? () => undefined
+      : announceServer(ctx.config.dataDir, host, bound, channel && { ...channel, schema: ctx.config.dbSchema });
     try {
       await untilSignal(logger);
     } finally {
       unannounce();
+      await channel?.close();
       stopReembed.abort();
       await reembedding;
     }
