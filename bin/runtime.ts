@@ -20,6 +20,7 @@ import { openDatabase, queueSchemaFor } from '../src/store/open.ts';
 import { ensureModel } from '../src/store/photos.ts';
 import { startWorkers } from '../workers/main.ts';
 import { keyUnrecordedPhotos } from '../src/store/records.ts';
+import { noticeTransports } from '../src/notices/transports.ts';
 
 export interface Runtime {
   db: Database;
@@ -106,7 +107,7 @@ export async function openRuntime(
       const keyed = await keyUnrecordedPhotos(db);
       if (keyed > 0) logger.info({ photos: keyed }, 'person records keyed for earlier photos');
       const workers = await startWorkers(
-        { db, blobs, faces, queue, limits, logger, counters, manifest },
+        { db, blobs, faces, queue, limits, logger, counters, manifest, notices: noticeTransports(config) },
         { concurrency },
       );
       closers.push(() => workers.stop());
