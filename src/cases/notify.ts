@@ -43,12 +43,18 @@ export async function setNotifyAddress(
   const chat = input.telegramChatId?.trim();
   if (email !== undefined) {
     if (email.length > 254 || !EMAIL.test(email))
-      throw new KinfinderError('invalid_input', 'this does not look like an e-mail address', { field: 'email' });
+      throw new KinfinderError('invalid_input', 'this does not look like an e-mail address', {
+        field: 'email',
+        reason: 'email',
+      });
     wanted.push(['email', email]);
   }
   if (chat !== undefined) {
     if (!CHAT_ID.test(chat))
-      throw new KinfinderError('invalid_input', 'a Telegram chat id is a whole number', { field: 'telegramChatId' });
+      throw new KinfinderError('invalid_input', 'a Telegram chat id is a whole number', {
+        field: 'telegramChatId',
+        reason: 'telegram_chat',
+      });
     wanted.push(['telegram', chat]);
   }
   if (wanted.length === 0) throw new KinfinderError('invalid_input', 'give an e-mail address or a Telegram chat');

@@ -14,7 +14,7 @@ import { CLI, JOBS } from '../../src/access/principal.ts';
 import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
 import { openQueue } from '../../src/queue.ts';
 import { handleNoticeSend } from '../../workers/notice-send.ts';
-import { ADMIN_TOKEN, LIMITS, openApiHarness, requestJson, type ApiHarness } from '../support/api.ts';
+import { ADMIN_TOKEN, LIMITS, openApiHarness, photoForm, requestJson, type ApiHarness } from '../support/api.ts';
 import { BotApiEmulator, type BotUser, type ChatLine } from '../support/bot-api.ts';
 import { REPO_ROOT } from '../support/cli.ts';
 import { lfwPeople } from '../support/fixtures.ts';
@@ -387,5 +387,71 @@ describe('the Telegram bot in Ukrainian: a case without a photo, /status, /delet
     expect(await counted()).toBe(before);
     expect(text(await u.say('/status AAAA-BBBB-CCCC'))).toContain(ru('case:errWrong'));
     expect(await counted()).toBe(before + 1);
+  });
+});
+
+describe('notices through the API (POST and DELETE /case/notify), and a withdrawn photo as news', () => {
+  it('keeps an address only for the family code, words a wrong e-mail for the family, and forgets on DELETE', async () => {
+    const opened = await requestJson(h.app, 'POST', '/api/v1/searches', {
+      body: photoForm([{ name: 'son.jpg', bytes: fs.readFileSync(person.files[1]!) }], 'photo'),
+      headers: { 'x-test-client': 'notices-api' },
+    });
+    expect(opened.status, JSON.stringify(opened.json)).toBe(201);
+    const code = opened.json.caseCode as string;
+    const caseId = opened.json.search.id as string;
+    const bad = await req('POST', '/api/v1/case/notify?lang=ru', code, { email: 'mother at home' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: 'invalid_input', message: ru('errors:invalid_input_email') });
+    expect((await req('POST', '/api/v1/case/notify', undefined, { email: 'a@b.test' })).status).toBe(401);
+    expect((await req('POST', '/api/v1/case/notify', tok.verifier1, { email: 'a@b.test' })).status).toBe(403);
+    expect((await h.t.db.query(`SELECT 1 FROM notify_addresses WHERE search_id = $1`, [caseId])).rows).toHaveLength(0);
+
+    const ok = await req('POST', '/api/v1/case/notify?lang=uk', code, {
+      email: 'sister@family.test',
+      telegramChatId: 5550009,
+    });
+    expect(ok.status, JSON.stringify(ok.json)).toBe(200);
+    expect(ok.json.channels).toEqual(['email', 'telegram']);
+
+    // Two verifiers confirm; then the archive photo is withdrawn: each is news, to both addresses.
+    const cand = await h.t.db.query<{ id: string; photo_id: string }>(
+      `SELECT c.id, f.photo_id FROM candidates c JOIN faces f ON f.id = c.face_id WHERE c.search_id = $1 ORDER BY c.similarity DESC LIMIT 1`,
+      [caseId],
+    );
+    for (const v of [tok.verifier1, tok.verifier2])
+      expect(
+        (await req('POST', `/api/v1/candidates/${cand.rows[0]!.id}/decisions`, v, { decision: 'confirm' })).status,
+      ).toBe(201);
+    expect(await pendingNotices()).toBe(2);
+    const operator = (await req('POST', '/api/v1/tokens', ADMIN_TOKEN, { role: 'operator', name: 'operator' })).json
+      .token as string;
+    const w = await req('POST', `/api/v1/photos/${cand.rows[0]!.photo_id}/withdraw`, operator, {
+      reason: 'wrong person',
+    });
+    expect(w.status, JSON.stringify(w.json)).toBe(200);
+    expect(await pendingNotices()).toBe(4);
+    const mailsBefore = mails.length;
+    await runNoticeWorker(() =>
+      waitFor(
+        async () =>
+          mails.length === mailsBefore + 2 && emu.lines(5550009).length === 2 && (await pendingNotices()) === 0,
+        'four notices',
+      ),
+    );
+    expect(emu.lines(5550009).map((l) => l.text)).toEqual([uk('notices:telegramText'), uk('notices:telegramText')]);
+    for (const raw of mails.slice(mailsBefore)) expect(decodeMail(raw).subject).toBe(uk('notices:emailSubject'));
+
+    expect((await req('DELETE', '/api/v1/case/notify', code)).status).toBe(204);
+    expect((await h.t.db.query(`SELECT 1 FROM notify_addresses WHERE search_id = $1`, [caseId])).rows).toHaveLength(0);
+    const audit = await h.t.db.query<{ action: string; details: Json }>(
+      `SELECT action, details FROM audit_events WHERE subject_id = $1 AND action LIKE 'notice.%' ORDER BY at, action`,
+      [caseId],
+    );
+    expect(audit.rows.map((a) => a.action)).toEqual([
+      'notice.address.set',
+      ...Array(4).fill('notice.sent'),
+      'notice.address.remove',
+    ]);
+    expect(JSON.stringify(audit.rows)).not.toMatch(/sister|5550009/);
   });
 });
