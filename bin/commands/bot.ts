@@ -1,10 +1,9 @@
-import { announceCommands, createBot } from '../../bot/app.ts';
-import { KinfinderError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
 import { readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
-import { limitsOf, openRuntime } from '../runtime.ts';
+import { openRuntime } from '../runtime.ts';
 import { untilSignal } from '../signals.ts';
+import { requireTelegram, startTelegramBot } from '../telegram.ts';
 
 const BOT = {
   name: 'bot',
@@ -12,7 +11,8 @@ const BOT = {
     'Runs the Telegram bot (DESIGN §20): families open a case, ask how it stands (/status), delete it\n' +
     'and ask to be told here when there is news. KINFINDER_TELEGRAM_TOKEN is the token BotFather gave;\n' +
     "KINFINDER_TELEGRAM_API_ROOT another Bot API server's address (a local one). Long polling: no\n" +
-    'public address is needed. Notices are sent by the workers (serve or worker), not by this command.',
+    'public address is needed. On PostgreSQL it runs beside serve; on the embedded database, which one\n' +
+    'process holds, use `serve --bot` instead. Notices are sent by the workers (serve or worker).',
   options: {},
   exits: {
     ok: 'stopped by SIGINT or SIGTERM',
@@ -24,35 +24,14 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const cli = readCommandLine(BOT, args, ctx, () => ({}));
   if (cli.exit !== undefined) return cli.exit;
   const config = ctx.config;
-  if (!config.telegram)
-    throw new KinfinderError(
-      'invalid_config',
-      'invalid configuration: KINFINDER_TELEGRAM_TOKEN: required by `kinfinder bot`',
-      { problems: ['KINFINDER_TELEGRAM_TOKEN: missing'] },
-    );
+  requireTelegram(config);
   const logger = createLogger(config.logLevel);
   // The face engine runs here: a family's photos are looked at while they wait, as on the page.
   const rt = await openRuntime(config, logger, { workers: false, faces: true });
   try {
-    const bot = createBot(
-      {
-        db: rt.db,
-        blobs: rt.blobs,
-        faces: rt.faces!,
-        manifest: rt.manifest,
-        limits: limitsOf(config),
-        logger,
-        defaultLanguage: config.defaultLanguage,
-        caseRate: { max: config.casesPerHour, windowMs: 60 * 60 * 1000 },
-        organisation: { name: config.orgName, contact: config.contact },
-      },
-      config.telegram,
-    );
-    await bot.init();
-    await announceCommands(bot);
-    ctx.stderr.write(`kinfinder bot: @${bot.botInfo.username} on the ${rt.db.kind} database\n`);
-    const polling = bot.start({ drop_pending_updates: false });
-    await Promise.race([untilSignal(logger), polling]);
+    const bot = await startTelegramBot(config, rt, logger);
+    ctx.stderr.write(`kinfinder bot: @${bot.username} on the ${rt.db.kind} database\n`);
+    await Promise.race([untilSignal(logger), bot.stopped]);
     await bot.stop();
   } finally {
     await rt.close();
