@@ -8,7 +8,8 @@ import { lfwPeople } from '../support/fixtures.ts';
 // Issue 31 (DESIGN §20) in Debian's Chromium, in Ukrainian, on a phone (360 × 800) and a desk
 // (1280 × 800): the hotline desk signs in with a hotline token, types what a caller says,
 // uploads the photo the caller sent another way, and shows the code large to read aloud; the
-// case is audited as the hotline worker's and its code opens it.
+// case is audited as the hotline worker's and its code opens it. Then, on the case page in
+// Russian, the family leaves an e-mail address for notices and stops them again.
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 const uk = translator('uk');
@@ -18,6 +19,8 @@ let h: ApiHarness;
 let server: { url: string; close(): Promise<void> };
 let b: TestBrowser;
 let hotline = '';
+/** A case the desk opened, for the case page's notices. */
+let deskCode = '';
 
 beforeAll(async () => {
   b = await launchBrowser();
@@ -92,6 +95,7 @@ describe('the hotline desk (/hotline) in Ukrainian', () => {
       await screenshot(page, `hotline-desk-uk-${size}-code`);
 
       // The case is the caller's (their code opens it) and the desk worker's in the audit.
+      deskCode = shown;
       const view = await requestJson(h.app, 'GET', '/api/v1/case', { token: shown });
       expect(view.status).toBe(200);
       const audit = await h.t.db.query<{ actor_role: string; actor_id: string }>(
@@ -115,4 +119,33 @@ describe('the hotline desk (/hotline) in Ukrainian', () => {
       expect(b.problems).toEqual([]);
     });
   }
+});
+
+describe('notices on the case page (/case) in Russian', () => {
+  it('keeps an e-mail address for news, sealed, and stops on request', async () => {
+    const ru = translator('ru');
+    const ctx = await b.context({ width: 360, height: 800 }, { locale: 'ru-RU' });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/case`);
+    await page.fill('#code', deskCode.toLowerCase());
+    await page.click('#code-form button[type=submit]');
+    await page.waitForSelector('#case:not([hidden])');
+    await page.fill('#notify-email', 'мама at home');
+    await page.click('#notify-form button[type=submit]');
+    await expect.poll(() => page.textContent('#notify-error')).toBe(ru('errors:invalid_input_email'));
+    await page.fill('#notify-email', 'mother@family.test');
+    await page.click('#notify-form button[type=submit]');
+    await expect.poll(() => page.textContent('#notify-status')).toBe(ru('notices:emailSaved'));
+    const rows = await h.t.db.query<{ channel: string; sealed: string; language: string }>(
+      `SELECT channel, sealed, language FROM notify_addresses`,
+    );
+    expect(rows.rows.map((r) => [r.channel, r.language])).toEqual([['email', 'ru']]);
+    expect(rows.rows[0]!.sealed).not.toContain('mother');
+    await page.locator('#notify-heading').scrollIntoViewIfNeeded();
+    await screenshot(page, 'case-notify-ru-phone');
+    await page.click('#notify-stop');
+    await expect.poll(() => page.textContent('#notify-status')).toBe(ru('notices:stopped'));
+    expect((await h.t.db.query(`SELECT 1 FROM notify_addresses`)).rows).toHaveLength(0);
+    expect(b.problems).toEqual([]);
+  });
 });
