@@ -18,6 +18,7 @@ const PAGES = new Set([
   'GET /case/{id}',
   'GET /review',
   'GET /ingest',
+  'GET /hotline',
   'GET /assets/{name}',
   'GET /api/docs',
   'GET /api/docs/{name}',
@@ -213,6 +214,7 @@ describe('the documented security is what the server enforces', () => {
     'POST /api/v1/candidates/{id}/decisions': { decision: 'confirm' },
     'POST /api/v1/candidates/{id}/reopen': { reason: 'made by the openapi test' },
     'POST /api/v1/tokens': { role: 'operator', name: 'made by the openapi test' },
+    'POST /api/v1/case/notify': { email: 'family@example.org' },
   };
 
   it('refuses anonymous callers on every route that needs a token, and no other', async () => {
