@@ -15,6 +15,7 @@ import { familyErrorText } from '../src/i18n/family-errors.ts';
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../src/i18n/languages.ts';
 import type { Logger } from '../src/log.ts';
 import { checkSubjectFields, subjectRecord } from '../src/records/record.ts';
+import { assertValidText } from '../src/text.ts';
 import { caseStatusText } from './present.ts';
 
 /** The questions, one at a time, in the order a relative tells them (the page's fields). */
@@ -327,6 +328,8 @@ export function createBot(deps: BotDeps, tg: TelegramSettings): Bot {
   bot.on('message:text', (ctx) =>
     guarded(ctx, async (s) => {
       const text = ctx.message.text.trim();
+      // A command this bot does not know is never taken for an answer.
+      if (text.startsWith('/')) return void (await ctx.reply(s.t('bot:help')));
       const [kind, what] = s.chat.step.split(':');
       if (kind === 'code' && what && what in BY_CODE) {
         s.chat.step = 'idle';
@@ -338,6 +341,7 @@ export function createBot(deps: BotDeps, tg: TelegramSettings): Bot {
         // Checked now, by the rules the case will be opened with, so a wrong birth date is said
         // at its own question rather than after all of them.
         try {
+          assertValidText(text, field);
           subjectRecord(checkSubjectFields({ [field]: text }));
         } catch (err) {
           await ctx.reply(errorText(s.t, err));
