@@ -26,7 +26,12 @@ const PAGES = new Set([
 
 let h: ApiHarness;
 let doc: Json;
-const tok: Record<'operator' | 'verifier' | 'admin', string> = { operator: '', verifier: '', admin: '' };
+const tok: Record<'operator' | 'verifier' | 'admin' | 'hotline', string> = {
+  operator: '',
+  verifier: '',
+  admin: '',
+  hotline: '',
+};
 
 function call(method: string, url: string, token?: string, body?: Json | FormData) {
   return requestJson(h.app, method, url, { token, body, headers: { 'x-test-client': `openapi-${randomUUID()}` } });
