@@ -12,7 +12,8 @@ import {
   ROLES,
   STAFF_ROLES,
 } from '../src/vocabulary.ts';
-import { CATEGORIES } from '../src/vocabulary.ts';
+import { CATEGORIES, FAMILY_CASE_STATUSES, FAMILY_NOTICE_KINDS, REACHED_BY } from '../src/vocabulary.ts';
+import { LANGUAGES } from '../src/i18n/languages.ts';
 
 /**
  * The JSON shapes of DESIGN.md §5 as zod schemas, each a named component of the OpenAPI document.
@@ -100,6 +101,11 @@ export const Candidate = Match.extend({
     .optional()
     .openapi({ description: "the family's face this candidate was found with; absent once the family deleted it" }),
   subject: json.openapi({ description: 'what the family said about the person they look for' }),
+  lang: z
+    .enum(LANGUAGES)
+    .nullable()
+    .openapi({ description: "the family's language (the case's); null for cases opened before it was kept" }),
+  category: z.enum(CATEGORIES).openapi({ description: "the archive photo's category" }),
   matchWeight: z
     .number()
     .openapi({ description: 'the Fellegi-Sunter total of the evidence (bits); candidates are ranked by it' }),
@@ -117,6 +123,19 @@ export const ReferenceFace = z
 export const Search = z
   .object({ id, status: z.enum(CASE_STATUSES), createdAt: dateTime })
   .openapi('Search', { description: 'a case: one person looked for' });
+
+export const FamilySearch = z
+  .object({
+    id,
+    status: z
+      .enum(FAMILY_CASE_STATUSES)
+      .openapi({
+        description:
+          '`open` until a result is confirmed, then `answered`: never whether the archive holds candidates (DESIGN §14)',
+      }),
+    createdAt: dateTime,
+  })
+  .openapi('FamilySearch', { description: 'a case as its family reads it' });
 
 export const Photo = z
   .object({
@@ -165,7 +184,9 @@ export const UploadResult = z
 
 export const SearchCreated = z
   .object({
-    search: Search,
+    search: Search.or(FamilySearch).openapi({
+      description: 'a verifier reads the full status; an anonymous caller the family status (`open`)',
+    }),
     caseCode: z
       .string()
       .optional()
@@ -187,18 +208,44 @@ export const FamilyMatch = z
   .object({
     id,
     category: z.enum(CATEGORIES),
+    reachedBy: z
+      .enum(REACHED_BY)
+      .openapi({ description: 'how it was found: by the face, by the description the family gave (record), or both' }),
     familyMessage: z
       .string()
       .openapi({
         description: "the confirming verifier's words, or a default sentence for the category in the caller's language",
       }),
+    defaultMessage: z
+      .string()
+      .openapi({ description: "the default sentence for the category, in the caller's language" }),
+    verifierMessage: z
+      .string()
+      .nullable()
+      .openapi({
+        description: "the confirming verifier's own words (possibly in another language), or null when they wrote none",
+      }),
     confirmedAt: dateTime,
     photoUrl: url,
   })
   .openapi('FamilyMatch');
+export const FamilyNotice = z
+  .object({
+    kind: z
+      .enum(FAMILY_NOTICE_KINDS)
+      .openapi({
+        description: '`result_rechecked`: a result the family was given is being checked again (reopened or withdrawn)',
+      }),
+    at: dateTime,
+  })
+  .openapi('FamilyNotice');
 export const CaseForFamily = z
   .object({
-    search: Search,
+    search: FamilySearch,
+    subject: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'what the family told us, as they gave it (their own fields only)' }),
+    notices: z.array(FamilyNotice),
     confirmed: z.array(FamilyMatch),
     referencePhotos: z.number().int().openapi({ description: 'how many photos the family has given' }),
   })
@@ -341,6 +388,12 @@ export const Health = z
           .openapi({ description: 'processed photos still on an older model (kinfinder reembed moves them)' }),
       })
       .optional(),
+    warnings: z
+      .array(z.string())
+      .openapi({
+        description:
+          'what an operator should fix though the service runs: `no_contact` (a language whose family pages name nobody to call)',
+      }),
   })
   .openapi('Health');
 

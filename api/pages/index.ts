@@ -4,6 +4,7 @@ import { html } from 'hono/html';
 import type { Env } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
+import { organisationFor } from '../../src/i18n/organisation.ts';
 import { uuid } from '../validate.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
@@ -65,22 +66,29 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
 
   const page = sendPage;
 
-  const organisation = deps.api?.organisation ?? {};
+  // The organisation in the reader's language (KINFINDER_CONTACT_RU and the like override the plain one).
+  const org = (c: Context) => organisationFor(deps.api?.organisation, languageOf(c));
   app.get('/', (c) =>
     page(
       c,
-      familyPage({ ui: pageContext(c), confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }),
+      familyPage({
+        ui: pageContext(c),
+        confirmations,
+        maxPhotoMb,
+        maxPhotos: MAX_REFERENCE_PHOTOS,
+        organisation: org(c),
+      }),
     ),
   );
   // The case code alone opens a case; `/case/<id>` links from before the code keep working (the
   // id is not needed: the code says which case it is).
   app.get('/case', (c) =>
-    page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })),
+    page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation: org(c) })),
   );
   app.get('/case/:id', (c) => {
     const id = c.req.param('id');
-    if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c), organisation), 404);
-    return page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }));
+    if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c), org(c)), 404);
+    return page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation: org(c) }));
   });
   app.get('/review', (c) =>
     page(c, reviewPage({ ui: pageContext(c), confirmations, rejections: deps.api?.rejections ?? 2 })),

@@ -8,10 +8,12 @@ import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { familyWords } from '../family-words.ts';
+import { languageOf } from '../language.ts';
 import {
   presentCandidate,
   presentCase,
   presentFamilyCase,
+  presentFamilyCaseHead,
   presentReferenceFace,
   presentReviewItem,
 } from '../present.ts';
@@ -96,11 +98,13 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })),
         subject: parseJsonField(form.text('subject'), 'subject'),
         client: clientAddress(c),
+        lang: languageOf(c),
       });
       api.counters.inc('searches_created');
       return c.json(
         {
-          search: presentCase(opened.case),
+          // A family reads `open` whether or not the archive holds candidates (DESIGN §14).
+          search: opened.forFamily ? presentFamilyCaseHead(opened.forFamily) : presentCase(opened.case),
           // The case code is the family's token; `accessToken` repeats it for older clients.
           ...(opened.caseCode ? { caseCode: opened.caseCode, accessToken: opened.caseCode } : {}),
           referenceFaces: opened.referenceFaces.map(presentReferenceFace),

@@ -1,4 +1,5 @@
-import { CONFIRMING_DECISION_KINDS, type Band, type Box, type CandidateStatus } from '../vocabulary.ts';
+import type { Language } from '../i18n/languages.ts';
+import { CONFIRMING_DECISION_KINDS, type Band, type Box, type CandidateStatus, type Category } from '../vocabulary.ts';
 import type { Evidence } from '../records/weights.ts';
 import type { Queryable } from './database.ts';
 import { sqlWords } from './sql-words.ts';
@@ -173,6 +174,10 @@ export interface CandidateView {
   confirmedBy: string[];
   /** What the family said about the person they look for (the case's `subject`). */
   subject: Record<string, unknown>;
+  /** The family's language (the case's), for the message a confirming verifier writes them; null if not kept. */
+  lang: Language | null;
+  /** The archive photo's category, whose default sentence the family reads (DESIGN §9, §15). */
+  category: Category;
   createdAt: Date;
 }
 
@@ -188,7 +193,7 @@ export const CANDIDATE_VIEW =
                  OR (c2.match_weight = c.match_weight AND coalesce(c2.similarity, -2) = coalesce(c.similarity, -2) AND c2.id < c.id)))::integer + 1 AS rank,
          c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", c.photo_id AS "photoId",
          c.match_weight AS "matchWeight", c.match_probability AS "matchProbability", c.evidence,
-         c.created_at AS "createdAt", s.subject,
+         c.created_at AS "createdAt", s.subject, s.lang, p.category,
          CASE WHEN f.id IS NOT NULL THEN json_build_object('id', f.id, 'score', f.score, 'quality', f.quality,
            'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) END AS face,
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,

@@ -228,11 +228,10 @@ describe('the Telegram bot in Russian: a case with a photo, news, /status, /dele
     const lines = await user().say(`/status ${code.toLowerCase().replace(/-/g, ' ')}`);
     const page = (await req('GET', '/api/v1/case', code)).json;
     expect(page.confirmed).toEqual([]);
+    expect(page.search.status).toBe('open');
     const said = text(lines);
-    const [title] = { searching: ['case:searchingTitle'], under_review: ['case:underReviewTitle'] }[
-      page.search.status as 'searching' | 'under_review'
-    ]!;
-    expect(said).toContain(ru(title!));
+    // The same words whether or not the archive holds candidates (DESIGN §14).
+    expect(said).toContain(`${ru('case:openTitle')}\n${ru('case:openText')}`);
     expect(said).not.toContain(ru('case:deceasedTitle'));
     expect(said).not.toContain(ARCHIVE_SOURCE);
     expect(said).toContain(ru('case:photosGiven', { count: 1 }));
@@ -284,8 +283,12 @@ describe('the Telegram bot in Russian: a case with a photo, news, /status, /dele
 
   it('answers /status after the confirmation with the result, in the words of the case page', async () => {
     const said = text(await user().say(`/status ${code}`));
-    expect(said).toContain(ru('case:confirmedTitle'));
+    expect(said).toContain(ru('case:answeredTitle'));
+    expect(said).toContain(ru('case:leadDeceased'));
     expect(said).toContain(ru('case:deceasedTitle'));
+    expect(said).toContain(ru('case:deceasedText_photo'));
+    expect(said).toContain(ru('family:defaultDeceased'));
+    expect(said).toContain(ru('case:verifierWords'));
     expect(said).toContain(FAMILY_MESSAGE);
     expect(said).toContain(ru('case:support', { org: 'Hotline of the families', contact: '+380 44 000 00 00' }));
     expect(said).not.toContain(ARCHIVE_SOURCE);
@@ -305,8 +308,16 @@ describe('the Telegram bot in Russian: a case with a photo, news, /status, /dele
       `SELECT id FROM notify_addresses WHERE search_id = $1`,
       [caseId],
     );
-    // …and the family deletes the case before the workers run.
+    // /status says first that the result is being checked again, with whom to call, as the page does.
     const u = user();
+    const rechecked = text(await u.say(`/status ${code}`));
+    expect(rechecked).toContain(ru('case:noticeTitle'));
+    expect(rechecked).toContain(
+      ru('case:noticeCall', { org: 'Hotline of the families', contact: '+380 44 000 00 00' }),
+    );
+    expect(rechecked).toContain(ru('case:openTitle'));
+    expect(rechecked).not.toContain(ru('case:deceasedTitle'));
+    // …and the family deletes the case before the workers run.
     const ask = await u.say(`/delete ${code}`);
     expect(text(ask)).toContain(ru('case:deleteQuestion'));
     expect(text(await u.press(ru('case:deleteYes')))).toContain(ru('case:deletedHeading'));
@@ -351,14 +362,14 @@ describe('the Telegram bot in Ukrainian: a case without a photo, /status, /delet
     expect(row.rows[0]!.subject).toEqual({ surname: 'Петренко', birthDate: '1990' });
 
     const status = text(await u.say(`/status ${code}`));
-    expect(status).toContain(uk('case:searchingTitle'));
-    expect(status).toContain(uk('case:photosGiven', { count: 0 }));
+    expect(status).toContain(uk('case:openTitle'));
+    expect(status).toContain(uk('case:noPhotosGiven'));
 
     // /delete without the code asks for it; "no" keeps the case.
     expect(text(await u.say('/delete'))).toContain(uk('bot:askCode'));
     expect(text(await u.say(code))).toContain(uk('case:deleteQuestion'));
     expect(text(await u.press(uk('case:deleteNo')))).toContain(uk('bot:kept'));
-    expect(text(await u.say(`/status ${code}`))).toContain(uk('case:searchingTitle'));
+    expect(text(await u.say(`/status ${code}`))).toContain(uk('case:openTitle'));
     await u.say(`/delete ${code}`);
     expect(text(await u.press(uk('case:deleteYes')))).toContain(uk('case:deletedText'));
     expect(text(await u.say(`/status ${code}`))).toContain(uk('case:errWrong'));
