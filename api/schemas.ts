@@ -124,6 +124,37 @@ export const Search = z
   .object({ id, status: z.enum(CASE_STATUSES), createdAt: dateTime })
   .openapi('Search', { description: 'a case: one person looked for' });
 
+/** A case found by staff (GET /searches): what the family said of the person, enough to tell namesakes apart. */
+export const FoundCase = z
+  .object({
+    id,
+    status: z.enum(CASE_STATUSES),
+    createdAt: dateTime,
+    lang: z
+      .enum(LANGUAGES)
+      .nullable()
+      .openapi({ description: 'the language the family opened the case in; null when not kept' }),
+    subject: z
+      .object({
+        surname: z.string().optional(),
+        givenName: z.string().optional(),
+        patronymic: z.string().optional(),
+        birthDate: z.string().optional(),
+        idNumber: z.string().optional(),
+        unit: z.string().optional(),
+      })
+      .openapi({ description: 'the fields the family gave, as typed' }),
+  })
+  .openapi('FoundCase');
+
+export const FoundCasePage = z
+  .object({
+    items: z
+      .array(FoundCase)
+      .openapi({ description: 'closest agreement first (same surname before a similar one), then newest' }),
+    next: z.string().optional(),
+  })
+  .openapi('FoundCasePage');
 export const FamilySearch = z
   .object({
     id,
@@ -366,6 +397,12 @@ export const AuditEvent = z
       .string()
       .nullable()
       .openapi({ description: `a role (${ROLES.join(', ')}), anonymous, or a system actor such as the command line` }),
+    actorName: z
+      .string()
+      .nullable()
+      .openapi({
+        description: 'the person behind the token (their name), or null: a family, anonymous, a system actor',
+      }),
     action: z.string(),
     subjectType: z.string().nullable(),
     subjectId: z.string().nullable(),

@@ -134,6 +134,7 @@ export const AUDIT_ACTIONS = [
   'search.code.reissue',
   'search.create',
   'search.delete',
+  'search.find',
   'search.photos.add',
   'search.purge',
   'search.query',

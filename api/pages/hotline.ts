@@ -24,7 +24,7 @@ export function hotlinePage(o: { ui: PageContext; maxPhotoMb: number; maxPhotos:
     ui: o.ui,
     title: t('hotline:title'),
     script: 'hotline.js',
-    messages: ['hotline', 'family'],
+    messages: ['hotline', 'family', 'cases'],
     staff: true,
     body: html`
 <h1>${t('hotline:heading')}</h1>
@@ -82,6 +82,12 @@ ${signInSection({
     <div class="actions">
       <button id="another" class="button primary" type="button">${t('hotline:another')}</button>
     </div>
+  </section>
+
+  <section class="find-case" aria-labelledby="find-heading">
+    <h2 id="find-heading">${t('hotline:findHeading')}</h2>
+    <p class="hint">${t('hotline:findHint')}</p>
+    <div id="case-finder"></div>
   </section>
 </section>
 `,

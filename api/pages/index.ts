@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
 import { organisationFor } from '../../src/i18n/organisation.ts';
 import { uuid } from '../validate.ts';
+import { adminPage } from './admin.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
 import { organisationBanner, type Organisation } from './family-frame.ts';
@@ -57,7 +58,7 @@ function pageHeaders(c: Context) {
   c.header('permissions-policy', 'camera=(self), microphone=(), geolocation=()');
 }
 
-/** The web pages of DESIGN §5: family `/` and `/case/:id`, verifier `/review`, operator `/ingest`. */
+/** The web pages of DESIGN §5: family `/` and `/case/:id`, verifier `/review`, operator `/ingest`, admin `/admin` (§18). */
 export function pageRoutes(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
   const assets = loadAssets();
@@ -95,6 +96,7 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
   );
   app.get('/ingest', (c) => page(c, ingestPage({ ui: pageContext(c), maxPhotoMb })));
   app.get('/hotline', (c) => page(c, hotlinePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS })));
+  app.get('/admin', (c) => page(c, adminPage({ ui: pageContext(c) })));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
     if (!asset) return c.text('not found', 404);

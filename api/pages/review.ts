@@ -42,7 +42,7 @@ export function reviewPage(o: { ui: PageContext; confirmations: number; rejectio
     ui: o.ui,
     title: t('title'),
     script: 'review.js',
-    messages: ['review', 'records'],
+    messages: ['review', 'records', 'cases'],
     staff: true,
     body: html`
 <link rel="stylesheet" href="/assets/review.css">
@@ -62,6 +62,11 @@ ${signInSection({
       <button id="sign-out" class="button secondary small" type="button">${t('signOut')}</button>
     </div>
   </div>
+  <details id="find-case" class="find-case">
+    <summary>${o.ui.t('cases:heading')}</summary>
+    <p class="hint">${o.ui.t('cases:intro')}</p>
+    <div id="case-finder"></div>
+  </details>
   <p id="decision-status" class="status decision-status" role="status" aria-live="assertive"></p>
   <p id="empty" class="notice" hidden tabindex="-1"></p>
   <div class="review-layout">

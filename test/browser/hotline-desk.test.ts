@@ -121,6 +121,45 @@ describe('the hotline desk (/hotline) in Ukrainian', () => {
   }
 });
 
+describe("the hotline desk finds a caller's case and gives a new code (Ukrainian, 360 × 800)", () => {
+  it('finds by surname, shows no status or candidates, and re-issues the code as the desk worker', async () => {
+    const ctx = await b.context({ width: 360, height: 800 }, { locale: 'uk-UA' });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/hotline`);
+    await page.fill('#token', hotline);
+    await page.click('#signin-form button[type=submit]');
+    await page.waitForSelector('#desk:not([hidden])');
+    await page.fill('#find-q', 'Kovalenko');
+    await page.click('#find-form button[type=submit]');
+    await page.waitForSelector('#find-results li');
+    const items = await page.locator('#find-results li').allTextContents();
+    // Both cases the desk opened above, found from the Latin spelling.
+    expect(items).toHaveLength(2);
+    for (const item of items) {
+      expect(item).toContain('Коваленко Андрій');
+      for (const s of ['searching', 'under_review', 'match_confirmed', 'open', 'answered'])
+        expect(item).not.toContain(uk(`cases:status_${s}`));
+    }
+    await page.locator('#find-results li button').first().click();
+    await page.waitForSelector('#case-card:not([hidden])');
+    expect(await page.locator('#case-card .case-candidates').count()).toBe(0);
+    await page.click('#reissue');
+    await page.click('#reissue-yes');
+    await page.waitForSelector('#new-code-box:not([hidden])');
+    const fresh = (await page.textContent('#new-code'))!.trim();
+    expect(fresh).toMatch(CODE);
+    await screenshot(page, 'hotline-desk-uk-phone-reissue');
+    expect((await requestJson(h.app, 'GET', '/api/v1/case', { token: fresh })).status).toBe(200);
+    // One of the two codes read out earlier no longer works: the case page below uses the new one.
+    deskCode = fresh;
+    const audit = await h.t.db.query<{ action: string; actor_role: string }>(
+      `SELECT action, actor_role FROM audit_events WHERE action IN ('search.code.reissue', 'search.find') ORDER BY at`,
+    );
+    expect(audit.rows.filter((a) => a.action === 'search.code.reissue').map((a) => a.actor_role)).toEqual(['hotline']);
+    expect(b.problems).toEqual([]);
+  });
+});
+
 describe('notices on the case page (/case) in Russian', () => {
   it('keeps an e-mail address for news, sealed, and stops on request', async () => {
     const ru = translator('ru');

@@ -19,6 +19,7 @@ const PAGES = new Set([
   'GET /review',
   'GET /ingest',
   'GET /hotline',
+  'GET /admin',
   'GET /assets/{name}',
   'GET /api/docs',
   'GET /api/docs/{name}',

@@ -3,6 +3,7 @@
 // /searches), then shows the case code large, and spelled out character by character, to be
 // read aloud. Nothing of the caller's stays on the page after "another caller".
 import { api, byId, errorText, say, show, showError, staffSignIn, t, upload } from './common.js';
+import { caseFinder } from './case-finder.js';
 
 const desk = byId('desk');
 const form = byId('hotline-form');
@@ -30,6 +31,9 @@ const signIn = staffSignIn({
   onReady(value) {
     token = value;
     show(desk, true);
+    // A caller who lost their code: found by what they say, and a new code read out (issue 29's
+    // finder, without the case's status or candidates: the desk does not read cases).
+    caseFinder({ root: byId('case-finder'), token: () => token, brief: true, onUnauthorized: () => signIn.signOut() });
     byId('subject-surname').focus();
   },
 });

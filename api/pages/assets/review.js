@@ -5,6 +5,7 @@
 // r reject, u unsure, s skip, j / k move, z undo, v show the whole photo, n / m the note and the
 // message for the family; they work everywhere
 // except while typing, and Esc leaves a text field. Focus moves to each new item, announced.
+import { caseFinder } from './case-finder.js';
 import { LANG, api, byId, el, imageUrl, plainError, say, show, staffSignIn, t, urlBag } from './common.js';
 
 const PAGE = 20;
@@ -116,6 +117,12 @@ const signIn = staffSignIn({
     show(byId('unsure'), !admin);
     byId('note-label').textContent = admin ? r('reasonLabel') : r('noteLabel');
     if (admin) byId('rules-hint').textContent = r('adminHint');
+    caseFinder({
+      root: byId('case-finder'),
+      token: () => token,
+      reopen: admin,
+      onUnauthorized: () => signIn.signOut(),
+    });
     const page = firstPage;
     firstPage = null;
     if (page) accept(page, true);
@@ -724,6 +731,8 @@ const typing = (node) =>
 
 document.addEventListener('keydown', (e) => {
   if (!token || consoleSection.hidden || e.ctrlKey || e.metaKey || e.altKey) return;
+  // The case finder is another task: a key pressed on its buttons never decides a candidate.
+  if (e.target instanceof HTMLElement && e.target.closest('#find-case')) return;
   if (typing(e.target)) {
     // Esc leaves the text field (what was typed stays), so the keys work again.
     if (e.key === 'Escape') {
