@@ -49,7 +49,7 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
   [
     'token',
     {
-      summary: 'token create / token revoke: access tokens (printed once)',
+      summary: 'token create / list / revoke: access tokens (printed once)',
       load: async () => (await import('./commands/token.ts')).run,
     },
   ],

@@ -161,6 +161,7 @@ describe('every command (main in process)', () => {
       ],
       'eval pairs': ['--images DIR', '--pairs FILE', '(required)', '--recipe', '--write-calibration'],
       'token create': ['--role operator|verifier|admin|hotline', '--name NAME', '(required)', '--json'],
+      'token list': ['--revoked', '--json'],
       'token revoke': ['<id>'],
       migrate: [],
     };
@@ -187,7 +188,9 @@ describe('every command (main in process)', () => {
       for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     }
     expect(tokenGroup.code).toBe(0);
-    expect(tokenGroup.stdout).toMatch(/^usage: kinfinder token create .*\n\s+kinfinder token revoke <id>/);
+    expect(tokenGroup.stdout).toMatch(
+      /^usage: kinfinder token create .*\n\s+kinfinder token list .*\n\s+kinfinder token revoke <id>/,
+    );
     expect(evalGroup.code).toBe(0);
     expect(evalGroup.stdout).toMatch(/^usage: kinfinder eval pairs --images DIR --pairs FILE/);
   });
@@ -249,9 +252,9 @@ describe('every command (main in process)', () => {
       [['token', 'revoke', VALID_ID, 'extra'], /^kinfinder token revoke: unexpected argument 'extra'/],
       [
         ['token'],
-        /^kinfinder token: missing command: create or revoke\nusage: kinfinder token create .*\n\s+kinfinder token revoke/,
+        /^kinfinder token: missing command: create, list or revoke\nusage: kinfinder token create .*\n\s+kinfinder token list .*\n\s+kinfinder token revoke/,
       ],
-      [['token', 'list'], /^kinfinder token: unknown command 'list'/],
+      [['token', 'lst'], /^kinfinder token: unknown command 'lst'/],
       [['eval'], /^kinfinder eval: missing command: pairs/],
       [['eval', '--frobnicate'], /^kinfinder eval: unknown option '--frobnicate'/],
       [
