@@ -26,7 +26,7 @@ export async function startTelegramBot(
       logger,
       defaultLanguage: config.defaultLanguage,
       caseRate: { max: config.casesPerHour, windowMs: 60 * 60 * 1000 },
-      organisation: { name: config.orgName, contact: config.contact },
+      organisation: config.organisation,
     },
     telegram,
   );

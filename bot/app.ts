@@ -14,6 +14,7 @@ import { translator, type Translate } from '../src/i18n/catalogue.ts';
 import { familyErrorText } from '../src/i18n/family-errors.ts';
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../src/i18n/languages.ts';
 import type { Logger } from '../src/log.ts';
+import type { OrganisationSettings } from '../src/i18n/organisation.ts';
 import { checkSubjectFields, subjectRecord } from '../src/records/record.ts';
 import { assertValidText } from '../src/text.ts';
 import { caseStatusText } from './present.ts';
@@ -28,8 +29,8 @@ export interface BotDeps extends CaseDeps {
   defaultLanguage: Language;
   /** KINFINDER_RATE_CASES_PER_HOUR, as for an address: cases one chat may open in an hour. */
   caseRate: WindowOptions;
-  /** Who runs the service and how to reach a person, as on the family pages. */
-  organisation?: { name: string | undefined; contact: string | undefined };
+  /** Who runs the service and how to reach a person, per language, as on the family pages. */
+  organisation?: OrganisationSettings | undefined;
 }
 
 export interface TelegramSettings {

@@ -3,16 +3,23 @@ import type { FamilyCaseView } from '../src/cases/view.ts';
 import type { Translate } from '../src/i18n/catalogue.ts';
 import { defaultFamilyMessage } from '../src/i18n/family-words.ts';
 import type { Language } from '../src/i18n/languages.ts';
+import { organisationFor, organisationInSentence, type OrganisationSettings } from '../src/i18n/organisation.ts';
 
 // What /status answers: the family's view (src/cases/view.ts:viewOwnCase, reduced by
 // src/access/visibility.ts) in the words src/cases/family-words.ts chooses for every channel,
 // laid out as the case page lays them out (api/pages/assets/case.js): a notice first, then the
 // status, then each result with whom to talk to. The photo stays on the page.
 
-type Organisation = { name: string | undefined; contact: string | undefined } | undefined;
-
-export function caseStatusText(view: FamilyCaseView, t: Translate, lang: Language, org: Organisation): string {
+export function caseStatusText(
+  view: FamilyCaseView,
+  t: Translate,
+  lang: Language,
+  settings: OrganisationSettings | undefined,
+): string {
   const words = familyWordKeys(view);
+  // Who runs the service in this reader's language, named in a sentence as the page names it.
+  const own = organisationFor(settings, lang);
+  const org = { name: own.name ? organisationInSentence(own.name, t) : undefined, contact: own.contact };
   const date = (d: Date) => d.toLocaleDateString(lang, { year: 'numeric', month: 'long', day: 'numeric' });
   const support =
     org?.name && org.contact

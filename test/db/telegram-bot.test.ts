@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bot } from 'grammy';
 import { createBot } from '../../bot/app.ts';
 import { translator } from '../../src/i18n/catalogue.ts';
+import { organisationInSentence } from '../../src/i18n/organisation.ts';
 import { silentLogger } from '../../src/log.ts';
 import { QUEUES } from '../../src/jobs.ts';
 import { sendNotice } from '../../src/notices/send.ts';
@@ -290,7 +291,9 @@ describe('the Telegram bot in Russian: a case with a photo, news, /status, /dele
     expect(said).toContain(ru('family:defaultDeceased'));
     expect(said).toContain(ru('case:verifierWords'));
     expect(said).toContain(FAMILY_MESSAGE);
-    expect(said).toContain(ru('case:support', { org: 'Hotline of the families', contact: '+380 44 000 00 00' }));
+    expect(said).toContain(
+      ru('case:support', { org: organisationInSentence('Hotline of the families', ru), contact: '+380 44 000 00 00' }),
+    );
     expect(said).not.toContain(ARCHIVE_SOURCE);
     expect(said).not.toMatch(/similarity|strong|possible|\.jpg/);
   });
@@ -313,7 +316,10 @@ describe('the Telegram bot in Russian: a case with a photo, news, /status, /dele
     const rechecked = text(await u.say(`/status ${code}`));
     expect(rechecked).toContain(ru('case:noticeTitle'));
     expect(rechecked).toContain(
-      ru('case:noticeCall', { org: 'Hotline of the families', contact: '+380 44 000 00 00' }),
+      ru('case:noticeCall', {
+        org: organisationInSentence('Hotline of the families', ru),
+        contact: '+380 44 000 00 00',
+      }),
     );
     expect(rechecked).toContain(ru('case:openTitle'));
     expect(rechecked).not.toContain(ru('case:deceasedTitle'));
