@@ -83,6 +83,13 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
     },
   ],
   [
+    'bot',
+    {
+      summary: 'the Telegram bot: families open a case, read its status, delete it, hear of news',
+      load: async () => (await import('./commands/bot.ts')).run,
+    },
+  ],
+  [
     'purge',
     {
       summary: "erase closed and deleted cases' personal data after the retention period",

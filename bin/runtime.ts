@@ -21,6 +21,7 @@ import { openStore, served } from './store.ts';
 import { ensureModel } from '../src/store/photos.ts';
 import { startWorkers } from '../workers/main.ts';
 import { keyUnrecordedPhotos } from '../src/store/records.ts';
+import { noticeTransports } from '../src/notices/transports.ts';
 
 export interface Runtime {
   db: Database;
@@ -114,7 +115,7 @@ export async function openRuntime(
       const keyed = await keyUnrecordedPhotos(db);
       if (keyed > 0) logger.info({ photos: keyed }, 'person records keyed for earlier photos');
       const workers = await startWorkers(
-        { db, blobs, faces, queue, limits, logger, counters, manifest },
+        { db, blobs, faces, queue, limits, logger, counters, manifest, notices: noticeTransports(config) },
         { concurrency },
       );
       closers.push(() => workers.stop());

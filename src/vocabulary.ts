@@ -5,11 +5,12 @@
  */
 export type { Box } from './face/types.ts';
 
-export const ROLES = ['operator', 'verifier', 'family', 'admin'] as const;
+/** `hotline`: a desk that opens cases for families who call (DESIGN §20). */
+export const ROLES = ['operator', 'verifier', 'family', 'admin', 'hotline'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Roles an admin can hand out; a family token is made only by opening a case. */
-export const STAFF_ROLES = ['operator', 'verifier', 'admin'] as const satisfies readonly Role[];
+export const STAFF_ROLES = ['operator', 'verifier', 'admin', 'hotline'] as const satisfies readonly Role[];
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** `withdrawn`: taken out of the archive by an operator (its faces gone, the row kept as the record). */
@@ -128,6 +129,9 @@ export const AUDIT_ACTIONS = [
   'cases.purge.dry_run',
   'cases.purge.started',
   'face.crop.read',
+  'notice.address.remove',
+  'notice.address.set',
+  'notice.sent',
   'faces.reembed',
   'faces.reembed.start',
   'photo.correct',

@@ -10,6 +10,7 @@ import { CONCURRENCY, readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 import { openRuntime } from '../runtime.ts';
 import { untilSignal } from '../signals.ts';
+import { requireTelegram, startTelegramBot } from '../telegram.ts';
 
 const SERVE = {
   name: 'serve',
@@ -33,6 +34,10 @@ const SERVE = {
       type: 'boolean',
       help: 'after start-up, move photos embedded with an older model to the current one (kinfinder reembed)',
     },
+    bot: {
+      type: 'boolean',
+      help: 'run the Telegram bot in this process too (KINFINDER_TELEGRAM_TOKEN; as kinfinder bot)',
+    },
   },
   exits: {
     ok: 'stopped by SIGINT or SIGTERM',
@@ -49,6 +54,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const port = cli.port ?? ctx.config.port;
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
   const host = cli.values.host ?? ctx.config.host;
+  if (cli.values.bot) requireTelegram(ctx.config);
   const logger = createLogger(ctx.config.logLevel);
   const rt = await openRuntime(ctx.config, logger, {
     workers: true,
@@ -122,10 +128,14 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const unannounce = ctx.config.databaseUrl
       ? () => undefined
       : announceServer(ctx.config.dataDir, host, bound, channel && { ...channel, schema: ctx.config.dbSchema });
+    // The bot in this process (`--bot`): on the embedded database, one process for everything.
+    const bot = cli.values.bot ? await startTelegramBot(ctx.config, rt, logger) : undefined;
+    if (bot) ctx.stderr.write(`kinfinder bot: @${bot.username}\n`);
     try {
       await untilSignal(logger);
     } finally {
       unannounce();
+      await bot?.stop();
       await channel?.close();
       stopReembed.abort();
       await reembedding;

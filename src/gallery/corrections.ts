@@ -13,6 +13,7 @@ import {
   lockPhotoForWithdrawal,
   markPhotoWithdrawn,
 } from '../store/withdrawal.ts';
+import type { NoticeQueue } from '../notices/news.ts';
 import { dropCandidatesOfPhoto, refreshCasesAfterWithdrawal, type WithdrawnCandidates } from '../match/withdrawal.ts';
 import { assertValidText } from '../text.ts';
 import type { Category, CaseStatus } from '../vocabulary.ts';
@@ -37,7 +38,7 @@ export interface WithdrawnPhoto extends Omit<WithdrawnCandidates, 'casesBefore'>
  * row stays, marked withdrawn with the reason, as the record. The files go after the commit.
  */
 export async function withdrawPhoto(
-  deps: { db: Database; blobs: BlobStore },
+  deps: { db: Database; blobs: BlobStore; queue?: NoticeQueue | undefined },
   caller: Caller,
   photoId: string,
   input: { reason?: string | undefined },
@@ -53,10 +54,12 @@ export async function withdrawPhoto(
   assertValidText(reason, 'reason');
   const actor = auditActor(p)!;
   const result = await deps.db.transaction(async (tx) => {
-    const r = await withdrawRows(tx, photoId, {
-      reason,
-      by: { id: actor.id, role: actor.role, personId: actor.personId ?? null },
-    });
+    const r = await withdrawRows(
+      tx,
+      photoId,
+      { reason, by: { id: actor.id, role: actor.role, personId: actor.personId ?? null } },
+      deps.queue,
+    );
     await recordAudit(tx, actor, {
       action: 'photo.withdraw',
       subjectType: 'photo',
@@ -97,6 +100,7 @@ async function withdrawRows(
   tx: Queryable,
   photoId: string,
   withdrawal: { reason: string; by: { id: string | null; role: string; personId: string | null } },
+  notices: NoticeQueue | undefined,
 ): Promise<WithdrawnPhoto> {
   const photo = await lockPhotoForWithdrawal(tx, photoId);
   if (!photo) throw new KinfinderError('not_found', 'no such photo');
@@ -105,7 +109,7 @@ async function withdrawRows(
   const faces = await deleteFacesOfPhoto(tx, photoId);
   await markPhotoWithdrawn(tx, photoId, { ...withdrawal, at: new Date() });
   // After the mark: a candidate on a withdrawn photo no longer counts for its case.
-  const cases = await refreshCasesAfterWithdrawal(tx, dropped);
+  const cases = await refreshCasesAfterWithdrawal(tx, dropped, notices);
   const keys = new Set<string>();
   if (photo.displaySha256) keys.add(photo.displaySha256);
   for (const f of faces) if (f.crop) keys.add(f.crop);

@@ -160,7 +160,7 @@ describe('every command (main in process)', () => {
         'no photo could be analysed',
       ],
       'eval pairs': ['--images DIR', '--pairs FILE', '(required)', '--recipe', '--write-calibration'],
-      'token create': ['--role operator|verifier|admin', '--name NAME', '(required)', '--json'],
+      'token create': ['--role operator|verifier|admin|hotline', '--name NAME', '(required)', '--json'],
       'token list': ['--revoked', '--json'],
       'token revoke': ['<id>'],
       migrate: [],
@@ -245,7 +245,7 @@ describe('every command (main in process)', () => {
       ],
       [
         ['token', 'create', '--role', 'emperor', '--name', 'x'],
-        /^kinfinder token create: --role must be one of operator, verifier, admin, not 'emperor'\nusage: kinfinder token create /,
+        /^kinfinder token create: --role must be one of operator, verifier, admin, hotline, not 'emperor'\nusage: kinfinder token create /,
       ],
       [['token', 'create', '--role', 'admin'], /^kinfinder token create: missing --name NAME/],
       [['token', 'revoke', 'not-an-id'], /^kinfinder token revoke: 'not-an-id' is not a token id/],

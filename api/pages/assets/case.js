@@ -481,3 +481,28 @@ if (initial) {
   // An older kf_ token in a saved link still opens its case.
   void open(c || initial, { keep: Boolean(session.get(STORE_KEY)) });
 } else show(signin, true);
+
+// A notice that there is news (DESIGN §20): an e-mail address the family leaves, and stopping them.
+const notifyStatus = byId('notify-status');
+const notifyError = byId('notify-error');
+byId('notify-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const email = /** @type {HTMLInputElement} */ (byId('notify-email')).value.trim();
+  showError(notifyError, '');
+  say(notifyStatus, '');
+  if (!email) {
+    showError(notifyError, t('notices:emailEmpty'));
+    return;
+  }
+  const r = await api('case/notify', { token: code, method: 'POST', json: { email } });
+  if (r.ok) {
+    /** @type {HTMLInputElement} */ (byId('notify-email')).value = '';
+    say(notifyStatus, t('notices:emailSaved'));
+  } else showError(notifyError, errorText(r.data));
+});
+byId('notify-stop').addEventListener('click', async () => {
+  showError(notifyError, '');
+  const r = await api('case/notify', { token: code, method: 'DELETE' });
+  if (r.ok) say(notifyStatus, t('notices:stopped'));
+  else showError(notifyError, errorText(r.data));
+});
