@@ -129,7 +129,7 @@ async function withdrawRows(
  * withdrawn with the reason, in one transaction, audited as the person's and each photo's.
  */
 export async function withdrawPerson(
-  deps: { db: Database; blobs: BlobStore },
+  deps: { db: Database; blobs: BlobStore; queue?: NoticeQueue | undefined },
   caller: Caller,
   personId: string,
   input: { reason: string },
@@ -148,7 +148,7 @@ export async function withdrawPerson(
     const photos = ((await livePhotosOfPersons(tx, [personId])).get(personId) ?? []).slice();
     const all: WithdrawnPhoto[] = [];
     for (const photoId of photos) {
-      const r = await withdrawRows(tx, photoId, { reason, by });
+      const r = await withdrawRows(tx, photoId, { reason, by }, deps.queue);
       all.push(r);
       await recordAudit(tx, actor, {
         action: 'photo.withdraw',

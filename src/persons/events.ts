@@ -1,3 +1,5 @@
+import { queueNews, type NoticeQueue } from '../notices/news.ts';
+import { casesConfirmedOnPerson } from '../store/confirmed.ts';
 import { authorizePrincipal } from '../access/policy.ts';
 import { auditActor, signingPerson, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
@@ -184,7 +186,7 @@ export async function addPersonEvent(
  * Returns the event's state after, and whether it changed what families read.
  */
 export async function decidePersonEvent(
-  deps: { db: Database },
+  deps: { db: Database; queue?: NoticeQueue | undefined },
   caller: Caller,
   input: { personId: string; eventId: string; decision: 'approve' | 'reject' },
 ): Promise<PersonEventRow & { state: EventState }> {
@@ -211,6 +213,10 @@ export async function decidePersonEvent(
       subjectId: input.personId,
       details: { eventId: e.id, decisionId, kind: e.kind, state },
     });
+    // Approved is when families read it (DESIGN §16): news for each family whose result is this
+    // man, so the notice says only that there is news and its job exists only if this commits.
+    if (state === 'approved')
+      for (const caseId of await casesConfirmedOnPerson(tx, input.personId)) await queueNews(tx, deps.queue, caseId);
     return { ...after, state };
   });
 }

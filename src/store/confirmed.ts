@@ -63,6 +63,18 @@ export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Prom
 }
 
 /**
+ * The cases whose confirmed result is this archive person: the families who hear (through the
+ * notices they asked for) that what became of him changed once a verifier approved it.
+ */
+export async function casesConfirmedOnPerson(q: Queryable, personId: string): Promise<string[]> {
+  const r = await q.query<{ id: string }>(
+    `SELECT DISTINCT c.search_id AS id FROM candidates c WHERE c.person_id = $1 AND ${confirmedForCase('c')}`,
+    [personId],
+  );
+  return r.rows.map((x) => x.id);
+}
+
+/**
  * When a confirmed result of this case was last taken back, or null if none ever was: an admin
  * reopened it (the reopen's audit row says what it reopened) or its archive photo was withdrawn
  * (the candidate keeps its `confirmed` status as the record of what was decided, src/match/withdrawal.ts).

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUES } from '../../src/jobs.ts';
 import { ADMIN_TOKEN, openApiHarness, photoForm, requestJson, type ApiHarness } from '../support/api.ts';
 import { lfwPeople } from '../support/fixtures.ts';
 
@@ -47,6 +48,9 @@ async function openFamilyCase(bytes: Buffer): Promise<{ id: string; code: string
   expect(r.status, JSON.stringify(r.json)).toBe(201);
   return { id: r.json.search.id as string, code: r.json.caseCode as string };
 }
+
+/** Notices queued for the families' addresses (each says only that there is news). */
+const pendingNotices = async () => (await h.queue.pending())[QUEUES.noticeSend] ?? 0;
 
 const staffCandidates = async (caseId: string) =>
   (await call('GET', `/searches/${caseId}`, tok.verifier1)).json.candidates as Json[];
@@ -143,6 +147,10 @@ describe('archive persons', () => {
       expect(view.json.confirmed).toHaveLength(1);
       expect(view.json.confirmed[0]).toMatchObject({ status: null, history: [] });
       expect(view.json.notices).toEqual([]);
+      // the family asks to be told of news (after its result, so only his status is news from here)
+      const notify = await call('POST', '/case/notify', caseA.code, { email: 'mother@family.test' });
+      expect(notify.status, JSON.stringify(notify.json)).toBe(200);
+      expect(await pendingNotices()).toBe(0);
 
       const captured = await call('POST', `/persons/${manAPerson}/events`, tok.operator, {
         kind: 'captured',
@@ -166,6 +174,7 @@ describe('archive persons', () => {
       });
       expect(ok.status, JSON.stringify(ok.json)).toBe(201);
       expect(ok.json.state).toBe('approved');
+      expect(await pendingNotices()).toBe(1);
 
       const released = await call('POST', `/persons/${manAPerson}/events`, tok.operator, {
         kind: 'released',
@@ -197,6 +206,8 @@ describe('archive persons', () => {
         decision: 'approve',
       });
       expect(first.json.state).toBe('awaiting');
+      // an approval short of what families may read is no news
+      expect(await pendingNotices()).toBe(2);
       expect((await call('GET', '/case', caseA.code)).json.confirmed[0].status).toBe('released');
       const again = await call('POST', `/persons/${manAPerson}/events/${died.json.id}/decisions`, tok.verifier1, {
         decision: 'approve',
@@ -209,6 +220,7 @@ describe('archive persons', () => {
       const afterDeath = await call('GET', '/case', caseA.code);
       expect(afterDeath.json.confirmed[0].status).toBe('died');
       expect(afterDeath.json.notices).toHaveLength(3);
+      expect(await pendingNotices()).toBe(3);
 
       // the console shows it too
       const item = (await staffCandidates(caseA.id)).find((c) => c.personId === manAPerson)!;
