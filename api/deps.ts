@@ -14,6 +14,8 @@ import type { Database } from '../src/store/database.ts';
 export interface FaceInfo {
   backend: string;
   modelId: string;
+  /** KINFINDER_RECOGNISER (DESIGN §19). */
+  recogniser: string;
 }
 
 /** Everything the HTTP app needs, passed in explicitly by the entry point or a test. */

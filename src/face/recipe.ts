@@ -73,6 +73,31 @@ export const recipeSchema = z.object({
     /** Average the descriptors of the chip and its mirror image (then L2-normalise). */
     flip: z.boolean(),
   }),
+  /**
+   * A second descriptor fused with face-api's (issue 30): MobileFaceNet (192-d) of the face's
+   * 112 × 112 ArcFace crop (arcface-align.ts), flip-averaged. The stored vector is both unit
+   * descriptors scaled by √weights and concatenated (fusion.ts), so its cosine is the weighted
+   * mean of the two cosines. Absent: face-api alone, 128-d (models before issue 30).
+   */
+  fusion: z
+    .object({
+      second: z.literal('mobilefacenet'),
+      align: z.literal('arcface-5pt'),
+      flip: z.boolean(),
+      /** The weights of face-api's cosine and MobileFaceNet's in the fused cosine; they sum to 1. */
+      weights: z
+        .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+        .refine(([a, b]) => Math.abs(a + b - 1) < 1e-9, 'the two weights must sum to 1'),
+      /**
+       * A face whose landmarks put its eye line more than this many degrees from level has its
+       * landmarks read again from its box as the photo stands, and those align its crop when
+       * they fit a face's shape better (shape.ts): the rescue's turned views gave some upright
+       * faces landmarks 78-180° off, and their crops came out sideways (issue 30). A face truly
+       * lying down keeps its own: read upright, its box gives no face's shape.
+       */
+      maxTurn: z.number().min(0).max(180),
+    })
+    .optional(),
 });
 
 export type Recipe = z.infer<typeof recipeSchema>;
