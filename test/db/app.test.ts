@@ -17,7 +17,10 @@ afterAll(async () => {
 
 describe('service shell', () => {
   it('reports database kind and schema version on /healthz', async () => {
-    const app = createApp({ db: t.db, logger: silentLogger, faceInfo: () => ({ backend: 'wasm', modelId: 'm1', recogniser: 'face-api' }),
+    const app = createApp({
+      db: t.db,
+      logger: silentLogger,
+      faceInfo: () => ({ backend: 'wasm', modelId: 'm1', recogniser: 'face-api' }),
     });
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);

@@ -111,7 +111,12 @@ export function correctMobileFaceNet(
       if (ops.join(',') !== 'BiasAdd,Relu')
         throw new Error(`mobilefacenet: ${x.name} fuses ${ops.join(',')}, not BiasAdd,Relu`);
       (x.attr!.fused_ops as { list: { s: string[] } }).list.s = encode(['BiasAdd']);
-      const relu: GraphNode = { name: `${prefix}/Relu`, op: 'Relu', input: [x.name], attr: { T: { type: 'DT_FLOAT' } } };
+      const relu: GraphNode = {
+        name: `${prefix}/Relu`,
+        op: 'Relu',
+        input: [x.name],
+        attr: { T: { type: 'DT_FLOAT' } },
+      };
       if (byName.has(relu.name)) throw new Error(`mobilefacenet: ${relu.name} already exists`);
       added.push(relu);
       add.input![0] = relu.name;

@@ -57,7 +57,11 @@ export interface FetchOptions {
  * Makes sure `dir` holds the spec's files: nothing is downloaded when they are there and right.
  * A tarball or file whose hash differs is refused (`model_mismatch`) and nothing is written.
  */
-export async function fetchFiles(spec: FetchedFiles, dir: string, opts: FetchOptions = {}): Promise<'cached' | 'fetched'> {
+export async function fetchFiles(
+  spec: FetchedFiles,
+  dir: string,
+  opts: FetchOptions = {},
+): Promise<'cached' | 'fetched'> {
   if (await haveFetched(spec, dir)) return 'cached';
   const [algorithm, expected] = spec.integrity.split(/-(.*)/s) as [string, string];
   if (algorithm !== 'sha512' || !expected)
@@ -68,7 +72,9 @@ export async function fetchFiles(spec: FetchedFiles, dir: string, opts: FetchOpt
   try {
     res = await (opts.fetch ?? fetch)(url);
   } catch (err) {
-    throw new KinfinderError('model_mismatch', `${spec.package}: the registry cannot be reached`, undefined, { cause: err });
+    throw new KinfinderError('model_mismatch', `${spec.package}: the registry cannot be reached`, undefined, {
+      cause: err,
+    });
   }
   if (!res.ok || !res.body)
     throw new KinfinderError('model_mismatch', `${spec.package}: the registry answered ${res.status}`);
@@ -98,7 +104,9 @@ export async function fetchFiles(spec: FetchedFiles, dir: string, opts: FetchOpt
   try {
     await pipeline(Readable.fromWeb(res.body as never), hashing, createGunzip(), extract);
   } catch (err) {
-    throw new KinfinderError('model_mismatch', `${spec.package}: the tarball could not be read`, undefined, { cause: err });
+    throw new KinfinderError('model_mismatch', `${spec.package}: the tarball could not be read`, undefined, {
+      cause: err,
+    });
   }
   const actual = hash.digest('base64');
   if (actual !== expected)

@@ -34,9 +34,12 @@ export async function loadMobileFaceNet(tf: TfConverter, dir: string): Promise<M
     json = JSON.parse(await readFile(path.join(dir, MOBILEFACENET_FILES.model), 'utf8')) as GraphModelJson;
     bin = await readFile(path.join(dir, MOBILEFACENET_FILES.weights));
   } catch (err) {
-    throw new KinfinderError('model_mismatch', 'MobileFaceNet weights not readable: run `kinfinder models fetch`', undefined, {
-      cause: err,
-    });
+    throw new KinfinderError(
+      'model_mismatch',
+      'MobileFaceNet weights not readable: run `kinfinder models fetch`',
+      undefined,
+      { cause: err },
+    );
   }
   const { model, weights } = correctMobileFaceNet(
     json,
