@@ -13,8 +13,9 @@ import { unfuse } from '../../src/face/fusion.ts';
 import { createFaceEngine, loadManifest, type FaceEngine, type PhotoAnalysis } from '../../src/face/index.ts';
 import { FETCHED_MODELS_ROOT, manifestPathOf, type ModelManifest } from '../../src/face/manifest.ts';
 import { fetchedDir } from '../../src/face/mobilefacenet/fetch.ts';
-import { MOBILEFACENET_FILES, type TfConverter } from '../../src/face/mobilefacenet/net.ts';
+import { loadMobileFaceNet, MOBILEFACENET_FILES, type TfConverter } from '../../src/face/mobilefacenet/net.ts';
 import { normalise } from '../../src/image/index.ts';
+import { referenceMobileFaceNet } from '../support/mobilefacenet-reference.ts';
 
 /**
  * The fused recogniser (issue 30) on real weights: MobileFaceNet fetched from its pinned npm
@@ -110,6 +111,36 @@ describe('face-api+mobilefacenet', () => {
     expect(cosine(a.raw, b.raw)).toBeGreaterThan(0.999);
     expect(cosine(a.fused, b.fused)).toBeLessThan(0.5);
   }, 60_000);
+
+  it('agrees within 1e-5 with MobileFaceNet computed in plain JS from its definition', async () => {
+    // No TFLite runtime here to record the `.tflite`'s outputs: the reference reads the shipped
+    // graph's weights and computes each PReLU from its definition (test/support), independently
+    // of the graph rewrite the engine loads.
+    const dir = fetchedDir(fused.fetched!, FETCHED_MODELS_ROOT);
+    const reference = referenceMobileFaceNet(
+      JSON.parse(await readFile(path.join(dir, MOBILEFACENET_FILES.model), 'utf8')),
+      await readFile(path.join(dir, MOBILEFACENET_FILES.weights)),
+    );
+    const { faceapi } = await loadBackend('auto');
+    const net = await loadMobileFaceNet(faceapi.tf as unknown as TfConverter, dir);
+    try {
+      for (const [name, n] of [
+        ['Vladimir_Putin', 1],
+        ['Laura_Bush', 4],
+      ] as const) {
+        const img = await normalise(photo(name, n), limits);
+        const f = central(await engine.analyseImage(img));
+        const crop = arcfaceCrop({ data: img.data, width: img.width, height: img.height }, f.landmarks);
+        const expected = reference(crop.data);
+        const got = await net.describe(crop);
+        expect(got).toHaveLength(192);
+        const worst = Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i]!)));
+        expect(worst).toBeLessThan(1e-5);
+      }
+    } finally {
+      net.dispose();
+    }
+  }, 120_000);
 
   it('describes a face found lying down the right way up', async () => {
     const bytes = photo('Colin_Powell', 74);
