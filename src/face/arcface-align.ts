@@ -1,6 +1,6 @@
 import { KinfinderError } from '../errors.ts';
 import type { Point, RgbImage } from './align.ts';
-import { warp, type Affine } from './warp.ts';
+import { compose, warp, type Affine } from './warp.ts';
 
 /**
  * The 112 × 112 crop ArcFace-trained nets (MobileFaceNet) expect: a least-squares similarity
@@ -78,7 +78,16 @@ export function rollOf(t: Affine): number {
   return (Math.atan2(t.d, t.a) * 180) / Math.PI;
 }
 
-/** The aligned 112 × 112 RGB crop of a face with these 68 landmarks. */
-export function arcfaceCrop(img: RgbImage, lm: Point[]): RgbImage {
-  return warp(img, ARCFACE_SIZE, ARCFACE_SIZE, templateToPhoto(fivePoints(lm)), [0, 0, 0]);
+/** The aligned 112 × 112 RGB crop of a face with these 68 landmarks, turned `quarterTurns` × 90° about the template's nose. */
+export function arcfaceCrop(img: RgbImage, lm: Point[], quarterTurns = 0): RgbImage {
+  let t = templateToPhoto(fivePoints(lm));
+  const q = ((quarterTurns % 4) + 4) % 4;
+  if (q !== 0) {
+    const [nx, ny] = ARCFACE_TEMPLATE[2]!;
+    const cos = [1, 0, -1, 0][q]!,
+      sin = [0, 1, 0, -1][q]!;
+    // crop pixel → the template point it stands for, turned about the nose, then → photo
+    t = compose(t, { a: cos, b: -sin, c: nx - cos * nx + sin * ny, d: sin, e: cos, f: ny - sin * nx - cos * ny });
+  }
+  return warp(img, ARCFACE_SIZE, ARCFACE_SIZE, t, [0, 0, 0]);
 }

@@ -21,6 +21,7 @@ import type { Recipe } from './recipe.ts';
 import { rescueFaces, smallFacesPhoto, type Rescued } from './rescue.ts';
 import { nms, sameFace } from './overlap.ts';
 import { shapeResidual } from './shape.ts';
+import { apply as applyAffine, meanColour, warp, type Affine } from './warp.ts';
 import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
 export interface Detection {
@@ -502,17 +503,24 @@ class Engine implements FaceEngine {
   ): Promise<Float32Array> {
     const net = this.second;
     if (!net) throw new KinfinderError('model_mismatch', 'this engine has no MobileFaceNet: its manifest fetches none');
-    let points = lm;
+    // Which way is up is what the net finds most face-like (recipe.ts `minNorm`, net.ts).
+    const readings = [lm];
     if (Math.abs(rollOf(templateToPhoto(fivePoints(lm)))) > fusion.maxTurn) {
       const again = await this.landmarks(photo, box);
-      if (
-        Math.abs(rollOf(templateToPhoto(fivePoints(again)))) <= fusion.maxTurn &&
-        shapeResidual(again) < shapeResidual(lm)
-      )
-        points = again;
+      if (Math.abs(rollOf(templateToPhoto(fivePoints(again)))) <= fusion.maxTurn) readings.push(again);
     }
-    const crop = arcfaceCrop(source, points);
-    const v = l2(await net.describe(crop));
+    let best: { crop: RgbImage; embedding: Float32Array; norm: number } | undefined;
+    const consider = async (crop: RgbImage) => {
+      const r = await net.describeWithNorm(crop);
+      if (!best || r.norm > best.norm) best = { crop, ...r };
+    };
+    for (const points of readings) await consider(arcfaceCrop(source, points));
+    // Nothing face-like yet: the landmarks may be a face's shape laid over a face lying down.
+    // Read them again from the box turned each quarter, and keep the most face-like crop.
+    if (best!.norm < fusion.minNorm)
+      for (const turns of [1, 2, 3]) await consider(arcfaceCrop(source, await this.landmarksTurned(photo, box, turns)));
+    const { crop, embedding } = best!;
+    const v = l2(embedding);
     if (!fusion.flip) return v;
     const f = l2(
       await net.describe({
@@ -522,6 +530,35 @@ class Engine implements FaceEngine {
       }),
     );
     return l2(add(v, f));
+  }
+
+  /** 68 landmarks, in photo pixels, read from the face's box turned `quarterTurns` × 90° about its centre. */
+  private async landmarksTurned(img: RgbImage, box: Box, quarterTurns: number): Promise<Point[]> {
+    const q = ((quarterTurns % 4) + 4) % 4;
+    const cos = [1, 0, -1, 0][q]!,
+      sin = [0, 1, 0, -1][q]!;
+    const s = Math.max(box.width, box.height);
+    const side = Math.max(112, Math.min(LANDMARK_INPUT_MAX, Math.round(s)));
+    const k = s / side;
+    const cx = box.x + box.width / 2,
+      cy = box.y + box.height / 2;
+    // patch (u, v) → photo: the box's centre plus the turned offset from the patch's centre
+    const toPhoto: Affine = {
+      a: cos * k,
+      b: -sin * k,
+      c: cx - ((cos * side) / 2) * k + ((sin * side) / 2) * k,
+      d: sin * k,
+      e: cos * k,
+      f: cy - ((sin * side) / 2) * k - ((cos * side) / 2) * k,
+    };
+    const patch = warp(img, side, side, toPhoto, meanColour(img));
+    const t = this.tensor(patch);
+    try {
+      const lm = await this.faceapi.nets.faceLandmark68Net.detectLandmarks(t as never);
+      return (Array.isArray(lm) ? lm[0]! : lm).positions.map((p) => applyAffine(toPhoto, [p.x, p.y]));
+    } finally {
+      t.dispose();
+    }
   }
 
   private async describe(img: RgbImage): Promise<Float32Array> {

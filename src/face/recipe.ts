@@ -90,12 +90,19 @@ export const recipeSchema = z.object({
         .refine(([a, b]) => Math.abs(a + b - 1) < 1e-9, 'the two weights must sum to 1'),
       /**
        * A face whose landmarks put its eye line more than this many degrees from level has its
-       * landmarks read again from its box as the photo stands, and those align its crop when
-       * they fit a face's shape better (shape.ts): the rescue's turned views gave some upright
-       * faces landmarks 78-180° off, and their crops came out sideways (issue 30). A face truly
-       * lying down keeps its own: read upright, its box gives no face's shape.
+       * landmarks read again from its box as the photo stands, and the two crops compete (see
+       * `minNorm`): the rescue's turned views gave some upright faces landmarks 78-180° off, and
+       * their crops came out sideways (issue 30); a face truly lying down keeps its own.
        */
       maxTurn: z.number().min(0).max(180),
+      /**
+       * The way up is the one MobileFaceNet finds most face-like (its feature's length before
+       * normalisation, net.ts): the crop from the face's landmarks, and the re-read one above,
+       * compete; when the better is still under this, the crop is also tried turned a quarter,
+       * a half and three quarters about the nose, and the most face-like kept (a face lying
+       * down whose landmarks the net read as upright).
+       */
+      minNorm: z.number().min(0),
     })
     .optional(),
 });

@@ -10,7 +10,7 @@ interface Tensor {
   data(): Promise<Float32Array | Int32Array | Uint8Array>;
 }
 interface GraphModel {
-  execute(input: Tensor, output: string): Tensor;
+  execute(input: Tensor, outputs: string[]): Tensor[];
   dispose(): void;
 }
 export interface TfConverter {
@@ -19,11 +19,19 @@ export interface TfConverter {
 }
 
 export const MOBILEFACENET_DIMS = 192;
+/** The feature before the graph's own L2 normalisation. */
+const FEATURE = 'MobileFaceNet/Logits/SpatialSqueeze';
 export const MOBILEFACENET_FILES = { model: 'mobilefacenet.json', weights: 'mobilefacenet.bin' } as const;
 
-/** One MobileFaceNet, corrected at load (correct.ts); `describe` takes an aligned 112 × 112 RGB crop. */
+/**
+ * One MobileFaceNet, corrected at load (correct.ts); `describe` takes an aligned 112 × 112 RGB
+ * crop and gives its unit descriptor and the length of the feature before the net normalises it.
+ * That length is how face-like the net finds the crop (ArcFace-trained features grow with it):
+ * measured here, upright faces 57-84, the same crops sideways or upside down 30-50.
+ */
 export interface MobileFaceNet {
   describe(crop: RgbImage): Promise<Float32Array>;
+  describeWithNorm(crop: RgbImage): Promise<{ embedding: Float32Array; norm: number }>;
   dispose(): void;
 }
 
@@ -56,24 +64,29 @@ export async function loadMobileFaceNet(tf: TfConverter, dir: string): Promise<M
       userDefinedMetadata: model.userDefinedMetadata,
     }),
   });
-  return {
-    async describe(crop: RgbImage): Promise<Float32Array> {
-      const n = crop.width * crop.height;
-      const input = new Float32Array(n * 3);
-      // RGB, (x − 127.5) / 128, as the net was trained
-      for (let i = 0; i < n * 3; i++) input[i] = (crop.data[i]! - 127.5) / 128;
-      const t = tf.tensor4d(input, [1, crop.height, crop.width, 3], 'float32');
+  const describeWithNorm = async (crop: RgbImage): Promise<{ embedding: Float32Array; norm: number }> => {
+    const n = crop.width * crop.height;
+    const input = new Float32Array(n * 3);
+    // RGB, (x − 127.5) / 128, as the net was trained
+    for (let i = 0; i < n * 3; i++) input[i] = (crop.data[i]! - 127.5) / 128;
+    const t = tf.tensor4d(input, [1, crop.height, crop.width, 3], 'float32');
+    try {
+      const outs = net.execute(t, ['embeddings', FEATURE]);
       try {
-        const out = net.execute(t, 'embeddings');
-        try {
-          return Float32Array.from(await out.data());
-        } finally {
-          out.dispose();
-        }
+        const embedding = Float32Array.from(await outs[0]!.data());
+        let s = 0;
+        for (const x of await outs[1]!.data()) s += x * x;
+        return { embedding, norm: Math.sqrt(s) };
       } finally {
-        t.dispose();
+        for (const o of outs) o.dispose();
       }
-    },
+    } finally {
+      t.dispose();
+    }
+  };
+  return {
+    describe: async (crop) => (await describeWithNorm(crop)).embedding,
+    describeWithNorm,
     dispose: () => net.dispose(),
   };
 }
