@@ -516,9 +516,14 @@ class Engine implements FaceEngine {
     };
     for (const points of readings) await consider(arcfaceCrop(source, points));
     // Nothing face-like yet: the landmarks may be a face's shape laid over a face lying down.
-    // Read them again from the box turned each quarter, and keep the most face-like crop.
-    if (best!.norm < fusion.minNorm)
+    // Read them again from the box turned each quarter; one replaces the face as found only
+    // when clearly more face-like (recipe.ts `turnMargin`).
+    if (best!.norm < fusion.minNorm) {
+      const found = best!;
+      best = undefined;
       for (const turns of [1, 2, 3]) await consider(arcfaceCrop(source, await this.landmarksTurned(photo, box, turns)));
+      if (best!.norm < found.norm * fusion.turnMargin) best = found;
+    }
     const { crop, embedding } = best!;
     const v = l2(embedding);
     if (!fusion.flip) return v;

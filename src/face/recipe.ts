@@ -103,6 +103,13 @@ export const recipeSchema = z.object({
        * down whose landmarks the net read as upright).
        */
       minNorm: z.number().min(0),
+      /**
+       * A quarter-turned reading replaces the face as found only when this many times as
+       * face-like: upright faces the net finds dim (sunglasses, a dark photo) had a turned,
+       * zoomed-in reading score up to 1.18 × theirs, while a face lying down read as upright
+       * gains 1.6-2.5 × by the turn that stands it up (issue 30, measured on lfw).
+       */
+      turnMargin: z.number().min(1),
     })
     .optional(),
 });
