@@ -99,10 +99,12 @@ describe('face-api+mobilefacenet', () => {
       const crop = arcfaceCrop({ data: img.data, width: img.width, height: img.height }, f.landmarks);
       const input = Float32Array.from(crop.data, (x) => (x - 127.5) / 128);
       const t = tf.tensor4d(input, [1, 112, 112, 3], 'float32');
-      const [out] = raw.execute(t, ['embeddings']);
-      const v = Array.from(await out!.data(), Number);
+      // one output asked for: tfjs answers the tensor itself, not a list
+      const result = raw.execute(t, ['embeddings']) as unknown;
+      const out = (Array.isArray(result) ? result[0] : result) as { data(): Promise<Float32Array>; dispose(): void };
+      const v = Array.from(await out.data(), Number);
       t.dispose();
-      out!.dispose();
+      out.dispose();
       return { raw: v, fused: unfuse(f.embedding, 128)[1] };
     };
     const a = await describeRaw('Ally_Sheedy', 1),
