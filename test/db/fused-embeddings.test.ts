@@ -14,7 +14,7 @@ import { updateReferenceFace } from '../../src/store/reembed.ts';
 import { openTestDb, testDbKind, type TestDb } from '../support/db.ts';
 
 /**
- * The fused recogniser's 320-d vectors (issue 30, migration 0012) stored, ranked and read beside
+ * The fused recogniser's 320-d vectors (issue 30, migration 0016) stored, ranked and read beside
  * face-api's 128-d ones: each length in its own column and HNSW index.
  */
 function unitVector(seed: number, dims: number): number[] {

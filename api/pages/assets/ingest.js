@@ -3,6 +3,8 @@
 // and follow the batch: one summary polled for the whole batch (not a request per photo, and no
 // photo read), which a reload of the page picks up again from localStorage.
 import { api, byId, el, formatBytes, LANG, say, show, showError, staffSignIn, t, upload } from './common.js';
+import { loadBatchChoices, startPhotoList } from './ingest-photos.js';
+import { loadMerges, loadPeople, setPeopleToken } from './people.js';
 
 const BATCH_FILES = 10;
 const POLL_MS = 1500;
@@ -55,8 +57,11 @@ const signIn = staffSignIn({
   },
   onReady(value) {
     token = value;
+    setPeopleToken(value);
     show(uploadSection, true);
+    startPhotoList(value, () => signIn.signOut());
     void loadRecent();
+    void loadMerges();
     if (current) {
       showBatchNote(
         current.sent < current.total
@@ -444,8 +449,13 @@ async function poll() {
     waiting: c.queued + c.processing,
     faces: c.faces,
   });
-  // The batch's row in "Recent batches" moves with it (not frozen at the 0 files it had when made).
-  if (text !== lastSummary) void loadRecent();
+  // The batch's row in "Recent batches" moves with it (not frozen at the 0 files it had when made),
+  // and so do its people and the merges its new photos suggest.
+  if (text !== lastSummary) {
+    void loadRecent();
+    void loadPeople(current.id);
+    void loadMerges();
+  }
   lastSummary = text;
   say(byId('batch-summary'), text);
   show(byId('batch-failures'), c.failed > 0);
@@ -499,6 +509,7 @@ async function loadRecent() {
   if (!res.ok) return;
   const items = res.data.items || [];
   show(byId('recent-empty'), items.length === 0);
+  void loadBatchChoices();
   show(byId('recent-table'), items.length > 0);
   const when = new Intl.DateTimeFormat(LANG, { dateStyle: 'short', timeStyle: 'short' });
   byId('recent-body').replaceChildren(

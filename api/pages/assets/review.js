@@ -5,6 +5,7 @@
 // r reject, u unsure, s skip, j / k move, z undo, v show the whole photo, n / m the note and the
 // message for the family; they work everywhere
 // except while typing, and Esc leaves a text field. Focus moves to each new item, announced.
+import { caseFinder } from './case-finder.js';
 import { LANG, api, byId, el, imageUrl, plainError, say, show, staffSignIn, t, urlBag } from './common.js';
 
 const PAGE = 20;
@@ -31,6 +32,37 @@ const bag = urlBag();
 const refBag = urlBag();
 
 const r = (key, vars) => t(`review:${key}`, vars);
+
+/** The families' catalogue (review.ts, #family-field's data): each language's name and default sentences. */
+const FAMILY_WORDS = (() => {
+  try {
+    return JSON.parse(byId('family-field').dataset.familyWords || '{}');
+  } catch {
+    return {};
+  }
+})();
+/** The sentence the message box was pre-filled with: sent as nothing if left as it is. */
+let prefilled = '';
+
+/**
+ * The message box in the family's language (DESIGN §15): the language named beside it and the
+ * default sentence for the photo's category from the family's catalogue, ready to add to.
+ */
+function prefillFamilyMessage(c) {
+  const family = c.lang ? FAMILY_WORDS[c.lang] : undefined;
+  const label = byId('family-lang');
+  if (!family) {
+    prefilled = '';
+    familyMessage.value = '';
+    familyMessage.removeAttribute('lang');
+    label.textContent = r('familyLangUnknown');
+    return;
+  }
+  prefilled = family.defaults[c.category] || family.defaults.unknown || '';
+  familyMessage.value = prefilled;
+  familyMessage.setAttribute('lang', c.lang);
+  label.textContent = `${r('familyLang', { language: family.name })} ${r('familyPrefilled')}`;
+}
 const recT = (key, vars) => t(`records:${key}`, vars);
 
 /** A candidate found by its record alone has no face, no similarity and no band. */
@@ -85,6 +117,12 @@ const signIn = staffSignIn({
     show(byId('unsure'), !admin);
     byId('note-label').textContent = admin ? r('reasonLabel') : r('noteLabel');
     if (admin) byId('rules-hint').textContent = r('adminHint');
+    caseFinder({
+      root: byId('case-finder'),
+      token: () => token,
+      reopen: admin,
+      onUnauthorized: () => signIn.signOut(),
+    });
     const page = firstPage;
     firstPage = null;
     if (page) accept(page, true);
@@ -374,7 +412,7 @@ function select(i, { focus = false, announce = false } = {}) {
   }
   bag.release();
   note.value = '';
-  familyMessage.value = '';
+  prefillFamilyMessage(c);
   heading.textContent = headingOf(index);
   show(byId('held'), Boolean(c.local.held) && !c.myDecision);
   renderMine(c);
@@ -441,6 +479,8 @@ function select(i, { focus = false, announce = false } = {}) {
   figure(rec, r('file'), c.photo.originalName || r('unknown'));
   for (const [k, v] of ordered(c.photo.metadata, META_ORDER)) figure(rec, label('meta', k), text(v));
 
+  renderPerson(c, c.id);
+
   setRevealed(false);
   show(wholeBox, false);
   show(refWholeBox, false);
@@ -477,6 +517,49 @@ function select(i, { focus = false, announce = false } = {}) {
   hold(c);
   if (focus) heading.focus();
   if (announce) say(decisionStatus, r('saidNow', { heading: heading.textContent }));
+}
+
+/**
+ * The man proposed, with every photo of his side by side (issue 26): each photo's face crop (not
+ * the whole photo: it may show the dead) and its record; the one shown above is marked. And what
+ * became of him, as verifiers approved it for families.
+ */
+function renderPerson(c, current) {
+  const photos = Array.isArray(c.photos) ? c.photos : [];
+  byId('person-status').textContent = c.personStatus
+    ? r('personStatus', { status: r(`personStatus_${c.personStatus}`) })
+    : r('personStatusNone');
+  byId('person-count').textContent = r('personPhotos', { count: photos.length });
+  const list = byId('person-photos');
+  list.replaceChildren(
+    ...photos.map((p) => {
+      const facts = el('dl', { class: 'figures' });
+      figure(facts, r('file'), p.originalName || r('unknown'));
+      for (const [k, v] of ordered(p.metadata || {}, META_ORDER)) figure(facts, label('meta', k), text(v));
+      const face = Array.isArray(p.faces) ? p.faces[0] : undefined;
+      const img = el('img', { alt: r('candCropAlt'), hidden: !face });
+      if (face)
+        void imageUrl(face.cropUrl, token).then((u) => {
+          if (items[index]?.id !== current) {
+            if (u) URL.revokeObjectURL(u);
+            return;
+          }
+          bag.add(u);
+          if (u) img.src = u;
+        });
+      const notes = [];
+      if (p.id === c.photoId) notes.push(r('personPhotoShown'));
+      if (!face) notes.push(r('personPhotoNoFace'));
+      if (p.status === 'withdrawn') notes.push(r('personPhotoWithdrawn'));
+      return el(
+        'li',
+        { class: p.id === c.photoId ? 'person-photo shown' : 'person-photo' },
+        img,
+        notes.length ? el('p', { class: 'hint', text: notes.join(' · ') }) : null,
+        facts,
+      );
+    }),
+  );
 }
 
 /** Holds the item open for me (a short lease), renewed while it is on screen. */
@@ -600,7 +683,8 @@ async function decide(decision) {
     }
     body.reason = written;
   } else if (written) body.note = written;
-  if (decision === 'confirm' && message) body.familyMessage = message;
+  // Left as pre-filled: the family reads that sentence anyway, in their page's language.
+  if (decision === 'confirm' && message && message !== prefilled.trim()) body.familyMessage = message;
   setBusy(true);
   const res = await api(`candidates/${c.id}/decisions`, { token, method: 'POST', json: body });
   setBusy(false);
@@ -692,6 +776,8 @@ const typing = (node) =>
 
 document.addEventListener('keydown', (e) => {
   if (!token || consoleSection.hidden || e.ctrlKey || e.metaKey || e.altKey) return;
+  // The case finder is another task: a key pressed on its buttons never decides a candidate.
+  if (e.target instanceof HTMLElement && e.target.closest('#find-case')) return;
   if (typing(e.target)) {
     // Esc leaves the text field (what was typed stays), so the keys work again.
     if (e.key === 'Escape') {
