@@ -15,6 +15,8 @@ import type { OrganisationSettings } from '../src/i18n/organisation.ts';
 export interface FaceInfo {
   backend: string;
   modelId: string;
+  /** KINFINDER_RECOGNISER (DESIGN §19). */
+  recogniser: string;
 }
 
 /** Everything the HTTP app needs, passed in explicitly by the entry point or a test. */

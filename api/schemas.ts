@@ -457,7 +457,13 @@ export const Health = z
   .object({
     status: z.enum(['ok', 'unavailable']),
     database: z.object({ kind: z.string(), schemaVersion: z.number().int().nullable() }),
-    face: z.object({ backend: z.string(), modelId: z.string() }).nullable(),
+    face: z
+      .object({
+        backend: z.string(),
+        modelId: z.string(),
+        recogniser: z.string().openapi({ description: 'KINFINDER_RECOGNISER: face-api or face-api+mobilefacenet' }),
+      })
+      .nullable(),
     archive: z
       .object({
         photosOnOlderModel: z

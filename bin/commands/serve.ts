@@ -67,7 +67,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const app = createApp({
       db: rt.db,
       logger,
-      faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
+      faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId, recogniser: ctx.config.recogniser }),
       ...(rt.faceTasks ? { faceTasks: rt.faceTasks } : {}),
       metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
       defaultLanguage: ctx.config.defaultLanguage,
