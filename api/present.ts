@@ -79,6 +79,8 @@ export function presentCandidate(c: CandidateView) {
     matchWeight: Number(c.matchWeight.toFixed(3)),
     matchProbability: c.matchProbability,
     evidence: c.evidence,
+    category: c.category,
+    strangerRate: c.strangerRate === null ? null : Number(c.strangerRate),
   };
 }
 
@@ -200,6 +202,7 @@ export function presentReviewItem(i: ReviewItem) {
       : null,
     ...(i.decisions ? { decisions: i.decisions.map(presentDecision) } : {}),
     caseConfirmed: i.caseConfirmed ?? false,
+    ...(i.strangersPerSearch !== undefined ? { strangersPerSearch: i.strangersPerSearch } : {}),
   };
 }
 

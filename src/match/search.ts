@@ -15,6 +15,7 @@ import type { Queryable } from '../store/database.ts';
 import { nearestFaceOfPhotos, nearestGalleryFaces } from '../store/matching.ts';
 import { archiveCounts, archiveSize, blockArchive, decidedEvidenceCounts, photoRecords } from '../store/records.ts';
 import type { CaseStatus } from '../vocabulary.ts';
+import { faceRates } from './face-rates.ts';
 import { keepCandidates } from './keep.ts';
 
 /**
@@ -64,13 +65,23 @@ export async function matchCase(
   // The face of a record-found photo nearest the family's, however far: the face is evidence too.
   const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, recordOnly, manifest.id) : new Map();
   const ctx = known ?? (await caseLinkContext(tx, manifest, subject));
+  const rates = await faceRates(tx, manifest, refs, [...faceHits, ...faces.values()]);
   const photos: PhotoEvidence[] = [
     ...faceHits.map((h) => ({
       photoId: h.photoId,
-      face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity, bandCap: h.bandCap },
+      face: {
+        faceId: h.faceId,
+        referenceFaceId: h.referenceFaceId,
+        similarity: h.similarity,
+        bandCap: h.bandCap,
+        strangerRate: rates.get(h.faceId),
+      },
       record: records.get(h.photoId),
     })),
-    ...recordOnly.map((p) => ({ photoId: p, face: faces.get(p), record: records.get(p) })),
+    ...recordOnly.map((p) => {
+      const face = faces.get(p);
+      return { photoId: p, face: face && { ...face, strangerRate: rates.get(face.faceId) }, record: records.get(p) };
+    }),
   ];
   return photos
     .map((p) => scorePhoto(ctx, p))
@@ -128,7 +139,13 @@ export async function searchForCase(
     for (const p of pending) {
       const face =
         p.faceId !== null && p.similarity !== null
-          ? { faceId: p.faceId, referenceFaceId: p.referenceFaceId, similarity: p.similarity, bandCap: p.bandCap }
+          ? {
+              faceId: p.faceId,
+              referenceFaceId: p.referenceFaceId,
+              similarity: p.similarity,
+              bandCap: p.bandCap,
+              strangerRate: p.faceRate,
+            }
           : undefined;
       if (
         await reweighPendingCandidate(

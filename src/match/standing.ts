@@ -22,6 +22,7 @@ import {
   photoRecords,
 } from '../store/records.ts';
 import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate } from './link.ts';
+import { faceRates } from './face-rates.ts';
 import { keepCandidates } from './keep.ts';
 
 /** Open cases looked at per new face: far more than one face will plausibly match. */
@@ -77,6 +78,7 @@ export async function matchNewPhoto(
         byFace.set(r.searchId, forCase);
       }
     }
+    const embeddings = new Map(faces.map((f) => [f.faceId, f.embedding]));
     const byRecord = record && isLinkable(record) ? await openCasesForRecord(tx, record) : [];
     const caseIds = new Set([...byFace.keys(), ...byRecord.map((c) => c.caseId)]);
     const size = caseIds.size > 0 ? await archiveSize(tx) : { photos: 0, records: 0 };
@@ -89,6 +91,7 @@ export async function matchNewPhoto(
         deps.manifest,
         caseId,
         photoId,
+        embeddings,
         byFace.get(caseId),
         record,
         Math.max(size.photos, size.records),
@@ -117,6 +120,7 @@ async function scoreForCase(
   manifest: ModelManifest,
   caseId: string,
   photoId: string,
+  embeddings: ReadonlyMap<string, number[]>,
   faceHits: Map<string, FaceMatch> | undefined,
   record: Parameters<typeof scorePhoto>[1]['record'],
   archive: number,
@@ -132,15 +136,18 @@ async function scoreForCase(
     manifest.calibration,
     decided,
   );
+  const refs = await referenceEmbeddingsOfCase(tx, caseId, manifest.id);
   if (faceHits && faceHits.size > 0) {
+    // the same bar as the case's own search: each face read against its own strangers (bar.ts)
+    const rates = await faceRates(tx, manifest, refs, [...faceHits.values()], embeddings);
     return [...faceHits.values()]
-      .map((face) => scorePhoto(ctx, { photoId, face, record }))
+      .map((face) => scorePhoto(ctx, { photoId, face: { ...face, strangerRate: rates.get(face.faceId) }, record }))
       .filter((c): c is LinkedCandidate => c !== undefined)
       .sort(byMatchWeight);
   }
   // Found by the record: its face nearest the case's references, however far, is evidence too.
-  const refs = await referenceEmbeddingsOfCase(tx, caseId, manifest.id);
   const face = (await nearestFaceOfPhotos(tx, refs, [photoId], manifest.id)).get(photoId);
-  const c = scorePhoto(ctx, { photoId, face, record });
+  const rate = face && (await faceRates(tx, manifest, refs, [face], embeddings)).get(face.faceId);
+  const c = scorePhoto(ctx, { photoId, face: face && { ...face, strangerRate: rate }, record });
   return c ? [c] : [];
 }

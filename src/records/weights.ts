@@ -152,6 +152,17 @@ export function weigh(levels: Levels, u: UTable, mt: MTable = M_PRIORS): Evidenc
   return out;
 }
 
+/** The u of each compared field at its level: what a stranger's record must match by chance to agree as well (src/match/bar.ts). */
+export function uOf(levels: Levels, u: UTable): number[] {
+  const out: number[] = [];
+  for (const field of Object.keys(levels) as Field[]) {
+    const level = levels[field];
+    if (level === undefined || field === 'face') continue;
+    out.push((u[field] as Record<string, number>)[level]!);
+  }
+  return out;
+}
+
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 export function totalWeight(evidence: readonly Evidence[]): number {
