@@ -49,9 +49,16 @@ export const U_PRIORS: { [F in Field]: Record<Level<F>, number> } = {
 /** How strongly the prior u holds against the archive's own counts (in records). */
 export const PSEUDO_RECORDS = 200;
 
-/** u smoothed from `count` of `total` archive records that agree with the subject at this level. */
+/**
+ * u from `count` of `total` archive records that agree with the subject at this level, smoothed
+ * towards the prior; never below the share the archive's other records hold (issue 25): the
+ * smoothing alone reads a name ten of fifty records hold (18 % of the others) as a 4 % name and
+ * lets its agreement lift a stranger's face over the bar. "Other": one of the records counted
+ * is the candidate itself when it agrees, so a name held once says nothing of its frequency.
+ */
 export function smoothedU(count: number, total: number, prior: number): number {
-  return (count + PSEUDO_RECORDS * prior) / (total + PSEUDO_RECORDS);
+  const smoothed = (count + PSEUDO_RECORDS * prior) / (total + PSEUDO_RECORDS);
+  return total > 1 ? Math.max(smoothed, Math.max(count - 1, 0) / (total - 1)) : smoothed;
 }
 
 /**
