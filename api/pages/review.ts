@@ -63,6 +63,8 @@ ${signInSection({
           <dl id="subject-figures" class="figures"></dl>
           <h3 id="refs-heading">${t('caseRefs')}</h3>
           <ul id="case-refs" class="ref-strip" aria-labelledby="refs-heading"></ul>
+          <button id="weaker" class="button secondary small" type="button">${t('weaker')}</button>
+          <p id="weaker-status" class="hint" role="status"></p>
         </section>
         </div>
         <section class="decide" aria-labelledby="decide-heading">

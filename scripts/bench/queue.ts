@@ -16,7 +16,9 @@
  * degraded archive is the same archive with every photo degraded in one of bench:field's kinds
  * in turn (families' photos clean).
  *
- * Faces are computed once and cached (queue-faces.ts); `--calibrate` prints the manifest's
+ * Faces are computed once and cached (queue-faces.ts); `--cached-only` runs on the photos the
+ * cache holds already (the archive's missing photos left out, and the families whose photo or
+ * archived photo is missing), for a machine too busy to compute the rest. `--calibrate` prints the manifest's
  * `impostors` block measured on the clean photos' faces: the cohort figures of a typical face and
  * the curve of normalised similarities over every pair of different people.
  */
@@ -41,7 +43,7 @@ import type { Database } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { completePhoto, ensureModel, insertPhoto } from '../../src/store/photos.ts';
 import { openPglite } from '../../src/store/pglite.ts';
-import { defaultCacheDir, ensureFaces, photoKey, type CachedFace, type CachedPhoto } from './queue-faces.ts';
+import { defaultCacheDir, ensureFaces, photoKey, readCache, type CachedFace, type CachedPhoto } from './queue-faces.ts';
 import { planQueue, type QueuePlan } from './queue-plan.ts';
 
 const { values } = parseArgs({
@@ -56,6 +58,7 @@ const { values } = parseArgs({
     cache: { type: 'string', default: defaultCacheDir() },
     json: { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
+    'cached-only': { type: 'boolean', default: false },
   },
 });
 const PHOTOS = Number(values.photos);
@@ -134,12 +137,21 @@ interface CaseResult {
 }
 
 async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedPhoto>) {
-  const plan = planQueue(imagesDir, {
+  const full = planQueue(imagesDir, {
     photos: PHOTOS,
     mates: MATES,
     strangers: STRANGERS,
     degraded: kind === 'degraded',
   });
+  // with --cached-only, what the cache holds: families whose photo (and archived photo) it has
+  const archive = full.archive.filter((a) => cache.has(photoKey(a.kind, a.rel)));
+  const archived = new Set(archive.map((a) => a.person));
+  const plan: QueuePlan = {
+    archive,
+    families: full.families.filter(
+      (f) => cache.has(photoKey('clean', f.probe)) && (!f.archived || archived.has(f.person)),
+    ),
+  };
   const db = await openPglite();
   try {
     await migrate(db);
@@ -277,14 +289,9 @@ const wanted = kinds.flatMap((kind) => {
     ...plan.archive.map((a) => ({ rel: a.rel, kind: a.kind, seed: a.seed })),
   ];
 });
-const cache = await ensureFaces({
-  imagesDir,
-  cacheDir: values.cache,
-  modelId: manifest.id,
-  workers: WORKERS,
-  wanted,
-  log,
-});
+const cache = values['cached-only']
+  ? readCache(values.cache, manifest.id)
+  : await ensureFaces({ imagesDir, cacheDir: values.cache, modelId: manifest.id, workers: WORKERS, wanted, log });
 
 if (values.calibrate) {
   const c = calibrate(cache, manifest);

@@ -40,12 +40,18 @@ async function makeToken(role: string, name: string): Promise<string> {
   return r.json.token as string;
 }
 
-async function enrol(name: string, bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<string> {
+async function enrol(
+  name: string,
+  bytes: Buffer,
+  metadata: Record<string, unknown> = {},
+  category?: 'prisoner' | 'deceased',
+): Promise<string> {
   const p = await enqueuePhoto({ db: h.t.db, blobs: h.blobs, queue: h.queue, limits: LIMITS }, CLI, {
     name,
     bytes,
     source: 'Prisoner registry, batch 7',
     metadata,
+    ...(category ? { category } : {}),
   });
   await h.process(p.id);
   return p.id;
@@ -78,20 +84,24 @@ beforeAll(async () => {
   // (mirrored, darker, cropped), plus strangers.
   const a0 = fs.readFileSync(personA.files[0]!);
   const record = { names: ['Petrenko I. M.'], capturedAt: '2024-03-02', location: 'Olenivka', unit: '36th brigade' };
-  await enrol('registry-0412.jpg', a0, record);
-  await enrol('registry-0413.jpg', await sharp(a0).flop().jpeg({ quality: 90 }).toBuffer(), {
-    ...record,
-    notes: 'second photo of the same page',
-  });
+  await enrol('registry-0412.jpg', a0, record, 'prisoner');
+  await enrol(
+    'registry-0413.jpg',
+    await sharp(a0).flop().jpeg({ quality: 90 }).toBuffer(),
+    { ...record, notes: 'second photo of the same page' },
+    'prisoner',
+  );
   await enrol(
     'registry-0414.jpg',
     await sharp(a0).modulate({ brightness: 0.6 }).jpeg({ quality: 85 }).toBuffer(),
     record,
+    'prisoner',
   );
   await enrol(
     'registry-0415.jpg',
     await sharp(a0).extract({ left: 20, top: 20, width: 210, height: 210 }).jpeg().toBuffer(),
     record,
+    'prisoner',
   );
   for (const p of people.slice(1, 4)) await enrol(path.basename(p.files[0]!), fs.readFileSync(p.files[0]!));
   const opened = await requestJson(h.app, 'POST', '/api/v1/searches', {
@@ -118,6 +128,58 @@ afterAll(async () => {
 
 describe('the verifier console at 1280 × 800', () => {
   let first = '';
+
+  it("shows each candidate's category and what its evidence means here, and the case's weaker candidates on demand", async () => {
+    const below = await requestJson(h.app, 'GET', `/api/v1/searches/${caseA}/candidates?below=1`, {
+      token: tokens.admin,
+    });
+    expect(below.status).toBe(200);
+    const weaker = (below.json.items as Json[]).length;
+    const verifier = await makeToken('verifier', 'Mykola Savchenko');
+    for (const [lang, view, shot] of [
+      ['en', VIEW, 'review-category-weaker-1280x800'],
+      ['ru', PHONE, 'review-category-weaker-ru-360x800'],
+    ] as const) {
+      const page = await consoleFor(verifier, lang, view);
+      const queued = await page.locator('button.queue-item').count();
+      const registry = page.locator('#match-figures');
+      await expect(registry.locator('dt').first().textContent()).resolves.toBe(
+        lang === 'en' ? 'Photo shows' : 'На фото',
+      );
+      // the first candidate of case A is the registry's own photo of him: a prisoner
+      await expect(registry.locator('dd').first().textContent()).resolves.toBe(
+        lang === 'en' ? 'a prisoner' : 'пленный',
+      );
+      await expect(registry.textContent()).resolves.toMatch(
+        lang === 'en'
+          ? /Strangers this similar.*about 1 in [\d,  ]+ searches of this archive/
+          : /Чужие с таким сходством.*примерно в 1 из/,
+      );
+      await expect(registry.textContent()).resolves.not.toContain('false matches');
+      await page.locator('#weaker').click();
+      await page
+        .locator('#weaker-status')
+        .filter({
+          hasText:
+            weaker > 0
+              ? lang === 'en'
+                ? /weaker candidates? added/
+                : /более слабых кандидатов/
+              : /no weaker|нет более/,
+        })
+        .waitFor();
+      await expect(page.locator('button.queue-item').count()).resolves.toBe(queued + weaker);
+      await expect(page.locator('.queue-weaker').count()).resolves.toBe(weaker);
+      await imageLoaded(page, '#cand-crop');
+      await screenshot(page, shot);
+      await page.context().close();
+      // the console held what it showed: give it back, so the other tests' verifiers get case A as before
+      for (const c of (await requestJson(h.app, 'GET', `/api/v1/searches/${caseA}`, { token: verifier })).json
+        .candidates as Json[])
+        await requestJson(h.app, 'DELETE', `/api/v1/candidates/${c.id}/lease`, { token: verifier });
+    }
+    expect(b.problems).toEqual([]);
+  });
 
   it('works a whole case with the keyboard only, a note included', async () => {
     const count = (await requestJson(h.app, 'GET', '/api/v1/review?limit=100', { token: tokens.v1 })).json.items.filter(
