@@ -51,14 +51,25 @@ export const PSEUDO_RECORDS = 200;
 
 /**
  * u from `count` of `total` archive records that agree with the subject at this level, smoothed
- * towards the prior; never below the share the archive's other records hold (issue 25): the
- * smoothing alone reads a name ten of fifty records hold (18 % of the others) as a 4 % name and
- * lets its agreement lift a stranger's face over the bar. "Other": one of the records counted
- * is the candidate itself when it agrees, so a name held once says nothing of its frequency.
+ * towards the prior; and never below what the archive's other records show with confidence
+ * (issue 25): the smoothing alone reads a name ten of fifty records hold as a 4 % name and lets
+ * its agreement lift a stranger's face over the bar. "Other": one of the records counted is the
+ * candidate itself when it agrees. "With confidence": the lower end of the share's 95 % Wilson
+ * interval, so a handful of records in a small archive do not outweigh the prior by chance.
  */
 export function smoothedU(count: number, total: number, prior: number): number {
   const smoothed = (count + PSEUDO_RECORDS * prior) / (total + PSEUDO_RECORDS);
-  return total > 1 ? Math.max(smoothed, Math.max(count - 1, 0) / (total - 1)) : smoothed;
+  return total > 1 ? Math.max(smoothed, wilsonLower(Math.max(count - 1, 0), total - 1)) : smoothed;
+}
+
+/** The lower end of the 95 % Wilson score interval of k successes in n. */
+export function wilsonLower(k: number, n: number): number {
+  if (n <= 0) return 0;
+  const z2 = 1.96 * 1.96;
+  const p = k / n;
+  const centre = p + z2 / (2 * n);
+  const spread = 1.96 * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return Math.max(0, (centre - spread) / (1 + z2 / n));
 }
 
 /**

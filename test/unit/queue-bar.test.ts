@@ -15,7 +15,7 @@ import {
 } from '../../src/match/bar.ts';
 import { compareRecords } from '../../src/records/compare.ts';
 import { archiveRecord, subjectRecord } from '../../src/records/record.ts';
-import { smoothedU, U_PRIORS, uOf, uTable } from '../../src/records/weights.ts';
+import { smoothedU, U_PRIORS, uOf, uTable, wilsonLower } from '../../src/records/weights.ts';
 
 const manifest = await loadManifest();
 const curve: ImpostorCurve = curveOf(manifest.calibration);
@@ -105,8 +105,13 @@ describe('the bar of a search', () => {
 
 describe('frequency-aware u', () => {
   it('never reads a value as rarer than the archive holds it', () => {
-    // ten of fifty records: nine of the 49 others (18 %), not the 4 % smoothing alone would give
-    expect(smoothedU(10, 50, U_PRIORS.surname.same)).toBeCloseTo(9 / 49, 10);
+    // ten of fifty records: nine of the 49 others hold it (18 %, at least 10 % with 95 % confidence),
+    // not the 4 % smoothing towards the prior alone would give
+    expect(smoothedU(10, 50, U_PRIORS.surname.same)).toBeCloseTo(wilsonLower(9, 49), 12);
+    expect(wilsonLower(9, 49)).toBeGreaterThan(0.09);
+    expect(wilsonLower(9, 49)).toBeLessThan(9 / 49);
+    // two of six: too few records to outweigh the prior by much
+    expect(smoothedU(2, 6, U_PRIORS.surname.same)).toBeLessThan(0.05);
     // one Petrenko, the candidate himself: the other records say nothing, the prior holds
     expect(smoothedU(1, 344, U_PRIORS.surname.same)).toBeCloseTo((1 + 200 * 0.002) / 544, 12);
     // one record in a large archive: near the prior, not zero
