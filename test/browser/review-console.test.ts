@@ -181,6 +181,25 @@ describe('the verifier console at 1280 × 800', () => {
     expect(b.problems).toEqual([]);
   });
 
+  it('undoes with z the last decision made, even after moving on to the next candidate', async () => {
+    const verifier = await makeToken('verifier', 'Oksana Hnatiuk');
+    const page = await consoleFor(verifier);
+    const first = await page.locator('#item-heading').textContent();
+    const firstId = await page.locator('button.queue-item[aria-current="true"]').getAttribute('data-id');
+    await page.keyboard.press('r');
+    await said(page, /Rejected\. Another verifier/);
+    await expect(page.locator('#item-heading').textContent()).resolves.not.toBe(first);
+    await page.keyboard.press('z');
+    await said(page, /Your decision was withdrawn/);
+    await expect(page.locator('#item-heading').textContent()).resolves.toBe(first);
+    const after = await requestJson(h.app, 'GET', `/api/v1/searches/${caseA}`, { token: verifier });
+    expect((after.json.candidates as Json[]).find((c) => c.id === firstId)!.myDecision).toBeNull();
+    await page.context().close();
+    for (const c of after.json.candidates as Json[])
+      await requestJson(h.app, 'DELETE', `/api/v1/candidates/${c.id}/lease`, { token: verifier });
+    expect(b.problems).toEqual([]);
+  });
+
   it('works a whole case with the keyboard only, a note included', async () => {
     const count = (await requestJson(h.app, 'GET', '/api/v1/review?limit=100', { token: tokens.v1 })).json.items.filter(
       (i: Json) => i.searchId === caseA,

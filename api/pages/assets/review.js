@@ -645,6 +645,7 @@ async function decide(decision) {
   setBusy(false);
   if (res.status === 201) {
     Object.assign(c, res.data.candidate, { local: c.local });
+    lastDecidedId = c.id;
     renderQueue();
     void refreshDay();
     await advance(saidFor(decision, res.data.candidate));
@@ -660,7 +661,15 @@ async function decide(decision) {
   say(decisionStatus, plainError(res, r('saidNotSaved')));
 }
 
+/** The item this verifier last decided here: `z` undoes it even after moving on (while the window is open). */
+let lastDecidedId = null;
+
 async function undo() {
+  const current = items[index];
+  if (!(current && current.myDecision && current.myDecision.retractableUntil) && lastDecidedId) {
+    const at = items.findIndex((i) => i.id === lastDecidedId);
+    if (at >= 0) index = at;
+  }
   const c = items[index];
   if (!c || busy) return;
   if (!c.myDecision || !c.myDecision.retractableUntil) {
@@ -674,6 +683,7 @@ async function undo() {
     Object.assign(c, res.data.candidate, { local: { ...c.local, skipped: false } });
     delete c.decisions;
     delete c.confirmations;
+    if (lastDecidedId === c.id) lastDecidedId = null;
     renderQueue();
     select(index, { focus: true });
     void refreshDay();
