@@ -213,6 +213,7 @@ export function presentQueueCase(c: QueueCase) {
     subject: c.case.subject,
     referenceFaces: c.referenceFaces.map(presentReferenceFace),
     confirmedMatch: c.confirmedMatch,
+    related: c.related,
   };
 }
 

@@ -284,6 +284,9 @@ const QueueCase = Search.extend({
   subject: json.openapi({ description: 'what the family said about the person they look for' }),
   referenceFaces: z.array(ReferenceFace),
   confirmedMatch: z.boolean(),
+  related: z
+    .array(z.object({ id, why: z.enum(['same_photo', 'same_subject']) }))
+    .openapi({ description: 'other cases opened with the same photo or describing the same man' }),
 }).openapi('QueueCase');
 
 export const ReviewPage = z

@@ -45,6 +45,7 @@ ${signInSection({
     <article id="item" aria-labelledby="item-heading" hidden>
       <h2 id="item-heading" tabindex="-1"></h2>
       <p id="case-note" class="notice" hidden></p>
+      <p id="case-related" class="notice" hidden></p>
       <p id="held" class="notice" hidden>${t('held')}</p>
       <div class="review-top">
         <div class="review-left">

@@ -4,7 +4,7 @@ import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
-import { reviewQueuePage, type QueuePlace } from '../store/review-queue.ts';
+import { relatedCases, reviewQueuePage, type QueuePlace, type RelatedCase } from '../store/review-queue.ts';
 import type { ModelManifest } from '../face/manifest.ts';
 import { currentBar } from '../match/search-bar.ts';
 import type { ReviewQueue } from '../vocabulary.ts';
@@ -49,6 +49,8 @@ export interface QueueCase {
   referenceFaces: ReferenceFaceRow[];
   /** The case has a confirmed match already: what is left of it comes last. */
   confirmedMatch: boolean;
+  /** Other cases opened with the same photo or describing the same man (relatedCases). */
+  related: RelatedCase[];
 }
 
 export interface ReviewPage {
@@ -94,6 +96,7 @@ export async function readReviewQueue(
           case: found,
           referenceFaces: await referenceFacesOf(tx, row.caseId),
           confirmedMatch: row.caseConfirmed,
+          related: await relatedCases(tx, row.caseId),
         });
     }
     // Who was shown which candidate is the record worth keeping (one row per item shown, as for

@@ -195,3 +195,36 @@ export async function releaseOwnLease(q: Queryable, candidateId: string, personI
   ]);
   return r.rowCount > 0;
 }
+
+/** Another case that may look for the same man: opened with the same photo, or describing him alike. */
+export interface RelatedCase {
+  id: string;
+  why: 'same_photo' | 'same_subject';
+}
+
+/**
+ * Cases the verifier should see beside this one (issue 25): another live case opened with the
+ * same photo (its hash), or whose subject has the same surname key and birth date, or a
+ * document number within one edit (case_record_keys). Two families, or one family twice,
+ * looking for one man: an answer in one concerns the other.
+ */
+export async function relatedCases(q: Queryable, caseId: string): Promise<RelatedCase[]> {
+  const r = await q.query<RelatedCase>(
+    `SELECT DISTINCT o.search_id AS id, 'same_photo' AS why
+     FROM reference_faces mine
+     JOIN reference_faces o ON o.photo_sha256 = mine.photo_sha256 AND o.search_id <> mine.search_id
+     JOIN searches s ON s.id = o.search_id AND s.deleted_at IS NULL
+     WHERE mine.search_id = $1
+     UNION
+     SELECT DISTINCT k2.search_id AS id, 'same_subject' AS why
+     FROM case_record_keys k1
+     JOIN case_record_keys k2 ON k2.kind = k1.kind AND k2.key = k1.key AND k2.search_id <> k1.search_id
+     JOIN searches s1 ON s1.id = k1.search_id
+     JOIN searches s2 ON s2.id = k2.search_id AND s2.deleted_at IS NULL
+     WHERE k1.search_id = $1
+       AND (k1.kind = 'id' OR (s1.subject->>'birthDate' IS NOT NULL AND s1.subject->>'birthDate' = s2.subject->>'birthDate'))
+     ORDER BY id, why`,
+    [caseId],
+  );
+  return r.rows;
+}

@@ -175,6 +175,31 @@ describe(`the queue's bar, on ${testDbKind()}`, () => {
     expect(await candidateOfPhoto(c.caseId, weakWithRecord.photoId)).toMatchObject({ status: 'pending' });
   });
 
+  it('flags two cases that look for the same man: the same photo, or the same surname and date of birth', async () => {
+    const subject = { surname: 'Marchenko', givenName: 'Oleh', birthDate: '1988-02-03' };
+    const one = await gallery.openCase(face(near(him, 0.99)), undefined, subject);
+    const two = await gallery.openCase(face(near(him, 0.99)), undefined, { ...subject, givenName: 'Oleg' });
+    const other = await gallery.openCase(face(near(him, 0.99)), undefined, { ...subject, birthDate: '1979' });
+    // the same photo sent twice (one family opening a second case)
+    const shared = await h.t.db.query<{ photo_sha256: string }>(
+      `SELECT photo_sha256 FROM reference_faces WHERE search_id = $1`,
+      [one.caseId],
+    );
+    await h.t.db.query(`UPDATE reference_faces SET photo_sha256 = $2 WHERE search_id = $1`, [
+      other.caseId,
+      shared.rows[0]!.photo_sha256,
+    ]);
+    const r = await call('GET', '/review?limit=100', tok.v2);
+    const related = (id: string) => (r.json.cases as Json[]).find((c) => c.id === id)?.related;
+    expect(related(one.caseId)).toEqual(
+      [
+        { id: two.caseId, why: 'same_subject' },
+        { id: other.caseId, why: 'same_photo' },
+      ].sort((a, b) => a.id.localeCompare(b.id) || a.why.localeCompare(b.why)),
+    );
+    expect(related(two.caseId)).toEqual([{ id: one.caseId, why: 'same_subject' }]);
+  });
+
   it('caps open leases per person, refuses a lease on a candidate one decided, and audits lease and release', async () => {
     const cases = [];
     for (let i = 0; i < 5; i++) cases.push(await gallery.openCase(face(near(him, 0.99))));

@@ -364,6 +364,11 @@ function renderCase(c) {
   const caseNote = byId('case-note');
   caseNote.textContent = r('caseHasMatch');
   show(caseNote, Boolean(c.caseConfirmed));
+  // another case opened with the same photo, or describing the same man: an answer here concerns it
+  const related = (kase && kase.related) || [];
+  const rel = byId('case-related');
+  rel.textContent = related.map((x) => r(`related_${x.why}`, { id: shortId(x.id) })).join(' ');
+  show(rel, related.length > 0);
   const about = byId('subject-figures');
   about.replaceChildren();
   const told = ordered(c.subject, SUBJECT_ORDER).filter(

@@ -8,3 +8,5 @@
 ALTER TABLE candidates ADD COLUMN face_rate double precision CHECK (face_rate BETWEEN 0 AND 1);
 ALTER TABLE candidates ADD COLUMN stranger_rate double precision CHECK (stranger_rate BETWEEN 0 AND 1);
 CREATE INDEX candidates_search_rate_idx ON candidates (search_id, stranger_rate);
+-- Two cases opened with the same photo are flagged to the verifier (issue 25): found by the photo's hash.
+CREATE INDEX reference_faces_photo_sha256_idx ON reference_faces (photo_sha256);
