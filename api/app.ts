@@ -9,7 +9,8 @@ import { apiDocsRoutes } from './docs/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
 import { apiRouter, serveOpenApiDocument } from './openapi.ts';
-import { negotiateLanguage } from './language.ts';
+import { languageOf, negotiateLanguage } from './language.ts';
+import { languagesWithoutContact, organisationFor } from '../src/i18n/organisation.ts';
 import { notFoundPage, pageContext, pageRoutes, sendPage } from './pages/index.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { backupRoutes } from './routes/backup.ts';
@@ -52,6 +53,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // Routers declared with @hono/zod-openapi: each route's schemas validate its input and make
   // the document served at /api/v1/openapi.json.
   const app = apiRouter();
+  // A family page with nobody to call leaves a frightened relative alone with the news (issue 27):
+  // said once at start-up, and in /healthz for as long as it lasts.
+  const uncontacted = deps.api ? languagesWithoutContact(deps.api.organisation) : [];
+  if (uncontacted.length > 0)
+    deps.logger.warn(
+      { languages: uncontacted },
+      'no contact for families: set KINFINDER_CONTACT (or KINFINDER_CONTACT_RU / _UK / _EN) so every family page names whom to call',
+    );
   app.use('*', async (c, next) => {
     await next();
     // Pages and API answers concern the living and the dead: nothing is cached by intermediaries.
@@ -123,7 +132,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.notFound((c) =>
     c.req.path.startsWith('/api/') || c.req.method !== 'GET'
       ? c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
-      : sendPage(c, notFoundPage(pageContext(c), deps.api?.organisation), 404),
+      : sendPage(c, notFoundPage(pageContext(c), organisationFor(deps.api?.organisation, languageOf(c))), 404),
   );
   app.onError(handleError(deps.logger));
   return app;

@@ -10,6 +10,7 @@ import type { Counters } from '../src/metrics.ts';
 import type { BlobStore } from '../src/store/blobs.ts';
 import type { BackoffOptions, WindowOptions } from '../src/access/throttles.ts';
 import type { Database } from '../src/store/database.ts';
+import type { OrganisationSettings } from '../src/i18n/organisation.ts';
 
 export interface FaceInfo {
   backend: string;
@@ -68,8 +69,11 @@ export interface ApiDeps {
   maxAnonUploadBytes?: number | undefined;
   /** KINFINDER_TRUSTED_PROXIES: addresses and CIDRs whose X-Forwarded-For is believed (none when absent). */
   trustedProxies?: readonly string[] | undefined;
-  /** Who runs this service and how to reach them (KINFINDER_ORG_NAME, KINFINDER_CONTACT), on every family page. */
-  organisation?: { name: string | undefined; contact: string | undefined };
+  /**
+   * Who runs this service and how to reach them (KINFINDER_ORG_NAME, KINFINDER_CONTACT and their
+   * _RU / _UK / _EN overrides), on every family page in the reader's language.
+   */
+  organisation?: OrganisationSettings;
   /** The caller's address for rate limiting; absent: the socket's, unless a trusted proxy says otherwise (tests set it). */
   clientAddress?: ((c: Context) => string) | undefined;
 }

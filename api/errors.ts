@@ -5,7 +5,7 @@ import { isKinfinderError, KinfinderError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import { isDatabaseUnavailable } from '../src/store/unavailable.ts';
 import { statusOf } from './error-status.ts';
-import { familyMessage } from './family-errors.ts';
+import { explainedMessage, familyMessage } from './family-errors.ts';
 
 export function errorBody(code: string, message: string, extra?: Record<string, unknown>) {
   return { error: { code, message, ...extra } };
@@ -30,7 +30,14 @@ export function handleError(logger: Logger) {
       if (status >= 500) logger.error({ err, code: err.code, path: c.req.path }, 'request failed');
       // `body`: data for the client beside the error (the faces to choose from, per-file results).
       return c.json(
-        { ...errorBody(err.code, familyMessage(c, err.code, err.details) ?? err.message, err.details), ...err.body },
+        {
+          ...errorBody(
+            err.code,
+            familyMessage(c, err.code, err.details) ?? explainedMessage(c, err.code, err.details) ?? err.message,
+            err.details,
+          ),
+          ...err.body,
+        },
         status,
       );
     }

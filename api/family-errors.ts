@@ -22,3 +22,14 @@ export function familyMessage(c: Context, code: string, details?: Record<string,
   if (!hasMessage(key) && !(retryAfter !== undefined && hasMessage(`${key}_other`))) return undefined;
   return translate(c)(key, vars);
 }
+
+/**
+ * A staff route's refusal that names a message written for it (`details.reason`, e.g. a withdrawal
+ * without a reason): in the caller's language, as the pages show it. Other staff errors keep their
+ * precise English message.
+ */
+export function explainedMessage(c: Context, code: string, details?: Record<string, unknown>): string | undefined {
+  const reason = typeof details?.reason === 'string' ? details.reason : undefined;
+  if (!reason || !hasMessage(`errors:${code}_${reason}`)) return undefined;
+  return translate(c)(`errors:${code}_${reason}`, details);
+}

@@ -1,4 +1,4 @@
-import type { FamilyMatch } from '../src/access/visibility.ts';
+import type { FamilyCase, FamilyMatch } from '../src/access/visibility.ts';
 import type { ReviewItem } from '../src/review/blind.ts';
 import type { QueueCase } from '../src/review/queue.ts';
 import type { MyReview } from '../src/review/mine.ts';
@@ -76,33 +76,48 @@ export function presentCandidate(c: CandidateView) {
     ...presentMatch(c),
     ...(c.referenceFace ? { referenceFace: presentReference(c.referenceFace) } : {}),
     subject: c.subject,
+    // The family's language and the photo's category: the console writes to the family in it (DESIGN §15).
+    lang: c.lang,
+    category: c.category,
     matchWeight: Number(c.matchWeight.toFixed(3)),
     matchProbability: c.matchProbability,
     evidence: c.evidence,
-    category: c.category,
     strangerRate: c.strangerRate === null ? null : Number(c.strangerRate),
   };
 }
 
 /**
  * A confirmed match as its family sees it, already reduced in src/access/visibility.ts: only the
- * URL of its photo is added (by the match's id), and the default sentence for its category, in
- * the family's language, when no verifier wrote a message.
+ * URL of its photo is added (by the match's id), and the default sentence for its category in
+ * the family's language. `familyMessage` is the verifier's words, or that sentence when they
+ * wrote none (DESIGN §9); `defaultMessage` and `verifierMessage` keep the two apart, so a page can
+ * show the sentence in the family's language first and the verifier's own words beneath, marked
+ * as theirs: a verifier may have written in another language.
  */
 export function presentConfirmed(c: FamilyMatch, defaultMessage: (category: Category) => string) {
   return {
     id: c.id,
     category: c.category,
+    reachedBy: c.reachedBy,
     familyMessage: c.familyMessage ?? defaultMessage(c.category),
+    defaultMessage: defaultMessage(c.category),
+    verifierMessage: c.familyMessage,
     confirmedAt: c.confirmedAt,
     photoUrl: urls.confirmedPhoto(c.id),
   };
 }
 
+/** A case's head as its family reads it: `open` or `answered` (DESIGN §14). */
+export function presentFamilyCaseHead(s: FamilyCase) {
+  return { id: s.id, status: s.status, createdAt: s.createdAt };
+}
+
 /** The family's view of its case (`GET /case`, and `GET /searches/:id` with the case code). */
 export function presentFamilyCase(v: FamilyCaseView, defaultMessage: (category: Category) => string) {
   return {
-    search: presentCase(v.case),
+    search: presentFamilyCaseHead(v.case),
+    subject: v.subject,
+    notices: v.notices.map((n) => ({ kind: n.kind, at: n.at })),
     confirmed: v.confirmed.map((c) => presentConfirmed(c, defaultMessage)),
     referencePhotos: v.referencePhotos,
   };

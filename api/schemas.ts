@@ -12,7 +12,8 @@ import {
   ROLES,
   STAFF_ROLES,
 } from '../src/vocabulary.ts';
-import { CATEGORIES } from '../src/vocabulary.ts';
+import { CATEGORIES, FAMILY_CASE_STATUSES, FAMILY_NOTICE_KINDS, REACHED_BY } from '../src/vocabulary.ts';
+import { LANGUAGES } from '../src/i18n/languages.ts';
 
 /**
  * The JSON shapes of DESIGN.md §5 as zod schemas, each a named component of the OpenAPI document.
@@ -100,6 +101,11 @@ export const Candidate = Match.extend({
     .optional()
     .openapi({ description: "the family's face this candidate was found with; absent once the family deleted it" }),
   subject: json.openapi({ description: 'what the family said about the person they look for' }),
+  lang: z
+    .enum(LANGUAGES)
+    .nullable()
+    .openapi({ description: "the family's language (the case's); null for cases opened before it was kept" }),
+  category: z.enum(CATEGORIES).openapi({ description: "the archive photo's category" }),
   matchWeight: z
     .number()
     .openapi({ description: 'the Fellegi-Sunter total of the evidence (bits); candidates are ranked by it' }),
@@ -108,9 +114,6 @@ export const Candidate = Match.extend({
     .nullable()
     .openapi({ description: 'the probability the total stands for, with one in the archive size as the prior' }),
   evidence: z.array(EvidenceItem),
-  category: z
-    .enum(CATEGORIES)
-    .openapi({ description: "the archive photo's category: what the family is told if this is him" }),
   strangerRate: z
     .number()
     .nullable()
@@ -128,6 +131,50 @@ export const ReferenceFace = z
 export const Search = z
   .object({ id, status: z.enum(CASE_STATUSES), createdAt: dateTime })
   .openapi('Search', { description: 'a case: one person looked for' });
+
+/** A case found by staff (GET /searches): what the family said of the person, enough to tell namesakes apart. */
+export const FoundCase = z
+  .object({
+    id,
+    status: z.enum(CASE_STATUSES),
+    createdAt: dateTime,
+    lang: z
+      .enum(LANGUAGES)
+      .nullable()
+      .openapi({ description: 'the language the family opened the case in; null when not kept' }),
+    subject: z
+      .object({
+        surname: z.string().optional(),
+        givenName: z.string().optional(),
+        patronymic: z.string().optional(),
+        birthDate: z.string().optional(),
+        idNumber: z.string().optional(),
+        unit: z.string().optional(),
+      })
+      .openapi({ description: 'the fields the family gave, as typed' }),
+  })
+  .openapi('FoundCase');
+
+export const FoundCasePage = z
+  .object({
+    items: z
+      .array(FoundCase)
+      .openapi({ description: 'closest agreement first (same surname before a similar one), then newest' }),
+    next: z.string().optional(),
+  })
+  .openapi('FoundCasePage');
+export const FamilySearch = z
+  .object({
+    id,
+    status: z
+      .enum(FAMILY_CASE_STATUSES)
+      .openapi({
+        description:
+          '`open` until a result is confirmed, then `answered`: never whether the archive holds candidates (DESIGN §14)',
+      }),
+    createdAt: dateTime,
+  })
+  .openapi('FamilySearch', { description: 'a case as its family reads it' });
 
 export const Photo = z
   .object({
@@ -176,7 +223,9 @@ export const UploadResult = z
 
 export const SearchCreated = z
   .object({
-    search: Search,
+    search: Search.or(FamilySearch).openapi({
+      description: 'a verifier reads the full status; an anonymous caller the family status (`open`)',
+    }),
     caseCode: z
       .string()
       .optional()
@@ -198,18 +247,44 @@ export const FamilyMatch = z
   .object({
     id,
     category: z.enum(CATEGORIES),
+    reachedBy: z
+      .enum(REACHED_BY)
+      .openapi({ description: 'how it was found: by the face, by the description the family gave (record), or both' }),
     familyMessage: z
       .string()
       .openapi({
         description: "the confirming verifier's words, or a default sentence for the category in the caller's language",
       }),
+    defaultMessage: z
+      .string()
+      .openapi({ description: "the default sentence for the category, in the caller's language" }),
+    verifierMessage: z
+      .string()
+      .nullable()
+      .openapi({
+        description: "the confirming verifier's own words (possibly in another language), or null when they wrote none",
+      }),
     confirmedAt: dateTime,
     photoUrl: url,
   })
   .openapi('FamilyMatch');
+export const FamilyNotice = z
+  .object({
+    kind: z
+      .enum(FAMILY_NOTICE_KINDS)
+      .openapi({
+        description: '`result_rechecked`: a result the family was given is being checked again (reopened or withdrawn)',
+      }),
+    at: dateTime,
+  })
+  .openapi('FamilyNotice');
 export const CaseForFamily = z
   .object({
-    search: Search,
+    search: FamilySearch,
+    subject: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'what the family told us, as they gave it (their own fields only)' }),
+    notices: z.array(FamilyNotice),
     confirmed: z.array(FamilyMatch),
     referencePhotos: z.number().int().openapi({ description: 'how many photos the family has given' }),
   })
@@ -352,6 +427,12 @@ export const AuditEvent = z
       .string()
       .nullable()
       .openapi({ description: `a role (${ROLES.join(', ')}), anonymous, or a system actor such as the command line` }),
+    actorName: z
+      .string()
+      .nullable()
+      .openapi({
+        description: 'the person behind the token (their name), or null: a family, anonymous, a system actor',
+      }),
     action: z.string(),
     subjectType: z.string().nullable(),
     subjectId: z.string().nullable(),
@@ -374,6 +455,12 @@ export const Health = z
           .openapi({ description: 'processed photos still on an older model (kinfinder reembed moves them)' }),
       })
       .optional(),
+    warnings: z
+      .array(z.string())
+      .openapi({
+        description:
+          'what an operator should fix though the service runs: `no_contact` (a language whose family pages name nobody to call)',
+      }),
   })
   .openapi('Health');
 

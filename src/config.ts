@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { KinfinderError } from './errors.ts';
 import { LANGUAGES, type Language } from './i18n/languages.ts';
+import type { OrganisationSettings } from './i18n/organisation.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
 import { splitTrustedProxies } from './access/client-address.ts';
 import { DEFAULT_QUEUE_FPIR } from './match/bar.ts';
@@ -82,6 +83,13 @@ const schema = z.object({
   // Who runs the service and how a family reaches them: shown on every family page (issue 12).
   KINFINDER_ORG_NAME: z.string().trim().min(1).max(200).optional(),
   KINFINDER_CONTACT: z.string().trim().min(1).max(500).optional(),
+  // The same per language (DESIGN §14): a Russian-speaking family is given the Russian line.
+  KINFINDER_ORG_NAME_RU: z.string().trim().min(1).max(200).optional(),
+  KINFINDER_ORG_NAME_UK: z.string().trim().min(1).max(200).optional(),
+  KINFINDER_ORG_NAME_EN: z.string().trim().min(1).max(200).optional(),
+  KINFINDER_CONTACT_RU: z.string().trim().min(1).max(500).optional(),
+  KINFINDER_CONTACT_UK: z.string().trim().min(1).max(500).optional(),
+  KINFINDER_CONTACT_EN: z.string().trim().min(1).max(500).optional(),
   // Cases one address may open in an hour; only created cases count. Sized for a hotline office
   // or a mobile carrier's shared address, where many families share one address.
   KINFINDER_RATE_CASES_PER_HOUR: intFrom(1, 1_000_000).default(100),
@@ -164,6 +172,8 @@ export interface Config {
   blobs: BlobStoreOptions;
   orgName: string | undefined;
   contact: string | undefined;
+  /** Who runs the service and whom a family calls, with the per-language overrides (src/i18n/organisation.ts). */
+  organisation: OrganisationSettings;
   casesPerHour: number;
   /** KINFINDER_TRUSTED_PROXIES: addresses and CIDRs whose X-Forwarded-For is believed. */
   trustedProxies: string[];
@@ -206,6 +216,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     blobs: blobOptions(c, env, dataDir),
     orgName: c.KINFINDER_ORG_NAME,
     contact: c.KINFINDER_CONTACT,
+    organisation: {
+      name: c.KINFINDER_ORG_NAME,
+      contact: c.KINFINDER_CONTACT,
+      byLanguage: {
+        ru: { name: c.KINFINDER_ORG_NAME_RU, contact: c.KINFINDER_CONTACT_RU },
+        uk: { name: c.KINFINDER_ORG_NAME_UK, contact: c.KINFINDER_CONTACT_UK },
+        en: { name: c.KINFINDER_ORG_NAME_EN, contact: c.KINFINDER_CONTACT_EN },
+      },
+    },
     casesPerHour: c.KINFINDER_RATE_CASES_PER_HOUR,
     trustedProxies: c.KINFINDER_TRUSTED_PROXIES ?? [],
     maxAnonUploadBytes: Math.round(c.KINFINDER_MAX_ANON_UPLOAD_MB * 1024 * 1024),

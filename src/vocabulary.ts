@@ -16,9 +16,24 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
 export const PHOTO_STATUSES = ['queued', 'processing', 'done', 'failed', 'withdrawn'] as const;
 export type PhotoStatus = (typeof PHOTO_STATUSES)[number];
 
-/** A case's status as its family reads it (the `searches.status` column). */
+/** A case's status as staff read it (the `searches.status` column). */
 export const CASE_STATUSES = ['searching', 'under_review', 'match_confirmed', 'closed'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+/**
+ * A case's status as its family reads it (DESIGN §14): `open` until a result is confirmed, then
+ * `answered`. Never whether the archive holds candidates (src/access/visibility.ts:familyStatus).
+ */
+export const FAMILY_CASE_STATUSES = ['open', 'answered'] as const;
+export type FamilyCaseStatus = (typeof FAMILY_CASE_STATUSES)[number];
+
+/** `result_rechecked`: a result the family was given was reopened or withdrawn, and no new one confirmed. */
+export const FAMILY_NOTICE_KINDS = ['result_rechecked'] as const;
+export type FamilyNoticeKind = (typeof FAMILY_NOTICE_KINDS)[number];
+
+/** How a confirmed result was found: by the face, by the family's description alone, or both. */
+export const REACHED_BY = ['photo', 'record', 'both'] as const;
+export type ReachedBy = (typeof REACHED_BY)[number];
 
 /** `disputed`: confirmed and rejected by different verifiers; an admin decides (DESIGN §10). */
 export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected', 'disputed'] as const;
@@ -117,6 +132,7 @@ export const AUDIT_ACTIONS = [
   'search.code.reissue',
   'search.create',
   'search.delete',
+  'search.find',
   'search.photos.add',
   'search.purge',
   'search.query',

@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import { organisationInSentence } from '../../src/i18n/organisation.ts';
 import { keptSection, organisationBanner, subjectFields, type Organisation } from './family-frame.ts';
 import { layout, type Markup, type PageContext } from './layout.ts';
 
@@ -44,8 +45,9 @@ export function casePage(o: CasePageOptions): Markup {
 </section>
 
 <section id="case" aria-labelledby="status-heading" hidden
-  data-org="${o.organisation.name ?? ''}" data-contact="${o.organisation.contact ?? ''}">
+  data-org="${o.organisation.name ? organisationInSentence(o.organisation.name, t) : ''}" data-contact="${o.organisation.contact ?? ''}">
   <p class="hint" id="code-shown"></p>
+  <div id="notices" class="notices" hidden></div>
   <h2 id="status-heading" tabindex="-1">${t('case:statusHeading')}</h2>
   <div id="case-status" class="case-status" role="status" aria-live="polite" aria-atomic="true"></div>
   <p class="hint" id="checked-at"></p>
@@ -58,9 +60,9 @@ export function casePage(o: CasePageOptions): Markup {
     <div id="records"></div>
   </div>
 
-  <section aria-labelledby="add-heading">
+  <section id="add-section" aria-labelledby="add-heading">
     <h2 id="add-heading">${t('case:addHeading')}</h2>
-    <p>${t('case:addText')} <span id="photos-given"></span></p>
+    <p><span id="add-text">${t('case:addText')}</span> <span id="photos-given"></span></p>
     <form id="add-form" novalidate data-max-photos="${o.maxPhotos}" data-max-mb="${o.maxPhotoMb}">
       <div class="pickers">
         <label class="button secondary file-button" for="photo-input">${t('family:choosePhotos')}

@@ -1,17 +1,15 @@
 import { html } from 'hono/html';
+import { organisationInSentence, type Organisation } from '../../src/i18n/organisation.ts';
 import type { Markup, PageContext } from './layout.ts';
 
-/** Who runs the service and how to reach them (KINFINDER_ORG_NAME, KINFINDER_CONTACT). */
-export interface Organisation {
-  name?: string | undefined;
-  contact?: string | undefined;
-}
+/** Who runs the service and how to reach them, in the reader's language (src/i18n/organisation.ts). */
+export type { Organisation };
 
 /** The line under the header of every family page: who runs this, and how to talk to a person. */
 export function organisationBanner(ui: PageContext, org: Organisation): Markup {
   const { t } = ui;
   return html`<aside class="org-banner" aria-label="${t('family:orgContactLabel')}"><div class="wrap">
-<p>${org.name ? t('family:orgRunBy', { org: org.name }) : t('family:orgUnnamed')}
+<p>${org.name ? t('family:orgRunBy', { org: organisationInSentence(org.name, t) }) : t('family:orgUnnamed')}
 ${org.contact ? html`<strong class="contact">${t('family:orgContact', { contact: org.contact })}</strong>` : t('family:orgNoContact')}</p>
 </div></aside>`;
 }

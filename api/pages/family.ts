@@ -51,6 +51,7 @@ export function familyPage(o: FamilyPageOptions): Markup {
     <p id="progress-text" class="status" hidden></p>
     <button id="send" class="button primary" type="submit">${t('family:start')}</button>
     <p id="photos-hint" class="hint">${t('family:photosHint', { max: o.maxPhotos, mb: o.maxPhotoMb })}</p>
+    <p id="no-photo-hint" class="hint">${t('family:noPhotoHint')}</p>
     <details class="about" id="about">
       <summary>${t('family:aboutLegend')}</summary>
       <p id="about-hint" class="hint">${t('family:aboutHint')}</p>

@@ -4,7 +4,9 @@ import { html } from 'hono/html';
 import type { Env } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { MAX_REFERENCE_PHOTOS } from '../../src/cases/reference-photos.ts';
+import { organisationFor } from '../../src/i18n/organisation.ts';
 import { uuid } from '../validate.ts';
+import { adminPage } from './admin.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
 import { organisationBanner, type Organisation } from './family-frame.ts';
@@ -55,7 +57,7 @@ function pageHeaders(c: Context) {
   c.header('permissions-policy', 'camera=(self), microphone=(), geolocation=()');
 }
 
-/** The web pages of DESIGN §5: family `/` and `/case/:id`, verifier `/review`, operator `/ingest`. */
+/** The web pages of DESIGN §5: family `/` and `/case/:id`, verifier `/review`, operator `/ingest`, admin `/admin` (§18). */
 export function pageRoutes(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
   const assets = loadAssets();
@@ -64,27 +66,35 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
 
   const page = sendPage;
 
-  const organisation = deps.api?.organisation ?? {};
+  // The organisation in the reader's language (KINFINDER_CONTACT_RU and the like override the plain one).
+  const org = (c: Context) => organisationFor(deps.api?.organisation, languageOf(c));
   app.get('/', (c) =>
     page(
       c,
-      familyPage({ ui: pageContext(c), confirmations, maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }),
+      familyPage({
+        ui: pageContext(c),
+        confirmations,
+        maxPhotoMb,
+        maxPhotos: MAX_REFERENCE_PHOTOS,
+        organisation: org(c),
+      }),
     ),
   );
   // The case code alone opens a case; `/case/<id>` links from before the code keep working (the
   // id is not needed: the code says which case it is).
   app.get('/case', (c) =>
-    page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation })),
+    page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation: org(c) })),
   );
   app.get('/case/:id', (c) => {
     const id = c.req.param('id');
-    if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c), organisation), 404);
-    return page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation }));
+    if (!uuid.safeParse(id).success) return page(c, notFoundPage(pageContext(c), org(c)), 404);
+    return page(c, casePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS, organisation: org(c) }));
   });
   app.get('/review', (c) =>
     page(c, reviewPage({ ui: pageContext(c), confirmations, rejections: deps.api?.rejections ?? 2 })),
   );
   app.get('/ingest', (c) => page(c, ingestPage({ ui: pageContext(c), maxPhotoMb })));
+  app.get('/admin', (c) => page(c, adminPage({ ui: pageContext(c) })));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
     if (!asset) return c.text('not found', 404);

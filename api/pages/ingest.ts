@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import { CATEGORIES, PHOTO_STATUSES } from '../../src/vocabulary.ts';
 import { layout, type Markup, type PageContext } from './layout.ts';
 import { signInSection } from './signin.ts';
 
@@ -113,6 +114,57 @@ ${signInSection({
       </tr></thead>
       <tbody id="recent-body"></tbody>
     </table>
+  </section>
+  <section id="photos" aria-labelledby="photos-heading">
+    <h2 class="small-heading" id="photos-heading">${t('ingest:photosHeading')}</h2>
+    <p class="hint">${t('ingest:photosHint')}</p>
+    <form id="photos-form" class="inline-form" novalidate>
+      <div>
+        <label for="photos-batch">${t('ingest:photosBatch')}</label>
+        <select id="photos-batch"><option value="">${t('ingest:photosAllBatches')}</option></select>
+      </div>
+      <div>
+        <label for="photos-status">${t('ingest:photosStatus')}</label>
+        <select id="photos-status">
+          <option value="">${t('ingest:photosAnyStatus')}</option>
+          ${PHOTO_STATUSES.map((st) => html`<option value="${st}">${t(`ingest:status_${st}`)}</option>`)}
+        </select>
+      </div>
+      <div>
+        <label for="photos-category">${t('ingest:photosCategory')}</label>
+        <select id="photos-category">
+          <option value="">${t('ingest:photosAnyCategory')}</option>
+          ${CATEGORIES.map((c) => html`<option value="${c}">${t(`ingest:category_${c}`)}</option>`)}
+        </select>
+      </div>
+      <button class="button secondary" type="submit">${t('ingest:photosShow')}</button>
+    </form>
+    <p id="photos-count" class="status" role="status" aria-live="polite"></p>
+    <table id="photos-table" class="batches" hidden>
+      <thead><tr>
+        <th scope="col">${t('ingest:colFile')}</th><th scope="col">${t('ingest:colAdded')}</th><th scope="col">${t('ingest:colCategory')}</th>
+        <th scope="col">${t('ingest:colStatus')}</th><th scope="col">${t('ingest:colFaces')}</th><th scope="col"></th>
+      </tr></thead>
+      <tbody id="photos-body"></tbody>
+    </table>
+    <button id="photos-more" class="button secondary small" type="button" hidden>${t('ingest:photosMore')}</button>
+    <article id="photo-view" class="photo-view case-card" aria-labelledby="photo-view-heading" hidden>
+      <h3 id="photo-view-heading" tabindex="-1"></h3>
+      <img id="photo-view-img" alt="" hidden>
+      <dl id="photo-view-figures" class="figures"></dl>
+      <form id="withdraw-form" novalidate>
+        <h4>${t('ingest:withdrawHeading')}</h4>
+        <p class="hint" id="withdraw-hint">${t('ingest:withdrawHint')}</p>
+        <label for="withdraw-reason">${t('ingest:withdrawReason')}</label>
+        <textarea id="withdraw-reason" rows="2" maxlength="2000" aria-describedby="withdraw-hint"></textarea>
+        <p id="withdraw-error" class="error" role="alert" hidden></p>
+        <div class="actions">
+          <button id="withdraw" class="button danger" type="submit">${t('ingest:withdrawButton')}</button>
+        </div>
+      </form>
+      <p id="withdraw-status" class="status" role="status" aria-live="polite"></p>
+      <button id="photo-view-close" class="button secondary small" type="button">${t('ingest:close')}</button>
+    </article>
   </section>
 </section>
 `,

@@ -70,7 +70,8 @@ ${messageBlock(p.ui.lang, p.messages ?? [])}
     <span class="brand">${t('brand')}</span>
     ${
       p.staff
-        ? html`<nav aria-label="${t('staffNav')}"><a href="/review">${t('navReview')}</a> <a href="/ingest">${t('navIngest')}</a></nav>`
+        ? html`<nav aria-label="${t('staffNav')}"><a href="/review">${t('navReview')}</a> <a href="/ingest">${t('navIngest')}</a>
+            <a href="/admin">${t('navAdmin')}</a></nav>`
         : html`<span class="tagline">${t('tagline')}</span>`
     }
     ${languageSwitcher(p.ui)}

@@ -1,5 +1,33 @@
 import { html } from 'hono/html';
+import { translator } from '../../src/i18n/catalogue.ts';
+import { LANGUAGE_NAMES, LANGUAGES } from '../../src/i18n/languages.ts';
+import { CATEGORIES } from '../../src/vocabulary.ts';
 import { layout, type Markup, type PageContext } from './layout.ts';
+
+const DEFAULT_KEYS = {
+  prisoner: 'family:defaultPrisoner',
+  deceased: 'family:defaultDeceased',
+  unknown: 'family:defaultUnknown',
+} as const;
+
+/**
+ * The family's catalogue for the message box (DESIGN §15): each language's name and its default
+ * sentence per category, so the console pre-fills the family's own sentence whatever language
+ * the verifier reads. JSON in a data attribute (escaped by hono/html; nothing executed).
+ */
+function familyWords(): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      LANGUAGES.map((lang) => {
+        const t = translator(lang);
+        return [
+          lang,
+          { name: LANGUAGE_NAMES[lang], defaults: Object.fromEntries(CATEGORIES.map((c) => [c, t(DEFAULT_KEYS[c])])) },
+        ];
+      }),
+    ),
+  );
+}
 import { signInSection } from './signin.ts';
 
 /**
@@ -14,7 +42,7 @@ export function reviewPage(o: { ui: PageContext; confirmations: number; rejectio
     ui: o.ui,
     title: t('title'),
     script: 'review.js',
-    messages: ['review', 'records'],
+    messages: ['review', 'records', 'cases'],
     staff: true,
     body: html`
 <link rel="stylesheet" href="/assets/review.css">
@@ -34,6 +62,11 @@ ${signInSection({
       <button id="sign-out" class="button secondary small" type="button">${t('signOut')}</button>
     </div>
   </div>
+  <details id="find-case" class="find-case">
+    <summary>${o.ui.t('cases:heading')}</summary>
+    <p class="hint">${o.ui.t('cases:intro')}</p>
+    <div id="case-finder"></div>
+  </details>
   <p id="decision-status" class="status decision-status" role="status" aria-live="assertive"></p>
   <p id="empty" class="notice" hidden tabindex="-1"></p>
   <div class="review-layout">
@@ -84,9 +117,10 @@ ${signInSection({
           <div id="mine" class="mine" hidden></div>
           <label for="note" id="note-label">${t('noteLabel')}</label>
           <textarea id="note" rows="2" maxlength="2000"></textarea>
-          <div id="family-field">
+          <div id="family-field" data-family-words="${familyWords()}">
             <label for="family-message">${t('familyLabel')}</label>
-            <textarea id="family-message" rows="2" maxlength="2000" aria-describedby="family-hint"></textarea>
+            <p id="family-lang" class="family-lang" aria-live="polite"></p>
+            <textarea id="family-message" rows="3" maxlength="2000" aria-describedby="family-lang family-hint"></textarea>
             <p id="family-hint" class="hint">${t('familyHint')}</p>
           </div>
           <p class="hint" id="keys-hint">${t('keysHint')}</p>

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { batchFailuresCsv, createBatch, readBatch, readBatches, type BatchView } from '../../src/ingest/batches.ts';
 import { CATEGORIES } from '../../src/vocabulary.ts';
 import { callerOf, refuseEarly } from '../auth.ts';
+import { languageOf } from '../language.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { Batch, BatchPage } from '../schemas.ts';
@@ -97,7 +98,7 @@ export function batchRoutes(api: ApiDeps) {
         method: 'get',
         path: '/batches/{id}/failures.csv',
         tags: ['photos'],
-        summary: "The batch's refused and failed files with their codes, as CSV",
+        summary: "The batch's refused and failed files with their codes, as CSV in the caller's language",
         request: { params: idParams },
         responses: {
           200: {
@@ -110,7 +111,8 @@ export function batchRoutes(api: ApiDeps) {
     ),
     async (c) => {
       const id = c.req.valid('param').id;
-      const csv = await batchFailuresCsv(api, callerOf(c), id);
+      // In the operator's language (?lang=, the pages' cookie, Accept-Language), as the pages are.
+      const csv = await batchFailuresCsv(api, callerOf(c), id, languageOf(c));
       return c.body(csv, 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="batch-${id}-failures.csv"`,

@@ -124,12 +124,16 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
         path: '/case/subject',
         tags: ['case'],
         summary: 'Correct or add to what the family told us about the person',
+        description:
+          'Each correction searches the archive again, so it counts against the same limits as opening a case ' +
+          '(KINFINDER_RATE_CASES_PER_HOUR per address).',
+        middleware: [refuseEarly('cases.update'), rateLimitAnonymous(uploads)] as const,
         request: { body: { required: true, content: { 'application/json': { schema: SubjectChanges } } } },
         responses: {
           200: { description: 'the details as now stored', content: { 'application/json': { schema: SubjectAnswer } } },
         },
       },
-      { access: { action: 'cases.update' }, errors: ['invalid_input', 'invalid_subject'] },
+      { access: { action: 'cases.update' }, errors: ['invalid_input', 'invalid_subject', 'rate_limited'] },
     ),
     async (c) => {
       const body = c.req.valid('json') as Record<string, string | null | undefined>;

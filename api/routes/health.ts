@@ -1,3 +1,4 @@
+import { languagesWithoutContact } from '../../src/i18n/organisation.ts';
 import { schemaVersion } from '../../src/store/migrate.ts';
 import { countOnOlderModel } from '../../src/store/reembed.ts';
 import type { AppDeps } from '../deps.ts';
@@ -7,6 +8,8 @@ import { Health } from '../schemas.ts';
 export function healthRoutes(deps: AppDeps) {
   const app = apiRouter();
   const health = { content: { 'application/json': { schema: Health } } };
+  // What an operator should fix, though the service runs: no contact for families in some language.
+  const warnings = deps.api && languagesWithoutContact(deps.api.organisation).length > 0 ? ['no_contact'] : [];
   app.openapi(
     declareRoute(
       {
@@ -36,13 +39,14 @@ export function healthRoutes(deps: AppDeps) {
             database: { kind: deps.db.kind, schemaVersion: version },
             face,
             ...(archive ? { archive } : {}),
+            warnings,
           },
           200,
         );
       } catch (err) {
         deps.logger.error({ err }, 'health check: database unreachable');
         return c.json(
-          { status: 'unavailable' as const, database: { kind: deps.db.kind, schemaVersion: null }, face },
+          { status: 'unavailable' as const, database: { kind: deps.db.kind, schemaVersion: null }, face, warnings },
           503,
         );
       }

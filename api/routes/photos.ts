@@ -29,7 +29,11 @@ export const photoListQuery = z.object({
   after: uuid.optional().openapi({ description: 'the `next` of the previous page' }),
 });
 
-export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000) }).openapi('WithdrawPhoto');
+// The reason is required, and said so by the use case in the caller's language (issue 29): zod's
+// own "expected string, received undefined" told an operator nothing.
+export const withdrawBody = z
+  .object({ reason: z.string().max(2000).optional().openapi({ description: 'required: why the photo is withdrawn' }) })
+  .openapi('WithdrawPhoto');
 
 export const correctionBody = z
   .object({

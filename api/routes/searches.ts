@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
+import { z } from '@hono/zod-openapi';
 import { reissueCaseCode } from '../../src/cases/case-code.ts';
+import { findCases } from '../../src/cases/find.ts';
 import { deleteCase } from '../../src/cases/delete.ts';
 import { openCase } from '../../src/cases/open.ts';
 import { viewCase } from '../../src/cases/view.ts';
@@ -8,17 +10,19 @@ import { callerOf, refuseEarly, type Env } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonField, readMultipart } from '../multipart.ts';
 import { familyWords } from '../family-words.ts';
+import { languageOf } from '../language.ts';
 import {
   presentCandidate,
   presentCase,
   presentFamilyCase,
+  presentFamilyCaseHead,
   presentReferenceFace,
   presentReviewItem,
 } from '../present.ts';
 import { rateLimitAnonymous, referencePhotosBodyLimit, type UploadLimits } from '../rate-limit.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { refuseCrossSite } from '../same-origin.ts';
-import { CaseCode, CaseForFamily, CaseForStaff, SearchCreated, SearchForm } from '../schemas.ts';
+import { CaseCode, CaseForFamily, CaseForStaff, FoundCasePage, SearchCreated, SearchForm } from '../schemas.ts';
 import { idParams } from '../validate.ts';
 
 /** Cases an address may open in an hour when the entry point does not say (KINFINDER_RATE_CASES_PER_HOUR). */
@@ -36,6 +40,27 @@ export function parseFaceIndexes(raw: string[], photos: number): Array<number | 
     return Number(p);
   });
 }
+
+export const caseSearchQuery = z.object({
+  q: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ description: 'a surname in any script (Коваленко finds Kovalenko), or a case id' }),
+  birthDate: z
+    .string()
+    .max(40)
+    .optional()
+    .openapi({ description: 'YYYY, YYYY-MM or YYYY-MM-DD; agrees as far as both are known' }),
+  idNumber: z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({ description: 'a document number, spaces and look-alike letters forgiven, within one edit' }),
+  code: z.string().max(64).optional().openapi({ description: 'a case code, or at least its first four characters' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().max(60).optional().openapi({ description: 'the `next` of the previous page' }),
+});
 
 export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => string, uploads: UploadLimits) {
   const app = apiRouter();
@@ -96,11 +121,13 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         photos: photos.map((p, i) => ({ bytes: p.bytes, faceIndex: indexes[i] })),
         subject: parseJsonField(form.text('subject'), 'subject'),
         client: clientAddress(c),
+        lang: languageOf(c),
       });
       api.counters.inc('searches_created');
       return c.json(
         {
-          search: presentCase(opened.case),
+          // A family reads `open` whether or not the archive holds candidates (DESIGN §14).
+          search: opened.forFamily ? presentFamilyCaseHead(opened.forFamily) : presentCase(opened.case),
           // The case code is the family's token; `accessToken` repeats it for older clients.
           ...(opened.caseCode ? { caseCode: opened.caseCode, accessToken: opened.caseCode } : {}),
           referenceFaces: opened.referenceFaces.map(presentReferenceFace),
@@ -111,6 +138,34 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
     },
   );
   app.openAPIRegistry.register('SearchForm', SearchForm);
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/searches',
+        tags: ['searches'],
+        summary: 'Find cases by the subject: surname, birth date, document number, case code (or its start), or id',
+        description:
+          'Every field given must agree. Audited: which fields were searched and which cases were found, never the words typed.',
+        request: { query: caseSearchQuery },
+        responses: {
+          200: { description: 'a page of cases', content: { 'application/json': { schema: FoundCasePage } } },
+        },
+      },
+      { access: { action: 'cases.find' }, errors: ['invalid_input'] },
+    ),
+    async (c) => {
+      const page = await findCases(api, callerOf(c), c.req.valid('query'));
+      return c.json(
+        {
+          items: page.items.map((f) => ({ ...f, createdAt: new Date(f.createdAt).toISOString() })),
+          ...(page.next ? { next: page.next } : {}),
+        },
+        200,
+      );
+    },
+  );
 
   app.openapi(
     declareRoute(
@@ -168,7 +223,8 @@ export function searchRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => s
         path: '/searches/{id}/case-code',
         tags: ['searches'],
         summary: 'A new case code for a family who lost theirs (the old one stops working)',
-        description: 'For a verifier who has checked who is calling. Audited; the code is shown only in this answer.',
+        description:
+          'For a verifier or an admin who has checked who is calling. Audited; the code is shown only in this answer.',
         request: { params: idParams },
         responses: { 201: { description: 'the new code', content: { 'application/json': { schema: CaseCode } } } },
       },

@@ -77,7 +77,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },
         maxAnonUploadBytes: ctx.config.maxAnonUploadBytes,
         trustedProxies: ctx.config.trustedProxies,
-        organisation: { name: ctx.config.orgName, contact: ctx.config.contact },
+        organisation: ctx.config.organisation,
       },
     });
     const server = serve({ fetch: app.fetch, port, hostname: host });

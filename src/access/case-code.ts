@@ -33,12 +33,28 @@ export function formatCaseCode(code: string): string {
  */
 export function normalizeCaseCode(typed: string): string | undefined {
   if (typed.length > 64) return undefined;
-  const s = typed
+  const s = foldTyped(typed);
+  return CODE.test(s) ? s : undefined;
+}
+
+function foldTyped(typed: string): string {
+  return typed
     .toUpperCase()
     .replace(/[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\-\u2010-\u2015\u2212_.]/g, '')
     .replace(/[IL]/g, '1')
     .replace(/O/g, '0');
-  return CODE.test(s) ? s : undefined;
+}
+
+const START = new RegExp(`^[${CROCKFORD}]{${CASE_CODE_PREFIX_LENGTH},${CASE_CODE_LENGTH}}$`);
+
+/**
+ * The start of a code as a family reads it out (at least its first group), forgiven as a whole
+ * code is; undefined when it is not one. Staff find a case by it (src/cases/find.ts).
+ */
+export function normalizeCodeStart(typed: string): string | undefined {
+  if (typed.length > 64) return undefined;
+  const s = foldTyped(typed);
+  return START.test(s) ? s : undefined;
 }
 
 // A code has 60 bits, fewer than a staff token's 256: a plain SHA-256 of it could be searched

@@ -1,8 +1,15 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KinfinderError } from '../errors.ts';
 import type { Queryable } from '../store/database.ts';
+import { installationSecret } from '../store/secrets.ts';
 import { findActiveToken, insertToken, touchToken, type TokenRow } from '../store/tokens.ts';
-import { formatCaseCode, generateCaseCode, hashCaseCode, normalizeCaseCode } from './case-code.ts';
+import {
+  CASE_CODE_PREFIX_LENGTH,
+  formatCaseCode,
+  generateCaseCode,
+  hashCaseCode,
+  normalizeCaseCode,
+} from './case-code.ts';
 import type { Role } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
 
@@ -55,8 +62,19 @@ export async function createCaseCode(
     personId: null,
     createdBy: opts.createdBy ?? null,
     tokenHash: await hashCaseCode(code),
+    codePrefixKey: await caseCodePrefixKey(q, code.slice(0, CASE_CODE_PREFIX_LENGTH)),
   });
   return { caseCode: formatCaseCode(code), row };
+}
+
+/**
+ * What is stored of a code's first group (normalised, 4 characters), so that staff can find a
+ * case by what a family still has of a lost code (src/cases/find.ts): a keyed hash with the
+ * installation's secret, as the throttles keep code prefixes, never the characters themselves.
+ */
+export async function caseCodePrefixKey(q: Queryable, prefix: string): Promise<string> {
+  const secret = await installationSecret(q, 'case-code-prefix');
+  return createHmac('sha256', Buffer.from(secret, 'hex')).update(prefix).digest('hex').slice(0, 32);
 }
 
 function sameHash(a: string, b: string): boolean {

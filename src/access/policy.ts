@@ -25,14 +25,17 @@ export const POLICY = {
   // A family's code opens its own case, never another one (issue 16: a code is not a way round
   // the anonymous rate limit); staff may open a case for a family on the phone.
   'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
-  'cases.read': ['verifier', 'family'],
+  // Admins too: they reopen a case's final candidates and re-issue codes (issue 29).
+  'cases.read': ['verifier', 'family', 'admin'],
+  /** Finding cases by the subject's surname, birth date, number, code or id (src/cases/find.ts), audited. */
+  'cases.find': ['verifier', 'admin'],
   'cases.delete': ['family', 'admin'],
   /** A family's own case through its code alone (GET and DELETE /case, a confirmed match's photo). */
   'cases.own': ['family'],
   /** A family adding photos or details to its own case (issue 12). */
   'cases.update': ['family'],
   /** A new code for a family who lost theirs, after a verifier checked who is calling (audited). */
-  'cases.reissue_code': ['verifier'],
+  'cases.reissue_code': ['verifier', 'admin'],
   'gallery.query': ['verifier', 'system'],
   'review.queue': ['verifier'],
   /** Verifiers answer pending candidates; an admin settles disputed ones (src/review/decide.ts). */

@@ -1,7 +1,9 @@
 import { KinfinderError } from '../errors.ts';
 import type { Queryable } from '../store/database.ts';
+import { SUBJECT_FIELDS } from '../records/record.ts';
+import type { CaseRow } from '../store/cases.ts';
 import { confirmedMatch, faceVisibleToCase, photoVisibleToCase, type ConfirmedMatchRow } from '../store/confirmed.ts';
-import type { Category } from '../vocabulary.ts';
+import type { Category, FamilyCaseStatus, FamilyNoticeKind, ReachedBy } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
 
 /**
@@ -13,6 +15,11 @@ import type { Principal } from './principal.ts';
 /** A family reads what its code opens and nothing else of the archive; every other token reads as staff. */
 export function readsAsFamily(caller: Principal): boolean {
   return caller.role === 'family';
+}
+
+/** Whoever is answered as a family: a caller with no token at all (opening a case), or a case code. */
+export function answeredAsFamily(caller: Principal | null): boolean {
+  return caller === null || readsAsFamily(caller);
 }
 
 /** A gallery photo: any for staff; for a family, only one confirmed as a match of its case. */
@@ -55,10 +62,80 @@ export interface FamilyMatch {
   /** null: no verifier wrote one, and the family reads the default sentence for the category. */
   familyMessage: string | null;
   confirmedAt: Date;
+  /** How it was found, so the words the family reads fit: not the figures behind it. */
+  reachedBy: ReachedBy;
 }
 
 export function forFamily(c: ConfirmedMatchRow): FamilyMatch {
-  return { id: c.id, category: c.category, familyMessage: c.familyMessage, confirmedAt: c.confirmedAt };
+  return {
+    id: c.id,
+    category: c.category,
+    familyMessage: c.familyMessage,
+    confirmedAt: c.confirmedAt,
+    reachedBy: reachedBy(c),
+  };
+}
+
+/**
+ * By photo when a face was compared, by record when the family's description agreed on a field
+ * (a positive weight: a name, a date, a document), both when both. A candidate found by its
+ * record alone has no similarity.
+ */
+export function reachedBy(c: Pick<ConfirmedMatchRow, 'similarity' | 'evidence'>): ReachedBy {
+  const record = c.evidence.some((e) => e.field !== 'face' && e.weight > 0);
+  if (c.similarity === null) return 'record';
+  return record ? 'both' : 'photo';
+}
+
+/**
+ * The status a family reads (DESIGN §14): `open` until a result is confirmed for them, then
+ * `answered`. It is derived from the confirmed results alone, never from the case's own status:
+ * whether the archive holds candidates for the person (`under_review` against `searching`) is
+ * exactly what a family, or anyone trying names, must not learn before a verifier has spoken.
+ */
+export function familyStatus(confirmed: readonly unknown[]): FamilyCaseStatus {
+  return confirmed.length > 0 ? 'answered' : 'open';
+}
+
+/** A case's head as a family reads it: its id, when it was opened, and familyStatus. */
+export interface FamilyCase {
+  id: string;
+  status: FamilyCaseStatus;
+  createdAt: Date;
+}
+
+export function caseForFamily(c: CaseRow, confirmed: readonly unknown[]): FamilyCase {
+  return { id: c.id, status: familyStatus(confirmed), createdAt: c.createdAt };
+}
+
+/**
+ * What the family told us, as they can read and correct it: the documented fields they gave,
+ * as text, nothing else (a field stored before subjects were checked is left out, and nothing of
+ * the archive is ever merged into a case's subject).
+ */
+export function subjectForFamily(subject: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of SUBJECT_FIELDS) {
+    const v = subject[f];
+    if (typeof v === 'string' && v !== '') out[f] = v;
+  }
+  return out;
+}
+
+export interface FamilyNotice {
+  kind: FamilyNoticeKind;
+  at: Date;
+}
+
+/**
+ * What changed under a family (DESIGN §14): a result they were given was taken back (reopened
+ * by an admin, or its photo withdrawn) at `takenBackAt`, and no result was confirmed since. It
+ * stays until a new result is confirmed; a result still standing from before does not end it.
+ */
+export function familyNotices(takenBackAt: Date | null, confirmed: readonly FamilyMatch[]): FamilyNotice[] {
+  if (!takenBackAt) return [];
+  const newer = confirmed.some((c) => new Date(c.confirmedAt).getTime() > takenBackAt.getTime());
+  return newer ? [] : [{ kind: 'result_rechecked', at: takenBackAt }];
 }
 
 /** A confirmed match's photo: only for the family of its case (any other case: as if absent). */

@@ -2,6 +2,9 @@ import { clientTag } from '../access/client-tag.ts';
 import { createCaseCode } from '../access/credentials.ts';
 import { authorize, may } from '../access/policy.ts';
 import { auditActor, isPrincipal, type Caller } from '../access/principal.ts';
+import { answeredAsFamily, caseForFamily, type FamilyCase } from '../access/visibility.ts';
+import type { Language } from '../i18n/languages.ts';
+import { confirmedMatchesOfCase } from '../store/confirmed.ts';
 import type { FaceAnalyser } from '../face/index.ts';
 import type { ModelManifest } from '../face/manifest.ts';
 import type { ImageLimits } from '../image/index.ts';
@@ -28,7 +31,13 @@ export interface CaseDeps {
 }
 
 export interface OpenedCase {
+  /** The case as staff read it. */
   case: CaseRow;
+  /**
+   * For a caller answered as a family (no token, or a case code): the case as its family reads
+   * it, the same whether or not the archive holds candidates (src/access/visibility.ts).
+   */
+  forFamily?: FamilyCase;
   referenceFaces: ReferenceFaceRow[];
   /** Only for a verifier: families never see unreviewed candidates. */
   candidates?: CandidateView[];
@@ -51,6 +60,8 @@ export async function openCase(
     photos: ReferencePhoto[];
     subject?: Record<string, unknown> | undefined;
     /** Where the request came from, for fair use of the engines. */ client?: string | undefined;
+    /** The family's language, kept with the case for the verifiers who write to them. */
+    lang?: Language | undefined;
   },
 ): Promise<OpenedCase> {
   authorize(caller, 'cases.open');
@@ -66,6 +77,7 @@ export async function openCase(
     throw new KinfinderError(
       'invalid_input',
       'upload at least one photo of the person, or give at least their surname or a document number',
+      { reason: 'nothing_given' },
     );
   }
   const chosen = await chooseReferenceFaces(
@@ -79,7 +91,12 @@ export async function openCase(
   const isVerifier = may(principal, 'cases.open_to_review');
   return deps.db.transaction(async (tx) => {
     await ensureModel(tx, { id: deps.manifest.id, dims: deps.manifest.dims, manifest: deps.manifest });
-    const opened = await insertCase(tx, { subject, modelId: deps.manifest.id, createdBy: principal?.id ?? null });
+    const opened = await insertCase(tx, {
+      subject,
+      modelId: deps.manifest.id,
+      createdBy: principal?.id ?? null,
+      lang: input.lang,
+    });
     const refs = await insertReferenceFaces(tx, opened.id, deps.manifest.id, stored, 0);
     await putCaseKeys(tx, opened.id, record);
     const found = await searchForCase(tx, deps.manifest, opened.id, refs, record);
@@ -94,8 +111,12 @@ export async function openCase(
       subjectId: opened.id,
       details: { referencePhotos: stored.length, candidates: found.created, ...(client ? { client } : {}) },
     });
+    const forFamily = answeredAsFamily(principal)
+      ? caseForFamily(opened, await confirmedMatchesOfCase(tx, opened.id))
+      : undefined;
     return {
       case: { ...opened, status },
+      ...(forFamily ? { forFamily } : {}),
       referenceFaces: await referenceFacesOf(tx, opened.id),
       ...(isVerifier ? { candidates: await candidatesOfCase(tx, opened.id) } : {}),
       ...(caseCode ? { caseCode } : {}),

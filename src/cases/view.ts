@@ -1,13 +1,23 @@
 import { authorizePrincipal } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
-import { assertMayOpenCase, forFamily, readsAsFamily, type FamilyMatch } from '../access/visibility.ts';
+import {
+  assertMayOpenCase,
+  caseForFamily,
+  familyNotices,
+  forFamily,
+  readsAsFamily,
+  subjectForFamily,
+  type FamilyCase,
+  type FamilyMatch,
+  type FamilyNotice,
+} from '../access/visibility.ts';
 import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { reviewItemsFor, type ReviewItem } from '../review/blind.ts';
 import { candidatesOfCase } from '../store/candidates.ts';
 import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
-import type { Database } from '../store/database.ts';
-import { confirmedMatchesOfCase } from '../store/confirmed.ts';
+import type { Database, Queryable } from '../store/database.ts';
+import { confirmedMatchesOfCase, lastResultTakenBack } from '../store/confirmed.ts';
 import { referencePhotoCount } from '../store/family.ts';
 
 /**
@@ -22,15 +32,32 @@ export interface StaffCaseView {
 }
 
 /**
- * A case as its family reads it: the status, the confirmed matches as visibility.ts reduces
- * them, and what the family itself gave (how many photos, what they told us), so they can
- * check it and add to it.
+ * A case as its family reads it, every part as src/access/visibility.ts allows: the family's
+ * status (`open` / `answered`, never whether the archive holds candidates), the confirmed
+ * matches, what changed under them (`notices`), and what the family itself gave (how many
+ * photos, what they told us), so they can check it and correct it. The one family view: the
+ * page, the API and any other channel (issue 31) tell a family the same thing.
  */
 export interface FamilyCaseView {
   for: 'family';
-  case: CaseRow;
+  case: FamilyCase;
+  subject: Record<string, string>;
+  notices: FamilyNotice[];
   confirmed: FamilyMatch[];
   referencePhotos: number;
+}
+
+/** The family's view of one case, read in the caller's transaction (their access already checked). */
+export async function familyViewOf(tx: Queryable, found: CaseRow): Promise<FamilyCaseView> {
+  const confirmed = (await confirmedMatchesOfCase(tx, found.id)).map(forFamily);
+  return {
+    for: 'family',
+    case: caseForFamily(found, confirmed),
+    subject: subjectForFamily(found.subject),
+    notices: familyNotices(await lastResultTakenBack(tx, found.id), confirmed),
+    confirmed,
+    referencePhotos: (await referencePhotoCount(tx, found.id)).count,
+  };
 }
 
 /** Reads a case for a verifier, or for the family holding its code (audited either way). */
@@ -45,14 +72,7 @@ export async function viewCase(
     if (!found) throw new KinfinderError('not_found', 'no such case');
     assertMayOpenCase(p, caseId);
     await recordAudit(tx, auditActor(p), { action: 'search.read', subjectType: 'search', subjectId: caseId });
-    if (readsAsFamily(p)) {
-      return {
-        for: 'family',
-        case: found,
-        confirmed: (await confirmedMatchesOfCase(tx, caseId)).map(forFamily),
-        referencePhotos: (await referencePhotoCount(tx, caseId)).count,
-      };
-    }
+    if (readsAsFamily(p)) return familyViewOf(tx, found);
     return {
       for: 'staff',
       case: found,

@@ -39,11 +39,16 @@ export async function withdrawPhoto(
   deps: { db: Database; blobs: BlobStore },
   caller: Caller,
   photoId: string,
-  input: { reason: string },
+  input: { reason?: string | undefined },
 ): Promise<WithdrawnPhoto> {
   const p = authorizePrincipal(caller, 'photos.withdraw');
-  const reason = input.reason.trim();
-  if (!reason) throw new KinfinderError('invalid_input', 'say why the photo is withdrawn (reason)');
+  const reason = (input.reason ?? '').trim();
+  // `reason` names the message the caller reads in their language (api/errors.ts).
+  if (!reason)
+    throw new KinfinderError('invalid_input', 'say why the photo is withdrawn (reason)', {
+      field: 'reason',
+      reason: 'withdraw_reason',
+    });
   assertValidText(reason, 'reason');
   const actor = auditActor(p)!;
   const result = await deps.db.transaction(async (tx) => {

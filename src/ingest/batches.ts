@@ -2,6 +2,8 @@ import { authorize } from '../access/policy.ts';
 import { auditActor, type Caller } from '../access/principal.ts';
 import { KinfinderError } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
+import { hasMessage, translator } from '../i18n/catalogue.ts';
+import type { Language } from '../i18n/languages.ts';
 import { recordAudit } from '../store/audit.ts';
 import {
   batchCounts,
@@ -142,8 +144,18 @@ export async function readBatchProblems(
   return batchProblems(deps.db, id, opts);
 }
 
-/** failures.csv: one row per refused or failed file, with its code, for a spreadsheet. */
-export async function batchFailuresCsv(deps: { db: Database }, caller: Caller, id: string): Promise<string> {
+/**
+ * failures.csv: one row per refused or failed file, with its code, for a spreadsheet, in the
+ * operator's language (issue 29): the headers, the status and the reason in their words; the
+ * code stays as it is (what a script filters on). English keeps the original column names, and
+ * a reason the catalogue has no words for keeps the pipeline's own message.
+ */
+export async function batchFailuresCsv(
+  deps: { db: Database },
+  caller: Caller,
+  id: string,
+  lang: Language = 'en',
+): Promise<string> {
   const rows = await readBatchProblems(deps, caller, id, { duplicates: false });
   await recordAudit(deps.db, auditActor(caller), {
     action: 'batch.failures.export',
@@ -151,8 +163,13 @@ export async function batchFailuresCsv(deps: { db: Database }, caller: Caller, i
     subjectId: id,
     details: { rows: rows.length },
   });
-  return toCsv(
-    ['file', 'status', 'code', 'message', 'photo_id'],
-    rows.map((r) => [r.file, r.status, r.code, r.message, r.photoId]),
+  const t = translator(lang);
+  const reason = (r: BatchFileRow) =>
+    r.code && hasMessage(`ingest:csvReason_${r.code}`) ? t(`ingest:csvReason_${r.code}`) : r.message;
+  const csv = toCsv(
+    ['file', 'status', 'code', 'message', 'photo_id'].map((c) => t(`ingest:csvCol_${c}`)),
+    rows.map((r) => [r.file, t(`ingest:csvStatus_${r.status}`), r.code, reason(r), r.photoId]),
   );
+  // A byte-order mark, so that Excel reads Cyrillic as UTF-8 and not as its local code page.
+  return lang === 'en' ? csv : `\uFEFF${csv}`;
 }

@@ -23,6 +23,8 @@ export interface AuditRow {
   actorId: string | null;
   actorRole: string | null;
   actorPersonId: string | null;
+  /** The name of the person behind the token (DESIGN §18); null for families, anonymous callers and system actors. */
+  actorName: string | null;
   action: string;
   subjectType: string | null;
   subjectId: string | null;
@@ -80,10 +82,11 @@ export async function listAudit(
   const action = opts.action?.replace(/\*$/, '');
   const prefix = opts.action !== undefined && (opts.action.endsWith('*') || opts.action.endsWith('.'));
   const r = await q.query<AuditRow>(
-    `SELECT id::text AS id, at, actor_id AS "actorId", actor_role AS "actorRole", actor_person_id AS "actorPersonId", action,
-            subject_type AS "subjectType", subject_id AS "subjectId", details
-     FROM audit_events
-     WHERE ($1::bigint IS NULL OR (at, id) < (SELECT at, id FROM audit_events WHERE id = $1::bigint))
+    `SELECT audit_events.id::text AS id, at, actor_id AS "actorId", actor_role AS "actorRole", actor_person_id AS "actorPersonId",
+            -- the name as it is now: an admin reads who did it, not a token id (a person is never deleted)
+            people.name AS "actorName", action, subject_type AS "subjectType", subject_id AS "subjectId", details
+     FROM audit_events LEFT JOIN people ON people.id = audit_events.actor_person_id
+     WHERE ($1::bigint IS NULL OR (at, audit_events.id) < (SELECT at, id FROM audit_events WHERE id = $1::bigint))
        AND ($2::uuid IS NULL OR actor_id = $2::uuid OR actor_person_id = $2::uuid)
        AND ($3::text IS NULL OR actor_role = $3)
        AND ($4::text IS NULL OR (CASE WHEN $5::boolean THEN left(action, length($4)) = $4 ELSE action = $4 END))

@@ -1,3 +1,4 @@
+import type { Language } from '../i18n/languages.ts';
 import { CONFIRMING_DECISION_KINDS, type Band, type Box, type CandidateStatus, type Category } from '../vocabulary.ts';
 import type { Evidence } from '../records/weights.ts';
 import type { Queryable } from './database.ts';
@@ -187,9 +188,11 @@ export interface CandidateView {
   confirmedBy: string[];
   /** What the family said about the person they look for (the case's `subject`). */
   subject: Record<string, unknown>;
-  createdAt: Date;
-  /** The archive photo's category: what its family would be told (prisoner, deceased). */
+  /** The family's language (the case's), for the message a confirming verifier writes them; null if not kept. */
+  lang: Language | null;
+  /** The archive photo's category, whose default sentence the family reads (DESIGN §9, §15). */
   category: Category;
+  createdAt: Date;
   /** The chance a stranger shows evidence this strong, per archive record (src/match/bar.ts); null if kept before the bar. */
   strangerRate: number | null;
 }
@@ -206,7 +209,7 @@ export const CANDIDATE_VIEW =
                  OR (c2.match_weight = c.match_weight AND coalesce(c2.similarity, -2) = coalesce(c.similarity, -2) AND c2.id < c.id)))::integer + 1 AS rank,
          c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", c.photo_id AS "photoId",
          c.match_weight AS "matchWeight", c.match_probability AS "matchProbability", c.evidence,
-         c.created_at AS "createdAt", s.subject, p.category, c.stranger_rate AS "strangerRate",
+         c.created_at AS "createdAt", s.subject, s.lang, p.category, c.stranger_rate AS "strangerRate",
          CASE WHEN f.id IS NOT NULL THEN json_build_object('id', f.id, 'score', f.score, 'quality', f.quality,
            'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) END AS face,
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,

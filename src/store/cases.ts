@@ -2,6 +2,7 @@ import pgvector from 'pgvector';
 import type { Queryable } from './database.ts';
 import type { NewFace } from './photos.ts';
 
+import type { Language } from '../i18n/languages.ts';
 import type { Box, CaseStatus } from '../vocabulary.ts';
 
 // A case is stored in the `searches` table (the API's name for it); `src` calls it a case.
@@ -13,17 +14,19 @@ export interface CaseRow {
   modelId: string | null;
   createdAt: Date;
   deletedAt: Date | null;
+  /** The language the family opened the case in; null for cases opened before it was kept. */
+  lang: Language | null;
 }
 
-const CASE_COLUMNS = `id, status, subject, model_id AS "modelId", created_at AS "createdAt", deleted_at AS "deletedAt"`;
+const CASE_COLUMNS = `id, status, subject, model_id AS "modelId", created_at AS "createdAt", deleted_at AS "deletedAt", lang`;
 
 export async function insertCase(
   q: Queryable,
-  s: { subject: Record<string, unknown>; modelId: string; createdBy: string | null },
+  s: { subject: Record<string, unknown>; modelId: string; createdBy: string | null; lang?: Language | undefined },
 ): Promise<CaseRow> {
   const r = await q.query<CaseRow>(
-    `INSERT INTO searches (subject, model_id, created_by) VALUES ($1, $2, $3) RETURNING ${CASE_COLUMNS}`,
-    [JSON.stringify(s.subject), s.modelId, s.createdBy],
+    `INSERT INTO searches (subject, model_id, created_by, lang) VALUES ($1, $2, $3, $4) RETURNING ${CASE_COLUMNS}`,
+    [JSON.stringify(s.subject), s.modelId, s.createdBy, s.lang ?? null],
   );
   return r.rows[0]!;
 }

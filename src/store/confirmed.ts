@@ -1,3 +1,4 @@
+import type { Evidence } from '../records/weights.ts';
 import type { Category } from '../vocabulary.ts';
 import type { Queryable } from './database.ts';
 import { familyMessagesOf } from './decisions.ts';
@@ -25,6 +26,10 @@ export interface ConfirmedMatchRow {
   /** The newest non-empty message a confirming verifier wrote for the family, if any. */
   familyMessage: string | null;
   confirmedAt: Date;
+  /** The face's similarity; null when the candidate was found by its record alone. */
+  similarity: number | null;
+  /** How each field of the family's description compared (the face included). */
+  evidence: Evidence[];
 }
 
 /**
@@ -35,7 +40,7 @@ export interface ConfirmedMatchRow {
 export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Promise<ConfirmedMatchRow[]> {
   const r = await q.query<Omit<ConfirmedMatchRow, 'familyMessage'>>(
     `SELECT c.id, c.search_id AS "caseId", c.photo_id AS "photoId", p.category,
-            coalesce(c.decided_at, c.created_at) AS "confirmedAt"
+            coalesce(c.decided_at, c.created_at) AS "confirmedAt", c.similarity, c.evidence
      -- by the candidate's photo: one found by its record alone has no face
      FROM candidates c JOIN photos p ON p.id = c.photo_id
      WHERE c.search_id = $1 AND ${confirmedForCase('c')}
@@ -47,7 +52,34 @@ export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Prom
     q,
     r.rows.map((x) => x.id),
   );
-  return r.rows.map((x) => ({ ...x, familyMessage: messages.get(x.id) ?? null }));
+  return r.rows.map((x) => ({
+    ...x,
+    similarity: x.similarity === null ? null : Number(x.similarity),
+    evidence: Array.isArray(x.evidence) ? x.evidence : [],
+    familyMessage: messages.get(x.id) ?? null,
+  }));
+}
+
+/**
+ * When a confirmed result of this case was last taken back, or null if none ever was: an admin
+ * reopened it (the reopen's audit row says what it reopened) or its archive photo was withdrawn
+ * (the candidate keeps its `confirmed` status as the record of what was decided, src/match/withdrawal.ts).
+ * Read from rows that are never rewritten, so what a family was told cannot be lost by a later
+ * edit. Reopens are rare: the audit's (action, at) index finds them without scanning the log.
+ */
+export async function lastResultTakenBack(q: Queryable, caseId: string): Promise<Date | null> {
+  const r = await q.query<{ at: Date | null }>(
+    `SELECT max(e.at) AS at FROM (
+       SELECT a.at FROM audit_events a
+       WHERE a.action = 'candidate.reopen' AND a.details->>'searchId' = $1::uuid::text AND a.details->>'was' = 'confirmed'
+       UNION ALL
+       SELECT (p.withdrawal->>'at')::timestamptz FROM candidates c JOIN photos p ON p.id = c.photo_id
+       WHERE c.search_id = $1::uuid AND c.status = 'confirmed' AND p.status = 'withdrawn'
+     ) e`,
+    [caseId],
+  );
+  const at = r.rows[0]?.at;
+  return at ? new Date(at) : null;
 }
 
 /** One confirmed match of a case, for its photo (null when it is not, or no longer, confirmed). */

@@ -11,7 +11,7 @@ import type { Queryable } from './database.ts';
  */
 
 /** pg_trgm's `%` threshold for this transaction (set_config(…, true) is SET LOCAL, with a parameter). */
-async function trigramThreshold(q: Queryable): Promise<void> {
+export async function trigramThreshold(q: Queryable): Promise<void> {
   await q.query(`SELECT set_config('pg_trgm.similarity_threshold', $1, true)`, [String(TRIGRAM_CLOSE)]);
 }
 

@@ -22,12 +22,14 @@ export async function insertToken(
     caseId?: string | null;
     personId?: string | null;
     createdBy?: string | null;
+    /** A case code's first group, as a keyed hash (migration 0013): how staff find the case by it. */
+    codePrefixKey?: string | null;
   },
 ): Promise<TokenRow> {
   const r = await q.query<TokenRow>(
-    `INSERT INTO tokens (role, name, token_hash, search_id, person_id, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO tokens (role, name, token_hash, search_id, person_id, created_by, code_prefix_key) VALUES ($1, $2, $3, $4, $5, $6, $7)
      RETURNING id, role, name, search_id AS "caseId", person_id AS "personId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
-    [t.role, t.name, t.tokenHash, t.caseId ?? null, t.personId ?? null, t.createdBy ?? null],
+    [t.role, t.name, t.tokenHash, t.caseId ?? null, t.personId ?? null, t.createdBy ?? null, t.codePrefixKey ?? null],
   );
   return r.rows[0]!;
 }

@@ -60,7 +60,7 @@ async function page(viewport: { width: number; height: number }, lang: Language,
   return p;
 }
 
-async function confirmWithMessage(caseId: string, familyMessage: string) {
+async function confirmWithMessage(caseId: string, familyMessage: string): Promise<string> {
   const top = await h.t.db.query<{ id: string }>(
     `SELECT c.id FROM candidates c JOIN faces f ON f.id = c.face_id WHERE c.search_id = $1 AND f.photo_id = $2`,
     [caseId, archivePhotoId],
@@ -73,6 +73,7 @@ async function confirmWithMessage(caseId: string, familyMessage: string) {
     });
     expect(r.status, JSON.stringify(r.json)).toBe(201);
   }
+  return top.rows[0]!.id;
 }
 
 async function openCaseByApi(file: string, client: string): Promise<{ id: string; code: string }> {
@@ -87,13 +88,13 @@ async function openCaseByApi(file: string, client: string): Promise<{ id: string
 beforeAll(async () => {
   b = await launchBrowser();
   h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60_000 }, api: { organisation: ORG } });
-  for (const [k, name] of [
-    ['verifier1', 'verifier one'],
-    ['verifier2', 'verifier two'],
+  for (const [k, role, name] of [
+    ['verifier1', 'verifier', 'verifier one'],
+    ['verifier2', 'verifier', 'verifier two'],
+    ['admin', 'admin', 'admin on duty'],
   ] as const) {
-    tok[k] = (
-      await requestJson(h.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role: 'verifier', name } })
-    ).json.token as string;
+    tok[k] = (await requestJson(h.app, 'POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { role, name } })).json
+      .token as string;
   }
   const p = await enqueuePhoto({ db: h.t.db, blobs: h.blobs, queue: h.queue, limits: LIMITS }, CLI, {
     name: ARCHIVE.originalName,
@@ -165,7 +166,9 @@ describe.each(['ru', 'uk'] as const)('a family in %s on a phone', (lang) => {
     const p = await page(PHONE, lang, '/case');
     await p.getByLabel(t('case:codeLabel'), { exact: true }).fill(sloppy(code));
     await p.getByRole('button', { name: t('case:open') }).click();
-    await p.getByText(t('case:underReviewTitle')).waitFor();
+    // `open`: the same words whether or not the archive holds candidates (it does here)
+    await p.getByText(t('case:openTitle')).waitFor();
+    await expect(p.locator('#case-status').textContent()).resolves.toContain(t('case:openText'));
     await expect(p.locator('#photos-given').textContent()).resolves.toBe(t('case:photosGiven', { count: 1 }));
     const flipped = await sharp(people[0]!.files[1]!).flop().jpeg({ quality: 90 }).toBuffer();
     const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#8a8a8a' } })
@@ -205,10 +208,16 @@ describe.each(['ru', 'uk'] as const)('a family in %s on a phone', (lang) => {
     const text = (await record.textContent()) ?? '';
     // the order a frightened relative reads it in: the news, a person to talk to, the message, then the photo
     const at = (s: string) => text.indexOf(s);
-    expect(at(t('case:deceasedText'))).toBeGreaterThan(-1);
-    expect(at(ORG.contact)).toBeGreaterThan(at(t('case:deceasedText')));
-    expect(at(MESSAGES[lang])).toBeGreaterThan(at(ORG.contact));
+    // found by the face alone: the words say photos were compared
+    expect(at(t('case:deceasedText_photo'))).toBeGreaterThan(-1);
+    expect(at(ORG.contact)).toBeGreaterThan(at(t('case:deceasedText_photo')));
+    // the standard sentence in their language first, the verifier's own words beneath it
+    expect(at(t('family:defaultDeceased'))).toBeGreaterThan(at(ORG.contact));
+    expect(at(MESSAGES[lang])).toBeGreaterThan(at(t('family:defaultDeceased')));
     expect(at(t('case:deceasedPhotoWarning'))).toBeGreaterThan(at(MESSAGES[lang]));
+    // the lead-in for the dead, and nothing more to send under a final result
+    await expect(p.locator('#case-status').textContent()).resolves.toContain(t('case:leadDeceased'));
+    await expect(p.locator('#add-section').isHidden()).resolves.toBe(true);
     await expect(record.locator('img').count()).resolves.toBe(0);
     const body = (await p.locator('body').textContent()) ?? '';
     for (const s of [...SECRETS, archivePhotoId]) expect(body, s).not.toContain(s);
@@ -232,6 +241,99 @@ describe.each(['ru', 'uk'] as const)('a family in %s on a phone', (lang) => {
       headers: { 'x-test-client': `after-${lang}` },
     });
     expect(again.status).toBe(401);
+    await p.context().close();
+  });
+  it('opens a case without a photo from the start page, then sees and corrects what is on record', async () => {
+    const p = await page(PHONE, lang, '/');
+    await expect(p.locator('#no-photo-hint').textContent()).resolves.toBe(t('family:noPhotoHint'));
+    // nothing at all: asked for a photo or a surname or an ID number, and shown where to type them
+    await p.getByRole('button', { name: t('family:start') }).click();
+    await expect(p.locator('#form-error').textContent()).resolves.toBe(t('family:errNoPhoto'));
+    await expect(p.locator('#about').getAttribute('open')).resolves.not.toBeNull();
+    await p.getByLabel(t('family:surname'), { exact: true }).fill('Сидоренко');
+    await p.getByLabel(t('family:birthDate'), { exact: true }).fill('1987-05');
+    await p.getByLabel(t('family:idNumber'), { exact: true }).fill('АВ 654321');
+    await p.getByLabel(t('family:unit'), { exact: true }).fill('93');
+    await p
+      .getByLabel(t('family:marks'), { exact: true })
+      .fill(lang === 'ru' ? 'шрам на подбородке' : 'шрам на підборідді');
+    await screenshot(p, `family-start-nophoto-${lang}-360`);
+    await p.getByRole('button', { name: t('family:start') }).click();
+    await p.locator('#done').waitFor({ state: 'visible', timeout: 60_000 });
+    const noPhotoCode = ((await p.locator('#case-code').textContent()) ?? '').trim();
+    expect(noPhotoCode).toMatch(CODE);
+    await p.context().close();
+
+    const c = await page(PHONE, lang, `/case#${noPhotoCode}`);
+    await c.getByText(t('case:openTitle')).waitFor();
+    // never "you sent 0 photos": a photo would help, and they can add one
+    await expect(c.locator('#photos-given').textContent()).resolves.toBe(t('case:noPhotosGiven'));
+    await expect(c.locator('#add-section').isVisible()).resolves.toBe(true);
+    await c.getByText(t('case:detailsOpen')).click();
+    // the form shows what is on record, as they typed it
+    await expect(c.locator('#details-surname').inputValue()).resolves.toBe('Сидоренко');
+    await expect(c.locator('#details-idNumber').inputValue()).resolves.toBe('АВ 654321');
+    await expect(c.locator('#details-unit').inputValue()).resolves.toBe('93');
+    // a wrong field is cleared by emptying it
+    await c.locator('#details-unit').fill('');
+    await c.getByRole('button', { name: t('case:detailsSave') }).click();
+    await c.getByText(t('case:detailsSaved')).waitFor();
+    const onRecord = await requestJson(h.app, 'GET', '/api/v1/case', {
+      token: noPhotoCode,
+      headers: { 'x-test-client': `nophoto-${lang}` },
+    });
+    expect(onRecord.json.subject).toEqual({
+      surname: 'Сидоренко',
+      birthDate: '1987-05',
+      idNumber: 'АВ 654321',
+      marks: lang === 'ru' ? 'шрам на подбородке' : 'шрам на підборідді',
+    });
+    await expect(unnamed(c)).resolves.toEqual([]);
+    await screenshot(c, `family-case-nophoto-${lang}-360`);
+    await c.context().close();
+  });
+
+  it("is told when a death notice it was given is checked again, whom to call; a verifier's other-language words beneath", async () => {
+    const other: Language = lang === 'ru' ? 'uk' : 'ru';
+    const opened = await requestJson(h.app, 'POST', '/api/v1/searches', {
+      body: photoForm([{ name: 'son.jpg', bytes: fs.readFileSync(people[0]!.files[1]!) }], 'photo'),
+      headers: { 'x-test-client': `recheck-${lang}`, 'accept-language': lang },
+    });
+    expect(opened.status).toBe(201);
+    const caseCode = opened.json.caseCode as string;
+    const candidate = await confirmWithMessage(opened.json.search.id as string, MESSAGES[other]);
+    const p = await page(PHONE, lang, `/case#${caseCode}`);
+    const record = p.locator('article.record-deceased');
+    await record.waitFor();
+    const text = (await record.textContent()) ?? '';
+    // their own language first; the verifier's words, in another language, marked as the verifier's
+    expect(text.indexOf(t('family:defaultDeceased'))).toBeGreaterThan(-1);
+    expect(text.indexOf(t('case:verifierWords'))).toBeGreaterThan(text.indexOf(t('family:defaultDeceased')));
+    expect(text.indexOf(MESSAGES[other])).toBeGreaterThan(text.indexOf(t('case:verifierWords')));
+    await expect(record.locator('blockquote.verifier-words').textContent()).resolves.toBe(MESSAGES[other]);
+    await screenshot(p, `family-case-verifier-words-${lang}-360`);
+
+    const reopened = await requestJson(h.app, 'POST', `/api/v1/candidates/${candidate}/reopen`, {
+      token: tok.admin,
+      body: { reason: 'the registry photo was mislabelled' },
+    });
+    expect(reopened.status, JSON.stringify(reopened.json)).toBe(201);
+    await p.getByRole('button', { name: t('case:refresh') }).click();
+    const notice = p.locator('.notice-rechecked');
+    await notice.waitFor();
+    await expect(notice.locator('h2').textContent()).resolves.toBe(t('case:noticeTitle'));
+    // whom to call, in their words: the organisation (quoted once) and the contact
+    await expect(notice.locator('.support').textContent()).resolves.toBe(
+      t('case:noticeCall', { org: t('family:orgQuoted', { org: ORG.name }), contact: ORG.contact }),
+    );
+    await expect(p.locator('article.record-deceased').count()).resolves.toBe(0);
+    await expect(p.locator('#case-status').textContent()).resolves.toContain(t('case:openTitle'));
+    // the notice comes before anything else about the case
+    const noticeBox = await notice.boundingBox();
+    const statusBox = await p.locator('#case-status').boundingBox();
+    expect(noticeBox!.y).toBeLessThan(statusBox!.y);
+    await expect(unnamed(p)).resolves.toEqual([]);
+    await screenshot(p, `family-case-rechecked-${lang}-360`);
     await p.context().close();
   });
 });
@@ -266,7 +368,7 @@ describe('every family page in ru, uk and en, at phone and desktop size', () => 
         await screenshot(signin, `family-signin-${lang}-${size}`);
 
         const review = await page(viewport, lang, `/case#${underReview.code}`);
-        await review.getByText(t('case:underReviewTitle')).waitFor();
+        await review.getByText(t('case:openTitle')).waitFor();
         expect(new URL(review.url()).hash, 'the code is taken out of the address bar').toBe('');
         await screenshot(review, `family-case-review-${lang}-${size}`);
 

@@ -18,6 +18,7 @@ const PAGES = new Set([
   'GET /case/{id}',
   'GET /review',
   'GET /ingest',
+  'GET /admin',
   'GET /assets/{name}',
   'GET /api/docs',
   'GET /api/docs/{name}',

@@ -4,6 +4,8 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../src/access/principal.ts';
+import { translator } from '../../src/i18n/catalogue.ts';
+import { LANGUAGE_NAMES } from '../../src/i18n/languages.ts';
 import { enqueuePhoto } from '../../src/ingest/enqueue.ts';
 import { ADMIN_TOKEN, LIMITS, openApiHarness, photoForm, requestJson, type ApiHarness } from '../support/api.ts';
 import {
@@ -236,7 +238,12 @@ describe('the verifier console at 1280 × 800', () => {
     await page.keyboard.press('Escape');
     expect(await focused(page)).toBe('#item-heading');
     await expect(page.locator('#note').inputValue()).resolves.toBe('rrr same scar above the left eyebrow');
+    // the message box names the family's language and holds their standard sentence (issue 27);
+    // case A's family opened it in English. The verifier writes their own instead.
     await page.keyboard.press('m');
+    await expect(page.locator('#family-lang').textContent()).resolves.toContain('The family reads English.');
+    await expect(page.locator('#family-message').inputValue()).resolves.toBe(translator('en')('family:defaultUnknown'));
+    await page.keyboard.press('Control+A');
     await page.keyboard.type('Your son was registered as a prisoner of war.');
     await page.keyboard.press('Escape');
     await page.keyboard.press('c');
@@ -442,6 +449,48 @@ describe('the verifier console at 1280 × 800', () => {
       `Разом: ${(cand.matchWeight as number).toFixed(1)} біт (імовірність > 99.9 %)`,
     );
     await expect(unnamed(page)).resolves.toEqual([]);
+    expect(b.problems).toEqual([]);
+  });
+  it('writes to the family in their language: named beside the message box, their sentence pre-filled (issue 27)', async () => {
+    // A Russian-speaking family opens a case; a Ukrainian-reading verifier confirms it.
+    const tag = await sharp({ create: { width: 480, height: 320, channels: 3, background: { r: 90, g: 120, b: 90 } } })
+      .jpeg()
+      .toBuffer();
+    const photoId = await enrol('list-12.jpg', tag, { names: ['Сидоренко Олег'], birthDate: '1979' });
+    await h.t.db.query(`UPDATE photos SET category = 'deceased' WHERE id = $1`, [photoId]);
+    const opened = await requestJson(h.app, 'POST', '/api/v1/searches', {
+      body: photoForm([], 'photo', { subject: JSON.stringify({ surname: 'Сидоренко', birthDate: '1979' }) }),
+      headers: { 'x-test-client': 'family-ru', 'accept-language': 'ru-RU,ru;q=0.9' },
+    });
+    expect(opened.status).toBe(201);
+    const staff = await requestJson(h.app, 'GET', `/api/v1/searches/${opened.json.search.id}`, { token: tokens.v1 });
+    const cand = (staff.json.candidates as Json[]).find((c) => c.photoId === photoId)!;
+    expect(cand).toMatchObject({ lang: 'ru', category: 'deceased' });
+
+    const verifier = await makeToken('verifier', 'Mykola Hnatiuk');
+    const page = await consoleFor(verifier, 'uk');
+    await page.locator(`button.queue-item[data-id="${cand.id}"]`).click();
+    const uk = translator('uk');
+    await expect(page.locator('#family-lang').textContent()).resolves.toBe(
+      `${uk('review:familyLang', { language: LANGUAGE_NAMES.ru })} ${uk('review:familyPrefilled')}`,
+    );
+    const box = page.locator('#family-message');
+    await expect(box.inputValue()).resolves.toBe(translator('ru')('family:defaultDeceased'));
+    await expect(box.getAttribute('lang')).resolves.toBe('ru');
+    // the label sits beside the box, above it, in view with the buttons
+    const label = await page.locator('#family-lang').boundingBox();
+    const area = await box.boundingBox();
+    expect(label!.y).toBeLessThan(area!.y);
+    await screenshot(page, 'review-family-language-uk-1280x800');
+    // confirmed as pre-filled: nothing is stored as the verifier's own words
+    await page.locator('#item-heading').focus();
+    await page.keyboard.press('c');
+    await said(page, /Підтверджено/);
+    const row = await h.t.db.query<{ family_message: string | null }>(
+      `SELECT family_message FROM decisions WHERE candidate_id = $1 AND decision = 'confirm'`,
+      [cand.id],
+    );
+    expect(row.rows).toEqual([{ family_message: null }]);
     expect(b.problems).toEqual([]);
   });
 });

@@ -163,7 +163,13 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
     if (after.for !== 'family') throw new Error('a family got the staff view');
     expect(after.confirmed.map((m) => m.id)).toEqual([candidateId]);
     // only what DESIGN §9 lets a family see: what the family told us, their own face, the verifiers are not there
-    expect(Object.keys(after.confirmed[0]!).sort()).toEqual(['category', 'confirmedAt', 'familyMessage', 'id']);
+    expect(Object.keys(after.confirmed[0]!).sort()).toEqual([
+      'category',
+      'confirmedAt',
+      'familyMessage',
+      'id',
+      'reachedBy',
+    ]);
   });
 
   it('gives verifiers the whole case and families only their own', async () => {

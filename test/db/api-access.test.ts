@@ -116,7 +116,15 @@ describe('authorisation matrix', () => {
         '/searches/:id',
         () => `/api/v1/searches/${caseId}`,
         () => undefined,
-        { none: 401, familyOwn: 200, familyOther: 403, operator: 403, verifier: 200, admin: 403 },
+        // Admins open a case to re-issue its code and reopen its final candidates (issue 29).
+        { none: 401, familyOwn: 200, familyOther: 403, operator: 403, verifier: 200, admin: 200 },
+      ],
+      [
+        'GET',
+        '/searches',
+        () => `/api/v1/searches?q=${caseId}`,
+        () => undefined,
+        { none: 401, familyOwn: 403, familyOther: 403, operator: 403, verifier: 200, admin: 200 },
       ],
       [
         'GET',

@@ -113,6 +113,7 @@ describe('person records through the API', () => {
       );
       expect(family.status).toBe(201);
       expect(family.json.candidates).toBeUndefined();
+      expect(family.json.search.status).toBe('open');
       const seen = await call('GET', `/searches/${family.json.search.id}`, verifier);
       expect((seen.json.candidates as Json[])[0]).toMatchObject({ photoId: doc });
       expect(seen.json.search.status).toBe('under_review');

@@ -174,7 +174,9 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     expect(((await queueOf('v2')).items as Json[]).some((i) => i.id === c)).toBe(true);
     const two = await decideAs('v2', c!, { decision: 'reject' });
     expect(two.json.candidate.status).toBe('rejected');
-    expect((await call('GET', `/searches/${caseId}`, familyToken)).json.search.status).toBe('searching');
+    // the family reads `open` before and after: nothing says candidates came and went
+    expect((await call('GET', `/searches/${caseId}`, familyToken)).json.search.status).toBe('open');
+    expect((await call('GET', `/searches/${caseId}`, tok.v3)).json.search.status).toBe('searching');
     expect(((await queueOf('v3')).items as Json[]).some((i) => i.id === c)).toBe(false);
   });
 
@@ -187,8 +189,9 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     await decideAs('v1', c!, { decision: 'confirm' });
     const against = await decideAs('v2', c!, { decision: 'reject', note: 'the chin is different' });
     expect(against.json.candidate.status).toBe('disputed');
-    // still being checked for the family; gone from every verifier's queue
-    expect((await call('GET', `/searches/${caseId}`, familyToken)).json.search.status).toBe('under_review');
+    // still open for the family (staff read it under review); gone from every verifier's queue
+    expect((await call('GET', `/searches/${caseId}`, familyToken)).json.search.status).toBe('open');
+    expect((await call('GET', `/searches/${caseId}`, tok.v3)).json.search.status).toBe('under_review');
     expect(((await queueOf('v3')).items as Json[]).some((i) => i.id === c)).toBe(false);
     const third = await decideAs('v3', c!, { decision: 'confirm' });
     expect([third.status, third.json.error.code]).toEqual([409, 'already_decided']);
@@ -215,7 +218,7 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     expect(settled.json.candidate.status).toBe('confirmed');
     expect(((await queueOf('admin', 'queue=disputed')).items as Json[]).some((i) => i.id === c)).toBe(false);
     const family = await call('GET', `/searches/${caseId}`, familyToken);
-    expect(family.json.search.status).toBe('match_confirmed');
+    expect(family.json.search.status).toBe('answered');
     expect(await familyMessageOf(h.t.db, c!)).toBe('He is registered as a prisoner.');
     const audit = await h.t.db.query<{ details: Json }>(
       `SELECT details FROM audit_events WHERE action = 'candidate.settle_confirm' AND subject_id = $1`,
@@ -299,8 +302,9 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     await decideAs('v1', c!, { decision: 'confirm' });
     await decideAs('v2', c!, { decision: 'confirm' });
     const before = await call('GET', `/searches/${caseId}`, familyToken);
-    expect(before.json.search.status).toBe('match_confirmed');
+    expect(before.json.search.status).toBe('answered');
     expect(before.json.confirmed).toHaveLength(1);
+    expect(before.json.notices).toEqual([]);
 
     expect((await call('POST', `/candidates/${c}/reopen`, tok.v1, { reason: 'x' })).status).toBe(403);
     expect((await call('POST', `/candidates/${c}/reopen`, tok.admin, { reason: '' })).status).toBe(400);
@@ -311,8 +315,11 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     expect(reopened.json.candidate).toMatchObject({ status: 'pending', confirmations: 0 });
 
     const after = await call('GET', `/searches/${caseId}`, familyToken);
-    expect(after.json.search.status).toBe('under_review');
+    expect(after.json.search.status).toBe('open');
     expect(after.json.confirmed).toEqual([]);
+    // the family is told the result they were given is being checked again (DESIGN §14)
+    expect(after.json.notices).toEqual([{ kind: 'result_rechecked', at: expect.any(String) }]);
+    expect((await call('GET', `/searches/${caseId}`, tok.v3)).json.search.status).toBe('under_review');
     const audit = await h.t.db.query<{ details: Json }>(
       `SELECT details FROM audit_events WHERE action = 'candidate.reopen' AND subject_id = $1`,
       [c],

@@ -5,6 +5,7 @@ import {
   generateCaseCode,
   hashCaseCode,
   normalizeCaseCode,
+  normalizeCodeStart,
 } from '../../src/access/case-code.ts';
 
 describe('case codes', () => {
@@ -46,6 +47,15 @@ describe('case codes', () => {
       '',
     ])
       expect(normalizeCaseCode(v), v).toBeUndefined();
+  });
+
+  it('reads the start of a code as a family reads it out: its first group at least, forgiven alike', () => {
+    expect(normalizeCodeStart('k7q4')).toBe('K7Q4');
+    expect(normalizeCodeStart(' k7q4-m2 ')).toBe('K7Q4M2');
+    expect(normalizeCodeStart('il0o')).toBe('1100');
+    expect(normalizeCodeStart('K7Q4-M2X9-PD3F')).toBe('K7Q4M2X9PD3F');
+    for (const v of ['K7Q', 'K7QU', 'K7Q4-M2X9-PD3FF', 'Коваленко', ''])
+      expect(normalizeCodeStart(v), v).toBeUndefined();
   });
 
   it('stores a slow, fixed-length hash that is the same for every spelling and never the code', async () => {

@@ -24,12 +24,18 @@ let shownStatus = null;
 let shownConfirmed = '';
 let timer = null;
 
-const STATUS = {
-  searching: ['case:searchingTitle', 'case:searchingText'],
-  under_review: ['case:underReviewTitle', 'case:underReviewText'],
-  match_confirmed: ['case:confirmedTitle', 'case:confirmedText'],
-  closed: ['case:closedTitle', 'case:closedText'],
-};
+/**
+ * The family's status (DESIGN §14): `open` until a result is confirmed, whether or not the
+ * archive holds candidates; then `answered`, with a lead-in that fits the news it brings (only
+ * the death notice asks the family to read it with someone close to them).
+ */
+const LEAD = { deceased: 'case:leadDeceased', prisoner: 'case:leadPrisoner', unknown: 'case:leadUnknown' };
+function statusWords(status, confirmed) {
+  if (status !== 'answered') return ['case:openTitle', 'case:openText'];
+  const kinds = confirmed.map((c) => c.category);
+  const lead = kinds.includes('deceased') ? LEAD.deceased : kinds.includes('prisoner') ? LEAD.prisoner : LEAD.unknown;
+  return ['case:answeredTitle', lead];
+}
 
 /** Crockford base32 as the server reads it: case, dashes and spaces ignored, I/L → 1, O → 0. */
 function normalize(typed) {
@@ -87,11 +93,19 @@ async function load({ fromForm = false, quiet = false } = {}) {
 function render(data) {
   const s = data.search.status;
   const confirmed = data.confirmed || [];
+  const answered = s === 'answered';
   const key = confirmed.map((c) => c.id).join(',');
-  byId('photos-given').textContent = t('case:photosGiven', { count: data.referencePhotos || 0 });
-  if (s !== shownStatus) {
-    shownStatus = s;
-    const [title, text] = STATUS[s] || STATUS.searching;
+  const photos = data.referencePhotos || 0;
+  byId('photos-given').textContent = photos > 0 ? t('case:photosGiven', { count: photos }) : t('case:noPhotosGiven');
+  // "More photos can help" reads wrong to a family who has sent none: their own sentence says it.
+  show(byId('add-text'), photos > 0);
+  // Under a final result there is nothing more to send (DESIGN §14): no "add photos".
+  show(byId('add-section'), !answered);
+  renderNotices(data.notices || []);
+  const statusKey = `${s}:${confirmed.map((c) => c.category).join(',')}`;
+  if (statusKey !== shownStatus) {
+    shownStatus = statusKey;
+    const [title, text] = statusWords(s, confirmed);
     statusBox.replaceChildren(el('p', { class: `badge badge-${s}`, text: t(title) }), el('p', { text: t(text) }));
   }
   if (key !== shownConfirmed) {
@@ -100,11 +114,53 @@ function render(data) {
     byId('records').replaceChildren(...confirmed.map((c, i) => record(c, i, confirmed.length)));
     show(byId('result'), confirmed.length > 0);
   }
+  fillDetails(data.subject || {});
+}
+
+/** A result taken back (reopened, or its photo withdrawn): said first, with whom to call. */
+let shownNotices = '';
+function renderNotices(notices) {
+  const box = byId('notices');
+  const key = JSON.stringify(notices);
+  if (key === shownNotices) return;
+  shownNotices = key;
+  const rechecked = notices.find((n) => n.kind === 'result_rechecked');
+  if (!rechecked) {
+    box.replaceChildren();
+    show(box, false);
+    return;
+  }
+  const date = new Date(rechecked.at).toLocaleDateString(document.documentElement.lang, {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+  });
+  const call =
+    ORG && CONTACT
+      ? t('case:noticeCall', { org: ORG, contact: CONTACT })
+      : CONTACT
+        ? t('case:noticeCallContact', { contact: CONTACT })
+        : t('case:noticeCallNoContact');
+  box.replaceChildren(
+    el(
+      'div',
+      { class: 'warning notice-rechecked', role: 'alert' },
+      el('h2', { text: t('case:noticeTitle') }),
+      el('p', { text: t('case:noticeText', { date }) }),
+      el('p', { class: 'support', text: call }),
+    ),
+  );
+  show(box, true);
 }
 
 /** The support line: the organisation and how to reach a person. */
 function support() {
-  const text = ORG && CONTACT ? t('case:support', { org: ORG, contact: CONTACT }) : t('case:supportNoContact');
+  const text =
+    ORG && CONTACT
+      ? t('case:support', { org: ORG, contact: CONTACT })
+      : CONTACT
+        ? t('case:supportContact', { contact: CONTACT })
+        : t('case:supportNoContact');
   return el('p', { class: 'support', text });
 }
 
@@ -113,9 +169,30 @@ const WORDS = {
   deceased: { title: 'case:deceasedTitle', text: 'case:deceasedText', photo: 'case:deceasedPhotoWarning' },
   unknown: { title: 'case:unknownTitle', text: 'case:unknownText', photo: 'case:unknownPhotoWarning' },
 };
+/** How the result was reached decides the words: "compared your photos" only when a face was compared. */
+const REACHED = ['photo', 'record', 'both'];
+
+/**
+ * What the checkers say: the standard sentence in the family's language first; beneath it, marked
+ * as theirs, the verifier's own words (they may have written in another language).
+ */
+function message(c) {
+  const standard = c.defaultMessage || c.familyMessage;
+  const own = c.verifierMessage && c.verifierMessage.trim() !== (standard || '').trim() ? c.verifierMessage : null;
+  return el(
+    'div',
+    { class: 'family-message' },
+    el('h4', { text: t('case:messageHeading') }),
+    el('p', { class: 'message standard', text: standard }),
+    own ? el('p', { class: 'hint verifier-words-label', text: t('case:verifierWords') }) : null,
+    own ? el('blockquote', { class: 'verifier-words' }, el('p', { text: own })) : null,
+  );
+}
 
 function record(c, i, n) {
   const words = WORDS[c.category] || WORDS.unknown;
+  const reached = REACHED.includes(c.reachedBy) ? c.reachedBy : 'photo';
+  const text = `${words.text}_${reached}`;
   const warnId = `photo-warning-${i}`;
   const holder = el('div', { class: 'revealed-photo', hidden: true });
   const button = el('button', {
@@ -156,19 +233,11 @@ function record(c, i, n) {
   const parts = [el('h3', { text: t(words.title) })];
   if (c.category === 'deceased') {
     // The hardest news: the words first, then a person to talk to, before anything else.
-    parts.push(el('div', { class: 'gentle', role: 'note' }, el('p', { text: t(words.text) }), support()));
+    parts.push(el('div', { class: 'gentle', role: 'note' }, el('p', { text: t(text) }), support()));
   } else {
-    parts.push(el('p', { text: t(words.text) }));
+    parts.push(el('p', { text: t(text) }));
   }
-  parts.push(
-    el(
-      'div',
-      { class: 'family-message' },
-      el('h4', { text: t('case:messageHeading') }),
-      el('p', { class: 'message', text: c.familyMessage }),
-    ),
-    el('p', { class: 'hint', text: t('case:confirmedOn', { date: confirmedOn }) }),
-  );
+  parts.push(message(c), el('p', { class: 'hint', text: t('case:confirmedOn', { date: confirmedOn }) }));
   if (c.category !== 'deceased') parts.push(support());
   parts.push(el('div', { class: 'warning', id: warnId }, el('p', { text: t(words.photo) })), button, holder);
   return el(
@@ -262,19 +331,44 @@ addForm.addEventListener('submit', async (e) => {
   } else showError(addError, uploadErrorText(r, photos));
 });
 
-// Corrections to the details: only the fields filled in are sent, so nothing is wiped by accident.
-byId('details-form').addEventListener('submit', async (e) => {
+// Corrections to the details: the form shows what is on record (GET /case `subject`), only fields
+// the family changed are sent, and a field they emptied is sent as null, which clears it.
+let onRecord = null;
+let detailsDirty = false;
+const detailsForm = byId('details-form');
+detailsForm.addEventListener('input', () => {
+  detailsDirty = true;
+});
+function fillDetails(subject) {
+  // Never under the family's fingers: a refresh while they type leaves their typing alone.
+  if (detailsDirty && onRecord) return;
+  onRecord = {};
+  for (const key of SUBJECT) {
+    const value = typeof subject[key] === 'string' ? subject[key] : '';
+    onRecord[key] = value;
+    /** @type {HTMLInputElement} */ (byId(`details-${key}`)).value = value;
+  }
+  detailsDirty = false;
+}
+detailsForm.addEventListener('submit', async (e) => {
   e.preventDefault();
-  /** @type {Record<string, string>} */
+  /** @type {Record<string, string | null>} */
   const changes = {};
   for (const key of SUBJECT) {
     const value = /** @type {HTMLInputElement} */ (byId(`details-${key}`)).value.trim();
-    if (value) changes[key] = value;
+    const was = (onRecord && onRecord[key]) || '';
+    if (value === was) continue;
+    changes[key] = value === '' ? null : value;
   }
-  if (Object.keys(changes).length === 0) return;
+  if (Object.keys(changes).length === 0) {
+    say(byId('details-status'), t('case:detailsUnchanged'));
+    return;
+  }
   const r = await api('case/subject', { token: code, method: 'PATCH', json: changes });
   if (r.ok) {
     showError(byId('details-error'), '');
+    detailsDirty = false;
+    fillDetails(r.data.subject || {});
     say(byId('details-status'), t('case:detailsSaved'));
   } else showError(byId('details-error'), errorText(r.data));
 });
@@ -282,6 +376,8 @@ byId('details-form').addEventListener('submit', async (e) => {
 byId('forget').addEventListener('click', () => {
   stopTimer();
   images.release();
+  onRecord = null;
+  detailsDirty = false;
   session.remove(STORE_KEY);
   code = null;
   show(caseSection, false);

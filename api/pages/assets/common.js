@@ -118,7 +118,9 @@ export const session = {
 
 /** Calls the API with the token in the Authorization header (never in the URL). */
 export async function api(path, { token, method = 'GET', json, form } = {}) {
-  const headers = {};
+  // The page's language, so an error the server words (a missing reason…) reads as the page does:
+  // the language cookie is not sent (credentials: 'omit'), and the browser's own may differ.
+  const headers = { 'accept-language': LANG };
   if (token) headers.authorization = `Bearer ${token}`;
   let body;
   if (json !== undefined) {

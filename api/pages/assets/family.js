@@ -1,5 +1,6 @@
 /* global window, navigator, FormData, document */
-// `/`: a family sends 1–5 photos of one person, picks the face when a photo shows several, and
+// `/`: a family sends 1–5 photos of one person (or, without a photo, what they know: surname,
+// date of birth, ID number, unit, marks), picks the face when a photo shows several, and
 // receives the case code once: large, to copy, print or save.
 import { byId, el, say, show, showError, t, upload } from './common.js';
 import { photoPicker, uploadErrorText } from './photos.js';
@@ -45,9 +46,12 @@ camera.addEventListener('change', () => {
 form.addEventListener('submit', (e) => {
   e.preventDefault();
   if (sending) return;
-  if (list.photos.length === 0) {
+  // Without a photo a case needs at least a surname or a document number (DESIGN §11).
+  const about = aboutRelative();
+  if (list.photos.length === 0 && !about.surname && !about.idNumber) {
     showError(formError, t('family:errNoPhoto'));
-    picker.focus();
+    /** @type {HTMLDetailsElement} */ (byId('about')).open = true;
+    byId('subject-surname').focus();
     return;
   }
   void send();
@@ -84,12 +88,12 @@ async function send() {
   if (Object.keys(subject).length > 0) body.append('subject', JSON.stringify(subject));
   show(progress, true);
   progress.value = 0;
-  progressSay(t('family:sending'));
+  progressSay(photos.length > 0 ? t('family:sending') : t('family:sendingDetails'));
   let announcedLooking = false;
   const result = await upload('searches', body, {
     onProgress: (fraction) => {
       progress.value = Math.round(fraction * 100);
-      if (fraction >= 1 && !announcedLooking) {
+      if (fraction >= 1 && !announcedLooking && photos.length > 0) {
         announcedLooking = true;
         progressSay(t('family:looking'));
       }

@@ -3,6 +3,7 @@
 // and follow the batch: one summary polled for the whole batch (not a request per photo, and no
 // photo read), which a reload of the page picks up again from localStorage.
 import { api, byId, el, formatBytes, LANG, say, show, showError, staffSignIn, t, upload } from './common.js';
+import { loadBatchChoices, startPhotoList } from './ingest-photos.js';
 
 const BATCH_FILES = 10;
 const POLL_MS = 1500;
@@ -56,6 +57,7 @@ const signIn = staffSignIn({
   onReady(value) {
     token = value;
     show(uploadSection, true);
+    startPhotoList(value, () => signIn.signOut());
     void loadRecent();
     if (current) {
       showBatchNote(
@@ -499,6 +501,7 @@ async function loadRecent() {
   if (!res.ok) return;
   const items = res.data.items || [];
   show(byId('recent-empty'), items.length === 0);
+  void loadBatchChoices();
   show(byId('recent-table'), items.length > 0);
   const when = new Intl.DateTimeFormat(LANG, { dateStyle: 'short', timeStyle: 'short' });
   byId('recent-body').replaceChildren(

@@ -5,6 +5,7 @@
 // r reject, u unsure, s skip, j / k move, z undo, v show the whole photo, n / m the note and the
 // message for the family; they work everywhere
 // except while typing, and Esc leaves a text field. Focus moves to each new item, announced.
+import { caseFinder } from './case-finder.js';
 import { LANG, api, byId, el, imageUrl, plainError, say, show, staffSignIn, t, urlBag } from './common.js';
 
 const PAGE = 20;
@@ -31,6 +32,37 @@ const bag = urlBag();
 const refBag = urlBag();
 
 const r = (key, vars) => t(`review:${key}`, vars);
+
+/** The families' catalogue (review.ts, #family-field's data): each language's name and default sentences. */
+const FAMILY_WORDS = (() => {
+  try {
+    return JSON.parse(byId('family-field').dataset.familyWords || '{}');
+  } catch {
+    return {};
+  }
+})();
+/** The sentence the message box was pre-filled with: sent as nothing if left as it is. */
+let prefilled = '';
+
+/**
+ * The message box in the family's language (DESIGN §15): the language named beside it and the
+ * default sentence for the photo's category from the family's catalogue, ready to add to.
+ */
+function prefillFamilyMessage(c) {
+  const family = c.lang ? FAMILY_WORDS[c.lang] : undefined;
+  const label = byId('family-lang');
+  if (!family) {
+    prefilled = '';
+    familyMessage.value = '';
+    familyMessage.removeAttribute('lang');
+    label.textContent = r('familyLangUnknown');
+    return;
+  }
+  prefilled = family.defaults[c.category] || family.defaults.unknown || '';
+  familyMessage.value = prefilled;
+  familyMessage.setAttribute('lang', c.lang);
+  label.textContent = `${r('familyLang', { language: family.name })} ${r('familyPrefilled')}`;
+}
 const recT = (key, vars) => t(`records:${key}`, vars);
 
 /** A candidate found by its record alone has no face, no similarity and no band. */
@@ -96,6 +128,12 @@ const signIn = staffSignIn({
     show(byId('unsure'), !admin);
     byId('note-label').textContent = admin ? r('reasonLabel') : r('noteLabel');
     if (admin) byId('rules-hint').textContent = r('adminHint');
+    caseFinder({
+      root: byId('case-finder'),
+      token: () => token,
+      reopen: admin,
+      onUnauthorized: () => signIn.signOut(),
+    });
     const page = firstPage;
     firstPage = null;
     if (page) accept(page, true);
@@ -414,7 +452,7 @@ function select(i, { focus = false, announce = false } = {}) {
   }
   bag.release();
   note.value = '';
-  familyMessage.value = '';
+  prefillFamilyMessage(c);
   heading.textContent = headingOf(index);
   show(byId('held'), Boolean(c.local.held) && !c.myDecision);
   renderMine(c);
@@ -644,7 +682,8 @@ async function decide(decision) {
     }
     body.reason = written;
   } else if (written) body.note = written;
-  if (decision === 'confirm' && message) body.familyMessage = message;
+  // Left as pre-filled: the family reads that sentence anyway, in their page's language.
+  if (decision === 'confirm' && message && message !== prefilled.trim()) body.familyMessage = message;
   setBusy(true);
   const res = await api(`candidates/${c.id}/decisions`, { token, method: 'POST', json: body });
   setBusy(false);
@@ -746,6 +785,8 @@ const typing = (node) =>
 
 document.addEventListener('keydown', (e) => {
   if (!token || consoleSection.hidden || e.ctrlKey || e.metaKey || e.altKey) return;
+  // The case finder is another task: a key pressed on its buttons never decides a candidate.
+  if (e.target instanceof HTMLElement && e.target.closest('#find-case')) return;
   if (typing(e.target)) {
     // Esc leaves the text field (what was typed stays), so the keys work again.
     if (e.key === 'Escape') {
