@@ -131,6 +131,8 @@ async function loadArchive(
 interface CaseResult {
   archived: boolean;
   mateFound: boolean;
+  /** every candidate the search kept: what the queue offered before the bar */
+  kept: number;
   /** per fpir: how many candidates are at or above the bar, and whether the mate is among them */
   queued: number[];
   mateQueued: boolean[];
@@ -194,6 +196,7 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
         const out: CaseResult = {
           archived: fam.archived,
           mateFound: all.some((c) => isMate(c.photoId)),
+          kept: all.length,
           queued: [],
           mateQueued: [],
         };
@@ -218,6 +221,7 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
       archiveSize,
       families: { mates: mates.length, strangers: strangers.length, probeWithoutFace: noFace },
       mateKept: mean(mates.map((r) => (r.mateFound ? 1 : 0))),
+      keptPerCase: round(mean(results.map((r) => r.kept))),
       byFpir: FPIRS.map((fpir, i) => ({
         fpir,
         queuedPerCase: round(mean(results.map((r) => r.queued[i]!))),
@@ -303,7 +307,8 @@ for (const kind of kinds) {
   else {
     process.stdout.write(
       `${r.archive} archive: ${r.photos} photos, N = ${r.archiveSize} faces; ` +
-        `${r.families.mates} mate and ${r.families.strangers} stranger families; mate kept (any rank) ${r.mateKept.toFixed(3)}\n`,
+        `${r.families.mates} mate and ${r.families.strangers} stranger families; mate kept (any rank) ${r.mateKept.toFixed(3)}; ` +
+        `kept per case (queued before the bar) ${r.keptPerCase}\n`,
     );
     for (const b of r.byFpir)
       process.stdout.write(
