@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-const SCRIPT_BANS = ['**/bin/**', '**/api/**', '**/workers/**', '**/test/*', '!**/test/support'];
+const SCRIPT_BANS = ['**/bin/**', '**/api/**', '**/workers/**', '**/bot/**', '**/test/*', '!**/test/support'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'scratch/**', 'data/**', 'dist/**', 'test-artifacts/**', 'coverage/**'] },
@@ -70,8 +70,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/api/**', '**/workers/**', '**/test/**', '**/bin/**'],
-              message: 'src must not import api, workers, test or bin',
+              group: ['**/api/**', '**/workers/**', '**/bot/**', '**/test/**', '**/bin/**'],
+              message: 'src must not import api, workers, bot, test or bin',
             },
           ],
         },
@@ -83,7 +83,25 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/workers/**', '**/bin/**'], message: 'api must not import workers or bin' }] },
+        {
+          patterns: [
+            { group: ['**/workers/**', '**/bot/**', '**/bin/**'], message: 'api must not import workers, bot or bin' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The Telegram bot is an adapter like the HTTP API: it builds on src alone.
+    files: ['bot/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/api/**', '**/workers/**', '**/bin/**'], message: 'bot must not import api, workers or bin' },
+          ],
+        },
       ],
     },
   },
@@ -92,7 +110,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/api/**', '**/bin/**'], message: 'workers must not import api or bin' }] },
+        {
+          patterns: [
+            { group: ['**/api/**', '**/bot/**', '**/bin/**'], message: 'workers must not import api, bot or bin' },
+          ],
+        },
       ],
     },
   },

@@ -3,7 +3,8 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { secureHeaders } from 'hono/secure-headers';
 import { authenticate, type Env } from './auth.ts';
 import { clientAddress, trustedProxies } from '../src/access/client-address.ts';
-import { sharedThrottles, type BackoffOptions } from '../src/access/throttles.ts';
+import { sharedThrottles } from '../src/access/throttles.ts';
+import { CODE_THROTTLE_DEFAULTS, codeThrottles } from '../src/access/code-sign-in.ts';
 import { inFlightCap } from './in-flight.ts';
 import { apiDocsRoutes } from './docs/routes.ts';
 import type { AppDeps } from './deps.ts';
@@ -18,6 +19,7 @@ import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { photoRoutes } from './routes/photos.ts';
+import { personRoutes } from './routes/persons.ts';
 import { reviewRoutes } from './routes/review.ts';
 import { caseRoutes } from './routes/case.ts';
 import { DEFAULT_CASE_RATE, searchRoutes } from './routes/searches.ts';
@@ -33,16 +35,8 @@ function socketAddress(c: Context): string {
   }
 }
 
-/**
- * Wrong case codes (issue 12): 60 bits are guessed only as fast as guesses are allowed, per
- * client address and per code prefix (the first four characters), so many addresses cannot
- * share out the guesses at one family's code whose start they overheard. A few free failures
- * (a relative mistyping is not slowed), then each doubles the wait, up to an hour.
- */
-export const CODE_THROTTLE_DEFAULTS = {
-  address: { free: 10, baseSeconds: 2, maxSeconds: 3600, forgetAfterMs: 60 * 60 * 1000 },
-  prefix: { free: 5, baseSeconds: 2, maxSeconds: 3600, forgetAfterMs: 60 * 60 * 1000 },
-} satisfies Record<string, BackoffOptions>;
+// Wrong case codes are throttled alike here and in the bot (src/access/code-sign-in.ts).
+export { CODE_THROTTLE_DEFAULTS };
 
 /** Case codes one address may have checked at once (each is a scrypt on the shared thread pool). */
 const CODES_IN_FLIGHT = 4;
@@ -96,15 +90,15 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const address =
       api.clientAddress ??
       ((c: Context) => clientAddress(socketAddress(c), [c.req.header('x-forwarded-for') ?? ''], proxies));
-    const codes = { ...CODE_THROTTLE_DEFAULTS, ...api.codeThrottle };
     // In the database: every process of this installation counts the same attempts (issue 28).
     const throttles = sharedThrottles(api.db);
+    const codes = codeThrottles(throttles, api.codeThrottle);
     v1.use(
       '*',
       authenticate(api.db, api.adminToken, {
         signIns: throttles.window('sign-in', api.authThrottle ?? { max: 20, windowMs: 60_000 }),
-        codesByAddress: throttles.backoff('code-address', codes.address),
-        codesByPrefix: throttles.backoff('code-prefix', codes.prefix),
+        codesByAddress: codes.byClient,
+        codesByPrefix: codes.byPrefix,
         codesInFlight: inFlightCap(CODES_IN_FLIGHT),
         address,
         counters: api.counters,
@@ -118,6 +112,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     };
     v1.route('/', photoRoutes(api));
     v1.route('/', batchRoutes(api));
+    v1.route('/', personRoutes(api));
     v1.route('/', searchRoutes(api, address, uploads));
     v1.route('/', caseRoutes(api, address, uploads));
     v1.route('/', reviewRoutes(api));

@@ -38,6 +38,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   model_mismatch: 500,
   migration_changed: 500,
   schema_too_new: 500,
+  notice_unsent: 502,
   internal: 500,
 };
 

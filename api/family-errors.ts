@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { hasMessage } from '../src/i18n/catalogue.ts';
+import { familyErrorText } from '../src/i18n/family-errors.ts';
 import { translate } from './language.ts';
 
 /**
@@ -14,13 +15,7 @@ export function isFamilyRoute(path: string): boolean {
 /** The family's message for an error code, or undefined where the code has none (or staff route). */
 export function familyMessage(c: Context, code: string, details?: Record<string, unknown>): string | undefined {
   if (!isFamilyRoute(c.req.path)) return undefined;
-  // A refusal may name a more precise message (`reason`: e.g. the subject's fields) where one is written.
-  const reason = typeof details?.reason === 'string' ? details.reason : undefined;
-  const key = reason && hasMessage(`errors:${code}_${reason}`) ? `errors:${code}_${reason}` : `errors:${code}`;
-  const retryAfter = typeof details?.retryAfter === 'number' ? details.retryAfter : undefined;
-  const vars = { ...details, ...(retryAfter !== undefined ? { count: retryAfter } : {}) };
-  if (!hasMessage(key) && !(retryAfter !== undefined && hasMessage(`${key}_other`))) return undefined;
-  return translate(c)(key, vars);
+  return familyErrorText(translate(c), code, details);
 }
 
 /**

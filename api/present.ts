@@ -3,6 +3,7 @@ import type { ReviewItem } from '../src/review/blind.ts';
 import type { QueueCase } from '../src/review/queue.ts';
 import type { MyReview } from '../src/review/mine.ts';
 import type { CandidateView } from '../src/store/candidates.ts';
+import type { PersonPhoto } from '../src/store/persons.ts';
 import type { DecisionRow } from '../src/store/decisions.ts';
 import type { CaseRow, ReferenceFaceRow } from '../src/store/cases.ts';
 import type { FaceRow, PhotoRow } from '../src/store/photos.ts';
@@ -48,6 +49,7 @@ function presentMatch(c: CandidateView) {
     confirmations: c.confirmations,
     faceId: c.faceId,
     photoId: c.photoId,
+    personId: c.personId,
     face: c.face
       ? {
           id: c.face.id,
@@ -104,6 +106,8 @@ export function presentConfirmed(c: FamilyMatch, defaultMessage: (category: Cate
     verifierMessage: c.familyMessage,
     confirmedAt: c.confirmedAt,
     photoUrl: urls.confirmedPhoto(c.id),
+    status: c.status,
+    history: c.history,
   };
 }
 
@@ -218,6 +222,17 @@ export function presentReviewItem(i: ReviewItem) {
     ...(i.decisions ? { decisions: i.decisions.map(presentDecision) } : {}),
     caseConfirmed: i.caseConfirmed ?? false,
     ...(i.strangersPerSearch !== undefined ? { strangersPerSearch: i.strangersPerSearch } : {}),
+    photos: i.photos.map(presentPersonPhoto),
+    personStatus: i.personStatus,
+  };
+}
+
+/** A photo of an archive person, for staff: the image and the face crops by URL. */
+export function presentPersonPhoto(p: PersonPhoto) {
+  return {
+    ...p,
+    imageUrl: urls.photoImage(p.id),
+    faces: p.faces.map((f) => ({ id: f.id, box: f.box, cropUrl: urls.faceCrop(f.id) })),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   CANDIDATE_STATUSES,
   CASE_STATUSES,
   DECISION_KINDS,
+  PERSON_EVENT_KINDS,
   PHOTO_STATUSES,
   REVIEW_QUEUES,
   ROLES,
@@ -59,6 +60,15 @@ const referenceBase = {
   photoHeight: z.number().nullable(),
 };
 
+/** One event of what became of an archive person, as families read it. */
+export const FamilyEvent = z
+  .object({
+    kind: z.enum(PERSON_EVENT_KINDS),
+    date: z.string().openapi({ description: 'YYYY, YYYY-MM or YYYY-MM-DD' }),
+    place: z.string().optional(),
+  })
+  .openapi('FamilyEvent');
+
 /** A candidate as its family may see it: no reference face, no subject. */
 export const Match = z
   .object({
@@ -74,6 +84,7 @@ export const Match = z
     confirmations: z.number().int(),
     faceId: id.nullable(),
     photoId: id,
+    personId: id.openapi({ description: 'the archive person proposed (DESIGN §16); photoId is his best photo' }),
     face: GalleryFace.nullable(),
     photo: CandidatePhoto,
   })
@@ -266,6 +277,11 @@ export const FamilyMatch = z
       }),
     confirmedAt: dateTime,
     photoUrl: url,
+    status: z
+      .enum(PERSON_EVENT_KINDS)
+      .nullable()
+      .openapi({ description: 'what became of him, the newest event verifiers approved for families; null for none' }),
+    history: z.array(FamilyEvent).openapi({ description: 'the approved events, newest first (DESIGN §16)' }),
   })
   .openapi('FamilyMatch');
 export const FamilyNotice = z
@@ -273,7 +289,9 @@ export const FamilyNotice = z
     kind: z
       .enum(FAMILY_NOTICE_KINDS)
       .openapi({
-        description: '`result_rechecked`: a result the family was given is being checked again (reopened or withdrawn)',
+        description:
+          '`result_rechecked`: a result the family was given is being checked again (reopened or withdrawn); ' +
+          '`status_changed`: what became of him changed since the result (DESIGN §16)',
       }),
     at: dateTime,
   })
@@ -320,8 +338,31 @@ const OwnDecision = z
   })
   .openapi('OwnDecision');
 
+/** A photo of an archive person (DESIGN §16). */
+export const PersonPhoto = z
+  .object({
+    id,
+    personId: id,
+    originalName: z.string().nullable(),
+    source: z.string().nullable(),
+    status: z.enum(PHOTO_STATUSES),
+    category: z.enum(CATEGORIES),
+    metadata: json,
+    width: z.number().nullable(),
+    height: z.number().nullable(),
+    createdAt: dateTime,
+    imageUrl: url,
+    faces: z.array(z.object({ id, box: Box, cropUrl: url })),
+  })
+  .openapi('PersonPhoto');
+
 /** DESIGN §10: blind review. */
 export const ReviewItem = Candidate.extend({
+  photos: z.array(PersonPhoto).openapi({ description: 'every photo of the person proposed, the best one included' }),
+  personStatus: z
+    .enum(PERSON_EVENT_KINDS)
+    .nullable()
+    .openapi({ description: 'what became of him as approved for families; null for nothing yet' }),
   confirmations: z.number().int().optional().openapi({ description: 'absent until you have decided (blind review)' }),
   myDecision: OwnDecision.nullable().openapi({ description: 'your own decision that counts now, or null' }),
   decisions: z
@@ -634,3 +675,87 @@ export const TokenInfo = z
   .openapi('TokenInfo', { description: 'a token as an admin sees it: never its secret' });
 
 export const TokenList = z.object({ items: z.array(TokenInfo) }).openapi('TokenList');
+
+/** An event of what became of an archive person, as staff read it (DESIGN §16). */
+export const PersonEvent = z
+  .object({
+    id,
+    personId: id,
+    kind: z.enum(PERSON_EVENT_KINDS),
+    date: z.string(),
+    place: z.string().nullable(),
+    source: z.string().nullable(),
+    createdAt: dateTime,
+    approvedBy: z.array(id),
+    rejectedBy: z.array(id),
+    state: z
+      .enum(['awaiting', 'approved', 'rejected'])
+      .openapi({ description: 'approved: families whose case confirmed him read it (died: two verifiers)' }),
+  })
+  .openapi('PersonEvent');
+
+/** An archive person: his photos (their records are their metadata), events, and how he was grouped. */
+export const Person = z
+  .object({
+    id,
+    ref: z.string().nullable(),
+    mergedInto: id.nullable(),
+    withdrawn: z.boolean(),
+    createdAt: dateTime,
+    photos: z.array(PersonPhoto),
+    records: z
+      .array(z.object({ photoId: id }).catchall(z.unknown()))
+      .openapi({
+        description: 'the record fields (names, birthDate, idNumbers, unit, marks) of each photo that has any',
+      }),
+    events: z.array(PersonEvent),
+    moves: z.array(
+      z.object({
+        photoId: id,
+        from: id,
+        to: id,
+        cause: z.enum(['add', 'remove', 'merge']),
+        suggestionId: id.nullable(),
+        at: dateTime,
+      }),
+    ),
+  })
+  .openapi('Person');
+
+export const PersonRegrouped = z
+  .object({
+    personId: id.optional(),
+    photos: z.array(id),
+    movedCandidates: z.array(id),
+    mergedCandidates: z.array(z.object({ id, into: id })),
+    cases: z.array(id),
+  })
+  .openapi('PersonRegrouped');
+
+export const MergeSuggestionPage = z
+  .object({
+    items: z.array(
+      z.object({
+        id,
+        similarity: z.number(),
+        createdAt: dateTime,
+        personA: id,
+        personB: id,
+        photoA: id,
+        photoB: id,
+        photosA: z.array(PersonPhoto),
+        photosB: z.array(PersonPhoto),
+      }),
+    ),
+  })
+  .openapi('MergeSuggestionPage');
+
+export const PersonWithdrawn = z
+  .object({
+    person: z.object({ id, withdrawn: z.literal(true) }),
+    photos: z.array(id),
+    removedCandidates: z.number().int(),
+    keptCandidates: z.array(z.object({ id, searchId: id, status: z.enum(CANDIDATE_STATUSES) })),
+    cases: z.array(z.object({ id, before: z.enum(CASE_STATUSES), after: z.enum(CASE_STATUSES) })),
+  })
+  .openapi('PersonWithdrawn');

@@ -125,7 +125,8 @@ export function readSubcommand(
   }
   const spec = word === undefined ? undefined : Object.hasOwn(group.commands, word) ? group.commands[word] : undefined;
   if (word !== undefined && spec) return { sub: word, spec, rest };
-  const words = Object.keys(group.commands).join(' or ');
+  const names = Object.keys(group.commands);
+  const words = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names.join('');
   const problem =
     word === undefined
       ? `missing command: ${words}`

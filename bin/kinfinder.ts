@@ -49,7 +49,7 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
   [
     'token',
     {
-      summary: 'token create / token revoke: access tokens (printed once)',
+      summary: 'token create / list / revoke: access tokens (printed once)',
       load: async () => (await import('./commands/token.ts')).run,
     },
   ],
@@ -80,6 +80,13 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
     {
       summary: 'recompute the faces of photos embedded with an older model',
       load: async () => (await import('./commands/reembed.ts')).run,
+    },
+  ],
+  [
+    'bot',
+    {
+      summary: 'the Telegram bot: families open a case, read its status, delete it, hear of news',
+      load: async () => (await import('./commands/bot.ts')).run,
     },
   ],
   [

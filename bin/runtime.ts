@@ -16,10 +16,12 @@ import { openBlobStore } from '../src/store/blob-store.ts';
 import type { BlobStore } from '../src/store/blobs.ts';
 import type { Database } from '../src/store/database.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { openDatabase, queueSchemaFor } from '../src/store/open.ts';
+import { queueSchemaFor } from '../src/store/open.ts';
+import { openStore, served } from './store.ts';
 import { ensureModel } from '../src/store/photos.ts';
 import { startWorkers } from '../workers/main.ts';
 import { keyUnrecordedPhotos } from '../src/store/records.ts';
+import { noticeTransports } from '../src/notices/transports.ts';
 
 export interface Runtime {
   db: Database;
@@ -32,6 +34,8 @@ export interface Runtime {
   /** Where the engine's tasks stand, with `faces`: tasks waiting and running, the oldest's age (/metrics). */
   faceTasks: (() => FaceTaskStats) | undefined;
   manifest: ModelManifest;
+  /** The embedded database of a running `kinfinder serve`, used through it: its workers process the photos. */
+  served: boolean;
   close(): Promise<void>;
 }
 
@@ -45,19 +49,24 @@ export function limitsOf(config: Config): ImageLimits {
 /**
  * Opens what a command needs, in dependency order, and closes it in reverse: database
  * (migrated), blobs, queue, and with `workers` the face-engine pool and the job handlers.
+ * `workers: 'unless-served'` starts them only when this process holds the database itself: a
+ * running `serve`'s own workers process what is queued through it. `alone` (see openStore): the
+ * command may not run through a server, and why.
  */
 export async function openRuntime(
   config: Config,
   logger: Logger,
-  opts: { workers: boolean; faces?: boolean; concurrency?: number },
+  opts: { workers: boolean | 'unless-served'; faces?: boolean; concurrency?: number; alone?: string },
 ): Promise<Runtime> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
-    const db = await openDatabase(config);
+    const db = await openStore(config, opts.alone ? { alone: opts.alone } : {});
     closers.push(() => db.close());
+    const throughServer = served(db);
+    const workers = opts.workers === 'unless-served' ? !throughServer : opts.workers;
     await migrate(db);
     const blobs = await openBlobStore(config.blobs);
     closers.push(async () => blobs.close());
@@ -75,7 +84,7 @@ export async function openRuntime(
     let faces: FaceAnalyser | undefined;
     let faceTasks: (() => FaceTaskStats) | undefined;
     const concurrency = opts.concurrency ?? config.concurrency;
-    if (opts.workers || opts.faces) {
+    if (workers || opts.faces) {
       const pool: FacePool = await createFacePool({
         size: concurrency,
         limits,
@@ -101,18 +110,18 @@ export async function openRuntime(
       });
       await ensureModel(db, { id: faces.modelId, dims: manifest.dims, manifest });
     }
-    if (opts.workers && faces) {
+    if (workers && faces) {
       // Photos registered before person records existed get theirs now (once: then none are left).
       const keyed = await keyUnrecordedPhotos(db);
       if (keyed > 0) logger.info({ photos: keyed }, 'person records keyed for earlier photos');
       const workers = await startWorkers(
-        { db, blobs, faces, queue, limits, logger, counters, manifest },
+        { db, blobs, faces, queue, limits, logger, counters, manifest, notices: noticeTransports(config) },
         { concurrency },
       );
       closers.push(() => workers.stop());
       logger.info({ concurrency, backend: faces.backend, modelId: faces.modelId }, 'workers started');
     }
-    return { db, blobs, queue, limits, counters, faces, faceTasks, manifest, close };
+    return { db, blobs, queue, limits, counters, faces, faceTasks, manifest, served: throughServer, close };
   } catch (err) {
     await close();
     throw err;

@@ -115,6 +115,21 @@ const schema = z.object({
   KINFINDER_MAX_LEASES: intFrom(1, 100).default(DEFAULT_MAX_LEASES),
   // Days a closed or deleted case keeps its personal data before `kinfinder purge` erases it.
   KINFINDER_CASE_RETENTION_DAYS: intFrom(1, 36500).optional(),
+  // The Telegram bot (`kinfinder bot`) and its notices (DESIGN §20): the token BotFather gave,
+  // and the Bot API's address (a local Bot API server, or a test's).
+  KINFINDER_TELEGRAM_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^\d{1,20}:[A-Za-z0-9_-]{20,}$/, 'must be a bot token as BotFather gives it (123456:ABC…)')
+    .optional(),
+  KINFINDER_TELEGRAM_API_ROOT: httpUrl.optional(),
+  // Where e-mail notices go out: smtp://user:pass@host:587 or smtps://…; and whom they come from.
+  KINFINDER_SMTP_URL: z
+    .string()
+    .trim()
+    .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  KINFINDER_SMTP_FROM: z.string().trim().min(3).max(320).optional(),
 });
 
 // The AWS tools' own names, so one set of variables serves `aws s3` and kinfinder alike. Read
@@ -184,6 +199,10 @@ export interface Config {
   queueFpir: number;
   /** KINFINDER_MAX_LEASES: open leases per person. */
   maxLeases: number;
+  /** KINFINDER_TELEGRAM_TOKEN and KINFINDER_TELEGRAM_API_ROOT: the bot and its notices. */
+  telegram: { token: string; apiRoot: string | undefined } | undefined;
+  /** KINFINDER_SMTP_URL and KINFINDER_SMTP_FROM: e-mail notices. */
+  smtp: { url: string; from: string } | undefined;
 }
 
 /**
@@ -231,7 +250,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     caseRetentionDays: c.KINFINDER_CASE_RETENTION_DAYS,
     queueFpir: c.KINFINDER_QUEUE_FPIR,
     maxLeases: c.KINFINDER_MAX_LEASES,
+    telegram: c.KINFINDER_TELEGRAM_TOKEN
+      ? { token: c.KINFINDER_TELEGRAM_TOKEN, apiRoot: c.KINFINDER_TELEGRAM_API_ROOT }
+      : undefined,
+    smtp: smtpOf(c),
   };
+}
+
+function smtpOf(c: z.infer<typeof schema>): Config['smtp'] {
+  if (!c.KINFINDER_SMTP_URL && !c.KINFINDER_SMTP_FROM) return undefined;
+  if (!c.KINFINDER_SMTP_URL || !c.KINFINDER_SMTP_FROM) {
+    const missing = c.KINFINDER_SMTP_URL ? 'KINFINDER_SMTP_FROM' : 'KINFINDER_SMTP_URL';
+    throw new KinfinderError(
+      'invalid_config',
+      `invalid configuration: ${missing}: must be set with the other SMTP setting`,
+      { problems: [`${missing}: missing`] },
+    );
+  }
+  return { url: c.KINFINDER_SMTP_URL, from: c.KINFINDER_SMTP_FROM };
 }
 
 function blobOptions(main: z.infer<typeof schema>, env: NodeJS.ProcessEnv, dataDir: string): BlobStoreOptions {

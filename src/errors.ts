@@ -70,6 +70,8 @@ export const ERROR_CODES = {
   migration_changed: { retry: false },
   /** The database is at a migration newer than this kinfinder knows. */
   schema_too_new: { retry: false },
+  /** A notice's mail server or Telegram did not take it (DESIGN §20): the job tries again later. */
+  notice_unsent: { retry: true },
   internal: { retry: true },
 } as const satisfies Record<string, { retry: boolean }>;
 

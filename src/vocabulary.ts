@@ -5,11 +5,12 @@
  */
 export type { Box } from './face/types.ts';
 
-export const ROLES = ['operator', 'verifier', 'family', 'admin'] as const;
+/** `hotline`: a desk that opens cases for families who call (DESIGN §20). */
+export const ROLES = ['operator', 'verifier', 'family', 'admin', 'hotline'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Roles an admin can hand out; a family token is made only by opening a case. */
-export const STAFF_ROLES = ['operator', 'verifier', 'admin'] as const satisfies readonly Role[];
+export const STAFF_ROLES = ['operator', 'verifier', 'admin', 'hotline'] as const satisfies readonly Role[];
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** `withdrawn`: taken out of the archive by an operator (its faces gone, the row kept as the record). */
@@ -27,8 +28,11 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const FAMILY_CASE_STATUSES = ['open', 'answered'] as const;
 export type FamilyCaseStatus = (typeof FAMILY_CASE_STATUSES)[number];
 
-/** `result_rechecked`: a result the family was given was reopened or withdrawn, and no new one confirmed. */
-export const FAMILY_NOTICE_KINDS = ['result_rechecked'] as const;
+/**
+ * `result_rechecked`: a result the family was given was reopened or withdrawn, and no new one
+ * confirmed. `status_changed`: what became of a confirmed man changed for families (DESIGN §16).
+ */
+export const FAMILY_NOTICE_KINDS = ['result_rechecked', 'status_changed'] as const;
 export type FamilyNoticeKind = (typeof FAMILY_NOTICE_KINDS)[number];
 
 /** How a confirmed result was found: by the face, by the family's description alone, or both. */
@@ -36,7 +40,11 @@ export const REACHED_BY = ['photo', 'record', 'both'] as const;
 export type ReachedBy = (typeof REACHED_BY)[number];
 
 /** `disputed`: confirmed and rejected by different verifiers; an admin decides (DESIGN §10). */
-export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected', 'disputed'] as const;
+/**
+ * `merged`: the candidate of a person who became part of another (two persons merged, issue 26):
+ * the case keeps the other's candidate; this row and its decisions stay as the record.
+ */
+export const CANDIDATE_STATUSES = ['pending', 'confirmed', 'rejected', 'disputed', 'merged'] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 
 /** Final: decided for good; only an admin's reopen takes it back to review (nobody answers or retracts it). */
@@ -88,6 +96,10 @@ export type ReviewQueue = (typeof REVIEW_QUEUES)[number];
 export const CATEGORIES = ['prisoner', 'deceased', 'unknown'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/** What became of an archive person (DESIGN §16), as operators enter it and families read it. */
+export const PERSON_EVENT_KINDS = ['captured', 'held', 'released', 'died', 'remains_returned'] as const;
+export type PersonEventKind = (typeof PERSON_EVENT_KINDS)[number];
+
 /** How a batch of photos arrived (DESIGN §12). */
 export const BATCH_CHANNELS = ['cli', 'api', 'page'] as const;
 export type BatchChannel = (typeof BATCH_CHANNELS)[number];
@@ -119,6 +131,9 @@ export const AUDIT_ACTIONS = [
   'cases.purge.dry_run',
   'cases.purge.started',
   'face.crop.read',
+  'notice.address.remove',
+  'notice.address.set',
+  'notice.sent',
   'faces.reembed',
   'faces.reembed.start',
   'photo.correct',
@@ -127,6 +142,16 @@ export const AUDIT_ACTIONS = [
   'photo.upload',
   'photo.withdraw',
   'photos.list',
+  'person.create',
+  'person.event.approve',
+  'person.event.create',
+  'person.event.reject',
+  'person.merge.accept',
+  'person.merge.refuse',
+  'person.photos.add',
+  'person.photo.remove',
+  'person.read',
+  'person.withdraw',
   'reference.crop.read',
   'reference.photo.read',
   'search.code.reissue',

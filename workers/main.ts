@@ -3,9 +3,10 @@ import { startLeaseSweeper } from '../src/ingest/lease.ts';
 import { startPeriodicGc } from '../src/maintenance/periodic-gc.ts';
 import type { JobContext } from '../src/queue.ts';
 import { handleFacesMatch, type FacesMatchDeps } from './faces-match.ts';
+import { handleNoticeSend, type NoticeSendDeps } from './notice-send.ts';
 import { handlePhotoIngest, type PhotoIngestDeps } from './photo-ingest.ts';
 
-export type WorkerDeps = PhotoIngestDeps & FacesMatchDeps;
+export type WorkerDeps = PhotoIngestDeps & FacesMatchDeps & NoticeSendDeps;
 
 type Runner = (payload: never, deps: WorkerDeps, ctx: JobContext) => Promise<JobOutcome>;
 
@@ -13,6 +14,7 @@ type Runner = (payload: never, deps: WorkerDeps, ctx: JobContext) => Promise<Job
 const HANDLERS: Record<QueueName, Runner> = {
   [QUEUES.photoIngest]: (payload, deps, ctx) => handlePhotoIngest(payload, deps, ctx),
   [QUEUES.facesMatch]: (payload, deps) => handleFacesMatch(payload, deps),
+  [QUEUES.noticeSend]: (payload, deps) => handleNoticeSend(payload, deps),
 };
 
 function assertEveryQueueHandled(handlers: Partial<Record<QueueName, Runner>> = HANDLERS): void {

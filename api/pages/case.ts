@@ -21,7 +21,7 @@ export function casePage(o: CasePageOptions): Markup {
     ui: o.ui,
     title: t('case:title'),
     script: 'case.js',
-    messages: ['family', 'case'],
+    messages: ['family', 'case', 'notices'],
     banner: organisationBanner(o.ui, o.organisation),
     body: html`
 <h1>${t('case:title')}</h1>
@@ -89,6 +89,19 @@ export function casePage(o: CasePageOptions): Markup {
         <button class="button secondary" type="submit">${t('case:detailsSave')}</button>
       </form>
     </details>
+  </section>
+
+  <section aria-labelledby="notify-heading">
+    <h2 id="notify-heading">${t('notices:pageHeading')}</h2>
+    <p>${t('notices:pageText')}</p>
+    <form id="notify-form" novalidate>
+      <label for="notify-email">${t('notices:emailLabel')}</label>
+      <input id="notify-email" type="email" autocomplete="email" inputmode="email" spellcheck="false" aria-describedby="notify-error">
+      <p id="notify-error" class="error" role="alert" hidden></p>
+      <p id="notify-status" class="status" aria-live="polite"></p>
+      <button class="button secondary" type="submit">${t('notices:emailButton')}</button>
+    </form>
+    <p><button id="notify-stop" class="link-button" type="button">${t('notices:stopButton')}</button></p>
   </section>
 
   ${keptSection(o.ui, 'kept-heading')}

@@ -10,6 +10,7 @@ import { adminPage } from './admin.ts';
 import { casePage } from './case.ts';
 import { familyPage } from './family.ts';
 import { organisationBanner, type Organisation } from './family-frame.ts';
+import { hotlinePage } from './hotline.ts';
 import { ingestPage } from './ingest.ts';
 import { languageOf, translate } from '../language.ts';
 import { layout, type Markup, type PageContext } from './layout.ts';
@@ -94,6 +95,7 @@ export function pageRoutes(deps: AppDeps): Hono<Env> {
     page(c, reviewPage({ ui: pageContext(c), confirmations, rejections: deps.api?.rejections ?? 2 })),
   );
   app.get('/ingest', (c) => page(c, ingestPage({ ui: pageContext(c), maxPhotoMb })));
+  app.get('/hotline', (c) => page(c, hotlinePage({ ui: pageContext(c), maxPhotoMb, maxPhotos: MAX_REFERENCE_PHOTOS })));
   app.get('/admin', (c) => page(c, adminPage({ ui: pageContext(c) })));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));

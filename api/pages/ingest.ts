@@ -101,6 +101,18 @@ ${signInSection({
       <button id="batch-new" class="button secondary small" type="button">${t('ingest:newBatch')}</button>
     </div>
   </section>
+  <section id="people" aria-labelledby="people-heading" hidden>
+    <h2 class="small-heading" id="people-heading">${t('ingest:peopleHeading')}</h2>
+    <p class="hint">${t('ingest:peopleHint')}</p>
+    <ul id="people-list" class="people"></ul>
+  </section>
+  <section id="merges" aria-labelledby="merges-heading">
+    <h2 class="small-heading" id="merges-heading">${t('ingest:mergesHeading')}</h2>
+    <p class="hint">${t('ingest:mergesHint')}</p>
+    <p id="merges-empty" class="hint" hidden>${t('ingest:mergesEmpty')}</p>
+    <p id="merges-status" class="status" role="status" aria-live="polite"></p>
+    <ul id="merges-list" class="merges"></ul>
+  </section>
   <h2 class="small-heading" id="files-heading" hidden>${t('ingest:filesHeading')}</h2>
   <ol id="file-list" class="file-list" aria-labelledby="files-heading"></ol>
   <section id="recent" aria-labelledby="recent-heading">

@@ -71,7 +71,7 @@ ${messageBlock(p.ui.lang, p.messages ?? [])}
     ${
       p.staff
         ? html`<nav aria-label="${t('staffNav')}"><a href="/review">${t('navReview')}</a> <a href="/ingest">${t('navIngest')}</a>
-            <a href="/admin">${t('navAdmin')}</a></nav>`
+            <a href="/admin">${t('navAdmin')}</a> <a href="/hotline">${t('navHotline')}</a></nav>`
         : html`<span class="tagline">${t('tagline')}</span>`
     }
     ${languageSwitcher(p.ui)}

@@ -145,6 +145,12 @@ ${signInSection({
           <dl id="record-figures" class="figures"></dl>
         </section>
       </div>
+      <section id="person-section" aria-labelledby="person-heading">
+        <h3 id="person-heading">${t('personHeading')}</h3>
+        <p id="person-status" class="hint"></p>
+        <p id="person-count" class="hint"></p>
+        <ul id="person-photos" class="person-photos"></ul>
+      </section>
       <div class="wholes">
       <section aria-labelledby="whole-heading">
         <h3 id="whole-heading">${t('wholeHeading')}</h3>

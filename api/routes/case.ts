@@ -6,6 +6,7 @@ import { deleteCase } from '../../src/cases/delete.ts';
 import { updateSubject } from '../../src/cases/subject.ts';
 import { SUBJECT_FIELDS, SUBJECT_SHAPE_REFUSAL, type SubjectField } from '../../src/records/record.ts';
 import { viewOwnCase } from '../../src/cases/view.ts';
+import { removeNotifyAddresses, setNotifyAddress } from '../../src/cases/notify.ts';
 import { authorizePrincipal } from '../../src/access/policy.ts';
 import { KinfinderError } from '../../src/errors.ts';
 import { callerOf, refuseEarly, type Env } from '../auth.ts';
@@ -32,6 +33,18 @@ const SubjectChanges = z
   });
 
 const SubjectAnswer = z.object({ subject: z.record(z.string(), z.unknown()) }).openapi('CaseSubject');
+const NotifyRequest = z
+  .object({
+    telegramChatId: z.union([z.string().max(24), z.number().int()]).optional(),
+    email: z.string().max(254).optional(),
+  })
+  .strict()
+  .openapi('NotifyRequest', {
+    description: 'where to say that there is news: a Telegram chat (the bot) and/or an e-mail address',
+  });
+const NotifyAnswer = z
+  .object({ channels: z.array(z.enum(['telegram', 'email'])) })
+  .openapi('NotifyAnswer', { description: 'the channels now kept (the addresses themselves are never shown again)' });
 const PhotosAdded = z.object({ added: z.number().int(), referencePhotos: z.number().int() }).openapi('CasePhotosAdded');
 
 const jpegResponse = {
@@ -173,6 +186,46 @@ export function caseRoutes(api: ApiDeps, clientAddress: (c: Context<Env>) => str
       const p = authorizePrincipal(callerOf(c), 'cases.own');
       if (!p.caseId) throw new KinfinderError('forbidden', 'this needs a case code');
       await deleteCase(api, p, p.caseId);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'post',
+        path: '/case/notify',
+        tags: ['case'],
+        summary: 'Be told when there is news: a message that says only that, never the result (DESIGN §20)',
+        request: { body: { required: true, content: { 'application/json': { schema: NotifyRequest } } } },
+        responses: { 200: { description: 'kept', content: { 'application/json': { schema: NotifyAnswer } } } },
+      },
+      { access: { action: 'cases.notify', note: 'With a case code: that case.' }, errors: ['invalid_input'] },
+    ),
+    async (c) => {
+      const body = c.req.valid('json');
+      const answer = await setNotifyAddress(api, callerOf(c), {
+        telegramChatId: body.telegramChatId === undefined ? undefined : String(body.telegramChatId),
+        email: body.email,
+        language: c.get('language'),
+      });
+      return c.json(answer, 200);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'delete',
+        path: '/case/notify',
+        tags: ['case'],
+        summary: 'Stop the notices: every address left for this case is deleted',
+        responses: { 204: { description: 'deleted' } },
+      },
+      { access: { action: 'cases.notify', note: 'With a case code: that case.' } },
+    ),
+    async (c) => {
+      await removeNotifyAddresses(api, callerOf(c));
       return c.body(null, 204);
     },
   );

@@ -68,6 +68,7 @@ export function reviewRoutes(api: ApiDeps) {
     now: api.now,
     manifest: api.manifest,
     queueFpir: api.queueFpir,
+    notices: api.queue,
   };
 
   app.openapi(

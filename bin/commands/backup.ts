@@ -6,23 +6,22 @@ import { CLI } from '../../src/access/principal.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { writeBackup } from '../../src/maintenance/backup.ts';
 import { openBlobStore } from '../../src/store/blob-store.ts';
-import { openDatabase } from '../../src/store/open.ts';
+import { openStore } from '../store.ts';
 import { readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
-import { runningServer } from '../server-address.ts';
 
 const BACKUP = {
   name: 'backup',
   description:
     'Writes one archive of the embedded database and every stored photo, crop and display copy.\n' +
-    'While `kinfinder serve` runs on the same data directory, the server makes the archive (it alone may\n' +
-    'open the database): set KINFINDER_ADMIN_TOKEN. On PostgreSQL, use pg_dump and copy the blob store (README).',
+    'While `kinfinder serve` runs on the same data directory, the database is read through it (it alone may\n' +
+    'open it). On PostgreSQL, use pg_dump and copy the blob store (README).',
   args: { label: 'FILE', help: 'the archive to write (a tar file; not overwritten)', min: 1, max: 1 },
   options: {
     server: {
       type: 'string',
       value: 'URL',
-      help: 'ask this running server (default: the one serving this data directory, if any)',
+      help: 'ask the server at URL over HTTP instead (set KINFINDER_ADMIN_TOKEN)',
     },
   },
   exits: { ok: 'the archive is complete', failed: 'no archive was written (the reason is printed)' },
@@ -44,7 +43,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (fs.existsSync(file)) return fail(`${cli.positionals[0]} exists already; name a new file`);
   const partial = `${file}.partial-${process.pid}`;
   try {
-    const server = cli.values.server ?? runningServer(ctx.config.dataDir);
+    const server = cli.values.server;
     const summary = server ? await fromServer(server, ctx, partial) : await locally(ctx, partial);
     fs.renameSync(partial, file);
     ctx.stdout.write(`${summary}\n`);
@@ -62,7 +61,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
 class BackupRefused extends Error {}
 
 async function locally(ctx: CommandContext, partial: string): Promise<string> {
-  const db = await openDatabase(ctx.config);
+  const db = await openStore(ctx.config);
   try {
     const blobs = await openBlobStore(ctx.config.blobs);
     try {
@@ -80,7 +79,7 @@ async function fromServer(server: string, ctx: CommandContext, partial: string):
   const token = ctx.config.adminToken;
   if (!token)
     throw new BackupRefused(
-      `kinfinder serve is running (${server}) and holds the database: set KINFINDER_ADMIN_TOKEN so the backup can be asked of it`,
+      `--server ${server} asks that server over HTTP: set KINFINDER_ADMIN_TOKEN (an admin's token)`,
     );
   let res: Response;
   try {

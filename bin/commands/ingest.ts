@@ -18,7 +18,8 @@ const INGEST = {
     'Queues photos for the gallery: files, folders (walked recursively) and .zip archives.\n' +
     'Duplicates (the same bytes under any name) are reported and not processed again; files that are\n' +
     'not usable photos are listed in the summary with a code. With --wait on the embedded database,\n' +
-    'this process does the work itself; on PostgreSQL, `kinfinder worker` or `serve` does.',
+    'this process does the work itself (while `serve` holds it, the server does); on PostgreSQL,\n' +
+    '`kinfinder worker` or `serve` does.',
   args: { label: '<path…>', help: 'photo files, folders and .zip archives (at least one)', min: 1 },
   options: {
     source: { type: 'string', value: 'NAME', help: 'where the photos come from, stored with each photo' },
@@ -65,15 +66,16 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
 
   const logger = createLogger(ctx.config.logLevel === 'info' ? 'warn' : ctx.config.logLevel);
   // Embedded database + --wait: nobody else can be processing (the store is locked to us), so
-  // this process does the work itself, on every core.
+  // this process does the work itself, on every core. While `serve` holds it, the server's
+  // workers do, and this run waits for them as it would for a PostgreSQL installation's.
   const inProcess = values.wait && !ctx.config.databaseUrl;
-  const rt = await openRuntime(ctx.config, logger, { workers: inProcess, concurrency });
+  const rt = await openRuntime(ctx.config, logger, { workers: inProcess ? 'unless-served' : false, concurrency });
   const tty = Boolean((ctx.stderr as NodeJS.WriteStream).isTTY);
   const say = throttled(tty ? 250 : 5000);
   let summary;
   try {
     summary = await runIngest(
-      { ...rt, remoteWorkers: Boolean(ctx.config.databaseUrl) },
+      { ...rt, remoteWorkers: Boolean(ctx.config.databaseUrl) || rt.served },
       CLI,
       { paths: positionals, source: values.source, metadata, category: cli.category, wait: values.wait },
       values.wait

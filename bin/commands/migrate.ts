@@ -1,5 +1,5 @@
 import { migrate } from '../../src/store/migrate.ts';
-import { openDatabase } from '../../src/store/open.ts';
+import { openStore } from '../store.ts';
 import { readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
@@ -17,7 +17,7 @@ const MIGRATE = {
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const cli = readCommandLine(MIGRATE, args, ctx);
   if (cli.exit !== undefined) return cli.exit;
-  const db = await openDatabase(ctx.config);
+  const db = await openStore(ctx.config);
   try {
     const r = await migrate(db);
     ctx.stdout.write(

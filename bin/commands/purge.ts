@@ -2,7 +2,7 @@ import { CLI } from '../../src/access/principal.ts';
 import { purgeExpiredCases } from '../../src/maintenance/purge.ts';
 import { openBlobStore } from '../../src/store/blob-store.ts';
 import { migrate } from '../../src/store/migrate.ts';
-import { openDatabase } from '../../src/store/open.ts';
+import { openStore } from '../store.ts';
 import { readCommandLine, runFailed, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
@@ -35,7 +35,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const days = cli.days ?? ctx.config.caseRetentionDays;
   if (days === undefined)
     return runFailed(PURGE, ctx, 'no retention period: set KINFINDER_CASE_RETENTION_DAYS or give --days N');
-  const db = await openDatabase(ctx.config);
+  const db = await openStore(ctx.config);
   try {
     await migrate(db);
     const blobs = await openBlobStore(ctx.config.blobs);

@@ -13,7 +13,8 @@ const REEMBED = {
     "still held) that were embedded with another model than the current manifest's, after a model\n" +
     "change. Searches use the current model's faces only, so until this has run those photos match\n" +
     'nothing. Resumable: stop it any time, run it again, and it goes on with what is left.\n' +
-    'On the embedded database while `serve` runs, use `kinfinder serve --reembed` instead.',
+    'While `serve` holds the embedded database, this runs through it (the faces are computed here;\n' +
+    '`kinfinder serve --reembed` does it inside the server instead).',
   options: { concurrency: CONCURRENCY, json: { type: 'boolean', help: 'print the report as one JSON line' } },
   exits: {
     ok: 'every photo is on the current model (or the run was stopped by a signal; run it again)',

@@ -3,6 +3,7 @@ import { isKinfinderError } from '../../src/errors.ts';
 import { restoreEmbedded } from '../../src/maintenance/restore.ts';
 import { openBlobStore } from '../../src/store/blob-store.ts';
 import { readCommandLine, type CommandSpec } from '../args.ts';
+import { localServer } from '../server-address.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 
 const RESTORE = {
@@ -25,6 +26,13 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (ctx.config.databaseUrl)
     return fail(
       'this installation uses PostgreSQL: restore it with pg_restore and copy the blob store back (README, "Backups")',
+    );
+  // Never through the server: a restore builds a database where there is none.
+  const server = localServer(ctx.config.dataDir);
+  if (server)
+    return fail(
+      `kinfinder serve (pid ${server.pid}) is serving ${ctx.config.dataDir}: restore into an empty data directory ` +
+        '(set KINFINDER_DATA_DIR to a new folder), then start the server there',
     );
   const file = cli.positionals[0]!;
   if (!fs.existsSync(file)) return fail(`${file}: no such file`);

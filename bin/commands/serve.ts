@@ -4,11 +4,13 @@ import { createApp } from '../../api/app.ts';
 import { JOBS } from '../../src/access/principal.ts';
 import { createLogger } from '../../src/log.ts';
 import { reembed } from '../../src/maintenance/reembed.ts';
+import { serveChannel } from '../../src/store/channel-server.ts';
 import { schemaVersion } from '../../src/store/migrate.ts';
 import { CONCURRENCY, readCommandLine, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
 import { openRuntime } from '../runtime.ts';
 import { untilSignal } from '../signals.ts';
+import { requireTelegram, startTelegramBot } from '../telegram.ts';
 
 const SERVE = {
   name: 'serve',
@@ -32,6 +34,10 @@ const SERVE = {
       type: 'boolean',
       help: 'after start-up, move photos embedded with an older model to the current one (kinfinder reembed)',
     },
+    bot: {
+      type: 'boolean',
+      help: 'run the Telegram bot in this process too (KINFINDER_TELEGRAM_TOKEN; as kinfinder bot)',
+    },
   },
   exits: {
     ok: 'stopped by SIGINT or SIGTERM',
@@ -48,8 +54,13 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const port = cli.port ?? ctx.config.port;
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
   const host = cli.values.host ?? ctx.config.host;
+  if (cli.values.bot) requireTelegram(ctx.config);
   const logger = createLogger(ctx.config.logLevel);
-  const rt = await openRuntime(ctx.config, logger, { workers: true, concurrency });
+  const rt = await openRuntime(ctx.config, logger, {
+    workers: true,
+    concurrency,
+    alone: 'stop it first, or serve another KINFINDER_DATA_DIR',
+  });
   try {
     const faces = rt.faces;
     if (!faces) throw new Error('serve needs the face engine');
@@ -105,11 +116,29 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
           .then((r) => logger.info(r, 're-embedding finished'))
           .catch((err: unknown) => logger.error({ err }, 're-embedding stopped'))
       : Promise.resolve();
-    const unannounce = ctx.config.databaseUrl ? () => undefined : announceServer(ctx.config.dataDir, host, bound);
+    // The embedded database is this process's alone: other commands on this machine use it
+    // through the local channel (DESIGN §18). On PostgreSQL they use the database directly.
+    // Without it (no loopback to listen on) the service runs on, and commands say the database is held.
+    const channel = ctx.config.databaseUrl
+      ? undefined
+      : await serveChannel(rt.db, {
+          onError: (err) => logger.error({ err }, 'local channel transaction failed'),
+        }).catch((err: unknown) => {
+          logger.warn({ err }, 'local channel not opened: commands cannot use the database while this server runs');
+          return undefined;
+        });
+    const unannounce = ctx.config.databaseUrl
+      ? () => undefined
+      : announceServer(ctx.config.dataDir, host, bound, channel && { ...channel, schema: ctx.config.dbSchema });
+    // The bot in this process (`--bot`): on the embedded database, one process for everything.
+    const bot = cli.values.bot ? await startTelegramBot(ctx.config, rt, logger) : undefined;
+    if (bot) ctx.stderr.write(`kinfinder bot: @${bot.username}\n`);
     try {
       await untilSignal(logger);
     } finally {
       unannounce();
+      await bot?.stop();
+      await channel?.close();
       stopReembed.abort();
       await reembedding;
     }

@@ -20,7 +20,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (cli.exit !== undefined) return cli.exit;
   const concurrency = cli.concurrency ?? ctx.config.concurrency;
   const logger = createLogger(ctx.config.logLevel);
-  const rt = await openRuntime(ctx.config, logger, { workers: true, concurrency });
+  const rt = await openRuntime(ctx.config, logger, {
+    workers: true,
+    concurrency,
+    alone: 'its workers already process this database (`kinfinder worker` is for PostgreSQL deployments)',
+  });
   ctx.stderr.write(
     `kinfinder worker: ${concurrency} at a time on the ${rt.db.kind} database (${rt.faces?.backend} backend)\n`,
   );

@@ -24,18 +24,25 @@ export const POLICY = {
   'references.read': ['verifier', 'family', 'admin'],
   // A family's code opens its own case, never another one (issue 16: a code is not a way round
   // the anonymous rate limit); staff may open a case for a family on the phone.
-  'cases.open': ['anonymous', 'operator', 'verifier', 'admin'],
+  'cases.open': ['anonymous', 'operator', 'verifier', 'admin', 'hotline'],
   // Admins too: they reopen a case's final candidates and re-issue codes (issue 29).
   'cases.read': ['verifier', 'family', 'admin'],
-  /** Finding cases by the subject's surname, birth date, number, code or id (src/cases/find.ts), audited. */
-  'cases.find': ['verifier', 'admin'],
+  /**
+   * Finding cases by the subject's surname, birth date, number, code or id (src/cases/find.ts),
+   * audited; the hotline desk finds a caller's case so (DESIGN §20).
+   */
+  'cases.find': ['verifier', 'admin', 'hotline'],
   'cases.delete': ['family', 'admin'],
   /** A family's own case through its code alone (GET and DELETE /case, a confirmed match's photo). */
   'cases.own': ['family'],
   /** A family adding photos or details to its own case (issue 12). */
   'cases.update': ['family'],
   /** A new code for a family who lost theirs, after a verifier checked who is calling (audited). */
-  'cases.reissue_code': ['verifier', 'admin'],
+  'cases.reissue_code': ['verifier', 'admin', 'hotline'],
+  /** Where a family hears that there is news (DESIGN §20): their own case, by its code. */
+  'cases.notify': ['family'],
+  /** Sending a notice that there is news: the job runner only. */
+  'notices.send': ['jobs'],
   'gallery.query': ['verifier', 'system'],
   'review.queue': ['verifier'],
   /** Verifiers answer pending candidates; an admin settles disputed ones (src/review/decide.ts). */
@@ -63,6 +70,15 @@ export const POLICY = {
   'photos.withdraw': ['operator', 'admin'],
   /** Changing a photo's category, source or metadata after ingest. */
   'photos.correct': ['operator', 'admin'],
+  // Archive persons (DESIGN §16).
+  /** A person: his photos, records and events (families never: they see what verifiers confirmed). */
+  'persons.read': ['operator', 'verifier', 'admin'],
+  /** Grouping photos into persons, answering suggested merges, entering what became of him. */
+  'persons.manage': ['operator', 'admin'],
+  /** Approving (or rejecting) an event for the families whose case confirmed him. */
+  'persons.events.decide': ['verifier'],
+  /** Withdrawing a person: every photo of him, as a photo is withdrawn. */
+  'persons.withdraw': ['operator', 'admin'],
   /** Recomputing faces with the current model (the command line, the server at start-up). */
   'faces.reembed': ['system'],
   /** Erasing closed and deleted cases' personal data after the retention period. */

@@ -3,7 +3,8 @@ import type { Queryable } from '../store/database.ts';
 import { SUBJECT_FIELDS } from '../records/record.ts';
 import type { CaseRow } from '../store/cases.ts';
 import { confirmedMatch, faceVisibleToCase, photoVisibleToCase, type ConfirmedMatchRow } from '../store/confirmed.ts';
-import type { Category, FamilyCaseStatus, FamilyNoticeKind, ReachedBy } from '../vocabulary.ts';
+import type { FamilyEvent } from '../persons/events.ts';
+import type { Category, FamilyCaseStatus, FamilyNoticeKind, PersonEventKind, ReachedBy } from '../vocabulary.ts';
 import type { Principal } from './principal.ts';
 
 /**
@@ -64,15 +65,28 @@ export interface FamilyMatch {
   confirmedAt: Date;
   /** How it was found, so the words the family reads fit: not the figures behind it. */
   reachedBy: ReachedBy;
+  /** What became of him, as verifiers approved it for families (DESIGN §16): the newest event's kind, or null. */
+  status: PersonEventKind | null;
+  /** Approved events only, newest first: what, when and where; never who entered it or the source. */
+  history: FamilyEvent[];
 }
 
-export function forFamily(c: ConfirmedMatchRow): FamilyMatch {
+export function forFamily(
+  c: ConfirmedMatchRow,
+  person?: { status: PersonEventKind | null; history: readonly FamilyEvent[] },
+): FamilyMatch {
   return {
     id: c.id,
     category: c.category,
     familyMessage: c.familyMessage,
     confirmedAt: c.confirmedAt,
     reachedBy: reachedBy(c),
+    status: person?.status ?? null,
+    history: (person?.history ?? []).map((e) => ({
+      kind: e.kind,
+      date: e.date,
+      ...(e.place ? { place: e.place } : {}),
+    })),
   };
 }
 

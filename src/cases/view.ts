@@ -19,6 +19,7 @@ import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '
 import type { Database, Queryable } from '../store/database.ts';
 import { confirmedMatchesOfCase, lastResultTakenBack } from '../store/confirmed.ts';
 import { referencePhotoCount } from '../store/family.ts';
+import { familyHistories } from '../persons/events.ts';
 
 /**
  * A case as a verifier reads it: everything, unreviewed candidates included, but blind as in
@@ -49,12 +50,25 @@ export interface FamilyCaseView {
 
 /** The family's view of one case, read in the caller's transaction (their access already checked). */
 export async function familyViewOf(tx: Queryable, found: CaseRow): Promise<FamilyCaseView> {
-  const confirmed = (await confirmedMatchesOfCase(tx, found.id)).map(forFamily);
+  const rows = await confirmedMatchesOfCase(tx, found.id);
+  // What became of each confirmed man, as verifiers approved it for families (issue 26).
+  const people = await familyHistories(
+    tx,
+    rows.map((c) => c.personId),
+  );
+  const confirmed = rows.map((c) => forFamily(c, people.get(c.personId)));
+  // News: a result taken back (DESIGN §14), and each change of a confirmed man's status after his
+  // result was confirmed (`status_changed`, DESIGN §16), oldest first.
+  const statusChanged = rows.flatMap((c) =>
+    (people.get(c.personId)?.changedSince(c.confirmedAt) ?? []).map((at) => ({ kind: 'status_changed' as const, at })),
+  );
   return {
     for: 'family',
     case: caseForFamily(found, confirmed),
     subject: subjectForFamily(found.subject),
-    notices: familyNotices(await lastResultTakenBack(tx, found.id), confirmed),
+    notices: [...familyNotices(await lastResultTakenBack(tx, found.id), confirmed), ...statusChanged].sort(
+      (a, b) => a.at.getTime() - b.at.getTime(),
+    ),
     confirmed,
     referencePhotos: (await referencePhotoCount(tx, found.id)).count,
   };

@@ -6,12 +6,14 @@ import type { BlobStore } from '../store/blobs.ts';
 import { blobKeysInUse } from '../store/cases.ts';
 import type { Database, Queryable } from '../store/database.ts';
 import { ensureSource } from '../store/photos.ts';
+import { livePhotosOfPersons, lockPersons, markPersonWithdrawn } from '../store/persons.ts';
 import {
   correctPhotoRow,
   deleteFacesOfPhoto,
   lockPhotoForWithdrawal,
   markPhotoWithdrawn,
 } from '../store/withdrawal.ts';
+import type { NoticeQueue } from '../notices/news.ts';
 import { dropCandidatesOfPhoto, refreshCasesAfterWithdrawal, type WithdrawnCandidates } from '../match/withdrawal.ts';
 import { assertValidText } from '../text.ts';
 import type { Category, CaseStatus } from '../vocabulary.ts';
@@ -36,7 +38,7 @@ export interface WithdrawnPhoto extends Omit<WithdrawnCandidates, 'casesBefore'>
  * row stays, marked withdrawn with the reason, as the record. The files go after the commit.
  */
 export async function withdrawPhoto(
-  deps: { db: Database; blobs: BlobStore },
+  deps: { db: Database; blobs: BlobStore; queue?: NoticeQueue | undefined },
   caller: Caller,
   photoId: string,
   input: { reason?: string | undefined },
@@ -52,10 +54,12 @@ export async function withdrawPhoto(
   assertValidText(reason, 'reason');
   const actor = auditActor(p)!;
   const result = await deps.db.transaction(async (tx) => {
-    const r = await withdrawRows(tx, photoId, {
-      reason,
-      by: { id: actor.id, role: actor.role, personId: actor.personId ?? null },
-    });
+    const r = await withdrawRows(
+      tx,
+      photoId,
+      { reason, by: { id: actor.id, role: actor.role, personId: actor.personId ?? null } },
+      deps.queue,
+    );
     await recordAudit(tx, actor, {
       action: 'photo.withdraw',
       subjectType: 'photo',
@@ -96,6 +100,7 @@ async function withdrawRows(
   tx: Queryable,
   photoId: string,
   withdrawal: { reason: string; by: { id: string | null; role: string; personId: string | null } },
+  notices: NoticeQueue | undefined,
 ): Promise<WithdrawnPhoto> {
   const photo = await lockPhotoForWithdrawal(tx, photoId);
   if (!photo) throw new KinfinderError('not_found', 'no such photo');
@@ -104,7 +109,7 @@ async function withdrawRows(
   const faces = await deleteFacesOfPhoto(tx, photoId);
   await markPhotoWithdrawn(tx, photoId, { ...withdrawal, at: new Date() });
   // After the mark: a candidate on a withdrawn photo no longer counts for its case.
-  const cases = await refreshCasesAfterWithdrawal(tx, dropped);
+  const cases = await refreshCasesAfterWithdrawal(tx, dropped, notices);
   const keys = new Set<string>();
   if (photo.displaySha256) keys.add(photo.displaySha256);
   for (const f of faces) if (f.crop) keys.add(f.crop);
@@ -115,6 +120,86 @@ async function withdrawRows(
     blobKeys: [...keys],
     faces: faces.length,
   };
+}
+
+/**
+ * Withdraws an archive person (issue 26 point 4): every photo of his still in the archive is
+ * withdrawn as withdrawPhoto withdraws one (faces and crops go, undecided candidates go, decided
+ * ones stay as the record and their cases are reviewed again), and the person is marked
+ * withdrawn with the reason, in one transaction, audited as the person's and each photo's.
+ */
+export async function withdrawPerson(
+  deps: { db: Database; blobs: BlobStore; queue?: NoticeQueue | undefined },
+  caller: Caller,
+  personId: string,
+  input: { reason: string },
+): Promise<{ photos: string[] } & Omit<WithdrawnPhoto, 'faces'>> {
+  const p = authorizePrincipal(caller, 'persons.withdraw');
+  const reason = input.reason.trim();
+  if (!reason) throw new KinfinderError('invalid_input', 'say why the person is withdrawn (reason)');
+  assertValidText(reason, 'reason');
+  const actor = auditActor(p)!;
+  const by = { id: actor.id, role: actor.role, personId: actor.personId ?? null };
+  const result = await deps.db.transaction(async (tx) => {
+    const [person] = await lockPersons(tx, [personId]);
+    if (!person) throw new KinfinderError('not_found', 'no such person');
+    if (person.withdrawal) throw new KinfinderError('conflict', 'this person was withdrawn already');
+    if (person.mergedInto) throw new KinfinderError('conflict', 'this person was merged into another');
+    const photos = ((await livePhotosOfPersons(tx, [personId])).get(personId) ?? []).slice();
+    const all: WithdrawnPhoto[] = [];
+    for (const photoId of photos) {
+      const r = await withdrawRows(tx, photoId, { reason, by }, deps.queue);
+      all.push(r);
+      await recordAudit(tx, actor, {
+        action: 'photo.withdraw',
+        subjectType: 'photo',
+        subjectId: photoId,
+        details: {
+          personId,
+          faces: r.faces,
+          removedCandidates: r.removedCandidates,
+          keptCandidates: r.keptCandidates.map((c) => c.id),
+          cases: r.cases.map((c) => c.id),
+        },
+      });
+    }
+    await markPersonWithdrawn(tx, personId, { reason, at: new Date(), by });
+    // A case's status before the first photo went and after the last.
+    const cases = new Map<string, { id: string; before: CaseStatus; after: CaseStatus }>();
+    for (const r of all)
+      for (const c of r.cases)
+        cases.set(c.id, { id: c.id, before: cases.get(c.id)?.before ?? c.before, after: c.after });
+    const kept = all.flatMap((r) => r.keptCandidates);
+    await recordAudit(tx, actor, {
+      action: 'person.withdraw',
+      subjectType: 'person',
+      subjectId: personId,
+      details: { photos, keptCandidates: kept.map((c) => c.id), cases: [...cases.keys()] },
+    });
+    for (const c of cases.values())
+      if (c.before === 'match_confirmed' && c.after !== 'match_confirmed')
+        await recordAudit(tx, actor, {
+          action: 'case.reopen',
+          subjectType: 'search',
+          subjectId: c.id,
+          details: {
+            cause: 'person_withdrawn',
+            personId,
+            candidates: kept.filter((k) => k.caseId === c.id && k.status === 'confirmed').map((k) => k.id),
+            status: c.after,
+          },
+        });
+    return {
+      photos,
+      removedCandidates: all.reduce((n, r) => n + r.removedCandidates, 0),
+      keptCandidates: kept,
+      cases: [...cases.values()],
+      blobKeys: [...new Set(all.flatMap((r) => r.blobKeys))],
+    };
+  });
+  const inUse = await blobKeysInUse(deps.db, result.blobKeys);
+  for (const k of result.blobKeys) if (!inUse.has(k)) await deps.blobs.delete(k);
+  return result;
 }
 
 export interface PhotoCorrection {

@@ -12,6 +12,8 @@ import { ensureSource, insertPhoto } from '../store/photos.ts';
 import { assertValidText } from '../text.ts';
 import { checkArchiveMetadata } from '../records/record.ts';
 import { recordArchivePhoto } from '../store/records.ts';
+import { ensurePersonByRef, personsOfPhotos } from '../store/persons.ts';
+import { addEventRow, checkEvent, type EventInput } from '../persons/events.ts';
 import type { Category, PhotoStatus } from '../vocabulary.ts';
 import { openBatch, recordRefusal } from './batches.ts';
 import { looksLikeZip } from './input.ts';
@@ -36,6 +38,10 @@ export interface PhotoInput {
   category?: Category | undefined;
   /** The batch the file is part of: its outcome is recorded there, in the same transaction. */
   batchId?: string | undefined;
+  /** The metadata CSV's `person_ref`: the archive person (by the installation's ref) a new photo joins. */
+  personRef?: string | undefined;
+  /** The metadata CSV's event of the person (DESIGN §16), entered with a new photo. */
+  event?: EventInput | undefined;
 }
 
 export interface EnqueuedPhoto {
@@ -64,13 +70,18 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
   assertValidText(input.source, 'source');
   assertValidText(input.metadata, 'metadata');
   checkArchiveMetadata(input.metadata);
+  assertValidText(input.personRef, 'person_ref');
+  const event = input.event ? checkEvent(input.event) : undefined;
   const header = await verifyDecodable(input.bytes, deps.limits);
   // Blob first: a crash after it leaves an unreferenced blob that the next attempt reuses,
   // never a photo row whose bytes are missing.
   const sha256 = await deps.blobs.put(input.bytes);
   return deps.db.transaction(async (tx) => {
     const sourceId = input.source ? await ensureSource(tx, input.source) : null;
+    // Without a ref the photo is a person of its own (migration 0014's trigger makes him).
+    const personId = input.personRef ? await ensurePersonByRef(tx, input.personRef) : undefined;
     const photo = await insertPhoto(tx, {
+      personId,
       sha256,
       originalName: input.name,
       byteSize: input.bytes.byteLength,
@@ -83,6 +94,16 @@ export async function enqueuePhoto(deps: EnqueueDeps, caller: Caller, input: Pho
     if (photo.created) await deps.queue.send(QUEUES.photoIngest, { photoId: photo.id }, { tx });
     // The person record (names, birth date, document numbers…), keyed for linkage (issue 14).
     if (photo.created) await recordArchivePhoto(tx, photo.id, input.metadata ?? {});
+    // What became of him, with the photo that shows it (only once: a duplicate adds nothing).
+    if (photo.created && event) {
+      const actor = auditActor(caller);
+      await addEventRow(
+        tx,
+        { tokenId: actor?.id ?? null, role: actor?.role ?? 'anonymous' },
+        (await personsOfPhotos(tx, [photo.id])).get(photo.id)!,
+        event,
+      );
+    }
     if (input.batchId)
       await recordBatchFile(tx, {
         batchId: input.batchId,
@@ -155,7 +176,7 @@ export async function uploadPhotos(
   const photos: UploadResult[] = [];
   let firstError: KinfinderError | undefined;
   const accept = async (name: string, bytes: Uint8Array) => {
-    const { category: rowCategory, ...row } = matcher?.match(name) ?? {};
+    const { category: rowCategory, personRef, event, ...row } = matcher?.match(name) ?? {};
     const metadata = Object.keys(row).length > 0 ? { ...input.metadata, ...row } : input.metadata;
     try {
       photos.push(
@@ -166,6 +187,8 @@ export async function uploadPhotos(
           metadata,
           category: rowCategory ?? input.category ?? batch.category,
           batchId: batch.id,
+          personRef,
+          event,
         }),
       );
     } catch (err) {

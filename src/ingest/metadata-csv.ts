@@ -4,7 +4,8 @@
  * The CSV (RFC 4180, read by csv-parse: quoted fields, `""` escapes, commas and newlines inside
  * quotes, CRLF, LF or CR, an optional UTF-8 BOM) needs a header row with a `file` column. Known columns: `captured_at`,
  * `location`, `notes`, `names` (`;`-separated), and the person record's `birth_date`, `id_number`
- * (`;`-separated), `unit`, `marks` (DESIGN §11). Header names are matched without regard to case
+ * (`;`-separated), `unit`, `marks` (DESIGN §11); the archive person's `person_ref` and an event of
+ * his, `event`, `event_date`, `event_place`, `event_source` (DESIGN §16). Header names are matched without regard to case
  * or surrounding spaces. Every other named column is kept in `extra`. Cells are trimmed; empty
  * cells are left out; rows whose cells are all empty are skipped (also before the header). Cells
  * are kept as text, never evaluated: `=HYPERLINK(…)`, `+380…`, `-`, `@home` are stored as written
@@ -27,7 +28,7 @@
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { KinfinderError } from '../errors.ts';
 import { readBirthDate } from '../records/birth-date.ts';
-import { CATEGORIES, type Category } from '../vocabulary.ts';
+import { CATEGORIES, PERSON_EVENT_KINDS, type Category, type PersonEventKind } from '../vocabulary.ts';
 
 export type PhotoMetadata = {
   /** Person-record columns (DESIGN §11): `birth_date`, `id_number` (`;`-separated), `unit`, `marks`. */
@@ -41,6 +42,17 @@ export type PhotoMetadata = {
   names?: string[];
   /** The `category` column (DESIGN §12): the photo's category, not kept in its metadata. */
   category?: Category;
+  /**
+   * `person_ref` (DESIGN §16): rows with the same value are one archive person, in this batch and
+   * any later one (the ref is the installation's). Not kept in the photo's metadata.
+   */
+  personRef?: string;
+  /**
+   * `event`, `event_date`, `event_place`, `event_source` (DESIGN §16): what became of the person,
+   * entered with the photo (kind captured|held|released|died|remains_returned, date YYYY[-MM[-DD]]).
+   * It reaches families only once verifiers approve it. Not kept in the photo's metadata.
+   */
+  event?: { kind: PersonEventKind; date: string; place?: string; source?: string };
   extra?: Record<string, string>;
 };
 
@@ -118,7 +130,19 @@ function lineIndex(bytes: Buffer): (offset: number) => number {
   };
 }
 
-const KNOWN = new Set(['file', 'captured_at', 'location', 'notes', 'names', 'category']);
+const KNOWN = new Set([
+  'file',
+  'captured_at',
+  'location',
+  'notes',
+  'names',
+  'category',
+  'person_ref',
+  'event',
+  'event_date',
+  'event_place',
+  'event_source',
+]);
 /** The person record's columns (issue 14), known like the others. */
 const RECORD_COLUMNS = new Set(['birth_date', 'id_number', 'unit', 'marks']);
 
@@ -174,6 +198,7 @@ export function parseMetadataCsv(text: string): MetadataTable {
 
     const meta: PhotoMetadata = {};
     let file = '';
+    const event: { kind?: string; date?: string; place?: string; source?: string } = {};
     for (let j = 0; j < record.fields.length; j++) {
       const value = (record.fields[j] ?? '').trim();
       if (value === '') continue;
@@ -235,6 +260,26 @@ export function parseMetadataCsv(text: string): MetadataTable {
           meta.category = category as Category;
           break;
         }
+        case 'person_ref':
+          if (value.length > 200) throw invalid(`${where}: person_ref is longer than 200 characters`);
+          meta.personRef = value;
+          break;
+        case 'event':
+          if (!(PERSON_EVENT_KINDS as readonly string[]).includes(value.toLowerCase()))
+            throw invalid(`${where}: event must be one of ${PERSON_EVENT_KINDS.join(', ')}`);
+          event.kind = value.toLowerCase();
+          break;
+        case 'event_date':
+          if (!/^\d{4}(-\d{2}(-\d{2})?)?$/.test(value) || !isIsoDate(value))
+            throw invalid(`${where}: event_date is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD)`);
+          event.date = value;
+          break;
+        case 'event_place':
+          event.place = value;
+          break;
+        case 'event_source':
+          event.source = value;
+          break;
         case 'names': {
           const names = value
             .split(';')
@@ -244,6 +289,15 @@ export function parseMetadataCsv(text: string): MetadataTable {
           break;
         }
       }
+    }
+    if (event.kind || event.date || event.place || event.source) {
+      if (!event.kind || !event.date) throw invalid(`${where}: an event needs both event and event_date`);
+      meta.event = {
+        kind: event.kind as PersonEventKind,
+        date: event.date,
+        ...(event.place ? { place: event.place } : {}),
+        ...(event.source ? { source: event.source } : {}),
+      };
     }
     if (file === '') throw invalid(`${where}: the file cell is empty`);
     const key = fileKey(file);

@@ -101,7 +101,7 @@ export async function runIngest(
       continue;
     }
     try {
-      const { category, ...metadata } = matcher?.match(item.name) ?? {};
+      const { category, personRef, event, ...metadata } = matcher?.match(item.name) ?? {};
       // A database outage pauses the run (each photo is one transaction: a failed one left nothing).
       const p = await whileUnavailable(
         () =>
@@ -112,6 +112,8 @@ export async function runIngest(
             metadata: metadata as Record<string, unknown>,
             category: category ?? input.category,
             batchId: batch.id,
+            personRef,
+            event,
           }),
         { maxMs: MAX_BACKOFF_MS, onWait: events.unavailable },
       );

@@ -25,6 +25,8 @@ import { candidateStrangerRate, curveOf, faceStrangerRate } from './bar.ts';
 
 /** A candidate as the linkage scores it: a face of an archive photo, or the whole photo when no face is compared. */
 export interface LinkedCandidate {
+  /** The archive person; photoId / faceId are his best evidence. */
+  personId: string;
   photoId: string;
   faceId: string | null;
   referenceFaceId: string | null;
@@ -41,6 +43,8 @@ export interface LinkedCandidate {
 
 /** What one archive photo brings to a case: a face compared with the references (or none), its record (or none). */
 export interface PhotoEvidence {
+  /** The archive person the photo belongs to (issue 26). */
+  personId: string;
   photoId: string;
   /** `bandCap`: the gallery face's quality cap (quality.ts); an unclear face weighs as its capped band. */
   face?:
@@ -128,6 +132,7 @@ export function weighPhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate 
     evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration, p.face.bandCap) }, ctx.u, ctx.m));
   const matchWeight = totalWeight(evidence);
   return {
+    personId: p.personId,
     photoId: p.photoId,
     faceId: p.face?.faceId ?? null,
     referenceFaceId: p.face?.referenceFaceId ?? null,
@@ -139,6 +144,37 @@ export function weighPhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate 
     faceRate,
     strangerRate: candidateStrangerRate(faceRate ?? undefined, uOf(levels, ctx.u)),
   };
+}
+
+/**
+ * Scores one archive person for one case from all his photos (issue 26 point 2): his best face
+ * (the face evidence that weighs most, then the closest) and his best record (the one whose
+ * fields weigh most for this subject), together, as one candidate whose photo is the best face's
+ * (or, with no face, the best record's). A person of one photo scores exactly as the photo does.
+ */
+export function scorePerson(ctx: LinkContext, photos: readonly PhotoEvidence[]): LinkedCandidate | undefined {
+  const first = photos[0];
+  if (!first) return undefined;
+  let face: { p: PhotoEvidence; weight: number } | undefined;
+  let record: { p: PhotoEvidence; weight: number } | undefined;
+  for (const p of photos) {
+    if (p.face) {
+      const w = totalWeight(weighPhoto(ctx, { ...p, record: undefined }).evidence);
+      if (!face || w > face.weight || (w === face.weight && p.face.similarity > face.p.face!.similarity))
+        face = { p, weight: w };
+    }
+    if (p.record) {
+      const w = totalWeight(weighPhoto(ctx, { ...p, face: undefined }).evidence);
+      if (!record || w > record.weight) record = { p, weight: w };
+    }
+  }
+  const shown = face?.p ?? record?.p ?? first;
+  return scorePhoto(ctx, {
+    personId: shown.personId,
+    photoId: shown.photoId,
+    face: face?.p.face,
+    record: record?.p.record,
+  });
 }
 
 /** Best first: total weight, then the face's similarity, then a stable order. */

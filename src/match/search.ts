@@ -2,7 +2,7 @@ import type { ModelManifest } from '../face/manifest.ts';
 import {
   byMatchWeight,
   linkContext,
-  scorePhoto,
+  scorePerson,
   weighPhoto,
   type LinkContext,
   type LinkedCandidate,
@@ -13,6 +13,7 @@ import { subjectIsSearchable, type SubjectRecord } from '../records/record.ts';
 import { pendingCandidatesOfCase, reweighPendingCandidate } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
 import { nearestFaceOfPhotos, nearestGalleryFaces } from '../store/matching.ts';
+import { livePhotosOfPersons, personsOfPhotos } from '../store/persons.ts';
 import { archiveCounts, archiveSize, blockArchive, decidedEvidenceCounts, photoRecords } from '../store/records.ts';
 import type { CaseStatus } from '../vocabulary.ts';
 import { faceRates } from './face-rates.ts';
@@ -44,8 +45,9 @@ export const TEXT_BLOCK_LIMIT = 5000;
 /**
  * A case's candidates from its faces and its subject's record, in one list (issue 14): the
  * nearest gallery faces, and the archive photos whose record agrees with the subject (a face
- * the detector missed, a photo of documents, a family with no photo). Each photo is scored on
- * every field it can be compared on, its face among them; ranked by total weight.
+ * the detector missed, a photo of documents, a family with no photo). Each archive person they
+ * belong to is scored on his best face and best record over all his photos (issue 26,
+ * link.ts:scorePerson); ranked by total weight.
  */
 export async function matchCase(
   tx: Queryable,
@@ -60,14 +62,21 @@ export async function matchCase(
   const searchable = subject !== undefined && subjectIsSearchable(subject);
   const textPhotos = searchable ? await blockArchive(tx, subject, TEXT_BLOCK_LIMIT) : [];
   const hitPhotos = new Set(faceHits.map((h) => h.photoId));
-  const recordOnly = textPhotos.filter((p) => !hitPhotos.has(p));
-  const records = subject ? await photoRecords(tx, [...hitPhotos, ...recordOnly]) : new Map();
-  // The face of a record-found photo nearest the family's, however far: the face is evidence too.
-  const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, recordOnly, manifest.id) : new Map();
+  // Candidates are persons (issue 26): every photo of a man found by a face or a record is his evidence.
+  const personOf = await personsOfPhotos(tx, [...hitPhotos, ...textPhotos]);
+  const theirPhotos = await livePhotosOfPersons(tx, [...new Set(personOf.values())]);
+  for (const [personId, photos] of theirPhotos) for (const p of photos) personOf.set(p, personId);
+  const others = [...personOf.keys()].filter((p) => !hitPhotos.has(p));
+  const records = subject ? await photoRecords(tx, [...personOf.keys()]) : new Map();
+  // The face of a photo found otherwise nearest the family's, however far: the face is evidence too.
+  const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, others, manifest.id) : new Map();
   const ctx = known ?? (await caseLinkContext(tx, manifest, subject));
   const rates = await faceRates(tx, manifest, refs, [...faceHits, ...faces.values()]);
-  const photos: PhotoEvidence[] = [
-    ...faceHits.map((h) => ({
+  const byPerson = new Map<string, PhotoEvidence[]>();
+  const add = (e: PhotoEvidence) => byPerson.set(e.personId, [...(byPerson.get(e.personId) ?? []), e]);
+  for (const h of faceHits)
+    add({
+      personId: personOf.get(h.photoId)!,
       photoId: h.photoId,
       face: {
         faceId: h.faceId,
@@ -77,14 +86,18 @@ export async function matchCase(
         strangerRate: rates.get(h.faceId),
       },
       record: records.get(h.photoId),
-    })),
-    ...recordOnly.map((p) => {
-      const face = faces.get(p);
-      return { photoId: p, face: face && { ...face, strangerRate: rates.get(face.faceId) }, record: records.get(p) };
-    }),
-  ];
-  return photos
-    .map((p) => scorePhoto(ctx, p))
+    });
+  for (const p of others) {
+    const face = faces.get(p);
+    add({
+      personId: personOf.get(p)!,
+      photoId: p,
+      face: face && { ...face, strangerRate: rates.get(face.faceId) },
+      record: records.get(p),
+    });
+  }
+  return [...byPerson.values()]
+    .map((photos) => scorePerson(ctx, photos))
     .filter((c): c is LinkedCandidate => c !== undefined)
     .sort(byMatchWeight)
     .slice(0, top);
@@ -151,7 +164,7 @@ export async function searchForCase(
         await reweighPendingCandidate(
           tx,
           p.id,
-          weighPhoto(ctx, { photoId: p.photoId, face, record: records.get(p.photoId) }),
+          weighPhoto(ctx, { personId: p.personId, photoId: p.photoId, face, record: records.get(p.photoId) }),
         )
       )
         reweighed++;

@@ -21,7 +21,10 @@ import {
   openCasesForRecord,
   photoRecords,
 } from '../store/records.ts';
-import { byMatchWeight, linkContext, scorePhoto, type LinkedCandidate } from './link.ts';
+import { linkContext, scorePerson, type LinkedCandidate, type PhotoEvidence } from './link.ts';
+import { livePhotosOfPersons, personsOfPhotos } from '../store/persons.ts';
+import type { ArchiveRecord } from '../records/record.ts';
+import { suggestMerges } from '../persons/suggestions.ts';
 import { faceRates } from './face-rates.ts';
 import { keepCandidates } from './keep.ts';
 
@@ -55,7 +58,12 @@ export async function matchNewPhoto(
   authorize(caller, 'faces.match');
   return deps.db.transaction(async (tx) => {
     const faces = (await embeddingsOfPhoto(tx, photoId)).filter((f) => f.modelId === deps.manifest.id);
-    const record = (await photoRecords(tx, [photoId])).get(photoId);
+    // The new photo is evidence for its person (issue 26): his other photos are scored with it.
+    const personId = (await personsOfPhotos(tx, [photoId])).get(photoId);
+    if (!personId) return { faces: 0, candidates: 0, cases: 0 };
+    const others = ((await livePhotosOfPersons(tx, [personId])).get(personId) ?? []).filter((p) => p !== photoId);
+    const records = await photoRecords(tx, [photoId, ...others]);
+    const record = records.get(photoId);
     // case → face → its best similarity to one of the case's reference faces
     const byFace = new Map<string, Map<string, FaceMatch>>();
     for (const f of faces) {
@@ -90,10 +98,8 @@ export async function matchNewPhoto(
         tx,
         deps.manifest,
         caseId,
-        photoId,
-        embeddings,
+        { personId, photoId, others, records, embeddings },
         byFace.get(caseId),
-        record,
         Math.max(size.photos, size.records),
         decided,
       );
@@ -103,6 +109,8 @@ export async function matchNewPhoto(
       created += (await keepCandidates(tx, caseId, kept)).created;
       touched++;
     }
+    // Photos of other persons that look like the same man: suggested to an operator (issue 26).
+    await suggestMerges(tx, deps.manifest, photoId, faces);
     return { faces: faces.length, candidates: created, cases: touched };
   });
 }
@@ -114,40 +122,51 @@ function beats(c: LinkedCandidate, bar: { matchWeight: number; similarity: numbe
   return w > b || (w === b && (c.similarity ?? -2) > (bar.similarity ?? -2));
 }
 
-/** The new photo's candidates for one case: each face that matched, or the whole photo when only its record did. */
+/**
+ * The new photo's person as a candidate for one case: the faces of the new photo that matched
+ * (or, found by its record, its face nearest the case's references), with his other photos'
+ * nearest faces and every record of his, scored as one man (link.ts:scorePerson).
+ */
 async function scoreForCase(
   tx: Queryable,
   manifest: ModelManifest,
   caseId: string,
-  photoId: string,
-  embeddings: ReadonlyMap<string, number[]>,
+  person: {
+    personId: string;
+    photoId: string;
+    others: string[];
+    records: Map<string, ArchiveRecord>;
+    /** The new photo's faces' embeddings (the face rates' cohort figures need them). */
+    embeddings: ReadonlyMap<string, number[]>;
+  },
   faceHits: Map<string, FaceMatch> | undefined,
-  record: Parameters<typeof scorePhoto>[1]['record'],
   archive: number,
   decided: Parameters<typeof linkContext>[4],
 ): Promise<LinkedCandidate[]> {
   const found = await getCase(tx, caseId);
   if (!found) return [];
   const subject = storedSubject(found.subject);
+  const { personId, photoId, others, records } = person;
   const ctx = linkContext(
     subject,
-    subject && record ? await archiveCounts(tx, subject) : {},
+    subject && records.size > 0 ? await archiveCounts(tx, subject) : {},
     archive,
     manifest.calibration,
     decided,
   );
+  const evidence: PhotoEvidence[] = [];
+  const hits = faceHits && faceHits.size > 0 ? [...faceHits.values()] : [];
   const refs = await referenceEmbeddingsOfCase(tx, caseId, manifest.id);
-  if (faceHits && faceHits.size > 0) {
-    // the same bar as the case's own search: each face read against its own strangers (bar.ts)
-    const rates = await faceRates(tx, manifest, refs, [...faceHits.values()], embeddings);
-    return [...faceHits.values()]
-      .map((face) => scorePhoto(ctx, { photoId, face: { ...face, strangerRate: rates.get(face.faceId) }, record }))
-      .filter((c): c is LinkedCandidate => c !== undefined)
-      .sort(byMatchWeight);
-  }
   // Found by the record: its face nearest the case's references, however far, is evidence too.
-  const face = (await nearestFaceOfPhotos(tx, refs, [photoId], manifest.id)).get(photoId);
-  const rate = face && (await faceRates(tx, manifest, refs, [face], embeddings)).get(face.faceId);
-  const c = scorePhoto(ctx, { photoId, face: face && { ...face, strangerRate: rate }, record });
+  const unmatched = hits.length > 0 ? others : [photoId, ...others];
+  const nearest: Map<string, FaceMatch> =
+    refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, unmatched, manifest.id) : new Map();
+  // the same bar as the case's own search: each face read against its own strangers (bar.ts)
+  const rates = await faceRates(tx, manifest, refs, [...hits, ...nearest.values()], person.embeddings);
+  const rated = (face: FaceMatch | undefined) => face && { ...face, strangerRate: rates.get(face.faceId) };
+  for (const face of hits) evidence.push({ personId, photoId, face: rated(face), record: records.get(photoId) });
+  for (const p of unmatched)
+    evidence.push({ personId, photoId: p, face: rated(nearest.get(p)), record: records.get(p) });
+  const c = scorePerson(ctx, evidence);
   return c ? [c] : [];
 }

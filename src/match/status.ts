@@ -3,6 +3,7 @@ import { lockCaseStatus, writeCaseStatus } from '../store/cases.ts';
 import type { Queryable } from '../store/database.ts';
 import { currentDecisionTally, writeCandidateStatus, type DecisionTally } from '../store/decisions.ts';
 import { isAdminDecision, isFinal, type CandidateStatus, type CaseStatus } from '../vocabulary.ts';
+import { queueNews, type NoticeQueue } from '../notices/news.ts';
 
 // A candidate's status follows from the decisions that count on it, and its case's status from
 // its candidates: the two rules live here, and every change to either (a decision, a reopen, a
@@ -80,12 +81,28 @@ export async function refreshCaseStatus(tx: Queryable, caseId: string): Promise<
   return status;
 }
 
-/** After a decision or a reopen: the candidate's status, then its case's. */
+/**
+ * Whether a family has news (DESIGN §20): a result confirmed, or one they were shown taken back
+ * (reopened, overruled, its photo withdrawn). The one rule behind every notice; a candidate that
+ * is confirmed and stays confirmed, or that is decided either way short of confirmed, is none.
+ */
+export function isNewsForFamily(before: CandidateStatus, after: CandidateStatus | 'withdrawn'): boolean {
+  return (before === 'confirmed') !== (after === 'confirmed');
+}
+
+/**
+ * After a decision or a reopen: the candidate's status, then its case's; and when the family's
+ * result changed, a notice to each address they left (queued in this transaction).
+ */
 export async function recomputeAfterDecision(
   tx: Queryable,
-  candidate: { id: string; caseId: string },
+  candidate: { id: string; caseId: string; status: CandidateStatus },
   rules: DecisionRules,
+  notices?: NoticeQueue,
 ): Promise<{ status: CandidateStatus; caseStatus: CaseStatus | undefined }> {
   const status = await settleCandidate(tx, candidate.id, rules);
-  return { status, caseStatus: await refreshCaseStatus(tx, candidate.caseId) };
+  const caseStatus = await refreshCaseStatus(tx, candidate.caseId);
+  if (caseStatus !== undefined && isNewsForFamily(candidate.status, status))
+    await queueNews(tx, notices, candidate.caseId);
+  return { status, caseStatus };
 }

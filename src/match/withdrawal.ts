@@ -1,7 +1,8 @@
 import type { Queryable } from '../store/database.ts';
 import { candidatesOnPhoto, deleteCandidates } from '../store/withdrawal.ts';
 import type { CandidateStatus, CaseStatus } from '../vocabulary.ts';
-import { refreshCaseStatus } from './status.ts';
+import { queueNews, type NoticeQueue } from '../notices/news.ts';
+import { isNewsForFamily, refreshCaseStatus } from './status.ts';
 
 /** What withdrawing a photo did to the candidates on it. */
 export interface WithdrawnCandidates {
@@ -38,9 +39,18 @@ export async function dropCandidatesOfPhoto(tx: Queryable, photoId: string): Pro
 export async function refreshCasesAfterWithdrawal(
   tx: Queryable,
   dropped: WithdrawnCandidates,
+  notices?: NoticeQueue,
 ): Promise<Array<{ id: string; before: CaseStatus; after: CaseStatus }>> {
   const cases: Array<{ id: string; before: CaseStatus; after: CaseStatus }> = [];
-  for (const [id, was] of dropped.casesBefore)
-    cases.push({ id, before: was, after: (await refreshCaseStatus(tx, id)) ?? was });
+  for (const [id, was] of dropped.casesBefore) {
+    const now = await refreshCaseStatus(tx, id);
+    cases.push({ id, before: was, after: now ?? was });
+    // A result the family was shown, on the photo withdrawn, is taken back: that is news.
+    if (
+      now !== undefined &&
+      dropped.keptCandidates.some((k) => k.caseId === id && isNewsForFamily(k.status, 'withdrawn'))
+    )
+      await queueNews(tx, notices, id);
+  }
   return cases;
 }

@@ -125,3 +125,29 @@ export function compareRecords(s: SubjectRecord, r: ArchiveRecord): Levels {
   }
   return out;
 }
+
+/**
+ * Whether two archive records say they are two different men (issue 26: a suggested merge needs
+ * records that do not disagree): both have a date of birth and the years differ by more than one,
+ * or both have document numbers and none is within one edit of another, or both have names and
+ * no way of reading one as the other's surname agrees even phonetically. A field missing on
+ * either side says nothing; units and marks change (transfers, wounds) and are not judged.
+ */
+export function recordsDisagree(a: ArchiveRecord, b: ArchiveRecord): boolean {
+  if (a.birth && b.birth && Math.abs(a.birth.year - b.birth.year) > 1) return true;
+  if (a.idNumbers.length > 0 && b.idNumbers.length > 0) {
+    const close = a.idNumbers.some((x) => b.idNumbers.some((y) => idDistance(x, y) <= 1));
+    if (!close) return true;
+  }
+  if (a.names.length > 0 && b.names.length > 0) {
+    const agrees = a.names.some((tokens) =>
+      tokens.some((t) => {
+        if (t.initial) return false;
+        const l = compareRecords({ surname: t, unit: [] }, b).surname;
+        return l !== undefined && l !== 'different';
+      }),
+    );
+    if (!agrees) return true;
+  }
+  return false;
+}

@@ -4,7 +4,15 @@ import { expectedStrangers } from '../match/bar.ts';
 import type { CandidateView } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
 import { currentDecisionsOf, type DecisionRow } from '../store/decisions.ts';
-import { isAdminDecision, isFinal, type CandidateStatus, type DecisionKind } from '../vocabulary.ts';
+import { familyHistories } from '../persons/events.ts';
+import { photosOfPersons, type PersonPhoto } from '../store/persons.ts';
+import {
+  isAdminDecision,
+  isFinal,
+  type CandidateStatus,
+  type DecisionKind,
+  type PersonEventKind,
+} from '../vocabulary.ts';
 
 /** A verifier may withdraw their own decision for this long while the candidate is not final. */
 export const RETRACT_WINDOW_MS = 15 * 60_000;
@@ -39,6 +47,10 @@ export interface ReviewItem extends Omit<CandidateView, 'confirmations' | 'confi
    * what the candidate's evidence means at this archive's size; null when kept before the bar.
    */
   strangersPerSearch?: number | null;
+  /** Every photo of the archive person proposed, side by side with the best one (issue 26). */
+  photos: PersonPhoto[];
+  /** What became of him, as verifiers approved it for families (null: nothing approved yet). */
+  personStatus: PersonEventKind | null;
 }
 
 /** Items with what their evidence means at the archive's current size (expectedStrangers). */
@@ -85,6 +97,9 @@ export async function reviewItemsFor<C extends CandidateView>(
     q,
     candidates.map((c) => c.id),
   );
+  const personIds = candidates.map((c) => c.personId);
+  const photos = await photosOfPersons(q, personIds);
+  const histories = await familyHistories(q, personIds);
   const byCandidate = new Map<string, DecisionRow[]>();
   for (const d of all) byCandidate.set(d.candidateId, [...(byCandidate.get(d.candidateId) ?? []), d]);
   return candidates.map((c) => {
@@ -95,6 +110,8 @@ export async function reviewItemsFor<C extends CandidateView>(
     return {
       ...rest,
       myDecision: mine ? own(mine, c.status, now) : null,
+      photos: photos.filter((x) => x.personId === c.personId),
+      personStatus: histories.get(c.personId)?.status ?? null,
       ...(revealed ? { confirmations, confirmedBy, decisions } : {}),
     };
   });

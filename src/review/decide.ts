@@ -6,6 +6,7 @@ import { getCandidate, lockCandidate } from '../store/candidates.ts';
 import type { Database, Queryable } from '../store/database.ts';
 import { currentDecisionOf, insertDecision } from '../store/decisions.ts';
 import { recomputeAfterDecision } from '../match/status.ts';
+import type { NoticeQueue } from '../notices/news.ts';
 import { releaseLease } from '../store/review-queue.ts';
 import { isAdminDecision, isFinal, type AuditAction, type CandidateStatus, type Decision } from '../vocabulary.ts';
 import { RETRACT_WINDOW_MS, reviewItemsFor, type ReviewItem } from './blind.ts';
@@ -18,6 +19,8 @@ export interface ReviewRules {
   /** KINFINDER_REJECTIONS: distinct people who must reject (default 2). */
   rejections?: number | undefined;
   now?: (() => Date) | undefined;
+  /** Queues the notices a change of a family's result sends (DESIGN §20); without it none are sent. */
+  notices?: NoticeQueue | undefined;
 }
 
 export const DEFAULT_REJECTIONS = 2;
@@ -69,6 +72,11 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
   return deps.db.transaction(async (tx) => {
     const c = await lockCandidate(tx, input.candidateId);
     if (!c) throw new KinfinderError('not_found', 'no such candidate');
+    if (c.status === 'merged')
+      throw new KinfinderError(
+        'conflict',
+        'this candidate was merged into another of the same person: decide that one',
+      );
     let action: AuditAction;
     let decisionId: string;
     if (settles) {
@@ -112,7 +120,7 @@ export async function decide(deps: ReviewRules, caller: Caller, input: DecisionI
       ).id;
       action = `candidate.${input.decision}` as const;
     }
-    const { status } = await recomputeAfterDecision(tx, c, rules);
+    const { status } = await recomputeAfterDecision(tx, c, rules, deps.notices);
     await releaseLease(tx, c.id);
     // An admin's reason is what the audit is for (why a disagreement went one way); a verifier's
     // notes stay beside the decision and go with the case.

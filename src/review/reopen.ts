@@ -40,10 +40,12 @@ export async function reopenCandidate(
       familyMessage: null,
       retracts: null,
     });
-    const { status, caseStatus } = await recomputeAfterDecision(tx, c, {
-      confirmations: deps.confirmations,
-      rejections: deps.rejections ?? DEFAULT_REJECTIONS,
-    });
+    const { status, caseStatus } = await recomputeAfterDecision(
+      tx,
+      c,
+      { confirmations: deps.confirmations, rejections: deps.rejections ?? DEFAULT_REJECTIONS },
+      deps.notices,
+    );
     await recordAudit(tx, auditActor(p), {
       action: 'candidate.reopen',
       subjectType: 'candidate',

@@ -5,6 +5,8 @@ import type { Queryable } from './database.ts';
 import { sqlWords } from './sql-words.ts';
 
 export interface NewCandidate {
+  /** The archive person proposed (0014); his best evidence is `photoId` / `faceId`. Absent: the photo's person. */
+  personId?: string | undefined;
   photoId: string;
   /** Null for a photo proposed by its record alone (no face compared). */
   faceId: string | null;
@@ -21,14 +23,15 @@ export interface NewCandidate {
 }
 
 /**
- * Adds candidates to a case. A face (or, for a record-only candidate, a photo) already proposed
- * keeps its row: a pending one takes the better-weighted finding, a decided one (confirmed or
- * rejected) is never touched, so a rejected pair cannot come back (unless an admin reopens it).
- * Returns how many rows were new. Called through src/match/keep.ts:keepCandidates.
+ * Adds candidates to a case, one per archive person (issue 26). A person already proposed keeps
+ * his row: a pending one takes the better-weighted finding (its best photo and face may change:
+ * another photo of him weighs more), a decided one (confirmed or rejected) is never touched, so a
+ * rejected man cannot come back (unless an admin reopens him). Returns how many rows were new.
+ * Called through src/match/keep.ts:keepCandidates.
  *
  * The keep rule stays in this statement's ON CONFLICT on purpose: a case's own search and the
- * standing search of a new photo may find the same face at once, and only one atomic
- * insert-or-update per row neither duplicates it nor lets the weaker finding overwrite the
+ * standing search of a new photo may find the same man at once, and only one atomic
+ * insert-or-update per row neither duplicates him nor lets the weaker finding overwrite the
  * stronger, nor touches a row a verifier decided meanwhile.
  */
 export async function upsertCandidates(q: Queryable, caseId: string, list: readonly NewCandidate[]): Promise<number> {
@@ -44,17 +47,17 @@ export async function upsertCandidates(q: Queryable, caseId: string, list: reado
       c.matchWeight,
       c.matchProbability,
       JSON.stringify(c.evidence),
+      c.personId ?? null,
       c.faceRate ?? null,
       c.strangerRate ?? null,
     ];
-    // Two conflict targets: (search, face) for face candidates, the partial (search, photo) index for faceless ones.
-    const target = c.faceId === null ? '(search_id, photo_id) WHERE face_id IS NULL' : '(search_id, face_id)';
     const r = await q.query<{ inserted: boolean }>(
-      `INSERT INTO candidates (search_id, face_id, reference_face_id, similarity, band, photo_id, match_weight, match_probability, evidence,
+      `INSERT INTO candidates (search_id, face_id, reference_face_id, similarity, band, photo_id, match_weight, match_probability, evidence, person_id,
                                face_rate, stranger_rate)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)
-       ON CONFLICT ${target} DO UPDATE
-         SET similarity = EXCLUDED.similarity, band = EXCLUDED.band, reference_face_id = EXCLUDED.reference_face_id,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)
+       ON CONFLICT (search_id, person_id) WHERE status <> 'merged' DO UPDATE
+         SET face_id = EXCLUDED.face_id, photo_id = EXCLUDED.photo_id,
+             similarity = EXCLUDED.similarity, band = EXCLUDED.band, reference_face_id = EXCLUDED.reference_face_id,
              match_weight = EXCLUDED.match_weight, match_probability = EXCLUDED.match_probability, evidence = EXCLUDED.evidence,
              face_rate = EXCLUDED.face_rate, stranger_rate = EXCLUDED.stranger_rate
          WHERE candidates.status = 'pending' AND EXCLUDED.match_weight > candidates.match_weight
@@ -88,6 +91,7 @@ export async function candidateCountsOfCase(q: Queryable, caseId: string): Promi
 /** A pending candidate as it was scored: what re-weighing it needs (its face's similarity stays what it was). */
 export interface PendingCandidate {
   id: string;
+  personId: string;
   photoId: string;
   faceId: string | null;
   referenceFaceId: string | null;
@@ -101,7 +105,7 @@ export async function pendingCandidatesOfCase(q: Queryable, caseId: string): Pro
   // FOR UPDATE: a verifier deciding one of them waits for the re-weighing (and sees its result),
   // instead of deciding on the evidence it is replacing.
   const r = await q.query<PendingCandidate>(
-    `SELECT c.id, c.photo_id AS "photoId", c.face_id AS "faceId", c.reference_face_id AS "referenceFaceId",
+    `SELECT c.id, c.person_id AS "personId", c.photo_id AS "photoId", c.face_id AS "faceId", c.reference_face_id AS "referenceFaceId",
             c.similarity, f.quality->>'bandCap' AS "bandCap", c.face_rate AS "faceRate"
      FROM candidates c LEFT JOIN faces f ON f.id = c.face_id
      WHERE c.search_id = $1 AND c.status = 'pending'
@@ -147,7 +151,7 @@ export async function candidateBar(
   n: number,
 ): Promise<{ matchWeight: number; similarity: number | null } | null> {
   const r = await q.query<{ matchWeight: number; similarity: number | null }>(
-    `SELECT match_weight AS "matchWeight", similarity FROM candidates WHERE search_id = $1
+    `SELECT match_weight AS "matchWeight", similarity FROM candidates WHERE search_id = $1 AND status <> 'merged'
      ORDER BY match_weight DESC, similarity DESC NULLS LAST OFFSET $2 LIMIT 1`,
     [caseId, n - 1],
   );
@@ -167,7 +171,10 @@ export interface CandidateView {
   status: CandidateStatus;
   confirmations: number;
   faceId: string | null;
+  /** The candidate's best photo (its best evidence); decisions keep the photo each was made on. */
   photoId: string;
+  /** The archive person proposed (issue 26): every photo of his is shown beside the best one. */
+  personId: string;
   /** Fellegi-Sunter total (bits) the candidates are ranked by, its probability, and the field-by-field evidence. */
   matchWeight: number;
   matchProbability: number | null;
@@ -203,11 +210,11 @@ export interface CandidateView {
 export const CANDIDATE_VIEW =
   `
   SELECT c.id, c.search_id AS "caseId",
-         (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id
+         (SELECT count(*) FROM candidates c2 WHERE c2.search_id = c.search_id AND c2.status <> 'merged'
             AND (c2.match_weight > c.match_weight
                  OR (c2.match_weight = c.match_weight AND coalesce(c2.similarity, -2) > coalesce(c.similarity, -2))
                  OR (c2.match_weight = c.match_weight AND coalesce(c2.similarity, -2) = coalesce(c.similarity, -2) AND c2.id < c.id)))::integer + 1 AS rank,
-         c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", c.photo_id AS "photoId",
+         c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", c.photo_id AS "photoId", c.person_id AS "personId",
          c.match_weight AS "matchWeight", c.match_probability AS "matchProbability", c.evidence,
          c.created_at AS "createdAt", s.subject, s.lang, p.category, c.stranger_rate AS "strangerRate",
          CASE WHEN f.id IS NOT NULL THEN json_build_object('id', f.id, 'score', f.score, 'quality', f.quality,
@@ -231,7 +238,7 @@ export async function candidatesOfCase(
   opts: { status?: CandidateStatus; limit?: number } = {},
 ): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
-    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND ($2::text IS NULL OR c.status = $2) ` +
+    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND c.status <> 'merged' AND ($2::text IS NULL OR c.status = $2) ` +
       'ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $3',
     [caseId, opts.status ?? null, opts.limit ?? 1000],
   );
@@ -251,7 +258,7 @@ export async function candidatesOfCaseByBar(
   limit = 1000,
 ): Promise<CandidateView[]> {
   const r = await q.query<CandidateView>(
-    `${CANDIDATE_VIEW} WHERE c.search_id = $1
+    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND c.status <> 'merged'
        AND (CASE WHEN c.stranger_rate IS NULL OR c.stranger_rate <= $2::float8 THEN false ELSE true END) = $3
      ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $4`,
     [caseId, maxRate, below, limit],
@@ -267,12 +274,52 @@ export async function getCandidate(q: Queryable, id: string): Promise<CandidateV
 export async function lockCandidate(
   q: Queryable,
   id: string,
-): Promise<{ id: string; caseId: string; status: CandidateStatus } | undefined> {
-  const r = await q.query<{ id: string; caseId: string; status: CandidateStatus }>(
-    `SELECT c.id, c.search_id AS "caseId", c.status FROM candidates c
+): Promise<{ id: string; caseId: string; personId: string; status: CandidateStatus } | undefined> {
+  const r = await q.query<{ id: string; caseId: string; personId: string; status: CandidateStatus }>(
+    `SELECT c.id, c.search_id AS "caseId", c.person_id AS "personId", c.status FROM candidates c
      JOIN searches s ON s.id = c.search_id AND s.deleted_at IS NULL
      WHERE c.id = $1 FOR UPDATE OF c`,
     [id],
   );
   return r.rows[0];
+}
+
+/** A case's live candidate on a person (not merged), locked, for regrouping after a move. */
+export interface PersonCandidate {
+  id: string;
+  caseId: string;
+  personId: string;
+  photoId: string;
+  status: CandidateStatus;
+  matchWeight: number;
+}
+
+/** Every live candidate on these persons, locked (in id order). */
+export async function lockCandidatesOfPersons(q: Queryable, personIds: readonly string[]): Promise<PersonCandidate[]> {
+  if (personIds.length === 0) return [];
+  const r = await q.query<PersonCandidate>(
+    `SELECT c.id, c.search_id AS "caseId", c.person_id AS "personId", c.photo_id AS "photoId", c.status,
+            c.match_weight AS "matchWeight"
+     FROM candidates c WHERE c.person_id = ANY($1::uuid[]) AND c.status <> 'merged' ORDER BY c.id FOR UPDATE`,
+    [[...new Set(personIds)]],
+  );
+  return r.rows.map((x) => ({ ...x, matchWeight: Number(x.matchWeight) }));
+}
+
+/** A candidate now belongs to another person (its photo moved, or its person merged into him). */
+export async function repointCandidate(q: Queryable, id: string, personId: string): Promise<void> {
+  await q.query(`UPDATE candidates SET person_id = $2 WHERE id = $1`, [id, personId]);
+}
+
+/**
+ * A candidate absorbed by another of the same case and person: it stops counting (status
+ * `merged`), its row and decisions stay; rows merged into it follow it to the survivor.
+ */
+export async function mergeCandidateInto(q: Queryable, id: string, into: string, personId: string): Promise<void> {
+  await q.query(`UPDATE candidates SET merged_into = $2 WHERE merged_into = $1`, [id, into]);
+  await q.query(`UPDATE candidates SET status = 'merged', merged_into = $2, person_id = $3 WHERE id = $1`, [
+    id,
+    into,
+    personId,
+  ]);
 }

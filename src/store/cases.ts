@@ -144,6 +144,8 @@ export async function deleteCaseData(q: Queryable, caseId: string): Promise<{ bl
        (SELECT d.id FROM decisions d JOIN candidates c ON c.id = d.candidate_id WHERE c.search_id = $1)`,
     [caseId],
   );
+  // Where the family wanted to hear of news (DESIGN §20): nothing is sent for a deleted case.
+  await q.query(`DELETE FROM notify_addresses WHERE search_id = $1`, [caseId]);
   // The keys of what the family told us (surname, document number) go with the subject.
   await q.query(`DELETE FROM case_record_keys WHERE search_id = $1`, [caseId]);
   const refs = await q.query<{ photo_sha256: string; crop_sha256: string | null; display_sha256: string | null }>(

@@ -22,6 +22,8 @@ export interface ConfirmedMatchRow {
   id: string;
   caseId: string;
   photoId: string;
+  /** The archive person confirmed (issue 26): what became of him reaches the family once approved. */
+  personId: string;
   category: Category;
   /** The newest non-empty message a confirming verifier wrote for the family, if any. */
   familyMessage: string | null;
@@ -39,7 +41,7 @@ export interface ConfirmedMatchRow {
  */
 export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Promise<ConfirmedMatchRow[]> {
   const r = await q.query<Omit<ConfirmedMatchRow, 'familyMessage'>>(
-    `SELECT c.id, c.search_id AS "caseId", c.photo_id AS "photoId", p.category,
+    `SELECT c.id, c.search_id AS "caseId", c.photo_id AS "photoId", c.person_id AS "personId", p.category,
             coalesce(c.decided_at, c.created_at) AS "confirmedAt", c.similarity, c.evidence
      -- by the candidate's photo: one found by its record alone has no face
      FROM candidates c JOIN photos p ON p.id = c.photo_id
@@ -58,6 +60,18 @@ export async function confirmedMatchesOfCase(q: Queryable, caseId: string): Prom
     evidence: Array.isArray(x.evidence) ? x.evidence : [],
     familyMessage: messages.get(x.id) ?? null,
   }));
+}
+
+/**
+ * The cases whose confirmed result is this archive person: the families who hear (through the
+ * notices they asked for) that what became of him changed once a verifier approved it.
+ */
+export async function casesConfirmedOnPerson(q: Queryable, personId: string): Promise<string[]> {
+  const r = await q.query<{ id: string }>(
+    `SELECT DISTINCT c.search_id AS id FROM candidates c WHERE c.person_id = $1 AND ${confirmedForCase('c')}`,
+    [personId],
+  );
+  return r.rows.map((x) => x.id);
 }
 
 /**

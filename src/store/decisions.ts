@@ -17,7 +17,9 @@ export interface NewDecision {
 
 export async function insertDecision(q: Queryable, d: NewDecision): Promise<{ id: string; createdAt: Date }> {
   const r = await q.query<{ id: string; createdAt: Date }>(
-    `INSERT INTO decisions (candidate_id, token_id, decision, family_message, retracts) VALUES ($1, $2, $3, $4, $5)
+    // The photo it was made on: the candidate's best photo now (issue 26: it may change as photos join him).
+    `INSERT INTO decisions (candidate_id, token_id, decision, family_message, retracts, photo_id)
+     VALUES ($1, $2, $3, $4, $5, (SELECT photo_id FROM candidates WHERE id = $1))
      RETURNING id, created_at AS "createdAt"`,
     [d.candidateId, d.tokenId, d.decision, d.familyMessage, d.retracts],
   );

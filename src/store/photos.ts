@@ -50,6 +50,8 @@ export interface NewPhoto {
   metadata: Record<string, unknown>;
   category?: Category | undefined;
   batchId?: string | null | undefined;
+  /** The archive person it joins (a CSV `person_ref`); absent: a person of its own (0014's trigger). */
+  personId?: string | undefined;
 }
 
 /**
@@ -61,8 +63,8 @@ export async function insertPhoto(
   p: NewPhoto,
 ): Promise<{ id: string; created: boolean; status: PhotoStatus }> {
   const ins = await q.query<{ id: string }>(
-    `INSERT INTO photos (sha256, original_name, byte_size, format, source_id, metadata, category, batch_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO photos (sha256, original_name, byte_size, format, source_id, metadata, category, batch_id, person_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (sha256) DO NOTHING
      RETURNING id`,
     [
@@ -74,6 +76,7 @@ export async function insertPhoto(
       JSON.stringify(p.metadata),
       p.category ?? 'unknown',
       p.batchId ?? null,
+      p.personId ?? null,
     ],
   );
   if (ins.rows[0]) return { id: ins.rows[0].id, created: true, status: 'queued' };

@@ -87,6 +87,7 @@ export async function purgeCaseRows(tx: Queryable, caseId: string): Promise<void
     [caseId],
   );
   await tx.query(`DELETE FROM reference_faces WHERE search_id = $1`, [caseId]);
+  await tx.query(`DELETE FROM notify_addresses WHERE search_id = $1`, [caseId]);
   await tx.query(`DELETE FROM tokens WHERE search_id = $1 AND role = 'family'`, [caseId]);
   await tx.query(`UPDATE searches SET subject = '{}'::jsonb, purged_at = now(), updated_at = now() WHERE id = $1`, [
     caseId,

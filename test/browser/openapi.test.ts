@@ -18,6 +18,7 @@ const PAGES = new Set([
   'GET /case/{id}',
   'GET /review',
   'GET /ingest',
+  'GET /hotline',
   'GET /admin',
   'GET /assets/{name}',
   'GET /api/docs',
@@ -26,7 +27,12 @@ const PAGES = new Set([
 
 let h: ApiHarness;
 let doc: Json;
-const tok: Record<'operator' | 'verifier' | 'admin', string> = { operator: '', verifier: '', admin: '' };
+const tok: Record<'operator' | 'verifier' | 'admin' | 'hotline', string> = {
+  operator: '',
+  verifier: '',
+  admin: '',
+  hotline: '',
+};
 
 function call(method: string, url: string, token?: string, body?: Json | FormData) {
   return requestJson(h.app, method, url, { token, body, headers: { 'x-test-client': `openapi-${randomUUID()}` } });
@@ -214,6 +220,7 @@ describe('the documented security is what the server enforces', () => {
     'POST /api/v1/candidates/{id}/decisions': { decision: 'confirm' },
     'POST /api/v1/candidates/{id}/reopen': { reason: 'made by the openapi test' },
     'POST /api/v1/tokens': { role: 'operator', name: 'made by the openapi test' },
+    'POST /api/v1/case/notify': { email: 'family@example.org' },
   };
 
   it('refuses anonymous callers on every route that needs a token, and no other', async () => {

@@ -118,21 +118,30 @@ if (testDbKind() === 'pglite')
       }
     });
 
-    it('while kinfinder serve holds the database, the server makes the backup', { timeout: 300_000 }, async () => {
+    it('while kinfinder serve holds the database, the backup is made through it', { timeout: 300_000 }, async () => {
       const admin = randomBytes(24).toString('hex');
       const port = await freePort();
       const serve = startCli(['serve', '--port', String(port)], envFor(source, { KINFINDER_ADMIN_TOKEN: admin }));
       try {
         await waitForHttp(`http://127.0.0.1:${port}/healthz`, 120_000);
+        // on this machine, through the server's local channel: no token needed
         const file = path.join(work, 'live.tar');
-        const refused = await runCli(['backup', path.join(work, 'no-token.tar')], envFor(source));
-        expect(refused.code).toBe(1);
-        expect(refused.stderr).toMatch(/kinfinder serve is running .* set KINFINDER_ADMIN_TOKEN/);
-        const backup = await runCli(['backup', file], envFor(source, { KINFINDER_ADMIN_TOKEN: admin }), {
-          timeoutMs: 120_000,
-        });
+        const backup = await runCli(['backup', file], envFor(source), { timeoutMs: 120_000 });
         expect(backup.code, backup.stderr).toBe(0);
-        expect(backup.stdout).toMatch(/backup written by the server at http:\/\/127\.0\.0\.1:\d+/);
+        expect(backup.stdout).toMatch(/^backup written: schema \d+, \d+ stored files/);
+        // over HTTP, from anywhere: an admin's token
+        const url = `http://127.0.0.1:${port}`;
+        const refused = await runCli(['backup', path.join(work, 'no-token.tar'), '--server', url], envFor(source));
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/asks that server over HTTP: set KINFINDER_ADMIN_TOKEN/);
+        const http = path.join(work, 'http.tar');
+        const viaHttp = await runCli(
+          ['backup', http, '--server', url],
+          envFor(source, { KINFINDER_ADMIN_TOKEN: admin }),
+          { timeoutMs: 120_000 },
+        );
+        expect(viaHttp.code, viaHttp.stderr).toBe(0);
+        expect(viaHttp.stdout).toMatch(/backup written by the server at http:\/\/127\.0\.0\.1:\d+/);
         // a verifier token may not take the whole archive
         const forbidden = await fetch(`http://127.0.0.1:${port}/api/v1/backup`);
         expect(forbidden.status).toBe(401);

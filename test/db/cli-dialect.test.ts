@@ -160,7 +160,8 @@ describe('every command (main in process)', () => {
         'no photo could be analysed',
       ],
       'eval pairs': ['--images DIR', '--pairs FILE', '(required)', '--recipe', '--write-calibration'],
-      'token create': ['--role operator|verifier|admin', '--name NAME', '(required)', '--json'],
+      'token create': ['--role operator|verifier|admin|hotline', '--name NAME', '(required)', '--json'],
+      'token list': ['--revoked', '--json'],
       'token revoke': ['<id>'],
       migrate: [],
     };
@@ -187,7 +188,9 @@ describe('every command (main in process)', () => {
       for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     }
     expect(tokenGroup.code).toBe(0);
-    expect(tokenGroup.stdout).toMatch(/^usage: kinfinder token create .*\n\s+kinfinder token revoke <id>/);
+    expect(tokenGroup.stdout).toMatch(
+      /^usage: kinfinder token create .*\n\s+kinfinder token list .*\n\s+kinfinder token revoke <id>/,
+    );
     expect(evalGroup.code).toBe(0);
     expect(evalGroup.stdout).toMatch(/^usage: kinfinder eval pairs --images DIR --pairs FILE/);
   });
@@ -242,16 +245,16 @@ describe('every command (main in process)', () => {
       ],
       [
         ['token', 'create', '--role', 'emperor', '--name', 'x'],
-        /^kinfinder token create: --role must be one of operator, verifier, admin, not 'emperor'\nusage: kinfinder token create /,
+        /^kinfinder token create: --role must be one of operator, verifier, admin, hotline, not 'emperor'\nusage: kinfinder token create /,
       ],
       [['token', 'create', '--role', 'admin'], /^kinfinder token create: missing --name NAME/],
       [['token', 'revoke', 'not-an-id'], /^kinfinder token revoke: 'not-an-id' is not a token id/],
       [['token', 'revoke', VALID_ID, 'extra'], /^kinfinder token revoke: unexpected argument 'extra'/],
       [
         ['token'],
-        /^kinfinder token: missing command: create or revoke\nusage: kinfinder token create .*\n\s+kinfinder token revoke/,
+        /^kinfinder token: missing command: create, list or revoke\nusage: kinfinder token create .*\n\s+kinfinder token list .*\n\s+kinfinder token revoke/,
       ],
-      [['token', 'list'], /^kinfinder token: unknown command 'list'/],
+      [['token', 'lst'], /^kinfinder token: unknown command 'lst'/],
       [['eval'], /^kinfinder eval: missing command: pairs/],
       [['eval', '--frobnicate'], /^kinfinder eval: unknown option '--frobnicate'/],
       [

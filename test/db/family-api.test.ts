@@ -240,16 +240,20 @@ describe('what a family is told of a confirmed match', () => {
     expect(family.notices).toEqual([]);
     expect(family.confirmed).toHaveLength(1);
     const m = family.confirmed[0] as Json;
+    // status and history: what became of him, approved events only (DESIGN §16); none yet here
     expect(Object.keys(m).sort()).toEqual([
       'category',
       'confirmedAt',
       'defaultMessage',
       'familyMessage',
+      'history',
       'id',
       'photoUrl',
       'reachedBy',
+      'status',
       'verifierMessage',
     ]);
+    expect(m).toMatchObject({ status: null, history: [] });
     expect(m.category).toBe('deceased');
     expect(m.reachedBy).toBe('photo');
     expect(m.familyMessage).toBe(FAMILY_MESSAGE);

@@ -100,3 +100,44 @@ export async function runCliAll(
   await Promise.all(Array.from({ length: Math.min(opts.parallel ?? 3, argvs.length) }, lane));
   return results;
 }
+
+/**
+ * Runs a shell script as a reader would paste it (bash, stopping at the first failing command
+ * or pipe), in a process group of its own: what it starts in the background (`npm start &`)
+ * outlives it, and `stop()` ends the whole group by its id.
+ */
+export function startScript(
+  script: string,
+  env: NodeJS.ProcessEnv,
+): { done(timeoutMs: number): Promise<CliResult>; stop(): void } {
+  const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], {
+    env,
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // 'exit', not 'close': the background server keeps the script's pipes open.
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    async done(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        exited,
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      return { code, stdout, stderr };
+    },
+    stop() {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // the group is gone
+      }
+    },
+  };
+}

@@ -12,6 +12,8 @@ const match = (category: FamilyMatch['category'], reachedBy: FamilyMatch['reache
   id: `${category}-${reachedBy}`,
   category,
   reachedBy,
+  status: null,
+  history: [],
   familyMessage: null,
   confirmedAt: at,
 });

@@ -336,3 +336,35 @@ describe('MetadataMatcher', () => {
     expect(err.message).toMatch(/row 3: repeats the file of row 2/);
   });
 });
+
+describe('archive persons columns (issue 26)', () => {
+  it('reads person_ref and an event, neither kept in extra', () => {
+    const t = parseMetadataCsv(
+      [
+        'file,person_ref,event,event_date,event_place,event_source',
+        'a.jpg,P-17,Released,2024-05-19,exchange,list 12',
+        'b.jpg,P-17,,,,',
+      ].join('\n'),
+    );
+    expect(t.get('a.jpg')).toEqual({
+      personRef: 'P-17',
+      event: { kind: 'released', date: '2024-05-19', place: 'exchange', source: 'list 12' },
+    });
+    expect(t.get('b.jpg')).toEqual({ personRef: 'P-17' });
+  });
+
+  it('refuses an unknown event kind, a date that is not YYYY[-MM[-DD]], and half an event, naming the row', () => {
+    expect(errorOf(() => parseMetadataCsv('file,event,event_date\na.jpg,escaped,2024')).message).toMatch(
+      /row 2: event must be one of captured, held, released, died, remains_returned/,
+    );
+    expect(errorOf(() => parseMetadataCsv('file,event,event_date\na.jpg,died,19.05.2024')).message).toMatch(
+      /row 2: event_date is not a date/,
+    );
+    expect(errorOf(() => parseMetadataCsv('file,event,event_date\na.jpg,died,2024-02-30')).message).toMatch(
+      /row 2: event_date is not a date/,
+    );
+    expect(errorOf(() => parseMetadataCsv('file,event_date\na.jpg,2024')).message).toMatch(
+      /row 2: an event needs both event and event_date/,
+    );
+  });
+});

@@ -23,8 +23,10 @@ const when = (iso) => new Intl.DateTimeFormat(LANG, { dateStyle: 'medium', timeS
 /**
  * Builds the finder inside `root` (an empty element of the page). `token()` gives the signed-in
  * token; `reopen` lets the reader reopen final candidates (admins); `onUnauthorized` signs out.
+ * `brief` (the hotline desk): what the search found and a new code only; no case status, no
+ * candidates (the desk does not read cases, and must not tell a caller what review is doing).
  */
-export function caseFinder({ root, token, reopen = false, onUnauthorized }) {
+export function caseFinder({ root, token, reopen = false, brief = false, onUnauthorized }) {
   const input = (id, label, hint, attrs = {}) => {
     const hintId = `${id}-hint`;
     return [
@@ -88,7 +90,7 @@ export function caseFinder({ root, token, reopen = false, onUnauthorized }) {
       el('span', {
         class: 'hint',
         text: [
-          c(`status_${f.status}`),
+          brief ? null : c(`status_${f.status}`),
           c('opened', { date: when(f.createdAt) }),
           f.lang ? c('familyLanguage', { language: c(`lang_${f.lang}`) }) : null,
           f.id.slice(0, 8),
@@ -150,21 +152,24 @@ export function caseFinder({ root, token, reopen = false, onUnauthorized }) {
   more.addEventListener('click', () => void search(next));
 
   async function openCase(found) {
-    const res = await api(`searches/${found.id}`, { token: token() });
-    if (res.status === 401) return onUnauthorized();
-    if (!res.ok) {
-      say(status, refusal(res));
-      return;
+    let view = null;
+    if (!brief) {
+      const res = await api(`searches/${found.id}`, { token: token() });
+      if (res.status === 401) return onUnauthorized();
+      if (!res.ok) {
+        say(status, refusal(res));
+        return;
+      }
+      view = res.data;
     }
-    const view = res.data;
     const figures = el('dl', { class: 'figures' });
     const fig = (label, value) => figures.append(el('dt', { text: label }), el('dd', { text: value }));
     fig(c('caseId'), found.id);
-    fig(c('status'), c(`status_${view.search.status}`));
-    fig(c('openedAt'), when(view.search.createdAt));
+    if (view) fig(c('status'), c(`status_${view.search.status}`));
+    fig(c('openedAt'), when(found.createdAt));
     if (found.lang) fig(c('language'), c(`lang_${found.lang}`));
     for (const f of FIELDS) if (found.subject[f]) fig(c(`field_${f}`), found.subject[f]);
-    fig(c('photos'), String((view.referenceFaces || []).length));
+    if (view) fig(c('photos'), String((view.referenceFaces || []).length));
 
     const heading = el('h3', {
       id: 'case-card-heading',
@@ -209,19 +214,21 @@ export function caseFinder({ root, token, reopen = false, onUnauthorized }) {
     });
 
     card.replaceChildren(
-      heading,
-      figures,
-      el('div', { class: 'actions' }, issue),
-      confirmBox,
-      codeBox,
-      cardStatus,
-      candidateList(view.candidates || [], found),
-      el('button', {
-        type: 'button',
-        class: 'button secondary small',
-        text: c('closeCase'),
-        onclick: () => show(card, false),
-      }),
+      ...[
+        heading,
+        figures,
+        el('div', { class: 'actions' }, issue),
+        confirmBox,
+        codeBox,
+        cardStatus,
+        view ? candidateList(view.candidates || [], found) : null,
+        el('button', {
+          type: 'button',
+          class: 'button secondary small',
+          text: c('closeCase'),
+          onclick: () => show(card, false),
+        }),
+      ].filter(Boolean),
     );
     show(card, true);
     heading.focus();

@@ -94,7 +94,8 @@ function render(data) {
   const s = data.search.status;
   const confirmed = data.confirmed || [];
   const answered = s === 'answered';
-  const key = confirmed.map((c) => c.id).join(',');
+  // A new approved event changes what is shown as much as a new result does.
+  const key = confirmed.map((c) => `${c.id}:${c.status}:${(c.history || []).length}`).join(',');
   const photos = data.referencePhotos || 0;
   byId('photos-given').textContent = photos > 0 ? t('case:photosGiven', { count: photos }) : t('case:noPhotosGiven');
   // "More photos can help" reads wrong to a family who has sent none: their own sentence says it.
@@ -125,6 +126,24 @@ function renderNotices(notices) {
   if (key === shownNotices) return;
   shownNotices = key;
   const rechecked = notices.find((n) => n.kind === 'result_rechecked');
+  // What became of him changed since the family's result (issue 26): the news is in the result's history.
+  const changed = notices.filter((n) => n.kind === 'status_changed').at(-1);
+  if (!rechecked && changed) {
+    const on = new Date(changed.at).toLocaleDateString(document.documentElement.lang, {
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+    });
+    box.replaceChildren(
+      el(
+        'div',
+        { class: 'notice-status', role: 'status' },
+        el('p', { text: t('case:noticeStatusChanged', { date: on }) }),
+      ),
+    );
+    show(box, true);
+    return;
+  }
   if (!rechecked) {
     box.replaceChildren();
     show(box, false);
@@ -189,6 +208,49 @@ function message(c) {
   );
 }
 
+/** An event's date as the archive knows it (a year, a month, or a day), in the page's language. */
+function eventDate(date) {
+  const [y, m, d] = date.split('-').map(Number);
+  const lang = document.documentElement.lang;
+  if (d)
+    return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(lang, {
+      timeZone: 'UTC',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+    });
+  if (m)
+    return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString(lang, {
+      timeZone: 'UTC',
+      year: 'numeric',
+      month: 'long',
+    });
+  return String(y);
+}
+
+/** What became of him since (approved events only, newest first), and his status now. */
+function history(c) {
+  if (!c.history || c.history.length === 0) return null;
+  const what = (kind) => t(`case:event_${kind}`);
+  const items = c.history.map((e) =>
+    el('li', {
+      text: t(e.place ? 'case:eventLinePlace' : 'case:eventLine', {
+        date: eventDate(e.date),
+        what: what(e.kind),
+        place: e.place,
+      }),
+    }),
+  );
+  const parts = [
+    el('h4', { text: t('case:historyHeading') }),
+    el('p', { class: 'status-now', text: t('case:statusNow', { status: what(c.status) }) }),
+  ];
+  if (c.status === 'died')
+    parts.push(el('div', { class: 'gentle', role: 'note' }, el('p', { text: t('case:statusDiedText') }), support()));
+  parts.push(el('ul', { class: 'history' }, ...items));
+  return el('div', { class: 'person-history' }, ...parts);
+}
+
 function record(c, i, n) {
   const words = WORDS[c.category] || WORDS.unknown;
   const reached = REACHED.includes(c.reachedBy) ? c.reachedBy : 'photo';
@@ -238,6 +300,8 @@ function record(c, i, n) {
     parts.push(el('p', { text: t(text) }));
   }
   parts.push(message(c), el('p', { class: 'hint', text: t('case:confirmedOn', { date: confirmedOn }) }));
+  const since = history(c);
+  if (since) parts.push(since);
   if (c.category !== 'deceased') parts.push(support());
   parts.push(el('div', { class: 'warning', id: warnId }, el('p', { text: t(words.photo) })), button, holder);
   return el(
@@ -417,3 +481,28 @@ if (initial) {
   // An older kf_ token in a saved link still opens its case.
   void open(c || initial, { keep: Boolean(session.get(STORE_KEY)) });
 } else show(signin, true);
+
+// A notice that there is news (DESIGN §20): an e-mail address the family leaves, and stopping them.
+const notifyStatus = byId('notify-status');
+const notifyError = byId('notify-error');
+byId('notify-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const email = /** @type {HTMLInputElement} */ (byId('notify-email')).value.trim();
+  showError(notifyError, '');
+  say(notifyStatus, '');
+  if (!email) {
+    showError(notifyError, t('notices:emailEmpty'));
+    return;
+  }
+  const r = await api('case/notify', { token: code, method: 'POST', json: { email } });
+  if (r.ok) {
+    /** @type {HTMLInputElement} */ (byId('notify-email')).value = '';
+    say(notifyStatus, t('notices:emailSaved'));
+  } else showError(notifyError, errorText(r.data));
+});
+byId('notify-stop').addEventListener('click', async () => {
+  showError(notifyError, '');
+  const r = await api('case/notify', { token: code, method: 'DELETE' });
+  if (r.ok) say(notifyStatus, t('notices:stopped'));
+  else showError(notifyError, errorText(r.data));
+});

@@ -4,6 +4,7 @@
 // photo read), which a reload of the page picks up again from localStorage.
 import { api, byId, el, formatBytes, LANG, say, show, showError, staffSignIn, t, upload } from './common.js';
 import { loadBatchChoices, startPhotoList } from './ingest-photos.js';
+import { loadMerges, loadPeople, setPeopleToken } from './people.js';
 
 const BATCH_FILES = 10;
 const POLL_MS = 1500;
@@ -56,9 +57,11 @@ const signIn = staffSignIn({
   },
   onReady(value) {
     token = value;
+    setPeopleToken(value);
     show(uploadSection, true);
     startPhotoList(value, () => signIn.signOut());
     void loadRecent();
+    void loadMerges();
     if (current) {
       showBatchNote(
         current.sent < current.total
@@ -446,8 +449,13 @@ async function poll() {
     waiting: c.queued + c.processing,
     faces: c.faces,
   });
-  // The batch's row in "Recent batches" moves with it (not frozen at the 0 files it had when made).
-  if (text !== lastSummary) void loadRecent();
+  // The batch's row in "Recent batches" moves with it (not frozen at the 0 files it had when made),
+  // and so do its people and the merges its new photos suggest.
+  if (text !== lastSummary) {
+    void loadRecent();
+    void loadPeople(current.id);
+    void loadMerges();
+  }
   lastSummary = text;
   say(byId('batch-summary'), text);
   show(byId('batch-failures'), c.failed > 0);

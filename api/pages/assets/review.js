@@ -523,6 +523,8 @@ function select(i, { focus = false, announce = false } = {}) {
   figure(rec, r('file'), c.photo.originalName || r('unknown'));
   for (const [k, v] of ordered(c.photo.metadata, META_ORDER)) figure(rec, label('meta', k), text(v));
 
+  renderPerson(c, c.id);
+
   setRevealed(false);
   show(wholeBox, false);
   show(refWholeBox, false);
@@ -559,6 +561,49 @@ function select(i, { focus = false, announce = false } = {}) {
   hold(c);
   if (focus) heading.focus();
   if (announce) say(decisionStatus, r('saidNow', { heading: heading.textContent }));
+}
+
+/**
+ * The man proposed, with every photo of his side by side (issue 26): each photo's face crop (not
+ * the whole photo: it may show the dead) and its record; the one shown above is marked. And what
+ * became of him, as verifiers approved it for families.
+ */
+function renderPerson(c, current) {
+  const photos = Array.isArray(c.photos) ? c.photos : [];
+  byId('person-status').textContent = c.personStatus
+    ? r('personStatus', { status: r(`personStatus_${c.personStatus}`) })
+    : r('personStatusNone');
+  byId('person-count').textContent = r('personPhotos', { count: photos.length });
+  const list = byId('person-photos');
+  list.replaceChildren(
+    ...photos.map((p) => {
+      const facts = el('dl', { class: 'figures' });
+      figure(facts, r('file'), p.originalName || r('unknown'));
+      for (const [k, v] of ordered(p.metadata || {}, META_ORDER)) figure(facts, label('meta', k), text(v));
+      const face = Array.isArray(p.faces) ? p.faces[0] : undefined;
+      const img = el('img', { alt: r('candCropAlt'), hidden: !face });
+      if (face)
+        void imageUrl(face.cropUrl, token).then((u) => {
+          if (items[index]?.id !== current) {
+            if (u) URL.revokeObjectURL(u);
+            return;
+          }
+          bag.add(u);
+          if (u) img.src = u;
+        });
+      const notes = [];
+      if (p.id === c.photoId) notes.push(r('personPhotoShown'));
+      if (!face) notes.push(r('personPhotoNoFace'));
+      if (p.status === 'withdrawn') notes.push(r('personPhotoWithdrawn'));
+      return el(
+        'li',
+        { class: p.id === c.photoId ? 'person-photo shown' : 'person-photo' },
+        img,
+        notes.length ? el('p', { class: 'hint', text: notes.join(' · ') }) : null,
+        facts,
+      );
+    }),
+  );
 }
 
 /** Holds the item open for me (a short lease), renewed while it is on screen. */
