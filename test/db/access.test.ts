@@ -162,13 +162,15 @@ describe(`what each caller may read, on ${testDbKind()}`, () => {
     const after = await viewCase(deps(), family, caseId);
     if (after.for !== 'family') throw new Error('a family got the staff view');
     expect(after.confirmed.map((m) => m.id)).toEqual([candidateId]);
-    // only what DESIGN §9 lets a family see: what the family told us, their own face, the verifiers are not there
+    // only what DESIGN §9 and §16 let a family see (what became of him: approved events only), the verifiers are not there
     expect(Object.keys(after.confirmed[0]!).sort()).toEqual([
       'category',
       'confirmedAt',
       'familyMessage',
+      'history',
       'id',
       'reachedBy',
+      'status',
     ]);
   });
 

@@ -65,7 +65,7 @@ describe(`several processes starting together on a new installation (${kind})`, 
         const queues = await dbs[0]!.query<{ name: string }>(
           `SELECT name FROM ${queueSchemaFor(schema)}.queue ORDER BY name`,
         );
-        expect(queues.rows.map((r) => r.name)).toEqual(['faces.match', 'photo.ingest']);
+        expect(queues.rows.map((r) => r.name)).toEqual(['faces.match', 'notice.send', 'photo.ingest']);
       } finally {
         for (const db of new Set(dbs)) await db.close();
       }
