@@ -50,6 +50,10 @@ export interface ApiDeps {
   confirmations: number;
   /** KINFINDER_REJECTIONS (default 2: one stray key must not hide a true match). */
   rejections?: number | undefined;
+  /** KINFINDER_QUEUE_FPIR (src/match/bar.ts DEFAULT_QUEUE_FPIR when unset). */
+  queueFpir?: number | undefined;
+  /** KINFINDER_MAX_LEASES (src/review/lease.ts DEFAULT_MAX_LEASES when unset). */
+  maxLeases?: number | undefined;
   /** The clock of the review rules (the 15-minute retract window); tests move it. */
   now?: (() => Date) | undefined;
   counters: Counters;

@@ -7,6 +7,8 @@ import type { OrganisationSettings } from './i18n/organisation.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
 import { splitTrustedProxies } from './access/client-address.ts';
 import { manifestPathOf, RECOGNISERS, type Recogniser } from './face/manifest.ts';
+import { DEFAULT_QUEUE_FPIR } from './match/bar.ts';
+import { DEFAULT_MAX_LEASES } from './review/lease-limits.ts';
 
 const MIN_ADMIN_TOKEN_BITS = 128;
 import type { BlobStoreOptions } from './store/blob-store.ts';
@@ -106,6 +108,12 @@ const schema = z.object({
   // and memory each). 40 MB is the five photos of a case at 8 MB, what a phone's full-size JPEG
   // of 48 megapixels weighs; below the 100 MB five photos of KINFINDER_MAX_UPLOAD_MB could be.
   KINFINDER_MAX_ANON_UPLOAD_MB: numberFrom(0.001).default(40),
+  // Strangers a search of the current archive is expected to put in the verifiers' queue (the
+  // open-set FPIR of src/match/bar.ts, DESIGN §15); the bar rises with the archive's size.
+  KINFINDER_QUEUE_FPIR: numberFrom(0.000001).pipe(z.number().max(100)).default(DEFAULT_QUEUE_FPIR),
+  // Candidates one person may hold open at once (issue 25: one verifier leased 298 and the
+  // others' queues emptied).
+  KINFINDER_MAX_LEASES: intFrom(1, 100).default(DEFAULT_MAX_LEASES),
   // Days a closed or deleted case keeps its personal data before `kinfinder purge` erases it.
   KINFINDER_CASE_RETENTION_DAYS: intFrom(1, 36500).optional(),
   // Which face descriptor(s) describe faces (DESIGN §19, README "Recognisers"): face-api alone,
@@ -197,6 +205,10 @@ export interface Config {
   recogniser: Recogniser;
   manifestPath: string;
   npmRegistry: string | undefined;
+  /** KINFINDER_QUEUE_FPIR: strangers per search the queue's bar lets through (src/match/bar.ts). */
+  queueFpir: number;
+  /** KINFINDER_MAX_LEASES: open leases per person. */
+  maxLeases: number;
   /** KINFINDER_TELEGRAM_TOKEN and KINFINDER_TELEGRAM_API_ROOT: the bot and its notices. */
   telegram: { token: string; apiRoot: string | undefined } | undefined;
   /** KINFINDER_SMTP_URL and KINFINDER_SMTP_FROM: e-mail notices. */
@@ -249,6 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recogniser: c.KINFINDER_RECOGNISER,
     manifestPath: manifestPathOf(c.KINFINDER_RECOGNISER),
     npmRegistry: c.KINFINDER_NPM_REGISTRY,
+    queueFpir: c.KINFINDER_QUEUE_FPIR,
+    maxLeases: c.KINFINDER_MAX_LEASES,
     telegram: c.KINFINDER_TELEGRAM_TOKEN
       ? { token: c.KINFINDER_TELEGRAM_TOKEN, apiRoot: c.KINFINDER_TELEGRAM_API_ROOT }
       : undefined,

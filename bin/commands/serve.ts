@@ -81,6 +81,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         confirmations: ctx.config.confirmations,
         maxCsvBytes: ctx.config.maxCsvBytes,
         rejections: ctx.config.rejections,
+        queueFpir: ctx.config.queueFpir,
+        maxLeases: ctx.config.maxLeases,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,
         rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },

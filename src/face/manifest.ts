@@ -58,6 +58,19 @@ const manifestSchema = z.object({
     measuredAt: z.string(),
     command: z.string(),
     figures: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * The measured curve of normalised impostor scores and a typical clear face's cohort figures
+     * (src/match/bar.ts, bench:queue --calibrate); without it the three thresholds stand in.
+     */
+    impostors: z
+      .object({
+        cohortMean: z.number().min(-1).max(1),
+        cohortStd: z.number().positive().max(2),
+        points: z.array(z.object({ similarity: z.number(), fmr: z.number().positive().max(1) })).min(2),
+        method: z.string().optional(),
+        command: z.string().optional(),
+      })
+      .optional(),
   }),
 });
 

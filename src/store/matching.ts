@@ -155,3 +155,33 @@ export async function referenceEmbeddingsOfCase(
   );
   return r.rows.map((x) => ({ id: x.id, embedding: pgvector.fromSql(x.embedding) as number[] }));
 }
+
+/** Embeddings of these faces (a search's candidates), by face id. */
+export async function embeddingsOfFaces(q: Queryable, faceIds: readonly string[]): Promise<Map<string, number[]>> {
+  if (faceIds.length === 0) return new Map();
+  const r = await q.query<{ id: string; embedding: string }>(
+    `SELECT id, ${EMBEDDING_TEXT} AS embedding FROM faces WHERE id = ANY($1::uuid[])`,
+    [faceIds],
+  );
+  return new Map(r.rows.map((x) => [x.id, pgvector.fromSql(x.embedding) as number[]]));
+}
+
+/**
+ * The cohort a face's impostor scores are measured against (src/match/bar.ts): up to `size`
+ * archive faces of this model, the same for every search of one archive. Ordered by id (random
+ * uuids, through the primary key's index): an even sample of the archive, nearly all of them
+ * strangers to any one face, that only changes as faces come and go.
+ */
+export async function cohortEmbeddings(q: Queryable, modelId: string, size: number): Promise<number[][]> {
+  const r = await q.query<{ embedding: string }>(
+    `SELECT ${EMBEDDING_TEXT} AS embedding FROM faces WHERE model_id = $1 ORDER BY id LIMIT $2`,
+    [modelId, size],
+  );
+  return r.rows.map((x) => pgvector.fromSql(x.embedding) as number[]);
+}
+
+/** How many faces of this model the archive holds: the N of a search (src/match/bar.ts). */
+export async function galleryFaceCount(q: Queryable, modelId: string): Promise<number> {
+  const r = await q.query<{ n: number }>(`SELECT count(*)::integer AS n FROM faces WHERE model_id = $1`, [modelId]);
+  return Number(r.rows[0]!.n);
+}
