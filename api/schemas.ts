@@ -663,6 +663,12 @@ export const Withdrawn = z
   .object({
     photo: z.object({ id, status: z.literal('withdrawn') }),
     removedCandidates: z.number().int(),
+    rescoredCandidates: z
+      .number()
+      .int()
+      .openapi({
+        description: "undecided candidates kept: scored again from their man's other photos, now on his next-best one",
+      }),
     keptCandidates: z.array(z.object({ id, searchId: id, status: z.enum(CANDIDATE_STATUSES) })),
     cases: z.array(z.object({ id, before: z.enum(CASE_STATUSES), after: z.enum(CASE_STATUSES) })),
   })

@@ -205,7 +205,8 @@ export function photoRoutes(api: ApiDeps) {
         // Who may, before the body is judged: a stranger learns nothing of what the route expects.
         middleware: [refuseEarly('photos.withdraw')] as const,
         summary:
-          'Withdraw a photo: its faces, crops and undecided candidates go; decided ones stay on record and their cases are reviewed again',
+          "Withdraw a photo: its faces and crops go; an undecided candidate moves to its man's next-best photo " +
+          '(or goes when nothing else of his matches); decided ones stay on record and their cases are reviewed again',
         request: {
           params: idParams,
           body: { required: true, content: { 'application/json': { schema: withdrawBody } } },
@@ -221,6 +222,7 @@ export function photoRoutes(api: ApiDeps) {
         {
           photo: { id, status: 'withdrawn' as const },
           removedCandidates: r.removedCandidates,
+          rescoredCandidates: r.rescoredCandidates,
           keptCandidates: r.keptCandidates.map((k) => ({ id: k.id, searchId: k.caseId, status: k.status })),
           cases: r.cases,
         },

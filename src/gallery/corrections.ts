@@ -5,6 +5,7 @@ import { recordAudit } from '../store/audit.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { blobKeysInUse } from '../store/cases.ts';
 import type { Database, Queryable } from '../store/database.ts';
+import type { ModelManifest } from '../face/manifest.ts';
 import { ensureSource } from '../store/photos.ts';
 import { livePhotosOfPersons, lockPersons, markPersonWithdrawn } from '../store/persons.ts';
 import {
@@ -14,7 +15,12 @@ import {
   markPhotoWithdrawn,
 } from '../store/withdrawal.ts';
 import type { NoticeQueue } from '../notices/news.ts';
-import { dropCandidatesOfPhoto, refreshCasesAfterWithdrawal, type WithdrawnCandidates } from '../match/withdrawal.ts';
+import {
+  dropCandidatesOfPhoto,
+  refreshCasesAfterWithdrawal,
+  rescoreAfterWithdrawal,
+  type WithdrawnCandidates,
+} from '../match/withdrawal.ts';
 import { assertValidText } from '../text.ts';
 import type { Category, CaseStatus } from '../vocabulary.ts';
 
@@ -24,7 +30,7 @@ import type { Category, CaseStatus } from '../vocabulary.ts';
  * people); the reason is kept on the photo itself.
  */
 
-export interface WithdrawnPhoto extends Omit<WithdrawnCandidates, 'casesBefore'> {
+export interface WithdrawnPhoto extends Omit<WithdrawnCandidates, 'casesBefore' | 'toRescore'> {
   /** Every case that had a candidate on the photo, with its status before and after. */
   cases: Array<{ id: string; before: CaseStatus; after: CaseStatus }>;
   /** Crops and the display copy: no longer referenced by this photo. */
@@ -34,11 +40,11 @@ export interface WithdrawnPhoto extends Omit<WithdrawnCandidates, 'casesBefore'>
 
 /**
  * Takes a photo out of the archive, in one transaction: its faces (embeddings) and crops go, so
- * it matches nothing again; its candidates as src/match/withdrawal.ts keeps and drops them; the
+ * it matches nothing again; its candidates as src/match/withdrawal.ts keeps, re-scores and drops them; the
  * row stays, marked withdrawn with the reason, as the record. The files go after the commit.
  */
 export async function withdrawPhoto(
-  deps: { db: Database; blobs: BlobStore; queue?: NoticeQueue | undefined },
+  deps: { db: Database; blobs: BlobStore; manifest: ModelManifest; queue?: NoticeQueue | undefined },
   caller: Caller,
   photoId: string,
   input: { reason?: string | undefined },
@@ -58,7 +64,7 @@ export async function withdrawPhoto(
       tx,
       photoId,
       { reason, by: { id: actor.id, role: actor.role, personId: actor.personId ?? null } },
-      deps.queue,
+      deps,
     );
     await recordAudit(tx, actor, {
       action: 'photo.withdraw',
@@ -67,6 +73,7 @@ export async function withdrawPhoto(
       details: {
         faces: r.faces,
         removedCandidates: r.removedCandidates,
+        rescoredCandidates: r.rescoredCandidates,
         keptCandidates: r.keptCandidates.map((c) => c.id),
         cases: r.cases.map((c) => c.id),
       },
@@ -100,7 +107,7 @@ async function withdrawRows(
   tx: Queryable,
   photoId: string,
   withdrawal: { reason: string; by: { id: string | null; role: string; personId: string | null } },
-  notices: NoticeQueue | undefined,
+  deps: { manifest: ModelManifest; queue?: NoticeQueue | undefined },
 ): Promise<WithdrawnPhoto> {
   const photo = await lockPhotoForWithdrawal(tx, photoId);
   if (!photo) throw new KinfinderError('not_found', 'no such photo');
@@ -108,13 +115,16 @@ async function withdrawRows(
   const dropped = await dropCandidatesOfPhoto(tx, photoId);
   const faces = await deleteFacesOfPhoto(tx, photoId);
   await markPhotoWithdrawn(tx, photoId, { ...withdrawal, at: new Date() });
+  // After the mark, the photo is no longer his: his undecided candidates are scored from the rest.
+  await rescoreAfterWithdrawal(tx, deps.manifest, dropped);
   // After the mark: a candidate on a withdrawn photo no longer counts for its case.
-  const cases = await refreshCasesAfterWithdrawal(tx, dropped, notices);
+  const cases = await refreshCasesAfterWithdrawal(tx, dropped, deps.queue);
   const keys = new Set<string>();
   if (photo.displaySha256) keys.add(photo.displaySha256);
   for (const f of faces) if (f.crop) keys.add(f.crop);
   return {
     removedCandidates: dropped.removedCandidates,
+    rescoredCandidates: dropped.rescoredCandidates,
     keptCandidates: dropped.keptCandidates,
     cases,
     blobKeys: [...keys],
@@ -129,7 +139,7 @@ async function withdrawRows(
  * withdrawn with the reason, in one transaction, audited as the person's and each photo's.
  */
 export async function withdrawPerson(
-  deps: { db: Database; blobs: BlobStore; queue?: NoticeQueue | undefined },
+  deps: { db: Database; blobs: BlobStore; manifest: ModelManifest; queue?: NoticeQueue | undefined },
   caller: Caller,
   personId: string,
   input: { reason: string },
@@ -148,7 +158,7 @@ export async function withdrawPerson(
     const photos = ((await livePhotosOfPersons(tx, [personId])).get(personId) ?? []).slice();
     const all: WithdrawnPhoto[] = [];
     for (const photoId of photos) {
-      const r = await withdrawRows(tx, photoId, { reason, by }, deps.queue);
+      const r = await withdrawRows(tx, photoId, { reason, by }, deps);
       all.push(r);
       await recordAudit(tx, actor, {
         action: 'photo.withdraw',
@@ -158,6 +168,7 @@ export async function withdrawPerson(
           personId,
           faces: r.faces,
           removedCandidates: r.removedCandidates,
+          rescoredCandidates: r.rescoredCandidates,
           keptCandidates: r.keptCandidates.map((c) => c.id),
           cases: r.cases.map((c) => c.id),
         },
@@ -192,6 +203,7 @@ export async function withdrawPerson(
     return {
       photos,
       removedCandidates: all.reduce((n, r) => n + r.removedCandidates, 0),
+      rescoredCandidates: all.reduce((n, r) => n + r.rescoredCandidates, 0),
       keptCandidates: kept,
       cases: [...cases.values()],
       blobKeys: [...new Set(all.flatMap((r) => r.blobKeys))],

@@ -115,6 +115,35 @@ export async function matchNewPhoto(
   });
 }
 
+/**
+ * One archive person scored again for one case from what of his is still in the archive (a
+ * photo of his was withdrawn, src/match/withdrawal.ts): each live photo's face nearest the case's
+ * references and every record of his, as scoreForCase scores a man found by his record (the
+ * case search's rules: link.ts:scorePerson, the bar's face rates). Undefined when nothing of his
+ * would be proposed (no face above the floor, no record that says enough).
+ */
+export async function rescorePersonForCase(
+  tx: Queryable,
+  manifest: ModelManifest,
+  caseId: string,
+  personId: string,
+): Promise<LinkedCandidate | undefined> {
+  const photos = (await livePhotosOfPersons(tx, [personId])).get(personId) ?? [];
+  const [first, ...others] = photos;
+  if (!first) return undefined;
+  const size = await archiveSize(tx);
+  const [c] = await scoreForCase(
+    tx,
+    manifest,
+    caseId,
+    { personId, photoId: first, others, records: await photoRecords(tx, photos), embeddings: new Map() },
+    undefined,
+    Math.max(size.photos, size.records),
+    await decidedEvidenceCounts(tx),
+  );
+  return c;
+}
+
 function beats(c: LinkedCandidate, bar: { matchWeight: number; similarity: number | null }): boolean {
   // match_weight is a real (float4): compare at its precision.
   const w = Math.fround(c.matchWeight);

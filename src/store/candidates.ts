@@ -141,6 +141,35 @@ export async function reweighPendingCandidate(
 }
 
 /**
+ * Puts a pending candidate on its person's evidence as scored again (one of his photos was
+ * withdrawn, src/match/withdrawal.ts): his next-best photo and face, their similarity, the
+ * evidence, weight and the bar's rates, up or down (upsertCandidates only ever raises them, and
+ * the old best evidence is gone). Only while pending: a decided candidate stays as decided.
+ * Returns whether the row was updated.
+ */
+export async function rescorePendingCandidate(q: Queryable, id: string, c: NewCandidate): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE candidates SET photo_id = $2, face_id = $3, reference_face_id = $4, similarity = $5, band = $6,
+            evidence = $7::jsonb, match_weight = $8, match_probability = $9, face_rate = $10, stranger_rate = $11
+     WHERE id = $1 AND status = 'pending'`,
+    [
+      id,
+      c.photoId,
+      c.faceId,
+      c.referenceFaceId,
+      c.similarity,
+      c.band,
+      JSON.stringify(c.evidence),
+      c.matchWeight,
+      c.matchProbability,
+      c.faceRate ?? null,
+      c.strangerRate ?? null,
+    ],
+  );
+  return r.rowCount > 0;
+}
+
+/**
  * The place a candidate must beat to rank among a case's best `n` candidates (weight, then the
  * face's similarity, as the case is ranked), decided ones included (a rejected face still held
  * its place when it was proposed); null while the case has fewer than `n`.

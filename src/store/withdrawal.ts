@@ -20,6 +20,8 @@ export async function lockPhotoForWithdrawal(
 export interface PhotoCandidate {
   id: string;
   caseId: string;
+  /** The archive person the candidate proposes (0014). */
+  personId: string;
   status: CandidateStatus;
   decided: boolean;
   caseStatus: CaseStatus;
@@ -28,7 +30,7 @@ export interface PhotoCandidate {
 /** Every candidate on a photo, locked: no verifier decides one while the photo goes. */
 export async function candidatesOnPhoto(tx: Queryable, photoId: string): Promise<PhotoCandidate[]> {
   const r = await tx.query<PhotoCandidate>(
-    `SELECT c.id, c.search_id AS "caseId", c.status, s.status AS "caseStatus",
+    `SELECT c.id, c.search_id AS "caseId", c.person_id AS "personId", c.status, s.status AS "caseStatus",
             EXISTS (SELECT 1 FROM decisions d WHERE d.candidate_id = c.id) AS decided
      FROM candidates c JOIN searches s ON s.id = c.search_id
      WHERE c.photo_id = $1 FOR UPDATE OF c`,
