@@ -15,6 +15,8 @@ import type { OrganisationSettings } from '../src/i18n/organisation.ts';
 export interface FaceInfo {
   backend: string;
   modelId: string;
+  /** KINFINDER_RECOGNISER (DESIGN §19). */
+  recogniser: string;
 }
 
 /** Everything the HTTP app needs, passed in explicitly by the entry point or a test. */
@@ -48,6 +50,10 @@ export interface ApiDeps {
   confirmations: number;
   /** KINFINDER_REJECTIONS (default 2: one stray key must not hide a true match). */
   rejections?: number | undefined;
+  /** KINFINDER_QUEUE_FPIR (src/match/bar.ts DEFAULT_QUEUE_FPIR when unset). */
+  queueFpir?: number | undefined;
+  /** KINFINDER_MAX_LEASES (src/review/lease.ts DEFAULT_MAX_LEASES when unset). */
+  maxLeases?: number | undefined;
   /** The clock of the review rules (the 15-minute retract window); tests move it. */
   now?: (() => Date) | undefined;
   counters: Counters;

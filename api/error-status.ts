@@ -30,6 +30,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   already_decided: 409,
   too_late: 409,
   leased: 409,
+  too_many_leases: 409,
   store_locked: 503,
   database_unavailable: 503,
   store_unavailable: 503,

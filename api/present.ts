@@ -84,6 +84,7 @@ export function presentCandidate(c: CandidateView) {
     matchWeight: Number(c.matchWeight.toFixed(3)),
     matchProbability: c.matchProbability,
     evidence: c.evidence,
+    strangerRate: c.strangerRate === null ? null : Number(c.strangerRate),
   };
 }
 
@@ -220,6 +221,7 @@ export function presentReviewItem(i: ReviewItem) {
       : null,
     ...(i.decisions ? { decisions: i.decisions.map(presentDecision) } : {}),
     caseConfirmed: i.caseConfirmed ?? false,
+    ...(i.strangersPerSearch !== undefined ? { strangersPerSearch: i.strangersPerSearch } : {}),
     photos: i.photos.map(presentPersonPhoto),
     personStatus: i.personStatus,
   };
@@ -241,6 +243,7 @@ export function presentQueueCase(c: QueueCase) {
     subject: c.case.subject,
     referenceFaces: c.referenceFaces.map(presentReferenceFace),
     confirmedMatch: c.confirmedMatch,
+    related: c.related,
   };
 }
 

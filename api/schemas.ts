@@ -125,6 +125,14 @@ export const Candidate = Match.extend({
     .nullable()
     .openapi({ description: 'the probability the total stands for, with one in the archive size as the prior' }),
   evidence: z.array(EvidenceItem),
+  strangerRate: z
+    .number()
+    .nullable()
+    .openapi({
+      description:
+        'the chance that a stranger shows evidence this strong (face and record), per archive record; ' +
+        'null for a candidate kept before the bar existed',
+    }),
 }).openapi('Candidate');
 
 export const ReferenceFace = z
@@ -367,12 +375,34 @@ export const ReviewItem = Candidate.extend({
       description:
         'the case already has a confirmed match; this candidate may still be the same person in another photo',
     }),
+  strangersPerSearch: z
+    .number()
+    .nullable()
+    .optional()
+    .openapi({
+      description:
+        'strangers a search of the archive as it is now is expected to show this high (0.05: about 1 search in 20)',
+    }),
 }).openapi('ReviewItem');
+
+export const CaseCandidates = z
+  .object({
+    bar: z.object({
+      archiveSize: z.number().int().openapi({ description: 'faces (or records) a search of the archive compares' }),
+      fpir: z.number().openapi({ description: 'KINFINDER_QUEUE_FPIR: strangers per search the bar lets through' }),
+      maxRate: z.number().openapi({ description: 'the highest strangerRate offered in the queue now' }),
+    }),
+    items: z.array(ReviewItem),
+  })
+  .openapi('CaseCandidates');
 
 const QueueCase = Search.extend({
   subject: json.openapi({ description: 'what the family said about the person they look for' }),
   referenceFaces: z.array(ReferenceFace),
   confirmedMatch: z.boolean(),
+  related: z
+    .array(z.object({ id, why: z.enum(['same_photo', 'same_subject']) }))
+    .openapi({ description: 'other cases opened with the same photo or describing the same man' }),
 }).openapi('QueueCase');
 
 export const ReviewPage = z
@@ -457,7 +487,13 @@ export const Health = z
   .object({
     status: z.enum(['ok', 'unavailable']),
     database: z.object({ kind: z.string(), schemaVersion: z.number().int().nullable() }),
-    face: z.object({ backend: z.string(), modelId: z.string() }).nullable(),
+    face: z
+      .object({
+        backend: z.string(),
+        modelId: z.string(),
+        recogniser: z.string().openapi({ description: 'KINFINDER_RECOGNISER: face-api or face-api+mobilefacenet' }),
+      })
+      .nullable(),
     archive: z
       .object({
         photosOnOlderModel: z

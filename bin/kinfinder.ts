@@ -83,6 +83,13 @@ const COMMANDS = new Map<string, { summary: string; load: () => Promise<Command>
     },
   ],
   [
+    'models',
+    {
+      summary: 'models fetch: the weights KINFINDER_RECOGNISER needs from its npm tarball (face-api+mobilefacenet)',
+      load: async () => (await import('./commands/models.ts')).run,
+    },
+  ],
+  [
     'bot',
     {
       summary: 'the Telegram bot: families open a case, read its status, delete it, hear of news',

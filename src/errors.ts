@@ -56,6 +56,8 @@ export const ERROR_CODES = {
   too_late: { retry: false },
   /** Another reviewer has the candidate open right now (a short lease). */
   leased: { retry: false },
+  /** The person holds KINFINDER_MAX_LEASES candidates open already: one must be decided or released first. */
+  too_many_leases: { retry: false },
   store_locked: { retry: true },
   /** The database cannot be reached right now (an outage, a restart): try again shortly. */
   database_unavailable: { retry: true },

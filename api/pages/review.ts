@@ -78,6 +78,7 @@ ${signInSection({
     <article id="item" aria-labelledby="item-heading" hidden>
       <h2 id="item-heading" tabindex="-1"></h2>
       <p id="case-note" class="notice" hidden></p>
+      <p id="case-related" class="notice" hidden></p>
       <p id="held" class="notice" hidden>${t('held')}</p>
       <div class="review-top">
         <div class="review-left">
@@ -96,6 +97,8 @@ ${signInSection({
           <dl id="subject-figures" class="figures"></dl>
           <h3 id="refs-heading">${t('caseRefs')}</h3>
           <ul id="case-refs" class="ref-strip" aria-labelledby="refs-heading"></ul>
+          <button id="weaker" class="button secondary small" type="button">${t('weaker')}</button>
+          <p id="weaker-status" class="hint" role="status"></p>
         </section>
         </div>
         <section class="decide" aria-labelledby="decide-heading">

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { decide } from '../../src/review/decide.ts';
-import { holdCandidate } from '../../src/review/lease.ts';
+import { holdCandidate, releaseCandidate } from '../../src/review/lease.ts';
+import { caseCandidates } from '../../src/review/case-candidates.ts';
 import { myReview } from '../../src/review/mine.ts';
 import { readReviewQueue } from '../../src/review/queue.ts';
 import { reopenCandidate } from '../../src/review/reopen.ts';
@@ -9,7 +10,7 @@ import { callerOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { apiRouter, declareRoute } from '../openapi.ts';
 import { presentMyReview, presentQueueCase, presentReviewItem } from '../present.ts';
-import { Decided, Lease, MyReview, ReviewPage } from '../schemas.ts';
+import { CaseCandidates, Decided, Lease, MyReview, ReviewPage } from '../schemas.ts';
 import { idParams } from '../validate.ts';
 
 export const decisionBody = z
@@ -44,6 +45,13 @@ export const reviewQuery = z.object({
     .openapi({ description: '`pending` (verifiers) or `disputed` (admins)' }),
 });
 
+export const caseCandidatesQuery = z.object({
+  below: z
+    .enum(['0', '1'])
+    .default('0')
+    .openapi({ description: '`1`: the candidates under the bar (the weaker ones)' }),
+});
+
 export const myReviewQuery = z.object({
   since: z.iso
     .datetime({ offset: true })
@@ -58,6 +66,8 @@ export function reviewRoutes(api: ApiDeps) {
     confirmations: api.confirmations,
     rejections: api.rejections,
     now: api.now,
+    manifest: api.manifest,
+    queueFpir: api.queueFpir,
     notices: api.queue,
   };
 
@@ -177,15 +187,66 @@ export function reviewRoutes(api: ApiDeps) {
         tags: ['review'],
         summary: 'Hold a candidate open for two minutes (renew while it is on screen)',
         description:
-          'While you hold it, no other reviewer is given it. Answers 409 `leased` when someone else holds it.',
+          'While you hold it, no other reviewer is given it. Answers 409 `leased` when someone else holds it, ' +
+          '409 `too_many_leases` when you hold KINFINDER_MAX_LEASES others open already, ' +
+          '409 `already_decided` when you have decided it.',
         request: { params: idParams },
         responses: { 200: { description: 'held', content: { 'application/json': { schema: Lease } } } },
       },
-      { access: { action: 'review.lease' }, errors: ['leased'] },
+      { access: { action: 'review.lease' }, errors: ['leased', 'too_many_leases', 'already_decided'] },
     ),
     async (c) => {
       const lease = await holdCandidate(api, callerOf(c), c.req.valid('param').id);
       return c.json({ leasedUntil: lease.leasedUntil }, 200);
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'get',
+        path: '/searches/{id}/candidates',
+        tags: ['review'],
+        summary: "A case's candidates at or above its bar, or with `below=1` the weaker ones the queue keeps back",
+        description:
+          'The bar: the evidence at which a search of the archive as it is now is expected to show fewer than ' +
+          'KINFINDER_QUEUE_FPIR strangers. Blind as the queue is.',
+        request: { params: idParams, query: caseCandidatesQuery },
+        responses: {
+          200: { description: "the case's candidates", content: { 'application/json': { schema: CaseCandidates } } },
+        },
+      },
+      { access: { action: 'review.candidates' }, errors: ['invalid_input'] },
+    ),
+    async (c) => {
+      const list = await caseCandidates(rules, callerOf(c), c.req.valid('param').id, {
+        below: c.req.valid('query').below === '1',
+      });
+      return c.json(
+        {
+          bar: { archiveSize: list.bar.archiveSize, fpir: list.bar.fpir, maxRate: list.bar.maxRate },
+          items: list.items.map(presentReviewItem),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    declareRoute(
+      {
+        method: 'delete',
+        path: '/candidates/{id}/lease',
+        tags: ['review'],
+        summary: 'Give a candidate you hold back to the queue',
+        request: { params: idParams },
+        responses: { 204: { description: 'released (or not held)' } },
+      },
+      { access: { action: 'review.lease' } },
+    ),
+    async (c) => {
+      await releaseCandidate(api, callerOf(c), c.req.valid('param').id);
+      return c.body(null, 204);
     },
   );
 

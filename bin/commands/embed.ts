@@ -1,7 +1,8 @@
 import { displaySafe } from '../../src/display.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { describeError } from '../../src/errors.ts';
-import { createFacePool, type FacePool, type PhotoAnalysis } from '../../src/face/index.ts';
+import { ensureFetchedWeights } from '../../src/face/fetch-weights.ts';
+import { createFacePool, loadManifest, type FacePool, type PhotoAnalysis } from '../../src/face/index.ts';
 import { formatStats } from '../../src/face/pool.ts';
 import { BACKEND, BACKENDS, CONCURRENCY, pathProblem, readCommandLine, runFailed, type CommandSpec } from '../args.ts';
 import { EXIT, type CommandContext } from '../context.ts';
@@ -11,7 +12,8 @@ const EMBED = {
   description:
     'Finds the faces in photos and prints one line per photo as soon as it is done (--json lines carry\n' +
     "the photo's place in the input as `index`): each face (largest first) with its box, score, quality\n" +
-    'and 128-d L2-normalised embedding. A photo that cannot be analysed, or that the engine does not\n' +
+    'and L2-normalised embedding (128-d; 320-d with KINFINDER_RECOGNISER=face-api+mobilefacenet). A\n' +
+    'photo that cannot be analysed, or that the engine does not\n' +
     'finish in time (face_engine_timeout), gets an error line and the others carry on.',
   args: { label: '<photo…>', help: 'photo files (at least one)', min: 1 },
   options: {
@@ -42,9 +44,14 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   let pool: FacePool | undefined;
   if (readable > 0) {
     try {
+      await ensureFetchedWeights(await loadManifest(ctx.config.manifestPath), {
+        registry: ctx.config.npmRegistry,
+        log: (l) => ctx.stderr.write(`${l}\n`),
+      });
       pool = await createFacePool({
         size: Math.min(concurrency, readable),
         limits,
+        manifestPath: ctx.config.manifestPath,
         backend,
         budget: { floorMs: ctx.config.faceTimeoutSeconds * 1000 },
         // A long run says where it stands now and then (issue 32: a run that went quiet for 42 minutes).

@@ -2,7 +2,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { describeError } from '../../src/errors.ts';
 import { calibrationFromReport } from '../../src/eval/calibration.ts';
 import { RECIPES } from '../../src/eval/recipes.ts';
-import { createFacePool, DEFAULT_MANIFEST_PATH, loadManifest, type Recipe } from '../../src/face/index.ts';
+import { ensureFetchedWeights } from '../../src/face/fetch-weights.ts';
+import { createFacePool, loadManifest, type Recipe } from '../../src/face/index.ts';
 import { sameRecipe } from '../../src/face/recipe.ts';
 import { parsePairs } from '../../src/eval/pairs.ts';
 import { evaluatePairs, type RecipeReport } from '../../src/eval/run.ts';
@@ -26,7 +27,7 @@ const PAIRS = {
   name: 'eval pairs',
   description: `Measures verification accuracy on an LFW-style pairs file, per face recipe.
 Prints 10-fold accuracy, AUC, TAR at fixed false-match rates and the similarity thresholds for them.
-Recipes: manifest (the one models/face-api.json names), ${Object.keys(RECIPES).join(', ')}`,
+Recipes: manifest (the one KINFINDER_RECOGNISER's manifest, models/<recogniser>.json, names), ${Object.keys(RECIPES).join(', ')}`,
   options: {
     images: {
       type: 'string',
@@ -49,7 +50,10 @@ Recipes: manifest (the one models/face-api.json names), ${Object.keys(RECIPES).j
     },
     concurrency: CONCURRENCY,
     backend: BACKEND,
-    'write-calibration': { type: 'boolean', help: "store the manifest recipe's thresholds in models/face-api.json" },
+    'write-calibration': {
+      type: 'boolean',
+      help: "store the manifest recipe's thresholds in its manifest (models/<recogniser>.json)",
+    },
   },
   exits: {
     ok: 'the pairs were evaluated (photos that failed count as non-matches and are reported)',
@@ -105,7 +109,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (pairs.length === 0) return runFailed(PAIRS, ctx, `${values.pairs}: no pairs in the file`);
 
   try {
-    const manifest = await loadManifest();
+    const manifestPath = ctx.config.manifestPath;
+    const manifest = await loadManifest(manifestPath);
     const recipes: Recipe[] = [];
     for (const n of names) {
       const r = n === 'manifest' ? { ...manifest.recipe, name: `manifest(${manifest.recipe.name})` } : RECIPES[n]!;
@@ -114,8 +119,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const calibrated = recipes.findIndex((r) => sameRecipe(r, manifest.recipe));
     if (values['write-calibration'] && calibrated < 0)
       return usageError(PAIRS, ctx, '--write-calibration needs the manifest recipe among --recipe');
+    await ensureFetchedWeights(manifest, { registry: ctx.config.npmRegistry, log: (l) => ctx.stderr.write(`${l}\n`) });
     const pool = await createFacePool({
       size: concurrency,
+      manifestPath,
       limits: { maxPixels: ctx.config.maxPixels, maxBytes: ctx.config.maxUploadBytes },
       backend,
       budget: { floorMs: ctx.config.faceTimeoutSeconds * 1000 },
@@ -163,14 +170,14 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
 
     const rep = reports[calibrated];
     if (values['write-calibration'] && rep) {
-      const json = JSON.parse(await readFile(DEFAULT_MANIFEST_PATH, 'utf8')) as Record<string, unknown>;
+      const json = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
       json.calibration = calibrationFromReport(
         rep,
         `kinfinder eval pairs --images ${values.images} --pairs ${values.pairs} --recipe ${values.recipe} --write-calibration`,
       );
-      await writeFile(DEFAULT_MANIFEST_PATH, `${JSON.stringify(json, null, 2)}\n`);
-      await loadManifest(); // still valid
-      ctx.stderr.write(`calibration written to ${DEFAULT_MANIFEST_PATH}\n`);
+      await writeFile(manifestPath, `${JSON.stringify(json, null, 2)}\n`);
+      await loadManifest(manifestPath); // still valid
+      ctx.stderr.write(`calibration written to ${manifestPath}\n`);
     }
     return EXIT.ok;
   } catch (err) {

@@ -67,7 +67,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const app = createApp({
       db: rt.db,
       logger,
-      faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
+      faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId, recogniser: ctx.config.recogniser }),
       ...(rt.faceTasks ? { faceTasks: rt.faceTasks } : {}),
       metrics: { token: ctx.config.metricsToken, open: isLoopback(host) },
       defaultLanguage: ctx.config.defaultLanguage,
@@ -81,6 +81,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         confirmations: ctx.config.confirmations,
         maxCsvBytes: ctx.config.maxCsvBytes,
         rejections: ctx.config.rejections,
+        queueFpir: ctx.config.queueFpir,
+        maxLeases: ctx.config.maxLeases,
         counters: rt.counters,
         adminToken: ctx.config.adminToken,
         rateLimit: { max: ctx.config.casesPerHour, windowMs: 60 * 60 * 1000 },

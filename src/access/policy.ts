@@ -51,6 +51,8 @@ export const POLICY = {
   'review.disputed': ['admin'],
   /** Holding a candidate open for a short while, so no other reviewer is shown it meanwhile. */
   'review.lease': ['verifier', 'admin'],
+  /** A case's candidates on either side of its bar ("show weaker candidates"). */
+  'review.candidates': ['verifier', 'admin'],
   /** A reviewer's own day: their decisions, what waits in each queue. */
   'review.self': ['verifier', 'admin'],
   /** Taking a final candidate back to review, with a reason. */

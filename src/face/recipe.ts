@@ -73,6 +73,45 @@ export const recipeSchema = z.object({
     /** Average the descriptors of the chip and its mirror image (then L2-normalise). */
     flip: z.boolean(),
   }),
+  /**
+   * A second descriptor fused with face-api's (issue 30): MobileFaceNet (192-d) of the face's
+   * 112 × 112 ArcFace crop (arcface-align.ts), flip-averaged. The stored vector is both unit
+   * descriptors scaled by √weights and concatenated (fusion.ts), so its cosine is the weighted
+   * mean of the two cosines. Absent: face-api alone, 128-d (models before issue 30).
+   */
+  fusion: z
+    .object({
+      second: z.literal('mobilefacenet'),
+      align: z.literal('arcface-5pt'),
+      flip: z.boolean(),
+      /** The weights of face-api's cosine and MobileFaceNet's in the fused cosine; they sum to 1. */
+      weights: z
+        .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+        .refine(([a, b]) => Math.abs(a + b - 1) < 1e-9, 'the two weights must sum to 1'),
+      /**
+       * A face whose landmarks put its eye line more than this many degrees from level has its
+       * landmarks read again from its box as the photo stands, and the two crops compete (see
+       * `minNorm`): the rescue's turned views gave some upright faces landmarks 78-180° off, and
+       * their crops came out sideways (issue 30); a face truly lying down keeps its own.
+       */
+      maxTurn: z.number().min(0).max(180),
+      /**
+       * The way up is the one MobileFaceNet finds most face-like (its feature's length before
+       * normalisation, net.ts): the crop from the face's landmarks, and the re-read one above,
+       * compete; when the better is still under this, the crop is also tried turned a quarter,
+       * a half and three quarters about the nose, and the most face-like kept (a face lying
+       * down whose landmarks the net read as upright).
+       */
+      minNorm: z.number().min(0),
+      /**
+       * A quarter-turned reading replaces the face as found only when this many times as
+       * face-like: upright faces the net finds dim (sunglasses, a dark photo) had a turned,
+       * zoomed-in reading score up to 1.18 × theirs, while a face lying down read as upright
+       * gains 1.6-2.5 × by the turn that stands it up (issue 30, measured on lfw).
+       */
+      turnMargin: z.number().min(1),
+    })
+    .optional(),
 });
 
 export type Recipe = z.infer<typeof recipeSchema>;

@@ -57,7 +57,7 @@ export interface Face {
   /** 68 points (iBUG 300-W order), upright-photo pixels. */
   landmarks: Array<[number, number]>;
   quality: FaceQuality;
-  /** 128 floats, L2-normalised. */
+  /** L2-normalised: 128 floats (face-api), or 320 for a fused recipe (face-api's and MobileFaceNet's, fusion.ts). */
   embedding: number[];
 }
 
@@ -101,6 +101,8 @@ export interface EngineOptions {
   backend?: BackendChoice;
   /** Model manifest path (default `models/face-api.json`). */
   manifestPath?: string;
+  /** Where fetched weights are kept (default `models/.cache`; mobilefacenet/fetch.ts). */
+  fetchedRoot?: string;
   /** Called once with a human-readable line such as `face engine: backend wasm (simd)`. */
   log?: (line: string) => void;
 }

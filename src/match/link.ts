@@ -6,6 +6,7 @@ import {
   mTable,
   M_PRIORS,
   totalWeight,
+  uOf,
   uTable,
   weigh,
   type DecidedCounts,
@@ -14,6 +15,7 @@ import {
   type UTable,
 } from '../records/weights.ts';
 import type { Band } from '../vocabulary.ts';
+import { candidateStrangerRate, curveOf, faceStrangerRate } from './bar.ts';
 
 /**
  * One ranked list from the face and the record (issue 14 point 3): every candidate photo gets
@@ -33,6 +35,10 @@ export interface LinkedCandidate {
   evidence: Evidence[];
   matchWeight: number;
   matchProbability: number;
+  /** The face's stranger rate (src/match/bar.ts), null when no face was compared. */
+  faceRate: number | null;
+  /** The chance a stranger shows evidence this strong, face and record together, per archive record. */
+  strangerRate: number;
 }
 
 /** What one archive photo brings to a case: a face compared with the references (or none), its record (or none). */
@@ -42,7 +48,14 @@ export interface PhotoEvidence {
   photoId: string;
   /** `bandCap`: the gallery face's quality cap (quality.ts); an unclear face weighs as its capped band. */
   face?:
-    | { faceId: string; referenceFaceId: string | null; similarity: number; bandCap?: string | null | undefined }
+    | {
+        faceId: string;
+        referenceFaceId: string | null;
+        similarity: number;
+        bandCap?: string | null | undefined;
+        /** The face's stranger rate from the two faces' own impostor scores (face-rates.ts); else read from the similarity alone. */
+        strangerRate?: number | null | undefined;
+      }
     | undefined;
   record?: ArchiveRecord | undefined;
 }
@@ -68,7 +81,7 @@ export interface LinkContext {
   u: UTable;
   m: MTable;
   archiveSize: number;
-  calibration: Pick<Calibration, 'strong' | 'possible' | 'floor'>;
+  calibration: Pick<Calibration, 'strong' | 'possible' | 'floor' | 'impostors'>;
 }
 
 export function linkContext(
@@ -112,6 +125,9 @@ export function scorePhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate 
 export function weighPhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate {
   const levels: Levels = ctx.subject && p.record ? compareRecords(ctx.subject, p.record) : {};
   const evidence = weigh(levels, ctx.u, ctx.m);
+  const faceRate = p.face
+    ? (p.face.strangerRate ?? faceStrangerRate(p.face.similarity, curveOf(ctx.calibration)))
+    : null;
   if (p.face)
     evidence.unshift(...weigh({ face: faceLevel(p.face.similarity, ctx.calibration, p.face.bandCap) }, ctx.u, ctx.m));
   const matchWeight = totalWeight(evidence);
@@ -125,6 +141,8 @@ export function weighPhoto(ctx: LinkContext, p: PhotoEvidence): LinkedCandidate 
     evidence,
     matchWeight,
     matchProbability: matchProbability(matchWeight, ctx.archiveSize),
+    faceRate,
+    strangerRate: candidateStrangerRate(faceRate ?? undefined, uOf(levels, ctx.u)),
   };
 }
 

@@ -16,6 +16,7 @@ import { nearestFaceOfPhotos, nearestGalleryFaces } from '../store/matching.ts';
 import { livePhotosOfPersons, personsOfPhotos } from '../store/persons.ts';
 import { archiveCounts, archiveSize, blockArchive, decidedEvidenceCounts, photoRecords } from '../store/records.ts';
 import type { CaseStatus } from '../vocabulary.ts';
+import { faceRates } from './face-rates.ts';
 import { keepCandidates } from './keep.ts';
 
 /**
@@ -70,16 +71,31 @@ export async function matchCase(
   // The face of a photo found otherwise nearest the family's, however far: the face is evidence too.
   const faces = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, others, manifest.id) : new Map();
   const ctx = known ?? (await caseLinkContext(tx, manifest, subject));
+  const rates = await faceRates(tx, manifest, refs, [...faceHits, ...faces.values()]);
   const byPerson = new Map<string, PhotoEvidence[]>();
   const add = (e: PhotoEvidence) => byPerson.set(e.personId, [...(byPerson.get(e.personId) ?? []), e]);
   for (const h of faceHits)
     add({
       personId: personOf.get(h.photoId)!,
       photoId: h.photoId,
-      face: { faceId: h.faceId, referenceFaceId: h.referenceFaceId, similarity: h.similarity, bandCap: h.bandCap },
+      face: {
+        faceId: h.faceId,
+        referenceFaceId: h.referenceFaceId,
+        similarity: h.similarity,
+        bandCap: h.bandCap,
+        strangerRate: rates.get(h.faceId),
+      },
       record: records.get(h.photoId),
     });
-  for (const p of others) add({ personId: personOf.get(p)!, photoId: p, face: faces.get(p), record: records.get(p) });
+  for (const p of others) {
+    const face = faces.get(p);
+    add({
+      personId: personOf.get(p)!,
+      photoId: p,
+      face: face && { ...face, strangerRate: rates.get(face.faceId) },
+      record: records.get(p),
+    });
+  }
   return [...byPerson.values()]
     .map((photos) => scorePerson(ctx, photos))
     .filter((c): c is LinkedCandidate => c !== undefined)
@@ -136,7 +152,13 @@ export async function searchForCase(
     for (const p of pending) {
       const face =
         p.faceId !== null && p.similarity !== null
-          ? { faceId: p.faceId, referenceFaceId: p.referenceFaceId, similarity: p.similarity, bandCap: p.bandCap }
+          ? {
+              faceId: p.faceId,
+              referenceFaceId: p.referenceFaceId,
+              similarity: p.similarity,
+              bandCap: p.bandCap,
+              strangerRate: p.faceRate,
+            }
           : undefined;
       if (
         await reweighPendingCandidate(

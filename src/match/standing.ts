@@ -25,6 +25,7 @@ import { linkContext, scorePerson, type LinkedCandidate, type PhotoEvidence } fr
 import { livePhotosOfPersons, personsOfPhotos } from '../store/persons.ts';
 import type { ArchiveRecord } from '../records/record.ts';
 import { suggestMerges } from '../persons/suggestions.ts';
+import { faceRates } from './face-rates.ts';
 import { keepCandidates } from './keep.ts';
 
 /** Open cases looked at per new face: far more than one face will plausibly match. */
@@ -85,6 +86,7 @@ export async function matchNewPhoto(
         byFace.set(r.searchId, forCase);
       }
     }
+    const embeddings = new Map(faces.map((f) => [f.faceId, f.embedding]));
     const byRecord = record && isLinkable(record) ? await openCasesForRecord(tx, record) : [];
     const caseIds = new Set([...byFace.keys(), ...byRecord.map((c) => c.caseId)]);
     const size = caseIds.size > 0 ? await archiveSize(tx) : { photos: 0, records: 0 };
@@ -96,7 +98,7 @@ export async function matchNewPhoto(
         tx,
         deps.manifest,
         caseId,
-        { personId, photoId, others, records },
+        { personId, photoId, others, records, embeddings },
         byFace.get(caseId),
         Math.max(size.photos, size.records),
         decided,
@@ -129,7 +131,14 @@ async function scoreForCase(
   tx: Queryable,
   manifest: ModelManifest,
   caseId: string,
-  person: { personId: string; photoId: string; others: string[]; records: Map<string, ArchiveRecord> },
+  person: {
+    personId: string;
+    photoId: string;
+    others: string[];
+    records: Map<string, ArchiveRecord>;
+    /** The new photo's faces' embeddings (the face rates' cohort figures need them). */
+    embeddings: ReadonlyMap<string, number[]>;
+  },
   faceHits: Map<string, FaceMatch> | undefined,
   archive: number,
   decided: Parameters<typeof linkContext>[4],
@@ -150,9 +159,14 @@ async function scoreForCase(
   const refs = await referenceEmbeddingsOfCase(tx, caseId, manifest.id);
   // Found by the record: its face nearest the case's references, however far, is evidence too.
   const unmatched = hits.length > 0 ? others : [photoId, ...others];
-  const nearest = refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, unmatched, manifest.id) : new Map();
-  for (const face of hits) evidence.push({ personId, photoId, face, record: records.get(photoId) });
-  for (const p of unmatched) evidence.push({ personId, photoId: p, face: nearest.get(p), record: records.get(p) });
+  const nearest: Map<string, FaceMatch> =
+    refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, unmatched, manifest.id) : new Map();
+  // the same bar as the case's own search: each face read against its own strangers (bar.ts)
+  const rates = await faceRates(tx, manifest, refs, [...hits, ...nearest.values()], person.embeddings);
+  const rated = (face: FaceMatch | undefined) => face && { ...face, strangerRate: rates.get(face.faceId) };
+  for (const face of hits) evidence.push({ personId, photoId, face: rated(face), record: records.get(photoId) });
+  for (const p of unmatched)
+    evidence.push({ personId, photoId: p, face: rated(nearest.get(p)), record: records.get(p) });
   const c = scorePerson(ctx, evidence);
   return c ? [c] : [];
 }

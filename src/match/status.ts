@@ -85,8 +85,11 @@ export async function refreshCaseStatus(tx: Queryable, caseId: string): Promise<
  * Whether a family has news (DESIGN §20): a result confirmed, or one they were shown taken back
  * (reopened, overruled, its photo withdrawn). The one rule behind every notice; a candidate that
  * is confirmed and stays confirmed, or that is decided either way short of confirmed, is none.
+ * Nor is a merge (issue 26): two candidates of one case meeting on one man keep the more decided
+ * (src/match/regroup.ts), so the family's result is the same man under the candidate kept.
  */
 export function isNewsForFamily(before: CandidateStatus, after: CandidateStatus | 'withdrawn'): boolean {
+  if (before === 'merged' || after === 'merged') return false;
   return (before === 'confirmed') !== (after === 'confirmed');
 }
 

@@ -49,9 +49,27 @@ export const U_PRIORS: { [F in Field]: Record<Level<F>, number> } = {
 /** How strongly the prior u holds against the archive's own counts (in records). */
 export const PSEUDO_RECORDS = 200;
 
-/** u smoothed from `count` of `total` archive records that agree with the subject at this level. */
+/**
+ * u from `count` of `total` archive records that agree with the subject at this level, smoothed
+ * towards the prior; and never below what the archive's other records show with confidence
+ * (issue 25): the smoothing alone reads a name ten of fifty records hold as a 4 % name and lets
+ * its agreement lift a stranger's face over the bar. "Other": one of the records counted is the
+ * candidate itself when it agrees. "With confidence": the lower end of the share's 95 % Wilson
+ * interval, so a handful of records in a small archive do not outweigh the prior by chance.
+ */
 export function smoothedU(count: number, total: number, prior: number): number {
-  return (count + PSEUDO_RECORDS * prior) / (total + PSEUDO_RECORDS);
+  const smoothed = (count + PSEUDO_RECORDS * prior) / (total + PSEUDO_RECORDS);
+  return total > 1 ? Math.max(smoothed, wilsonLower(Math.max(count - 1, 0), total - 1)) : smoothed;
+}
+
+/** The lower end of the 95 % Wilson score interval of k successes in n. */
+export function wilsonLower(k: number, n: number): number {
+  if (n <= 0) return 0;
+  const z2 = 1.96 * 1.96;
+  const p = k / n;
+  const centre = p + z2 / (2 * n);
+  const spread = 1.96 * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return Math.max(0, (centre - spread) / (1 + z2 / n));
 }
 
 /**
@@ -148,6 +166,17 @@ export function weigh(levels: Levels, u: UTable, mt: MTable = M_PRIORS): Evidenc
     const m = (mt[field] as Record<string, number>)[level]!;
     const uu = (u[field] as Record<string, number>)[level]!;
     out.push({ field, level, weight: round(Math.log2(m / uu)) });
+  }
+  return out;
+}
+
+/** The u of each compared field at its level: what a stranger's record must match by chance to agree as well (src/match/bar.ts). */
+export function uOf(levels: Levels, u: UTable): number[] {
+  const out: number[] = [];
+  for (const field of Object.keys(levels) as Field[]) {
+    const level = levels[field];
+    if (level === undefined || field === 'face') continue;
+    out.push((u[field] as Record<string, number>)[level]!);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { may } from '../access/policy.ts';
 import type { Principal } from '../access/principal.ts';
+import { expectedStrangers } from '../match/bar.ts';
 import type { CandidateView } from '../store/candidates.ts';
 import type { Queryable } from '../store/database.ts';
 import { currentDecisionsOf, type DecisionRow } from '../store/decisions.ts';
@@ -41,10 +42,23 @@ export interface ReviewItem extends Omit<CandidateView, 'confirmations' | 'confi
   decisions?: DecisionRow[];
   /** The candidate's case already has a confirmed match (this one may still be him in another photo). */
   caseConfirmed?: boolean;
+  /**
+   * Strangers a search of the archive as it is now is expected to put this high (src/match/bar.ts):
+   * what the candidate's evidence means at this archive's size; null when kept before the bar.
+   */
+  strangersPerSearch?: number | null;
   /** Every photo of the archive person proposed, side by side with the best one (issue 26). */
   photos: PersonPhoto[];
   /** What became of him, as verifiers approved it for families (null: nothing approved yet). */
   personStatus: PersonEventKind | null;
+}
+
+/** Items with what their evidence means at the archive's current size (expectedStrangers). */
+export function withStrangers<I extends ReviewItem>(items: readonly I[], bar: { archiveSize: number }): I[] {
+  return items.map((i) => ({
+    ...i,
+    strangersPerSearch: i.strangerRate === null ? null : expectedStrangers(i.strangerRate, bar.archiveSize),
+  }));
 }
 
 /**

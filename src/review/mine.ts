@@ -3,6 +3,8 @@ import type { Caller } from '../access/principal.ts';
 import type { Database } from '../store/database.ts';
 import { decisionsByPerson, type OwnDecisionRow } from '../store/decisions.ts';
 import { queueCount } from '../store/review-queue.ts';
+import type { ModelManifest } from '../face/manifest.ts';
+import { currentBar } from '../match/search-bar.ts';
 import type { ReviewQueue } from '../vocabulary.ts';
 import { retractableUntil } from './blind.ts';
 
@@ -22,7 +24,7 @@ export interface MyReview {
  * pending queue and how many disagreements wait for an admin; admins the disputed queue.
  */
 export async function myReview(
-  deps: { db: Database; now?: () => Date },
+  deps: { db: Database; now?: (() => Date) | undefined; manifest?: ModelManifest; queueFpir?: number | undefined },
   caller: Caller,
   opts: { since?: Date | undefined },
 ): Promise<MyReview> {
@@ -38,7 +40,13 @@ export async function myReview(
     }));
     const queues: Partial<Record<ReviewQueue, number>> = { disputed: await queueCount(tx, 'disputed', null) };
     // The pending queue is theirs who may work it (verifiers); admins work the disputed one.
-    if (may(p, 'review.queue')) queues.pending = await queueCount(tx, 'pending', p.personId ?? null);
+    if (may(p, 'review.queue'))
+      queues.pending = await queueCount(
+        tx,
+        'pending',
+        p.personId ?? null,
+        deps.manifest ? await currentBar(tx, deps.manifest, deps.queueFpir) : undefined,
+      );
     return { role: p.role, name: p.name, since, decisions, queues };
   });
 }

@@ -4,9 +4,11 @@ import { KinfinderError } from '../errors.ts';
 import { recordAudit } from '../store/audit.ts';
 import { getCase, referenceFacesOf, type CaseRow, type ReferenceFaceRow } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
-import { reviewQueuePage, type QueuePlace } from '../store/review-queue.ts';
+import { relatedCases, reviewQueuePage, type QueuePlace, type RelatedCase } from '../store/review-queue.ts';
+import type { ModelManifest } from '../face/manifest.ts';
+import { currentBar } from '../match/search-bar.ts';
 import type { ReviewQueue } from '../vocabulary.ts';
-import { reviewItemsFor, type ReviewItem } from './blind.ts';
+import { reviewItemsFor, withStrangers, type ReviewItem } from './blind.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -47,6 +49,8 @@ export interface QueueCase {
   referenceFaces: ReferenceFaceRow[];
   /** The case has a confirmed match already: what is left of it comes last. */
   confirmedMatch: boolean;
+  /** Other cases opened with the same photo or describing the same man (relatedCases). */
+  related: RelatedCase[];
 }
 
 export interface ReviewPage {
@@ -63,7 +67,7 @@ export interface ReviewPage {
  * (a lease) are left out for now.
  */
 export async function readReviewQueue(
-  deps: { db: Database; now?: () => Date },
+  deps: { db: Database; now?: (() => Date) | undefined; manifest?: ModelManifest; queueFpir?: number | undefined },
   caller: Caller,
   page: { limit: number; after?: string | undefined; queue?: ReviewQueue | undefined },
 ): Promise<ReviewPage> {
@@ -72,11 +76,14 @@ export async function readReviewQueue(
   const after = page.after ? decodeCursor(page.after) : undefined;
   const now = deps.now?.() ?? new Date();
   return deps.db.transaction(async (tx) => {
+    // The bar (src/match/bar.ts) for the pending queue; disputed candidates were put to people already.
+    const bar = queue === 'pending' && deps.manifest ? await currentBar(tx, deps.manifest, deps.queueFpir) : undefined;
     const rows = await reviewQueuePage(tx, {
       queue,
       personId: p.personId ?? null,
       limit: page.limit + 1,
       ...(after ? { after } : {}),
+      bar,
     });
     const shown = rows.slice(0, page.limit);
     const items = await reviewItemsFor(tx, p, shown, now);
@@ -89,6 +96,7 @@ export async function readReviewQueue(
           case: found,
           referenceFaces: await referenceFacesOf(tx, row.caseId),
           confirmedMatch: row.caseConfirmed,
+          related: await relatedCases(tx, row.caseId),
         });
     }
     // Who was shown which candidate is the record worth keeping (one row per item shown, as for
@@ -101,8 +109,9 @@ export async function readReviewQueue(
         details: { searchId: item.caseId, queue },
       });
     const last = shown[shown.length - 1];
+    const placed = items.map((item, i) => ({ ...item, caseConfirmed: shown[i]!.caseConfirmed }));
     return {
-      items: items.map((item, i) => ({ ...item, caseConfirmed: shown[i]!.caseConfirmed })),
+      items: bar ? withStrangers(placed, bar) : placed,
       cases,
       ...(rows.length > page.limit && last ? { next: encodeCursor(last.place) } : {}),
     };

@@ -17,6 +17,9 @@ export interface NewCandidate {
   evidence: Evidence[];
   matchWeight: number;
   matchProbability: number | null;
+  /** Stranger rates (src/match/bar.ts): the face's alone (null without a face), and with the record. */
+  faceRate?: number | null | undefined;
+  strangerRate?: number | null | undefined;
 }
 
 /**
@@ -45,14 +48,18 @@ export async function upsertCandidates(q: Queryable, caseId: string, list: reado
       c.matchProbability,
       JSON.stringify(c.evidence),
       c.personId ?? null,
+      c.faceRate ?? null,
+      c.strangerRate ?? null,
     ];
     const r = await q.query<{ inserted: boolean }>(
-      `INSERT INTO candidates (search_id, face_id, reference_face_id, similarity, band, photo_id, match_weight, match_probability, evidence, person_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
+      `INSERT INTO candidates (search_id, face_id, reference_face_id, similarity, band, photo_id, match_weight, match_probability, evidence, person_id,
+                               face_rate, stranger_rate)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)
        ON CONFLICT (search_id, person_id) WHERE status <> 'merged' DO UPDATE
          SET face_id = EXCLUDED.face_id, photo_id = EXCLUDED.photo_id,
              similarity = EXCLUDED.similarity, band = EXCLUDED.band, reference_face_id = EXCLUDED.reference_face_id,
-             match_weight = EXCLUDED.match_weight, match_probability = EXCLUDED.match_probability, evidence = EXCLUDED.evidence
+             match_weight = EXCLUDED.match_weight, match_probability = EXCLUDED.match_probability, evidence = EXCLUDED.evidence,
+             face_rate = EXCLUDED.face_rate, stranger_rate = EXCLUDED.stranger_rate
          WHERE candidates.status = 'pending' AND EXCLUDED.match_weight > candidates.match_weight
        RETURNING (xmax = 0) AS inserted`,
       values,
@@ -90,6 +97,8 @@ export interface PendingCandidate {
   referenceFaceId: string | null;
   similarity: number | null;
   bandCap: string | null;
+  /** The face's stranger rate as it was found (the faces have not changed); null without one. */
+  faceRate: number | null;
 }
 
 export async function pendingCandidatesOfCase(q: Queryable, caseId: string): Promise<PendingCandidate[]> {
@@ -97,14 +106,18 @@ export async function pendingCandidatesOfCase(q: Queryable, caseId: string): Pro
   // instead of deciding on the evidence it is replacing.
   const r = await q.query<PendingCandidate>(
     `SELECT c.id, c.person_id AS "personId", c.photo_id AS "photoId", c.face_id AS "faceId", c.reference_face_id AS "referenceFaceId",
-            c.similarity, f.quality->>'bandCap' AS "bandCap"
+            c.similarity, f.quality->>'bandCap' AS "bandCap", c.face_rate AS "faceRate"
      FROM candidates c LEFT JOIN faces f ON f.id = c.face_id
      WHERE c.search_id = $1 AND c.status = 'pending'
      ORDER BY c.id
      FOR UPDATE OF c`,
     [caseId],
   );
-  return r.rows.map((row) => ({ ...row, similarity: row.similarity === null ? null : Number(row.similarity) }));
+  return r.rows.map((row) => ({
+    ...row,
+    similarity: row.similarity === null ? null : Number(row.similarity),
+    faceRate: row.faceRate === null ? null : Number(row.faceRate),
+  }));
 }
 
 /**
@@ -116,12 +129,13 @@ export async function pendingCandidatesOfCase(q: Queryable, caseId: string): Pro
 export async function reweighPendingCandidate(
   q: Queryable,
   id: string,
-  c: Pick<NewCandidate, 'band' | 'evidence' | 'matchWeight' | 'matchProbability'>,
+  c: Pick<NewCandidate, 'band' | 'evidence' | 'matchWeight' | 'matchProbability' | 'strangerRate'>,
 ): Promise<boolean> {
   const r = await q.query(
-    `UPDATE candidates SET band = $2, evidence = $3::jsonb, match_weight = $4, match_probability = $5
-     WHERE id = $1 AND status = 'pending' AND (evidence IS DISTINCT FROM $3::jsonb OR match_weight IS DISTINCT FROM $4)`,
-    [id, c.band, JSON.stringify(c.evidence), c.matchWeight, c.matchProbability],
+    `UPDATE candidates SET band = $2, evidence = $3::jsonb, match_weight = $4, match_probability = $5, stranger_rate = $6
+     WHERE id = $1 AND status = 'pending'
+       AND (evidence IS DISTINCT FROM $3::jsonb OR match_weight IS DISTINCT FROM $4 OR stranger_rate IS DISTINCT FROM $6)`,
+    [id, c.band, JSON.stringify(c.evidence), c.matchWeight, c.matchProbability, c.strangerRate ?? null],
   );
   return r.rowCount > 0;
 }
@@ -186,6 +200,8 @@ export interface CandidateView {
   /** The archive photo's category, whose default sentence the family reads (DESIGN §9, §15). */
   category: Category;
   createdAt: Date;
+  /** The chance a stranger shows evidence this strong, per archive record (src/match/bar.ts); null if kept before the bar. */
+  strangerRate: number | null;
 }
 
 // Rank is the candidate's place in its case by weight (then similarity), counted over every
@@ -200,7 +216,7 @@ export const CANDIDATE_VIEW =
                  OR (c2.match_weight = c.match_weight AND coalesce(c2.similarity, -2) = coalesce(c.similarity, -2) AND c2.id < c.id)))::integer + 1 AS rank,
          c.similarity, c.band, c.status, c.confirmations, c.face_id AS "faceId", c.photo_id AS "photoId", c.person_id AS "personId",
          c.match_weight AS "matchWeight", c.match_probability AS "matchProbability", c.evidence,
-         c.created_at AS "createdAt", s.subject, s.lang, p.category,
+         c.created_at AS "createdAt", s.subject, s.lang, p.category, c.stranger_rate AS "strangerRate",
          CASE WHEN f.id IS NOT NULL THEN json_build_object('id', f.id, 'score', f.score, 'quality', f.quality,
            'box', json_build_object('x', f.box_x, 'y', f.box_y, 'width', f.box_width, 'height', f.box_height)) END AS face,
          CASE WHEN rf.id IS NOT NULL THEN json_build_object('id', rf.id, 'photoWidth', rf.photo_width, 'photoHeight', rf.photo_height,
@@ -225,6 +241,27 @@ export async function candidatesOfCase(
     `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND c.status <> 'merged' AND ($2::text IS NULL OR c.status = $2) ` +
       'ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $3',
     [caseId, opts.status ?? null, opts.limit ?? 1000],
+  );
+  return r.rows;
+}
+
+/**
+ * A case's candidates at or above the bar (`below` false) or under it (`below` true): what the
+ * queue offers of the case, and the weaker ones a verifier asks for. A candidate kept before the
+ * bar existed (no rate) counts as above it, as the queue counts it.
+ */
+export async function candidatesOfCaseByBar(
+  q: Queryable,
+  caseId: string,
+  maxRate: number,
+  below: boolean,
+  limit = 1000,
+): Promise<CandidateView[]> {
+  const r = await q.query<CandidateView>(
+    `${CANDIDATE_VIEW} WHERE c.search_id = $1 AND c.status <> 'merged'
+       AND (CASE WHEN c.stranger_rate IS NULL OR c.stranger_rate <= $2::float8 THEN false ELSE true END) = $3
+     ORDER BY c.match_weight DESC, c.similarity DESC NULLS LAST, c.id LIMIT $4`,
+    [caseId, maxRate, below, limit],
   );
   return r.rows;
 }

@@ -1,4 +1,4 @@
-import pgvector from 'pgvector';
+import { embeddingParams } from './embedding-columns.ts';
 import type { Queryable } from './database.ts';
 import type { NewFace } from './photos.ts';
 
@@ -55,8 +55,8 @@ export async function insertReferenceFace(
 ): Promise<string> {
   const r = await q.query<{ id: string }>(
     `INSERT INTO reference_faces (search_id, model_id, photo_sha256, photo_index, face_index, box_x, box_y, box_width, box_height,
-                                  score, landmarks, quality, crop_sha256, embedding, photo_width, photo_height, display_sha256)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::vector, $15, $16, $17) RETURNING id`,
+                                  score, landmarks, quality, crop_sha256, embedding, embedding_320, photo_width, photo_height, display_sha256)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::vector, $15::vector, $16, $17, $18) RETURNING id`,
     [
       caseId,
       modelId,
@@ -71,7 +71,8 @@ export async function insertReferenceFace(
       JSON.stringify(f.landmarks),
       JSON.stringify(f.quality),
       f.cropSha256,
-      pgvector.toSql(f.embedding),
+      // the vector in the column of its length (embedding-columns.ts)
+      ...embeddingParams(f.embedding),
       f.photoWidth,
       f.photoHeight,
       f.displaySha256,

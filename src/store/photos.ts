@@ -1,4 +1,4 @@
-import pgvector from 'pgvector';
+import { embeddingParams } from './embedding-columns.ts';
 import type { Queryable } from './database.ts';
 
 import type { Box, Category, PhotoStatus } from '../vocabulary.ts';
@@ -199,8 +199,8 @@ export async function completePhoto(
   if (!status || status === 'done' || status === 'withdrawn') return { stored: false };
   for (const f of result.faces) {
     await tx.query(
-      `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, embedding)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::vector)
+      `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, embedding, embedding_320)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::vector, $13::vector)
        ON CONFLICT (photo_id, model_id, face_index) DO NOTHING`,
       [
         photoId,
@@ -214,7 +214,8 @@ export async function completePhoto(
         JSON.stringify(f.landmarks),
         JSON.stringify(f.quality),
         f.cropSha256,
-        pgvector.toSql(f.embedding),
+        // the vector in the column of its length (embedding-columns.ts)
+        ...embeddingParams(f.embedding),
       ],
     );
   }

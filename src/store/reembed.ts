@@ -1,4 +1,4 @@
-import pgvector from 'pgvector';
+import { embeddingParams } from './embedding-columns.ts';
 import type { Queryable } from './database.ts';
 import type { NewFace } from './photos.ts';
 import type { Box } from '../vocabulary.ts';
@@ -58,8 +58,8 @@ export async function replaceFacesWithModel(
   const freshIds: string[] = [];
   for (const f of faces) {
     const r = await tx.query<{ id: string }>(
-      `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, embedding)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::vector)
+      `INSERT INTO faces (photo_id, model_id, face_index, box_x, box_y, box_width, box_height, score, landmarks, quality, crop_sha256, embedding, embedding_320)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::vector, $13::vector)
        RETURNING id`,
       [
         photoId,
@@ -73,7 +73,8 @@ export async function replaceFacesWithModel(
         JSON.stringify(f.landmarks),
         JSON.stringify(f.quality),
         f.cropSha256,
-        pgvector.toSql(f.embedding),
+        // the vector in the column of its length (embedding-columns.ts)
+        ...embeddingParams(f.embedding),
       ],
     );
     freshIds.push(r.rows[0]!.id);
@@ -130,7 +131,7 @@ export async function updateReferenceFace(
 ): Promise<void> {
   await tx.query(
     `UPDATE reference_faces SET model_id = $2, face_index = $3, box_x = $4, box_y = $5, box_width = $6, box_height = $7, score = $8,
-            landmarks = $9, quality = $10, embedding = $11::vector
+            landmarks = $9, quality = $10, embedding = $11::vector, embedding_320 = $12::vector
      WHERE id = $1`,
     [
       id,
@@ -143,7 +144,7 @@ export async function updateReferenceFace(
       f.score,
       JSON.stringify(f.landmarks),
       JSON.stringify(f.quality),
-      pgvector.toSql(f.embedding),
+      ...embeddingParams(f.embedding),
     ],
   );
   await tx.query(`UPDATE searches SET model_id = $2 WHERE id = (SELECT search_id FROM reference_faces WHERE id = $1)`, [

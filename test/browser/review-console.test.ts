@@ -121,6 +121,77 @@ afterAll(async () => {
 describe('the verifier console at 1280 × 800', () => {
   let first = '';
 
+  it("shows each candidate's category and what its evidence means here, and the case's weaker candidates on demand", async () => {
+    const below = await requestJson(h.app, 'GET', `/api/v1/searches/${caseA}/candidates?below=1`, {
+      token: tokens.admin,
+    });
+    expect(below.status).toBe(200);
+    const weaker = (below.json.items as Json[]).length;
+    const verifier = await makeToken('verifier', 'Mykola Savchenko');
+    for (const [lang, view, shot] of [
+      ['en', VIEW, 'review-category-weaker-1280x800'],
+      ['ru', PHONE, 'review-category-weaker-ru-360x800'],
+    ] as const) {
+      const page = await consoleFor(verifier, lang, view);
+      const queued = await page.locator('button.queue-item').count();
+      const registry = page.locator('#match-figures');
+      await expect(registry.locator('dt').first().textContent()).resolves.toBe(
+        lang === 'en' ? 'Photo shows' : 'На фото',
+      );
+      // case A's registry photos were ingested without a category: said so, not left out
+      await expect(registry.locator('dd').first().textContent()).resolves.toBe(
+        lang === 'en' ? 'not recorded' : 'не указано',
+      );
+      await expect(registry.textContent()).resolves.toMatch(
+        lang === 'en'
+          ? /Strangers this similar.*about 1 in [\d,  ]+ searches of this archive/
+          : /Чужие с таким сходством.*примерно в 1 из/,
+      );
+      await expect(registry.textContent()).resolves.not.toContain('false matches');
+      await page.locator('#weaker').click();
+      await page
+        .locator('#weaker-status')
+        .filter({
+          hasText:
+            weaker > 0
+              ? lang === 'en'
+                ? /weaker candidates? added/
+                : /более слабых кандидатов/
+              : /no weaker|нет более/,
+        })
+        .waitFor();
+      await expect(page.locator('button.queue-item').count()).resolves.toBe(queued + weaker);
+      await expect(page.locator('.queue-weaker').count()).resolves.toBe(weaker);
+      await imageLoaded(page, '#cand-crop');
+      await screenshot(page, shot);
+      await page.context().close();
+      // the console held what it showed: give it back, so the other tests' verifiers get case A as before
+      for (const c of (await requestJson(h.app, 'GET', `/api/v1/searches/${caseA}`, { token: verifier })).json
+        .candidates as Json[])
+        await requestJson(h.app, 'DELETE', `/api/v1/candidates/${c.id}/lease`, { token: verifier });
+    }
+    expect(b.problems).toEqual([]);
+  });
+
+  it('undoes with z the last decision made, even after moving on to the next candidate', async () => {
+    const verifier = await makeToken('verifier', 'Oksana Hnatiuk');
+    const page = await consoleFor(verifier);
+    const first = await page.locator('#item-heading').textContent();
+    const firstId = await page.locator('button.queue-item[aria-current="true"]').getAttribute('data-id');
+    await page.keyboard.press('r');
+    await said(page, /Rejected\. Another verifier/);
+    await expect(page.locator('#item-heading').textContent()).resolves.not.toBe(first);
+    await page.keyboard.press('z');
+    await said(page, /Your decision was withdrawn/);
+    await expect(page.locator('#item-heading').textContent()).resolves.toBe(first);
+    const after = await requestJson(h.app, 'GET', `/api/v1/searches/${caseA}`, { token: verifier });
+    expect((after.json.candidates as Json[]).find((c) => c.id === firstId)!.myDecision).toBeNull();
+    await page.context().close();
+    for (const c of after.json.candidates as Json[])
+      await requestJson(h.app, 'DELETE', `/api/v1/candidates/${c.id}/lease`, { token: verifier });
+    expect(b.problems).toEqual([]);
+  });
+
   it('works a whole case with the keyboard only, a note included', async () => {
     const count = (await requestJson(h.app, 'GET', '/api/v1/review?limit=100', { token: tokens.v1 })).json.items.filter(
       (i: Json) => i.searchId === caseA,

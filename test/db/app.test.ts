@@ -17,7 +17,11 @@ afterAll(async () => {
 
 describe('service shell', () => {
   it('reports database kind and schema version on /healthz', async () => {
-    const app = createApp({ db: t.db, logger: silentLogger, faceInfo: () => ({ backend: 'wasm', modelId: 'm1' }) });
+    const app = createApp({
+      db: t.db,
+      logger: silentLogger,
+      faceInfo: () => ({ backend: 'wasm', modelId: 'm1', recogniser: 'face-api' }),
+    });
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
@@ -28,7 +32,7 @@ describe('service shell', () => {
     expect(body.status).toBe('ok');
     expect(body.database.kind).toBe(t.db.kind);
     expect(body.database.schemaVersion).toBeGreaterThanOrEqual(1);
-    expect(body.face).toEqual({ backend: 'wasm', modelId: 'm1' });
+    expect(body.face).toEqual({ backend: 'wasm', modelId: 'm1', recogniser: 'face-api' });
   });
 
   it('serves /metrics on loopback, only with its token elsewhere', async () => {

@@ -137,7 +137,7 @@ describe('a database outage, in process', () => {
         const app = createApp({
           db,
           logger,
-          faceInfo: () => ({ backend: engine.backend, modelId: engine.modelId }),
+          faceInfo: () => ({ backend: engine.backend, modelId: engine.modelId, recogniser: 'face-api' }),
           api: {
             db,
             blobs,

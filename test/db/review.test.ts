@@ -19,6 +19,9 @@ let h: ApiHarness;
 let clockOffsetMs = 0;
 const tok: Record<string, string> = {};
 let nextAxis = 0;
+// One gallery for the file: its photos are numbered (and their sha256 made) by it, so two cases'
+// photos are never one photo.
+let gallery: ReturnType<typeof syntheticGallery>;
 
 const call = (method: string, url: string, token: string | undefined, body?: Json) =>
   requestJson(h.app, method, `/api/v1${url}`, { token, body });
@@ -33,7 +36,6 @@ async function queueOf(who: string, query = 'limit=100'): Promise<Json> {
 /** A case with `n` candidates (similarity 0.99, 0.98, …) and a family token for it. */
 async function caseWith(n: number): Promise<{ caseId: string; candidates: string[]; familyToken: string }> {
   const k = nextAxis++;
-  const gallery = syntheticGallery(h.t.db, h.manifest);
   const faces: string[] = [];
   const photos: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -69,6 +71,7 @@ async function caseWith(n: number): Promise<{ caseId: string; candidates: string
 
 beforeAll(async () => {
   h = await openApiHarness({ now: () => new Date(Date.now() + clockOffsetMs) });
+  gallery = syntheticGallery(h.t.db, h.manifest);
   const mk = async (role: string, name: string) => {
     const r = await call('POST', '/tokens', ADMIN_TOKEN, { role, name });
     expect(r.status).toBe(201);
@@ -346,7 +349,9 @@ describe(`review through the API, on ${testDbKind()}`, () => {
     const caseA = (page.cases as Json[]).find((x) => x.id === a.caseId)!;
     expect(caseA.referenceFaces).toHaveLength(1);
     expect(caseA).toMatchObject({ confirmedMatch: false, subject: {} });
-    // case A's best is confirmed by two others: A's other two go to the end, marked
+    // case A's best is confirmed by two others: A's other two (the same man in other photos: at
+    // `strong` to the confirmed face) go to the end, marked; a stranger's would leave the queue
+    // (test/db/queue-bar.test.ts)
     await decideAs('v1', a.candidates[0]!, { decision: 'confirm' });
     await decideAs('v2', a.candidates[0]!, { decision: 'confirm' });
     page = await queueOf('v3');

@@ -55,7 +55,7 @@ export async function openApiHarness(
   const app = createApp({
     db: t.db,
     logger,
-    faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId }),
+    faceInfo: () => ({ backend: faces.backend, modelId: faces.modelId, recogniser: 'face-api' }),
     api: {
       db: t.db,
       blobs,

@@ -35,7 +35,9 @@ export function engineFingerprint(): string {
     const abs = path.join(REPO_ROOT, rel);
     const st = fs.statSync(abs);
     if (st.isDirectory()) {
-      for (const name of fs.readdirSync(abs).sort()) walk(path.join(rel, name));
+      // models/.cache holds weights fetched for another recogniser (issue 30): they shape no
+      // face-api answer, and whether a checkout has fetched them must not change the key
+      for (const name of fs.readdirSync(abs).sort()) if (!name.startsWith('.')) walk(path.join(rel, name));
     } else {
       h.update(`${rel}\0`);
       h.update(fs.readFileSync(abs));

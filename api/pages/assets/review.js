@@ -68,6 +68,17 @@ const recT = (key, vars) => t(`records:${key}`, vars);
 /** A candidate found by its record alone has no face, no similarity and no band. */
 const simText = (c) => (typeof c.similarity === 'number' ? c.similarity.toFixed(3) : '—');
 const bandWord = (c, kind) => (c.band ? r(`${kind}_${c.band}`) : recT('evidence_recordOnly'));
+/** Strangers per search at this archive's size, as verifiers read them (src/match/bar.ts:strangersSaid). */
+function strangersText(x) {
+  if (typeof x !== 'number') return r('strangersUnknown');
+  if (x < 0.95) return r('strangersOneIn', { n: roundNicely(1 / Math.max(x, 1e-9)).toLocaleString(LANG) });
+  return r('strangersPerSearch', { n: roundNicely(x).toLocaleString(LANG) });
+}
+function roundNicely(x) {
+  if (x < 10) return Math.max(1, Math.round(x));
+  const p = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Math.round(x / p) * p;
+}
 /** Evidence labels: a field or level the catalogue lacks shows as its name, never as a bare key. */
 const recLabel = (key, raw) => {
   const got = recT(key);
@@ -133,6 +144,28 @@ const signIn = staffSignIn({
 byId('sign-out').addEventListener('click', () => signIn.signOut());
 byId('reload').addEventListener('click', () => void loadQueue(true));
 byId('more').addEventListener('click', () => void loadQueue(false));
+byId('weaker').addEventListener('click', () => void loadWeaker());
+
+/** The case's candidates under its bar, on demand: put after the case's own, marked, to review alike. */
+async function loadWeaker() {
+  const c = items[index];
+  if (!c) return;
+  const status = byId('weaker-status');
+  say(status, r('loading'));
+  const res = await api(`searches/${c.searchId}/candidates?below=1`, { token });
+  if (!res.ok) {
+    if (res.status === 401) return signIn.signOut();
+    say(status, plainError(res, r('loadFailed')));
+    return;
+  }
+  const known = new Set(items.map((i) => i.id));
+  const fresh = res.data.items.filter((i) => !known.has(i.id)).map((i) => ({ ...i, local: { weaker: true } }));
+  let last = index;
+  for (const [i, x] of items.entries()) if (x.searchId === c.searchId) last = i;
+  items.splice(last + 1, 0, ...fresh);
+  renderQueue();
+  say(status, fresh.length ? r('weakerLoaded', { count: fresh.length }) : r('weakerNone'));
+}
 
 function showDay(d) {
   const decided = (d.decisions || []).filter((x) => x.decision !== 'retract' && x.counts).length;
@@ -238,6 +271,7 @@ function renderQueue() {
                 state !== 'open'
                   ? el('span', { class: 'queue-state', text: ` ${STATE_MARKS[state]} ${r(STATE_WORDS[state])}` })
                   : '',
+                c.local.weaker ? el('span', { class: 'queue-weaker', text: ` · ${r('weakerMark')}` }) : '',
               ),
             );
           }),
@@ -368,6 +402,11 @@ function renderCase(c) {
   const caseNote = byId('case-note');
   caseNote.textContent = r('caseHasMatch');
   show(caseNote, Boolean(c.caseConfirmed));
+  // another case opened with the same photo, or describing the same man: an answer here concerns it
+  const related = (kase && kase.related) || [];
+  const rel = byId('case-related');
+  rel.textContent = related.map((x) => r(`related_${x.why}`, { id: shortId(x.id) })).join(' ');
+  show(rel, related.length > 0);
   const about = byId('subject-figures');
   about.replaceChildren();
   const told = ordered(c.subject, SUBJECT_ORDER).filter(
@@ -378,6 +417,7 @@ function renderCase(c) {
   const strip = byId('case-refs');
   if (strip.dataset.caseId === c.searchId) return;
   strip.dataset.caseId = c.searchId;
+  byId('weaker-status').textContent = '';
   refBag.release();
   const refs = (kase && kase.referenceFaces) || [];
   // A family with no photo: said, not an empty strip under its heading.
@@ -421,6 +461,8 @@ function select(i, { focus = false, announce = false } = {}) {
 
   const match = byId('match-figures');
   match.replaceChildren();
+  // What the family would be told if this is him (issue 25): first, before the evidence.
+  figure(match, r('category'), r(`category_${c.category || 'unknown'}`));
   figure(
     match,
     r('similarity'),
@@ -428,6 +470,8 @@ function select(i, { focus = false, announce = false } = {}) {
   );
   // No face compared, no band: the similarity row already says the record found it (not twice).
   if (c.band) figure(match, r('band'), bandWord(c, 'band'));
+  // What the evidence means in this archive: strangers per search this high, not a per-pair rate.
+  figure(match, r('strangers'), strangersText(c.strangersPerSearch));
   // Why this candidate (issue 14): each field's agreement level and weight, then the total.
   for (const e of Array.isArray(c.evidence) ? c.evidence : []) {
     const w = typeof e.weight === 'number' ? `${e.weight >= 0 ? '+' : ''}${e.weight.toFixed(1)}` : '';
@@ -690,6 +734,7 @@ async function decide(decision) {
   setBusy(false);
   if (res.status === 201) {
     Object.assign(c, res.data.candidate, { local: c.local });
+    lastDecidedId = c.id;
     renderQueue();
     void refreshDay();
     await advance(saidFor(decision, res.data.candidate));
@@ -705,7 +750,15 @@ async function decide(decision) {
   say(decisionStatus, plainError(res, r('saidNotSaved')));
 }
 
+/** The item this verifier last decided here: `z` undoes it even after moving on (while the window is open). */
+let lastDecidedId = null;
+
 async function undo() {
+  const current = items[index];
+  if (!(current && current.myDecision && current.myDecision.retractableUntil) && lastDecidedId) {
+    const at = items.findIndex((i) => i.id === lastDecidedId);
+    if (at >= 0) index = at;
+  }
   const c = items[index];
   if (!c || busy) return;
   if (!c.myDecision || !c.myDecision.retractableUntil) {
@@ -719,6 +772,7 @@ async function undo() {
     Object.assign(c, res.data.candidate, { local: { ...c.local, skipped: false } });
     delete c.decisions;
     delete c.confirmations;
+    if (lastDecidedId === c.id) lastDecidedId = null;
     renderQueue();
     select(index, { focus: true });
     void refreshDay();

@@ -1,0 +1,141 @@
+/**
+ * From recogniser-dump.ts's output: face-api alone, MobileFaceNet alone and the two fused, on
+ * every pair whose two photos are in it (LFW protocol: 10-fold accuracy, TAR at FAR 0.1 % over
+ * all different-person pairs among the photos). The fusion weights are 1/σ of each descriptor's
+ * impostor cosines (fusion.ts `weightsFromSpread`: the z-normalised sum's order). With --write,
+ * those weights and the fused calibration go into models/face-api+mobilefacenet.json.
+ *   npx tsx scripts/accuracy/recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [PAIRS]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { calibrationFromReport } from '../../src/eval/calibration.ts';
+import { cosine } from '../../src/eval/metrics.ts';
+import { imageKey, parsePairs } from '../../src/eval/pairs.ts';
+import { report } from '../../src/eval/run.ts';
+import { fuse, unfuse, weightsFromSpread } from '../../src/face/fusion.ts';
+import { loadManifest, manifestPathOf } from '../../src/face/manifest.ts';
+
+const args = process.argv.slice(2);
+const dump = args[0];
+const w = args.indexOf('--write');
+const command = w >= 0 ? args[w + 1] : undefined;
+const pairsFile = args.find((a, i) => i > 0 && a !== '--write' && i !== w + 1) ?? '../shared/data/lfw-dev/pairs.txt';
+if (!dump) throw new Error('usage: recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [PAIRS]');
+
+interface Row {
+  key: string;
+  e?: number[];
+  detected: boolean;
+  rotation: number;
+  roll?: number;
+}
+const rows = readFileSync(dump, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as Row);
+const by = new Map(rows.filter((r) => r.e).map((r) => [r.key, r]));
+const pairs = parsePairs(readFileSync(pairsFile, 'utf8')).filter((p) => by.has(imageKey(p.a)) && by.has(imageKey(p.b)));
+const keys = [...new Set(pairs.flatMap((p) => [imageKey(p.a), imageKey(p.b)]))];
+const part = (f: (e: number[]) => number[]) =>
+  new Map(keys.map((k) => [k, { e: f(by.get(k)!.e!), detected: by.get(k)!.detected }]));
+const faceapi = part((e) => Array.from(unfuse(e, 128)[0]));
+const mobile = part((e) => Array.from(unfuse(e, 128)[1]));
+
+/** Mean and spread of the cosines of every different-person pair among the photos. */
+function impostors(m: Map<string, { e: number[] }>): { mean: number; sd: number } {
+  const es = [...m.entries()];
+  let n = 0,
+    s = 0,
+    s2 = 0;
+  for (let i = 0; i < es.length; i++)
+    for (let j = i + 1; j < es.length; j++) {
+      if (es[i]![0].split('#')[0] === es[j]![0].split('#')[0]) continue;
+      const c = cosine(es[i]![1].e, es[j]![1].e);
+      n++;
+      s += c;
+      s2 += c * c;
+    }
+  const mean = s / n;
+  return { mean, sd: Math.sqrt(s2 / n - mean * mean) };
+}
+const spread = { faceapi: impostors(faceapi), mobilefacenet: impostors(mobile) };
+const weights = weightsFromSpread(spread.faceapi.sd, spread.mobilefacenet.sd).map((x) => Math.round(x * 1e4) / 1e4) as [
+  number,
+  number,
+];
+weights[1] = Math.round((1 - weights[0]) * 1e4) / 1e4;
+const fused = part((e) => {
+  const [a, b] = unfuse(e, 128);
+  return Array.from(fuse(a, b, weights));
+});
+const summary = (name: string, m: typeof fused) => {
+  const r = report(name, pairs, m);
+  return {
+    report: r,
+    figures: {
+      accuracy: r.accuracy.mean,
+      accuracyStd: r.accuracy.std,
+      auc: r.auc,
+      tarAtFar01: r.all_impostors['tar@far0.1%'],
+      thresholds: [
+        r.all_impostors['threshold@0.1%'],
+        r.all_impostors['threshold@1%'],
+        r.all_impostors['threshold@10%'],
+      ],
+    },
+  };
+};
+const results = {
+  faceapi: summary('face-api', faceapi),
+  mobilefacenet: summary('mobilefacenet', mobile),
+  fused: summary('face-api+mobilefacenet', fused),
+};
+// the same-person pairs MobileFaceNet scores lowest: where a crop went wrong shows here
+const lowest = pairs
+  .filter((p) => p.same)
+  .map((p) => ({
+    pair: `${imageKey(p.a)} ${imageKey(p.b)}`,
+    mobilefacenet: cosine(mobile.get(imageKey(p.a))!.e, mobile.get(imageKey(p.b))!.e),
+    rotation: [by.get(imageKey(p.a))!.rotation, by.get(imageKey(p.b))!.rotation],
+  }))
+  .sort((a, b) => a.mobilefacenet - b.mobilefacenet)
+  .slice(0, 5);
+console.log(
+  JSON.stringify(
+    {
+      pairs: pairs.length,
+      samePairs: pairs.filter((p) => p.same).length,
+      photos: keys.length,
+      impostorPairs: results.fused.report.all_impostors.count,
+      spread,
+      weights,
+      faceapi: results.faceapi.figures,
+      mobilefacenet: results.mobilefacenet.figures,
+      fused: results.fused.figures,
+      turnedPhotos: rows.filter((r) => r.rotation !== 0).map((r) => r.key),
+      lowest,
+    },
+    null,
+    1,
+  ),
+);
+const alone = (f: { accuracy: number; tarAtFar01: number }) =>
+  `${(f.accuracy * 100).toFixed(2)} %, TAR ${(f.tarAtFar01 * 100).toFixed(1)} %`;
+if (command) {
+  const file = manifestPathOf('face-api+mobilefacenet');
+  const m = JSON.parse(readFileSync(file, 'utf8')) as {
+    recipe: { fusion: { weights: number[] } };
+    calibration: unknown;
+  };
+  m.recipe.fusion.weights = weights;
+  const cal = calibrationFromReport(results.fused.report, command);
+  cal.method =
+    `Fused cosine = ${weights[0]} × face-api's + ${weights[1]} × MobileFaceNet's (weights ∝ 1/σ of each one's ` +
+    `different-person cosines: σ ${spread.faceapi.sd.toFixed(4)} and ${spread.mobilefacenet.sd.toFixed(4)}, so it ranks as their ` +
+    `z-normalised sum). Measured on ${pairs.length} of lfw-dev's 2 200 pairs (an even prefix of every fold; ` +
+    `all pairs would not run in the time this machine had). ${cal.method} ` +
+    `Alone on the same pairs: face-api ${alone(results.faceapi.figures)}; MobileFaceNet ${alone(results.mobilefacenet.figures)}.`;
+  m.calibration = cal;
+  writeFileSync(file, `${JSON.stringify(m, null, 2)}\n`);
+  await loadManifest(file); // still valid
+  console.error(`weights and calibration written to ${file}`);
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { loadManifest } from '../../src/face/manifest.ts';
+import {
+  candidateStrangerRate,
+  cohortStats,
+  curveOf,
+  expectedStrangers,
+  faceStrangerRate,
+  normalisedSimilarity,
+  passesBar,
+  queueBar,
+  strangersSaid,
+  type CohortStats,
+  type ImpostorCurve,
+} from '../../src/match/bar.ts';
+import { compareRecords } from '../../src/records/compare.ts';
+import { archiveRecord, subjectRecord } from '../../src/records/record.ts';
+import { smoothedU, U_PRIORS, uOf, uTable, wilsonLower } from '../../src/records/weights.ts';
+
+const manifest = await loadManifest();
+const curve: ImpostorCurve = curveOf(manifest.calibration);
+const typical: CohortStats = { mean: curve.cohortMean, std: curve.cohortStd, n: 200 };
+
+/** The least similarity (to 1e-4) a pair of faces with these cohort figures needs to pass the bar at N. */
+function barSimilarity(n: number, fpir: number, archive: CohortStats = typical, reference: CohortStats = typical) {
+  for (let s = 0.8; s <= 1.2; s += 0.0001)
+    if (passesBar(faceStrangerRate(normalisedSimilarity(s, archive, reference, curve), curve), n, fpir)) return s;
+  return Infinity;
+}
+
+describe('the bar of a search', () => {
+  it('rises with the archive: a search of more faces needs a higher similarity for the same strangers per search', () => {
+    const at = [100, 1_000, 10_000, 100_000].map((n) => barSimilarity(n, 0.5));
+    for (let i = 1; i < at.length; i++) expect(at[i]!).toBeGreaterThan(at[i - 1]!);
+    // a pairwise threshold does not: at N = 1,000 and 0.5 strangers per search the bar is above `strong`
+    expect(at[1]!).toBeGreaterThan(manifest.calibration.strong.threshold);
+    expect(queueBar(10_000, 0.5)).toBeCloseTo(queueBar(1_000, 0.5) / 10, 12);
+  });
+
+  it('reads a clear pair on the calibration: the rates at its thresholds are its false-match rates', () => {
+    expect(faceStrangerRate(manifest.calibration.strong.threshold, curve)).toBeCloseTo(
+      manifest.calibration.strong.fmr,
+      4,
+    );
+    expect(normalisedSimilarity(0.93, typical, typical, curve)).toBeCloseTo(0.93, 10);
+  });
+
+  it("holds a face that looks like everybody (a degraded photo) to its own strangers' level", () => {
+    // a blurred face: its strangers sit at 0.95 ± 0.015 instead of 0.84 ± 0.03
+    const blurred: CohortStats = { mean: 0.95, std: 0.015, n: 200 };
+    const clear = faceStrangerRate(normalisedSimilarity(0.96, typical, typical, curve), curve);
+    const degraded = faceStrangerRate(normalisedSimilarity(0.96, blurred, typical, curve), curve);
+    expect(degraded).toBeGreaterThan(clear * 20);
+    expect(barSimilarity(1_000, 0.5, blurred)).toBeGreaterThan(barSimilarity(1_000, 0.5) + 0.02);
+  });
+
+  it('takes cohort figures that a few of the face’s own mates do not move (median, MAD)', () => {
+    const dims = 8;
+    const unit = (i: number, s: number) => {
+      const v = new Array<number>(dims).fill(0);
+      v[0] = s;
+      v[i] = Math.sqrt(1 - s * s);
+      return v;
+    };
+    const face = unit(1, 1);
+    const strangers = Array.from({ length: 40 }, (_, i) => unit(2 + (i % 6), 0.5 + (i % 5) * 0.01));
+    const base = cohortStats(
+      face.map((x, i) => (i === 0 ? 1 : x)),
+      strangers,
+    );
+    const withMates = cohortStats(
+      face.map((x, i) => (i === 0 ? 1 : x)),
+      [...strangers, unit(1, 0.99), unit(1, 0.98), unit(1, 0.97)],
+    );
+    expect(withMates.n).toBe(43);
+    expect(Math.abs(withMates.mean - base.mean)).toBeLessThan(0.01);
+    expect(withMates.std).toBeLessThan(base.std + 0.01);
+    // the face itself is left out
+    expect(cohortStats([1, 0], [[1, 0]]).n).toBe(0);
+  });
+
+  it('lets a record that agrees strongly lift a weak face over the bar, and a common name alone not', () => {
+    const faceRate = faceStrangerRate(0.9, curve); // a weak face: about 1 in 60 strangers
+    expect(passesBar(candidateStrangerRate(faceRate, []), 1_000, 0.5)).toBe(false);
+    const subject = subjectRecord({ surname: 'Petrenko', givenName: 'Ivan', birthDate: '1975-03-02' });
+    const record = archiveRecord({ names: ['Petrenko Ivan'], birthDate: '1975-03-02' });
+    const u = uTable({});
+    const strong = candidateStrangerRate(faceRate, uOf(compareRecords(subject, record), u));
+    expect(passesBar(strong, 1_000, 0.5)).toBe(true);
+    // no face at all: surname, given name and birth year are rarer together than 0.5 in 1,000
+    expect(passesBar(candidateStrangerRate(undefined, uOf(compareRecords(subject, record), u)), 1_000, 0.5)).toBe(true);
+    // a surname half the archive holds lifts nothing
+    const common = uTable({ surname: { total: 1_000, levels: { same: 500 } } });
+    const surnameOnly = uOf(compareRecords(subjectRecord({ surname: 'Petrenko' }), record), common);
+    expect(passesBar(candidateStrangerRate(faceRate, surnameOnly), 1_000, 0.5)).toBe(false);
+  });
+
+  it('says strangers per search as verifiers read them', () => {
+    expect(strangersSaid(0.05)).toEqual({ oneIn: 20 });
+    expect(strangersSaid(0.0013)).toEqual({ oneIn: 770 });
+    expect(strangersSaid(3.2)).toEqual({ perSearch: 3 });
+    expect(expectedStrangers(1e-4, 5_000)).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe('frequency-aware u', () => {
+  it('never reads a value as rarer than the archive holds it', () => {
+    // ten of fifty records: nine of the 49 others hold it (18 %, at least 10 % with 95 % confidence),
+    // not the 4 % smoothing towards the prior alone would give
+    expect(smoothedU(10, 50, U_PRIORS.surname.same)).toBeCloseTo(wilsonLower(9, 49), 12);
+    expect(wilsonLower(9, 49)).toBeGreaterThan(0.09);
+    expect(wilsonLower(9, 49)).toBeLessThan(9 / 49);
+    // two of six: too few records to outweigh the prior by much
+    expect(smoothedU(2, 6, U_PRIORS.surname.same)).toBeLessThan(0.05);
+    // one Petrenko, the candidate himself: the other records say nothing, the prior holds
+    expect(smoothedU(1, 344, U_PRIORS.surname.same)).toBeCloseTo((1 + 200 * 0.002) / 544, 12);
+    // one record in a large archive: near the prior, not zero
+    expect(smoothedU(1, 100_000, U_PRIORS.surname.same)).toBeGreaterThan(1 / 100_000);
+    // a value nobody holds yet keeps the smoothed prior
+    expect(smoothedU(0, 50, 0.002)).toBeCloseTo((200 * 0.002) / 250, 12);
+  });
+
+  it('gives a common name less evidence than a rare one', () => {
+    const rare = uTable({ surname: { total: 1_000, levels: { same: 1 } } });
+    const common = uTable({ surname: { total: 1_000, levels: { same: 80 } } });
+    expect(common.surname.same).toBeGreaterThan(rare.surname.same * 10);
+  });
+});
