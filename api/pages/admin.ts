@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import { auditActionKey } from '../../src/i18n/audit-actions.ts';
 import { AUDIT_ACTIONS, STAFF_ROLES } from '../../src/vocabulary.ts';
 import { layout, type Markup, type PageContext } from './layout.ts';
 import { signInSection } from './signin.ts';
@@ -90,7 +91,7 @@ ${signInSection({
         <label for="audit-action">${t('filterAction')}</label>
         <select id="audit-action">
           <option value="">${t('anyAction')}</option>
-          ${AUDIT_ACTIONS.map((a) => html`<option value="${a}">${a}</option>`)}
+          ${AUDIT_ACTIONS.map((a) => html`<option value="${a}">${o.ui.t(auditActionKey(a))}</option>`)}
         </select>
       </div>
       <div>

@@ -23,6 +23,16 @@ const roleWord = (role) => {
   return w === `admin:role_${role}` ? role || '—' : w;
 };
 
+/**
+ * An audit action in the page's words (src/i18n/audit-actions.ts: the same key, dots as '_');
+ * an action the catalogue lacks as its code.
+ */
+const actionLabel = (action) => {
+  const key = `action_${String(action).replaceAll('.', '_')}`;
+  const w = a(key);
+  return w === `admin:${key}` ? action : w;
+};
+
 const signIn = staffSignIn({
   key: 'kinfinder.admin',
   async check(tk) {
@@ -246,7 +256,12 @@ function auditRow(e) {
     {},
     cell('colWhen', when(e.at)),
     cell('colWho', e.actorName ? `${e.actorName} (${roleWord(e.actorRole)})` : roleWord(e.actorRole)),
-    cell('colAction', e.action),
+    // The label for the reader, the code beneath it for whoever greps the log or the CSV.
+    el(
+      'td',
+      { 'data-label': a('colAction') },
+      el('span', {}, actionLabel(e.action), el('small', { class: 'action-code', text: e.action })),
+    ),
     cell(
       'colSubject',
       e.subjectId ? `${e.subjectType || ''} ${String(e.subjectId).slice(0, 8)}` : '—',
