@@ -47,7 +47,7 @@ function applySimilarity(t: Similarity, [x, y]: Point): Point {
 }
 
 /** Least-squares similarity (rotation, uniform scale, translation; no reflection) mapping `from` onto `to`. */
-function findSimilarity(from: Point[], to: Point[]): Similarity {
+export function findSimilarity(from: Point[], to: Point[]): Similarity {
   const n = from.length;
   if (n < 2 || to.length !== n)
     throw new KinfinderError('bad_landmarks', 'the face alignment needs at least two matching points');

@@ -1,5 +1,5 @@
 import { KinfinderError } from '../errors.ts';
-import type { Point, RgbImage } from './align.ts';
+import { findSimilarity, type Point, type RgbImage } from './align.ts';
 import { compose, warp, type Affine } from './warp.ts';
 
 /**
@@ -39,38 +39,12 @@ export function fivePoints(lm: Point[]): Point[] {
  * template points to photo points, as the crop → photo affine `warp` samples through.
  */
 export function templateToPhoto(photo: Point[], template: readonly Point[] = ARCFACE_TEMPLATE): Affine {
-  const n = template.length;
-  if (photo.length !== n) throw new KinfinderError('bad_landmarks', 'the face alignment needs matching points');
-  let fx = 0,
-    fy = 0,
-    tx = 0,
-    ty = 0;
-  for (let i = 0; i < n; i++) {
-    fx += template[i]![0];
-    fy += template[i]![1];
-    tx += photo[i]![0];
-    ty += photo[i]![1];
-  }
-  fx /= n;
-  fy /= n;
-  tx /= n;
-  ty /= n;
-  let sxx = 0,
-    sxy = 0,
-    ff = 0;
-  for (let i = 0; i < n; i++) {
-    const ax = template[i]![0] - fx,
-      ay = template[i]![1] - fy;
-    const bx = photo[i]![0] - tx,
-      by = photo[i]![1] - ty;
-    sxx += ax * bx + ay * by;
-    sxy += ax * by - ay * bx;
-    ff += ax * ax + ay * ay;
-  }
-  const a = sxx / ff,
-    b = sxy / ff;
+  if (photo.length !== template.length)
+    throw new KinfinderError('bad_landmarks', 'the face alignment needs matching points');
+  // The same least-squares fit the face-api chip uses (align.ts), written as warp's affine.
+  const { a, b, tx, ty } = findSimilarity([...template], photo);
   if (!(a * a + b * b > 0)) throw new KinfinderError('bad_landmarks', 'the face landmarks are degenerate');
-  return { a, b: -b, c: tx - (a * fx - b * fy), d: b, e: a, f: ty - (b * fx + a * fy) };
+  return { a, b: -b, c: tx, d: b, e: a, f: ty };
 }
 
 /** Degrees the face's eye line is turned from level in the photo (the transform's rotation). */
