@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { issueToken, listTokens, revokeToken } from '../../src/access/tokens.ts';
+import { issueToken, listTokens, revokeToken, tokenListItem } from '../../src/access/tokens.ts';
 import { exportAuditCsv, readAuditLog } from '../../src/admin/audit-log.ts';
 import { STAFF_ROLES } from '../../src/vocabulary.ts';
 import { callerOf } from '../auth.ts';
@@ -159,21 +159,7 @@ export function adminRoutes(api: ApiDeps) {
         includeFamily: q.family === 'true',
         includeRevoked: q.revoked === 'true',
       });
-      const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-      return c.json(
-        {
-          items: rows.map((t) => ({
-            id: t.id,
-            role: t.role,
-            name: t.name,
-            personId: t.personId,
-            createdAt: iso(t.createdAt)!,
-            lastUsedAt: iso(t.lastUsedAt),
-            revokedAt: iso(t.revokedAt),
-          })),
-        },
-        200,
-      );
+      return c.json({ items: rows.map(tokenListItem) }, 200);
     },
   );
 

@@ -1,5 +1,5 @@
 import { CLI } from '../../src/access/principal.ts';
-import { issueToken, listTokens, revokeToken } from '../../src/access/tokens.ts';
+import { issueToken, listTokens, revokeToken, tokenListItem } from '../../src/access/tokens.ts';
 import { displaySafe } from '../../src/display.ts';
 import { isKinfinderError } from '../../src/errors.ts';
 import { migrate } from '../../src/store/migrate.ts';
@@ -58,16 +58,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     }
     if (sub === 'list') {
       const rows = await listTokens({ db }, CLI, { includeFamily: false, includeRevoked: values.revoked ?? false });
-      const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-      const items = rows.map((t) => ({
-        id: t.id,
-        role: t.role,
-        name: t.name,
-        personId: t.personId,
-        createdAt: iso(t.createdAt)!,
-        lastUsedAt: iso(t.lastUsedAt),
-        revokedAt: iso(t.revokedAt),
-      }));
+      const items = rows.map(tokenListItem);
       if (values.json) ctx.stdout.write(`${JSON.stringify({ items })}\n`);
       else if (items.length === 0) ctx.stdout.write('no token\n');
       else

@@ -72,3 +72,27 @@ export async function listTokens(
   authorize(caller, 'tokens.manage');
   return listTokenRows(deps.db, opts);
 }
+
+/** A listed token as `GET /tokens` and `kinfinder token list --json` both print it: dates as ISO text. */
+export interface TokenListItem {
+  id: string;
+  role: TokenListRow['role'];
+  name: TokenListRow['name'];
+  personId: TokenListRow['personId'];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export function tokenListItem(t: TokenListRow): TokenListItem {
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    id: t.id,
+    role: t.role,
+    name: t.name,
+    personId: t.personId,
+    createdAt: iso(t.createdAt)!,
+    lastUsedAt: iso(t.lastUsedAt),
+    revokedAt: iso(t.revokedAt),
+  };
+}
