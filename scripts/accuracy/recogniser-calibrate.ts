@@ -2,9 +2,13 @@
  * From recogniser-dump.ts's output: face-api alone, MobileFaceNet alone and the two fused, on
  * every pair whose two photos are in it (LFW protocol: 10-fold accuracy, TAR at FAR 0.1 % over
  * all different-person pairs among the photos). The fusion weights are 1/σ of each descriptor's
- * impostor cosines (fusion.ts `weightsFromSpread`: the z-normalised sum's order). With --write,
- * those weights and the fused calibration go into models/face-api+mobilefacenet.json.
- *   npx tsx scripts/accuracy/recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [PAIRS]
+ * impostor cosines (fusion.ts `weightsFromSpread`: the z-normalised sum's order), reported;
+ * the fused figures use the manifest's own weights unless --reweigh (new weights change every
+ * fused vector: an installation would have to re-embed). With --write, the fused calibration
+ * and its impostor curve (src/eval/impostor-curve.ts, the queue's bar) go into
+ * models/face-api+mobilefacenet.json, and face-api's own impostor curve, from the same photos'
+ * face-api part, into models/face-api.json (its thresholds stay those of its own evaluation).
+ *   npx tsx scripts/accuracy/recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [--reweigh] [PAIRS]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { calibrationFromReport } from '../../src/eval/calibration.ts';
@@ -13,12 +17,16 @@ import { imageKey, parsePairs } from '../../src/eval/pairs.ts';
 import { report } from '../../src/eval/run.ts';
 import { fuse, unfuse, weightsFromSpread } from '../../src/face/fusion.ts';
 import { loadManifest, manifestPathOf } from '../../src/face/manifest.ts';
+import { impostorCurve } from '../../src/eval/impostor-curve.ts';
+import { COHORT_SIZE } from '../../src/match/bar.ts';
 
 const args = process.argv.slice(2);
 const dump = args[0];
 const w = args.indexOf('--write');
 const command = w >= 0 ? args[w + 1] : undefined;
-const pairsFile = args.find((a, i) => i > 0 && a !== '--write' && i !== w + 1) ?? '../shared/data/lfw-dev/pairs.txt';
+const reweigh = args.includes('--reweigh');
+const pairsFile =
+  args.find((a, i) => i > 0 && !a.startsWith('--') && i !== w + 1) ?? '../shared/data/lfw-dev/pairs.txt';
 if (!dump) throw new Error('usage: recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [PAIRS]');
 
 interface Row {
@@ -58,11 +66,16 @@ function impostors(m: Map<string, { e: number[] }>): { mean: number; sd: number 
   return { mean, sd: Math.sqrt(s2 / n - mean * mean) };
 }
 const spread = { faceapi: impostors(faceapi), mobilefacenet: impostors(mobile) };
-const weights = weightsFromSpread(spread.faceapi.sd, spread.mobilefacenet.sd).map((x) => Math.round(x * 1e4) / 1e4) as [
-  number,
-  number,
-];
-weights[1] = Math.round((1 - weights[0]) * 1e4) / 1e4;
+const measuredWeights = weightsFromSpread(spread.faceapi.sd, spread.mobilefacenet.sd).map(
+  (x) => Math.round(x * 1e4) / 1e4,
+) as [number, number];
+measuredWeights[1] = Math.round((1 - measuredWeights[0]) * 1e4) / 1e4;
+const fusedFile = manifestPathOf('face-api+mobilefacenet');
+const fusedManifest = JSON.parse(readFileSync(fusedFile, 'utf8')) as {
+  recipe: { fusion: { weights: [number, number] } };
+  calibration: Record<string, unknown>;
+};
+const weights = reweigh ? measuredWeights : fusedManifest.recipe.fusion.weights;
 const fused = part((e) => {
   const [a, b] = unfuse(e, 128);
   return Array.from(fuse(a, b, weights));
@@ -89,6 +102,20 @@ const results = {
   mobilefacenet: summary('mobilefacenet', mobile),
   fused: summary('face-api+mobilefacenet', fused),
 };
+// The queue's bar reads each recogniser's own impostor curve (src/match/bar.ts): every photo
+// in the dump, labelled by person, not only those the pairs name.
+const person = (key: string) => key.split('#')[0]!;
+const curveFrom = (f: (e: number[]) => number[]) =>
+  impostorCurve(rows.filter((r) => r.e).map((r) => ({ person: person(r.key), e: f(r.e!) })));
+const curves = command
+  ? {
+      faceapi: curveFrom((e) => Array.from(unfuse(e, 128)[0])),
+      fused: curveFrom((e) => {
+        const [a, b] = unfuse(e, 128);
+        return Array.from(fuse(a, b, weights));
+      }),
+    }
+  : undefined;
 // the same-person pairs MobileFaceNet scores lowest: where a crop went wrong shows here
 const lowest = pairs
   .filter((p) => p.same)
@@ -108,6 +135,7 @@ console.log(
       impostorPairs: results.fused.report.all_impostors.count,
       spread,
       weights,
+      measuredWeights,
       faceapi: results.faceapi.figures,
       mobilefacenet: results.mobilefacenet.figures,
       fused: results.fused.figures,
@@ -120,22 +148,38 @@ console.log(
 );
 const alone = (f: { accuracy: number; tarAtFar01: number }) =>
   `${(f.accuracy * 100).toFixed(2)} %, TAR ${(f.tarAtFar01 * 100).toFixed(1)} %`;
-if (command) {
-  const file = manifestPathOf('face-api+mobilefacenet');
-  const m = JSON.parse(readFileSync(file, 'utf8')) as {
-    recipe: { fusion: { weights: number[] } };
-    calibration: unknown;
-  };
+if (command && curves) {
+  const file = fusedFile;
+  const m = fusedManifest;
   m.recipe.fusion.weights = weights;
   const cal = calibrationFromReport(results.fused.report, command);
   cal.method =
     `Fused cosine = ${weights[0]} × face-api's + ${weights[1]} × MobileFaceNet's (weights ∝ 1/σ of each one's ` +
     `different-person cosines: σ ${spread.faceapi.sd.toFixed(4)} and ${spread.mobilefacenet.sd.toFixed(4)}, so it ranks as their ` +
-    `z-normalised sum). Measured on ${pairs.length} of lfw-dev's 2 200 pairs (an even prefix of every fold; ` +
-    `all pairs would not run in the time this machine had). ${cal.method} ` +
+    `z-normalised sum). Measured on ${pairs.length} of lfw-dev's 2 200 pairs` +
+    (pairs.length < 2200 ? ` (an even prefix of every fold). ` : '. ') +
+    `${cal.method} ` +
     `Alone on the same pairs: face-api ${alone(results.faceapi.figures)}; MobileFaceNet ${alone(results.mobilefacenet.figures)}.`;
-  m.calibration = cal;
+  m.calibration = { ...cal, impostors: impostorsBlock(curves.fused) };
   writeFileSync(file, `${JSON.stringify(m, null, 2)}\n`);
   await loadManifest(file); // still valid
-  console.error(`weights and calibration written to ${file}`);
+  const plainFile = manifestPathOf('face-api');
+  const plain = JSON.parse(readFileSync(plainFile, 'utf8')) as { calibration: Record<string, unknown> };
+  plain.calibration.impostors = impostorsBlock(curves.faceapi);
+  writeFileSync(plainFile, `${JSON.stringify(plain, null, 2)}\n`);
+  await loadManifest(plainFile);
+  console.error(`weights, calibration and impostor curves written to ${file}; face-api's impostor curve to ${plainFile}`);
+}
+
+function impostorsBlock(c: ReturnType<typeof impostorCurve>) {
+  return {
+    cohortMean: c.cohortMean,
+    cohortStd: c.cohortStd,
+    points: c.points,
+    method:
+      `A typical face's median and MAD-scaled spread of similarity to a cohort of ${COHORT_SIZE} archive faces ` +
+      `(an even sample), and the share of the ${c.pairs} different-person pairs among ${rows.filter((r) => r.e).length} ` +
+      `lfw-dev photos at or above each S-normalised similarity (src/match/bar.ts, src/eval/impostor-curve.ts).`,
+    command: command!,
+  };
 }

@@ -35,6 +35,7 @@ import {
   type CohortStats,
   type ImpostorCurve,
 } from '../../src/match/bar.ts';
+import { impostorCurve } from '../../src/eval/impostor-curve.ts';
 import { searchForCase } from '../../src/match/search.ts';
 import { currentBar } from '../../src/match/search-bar.ts';
 import { candidatesOfCaseByBar } from '../../src/store/candidates.ts';
@@ -239,46 +240,15 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The `impostors` block of the manifest from clean faces: every pair of different people's subjects. */
-function calibrate(cache: Map<string, CachedPhoto>, m: ModelManifest): ImpostorCurve & { pairs: number } {
+function calibrate(cache: Map<string, CachedPhoto>): ImpostorCurve & { pairs: number } {
   const faces: Array<{ person: string; e: number[] }> = [];
   for (const [key, p] of cache) {
     if (!key.startsWith('clean:')) continue;
     const f = central(p);
     if (f) faces.push({ person: key.slice(6).split('/')[0]!, e: f.embedding });
   }
-  // an even sample for the cohort, as the archive's is (ordered by random ids)
-  const step = Math.max(1, Math.floor(faces.length / COHORT_SIZE));
-  const cohort = faces
-    .filter((_, i) => i % step === 0)
-    .slice(0, COHORT_SIZE)
-    .map((f) => f.e);
-  const stats: CohortStats[] = faces.map((f) => cohortStats(f.e, cohort));
-  const typical = {
-    cohortMean: median(stats.map((s) => s.mean)),
-    cohortStd: median(stats.map((s) => s.std)),
-    points: [],
-  };
-  const scores: number[] = [];
-  for (let i = 0; i < faces.length; i++)
-    for (let j = i + 1; j < faces.length; j++) {
-      if (faces[i]!.person === faces[j]!.person) continue;
-      let s = 0;
-      for (let d = 0; d < faces[i]!.e.length; d++) s += faces[i]!.e[d]! * faces[j]!.e[d]!;
-      scores.push(normalisedSimilarity(s, stats[i], stats[j], typical));
-    }
-  scores.sort((a, b) => b - a);
-  const at = (fmr: number) => scores[Math.max(0, Math.ceil(fmr * scores.length) - 1)]!;
-  const wanted = [0.1, 0.01, 0.001, 3e-4, 1e-4, 3e-5, 1e-5].filter((f) => f * scores.length >= 5);
-  void curveOf(m.calibration);
-  return { ...typical, points: wanted.map((fmr) => ({ similarity: round4(at(fmr)), fmr })), pairs: scores.length };
+  return impostorCurve(faces);
 }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
-}
-const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 const kinds = values.archive === 'both' ? (['clean', 'degraded'] as const) : [values.archive as 'clean' | 'degraded'];
 const wanted = kinds.flatMap((kind) => {
@@ -298,7 +268,7 @@ const cache = values['cached-only']
   : await ensureFaces({ imagesDir, cacheDir: values.cache, modelId: manifest.id, workers: WORKERS, wanted, log });
 
 if (values.calibrate) {
-  const c = calibrate(cache, manifest);
+  const c = calibrate(cache);
   process.stdout.write(`${JSON.stringify({ impostors: c })}\n`);
 }
 for (const kind of kinds) {

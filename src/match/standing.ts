@@ -25,7 +25,7 @@ import { linkContext, scorePerson, type LinkedCandidate, type PhotoEvidence } fr
 import { livePhotosOfPersons, personsOfPhotos } from '../store/persons.ts';
 import type { ArchiveRecord } from '../records/record.ts';
 import { suggestMerges } from '../persons/suggestions.ts';
-import { faceRates } from './face-rates.ts';
+import { faceRates, rateContext, type RateContext } from './face-rates.ts';
 import { keepCandidates } from './keep.ts';
 
 /** Open cases looked at per new face: far more than one face will plausibly match. */
@@ -91,6 +91,8 @@ export async function matchNewPhoto(
     const caseIds = new Set([...byFace.keys(), ...byRecord.map((c) => c.caseId)]);
     const size = caseIds.size > 0 ? await archiveSize(tx) : { photos: 0, records: 0 };
     const decided = caseIds.size > 0 ? await decidedEvidenceCounts(tx) : { confirmed: {}, rejected: {} };
+    // The bar's cohort and the new faces' figures: read once for the photo, not once a case.
+    const rating = caseIds.size > 0 ? await rateContext(tx, deps.manifest) : undefined;
     let created = 0;
     let touched = 0;
     for (const caseId of caseIds) {
@@ -102,6 +104,7 @@ export async function matchNewPhoto(
         byFace.get(caseId),
         Math.max(size.photos, size.records),
         decided,
+        rating,
       );
       const bar = await candidateBar(tx, caseId, CASE_CANDIDATES);
       const kept = ranked.filter((c) => bar === null || beats(c, bar)).slice(0, CASE_CANDIDATES);
@@ -171,6 +174,7 @@ async function scoreForCase(
   faceHits: Map<string, FaceMatch> | undefined,
   archive: number,
   decided: Parameters<typeof linkContext>[4],
+  rating?: RateContext,
 ): Promise<LinkedCandidate[]> {
   const found = await getCase(tx, caseId);
   if (!found) return [];
@@ -191,7 +195,7 @@ async function scoreForCase(
   const nearest: Map<string, FaceMatch> =
     refs.length > 0 ? await nearestFaceOfPhotos(tx, refs, unmatched, manifest.id) : new Map();
   // the same bar as the case's own search: each face read against its own strangers (bar.ts)
-  const rates = await faceRates(tx, manifest, refs, [...hits, ...nearest.values()], person.embeddings);
+  const rates = await faceRates(tx, manifest, refs, [...hits, ...nearest.values()], person.embeddings, rating);
   const rated = (face: FaceMatch | undefined) => face && { ...face, strangerRate: rates.get(face.faceId) };
   for (const face of hits) evidence.push({ personId, photoId, face: rated(face), record: records.get(photoId) });
   for (const p of unmatched)

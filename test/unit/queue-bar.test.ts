@@ -37,12 +37,20 @@ describe('the bar of a search', () => {
     expect(queueBar(10_000, 0.5)).toBeCloseTo(queueBar(1_000, 0.5) / 10, 12);
   });
 
-  it('reads a clear pair on the calibration: the rates at its thresholds are its false-match rates', () => {
-    expect(faceStrangerRate(manifest.calibration.strong.threshold, curve)).toBeCloseTo(
+  it("reads a clear pair on the manifest's measured curve: the rate at each point is its share of stranger pairs", () => {
+    expect(manifest.calibration.impostors?.points.length).toBeGreaterThanOrEqual(3);
+    for (const p of curve.points) expect(faceStrangerRate(p.similarity, curve) / p.fmr).toBeCloseTo(1, 6);
+    // between points the rate falls monotonically, and a typical pair keeps its similarity
+    const rates = [0.9, 0.92, 0.94, 0.96, 0.98].map((s) => faceStrangerRate(s, curve));
+    for (let i = 1; i < rates.length; i++) expect(rates[i]!).toBeLessThan(rates[i - 1]!);
+    expect(normalisedSimilarity(0.93, typical, typical, curve)).toBeCloseTo(0.93, 10);
+    // without a measured curve the three thresholds stand in, at their own false-match rates
+    const { impostors: _measured, ...thresholdsOnly } = manifest.calibration;
+    const fallback = curveOf(thresholdsOnly);
+    expect(faceStrangerRate(manifest.calibration.strong.threshold, fallback)).toBeCloseTo(
       manifest.calibration.strong.fmr,
       4,
     );
-    expect(normalisedSimilarity(0.93, typical, typical, curve)).toBeCloseTo(0.93, 10);
   });
 
   it("holds a face that looks like everybody (a degraded photo) to its own strangers' level", () => {
@@ -50,7 +58,11 @@ describe('the bar of a search', () => {
     const blurred: CohortStats = { mean: 0.95, std: 0.015, n: 200 };
     const clear = faceStrangerRate(normalisedSimilarity(0.96, typical, typical, curve), curve);
     const degraded = faceStrangerRate(normalisedSimilarity(0.96, blurred, typical, curve), curve);
-    expect(degraded).toBeGreaterThan(clear * 20);
+    // read as a clear pair 0.02 or more lower, so five times (or more) as many strangers reach it
+    expect(normalisedSimilarity(0.96, blurred, typical, curve)).toBeLessThan(
+      normalisedSimilarity(0.96, typical, typical, curve) - 0.02,
+    );
+    expect(degraded).toBeGreaterThan(clear * 5);
     expect(barSimilarity(1_000, 0.5, blurred)).toBeGreaterThan(barSimilarity(1_000, 0.5) + 0.02);
   });
 
