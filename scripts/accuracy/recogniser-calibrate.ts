@@ -168,7 +168,9 @@ if (command && curves) {
   plain.calibration.impostors = impostorsBlock(curves.faceapi);
   writeFileSync(plainFile, `${JSON.stringify(plain, null, 2)}\n`);
   await loadManifest(plainFile);
-  console.error(`weights, calibration and impostor curves written to ${file}; face-api's impostor curve to ${plainFile}`);
+  console.error(
+    `weights, calibration and impostor curves written to ${file}; face-api's impostor curve to ${plainFile}`,
+  );
 }
 
 function impostorsBlock(c: ReturnType<typeof impostorCurve>) {

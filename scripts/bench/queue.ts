@@ -26,15 +26,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadManifest, type ModelManifest } from '../../src/face/manifest.ts';
-import {
-  COHORT_SIZE,
-  cohortStats,
-  curveOf,
-  normalisedSimilarity,
-  type CohortStats,
-  type ImpostorCurve,
-} from '../../src/match/bar.ts';
+import { loadManifest } from '../../src/face/manifest.ts';
+import type { ImpostorCurve } from '../../src/match/bar.ts';
 import { impostorCurve } from '../../src/eval/impostor-curve.ts';
 import { searchForCase } from '../../src/match/search.ts';
 import { currentBar } from '../../src/match/search-bar.ts';

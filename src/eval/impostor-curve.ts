@@ -8,9 +8,9 @@ import { COHORT_SIZE, cohortStats, normalisedSimilarity, type CohortStats, type 
  * are kept: below that the curve's tail is extrapolated (bar.ts:faceStrangerRate).
  * Used by bench:queue --calibrate and scripts/accuracy/recogniser-calibrate.ts.
  */
-export function impostorCurve(faces: ReadonlyArray<{ person: string; e: readonly number[] }>): ImpostorCurve & {
-  pairs: number;
-} {
+export function impostorCurve(
+  faces: ReadonlyArray<{ person: string; e: readonly number[] }>,
+): ImpostorCurve & { pairs: number } {
   const step = Math.max(1, Math.floor(faces.length / COHORT_SIZE));
   const cohort = faces
     .filter((_, i) => i % step === 0)
