@@ -3,7 +3,7 @@
  *
  *   nice -n 19 npm run bench:queue -- --photos 1000 [--mates 60] [--strangers 40]
  *       [--archive clean|degraded|both] [--fpir 0.05,0.1,0.25,0.5,1] [--workers 2] [--json]
- *       [--lfw DIR] [--cache DIR] [--calibrate]
+ *       [--lfw DIR] [--cache DIR] [--calibrate] [--cached-only] [--distractors N] [--seed S]
  *
  * An archive of `--photos` lfw-dev photos (every face the engine finds in them stored, as
  * ingest stores them) on the embedded database, and families who search it with a clean photo:
@@ -21,6 +21,13 @@
  * archived photo is missing), for a machine too busy to compute the rest. `--calibrate` prints the manifest's
  * `impostors` block measured on the clean photos' faces: the cohort figures of a typical face and
  * the curve of normalised similarities over every pair of different people.
+ *
+ * `--distractors N` adds N synthetic faces of people nobody searches for to each archive
+ * (queue-distractors.ts: bench:search's model fitted to this recogniser's cached clean faces and
+ * turned into their frame), loaded in bulk with the HNSW index built after: `--photos 1000
+ * --distractors 9000` is a 10,000-face archive, `--distractors 99000` a 100,000-face one. A
+ * first JSON line says what the synthetic faces are fitted to and how far they are from real
+ * ones as the bar reads them. `--seed` picks the synthetic faces (default 1).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +44,13 @@ import type { Database } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { completePhoto, ensureModel, insertPhoto } from '../../src/store/photos.ts';
 import { openPglite } from '../../src/store/pglite.ts';
+import {
+  compareWithReal,
+  distractorGenerator,
+  distractorPlan,
+  loadDistractors,
+  type Labelled,
+} from './queue-distractors.ts';
 import { defaultCacheDir, ensureFaces, photoKey, readCache, type CachedFace, type CachedPhoto } from './queue-faces.ts';
 import { planQueue, type QueuePlan } from './queue-plan.ts';
 
@@ -53,6 +67,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
     'cached-only': { type: 'boolean', default: false },
+    distractors: { type: 'string', default: '0' },
+    seed: { type: 'string', default: '1' },
   },
 });
 const PHOTOS = Number(values.photos);
@@ -60,13 +76,15 @@ const MATES = Number(values.mates);
 const STRANGERS = Number(values.strangers);
 const WORKERS = Number(values.workers);
 const FPIRS = values.fpir.split(',').map(Number);
+const DISTRACTORS = Number(values.distractors);
+const SEED = Number(values.seed);
 if (
-  ![PHOTOS, MATES, STRANGERS, WORKERS].every((n) => Number.isInteger(n) && n >= 0) ||
+  ![PHOTOS, MATES, STRANGERS, WORKERS, DISTRACTORS, SEED].every((n) => Number.isInteger(n) && n >= 0) ||
   FPIRS.some((f) => !(f > 0)) ||
   !['clean', 'degraded', 'both'].includes(values.archive)
 ) {
   process.stderr.write(
-    '--photos, --mates, --strangers, --workers: whole numbers; --fpir: positive numbers; --archive clean|degraded|both\n',
+    '--photos, --mates, --strangers, --workers, --distractors, --seed: whole numbers; --fpir: positive numbers; --archive clean|degraded|both\n',
   );
   process.exit(2);
 }
@@ -132,7 +150,20 @@ interface CaseResult {
   mateQueued: boolean[];
 }
 
-async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedPhoto>) {
+/** Every clean photo's subject in the cache, with its person: what the distractors are fitted to. */
+function cleanFaces(cache: Map<string, CachedPhoto>): Labelled[] {
+  const out: Labelled[] = [];
+  for (const [key, p] of cache) {
+    if (!key.startsWith('clean:')) continue;
+    const f = central(p);
+    if (f) out.push({ person: key.slice(6).split('/')[0]!, embedding: f.embedding });
+  }
+  return out;
+}
+
+type Distractors = ReturnType<typeof distractorGenerator>;
+
+async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedPhoto>, distractors?: Distractors) {
   const full = planQueue(imagesDir, {
     photos: PHOTOS,
     mates: MATES,
@@ -155,6 +186,13 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
     const t0 = Date.now();
     const personOfPhoto = await loadArchive(db, plan, cache);
     log(`${kind}: ${plan.archive.length} photos loaded (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    const load = distractors
+      ? await loadDistractors(db, manifest.id, distractors.gen, DISTRACTORS, SEED, log)
+      : { loadSeconds: 0, buildSeconds: 0 };
+    if (distractors)
+      log(
+        `${kind}: ${DISTRACTORS} distractors loaded in ${load.loadSeconds.toFixed(0)} s, index built in ${load.buildSeconds.toFixed(0)} s`,
+      );
     const results: CaseResult[] = [];
     let searched = 0;
     let noFace = 0;
@@ -212,6 +250,10 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
     return {
       archive: kind,
       photos: plan.archive.length,
+      distractors: distractors ? DISTRACTORS : 0,
+      ...(distractors
+        ? { distractorLoadSeconds: round(load.loadSeconds), indexBuildSeconds: round(load.buildSeconds) }
+        : {}),
       archiveSize,
       families: { mates: mates.length, strangers: strangers.length, probeWithoutFace: noFace },
       mateKept: mean(mates.map((r) => (r.mateFound ? 1 : 0))),
@@ -264,12 +306,43 @@ if (values.calibrate) {
   const c = calibrate(cache);
   process.stdout.write(`${JSON.stringify({ impostors: c })}\n`);
 }
+let distractors: Distractors | undefined;
+if (DISTRACTORS > 0) {
+  const real = cleanFaces(cache);
+  distractors = distractorGenerator(real, SEED);
+  if (distractors.model.dims !== manifest.dims)
+    throw new Error(`cached faces are ${distractors.model.dims}-d, the manifest ${manifest.dims}-d`);
+  const sample = distractorPlan(Math.min(DISTRACTORS, 2000), SEED).map((p) => ({
+    person: `synthetic:${p.identity}`,
+    embedding: distractors!.gen.face(p.identity, p.faceNo),
+  }));
+  const { targets, model, frame } = distractors;
+  const described = {
+    distractors: {
+      n: DISTRACTORS,
+      seed: SEED,
+      realFaces: real.length,
+      targets,
+      model: {
+        betaA: model.betaA,
+        betaB: model.betaB,
+        rho: model.rho,
+        sdClamped: model.sdClamped,
+        effectiveDims: model.effectiveDims,
+      },
+      realParticipationRatio: frame.participationRatio,
+      ...compareWithReal(real, sample),
+    },
+  };
+  if (values.json) process.stdout.write(`${JSON.stringify(described)}\n`);
+  else process.stdout.write(`${JSON.stringify(described, null, 1)}\n`);
+}
 for (const kind of kinds) {
-  const r = await runArchive(kind, cache);
+  const r = await runArchive(kind, cache, distractors);
   if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     process.stdout.write(
-      `${r.archive} archive: ${r.photos} photos, N = ${r.archiveSize} faces; ` +
+      `${r.archive} archive: ${r.photos} photos${r.distractors ? ` + ${r.distractors} distractors` : ''}, N = ${r.archiveSize} faces; ` +
         `${r.families.mates} mate and ${r.families.strangers} stranger families; mate kept (any rank) ${r.mateKept.toFixed(3)}; ` +
         `kept per case (queued before the bar) ${r.keptPerCase}\n`,
     );

@@ -249,7 +249,8 @@ const TAG_FACE = 3;
 export class FaceGenerator {
   readonly model: SynthModel;
   readonly seed: number;
-  private readonly population: Float64Array;
+  /** The shared "population mean" direction of every identity centre (bench:queue aligns it with real faces'). */
+  readonly population: Float64Array;
   private cacheId = -1;
   private cacheCentre: Float64Array;
   /** Per-axis standard deviations (all 1 when isotropic). */
