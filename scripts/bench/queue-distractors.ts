@@ -16,7 +16,13 @@
  * `compareWithReal` says how far the result still is from real faces, as the bar reads them.
  */
 import { createHash } from 'node:crypto';
-import { cohortStats, COHORT_SIZE } from '../../src/match/bar.ts';
+import {
+  cohortStats,
+  COHORT_SIZE,
+  normalisedSimilarity,
+  type CohortStats,
+  type ImpostorCurve,
+} from '../../src/match/bar.ts';
 import { insertArchiveFaces, withFacesIndexRebuilt } from '../../src/store/gallery-bulk.ts';
 import type { Database } from '../../src/store/database.ts';
 import { participationRatio, scatter, symmetricEigen, zeros } from './linalg.ts';
@@ -263,17 +269,26 @@ const medianOf = (xs: number[]) => {
  * COHORT_SIZE faces), for real and synthetic faces against real and synthetic cohorts.
  * `strangers`: the similarity of pairs of different people (real–real, real–synthetic,
  * synthetic–synthetic): mean, spread and the top tail (99th, 99.9th percentile, maximum), the
- * part that decides how many strangers a search puts above the bar.
+ * part that decides how many strangers a search puts above the bar. `normalised`: what the bar
+ * reads (src/match/bar.ts normalisedSimilarity, each face against its cohort): real strangers
+ * in a real archive (real cohorts) beside a real family's face against synthetic strangers in an
+ * archive of nearly all synthetic faces (synthetic cohorts, as at 100,000), and real mates
+ * (each person's first two faces) under either cohort: the median and the 10th percentile.
  */
 export function compareWithReal(
   real: readonly Labelled[],
   synthetic: readonly Labelled[],
+  curve: ImpostorCurve,
 ): {
   cohort: Record<
     'realInReal' | 'realInSynthetic' | 'syntheticInSynthetic' | 'syntheticInReal',
     { mean: number; std: number }
   >;
   strangers: Record<'realReal' | 'realSynthetic' | 'syntheticSynthetic', Spread>;
+  normalised: {
+    strangers: Record<'realInRealArchive' | 'syntheticInSyntheticArchive', Spread>;
+    mates: Record<'realCohort' | 'syntheticCohort', { median: number; p10: number; pairs: number }>;
+  };
 } {
   const pick = <T>(xs: readonly T[], n: number) => {
     const step = Math.max(1, xs.length / n);
@@ -295,6 +310,42 @@ export function compareWithReal(
   };
   const r = pick(real, 1000);
   const s = pick(synthetic, 1000);
+  const statsIn = (faces: readonly Labelled[], cohort: ReadonlyArray<readonly number[]>) =>
+    faces.map((f) => cohortStats(f.embedding as readonly number[], cohort));
+  const rInReal = statsIn(r, realCohort);
+  const rInSynth = statsIn(r, synthCohort);
+  const sInSynth = statsIn(s, synthCohort);
+  const normPairs = (
+    a: readonly Labelled[],
+    as: readonly CohortStats[],
+    b: readonly Labelled[],
+    bs: readonly CohortStats[],
+    same: boolean,
+  ) => {
+    const out: number[] = [];
+    for (let i = 0; i < a.length; i++)
+      for (let j = same ? i + 1 : 0; j < b.length; j++)
+        if (a[i]!.person !== b[j]!.person)
+          out.push(normalisedSimilarity(dot(a[i]!.embedding, b[j]!.embedding), bs[j], as[i], curve));
+    return Float64Array.from(out);
+  };
+  const firstTwo = new Map<string, number[]>();
+  real.forEach((f, i) => {
+    const l = firstTwo.get(f.person) ?? [];
+    if (l.length < 2) firstTwo.set(f.person, [...l, i]);
+  });
+  const matePairs = [...firstTwo.values()].filter((l) => l.length === 2);
+  const mates = (cohort: ReadonlyArray<readonly number[]>) => {
+    const xs = matePairs
+      .map(([i, j]) => {
+        const a = real[i!]!.embedding as readonly number[];
+        const b = real[j!]!.embedding as readonly number[];
+        return normalisedSimilarity(dot(a, b), cohortStats(b, cohort), cohortStats(a, cohort), curve);
+      })
+      .sort((x, y) => x - y);
+    const q = (p: number) => Math.round(xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! * 10000) / 10000;
+    return { median: q(0.5), p10: q(0.1), pairs: xs.length };
+  };
   return {
     cohort: {
       realInReal: cohortOf(real, realCohort),
@@ -306,6 +357,13 @@ export function compareWithReal(
       realReal: spreadOf(pairs(r, r, true)),
       realSynthetic: spreadOf(pairs(r, s, false)),
       syntheticSynthetic: spreadOf(pairs(s, s, true)),
+    },
+    normalised: {
+      strangers: {
+        realInRealArchive: spreadOf(normPairs(r, rInReal, r, rInReal, true)),
+        syntheticInSyntheticArchive: spreadOf(normPairs(r, rInSynth, s, sInSynth, false)),
+      },
+      mates: { realCohort: mates(realCohort), syntheticCohort: mates(synthCohort) },
     },
   };
 }

@@ -34,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadManifest } from '../../src/face/manifest.ts';
-import type { ImpostorCurve } from '../../src/match/bar.ts';
+import { curveOf, type ImpostorCurve } from '../../src/match/bar.ts';
 import { impostorCurve } from '../../src/eval/impostor-curve.ts';
 import { searchForCase } from '../../src/match/search.ts';
 import { currentBar } from '../../src/match/search-bar.ts';
@@ -331,7 +331,7 @@ if (DISTRACTORS > 0) {
         effectiveDims: model.effectiveDims,
       },
       realParticipationRatio: frame.participationRatio,
-      ...compareWithReal(real, sample),
+      ...compareWithReal(real, sample, curveOf(manifest.calibration)),
     },
   };
   if (values.json) process.stdout.write(`${JSON.stringify(described)}\n`);
