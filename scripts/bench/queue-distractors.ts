@@ -287,6 +287,8 @@ export function compareWithReal(
   strangers: Record<'realReal' | 'realSynthetic' | 'syntheticSynthetic', Spread>;
   normalised: {
     strangers: Record<'realInRealArchive' | 'syntheticInSyntheticArchive', Spread>;
+    /** How often a synthetic stranger reaches the real strangers' 99th / 99.9th percentile, as a share of how often a real one does (1: alike). */
+    tailRatio: { atRealP99: number; atRealP999: number };
     mates: Record<'realCohort' | 'syntheticCohort', { median: number; p10: number; pairs: number }>;
   };
 } {
@@ -346,6 +348,9 @@ export function compareWithReal(
     const q = (p: number) => Math.round(xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! * 10000) / 10000;
     return { median: q(0.5), p10: q(0.1), pairs: xs.length };
   };
+  const realNorm = spreadOf(normPairs(r, rInReal, r, rInReal, true));
+  const synthNorm = normPairs(r, rInSynth, s, sInSynth, false);
+  const shareAtOrAbove = (xs: Float64Array, t: number) => xs.reduce((n, x) => n + (x >= t ? 1 : 0), 0) / xs.length;
   return {
     cohort: {
       realInReal: cohortOf(real, realCohort),
@@ -359,9 +364,10 @@ export function compareWithReal(
       syntheticSynthetic: spreadOf(pairs(s, s, true)),
     },
     normalised: {
-      strangers: {
-        realInRealArchive: spreadOf(normPairs(r, rInReal, r, rInReal, true)),
-        syntheticInSyntheticArchive: spreadOf(normPairs(r, rInSynth, s, sInSynth, false)),
+      strangers: { realInRealArchive: realNorm, syntheticInSyntheticArchive: spreadOf(synthNorm) },
+      tailRatio: {
+        atRealP99: Math.round((shareAtOrAbove(synthNorm, realNorm.p99) / 0.01) * 1000) / 1000,
+        atRealP999: Math.round((shareAtOrAbove(synthNorm, realNorm.p999) / 0.001) * 1000) / 1000,
       },
       mates: { realCohort: mates(realCohort), syntheticCohort: mates(synthCohort) },
     },
