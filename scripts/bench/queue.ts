@@ -38,6 +38,7 @@ import { migrate } from '../../src/store/migrate.ts';
 import { completePhoto, ensureModel, insertPhoto } from '../../src/store/photos.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { defaultCacheDir, ensureFaces, photoKey, readCache, type CachedFace, type CachedPhoto } from './queue-faces.ts';
+import { benchRecogniser } from './recogniser.ts';
 import { planQueue, type QueuePlan } from './queue-plan.ts';
 
 const { values } = parseArgs({
@@ -72,7 +73,8 @@ if (
 }
 const log = (s: string) => process.stderr.write(`[bench:queue] ${s}\n`);
 const imagesDir = fs.existsSync(path.join(values.lfw, 'images')) ? path.join(values.lfw, 'images') : values.lfw;
-const manifest = await loadManifest();
+const { manifestPath } = benchRecogniser();
+const manifest = await loadManifest(manifestPath);
 
 /** LFW's subject: the face nearest the photo's centre. */
 function central(p: CachedPhoto | undefined): CachedFace | undefined {
@@ -258,7 +260,15 @@ const wanted = kinds.flatMap((kind) => {
 });
 const cache = values['cached-only']
   ? readCache(values.cache, manifest.id)
-  : await ensureFaces({ imagesDir, cacheDir: values.cache, modelId: manifest.id, workers: WORKERS, wanted, log });
+  : await ensureFaces({
+      imagesDir,
+      cacheDir: values.cache,
+      modelId: manifest.id,
+      manifestPath,
+      workers: WORKERS,
+      wanted,
+      log,
+    });
 
 if (values.calibrate) {
   const c = calibrate(cache);
