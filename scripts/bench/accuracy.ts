@@ -21,6 +21,7 @@ import { createFacePool, loadManifest, type Recipe } from '../../src/face/index.
 import { migrate } from '../../src/store/migrate.ts';
 import { efSearchFor } from '../../src/match/rank.ts';
 import { nearestGalleryFaces } from '../../src/store/matching.ts';
+import { benchRecogniser } from './recogniser.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { completePhoto, ensureModel, insertPhoto } from '../../src/store/photos.ts';
 
@@ -38,10 +39,11 @@ const PEOPLE = Number(values.people);
 const PROBES = Number(values['probes-per-person']);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const manifest = await loadManifest();
+const { manifestPath } = benchRecogniser();
+const manifest = await loadManifest(manifestPath);
 const recipes: Recipe[] = [RECIPES.baseline!, { ...manifest.recipe, name: `kinfinder (${manifest.recipe.name})` }];
 const limits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 };
-const pool = await createFacePool({ size: os.availableParallelism(), limits });
+const pool = await createFacePool({ size: os.availableParallelism(), limits, manifestPath });
 
 if (values.only && values.only !== 'verification' && values.only !== 'identification')
   throw new Error('--only takes verification or identification');

@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFacePool, loadManifest, type Face, type PhotoAnalysis, type Recipe } from '../../src/face/index.ts';
+import { benchRecogniser } from './recogniser.ts';
 import {
   degrade,
   faceFree,
@@ -80,7 +81,8 @@ const people = Array.from(
   (_, i) => everyone[Math.min(everyone.length - 1, Math.floor(i * stride + stride / 2))]!,
 );
 
-const manifest = await loadManifest();
+const { manifestPath } = benchRecogniser();
+const manifest = await loadManifest(manifestPath);
 const { rescue: _rescue, ...withoutRescue } = manifest.recipe;
 const baseline = values['baseline-manifest'] ? await loadManifest(values['baseline-manifest']) : undefined;
 const today: Recipe = baseline
@@ -88,7 +90,7 @@ const today: Recipe = baseline
   : { ...withoutRescue, name: 'today (no rescue)' };
 const recipes: Recipe[] = [today, manifest.recipe];
 const limits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 };
-const pool = await createFacePool({ size: WORKERS, limits });
+const pool = await createFacePool({ size: WORKERS, limits, manifestPath });
 
 async function inParallel<T, R>(items: T[], fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);

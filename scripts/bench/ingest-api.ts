@@ -15,6 +15,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../api/app.ts';
 import { loadManifest, type FaceAnalyser } from '../../src/face/index.ts';
+import { benchRecogniser } from './recogniser.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createCounters } from '../../src/metrics.ts';
 import { openQueue } from '../../src/queue.ts';
@@ -59,7 +60,8 @@ export async function runThroughApi(
   let server: ReturnType<typeof serve> | undefined;
   try {
     await migrate(db);
-    const manifest = await loadManifest();
+    // the worker processes read KINFINDER_RECOGNISER themselves (src/config.ts)
+    const manifest = await loadManifest(benchRecogniser().manifestPath);
     await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
     const blobs = new FsBlobStore(path.join(dir, 'blobs'));
     const queue = await openQueue(db, { schema: `${schema}_pgboss`, expireInSeconds: 300, logger: silentLogger });

@@ -34,6 +34,7 @@ import { ensureModel, statusCounts } from '../../src/store/photos.ts';
 import { startWorkers } from '../../workers/main.ts';
 import { startTestS3, type TestS3 } from '../../test/support/s3.ts';
 import { runThroughApi, type ApiRunResult } from './ingest-api.ts';
+import { benchRecogniser } from './recogniser.ts';
 
 const { values } = parseArgs({
   options: {
@@ -85,7 +86,7 @@ let s3: TestS3 | undefined;
 async function run(
   workers: number,
   store: StoreKind,
-  manifestPath?: string,
+  manifestPath: string = benchRecogniser().manifestPath,
 ): Promise<{ seconds: number; faces: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-bench-ingest-'));
   const db = await openPglite({ dataDir: path.join(dir, 'db') });
@@ -99,7 +100,7 @@ async function run(
       blobs = new S3BlobStore(s3.options(path.basename(dir)));
     } else blobs = new FsBlobStore(path.join(dir, 'blobs'));
     const queue = await openQueue(db, { expireInSeconds: 300, logger: silentLogger });
-    const faces = await createFacePool({ size: workers, limits, ...(manifestPath ? { manifestPath } : {}) });
+    const faces = await createFacePool({ size: workers, limits, manifestPath });
     await ensureModel(db, { id: manifest.id, dims: manifest.dims, manifest });
     // Warm each engine so start-up (weights, wasm compile) is not counted as throughput.
     await Promise.all(Array.from({ length: workers }, () => faces.analyse(fs.readFileSync(files[0]!))));

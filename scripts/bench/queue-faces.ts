@@ -106,6 +106,8 @@ export async function ensureFaces(opts: {
   imagesDir: string;
   cacheDir: string;
   modelId: string;
+  /** The recogniser's manifest (scripts/bench/recogniser.ts). */
+  manifestPath: string;
   workers: number;
   wanted: Array<{ rel: string; kind: 'clean' | Kind; seed: number }>;
   log: (s: string) => void;
@@ -115,7 +117,11 @@ export async function ensureFaces(opts: {
   if (todo.length === 0) return cache;
   fs.mkdirSync(opts.cacheDir, { recursive: true });
   const out = fs.openSync(cacheFile(opts.cacheDir, opts.modelId), 'a');
-  const pool = await createFacePool({ size: opts.workers, limits: { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 } });
+  const pool = await createFacePool({
+    size: opts.workers,
+    limits: { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 },
+    manifestPath: opts.manifestPath,
+  });
   if (pool.modelId !== opts.modelId) throw new Error(`engine model ${pool.modelId} is not ${opts.modelId}`);
   const spots = new Map<string, FaceSpot>();
   // clean photos first: the degraded ones need their face's place

@@ -52,6 +52,7 @@ import {
   type Labelled,
 } from './queue-distractors.ts';
 import { defaultCacheDir, ensureFaces, photoKey, readCache, type CachedFace, type CachedPhoto } from './queue-faces.ts';
+import { benchRecogniser } from './recogniser.ts';
 import { planQueue, type QueuePlan } from './queue-plan.ts';
 
 const { values } = parseArgs({
@@ -90,7 +91,8 @@ if (
 }
 const log = (s: string) => process.stderr.write(`[bench:queue] ${s}\n`);
 const imagesDir = fs.existsSync(path.join(values.lfw, 'images')) ? path.join(values.lfw, 'images') : values.lfw;
-const manifest = await loadManifest();
+const { manifestPath } = benchRecogniser();
+const manifest = await loadManifest(manifestPath);
 
 /** LFW's subject: the face nearest the photo's centre. */
 function central(p: CachedPhoto | undefined): CachedFace | undefined {
@@ -147,7 +149,11 @@ interface CaseResult {
   kept: number;
   /** per fpir: how many candidates are at or above the bar, and whether the mate is among them */
   queued: number[];
+  /** per fpir: queued candidates that are not the family's relative */
+  strangersQueued: number[];
   mateQueued: boolean[];
+  /** the degradation of the relative's archived photo (mate cases) */
+  mateKind?: string;
 }
 
 /** Every clean photo's subject in the cache, with its person: what the distractors are fitted to. */
@@ -173,6 +179,7 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
   // with --cached-only, what the cache holds: families whose photo (and archived photo) it has
   const archive = full.archive.filter((a) => cache.has(photoKey(a.kind, a.rel)));
   const archived = new Set(archive.map((a) => a.person));
+  const kindOf = new Map(archive.map((a) => [a.person, a.kind as string]));
   const plan: QueuePlan = {
     archive,
     families: full.families.filter(
@@ -230,13 +237,16 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
           mateFound: all.some((c) => isMate(c.photoId)),
           kept: all.length,
           queued: [],
+          strangersQueued: [],
           mateQueued: [],
+          ...(fam.archived ? { mateKind: kindOf.get(fam.person) ?? 'clean' } : {}),
         };
         for (const fpir of FPIRS) {
           const bar = await currentBar(tx, manifest, fpir);
           archiveSize = bar.archiveSize;
           const queued = all.filter((c) => c.strangerRate === null || c.strangerRate <= bar.maxRate);
           out.queued.push(queued.length);
+          out.strangersQueued.push(queued.filter((c) => !isMate(c.photoId)).length);
           out.mateQueued.push(queued.some((c) => isMate(c.photoId)));
         }
         return out;
@@ -264,7 +274,15 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
         queuedPerMateCase: round(mean(mates.map((r) => r.queued[i]!))),
         queuedPerStrangerCase: round(mean(strangers.map((r) => r.queued[i]!))),
         strangerCasesWithAny: round(mean(strangers.map((r) => (r.queued[i]! > 0 ? 1 : 0)))),
+        strangersPerCase: round(mean(results.map((r) => r.strangersQueued[i]!))),
         mateQueued: round(mean(mates.map((r) => (r.mateQueued[i] ? 1 : 0)))),
+        // which degradations the relative's face is lost to: mate cases queued / all, by kind
+        mateQueuedByKind: Object.fromEntries(
+          [...new Set(mates.map((r) => r.mateKind!))].sort().map((k) => {
+            const of = mates.filter((r) => r.mateKind === k);
+            return [k, `${of.filter((r) => r.mateQueued[i]).length}/${of.length}`];
+          }),
+        ),
       })),
     };
   } finally {
@@ -300,7 +318,15 @@ const wanted = kinds.flatMap((kind) => {
 });
 const cache = values['cached-only']
   ? readCache(values.cache, manifest.id)
-  : await ensureFaces({ imagesDir, cacheDir: values.cache, modelId: manifest.id, workers: WORKERS, wanted, log });
+  : await ensureFaces({
+      imagesDir,
+      cacheDir: values.cache,
+      modelId: manifest.id,
+      manifestPath,
+      workers: WORKERS,
+      wanted,
+      log,
+    });
 
 if (values.calibrate) {
   const c = calibrate(cache);
@@ -349,7 +375,8 @@ for (const kind of kinds) {
     for (const b of r.byFpir)
       process.stdout.write(
         `  fpir ${b.fpir}: queued/case ${b.queuedPerCase}, mate case ${b.queuedPerMateCase}, ` +
-          `stranger case ${b.queuedPerStrangerCase} (any: ${b.strangerCasesWithAny}), mate queued ${b.mateQueued}\n`,
+          `stranger case ${b.queuedPerStrangerCase} (any: ${b.strangerCasesWithAny}), strangers/case ${b.strangersPerCase}, ` +
+          `mate queued ${b.mateQueued}\n`,
       );
   }
 }
