@@ -105,17 +105,29 @@ const results = {
 // The queue's bar reads each recogniser's own impostor curve (src/match/bar.ts): every photo
 // in the dump, labelled by person, not only those the pairs name.
 const person = (key: string) => key.split('#')[0]!;
-const curveFrom = (f: (e: number[]) => number[]) =>
-  impostorCurve(rows.filter((r) => r.e).map((r) => ({ person: person(r.key), e: f(r.e!) })));
+// A cohort face at the recogniser's `strong` threshold counts as the face's own (bar.ts:cohortStats):
+// face-api's from its manifest, the fused recipe's from this run.
+const curveFrom = (f: (e: number[]) => number[], sameMan: number) =>
+  impostorCurve(
+    rows.filter((r) => r.e).map((r) => ({ person: person(r.key), e: f(r.e!) })),
+    sameMan,
+  );
+const plainFile = manifestPathOf('face-api');
+const plainManifest = await loadManifest(plainFile);
 const curves = command
   ? {
-      faceapi: curveFrom((e) => Array.from(unfuse(e, 128)[0])),
-      fused: curveFrom((e) => {
-        const [a, b] = unfuse(e, 128);
-        return Array.from(fuse(a, b, weights));
-      }),
+      faceapi: curveFrom((e) => Array.from(unfuse(e, 128)[0]), plainManifest.calibration.strong.threshold),
+      fused: curveFrom(
+        (e) => {
+          const [a, b] = unfuse(e, 128);
+          return Array.from(fuse(a, b, weights));
+        },
+        // as the manifest's own `strong` (src/eval/calibration.ts rounds it up)
+        Math.ceil(results.fused.figures.thresholds[0]! * 1e4) / 1e4,
+      ),
     }
   : undefined;
+
 // Identification (1:N) on the same photos, exact search: each person with two or more photos
 // enrolled by the first, up to three others searched for; everyone else's first photo stands in
 // the gallery as a stranger. Rank 1 and top 10 for each descriptor, on identical faces.
@@ -202,7 +214,6 @@ if (command && curves) {
   m.calibration = { ...cal, impostors: impostorsBlock(curves.fused) };
   writeFileSync(file, `${JSON.stringify(m, null, 2)}\n`);
   await loadManifest(file); // still valid
-  const plainFile = manifestPathOf('face-api');
   const plain = JSON.parse(readFileSync(plainFile, 'utf8')) as { calibration: Record<string, unknown> };
   plain.calibration.impostors = impostorsBlock(curves.faceapi);
   writeFileSync(plainFile, `${JSON.stringify(plain, null, 2)}\n`);

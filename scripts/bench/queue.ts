@@ -300,7 +300,7 @@ function calibrate(cache: Map<string, CachedPhoto>): ImpostorCurve & { pairs: nu
     const f = central(p);
     if (f) faces.push({ person: key.slice(6).split('/')[0]!, e: f.embedding });
   }
-  return impostorCurve(faces);
+  return impostorCurve(faces, manifest.calibration.strong.threshold);
 }
 
 const kinds = values.archive === 'both' ? (['clean', 'degraded'] as const) : [values.archive as 'clean' | 'degraded'];

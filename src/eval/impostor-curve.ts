@@ -10,13 +10,15 @@ import { COHORT_SIZE, cohortStats, normalisedSimilarity, type CohortStats, type 
  */
 export function impostorCurve(
   faces: ReadonlyArray<{ person: string; e: readonly number[] }>,
+  /** The recogniser's `strong` threshold: cohort faces this close are taken as the face's own (bar.ts:cohortStats). */
+  sameMan: number,
 ): ImpostorCurve & { pairs: number } {
   const step = Math.max(1, Math.floor(faces.length / COHORT_SIZE));
   const cohort = faces
     .filter((_, i) => i % step === 0)
     .slice(0, COHORT_SIZE)
     .map((f) => f.e);
-  const stats: CohortStats[] = faces.map((f) => cohortStats(f.e, cohort));
+  const stats: CohortStats[] = faces.map((f) => cohortStats(f.e, cohort, sameMan));
   const typical = {
     cohortMean: round4(median(stats.map((s) => s.mean))),
     cohortStd: round4(median(stats.map((s) => s.std))),

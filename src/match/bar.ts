@@ -80,13 +80,27 @@ export function curveOf(calibration: Pick<Calibration, 'strong' | 'possible' | '
 }
 
 /**
- * Where `embedding`'s similarities to the cohort faces centre and how widely they spread
- * (itself and exact copies left out). Robust figures, the median and the median absolute
- * deviation scaled to a standard deviation, because the cohort holds a few of the face's own
- * mates (the same man in other archive photos), and in a small archive they would otherwise
- * pull a mean and a spread far up.
+ * Where `embedding`'s similarities to the cohort faces centre and how far up its strangers reach
+ * (itself and exact copies left out). The centre is the median; the spread is read from the upper
+ * tail, (95th percentile − median) / 1.645, the standard deviation a normal spread with that
+ * upper tail would have. The bar only ever asks how high a stranger scores, and faces differ most
+ * there: a blurred or dark face's strangers bunch close to its median yet some reach far, so a
+ * spread from the middle (the MAD, used before) read its strangers' tail too short and held its
+ * own mates to a bar about ten times too strict, while for clear faces it under-counted how high
+ * the nearest strangers go (BENCHMARKS.md "Queue": the tail spread queues more mates at the same
+ * strangers per search, clean and degraded).
+ *
+ * The cohort is meant to be strangers, but in a small archive a man photographed several times
+ * can be 5 % of it, and his own photos would then be the tail. So cohort faces at `sameMan` or
+ * above (the calibration's `strong`: the queue's own "the same man", review-queue.ts) that are
+ * also outliers of the face's cohort (above its median + 3 MAD-scaled deviations) are taken as
+ * his and left out; a blurred face, whose strangers all sit that high, keeps them.
  */
-export function cohortStats(embedding: readonly number[], cohort: ReadonlyArray<readonly number[]>): CohortStats {
+export function cohortStats(
+  embedding: readonly number[],
+  cohort: ReadonlyArray<readonly number[]>,
+  sameMan: number = Infinity,
+): CohortStats {
   const sims: number[] = [];
   for (const other of cohort) {
     let s = 0;
@@ -95,15 +109,36 @@ export function cohortStats(embedding: readonly number[], cohort: ReadonlyArray<
     sims.push(s);
   }
   if (sims.length === 0) return { mean: 0, std: 0, n: 0 };
-  const centre = median(sims);
-  const mad = median(sims.map((x) => Math.abs(x - centre)));
-  return { mean: centre, std: 1.4826 * mad, n: sims.length };
+  const sorted = sims.sort((a, b) => a - b);
+  const centre = quantile(sorted, 0.5);
+  const madSd =
+    1.4826 *
+    quantile(
+      sorted.map((x) => Math.abs(x - centre)).sort((a, b) => a - b),
+      0.5,
+    );
+  const cut = Math.max(sameMan, centre + MATE_OUTLIER * madSd);
+  const strangers = sorted.filter((x) => x < cut);
+  if (strangers.length === 0) return { mean: centre, std: madSd, n: sorted.length };
+  return {
+    mean: centre,
+    std: Math.max(0, quantile(strangers, UPPER_TAIL) - centre) / UPPER_TAIL_Z,
+    n: strangers.length,
+  };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+/** How far above its cohort's median (in MAD-scaled deviations) a `sameMan` face must be to count as his. */
+const MATE_OUTLIER = 3;
+/** The cohort quantile the spread is read at, and the standard normal's value there. */
+const UPPER_TAIL = 0.95;
+const UPPER_TAIL_Z = 1.6449;
+
+/** Linear interpolation between order statistics (the "type 7" quantile of R and NumPy). */
+function quantile(sorted: readonly number[], p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 /** A face's figures blended with the typical ones by COHORT_PSEUDO (see there). */

@@ -50,6 +50,7 @@ export async function faceRates(
   const out = new Map<string, number>();
   if (matches.length === 0) return out;
   const { curve, cohort, stats } = ctx ?? (await rateContext(tx, manifest));
+  const sameMan = manifest.calibration.strong.threshold;
   const missing = matches.map((m) => m.faceId).filter((id) => !known.has(id) && !stats.has(id));
   const fetched = missing.length > 0 ? await embeddingsOfFaces(tx, [...new Set(missing)]) : new Map<string, number[]>();
   // A reference's figures are keyed apart from archive faces': the two id spaces may meet.
@@ -58,7 +59,7 @@ export async function faceRates(
     const key = `ref:${r.id}`;
     let s = stats.get(key);
     if (!s) {
-      s = cohortStats(r.embedding, cohort);
+      s = cohortStats(r.embedding, cohort, sameMan);
       stats.set(key, s);
     }
     refStats.set(r.id, s);
@@ -67,7 +68,7 @@ export async function faceRates(
     let a = stats.get(m.faceId);
     if (!a) {
       const e = known.get(m.faceId) ?? fetched.get(m.faceId);
-      a = e ? cohortStats(e, cohort) : { mean: 0, std: 0, n: 0 };
+      a = e ? cohortStats(e, cohort, sameMan) : { mean: 0, std: 0, n: 0 };
       stats.set(m.faceId, a);
     }
     const r = m.referenceFaceId ? refStats.get(m.referenceFaceId) : undefined;

@@ -423,9 +423,9 @@ describe('in a browser', () => {
       const page = await open(PHONE, '/ingest', 'uk');
       await signIn(page, tokens.operator!, 'uk');
       await expect(unnamed(page)).resolves.toEqual([]);
-      await page.getByLabel(t('ingest:sourceLabel')).fill('browser batch');
-      await page.getByLabel(t('ingest:placeLabel')).fill('field hospital 3');
-      await page.getByLabel(t('ingest:categoryLabel')).selectOption('deceased');
+      await page.getByLabel(t('ingest:sourceLabel'), { exact: true }).fill('browser batch');
+      await page.getByLabel(t('ingest:placeLabel'), { exact: true }).fill('field hospital 3');
+      await page.getByLabel(t('ingest:categoryLabel'), { exact: true }).selectOption('deceased');
       // 20 photos with a clear face each (the zip) keep the batch busy long enough to be seen mid-way.
       const zipped = smallBatchPhotos.map((data, i) => ({ name: `box/${i}.jpg`, data }));
       const zip = makeZip([...zipped, { name: 'box/broken.jpg', data: Buffer.from('not a photo') }]);
@@ -453,9 +453,13 @@ describe('in a browser', () => {
       await page.reload();
       await page.locator('#batch-note').getByText(t('ingest:batchResumed')).waitFor({ timeout: 30_000 });
       // The form comes back as the batch was sent: more photos added now go on as "deceased", from the same source.
-      await expect(page.getByLabel(t('ingest:sourceLabel')).inputValue()).resolves.toBe('browser batch');
-      await expect(page.getByLabel(t('ingest:categoryLabel')).inputValue()).resolves.toBe('deceased');
-      await expect(page.getByLabel(t('ingest:placeLabel')).inputValue()).resolves.toBe('field hospital 3');
+      await expect(page.getByLabel(t('ingest:sourceLabel'), { exact: true }).inputValue()).resolves.toBe(
+        'browser batch',
+      );
+      await expect(page.getByLabel(t('ingest:categoryLabel'), { exact: true }).inputValue()).resolves.toBe('deceased');
+      await expect(page.getByLabel(t('ingest:placeLabel'), { exact: true }).inputValue()).resolves.toBe(
+        'field hospital 3',
+      );
       await expect
         .poll(() => batchCounts(page, 'uk'), { timeout: 240_000, interval: 500 })
         .toEqual({ files: 23, done: 22, failed: 1, duplicates: 0, waiting: 0 });
@@ -493,8 +497,8 @@ describe('in a browser', () => {
       const t = translator('ru');
       const page = await open(PHONE, '/ingest', 'ru');
       await signIn(page, tokens.operator!, 'ru');
-      await page.getByLabel(t('ingest:sourceLabel')).fill('архив области, опись 12');
-      await page.getByLabel(t('ingest:categoryLabel')).selectOption('prisoner');
+      await page.getByLabel(t('ingest:sourceLabel'), { exact: true }).fill('архив области, опись 12');
+      await page.getByLabel(t('ingest:categoryLabel'), { exact: true }).selectOption('prisoner');
       const zip = makeZip([
         ...bigBatchPhotos.map((data, i) => ({ name: `opis-12/${String(i).padStart(3, '0')}.jpg`, data })),
         { name: 'opis-12/damaged.jpg', data: Buffer.from('not a photo') },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadManifest } from '../../src/face/manifest.ts';
 import {
   candidateStrangerRate,
+  COHORT_SIZE,
   cohortStats,
   curveOf,
   expectedStrangers,
@@ -32,8 +33,9 @@ describe('the bar of a search', () => {
   it('rises with the archive: a search of more faces needs a higher similarity for the same strangers per search', () => {
     const at = [100, 1_000, 10_000, 100_000].map((n) => barSimilarity(n, 0.5));
     for (let i = 1; i < at.length; i++) expect(at[i]!).toBeGreaterThan(at[i - 1]!);
-    // a pairwise threshold does not: at N = 1,000 and 0.5 strangers per search the bar is above `strong`
-    expect(at[1]!).toBeGreaterThan(manifest.calibration.strong.threshold);
+    // a pairwise threshold does not: a small archive's bar is under `strong`, a large one's above it
+    expect(at[0]!).toBeLessThan(manifest.calibration.strong.threshold);
+    expect(at[3]!).toBeGreaterThan(manifest.calibration.strong.threshold);
     expect(queueBar(10_000, 0.5)).toBeCloseTo(queueBar(1_000, 0.5) / 10, 12);
   });
 
@@ -66,7 +68,20 @@ describe('the bar of a search', () => {
     expect(barSimilarity(1_000, 0.5, blurred)).toBeGreaterThan(barSimilarity(1_000, 0.5) + 0.02);
   });
 
-  it('takes cohort figures that a few of the face’s own mates do not move (median, MAD)', () => {
+  it('reads the spread from how far up the strangers reach, not from the middle of the cohort', () => {
+    // one-dimensional "faces": the similarity to the cohort face is the cohort value itself
+    const middle = Array.from({ length: COHORT_SIZE }, (_, i) => [0.5 + (i / COHORT_SIZE) * 0.1]);
+    // the same cohort, its top tenth reaching twice as far: a face that some strangers resemble closely
+    const reaching = middle.map(([x], i) => [i >= COHORT_SIZE * 0.9 ? x! + (x! - 0.55) : x!]);
+    const a = cohortStats([1], middle);
+    const b = cohortStats([1], reaching);
+    expect(b.mean).toBeCloseTo(a.mean, 10);
+    expect(b.std).toBeGreaterThan(a.std * 1.5);
+    // so the same similarity stands lower against its strangers, and more strangers reach it
+    expect(normalisedSimilarity(0.7, b, typical, curve)).toBeLessThan(normalisedSimilarity(0.7, a, typical, curve));
+  });
+
+  it('takes cohort figures that a few of the face’s own mates in a full cohort do not move (order statistics)', () => {
     const dims = 8;
     const unit = (i: number, s: number) => {
       const v = new Array<number>(dims).fill(0);
@@ -75,7 +90,8 @@ describe('the bar of a search', () => {
       return v;
     };
     const face = unit(1, 1);
-    const strangers = Array.from({ length: 40 }, (_, i) => unit(2 + (i % 6), 0.5 + (i % 5) * 0.01));
+    // a full cohort (COHORT_SIZE faces), its strangers spread over 0.50-0.60
+    const strangers = Array.from({ length: COHORT_SIZE }, (_, i) => unit(2 + (i % 6), 0.5 + (i % 21) * 0.005));
     const base = cohortStats(
       face.map((x, i) => (i === 0 ? 1 : x)),
       strangers,
@@ -84,9 +100,21 @@ describe('the bar of a search', () => {
       face.map((x, i) => (i === 0 ? 1 : x)),
       [...strangers, unit(1, 0.99), unit(1, 0.98), unit(1, 0.97)],
     );
-    expect(withMates.n).toBe(43);
+    expect(withMates.n).toBe(COHORT_SIZE + 3);
     expect(Math.abs(withMates.mean - base.mean)).toBeLessThan(0.01);
     expect(withMates.std).toBeLessThan(base.std + 0.01);
+    // a small archive: his three photos are 7 % of a 40-face cohort; at the same-man threshold they are his
+    const few = strangers.slice(0, 40);
+    const mates = [unit(1, 0.99), unit(1, 0.98), unit(1, 0.97)];
+    const small = cohortStats(face, few, 0.93);
+    const smallWithMates = cohortStats(face, [...few, ...mates], 0.93);
+    expect(smallWithMates.n).toBe(40);
+    expect(Math.abs(smallWithMates.std - small.std)).toBeLessThan(0.003);
+    // without the threshold they would be read as its strangers' tail
+    expect(cohortStats(face, [...few, ...mates]).std).toBeGreaterThan(small.std * 3);
+    // a face whose strangers all score that high (a blurred one) keeps them: they are not outliers
+    const blurredCohort = Array.from({ length: 40 }, (_, i) => [0.94 + (i % 10) * 0.004]);
+    expect(cohortStats([1], blurredCohort, 0.93).n).toBe(40);
     // the face itself is left out
     expect(cohortStats([1, 0], [[1, 0]]).n).toBe(0);
   });
