@@ -151,6 +151,8 @@ interface CaseResult {
   queued: number[];
   /** per fpir: queued candidates that are not the family's relative */
   strangersQueued: number[];
+  /** per fpir: queued candidates that are synthetic distractors (--distractors) */
+  distractorsQueued: number[];
   mateQueued: boolean[];
   /** the degradation of the relative's archived photo (mate cases) */
   mateKind?: string;
@@ -238,6 +240,7 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
           kept: all.length,
           queued: [],
           strangersQueued: [],
+          distractorsQueued: [],
           mateQueued: [],
           ...(fam.archived ? { mateKind: kindOf.get(fam.person) ?? 'clean' } : {}),
         };
@@ -247,6 +250,7 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
           const queued = all.filter((c) => c.strangerRate === null || c.strangerRate <= bar.maxRate);
           out.queued.push(queued.length);
           out.strangersQueued.push(queued.filter((c) => !isMate(c.photoId)).length);
+          out.distractorsQueued.push(queued.filter((c) => !personOfPhoto.has(c.photoId)).length);
           out.mateQueued.push(queued.some((c) => isMate(c.photoId)));
         }
         return out;
@@ -275,6 +279,7 @@ async function runArchive(kind: 'clean' | 'degraded', cache: Map<string, CachedP
         queuedPerStrangerCase: round(mean(strangers.map((r) => r.queued[i]!))),
         strangerCasesWithAny: round(mean(strangers.map((r) => (r.queued[i]! > 0 ? 1 : 0)))),
         strangersPerCase: round(mean(results.map((r) => r.strangersQueued[i]!))),
+        ...(distractors ? { distractorsPerCase: round(mean(results.map((r) => r.distractorsQueued[i]!))) } : {}),
         mateQueued: round(mean(mates.map((r) => (r.mateQueued[i] ? 1 : 0)))),
         // which degradations the relative's face is lost to: mate cases queued / all, by kind
         mateQueuedByKind: Object.fromEntries(
