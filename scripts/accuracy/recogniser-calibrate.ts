@@ -3,12 +3,14 @@
  * every pair whose two photos are in it (LFW protocol: 10-fold accuracy, TAR at FAR 0.1 % over
  * all different-person pairs among the photos). The fusion weights are 1/σ of each descriptor's
  * impostor cosines (fusion.ts `weightsFromSpread`: the z-normalised sum's order), reported;
- * the fused figures use the manifest's own weights unless --reweigh (new weights change every
- * fused vector: an installation would have to re-embed). With --write, the fused calibration
+ * the fused figures use the manifest's own weights unless --reweigh (1/σ) or --weights A,B are
+ * given (new weights change every fused vector: the manifest's id moves to the next fused-vN,
+ * so an installation re-embeds). --grid reports accuracy, TAR and 1:N rank 1 for MobileFaceNet
+ * weights 0.1-0.6, the figures a choice of weights is made on. With --write, the fused calibration
  * and its impostor curve (src/eval/impostor-curve.ts, the queue's bar) go into
  * models/face-api+mobilefacenet.json, and face-api's own impostor curve, from the same photos'
  * face-api part, into models/face-api.json (its thresholds stay those of its own evaluation).
- *   npx tsx scripts/accuracy/recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [--reweigh] [PAIRS]
+ *   npx tsx scripts/accuracy/recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [--reweigh | --weights A,B] [--grid] [PAIRS]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { calibrationFromReport } from '../../src/eval/calibration.ts';
@@ -25,8 +27,13 @@ const dump = args[0];
 const w = args.indexOf('--write');
 const command = w >= 0 ? args[w + 1] : undefined;
 const reweigh = args.includes('--reweigh');
+const grid = args.includes('--grid');
+const wi = args.indexOf('--weights');
+const given = wi >= 0 ? (args[wi + 1] ?? '').split(',').map(Number) : undefined;
+if (given && !(given.length === 2 && given.every((x) => x > 0 && x < 1) && Math.abs(given[0]! + given[1]! - 1) < 1e-9))
+  throw new Error('--weights takes two numbers between 0 and 1 that sum to 1, e.g. 0.6,0.4');
 const pairsFile =
-  args.find((a, i) => i > 0 && !a.startsWith('--') && i !== w + 1) ?? '../shared/data/lfw-dev/pairs.txt';
+  args.find((a, i) => i > 0 && !a.startsWith('--') && i !== w + 1 && i !== wi + 1) ?? '../shared/data/lfw-dev/pairs.txt';
 if (!dump) throw new Error('usage: recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [PAIRS]');
 
 interface Row {
@@ -72,10 +79,16 @@ const measuredWeights = weightsFromSpread(spread.faceapi.sd, spread.mobilefacene
 measuredWeights[1] = Math.round((1 - measuredWeights[0]) * 1e4) / 1e4;
 const fusedFile = manifestPathOf('face-api+mobilefacenet');
 const fusedManifest = JSON.parse(readFileSync(fusedFile, 'utf8')) as {
+  id: string;
   recipe: { fusion: { weights: [number, number] } };
   calibration: Record<string, unknown>;
 };
-const weights = reweigh ? measuredWeights : fusedManifest.recipe.fusion.weights;
+const weights: [number, number] = given
+  ? [given[0]!, given[1]!]
+  : reweigh
+    ? measuredWeights
+    : fusedManifest.recipe.fusion.weights;
+const reweighed = weights.some((x, i) => x !== fusedManifest.recipe.fusion.weights[i]);
 const fused = part((e) => {
   const [a, b] = unfuse(e, 128);
   return Array.from(fuse(a, b, weights));
@@ -166,6 +179,18 @@ const identification = {
     return Array.from(fuse(a, b, weights));
   }),
 };
+// --grid: the figures a choice of weights is made on, for MobileFaceNet's share 0.1-0.6
+const weightGrid = grid
+  ? [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((mfn) => {
+      const ws: [number, number] = [Math.round((1 - mfn) * 10) / 10, mfn];
+      const f = (e: number[]) => {
+        const [a, b] = unfuse(e, 128);
+        return Array.from(fuse(a, b, ws));
+      };
+      const g = summary(`fused ${ws.join('/')}`, part(f)).figures;
+      return { weights: ws, accuracy: g.accuracy, tarAtFar01: g.tarAtFar01, rank1: identify(f).rank1 };
+    })
+  : undefined;
 // the same-person pairs MobileFaceNet scores lowest: where a crop went wrong shows here
 const lowest = pairs
   .filter((p) => p.same)
@@ -190,6 +215,7 @@ console.log(
       mobilefacenet: results.mobilefacenet.figures,
       fused: results.fused.figures,
       identification,
+      ...(weightGrid ? { weightGrid } : {}),
       turnedPhotos: rows.filter((r) => r.rotation !== 0).map((r) => r.key),
       lowest,
     },
@@ -203,6 +229,8 @@ if (command && curves) {
   const file = fusedFile;
   const m = fusedManifest;
   m.recipe.fusion.weights = weights;
+  // new weights are a new recipe: every stored fused vector changes, so the id must too
+  if (reweighed) m.id = m.id.replace(/fused-v(\d+)$/, (_, n: string) => `fused-v${Number(n) + 1}`);
   const cal = calibrationFromReport(results.fused.report, command);
   cal.method =
     `Fused cosine = ${weights[0]} × face-api's + ${weights[1]} × MobileFaceNet's (weights ∝ 1/σ of each one's ` +
