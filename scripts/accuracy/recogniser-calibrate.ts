@@ -33,7 +33,8 @@ const given = wi >= 0 ? (args[wi + 1] ?? '').split(',').map(Number) : undefined;
 if (given && !(given.length === 2 && given.every((x) => x > 0 && x < 1) && Math.abs(given[0]! + given[1]! - 1) < 1e-9))
   throw new Error('--weights takes two numbers between 0 and 1 that sum to 1, e.g. 0.6,0.4');
 const pairsFile =
-  args.find((a, i) => i > 0 && !a.startsWith('--') && i !== w + 1 && i !== wi + 1) ?? '../shared/data/lfw-dev/pairs.txt';
+  args.find((a, i) => i > 0 && !a.startsWith('--') && i !== w + 1 && i !== wi + 1) ??
+  '../shared/data/lfw-dev/pairs.txt';
 if (!dump) throw new Error('usage: recogniser-calibrate.ts DUMP.jsonl [--write "COMMAND"] [PAIRS]');
 
 interface Row {
