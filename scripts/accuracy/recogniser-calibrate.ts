@@ -258,8 +258,9 @@ function impostorsBlock(c: ReturnType<typeof impostorCurve>) {
     cohortStd: c.cohortStd,
     points: c.points,
     method:
-      `A typical face's median and MAD-scaled spread of similarity to a cohort of ${COHORT_SIZE} archive faces ` +
-      `(an even sample), and the share of the ${c.pairs} different-person pairs among ${rows.filter((r) => r.e).length} ` +
+      `A typical face's median similarity to a cohort of ${COHORT_SIZE} archive faces (an even sample) and its ` +
+      'spread read from the upper tail, (95th percentile − median)/1.645, cohort faces at `strong` that are outliers ' +
+      `left out as the face's own, and the share of the ${c.pairs} different-person pairs among ${rows.filter((r) => r.e).length} ` +
       `lfw-dev photos at or above each S-normalised similarity (src/match/bar.ts, src/eval/impostor-curve.ts).`,
     command: command!,
   };
