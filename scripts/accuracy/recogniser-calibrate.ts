@@ -53,8 +53,16 @@ const pairs = parsePairs(readFileSync(pairsFile, 'utf8')).filter((p) => by.has(i
 const keys = [...new Set(pairs.flatMap((p) => [imageKey(p.a), imageKey(p.b)]))];
 const part = (f: (e: number[]) => number[]) =>
   new Map(keys.map((k) => [k, { e: f(by.get(k)!.e!), detected: by.get(k)!.detected }]));
-const faceapi = part((e) => Array.from(unfuse(e, 128)[0]));
-const mobile = part((e) => Array.from(unfuse(e, 128)[1]));
+// Each descriptor from the dump's vector, and the two fused with given weights: one definition
+// for the pairs, the impostor curves, 1:N and the grid.
+const faceapiOf = (e: number[]) => Array.from(unfuse(e, 128)[0]);
+const mobileOf = (e: number[]) => Array.from(unfuse(e, 128)[1]);
+const fusedWith = (ws: [number, number]) => (e: number[]) => {
+  const [a, b] = unfuse(e, 128);
+  return Array.from(fuse(a, b, ws));
+};
+const faceapi = part(faceapiOf);
+const mobile = part(mobileOf);
 
 /** Mean and spread of the cosines of every different-person pair among the photos. */
 function impostors(m: Map<string, { e: number[] }>): { mean: number; sd: number } {
@@ -90,10 +98,7 @@ const weights: [number, number] = given
     ? measuredWeights
     : fusedManifest.recipe.fusion.weights;
 const reweighed = weights.some((x, i) => x !== fusedManifest.recipe.fusion.weights[i]);
-const fused = part((e) => {
-  const [a, b] = unfuse(e, 128);
-  return Array.from(fuse(a, b, weights));
-});
+const fused = part(fusedWith(weights));
 const summary = (name: string, m: typeof fused) => {
   const r = report(name, pairs, m);
   return {
@@ -130,12 +135,9 @@ const plainFile = manifestPathOf('face-api');
 const plainManifest = await loadManifest(plainFile);
 const curves = command
   ? {
-      faceapi: curveFrom((e) => Array.from(unfuse(e, 128)[0]), plainManifest.calibration.strong.threshold),
+      faceapi: curveFrom(faceapiOf, plainManifest.calibration.strong.threshold),
       fused: curveFrom(
-        (e) => {
-          const [a, b] = unfuse(e, 128);
-          return Array.from(fuse(a, b, weights));
-        },
+        fusedWith(weights),
         // as the manifest's own `strong` (src/eval/calibration.ts rounds it up)
         Math.ceil(results.fused.figures.thresholds[0]! * 1e4) / 1e4,
       ),
@@ -173,21 +175,15 @@ function identify(f: (e: number[]) => number[]) {
 const identification = {
   gallery: galleryKeys.length,
   probes: probeKeys.length,
-  faceapi: identify((e) => Array.from(unfuse(e, 128)[0])),
-  mobilefacenet: identify((e) => Array.from(unfuse(e, 128)[1])),
-  fused: identify((e) => {
-    const [a, b] = unfuse(e, 128);
-    return Array.from(fuse(a, b, weights));
-  }),
+  faceapi: identify(faceapiOf),
+  mobilefacenet: identify(mobileOf),
+  fused: identify(fusedWith(weights)),
 };
 // --grid: the figures a choice of weights is made on, for MobileFaceNet's share 0.1-0.6
 const weightGrid = grid
   ? [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((mfn) => {
       const ws: [number, number] = [Math.round((1 - mfn) * 10) / 10, mfn];
-      const f = (e: number[]) => {
-        const [a, b] = unfuse(e, 128);
-        return Array.from(fuse(a, b, ws));
-      };
+      const f = fusedWith(ws);
       const g = summary(`fused ${ws.join('/')}`, part(f)).figures;
       return { weights: ws, accuracy: g.accuracy, tarAtFar01: g.tarAtFar01, rank1: identify(f).rank1 };
     })
@@ -234,9 +230,11 @@ if (command && curves) {
   if (reweighed) m.id = m.id.replace(/fused-v(\d+)$/, (_, n: string) => `fused-v${Number(n) + 1}`);
   const cal = calibrationFromReport(results.fused.report, command);
   cal.method =
-    `Fused cosine = ${weights[0]} × face-api's + ${weights[1]} × MobileFaceNet's (weights ∝ 1/σ of each one's ` +
-    `different-person cosines: σ ${spread.faceapi.sd.toFixed(4)} and ${spread.mobilefacenet.sd.toFixed(4)}, so it ranks as their ` +
-    `z-normalised sum). Measured on ${pairs.length} of lfw-dev's 2 200 pairs` +
+    `Fused cosine = ${weights[0]} × face-api's + ${weights[1]} × MobileFaceNet's (` +
+    (given
+      ? `weights given with --weights; `
+      : `weights ∝ 1/σ of each one's different-person cosines, so it ranks as their z-normalised sum; `) +
+    `σ ${spread.faceapi.sd.toFixed(4)} and ${spread.mobilefacenet.sd.toFixed(4)}). Measured on ${pairs.length} of lfw-dev's 2 200 pairs` +
     (pairs.length < 2200 ? ` (an even prefix of every fold). ` : '. ') +
     `${cal.method} ` +
     `Alone on the same pairs: face-api ${alone(results.faceapi.figures)}; MobileFaceNet ${alone(results.mobilefacenet.figures)}.`;

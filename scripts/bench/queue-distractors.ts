@@ -265,8 +265,8 @@ const medianOf = (xs: number[]) => {
 
 /**
  * Real against synthetic as the bar sees them. `cohort`: the median over faces of a face's
- * cohort figures (src/match/bar.ts cohortStats: median and MAD-spread of its similarity to
- * COHORT_SIZE faces), for real and synthetic faces against real and synthetic cohorts.
+ * cohort figures (src/match/bar.ts cohortStats: median and upper-tail spread of its similarity
+ * to COHORT_SIZE faces), for real and synthetic faces against real and synthetic cohorts.
  * `strangers`: the similarity of pairs of different people (real–real, real–synthetic,
  * synthetic–synthetic): mean, spread and the top tail (99th, 99.9th percentile, maximum), the
  * part that decides how many strangers a search puts above the bar. `normalised`: what the bar

@@ -299,13 +299,10 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The `impostors` block of the manifest from clean faces: every pair of different people's subjects. */
 function calibrate(cache: Map<string, CachedPhoto>): ImpostorCurve & { pairs: number } {
-  const faces: Array<{ person: string; e: number[] }> = [];
-  for (const [key, p] of cache) {
-    if (!key.startsWith('clean:')) continue;
-    const f = central(p);
-    if (f) faces.push({ person: key.slice(6).split('/')[0]!, e: f.embedding });
-  }
-  return impostorCurve(faces, manifest.calibration.strong.threshold);
+  return impostorCurve(
+    cleanFaces(cache).map((f) => ({ person: f.person, e: Array.from(f.embedding) })),
+    manifest.calibration.strong.threshold,
+  );
 }
 
 const kinds = values.archive === 'both' ? (['clean', 'degraded'] as const) : [values.archive as 'clean' | 'degraded'];

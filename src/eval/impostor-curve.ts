@@ -1,4 +1,11 @@
-import { COHORT_SIZE, cohortStats, normalisedSimilarity, type CohortStats, type ImpostorCurve } from '../match/bar.ts';
+import {
+  COHORT_SIZE,
+  cohortStats,
+  median,
+  normalisedSimilarity,
+  type CohortStats,
+  type ImpostorCurve,
+} from '../match/bar.ts';
 
 /**
  * The manifest's `impostors` block (src/match/bar.ts): the cohort figures of a typical face and
@@ -45,9 +52,4 @@ export function impostorCurve(
   return { ...typical, points: wanted.map((fmr) => ({ similarity: round4(at(fmr)), fmr })), pairs: k };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -133,6 +133,14 @@ const MATE_OUTLIER = 3;
 const UPPER_TAIL = 0.95;
 const UPPER_TAIL_Z = 1.6449;
 
+/** The median of unsorted values (the typical figures of many faces, src/eval/impostor-curve.ts). */
+export function median(xs: readonly number[]): number {
+  return quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
+}
+
 /** Linear interpolation between order statistics (the "type 7" quantile of R and NumPy). */
 function quantile(sorted: readonly number[], p: number): number {
   const h = (sorted.length - 1) * p;

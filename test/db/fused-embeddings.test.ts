@@ -11,24 +11,13 @@ import {
 } from '../../src/store/matching.ts';
 import { completePhoto, type NewFace } from '../../src/store/photos.ts';
 import { updateReferenceFace } from '../../src/store/reembed.ts';
+import { unitVector } from '../support/synthetic-gallery.ts';
 import { openTestDb, testDbKind, type TestDb } from '../support/db.ts';
 
 /**
  * The fused recogniser's 320-d vectors (issue 30, migration 0016) stored, ranked and read beside
  * face-api's 128-d ones: each length in its own column and HNSW index.
  */
-function unitVector(seed: number, dims: number): number[] {
-  let x = seed * 2654435761 || 1;
-  const v: number[] = [];
-  for (let i = 0; i < dims; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    v.push(((x >>> 0) / 0xffffffff) * 2 - 1);
-  }
-  const n = Math.hypot(...v);
-  return v.map((a) => a / n);
-}
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const sha = (c: string) => c.repeat(64);
 

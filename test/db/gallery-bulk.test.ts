@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/database.ts';
 import { insertArchiveFaces, withFacesIndexRebuilt } from '../../src/store/gallery-bulk.ts';
 import { explainNearestGalleryFaces, galleryFaceCount, nearestGalleryFaces } from '../../src/store/matching.ts';
+import { unitVector } from '../support/synthetic-gallery.ts';
 import { openTestDb, type TestDb } from '../support/db.ts';
 
 /**
@@ -9,18 +10,6 @@ import { openTestDb, type TestDb } from '../support/db.ts';
  * archive faces like ingest's (counted in the search's N, found by the product's search through
  * the HNSW index), in the column of their length, and the index is rebuilt as the migrations made it.
  */
-function unitVector(seed: number, dims: number): number[] {
-  let x = seed * 2654435761 || 1;
-  const v: number[] = [];
-  for (let i = 0; i < dims; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    v.push(((x >>> 0) / 0xffffffff) * 2 - 1);
-  }
-  const n = Math.hypot(...v);
-  return v.map((a) => a / n);
-}
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 const row = (i: number, dims: number) => ({
   photoId: `00000000-0000-4000-a000-${hex(dims * 1000 + i, 12)}`,

@@ -7,23 +7,10 @@ import type { Database } from '../../src/store/database.ts';
 import { migrate, readMigrations, schemaVersion } from '../../src/store/migrate.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { isDatabaseUnavailable } from '../../src/store/unavailable.ts';
+import { unitVector } from '../support/synthetic-gallery.ts';
 import { openTestDb, testDbKind, type TestDb } from '../support/db.ts';
 
 const sha = (c: string) => c.repeat(64);
-
-function unitVector(seed: number, dims = 128): number[] {
-  // Deterministic pseudo-random unit vector (xorshift), so failures reproduce.
-  let x = seed * 2654435761 || 1;
-  const v: number[] = [];
-  for (let i = 0; i < dims; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    v.push(((x >>> 0) / 0xffffffff) * 2 - 1);
-  }
-  const n = Math.hypot(...v);
-  return v.map((a) => a / n);
-}
 
 let t: TestDb;
 let db: Database;

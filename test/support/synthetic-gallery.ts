@@ -31,6 +31,20 @@ export function at(along: number, off: number, similarity: number): number[] {
   return v;
 }
 
+/** A deterministic pseudo-random unit vector (xorshift), so a failure reproduces from its seed. */
+export function unitVector(seed: number, dims = DIMS): number[] {
+  let x = seed * 2654435761 || 1;
+  const v: number[] = [];
+  for (let i = 0; i < dims; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    v.push(((x >>> 0) / 0xffffffff) * 2 - 1);
+  }
+  const n = Math.hypot(...v);
+  return v.map((a) => a / n);
+}
+
 const BOX = { x: 80, y: 80, width: 90, height: 90 };
 
 export function syntheticGallery(db: Database, manifest: ModelManifest) {
