@@ -48,12 +48,22 @@ export interface ImpostorCurve {
 
 /**
  * KINFINDER_QUEUE_FPIR's default: strangers a search of the current archive is expected to put
- * in the queue. Measured with bench:queue (BENCHMARKS.md "Queue").
+ * in the queue. Measured with bench:queue (BENCHMARKS.md "Queue"): the curve counts fewer
+ * strangers than an archive of people it never saw puts in the queue (about 1.5-2 × at these
+ * rates), so 0.25 is what keeps a family whose relative is not archived under one stranger; at
+ * 1,000 photos it queues the relative as often as 0.5 does.
  */
-export const DEFAULT_QUEUE_FPIR = 0.5;
+export const DEFAULT_QUEUE_FPIR = 0.25;
 
-/** Archive faces each face is compared with for its cohort figures. */
-export const COHORT_SIZE = 200;
+/**
+ * Archive faces each face is compared with for its cohort figures. A face's spread is read at
+ * its cohort's 95th percentile, i.e. from its top 5 %: from 200 faces that is ten similarities,
+ * and one archive's draw of 200 moved its queue's strangers per search from 0.75 to 1.53 across
+ * draws of the same photos (BENCHMARKS.md "Queue"). From 1,000 it is fifty, and an archive of
+ * up to 1,000 faces is its own whole cohort, the same figures on every draw. The cost is a read
+ * of 1,000 vectors per search or new photo that meets a case, and 1,000 dot products a face.
+ */
+export const COHORT_SIZE = 1000;
 
 /**
  * How many cohort faces' worth of the typical figures a face's own are blended with: a face in

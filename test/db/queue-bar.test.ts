@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, openApiHarness, requestJson, type ApiHarness } from '../support/api.ts';
+import { DEFAULT_QUEUE_FPIR } from '../../src/match/bar.ts';
 import { testDbKind } from '../support/db.ts';
 import { syntheticGallery } from '../support/synthetic-gallery.ts';
 
@@ -117,19 +118,22 @@ describe(`the queue's bar, on ${testDbKind()}`, () => {
     expect(offered.every((c) => queue.includes(c.id as string))).toBe(true);
     for (const c of offered) {
       expect(c.category).toBe(c.photoId === mate.photoId ? 'prisoner' : 'unknown');
-      expect(c.strangersPerSearch as number).toBeLessThanOrEqual(0.5);
+      expect(c.strangersPerSearch as number).toBeLessThanOrEqual(DEFAULT_QUEUE_FPIR);
     }
     // the stranger's case: candidates were found above the floor and kept, none offered
     const kept = await candidatesOf(stranger.caseId, true);
     expect(kept.length).toBeGreaterThan(0);
     expect(await candidatesOf(stranger.caseId, false)).toEqual([]);
     expect(kept.some((c) => queue.includes(c.id as string))).toBe(false);
-    for (const c of kept) expect(c.strangersPerSearch as number).toBeGreaterThan(0.5);
+    for (const c of kept) expect(c.strangersPerSearch as number).toBeGreaterThan(DEFAULT_QUEUE_FPIR);
     // the bar as the route states it: N and the rate it allows
     const r = await call('GET', `/searches/${stranger.caseId}/candidates?below=1`, tok.v1);
-    expect(r.json.bar).toMatchObject({ fpir: 0.5 });
+    expect(r.json.bar).toMatchObject({ fpir: DEFAULT_QUEUE_FPIR });
     expect((r.json.bar as Json).archiveSize).toBe(84);
-    expect((r.json.bar as Json).maxRate as number).toBeCloseTo(0.5 / ((r.json.bar as Json).archiveSize as number), 12);
+    expect((r.json.bar as Json).maxRate as number).toBeCloseTo(
+      DEFAULT_QUEUE_FPIR / ((r.json.bar as Json).archiveSize as number),
+      12,
+    );
     // families and other roles may not list them
     expect((await call('GET', `/searches/${stranger.caseId}/candidates?below=1`, undefined)).status).toBe(401);
   });
