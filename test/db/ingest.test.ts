@@ -242,13 +242,16 @@ describe('kinfinder ingest', () => {
 
   it('survives a worker killed mid-run: every photo done once, no duplicate faces, no orphan blobs', async () => {
     const crash = createDeployment();
-    const sixty = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-crash-in-'));
-    for (const f of lfwPhotos.slice(0, 60)) fs.copyFileSync(f, path.join(sixty, path.basename(f)));
+    // Enough photos that the kill falls mid-run (after 10 are done, or 4 s into processing), and
+    // no more: each is a real engine run, in both suites.
+    const n = 40;
+    const batch = fs.mkdtempSync(path.join(os.tmpdir(), 'kinfinder-crash-in-'));
+    for (const f of lfwPhotos.slice(0, n)) fs.copyFileSync(f, path.join(batch, path.basename(f)));
     try {
       const env = crash.env({ KINFINDER_JOB_TIMEOUT_SECONDS: '5' });
-      const queued = await runCli(['ingest', sixty, '--json'], env);
+      const queued = await runCli(['ingest', batch, '--json'], env);
       expect(queued.code, queued.stderr).toBe(0);
-      expect(JSON.parse(queued.stdout.trim())).toMatchObject({ photos: 60, queued: 60 });
+      expect(JSON.parse(queued.stdout.trim())).toMatchObject({ photos: n, queued: n });
 
       // PGlite serves one process, so there `serve` is the worker; PostgreSQL gets two workers.
       const command =
@@ -286,7 +289,7 @@ describe('kinfinder ingest', () => {
         const restarted = startCli(command, env);
         try {
           const until = Date.now() + 180_000;
-          while ((await doneCount()) < 60 && Date.now() < until) await new Promise((r) => setTimeout(r, 1000));
+          while ((await doneCount()) < n && Date.now() < until) await new Promise((r) => setTimeout(r, 1000));
         } finally {
           restarted.kill('SIGTERM');
           survivor?.kill('SIGTERM');
@@ -295,18 +298,18 @@ describe('kinfinder ingest', () => {
         }
       } else {
         // Re-running the interrupted ingest with --wait finishes what the dead process left.
-        const resumed = await runCli(['ingest', sixty, '--wait', '--json'], env, { timeoutMs: 300_000 });
+        const resumed = await runCli(['ingest', batch, '--wait', '--json'], env, { timeoutMs: 300_000 });
         expect(resumed.code, resumed.stderr).toBe(0);
-        expect(JSON.parse(resumed.stdout.trim().split('\n').pop()!)).toMatchObject({ photos: 60, duplicates: 60 });
+        expect(JSON.parse(resumed.stdout.trim().split('\n').pop()!)).toMatchObject({ photos: n, duplicates: n });
       }
       const state = await inspect(crash);
-      expect(state.photos).toEqual([{ status: 'done', n: 60 }]);
+      expect(state.photos).toEqual([{ status: 'done', n }]);
       expect(state.facesPerPhotoContiguous).toBe(true);
-      expect(state.faces).toBeGreaterThanOrEqual(60);
+      expect(state.faces).toBeGreaterThanOrEqual(n);
       expect(state.missingBlobs).toBe(0);
       expect(state.orphanBlobs).toBe(0);
     } finally {
-      fs.rmSync(sixty, { recursive: true, force: true });
+      fs.rmSync(batch, { recursive: true, force: true });
       await crash.destroy();
     }
   }, 600_000);
