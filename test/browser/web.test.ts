@@ -132,10 +132,7 @@ async function expectNoEnglish(page: Page) {
 beforeAll(async () => {
   // The browser first: a missing Chromium fails the suite at once, with what to install.
   b = await launchBrowser();
-  // The console's keyboard walk needs two candidates in the queue: this archive of four people
-  // gives the family's case its mate and, at 0.5 strangers per search (twice the default bar),
-  // one stranger. The bar itself is tested in test/db/queue-bar.test.ts.
-  h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60_000 }, api: { queueFpir: 0.5 } });
+  h = await openApiHarness({ rateLimit: { max: 1000, windowMs: 60_000 } });
   tokens.operator = await makeToken('operator', 'web operator');
   tokens.verifier1 = await makeToken('verifier', 'web verifier one');
   tokens.verifier2 = await makeToken('verifier', 'web verifier two');
