@@ -14,11 +14,13 @@
  * person's faces in the other kinds left out of their own search): an archive's size of strangers.
  *
  *   nice -n 15 npm run bench:field -- [--lfw DIR] [--people 40] [--kinds a,b] [--workers 2] [--json]
- *       [--baseline-manifest FILE]
+ *       [--baseline-manifest FILE | --no-baseline]
  *
  * `--baseline-manifest`: "today" is that manifest's recipe (an earlier model's, e.g.
  * `git show <rev>:models/face-api.json`) instead of the manifest recipe without its rescue, so a
- * model change is measured against the model it replaces on the same photos.
+ * model change is measured against the model it replaces on the same photos. `--no-baseline`: the
+ * manifest recipe alone (half the time, when the baseline's figures are already known); `today`
+ * is then left out of the output.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: String(Math.min(2, os.availableParallelism())) },
     json: { type: 'boolean', default: false },
     'baseline-manifest': { type: 'string' },
+    'no-baseline': { type: 'boolean', default: false },
   },
 });
 const PEOPLE = Number(values.people);
@@ -88,7 +91,14 @@ const baseline = values['baseline-manifest'] ? await loadManifest(values['baseli
 const today: Recipe = baseline
   ? { ...baseline.recipe, name: `today (${baseline.id})` }
   : { ...withoutRescue, name: 'today (no rescue)' };
-const recipes: Recipe[] = [today, manifest.recipe];
+const noBaseline = values['no-baseline'];
+if (noBaseline && baseline) {
+  process.stderr.write('--no-baseline and --baseline-manifest exclude each other\n');
+  process.exit(2);
+}
+const recipes: Recipe[] = noBaseline ? [manifest.recipe] : [today, manifest.recipe];
+/** The manifest recipe is always the last; with a baseline, the first is `today`. */
+const keyOf = (ri: number): 'today' | 'new' => (ri === recipes.length - 1 ? 'new' : 'today');
 const limits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50e6 };
 const pool = await createFacePool({ size: WORKERS, limits, manifestPath });
 
@@ -154,7 +164,7 @@ const probes = await inParallel(people, async (p) =>
   (await pool.analyseRecipes(fs.readFileSync(p.files[1]!), recipes)).map((r) => central(r)?.embedding),
 );
 const cleanArchive = await inParallel(archiveBytes, (b) => pool.analyseRecipes(b, recipes));
-const spots = cleanArchive.map((a) => spotOf(a[1]));
+const spots = cleanArchive.map((a) => spotOf(a[recipes.length - 1]));
 
 interface Photo {
   kind: string;
@@ -260,8 +270,7 @@ for (const kind of kindList) {
       if (at === 0) rank1++;
       if (at >= 0 && at < 10) top10++;
     }
-    const key = ri === 0 ? 'today' : 'new';
-    row[key] = {
+    row[keyOf(ri)] = {
       found: r3(found.size / Math.max(1, subjects)),
       rank1: r3(rank1 / Math.max(1, searches)),
       top10: r3(top10 / Math.max(1, searches)),
@@ -325,28 +334,24 @@ const falseDetections = recipes.map((r, ri) => ({
 const result = {
   people: people.length,
   model: manifest.id,
-  baseline: baseline?.id ?? 'the manifest recipe without rescue',
+  baseline: noBaseline ? 'none' : (baseline?.id ?? 'the manifest recipe without rescue'),
   kinds: rows,
-  overall: { today: overall('today'), new: overall('new') },
+  overall: noBaseline ? { new: overall('new') } : { today: overall('today'), new: overall('new') },
   oneArchive,
   falseDetections: falseDetections.map((f) => ({ ...f, perImage: r3(f.faces / Math.max(1, f.images)) })),
   seconds: Math.round((performance.now() - t0) / 1000),
 };
 if (!values.json) {
+  const cell = (c: Cell | undefined) =>
+    c ? `${c.found.toFixed(2)} / ${c.rank1.toFixed(2)} / ${c.top10.toFixed(2)}` : '       —        ';
   log('kind          today found/rank1/top10    new found/rank1/top10   ms/photo');
-  for (const r of rows) {
-    const a = r.today as Cell,
-      b = r.new as Cell;
+  for (const r of rows)
     log(
-      `${String(r.kind).padEnd(12)}  ${a.found.toFixed(2)} / ${a.rank1.toFixed(2)} / ${a.top10.toFixed(2)}        ` +
-        `${b.found.toFixed(2)} / ${b.rank1.toFixed(2)} / ${b.top10.toFixed(2)}     ${String(r.msPerPhoto)}`,
+      `${String(r.kind).padEnd(12)}  ${cell(r.today as Cell | undefined)}        ` +
+        `${cell(r.new as Cell)}     ${String(r.msPerPhoto)}`,
     );
-  }
-  const o = result.overall;
-  log(
-    `overall       ${o.today.found.toFixed(2)} / ${o.today.rank1.toFixed(2)} / ${o.today.top10.toFixed(2)}        ` +
-      `${o.new.found.toFixed(2)} / ${o.new.rank1.toFixed(2)} / ${o.new.top10.toFixed(2)}`,
-  );
+  const o: { today?: Cell; new: Cell } = result.overall;
+  log(`overall       ${cell(o.today)}        ${cell(o.new)}`);
   for (const a of oneArchive)
     log(
       `one archive (${a.galleryFaces} faces), ${a.recipe}: rank-1 ${a.rank1.toFixed(2)}, top-10 ${a.top10.toFixed(2)}`,

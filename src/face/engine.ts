@@ -509,8 +509,12 @@ class Engine implements FaceEngine {
       const again = await this.landmarks(photo, box);
       if (Math.abs(rollOf(templateToPhoto(fivePoints(again)))) <= fusion.maxTurn) readings.push(again);
     }
+    // The enhanced copy's grain is filtered out of every crop the net reads (recipe.ts
+    // `fusion.denoiseEnhanced`), the flipped one included, so the way up is chosen on what is described.
+    const denoise = source !== photo ? (fusion.denoiseEnhanced ?? 0) : 0;
     let best: { crop: RgbImage; embedding: Float32Array; norm: number } | undefined;
-    const consider = async (crop: RgbImage) => {
+    const consider = async (raw: RgbImage) => {
+      const crop = denoise > 1 ? { ...raw, data: await medianRgb(raw.data, ARCFACE_SIZE, denoise) } : raw;
       const r = await net.describeWithNorm(crop);
       if (!best || r.norm > best.norm) best = { crop, ...r };
     };

@@ -110,6 +110,13 @@ export const recipeSchema = z.object({
        * gains 1.6-2.5 × by the turn that stands it up (issue 30, measured on lfw).
        */
       turnMargin: z.number().min(1),
+      /**
+       * A face described from the enhanced copy (rescue.ts) has its ArcFace crop median-filtered
+       * with this window first, as `rescue.denoiseEnhanced` does face-api's chip: stretching a
+       * dark photo stretches its sensor noise and JPEG blocks too, and MobileFaceNet, trained on
+       * clean faces, reads that grain as the face's texture. Absent or 0 (fused-v1): no filtering.
+       */
+      denoiseEnhanced: z.number().int().min(0).max(7).optional(),
     })
     .optional(),
 });

@@ -15,6 +15,7 @@ import { FETCHED_MODELS_ROOT, manifestPathOf, type ModelManifest } from '../../s
 import { fetchedDir } from '../../src/face/mobilefacenet/fetch.ts';
 import { loadMobileFaceNet, MOBILEFACENET_FILES, type TfConverter } from '../../src/face/mobilefacenet/net.ts';
 import { normalise } from '../../src/image/index.ts';
+import { lfwPeople } from '../support/fixtures.ts';
 import { referenceMobileFaceNet } from '../support/mobilefacenet-reference.ts';
 
 /**
@@ -154,4 +155,44 @@ describe('face-api+mobilefacenet', () => {
       [, b] = unfuse(lying.embedding, 128);
     expect(cosine(a, b)).toBeGreaterThan(0.7);
   }, 60_000);
+
+  it("describes dark, noisy faces nearer their own clean photo once MobileFaceNet's crop of the enhanced copy is denoised (fused-v2)", async () => {
+    // field-detection.test.ts's check of face-api's chip (model v4), for MobileFaceNet's part:
+    // eight fixture people, photo 1 darkened with sensor noise, photo 2 clean as a family's.
+    const { denoiseEnhanced: _d, ...v1Fusion } = fused.recipe.fusion!;
+    expect(fused.recipe.fusion!.denoiseEnhanced).toBe(3);
+    const v1 = { ...fused.recipe, name: 'fused-v1', fusion: v1Fusion };
+    const mobile = (f: { embedding: number[] }) => unfuse(f.embedding, 128)[1];
+    const people = lfwPeople(2)
+      .filter((_, i) => i % 4 === 0)
+      .slice(0, 8);
+    const probes = await Promise.all(
+      people.map(async (p) => mobile(central(await engine.analyse(readFileSync(p.files[1]!))))),
+    );
+    const own: Array<[number, number]> = [],
+      margin: Array<[number, number]> = [];
+    for (const [i, p] of people.entries()) {
+      const { data, info } = await sharp(readFileSync(p.files[0]!)).raw().toBuffer({ resolveWithObject: true });
+      let seed = 7;
+      const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 14;
+      const dark = Buffer.from(data.map((v) => Math.max(0, Math.min(255, Math.round(v * 0.2 + noise())))));
+      const bytes = await sharp(dark, { raw: info }).jpeg({ quality: 85 }).toBuffer();
+      const [before, after] = (await engine.analyseRecipes(bytes, [v1, fused.recipe])).map(central);
+      expect(after!.quality.enhanced, p.name).toBe(true);
+      // the same face and the same face-api part: only MobileFaceNet's description differs
+      expect(after!.box).toEqual(before!.box);
+      expect(cosine(unfuse(after!.embedding, 128)[0], unfuse(before!.embedding, 128)[0])).toBeGreaterThan(1 - 1e-6);
+      const sims = (f: { embedding: number[] }) => probes.map((e) => cosine(mobile(f), e));
+      const [b, a] = [sims(before!), sims(after!)];
+      own.push([b[i]!, a[i]!]);
+      const rival = (s: number[]) => Math.max(...s.filter((_, j) => j !== i));
+      margin.push([b[i]! - rival(b), a[i]! - rival(a)]);
+    }
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(own.filter(([b, a]) => a > b).length, 'people described nearer their own photo').toBeGreaterThanOrEqual(6);
+    expect(mean(own.map(([, a]) => a))).toBeGreaterThan(mean(own.map(([b]) => b)));
+    expect(mean(margin.map(([, a]) => a)), 'own photo ahead of the nearest stranger').toBeGreaterThan(
+      mean(margin.map(([b]) => b)),
+    );
+  }, 240_000);
 });
